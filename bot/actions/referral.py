@@ -1,0 +1,48 @@
+"""Matters 12328 does not handle (第三条): tell the user which hotline does."""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from knowledge_base.text import normalize
+
+# (keywords, reply) - first match wins, so emergencies come first.
+REFERRALS: list[tuple[tuple[str, ...], str]] = [
+    (("落水", "翻船", "船翻", "沉船", "遇险", "海上求救", "水上求救", "溺水"),
+     "水上遇险请立即拨打12395水上遇险求救电话，同时可拨打110报警。"),
+    (("车祸", "撞车", "追尾", "事故", "受伤", "流血", "着火", "起火", "抢劫", "打架", "急救"),
+     "如有人员受伤请立即拨打120急救电话；交通事故请拨打122报警，其他紧急情况请拨打110。"
+     "请先开启危险报警闪光灯，人员撤到护栏外安全地带。"),
+    (("拖车", "抛锚", "车坏", "爆胎", "没油", "故障", "救援"),
+     "高速公路上车辆故障需要救援，请拨打高速公路救援电话（多数省份为12122），紧急情况拨打122。"
+     "请先开启危险报警闪光灯，在车后150米外放置警告标志，人员撤到护栏外。"),
+    (("铁路", "火车", "高铁", "动车", "列车", "12306", "车次", "站台票"),
+     "铁路客货运输的咨询和投诉请拨打12306铁路客户服务中心，或使用铁路12306客户端。"),
+    (("航班", "飞机", "机场", "民航", "机票", "航空", "行李托运", "登机"),
+     "民航服务的咨询和投诉请拨打12326民航服务质量监督电话，或登录民航局消费者事务中心网站。"),
+    (("快递", "邮政", "包裹", "邮件", "邮局", "寄件", "物流单号", "快件"),
+     "快递和邮政服务的问题请拨打12305邮政业用户申诉电话，或登录国家邮政局申诉网站。"),
+]
+DEFAULT_REFERRAL = (
+    "这类事项不属于12328热线的受理范围：铁路请拨打12306，民航请拨打12326，邮政快递请拨打12305，"
+    "交通事故和紧急情况请拨打122/110/120，水上遇险请拨打12395，其他政务事项请拨打12345。"
+)
+
+
+def referral_for(text: str) -> str:
+    plain = normalize(text)
+    for keywords, reply in REFERRALS:
+        if any(word in plain for word in keywords):
+            return reply
+    return DEFAULT_REFERRAL
+
+
+class ActionReferElsewhere(Action):
+    def name(self) -> str:
+        return "action_refer_elsewhere"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
+        dispatcher.utter_message(text=referral_for((tracker.latest_message or {}).get("text") or ""))
+        return []

@@ -1,0 +1,1 @@
+"""Channels: platform quirks stay here; all of them feed the shared conversation path."""

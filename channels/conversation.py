@@ -1,0 +1,109 @@
+"""The conversation path every channel shares: one user message in, Rasa's replies out.
+
+Rasa's REST channel gives the bot's messages; the custom JSON message our actions add
+(``hotline_meta``) carries sources and work orders; the tracker gives the intent.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+from bot.actions.common import META_KEY
+from hotline.errors import BotUnavailable
+
+log = logging.getLogger(__name__)
+
+BUSY_REPLY = "系统繁忙，请稍后再试；紧急事项请直接拨打12328电话。"
+
+
+@dataclass
+class ChatResult:
+    replies: list[dict] = field(default_factory=list)
+    intent: dict = field(default_factory=lambda: {"name": None, "confidence": 0.0})
+    sources: list[dict] = field(default_factory=list)
+    work_order: dict | None = None
+
+    def as_dict(self) -> dict:
+        return {"replies": self.replies, "intent": self.intent, "sources": self.sources,
+                "work_order": self.work_order}
+
+
+class RasaClient:
+    def __init__(self, base_url: str, token: str, timeout: float = 15.0):
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.timeout = timeout
+        self._http = requests.Session()
+        # Rasa's lock store serialises a conversation; we also serialise per sender here so the
+        # tracker we read back belongs to the message we just sent.
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+
+    def _lock(self, sender: str) -> threading.Lock:
+        with self._locks_guard:
+            if len(self._locks) > 10000:
+                self._locks = {k: v for k, v in self._locks.items() if v.locked()}
+            return self._locks.setdefault(sender, threading.Lock())
+
+    def _call(self, method: str, path: str, **kwargs) -> Any:
+        try:
+            resp = self._http.request(method, self.base_url + path, timeout=self.timeout, **kwargs)
+        except requests.Timeout as exc:
+            raise BotUnavailable("对话服务响应超时", code="bot_timeout") from exc
+        except requests.RequestException as exc:
+            raise BotUnavailable("对话服务暂时不可用") from exc
+        if resp.status_code >= 500:
+            raise BotUnavailable(f"对话服务出错（HTTP {resp.status_code}）")
+        resp.raise_for_status()
+        return resp.json()
+
+    def is_ready(self) -> bool:
+        try:
+            status = self._http.get(f"{self.base_url}/status", params={"token": self.token}, timeout=2)
+            return status.ok and bool(status.json().get("model_file"))
+        except (requests.RequestException, ValueError):
+            return False
+
+    def send(self, sender: str, text: str, metadata: dict | None = None) -> ChatResult:
+        with self._lock(sender):
+            messages = self._call(
+                "POST", "/webhooks/rest/webhook",
+                json={"sender": sender, "message": text, "metadata": metadata or {}},
+            )
+            tracker = self._call(
+                "GET", f"/conversations/{requests.utils.quote(sender, safe='')}/tracker",
+                params={"token": self.token, "include_events": "NONE"},
+            )
+        return parse_rasa_output(messages or [], tracker or {})
+
+
+def parse_rasa_output(messages: list[dict], tracker: dict) -> ChatResult:
+    result = ChatResult()
+    for msg in messages:
+        custom = msg.get("custom")
+        if isinstance(custom, dict) and META_KEY in custom:
+            meta = custom[META_KEY]
+            result.sources.extend(meta.get("sources") or [])
+            if meta.get("work_order"):
+                result.work_order = meta["work_order"]
+            continue
+        if msg.get("text"):
+            result.replies.append({
+                "text": msg["text"],
+                "buttons": [{"title": b.get("title", ""), "payload": b.get("payload", "")}
+                            for b in msg.get("buttons") or []],
+            })
+        elif msg.get("image"):
+            result.replies.append({"text": "", "image": msg["image"], "buttons": []})
+    latest = tracker.get("latest_message") or {}
+    intent = latest.get("intent") or {}
+    if intent.get("name") == "nlu_fallback":
+        # Report the best real intent (with its low confidence) rather than Rasa's internal fallback label.
+        ranked = [i for i in latest.get("intent_ranking") or [] if i.get("name") != "nlu_fallback"]
+        intent = ranked[0] if ranked else {"name": "out_of_scope", "confidence": 0.0}
+    result.intent = {"name": intent.get("name"), "confidence": round(float(intent.get("confidence") or 0.0), 4)}
+    return result

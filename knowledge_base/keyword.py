@@ -1,0 +1,89 @@
+"""Keyword side of retrieval: BM25 (bm25s) over jieba tokens of normalised text.
+
+Drivers ask "多久" where the 管理办法 says "3个工作日内"; a small domain thesaurus expands
+such question words into the words the documents use.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from functools import lru_cache
+
+import bm25s
+import jieba
+import numpy as np
+
+from .text import normalize
+
+# question word -> words the regulations and notices use for the same thing
+EXPANSIONS: dict[str, tuple[str, ...]] = {
+    "多久": ("工作日", "期限", "日内", "限时"),
+    "多长时间": ("工作日", "期限", "日内", "限时"),
+    "几天": ("工作日", "日内"),
+    "时限": ("工作日", "期限"),
+    "结果": ("回复", "办理意见"),
+    "处理": ("办理",),
+    "答复": ("回复",),
+    "延期": ("延长", "期限"),
+    "推迟": ("延长",),
+    "回访": ("回访", "抽查"),
+    "不受理": ("不予受理",),
+    "不管": ("不予受理", "职责"),
+    "保存": ("存档", "归档"),
+    "超载": ("超限",),
+    "超员": ("超载",),
+    "大巴": ("长途客车", "客运"),
+    "网约车": ("网络预约出租汽车",),
+    "货车": ("货运车辆", "货车司机"),
+    "打车": ("出租汽车", "出租车"),
+}
+
+STOPWORDS = set("的 了 吗 呢 吧 啊 呀 么 嘛 是 我 你 他 她 它 我们 你们 有 在 和 与 及 或 就 都 也 还 要 会 能 可以 怎么 怎样 "
+                "什么 哪些 哪里 如何 为什么 请问 一下 这个 那个 这 那 个 以后 之后 后 对 把 被 给 让 从 到 吗？ 呢？".split())
+TOKEN_RE = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
+
+_jieba_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _init_jieba() -> None:
+    jieba.setLogLevel(60)
+    jieba.initialize()
+    for word in ("12328", "12345", "工单", "承办单位", "回访", "不予受理", "工作日", "网约车", "货拉拉", "通行证",
+                 "层层加码", "一刀切", "投诉举报", "办理意见", "办理期限", "信息咨询", "意见建议", "超限超载"):
+        jieba.add_word(word)
+
+
+def tokenize(text: str, expand: bool = False) -> list[str]:
+    _init_jieba()
+    with _jieba_lock:
+        words = jieba.lcut_for_search(normalize(text))
+    tokens = [w for w in words if TOKEN_RE.search(w) and w not in STOPWORDS]
+    if expand:
+        for word in list(tokens):
+            tokens.extend(EXPANSIONS.get(word, ()))
+    return tokens
+
+
+class KeywordIndex:
+    """BM25 over chunk texts; ids are kb_chunk ids. Rebuilt whole when the KB changes
+    (cheap: sparse matrix build, no model)."""
+
+    def __init__(self, ids: list[int], texts: list[str]):
+        self.ids = np.asarray(ids, dtype="int64")
+        self._bm25 = bm25s.BM25()
+        self._vocab: set[str] = set()
+        if texts:
+            corpus = [tokenize(t) or ["\u2205"] for t in texts]
+            self._vocab = {tok for doc in corpus for tok in doc}
+            self._bm25.index(corpus, show_progress=False)
+
+    def search(self, query: str, k: int) -> list[tuple[int, float]]:
+        if not len(self.ids):
+            return []
+        tokens = [t for t in tokenize(query, expand=True) if t in self._vocab]
+        if not tokens:
+            return []
+        scores = self._bm25.get_scores(tokens)
+        top = np.argsort(-scores)[:k]
+        return [(int(self.ids[i]), float(scores[i])) for i in top if scores[i] > 0]

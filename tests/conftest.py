@@ -1,0 +1,79 @@
+"""Shared fixtures: one real embedding model per test session, temporary databases and var dirs."""
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from hotline.db import Database
+from hotline.settings import load_settings
+from knowledge_base.embedder import Embedder
+from knowledge_base.seeds import load_seed_drafts
+from knowledge_base.service import KnowledgeBase
+
+PG_URL = os.environ.get("HOTLINE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def make_settings(tmp: Path, **env):
+    base = {"HOTLINE_VAR_DIR": str(tmp), "HOTLINE_RASA_URL": "http://127.0.0.1:9", "HOTLINE_RASA_TIMEOUT": "3"}
+    base.update(env)
+    return load_settings(base)
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    settings = load_settings({"HOTLINE_VAR_DIR": "/tmp"})
+    return Embedder(settings.embedding_model)
+
+
+@pytest.fixture(scope="session")
+def seeded_dir(tmp_path_factory, embedder) -> Path:
+    """A var dir whose SQLite KB holds the seed documents (built once per session)."""
+    tmp = tmp_path_factory.mktemp("seeded")
+    settings = make_settings(tmp)
+    db = Database(settings.database_url)
+    db.migrate()
+    KnowledgeBase(db, embedder, settings.index_path).upsert_articles(load_seed_drafts())
+    return tmp
+
+
+@pytest.fixture(scope="session")
+def seeded_kb(seeded_dir, embedder) -> KnowledgeBase:
+    settings = make_settings(seeded_dir)
+    return KnowledgeBase(Database(settings.database_url), embedder, settings.index_path, settings.kb_min_score)
+
+
+def _pg_available() -> bool:
+    try:
+        with create_engine(PG_URL).connect() as conn:
+            conn.execute(text("select 1"))
+        return True
+    except Exception:
+        return False
+
+
+@pytest.fixture
+def pg_url():
+    """A fresh PostgreSQL schema for one test; the local server is part of this project's machine."""
+    if not _pg_available() and os.environ.get("CI"):
+        pytest.fail("PostgreSQL at 127.0.0.1:5432 is required in CI")
+    if not _pg_available():
+        pytest.skip("PostgreSQL not reachable")
+    schema = f"t_{uuid.uuid4().hex[:10]}"
+    engine = create_engine(PG_URL)
+    with engine.begin() as conn:
+        conn.execute(text(f'create schema "{schema}"'))
+    yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+    with engine.begin() as conn:
+        conn.execute(text(f'drop schema "{schema}" cascade'))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'kb.db'}"
+    return request.getfixturevalue("pg_url")

@@ -1,0 +1,40 @@
+"""Flask application factory: one blueprint per feature, services built once and shared."""
+from __future__ import annotations
+
+import logging
+
+from apiflask import APIFlask
+
+from hotline.settings import Settings, load_settings
+
+from .errors import register_error_handlers
+from .services import Services, build_services
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> APIFlask:
+    settings = settings or load_settings()
+    app = APIFlask(
+        __name__,
+        title="12328 交通运输服务监督热线智能助手 API",
+        version="1.0",
+        spec_path="/api/openapi.json",
+        docs_path="/api/docs",
+    )
+    app.config["SETTINGS"] = settings
+    app.config["JSON_AS_ASCII"] = False
+    app.json.ensure_ascii = False
+    app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
+    app.config["VALIDATION_ERROR_STATUS_CODE"] = 422
+    app.config["INFO"] = {"description": "Web chat, knowledge-base search and the Rasa action endpoint."}
+    app.extensions["hotline"] = services or build_services(settings)
+
+    register_error_handlers(app)
+
+    from .views import actions, chat, kb
+
+    app.register_blueprint(chat.bp)
+    app.register_blueprint(kb.bp)
+    app.register_blueprint(actions.bp)
+    return app

@@ -1,0 +1,121 @@
+"""Command line: `python -m webapp.cli run | serve | init | ingest | reindex`."""
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import time
+
+import click
+
+from hotline import procs
+from hotline.settings import load_settings
+
+
+def _services(settings):
+    from webapp.services import build_services
+
+    return build_services(settings)
+
+
+def _init(settings, echo=click.echo) -> None:
+    """Migrate, ingest the seeds into an empty KB, make sure the index reflects the DB."""
+    from knowledge_base.seeds import load_seed_drafts
+
+    svc = _services(settings)
+    if svc.kb.article_count() == 0:
+        echo("知识库为空，正在导入种子文档 (ingesting seed documents)…")
+        report = svc.kb.upsert_articles(load_seed_drafts(), progress=True)
+        echo(f"  新增 {report.created} 篇，向量化 {report.chunks_embedded} 段")
+    state = svc.kb.open_index(progress=True)
+    echo(f"向量索引 {state}：{len(svc.kb.index)} 段 (FAISS index {state})")
+
+
+@click.group()
+def cli() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@cli.command()
+def init() -> None:
+    """Create/upgrade the DB, ingest the seeds if the KB is empty, load or rebuild the index."""
+    _init(load_settings())
+
+
+@cli.command()
+def ingest() -> None:
+    """(Re-)ingest the seed documents; unchanged articles are skipped."""
+    from knowledge_base.seeds import load_seed_drafts
+
+    svc = _services(load_settings())
+    report = svc.kb.upsert_articles(load_seed_drafts(), progress=True)
+    click.echo(f"created={report.created} updated={report.updated} unchanged={report.unchanged} "
+               f"chunks_embedded={report.chunks_embedded}")
+
+
+@cli.command()
+def reindex() -> None:
+    """Rebuild the FAISS index from the DB (stored vectors; only missing ones are embedded)."""
+    svc = _services(load_settings())
+    svc.kb.rebuild_index(progress=True)
+    click.echo(f"index rebuilt: {len(svc.kb.index)} chunks")
+
+
+@cli.command()
+@click.option("--threads", default=8, show_default=True)
+def serve(threads: int) -> None:
+    """Serve the app (waitress) on HOTLINE_HOST:HOTLINE_PORT."""
+    from waitress import serve as waitress_serve
+
+    from webapp import create_app
+
+    settings = load_settings()
+    app = create_app(settings)
+    app.extensions["hotline"].kb.open_index()
+    app.extensions["hotline"].kb.embedder.encode_one("预热")  # load the model before the first user waits
+    waitress_serve(app, host=settings.app_host, port=settings.app_port, threads=threads, ident="hotline")
+
+
+@cli.command()
+def run() -> None:
+    """Start bot and app on the embedded default; Ctrl-C stops both."""
+    settings = load_settings()
+    if not procs.MODEL_PATH.exists():
+        sys.exit("没有找到 Rasa 模型 var/models/hotline.tar.gz，请用 `make run` 启动（会自动训练）。")
+    _init(settings)
+    logs = settings.var_dir / "log"
+    click.echo("正在启动 bot (Rasa) 和 app … 日志在 " + str(logs))
+    bot = procs.start(procs.bot_command(settings), procs.bot_env(settings), logs / "bot.log")
+    app = procs.start(procs.app_command(), procs.app_env(settings), logs / "app.log")
+    stopping = False
+
+    def _stop(*_):
+        nonlocal stopping
+        if stopping:
+            return
+        stopping = True
+        click.echo("\n正在停止 (stopping bot and app)…")
+        procs.stop(app)
+        procs.stop(bot)
+        click.echo("已停止。")
+        sys.exit(0)
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    base = f"http://{settings.app_host}:{settings.app_port}"
+    app_ok = procs.wait_http(base + "/api/health", 120, app)
+    bot_ok = procs.wait_http(f"{settings.rasa_url}/status?token={settings.rasa_token}", 180, bot)
+    if not (app_ok and bot_ok):
+        click.echo(f"启动失败：app={'ok' if app_ok else 'failed'} bot={'ok' if bot_ok else 'failed'}，请查看 {logs}")
+        _stop()
+    click.echo(f"\n✅ 12328 智能助手已启动。网页在线咨询：{base}/\n   API 文档：{base}/api/docs   按 Ctrl-C 停止。")
+    while True:
+        for name, proc in (("bot", bot), ("app", app)):
+            if proc.poll() is not None:
+                click.echo(f"{name} 进程意外退出（exit {proc.returncode}），详见 {logs / (name + '.log')}")
+                _stop()
+        time.sleep(1)
+
+
+if __name__ == "__main__":
+    cli()

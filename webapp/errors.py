@@ -1,0 +1,57 @@
+"""One place where errors become JSON: {"error": {"code", "message", "details"}}."""
+from __future__ import annotations
+
+import logging
+
+from apiflask import APIFlask
+from apiflask.exceptions import HTTPError
+from werkzeug.exceptions import HTTPException
+
+from hotline.errors import HotlineError
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: "请求格式有误",
+    401: "未授权",
+    403: "无权访问",
+    404: "资源不存在",
+    405: "请求方法不允许",
+    413: "请求内容过大",
+    415: "请求须为 JSON 格式",
+    422: "请求参数有误",
+    429: "请求过于频繁",
+    500: "服务器内部错误",
+    503: "服务暂时不可用",
+}
+CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+         413: "payload_too_large", 415: "unsupported_media_type", 422: "validation_error",
+         429: "rate_limited", 500: "internal_error", 503: "service_unavailable"}
+
+
+def error_body(status: int, message: str | None = None, code: str | None = None, details=None) -> dict:
+    return {"error": {"code": code or CODES.get(status, "error"), "message": message or MESSAGES.get(status, "错误"),
+                      "details": details or {}}}
+
+
+def register_error_handlers(app: APIFlask) -> None:
+    @app.error_processor
+    def _apiflask_error(error: HTTPError):
+        details = error.detail if isinstance(error.detail, dict) else {}
+        message = MESSAGES.get(error.status_code) if error.status_code in (400, 422) else error.message
+        return error_body(error.status_code, message, details=details, code=(error.extra_data or {}).get("code")), \
+            error.status_code, error.headers
+
+    @app.errorhandler(HotlineError)
+    def _domain_error(exc: HotlineError):
+        return error_body(exc.status, exc.message, exc.code, exc.details), exc.status
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        status = exc.code or 500
+        return error_body(status), status
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unhandled error")
+        return error_body(500), 500

@@ -1,0 +1,29 @@
+"""The app's long-lived service objects (no Flask imports here)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.actions import build_executor
+from channels.conversation import RasaClient
+from hotline.db import Database
+from hotline.settings import Settings
+from knowledge_base.embedder import Embedder
+from knowledge_base.service import KnowledgeBase
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    kb: KnowledgeBase
+    rasa: RasaClient
+    executor: object
+
+
+def build_services(settings: Settings, migrate: bool = True) -> Services:
+    db = Database(settings.database_url)
+    if migrate:
+        db.migrate()
+    kb = KnowledgeBase(db, Embedder(settings.embedding_model), settings.index_path, settings.kb_min_score)
+    rasa = RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout)
+    return Services(settings=settings, db=db, kb=kb, rasa=rasa, executor=build_executor(kb))
