@@ -75,7 +75,7 @@ class RasaClient:
                 json={"sender": sender, "message": text, "metadata": metadata or {}},
             )
             tracker = self._call(
-                "GET", f"/conversations/{requests.utils.quote(sender, safe='')}/tracker",
+                "GET", f"/conversations/{requests.utils.quote(sender, safe=':')}/tracker",
                 params={"token": self.token, "include_events": "NONE"},
             )
         return parse_rasa_output(messages or [], tracker or {})

@@ -54,15 +54,19 @@ def _init_jieba() -> None:
         jieba.add_word(word)
 
 
-def tokenize(text: str, expand: bool = False) -> list[str]:
+def tokenize(text: str) -> list[str]:
     _init_jieba()
     with _jieba_lock:
         words = jieba.lcut_for_search(normalize(text))
-    tokens = [w for w in words if TOKEN_RE.search(w) and w not in STOPWORDS]
-    if expand:
-        for word in list(tokens):
-            tokens.extend(EXPANSIONS.get(word, ()))
-    return tokens
+    return [w for w in words if TOKEN_RE.search(w) and w not in STOPWORDS]
+
+
+def query_groups(text: str) -> list[list[str]]:
+    """One group per distinct query word: the word and the document words it stands for."""
+    groups: dict[str, list[str]] = {}
+    for word in tokenize(text):
+        groups.setdefault(word, [word, *EXPANSIONS.get(word, ())])
+    return list(groups.values())
 
 
 class KeywordIndex:
@@ -78,12 +82,19 @@ class KeywordIndex:
             self._vocab = {tok for doc in corpus for tok in doc}
             self._bm25.index(corpus, show_progress=False)
 
-    def search(self, query: str, k: int) -> list[tuple[int, float]]:
+    def search(self, query: str, k: int) -> list[tuple[int, float, float]]:
+        """Top chunks as (chunk id, BM25 score, coverage): coverage is the share of the query's
+        words that the chunk contains (directly or through the thesaurus)."""
         if not len(self.ids):
             return []
-        tokens = [t for t in tokenize(query, expand=True) if t in self._vocab]
-        if not tokens:
+        groups = [[t for t in g if t in self._vocab] for g in query_groups(query)]
+        if not any(groups):
             return []
-        scores = self._bm25.get_scores(tokens)
-        top = np.argsort(-scores)[:k]
-        return [(int(self.ids[i]), float(scores[i])) for i in top if scores[i] > 0]
+        scores = self._bm25.get_scores([t for g in groups for t in g])
+        top = [i for i in np.argsort(-scores)[:k] if scores[i] > 0]
+        covered = np.zeros(len(top))
+        for group in groups:
+            if group:
+                covered += self._bm25.get_scores(group)[top] > 0
+        total = len(groups)
+        return [(int(self.ids[i]), float(scores[i]), float(c / total)) for i, c in zip(top, covered)]

@@ -223,18 +223,18 @@ class KnowledgeBase:
         return self._keyword
 
     def _candidates(self, text: str, depth: int) -> dict[int, float]:
-        """Hybrid score per chunk: cosine similarity plus a bonus for keyword relevance
-        (BM25 relative to the best keyword hit of this query)."""
+        """Hybrid score per chunk: cosine similarity plus a keyword bonus that grows with BM25
+        (relative to this query's best keyword hit) and with how many of the query's words the chunk has."""
         vector = self.embedder.encode_one(text)
         dense = dict(self.index.search(vector, depth))
         keyword = self.keyword.search(text, depth)
         scores = dict(dense)
         if keyword:
             top = keyword[0][1]
-            for chunk_id, bm25 in keyword:
+            for chunk_id, bm25, coverage in keyword:
                 if chunk_id not in scores:
                     scores[chunk_id] = self.index.similarity(vector, chunk_id)
-                scores[chunk_id] += KEYWORD_WEIGHT * bm25 / top
+                scores[chunk_id] += KEYWORD_WEIGHT * (bm25 / top) * coverage
         return scores
 
     def search(self, query: str, k: int = 5, min_score: float | None = None) -> list[Hit]:

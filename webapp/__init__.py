@@ -8,6 +8,7 @@ from apiflask import APIFlask
 from hotline.settings import Settings, load_settings
 
 from .errors import register_error_handlers
+from .schemas import ERROR_SCHEMA
 from .services import Services, build_services
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.json.ensure_ascii = False
     app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
     app.config["VALIDATION_ERROR_STATUS_CODE"] = 422
+    app.config["VALIDATION_ERROR_SCHEMA"] = ERROR_SCHEMA
+    app.config["HTTP_ERROR_SCHEMA"] = ERROR_SCHEMA
     app.config["INFO"] = {"description": "Web chat, knowledge-base search and the Rasa action endpoint."}
     app.extensions["hotline"] = services or build_services(settings)
 

@@ -34,6 +34,11 @@ def error_body(status: int, message: str | None = None, code: str | None = None,
                       "details": details or {}}}
 
 
+def error_response(description: str, schema) -> dict:
+    """An OpenAPI response entry for @bp.doc(responses=...)."""
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
 def register_error_handlers(app: APIFlask) -> None:
     @app.error_processor
     def _apiflask_error(error: HTTPError):

@@ -86,6 +86,22 @@ class ErrorOut(Schema):
     error = Nested(ErrorDetail, required=True)
 
 
+class BusyOut(ErrorOut):
+    replies = List(Nested(Reply), required=True)
+
+
+# The shape of every error body, for the generated spec (APIFlask's own error schemas replaced).
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {"error": {
+        "type": "object",
+        "required": ["code", "message"],
+        "properties": {"code": {"type": "string"}, "message": {"type": "string"}, "details": {"type": "object"}},
+    }},
+}
+
+
 class HealthOut(Schema):
     status = String(required=True)
     bot = Boolean(required=True)

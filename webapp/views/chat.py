@@ -9,8 +9,8 @@ from flask import jsonify, make_response, render_template
 from channels.conversation import BUSY_REPLY
 from hotline.errors import BotUnavailable
 
-from ..errors import error_body
-from ..schemas import ChatIn, ChatOut, ErrorOut, HealthOut
+from ..errors import error_body, error_response
+from ..schemas import BusyOut, ChatIn, ChatOut, HealthOut
 from .common import services
 
 log = logging.getLogger(__name__)
@@ -27,8 +27,9 @@ def page():
 @bp.input(ChatIn, arg_name="body")
 @bp.output(ChatOut)
 @bp.doc(summary="发送一条消息 Send a message",
-        responses={422: ("输入有误 Invalid input", ErrorOut),
-                   503: ("对话服务繁忙 Bot unavailable; replies carry a Chinese busy message", ErrorOut)})
+        responses={422: "输入有误 Invalid input",
+                   503: error_response("对话服务繁忙 Bot unavailable; `replies` carries a Chinese busy message",
+                                       BusyOut)})
 def chat(body):
     try:
         result = services().rasa.send(f"web:{body['sender']}", body["text"].strip())

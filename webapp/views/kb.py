@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from apiflask import APIBlueprint
 
-from ..schemas import ErrorOut, SearchOut, SearchQuery
+from ..schemas import SearchOut, SearchQuery
 from .common import services
 
 bp = APIBlueprint("kb", __name__, tag="知识库 Knowledge base")
@@ -12,7 +12,7 @@ bp = APIBlueprint("kb", __name__, tag="知识库 Knowledge base")
 @bp.get("/api/kb/search")
 @bp.input(SearchQuery, location="query", arg_name="query")
 @bp.output(SearchOut)
-@bp.doc(summary="检索知识库 Search the knowledge base", responses={422: ("输入有误 Invalid input", ErrorOut)})
+@bp.doc(summary="检索知识库 Search the knowledge base", responses={422: "输入有误 Invalid input"})
 def search(query):
     hits = services().kb.search(query["q"], k=query["k"], min_score=0.0)
     return {"hits": [{"article_id": h.article_id, "title": h.title, "source": h.source, "citation": h.citation,

@@ -1,0 +1,41 @@
+"""VectorIndex with small synthetic vectors."""
+import numpy as np
+import pytest
+
+from knowledge_base.index import IndexDamaged, VectorIndex
+
+
+def unit(rows):
+    v = np.asarray(rows, dtype="float32")
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def test_upsert_replaces_and_search_ranks_by_cosine():
+    index = VectorIndex(3)
+    index.upsert(np.array([10, 20]), unit([[1, 0, 0], [0, 1, 0]]))
+    assert [i for i, _ in index.search(unit([[0.9, 0.1, 0]])[0], 2)] == [10, 20]
+    index.upsert(np.array([10]), unit([[0, 0, 1]]))  # same id again = replace, not duplicate
+    assert len(index) == 2
+    hits = index.search(unit([[0, 0, 1]])[0], 5)
+    assert hits[0][0] == 10 and hits[0][1] == pytest.approx(1.0, abs=1e-5)
+    assert index.remove([20]) == 1 and len(index) == 1
+
+
+def test_wrong_shape_is_rejected():
+    with pytest.raises(ValueError):
+        VectorIndex(3).upsert(np.array([1]), np.zeros((1, 4), dtype="float32"))
+
+
+def test_save_load_roundtrip_and_damage(tmp_path):
+    path = tmp_path / "kb.faiss"
+    index = VectorIndex(3)
+    index.upsert(np.array([7, 8]), unit([[1, 0, 0], [0, 1, 0]]))
+    index.save(path, {"chunks": 2})
+    loaded, state = VectorIndex.load(path)
+    assert state["chunks"] == 2 and len(loaded) == 2
+    assert loaded.similarity(unit([[1, 0, 0]])[0], 7) == pytest.approx(1.0, abs=1e-5)
+    path.write_bytes(b"garbage" * 10)
+    with pytest.raises(IndexDamaged):
+        VectorIndex.load(path)
+    with pytest.raises(FileNotFoundError):
+        VectorIndex.load(tmp_path / "missing.faiss")

@@ -1,0 +1,88 @@
+"""KB service on the real packaged model, over SQLite and PostgreSQL."""
+import shutil
+
+import pytest
+
+from hotline.db import Database
+from knowledge_base.answer import NO_MATCH, compose_answer
+from knowledge_base.seeds import ArticleDraft
+from knowledge_base.service import KnowledgeBase
+from knowledge_base.text import normalize
+
+
+def draft(key, title, body):
+    return ArticleDraft(origin_key=key, title=title, kind="news", doc_title=title, body=body, source="测试",
+                        chunks=[body])
+
+
+def test_normalize_traditional_and_fullwidth():
+    assert normalize("我要投訴計程車　ＡＢＣ１２３") == "我要投诉计程车 ABC123"
+
+
+@pytest.mark.parametrize(
+    "question, clause",
+    [
+        ("投诉以后多久能有结果？", "第二十三条"),
+        ("投訴以後多久能有結果？", "第二十三条"),
+        ("哪些情况不受理", "第十九条"),
+        ("办理期限可以延长吗", "第二十四条"),
+        ("办结后会回访吗", "第二十九条"),
+        ("录音资料保存多久", "第三十条"),
+        ("月度统计分析报告什么时候报送", "第三十二条"),
+    ],
+)
+def test_questions_find_their_clause(seeded_kb, question, clause):
+    hits = seeded_kb.search(question, k=3)
+    assert hits and hits[0].citation == f"《12328交通运输服务监督热线管理办法》{clause}"
+
+
+def test_unrelated_question_finds_nothing_above_threshold(seeded_kb):
+    assert seeded_kb.search("我想订一张机票", k=3) == []
+    assert seeded_kb.search("今天天气怎么样", k=3) == []
+    assert compose_answer([]).text == NO_MATCH
+
+
+def test_answer_quotes_passage_with_citation(seeded_kb):
+    answer = compose_answer(seeded_kb.search("投诉以后多久能有结果？", k=3))
+    assert answer.text.startswith("根据《12328交通运输服务监督热线管理办法》第二十三条：\n12328热线转办业务实行限时办结制")
+    assert "10个工作日内回复办理意见" in answer.text
+    assert answer.sources[0]["title"] == "12328交通运输服务监督热线管理办法 第二十三条"
+
+
+def test_restart_loads_index_without_reembedding(seeded_dir, embedder, tmp_path, monkeypatch):
+    work = tmp_path / "var"
+    shutil.copytree(seeded_dir, work)
+    db = Database(f"sqlite:///{work / 'hotline.db'}")
+    kb = KnowledgeBase(db, embedder, work / "kb.faiss")
+    calls = []
+    monkeypatch.setattr(embedder, "encode", lambda texts, progress=False: calls.append(texts))
+    assert kb.open_index() == "loaded"
+    assert len(kb.index) == kb.db_state()["chunks"] > 40
+    # A damaged file is rebuilt from the vectors stored in the DB, still without the model.
+    (work / "kb.faiss").write_bytes(b"\x00" * 100)
+    kb2 = KnowledgeBase(db, embedder, work / "kb.faiss")
+    assert kb2.open_index() == "rebuilt"
+    assert len(kb2.index) == kb.db_state()["chunks"]
+    (work / "kb.faiss").unlink()
+    assert KnowledgeBase(db, embedder, work / "kb.faiss").open_index() == "rebuilt"
+    assert calls == []
+
+
+def test_ingest_is_idempotent_and_updates_changed_articles(db_url, embedder, tmp_path):
+    db = Database(db_url)
+    db.migrate()
+    kb = KnowledgeBase(db, embedder, tmp_path / "kb.faiss")
+    a = draft("t:a", "网约车资质", "网约车驾驶员须取得网络预约出租汽车驾驶员证。")
+    b = draft("t:b", "货车通行", "货车在限行时段需办理城市通行证。")
+    report = kb.upsert_articles([a, b])
+    assert (report.created, report.chunks_embedded) == (2, 2)
+    assert kb.upsert_articles([a, b]).unchanged == 2
+    assert kb.search("网约车司机要什么证", k=1, min_score=0)[0].title == "网约车资质"
+    b2 = draft("t:b", "货车通行", "自12月1日起，货车夜间22点至次日6点可通行主城区。")
+    report = kb.upsert_articles([a, b2])
+    assert (report.updated, report.unchanged, report.chunks_embedded) == (1, 1, 1)
+    assert len(kb.index) == 2 and kb.article_count() == 2
+    hit = kb.search("货车晚上几点可以进城", k=1, min_score=0)[0]
+    assert "22点" in hit.text
+    # a new process sees the same index
+    assert KnowledgeBase(db, embedder, tmp_path / "kb.faiss").open_index() == "loaded"
