@@ -30,7 +30,7 @@ def compose_answer(hits: list[Hit]) -> Answer:
     text = f"根据{best.citation}：\n{_passage(best)}"
     related = [h.citation for h in hits[1:3] if h.citation != best.citation]
     if related:
-        text += "\n\n相关规定：" + "、".join(related)
+        text += "\n相关规定：" + "、".join(related)  # one message: Rasa splits replies at blank lines
     sources = [{"article_id": h.article_id, "title": h.title, "score": h.score, "citation": h.citation}
                for h in hits]
     return Answer(text=text, sources=sources, matched=True)

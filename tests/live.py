@@ -1,0 +1,61 @@
+"""Real `bot` and `app` processes for integration and browser tests (ports picked at random)."""
+from __future__ import annotations
+
+import shutil
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+from hotline import procs
+from hotline.settings import Settings, load_settings
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class LiveStack:
+    settings: Settings
+    var: Path
+    bot = None
+    app = None
+
+    @property
+    def base(self) -> str:
+        return f"http://{self.settings.app_host}:{self.settings.app_port}"
+
+    def start_bot(self) -> None:
+        if not procs.MODEL_PATH.exists():
+            raise RuntimeError("Rasa model missing: run `make model` (make test does)")
+        self.bot = procs.start(procs.bot_command(self.settings), procs.bot_env(self.settings), self.var / "bot.log")
+        url = f"{self.settings.rasa_url}/status?token={self.settings.rasa_token}"
+        if not procs.wait_http(url, 240, self.bot):
+            raise RuntimeError("bot did not start:\n" + (self.var / "bot.log").read_text()[-3000:])
+
+    def start_app(self) -> None:
+        self.app = procs.start(procs.app_command(), procs.app_env(self.settings), self.var / "app.log")
+        if not procs.wait_http(self.base + "/api/health", 120, self.app):
+            raise RuntimeError("app did not start:\n" + (self.var / "app.log").read_text()[-3000:])
+
+    def stop(self) -> None:
+        for proc in (self.app, self.bot):
+            if proc is not None:
+                procs.stop(proc)
+
+
+def live_stack(seeded_dir: Path, tmp: Path) -> LiveStack:
+    var = tmp / "var"
+    shutil.copytree(seeded_dir, var)
+    settings = load_settings({
+        "HOTLINE_VAR_DIR": str(var),
+        "HOTLINE_PORT": str(free_port()),
+        "HOTLINE_RASA_URL": f"http://127.0.0.1:{free_port()}",
+        "HOTLINE_RASA_TIMEOUT": "20",
+    })
+    stack = LiveStack(settings=settings, var=var)
+    stack.start_app()
+    stack.start_bot()
+    return stack

@@ -1,0 +1,133 @@
+"""Custom actions run as rasa_sdk runs them: Tracker.from_dict + CollectingDispatcher, and through the
+app's /webhook endpoint with a Rasa 3.6 action-call payload."""
+import json
+import zlib
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions.knowledge import ActionAnswerFromKB
+from bot.actions.referral import DEFAULT_REFERRAL, ActionReferElsewhere, referral_for
+from knowledge_base.answer import KB_DOWN, NO_MATCH
+from tests.conftest import make_settings
+from webapp import create_app
+
+
+def tracker(text, intent="consult"):
+    return Tracker.from_dict({
+        "sender_id": "web:t1",
+        "slots": {},
+        "latest_message": {"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": []},
+        "events": [],
+        "paused": False,
+        "followup_action": None,
+        "active_loop": {},
+        "latest_action_name": "action_listen",
+    })
+
+
+def test_answer_quotes_and_cites(seeded_kb):
+    dispatcher = CollectingDispatcher()
+    events = ActionAnswerFromKB(seeded_kb).run(dispatcher, tracker("投诉以后多久能有结果？"), {})
+    assert events == []
+    text, meta = dispatcher.messages
+    assert text["text"].startswith("根据《12328交通运输服务监督热线管理办法》第二十三条：")
+    sources = meta["custom"]["hotline_meta"]["sources"]
+    assert sources[0]["title"] == "12328交通运输服务监督热线管理办法 第二十三条"
+
+
+def test_answer_says_plainly_when_nothing_matches(seeded_kb):
+    dispatcher = CollectingDispatcher()
+    ActionAnswerFromKB(seeded_kb).run(dispatcher, tracker("我想订一张机票"), {})
+    assert dispatcher.messages[0]["text"] == NO_MATCH
+    assert dispatcher.messages[1]["custom"]["hotline_meta"] == {"sources": [], "kb_matched": False}
+
+
+def test_kb_failure_still_answers():
+    class BrokenKB:
+        def search(self, *a, **k):
+            raise RuntimeError("index gone")
+
+    dispatcher = CollectingDispatcher()
+    ActionAnswerFromKB(BrokenKB()).run(dispatcher, tracker("投诉以后多久能有结果？"), {})
+    assert dispatcher.messages == [{**dispatcher.messages[0], "text": KB_DOWN}]
+
+
+@pytest.mark.parametrize(
+    "text, number",
+    [
+        ("高铁票怎么退", "12306"),
+        ("航班延误了找谁", "12326"),
+        ("快递丢了怎么办", "12305"),
+        ("前面撞车了有人受伤", "120"),
+        ("高速上車壞了要拖車", "12122"),
+        ("船翻了有人落水", "12395"),
+    ],
+)
+def test_referrals(text, number):
+    assert number in referral_for(text)
+    dispatcher = CollectingDispatcher()
+    ActionReferElsewhere().run(dispatcher, tracker(text, "refer_elsewhere"), {})
+    assert number in dispatcher.messages[0]["text"]
+
+
+def test_referral_default_lists_all_hotlines():
+    assert referral_for("这个不归你们管吧") == DEFAULT_REFERRAL
+    assert all(n in DEFAULT_REFERRAL for n in ("12306", "12326", "12305", "122", "12395", "12345"))
+
+
+# ------------------------------------------------------------------ the /webhook endpoint
+
+RASA_36_CALL = {
+    "next_action": "action_answer_from_kb",
+    "sender_id": "web:t1",
+    "version": "3.6.21",
+    "tracker": {
+        "sender_id": "web:t1", "slots": {}, "latest_message": {
+            "text": "投诉以后多久能有结果？", "intent": {"name": "consult", "confidence": 1.0}, "entities": []},
+        "latest_event_time": 1.0, "followup_action": None, "paused": False, "events": [],
+        "latest_input_channel": "rest", "active_loop": {}, "latest_action": {"action_name": "action_listen"},
+        "latest_action_name": "action_listen",
+    },
+    "domain": {"version": "3.1", "intents": ["consult"], "entities": [], "slots": {}, "responses": {},
+               "actions": ["action_answer_from_kb"], "forms": {}, "e2e_actions": []},
+}
+
+
+@pytest.fixture
+def app_client(seeded_dir, embedder):
+    app = create_app(make_settings(seeded_dir))
+    app.extensions["hotline"].kb.embedder = embedder
+    return app, app.test_client()
+
+
+def test_webhook_requires_token(app_client):
+    _, client = app_client
+    assert client.post("/webhook", json=RASA_36_CALL).status_code == 401
+    assert client.post("/webhook?token=wrong", json=RASA_36_CALL).status_code == 401
+
+
+def test_webhook_runs_action(app_client):
+    app, client = app_client
+    token = app.config["SETTINGS"].action_token
+    resp = client.post(f"/webhook?token={token}", json=RASA_36_CALL)
+    assert resp.status_code == 200
+    body = resp.get_json()
+    assert body["events"] == []
+    assert "第二十三条" in body["responses"][0]["text"]
+    # deflate-compressed bodies are accepted too
+    raw = zlib.compress(json.dumps(RASA_36_CALL).encode())
+    resp = client.post(f"/webhook?token={token}", data=raw, content_type="application/json",
+                       headers={"Content-Encoding": "deflate"})
+    assert resp.status_code == 200
+
+
+def test_webhook_errors(app_client):
+    app, client = app_client
+    token = app.config["SETTINGS"].action_token
+    assert client.post(f"/webhook?token={token}", json={**RASA_36_CALL, "next_action": "nope"}).status_code == 404
+    no_domain = {k: v for k, v in RASA_36_CALL.items() if k != "domain"}
+    fresh = create_app(make_settings(app.config["SETTINGS"].var_dir)).test_client()
+    assert fresh.post(f"/webhook?token={token}", json=no_domain).status_code == 449
+    assert client.post(f"/webhook?token={token}", data="{bad", content_type="application/json").status_code == 400

@@ -1,0 +1,73 @@
+"""A conversation over /api/chat with real bot and app processes (Rasa 3.6 calling our rasa_sdk executor)."""
+import uuid
+
+import pytest
+import requests
+
+from hotline import procs
+
+pytestmark = pytest.mark.integration
+
+
+def say(live, text, sender=None):
+    resp = requests.post(live.base + "/api/chat", json={"sender": sender or uuid.uuid4().hex[:12], "text": text},
+                         timeout=30)
+    return resp.status_code, resp.json()
+
+
+def test_conversation(live):
+    sender = "it-" + uuid.uuid4().hex[:8]
+    status, body = say(live, "你好", sender)
+    assert status == 200 and body["intent"]["name"] == "greet"
+    assert "12328" in body["replies"][0]["text"] and body["replies"][0]["buttons"]
+
+    status, body = say(live, "投诉以后多久能有结果？", sender)
+    assert status == 200 and body["intent"]["name"] == "consult"
+    text = body["replies"][0]["text"]
+    assert text.startswith("根据《12328交通运输服务监督热线管理办法》第二十三条：")
+    assert "10个工作日内回复办理意见" in text
+    assert body["sources"][0]["title"] == "12328交通运输服务监督热线管理办法 第二十三条"
+    assert body["work_order"] is None
+
+    status, body = say(live, "再见", sender)
+    assert status == 200 and body["intent"]["name"] == "goodbye"
+
+
+@pytest.mark.parametrize(
+    "text, intent, expect",
+    [
+        ("我要投诉出租车司机绕路", "complain", "投诉"),
+        ("我要投訴計程車司機繞路多收錢", "complain", "投诉"),
+        ("建议延长公交末班车时间", "suggest", "建议"),
+        ("高铁票怎么退", "refer_elsewhere", "12306"),
+        ("快递丢了找谁", "refer_elsewhere", "12305"),
+        ("转人工", "handoff", "12328"),
+        ("今天天气怎么样", "out_of_scope", "12345"),
+    ],
+)
+def test_intents_and_replies(live, text, intent, expect):
+    status, body = say(live, text)
+    assert status == 200
+    assert body["intent"]["name"] == intent
+    assert 0.0 < body["intent"]["confidence"] <= 1.0
+    assert expect in body["replies"][0]["text"]
+
+
+def test_rasa_sdk_contract_is_used(live):
+    """The consult answer could only come from the app's executor: Rasa called /webhook with its token."""
+    log = (live.var / "app.log").read_text()
+    assert "Registered function for 'action_answer_from_kb'" in log
+    bot_log = (live.var / "bot.log").read_text()
+    assert "Failed to run custom action" not in bot_log
+
+
+def test_bot_down_then_back(live):
+    procs.stop(live.bot)
+    status, body = say(live, "你好")
+    assert status == 503
+    assert body["error"]["code"] == "bot_unavailable" and "系统繁忙" in body["replies"][0]["text"]
+    health = requests.get(live.base + "/api/health", timeout=10).json()
+    assert health["bot"] is False and health["status"] == "degraded"
+    live.start_bot()
+    status, body = say(live, "你好")
+    assert status == 200 and body["intent"]["name"] == "greet"
