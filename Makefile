@@ -42,7 +42,7 @@ $(MODEL): $(BOT_STAMP) $(RASA_INPUTS)
 
 # Debian's Chromium for the browser tests (no browser download by a test tool).
 browser:
-	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei; }
 
 run: deps $(MODEL)
 	$(VENV)/bin/python -m webapp.cli run

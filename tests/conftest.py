@@ -82,7 +82,7 @@ def db_url(request, tmp_path):
 @pytest.fixture(scope="session")
 def live(seeded_dir, tmp_path_factory):
     """Real bot (Rasa 3.6, its own env) and app processes, shared by integration and browser tests."""
-    from tests.live import live_stack
+    from hotline.stack import live_stack
 
     stack = live_stack(seeded_dir, tmp_path_factory.mktemp("live"))
     yield stack

@@ -1,4 +1,4 @@
-"""Real `bot` and `app` processes for integration and browser tests (ports picked at random)."""
+"""Real `bot` and `app` processes on random ports, for integration tests, browser tests and benchmarks."""
 from __future__ import annotations
 
 import shutil
@@ -6,8 +6,8 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 
-from hotline import procs
-from hotline.settings import Settings, load_settings
+from . import procs
+from .settings import Settings, load_settings
 
 
 def free_port() -> int:
@@ -47,6 +47,7 @@ class LiveStack:
 
 
 def live_stack(seeded_dir: Path, tmp: Path) -> LiveStack:
+    """Start app and bot over a copy of ``seeded_dir`` (a var dir whose KB is already ingested)."""
     var = tmp / "var"
     shutil.copytree(seeded_dir, var)
     settings = load_settings({

@@ -1,0 +1,196 @@
+"""`make bench`: latency and memory of the message path, printed as tables (and saved to var/bench/).
+
+1. KB search on the seed KB and on a synthetic 100,000-chunk index, next to the bare model's encode time.
+2. /api/chat sequentially and with 8 concurrent clients, next to a bare Rasa REST round trip on the same model.
+3. Peak memory (VmHWM) of the bot and app processes.
+"""
+from __future__ import annotations
+
+import json
+import statistics
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import requests
+
+from hotline.db import Database
+from hotline.settings import ROOT, load_settings
+from hotline.stack import live_stack
+from knowledge_base.embedder import Embedder
+from knowledge_base.index import VectorIndex
+from knowledge_base.seeds import load_seed_drafts
+from knowledge_base.service import KnowledgeBase
+from knowledge_base.text import normalize
+
+QUESTIONS = [
+    "投诉以后多久能有结果？", "哪些情况不予受理", "办理期限可以延长吗", "办结后会回访吗", "录音资料保存多久",
+    "月度统计分析报告什么时候报送", "12328受理哪些业务", "承办单位不按时回复怎么办", "投訴以後多久能有結果",
+    "层层加码怎么举报", "12328什么时候开通的", "货车司机投诉处理效率", "涉及两个地区的投诉谁来办",
+    "安全生产的问题怎么处理", "12345转过来的工单多久转办", "能不能提意见建议",
+]
+CHAT_MESSAGES = ["你好", "投诉以后多久能有结果？", "哪些情况不予受理", "高铁票怎么退", "办理期限可以延长吗"]
+
+
+def pct(samples: list[float], q: float) -> float:
+    return float(np.percentile(np.asarray(samples) * 1000, q))
+
+
+def row(name: str, samples: list[float], note: str = "") -> list[str]:
+    return [name, f"{pct(samples, 50):.1f}", f"{pct(samples, 95):.1f}", str(len(samples)), note]
+
+
+def table(title: str, header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(_w(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    line = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
+    out = [f"\n{title}", line]
+    for i, r in enumerate([header, *rows]):
+        out.append("| " + " | ".join(str(c) + " " * (widths[j] - _w(str(c))) for j, c in enumerate(r)) + " |")
+        if i == 0:
+            out.append(line)
+    out.append(line)
+    return "\n".join(out)
+
+
+def _w(text: str) -> int:  # display width: CJK characters take two columns
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def timed(fn, n: int) -> list[float]:
+    samples = []
+    for i in range(n):
+        start = time.perf_counter()
+        fn(i)
+        samples.append(time.perf_counter() - start)
+    return samples
+
+
+def bench_kb(tmp: Path, results: dict) -> tuple[list[list[str]], Path]:
+    settings = load_settings({"HOTLINE_VAR_DIR": str(tmp / "seeded")})
+    db = Database(settings.database_url)
+    db.migrate()
+    embedder = Embedder(settings.embedding_model)
+    kb = KnowledgeBase(db, embedder, settings.index_path, settings.kb_min_score)
+    kb.upsert_articles(load_seed_drafts())
+    kb.search("预热")
+    n = 5 * len(QUESTIONS)
+    encode = timed(lambda i: embedder.encode_one(normalize(QUESTIONS[i % len(QUESTIONS)])), n)
+    dense = timed(lambda i: kb.index.search(embedder.encode_one(normalize(QUESTIONS[i % len(QUESTIONS)])), 20), n)
+    full = timed(lambda i: kb.search(QUESTIONS[i % len(QUESTIONS)], k=5), n)
+
+    rng = np.random.default_rng(12328)
+    big = VectorIndex(embedder.dim)
+    for start in range(0, 100_000, 10_000):
+        vecs = rng.standard_normal((10_000, embedder.dim)).astype("float32")
+        vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+        big.upsert(np.arange(start, start + 10_000), vecs)
+    big_dense = timed(lambda i: big.search(embedder.encode_one(normalize(QUESTIONS[i % len(QUESTIONS)])), 20), n)
+    faiss_only_q = embedder.encode_one("投诉以后多久能有结果")
+    big_faiss = timed(lambda i: big.search(faiss_only_q, 20), n)
+
+    base = pct(encode, 50)
+    rows = [
+        row("bare model encode (1 query)", encode, "1.00×"),
+        row(f"seed KB ({len(kb.index)} chunks): embed + FAISS", dense, f"{pct(dense, 50) / base:.2f}×"),
+        row(f"seed KB: full search (+BM25, fuse, DB)", full, f"{pct(full, 50) / base:.2f}×"),
+        row("100,000 chunks: embed + FAISS", big_dense, f"{pct(big_dense, 50) / base:.2f}×"),
+        row("100,000 chunks: FAISS only", big_faiss, ""),
+    ]
+    results["kb"] = {r[0]: {"p50_ms": float(r[1]), "p95_ms": float(r[2])} for r in rows}
+    return rows, tmp / "seeded"
+
+
+def bench_chat(seeded: Path, tmp: Path, results: dict) -> tuple[list[list[str]], list[list[str]]]:
+    stack = live_stack(seeded, tmp / "live")
+    try:
+        chat_url = stack.base + "/api/chat"
+        rasa_url = stack.settings.rasa_url + "/webhooks/rest/webhook"
+        http = requests.Session()
+
+        def via_app(i: int, sender: str | None = None):
+            r = http.post(chat_url, json={"sender": sender or f"b{i % 20}", "text": CHAT_MESSAGES[i % 5]}, timeout=60)
+            r.raise_for_status()
+
+        def via_rasa(i: int, sender: str | None = None):
+            r = http.post(rasa_url, json={"sender": f"web:r{sender or i % 20}", "message": CHAT_MESSAGES[i % 5]},
+                          timeout=60)
+            r.raise_for_status()
+
+        for i in range(10):  # warm up both paths
+            via_app(i)
+            via_rasa(i)
+        n = 50
+        seq_app = timed(via_app, n)
+        seq_rasa = timed(via_rasa, n)
+
+        def concurrent(fn, total=160, workers=8) -> tuple[list[float], float]:
+            def one(i):
+                start = time.perf_counter()
+                fn(i, sender=f"c{i % workers}-{uuid.uuid4().hex[:4]}")
+                return time.perf_counter() - start
+
+            start = time.perf_counter()
+            with ThreadPoolExecutor(workers) as pool:
+                samples = list(pool.map(one, range(total)))
+            return samples, total / (time.perf_counter() - start)
+
+        conc_app, rps_app = concurrent(via_app)
+        conc_rasa, rps_rasa = concurrent(via_rasa)
+
+        def ratio(a, b):
+            return f"{pct(a, 50) / pct(b, 50):.2f}×"
+
+        chat_rows = [
+            row("bare Rasa REST, sequential", seq_rasa, "1.00×"),
+            row("/api/chat, sequential", seq_app, ratio(seq_app, seq_rasa)),
+            row(f"bare Rasa REST, 8 clients ({rps_rasa:.1f} req/s)", conc_rasa, "1.00×"),
+            row(f"/api/chat, 8 clients ({rps_app:.1f} req/s)", conc_app, ratio(conc_app, conc_rasa)),
+        ]
+        mem_rows = [[name, f"{_peak_mb(proc.pid):.0f}"] for name, proc in (("bot (Rasa)", stack.bot),
+                                                                           ("app (Flask)", stack.app))]
+        mem_rows.append(["benchmark process (model + 100k index)", f"{_peak_mb('self'):.0f}"])
+        results["chat"] = {r[0]: {"p50_ms": float(r[1]), "p95_ms": float(r[2])} for r in chat_rows}
+        results["memory_mb"] = {r[0]: float(r[1]) for r in mem_rows}
+        return chat_rows, mem_rows
+    finally:
+        stack.stop()
+
+
+def _peak_mb(pid) -> float:
+    """Peak resident set (VmHWM) of a process and its children started in its group."""
+    import psutil
+
+    procs = [psutil.Process() if pid == "self" else psutil.Process(pid)]
+    if pid != "self":
+        procs += procs[0].children(recursive=True)
+    total = 0.0
+    for proc in procs:
+        for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                total = max(total, int(line.split()[1]) / 1024)
+    return total
+
+
+def main() -> None:
+    results: dict = {}
+    with tempfile.TemporaryDirectory(prefix="hotline-bench-") as tmpdir:
+        tmp = Path(tmpdir)
+        print("Benchmarking knowledge-base search …", flush=True)
+        kb_rows, seeded = bench_kb(tmp, results)
+        print(table("KB search latency (ms)", ["what", "p50", "p95", "n", "p50 vs bare encode"], kb_rows),
+              flush=True)
+        print("\nStarting bot and app for the chat benchmark …", flush=True)
+        chat_rows, mem_rows = bench_chat(seeded, tmp, results)
+    print(table("Chat latency (ms)", ["what", "p50", "p95", "n", "p50 vs bare Rasa"], chat_rows))
+    print(table("Peak memory (MB, VmHWM)", ["process", "MB"], mem_rows))
+    out = ROOT / "var" / "bench"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2))
+    print(f"\nsaved {out / 'results.json'}")
+
+
+if __name__ == "__main__":
+    main()
