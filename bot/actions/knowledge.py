@@ -7,6 +7,7 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from hotline.privacy import mask_pii
 from knowledge_base.answer import KB_DOWN, compose_answer
 
 from .common import send_meta
@@ -26,7 +27,7 @@ class ActionAnswerFromKB(Action):
         try:
             answer = compose_answer(self.kb.search(question, k=3))
         except Exception:  # the user must still get a sensible reply
-            log.exception("knowledge-base search failed for %r", question)
+            log.exception("knowledge-base search failed for %r", mask_pii(question))
             dispatcher.utter_message(text=KB_DOWN)
             return []
         dispatcher.utter_message(text=answer.text)
