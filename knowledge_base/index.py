@@ -46,6 +46,10 @@ class VectorIndex:
             scores, ids = self._index.search(query, min(k, len(self)))
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i != -1]
 
+    def ids(self) -> np.ndarray:
+        with self._lock:
+            return faiss.vector_to_array(self._index.id_map).copy()
+
     def similarity(self, vector: np.ndarray, chunk_id: int) -> float:
         with self._lock:
             try:

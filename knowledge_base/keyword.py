@@ -70,8 +70,7 @@ def query_groups(text: str) -> list[list[str]]:
 
 
 class KeywordIndex:
-    """BM25 over chunk texts; ids are kb_chunk ids. Rebuilt whole when the KB changes
-    (cheap: sparse matrix build, no model)."""
+    """A static BM25 index over chunk texts; ids are kb_chunk ids."""
 
     def __init__(self, ids: list[int], texts: list[str]):
         self.ids = np.asarray(ids, dtype="int64")
@@ -91,10 +90,49 @@ class KeywordIndex:
         if not any(groups):
             return []
         scores = self._bm25.get_scores([t for g in groups for t in g])
-        top = [i for i in np.argsort(-scores)[:k] if scores[i] > 0]
+        k = min(k, len(scores))
+        best = np.argpartition(-scores, k - 1)[:k]
+        top = [i for i in best[np.argsort(-scores[best])] if scores[i] > 0]
         covered = np.zeros(len(top))
         for group in groups:
             if group:
                 covered += self._bm25.get_scores(group)[top] > 0
         total = len(groups)
         return [(int(self.ids[i]), float(scores[i]), float(c / total)) for i, c in zip(top, covered)]
+
+
+class LiveKeywordIndex:
+    """BM25 that follows KB changes without a full rebuild: a large static main index, a small
+    delta index over chunks added since, and the set of main entries that are gone or stale."""
+
+    def __init__(self, ids: list[int], texts: list[str]):
+        self.main = KeywordIndex(ids, texts)
+        self._main_ids = set(int(i) for i in ids)
+        self._stale: set[int] = set()
+        self._delta_texts: dict[int, str] = {}
+        self.delta = KeywordIndex([], [])
+        self._lock = threading.Lock()
+
+    @property
+    def delta_size(self) -> int:
+        return len(self._delta_texts) + len(self._stale)
+
+    def apply(self, removed: list[int], added: dict[int, str]) -> None:
+        with self._lock:
+            for chunk_id in removed:
+                self._delta_texts.pop(chunk_id, None)
+                if chunk_id in self._main_ids:
+                    self._stale.add(chunk_id)
+            for chunk_id, text in added.items():
+                if chunk_id in self._main_ids:  # an id reused by the DB: the main entry is stale
+                    self._stale.add(chunk_id)
+                self._delta_texts[chunk_id] = text
+            ids = list(self._delta_texts)
+            self.delta = KeywordIndex(ids, [self._delta_texts[i] for i in ids])
+
+    def search(self, query: str, k: int) -> list[tuple[int, float, float]]:
+        with self._lock:
+            main, delta, stale = self.main, self.delta, set(self._stale)
+        hits = [h for h in main.search(query, k + len(stale)) if h[0] not in stale] + delta.search(query, k)
+        hits.sort(key=lambda h: -h[1])
+        return hits[:k]

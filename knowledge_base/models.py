@@ -1,15 +1,22 @@
-"""KB tables. The DB is the source of truth; the FAISS index is a cache of Chunk.embedding."""
+"""KB tables. The DB is the source of truth; the FAISS index is a cache of the chunks of published
+articles, caught up from ``kb_change_log``."""
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.db import Base
 
+# 第二条: the business domains 12328 covers; 综合 = about the hotline itself / several domains.
+DOMAINS = ("综合", "公路", "水路", "道路运输", "城市客运", "海事", "救助打捞", "海上搜救")
+STATUSES = ("draft", "published", "retired")
+ORIGINS = ("seed", "local", "12345", "ministry")
+REGION_NATIONWIDE = "全国"
 
-def _now() -> datetime:
+
+def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
@@ -21,18 +28,29 @@ class Article(Base):
     # re-ingesting the same source updates instead of duplicating.
     origin_key: Mapped[str] = mapped_column(String(200), unique=True)
     title: Mapped[str] = mapped_column(String(300))
-    kind: Mapped[str] = mapped_column(String(20))  # "regulation" (one 条) | "news"
+    kind: Mapped[str] = mapped_column(String(20))  # "regulation" (one 条) | "news" | "policy"
     doc_title: Mapped[str] = mapped_column(String(200))  # the document a citation names
     clause_no: Mapped[str | None] = mapped_column(String(20))  # e.g. 第二十三条
     clause_index: Mapped[int | None] = mapped_column(Integer)
     chapter: Mapped[str | None] = mapped_column(String(100))
-    source: Mapped[str] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(String(100))  # who published it (交通运输部, 新浪财经, 某市交通运输局)
     published_on: Mapped[date | None] = mapped_column(Date)
     published_label: Mapped[str | None] = mapped_column(String(50))
     body: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, onupdate=_now)
+    # metadata (issue: domain, region, validity, origin, status, tags)
+    domain: Mapped[str] = mapped_column(String(20), default="综合")
+    region: Mapped[str] = mapped_column(String(50), default=REGION_NATIONWIDE)  # 全国 | 河南省 | 河南省焦作市
+    effective_from: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    origin: Mapped[str] = mapped_column(String(20), default="seed")
+    status: Mapped[str] = mapped_column(String(20), default="published", index=True)
+    tags: Mapped[list] = mapped_column(JSON, default=list)
+    urgent: Mapped[bool] = mapped_column(default=False)  # hot policy
+    version: Mapped[int] = mapped_column(Integer, default=1)  # optimistic concurrency
+    updated_by: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
     chunks: Mapped[list["Chunk"]] = relationship(
         back_populates="article", cascade="all, delete-orphan", order_by="Chunk.position"
@@ -53,7 +71,35 @@ class Chunk(Base):
     article_id: Mapped[int] = mapped_column(ForeignKey("kb_article.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
+    text_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     # float32 little-endian, normalised; lets the index be rebuilt without re-embedding
     embedding: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     article: Mapped[Article] = relationship(back_populates="chunks")
+
+
+class ArticleVersion(Base):
+    """Every change of an article: a full snapshot, who and when."""
+
+    __tablename__ = "kb_article_version"
+    __table_args__ = (UniqueConstraint("article_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("kb_article.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(20))  # create | edit | publish | retire | import | seed
+    author: Mapped[str] = mapped_column(String(80))
+    note: Mapped[str | None] = mapped_column(String(500))
+    snapshot: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ChangeLog(Base):
+    """Append-only feed of article changes; every app replica's FAISS cache follows it by id."""
+
+    __tablename__ = "kb_change_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(Integer, index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -15,6 +15,8 @@ from pathlib import Path
 import yaml
 from bs4 import BeautifulSoup
 
+from .chunking import chunk_article, chunk_paragraphs
+
 SEED_DIR = Path(__file__).resolve().parent / "seed_data"
 
 CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -52,6 +54,14 @@ class ArticleDraft:
     published_on: date | None = None
     published_label: str | None = None
     chunks: list[str] = field(default_factory=list)
+    domain: str = "综合"
+    region: str = "全国"
+    effective_from: datetime | None = None
+    expires_at: datetime | None = None
+    origin: str = "seed"
+    status: str = "published"
+    tags: list[str] = field(default_factory=list)
+    urgent: bool = False
 
 
 # --------------------------------------------------------------------------- regulations
@@ -73,7 +83,7 @@ def parse_regulation(text: str, origin: str, source: str = "交通运输部") ->
     def close() -> None:
         if current is not None:
             current.body = "\n".join(p for p in paragraphs if p)
-            current.chunks = [f"{current.clause_no} {current.body}"]
+            current.chunks = chunk_article("regulation", current.body, current.clause_no)
             drafts.append(current)
 
     for raw in lines[1:]:
@@ -192,31 +202,6 @@ def _find_date(meta_date, text: str) -> tuple[date | None, str | None]:
     if years:
         return None, f"{max(years)}年"
     return None, None
-
-
-def chunk_paragraphs(paragraphs: list[str], target: int = 300) -> list[str]:
-    """Group whole paragraphs into chunks of about ``target`` characters; a paragraph longer
-    than that is split at sentence ends."""
-    pieces: list[str] = []
-    for para in paragraphs:
-        if len(para) <= target:
-            pieces.append(para)
-            continue
-        sentence = ""
-        for part in re.split(r"(?<=[。！？；!?;])", para):
-            if sentence and len(sentence) + len(part) > target:
-                pieces.append(sentence)
-                sentence = ""
-            sentence += part
-        if sentence:
-            pieces.append(sentence)
-    chunks: list[str] = []
-    for piece in pieces:
-        if chunks and len(chunks[-1]) + len(piece) <= target:
-            chunks[-1] += "\n" + piece
-        else:
-            chunks.append(piece)
-    return chunks
 
 
 def parse_news(text: str, origin: str) -> ArticleDraft:

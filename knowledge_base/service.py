@@ -1,22 +1,25 @@
-"""KB service: ingest articles, keep the FAISS cache in step with the DB, search."""
+"""KB service: write articles (chunk, embed only what changed, version, log the change), keep the
+per-process search cache in step with the DB, and search with hybrid scoring and metadata filters."""
 from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable
 
 import numpy as np
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from tqdm import tqdm
 
 from hotline.db import Database
 
+from .cache import SearchCache
 from .embedder import Embedder
-from .index import IndexDamaged, VectorIndex
-from .keyword import KeywordIndex
-from .models import Article, Chunk
+from .models import REGION_NATIONWIDE, Article, ArticleVersion, ChangeLog, Chunk
 from .seeds import ArticleDraft
 from .text import normalize
 
@@ -24,6 +27,8 @@ log = logging.getLogger(__name__)
 
 # How much a perfect keyword match adds to the cosine similarity (0..1) of a chunk.
 KEYWORD_WEIGHT = 0.3
+SNAPSHOT_FIELDS = ("title", "kind", "doc_title", "clause_no", "chapter", "source", "body", "domain", "region",
+                   "effective_from", "expires_at", "origin", "status", "tags", "urgent", "published_label")
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,11 @@ class Hit:
     citation: str
     score: float
     text: str
+    dense: float = 0.0
+    keyword: float = 0.0
+    coverage: float = 0.0
+    region: str = REGION_NATIONWIDE
+    urgent: bool = False
 
     @property
     def snippet(self) -> str:
@@ -47,19 +57,51 @@ class IngestReport:
     updated: int = 0
     unchanged: int = 0
     chunks_embedded: int = 0
+    article_ids: list[int] = field(default_factory=list)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)  # SQLite hands back naive datetimes
+    return value
 
 
 def content_hash(draft: ArticleDraft) -> str:
-    payload = "\x1f".join([draft.title, draft.body, *draft.chunks])
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    parts = [draft.title, draft.body, *draft.chunks] + [str(getattr(draft, f, "")) for f in SNAPSHOT_FIELDS]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
-def _to_blob(vector: np.ndarray) -> bytes:
+def text_hash(text: str) -> str:
+    return hashlib.sha256(normalize(text).encode("utf-8")).hexdigest()
+
+
+def to_blob(vector: np.ndarray) -> bytes:
     return np.asarray(vector, dtype="<f4").tobytes()
 
 
-def _from_blob(blob: bytes) -> np.ndarray:
-    return np.frombuffer(blob, dtype="<f4")
+def snapshot(article: Article) -> dict:
+    out = {}
+    for name in SNAPSHOT_FIELDS:
+        value = getattr(article, name)
+        out[name] = value.isoformat() if isinstance(value, datetime) else value
+    return out
+
+
+def region_applies(article_region: str, user_region: str | None) -> bool:
+    if not article_region or article_region == REGION_NATIONWIDE or not user_region:
+        return True
+    return user_region.startswith(article_region) or article_region.startswith(user_region)
+
+
+def is_live(article: Article, now: datetime) -> bool:
+    if article.status != "published":
+        return False
+    start, end = _aware(article.effective_from), _aware(article.expires_at)
+    return (start is None or start <= now) and (end is None or end > now)
 
 
 class KnowledgeBase:
@@ -68,79 +110,98 @@ class KnowledgeBase:
         self.embedder = embedder
         self.index_path = Path(index_path)
         self.min_score = min_score
-        self._index: VectorIndex | None = None
-        self._keyword: KeywordIndex | None = None
+        self._cache: SearchCache | None = None
+        self._open_lock = threading.Lock()
+        self._follower: threading.Thread | None = None
+        self._stop = threading.Event()
 
-    # ------------------------------------------------------------------ index cache
-
-    def db_state(self) -> dict:
-        """A fingerprint of the chunk table that the persisted index must match."""
-        with self.db.session() as s:
-            count, max_id, id_sum = s.execute(
-                select(func.count(Chunk.id), func.coalesce(func.max(Chunk.id), 0), func.coalesce(func.sum(Chunk.id), 0))
-            ).one()
-        return {"chunks": int(count), "max_id": int(max_id), "id_sum": int(id_sum)}
+    # ------------------------------------------------------------------ the search cache
 
     @property
-    def index(self) -> VectorIndex:
-        if self._index is None:
+    def cache(self) -> SearchCache:
+        if self._cache is None:
             self.open_index()
-        assert self._index is not None
-        return self._index
+        assert self._cache is not None
+        return self._cache
+
+    @property
+    def index(self):
+        return self.cache.vectors
 
     def open_index(self, progress: bool = False) -> str:
-        """Load the persisted index if it reflects the DB; otherwise rebuild it from the DB.
-
-        Returns "loaded" or "rebuilt"."""
-        state = self.db_state()
-        try:
-            index, saved = VectorIndex.load(self.index_path)
-            if {k: saved.get(k) for k in state} == state:
-                self._index = index
+        """Load the persisted index (then catch up from the change log) or rebuild it from the DB."""
+        with self._open_lock:
+            cache = SearchCache(self.db, self.embedder.dim, self.index_path)
+            if cache.load():
+                self._cache = cache
                 return "loaded"
-            log.warning("FAISS index %s is stale (%s != %s); rebuilding", self.index_path, saved, state)
-        except FileNotFoundError:
-            log.info("no FAISS index at %s; building it from the DB", self.index_path)
-        except IndexDamaged as exc:
-            log.warning("FAISS index %s is damaged (%s); rebuilding from the DB", self.index_path, exc)
-        self.rebuild_index(progress=progress)
-        return "rebuilt"
+            self.embed_missing(progress)
+            cache.rebuild()
+            self._cache = cache
+            return "rebuilt"
 
     def rebuild_index(self, progress: bool = False) -> None:
-        """Rebuild from stored vectors; only chunks without a stored vector are embedded."""
-        self._embed_missing(progress)
-        index = VectorIndex(self.embedder.dim)
-        batch_ids: list[int] = []
-        batch_vecs: list[np.ndarray] = []
-        with self.db.session() as s:
-            rows = s.execute(select(Chunk.id, Chunk.embedding).order_by(Chunk.id)).yield_per(2000)
-            for chunk_id, blob in rows:
-                batch_ids.append(chunk_id)
-                batch_vecs.append(_from_blob(blob))
-                if len(batch_ids) >= 2000:
-                    index.upsert(np.array(batch_ids), np.vstack(batch_vecs))
-                    batch_ids, batch_vecs = [], []
-        if batch_ids:
-            index.upsert(np.array(batch_ids), np.vstack(batch_vecs))
-        self._index = index
-        self._save()
+        with self._open_lock:
+            self.embed_missing(progress)
+            cache = SearchCache(self.db, self.embedder.dim, self.index_path)
+            cache.rebuild()
+            self._cache = cache
 
-    def _save(self) -> None:
-        assert self._index is not None
-        self._index.save(self.index_path, self.db_state())
+    def refresh(self) -> int:
+        """Catch the cache up with the change log (every replica calls this on a short interval)."""
+        return self.cache.catch_up(embed_missing=self.embed_missing)
 
-    def _embed_missing(self, progress: bool) -> int:
+    def refresh_if_open(self) -> None:
+        """After a write in this process: make it searchable here at once (other replicas poll)."""
+        if self._cache is not None:
+            self.refresh()
+
+    def start_follower(self, interval: float = 0.5, save_every: float = 60.0) -> None:
+        """Follow the DB change log in a daemon thread; persist the index now and then."""
+        if self._follower is not None:
+            return
+        self._stop.clear()
+
+        def loop():
+            last_save = 0.0
+            import time
+
+            while not self._stop.wait(interval):
+                try:
+                    self.refresh()
+                    if self.cache.dirty and time.monotonic() - last_save > save_every:
+                        self.cache.save()
+                        last_save = time.monotonic()
+                except Exception:  # a DB hiccup must not kill the follower
+                    log.exception("KB change-log follower failed; retrying")
+
+        self._follower = threading.Thread(target=loop, name="kb-follower", daemon=True)
+        self._follower.start()
+
+    def stop_follower(self) -> None:
+        self._stop.set()
+        if self._follower is not None:
+            self._follower.join(timeout=5)
+            self._follower = None
+        if self._cache is not None and self._cache.dirty:
+            self._cache.save()
+
+    def embed_missing(self, progress: bool = False) -> int:
         with self.db.session() as s:
             missing = s.execute(select(Chunk.id, Chunk.text).where(Chunk.embedding.is_(None))).all()
         if not missing:
             return 0
-        vectors = self._encode([normalize(t) for _, t in missing], progress)
+        vectors = self.encode([normalize(t) for _, t in missing], progress)
         with self.db.session() as s:
             for (chunk_id, _), vec in zip(missing, vectors):
-                s.get(Chunk, chunk_id).embedding = _to_blob(vec)
+                chunk = s.get(Chunk, chunk_id)
+                if chunk is not None:
+                    chunk.embedding = to_blob(vec)
         return len(missing)
 
-    def _encode(self, texts: list[str], progress: bool, batch: int = 256) -> np.ndarray:
+    def encode(self, texts: list[str], progress: bool = False, batch: int = 256) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.embedder.dim), dtype="float32")
         parts = []
         bar = tqdm(total=len(texts), desc="向量化 embedding", unit="段", disable=not progress)
         for start in range(0, len(texts), batch):
@@ -149,126 +210,154 @@ class KnowledgeBase:
         bar.close()
         return np.vstack(parts)
 
-    # ------------------------------------------------------------------ ingest
+    # ------------------------------------------------------------------ writing
 
-    def article_count(self) -> int:
+    def article_count(self, status: str | None = None) -> int:
         with self.db.session() as s:
-            return int(s.scalar(select(func.count(Article.id))))
+            query = select(func.count(Article.id))
+            if status:
+                query = query.where(Article.status == status)
+            return int(s.scalar(query))
 
-    def upsert_articles(self, drafts: Iterable[ArticleDraft], progress: bool = False) -> IngestReport:
-        """Create or update articles by origin_key; only changed articles are re-chunked and re-embedded."""
+    def prepare_chunks(self, session: Session, chunk_texts: list[str], embed_texts: list[str],
+                       progress: bool = False) -> tuple[list[Chunk], int]:
+        """New Chunk rows for these texts; vectors of texts the KB already has are reused, so only
+        changed text is embedded."""
+        hashes = [text_hash(t) for t in embed_texts]
+        known = {}
+        for start in range(0, len(hashes), 500):
+            part = hashes[start:start + 500]
+            for h, blob in session.execute(select(Chunk.text_hash, Chunk.embedding)
+                                           .where(Chunk.text_hash.in_(part), Chunk.embedding.is_not(None))):
+                known[h] = blob
+        todo = sorted({h: t for h, t in zip(hashes, embed_texts) if h not in known}.items())
+        if todo:
+            vectors = self.encode([normalize(t) for _, t in todo], progress)
+            known.update({h: to_blob(v) for (h, _), v in zip(todo, vectors)})
+        chunks = [Chunk(position=i, text=t, text_hash=h, embedding=known[h])
+                  for i, (t, h) in enumerate(zip(chunk_texts, hashes))]
+        return chunks, len(todo)
+
+    @staticmethod
+    def log_change(session: Session, article: Article, action: str, author: str, note: str | None = None) -> None:
+        session.flush()
+        session.add(ArticleVersion(article_id=article.id, version=article.version, action=action, author=author,
+                                   note=note, snapshot=snapshot(article)))
+        session.add(ChangeLog(article_id=article.id, version=article.version))
+
+    def upsert_articles(self, drafts: Iterable[ArticleDraft], progress: bool = False, author: str = "system",
+                        action: str = "seed") -> IngestReport:
+        """Create or update articles by origin_key in one transaction; unchanged ones are skipped."""
         report = IngestReport()
-        changed: list[ArticleDraft] = []
+        drafts = list(drafts)
         with self.db.session() as s:
-            existing = {a.origin_key: a for a in s.scalars(select(Article))}
+            existing = {a.origin_key: a for a in s.scalars(
+                select(Article).where(Article.origin_key.in_([d.origin_key for d in drafts])))}
+            changed = []
             for draft in drafts:
-                digest = content_hash(draft)
                 old = existing.get(draft.origin_key)
-                if old is not None and old.content_hash == digest:
+                if old is not None and old.content_hash == content_hash(draft):
                     report.unchanged += 1
-                    continue
-                changed.append(draft)
-        if not changed:
-            return report
-        texts = [normalize(f"{d.title}\n{c}") if d.kind == "news" else normalize(c) for d in changed for c in d.chunks]
-        vectors = self._encode(texts, progress)
-        removed_ids: list[int] = []
-        added: list[tuple[Chunk, np.ndarray]] = []
-        with self.db.session() as s:
+                else:
+                    changed.append(draft)
+            embed_texts = [embed_text_for(d, c) for d in changed for c in d.chunks]
+            chunks, report.chunks_embedded = self.prepare_chunks(
+                s, [c for d in changed for c in d.chunks], embed_texts, progress)
             cursor = 0
             for draft in changed:
-                article = s.scalar(select(Article).where(Article.origin_key == draft.origin_key))
+                article = existing.get(draft.origin_key)
                 if article is None:
-                    article = Article(origin_key=draft.origin_key)
+                    article = Article(origin_key=draft.origin_key, version=1)
                     s.add(article)
                     report.created += 1
                 else:
-                    removed_ids.extend(c.id for c in article.chunks)
                     article.chunks.clear()
+                    article.version += 1
                     report.updated += 1
-                for attr in ("title", "kind", "doc_title", "clause_no", "clause_index", "chapter", "source",
-                             "published_on", "published_label", "body"):
-                    setattr(article, attr, getattr(draft, attr))
-                article.content_hash = content_hash(draft)
-                for position, text in enumerate(draft.chunks):
-                    vec = vectors[cursor]
-                    cursor += 1
-                    chunk = Chunk(position=position, text=text, embedding=_to_blob(vec))
+                apply_draft(article, draft)
+                article.updated_by = author
+                for position, chunk in enumerate(chunks[cursor:cursor + len(draft.chunks)]):
+                    chunk.position = position
                     article.chunks.append(chunk)
-                    added.append((chunk, vec))
-            s.flush()
-            new_ids = np.array([c.id for c, _ in added], dtype="int64")
-            new_vecs = np.vstack([v for _, v in added]) if added else np.zeros((0, self.embedder.dim), "float32")
-        report.chunks_embedded = len(added)
-        self._keyword = None
-        index = self.index
-        if removed_ids:
-            index.remove(removed_ids)
-        index.upsert(new_ids, new_vecs)
-        self._save()
+                cursor += len(draft.chunks)
+                self.log_change(s, article, action if article.version == 1 else "update", author)
+                report.article_ids.append(article.id)
+        if changed:
+            self.refresh_if_open()
         return report
 
     # ------------------------------------------------------------------ search
 
-    @property
-    def keyword(self) -> KeywordIndex:
-        if self._keyword is None:
-            with self.db.session() as s:
-                rows = s.execute(
-                    select(Chunk.id, Chunk.text, Article.title, Article.kind).join(Article).order_by(Chunk.id)
-                ).all()
-            self._keyword = KeywordIndex(
-                [r.id for r in rows], [f"{r.title}\n{r.text}" if r.kind == "news" else r.text for r in rows]
-            )
-        return self._keyword
+    def search(self, query: str, k: int = 5, min_score: float | None = None, region: str | None = None,
+               mode: str = "hybrid", now: datetime | None = None) -> list[Hit]:
+        """Best-matching live articles for a question, best first, one hit per article.
 
-    def _candidates(self, text: str, depth: int) -> dict[int, float]:
-        """Hybrid score per chunk: cosine similarity plus a keyword bonus that grows with BM25
-        (relative to this query's best keyword hit) and with how many of the query's words the chunk has."""
-        vector = self.embedder.encode_one(text)
-        dense = dict(self.index.search(vector, depth))
-        keyword = self.keyword.search(text, depth)
-        scores = dict(dense)
-        if keyword:
-            top = keyword[0][1]
-            for chunk_id, bm25, coverage in keyword:
-                if chunk_id not in scores:
-                    scores[chunk_id] = self.index.similarity(vector, chunk_id)
-                scores[chunk_id] += KEYWORD_WEIGHT * (bm25 / top) * coverage
-        return scores
-
-    def search(self, query: str, k: int = 5, min_score: float | None = None) -> list[Hit]:
-        """Best-matching articles for a question, best first; one hit per article."""
+        mode: "hybrid" (default), "dense" or "keyword" (for evaluation). Drafts, retired, expired and
+        not-yet-effective articles never answer; region-scoped ones only answer users of that region
+        (or anyone when the region is unknown; the reply then names the region)."""
         text = normalize(query)
         if not text:
             return []
         floor = self.min_score if min_score is None else min_score
-        scores = self._candidates(text, max(k * 4, 20))
-        best: dict[int, tuple[int, float]] = {}
+        now = now or utcnow()
+        cache = self.cache
+        depth = max(k * 4, 20)
+        dense: dict[int, float] = {}
+        vector = None
+        if mode in ("hybrid", "dense"):
+            vector = self.embedder.encode_one(text)
+            dense = dict(cache.vectors.search(vector, depth))
+        keyword = cache.keyword.search(text, depth) if mode in ("hybrid", "keyword") else []
+        top_bm25 = keyword[0][1] if keyword else 1.0
+        parts: dict[int, list[float]] = {cid: [score, 0.0, 0.0] for cid, score in dense.items()}
+        for chunk_id, bm25, coverage in keyword:
+            entry = parts.get(chunk_id)
+            if entry is None:
+                sim = cache.vectors.similarity(vector, chunk_id) if vector is not None else 0.0
+                entry = parts[chunk_id] = [sim, 0.0, 0.0]
+            entry[1], entry[2] = bm25 / top_bm25, coverage
+
+        def fused(p: list[float]) -> float:
+            if mode == "dense":
+                return p[0]
+            if mode == "keyword":
+                return p[1] * p[2]
+            return p[0] + KEYWORD_WEIGHT * p[1] * p[2]
+
+        ranked_chunks = sorted(parts.items(), key=lambda item: -fused(item[1]))
+        hits: list[Hit] = []
+        seen: set[int] = set()
         with self.db.session() as s:
-            chunk_rows = {
-                row.id: row
-                for row in s.execute(
-                    select(Chunk.id, Chunk.article_id, Chunk.text).where(Chunk.id.in_(list(scores)))
-                )
-            }
-            for chunk_id, score in scores.items():
-                row = chunk_rows.get(chunk_id)
-                if row is None or score < floor:
+            rows = {r.id: r for r in s.execute(select(Chunk.id, Chunk.article_id, Chunk.text)
+                                              .where(Chunk.id.in_([c for c, _ in ranked_chunks])))}
+            articles = {a.id: a for a in s.scalars(
+                select(Article).where(Article.id.in_({r.article_id for r in rows.values()})))}
+            for chunk_id, p in ranked_chunks:
+                score = fused(p)
+                row = rows.get(chunk_id)
+                if row is None or score < floor or row.article_id in seen:
                     continue
-                if row.article_id not in best or best[row.article_id][1] < score:
-                    best[row.article_id] = (chunk_id, score)
-            ranked = sorted(best.items(), key=lambda item: -item[1][1])[:k]
-            articles = {a.id: a for a in s.scalars(select(Article).where(Article.id.in_([a for a, _ in ranked])))}
-            return [
-                Hit(
-                    article_id=article_id,
-                    chunk_id=chunk_id,
-                    title=articles[article_id].title,
-                    source=articles[article_id].source,
-                    citation=articles[article_id].citation,
-                    score=round(score, 4),
-                    text=chunk_rows[chunk_id].text,
-                )
-                for article_id, (chunk_id, score) in ranked
-            ]
+                article = articles[row.article_id]
+                if not is_live(article, now) or not region_applies(article.region, region):
+                    continue
+                seen.add(article.id)
+                hits.append(Hit(article_id=article.id, chunk_id=chunk_id, title=article.title,
+                                source=article.source, citation=article.citation, score=round(score, 4),
+                                text=row.text, dense=round(p[0], 4), keyword=round(p[1], 4),
+                                coverage=round(p[2], 4), region=article.region, urgent=article.urgent))
+                if len(hits) >= k:
+                    break
+        return hits
+
+
+def embed_text_for(draft: ArticleDraft, chunk: str) -> str:
+    """What is embedded for a chunk: news and policy chunks carry their headline."""
+    return chunk if draft.kind == "regulation" else f"{draft.title}\n{chunk}"
+
+
+def apply_draft(article: Article, draft: ArticleDraft) -> None:
+    for attr in ("title", "kind", "doc_title", "clause_no", "clause_index", "chapter", "source", "published_on",
+                 "published_label", "body", "domain", "region", "effective_from", "expires_at", "origin",
+                 "status", "tags", "urgent"):
+        setattr(article, attr, getattr(draft, attr))
+    article.content_hash = content_hash(draft)

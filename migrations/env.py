@@ -3,7 +3,8 @@ or on HOTLINE_DATABASE_URL when called from the alembic CLI."""
 from alembic import context
 
 from hotline.db import Base, make_engine
-import knowledge_base.models  # noqa: F401  (registers the tables on Base.metadata)
+import accounts.models  # noqa: F401  (registers the tables on Base.metadata)
+import knowledge_base.models  # noqa: F401
 
 target_metadata = Base.metadata
 config = context.config

@@ -2,9 +2,11 @@
 import shutil
 
 import pytest
+from sqlalchemy import func, select
 
 from hotline.db import Database
 from knowledge_base.answer import NO_MATCH, compose_answer
+from knowledge_base.models import Chunk
 from knowledge_base.seeds import ArticleDraft
 from knowledge_base.service import KnowledgeBase
 from knowledge_base.text import normalize
@@ -49,6 +51,11 @@ def test_answer_quotes_passage_with_citation(seeded_kb):
     assert answer.sources[0]["title"] == "12328交通运输服务监督热线管理办法 第二十三条"
 
 
+def chunk_count(db):
+    with db.session() as s:
+        return s.scalar(select(func.count(Chunk.id)))
+
+
 def test_restart_loads_index_without_reembedding(seeded_dir, embedder, tmp_path, monkeypatch):
     work = tmp_path / "var"
     shutil.copytree(seeded_dir, work)
@@ -57,14 +64,18 @@ def test_restart_loads_index_without_reembedding(seeded_dir, embedder, tmp_path,
     calls = []
     monkeypatch.setattr(embedder, "encode", lambda texts, progress=False: calls.append(texts))
     assert kb.open_index() == "loaded"
-    assert len(kb.index) == kb.db_state()["chunks"] > 40
+    assert len(kb.index) == chunk_count(db) > 40
     # A damaged file is rebuilt from the vectors stored in the DB, still without the model.
     (work / "kb.faiss").write_bytes(b"\x00" * 100)
     kb2 = KnowledgeBase(db, embedder, work / "kb.faiss")
     assert kb2.open_index() == "rebuilt"
-    assert len(kb2.index) == kb.db_state()["chunks"]
+    assert len(kb2.index) == chunk_count(db)
     (work / "kb.faiss").unlink()
     assert KnowledgeBase(db, embedder, work / "kb.faiss").open_index() == "rebuilt"
+    # an index file from another database is not trusted
+    other = Database(f"sqlite:///{tmp_path / 'other.db'}")
+    other.migrate()
+    assert KnowledgeBase(other, embedder, work / "kb.faiss").open_index() == "rebuilt"
     assert calls == []
 
 

@@ -1,4 +1,5 @@
-from knowledge_base.seeds import chunk_paragraphs, cn_number, load_seed_drafts, parse_news
+from knowledge_base.chunking import chunk_paragraphs
+from knowledge_base.seeds import cn_number, load_seed_drafts, parse_news
 
 
 def test_cn_number():

@@ -1,0 +1,125 @@
+"""Users, password checks (scrypt) and bearer tokens (only their SHA-256 is stored)."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import delete, select
+
+from hotline.db import Database
+from hotline.errors import HotlineError
+
+from .models import ApiToken, User
+
+ROLES = ("admin", "editor", "publisher", "operator", "unit")
+TOKEN_TTL = timedelta(hours=12)
+
+
+class AuthError(HotlineError):
+    code = "unauthorized"
+    status = 401
+
+
+class AccountError(HotlineError):
+    code = "invalid_account"
+    status = 422
+
+
+@dataclass(frozen=True)
+class Principal:
+    id: int
+    username: str
+    display_name: str
+    roles: tuple[str, ...]
+
+    def has(self, *roles: str) -> bool:
+        return "admin" in self.roles or any(r in self.roles for r in roles)
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1)
+    return "scrypt$" + base64.b64encode(salt).decode() + "$" + base64.b64encode(digest).decode()
+
+
+def check_password(password: str, stored: str) -> bool:
+    try:
+        _, salt, digest = stored.split("$")
+        actual = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), n=2**14, r=8, p=1)
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(actual, base64.b64decode(digest))
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _principal(user: User) -> Principal:
+    return Principal(user.id, user.username, user.display_name, tuple(user.roles or ()))
+
+
+class Accounts:
+    def __init__(self, db: Database):
+        self.db = db
+
+    def create_user(self, username: str, password: str, roles: list[str], display_name: str | None = None) -> Principal:
+        bad = [r for r in roles if r not in ROLES]
+        if bad:
+            raise AccountError(f"未知角色：{', '.join(bad)}（可用：{', '.join(ROLES)}）")
+        if len(password) < 8:
+            raise AccountError("密码至少8位")
+        with self.db.session() as s:
+            if s.scalar(select(User).where(User.username == username)):
+                raise AccountError(f"用户名 {username} 已存在")
+            user = User(username=username, display_name=display_name or username,
+                        password_hash=hash_password(password), roles=list(roles))
+            s.add(user)
+            s.flush()
+            return _principal(user)
+
+    def set_password(self, username: str, password: str) -> None:
+        with self.db.session() as s:
+            user = s.scalar(select(User).where(User.username == username))
+            if user is None:
+                raise AccountError(f"用户 {username} 不存在")
+            user.password_hash = hash_password(password)
+
+    def has_users(self) -> bool:
+        with self.db.session() as s:
+            return s.scalar(select(User.id).limit(1)) is not None
+
+    def login(self, username: str, password: str, now: datetime | None = None) -> tuple[str, datetime, Principal]:
+        now = now or datetime.now(timezone.utc)
+        with self.db.session() as s:
+            user = s.scalar(select(User).where(User.username == username, User.active.is_(True)))
+            if user is None or not check_password(password, user.password_hash):
+                raise AuthError("用户名或密码错误")
+            token = secrets.token_urlsafe(32)
+            expires = now + TOKEN_TTL
+            s.execute(delete(ApiToken).where(ApiToken.user_id == user.id, ApiToken.expires_at < now))
+            s.add(ApiToken(user_id=user.id, token_hash=_token_hash(token), expires_at=expires))
+            return token, expires, _principal(user)
+
+    def verify(self, token: str, now: datetime | None = None) -> Principal | None:
+        if not token:
+            return None
+        now = now or datetime.now(timezone.utc)
+        with self.db.session() as s:
+            row = s.execute(select(ApiToken, User).join(User).where(ApiToken.token_hash == _token_hash(token))).first()
+            if row is None:
+                return None
+            api_token, user = row
+            expires = api_token.expires_at if api_token.expires_at.tzinfo else \
+                api_token.expires_at.replace(tzinfo=timezone.utc)
+            if expires <= now or not user.active:
+                return None
+            return _principal(user)
+
+    def logout(self, token: str) -> None:
+        with self.db.session() as s:
+            s.execute(delete(ApiToken).where(ApiToken.token_hash == _token_hash(token)))

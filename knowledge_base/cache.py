@@ -1,0 +1,167 @@
+"""The per-process search cache (FAISS + BM25) and how it follows the DB.
+
+Only chunks of published articles are in the cache. The position is the id of the last
+``kb_change_log`` row applied; catching up re-reads the changed articles and swaps their
+chunks (upsert = remove + add by id), so an edit on any replica is searchable everywhere
+within one poll interval, without rebuilding anything.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import func, select
+
+from hotline.db import Database
+
+from .index import IndexDamaged, VectorIndex
+from .keyword import LiveKeywordIndex
+from .models import Article, ChangeLog, Chunk
+
+log = logging.getLogger(__name__)
+
+
+def from_blob(blob: bytes) -> np.ndarray:
+    return np.frombuffer(blob, dtype="<f4")
+
+
+def keyword_text(title: str, kind: str, text: str) -> str:
+    # News chunks do not repeat their headline; policies and clauses carry their own words.
+    return f"{title}\n{text}" if kind != "regulation" else text
+
+
+def db_instance_id(db: Database) -> str:
+    """A random id stored in the DB at first use: an index file built from another DB is never trusted."""
+    from sqlalchemy import text
+
+    with db.session() as s:
+        value = s.execute(text("select value from kb_meta where key = 'instance'")).scalar()
+        if value is None:
+            value = uuid.uuid4().hex
+            s.execute(text("insert into kb_meta (key, value) values ('instance', :v)"), {"v": value})
+    return value
+
+
+class SearchCache:
+    def __init__(self, db: Database, dim: int, index_path: Path):
+        self.db = db
+        self.dim = dim
+        self.index_path = Path(index_path)
+        self.vectors = VectorIndex(dim)
+        self.keyword = LiveKeywordIndex([], [])
+        self.article_chunks: dict[int, list[int]] = {}
+        self.position = 0
+        self.instance = ""
+        self._lock = threading.RLock()
+        self.dirty = False
+
+    # ------------------------------------------------------------------ building
+
+    def _published_chunks(self, session, article_ids=None):
+        query = (select(Chunk.id, Chunk.article_id, Chunk.text, Chunk.embedding, Article.title, Article.kind)
+                 .join(Article).where(Article.status == "published").order_by(Chunk.id))
+        if article_ids is not None:
+            query = query.where(Chunk.article_id.in_(list(article_ids)))
+        return session.execute(query)
+
+    def rebuild(self) -> None:
+        """Everything from the DB's stored vectors (the caller embeds missing ones first)."""
+        with self.db.session() as s:
+            position = s.scalar(select(func.coalesce(func.max(ChangeLog.id), 0)))
+            ids, texts, vecs, by_article = [], [], [], {}
+            for row in self._published_chunks(s).yield_per(5000):
+                ids.append(row.id)
+                texts.append(keyword_text(row.title, row.kind, row.text))
+                vecs.append(from_blob(row.embedding))
+                by_article.setdefault(row.article_id, []).append(row.id)
+        vectors = VectorIndex(self.dim)
+        for start in range(0, len(ids), 10000):
+            vectors.upsert(np.array(ids[start:start + 10000]), np.vstack(vecs[start:start + 10000]))
+        with self._lock:
+            self.vectors, self.article_chunks, self.position = vectors, by_article, position
+            self.keyword = LiveKeywordIndex(ids, texts)
+            self.instance = db_instance_id(self.db)
+            self.dirty = True
+        self.save()
+        self.catch_up()  # changes committed while we were reading
+
+    def load(self) -> bool:
+        """Load the persisted cache if it belongs to this DB; then catch up. False if it must be rebuilt."""
+        try:
+            vectors, state = VectorIndex.load(self.index_path)
+        except FileNotFoundError:
+            log.info("no FAISS index at %s", self.index_path)
+            return False
+        except IndexDamaged as exc:
+            log.warning("FAISS index %s is damaged (%s)", self.index_path, exc)
+            return False
+        instance = db_instance_id(self.db)
+        with self.db.session() as s:
+            head = s.scalar(select(func.coalesce(func.max(ChangeLog.id), 0)))
+        if state.get("instance") != instance or state.get("position", -1) > head or vectors.dim != self.dim:
+            log.warning("FAISS index %s does not belong to this database; rebuilding", self.index_path)
+            return False
+        by_article: dict[int, list[int]] = {}
+        ids, texts = [], []
+        with self.db.session() as s:
+            for row in s.execute(select(Chunk.id, Chunk.article_id, Chunk.text, Article.title, Article.kind)
+                                 .join(Article).where(Article.status == "published")):
+                by_article.setdefault(row.article_id, []).append(row.id)
+                ids.append(row.id)
+                texts.append(keyword_text(row.title, row.kind, row.text))
+        with self._lock:
+            self.vectors, self.position, self.instance = vectors, int(state["position"]), instance
+            # BM25 is not persisted: it is built from the DB as it is now; re-applying the changes
+            # after the saved position to it is idempotent.
+            self.keyword = LiveKeywordIndex(ids, texts)
+            self.article_chunks = self._chunks_in_index(by_article, vectors)
+        self.catch_up()
+        return True
+
+    @staticmethod
+    def _chunks_in_index(by_article: dict[int, list[int]], vectors: VectorIndex) -> dict[int, list[int]]:
+        """Which chunk ids of each article the loaded FAISS file holds; vectors of chunks the DB no
+        longer has as published are dropped."""
+        present = set(vectors.ids().tolist())
+        listed = {c for ids in by_article.values() for c in ids}
+        vectors.remove(present - listed)
+        return {a: [c for c in ids if c in present] for a, ids in by_article.items()}
+
+    def save(self) -> None:
+        with self._lock:
+            state = {"position": self.position, "instance": self.instance}
+            self.vectors.save(self.index_path, state)
+            self.dirty = False
+
+    # ------------------------------------------------------------------ following the change log
+
+    def catch_up(self, embed_missing=None) -> int:
+        """Apply change-log rows after our position; returns how many articles were refreshed."""
+        with self._lock:
+            with self.db.session() as s:
+                rows = s.execute(select(ChangeLog.id, ChangeLog.article_id)
+                                 .where(ChangeLog.id > self.position).order_by(ChangeLog.id)).all()
+                if not rows:
+                    return 0
+                articles = {r.article_id for r in rows}
+                fresh = list(self._published_chunks(s, articles))
+            if embed_missing is not None and any(r.embedding is None for r in fresh):
+                embed_missing()
+                with self.db.session() as s:
+                    fresh = list(self._published_chunks(s, articles))
+            fresh = [r for r in fresh if r.embedding is not None]
+            removed = [c for a in articles for c in self.article_chunks.pop(a, [])]
+            by_id = {r.id: r for r in fresh}
+            # ids the DB no longer has for these articles, and ids about to be re-added
+            self.vectors.remove(set(removed) | set(by_id))
+            if fresh:
+                self.vectors.upsert(np.array(list(by_id)), np.vstack([from_blob(r.embedding) for r in fresh]))
+            for r in fresh:
+                self.article_chunks.setdefault(r.article_id, []).append(r.id)
+            self.keyword.apply(removed, {r.id: keyword_text(r.title, r.kind, r.text) for r in fresh})
+            self.position = rows[-1].id
+            self.dirty = True
+            return len(articles)

@@ -1,0 +1,120 @@
+"""Editor workflow on the domain layer, on SQLite and PostgreSQL: versions, conflicts, publishing,
+metadata filters and the change log that every replica's index follows."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from hotline.db import Database
+from hotline.errors import NotFound
+from knowledge_base.editing import ArticleInvalid, Editor, StateError, VersionConflict
+from knowledge_base.service import KnowledgeBase
+
+CLOSURE = {
+    "title": "G4京港澳高速新乡段临时封闭通知",
+    "body": "因桥梁检修，G4京港澳高速新乡段将于12月1日至12月3日全天封闭，货车请绕行G107国道。",
+    "domain": "公路", "region": "河南省", "tags": ["封路", "货车"], "urgent": True,
+}
+QUESTION = "京港澳高速新乡段封路了吗货车怎么走"
+
+
+@pytest.fixture
+def editor(db_url, embedder, tmp_path):
+    db = Database(db_url)
+    db.migrate()
+    kb = KnowledgeBase(db, embedder, tmp_path / "kb.faiss", min_score=0.0)
+    kb.open_index()
+    return Editor(kb)
+
+
+def titles(kb, q=QUESTION, **kw):
+    return [h.title for h in kb.search(q, k=3, **kw)]
+
+
+def test_draft_publish_edit_retire(editor):
+    kb = editor.kb
+    art = editor.create(CLOSURE, author="zhang")
+    assert art["status"] == "draft" and art["version"] == 1
+    assert CLOSURE["title"] not in titles(kb)  # drafts never answer
+    art = editor.publish(art["id"], 1, author="li")
+    assert art["status"] == "published" and art["version"] == 2
+    assert titles(kb)[0] == CLOSURE["title"]
+
+    edited = editor.update(art["id"], {**CLOSURE, "body": CLOSURE["body"].replace("G107国道", "S227省道")}, 2, "li")
+    assert edited["version"] == 3
+    assert "S227" in kb.search(QUESTION, k=1)[0].text
+
+    with pytest.raises(VersionConflict) as exc:  # a stale edit is refused and changes nothing
+        editor.update(art["id"], {**CLOSURE, "body": "旧稿覆盖"}, 2, "zhang")
+    assert exc.value.status == 409 and exc.value.details["current_version"] == 3
+    assert "S227" in editor.get(art["id"])["body"]
+
+    versions = editor.versions(art["id"])
+    assert [(v["version"], v["action"], v["author"]) for v in versions] == [
+        (1, "create", "zhang"), (2, "publish", "li"), (3, "edit", "li")]
+    diff = editor.diff(art["id"], 3)["diff"]
+    assert any(line.startswith("-") and "G107" in line for line in diff)
+    assert any(line.startswith("+") and "S227" in line for line in diff)
+
+    editor.retire(art["id"], 3, author="li")
+    assert CLOSURE["title"] not in titles(kb)
+    with pytest.raises(StateError):
+        editor.retire(art["id"], 4, author="li")
+    with pytest.raises(NotFound):
+        editor.publish(999999, 1, author="li")
+
+
+def test_validation_lists_every_problem(editor):
+    with pytest.raises(ArticleInvalid) as exc:
+        editor.create({"title": " ", "body": "x" * 30000, "domain": "航空", "effective_from": "明天",
+                       "tags": "a," + "b" * 40}, author="zhang")
+    assert set(exc.value.details) == {"title", "body", "domain", "effective_from", "tags"}
+    with pytest.raises(ArticleInvalid) as exc:
+        editor.create({**CLOSURE, "effective_from": "2026-12-03", "expires_at": "2026-12-01"}, author="zhang")
+    assert "expires_at" in exc.value.details
+    assert editor.list()["total"] == 0  # nothing half-written
+
+
+def test_validity_window_and_region(editor):
+    kb = editor.kb
+    now = datetime(2026, 12, 2, 12, tzinfo=timezone.utc)
+    art = editor.create({**CLOSURE, "effective_from": "2026-12-01", "expires_at": "2026-12-04"}, "li", publish=True)
+    assert titles(kb, now=now)[0] == CLOSURE["title"]
+    assert CLOSURE["title"] not in titles(kb, now=now + timedelta(days=5))  # expired: never used
+    assert CLOSURE["title"] not in titles(kb, now=now - timedelta(days=5))  # not yet in force
+    assert titles(kb, now=now, region="河南省新乡市")[0] == CLOSURE["title"]
+    assert CLOSURE["title"] not in titles(kb, now=now, region="山东省济南市")
+    hit = kb.search(QUESTION, k=1, now=now)[0]
+    assert hit.region == "河南省" and hit.urgent
+    assert art["urgent"] is True
+
+
+def test_second_replica_follows_the_change_log(editor, embedder, tmp_path):
+    """Another app process has its own index file; it catches up incrementally, without a rebuild."""
+    other = KnowledgeBase(editor.db, embedder, tmp_path / "replica.faiss", min_score=0.0)
+    other.open_index()
+    before = len(other.index)
+    art = editor.create(CLOSURE, "li", publish=True)
+    assert CLOSURE["title"] not in titles(other)
+    assert other.refresh() == 1
+    assert titles(other)[0] == CLOSURE["title"]
+    assert len(other.index) == before + 1
+    editor.retire(art["id"], art["version"], "li")
+    other.refresh()
+    assert CLOSURE["title"] not in titles(other) and len(other.index) == before
+    # the replica's persisted index remembers its position: a restart only applies what is new
+    other.cache.save()
+    editor.create({**CLOSURE, "title": "S227临时交通管制"}, "li", publish=True)
+    restarted = KnowledgeBase(editor.db, embedder, tmp_path / "replica.faiss", min_score=0.0)
+    assert restarted.open_index() == "loaded"
+    assert titles(restarted, "S227临时交通管制")[0] == "S227临时交通管制"
+
+
+def test_only_changed_text_is_reembedded(editor, monkeypatch):
+    kb = editor.kb
+    long_body = "\n".join(f"第{i}段：货车通行证在线办理的第{i}项说明。" * 8 for i in range(1, 6))
+    art = editor.create({**CLOSURE, "body": long_body}, "li", publish=True)
+    encoded = []
+    real = kb.embedder.encode
+    monkeypatch.setattr(kb.embedder, "encode", lambda texts, progress=False: encoded.extend(texts) or real(texts))
+    editor.update(art["id"], {**CLOSURE, "body": long_body.replace("第5项", "第五项")}, art["version"], "li")
+    assert len(encoded) == 1 and "第五项" in encoded[0]
