@@ -58,6 +58,7 @@ class Settings:
     kb_min_score: float
     kb_top_k: int
     max_text_chars: int
+    kb_poll_interval: float
     extra: dict = field(default_factory=dict)
 
     def with_overrides(self, **kwargs) -> "Settings":
@@ -81,4 +82,5 @@ def load_settings(env: dict | None = None) -> Settings:
         kb_min_score=float(env.get("HOTLINE_KB_MIN_SCORE", "0.80")),
         kb_top_k=int(env.get("HOTLINE_KB_TOP_K", "5")),
         max_text_chars=int(env.get("HOTLINE_MAX_TEXT_CHARS", "2000")),
+        kb_poll_interval=float(env.get("HOTLINE_KB_POLL_INTERVAL", "0.5")),
     )

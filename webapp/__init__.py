@@ -26,18 +26,21 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.config["SETTINGS"] = settings
     app.config["JSON_AS_ASCII"] = False
     app.json.ensure_ascii = False
-    app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
+    app.config["MAX_CONTENT_LENGTH"] = 12 * 1024 * 1024  # bulk import files up to 10 MB
     app.config["VALIDATION_ERROR_STATUS_CODE"] = 422
     app.config["VALIDATION_ERROR_SCHEMA"] = ERROR_SCHEMA
     app.config["HTTP_ERROR_SCHEMA"] = ERROR_SCHEMA
-    app.config["INFO"] = {"description": "Web chat, knowledge-base search and the Rasa action endpoint."}
+    app.config["INFO"] = {"description": "Web chat, knowledge-base search and editing, and the Rasa action endpoint."}
+    app.config["SECURITY_SCHEMES"] = {"BearerAuth": {"type": "http", "scheme": "bearer"}}
     app.extensions["hotline"] = services or build_services(settings)
 
     register_error_handlers(app)
 
-    from .views import actions, chat, kb
+    from .views import actions, chat, kb, kb_admin, staff_auth
 
     app.register_blueprint(chat.bp)
     app.register_blueprint(kb.bp)
     app.register_blueprint(actions.bp)
+    app.register_blueprint(staff_auth.bp)
+    app.register_blueprint(kb_admin.bp)
     return app

@@ -29,6 +29,15 @@ def _init(settings, echo=click.echo) -> None:
         echo(f"  新增 {report.created} 篇，向量化 {report.chunks_embedded} 段")
     state = svc.kb.open_index(progress=True)
     echo(f"向量索引 {state}：{len(svc.kb.index)} 段 (FAISS index {state})")
+    if not svc.accounts.has_users():
+        import secrets
+
+        password = secrets.token_urlsafe(12)
+        svc.accounts.create_user("admin", password, ["admin"], "管理员")
+        path = settings.var_dir / "admin_password.txt"
+        path.write_text(password + "\n")
+        path.chmod(0o600)
+        echo(f"已创建管理员账号 admin，初始密码见 {path} (admin account created; password in that file)")
 
 
 @click.group()
@@ -61,6 +70,45 @@ def reindex() -> None:
     click.echo(f"index rebuilt: {len(svc.kb.index)} chunks")
 
 
+@cli.command("user-add")
+@click.argument("username")
+@click.option("--role", "roles", multiple=True, required=True,
+              type=click.Choice(["admin", "editor", "publisher", "operator", "unit"]))
+@click.option("--name", "display_name", default=None, help="显示名")
+@click.password_option()
+def user_add(username, roles, display_name, password):
+    """Create a staff account (editor, publisher, …)."""
+    from accounts.service import Accounts
+    from hotline.db import Database
+
+    db = Database(load_settings().database_url)
+    db.migrate()
+    user = Accounts(db).create_user(username, password, list(roles), display_name)
+    click.echo(f"created {user.username} roles={','.join(user.roles)}")
+
+
+@cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--draft", is_flag=True, help="导入为草稿（默认直接发布）")
+@click.option("--author", default="import", show_default=True)
+def import_cmd(path, draft, author):
+    """Bulk-import articles from JSON / CSV / XLSX / DOCX (all or nothing)."""
+    from pathlib import Path
+
+    from knowledge_base.importer import ImportRejected, import_file
+
+    svc = _services(load_settings())
+    try:
+        report = import_file(svc.kb, path, Path(path).read_bytes(), author=author, publish=not draft, progress=True)
+    except ImportRejected as exc:
+        click.echo(exc.message, err=True)
+        for err in exc.details.get("errors", []):
+            for field, messages in err["errors"].items():
+                click.echo(f"  第 {err['row']} 行 {field}: {'；'.join(messages)}", err=True)
+        sys.exit(1)
+    click.echo(f"导入完成：{report.rows} 行，新增 {report.created}，更新 {report.updated}，未变 {report.unchanged}")
+
+
 @cli.command()
 @click.option("--threads", default=8, show_default=True)
 def serve(threads: int) -> None:
@@ -71,9 +119,15 @@ def serve(threads: int) -> None:
 
     settings = load_settings()
     app = create_app(settings)
-    app.extensions["hotline"].kb.open_index()
-    app.extensions["hotline"].kb.embedder.encode_one("预热")  # load the model before the first user waits
-    waitress_serve(app, host=settings.app_host, port=settings.app_port, threads=threads, ident="hotline")
+    kb = app.extensions["hotline"].kb
+    kb.open_index()
+    kb.embedder.encode_one("预热")  # load the model before the first user waits
+    kb.start_follower(interval=settings.kb_poll_interval)  # edits on any replica become searchable here
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop cleanly: the index is saved below
+    try:
+        waitress_serve(app, host=settings.app_host, port=settings.app_port, threads=threads, ident="hotline")
+    finally:
+        kb.stop_follower()
 
 
 @cli.command()

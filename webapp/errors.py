@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 
 from apiflask import APIFlask
 from apiflask.exceptions import HTTPError
@@ -43,7 +44,9 @@ def register_error_handlers(app: APIFlask) -> None:
     @app.error_processor
     def _apiflask_error(error: HTTPError):
         details = error.detail if isinstance(error.detail, dict) else {}
-        message = MESSAGES.get(error.status_code) if error.status_code in (400, 422) else error.message
+        message = error.message
+        if error.status_code in (400, 422) or message == HTTPStatus(error.status_code).phrase:
+            message = MESSAGES.get(error.status_code, message)  # Chinese unless the view said something
         return error_body(error.status_code, message, details=details, code=(error.extra_data or {}).get("code")), \
             error.status_code, error.headers
 

@@ -106,3 +106,139 @@ class HealthOut(Schema):
     status = String(required=True)
     bot = Boolean(required=True)
     articles = Integer(required=True)
+
+
+# ------------------------------------------------------------------ staff: login, editor API
+
+
+class LoginIn(Schema):
+    username = String(required=True, validate=Length(1, 80))
+    password = String(required=True, validate=Length(1, 200))
+
+
+class UserOut(Schema):
+    username = String(required=True)
+    display_name = String(required=True)
+    roles = List(String(), required=True)
+
+
+class LoginOut(Schema):
+    token = String(required=True)
+    expires_at = String(required=True)
+    user = Nested(UserOut, required=True)
+
+
+class ArticleIn(Schema):
+    title = String(required=True, metadata={"description": "标题"})
+    body = String(required=True, metadata={"description": "正文（纯文本，显示时转义）"})
+    domain = String(load_default="综合", metadata={"description": "业务领域：综合/公路/水路/道路运输/城市客运/海事/救助打捞/海上搜救"})
+    region = String(load_default="全国", metadata={"description": "适用地区：全国 / 省 / 省+市，如 河南省新乡市"})
+    kind = String(load_default="policy")
+    source = String(allow_none=True)
+    tags = List(String(), load_default=list)
+    effective_from = String(allow_none=True, metadata={"description": "生效时间 ISO 8601（无时区按北京时间）"})
+    expires_at = String(allow_none=True, metadata={"description": "失效时间 ISO 8601"})
+    urgent = Boolean(load_default=False, metadata={"description": "热点/紧急政策"})
+
+
+class ArticleCreateIn(ArticleIn):
+    publish = Boolean(load_default=False, metadata={"description": "立即发布（需发布权限）"})
+
+
+class ArticleUpdateIn(ArticleIn):
+    version = Integer(required=True, metadata={"description": "编辑所基于的版本号（乐观并发控制）"})
+    note = String(allow_none=True, validate=Length(0, 500))
+
+
+class StatusChangeIn(Schema):
+    version = Integer(required=True)
+    note = String(allow_none=True, validate=Length(0, 500))
+
+
+class ArticleOut(Schema):
+    id = Integer(required=True)
+    version = Integer(required=True)
+    title = String(required=True)
+    body = String(required=True)
+    kind = String()
+    status = String(required=True)
+    domain = String()
+    region = String()
+    source = String()
+    tags = List(String())
+    effective_from = String(allow_none=True)
+    expires_at = String(allow_none=True)
+    urgent = Boolean()
+    origin = String()
+    origin_key = String()
+    citation = String()
+    clause_no = String(allow_none=True)
+    updated_by = String(allow_none=True)
+    updated_at = String(allow_none=True)
+
+
+class ArticleListQuery(Schema):
+    status = String(validate=lambda v: v in ("draft", "published", "retired"))
+    q = String(validate=Length(0, 100))
+    page = Integer(load_default=1, validate=Range(1, 10000))
+
+
+class ArticleListOut(Schema):
+    total = Integer(required=True)
+    page = Integer(required=True)
+    items = List(Nested(ArticleOut), required=True)
+
+
+class VersionOut(Schema):
+    version = Integer(required=True)
+    action = String(required=True)
+    author = String(required=True)
+    note = String(allow_none=True)
+    created_at = String(required=True)
+
+
+class VersionListOut(Schema):
+    versions = List(Nested(VersionOut), required=True)
+
+
+class DiffQuery(Schema):
+    version = Integer(required=True, validate=Range(1))
+    against = Integer(validate=Range(0))
+
+
+class DiffOut(Schema):
+    article_id = Integer(required=True)
+    to = Integer(required=True, data_key="to")
+    from_ = Integer(required=True, data_key="from")
+    diff = List(String(), required=True)
+
+
+class HitTestQuery(Schema):
+    q = String(required=True, validate=Length(1, 500))
+    region = String(validate=Length(0, 50))
+    k = Integer(load_default=10, validate=Range(1, 50))
+
+
+class HitTestHit(SearchHit):
+    dense = Float(required=True, metadata={"description": "向量相似度 cosine"})
+    keyword = Float(required=True, metadata={"description": "BM25 相对分 (0..1)"})
+    coverage = Float(required=True, metadata={"description": "问句词语覆盖率 (0..1)"})
+    region = String()
+    urgent = Boolean()
+    why = String(required=True)
+    answers = Boolean(required=True, metadata={"description": "分数达到答复阈值"})
+
+
+class HitTestOut(Schema):
+    threshold = Float(required=True)
+    hits = List(Nested(HitTestHit), required=True)
+
+
+class ImportOut(Schema):
+    filename = String(required=True)
+    rows = Integer(required=True)
+    created = Integer(required=True)
+    updated = Integer(required=True)
+    unchanged = Integer(required=True)
+    imported = Boolean(required=True)
+    errors = List(Dict(), required=True)

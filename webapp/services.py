@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from accounts.service import Accounts
 from bot.actions import build_executor
 from channels.conversation import RasaClient
 from hotline.db import Database
 from hotline.settings import Settings
+from knowledge_base.editing import Editor
 from knowledge_base.embedder import Embedder
 from knowledge_base.service import KnowledgeBase
 
@@ -18,6 +20,8 @@ class Services:
     kb: KnowledgeBase
     rasa: RasaClient
     executor: object
+    accounts: Accounts
+    editor: Editor
 
 
 def build_services(settings: Settings, migrate: bool = True) -> Services:
@@ -26,4 +30,5 @@ def build_services(settings: Settings, migrate: bool = True) -> Services:
         db.migrate()
     kb = KnowledgeBase(db, Embedder(settings.embedding_model), settings.index_path, settings.kb_min_score)
     rasa = RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout)
-    return Services(settings=settings, db=db, kb=kb, rasa=rasa, executor=build_executor(kb))
+    return Services(settings=settings, db=db, kb=kb, rasa=rasa, executor=build_executor(kb),
+                    accounts=Accounts(db), editor=Editor(kb))

@@ -1,0 +1,111 @@
+"""Editor API over HTTP: authentication, roles, 409 on stale edits, hit testing, bulk import."""
+import io
+import json
+
+import pytest
+
+from tests.conftest import make_settings
+from webapp import create_app
+
+POLICY = {"title": "S227省道临时交通管制", "body": "12月5日起S227省道辉县段夜间22时至次日6时禁止货车通行。",
+          "domain": "公路", "region": "河南省新乡市", "tags": ["交通管制"], "urgent": True}
+
+
+@pytest.fixture
+def app(tmp_path, embedder):
+    app = create_app(make_settings(tmp_path))
+    svc = app.extensions["hotline"]
+    svc.kb.embedder = embedder
+    svc.accounts.create_user("editor1", "editor-pass-1", ["editor"])
+    svc.accounts.create_user("pub1", "publisher-pass-1", ["publisher"])
+    return app
+
+
+def login(client, user, password):
+    resp = client.post("/api/auth/login", json={"username": user, "password": password})
+    assert resp.status_code == 200
+    return {"Authorization": "Bearer " + resp.get_json()["token"]}
+
+
+def test_auth_required_and_roles(app):
+    client = app.test_client()
+    assert client.get("/api/kb/articles").status_code == 401
+    assert client.get("/api/kb/articles", headers={"Authorization": "Bearer nope"}).status_code == 401
+    bad = client.post("/api/auth/login", json={"username": "editor1", "password": "wrong"})
+    assert bad.status_code == 401 and bad.get_json()["error"]["message"] == "用户名或密码错误"
+    editor = login(client, "editor1", "editor-pass-1")
+    resp = client.post("/api/kb/articles", json={**POLICY, "publish": True}, headers=editor)
+    assert resp.status_code == 403 and resp.get_json()["error"]["code"] == "forbidden"
+    draft = client.post("/api/kb/articles", json=POLICY, headers=editor).get_json()
+    assert client.post(f"/api/kb/articles/{draft['id']}/publish", json={"version": 1},
+                       headers=editor).status_code == 403
+    client.post("/api/auth/logout", headers=editor)
+    assert client.get("/api/kb/articles", headers=editor).status_code == 401
+
+
+def test_editor_workflow_over_http(app):
+    client = app.test_client()
+    editor = login(client, "editor1", "editor-pass-1")
+    publisher = login(client, "pub1", "publisher-pass-1")
+    draft = client.post("/api/kb/articles", json=POLICY, headers=editor)
+    assert draft.status_code == 201
+    art = draft.get_json()
+    assert art["status"] == "draft" and art["version"] == 1 and art["region"] == "河南省新乡市"
+    resp = client.put(f"/api/kb/articles/{art['id']}", json={**POLICY, "body": POLICY["body"] + "客车不受影响。",
+                                                              "version": 1}, headers=editor)
+    assert resp.status_code == 200 and resp.get_json()["version"] == 2
+    stale = client.put(f"/api/kb/articles/{art['id']}", json={**POLICY, "version": 1}, headers=editor)
+    assert stale.status_code == 409 and stale.get_json()["error"]["code"] == "version_conflict"
+    assert "客车不受影响" in client.get(f"/api/kb/articles/{art['id']}", headers=editor).get_json()["body"]
+    pub = client.post(f"/api/kb/articles/{art['id']}/publish", json={"version": 2}, headers=publisher)
+    assert pub.status_code == 200 and pub.get_json()["status"] == "published"
+    # published: plain editors may no longer change it
+    assert client.put(f"/api/kb/articles/{art['id']}", json={**POLICY, "version": 3},
+                      headers=editor).status_code == 403
+    hits = client.get("/api/kb/search", query_string={"q": "S227晚上货车能走吗"}).get_json()["hits"]
+    assert hits[0]["title"] == POLICY["title"]
+    test = client.get("/api/kb/hit-test", query_string={"q": "S227晚上货车能走吗"}, headers=editor).get_json()
+    top = test["hits"][0]
+    assert top["title"] == POLICY["title"] and top["answers"] is True
+    assert top["score"] == pytest.approx(top["dense"] + 0.3 * top["keyword"] * top["coverage"], abs=1e-3)
+    assert "向量相似度" in top["why"]
+    versions = client.get(f"/api/kb/articles/{art['id']}/versions", headers=editor).get_json()["versions"]
+    assert [v["action"] for v in versions] == ["create", "edit", "publish"]
+    diff = client.get(f"/api/kb/articles/{art['id']}/diff", query_string={"version": 2}, headers=editor).get_json()
+    assert diff["from"] == 1 and any("客车不受影响" in line for line in diff["diff"] if line.startswith("+"))
+    listing = client.get("/api/kb/articles", query_string={"status": "published"}, headers=editor).get_json()
+    assert [a["title"] for a in listing["items"]] == [POLICY["title"]]
+
+
+def test_invalid_article_gets_field_errors(app):
+    client = app.test_client()
+    editor = login(client, "editor1", "editor-pass-1")
+    resp = client.post("/api/kb/articles", json={**POLICY, "domain": "铁路", "expires_at": "下周"}, headers=editor)
+    assert resp.status_code == 422
+    err = resp.get_json()["error"]
+    assert err["code"] == "invalid_article" and set(err["details"]) == {"domain", "expires_at"}
+    resp = client.post("/api/kb/articles", json={"title": 1}, headers=editor)
+    assert resp.status_code == 422
+
+
+def upload(client, headers, name, data):
+    return client.post("/api/kb/import", data={"file": (io.BytesIO(data), name)}, headers=headers,
+                       content_type="multipart/form-data")
+
+
+def test_bulk_import_all_or_nothing(app):
+    client = app.test_client()
+    publisher = login(client, "pub1", "publisher-pass-1")
+    good = [POLICY, {**POLICY, "title": "G107国道限行", "body": "G107国道新乡段12月限行货车。<script>alert(1)</script>"}]
+    resp = upload(client, publisher, "policies.json", json.dumps(good, ensure_ascii=False).encode())
+    assert resp.status_code == 200, resp.get_json()
+    assert resp.get_json()["created"] == 2
+    bad = [{**POLICY, "title": "新政策一"}, {"title": "", "body": "x"}, {**POLICY, "effective_from": "明年"}]
+    resp = upload(client, publisher, "bad.json", json.dumps(bad, ensure_ascii=False).encode())
+    assert resp.status_code == 422
+    report = resp.get_json()["error"]["details"]
+    assert [e["row"] for e in report["errors"]] == [2, 3] and report["imported"] is False
+    listing = client.get("/api/kb/articles", headers=publisher).get_json()
+    assert listing["total"] == 2  # nothing of the bad file was written
+    assert upload(client, publisher, "x.pdf", b"%PDF").status_code == 422
+    assert upload(client, publisher, "broken.json", b"{not json").status_code == 422

@@ -1,0 +1,151 @@
+"""Editor API and console: articles, versions, diffs, publishing, hit testing, bulk import."""
+from __future__ import annotations
+
+from apiflask import APIBlueprint, abort
+from apiflask.fields import Boolean, File
+from apiflask import Schema
+from flask import render_template
+
+from knowledge_base.importer import import_file
+
+from ..auth import EDITORS, PUBLISHERS, auth
+from ..schemas import (ArticleCreateIn, ArticleListOut, ArticleListQuery, ArticleOut, ArticleUpdateIn, DiffOut,
+                       DiffQuery, HitTestOut, HitTestQuery, ImportOut, StatusChangeIn, VersionListOut)
+from .common import services
+
+bp = APIBlueprint("kb_admin", __name__, tag="知识库编辑 KB editing")
+FIELDS = ("title", "body", "domain", "region", "kind", "source", "tags", "effective_from", "expires_at", "urgent")
+
+
+class ImportIn(Schema):
+    file = File(required=True, metadata={"description": "JSON / CSV / XLSX / DOCX"})
+    publish = Boolean(load_default=True)
+
+
+def _user():
+    return auth.current_user
+
+
+def _fields(body: dict) -> dict:
+    return {k: body.get(k) for k in FIELDS}
+
+
+@bp.get("/console")
+@bp.doc(hide=True)
+def console():
+    return render_template("console.html")
+
+
+@bp.get("/api/kb/articles")
+@bp.auth_required(auth, roles=EDITORS)
+@bp.input(ArticleListQuery, location="query", arg_name="query")
+@bp.output(ArticleListOut)
+@bp.doc(summary="文章列表 List articles")
+def list_articles(query):
+    return services().editor.list(query.get("status"), query.get("q"), query["page"])
+
+
+@bp.post("/api/kb/articles")
+@bp.auth_required(auth, roles=EDITORS)
+@bp.input(ArticleCreateIn, arg_name="body")
+@bp.output(ArticleOut, status_code=201)
+@bp.doc(summary="新建文章（草稿，或发布者直接发布热点政策） Create an article",
+        responses={403: "无发布权限", 422: "内容有误"})
+def create_article(body):
+    user = _user()
+    if body["publish"] and not user.has("publisher"):
+        abort(403, "只有发布者可以直接发布")
+    return services().editor.create(_fields(body), author=user.username, publish=body["publish"])
+
+
+@bp.get("/api/kb/articles/<int:article_id>")
+@bp.auth_required(auth, roles=EDITORS)
+@bp.output(ArticleOut)
+@bp.doc(summary="文章详情 Get an article", responses={404: "不存在"})
+def get_article(article_id):
+    return services().editor.get(article_id)
+
+
+@bp.put("/api/kb/articles/<int:article_id>")
+@bp.auth_required(auth, roles=EDITORS)
+@bp.input(ArticleUpdateIn, arg_name="body")
+@bp.output(ArticleOut)
+@bp.doc(summary="修改文章（须带版本号，过期版本返回409） Edit an article",
+        responses={403: "编辑只能修改草稿", 404: "不存在", 409: "版本冲突", 422: "内容有误"})
+def update_article(article_id, body):
+    user = _user()
+    editor = services().editor
+    if not user.has("publisher") and editor.get(article_id)["status"] != "draft":
+        abort(403, "已发布或已下线的文章只能由发布者修改")
+    return editor.update(article_id, _fields(body), body["version"], author=user.username, note=body.get("note"))
+
+
+@bp.post("/api/kb/articles/<int:article_id>/publish")
+@bp.auth_required(auth, roles=PUBLISHERS)
+@bp.input(StatusChangeIn, arg_name="body")
+@bp.output(ArticleOut)
+@bp.doc(summary="发布 Publish", responses={404: "不存在", 409: "版本冲突或状态不允许"})
+def publish_article(article_id, body):
+    return services().editor.publish(article_id, body["version"], _user().username, body.get("note"))
+
+
+@bp.post("/api/kb/articles/<int:article_id>/retire")
+@bp.auth_required(auth, roles=PUBLISHERS)
+@bp.input(StatusChangeIn, arg_name="body")
+@bp.output(ArticleOut)
+@bp.doc(summary="下线 Retire", responses={404: "不存在", 409: "版本冲突或状态不允许"})
+def retire_article(article_id, body):
+    return services().editor.retire(article_id, body["version"], _user().username, body.get("note"))
+
+
+@bp.get("/api/kb/articles/<int:article_id>/versions")
+@bp.auth_required(auth, roles=EDITORS)
+@bp.output(VersionListOut)
+@bp.doc(summary="版本历史 Versions", responses={404: "不存在"})
+def versions(article_id):
+    return {"versions": services().editor.versions(article_id)}
+
+
+@bp.get("/api/kb/articles/<int:article_id>/diff")
+@bp.auth_required(auth, roles=EDITORS)
+@bp.input(DiffQuery, location="query", arg_name="query")
+@bp.output(DiffOut)
+@bp.doc(summary="版本差异 Diff of two versions", responses={404: "不存在"})
+def diff(article_id, query):
+    d = services().editor.diff(article_id, query["version"], query.get("against"))
+    return {"article_id": d["article_id"], "to": d["to"], "from_": d["from"], "diff": d["diff"]}
+
+
+@bp.get("/api/kb/hit-test")
+@bp.auth_required(auth, roles=EDITORS)
+@bp.input(HitTestQuery, location="query", arg_name="query")
+@bp.output(HitTestOut)
+@bp.doc(summary="命中测试：问句的排序结果与得分构成 Hit testing")
+def hit_test(query):
+    kb = services().kb
+    hits = kb.search(query["q"], k=query["k"], min_score=0.0, region=query.get("region") or None)
+    out = []
+    for h in hits:
+        why = [f"向量相似度 {h.dense:.3f}"]
+        if h.keyword:
+            why.append(f"关键词 BM25 {h.keyword:.2f} × 覆盖率 {h.coverage:.0%}")
+        else:
+            why.append("无关键词命中")
+        out.append({"article_id": h.article_id, "title": h.title, "source": h.source, "citation": h.citation,
+                    "score": h.score, "snippet": h.snippet, "dense": h.dense, "keyword": h.keyword,
+                    "coverage": h.coverage, "region": h.region, "urgent": h.urgent, "why": "；".join(why),
+                    "answers": h.score >= kb.min_score})
+    return {"threshold": kb.min_score, "hits": out}
+
+
+@bp.post("/api/kb/import")
+@bp.auth_required(auth, roles=PUBLISHERS)
+@bp.input(ImportIn, location="files", arg_name="form")
+@bp.output(ImportOut)
+@bp.doc(summary="批量导入（全部成功才写入） Bulk import, all or nothing", responses={422: "文件有误，逐行报告"})
+def bulk_import(form):
+    upload = form["file"]
+    data = upload.read()
+    report = import_file(services().kb, upload.filename or "upload", data, author=_user().username,
+                         publish=form["publish"])
+    return report.as_dict()
