@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .models import REGION_NATIONWIDE
 from .service import Hit
 
 NO_MATCH = ("抱歉，知识库里暂时没有与您的问题相符的内容，为免误导，我不作猜测性答复。"
@@ -23,11 +24,13 @@ def _passage(hit: Hit) -> str:
     return re.sub(r"^第[一二三四五六七八九十百零〇两]+条\s*", "", hit.text).strip()
 
 
-def compose_answer(hits: list[Hit]) -> Answer:
+def compose_answer(hits: list[Hit], user_region: str | None = None) -> Answer:
     if not hits:
         return Answer(text=NO_MATCH)
     best = hits[0]
-    text = f"根据{best.citation}：\n{_passage(best)}"
+    text = ("【热点政策】" if best.urgent else "") + f"根据{best.citation}：\n{_passage(best)}"
+    if best.region and best.region != REGION_NATIONWIDE and not user_region:
+        text += f"\n（本条适用于{best.region}。）"
     related = [h.citation for h in hits[1:3] if h.citation != best.citation]
     if related:
         text += "\n相关规定：" + "、".join(related)  # one message: Rasa splits replies at blank lines

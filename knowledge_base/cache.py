@@ -80,6 +80,7 @@ class SearchCache:
         vectors = VectorIndex(self.dim)
         for start in range(0, len(ids), 10000):
             vectors.upsert(np.array(ids[start:start + 10000]), np.vstack(vecs[start:start + 10000]))
+        vectors.optimize()
         with self._lock:
             self.vectors, self.article_chunks, self.position = vectors, by_article, position
             self.keyword = LiveKeywordIndex(ids, texts)
@@ -132,6 +133,7 @@ class SearchCache:
 
     def save(self) -> None:
         with self._lock:
+            self.vectors.optimize()  # a KB that grew past the exact-search size switches to IVF
             state = {"position": self.position, "instance": self.instance}
             self.vectors.save(self.index_path, state)
             self.dirty = False

@@ -1,5 +1,8 @@
-"""The FAISS cache: one IndexIDMap2 over inner product (= cosine on normalised vectors),
-whose int64 ids are kb_chunk primary keys."""
+"""The FAISS cache: inner product (= cosine on normalised vectors) with int64 ids = kb_chunk keys.
+
+Small KBs use an exact IndexIDMap2(IndexFlatIP). Past IVF_THRESHOLD vectors the index is rebuilt as
+an IndexIVFFlat (ids stored natively, a hash-table direct map for reconstruct/remove): an exact scan
+of 100,000 vectors costs more than the query embedding itself on two cores."""
 from __future__ import annotations
 
 import json
@@ -15,11 +18,40 @@ class IndexDamaged(RuntimeError):
     pass
 
 
+IVF_THRESHOLD = 20_000
+NPROBE = 24
+
+
 class VectorIndex:
     def __init__(self, dim: int):
         self.dim = dim
         self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
         self._lock = threading.RLock()
+
+    @property
+    def kind(self) -> str:
+        return "ivf" if isinstance(self._index, faiss.IndexIVFFlat) else "flat"
+
+    def optimize(self) -> bool:
+        """Switch a large exact index to IVF (trained on its own vectors). Returns True if it switched."""
+        with self._lock:
+            n = len(self)
+            if self.kind == "ivf" or n < IVF_THRESHOLD:
+                return False
+            ids = faiss.vector_to_array(self._index.id_map).copy()
+            vectors = self._index.index.reconstruct_n(0, n)
+            nlist = int(4 * np.sqrt(n))
+            quantizer = faiss.IndexFlatIP(self.dim)
+            ivf = faiss.IndexIVFFlat(quantizer, self.dim, nlist, faiss.METRIC_INNER_PRODUCT)
+            rng = np.random.default_rng(0)
+            sample = vectors[rng.choice(n, size=min(n, nlist * 40), replace=False)]
+            ivf.train(sample)
+            ivf.set_direct_map_type(faiss.DirectMap.Hashtable)
+            ivf.add_with_ids(vectors, ids)
+            ivf.nprobe = NPROBE
+            self._quantizer = quantizer  # the IVF index does not own it: keep it alive
+            self._index = ivf
+            return True
 
     def __len__(self) -> int:
         return int(self._index.ntotal)
@@ -48,7 +80,12 @@ class VectorIndex:
 
     def ids(self) -> np.ndarray:
         with self._lock:
-            return faiss.vector_to_array(self._index.id_map).copy()
+            if self.kind == "flat":
+                return faiss.vector_to_array(self._index.id_map).copy()
+            lists = self._index.invlists
+            parts = [faiss.rev_swig_ptr(lists.get_ids(i), lists.list_size(i)).copy()
+                     for i in range(lists.nlist) if lists.list_size(i)]
+            return np.concatenate(parts) if parts else np.zeros(0, dtype="int64")
 
     def similarity(self, vector: np.ndarray, chunk_id: int) -> float:
         with self._lock:
@@ -79,8 +116,10 @@ class VectorIndex:
             state = json.loads(meta_path.read_text())
         except (RuntimeError, ValueError) as exc:
             raise IndexDamaged(str(exc)) from exc
-        if not isinstance(raw, faiss.IndexIDMap2) or raw.ntotal != state.get("ntotal"):
+        if not isinstance(raw, (faiss.IndexIDMap2, faiss.IndexIVFFlat)) or raw.ntotal != state.get("ntotal"):
             raise IndexDamaged(f"{path}: unexpected index type or size")
+        if isinstance(raw, faiss.IndexIVFFlat):
+            raw.nprobe = NPROBE
         index = cls(raw.d)
         index._index = raw
         return index, state

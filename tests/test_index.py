@@ -39,3 +39,25 @@ def test_save_load_roundtrip_and_damage(tmp_path):
         VectorIndex.load(path)
     with pytest.raises(FileNotFoundError):
         VectorIndex.load(tmp_path / "missing.faiss")
+
+
+def test_large_index_switches_to_ivf_and_keeps_working(tmp_path, monkeypatch):
+    import knowledge_base.index as idx
+
+    monkeypatch.setattr(idx, "IVF_THRESHOLD", 2000)
+    rng = np.random.default_rng(1)
+    vecs = rng.standard_normal((3000, 16)).astype("float32")
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    index = VectorIndex(16)
+    index.upsert(np.arange(100, 3100), vecs)
+    assert index.optimize() and index.kind == "ivf"
+    assert index.search(vecs[5], 1)[0][0] == 105
+    assert index.similarity(vecs[5], 105) == pytest.approx(1.0, abs=1e-5)
+    index.upsert(np.array([105]), unit([[1] + [0] * 15]))  # replace by id
+    assert len(index) == 3000 and index.search(unit([[1] + [0] * 15])[0], 1)[0][0] == 105
+    assert index.remove([106, 107]) == 2 and len(index) == 2998
+    assert sorted(index.ids().tolist())[:3] == [100, 101, 102]
+    index.save(tmp_path / "ivf.faiss", {"x": 1})
+    loaded, _ = VectorIndex.load(tmp_path / "ivf.faiss")
+    assert loaded.kind == "ivf" and len(loaded) == 2998
+    assert loaded.search(vecs[8], 1)[0][0] == 108

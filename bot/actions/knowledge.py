@@ -24,8 +24,11 @@ class ActionAnswerFromKB(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
         question = (tracker.latest_message or {}).get("text") or ""
+        # the channel may know where the user is (e.g. a WeChat location); region-scoped policies need it
+        region = tracker.get_slot("region") if "region" in (tracker.slots or {}) else None
+        region = region or ((tracker.latest_message or {}).get("metadata") or {}).get("region")
         try:
-            answer = compose_answer(self.kb.search(question, k=3))
+            answer = compose_answer(self.kb.search(question, k=3, region=region), user_region=region)
         except Exception:  # the user must still get a sensible reply
             log.exception("knowledge-base search failed for %r", mask_pii(question))
             dispatcher.utter_message(text=KB_DOWN)

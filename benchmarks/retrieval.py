@@ -1,0 +1,124 @@
+"""Retrieval quality and KB scale benchmarks (part of `make bench`)."""
+from __future__ import annotations
+
+import random
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import yaml
+from sqlalchemy import insert
+
+from hotline.db import Database
+from hotline.settings import ROOT, load_settings
+from knowledge_base.embedder import Embedder
+from knowledge_base.models import Article, ChangeLog, Chunk
+from knowledge_base.seeds import ArticleDraft, load_seed_drafts
+from knowledge_base.service import KnowledgeBase, to_blob
+from knowledge_base.text import normalize
+
+QUESTIONS = ROOT / "tests" / "data" / "kb_questions.yaml"
+STS = ROOT.parent / "shared" / "benchmarks" / "sts-b-zh" / "STS-B.test.data"
+
+
+def load_questions() -> tuple[list[dict], list[str]]:
+    data = yaml.safe_load(QUESTIONS.read_text(encoding="utf-8"))
+    return data["questions"], data["unanswerable"]
+
+
+def quality(kb: KnowledgeBase) -> tuple[list[list[str]], dict]:
+    """hit@1, hit@3, MRR@10 per retrieval mode, plus how the answer threshold splits the two sets."""
+    questions, unanswerable = load_questions()
+    with kb.db.session() as s:
+        key_of = dict(s.query(Article.id, Article.origin_key).all())
+    rows, results = [], {}
+    for mode in ("dense", "keyword", "hybrid"):
+        h1 = h3 = rr = 0.0
+        for item in questions:
+            ranked = [key_of[h.article_id] for h in kb.search(item["q"], k=10, min_score=0.0, mode=mode)]
+            rank = next((i for i, key in enumerate(ranked) if key in item["answers"]), None)
+            h1 += rank == 0
+            h3 += rank is not None and rank < 3
+            rr += 1.0 / (rank + 1) if rank is not None else 0.0
+        n = len(questions)
+        results[mode] = {"hit@1": h1 / n, "hit@3": h3 / n, "mrr": rr / n}
+        rows.append([mode, f"{h1 / n:.3f}", f"{h3 / n:.3f}", f"{rr / n:.3f}", str(n)])
+    answered = sum(bool(kb.search(q["q"], k=1)) for q in questions) / len(questions)
+    rejected = sum(not kb.search(q, k=1) for q in unanswerable) / len(unanswerable)
+    results["threshold"] = {"min_score": kb.min_score, "answered": answered, "rejected_unanswerable": rejected}
+    return rows, results
+
+
+def sts_spearman(embedder: Embedder) -> float:
+    from scipy.stats import spearmanr
+
+    pairs = [line.split("\t") for line in STS.read_text(encoding="utf-8").splitlines() if line.count("\t") == 2]
+    a = embedder.encode([p[0] for p in pairs])
+    b = embedder.encode([p[1] for p in pairs])
+    cos = (a * b).sum(axis=1)
+    return float(spearmanr(cos, [float(p[2]) for p in pairs]).statistic)
+
+
+def synthetic_kb(db: Database, dim: int, n_chunks: int, seed: int = 12328) -> None:
+    """n_chunks chunks in 200-chunk articles: sentences of the seed documents recombined (a realistic
+    vocabulary for BM25) with random unit vectors (embedding 100k texts would take an hour here)."""
+    sentences = [s for d in load_seed_drafts() for s in normalize(d.body).replace("\n", "").split("。") if len(s) > 8]
+    rng = random.Random(seed)
+    vec_rng = np.random.default_rng(seed)
+    per_article = 200
+    now = datetime.now(timezone.utc)
+    with db.engine.begin() as conn:
+        for a in range(n_chunks // per_article):
+            art_id = 1_000_000 + a
+            conn.execute(insert(Article), [{
+                "id": art_id, "origin_key": f"synthetic:{a}", "title": f"合成文章{a}", "kind": "policy",
+                "doc_title": f"合成文章{a}", "source": "bench", "body": "", "content_hash": "", "status": "published",
+                "domain": "综合", "region": "全国", "origin": "local", "tags": [], "urgent": False, "version": 1,
+                "created_at": now, "updated_at": now}])
+            vecs = vec_rng.standard_normal((per_article, dim)).astype("float32")
+            vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+            conn.execute(insert(Chunk), [{
+                "id": art_id * 1000 + i, "article_id": art_id, "position": i,
+                "text": "。".join(rng.sample(sentences, 3)) + "。", "text_hash": None, "embedding": to_blob(vecs[i])}
+                for i in range(per_article)])
+            conn.execute(insert(ChangeLog), [{"article_id": art_id, "version": 1, "created_at": now}])
+
+
+def rss_mb() -> float:
+    import psutil
+
+    return psutil.Process().memory_info().rss / 1024 / 1024
+
+
+def scale(tmp: Path, embedder: Embedder, questions: list[str], timed) -> tuple[list[list[str]], dict]:
+    """Full search latency and memory on a 100,000-chunk KB; bulk indexing throughput vs bare encode."""
+    settings = load_settings({"HOTLINE_VAR_DIR": str(tmp / "scale")})
+    db = Database(settings.database_url)
+    db.migrate()
+    kb = KnowledgeBase(db, embedder, settings.index_path, settings.kb_min_score)
+    kb.upsert_articles(load_seed_drafts())
+    synthetic_kb(db, embedder.dim, 100_000)
+    before = rss_mb()
+    start = time.perf_counter()
+    kb.open_index()
+    build_s = time.perf_counter() - start
+    mem = rss_mb() - before
+    n = 3 * len(questions)
+    for q in questions[:10]:
+        kb.search(q)
+    encode = timed(lambda i: embedder.encode_one(normalize(questions[i % len(questions)])), n)
+    full = timed(lambda i: kb.search(questions[i % len(questions)], k=5), n)
+
+    # bulk indexing: the same new texts through the bare model and through an import
+    texts = [f"临时通告{i}：" + "。".join(random.Random(i).sample(questions, 4)) for i in range(1500)]
+    start = time.perf_counter()
+    embedder.encode([normalize(f"批量导入{i}\n{t}") for i, t in enumerate(texts)])
+    bare_rate = len(texts) / (time.perf_counter() - start)
+    drafts = [ArticleDraft(origin_key=f"bulk:{i}", title=f"批量导入{i}", kind="policy", doc_title=f"批量导入{i}",
+                           body=t, source="bench", origin="local", chunks=[t]) for i, t in enumerate(texts)]
+    start = time.perf_counter()
+    kb.upsert_articles(drafts, action="import")
+    index_rate = len(texts) / (time.perf_counter() - start)
+    return encode, full, {"build_s": build_s, "mem_mb": mem, "bare_rate": bare_rate, "index_rate": index_rate,
+                          "kind": kb.index.kind, "chunks": len(kb.index)}

@@ -1,0 +1,63 @@
+"""The editor console in headless Chromium: log in, publish a hot policy, hit-test it, then ask about it
+in the citizens' web chat."""
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from accounts.service import Accounts
+from hotline.db import Database
+from tests.test_browser import ARGS, CHROMIUM
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def browser_page(live):
+    Accounts(Database(live.settings.database_url)).create_user("pub-ui", "publisher-ui-1", ["publisher"], "王编辑")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        yield page
+        page.screenshot(path=str(live.var / "console.png"), full_page=True)
+        browser.close()
+
+
+def test_publish_hot_policy_then_ask_in_chat(live, browser_page):
+    page = browser_page
+    page.goto(live.base + "/console")
+    page.fill("#username", "pub-ui")
+    page.fill("#password", "wrong-password")
+    page.click("#login-form button[type=submit]")
+    expect(page.locator("#msg")).to_have_text("用户名或密码错误")
+    page.fill("#password", "publisher-ui-1")
+    page.click("#login-form button[type=submit]")
+    expect(page.locator("#msg")).to_contain_text("欢迎，王编辑")
+    expect(page.locator("#rows tr").first).to_be_visible()
+
+    page.click("#new")
+    page.fill("#f-title", "G4京港澳高速新乡段临时封闭<b>通知</b>")
+    page.select_option("#f-domain", "公路")
+    page.fill("#f-region", "全国")
+    page.fill("#f-source", "新乡市交通运输局")
+    page.check("#f-urgent")
+    page.fill("#f-body", "因桥梁检修，G4京港澳高速新乡段12月1日至3日全天封闭，过境货车请提前绕行G107国道。")
+    page.check("#f-publish")
+    page.click("#save")
+    expect(page.locator("#msg")).to_contain_text("已保存并生效")
+    expect(page.locator("#edit-title")).to_contain_text("<b>通知</b>")  # markup shown as text
+    expect(page.locator("#versions tr")).to_have_count(1)
+
+    page.click("#nav button[data-tab=hit]")
+    page.fill("#hit-q", "京港澳高速新乡段封了吗 货车咋绕")
+    page.click("#hit-form button[type=submit]")
+    first = page.locator("#hits tr").first
+    expect(first).to_contain_text("G4京港澳高速新乡段临时封闭")
+    expect(first).to_contain_text("✓")
+    expect(first).to_contain_text("向量相似度")
+
+    page.goto(live.base + "/")
+    page.fill("#text", "请问京港澳高速新乡段现在封闭了吗，货车怎么绕行")
+    page.click("#send")
+    answer = page.locator(".msg.bot").last
+    expect(answer).to_contain_text("【热点政策】", timeout=30000)
+    expect(answer).to_contain_text("G107国道")
+    assert page.locator(".msg b").count() == 0
