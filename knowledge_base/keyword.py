@@ -8,35 +8,24 @@ from __future__ import annotations
 import re
 import threading
 from functools import lru_cache
+from pathlib import Path
 
 import bm25s
+import yaml
 import jieba
 import numpy as np
 
 from .text import normalize
 
-# question word -> words the regulations and notices use for the same thing
-EXPANSIONS: dict[str, tuple[str, ...]] = {
-    "多久": ("工作日", "期限", "日内", "限时"),
-    "多长时间": ("工作日", "期限", "日内", "限时"),
-    "几天": ("工作日", "日内"),
-    "时限": ("工作日", "期限"),
-    "结果": ("回复", "办理意见"),
-    "处理": ("办理",),
-    "答复": ("回复",),
-    "延期": ("延长", "期限"),
-    "推迟": ("延长",),
-    "回访": ("回访", "抽查"),
-    "不受理": ("不予受理",),
-    "不管": ("不予受理", "职责"),
-    "保存": ("存档", "归档"),
-    "超载": ("超限",),
-    "超员": ("超载",),
-    "大巴": ("长途客车", "客运"),
-    "网约车": ("网络预约出租汽车",),
-    "货车": ("货运车辆", "货车司机"),
-    "打车": ("出租汽车", "出租车"),
-}
+THESAURUS_PATH = Path(__file__).with_name("thesaurus.yml")
+
+
+@lru_cache(maxsize=1)
+def thesaurus() -> dict[str, tuple[str, ...]]:
+    """How people ask -> the words documents use (knowledge_base/thesaurus.yml)."""
+    data = yaml.safe_load(THESAURUS_PATH.read_text(encoding="utf-8")) or {}
+    return {normalize(str(k)): tuple(normalize(str(v)) for v in vs) for k, vs in data.items()}
+
 
 STOPWORDS = set("的 了 吗 呢 吧 啊 呀 么 嘛 是 我 你 他 她 它 我们 你们 有 在 和 与 及 或 就 都 也 还 要 会 能 可以 怎么 怎样 "
                 "什么 哪些 哪里 如何 为什么 请问 一下 这个 那个 这 那 个 以后 之后 后 对 把 被 给 让 从 到 吗？ 呢？".split())
@@ -52,20 +41,47 @@ def _init_jieba() -> None:
     for word in ("12328", "12345", "工单", "承办单位", "回访", "不予受理", "工作日", "网约车", "货拉拉", "通行证",
                  "层层加码", "一刀切", "投诉举报", "办理意见", "办理期限", "信息咨询", "意见建议", "超限超载"):
         jieba.add_word(word)
+    for targets in thesaurus().values():
+        for word in targets:
+            jieba.add_word(word)
+
+
+CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
+STOP_CHARS = set("的了吗呢吧啊呀么嘛是我你他她它们有在和与及或就都也还要会能可以怎样什哪些里如何为请问一下这个那对把被给让从到")
+
+
+def bigrams(text: str) -> list[str]:
+    """Character bigrams of Chinese runs (robust to typos, dialect and segmentation errors)."""
+    out = []
+    for run in CJK_RUN.findall(text):
+        out.extend("#" + run[i:i + 2] for i in range(len(run) - 1)
+                   if not (run[i] in STOP_CHARS and run[i + 1] in STOP_CHARS))
+    return out
+
+
+def words(text: str) -> list[str]:
+    _init_jieba()
+    with _jieba_lock:
+        found = jieba.lcut_for_search(text)
+    return [w for w in found if TOKEN_RE.search(w) and w not in STOPWORDS]
 
 
 def tokenize(text: str) -> list[str]:
-    _init_jieba()
-    with _jieba_lock:
-        words = jieba.lcut_for_search(normalize(text))
-    return [w for w in words if TOKEN_RE.search(w) and w not in STOPWORDS]
+    text = normalize(text)
+    return words(text) + bigrams(text)
 
 
 def query_groups(text: str) -> list[list[str]]:
-    """One group per distinct query word: the word and the document words it stands for."""
+    """Groups of interchangeable terms, one per thing the question asks about: each thesaurus phrase
+    found in the question (with the document words it stands for), then each remaining word."""
+    text = normalize(text)
     groups: dict[str, list[str]] = {}
-    for word in tokenize(text):
-        groups.setdefault(word, [word, *EXPANSIONS.get(word, ())])
+    for phrase, targets in thesaurus().items():
+        if phrase in text:
+            groups[phrase] = list(dict.fromkeys([*words(phrase), *(w for t in targets for w in words(t))]))
+    for word in words(text):
+        if not any(word in phrase for phrase in groups):
+            groups.setdefault(word, [word])
     return list(groups.values())
 
 
@@ -87,17 +103,17 @@ class KeywordIndex:
         if not len(self.ids):
             return []
         groups = [[t for t in g if t in self._vocab] for g in query_groups(query)]
-        if not any(groups):
+        grams = [t for t in dict.fromkeys(bigrams(normalize(query))) if t in self._vocab]
+        if not any(groups) and not grams:
             return []
-        scores = self._bm25.get_scores([t for g in groups for t in g])
+        # BM25 is a sum over query terms: score each group once, add them up, count the groups hit.
+        per_group = [self._bm25.get_scores(g) for g in groups if g]
+        scores = sum(per_group) + (self._bm25.get_scores(grams) if grams else 0)
         k = min(k, len(scores))
         best = np.argpartition(-scores, k - 1)[:k]
         top = [i for i in best[np.argsort(-scores[best])] if scores[i] > 0]
-        covered = np.zeros(len(top))
-        for group in groups:
-            if group:
-                covered += self._bm25.get_scores(group)[top] > 0
-        total = len(groups)
+        covered = sum((g[top] > 0).astype(float) for g in per_group) if per_group else np.zeros(len(top))
+        total = max(len(groups), 1)
         return [(int(self.ids[i]), float(scores[i]), float(c / total)) for i, c in zip(top, covered)]
 
 

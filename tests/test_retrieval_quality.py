@@ -1,0 +1,19 @@
+"""Retrieval quality floors on the team's question set (tests/data/kb_questions.yaml) — deterministic:
+the model and the seed KB are fixed. `make bench` prints the full table."""
+from benchmarks.retrieval import load_questions, quality
+
+
+def test_question_set_is_substantial():
+    questions, unanswerable = load_questions()
+    assert len(questions) >= 80 and len(unanswerable) >= 20
+
+
+def test_hybrid_beats_both_alone_and_meets_floors(seeded_kb):
+    _, results = quality(seeded_kb)
+    hybrid, dense, keyword = results["hybrid"], results["dense"], results["keyword"]
+    assert hybrid["hit@1"] > dense["hit@1"] and hybrid["hit@1"] > keyword["hit@1"]
+    assert hybrid["mrr"] > dense["mrr"] and hybrid["mrr"] > keyword["mrr"]
+    assert hybrid["hit@1"] >= 0.80 and hybrid["hit@3"] >= 0.90
+    # the answer threshold answers most real questions and refuses most questions the KB cannot answer
+    assert results["threshold"]["answered"] >= 0.90
+    assert results["threshold"]["rejected_unanswerable"] >= 0.80
