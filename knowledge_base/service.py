@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,6 +25,8 @@ from .seeds import ArticleDraft
 from .text import normalize
 
 log = logging.getLogger(__name__)
+
+_KEYWORD_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="kb-keyword")
 
 # How much a perfect keyword match adds to the cosine similarity (0..1) of a chunk.
 KEYWORD_WEIGHT = 0.3
@@ -202,13 +205,17 @@ class KnowledgeBase:
     def encode(self, texts: list[str], progress: bool = False, batch: int = 256) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.embedder.dim), dtype="float32")
-        parts = []
+        # Sort by length across the whole input (as sentence-transformers does within one call) so that
+        # batches carry little padding; the progress bar still advances batch by batch.
+        order = np.argsort([len(t) for t in texts], kind="stable")
+        out = np.empty((len(texts), self.embedder.dim), dtype="float32")
         bar = tqdm(total=len(texts), desc="向量化 embedding", unit="段", disable=not progress)
         for start in range(0, len(texts), batch):
-            parts.append(self.embedder.encode(texts[start:start + batch]))
-            bar.update(len(texts[start:start + batch]))
+            idx = order[start:start + batch]
+            out[idx] = self.embedder.encode([texts[i] for i in idx])
+            bar.update(len(idx))
         bar.close()
-        return np.vstack(parts)
+        return out
 
     # ------------------------------------------------------------------ writing
 
@@ -240,7 +247,8 @@ class KnowledgeBase:
 
     @staticmethod
     def log_change(session: Session, article: Article, action: str, author: str, note: str | None = None) -> None:
-        session.flush()
+        if article.id is None:
+            session.flush()
         session.add(ArticleVersion(article_id=article.id, version=article.version, action=action, author=author,
                                    note=note, snapshot=snapshot(article)))
         session.add(ChangeLog(article_id=article.id, version=article.version))
@@ -264,6 +272,7 @@ class KnowledgeBase:
             chunks, report.chunks_embedded = self.prepare_chunks(
                 s, [c for d in changed for c in d.chunks], embed_texts, progress)
             cursor = 0
+            touched: list[Article] = []
             for draft in changed:
                 article = existing.get(draft.origin_key)
                 if article is None:
@@ -280,6 +289,9 @@ class KnowledgeBase:
                     chunk.position = position
                     article.chunks.append(chunk)
                 cursor += len(draft.chunks)
+                touched.append(article)
+            s.flush()  # one round of INSERTs for all articles and chunks, then their versions and log rows
+            for article in touched:
                 self.log_change(s, article, action if article.version == 1 else "update", author)
                 report.article_ids.append(article.id)
         if changed:
@@ -304,10 +316,12 @@ class KnowledgeBase:
         depth = max(k * 4, 20)
         dense: dict[int, float] = {}
         vector = None
+        # BM25 runs while the model embeds the question (both release the GIL for their heavy parts)
+        pending = _KEYWORD_POOL.submit(cache.keyword.search, text, depth) if mode in ("hybrid", "keyword") else None
         if mode in ("hybrid", "dense"):
             vector = self.embedder.encode_one(text)
             dense = dict(cache.vectors.search(vector, depth))
-        keyword = cache.keyword.search(text, depth) if mode in ("hybrid", "keyword") else []
+        keyword = pending.result() if pending is not None else []
         top_bm25 = keyword[0][1] if keyword else 1.0
         parts: dict[int, list[float]] = {cid: [score, 0.0, 0.0] for cid, score in dense.items()}
         for chunk_id, bm25, coverage in keyword:
