@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -25,8 +24,6 @@ from .seeds import ArticleDraft
 from .text import normalize
 
 log = logging.getLogger(__name__)
-
-_KEYWORD_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="kb-keyword")
 
 # How much a perfect keyword match adds to the cosine similarity (0..1) of a chunk.
 KEYWORD_WEIGHT = 0.3
@@ -316,12 +313,11 @@ class KnowledgeBase:
         depth = max(k * 4, 20)
         dense: dict[int, float] = {}
         vector = None
-        # BM25 runs while the model embeds the question (both release the GIL for their heavy parts)
-        pending = _KEYWORD_POOL.submit(cache.keyword.search, text, depth) if mode in ("hybrid", "keyword") else None
         if mode in ("hybrid", "dense"):
             vector = self.embedder.encode_one(text)
             dense = dict(cache.vectors.search(vector, depth))
-        keyword = pending.result() if pending is not None else []
+        # (BM25 in a thread beside the embedding was measured slower: on two cores the model uses both)
+        keyword = cache.keyword.search(text, depth) if mode in ("hybrid", "keyword") else []
         top_bm25 = keyword[0][1] if keyword else 1.0
         parts: dict[int, list[float]] = {cid: [score, 0.0, 0.0] for cid, score in dense.items()}
         for chunk_id, bm25, coverage in keyword:
