@@ -298,7 +298,8 @@ class KnowledgeBase:
     # ------------------------------------------------------------------ search
 
     def search(self, query: str, k: int = 5, min_score: float | None = None, region: str | None = None,
-               mode: str = "hybrid", now: datetime | None = None) -> list[Hit]:
+               mode: str = "hybrid", now: datetime | None = None, domain: str | None = None,
+               tag: str | None = None) -> list[Hit]:
         """Best-matching live articles for a question, best first, one hit per article.
 
         mode: "hybrid" (default), "dense" or "keyword" (for evaluation). Drafts, retired, expired and
@@ -349,6 +350,8 @@ class KnowledgeBase:
                     continue
                 article = articles[row.article_id]
                 if not is_live(article, now) or not region_applies(article.region, region):
+                    continue
+                if (domain and article.domain != domain) or (tag and tag not in (article.tags or [])):
                     continue
                 seen.add(article.id)
                 hits.append(Hit(article_id=article.id, chunk_id=chunk_id, title=article.title,

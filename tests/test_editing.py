@@ -118,3 +118,12 @@ def test_only_changed_text_is_reembedded(editor, monkeypatch):
     monkeypatch.setattr(kb.embedder, "encode", lambda texts, progress=False: encoded.extend(texts) or real(texts))
     editor.update(art["id"], {**CLOSURE, "body": long_body.replace("第5项", "第五项")}, art["version"], "li")
     assert len(encoded) == 1 and "第五项" in encoded[0]
+
+
+def test_search_filters_on_domain_and_tag(editor):
+    editor.create(CLOSURE, "li", publish=True)
+    editor.create({**CLOSURE, "title": "新乡港渡口停航通知", "domain": "水路", "tags": ["停航"],
+                   "body": "受大风影响，新乡港渡口12月1日停航，货车请走G107国道。"}, "li", publish=True)
+    kb = editor.kb
+    assert {h.title for h in kb.search(QUESTION, k=5, domain="水路")} == {"新乡港渡口停航通知"}
+    assert {h.title for h in kb.search(QUESTION, k=5, tag="封路")} == {CLOSURE["title"]}

@@ -61,6 +61,9 @@ class ChatOut(Schema):
 class SearchQuery(Schema):
     q = String(required=True, validate=Length(1, 500), metadata={"description": "The question."})
     k = Integer(load_default=5, validate=Range(1, 20))
+    region = String(validate=Length(1, 50), metadata={"description": "用户所在地区：只返回全国或该地区适用的文章"})
+    domain = String(validate=Length(1, 20), metadata={"description": "业务领域过滤"})
+    tag = String(validate=Length(1, 30), metadata={"description": "标签过滤"})
 
 
 class SearchHit(Schema):
@@ -70,6 +73,7 @@ class SearchHit(Schema):
     citation = String()
     score = Float(required=True)
     snippet = String(required=True)
+    region = String()
 
 
 class SearchOut(Schema):
