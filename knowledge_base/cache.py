@@ -8,6 +8,8 @@ within one poll interval, without rebuilding anything.
 from __future__ import annotations
 
 import logging
+import os
+import shutil
 import threading
 import uuid
 from pathlib import Path
@@ -105,37 +107,61 @@ class SearchCache:
         if state.get("instance") != instance or state.get("position", -1) > head or vectors.dim != self.dim:
             log.warning("FAISS index %s does not belong to this database; rebuilding", self.index_path)
             return False
+        keyword = self._load_keyword(int(state["position"]))
         by_article: dict[int, list[int]] = {}
         ids, texts = [], []
         with self.db.session() as s:
-            for row in s.execute(select(Chunk.id, Chunk.article_id, Chunk.text, Article.title, Article.kind)
-                                 .join(Article).where(Article.status == "published")):
+            columns = (Chunk.id, Chunk.article_id) if keyword else (Chunk.id, Chunk.article_id, Chunk.text,
+                                                                     Article.title, Article.kind)
+            for row in s.execute(select(*columns).join(Article).where(Article.status == "published")):
                 by_article.setdefault(row.article_id, []).append(row.id)
-                ids.append(row.id)
-                texts.append(keyword_text(row.title, row.kind, row.text))
+                if keyword is None:
+                    ids.append(row.id)
+                    texts.append(keyword_text(row.title, row.kind, row.text))
         with self._lock:
             self.vectors, self.position, self.instance = vectors, int(state["position"]), instance
-            # BM25 is not persisted: it is built from the DB as it is now; re-applying the changes
-            # after the saved position to it is idempotent.
-            self.keyword = LiveKeywordIndex(ids, texts)
-            self.article_chunks = self._chunks_in_index(by_article, vectors)
+            # Without a saved BM25 of the same position it is built from the DB as it is now;
+            # re-applying the changes after the saved position to it is idempotent.
+            self.keyword = keyword or LiveKeywordIndex(ids, texts)
+            present = set(vectors.ids().tolist())
+            listed = {c for chunk_ids in by_article.values() for c in chunk_ids}
+            gone = present - listed  # chunks deleted or unpublished since the file was written
+            vectors.remove(gone)
+            self.keyword.apply(sorted(gone), {})
+            self.article_chunks = {a: [c for c in chunk_ids if c in present] for a, chunk_ids in by_article.items()}
         self.catch_up()
         return True
 
-    @staticmethod
-    def _chunks_in_index(by_article: dict[int, list[int]], vectors: VectorIndex) -> dict[int, list[int]]:
-        """Which chunk ids of each article the loaded FAISS file holds; vectors of chunks the DB no
-        longer has as published are dropped."""
-        present = set(vectors.ids().tolist())
-        listed = {c for ids in by_article.values() for c in ids}
-        vectors.remove(present - listed)
-        return {a: [c for c in ids if c in present] for a, ids in by_article.items()}
+    @property
+    def keyword_path(self) -> Path:
+        return self.index_path.with_suffix(".bm25")
+
+    def _load_keyword(self, position: int) -> LiveKeywordIndex | None:
+        folder = self.keyword_path
+        try:
+            if int((folder / "position").read_text()) != position:
+                return None
+            return LiveKeywordIndex.load(folder)
+        except (OSError, ValueError, KeyError) as exc:
+            log.info("no usable saved BM25 index at %s (%s); building it from the DB", folder, exc)
+            return None
 
     def save(self) -> None:
+        """Persist FAISS and BM25 at the same change-log position (each written aside, then renamed)."""
         with self._lock:
             self.vectors.optimize()  # a KB that grew past the exact-search size switches to IVF
             state = {"position": self.position, "instance": self.instance}
             self.vectors.save(self.index_path, state)
+            tmp = self.keyword_path.with_suffix(".bm25.tmp")
+            shutil.rmtree(tmp, ignore_errors=True)
+            self.keyword.save(tmp)
+            (tmp / "position").write_text(str(self.position))
+            old = self.keyword_path.with_suffix(".bm25.old")
+            shutil.rmtree(old, ignore_errors=True)
+            if self.keyword_path.exists():
+                os.replace(self.keyword_path, old)
+            os.replace(tmp, self.keyword_path)
+            shutil.rmtree(old, ignore_errors=True)
             self.dirty = False
 
     # ------------------------------------------------------------------ following the change log

@@ -88,14 +88,30 @@ def query_groups(text: str) -> list[list[str]]:
 class KeywordIndex:
     """A static BM25 index over chunk texts; ids are kb_chunk ids."""
 
-    def __init__(self, ids: list[int], texts: list[str]):
+    def __init__(self, ids: list[int], texts: list[str] | None = None, tokens: list[list[str]] | None = None):
         self.ids = np.asarray(ids, dtype="int64")
         self._bm25 = bm25s.BM25()
         self._vocab: set[str] = set()
-        if texts:
-            corpus = [tokenize(t) or ["\u2205"] for t in texts]
+        corpus = tokens if tokens is not None else [tokenize(t) for t in texts or []]
+        if corpus:
+            corpus = [doc or ["\u2205"] for doc in corpus]
             self._vocab = {tok for doc in corpus for tok in doc}
             self._bm25.index(corpus, show_progress=False)
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        np.save(folder / "ids.npy", self.ids)
+        if len(self.ids):
+            self._bm25.save(str(folder / "bm25"))
+
+    @classmethod
+    def load(cls, folder: Path) -> "KeywordIndex":
+        index = cls([])
+        index.ids = np.load(folder / "ids.npy")
+        if len(index.ids):
+            index._bm25 = bm25s.BM25.load(str(folder / "bm25"))
+            index._vocab = set(index._bm25.vocab_dict)
+        return index
 
     def search(self, query: str, k: int) -> list[tuple[int, float, float]]:
         """Top chunks as (chunk id, BM25 score, coverage): coverage is the share of the query's
@@ -121,30 +137,53 @@ class LiveKeywordIndex:
     """BM25 that follows KB changes without a full rebuild: a large static main index, a small
     delta index over chunks added since, and the set of main entries that are gone or stale."""
 
-    def __init__(self, ids: list[int], texts: list[str]):
-        self.main = KeywordIndex(ids, texts)
-        self._main_ids = set(int(i) for i in ids)
+    def __init__(self, ids: list[int], texts: list[str], main: KeywordIndex | None = None):
+        self.main = main if main is not None else KeywordIndex(ids, texts)
+        self._main_ids = set(self.main.ids.tolist())
         self._stale: set[int] = set()
-        self._delta_texts: dict[int, str] = {}
-        self.delta = KeywordIndex([], [])
+        self._delta_tokens: dict[int, list[str]] = {}  # tokenised once, re-indexed on each change
+        self.delta = KeywordIndex([])
         self._lock = threading.Lock()
 
     @property
     def delta_size(self) -> int:
-        return len(self._delta_texts) + len(self._stale)
+        return len(self._delta_tokens) + len(self._stale)
 
     def apply(self, removed: list[int], added: dict[int, str]) -> None:
+        fresh = {chunk_id: tokenize(text) for chunk_id, text in added.items()}
         with self._lock:
             for chunk_id in removed:
-                self._delta_texts.pop(chunk_id, None)
+                self._delta_tokens.pop(chunk_id, None)
                 if chunk_id in self._main_ids:
                     self._stale.add(chunk_id)
-            for chunk_id, text in added.items():
+            for chunk_id, tokens in fresh.items():
                 if chunk_id in self._main_ids:  # an id reused by the DB: the main entry is stale
                     self._stale.add(chunk_id)
-                self._delta_texts[chunk_id] = text
-            ids = list(self._delta_texts)
-            self.delta = KeywordIndex(ids, [self._delta_texts[i] for i in ids])
+                self._delta_tokens[chunk_id] = tokens
+            ids = list(self._delta_tokens)
+            self.delta = KeywordIndex(ids, tokens=[self._delta_tokens[i] for i in ids])
+
+    def save(self, folder: Path) -> None:
+        """Persist main index, stale ids and delta tokens (the delta index is rebuilt on load)."""
+        import json
+
+        with self._lock:
+            self.main.save(folder / "main")
+            (folder / "live.json").write_text(json.dumps(
+                {"stale": sorted(self._stale), "delta": {str(k): v for k, v in self._delta_tokens.items()}},
+                ensure_ascii=False))
+
+    @classmethod
+    def load(cls, folder: Path) -> "LiveKeywordIndex":
+        import json
+
+        live = cls([], [], main=KeywordIndex.load(folder / "main"))
+        state = json.loads((folder / "live.json").read_text())
+        live._stale = set(state["stale"])
+        live._delta_tokens = {int(k): v for k, v in state["delta"].items()}
+        ids = list(live._delta_tokens)
+        live.delta = KeywordIndex(ids, tokens=[live._delta_tokens[i] for i in ids])
+        return live
 
     def search(self, query: str, k: int) -> list[tuple[int, float, float]]:
         with self._lock:

@@ -97,3 +97,19 @@ def test_ingest_is_idempotent_and_updates_changed_articles(db_url, embedder, tmp
     assert "22点" in hit.text
     # a new process sees the same index
     assert KnowledgeBase(db, embedder, tmp_path / "kb.faiss").open_index() == "loaded"
+
+
+def test_restart_reuses_saved_bm25(seeded_dir, embedder, tmp_path, monkeypatch):
+    work = tmp_path / "var"
+    shutil.copytree(seeded_dir, work)
+    db = Database(f"sqlite:///{work / 'hotline.db'}")
+    KnowledgeBase(db, embedder, work / "fresh.faiss").open_index()  # rebuild writes FAISS + BM25
+    import knowledge_base.keyword as keyword
+
+    calls = []
+    real = keyword.tokenize
+    monkeypatch.setattr(keyword, "tokenize", lambda text: calls.append(text) or real(text))
+    kb = KnowledgeBase(db, embedder, work / "fresh.faiss")
+    assert kb.open_index() == "loaded"
+    assert calls == []  # no document was tokenised again
+    assert kb.search("投诉以后多久能有结果？", k=1)[0].title.endswith("第二十三条")
