@@ -12,10 +12,12 @@ import os
 import shutil
 import threading
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from sqlalchemy import func, select
+from sqlalchemy.orm import defer
 
 from hotline.db import Database
 
@@ -24,6 +26,33 @@ from .keyword import LiveKeywordIndex
 from .models import Article, ChangeLog, Chunk
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ArticleMeta:
+    """What search needs to know of a published article, kept in memory so a query touches the DB
+    only for the texts of its final hits."""
+
+    id: int
+    title: str
+    source: str
+    citation: str
+    status: str
+    region: str
+    domain: str
+    tags: tuple
+    urgent: bool
+    effective_from: object
+    expires_at: object
+
+
+def _metas(session, article_ids=None) -> dict[int, ArticleMeta]:
+    query = select(Article).where(Article.status == "published")
+    if article_ids is not None:
+        query = query.where(Article.id.in_(list(article_ids)))
+    return {a.id: ArticleMeta(a.id, a.title, a.source, a.citation, a.status, a.region, a.domain,
+                              tuple(a.tags or ()), bool(a.urgent), a.effective_from, a.expires_at)
+            for a in session.scalars(query.options(defer(Article.body)))}
 
 
 def from_blob(blob: bytes) -> np.ndarray:
@@ -55,6 +84,8 @@ class SearchCache:
         self.vectors = VectorIndex(dim)
         self.keyword = LiveKeywordIndex([], [])
         self.article_chunks: dict[int, list[int]] = {}
+        self.chunk_article: dict[int, int] = {}
+        self.articles: dict[int, ArticleMeta] = {}
         self.position = 0
         self.instance = ""
         self._lock = threading.RLock()
@@ -79,12 +110,15 @@ class SearchCache:
                 texts.append(keyword_text(row.title, row.kind, row.text))
                 vecs.append(from_blob(row.embedding))
                 by_article.setdefault(row.article_id, []).append(row.id)
+            metas = _metas(s)
         vectors = VectorIndex(self.dim)
         for start in range(0, len(ids), 10000):
             vectors.upsert(np.array(ids[start:start + 10000]), np.vstack(vecs[start:start + 10000]))
         vectors.optimize()
         with self._lock:
             self.vectors, self.article_chunks, self.position = vectors, by_article, position
+            self.chunk_article = {c: a for a, chunk_ids in by_article.items() for c in chunk_ids}
+            self.articles = metas
             self.keyword = LiveKeywordIndex(ids, texts)
             self.instance = db_instance_id(self.db)
             self.dirty = True
@@ -118,7 +152,9 @@ class SearchCache:
                 if keyword is None:
                     ids.append(row.id)
                     texts.append(keyword_text(row.title, row.kind, row.text))
+            metas = _metas(s)
         with self._lock:
+            self.articles = metas
             self.vectors, self.position, self.instance = vectors, int(state["position"]), instance
             # Without a saved BM25 of the same position it is built from the DB as it is now;
             # re-applying the changes after the saved position to it is idempotent.
@@ -129,6 +165,7 @@ class SearchCache:
             vectors.remove(gone)
             self.keyword.apply(sorted(gone), {})
             self.article_chunks = {a: [c for c in chunk_ids if c in present] for a, chunk_ids in by_article.items()}
+            self.chunk_article = {c: a for a, chunk_ids in self.article_chunks.items() for c in chunk_ids}
         self.catch_up()
         return True
 
@@ -176,12 +213,18 @@ class SearchCache:
                     return 0
                 articles = {r.article_id for r in rows}
                 fresh = list(self._published_chunks(s, articles))
+                metas = _metas(s, articles)
             if embed_missing is not None and any(r.embedding is None for r in fresh):
                 embed_missing()
                 with self.db.session() as s:
                     fresh = list(self._published_chunks(s, articles))
             fresh = [r for r in fresh if r.embedding is not None]
             removed = [c for a in articles for c in self.article_chunks.pop(a, [])]
+            for chunk_id in removed:
+                self.chunk_article.pop(chunk_id, None)
+            for article_id in articles:
+                self.articles.pop(article_id, None)
+            self.articles.update(metas)
             by_id = {r.id: r for r in fresh}
             # ids the DB no longer has for these articles, and ids about to be re-added
             self.vectors.remove(set(removed) | set(by_id))
@@ -189,6 +232,7 @@ class SearchCache:
                 self.vectors.upsert(np.array(list(by_id)), np.vstack([from_blob(r.embedding) for r in fresh]))
             for r in fresh:
                 self.article_chunks.setdefault(r.article_id, []).append(r.id)
+                self.chunk_article[r.id] = r.article_id
             self.keyword.apply(removed, {r.id: keyword_text(r.title, r.kind, r.text) for r in fresh})
             self.position = rows[-1].id
             self.dirty = True

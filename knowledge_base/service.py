@@ -97,7 +97,8 @@ def region_applies(article_region: str, user_region: str | None) -> bool:
     return user_region.startswith(article_region) or article_region.startswith(user_region)
 
 
-def is_live(article: Article, now: datetime) -> bool:
+def is_live(article, now: datetime) -> bool:
+    """Published and inside its validity window (an Article or the cache's ArticleMeta)."""
     if article.status != "published":
         return False
     start, end = _aware(article.effective_from), _aware(article.expires_at)
@@ -341,30 +342,29 @@ class KnowledgeBase:
             return p[0] + KEYWORD_WEIGHT * p[1] * p[2]
 
         ranked_chunks = sorted(parts.items(), key=lambda item: -fused(item[1]))
-        hits: list[Hit] = []
+        chosen: list[tuple[int, float, list[float], object]] = []
         seen: set[int] = set()
+        for chunk_id, p in ranked_chunks:
+            score = fused(p)
+            article = cache.articles.get(cache.chunk_article.get(chunk_id, -1))
+            if article is None or score < floor or article.id in seen:
+                continue
+            if not is_live(article, now) or not region_applies(article.region, region):
+                continue
+            if (domain and article.domain != domain) or (tag and tag not in article.tags):
+                continue
+            seen.add(article.id)
+            chosen.append((chunk_id, score, p, article))
+            if len(chosen) >= k:
+                break
+        if not chosen:
+            return []
         with self.db.session() as s:
-            rows = {r.id: r for r in s.execute(select(Chunk.id, Chunk.article_id, Chunk.text)
-                                              .where(Chunk.id.in_([c for c, _ in ranked_chunks])))}
-            articles = {a.id: a for a in s.scalars(
-                select(Article).where(Article.id.in_({r.article_id for r in rows.values()})))}
-            for chunk_id, p in ranked_chunks:
-                score = fused(p)
-                row = rows.get(chunk_id)
-                if row is None or score < floor or row.article_id in seen:
-                    continue
-                article = articles[row.article_id]
-                if not is_live(article, now) or not region_applies(article.region, region):
-                    continue
-                if (domain and article.domain != domain) or (tag and tag not in (article.tags or [])):
-                    continue
-                seen.add(article.id)
-                hits.append(Hit(article_id=article.id, chunk_id=chunk_id, title=article.title,
-                                source=article.source, citation=article.citation, score=round(score, 4),
-                                text=row.text, dense=round(p[0], 4), keyword=round(p[1], 4),
-                                coverage=round(p[2], 4), region=article.region, urgent=article.urgent))
-                if len(hits) >= k:
-                    break
+            texts = dict(s.execute(select(Chunk.id, Chunk.text).where(Chunk.id.in_([c[0] for c in chosen]))).all())
+        hits = [Hit(article_id=a.id, chunk_id=chunk_id, title=a.title, source=a.source, citation=a.citation,
+                    score=round(score, 4), text=texts[chunk_id], dense=round(p[0], 4), keyword=round(p[1], 4),
+                    coverage=round(p[2], 4), region=a.region, urgent=a.urgent)
+                for chunk_id, score, p, a in chosen if chunk_id in texts]
         return hits
 
 
