@@ -17,11 +17,18 @@ from .models import ApiToken, User
 
 ROLES = ("admin", "editor", "publisher", "operator", "unit")
 TOKEN_TTL = timedelta(hours=12)
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
 
 
 class AuthError(HotlineError):
     code = "unauthorized"
     status = 401
+
+
+class LockedOut(HotlineError):
+    code = "too_many_attempts"
+    status = 429
 
 
 class AccountError(HotlineError):
@@ -46,6 +53,9 @@ def hash_password(password: str) -> str:
     return "scrypt$" + base64.b64encode(salt).decode() + "$" + base64.b64encode(digest).decode()
 
 
+_DUMMY_HASH = "scrypt$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=="
+
+
 def check_password(password: str, stored: str) -> bool:
     try:
         _, salt, digest = stored.split("$")
@@ -53,6 +63,10 @@ def check_password(password: str, stored: str) -> bool:
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(actual, base64.b64decode(digest))
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=timezone.utc) if value is not None and value.tzinfo is None else value
 
 
 def _token_hash(token: str) -> str:
@@ -97,8 +111,19 @@ class Accounts:
         now = now or datetime.now(timezone.utc)
         with self.db.session() as s:
             user = s.scalar(select(User).where(User.username == username, User.active.is_(True)))
-            if user is None or not check_password(password, user.password_hash):
+            if user is None:
+                check_password(password, _DUMMY_HASH)  # same work either way: no user enumeration by timing
                 raise AuthError("用户名或密码错误")
+            locked = _aware(user.locked_until)
+            if locked is not None and locked > now:
+                raise LockedOut(f"登录失败次数过多，请于 {LOCKOUT.seconds // 60} 分钟后再试")
+            if not check_password(password, user.password_hash):
+                user.failed_logins = (user.failed_logins or 0) + 1
+                if user.failed_logins >= MAX_FAILED_LOGINS:
+                    user.failed_logins, user.locked_until = 0, now + LOCKOUT
+                s.commit()
+                raise AuthError("用户名或密码错误")
+            user.failed_logins, user.locked_until = 0, None
             token = secrets.token_urlsafe(32)
             expires = now + TOKEN_TTL
             s.execute(delete(ApiToken).where(ApiToken.user_id == user.id, ApiToken.expires_at < now))
