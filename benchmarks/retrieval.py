@@ -19,17 +19,19 @@ from knowledge_base.service import KnowledgeBase, to_blob
 from knowledge_base.text import normalize
 
 QUESTIONS = ROOT / "tests" / "data" / "kb_questions.yaml"
+# written independently of the set above and of the thesaurus, never used for tuning
+HOLDOUT = ROOT / "tests" / "data" / "kb_questions_holdout.yaml"
 STS = ROOT.parent / "shared" / "benchmarks" / "sts-b-zh" / "STS-B.test.data"
 
 
-def load_questions() -> tuple[list[dict], list[str]]:
-    data = yaml.safe_load(QUESTIONS.read_text(encoding="utf-8"))
-    return data["questions"], data["unanswerable"]
+def load_questions(path: Path = QUESTIONS) -> tuple[list[dict], list[str]]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return data["questions"], data.get("unanswerable") or []
 
 
-def quality(kb: KnowledgeBase) -> tuple[list[list[str]], dict]:
+def quality(kb: KnowledgeBase, path: Path = QUESTIONS) -> tuple[list[list[str]], dict]:
     """hit@1, hit@3, MRR@10 per retrieval mode, plus how the answer threshold splits the two sets."""
-    questions, unanswerable = load_questions()
+    questions, unanswerable = load_questions(path)
     with kb.db.session() as s:
         key_of = dict(s.query(Article.id, Article.origin_key).all())
     rows, results = [], {}
@@ -45,7 +47,7 @@ def quality(kb: KnowledgeBase) -> tuple[list[list[str]], dict]:
         results[mode] = {"hit@1": h1 / n, "hit@3": h3 / n, "mrr": rr / n}
         rows.append([mode, f"{h1 / n:.3f}", f"{h3 / n:.3f}", f"{rr / n:.3f}", str(n)])
     answered = sum(bool(kb.search(q["q"], k=1)) for q in questions) / len(questions)
-    rejected = sum(not kb.search(q, k=1) for q in unanswerable) / len(unanswerable)
+    rejected = sum(not kb.search(q, k=1) for q in unanswerable) / len(unanswerable) if unanswerable else float("nan")
     results["threshold"] = {"min_score": kb.min_score, "answered": answered, "rejected_unanswerable": rejected}
     return rows, results
 

@@ -176,7 +176,7 @@ def _peak_mb(pid) -> float:
 
 
 def bench_quality(seeded: Path, results: dict) -> None:
-    from benchmarks.retrieval import quality, sts_spearman
+    from benchmarks.retrieval import HOLDOUT, quality, sts_spearman
 
     settings = load_settings({"HOTLINE_VAR_DIR": str(seeded)})
     embedder = Embedder(settings.embedding_model)
@@ -188,6 +188,11 @@ def bench_quality(seeded: Path, results: dict) -> None:
     t = res["threshold"]
     print(f"answer threshold {t['min_score']:.2f}: answers {t['answered']:.1%} of answerable questions, "
           f"refuses {t['rejected_unanswerable']:.1%} of unanswerable ones")
+    if HOLDOUT.exists():
+        rows, res = quality(kb, HOLDOUT)
+        results["quality_holdout"] = res
+        print(table("Retrieval quality on the held-out set tests/data/kb_questions_holdout.yaml",
+                    ["mode", "hit@1", "hit@3", "MRR", "n"], rows))
     rho = sts_spearman(embedder)
     results["sts_b_spearman"] = rho
     print(table("Embedding model sanity check", ["data set", "Spearman ρ"], [["STS-B zh test (1,361 pairs)", f"{rho:.4f}"]]),
