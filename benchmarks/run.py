@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import json
-import statistics
 import tempfile
 import time
 import uuid
@@ -96,7 +95,7 @@ def bench_kb(tmp: Path, results: dict) -> tuple[list[list[str]], Path]:
     rows = [
         row("bare model encode (1 query)", encode, "1.00×"),
         row(f"seed KB ({len(kb.index)} chunks): embed + FAISS", dense, f"{pct(dense, 50) / base:.2f}×"),
-        row(f"seed KB: full search (+BM25, fuse, DB)", full, f"{pct(full, 50) / base:.2f}×"),
+        row("seed KB: full search (+BM25, fuse, DB)", full, f"{pct(full, 50) / base:.2f}×"),
         row(f"100,000 chunks ({big.kind}): embed + FAISS", big_dense, f"{pct(big_dense, 50) / base:.2f}×"),
         row(f"100,000 chunks ({big.kind}): FAISS only", big_faiss, ""),
     ]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,12 +57,7 @@ class Settings:
     app_port: int
     kb_min_score: float
     kb_top_k: int
-    max_text_chars: int
     kb_poll_interval: float
-    extra: dict = field(default_factory=dict)
-
-    def with_overrides(self, **kwargs) -> "Settings":
-        return replace(self, **kwargs)
 
 
 def load_settings(env: dict | None = None) -> Settings:
@@ -81,6 +76,5 @@ def load_settings(env: dict | None = None) -> Settings:
         app_port=int(env.get("HOTLINE_PORT", "8000")),
         kb_min_score=float(env.get("HOTLINE_KB_MIN_SCORE", "0.80")),
         kb_top_k=int(env.get("HOTLINE_KB_TOP_K", "5")),
-        max_text_chars=int(env.get("HOTLINE_MAX_TEXT_CHARS", "2000")),
         kb_poll_interval=float(env.get("HOTLINE_KB_POLL_INTERVAL", "0.5")),
     )

@@ -145,10 +145,6 @@ class LiveKeywordIndex:
         self.delta = KeywordIndex([])
         self._lock = threading.Lock()
 
-    @property
-    def delta_size(self) -> int:
-        return len(self._delta_tokens) + len(self._stale)
-
     def apply(self, removed: list[int], added: dict[int, str]) -> None:
         fresh = {chunk_id: tokenize(text) for chunk_id, text in added.items()}
         with self._lock:

@@ -12,7 +12,6 @@ from hotline.db import Base
 # 第二条: the business domains 12328 covers; 综合 = about the hotline itself / several domains.
 DOMAINS = ("综合", "公路", "水路", "道路运输", "城市客运", "海事", "救助打捞", "海上搜救")
 STATUSES = ("draft", "published", "retired")
-ORIGINS = ("seed", "local", "12345", "ministry")
 REGION_NATIONWIDE = "全国"
 
 

@@ -19,7 +19,3 @@ def _verify(token: str):
 @auth.get_user_roles
 def _roles(user):
     return list(user.roles)
-
-
-def current_user():
-    return auth.current_user

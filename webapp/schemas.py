@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from apiflask import Schema
 from apiflask.fields import Boolean, Dict, Float, Integer, List, Nested, String
-from apiflask.validators import Length, Range, Regexp
+from apiflask.validators import Length, OneOf, Range, Regexp
+
+from knowledge_base.models import STATUSES
 from marshmallow import ValidationError, validates
 
 
@@ -182,7 +184,7 @@ class ArticleOut(Schema):
 
 
 class ArticleListQuery(Schema):
-    status = String(validate=lambda v: v in ("draft", "published", "retired"))
+    status = String(validate=OneOf(STATUSES))
     q = String(validate=Length(0, 100))
     page = Integer(load_default=1, validate=Range(1, 10000))
 
