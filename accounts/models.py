@@ -17,6 +17,9 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(80))
     password_hash: Mapped[str] = mapped_column(String(300))
     roles: Mapped[list] = mapped_column(JSON, default=list)
+    # a handling unit's staff act only on that unit's orders; a supervisor sees the orders of a region
+    unit_id: Mapped[int | None] = mapped_column(Integer)
+    region: Mapped[str] = mapped_column(String(60), default="")
     active: Mapped[bool] = mapped_column(default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -15,7 +15,7 @@ from hotline.errors import HotlineError
 
 from .models import ApiToken, User
 
-ROLES = ("admin", "editor", "publisher", "operator", "unit")
+ROLES = ("admin", "editor", "publisher", "operator", "unit", "supervisor")
 TOKEN_TTL = timedelta(hours=12)
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
@@ -42,6 +42,8 @@ class Principal:
     username: str
     display_name: str
     roles: tuple[str, ...]
+    unit_id: int | None = None
+    region: str = ""
 
     def has(self, *roles: str) -> bool:
         return "admin" in self.roles or any(r in self.roles for r in roles)
@@ -74,24 +76,29 @@ def _token_hash(token: str) -> str:
 
 
 def _principal(user: User) -> Principal:
-    return Principal(user.id, user.username, user.display_name, tuple(user.roles or ()))
+    return Principal(user.id, user.username, user.display_name, tuple(user.roles or ()), user.unit_id,
+                     user.region or "")
 
 
 class Accounts:
     def __init__(self, db: Database):
         self.db = db
 
-    def create_user(self, username: str, password: str, roles: list[str], display_name: str | None = None) -> Principal:
+    def create_user(self, username: str, password: str, roles: list[str], display_name: str | None = None,
+                    unit_id: int | None = None, region: str = "") -> Principal:
         bad = [r for r in roles if r not in ROLES]
         if bad:
             raise AccountError(f"未知角色：{', '.join(bad)}（可用：{', '.join(ROLES)}）")
+        if "unit" in roles and unit_id is None:
+            raise AccountError("承办单位账号须指定所属承办单位")
         if len(password) < 8:
             raise AccountError("密码至少8位")
         with self.db.session() as s:
             if s.scalar(select(User).where(User.username == username)):
                 raise AccountError(f"用户名 {username} 已存在")
             user = User(username=username, display_name=display_name or username,
-                        password_hash=hash_password(password), roles=list(roles))
+                        password_hash=hash_password(password), roles=list(roles), unit_id=unit_id,
+                        region=region or "")
             s.add(user)
             s.flush()
             return _principal(user)

@@ -58,6 +58,8 @@ class Settings:
     kb_min_score: float
     kb_top_k: int
     kb_poll_interval: float
+    sweep_interval: float
+    callback_sample_rate: float
 
 
 def load_settings(env: dict | None = None) -> Settings:
@@ -77,4 +79,7 @@ def load_settings(env: dict | None = None) -> Settings:
         kb_min_score=float(env.get("HOTLINE_KB_MIN_SCORE", "0.80")),
         kb_top_k=int(env.get("HOTLINE_KB_TOP_K", "5")),
         kb_poll_interval=float(env.get("HOTLINE_KB_POLL_INTERVAL", "0.5")),
+        # the SLA sweep inside app; 0 turns it off (scale mode runs `python -m webapp.cli worker` instead)
+        sweep_interval=float(env.get("HOTLINE_SWEEP_INTERVAL", "60")),
+        callback_sample_rate=float(env.get("HOTLINE_CALLBACK_SAMPLE_RATE", "0.3")),
     )

@@ -36,11 +36,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     register_error_handlers(app)
 
-    from .views import actions, chat, kb, kb_admin, staff_auth
+    from .views import actions, chat, kb, kb_admin, staff_auth, work_orders
 
     app.register_blueprint(chat.bp)
     app.register_blueprint(kb.bp)
     app.register_blueprint(actions.bp)
     app.register_blueprint(staff_auth.bp)
     app.register_blueprint(kb_admin.bp)
+    app.register_blueprint(work_orders.bp)
     return app

@@ -73,17 +73,19 @@ def reindex() -> None:
 @cli.command("user-add")
 @click.argument("username")
 @click.option("--role", "roles", multiple=True, required=True,
-              type=click.Choice(["admin", "editor", "publisher", "operator", "unit"]))
+              type=click.Choice(["admin", "editor", "publisher", "operator", "unit", "supervisor"]))
+@click.option("--unit-id", type=int, default=None, help="承办单位账号所属单位ID")
+@click.option("--region", default="", help="督办人员所辖地区，如 河南省")
 @click.option("--name", "display_name", default=None, help="显示名")
 @click.password_option()
-def user_add(username, roles, display_name, password):
+def user_add(username, roles, unit_id, region, display_name, password):
     """Create a staff account (editor, publisher, …)."""
     from accounts.service import Accounts
     from hotline.db import Database
 
     db = Database(load_settings().database_url)
     db.migrate()
-    user = Accounts(db).create_user(username, password, list(roles), display_name)
+    user = Accounts(db).create_user(username, password, list(roles), display_name, unit_id=unit_id, region=region)
     click.echo(f"created {user.username} roles={','.join(user.roles)}")
 
 
@@ -123,11 +125,39 @@ def serve(threads: int) -> None:
     kb.open_index()
     kb.embedder.encode_one("预热")  # load the model before the first user waits
     kb.start_follower(interval=settings.kb_poll_interval)  # edits on any replica become searchable here
+    scheduler = None
+    if settings.sweep_interval > 0:  # embedded default: the SLA sweep runs here, not in a worker
+        from work_orders.jobs import schedule
+
+        scheduler = schedule(app.extensions["hotline"].db, settings.sweep_interval, settings.var_dir / "attachments")
+        scheduler.start()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop cleanly: the index is saved below
     try:
         waitress_serve(app, host=settings.app_host, port=settings.app_port, threads=threads, ident="hotline")
     finally:
         kb.stop_follower()
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+
+
+@cli.command()
+@click.option("--interval", type=float, default=None, help="秒；默认 HOTLINE_SWEEP_INTERVAL 或 60")
+@click.option("--once", is_flag=True, help="只运行一次 SLA 巡检后退出")
+def worker(interval, once) -> None:
+    """Scale mode: run the scheduled jobs (SLA sweep, retention purge) in their own process."""
+    from datetime import datetime, timezone
+
+    from hotline.db import Database
+    from work_orders import sweep
+    from work_orders.jobs import schedule
+
+    settings = load_settings()
+    db = Database(settings.database_url)
+    db.migrate()
+    if once:
+        click.echo(sweep.sweep(db, datetime.now(timezone.utc)))
+        return
+    schedule(db, interval or settings.sweep_interval or 60, settings.var_dir / "attachments", blocking=True).start()
 
 
 @cli.command()

@@ -11,6 +11,7 @@ from hotline.settings import Settings
 from knowledge_base.editing import Editor
 from knowledge_base.embedder import Embedder
 from knowledge_base.service import KnowledgeBase
+from work_orders.service import WorkOrders
 
 
 @dataclass
@@ -22,6 +23,7 @@ class Services:
     executor: object
     accounts: Accounts
     editor: Editor
+    work_orders: WorkOrders
 
 
 def build_services(settings: Settings, migrate: bool = True) -> Services:
@@ -31,4 +33,5 @@ def build_services(settings: Settings, migrate: bool = True) -> Services:
     kb = KnowledgeBase(db, Embedder(settings.embedding_model), settings.index_path, settings.kb_min_score)
     rasa = RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout)
     return Services(settings=settings, db=db, kb=kb, rasa=rasa, executor=build_executor(kb),
-                    accounts=Accounts(db), editor=Editor(kb))
+                    accounts=Accounts(db), editor=Editor(kb),
+                    work_orders=WorkOrders(db, settings.callback_sample_rate))

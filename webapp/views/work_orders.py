@@ -1,0 +1,281 @@
+"""Work-order API for operators, handling units and supervisors, the callers' status look-up and rating,
+and the operator console page. Thin: parse, check the role, call the work_orders service."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+
+from apiflask import APIBlueprint, Schema, abort
+from apiflask.fields import Boolean, Date, Dict, File, Integer, List, String
+from apiflask.validators import Length, OneOf, Range
+from flask import render_template, request, send_file
+
+from work_orders import queues
+from work_orders.states import CHANNELS, DOMAINS, TRANSITIONS, TYPES
+
+from ..auth import auth
+from .common import services
+
+bp = APIBlueprint("work_orders", __name__, tag="工单 Work orders")
+STAFF = ["admin", "operator", "unit", "supervisor"]
+MAX_ATTACHMENT = 10 * 1024 * 1024
+ATTACHMENT_TYPES = {"image/jpeg": "photo", "image/png": "photo", "image/webp": "photo", "audio/amr": "voice",
+                    "audio/mpeg": "voice", "audio/silk": "voice", "audio/wav": "recording",
+                    "audio/x-wav": "recording", "application/pdf": "file"}
+
+
+class OrderIn(Schema):
+    order_type = String(required=True, validate=OneOf(list(TYPES)), metadata={"description": "/".join(TYPES)})
+    channel = String(load_default="phone", validate=OneOf(list(CHANNELS)))
+    domain = String(load_default="其他", validate=OneOf(list(DOMAINS)))
+    region = String(load_default="")
+    title = String(load_default="")
+    target = String(load_default="", metadata={"description": "投诉对象：车牌、企业、线路、站点、船舶、平台"})
+    facts = String(load_default="")
+    demand = String(load_default="")
+    location = String(load_default="")
+    occurred_at = String(load_default="")
+    caller_name = String(load_default="")
+    caller_phone = String(load_default="")
+    anonymous = Boolean(load_default=False)
+    safety = Boolean(load_default=False)
+    urgent = Boolean(load_default=False)
+
+
+class OrderOut(Schema):
+    class Meta:
+        unknown = "include"
+
+    number = String(required=True)
+    version = Integer()
+    state = String()
+    state_label = String()
+    order_type = String()
+    due_at = String(allow_none=True)
+    events = List(Dict())
+    attachments = List(Dict())
+
+
+class QueueQuery(Schema):
+    queue = String(load_default="new", validate=OneOf(list(queues.QUEUES)))
+    page = Integer(load_default=1, validate=Range(1, 10000))
+    q = String(load_default="")
+
+
+class QueueOut(Schema):
+    queue = String()
+    label = String()
+    total = Integer()
+    page = Integer()
+    items = List(Dict())
+
+
+class ActionIn(Schema):
+    version = Integer(metadata={"description": "乐观锁：工单当前版本号，过期返回409"})
+    params = Dict(load_default=dict, metadata={"description": "操作参数，如 unit_id、reason、reply、days"})
+
+
+class LookupIn(Schema):
+    number = String(required=True, validate=Length(1, 20))
+    last4 = String(required=True, validate=Length(4, 4), metadata={"description": "联系电话后四位"})
+
+
+class RateIn(LookupIn):
+    rating = String(required=True, validate=OneOf(["satisfied", "basically_satisfied", "dissatisfied"]))
+    comment = String(load_default="", validate=Length(0, 1000))
+
+
+class UnitIn(Schema):
+    name = String(required=True, validate=Length(1, 120))
+    region = String(load_default="")
+    domains = List(String(validate=OneOf(list(DOMAINS))), load_default=list)
+    duties = String(load_default="")
+    is_authority = Boolean(load_default=False)
+    contact = String(load_default="")
+
+
+class OverrideIn(Schema):
+    day = Date(required=True)
+    workday = Boolean(required=True)
+    note = String(load_default="", validate=Length(0, 200))
+
+
+class AttachmentIn(Schema):
+    file = File(required=True)
+
+
+class ReviewIn(Schema):
+    note = String(load_default="", validate=Length(0, 1000))
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _svc():
+    return services().work_orders
+
+
+@bp.get("/console/orders")
+@bp.doc(hide=True)
+def console():
+    return render_template("orders.html")
+
+
+@bp.post("/api/orders")
+@bp.auth_required(auth, roles=["admin", "operator"])
+@bp.input(OrderIn, arg_name="body")
+@bp.output(OrderOut, status_code=201)
+@bp.doc(summary="登记工单（电话座席等） Register an order",
+        description="请求头 Idempotency-Key 相同则返回第一次登记的工单（200），不会重复登记。")
+def create_order(body):
+    key = request.headers.get("Idempotency-Key") or None
+    if key is not None and len(key) > 100:
+        abort(422, "Idempotency-Key 过长")
+    order, created = _svc().create(body, actor=auth.current_user.username, idempotency_key=key)
+    return order, 201 if created else 200
+
+
+@bp.get("/api/orders")
+@bp.auth_required(auth, roles=STAFF)
+@bp.input(QueueQuery, location="query", arg_name="query")
+@bp.output(QueueOut)
+@bp.doc(summary="工单队列 Queue of orders")
+def list_orders(query):
+    return queues.queue(services().db, auth.current_user, query["queue"], _now(), query["page"], q=query["q"])
+
+
+@bp.get("/api/orders/overview")
+@bp.auth_required(auth, roles=STAFF)
+@bp.doc(summary="各队列数量与日历提醒 Queue counts and calendar warnings")
+def overview():
+    return {"counts": queues.counts(services().db, auth.current_user, _now()), "labels": queues.QUEUES,
+            "calendar_warnings": _svc().calendar_warnings(),
+            "actions": {a: t.label for a, t in TRANSITIONS.items()}}
+
+
+@bp.get("/api/orders/<number>")
+@bp.auth_required(auth, roles=STAFF)
+@bp.output(OrderOut)
+@bp.doc(summary="工单详情与处理记录 Order with its audit trail")
+def get_order(number):
+    return _svc().get(number, auth.current_user)
+
+
+@bp.post("/api/orders/<number>/actions/<action>")
+@bp.auth_required(auth, roles=STAFF)
+@bp.input(ActionIn, arg_name="body")
+@bp.output(OrderOut)
+@bp.doc(summary="执行流转操作 Take a lifecycle action",
+        description="操作：" + "、".join(f"{a}（{t.label}）" for a, t in TRANSITIONS.items()),
+        responses={403: "角色无权", 409: "状态不允许或版本冲突", 422: "参数有误"})
+def act(number, action, body):
+    return _svc().act(number, action, auth.current_user, body["params"], body.get("version"))
+
+
+@bp.post("/api/orders/<number>/province-review")
+@bp.auth_required(auth, roles=["admin", "supervisor"])
+@bp.input(ReviewIn, arg_name="body")
+@bp.output(OrderOut)
+@bp.doc(summary="省级中心复核投诉工单（第二十五条） Province review")
+def province_review(number, body):
+    return _svc().province_review(number, auth.current_user, body["note"])
+
+
+@bp.get("/api/orders/<number>/route")
+@bp.auth_required(auth, roles=["admin", "operator"])
+@bp.doc(summary="推荐承办单位 Suggested handling units")
+def route(number):
+    return {"units": _svc().route(number)}
+
+
+@bp.post("/api/orders/<number>/attachments")
+@bp.auth_required(auth, roles=STAFF)
+@bp.input(AttachmentIn, location="files", arg_name="body")
+@bp.doc(summary="上传附件（照片、语音、录音，≤10MB） Upload evidence", responses={413: "附件过大"})
+def upload(number, body):
+    upload = body["file"]
+    data = upload.read(MAX_ATTACHMENT + 1)
+    if len(data) > MAX_ATTACHMENT:
+        abort(413, "附件不能超过10MB")
+    kind = ATTACHMENT_TYPES.get(upload.mimetype)
+    if kind is None:
+        abort(415, "仅支持 JPG/PNG/WEBP 图片、AMR/MP3/SILK/WAV 音频和 PDF 文件")
+    services().work_orders.get(number, auth.current_user)  # scope check before anything is written
+    folder = services().settings.var_dir / "attachments"
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{uuid.uuid4().hex}"
+    (folder / name).write_bytes(data)
+    out = _svc().add_attachment(number, auth.current_user, kind, f"file:{name}", upload.filename or name,
+                                upload.mimetype, len(data))
+    return out, 201
+
+
+@bp.get("/api/orders/<number>/attachments/<int:attachment_id>")
+@bp.auth_required(auth, roles=STAFF)
+@bp.doc(summary="下载附件 Download evidence")
+def download(number, attachment_id):
+    att = _svc().attachment(number, attachment_id, auth.current_user)
+    if not att.ref.startswith("file:"):
+        abort(404, "该附件保存在渠道侧（媒体ID），无本地文件")
+    path = services().settings.var_dir / "attachments" / att.ref[5:]
+    return send_file(path, mimetype=att.content_type, as_attachment=True, download_name=att.name)
+
+
+@bp.post("/api/orders/lookup")
+@bp.input(LookupIn, arg_name="body")
+@bp.doc(summary="来电人查询工单进度（编号+电话后四位） Status look-up for callers",
+        responses={404: "工单不存在", 422: "不匹配"})
+def lookup(body):
+    return _svc().lookup(body["number"], body["last4"])
+
+
+@bp.post("/api/orders/rate")
+@bp.input(RateIn, arg_name="body")
+@bp.doc(summary="好差评：办结后评价 Rate a replied order")
+def rate(body):
+    return _svc().rate(body["number"], body["rating"], body["comment"], last4=body["last4"])
+
+
+@bp.get("/api/units")
+@bp.auth_required(auth, roles=STAFF)
+@bp.doc(summary="承办单位名录 Handling units")
+def list_units():
+    return {"units": _svc().units()}
+
+
+@bp.post("/api/units")
+@bp.auth_required(auth, roles=["admin"])
+@bp.input(UnitIn, arg_name="body")
+@bp.doc(summary="新增承办单位 Add a handling unit")
+def add_unit(body):
+    return _svc().add_unit(**body), 201
+
+
+@bp.get("/api/calendar/overrides")
+@bp.auth_required(auth, roles=STAFF)
+@bp.doc(summary="工作日调整 Calendar overrides")
+def list_overrides():
+    return {"overrides": _svc().overrides(), "warnings": _svc().calendar_warnings()}
+
+
+@bp.put("/api/calendar/overrides")
+@bp.auth_required(auth, roles=["admin", "operator"])
+@bp.input(OverrideIn, arg_name="body")
+@bp.doc(summary="设置某日是否为工作日 Set a working-day override")
+def set_override(body):
+    _svc().set_override(body["day"], body["workday"], body["note"], auth.current_user.username)
+    return {"overrides": _svc().overrides()}
+
+
+@bp.delete("/api/calendar/overrides/<day>")
+@bp.auth_required(auth, roles=["admin", "operator"])
+@bp.doc(summary="删除工作日调整 Remove an override")
+def delete_override(day):
+    try:
+        parsed = datetime.strptime(day, "%Y-%m-%d").date()
+    except ValueError:
+        abort(422, "日期格式须为 YYYY-MM-DD")
+    _svc().delete_override(parsed)
+    return {"overrides": _svc().overrides()}
+

@@ -1,0 +1,112 @@
+"""How an order is shown: to staff (contact data masked unless their role needs it, 第七条) and to callers."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from hotline.privacy import mask_pii
+
+from .calendar import CHINA
+from .states import CHANNELS, REJECT_REASONS, STATES, TYPES, actions_from
+
+
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return (value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value).astimezone(CHINA).isoformat()
+
+
+def mask_phone(phone: str) -> str:
+    if not phone:
+        return ""
+    return phone[:3] + "*" * max(len(phone) - 7, 0) + phone[-4:] if len(phone) > 7 else "*" * len(phone)
+
+
+def mask_name(name: str) -> str:
+    return name[:1] + "*" * (len(name) - 1) if name else ""
+
+
+def sees_contact(order, viewer) -> bool:
+    """Operators call back (回访) and units contact the caller (第二十二条); nobody else needs the number.
+    An anonymous caller's identity stays with the operators."""
+    if viewer is None:
+        return False
+    roles = viewer.roles
+    if "operator" in roles or "system" in roles:
+        return True
+    return "unit" in roles and not order.anonymous and viewer.unit_id is not None and order.unit_id == viewer.unit_id
+
+
+def order_dict(order, viewer, unit=None, full: bool = False) -> dict:
+    contact = sees_contact(order, viewer)
+    text = (lambda t: t or "") if contact else (lambda t: mask_pii(t or ""))
+    out = {
+        "number": order.number,
+        "version": order.version,
+        "order_type": order.order_type,
+        "order_type_label": TYPES.get(order.order_type, ""),
+        "domain": order.domain,
+        "channel": order.channel,
+        "channel_label": CHANNELS.get(order.channel, ""),
+        "region": order.region,
+        "state": order.state,
+        "state_label": STATES.get(order.state, ""),
+        "title": text(order.title),
+        "safety": order.safety,
+        "urgent": order.urgent,
+        "unit_id": order.unit_id,
+        "unit_name": unit.name if unit is not None else "",
+        "received_at": _iso(order.received_at),
+        "dispatch_due": _iso(order.dispatch_due),
+        "due_at": _iso(order.due_at),
+        "callback_due": _iso(order.callback_due),
+        "overdue": order.overdue_at is not None or order.dispatch_overdue_at is not None,
+        "caller_name": (order.caller_name if contact else mask_name(order.caller_name)) if not order.anonymous
+        or contact else "匿名",
+        "caller_phone": order.caller_phone if contact else mask_phone(order.caller_phone),
+        "anonymous": order.anonymous,
+    }
+    if full:
+        out.update({
+            "target": text(order.target),
+            "facts": text(order.facts),
+            "demand": text(order.demand),
+            "location": order.location,
+            "occurred_at": order.occurred_at,
+            "external_id": order.external_id,
+            "reply": order.reply,
+            "reject_reason": order.reject_reason,
+            "reject_reason_label": REJECT_REASONS.get(order.reject_reason, ""),
+            "extension_days": order.extension_days,
+            "extension_reason": order.extension_reason,
+            "extension_used": order.extension_used,
+            "callback_required": order.callback_required,
+            "callback_result": order.callback_result,
+            "rating": order.rating,
+            "rating_comment": order.rating_comment,
+            "dispatched_at": _iso(order.dispatched_at),
+            "return_due": _iso(order.return_due),
+            "completed_at": _iso(order.completed_at),
+            "province_copied_at": _iso(order.province_copied_at),
+            "province_review_due": _iso(order.province_review_due),
+            "province_reviewed_at": _iso(order.province_reviewed_at),
+            "archived_at": _iso(order.archived_at),
+            "actions": actions_from(order.state),
+        })
+    return out
+
+
+def public_status(order, unit=None) -> dict:
+    """What a caller may see of their own order: no staff notes, no contact data."""
+    return {
+        "number": order.number,
+        "order_type_label": TYPES.get(order.order_type, ""),
+        "title": mask_pii(order.title or ""),
+        "state": order.state,
+        "state_label": STATES.get(order.state, ""),
+        "unit_name": unit.name if unit is not None else "",
+        "received_at": _iso(order.received_at),
+        "due_at": _iso(order.due_at),
+        "reply": order.reply if order.completed_at is not None else "",
+        "rating": order.rating,
+        "can_rate": order.completed_at is not None and order.state != "rejected" and not order.rating,
+    }

@@ -1,0 +1,95 @@
+"""The console's queues, each one indexed query scoped to what the viewer may see."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, false, func, or_, select
+
+from hotline.db import Database
+
+from .models import HandlingUnit, WorkOrder
+from .present import order_dict
+from .states import HANDLING_STATES
+
+QUEUES = {
+    "new": "待分类转办",
+    "due_soon": "即将到期",
+    "overdue": "已超期",
+    "returned": "被退回",
+    "callback": "待回访",
+    "extension": "延期待审批",
+    "unit": "本单位在办",
+    "all": "全部",
+}
+DUE_SOON = timedelta(hours=48)
+
+
+def _queue_filter(name: str, now: datetime):
+    if name == "new":
+        return WorkOrder.state.in_(("received", "classified", "escalated"))
+    if name == "due_soon":
+        return and_(WorkOrder.state.in_(HANDLING_STATES), WorkOrder.due_at >= now, WorkOrder.due_at < now + DUE_SOON)
+    if name == "overdue":
+        return or_(and_(WorkOrder.state.in_(HANDLING_STATES), WorkOrder.due_at < now),
+                   and_(WorkOrder.state.in_(("received", "classified", "escalated", "returned")),
+                        WorkOrder.dispatch_due < now))
+    if name == "returned":
+        return WorkOrder.state == "returned"
+    if name == "callback":
+        return and_(WorkOrder.state.in_(("answered", "replied")), WorkOrder.callback_required.is_(True))
+    if name == "extension":
+        return WorkOrder.state == "extension_requested"
+    if name == "unit":
+        return WorkOrder.state.in_(HANDLING_STATES)
+    return None
+
+
+def _scope(viewer):
+    roles = viewer.roles
+    if "admin" in roles or "operator" in roles:
+        return None
+    clauses = []
+    if "supervisor" in roles:
+        clauses.append(WorkOrder.region.startswith(viewer.region) if viewer.region else WorkOrder.id.isnot(None))
+    if "unit" in roles and viewer.unit_id is not None:
+        clauses.append(WorkOrder.unit_id == viewer.unit_id)
+    return or_(*clauses) if clauses else false()
+
+
+def _order_by(name: str):
+    if name in ("due_soon", "overdue", "unit", "extension"):
+        return (WorkOrder.due_at.asc(), WorkOrder.id)
+    if name == "callback":
+        return (WorkOrder.callback_due.asc(), WorkOrder.id)
+    if name in ("new", "returned"):
+        return (WorkOrder.urgent.desc(), WorkOrder.dispatch_due.asc(), WorkOrder.id)
+    return (WorkOrder.id.desc(),)
+
+
+def queue(db: Database, viewer, name: str, now: datetime, page: int = 1, per_page: int = 50,
+          q: str = "") -> dict:
+    if name not in QUEUES:
+        from .states import WorkOrderError
+        raise WorkOrderError(f"未知队列：{name}", code="unknown_queue", details={"queues": list(QUEUES)})
+    where = [c for c in (_queue_filter(name, now), _scope(viewer)) if c is not None]
+    q = (q or "").strip()
+    if q:
+        where.append(or_(WorkOrder.number == q, WorkOrder.title.contains(q), WorkOrder.target.contains(q)))
+    with db.session() as s:
+        total = s.scalar(select(func.count()).select_from(WorkOrder).where(*where))
+        rows = s.scalars(select(WorkOrder).where(*where).order_by(*_order_by(name))
+                         .offset((max(page, 1) - 1) * per_page).limit(per_page)).all()
+        unit_ids = {o.unit_id for o in rows if o.unit_id}
+        units = {u.id: u for u in s.scalars(select(HandlingUnit).where(HandlingUnit.id.in_(unit_ids)))} \
+            if unit_ids else {}
+        return {"queue": name, "label": QUEUES[name], "total": total, "page": page,
+                "items": [order_dict(o, viewer, unit=units.get(o.unit_id)) for o in rows]}
+
+
+def counts(db: Database, viewer, now: datetime) -> dict:
+    out = {}
+    with db.session() as s:
+        for name in QUEUES:
+            where = [c for c in (_queue_filter(name, now), _scope(viewer)) if c is not None]
+            out[name] = s.scalar(select(func.count()).select_from(WorkOrder).where(*where))
+    return out
