@@ -206,12 +206,12 @@ class WorkOrders:
             with self.db.session() as s:
                 order = self._load(s, number)
                 self._check_scope(order, viewer)
-                transition = check_transition(action, order.state)
-                if not any(viewer.has(r) for r in transition.roles):
-                    raise Forbidden(f"当前角色无权执行“{transition.label}”")
                 if version is not None and version != order.version:
                     raise StaleOrder("工单已被他人修改，请刷新后重试",
                                      details={"current_version": order.version})
+                transition = check_transition(action, order.state)
+                if not any(viewer.has(r) for r in transition.roles):
+                    raise Forbidden(f"当前角色无权执行“{transition.label}”")
                 before = order.state
                 note = getattr(self, f"_do_{action}")(s, order, params, now)
                 order.state = transition.target

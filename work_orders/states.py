@@ -65,7 +65,7 @@ class Transition:
 
 
 TRANSITIONS = {t.action: t for t in (
-    Transition("classify", "审核分类", ("received",), "classified", ("operator",)),
+    Transition("classify", "审核分类", ("received", "classified"), "classified", ("operator",)),
     Transition("answer", "即时答复", ("received", "classified"), "answered", ("operator",)),
     Transition("reject", "不予受理", ("received", "classified"), "rejected", ("operator",)),
     Transition("escalate", "报请上级协调", ("received", "classified", "returned"), "escalated", ("operator",)),
