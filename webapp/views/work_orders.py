@@ -43,16 +43,29 @@ class OrderIn(Schema):
 
 
 class OrderOut(Schema):
-    class Meta:
-        unknown = "include"
+    """An order as staff see it; contact data masked unless the role needs it."""
 
-    number = String(required=True)
-    version = Integer()
-    state = String()
-    state_label = String()
-    order_type = String()
-    due_at = String(allow_none=True)
-    events = List(Dict())
+    number = String(required=True, metadata={"description": "工单编号，如 20260930-00012"})
+    version = Integer(metadata={"description": "乐观锁版本号"})
+    state, state_label = String(), String()
+    order_type, order_type_label = String(), String()
+    domain, channel, channel_label, region = String(), String(), String(), String()
+    title, target, facts, demand, location, occurred_at = String(), String(), String(), String(), String(), String()
+    safety, urgent, overdue, anonymous = Boolean(), Boolean(), Boolean(), Boolean()
+    unit_id = Integer(allow_none=True)
+    unit_name, caller_name, caller_phone, external_id = String(), String(), String(), String()
+    reply, reject_reason, reject_reason_label = String(), String(), String()
+    extension_days = Integer()
+    extension_reason = String()
+    extension_used, callback_required = Boolean(), Boolean()
+    callback_result, rating, rating_comment = String(), String(), String()
+    received_at, dispatch_due, dispatched_at, return_due, due_at, completed_at, callback_due = (
+        String(allow_none=True), String(allow_none=True), String(allow_none=True), String(allow_none=True),
+        String(allow_none=True), String(allow_none=True), String(allow_none=True))
+    province_copied_at, province_review_due, province_reviewed_at, archived_at = (
+        String(allow_none=True), String(allow_none=True), String(allow_none=True), String(allow_none=True))
+    actions = List(String(), metadata={"description": "当前状态下允许的操作"})
+    events = List(Dict(), metadata={"description": "处理记录（审计）"})
     attachments = List(Dict())
 
 
