@@ -148,3 +148,15 @@ def test_openapi_documents_the_work_order_api(client):
     for path in ("/api/orders", "/api/orders/{number}/actions/{action}", "/api/orders/lookup", "/api/orders/rate",
                  "/api/units", "/api/calendar/overrides"):
         assert path in paths
+
+
+def test_export_is_masked_for_roles_that_do_not_need_contact_data(client):
+    op = login(client, "op", "operator-pass-1")
+    client.post("/api/orders", json={**ORDER, "title": "=HYPERLINK(\"http://x\")"}, headers=op)
+    sup = login(client, "sup", "super-pass-1")
+    resp = client.get("/api/orders/export?queue=all", headers=sup)
+    assert resp.status_code == 200 and resp.headers["Content-Type"].startswith("text/csv")
+    text = resp.data.decode("utf-8-sig")
+    assert "工单编号,类型" in text and "138****5678" in text and "13812345678" not in text
+    assert "'=HYPERLINK" in text  # a formula is exported as text
+    assert "13812345678" in client.get("/api/orders/export?queue=all", headers=op).data.decode("utf-8-sig")

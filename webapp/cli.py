@@ -89,6 +89,28 @@ def user_add(username, roles, unit_id, region, display_name, password):
     click.echo(f"created {user.username} roles={','.join(user.roles)}")
 
 
+@cli.command("unit-add")
+@click.argument("name")
+@click.option("--region", default="", help="所辖地区，如 河南省新乡市")
+@click.option("--domain", "domains", multiple=True, help="业务领域（可多次）：公路、水路、道路运输、城市客运…")
+@click.option("--duties", default="", help="职责说明")
+@click.option("--authority", is_flag=True, help="本级交通运输主管部门（接收安全生产类工单）")
+def unit_add(name, region, domains, duties, authority):
+    """Add a handling unit (承办单位) to the directory used for dispatching."""
+    from hotline.db import Database
+    from work_orders.service import WorkOrders
+
+    db = Database(load_settings().database_url)
+    db.migrate()
+    from hotline.errors import HotlineError
+
+    try:
+        unit = WorkOrders(db).add_unit(name, region, list(domains), duties, authority)
+    except HotlineError as exc:
+        sys.exit(exc.message)
+    click.echo(f"已添加承办单位 {unit['name']} (id={unit['id']})")
+
+
 @cli.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--draft", is_flag=True, help="导入为草稿（默认直接发布）")

@@ -167,6 +167,16 @@ def overview():
             "actions": {a: t.label for a, t in TRANSITIONS.items()}}
 
 
+@bp.get("/api/orders/export")
+@bp.auth_required(auth, roles=STAFF)
+@bp.input(QueueQuery, location="query", arg_name="query")
+@bp.doc(summary="导出队列为CSV（按角色脱敏） Export a queue as CSV")
+def export(query):
+    body = queues.export_csv(services().db, auth.current_user, query["queue"], _now())
+    return body, 200, {"Content-Type": "text/csv; charset=utf-8",
+                       "Content-Disposition": f"attachment; filename=orders-{query['queue']}.csv"}
+
+
 @bp.get("/api/orders/<number>")
 @bp.auth_required(auth, roles=STAFF)
 @bp.output(OrderOut)
