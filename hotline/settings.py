@@ -60,6 +60,7 @@ class Settings:
     kb_poll_interval: float
     sweep_interval: float
     callback_sample_rate: float
+    draft_ttl_hours: float
 
 
 def load_settings(env: dict | None = None) -> Settings:
@@ -82,4 +83,6 @@ def load_settings(env: dict | None = None) -> Settings:
         # the SLA sweep inside app; 0 turns it off (scale mode runs `python -m webapp.cli worker` instead)
         sweep_interval=float(env.get("HOTLINE_SWEEP_INTERVAL", "60")),
         callback_sample_rate=float(env.get("HOTLINE_CALLBACK_SAMPLE_RATE", "0.3")),
+        # a half-filled complaint in a conversation is kept this long for the user to resume
+        draft_ttl_hours=float(env.get("HOTLINE_DRAFT_TTL_HOURS", "72")),
     )

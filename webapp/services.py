@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from accounts.service import Accounts
 from bot.actions import build_executor
@@ -32,6 +33,7 @@ def build_services(settings: Settings, migrate: bool = True) -> Services:
         db.migrate()
     kb = KnowledgeBase(db, Embedder(settings.embedding_model), settings.index_path, settings.kb_min_score)
     rasa = RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout)
-    return Services(settings=settings, db=db, kb=kb, rasa=rasa, executor=build_executor(kb),
-                    accounts=Accounts(db), editor=Editor(kb),
-                    work_orders=WorkOrders(db, settings.callback_sample_rate))
+    work_orders = WorkOrders(db, settings.callback_sample_rate)
+    return Services(settings=settings, db=db, kb=kb, rasa=rasa,
+                    executor=build_executor(kb, work_orders, draft_ttl=timedelta(hours=settings.draft_ttl_hours)),
+                    accounts=Accounts(db), editor=Editor(kb), work_orders=work_orders)

@@ -415,6 +415,8 @@ class WorkOrders:
             raise NotFound("未找到该工单，请核对工单编号")
         if caller_user and order.caller_user == caller_user:
             return order  # the channel already identifies the caller (same WeChat openid)
+        if not last4:  # nothing tried yet: ask for the digits, count no failure
+            raise WorkOrderError("请提供登记时所留联系电话的后四位", code="verification_required")
         locked = aware(order.lookup_locked_until)
         if locked is not None and locked > now:
             raise WorkOrderError("查询失败次数过多，请15分钟后再试", code="too_many_attempts")

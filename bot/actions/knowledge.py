@@ -5,6 +5,7 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from hotline.privacy import mask_pii
@@ -33,6 +34,16 @@ class ActionAnswerFromKB(Action):
             log.exception("knowledge-base search failed for %r", mask_pii(question))
             dispatcher.utter_message(text=KB_DOWN)
             return []
-        dispatcher.utter_message(text=answer.text)
-        send_meta(dispatcher, sources=answer.sources, kb_matched=answer.matched)
-        return []
+        if answer.matched:
+            dispatcher.utter_message(text=answer.text)
+            send_meta(dispatcher, sources=answer.sources, kb_matched=True)
+            return [SlotSet("misses", 0)]
+        misses = int(tracker.get_slot("misses") or 0) + 1
+        text = answer.text
+        if misses >= 2:  # repeated failure: offer a human before the user gives up
+            text += "\n多次没能帮到您，很抱歉。可以转人工客服，或把问题登记下来由工作人员答复。"
+        dispatcher.utter_message(text=text, buttons=[
+            {"title": "登记咨询工单（3个工作日内答复）", "payload": "/leave_question"},
+            {"title": "转人工客服", "payload": "/handoff"}])
+        send_meta(dispatcher, sources=answer.sources, kb_matched=False)
+        return [SlotSet("misses", misses), SlotSet("last_question", question[:500])]

@@ -1,0 +1,272 @@
+"""Complaint and suggestion intake (Rasa forms) and the status look-up.
+
+Each form has one required slot (``complaint_done`` …) and keeps its whole state in the ``intake`` slot; the
+validation action hands the user's message to ``work_orders.intake`` and asks the next question through
+``action_ask_<slot>``. A question asked in the middle of a form is left to the rules (answered from the KB,
+then the form resumes). The half-filled intake stays in the slot (slots carry over sessions), so a user who
+comes back within ``draft_ttl`` continues where they stopped.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from hotline.errors import HotlineError, NotFound
+from work_orders import intake
+from work_orders.states import TYPES
+
+from .common import channel_of, send_meta
+
+INTERRUPTING_INTENTS = ("consult", "refer_elsewhere")
+KINDS = {
+    "complaint": {"form": "complaint_form", "slot": "complaint_done", "fields": intake.COMPLAINT_FIELDS,
+                  "word": "投诉", "opening": "好的，我来帮您登记投诉。"},
+    "suggestion": {"form": "suggestion_form", "slot": "suggestion_done", "fields": intake.SUGGESTION_FIELDS,
+                   "word": "建议", "opening": "感谢您提出意见建议！"},
+}
+BUTTONS = {
+    "occurred_at": [("不清楚", "不清楚")],
+    "location": [("不清楚", "不清楚")],
+    "demand": [("希望加强管理", "希望加强管理"), ("不清楚", "不清楚")],
+    "caller_phone": [("不留电话", "不留电话")],
+    "identity": [("匿名", "匿名")],
+    "confirm": [("确认提交", "确认"), ("修改电话", "修改电话"), ("取消", "取消")],
+}
+RATING_BUTTONS = [{"title": "满意", "payload": '/rate{"rating":"satisfied"}'},
+                  {"title": "基本满意", "payload": '/rate{"rating":"basically_satisfied"}'},
+                  {"title": "不满意", "payload": '/rate{"rating":"dissatisfied"}'}]
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _latest(tracker: Tracker) -> tuple[str, str, float, dict]:
+    msg = tracker.latest_message or {}
+    intent = msg.get("intent") or {}
+    return msg.get("text") or "", intent.get("name") or "", float(intent.get("confidence") or 0), \
+        msg.get("metadata") or {}
+
+
+def _buttons(pairs) -> list[dict]:
+    return [{"title": t, "payload": p} for t, p in pairs]
+
+
+class ValidateIntake(Action):
+    """validate_complaint_form / validate_suggestion_form."""
+
+    def __init__(self, kind: str, draft_ttl: timedelta) -> None:
+        self.kind = kind
+        self.cfg = KINDS[kind]
+        self.draft_ttl = draft_ttl
+
+    def name(self) -> str:
+        return f"validate_{self.cfg['form']}"
+
+    def _fresh_draft(self, state: dict) -> bool:
+        if state.get("kind") != self.kind or state.get("outcome") or not state.get("values"):
+            return False
+        try:
+            saved = datetime.fromisoformat(state["updated_at"])
+        except (KeyError, TypeError, ValueError):
+            return False
+        return _now() - saved < self.draft_ttl
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
+        text, intent, confidence, metadata = _latest(tracker)
+        state = tracker.get_slot("intake") or {}
+        opening = tracker.get_slot("requested_slot") is None
+        if opening:
+            restored = self._fresh_draft(state)
+            state = {"kind": self.kind, "id": state.get("id") if restored else uuid.uuid4().hex[:12],
+                     "values": state.get("values", {}) if restored else {}, "tries": {}, "ask": None}
+            if restored:
+                dispatcher.utter_message(text=f"已为您恢复上次未提交的{self.cfg['word']}内容，我们接着填写。")
+            else:
+                dispatcher.utter_message(text=self.cfg["opening"])
+        elif (intent in INTERRUPTING_INTENTS and confidence >= 0.6 and intake.is_question(text)
+              and state.get("ask") not in ("confirm", None)) or (intent == "handoff" and confidence >= 0.6):
+            return []  # the rules answer the question (then the form asks again) or hand over to a human
+        if metadata.get("location_label") and "location" in self.cfg["fields"]:
+            state["values"].setdefault("location", metadata["location_label"])
+        asked = None if opening else state.get("ask")
+        step = intake.answer(state["values"], asked, text, state.get("tries"), self.cfg["fields"], metadata)
+        for line in step.say:
+            dispatcher.utter_message(text=line)
+        state.update(values=step.values, tries=step.tries, ask=step.ask, updated_at=_now().isoformat())
+        if step.cancelled or step.rejected or step.done:
+            state["outcome"] = "confirmed" if step.done else ("rejected" if step.rejected else "cancelled")
+            return [SlotSet("intake", state), SlotSet(self.cfg["slot"], state["outcome"])]
+        return [SlotSet("intake", state), SlotSet(self.cfg["slot"], None)]
+
+
+class AskIntake(Action):
+    """action_ask_complaint_done / action_ask_suggestion_done: the question for what is still missing."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.cfg = KINDS[kind]
+
+    def name(self) -> str:
+        return f"action_ask_{self.cfg['slot']}"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
+        state = tracker.get_slot("intake") or {}
+        ask = state.get("ask") or intake.next_field(state.get("values") or {}, self.cfg["fields"]) or "confirm"
+        if ask == "confirm":
+            dispatcher.utter_message(text=intake.summary(state.get("values") or {}, self.cfg["fields"],
+                                                         self.cfg["word"]),
+                                     buttons=_buttons(BUTTONS["confirm"]))
+        else:
+            question = intake.QUESTIONS["suggestion" if (self.kind == "suggestion" and ask == "facts") else ask]
+            dispatcher.utter_message(text=question, buttons=_buttons(BUTTONS.get(ask, [])))
+        return []
+
+
+class ActionSubmitIntake(Action):
+    """After a form: a confirmed intake becomes a work order; a cancelled one is dropped."""
+
+    def __init__(self, work_orders) -> None:
+        self.work_orders = work_orders
+
+    def name(self) -> str:
+        return "action_submit_intake"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
+        state = tracker.get_slot("intake") or {}
+        reset = [SlotSet("intake", None), SlotSet("complaint_done", None), SlotSet("suggestion_done", None)]
+        outcome = state.get("outcome")
+        if outcome == "cancelled":
+            dispatcher.utter_message(text="好的，已取消本次登记，内容不会保存。如需帮助随时找我。")
+            return reset
+        if outcome != "confirmed":
+            return reset  # not accepted (第十九条): the reason was already given
+        kind = state["kind"]
+        channel, _ = channel_of(tracker.sender_id)
+        region = ((tracker.latest_message or {}).get("metadata") or {}).get("region") or ""
+        data = intake.to_order(state["values"], kind, tracker.sender_id, channel, region)
+        try:
+            order, _created = self.work_orders.create(data, actor="chat",
+                                                      idempotency_key=f"{tracker.sender_id}:{state['id']}")
+        except HotlineError as exc:
+            dispatcher.utter_message(text=f"登记没有成功：{exc.message}。请修改后再试，或拨打12328电话登记。")
+            return []
+        days = 10 if kind == "complaint" else 5
+        text = (f"已为您登记{TYPES[order['order_type']]}工单，编号 {order['number']}。我们将在24小时内（节假日顺延）"
+                f"转交承办单位，承办单位在接到后{days}个工作日内回复办理意见（管理办法第二十三条）。"
+                f"查询进度请发送“查询工单 {order['number']}”。")
+        if data["safety"]:
+            text += "您反映的情况涉及安全隐患，已标记为紧急，将立即转办。"
+        dispatcher.utter_message(text=text)
+        send_meta(dispatcher, work_order={"number": order["number"], "type": order["order_type"],
+                                          "state": order["state"], "deadline": f"{days}个工作日"})
+        return reset + [SlotSet("last_order", {"number": order["number"]})]
+
+
+class ValidateStatus(Action):
+    """validate_status_form: order number (and the phone's last 4 digits unless the channel identifies the
+    caller) → state, unit, deadline and the reply."""
+
+    def __init__(self, work_orders) -> None:
+        self.work_orders = work_orders
+
+    def name(self) -> str:
+        return "validate_status_form"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
+        text, _intent, _conf, _meta = _latest(tracker)
+        opening = tracker.get_slot("requested_slot") is None
+        state = {"kind": "status", "tries": 0} if opening else dict(tracker.get_slot("intake") or {})
+        number = intake.find_order_number(text)
+        entity = next(tracker.get_latest_entity_values("order_number"), None)
+        number = number or (entity and intake.find_order_number(entity))
+        if number:
+            state["number"] = number
+        elif state.get("ask") == "last4":
+            digits = "".join(ch for ch in intake.normalize_digits(text) if ch.isdigit())
+            state["last4"] = digits[-4:] if len(digits) >= 4 else ""
+        if not state.get("number"):
+            if opening:
+                mine = self.work_orders.for_caller(tracker.sender_id, limit=5)
+                if mine:
+                    dispatcher.utter_message(text="\n".join(["您最近的工单："] + [_status_line(o) for o in mine]))
+                    return self._done(state, mine[0])
+            state["tries"] = state.get("tries", 0) + (0 if opening else 1)
+            if state["tries"] >= 3:
+                dispatcher.utter_message(text="没有识别出工单编号。工单编号形如 20261122-00012，可在登记成功的回复里找到；"
+                                              "也可拨打12328电话查询。")
+                return [SlotSet("intake", None), SlotSet("status_done", "gave_up")]
+            state["ask"] = "number"
+            return [SlotSet("intake", state), SlotSet("status_done", None)]
+        try:
+            order = self.work_orders.lookup(state["number"], state.get("last4", ""), caller_user=tracker.sender_id)
+        except NotFound:
+            dispatcher.utter_message(text=f"没有找到工单 {state['number']}，请核对编号。")
+            state.pop("number")
+            state["ask"] = "number"
+            state["tries"] = state.get("tries", 0) + 1
+            if state["tries"] >= 3:
+                return [SlotSet("intake", None), SlotSet("status_done", "gave_up")]
+            return [SlotSet("intake", state), SlotSet("status_done", None)]
+        except HotlineError as exc:
+            if exc.code == "verification_required" or exc.code == "lookup_mismatch":
+                if exc.code == "lookup_mismatch":
+                    dispatcher.utter_message(text="手机号后四位不匹配。")
+                    state["tries"] = state.get("tries", 0) + 1
+                if state.get("tries", 0) >= 3:
+                    dispatcher.utter_message(text="多次验证未通过，请拨打12328电话查询。")
+                    return [SlotSet("intake", None), SlotSet("status_done", "gave_up")]
+                state["ask"] = "last4"
+                return [SlotSet("intake", state), SlotSet("status_done", None)]
+            dispatcher.utter_message(text=exc.message)
+            return [SlotSet("intake", None), SlotSet("status_done", "gave_up")]
+        dispatcher.utter_message(text=_status_line(order, full=True),
+                                 buttons=RATING_BUTTONS if order["can_rate"] else [])
+        return self._done(state, order)
+
+    @staticmethod
+    def _done(state: dict, order: dict) -> list:
+        return [SlotSet("intake", None), SlotSet("status_done", "shown"),
+                SlotSet("last_order", {"number": order["number"], "last4": state.get("last4", "")})]
+
+
+def _status_line(order: dict, full: bool = False) -> str:
+    due = (order.get("due_at") or "")[:10]
+    line = f"工单 {order['number']}（{order['order_type_label']}）：{order['state_label']}"
+    if order.get("unit_name"):
+        line += f"，承办单位：{order['unit_name']}"
+    if due and order["state"] in ("dispatched", "in_progress", "extension_requested"):
+        line += f"，办理期限：{due}"
+    if full and order.get("reply"):
+        line += f"。\n答复：{order['reply']}"
+    if full and order.get("can_rate"):
+        line += "\n请对办理结果进行评价："
+    return line
+
+
+class AskStatus(Action):
+    def name(self) -> str:
+        return "action_ask_status_done"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
+        state = tracker.get_slot("intake") or {}
+        if state.get("ask") == "last4":
+            dispatcher.utter_message(text="为保护您的信息，请回复登记时所留联系电话的后四位。")
+        else:
+            dispatcher.utter_message(text="请发送要查询的工单编号（如 20261122-00012）。")
+        return []
+
+
+class ActionSubmitStatus(Action):
+    """status_form needs no submission; this keeps the rules symmetric with the intake forms."""
+
+    def name(self) -> str:
+        return "action_status_finished"
+
+    def run(self, dispatcher, tracker, domain) -> list:
+        return [SlotSet("status_done", None)]

@@ -1,0 +1,123 @@
+"""Ratings of replied orders, consultation orders for unanswered questions, and the handoff to a human."""
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from hotline.errors import HotlineError
+from work_orders.states import RATINGS
+
+from .common import channel_of, send_meta
+
+log = logging.getLogger(__name__)
+RATING_WORDS = (("dissatisfied", ("不满意", "差评", "很差", "太差", "不行", "没解决")),
+                ("basically_satisfied", ("基本满意", "一般", "还行", "凑合", "马马虎虎")),
+                ("satisfied", ("满意", "好评", "很好", "非常好", "挺好", "不错", "谢谢")))
+
+
+def rating_from(text: str, entity: str | None) -> str | None:
+    if entity in RATINGS:
+        return entity
+    for rating, words in RATING_WORDS:  # 不满意 before 满意
+        if any(w in text for w in words):
+            return rating
+    return None
+
+
+class ActionRate(Action):
+    def __init__(self, work_orders) -> None:
+        self.work_orders = work_orders
+
+    def name(self) -> str:
+        return "action_rate"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
+        text = (tracker.latest_message or {}).get("text") or ""
+        rating = rating_from(text, next(tracker.get_latest_entity_values("rating"), None))
+        last = tracker.get_slot("last_order") or {}
+        if not last.get("number"):
+            dispatcher.utter_message(text="请先发送“查询工单+编号”查看办理结果，再进行评价。")
+            return []
+        if rating is None:
+            dispatcher.utter_message(text="请选择您对办理结果的评价：", buttons=[
+                {"title": label, "payload": f'/rate{{"rating":"{code}"}}'} for code, label in RATINGS.items()])
+            return []
+        comment = "" if text.startswith("/") else text[:500]
+        try:
+            self.work_orders.rate(last["number"], rating, comment, last4=last.get("last4", ""),
+                                  caller_user=tracker.sender_id)
+        except HotlineError as exc:
+            dispatcher.utter_message(text=exc.message)
+            return []
+        reply = "感谢您的评价！" + ("我们会督促承办单位改进，必要时将重新办理。" if rating == "dissatisfied" else "")
+        dispatcher.utter_message(text=reply)
+        return []
+
+
+class ActionLeaveQuestion(Action):
+    """The KB had no good answer: register a consultation order (3 working days, 第二十三条)."""
+
+    def __init__(self, work_orders) -> None:
+        self.work_orders = work_orders
+
+    def name(self) -> str:
+        return "action_leave_question"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
+        question = tracker.get_slot("last_question") or ""
+        if not question:
+            dispatcher.utter_message(text="请先告诉我您想咨询的问题。")
+            return []
+        channel, _ = channel_of(tracker.sender_id)
+        region = ((tracker.latest_message or {}).get("metadata") or {}).get("region") or ""
+        try:
+            order, _ = self.work_orders.create(
+                {"order_type": "consultation", "channel": channel, "region": region, "title": question[:40],
+                 "facts": question, "caller_user": tracker.sender_id},
+                actor="chat", idempotency_key=f"{tracker.sender_id}:q:{hashlib.sha256(question.encode()).hexdigest()[:16]}")
+        except HotlineError as exc:
+            dispatcher.utter_message(text=f"登记没有成功：{exc.message}")
+            return []
+        dispatcher.utter_message(text=f"已登记咨询工单，编号 {order['number']}，相关单位将在3个工作日内答复"
+                                      f"（管理办法第二十三条）。查询进度请发送“查询工单 {order['number']}”。")
+        send_meta(dispatcher, work_order={"number": order["number"], "type": "consultation",
+                                          "state": order["state"], "deadline": "3个工作日"})
+        return [SlotSet("last_question", None), SlotSet("last_order", {"number": order["number"]}),
+                SlotSet("misses", 0)]
+
+
+class ActionHandoff(Action):
+    """Queue the conversation for a human operator (inside service hours) or say when they are back."""
+
+    def __init__(self, handoffs) -> None:
+        self.handoffs = handoffs
+
+    def name(self) -> str:
+        return "action_handoff"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
+        transcript = []
+        for event in tracker.events[-60:]:
+            if event.get("event") in ("user", "bot") and event.get("text"):
+                transcript.append({"who": event["event"], "text": event["text"],
+                                   "at": event.get("timestamp")})
+        if self.handoffs is None:
+            dispatcher.utter_message(text="人工服务请拨打12328电话，话务员7×24小时接听。")
+            return []
+        try:
+            result = self.handoffs.request(tracker.sender_id, reason="user_request", transcript=transcript[-30:])
+        except Exception:
+            log.exception("handoff request failed")
+            dispatcher.utter_message(text="暂时无法转接人工客服，请拨打12328电话，话务员7×24小时接听。")
+            return []
+        buttons = []
+        if result.get("status") == "closed":
+            buttons = [{"title": "登记工单", "payload": "/leave_question"}, {"title": "我要投诉", "payload": "/complain"}]
+        dispatcher.utter_message(text=result["message"], buttons=buttons)
+        send_meta(dispatcher, handoff={"status": result.get("status")})
+        return [SlotSet("misses", 0)]

@@ -1,0 +1,168 @@
+"""Complaint / suggestion intake: recognisers, the form's steps, and the Rasa actions run as rasa_sdk runs them."""
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions.forms import ActionSubmitIntake, AskIntake, ValidateIntake, ValidateStatus
+from bot.actions.work_orders import ActionRate, rating_from
+from hotline.db import Database
+from work_orders import intake
+from work_orders.service import WorkOrders
+
+FIRST = "我要投诉豫G·T1234出租车，昨天晚上8点在新乡东站拒载，还骂人，我电话13812345678，要求处理司机"
+
+
+@pytest.mark.parametrize("text, plate", [
+    ("豫G·T1234出租车拒载", "豫GT1234"), ("豫AD12345网约车绕路", "豫AD12345"), ("車牌豫a12345", "豫A12345"),
+    ("京Ａ１２３４５", "京A12345"), ("沪A12345D新能源车乱停", "沪A12345D"), ("没有车牌", None),
+])
+def test_plates(text, plate):
+    assert intake.find_plate(text) == plate
+
+
+def test_first_message_is_not_asked_again():
+    values = intake.prefill(FIRST)
+    assert values["target"] == "豫GT1234出租车" and values["caller_phone"] == "13812345678"
+    assert values["occurred_at"] == "昨天晚上8点" and values["location"] == "新乡东站"
+    assert values["demand"] == "要求处理司机" and values["facts"] == FIRST
+    step = intake.answer({}, None, FIRST)
+    assert step.ask == "identity"  # the only thing the message did not say
+
+
+def test_short_opening_asks_everything_with_friendly_reasks():
+    step = intake.answer({}, None, "我要投诉")
+    assert step.ask == "target"
+    for answer, expected_next in [("12路公交", "facts"), ("司机开车玩手机", "occurred_at"), ("不清楚", "location"),
+                                  ("人民路公交站", "demand"), ("希望加强管理", "caller_phone")]:
+        step = intake.answer(step.values, step.ask, answer, step.tries)
+        assert step.ask == expected_next, answer
+    step = intake.answer(step.values, "caller_phone", "1381234", step.tries)
+    assert step.ask == "caller_phone" and "11位" in step.say[0]
+    step = intake.answer(step.values, "caller_phone", "13812345678", step.tries)
+    step = intake.answer(step.values, "identity", "实名 王五", step.tries)
+    assert step.ask == "confirm"
+    summary = intake.summary(step.values)
+    assert "发生时间：未说明" in summary and "反映方式：实名（王五）" in summary and "联系电话：13812345678" in summary
+
+
+def test_a_phone_that_never_validates_does_not_trap_the_user():
+    step = intake.answer({"target": "x", "facts": "司机骂人了", "occurred_at": "昨天", "location": "站",
+                          "demand": "处理"}, "caller_phone", "abc")
+    for _ in range(2):
+        step = intake.answer(step.values, "caller_phone", "12", step.tries)
+    assert step.ask == "identity" and step.values["caller_phone"] == intake.NO_PHONE
+    assert "跳过" in step.say[-1]
+
+
+def test_corrections_at_the_read_back():
+    values = intake.prefill(FIRST) | {"identity": "匿名"}
+    step = intake.answer(values, "confirm", "电话改成13912345678")
+    assert step.ask == "confirm" and step.values["caller_phone"] == "13912345678"
+    step = intake.answer(step.values, "confirm", "修改地点")
+    assert step.ask == "location" and step.values["location"] is None
+    step = intake.answer(step.values, "location", "新乡东站出租车候客区")
+    assert step.ask == "confirm" and step.values["location"] == "新乡东站出租车候客区"
+    assert intake.answer(step.values, "confirm", "确认").done
+    assert intake.answer(step.values, "confirm", "取消").cancelled
+    assert intake.answer(step.values, "facts", "算了不投诉了").cancelled
+
+
+def test_matters_for_other_procedures_are_not_accepted_politely():
+    step = intake.answer({}, None, "我要投诉运输公司拖欠运费，已经在法院起诉了")
+    assert step.rejected == "other_procedure" and "第十九条" in step.say[0]
+    assert intake.answer({}, None, "这事我已经去信访局上访了还没解决").rejected == "petition"
+
+
+def test_order_fields_safety_and_domain():
+    order = intake.to_order(intake.prefill("举报豫A12345货车严重超载，在京港澳高速郑州收费站") | {"identity": "匿名"},
+                            "complaint", "wechat:o1", "wechat", "河南省郑州市")
+    assert order["safety"] and order["domain"] == "道路运输" and order["anonymous"]
+    assert order["caller_user"] == "wechat:o1" and order["region"] == "河南省郑州市"
+
+
+# ---- the Rasa actions -------------------------------------------------------------------------------------
+
+def tracker(text, slots=None, intent="complain", requested=None, sender="web:s1", entities=None):
+    return Tracker.from_dict({
+        "sender_id": sender,
+        "slots": {"requested_slot": requested, **(slots or {})},
+        "latest_message": {"text": text, "intent": {"name": intent, "confidence": 0.95},
+                           "entities": entities or [], "metadata": {}},
+        "events": [], "paused": False, "followup_action": None,
+        "active_loop": {"name": "complaint_form"} if requested else {},
+        "latest_action_name": "action_listen",
+    })
+
+
+def run(action, trk):
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, trk, {})) if asyncio.iscoroutinefunction(action.run) \
+        else action.run(dispatcher, trk, {})
+    return dispatcher.messages, {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+@pytest.fixture
+def orders(tmp_path):
+    db = Database(f"sqlite:///{tmp_path / 'wo.db'}")
+    db.migrate()
+    return WorkOrders(db, callback_sample_rate=0)
+
+
+def test_complaint_conversation_creates_one_order(orders):
+    validate, ask, submit = ValidateIntake("complaint", timedelta(hours=72)), AskIntake("complaint"), \
+        ActionSubmitIntake(orders)
+    msgs, slots = run(validate, tracker(FIRST))
+    assert slots["complaint_done"] is None and slots["intake"]["ask"] == "identity"
+    msgs, _ = run(ask, tracker("", slots, requested="complaint_done"))
+    assert "实名" in msgs[0]["text"] and msgs[0]["buttons"][0]["title"] == "匿名"
+    # a consultation question in the middle: left to the rules (no events = the form is rejected this turn)
+    assert run(validate, tracker("投诉要多久才有结果？", slots, "consult", "complaint_done"))[1] == {}
+    msgs, slots = run(validate, tracker("匿名", slots, "deny", "complaint_done"))
+    assert slots["intake"]["ask"] == "confirm"
+    msgs, _ = run(ask, tracker("", slots, requested="complaint_done"))
+    assert "请核对您的投诉内容" in msgs[0]["text"] and "豫GT1234出租车" in msgs[0]["text"]
+    msgs, slots = run(validate, tracker("确认", slots, "affirm", "complaint_done"))
+    assert slots["complaint_done"] == "confirmed"
+    msgs, after = run(submit, tracker("确认", slots, "affirm"))
+    number = after["last_order"]["number"]
+    assert f"编号 {number}" in msgs[0]["text"] and "10个工作日" in msgs[0]["text"]
+    meta = msgs[1]["custom"]["hotline_meta"]["work_order"]
+    assert meta["number"] == number and meta["type"] == "complaint"
+    assert after["intake"] is None
+    # the same confirmation delivered twice (a retry) does not make a second order
+    run(submit, tracker("确认", slots, "affirm"))
+    assert orders.count() == 1
+    order = orders.get(number, type("V", (), {"roles": ("operator",), "username": "t", "unit_id": None,
+                                              "region": ""})())
+    assert order["caller_phone"] == "13812345678" and order["anonymous"] and order["channel"] == "web"
+
+
+def test_draft_is_restored_when_the_user_comes_back(orders):
+    validate = ValidateIntake("complaint", timedelta(hours=72))
+    _, slots = run(validate, tracker("我要投诉12路公交甩站"))
+    msgs, again = run(validate, tracker("我要投诉", {"intake": slots["intake"]}))
+    assert "恢复" in msgs[0]["text"] and again["intake"]["values"]["target"] == "12路公交"
+    expired = dict(slots["intake"], updated_at="2020-01-01T00:00:00+00:00")
+    msgs, fresh = run(validate, tracker("我要投诉", {"intake": expired}))
+    assert "恢复" not in msgs[0]["text"] and fresh["intake"]["values"] == {}
+
+
+def test_status_by_number_and_last4_then_rating(orders):
+    order, _ = orders.create({"order_type": "complaint", "channel": "phone", "facts": "出租车拒载",
+                              "caller_phone": "13812345678"})
+    number = order["number"]
+    status = ValidateStatus(orders)
+    msgs, slots = run(status, tracker(f"查询工单{number}", intent="ticket_status"))
+    assert slots["intake"]["ask"] == "last4"
+    msgs, slots = run(status, tracker("5678", slots, "inform", "status_done", ))
+    assert slots["status_done"] == "shown" and "已受理" in msgs[0]["text"]
+    assert slots["last_order"] == {"number": number, "last4": "5678"}
+    rate = ActionRate(orders)
+    msgs, _ = run(rate, tracker("满意", slots, "rate"))
+    assert "办结回复后" in msgs[0]["text"]  # not replied yet
+    assert rating_from("处理得不满意", None) == "dissatisfied" and rating_from("/rate", "satisfied") == "satisfied"
