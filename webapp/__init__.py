@@ -26,6 +26,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.config["SETTINGS"] = settings
     app.config["JSON_AS_ASCII"] = False
     app.json.ensure_ascii = False
+    app.json.sort_keys = False  # queues, labels and options keep their meaningful order
     app.config["MAX_CONTENT_LENGTH"] = 12 * 1024 * 1024  # bulk import files up to 10 MB
     app.config["VALIDATION_ERROR_STATUS_CODE"] = 422
     app.config["VALIDATION_ERROR_SCHEMA"] = ERROR_SCHEMA
@@ -36,7 +37,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     register_error_handlers(app)
 
-    from .views import actions, chat, kb, kb_admin, staff_auth, work_orders
+    from .views import actions, chat, handoff, kb, kb_admin, staff_auth, work_orders
 
     app.register_blueprint(chat.bp)
     app.register_blueprint(kb.bp)
@@ -44,4 +45,5 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.register_blueprint(staff_auth.bp)
     app.register_blueprint(kb_admin.bp)
     app.register_blueprint(work_orders.bp)
+    app.register_blueprint(handoff.bp)
     return app

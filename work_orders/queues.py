@@ -101,7 +101,7 @@ EXPORT_COLUMNS = (("number", "工单编号"), ("order_type_label", "类型"), ("
                   ("overdue", "是否超期"))
 
 
-def export_csv(db: Database, viewer, name: str, now: datetime, limit: int = 50000) -> str:
+def export_csv(db: Database, viewer, name: str, now: datetime, limit: int = 50000, q: str = "") -> str:
     """A queue as CSV (UTF-8 with BOM so that Excel opens it), masked exactly as the viewer sees it."""
     import csv
     import io
@@ -112,7 +112,7 @@ def export_csv(db: Database, viewer, name: str, now: datetime, limit: int = 5000
     writer.writerow([label for _, label in EXPORT_COLUMNS])
     page, per_page = 1, 1000
     while (page - 1) * per_page < limit:
-        chunk = queue(db, viewer, name, now, page, per_page)
+        chunk = queue(db, viewer, name, now, page, per_page, q=q)
         for item in chunk["items"]:
             writer.writerow([_cell(item[key]) for key, _ in EXPORT_COLUMNS])
         if page * per_page >= chunk["total"]:

@@ -29,6 +29,7 @@ from .states import (CALLBACK_RESULTS, CHANNELS, DOMAINS, EXTENSION_REASONS, RAT
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 LIMITS = {"title": 200, "target": 200, "facts": 5000, "demand": 2000, "location": 200, "occurred_at": 60,
           "caller_name": 60, "region": 60, "caller_user": 120, "external_id": 64}
+ATTACHMENT_KINDS = {"photo": "照片", "voice": "语音", "recording": "录音", "file": "文件"}
 LOOKUP_MAX_FAILURES = 5
 LOOKUP_LOCK = timedelta(minutes=15)
 
@@ -483,7 +484,7 @@ class WorkOrders:
     # --- attachments ----------------------------------------------------------------------------------
     def add_attachment(self, number: str, viewer, kind: str, ref: str, name: str = "", content_type: str = "",
                        size: int = 0, now: datetime | None = None) -> dict:
-        if kind not in ("photo", "voice", "recording", "file"):
+        if kind not in ATTACHMENT_KINDS:
             raise WorkOrderError("附件类型须为 photo/voice/recording/file", code="invalid_field")
         now = now or utcnow()
         with self.db.session() as s:
@@ -493,7 +494,8 @@ class WorkOrders:
                              size=size, created_at=now)
             s.add(att)
             s.add(WorkOrderEvent(order_id=order.id, at=now, actor=viewer.username, action="attach",
-                                 from_state=order.state, to_state=order.state, note=f"{kind} {name}"[:200]))
+                                 from_state=order.state, to_state=order.state,
+                                 note=f"上传{ATTACHMENT_KINDS[kind]} {name}"[:200]))
             s.flush()
             return {"id": att.id, "kind": kind, "name": att.name, "size": size}
 

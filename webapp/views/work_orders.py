@@ -11,7 +11,8 @@ from apiflask.validators import Length, OneOf, Range
 from flask import render_template, request, send_file
 
 from work_orders import queues
-from work_orders.states import CHANNELS, DOMAINS, TRANSITIONS, TYPES
+from work_orders.states import (CALLBACK_RESULTS, CHANNELS, DOMAINS, EXTENSION_REASONS, REJECT_REASONS,
+                                 TRANSITIONS, TYPES)
 
 from ..auth import auth
 from .common import services
@@ -164,7 +165,11 @@ def list_orders(query):
 def overview():
     return {"counts": queues.counts(services().db, auth.current_user, _now()), "labels": queues.QUEUES,
             "calendar_warnings": _svc().calendar_warnings(),
-            "actions": {a: t.label for a, t in TRANSITIONS.items()}}
+            "actions": {a: t.label for a, t in TRANSITIONS.items()},
+            "action_roles": {a: list(t.roles) for a, t in TRANSITIONS.items()},
+            "options": {"types": TYPES, "domains": list(DOMAINS), "channels": CHANNELS,
+                        "reject_reasons": REJECT_REASONS, "extension_reasons": EXTENSION_REASONS,
+                        "callback_results": CALLBACK_RESULTS}}
 
 
 @bp.get("/api/orders/export")
@@ -172,7 +177,7 @@ def overview():
 @bp.input(QueueQuery, location="query", arg_name="query")
 @bp.doc(summary="导出队列为CSV（按角色脱敏） Export a queue as CSV")
 def export(query):
-    body = queues.export_csv(services().db, auth.current_user, query["queue"], _now())
+    body = queues.export_csv(services().db, auth.current_user, query["queue"], _now(), q=query["q"])
     return body, 200, {"Content-Type": "text/csv; charset=utf-8",
                        "Content-Disposition": f"attachment; filename=orders-{query['queue']}.csv"}
 
