@@ -1,0 +1,95 @@
+"""Whole dialogues over /api/chat against real bot and app processes: a complaint becomes a work order,
+a question in the middle is answered and the form resumes, a cancelled complaint leaves nothing, the caller
+checks the status, Traditional input works, and two copies of the same message make one order."""
+import threading
+import uuid
+
+import pytest
+import requests
+
+from hotline.db import Database
+from work_orders.service import WorkOrders
+
+pytestmark = pytest.mark.integration
+
+
+class Chat:
+    def __init__(self, live):
+        self.live = live
+        self.sender = "cv-" + uuid.uuid4().hex[:10]
+
+    def say(self, text):
+        resp = requests.post(self.live.base + "/api/chat", json={"sender": self.sender, "text": text}, timeout=60)
+        assert resp.status_code == 200, resp.text
+        body = resp.json()
+        body["text"] = "\n".join(r["text"] for r in body["replies"])
+        return body
+
+
+def orders(live):
+    return WorkOrders(Database(live.settings.database_url))
+
+
+def test_complaint_with_an_interruption_becomes_a_work_order(live):
+    chat = Chat(live)
+    body = chat.say("我要投诉豫G·T1234出租车，昨天晚上8点在新乡东站拒载还骂人，电话13812345678，要求处理司机")
+    assert body["intent"]["name"] == "complain"
+    assert "实名" in body["text"]                      # everything else was in the first message
+    body = chat.say("投诉以后多久能有结果？")          # a question in the middle of the form
+    assert "第二十三条" in body["text"] and "实名" in body["text"]  # answered, then asked again
+    body = chat.say("匿名")
+    assert "请核对您的投诉内容" in body["text"] and "豫GT1234出租车" in body["text"]
+    assert "新乡东站" in body["text"] and "13812345678" in body["text"]
+    body = chat.say("电话改成13912345678")
+    assert "已将联系电话改为：13912345678" in body["text"]
+    body = chat.say("确认")
+    order = body["work_order"]
+    assert order and order["type"] == "complaint" and order["deadline"] == "10个工作日"
+    assert f"编号 {order['number']}" in body["text"] and "10个工作日内回复办理意见" in body["text"]
+    stored = orders(live).lookup(order["number"], "5678", caller_user=f"web:{chat.sender}")
+    assert stored["state"] == "received"
+
+    body = chat.say(f"查询工单{order['number']}")      # the same sender needs no phone digits
+    assert "已受理" in body["text"] and order["number"] in body["text"]
+
+
+def test_short_complaint_is_asked_step_by_step_and_can_be_cancelled(live):
+    chat = Chat(live)
+    body = chat.say("我要投诉")
+    assert "投诉的对象" in body["text"]
+    body = chat.say("12路公交")
+    assert "事情经过" in body["text"]
+    before = orders(live).count()
+    body = chat.say("算了不投诉了")
+    assert "已取消" in body["text"] and body["work_order"] is None
+    assert orders(live).count() == before
+    body = chat.say("你好")
+    assert body["intent"]["name"] == "greet"          # the form is closed
+
+
+def test_traditional_suggestion(live):
+    chat = Chat(live)
+    body = chat.say("建議在服務區多建一些貨車停車位，晚上根本沒地方停")
+    assert body["intent"]["name"] == "suggest"
+    assert "联系电话" in body["text"]
+    body = chat.say("不留电话")
+    assert "请核对您的建议内容" in body["text"]
+    body = chat.say("确认")
+    assert body["work_order"]["type"] == "suggestion" and "5个工作日" in body["text"]
+
+
+def test_two_copies_of_a_confirmation_make_one_order(live):
+    chat = Chat(live)
+    chat.say("投诉货拉拉司机乱收费，多收了200块，希望退钱，电话13812345678")
+    chat.say("匿名")
+    before = orders(live).count()
+    results = []
+
+    def confirm():
+        results.append(chat.say("确认"))
+
+    threads = [threading.Thread(target=confirm) for _ in range(2)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert orders(live).count() == before + 1
+    assert sum(1 for r in results if r["work_order"]) == 1
