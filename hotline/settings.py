@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
+from datetime import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +32,17 @@ def _default_model_path() -> str:
     return str(found[0].parent) if found else ""
 
 
+def parse_service_hours(value: str) -> tuple[time, time]:
+    """Parse "08:30-17:30" into (08:30, 17:30), China time."""
+    try:
+        start, end = (time.fromisoformat(part.strip()) for part in value.split("-"))
+    except ValueError as exc:
+        raise ValueError(f"HOTLINE_SERVICE_HOURS must look like 08:30-17:30, not {value!r}") from exc
+    if start >= end:
+        raise ValueError(f"HOTLINE_SERVICE_HOURS must start before it ends: {value!r}")
+    return start, end
+
+
 def _secret(var_dir: Path, name: str) -> str:
     """A random secret persisted under var/ so that bot and app share it across restarts."""
     path = var_dir / f"{name}.secret"
@@ -41,6 +53,64 @@ def _secret(var_dir: Path, name: str) -> str:
     path.write_text(value)
     path.chmod(0o600)
     return value
+
+
+def _aes_key(var_dir: Path) -> str:
+    """A random EncodingAESKey (43 characters: base64 of 32 bytes without the padding) kept under var/,
+    so that the WeChat simulator and the app agree without any configuration."""
+    path = var_dir / "wechat_aes_key.secret"
+    if path.exists():
+        return path.read_text().strip()
+    import base64
+
+    var_dir.mkdir(parents=True, exist_ok=True)
+    value = base64.b64encode(secrets.token_bytes(32)).decode()[:43]
+    path.write_text(value)
+    path.chmod(0o600)
+    return value
+
+
+@dataclass(frozen=True)
+class WeChatSettings:
+    """The official account (公众号) and the mini-program (小程序). Without an AppSecret nothing is sent to
+    WeChat's API: replies are passive only and notifications wait in the outbox."""
+
+    token: str
+    aes_key: str
+    appid: str
+    secret: str
+    mode: str                  # plain | compatible | safe: what /wechat/mp accepts
+    api_base: str              # https://api.weixin.qq.com, or a local fake
+    replay_window: float       # seconds a request's timestamp may differ from ours
+    reply_budget: float        # seconds we may take for a passive reply (WeChat gives up after 5)
+    template_id: str           # template message for work-order updates outside the 48-hour window
+    notify_interval: float     # seconds between deliveries of the notice outbox; 0 turns the job off
+    mp_appid: str
+    mp_secret: str
+    mp_template_id: str        # subscribe message (订阅消息) for work-order updates
+    mp_session_hours: float
+
+
+def _wechat_settings(env: dict, var_dir: Path) -> WeChatSettings:
+    mode = env.get("HOTLINE_WECHAT_MODE", "safe")
+    if mode not in ("plain", "compatible", "safe"):
+        raise ValueError(f"HOTLINE_WECHAT_MODE must be plain, compatible or safe, not {mode!r}")
+    return WeChatSettings(
+        token=env.get("HOTLINE_WECHAT_TOKEN") or _secret(var_dir, "wechat_token"),
+        aes_key=env.get("HOTLINE_WECHAT_AES_KEY") or _aes_key(var_dir),
+        appid=env.get("HOTLINE_WECHAT_APPID", "wx12328localsim00"),
+        secret=env.get("HOTLINE_WECHAT_SECRET", ""),
+        mode=mode,
+        api_base=env.get("HOTLINE_WECHAT_API_BASE", "https://api.weixin.qq.com").rstrip("/"),
+        replay_window=float(env.get("HOTLINE_WECHAT_REPLAY_WINDOW", "300")),
+        reply_budget=float(env.get("HOTLINE_WECHAT_REPLY_BUDGET", "4")),
+        template_id=env.get("HOTLINE_WECHAT_TEMPLATE_ID", ""),
+        notify_interval=float(env.get("HOTLINE_WECHAT_NOTIFY_INTERVAL", "30")),
+        mp_appid=env.get("HOTLINE_MINIPROGRAM_APPID", ""),
+        mp_secret=env.get("HOTLINE_MINIPROGRAM_SECRET", ""),
+        mp_template_id=env.get("HOTLINE_MINIPROGRAM_TEMPLATE_ID", ""),
+        mp_session_hours=float(env.get("HOTLINE_MINIPROGRAM_SESSION_HOURS", "72")),
+    )
 
 
 @dataclass(frozen=True)
@@ -61,6 +131,9 @@ class Settings:
     sweep_interval: float
     callback_sample_rate: float
     draft_ttl_hours: float
+    service_hours: tuple[time, time]
+    redis_url: str             # shared state of app replicas (WeChat de-duplication, access tokens); "" = none
+    wechat: WeChatSettings
 
 
 def load_settings(env: dict | None = None) -> Settings:
@@ -85,4 +158,8 @@ def load_settings(env: dict | None = None) -> Settings:
         callback_sample_rate=float(env.get("HOTLINE_CALLBACK_SAMPLE_RATE", "0.3")),
         # a half-filled complaint in a conversation is kept this long for the user to resume
         draft_ttl_hours=float(env.get("HOTLINE_DRAFT_TTL_HOURS", "72")),
+        # when human operators take handoffs: working days only, China time
+        service_hours=parse_service_hours(env.get("HOTLINE_SERVICE_HOURS", "08:30-17:30")),
+        redis_url=env.get("HOTLINE_REDIS_URL", ""),
+        wechat=_wechat_settings(env, var_dir),
     )

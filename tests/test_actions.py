@@ -30,7 +30,7 @@ def tracker(text, intent="consult"):
 def test_answer_quotes_and_cites(seeded_kb):
     dispatcher = CollectingDispatcher()
     events = ActionAnswerFromKB(seeded_kb).run(dispatcher, tracker("投诉以后多久能有结果？"), {})
-    assert events == []
+    assert events == [{"event": "slot", "timestamp": None, "name": "misses", "value": 0}]  # a hit resets the count
     text, meta = dispatcher.messages
     assert text["text"].startswith("根据《12328交通运输服务监督热线管理办法》第二十三条：")
     sources = meta["custom"]["hotline_meta"]["sources"]
@@ -39,8 +39,12 @@ def test_answer_quotes_and_cites(seeded_kb):
 
 def test_answer_says_plainly_when_nothing_matches(seeded_kb):
     dispatcher = CollectingDispatcher()
-    ActionAnswerFromKB(seeded_kb).run(dispatcher, tracker("我想订一张机票"), {})
+    events = ActionAnswerFromKB(seeded_kb).run(dispatcher, tracker("我想订一张机票"), {})
     assert dispatcher.messages[0]["text"] == NO_MATCH
+    # offers a consultation order or a human, and remembers the question for the order
+    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/leave_question", "/handoff"]
+    slots = {e["name"]: e["value"] for e in events}
+    assert slots == {"misses": 1, "last_question": "我想订一张机票"}
     assert dispatcher.messages[1]["custom"]["hotline_meta"] == {"sources": [], "kb_matched": False}
 
 
@@ -114,7 +118,7 @@ def test_webhook_runs_action(app_client):
     resp = client.post(f"/webhook?token={token}", json=RASA_36_CALL)
     assert resp.status_code == 200
     body = resp.get_json()
-    assert body["events"] == []
+    assert [(e["name"], e["value"]) for e in body["events"]] == [("misses", 0)]
     assert "第二十三条" in body["responses"][0]["text"]
     # deflate-compressed bodies are accepted too
     raw = zlib.compress(json.dumps(RASA_36_CALL).encode())

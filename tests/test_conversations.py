@@ -80,7 +80,7 @@ def test_traditional_suggestion(live):
 
 def test_two_copies_of_a_confirmation_make_one_order(live):
     chat = Chat(live)
-    chat.say("投诉货拉拉司机乱收费，多收了200块，希望退钱，电话13812345678")
+    chat.say("投诉货拉拉司机乱收费，昨天下午3点在新乡东站多收了200块，希望退钱，电话13812345678")
     chat.say("匿名")
     before = orders(live).count()
     results = []

@@ -9,10 +9,14 @@ from knowledge_base.models import STATUSES
 from marshmallow import ValidationError, validates
 
 
+def sender_field() -> String:
+    return String(required=True, validate=[Length(1, 64), Regexp(r"^[A-Za-z0-9_.\-]+$",
+                  error="sender 只能包含字母、数字、下划线、点和短横线")],
+                  metadata={"description": "Stable random id of the web visitor (stored in the browser)."})
+
+
 class ChatIn(Schema):
-    sender = String(required=True, validate=[Length(1, 64), Regexp(r"^[A-Za-z0-9_.\-]+$",
-                    error="sender 只能包含字母、数字、下划线、点和短横线")],
-                    metadata={"description": "Stable id of the web visitor (stored in the browser)."})
+    sender = sender_field()
     text = String(required=True, metadata={"description": "What the user typed (1..2000 characters)."})
 
     @validates("text")
@@ -53,11 +57,39 @@ class WorkOrder(Schema):
     deadline = String()
 
 
+class HandoffState(Schema):
+    """The user's open handoff to a human operator (人工客服), if any."""
+
+    id = Integer(required=True)
+    state = String(required=True, metadata={"description": "queued（排队中）/ taken（人工服务中）"})
+    position = Integer(allow_none=True, metadata={"description": "排队位置（排队中时）"})
+
+
 class ChatOut(Schema):
     replies = List(Nested(Reply), required=True)
     intent = Nested(Intent, required=True)
     sources = List(Nested(Source), required=True)
     work_order = Nested(WorkOrder, allow_none=True)
+    handoff = Nested(HandoffState, allow_none=True,
+                     metadata={"description": "进行中的转人工会话；此时消息转给人工客服，页面轮询 /api/chat/updates"})
+
+
+class UpdatesQuery(Schema):
+    sender = sender_field()
+    after = Integer(load_default=0, validate=Range(0), metadata={"description": "上次收到的最后一条消息 id"})
+
+
+class OperatorMessage(Schema):
+    id = Integer(required=True)
+    who = String(required=True, metadata={"description": "operator（人工客服）/ system（系统消息）"})
+    label = String(required=True, metadata={"description": "显示名：人工客服 / 系统消息"})
+    text = String(required=True)
+    at = String(required=True)
+
+
+class UpdatesOut(Schema):
+    messages = List(Nested(OperatorMessage), required=True)
+    handoff = Nested(HandoffState, allow_none=True)
 
 
 class SearchQuery(Schema):

@@ -7,6 +7,7 @@ from datetime import timedelta
 from accounts.service import Accounts
 from bot.actions import build_executor
 from channels.conversation import RasaClient
+from channels.handoff import Handoffs
 from hotline.db import Database
 from hotline.settings import Settings
 from knowledge_base.editing import Editor
@@ -25,6 +26,7 @@ class Services:
     accounts: Accounts
     editor: Editor
     work_orders: WorkOrders
+    handoffs: Handoffs
 
 
 def build_services(settings: Settings, migrate: bool = True) -> Services:
@@ -34,6 +36,8 @@ def build_services(settings: Settings, migrate: bool = True) -> Services:
     kb = KnowledgeBase(db, Embedder(settings.embedding_model), settings.index_path, settings.kb_min_score)
     rasa = RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout)
     work_orders = WorkOrders(db, settings.callback_sample_rate)
+    handoffs = Handoffs(db, work_orders.calendar, settings.service_hours)
     return Services(settings=settings, db=db, kb=kb, rasa=rasa,
-                    executor=build_executor(kb, work_orders, draft_ttl=timedelta(hours=settings.draft_ttl_hours)),
-                    accounts=Accounts(db), editor=Editor(kb), work_orders=work_orders)
+                    executor=build_executor(kb, work_orders, handoffs=handoffs,
+                                            draft_ttl=timedelta(hours=settings.draft_ttl_hours)),
+                    accounts=Accounts(db), editor=Editor(kb), work_orders=work_orders, handoffs=handoffs)

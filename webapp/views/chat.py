@@ -10,7 +10,7 @@ from channels.conversation import BUSY_REPLY
 from hotline.errors import BotUnavailable
 
 from ..errors import error_body, error_response
-from ..schemas import BusyOut, ChatIn, ChatOut, HealthOut
+from ..schemas import BusyOut, ChatIn, ChatOut, HealthOut, UpdatesOut, UpdatesQuery
 from .common import services
 
 log = logging.getLogger(__name__)
@@ -31,14 +31,42 @@ def page():
                    503: error_response("对话服务繁忙 Bot unavailable; `replies` carries a Chinese busy message",
                                        BusyOut)})
 def chat(body):
+    sender, text = f"web:{body['sender']}", body["text"].strip()
+    to_operator = _to_operator(sender, text)
+    if to_operator is not None:
+        return to_operator
     try:
-        result = services().rasa.send(f"web:{body['sender']}", body["text"].strip())
+        result = services().rasa.send(sender, text)
     except BotUnavailable as exc:
         log.warning("bot unavailable: %s", exc.message)
         payload = error_body(503, exc.message, exc.code)
         payload["replies"] = [{"text": BUSY_REPLY, "buttons": []}]
         return make_response(jsonify(payload), 503)
-    return result.as_dict()
+    # the bot may just have queued a handoff (action_handoff): the page then starts polling for the operator
+    return {**result.as_dict(), "handoff": services().handoffs.active(sender)}
+
+
+def _to_operator(sender: str, text: str) -> dict | None:
+    """While a handoff is open the user talks to the operator, not to Rasa; None when the bot should answer."""
+    diverted = services().handoffs.divert(sender, text)
+    if diverted is None:
+        return None
+    return {"replies": [{"text": r, "buttons": []} for r in diverted["replies"]],
+            "intent": {"name": "handoff", "confidence": 1.0}, "sources": [], "work_order": None,
+            "handoff": diverted["handoff"]}
+
+
+@bp.get("/api/chat/updates")
+@bp.input(UpdatesQuery, location="query", arg_name="query")
+@bp.output(UpdatesOut)
+@bp.doc(summary="人工客服的新消息 New operator messages for the web visitor",
+        description="网页聊天在转人工期间轮询：返回该访客 id 大于 after 的人工客服/系统消息，以及进行中的转人工会话"
+                    "（handoff 为 null 表示已结束，由智能助手继续答复）。只返回该 sender 自己的消息。")
+def updates(query):
+    sender = f"web:{query['sender']}"
+    handoffs = services().handoffs
+    current = handoffs.active(sender)  # read first: a handoff closed after this still has its last messages below
+    return {"messages": handoffs.messages(sender, query["after"], limit=100), "handoff": current}
 
 
 @bp.get("/api/health")
