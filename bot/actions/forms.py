@@ -157,11 +157,11 @@ class ActionSubmitIntake(Action):
             dispatcher.utter_message(text=f"登记没有成功：{exc.message}。请修改后再试，或拨打12328电话登记。")
             return []
         days = 10 if kind == "complaint" else 5
-        text = (f"已为您登记{TYPES[order['order_type']]}工单，编号 {order['number']}。我们将在24小时内（节假日顺延）"
-                f"转交承办单位，承办单位在接到后{days}个工作日内回复办理意见（管理办法第二十三条）。"
+        when = ("您反映的情况涉及安全隐患，已标记为紧急，将立即转交交通运输主管部门处理" if data["safety"]
+                else "我们将在24小时内（节假日顺延）转交承办单位")
+        text = (f"已为您登记{TYPES[order['order_type']]}工单，编号 {order['number']}。{when}，"
+                f"承办单位在接到后{days}个工作日内回复办理意见（管理办法第二十三条）。"
                 f"查询进度请发送“查询工单 {order['number']}”。")
-        if data["safety"]:
-            text += "您反映的情况涉及安全隐患，已标记为紧急，将立即转办。"
         dispatcher.utter_message(text=text)
         send_meta(dispatcher, work_order={"number": order["number"], "type": order["order_type"],
                                           "state": order["state"], "deadline": f"{days}个工作日"})
