@@ -95,9 +95,12 @@ def _wechat_settings(env: dict, var_dir: Path) -> WeChatSettings:
     mode = env.get("HOTLINE_WECHAT_MODE", "safe")
     if mode not in ("plain", "compatible", "safe"):
         raise ValueError(f"HOTLINE_WECHAT_MODE must be plain, compatible or safe, not {mode!r}")
+    aes_key = env.get("HOTLINE_WECHAT_AES_KEY") or _aes_key(var_dir)
+    if len(aes_key) != 43:
+        raise ValueError("HOTLINE_WECHAT_AES_KEY must be the 43-character EncodingAESKey of the WeChat console")
     return WeChatSettings(
         token=env.get("HOTLINE_WECHAT_TOKEN") or _secret(var_dir, "wechat_token"),
-        aes_key=env.get("HOTLINE_WECHAT_AES_KEY") or _aes_key(var_dir),
+        aes_key=aes_key,
         appid=env.get("HOTLINE_WECHAT_APPID", "wx12328localsim00"),
         secret=env.get("HOTLINE_WECHAT_SECRET", ""),
         mode=mode,
@@ -132,6 +135,15 @@ class Settings:
     callback_sample_rate: float
     draft_ttl_hours: float
     service_hours: tuple[time, time]
+    # the 12345 link (sync/): off while HOTLINE_SYNC_URL is empty
+    sync_url: str
+    sync_token: str
+    sync_secret: str
+    sync_interval: float
+    sync_outbox_interval: float
+    sync_timeout: float
+    sync_page_size: int
+    sync_push_own_orders: bool
     redis_url: str             # shared state of app replicas (WeChat de-duplication, access tokens); "" = none
     wechat: WeChatSettings
 
@@ -160,6 +172,16 @@ def load_settings(env: dict | None = None) -> Settings:
         draft_ttl_hours=float(env.get("HOTLINE_DRAFT_TTL_HOURS", "72")),
         # when human operators take handoffs: working days only, China time
         service_hours=parse_service_hours(env.get("HOTLINE_SERVICE_HOURS", "08:30-17:30")),
+        # 12345: its API (sync/protocol.openapi.yaml), the token we present to it, the HMAC secret it signs its
+        # transfers to us with; KB sync and outbox delivery intervals in seconds
+        sync_url=env.get("HOTLINE_SYNC_URL", "").rstrip("/"),
+        sync_token=env.get("HOTLINE_SYNC_TOKEN", ""),
+        sync_secret=env.get("HOTLINE_SYNC_SECRET", ""),
+        sync_interval=float(env.get("HOTLINE_SYNC_INTERVAL", "60")),
+        sync_outbox_interval=float(env.get("HOTLINE_SYNC_OUTBOX_INTERVAL", "5")),
+        sync_timeout=float(env.get("HOTLINE_SYNC_TIMEOUT", "10")),
+        sync_page_size=int(env.get("HOTLINE_SYNC_PAGE_SIZE", "200")),
+        sync_push_own_orders=env.get("HOTLINE_SYNC_PUSH_OWN_ORDERS", "0").lower() in ("1", "true", "yes"),
         redis_url=env.get("HOTLINE_REDIS_URL", ""),
         wechat=_wechat_settings(env, var_dir),
     )

@@ -5,6 +5,7 @@ from alembic import context
 from hotline.db import Base, make_engine
 import accounts.models  # noqa: F401  (registers the tables on Base.metadata)
 import channels.models  # noqa: F401
+import channels.wechat.models  # noqa: F401
 import knowledge_base.models  # noqa: F401
 import work_orders.models  # noqa: F401
 

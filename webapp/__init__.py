@@ -37,7 +37,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     register_error_handlers(app)
 
-    from .views import actions, chat, handoff, kb, kb_admin, staff_auth, work_orders
+    from .views import actions, chat, handoff, kb, kb_admin, miniprogram, staff_auth, wechat, work_orders
 
     app.register_blueprint(chat.bp)
     app.register_blueprint(kb.bp)
@@ -46,4 +46,6 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.register_blueprint(kb_admin.bp)
     app.register_blueprint(work_orders.bp)
     app.register_blueprint(handoff.bp)
+    app.register_blueprint(wechat.bp)
+    app.register_blueprint(miniprogram.bp)
     return app

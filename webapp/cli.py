@@ -152,6 +152,9 @@ def serve(threads: int) -> None:
         from work_orders.jobs import schedule
 
         scheduler = schedule(app.extensions["hotline"].db, settings.sweep_interval, settings.var_dir / "attachments")
+        from channels.wechat.jobs import add_jobs
+
+        add_jobs(scheduler, app.extensions["hotline"].wechat.notifier, settings.wechat.notify_interval)
         scheduler.start()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop cleanly: the index is saved below
     try:
@@ -179,7 +182,17 @@ def worker(interval, once) -> None:
     if once:
         click.echo(sweep.sweep(db, datetime.now(timezone.utc)))
         return
-    schedule(db, interval or settings.sweep_interval or 60, settings.var_dir / "attachments", blocking=True).start()
+    scheduler = schedule(db, interval or settings.sweep_interval or 60, settings.var_dir / "attachments", blocking=True)
+    from channels.handoff import Handoffs
+    from channels.wechat import build_wechat
+    from channels.wechat.jobs import add_jobs
+    from work_orders.service import WorkOrders
+
+    work_orders = WorkOrders(db, settings.callback_sample_rate)
+    handoffs = Handoffs(db, work_orders.calendar, settings.service_hours)
+    notifier = build_wechat(settings, db, None, work_orders, handoffs).notifier
+    add_jobs(scheduler, notifier, settings.wechat.notify_interval)
+    scheduler.start()
 
 
 @cli.command()

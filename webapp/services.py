@@ -8,6 +8,7 @@ from accounts.service import Accounts
 from bot.actions import build_executor
 from channels.conversation import RasaClient
 from channels.handoff import Handoffs
+from channels.wechat import WeChatChannels, build_wechat
 from hotline.db import Database
 from hotline.settings import Settings
 from knowledge_base.editing import Editor
@@ -27,6 +28,7 @@ class Services:
     editor: Editor
     work_orders: WorkOrders
     handoffs: Handoffs
+    wechat: WeChatChannels
 
 
 def build_services(settings: Settings, migrate: bool = True) -> Services:
@@ -40,4 +42,5 @@ def build_services(settings: Settings, migrate: bool = True) -> Services:
     return Services(settings=settings, db=db, kb=kb, rasa=rasa,
                     executor=build_executor(kb, work_orders, handoffs=handoffs,
                                             draft_ttl=timedelta(hours=settings.draft_ttl_hours)),
-                    accounts=Accounts(db), editor=Editor(kb), work_orders=work_orders, handoffs=handoffs)
+                    accounts=Accounts(db), editor=Editor(kb), work_orders=work_orders, handoffs=handoffs,
+                    wechat=build_wechat(settings, db, rasa, work_orders, handoffs))

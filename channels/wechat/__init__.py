@@ -1,0 +1,49 @@
+"""WeChat channels: the official account (公众号, ``/wechat/mp``) and the mini-program (小程序, ``/api/mp/*``).
+
+Both feed the shared conversation path (channels.conversation) with sender ids ``wechat:<openid>`` and
+``miniprogram:<openid>``. Platform quirks stay in this package: protocol (signatures, AES, XML), api
+(WeChat's HTTP API and its error codes), official (the message flow), text (replies as WeChat text),
+notify (work-order notices), miniprogram (sessions, subscriptions, complaints).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from hotline.db import Database
+from hotline.settings import Settings
+
+from .api import WeChatApi
+from .miniprogram import Complaints, Sessions, Subscriptions
+from .notify import Notifier
+from .official import OfficialAccount
+from .state import make_state
+from .users import Users
+
+
+@dataclass
+class WeChatChannels:
+    official: OfficialAccount
+    sessions: Sessions
+    subscriptions: Subscriptions
+    complaints: Complaints
+    notifier: Notifier
+    api: WeChatApi
+    mp_api: WeChatApi
+    state: object
+
+
+def build_wechat(settings: Settings, db: Database, rasa, work_orders, handoffs=None) -> WeChatChannels:
+    wx = settings.wechat
+    state = make_state(db, settings.redis_url)
+    api = WeChatApi(wx.appid if wx.secret else "", wx.secret, wx.api_base, state)
+    mp_api = WeChatApi(wx.mp_appid, wx.mp_secret, wx.api_base, state)
+    users = Users(db)
+    subscriptions = Subscriptions(db)
+    return WeChatChannels(
+        official=OfficialAccount(wx, rasa, work_orders, users, state, api, handoffs=handoffs),
+        sessions=Sessions(db, mp_api, wx.mp_session_hours),
+        subscriptions=subscriptions,
+        complaints=Complaints(work_orders, Path(settings.var_dir) / "attachments"),
+        notifier=Notifier(db, wx, api, mp_api, users, subscriptions, handoffs=handoffs),
+        api=api, mp_api=mp_api, state=state)

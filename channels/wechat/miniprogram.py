@@ -1,0 +1,202 @@
+"""The mini-program (小程序) backend: login through code2session into our own session token, the user's
+subscriptions to work-order updates (订阅消息), and complaints with photos.
+
+WeChat's session_key never leaves code2session: we keep neither it nor our token in clear (only the token's
+SHA-256), and a session expires after ``HOTLINE_MINIPROGRAM_SESSION_HOURS``.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+import uuid
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from hotline.db import Database
+from hotline.errors import HotlineError, NotFound
+from work_orders.service import System, WorkOrders
+from work_orders.states import WorkOrderError
+
+from .api import WeChatApi, WeChatApiError
+from .models import MiniProgramSession, MiniProgramSubscription
+from .users import utcnow
+
+log = logging.getLogger(__name__)
+
+MAX_PHOTO = 10 * 1024 * 1024
+MAX_PHOTOS = 9
+MAX_SUBSCRIPTIONS = 50  # accepted one-time subscriptions kept per template
+# what the bytes say, not what the client claims
+IMAGE_MAGIC = ((b"\xff\xd8\xff", "image/jpeg", ".jpg"), (b"\x89PNG\r\n\x1a\n", "image/png", ".png"))
+INVALID_CODE = (40029, 40163, 40226)  # invalid / used / high-risk code
+
+
+class LoginFailed(HotlineError):
+    code = "login_failed"
+    status = 401
+
+
+class MiniProgramUnavailable(HotlineError):
+    code = "wechat_unavailable"
+    status = 503
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def image_type(data: bytes) -> tuple[str, str] | None:
+    for magic, mime, ext in IMAGE_MAGIC:
+        if data.startswith(magic):
+            return mime, ext
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp", ".webp"
+    return None
+
+
+class Sessions:
+    def __init__(self, db: Database, api: WeChatApi, hours: float):
+        self.db = db
+        self.api = api
+        self.lifetime = timedelta(hours=hours)
+
+    def login(self, code: str, now: datetime | None = None) -> dict:
+        now = now or utcnow()
+        if not self.api.configured:
+            raise MiniProgramUnavailable("未配置小程序 AppID/AppSecret")
+        try:
+            session = self.api.code_to_session(code)
+        except WeChatApiError as exc:
+            if exc.errcode in INVALID_CODE:
+                raise LoginFailed("登录凭证无效或已使用，请重新登录") from exc
+            log.warning("code2session failed: %s", exc.message)
+            raise MiniProgramUnavailable("微信登录服务暂时不可用，请稍后再试") from exc
+        openid = session.get("openid") or ""
+        if not openid:
+            raise MiniProgramUnavailable("微信登录服务返回异常，请稍后再试")
+        token = secrets.token_urlsafe(32)
+        expires = now + self.lifetime
+        with self.db.session() as s:
+            s.execute(delete(MiniProgramSession).where(MiniProgramSession.expires_at < now))
+            s.add(MiniProgramSession(token_hash=_hash(token), openid=openid, unionid=session.get("unionid") or "",
+                                     created_at=now, expires_at=expires))
+        return {"token": token, "expires_at": expires.isoformat(), "expires_in": int(self.lifetime.total_seconds())}
+
+    def openid(self, token: str, now: datetime | None = None) -> str | None:
+        now = now or utcnow()
+        with self.db.session() as s:
+            row = s.get(MiniProgramSession, _hash(token or ""))
+            if row is None:
+                return None
+            expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=now.tzinfo)
+            return row.openid if expires > now else None
+
+    def logout(self, token: str) -> None:
+        with self.db.session() as s:
+            s.execute(delete(MiniProgramSession).where(MiniProgramSession.token_hash == _hash(token)))
+
+
+class Subscriptions:
+    """One accepted request (wx.requestSubscribeMessage → "accept") allows one message of that template."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    def record(self, openid: str, results: dict[str, str], now: datetime | None = None) -> list[dict]:
+        now = now or utcnow()
+        for template_id, result in results.items():
+            for _ in range(2):  # upsert, racing a concurrent first record
+                try:
+                    with self.db.session() as s:
+                        row = s.get(MiniProgramSubscription, (openid, template_id))
+                        if row is None:
+                            row = MiniProgramSubscription(openid=openid, template_id=template_id, remaining=0)
+                            s.add(row)
+                        row.remaining = min(MAX_SUBSCRIPTIONS, (row.remaining or 0) + 1) if result == "accept" \
+                            else 0  # reject / ban: the user said no
+                        row.updated_at = now
+                    break
+                except IntegrityError:
+                    continue
+        return self.list(openid)
+
+    def list(self, openid: str) -> list[dict]:
+        with self.db.session() as s:
+            rows = s.scalars(select(MiniProgramSubscription).where(MiniProgramSubscription.openid == openid)
+                             .order_by(MiniProgramSubscription.template_id)).all()
+            return [{"template_id": r.template_id, "remaining": r.remaining} for r in rows]
+
+    def use(self, openid: str, template_id: str) -> bool:
+        with self.db.session() as s:
+            return bool(s.execute(
+                update(MiniProgramSubscription)
+                .where(MiniProgramSubscription.openid == openid, MiniProgramSubscription.template_id == template_id,
+                       MiniProgramSubscription.remaining > 0)
+                .values(remaining=MiniProgramSubscription.remaining - 1)
+                .execution_options(synchronize_session=False)).rowcount)
+
+    def give_back(self, openid: str, template_id: str) -> None:
+        with self.db.session() as s:
+            s.execute(update(MiniProgramSubscription)
+                      .where(MiniProgramSubscription.openid == openid,
+                             MiniProgramSubscription.template_id == template_id)
+                      .values(remaining=MiniProgramSubscription.remaining + 1)
+                      .execution_options(synchronize_session=False))
+
+
+class Complaints:
+    """Work orders filed from the mini-program's form, with photos stored like staff uploads."""
+
+    def __init__(self, work_orders: WorkOrders, attachments_dir: Path):
+        self.work_orders = work_orders
+        self.attachments_dir = attachments_dir
+
+    def submit(self, openid: str, fields: dict, photos: list[tuple[bytes, str]],
+               idempotency_key: str) -> tuple[dict, bool]:
+        if len(photos) > MAX_PHOTOS:
+            raise WorkOrderError(f"最多上传{MAX_PHOTOS}张照片", code="too_many_photos")
+        checked = [self.check_photo(data) for data, _name in photos]  # all checked before anything is written
+        sender = f"miniprogram:{openid}"
+        data = {**fields, "channel": "miniprogram", "caller_user": sender}
+        # the key is the user's own: two users can never collide, a retry of one user finds its first order
+        order, created = self.work_orders.create(data, actor="miniprogram",
+                                                 idempotency_key=f"{sender}:{idempotency_key}"[:100])
+        if created:
+            for (data_bytes, name), (mime, ext) in zip(photos, checked):
+                self._store(order["number"], data_bytes, name, mime, ext)
+        return self.work_orders.lookup(order["number"], caller_user=sender), created
+
+    def add_photo(self, openid: str, number: str, data: bytes, name: str) -> dict:
+        mime, ext = self.check_photo(data)
+        self.own(openid, number)
+        self._store(number, data, name, mime, ext)
+        return self.work_orders.lookup(number, caller_user=f"miniprogram:{openid}")
+
+    def own(self, openid: str, number: str) -> dict:
+        """The order if it is this user's; a stranger's order looks like no order at all."""
+        try:
+            return self.work_orders.lookup(number, caller_user=f"miniprogram:{openid}")
+        except WorkOrderError as exc:
+            if exc.code == "verification_required":
+                raise NotFound("未找到该工单，请核对工单编号") from exc
+            raise
+
+    @staticmethod
+    def check_photo(data: bytes) -> tuple[str, str]:
+        if len(data) > MAX_PHOTO:
+            raise WorkOrderError("每张照片不能超过10MB", code="photo_too_large")
+        kind = image_type(data)
+        if kind is None:
+            raise WorkOrderError("仅支持 JPG/PNG/WEBP 图片", code="unsupported_photo")
+        return kind
+
+    def _store(self, number: str, data: bytes, name: str, mime: str, ext: str) -> None:
+        self.attachments_dir.mkdir(parents=True, exist_ok=True)
+        stored = uuid.uuid4().hex
+        (self.attachments_dir / stored).write_bytes(data)
+        self.work_orders.add_attachment(number, System("miniprogram"), "photo", f"file:{stored}",
+                                        (name or f"照片{ext}")[:200], mime, len(data))

@@ -1,0 +1,84 @@
+"""Tables of the WeChat channels: what we remember of an official-account user, processed message ids,
+notice deliveries, and the mini-program's sessions and subscriptions."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hotline.db import Base, UTCDateTime
+from knowledge_base.models import utcnow
+
+TS = UTCDateTime()
+
+
+class WeChatUser(Base):
+    """An official-account follower as the channel needs to know them: the 48-hour customer-service window
+    opens with each message of theirs; the location of the conversation; the numbered choices they were
+    last offered; photos waiting for the complaint they are about to file."""
+
+    __tablename__ = "wx_user"
+
+    sender: Mapped[str] = mapped_column(String(120), primary_key=True)  # wechat:<openid>
+    subscribed: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_message_at: Mapped[datetime | None] = mapped_column(TS)  # last message *from* the user
+    location_label: Mapped[str] = mapped_column(String(200), default="")
+    region: Mapped[str] = mapped_column(String(60), default="")
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    location_at: Mapped[datetime | None] = mapped_column(TS)
+    choices: Mapped[list] = mapped_column(JSON, default=list)        # payloads of the last numbered choices
+    wants_location: Mapped[bool] = mapped_column(Boolean, default=False)  # the bot just asked "where?"
+    pending_media: Mapped[list] = mapped_column(JSON, default=list)  # media ids for the next work order
+    updated_at: Mapped[datetime] = mapped_column(TS, default=utcnow, onupdate=utcnow)
+
+
+class WeChatSeen(Base):
+    """Message ids already taken (MsgId, or FromUserName+CreateTime of an event) when no Redis is shared:
+    the primary key makes the database refuse the second of WeChat's retries, on every replica."""
+
+    __tablename__ = "wx_seen"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(TS, default=utcnow, index=True)
+
+
+class WeChatDelivery(Base):
+    """How a caller notice (``wo_notice``) went out on WeChat: the row is also the claim that keeps two
+    workers from sending it twice."""
+
+    __tablename__ = "wx_delivery"
+    __table_args__ = (Index("ix_wx_delivery_status_next", "status", "next_attempt_at"),)
+
+    notice_id: Mapped[int] = mapped_column(ForeignKey("wo_notice.id", ondelete="CASCADE"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20))   # sending | sent | retry | undeliverable | failed
+    via: Mapped[str] = mapped_column(String(20), default="")  # custom | template | subscribe
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(TS)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(TS, default=utcnow, onupdate=utcnow)
+
+
+class MiniProgramSession(Base):
+    """Our own session of a mini-program user after code2session; only the token's SHA-256 is stored and
+    WeChat's session_key is never kept."""
+
+    __tablename__ = "mp_session"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    openid: Mapped[str] = mapped_column(String(64), index=True)
+    unionid: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(TS, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(TS)
+
+
+class MiniProgramSubscription(Base):
+    """订阅消息: each time the user accepts a template in wx.requestSubscribeMessage we may send one message."""
+
+    __tablename__ = "mp_subscription"
+
+    openid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    template_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    remaining: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(TS, default=utcnow, onupdate=utcnow)

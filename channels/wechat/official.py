@@ -1,0 +1,318 @@
+"""The official account (公众号): a verified WeChat message in, the reply out, exactly once.
+
+WeChat waits 5 s for an answer and then retries, three times. So a message is claimed by its MsgId (an event
+by FromUserName + CreateTime) before anything else; the copies get "success". The conversation turn runs in
+a worker thread: ready within the budget (~4 s), its reply goes back passively in the HTTP answer; later, it
+is sent as a customer-service message. When the bot is down the user is told at once and the message is
+tried again in the background, so it is not lost.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from datetime import timedelta
+from typing import Callable
+
+from wechatpy.crypto import WeChatCrypto
+from wechatpy.messages import BaseMessage
+
+from channels.conversation import BUSY_REPLY, RasaClient
+from hotline.errors import BotUnavailable, HotlineError
+from hotline.privacy import mask_pii
+from hotline.settings import WeChatSettings
+from work_orders.service import System, WorkOrders
+from work_orders.states import OPEN_STATES
+
+from . import protocol, text as wtext
+from .api import WeChatApi, WeChatApiError
+from .routing import to_operator
+from .users import Users, region_of, utcnow
+
+log = logging.getLogger(__name__)
+
+OPENID_RE = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
+MENU = [("投诉举报", "我要投诉"), ("意见建议", "我有个建议"), ("查询我的工单", "查一下我的工单"), ("转人工客服", "转人工")]
+# keys of the custom menu (自定义菜单) buttons of type "click"
+CLICK_KEYS = {"COMPLAIN": "我要投诉", "SUGGEST": "我有个建议", "STATUS": "查一下我的工单", "HUMAN": "转人工"}
+MENU_WORDS = ("菜单", "帮助", "menu", "help", "?", "？")
+WELCOME = ("您好，欢迎关注12328交通运输服务监督热线！我是智能助手，7×24小时在线。\n"
+           "直接发文字或语音提问（如“投诉以后多久能有结果？”），发送位置可按当地政策答复。")
+VOICE_UNHEARD = "抱歉，这条语音没能识别出文字。请直接打字，或在安静的地方用普通话重新发送语音。"
+UNSUPPORTED = "暂时只能处理文字、语音、图片和位置消息。请用文字描述您的问题，或回复“菜单”查看我能做什么。"
+SORRY = "抱歉，系统出了点问题，请稍后重新发送；紧急事项请直接拨打12328电话。"
+BUSY_RETRYING = "系统繁忙，您的消息已收到，恢复后会尽快回复您；紧急事项请直接拨打12328电话。"
+BUSY_GAVE_UP = "抱歉，系统仍然繁忙，您刚才的消息“{text}”没能处理，请稍后重新发送，或直接拨打12328电话。"
+LONG_NOTE = "\n（内容较长，未能全部显示；需要完整答复请拨打12328电话。）"
+PHOTO_RECENT = timedelta(hours=24)
+
+
+def menu_text() -> tuple[str, list[str]]:
+    return wtext.render([{"text": WELCOME, "buttons": [{"title": t, "payload": p} for t, p in MENU]}])
+
+
+def dedup_key(msg: BaseMessage) -> str:
+    if msg.type == "event" or not msg.id:
+        return f"ev:{msg.source}:{msg.time}"
+    return f"msg:{msg.id}"
+
+
+class OfficialAccount:
+    def __init__(self, settings: WeChatSettings, rasa: RasaClient, work_orders: WorkOrders, users: Users,
+                 state, api: WeChatApi, handoffs=None, workers: int = 8,
+                 retry_delays: tuple[float, ...] = (10.0, 30.0, 90.0)):
+        self.settings = settings
+        self.rasa = rasa
+        self.work_orders = work_orders
+        self.users = users
+        self.state = state
+        self.api = api
+        self.handoffs = handoffs
+        self.retry_delays = retry_delays
+        self.crypto = WeChatCrypto(settings.token, settings.aes_key, settings.appid) if settings.aes_key else None
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="wechat")
+        self._inflight: set = set()
+        self._inflight_lock = threading.Lock()
+
+    # --- the HTTP side ---------------------------------------------------------------------------------
+    def verify(self, args) -> str:
+        protocol.verify_query(self.settings.token, args, self.settings.replay_window)
+        return protocol.echo(args)
+
+    def receive(self, args, body: bytes, started: float | None = None) -> str:
+        """The answer to one POST from WeChat: "success" or a (possibly encrypted) passive reply.
+        Raises protocol.Rejected before parsing anything that is not WeChat's."""
+        started = started or time.monotonic()
+        protocol.verify_query(self.settings.token, args, self.settings.replay_window)
+        envelope = protocol.open_envelope(body, args, self.crypto, self.settings.mode)
+        msg = protocol.parse(envelope.xml)
+        if not OPENID_RE.match(msg.source or ""):
+            raise protocol.BadMessage("FromUserName 无效")
+        reply = self.handle(msg, started + self.settings.reply_budget)
+        if not reply:
+            return "success"
+        return protocol.text_reply(msg, reply, self.crypto, envelope.encrypted, args["nonce"],
+                                   str(int(time.time())))
+
+    # --- one message -----------------------------------------------------------------------------------
+    def handle(self, msg: BaseMessage, deadline: float) -> str | None:
+        if not self.state.claim(dedup_key(msg)):
+            log.info("WeChat retry of %s ignored (already taken)", dedup_key(msg))
+            return None
+        sender = f"wechat:{msg.source}"
+        try:
+            return self._dispatch(msg, sender, deadline)
+        except Exception:  # WeChat must get an answer, the user a sentence
+            log.exception("WeChat message %s of %s failed", dedup_key(msg), sender)
+            return SORRY
+
+    def _dispatch(self, msg: BaseMessage, sender: str, deadline: float) -> str | None:
+        now = utcnow()
+        if msg.type == "event":
+            return self._event(msg, sender, deadline)
+        if msg.type == "unknown" and str(getattr(msg, "_data", {}).get("MsgType", "")).lower() == "event":
+            return None  # an event wechatpy does not know yet: nothing to answer
+        self.users.update(sender, last_message_at=now, subscribed=True)  # opens the 48-hour window
+        if msg.type == "text":
+            content = (msg.content or "").strip()
+            if not content or content.lower() in MENU_WORDS:
+                return self._menu(sender)
+            payload = wtext.choice(content, self.users.get(sender).choices) or content
+            return self._converse(sender, payload, deadline)
+        if msg.type == "voice":
+            heard = (msg.recognition or "").strip().rstrip("。")
+            if not heard:
+                return VOICE_UNHEARD
+            return self._converse(sender, heard, deadline, prefix=f"（语音：{heard}）\n")
+        if msg.type == "location":
+            return self._location(msg, sender, deadline)
+        if msg.type == "image":
+            return self._photo(sender, msg.media_id)
+        return UNSUPPORTED
+
+    def _event(self, msg: BaseMessage, sender: str, deadline: float) -> str | None:
+        event = (getattr(msg, "event", "") or "").lower()
+        now = utcnow()
+        if event in ("subscribe", "subscribe_scan"):
+            self.users.update(sender, subscribed=True, last_message_at=now)
+            return self._menu(sender)
+        if event == "unsubscribe":
+            self.users.update(sender, subscribed=False, choices=[])
+            return None
+        if event == "location":  # the periodic report of a user who allowed it: remember, say nothing
+            self.users.update(sender, latitude=msg.latitude, longitude=msg.longitude, location_at=now)
+            return None
+        if event == "click":
+            self.users.update(sender, last_message_at=now)
+            payload = CLICK_KEYS.get(msg.key or "")
+            return self._converse(sender, payload, deadline) if payload else self._menu(sender)
+        return None  # view, template-send reports and the rest need no answer
+
+    def _menu(self, sender: str) -> str:
+        text, choices = menu_text()
+        self.users.update(sender, choices=choices)
+        return text
+
+    def _location(self, msg, sender: str, deadline: float) -> str | None:
+        label = (msg.label or "").strip()[:200]
+        try:
+            lat, lng = float(msg.location_x), float(msg.location_y)
+        except (TypeError, ValueError):
+            lat = lng = None
+        wanted = self.users.get(sender).wants_location
+        self.users.update(sender, location_label=label, region=region_of(label), latitude=lat, longitude=lng,
+                          location_at=utcnow())
+        if wanted and label:  # the complaint form asked "where?": the place is the answer
+            return self._converse(sender, label, deadline)
+        region = region_of(label)
+        return (f"已收到您的位置：{label or '（未知地点）'}。" +
+                (f"之后的政策咨询会优先按{region}的规定答复，" if region else "") +
+                "登记投诉时也会自动填入该地点。")
+
+    def _photo(self, sender: str, media_id: str) -> str:
+        if not media_id:
+            return UNSUPPORTED
+        latest = self.work_orders.for_caller(sender, limit=1)
+        if latest and latest[0]["state"] in OPEN_STATES and _recent(latest[0]["received_at"]):
+            number = latest[0]["number"]
+            self._attach(number, [media_id])
+            return f"照片已作为证据补充到您的工单{number}。"
+        count = self.users.add_media(sender, media_id)
+        return (f"照片已收到（共{count}张），将作为您接下来登记的投诉或建议的证据。"
+                "请说说发生了什么，例如“我要投诉豫A12345多收费”。")
+
+    def _attach(self, number: str, media_ids: list[str]) -> None:
+        for media_id in media_ids:
+            self.work_orders.add_attachment(number, System("wechat"), "photo", f"wechat-media:{media_id}",
+                                            name=f"微信图片{media_id[-8:]}", content_type="image/jpeg")
+
+    # --- the conversation turn -------------------------------------------------------------------------
+    def _converse(self, sender: str, text: str, deadline: float, prefix: str = "") -> str | None:
+        operator = to_operator(self.handoffs, sender, text)
+        if operator is not None:  # a human operator has the conversation; their answers come from the outbox
+            return "\n".join(operator) or None
+        future = self._submit(self._turn, sender, text)
+        try:
+            reply = future.result(timeout=max(0.0, deadline - time.monotonic()))
+        except FutureTimeout:
+            log.info("reply to %s not ready within the budget: customer-service message follows", sender)
+            future.add_done_callback(lambda f: self._send_later(sender, f, prefix))
+            return None
+        if not reply:
+            return None
+        return self._passive(sender, prefix + reply)
+
+    def _turn(self, sender: str, text: str) -> str:
+        meta = self.users.get(sender).metadata(utcnow())
+        try:
+            result = self.rasa.send(sender, text, meta)
+        except BotUnavailable as exc:
+            log.warning("bot unavailable for %s: %s", sender, exc.message)
+            if exc.code == "bot_timeout" or not self.retry_delays or not self.api.configured:
+                # a timed-out Rasa may still act on the message (a second copy could act twice); without
+                # WeChat's API a later answer could not reach the user anyway
+                return BUSY_REPLY
+            self._retry(sender, text, 0)
+            return BUSY_RETRYING
+        return self._after_turn(sender, result)
+
+    def _after_turn(self, sender: str, result) -> str:
+        body, choices = wtext.render(result.replies)
+        self.users.update(sender, choices=choices, wants_location="发送位置" in body)
+        number = (result.work_order or {}).get("number")
+        if number:
+            media = self.users.take_media(sender)
+            if media:
+                try:
+                    self._attach(number, media)
+                    body += f"\n已将您发送的{len(media)}张照片作为证据附在工单中。"
+                except HotlineError as exc:
+                    log.warning("attaching photos to %s failed: %s", number, exc.message)
+        return body
+
+    def _retry(self, sender: str, text: str, attempt: int) -> None:
+        def again():
+            try:
+                result = self.rasa.send(sender, text, self.users.get(sender).metadata(utcnow()))
+            except BotUnavailable:
+                if attempt + 1 < len(self.retry_delays):
+                    return self._retry(sender, text, attempt + 1)
+                return self.send_texts(sender, [BUSY_GAVE_UP.format(text=text[:30])])
+            self.send_texts(sender, wtext.split(self._after_turn(sender, result)))
+
+        timer = threading.Timer(self.retry_delays[attempt], lambda: self._submit(again))
+        timer.daemon = True
+        self._track(timer)
+        timer.start()
+
+    def _passive(self, sender: str, reply: str) -> str | None:
+        pieces = wtext.split(reply)
+        if len(pieces) <= 1:
+            return reply
+        if self.api.configured:  # all of it as customer-service messages, so the parts arrive in order
+            self._submit(self.send_texts, sender, pieces)
+            return None
+        return wtext.split(reply, wtext.LIMIT - len(LONG_NOTE.encode()))[0] + LONG_NOTE
+
+    def _send_later(self, sender: str, future: Future, prefix: str) -> None:
+        try:
+            reply = future.result()
+        except Exception:
+            log.exception("late turn of %s failed", sender)
+            reply = SORRY
+        if reply:
+            self._submit(self.send_texts, sender, wtext.split(prefix + reply))
+
+    def send_texts(self, sender: str, texts: list[str]) -> bool:
+        """Customer-service messages, in order; stops at the first that WeChat refuses."""
+        openid = sender.partition(":")[2]
+        for piece in texts:
+            try:
+                self.api.send_text(openid, piece)
+            except WeChatApiError as exc:
+                log.warning("customer-service message to %s not delivered (%s): %s", sender, exc.code,
+                            mask_pii(piece[:60]))
+                return False
+        return True
+
+    # --- background work -------------------------------------------------------------------------------
+    def _submit(self, fn: Callable, *args) -> Future:
+        future = self._pool.submit(fn, *args)
+        self._track(future)
+        return future
+
+    def _track(self, item) -> None:
+        with self._inflight_lock:
+            self._inflight.add(item)
+        if isinstance(item, Future):
+            item.add_done_callback(self._untrack)
+
+    def _untrack(self, item) -> None:
+        with self._inflight_lock:
+            self._inflight.discard(item)
+
+    def drain(self, timeout: float = 10.0) -> None:
+        """Wait for background turns, deliveries and scheduled retries (tests, shutdown)."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            with self._inflight_lock:
+                items = [i for i in self._inflight if not (isinstance(i, threading.Timer) and not i.is_alive())]
+                self._inflight = set(items)
+            if not items:
+                return
+            time.sleep(0.02)
+        raise TimeoutError("WeChat background work still running")
+
+
+def _recent(iso: str | None) -> bool:
+    from datetime import datetime
+
+    if not iso:
+        return False
+    try:
+        return utcnow() - datetime.fromisoformat(iso) < PHOTO_RECENT
+    except ValueError:
+        return False

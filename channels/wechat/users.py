@@ -1,0 +1,113 @@
+"""What the official-account channel remembers of a user between messages (the ``wx_user`` row)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy.exc import IntegrityError
+
+from hotline.db import Database
+
+from .models import WeChatUser
+
+WINDOW = timedelta(hours=48)           # customer-service messages are allowed this long after the user wrote
+LABEL_FRESH = timedelta(hours=2)       # a driver moves: an old place must not fill in a new complaint
+REGION_FRESH = timedelta(hours=24)
+MAX_PENDING_MEDIA = 9
+REGION_RE = re.compile(r"^(北京市|天津市|上海市|重庆市|[\u4e00-\u9fa5]{2,7}?(?:省|自治区|特别行政区))?"
+                       r"([\u4e00-\u9fa5]{1,9}?(?:市|自治州|地区|盟))?")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def region_of(label: str) -> str:
+    """'河南省新乡市红旗区…' -> '河南省新乡市'; '北京市朝阳区…' -> '北京市'; a bare place name -> ''."""
+    match = REGION_RE.match(label or "")
+    if not match or not match.group(1):
+        return ""
+    return (match.group(1) or "") + (match.group(2) or "")
+
+
+@dataclass
+class UserState:
+    sender: str
+    subscribed: bool = True
+    last_message_at: datetime | None = None
+    location_label: str = ""
+    region: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    location_at: datetime | None = None
+    choices: list = field(default_factory=list)
+    wants_location: bool = False
+    pending_media: list = field(default_factory=list)
+
+    def in_window(self, now: datetime, margin: timedelta = timedelta(minutes=10)) -> bool:
+        return self.last_message_at is not None and now - self.last_message_at < WINDOW - margin
+
+    def metadata(self, now: datetime) -> dict:
+        """Channel facts for Rasa: the complaint form reads ``location_label``, KB search ``region``."""
+        meta: dict = {"channel": "wechat"}
+        age = now - self.location_at if self.location_at is not None else None
+        if age is not None and age < LABEL_FRESH:
+            if self.location_label:
+                meta["location_label"] = self.location_label
+            if self.latitude is not None:
+                meta["location"] = {"latitude": self.latitude, "longitude": self.longitude}
+        if self.region and age is not None and age < REGION_FRESH:
+            meta["region"] = self.region
+        return meta
+
+
+FIELDS = ("subscribed", "last_message_at", "location_label", "region", "latitude", "longitude", "location_at",
+          "choices", "wants_location", "pending_media")
+
+
+class Users:
+    def __init__(self, db: Database):
+        self.db = db
+
+    def get(self, sender: str) -> UserState:
+        with self.db.session() as s:
+            row = s.get(WeChatUser, sender)
+            if row is None:
+                return UserState(sender)
+            state = UserState(sender, **{f: getattr(row, f) for f in FIELDS})
+        for name in ("last_message_at", "location_at"):  # SQLite hands back naive UTC
+            value = getattr(state, name)
+            if value is not None and value.tzinfo is None:
+                setattr(state, name, value.replace(tzinfo=timezone.utc))
+        state.choices = list(state.choices or [])
+        state.pending_media = list(state.pending_media or [])
+        return state
+
+    def update(self, sender: str, **values) -> None:
+        """Upsert: two messages of a new user may arrive at once, on two replicas."""
+        for _ in range(2):
+            try:
+                with self.db.session() as s:
+                    row = s.get(WeChatUser, sender)
+                    if row is None:
+                        row = WeChatUser(sender=sender, subscribed=True, choices=[], pending_media=[])
+                        s.add(row)
+                    for name, value in values.items():
+                        setattr(row, name, value)
+                return
+            except IntegrityError:
+                continue
+
+    def add_media(self, sender: str, media_id: str) -> int:
+        pending = self.get(sender).pending_media
+        if media_id not in pending:
+            pending = (pending + [media_id])[-MAX_PENDING_MEDIA:]
+        self.update(sender, pending_media=pending)
+        return len(pending)
+
+    def take_media(self, sender: str) -> list[str]:
+        pending = self.get(sender).pending_media
+        if pending:
+            self.update(sender, pending_media=[])
+        return pending

@@ -1,0 +1,97 @@
+"""The command-line WeChat simulator against a real HTTP server running the app (fake Rasa), reading the same
+settings as the app, one-shot and interactive, and with its stand-in for WeChat's API showing the
+customer-service messages of slow answers."""
+import io
+import threading
+import uuid
+
+import pytest
+from werkzeug.serving import make_server
+
+from channels import wechat_sim
+from hotline.stack import free_port
+from tests.conftest import make_settings
+from tests.wechat_fake import FakeRasa
+from webapp import create_app
+
+
+@pytest.fixture
+def rasa():
+    server = FakeRasa(lambda s, t, m: ([{"text": f"收到：{t}", "buttons": [{"title": "满意", "payload": "好评"}]}],
+                                       None))
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def serve(tmp_path, rasa, monkeypatch):
+    """Start the app over HTTP with the settings the simulator will read from the environment."""
+    servers = []
+
+    def start(**env):
+        env = {"HOTLINE_VAR_DIR": str(tmp_path), "HOTLINE_RASA_URL": rasa.url, **env}
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        app = create_app(make_settings(tmp_path, **env))
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append((server, app))
+        return f"http://127.0.0.1:{server.server_port}/wechat/mp", app
+
+    yield start
+    for server, app in servers:
+        app.extensions["hotline"].wechat.official.drain()
+        server.shutdown()
+
+
+def run(argv):
+    out = io.StringIO()
+    code = wechat_sim.main(argv, out=out)
+    return code, out.getvalue()
+
+
+@pytest.mark.parametrize("mode", ["plain", "compatible", "safe"])
+def test_one_message_needs_no_configuration(serve, rasa, mode):
+    url, _app = serve(HOTLINE_WECHAT_MODE=mode)
+    code, out = run(["--url", url, "投诉以后多久能有结果？"])
+    assert code == 0
+    assert out.strip() == "公众号> 收到：投诉以后多久能有结果？\n回复1：满意"
+    assert rasa.received[0]["sender"] == "wechat:o12328-simulator"
+
+
+def test_interactive_session(serve, rasa, monkeypatch):
+    url, app = serve()
+    openid = "oSim" + uuid.uuid4().hex[:8]
+    lines = iter(["/subscribe", "2", "/help", "/location 河南省新乡市红旗区新乡东站 35.27 113.92", "/voice",
+                  "/voice 高速免费吗", "/image", "/video", "/quit"])
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(lines))
+    code, out = run(["--url", url, "--openid", openid])
+    assert code == 0
+    assert "已连接" in out and "欢迎关注12328" in out and "/location 地点" in out
+    assert "已收到您的位置：河南省新乡市红旗区新乡东站" in out and "没能识别出文字" in out
+    assert "（语音：高速免费吗）" in out and "照片已收到" in out and "暂时只能处理" in out
+    assert [m["message"] for m in rasa.received] == ["我有个建议", "高速免费吗"]
+    assert rasa.received[-1]["metadata"]["region"] == "河南省新乡市"
+
+
+def test_wrong_token_or_no_server_is_explained(serve):
+    url, _app = serve()
+    code, out = run(["--url", url, "--token", "not-the-token"])
+    assert code == 1 and "校验" in out
+    code, out = run(["--url", f"http://127.0.0.1:{free_port()}/wechat/mp", "你好"])
+    assert code == 1 and "make run" in out
+
+
+def test_api_stand_in_shows_customer_service_messages(serve, rasa):
+    port = free_port()
+    url, app = serve(HOTLINE_WECHAT_API_BASE=f"http://127.0.0.1:{port}", HOTLINE_WECHAT_SECRET="sim",
+                     HOTLINE_WECHAT_REPLY_BUDGET="0.2")
+    rasa.delay = 0.6
+    out = io.StringIO()
+    sink = wechat_sim.ApiSink(port, out)
+    code = wechat_sim.main(["--url", url, "慢一点"], out=out)
+    app.extensions["hotline"].wechat.official.drain()
+    sink.close()
+    assert code == 0
+    assert "无被动回复" in out.getvalue()
+    assert "公众号（客服消息）> 收到：慢一点" in out.getvalue()

@@ -1,0 +1,230 @@
+"""The mini-program's API (/api/mp/*): login, chat with the /api/chat contract, the user's own work orders,
+complaints with photos and subscribe-message consent. Thin: channels.wechat and work_orders do the work."""
+from __future__ import annotations
+
+import logging
+
+from apiflask import APIBlueprint, HTTPTokenAuth, Schema, abort
+from apiflask.fields import Boolean, Dict, File, Float, Integer, List, Nested, String
+from apiflask.validators import Length, OneOf, Range
+from flask import jsonify, make_response, request
+
+from channels.conversation import BUSY_REPLY
+from channels.wechat.miniprogram import MAX_PHOTOS
+from channels.wechat.routing import to_operator
+from channels.wechat.users import region_of
+from hotline.errors import BotUnavailable
+from work_orders.states import DOMAINS, RATINGS
+
+from ..errors import error_body, error_response
+from ..schemas import BusyOut, ChatOut
+from .common import services
+
+log = logging.getLogger(__name__)
+bp = APIBlueprint("miniprogram", __name__, tag="微信小程序 Mini-program")
+mp_auth = HTTPTokenAuth(scheme="Bearer", security_scheme_name="MiniProgramAuth",
+                        description="小程序登录 POST /api/mp/login 获得的令牌")
+
+
+@mp_auth.verify_token
+def _verify(token: str):
+    return services().wechat.sessions.openid(token)
+
+
+def _openid() -> str:
+    return mp_auth.current_user
+
+
+class LoginIn(Schema):
+    code = String(required=True, validate=Length(1, 128), metadata={"description": "wx.login() 返回的 code"})
+
+
+class LoginOut(Schema):
+    token = String(required=True, metadata={"description": "调用其他接口时放在 Authorization: Bearer 中"})
+    expires_at = String(required=True)
+    expires_in = Integer(required=True, metadata={"description": "秒"})
+
+
+class Place(Schema):
+    label = String(load_default="", validate=Length(0, 200), metadata={"description": "地点名称（wx.chooseLocation）"})
+    latitude = Float(validate=Range(-90, 90))
+    longitude = Float(validate=Range(-180, 180))
+
+
+class MpChatIn(Schema):
+    text = String(required=True, validate=Length(1, 2000), metadata={"description": "用户输入（1..2000字）"})
+    location = Nested(Place, load_default=None, allow_none=True)
+
+
+class MpOrder(Schema):
+    number = String(required=True)
+    order_type_label, title, state, state_label, unit_name = String(), String(), String(), String(), String()
+    received_at = String(allow_none=True)
+    due_at = String(allow_none=True)
+    reply, rating = String(), String()
+    can_rate = Boolean()
+
+
+class MpOrders(Schema):
+    orders = List(Nested(MpOrder), required=True)
+
+
+class MpRateIn(Schema):
+    rating = String(required=True, validate=OneOf(list(RATINGS)), metadata={"description": "/".join(RATINGS)})
+    comment = String(load_default="", validate=Length(0, 1000))
+
+
+class ComplaintIn(Schema):
+    order_type = String(load_default="complaint", validate=OneOf(["complaint", "suggestion"]))
+    domain = String(load_default="其他", validate=OneOf(list(DOMAINS)))
+    target = String(load_default="", validate=Length(0, 200), metadata={"description": "投诉对象：车牌、企业、线路、站点"})
+    facts = String(required=True, validate=Length(1, 5000), metadata={"description": "事情经过"})
+    demand = String(load_default="", validate=Length(0, 2000))
+    location = String(load_default="", validate=Length(0, 200))
+    occurred_at = String(load_default="", validate=Length(0, 60))
+    caller_name = String(load_default="", validate=Length(0, 60))
+    caller_phone = String(load_default="", validate=Length(0, 30))
+    anonymous = Boolean(load_default=False)
+    safety = Boolean(load_default=False, metadata={"description": "涉及安全隐患（安全生产）"})
+    photos = List(File(), load_default=list, metadata={"description": f"照片（JPG/PNG/WEBP，每张≤10MB，最多{MAX_PHOTOS}张）"})
+
+
+class PhotoIn(Schema):
+    file = File(required=True)
+
+
+class SubscriptionsIn(Schema):
+    results = Dict(keys=String(validate=Length(1, 64)), values=String(validate=OneOf(["accept", "reject", "ban",
+                                                                                     "filter"])),
+                   required=True, validate=Length(1, 10),
+                   metadata={"description": "wx.requestSubscribeMessage 的结果：{模板ID: accept|reject|ban|filter}"})
+
+
+class Subscription(Schema):
+    template_id = String(required=True)
+    remaining = Integer(required=True, metadata={"description": "还可发送的消息条数"})
+
+
+class SubscriptionsOut(Schema):
+    subscriptions = List(Nested(Subscription), required=True)
+    template_id = String(metadata={"description": "工单进度通知的订阅消息模板ID（传给 wx.requestSubscribeMessage）"})
+
+
+@bp.post("/api/mp/login")
+@bp.input(LoginIn, arg_name="body")
+@bp.output(LoginOut)
+@bp.doc(summary="小程序登录 Log in with wx.login()'s code", responses={401: "code 无效", 503: "微信服务不可用"})
+def login(body):
+    return services().wechat.sessions.login(body["code"])
+
+
+@bp.post("/api/mp/logout")
+@bp.auth_required(mp_auth)
+@bp.doc(summary="退出登录 Log out")
+def logout():
+    services().wechat.sessions.logout(request.headers.get("Authorization", "").partition(" ")[2])
+    return "", 204
+
+
+@bp.post("/api/mp/chat")
+@bp.auth_required(mp_auth)
+@bp.input(MpChatIn, arg_name="body")
+@bp.output(ChatOut)
+@bp.doc(summary="与智能助手对话（同 /api/chat） Chat", responses={
+    503: error_response("对话服务繁忙 Bot unavailable; `replies` carries a Chinese busy message", BusyOut)})
+def chat(body):
+    sender, text = f"miniprogram:{_openid()}", body["text"].strip()
+    if not text:
+        abort(422, "请输入内容")
+    operator = to_operator(services().handoffs, sender, text)
+    if operator is not None:
+        return {"replies": [{"text": t, "buttons": []} for t in operator], "sources": [], "work_order": None,
+                "intent": {"name": "handoff", "confidence": 1.0}, "handoff": services().handoffs.active(sender)}
+    meta = {"channel": "miniprogram"}
+    place = body.get("location") or {}
+    if place.get("label"):
+        meta.update(location_label=place["label"], region=region_of(place["label"]))
+    if place.get("latitude") is not None and place.get("longitude") is not None:
+        meta["location"] = {"latitude": place["latitude"], "longitude": place["longitude"]}
+    try:
+        result = services().rasa.send(sender, text, meta)
+    except BotUnavailable as exc:
+        log.warning("bot unavailable: %s", exc.message)
+        payload = error_body(503, exc.message, exc.code)
+        payload["replies"] = [{"text": BUSY_REPLY, "buttons": []}]
+        return make_response(jsonify(payload), 503)
+    return {**result.as_dict(), "handoff": services().handoffs.active(sender)}
+
+
+@bp.get("/api/mp/orders")
+@bp.auth_required(mp_auth)
+@bp.output(MpOrders)
+@bp.doc(summary="我的工单 My work orders")
+def my_orders():
+    return {"orders": services().work_orders.for_caller(f"miniprogram:{_openid()}", limit=50)}
+
+
+@bp.get("/api/mp/orders/<number>")
+@bp.auth_required(mp_auth)
+@bp.output(MpOrder)
+@bp.doc(summary="工单进度 One of my work orders", responses={404: "不是本人的工单或不存在"})
+def my_order(number):
+    return services().wechat.complaints.own(_openid(), number)
+
+
+@bp.post("/api/mp/orders/<number>/rate")
+@bp.auth_required(mp_auth)
+@bp.input(MpRateIn, arg_name="body")
+@bp.output(MpOrder)
+@bp.doc(summary="好差评 Rate my replied order", responses={404: "不是本人的工单或不存在", 422: "尚未办结或已评价"})
+def rate(number, body):
+    services().wechat.complaints.own(_openid(), number)
+    return services().work_orders.rate(number, body["rating"], body["comment"],
+                                       caller_user=f"miniprogram:{_openid()}")
+
+
+@bp.post("/api/mp/complaints")
+@bp.auth_required(mp_auth)
+@bp.input(ComplaintIn, location="form_and_files", arg_name="body")
+@bp.output(MpOrder, status_code=201)
+@bp.doc(summary="提交投诉或建议（可附照片） File a complaint with photos",
+        description="multipart/form-data。须带 Idempotency-Key 请求头：网络重试时同一个键只会登记一张工单（返回 200 和"
+                    "第一次的工单）。",
+        responses={200: "同一 Idempotency-Key 的重试：返回已登记的工单", 413: "请求过大", 422: "内容或照片有误"})
+def complaint(body):
+    key = (request.headers.get("Idempotency-Key") or "").strip()
+    if not 8 <= len(key) <= 64:
+        abort(422, "请在 Idempotency-Key 请求头中提供8到64个字符的唯一键", extra_data={"code": "idempotency_key_required"})
+    photos = [(upload.read(), upload.filename or "") for upload in body.pop("photos")]
+    order, created = services().wechat.complaints.submit(_openid(), body, photos, key)
+    return order, 201 if created else 200
+
+
+@bp.post("/api/mp/orders/<number>/photos")
+@bp.auth_required(mp_auth)
+@bp.input(PhotoIn, location="files", arg_name="body")
+@bp.output(MpOrder, status_code=201)
+@bp.doc(summary="为我的工单补充照片（wx.uploadFile，每次一张） Add a photo", responses={404: "不是本人的工单或不存在"})
+def add_photo(number, body):
+    upload = body["file"]
+    return services().wechat.complaints.add_photo(_openid(), number, upload.read(), upload.filename or ""), 201
+
+
+@bp.get("/api/mp/subscriptions")
+@bp.auth_required(mp_auth)
+@bp.output(SubscriptionsOut)
+@bp.doc(summary="我的订阅消息授权 My subscriptions")
+def subscriptions():
+    return {"subscriptions": services().wechat.subscriptions.list(_openid()),
+            "template_id": services().settings.wechat.mp_template_id}
+
+
+@bp.post("/api/mp/subscriptions")
+@bp.auth_required(mp_auth)
+@bp.input(SubscriptionsIn, arg_name="body")
+@bp.output(SubscriptionsOut)
+@bp.doc(summary="记录订阅消息授权 Record wx.requestSubscribeMessage results",
+        description="每次用户“允许”一个模板，可以向其发送一条该模板的工单进度通知。")
+def subscribe(body):
+    return {"subscriptions": services().wechat.subscriptions.record(_openid(), body["results"]),
+            "template_id": services().settings.wechat.mp_template_id}
