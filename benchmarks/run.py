@@ -3,6 +3,7 @@
 1. KB search on the seed KB and on a synthetic 100,000-chunk index, next to the bare model's encode time.
 2. /api/chat sequentially and with 8 concurrent clients, next to a bare Rasa REST round trip on the same model.
 3. Peak memory (VmHWM) of the bot and app processes.
+4. Work orders at 1,000,000 rows in PostgreSQL: SLA sweep, console queues, create (benchmarks/work_orders.py).
 """
 from __future__ import annotations
 
@@ -283,6 +284,13 @@ def main() -> None:
         chat_rows, mem_rows = bench_chat(seeded, tmp, results)
     print(table("Chat latency (ms)", ["what", "p50", "p95", "n", "p50 vs bare Rasa"], chat_rows))
     print(table("Peak memory (MB, VmHWM)", ["process", "MB"], mem_rows))
+
+    # --- work orders at 1,000,000 rows in PostgreSQL (its own module; alone: python -m benchmarks.work_orders)
+    from benchmarks.work_orders import bench_work_orders
+
+    print("\nWork orders: 1,000,000 orders in PostgreSQL …", flush=True)
+    bench_work_orders(results)
+
     out = ROOT / "var" / "bench"
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2))

@@ -1,6 +1,7 @@
 """The console's queues, each one indexed query scoped to what the viewer may see."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, false, func, or_, select
@@ -22,6 +23,7 @@ QUEUES = {
     "all": "全部",
 }
 DUE_SOON = timedelta(hours=48)
+NUMBER_RE = re.compile(r"^\d{8}-\d{5}$")
 
 
 def _queue_filter(name: str, now: datetime):
@@ -73,8 +75,10 @@ def queue(db: Database, viewer, name: str, now: datetime, page: int = 1, per_pag
         raise WorkOrderError(f"未知队列：{name}", code="unknown_queue", details={"queues": list(QUEUES)})
     where = [c for c in (_queue_filter(name, now), _scope(viewer)) if c is not None]
     q = (q or "").strip()
-    if q:
-        where.append(or_(WorkOrder.number == q, WorkOrder.title.contains(q), WorkOrder.target.contains(q)))
+    if q and NUMBER_RE.match(q):  # an order number: one unique-index lookup, not a scan of every title
+        where.append(WorkOrder.number == q)
+    elif q:
+        where.append(or_(WorkOrder.title.contains(q), WorkOrder.target.contains(q)))
     with db.session() as s:
         total = s.scalar(select(func.count()).select_from(WorkOrder).where(*where))
         rows = s.scalars(select(WorkOrder).where(*where).order_by(*_order_by(name))

@@ -11,7 +11,7 @@ import logging
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import and_, delete, select, update
+from sqlalchemy import and_, delete, insert, select, update
 
 from hotline.db import Database
 
@@ -33,50 +33,57 @@ def _years_before(now: datetime, years: int) -> datetime:
 
 
 def _mark(s, flag, condition, now: datetime) -> list[tuple]:
-    stmt = (update(WorkOrder).where(flag.is_(None), condition).values({flag: now})
+    stmt = (update(WorkOrder).where(flag.is_(None), condition).values({flag: now, WorkOrder.updated_at: now})
             .returning(WorkOrder.id, WorkOrder.number, WorkOrder.unit_id, WorkOrder.region, WorkOrder.state))
     return s.execute(stmt.execution_options(synchronize_session=False)).all()
 
 
 def sweep(db: Database, now: datetime) -> dict:
     stats = {}
+    notices: list[dict] = []
+    events: list[dict] = []
     with db.session() as s:
         rows = _mark(s, WorkOrder.reminded_at, and_(WorkOrder.state.in_(HANDLING_STATES),
                                                     WorkOrder.due_at >= now, WorkOrder.due_at < now + REMIND_BEFORE),
                      now)
         for oid, number, unit_id, _region, _state in rows:
-            s.add(Notice(order_id=oid, recipient=f"unit:{unit_id}", kind="reminder", created_at=now,
-                         message=f"工单{number}将在24小时内到期，请及时办结回复"))
+            notices.append(dict(order_id=oid, recipient=f"unit:{unit_id}", kind="reminder", created_at=now,
+                                message=f"工单{number}将在24小时内到期，请及时办结回复"))
         stats["reminded"] = len(rows)
 
         rows = _mark(s, WorkOrder.overdue_at, and_(WorkOrder.state.in_(HANDLING_STATES), WorkOrder.due_at < now),
                      now)
         for oid, number, unit_id, region, state in rows:
-            s.add(Notice(order_id=oid, recipient=f"unit:{unit_id}", kind="overdue", created_at=now,
-                         message=f"工单{number}办理期限已届满仍未办结回复，请立即办理（第二十七条）"))
-            s.add(Notice(order_id=oid, recipient=f"supervisor:{region}", kind="overdue_report", created_at=now,
-                         message=f"工单{number}超期未办结，报请交通运输主管部门协调处理"))
-            s.add(WorkOrderEvent(order_id=oid, at=now, actor="system", action="overdue", from_state=state,
-                                 to_state=state, note="办理超期，已提醒承办单位并报主管部门"))
+            notices.append(dict(order_id=oid, recipient=f"unit:{unit_id}", kind="overdue", created_at=now,
+                                message=f"工单{number}办理期限已届满仍未办结回复，请立即办理（第二十七条）"))
+            notices.append(dict(order_id=oid, recipient=f"supervisor:{region}", kind="overdue_report", created_at=now,
+                                message=f"工单{number}超期未办结，报请交通运输主管部门协调处理"))
+            events.append(dict(order_id=oid, at=now, actor="system", action="overdue", from_state=state,
+                               to_state=state, note="办理超期，已提醒承办单位并报主管部门"))
         stats["overdue"] = len(rows)
 
         rows = _mark(s, WorkOrder.dispatch_overdue_at,
                      and_(WorkOrder.state.in_(("received", "classified", "escalated", "returned")),
                           WorkOrder.dispatch_due < now), now)
         for oid, number, _unit, region, state in rows:
-            s.add(Notice(order_id=oid, recipient=f"supervisor:{region}", kind="dispatch_overdue", created_at=now,
-                         message=f"工单{number}超过24小时未转办（{STATES[state]}）"))
-            s.add(WorkOrderEvent(order_id=oid, at=now, actor="system", action="dispatch_overdue", from_state=state,
-                                 to_state=state, note="超过24小时未转办"))
+            notices.append(dict(order_id=oid, recipient=f"supervisor:{region}", kind="dispatch_overdue", created_at=now,
+                                message=f"工单{number}超过24小时未转办（{STATES[state]}）"))
+            events.append(dict(order_id=oid, at=now, actor="system", action="dispatch_overdue", from_state=state,
+                               to_state=state, note="超过24小时未转办"))
         stats["dispatch_overdue"] = len(rows)
 
         rows = _mark(s, WorkOrder.callback_overdue_at,
                      and_(WorkOrder.state.in_(("answered", "replied")), WorkOrder.callback_required.is_(True),
                           WorkOrder.callback_due < now), now)
         for oid, number, _unit, _region, state in rows:
-            s.add(Notice(order_id=oid, recipient="center", kind="callback_overdue", created_at=now,
-                         message=f"工单{number}办结已超过5个工作日仍未回访（第二十九条）"))
+            notices.append(dict(order_id=oid, recipient="center", kind="callback_overdue", created_at=now,
+                                message=f"工单{number}办结已超过5个工作日仍未回访（第二十九条）"))
         stats["callback_overdue"] = len(rows)
+        # one multi-row INSERT each: a backlog of thousands stays one round trip
+        if notices:
+            s.execute(insert(Notice), notices)
+        if events:
+            s.execute(insert(WorkOrderEvent), [dict(e, data={}) for e in events])
     if any(stats.values()):
         log.info("SLA sweep: %s", stats)
     return stats
