@@ -59,3 +59,10 @@ lock:
 
 clean:
 	rm -rf var .pytest_cache
+
+# ---- NLU quality (issue 5) --------------------------------------------------------------------------------
+# Held-out `rasa test nlu` with the floors of tests/test_nlu_quality.py (also part of `make test`); prints the
+# numbers. Report, errors and confusion matrix: var/nlu_report/; NLU-only model cached in var/nlu_models/.
+.PHONY: nlu-quality
+nlu-quality: deps
+	$(VENV)/bin/python -m pytest -q -s tests/test_nlu_quality.py
