@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from hotline.privacy import mask_pii
+from knowledge_base.text import normalize
 
 from .states import REJECT_REASONS
 
@@ -98,7 +99,9 @@ REASKS = {
 
 
 def normalize_digits(text: str) -> str:
-    return text.translate(str.maketrans("０１２３４５６７８９ＡＢＣＤＥＦＧＨＪＫＬＭＮＰＱＲＳＴＵＶＷＸＹＺ－：",
+    """Traditional -> Simplified and full-width -> half-width (粵Ｂ１２３４５ -> 粤B12345), then the few
+    dashes and colons NFKC leaves alone."""
+    return normalize(text).translate(str.maketrans("０１２３４５６７８９ＡＢＣＤＥＦＧＨＪＫＬＭＮＰＱＲＳＴＵＶＷＸＹＺ－：",
                                         "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ-:"))
 
 
@@ -133,7 +136,7 @@ def find_place(text: str) -> str | None:
     return place if len(place) >= 2 else None
 
 
-VEHICLES = ("出租车", "网约车", "公交车", "大巴", "长途客车", "客车", "货车", "班车", "校车", "渡船", "客轮", "轮渡")
+VEHICLES = ("出租车", "计程车", "的士", "网约车", "公交车", "大巴", "长途客车", "客车", "货车", "班车", "校车", "渡船", "客轮", "轮渡")
 
 
 def find_target(text: str) -> str | None:
@@ -213,6 +216,7 @@ def prefill(text: str, metadata: dict | None = None) -> dict:
     """What the first message already says, so that we do not ask again."""
     values: dict = {}
     metadata = metadata or {}
+    original, text = text.strip(), normalize(text)
     target = find_target(text)
     if target:
         values["target"] = target
@@ -230,7 +234,7 @@ def prefill(text: str, metadata: dict | None = None) -> dict:
         values["demand"] = demand
     core = re.sub(r"^(?:我要|我想|想)?(?:投诉|举报|反映|投诉一下|举报一下)[:：，,\s]*", "", text.strip())
     if len(core) >= 8:  # more than "我要投诉": the message itself tells what happened
-        values["facts"] = text.strip()
+        values["facts"] = original  # the caller's own words, as typed
     if _has(text, ANONYMOUS):
         values["identity"] = "匿名"
     return values
@@ -242,7 +246,7 @@ def next_field(values: dict, fields=COMPLAINT_FIELDS) -> str | None:
 
 def _interpret(name: str, text: str, values: dict) -> tuple[str | None, str | None]:
     """(value, re-ask message) for an answer to the question about ``name``."""
-    t = text.strip()
+    t = normalize(text)
     if name in OPTIONAL and _is_exact(t, SKIP):
         return NOT_GIVEN, None
     if name == "caller_phone":
@@ -281,7 +285,7 @@ def answer(values: dict, asked: str | None, text: str, tries: dict | None = None
     values = dict(values)
     tries = dict(tries or {})
     step = Step(values=values, tries=tries)
-    t = (text or "").strip()
+    t = normalize(text or "")
     if _is_exact(t, STOP) or _has(t, STOP[3:]):
         step.cancelled = True
         return step
