@@ -184,3 +184,25 @@ def test_the_api_is_in_the_openapi_document(mp):
     paths = mp.test_client().get("/api/openapi.json").json["paths"]
     assert {"/api/mp/login", "/api/mp/chat", "/api/mp/complaints", "/api/mp/orders/{number}/rate",
             "/wechat/mp"} <= set(paths)
+
+
+def test_operator_replies_reach_the_miniprogram_user_by_polling(mp):
+    from datetime import time
+
+    client = mp.test_client()
+    headers = login(client, "code-alice")
+    handoffs = mp.extensions["hotline"].handoffs
+    handoffs.service_hours = (time(0, 0), time(23, 59, 59))
+    handoffs.calendar_factory = lambda: type("AlwaysOpen", (), {"is_workday": lambda self, day: True})()
+    queued = handoffs.request("miniprogram:oAlice", reason="user_request", transcript=[])
+    assert queued["status"] == "queued"
+    assert client.get("/api/mp/updates", headers=headers).json["handoff"]["state"] == "queued"
+    handoffs.take(queued["handoff_id"], "op1")
+    handoffs.operator_message(queued["handoff_id"], "op1", "您好，我是人工客服<b>小李</b>")
+    body = client.get("/api/mp/updates", headers=headers).json
+    assert [m["text"] for m in body["messages"] if m["who"] == "operator"] == ["您好，我是人工客服<b>小李</b>"]
+    last = body["messages"][-1]["id"]
+    assert client.get(f"/api/mp/updates?after={last}", headers=headers).json["messages"] == []
+    other = login(client, "code-bob")  # another user sees nothing of it
+    assert client.get("/api/mp/updates", headers=other).json["messages"] == []
+    assert client.get("/api/mp/updates").status_code == 401

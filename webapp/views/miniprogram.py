@@ -22,6 +22,10 @@ from .common import services
 
 log = logging.getLogger(__name__)
 bp = APIBlueprint("miniprogram", __name__, tag="微信小程序 Mini-program")
+class MpUpdatesQuery(Schema):
+    after = Integer(load_default=0, validate=Range(0))
+
+
 mp_auth = HTTPTokenAuth(scheme="Bearer", security_scheme_name="MiniProgramAuth",
                         description="小程序登录 POST /api/mp/login 获得的令牌")
 
@@ -154,6 +158,18 @@ def chat(body):
         payload["replies"] = [{"text": BUSY_REPLY, "buttons": []}]
         return make_response(jsonify(payload), 503)
     return {**result.as_dict(), "handoff": services().handoffs.active(sender)}
+
+
+@bp.get("/api/mp/updates")
+@bp.auth_required(mp_auth)
+@bp.input(MpUpdatesQuery, location="query", arg_name="query")
+@bp.doc(summary="人工客服的新消息 New operator messages (poll while a handoff is open)",
+        description="转人工期间小程序轮询：返回该用户 id 大于 after 的人工客服/系统消息，以及进行中的转人工会话（null 表示已结束）。")
+def updates(query):
+    sender = f"miniprogram:{_openid()}"
+    handoffs = services().handoffs
+    current = handoffs.active(sender)
+    return {"messages": handoffs.messages(sender, query["after"], limit=100), "handoff": current}
 
 
 @bp.get("/api/mp/orders")
