@@ -4,6 +4,7 @@
 2. /api/chat sequentially and with 8 concurrent clients, next to a bare Rasa REST round trip on the same model.
 3. Peak memory (VmHWM) of the bot and app processes.
 4. Work orders at 1,000,000 rows in PostgreSQL: SLA sweep, console queues, create (benchmarks/work_orders.py).
+5. KB sync of 20,000 articles from the 12345 simulator; a synced change answerable (benchmarks/sync.py).
 """
 from __future__ import annotations
 
@@ -290,6 +291,13 @@ def main() -> None:
 
     print("\nWork orders: 1,000,000 orders in PostgreSQL …", flush=True)
     bench_work_orders(results)
+
+    # --- KB sync with the 12345 simulator (its own module; alone: python -m benchmarks.sync)
+    from benchmarks.sync import bench_sync
+
+    print("\nKB sync: 20,000 articles from the 12345 simulator …", flush=True)
+    with tempfile.TemporaryDirectory(prefix="hotline-bench-sync-") as tmpdir:
+        bench_sync(Path(tmpdir), results)
 
     out = ROOT / "var" / "bench"
     out.mkdir(parents=True, exist_ok=True)

@@ -120,8 +120,18 @@ def article_dict(article: Article) -> dict:
     data = snapshot(article)
     data.update({"id": article.id, "version": article.version, "origin_key": article.origin_key,
                  "citation": article.citation, "updated_by": article.updated_by,
-                 "updated_at": article.updated_at.isoformat() if article.updated_at else None})
+                 "updated_at": article.updated_at.isoformat() if article.updated_at else None,
+                 "provenance": provenance(article)})
     return data
+
+
+def provenance(article: Article) -> dict | None:
+    """Where the article stands with 12345 (sync/): None if it was never synced."""
+    if article.origin_system is None:
+        return None
+    return {"owner": article.origin_system, "origin_id": article.origin_id, "origin_version": article.origin_version,
+            "synced_at": article.synced_at.isoformat() if article.synced_at else None,
+            "pending": article.synced_version != article.version}
 
 
 class Editor:

@@ -7,7 +7,7 @@ from datetime import date, datetime, timezone
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hotline.db import Base
+from hotline.db import Base, UTCDateTime
 
 # 第二条: the business domains 12328 covers; 综合 = about the hotline itself / several domains.
 DOMAINS = ("综合", "公路", "水路", "道路运输", "城市客运", "海事", "救助打捞", "海上搜救")
@@ -47,6 +47,14 @@ class Article(Base):
     tags: Mapped[list] = mapped_column(JSON, default=list)
     urgent: Mapped[bool] = mapped_column(default=False)  # hot policy
     version: Mapped[int] = mapped_column(Integer, default=1)  # optimistic concurrency
+    # Provenance of the link with the 12345 KB (sync/): which system owns the article and its id there, the
+    # version 12345 last had, our own version at that moment (a different version now = edited here since,
+    # to be pushed), and when. All None for an article never synced.
+    origin_system: Mapped[str | None] = mapped_column(String(20))  # "12345" | "12328"
+    origin_id: Mapped[str | None] = mapped_column(String(100), unique=True, index=True)
+    origin_version: Mapped[int | None] = mapped_column(Integer)
+    synced_version: Mapped[int | None] = mapped_column(Integer)
+    synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_by: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)

@@ -225,11 +225,12 @@ class KnowledgeBase:
             return int(s.scalar(query))
 
     def prepare_chunks(self, session: Session, chunk_texts: list[str], embed_texts: list[str],
-                       progress: bool = False) -> tuple[list[Chunk], int]:
-        """New Chunk rows for these texts; vectors of texts the KB already has are reused, so only
-        changed text is embedded."""
+                       progress: bool = False, known_vectors: dict[str, bytes] | None = None
+                       ) -> tuple[list[Chunk], int]:
+        """New Chunk rows for these texts; vectors of texts the KB already has (or that the caller
+        embedded beforehand, ``known_vectors`` by text hash) are reused, so only changed text is embedded."""
         hashes = [text_hash(t) for t in embed_texts]
-        known = {}
+        known = dict(known_vectors or {})
         for start in range(0, len(hashes), 500):
             part = hashes[start:start + 500]
             for h, blob in session.execute(select(Chunk.text_hash, Chunk.embedding)
@@ -252,53 +253,62 @@ class KnowledgeBase:
         session.add(ChangeLog(article_id=article.id, version=article.version))
 
     def upsert_articles(self, drafts: Iterable[ArticleDraft], progress: bool = False, author: str = "system",
-                        action: str = "seed") -> IngestReport:
-        """Create or update articles by origin_key in one transaction; unchanged ones are skipped."""
-        report = IngestReport()
-        drafts = list(drafts)
+                        action: str = "seed", session: Session | None = None,
+                        known_vectors: dict[str, bytes] | None = None) -> IngestReport:
+        """Create or update articles by origin_key in one transaction; unchanged ones are skipped.
+
+        With ``session`` the writes join the caller's transaction (the caller commits and refreshes)."""
+        if session is not None:
+            return self._upsert(session, list(drafts), progress, author, action, known_vectors)
         with self.db.session() as s:
-            existing = {a.origin_key: a for a in s.scalars(
-                select(Article).where(Article.origin_key.in_([d.origin_key for d in drafts])))}
-            changed = []
-            for draft in drafts:
-                old = existing.get(draft.origin_key)
-                if old is not None and old.content_hash == content_hash(draft):
-                    report.unchanged += 1
-                else:
-                    changed.append(draft)
-            embed_texts = [embed_text_for(d, c) for d in changed for c in d.chunks]
-            chunks, report.chunks_embedded = self.prepare_chunks(
-                s, [c for d in changed for c in d.chunks], embed_texts, progress)
-            cursor = 0
-            touched: list[Article] = []
-            for draft in changed:
-                article = existing.get(draft.origin_key)
-                if article is None:
-                    article = Article(origin_key=draft.origin_key, version=1)
-                    s.add(article)
-                    report.created += 1
-                else:
-                    article.chunks.clear()
-                    article.version += 1
-                    report.updated += 1
-                apply_draft(article, draft)
-                article.updated_by = author
-                for position, chunk in enumerate(chunks[cursor:cursor + len(draft.chunks)]):
-                    chunk.position = position
-                    article.chunks.append(chunk)
-                cursor += len(draft.chunks)
-                touched.append(article)
-            s.flush()  # one round of INSERTs for all articles and chunks, then their versions and log rows
-            now = utcnow()
-            if touched:  # executemany: an import of thousands of articles is one round trip per table
-                s.execute(insert(ArticleVersion), [
-                    {"article_id": a.id, "version": a.version, "action": action if a.version == 1 else "update",
-                     "author": author, "note": None, "snapshot": snapshot(a), "created_at": now} for a in touched])
-                s.execute(insert(ChangeLog), [{"article_id": a.id, "version": a.version, "created_at": now}
-                                              for a in touched])
-            report.article_ids.extend(a.id for a in touched)
-        if changed:
+            report = self._upsert(s, list(drafts), progress, author, action, known_vectors)
+        if report.created or report.updated:
             self.refresh_if_open()
+        return report
+
+    def _upsert(self, s: Session, drafts: list[ArticleDraft], progress: bool, author: str, action: str,
+                known_vectors: dict[str, bytes] | None) -> IngestReport:
+        report = IngestReport()
+        existing = {a.origin_key: a for a in s.scalars(
+            select(Article).where(Article.origin_key.in_([d.origin_key for d in drafts])))}
+        changed = []
+        for draft in drafts:
+            old = existing.get(draft.origin_key)
+            if old is not None and old.content_hash == content_hash(draft):
+                report.unchanged += 1
+            else:
+                changed.append(draft)
+        embed_texts = [embed_text_for(d, c) for d in changed for c in d.chunks]
+        chunks, report.chunks_embedded = self.prepare_chunks(
+            s, [c for d in changed for c in d.chunks], embed_texts, progress, known_vectors)
+        cursor = 0
+        touched: list[Article] = []
+        for draft in changed:
+            article = existing.get(draft.origin_key)
+            if article is None:
+                article = Article(origin_key=draft.origin_key, version=1)
+                s.add(article)
+                report.created += 1
+            else:
+                article.chunks.clear()
+                article.version += 1
+                report.updated += 1
+            apply_draft(article, draft)
+            article.updated_by = author
+            for position, chunk in enumerate(chunks[cursor:cursor + len(draft.chunks)]):
+                chunk.position = position
+                article.chunks.append(chunk)
+            cursor += len(draft.chunks)
+            touched.append(article)
+        s.flush()  # one round of INSERTs for all articles and chunks, then their versions and log rows
+        now = utcnow()
+        if touched:  # executemany: an import of thousands of articles is one round trip per table
+            s.execute(insert(ArticleVersion), [
+                {"article_id": a.id, "version": a.version, "action": action if a.version == 1 else "update",
+                 "author": author, "note": None, "snapshot": snapshot(a), "created_at": now} for a in touched])
+            s.execute(insert(ChangeLog), [{"article_id": a.id, "version": a.version, "created_at": now}
+                                          for a in touched])
+        report.article_ids.extend(a.id for a in touched)
         return report
 
     # ------------------------------------------------------------------ search

@@ -8,6 +8,7 @@ import channels.models  # noqa: F401
 import channels.wechat.models  # noqa: F401
 import knowledge_base.models  # noqa: F401
 import work_orders.models  # noqa: F401
+import sync.models  # noqa: F401
 
 target_metadata = Base.metadata
 config = context.config

@@ -156,6 +156,9 @@ def serve(threads: int) -> None:
 
         add_jobs(scheduler, app.extensions["hotline"].wechat.notifier, settings.wechat.notify_interval)
         scheduler.start()
+    from sync.jobs import start_in_app  # the 12345 link (when HOTLINE_SYNC_URL is set): KB sync and outbox
+
+    scheduler = start_in_app(scheduler, app.extensions["sync"], settings)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop cleanly: the index is saved below
     try:
         waitress_serve(app, host=settings.app_host, port=settings.app_port, threads=threads, ident="hotline")
@@ -192,6 +195,11 @@ def worker(interval, once) -> None:
     handoffs = Handoffs(db, work_orders.calendar, settings.service_hours)
     notifier = build_wechat(settings, db, None, work_orders, handoffs).notifier
     add_jobs(scheduler, notifier, settings.wechat.notify_interval)
+    if settings.sync_url:  # the 12345 link: KB sync (the embedding model is loaded here) and the outbox
+        from sync.jobs import add_jobs as add_sync_jobs
+
+        sync_service = _sync_service(settings)
+        add_sync_jobs(scheduler, sync_service, settings.sync_interval, settings.sync_outbox_interval)
     scheduler.start()
 
 
@@ -234,6 +242,109 @@ def run() -> None:
                 click.echo(f"{name} 进程意外退出（exit {proc.returncode}），详见 {logs / (name + '.log')}")
                 _stop()
         time.sleep(1)
+
+
+# --------------------------------------------------------------------------- the 12345 link (sync/)
+
+
+def _sync_service(settings):
+    from sync.service import build
+
+    svc = _services(settings)
+    return build(settings, svc.kb, svc.work_orders)
+
+
+def _print_run(run: dict) -> None:
+    click.echo(f"[{run['status']}] {run['message']}")
+    if run["status"] not in ("ok", "partial"):
+        sys.exit(1)
+
+
+@cli.command("sync-kb")
+@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="从 12345 导出的文件同步（JSONL / JSON / CSV / XLSX）而不是接口")
+@click.option("--reset", is_flag=True, help="游标归零，从头读取 12345 的变更流（已有的版本不会重复写入）")
+@click.option("--no-push", is_flag=True, help="只拉取，不推送本地的修改")
+def sync_kb(path, reset, no_push):
+    """Sync the KB with 12345 now (pull its changes, push ours), with a progress bar."""
+    from sync.errors import Busy
+    from sync.kb import KbSync, SyncOptions, reset_cursor
+    from sync.service import KB_FEED
+
+    settings = load_settings()
+    service = _sync_service(settings)
+    try:
+        if path:
+            from sync.files import FileConnector
+
+            run = KbSync(service.kb, FileConnector(path), SyncOptions(progress=True, retries=0)).run("cli")
+        else:
+            if not service.configured:
+                sys.exit("未配置 12345 接口：请设置 HOTLINE_SYNC_URL（以及 HOTLINE_SYNC_TOKEN）")
+            if reset:
+                reset_cursor(service.db, KB_FEED)
+            run = service.sync_kb(trigger="cli", progress=True, push=not no_push)
+    except Busy as exc:
+        sys.exit(exc.message)
+    _print_run(run)
+
+
+@cli.command("sync-export")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--incremental", is_flag=True, help="只导出上次增量导出以来有变化的文章")
+def sync_export(path, incremental):
+    """Export our articles for 12345 as JSONL / CSV / XLSX (retired ones as tombstones)."""
+    from hotline.db import Database
+    from sync.files import export_articles
+
+    db = Database(load_settings().database_url)
+    db.migrate()
+    click.echo(f"已导出 {export_articles(db, path, incremental)} 篇到 {path}")
+
+
+@cli.command("sync-orders-import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def sync_orders_import(path):
+    """Take in work orders 12345 transferred as a file (JSONL / JSON / CSV / XLSX)."""
+    from sync.errors import SyncError
+    from sync.files import read_transfers
+
+    service = _sync_service(load_settings())
+    try:
+        rows = read_transfers(path)
+    except SyncError as exc:
+        sys.exit(exc.message)
+    results = []
+    for start in range(0, len(rows), 200):
+        results += service.exchange.receive(rows[start:start + 200])
+    for r in results:
+        extra = r.get("message") or r.get("note") or ""
+        click.echo(f"{r.get('id') or '（无编号）'}\t{r['status']}\t{r.get('number', '')}\t{extra}")
+    click.echo(f"共 {len(results)} 件：" + "，".join(f"{k} {sum(1 for r in results if r['status'] == k)}"
+                                              for k in ("accepted", "returned", "duplicate", "invalid", "conflict")))
+
+
+@cli.command("sync-outbox")
+def sync_outbox():
+    """Deliver the pending work-order messages to 12345 now."""
+    click.echo(_sync_service(load_settings()).exchange.push_outbox())
+
+
+@cli.command("sync-log")
+@click.option("--limit", default=10, show_default=True)
+def sync_log(limit):
+    """The sync log: the latest runs and the newest warnings/errors."""
+    from hotline.db import Database
+    from sync.service import SyncService
+
+    db = Database(load_settings().database_url)
+    db.migrate()
+    service = SyncService(db=db, kb=None, exchange=None, url="", token="", secret="", timeout=0, page_size=0)
+    for run in service.runs(limit=limit):
+        click.echo(f"#{run['id']} {run['started_at'][:19]} {run['feed']} {run['trigger']} [{run['status']}] "
+                   f"{run['message']}")
+    for e in service.recent_events(limit=limit):
+        click.echo(f"  {e['at'][:19]} {e['level']} {e['kind']} {e['remote_id']} {e['message']}")
 
 
 if __name__ == "__main__":

@@ -213,6 +213,9 @@ class ArticleOut(Schema):
     clause_no = String(allow_none=True)
     updated_by = String(allow_none=True)
     updated_at = String(allow_none=True)
+    provenance = Dict(allow_none=True, metadata={"description": "与 12345 同步的来源：owner（归属系统 12345/12328）、"
+                      "origin_id（在 12345 的编号）、origin_version（12345 的版本）、synced_at（最近同步时间）、"
+                      "pending（本地修改尚未推送）；从未同步为 null"})
 
 
 class ArticleListQuery(Schema):

@@ -97,6 +97,9 @@ class WorkOrders:
         self.db = db
         self.callback_sample_rate = callback_sample_rate
         self.unknown_years: set[int] = set()
+        # called as listener(session, order, event) inside the transaction of every creation and action, e.g.
+        # by sync/ to write its outbox to 12345 atomically with the change
+        self.listeners: list = []
 
     # --- calendar -------------------------------------------------------------------------------------
     def calendar(self, session: Session | None = None) -> WorkCalendar:
@@ -133,12 +136,14 @@ class WorkOrders:
                                   dispatch_due=deadlines.dispatch_due(now, cal, clean["safety"]), updated_at=now)
                 s.add(order)
                 s.flush()
-                s.add(WorkOrderEvent(order_id=order.id, at=now, actor=actor, action="create", to_state="received",
-                                     note=f"{CHANNELS[order.channel]}受理{TYPES[order.order_type]}"))
+                event = WorkOrderEvent(order_id=order.id, at=now, actor=actor, action="create", to_state="received",
+                                       note=f"{CHANNELS[order.channel]}受理{TYPES[order.order_type]}")
+                s.add(event)
                 if order.safety:
                     s.add(Notice(order_id=order.id, recipient="center", kind="safety", created_at=now,
                                  message=f"工单{order.number}涉及安全生产，须立即转办本级交通运输主管部门"))
                 self._notify_caller(s, order, "received", now)
+                self._emit(s, order, event)
                 return order_dict(order, None, full=True), True
         except IntegrityError:
             if idempotency_key:  # a concurrent duplicate won the race: hand back its order
@@ -217,14 +222,20 @@ class WorkOrders:
                 note = getattr(self, f"_do_{action}")(s, order, params, now)
                 order.state = transition.target
                 order.updated_at = now
-                s.add(WorkOrderEvent(order_id=order.id, at=now, actor=viewer.username, action=action,
-                                     from_state=before, to_state=order.state, note=note or "",
-                                     data={k: v for k, v in params.items() if k != "version"}))
-                s.flush()
+                event = WorkOrderEvent(order_id=order.id, at=now, actor=viewer.username, action=action,
+                                       from_state=before, to_state=order.state, note=note or "",
+                                       data={k: v for k, v in params.items() if k != "version"})
+                s.add(event)
+                self._emit(s, order, event)
                 unit = s.get(HandlingUnit, order.unit_id) if order.unit_id else None
                 return order_dict(order, viewer, unit=unit, full=True)
         except StaleDataError:
             raise StaleOrder("工单已被他人同时修改，请刷新后重试") from None
+
+    def _emit(self, s: Session, order: WorkOrder, event: WorkOrderEvent) -> None:
+        s.flush()
+        for listener in self.listeners:
+            listener(s, order, event)
 
     def _text(self, params: dict, key: str, label: str, limit: int = 5000) -> str:
         value = (params.get(key) or "").strip() if isinstance(params.get(key) or "", str) else ""
