@@ -38,8 +38,11 @@ def replicas(seeded_dir, tmp_path):
 
     rasa = FakeRasa(bot)
     apps = []
-    for _ in range(2):
-        settings = load_settings({"HOTLINE_VAR_DIR": str(var), "HOTLINE_PORT": str(free_port()),
+    ports = set()
+    while len(ports) < 2:  # free_port() may hand out the same port twice before either app has bound it
+        ports.add(free_port())
+    for port in sorted(ports):
+        settings = load_settings({"HOTLINE_VAR_DIR": str(var), "HOTLINE_PORT": str(port),
                                   "HOTLINE_RASA_URL": rasa.url})
         env = {**procs.app_env(settings), "HOTLINE_REDIS_URL": REDIS_URL, "HOTLINE_SWEEP_INTERVAL": "0"}
         log = var / f"app-{settings.app_port}.log"
