@@ -155,6 +155,9 @@ def serve(threads: int) -> None:
         from channels.wechat.jobs import add_jobs
 
         add_jobs(scheduler, app.extensions["hotline"].wechat.notifier, settings.wechat.notify_interval)
+        # conversations still waiting for an operator when service hours end: tell the user when we are back
+        scheduler.add_job(app.extensions["hotline"].handoffs.expire, "interval", seconds=60, id="handoff_expire",
+                          max_instances=1, coalesce=True)
         scheduler.start()
     from sync.jobs import start_in_app  # the 12345 link (when HOTLINE_SYNC_URL is set): KB sync and outbox
 
@@ -195,6 +198,7 @@ def worker(interval, once) -> None:
     handoffs = Handoffs(db, work_orders.calendar, settings.service_hours)
     notifier = build_wechat(settings, db, None, work_orders, handoffs).notifier
     add_jobs(scheduler, notifier, settings.wechat.notify_interval)
+    scheduler.add_job(handoffs.expire, "interval", seconds=60, id="handoff_expire", max_instances=1, coalesce=True)
     if settings.sync_url:  # the 12345 link: KB sync (the embedding model is loaded here) and the outbox
         from sync.jobs import add_jobs as add_sync_jobs
 
