@@ -30,8 +30,9 @@ class Connector(ABC):
         """The changes after ``cursor`` (at most ``limit``), checked by protocol.parse_page."""
 
     def push(self, items: list[dict]) -> list[dict]:
-        """Send our changed articles; one result per item: {"id", "status", "version", "message"}."""
-        raise NotImplementedError
+        """Send our changed articles; one result per item: {"id", "status", "version", "message"}.
+        Only connectors with ``can_push`` implement it; the engine never calls it on the others."""
+        raise NotImplementedError(f"{type(self).__name__} cannot push (can_push is False)")
 
     def close(self) -> None:
         pass

@@ -290,7 +290,7 @@ def answer(values: dict, asked: str | None, text: str, tries: dict | None = None
         step.cancelled = True
         return step
     if asked is None:  # opening message
-        values.update({k: v for k, v in prefill(t, metadata).items() if k in fields})
+        values.update({k: v for k, v in prefill(text or "", metadata).items() if k in fields})  # raw: facts keep the caller's words
     elif asked == "confirm":
         return _confirm(step, t, fields)
     elif asked in fields:
