@@ -23,7 +23,7 @@ from hotline.db import Database
 
 from .index import IndexDamaged, VectorIndex
 from .keyword import LiveKeywordIndex
-from .models import Article, ChangeLog, Chunk
+from .models import CHUNK_QUESTION, Article, ChangeLog, Chunk
 
 log = logging.getLogger(__name__)
 
@@ -59,9 +59,10 @@ def from_blob(blob: bytes) -> np.ndarray:
     return np.frombuffer(blob, dtype="<f4")
 
 
-def keyword_text(title: str, kind: str, text: str) -> str:
-    # News chunks do not repeat their headline; policies and clauses carry their own words.
-    return f"{title}\n{text}" if kind != "regulation" else text
+def keyword_text(title: str, kind: str, text: str, chunk_kind: str | None = None) -> str:
+    # News chunks do not repeat their headline; policies and clauses carry their own words, and a similar
+    # question is matched on its own words.
+    return f"{title}\n{text}" if kind != "regulation" and chunk_kind != CHUNK_QUESTION else text
 
 
 def db_instance_id(db: Database) -> str:
@@ -94,8 +95,8 @@ class SearchCache:
     # ------------------------------------------------------------------ building
 
     def _published_chunks(self, session, article_ids=None):
-        query = (select(Chunk.id, Chunk.article_id, Chunk.text, Chunk.embedding, Article.title, Article.kind)
-                 .join(Article).where(Article.status == "published").order_by(Chunk.id))
+        query = (select(Chunk.id, Chunk.article_id, Chunk.text, Chunk.embedding, Article.title, Article.kind,
+                        Chunk.kind.label("chunk_kind")).join(Article).where(Article.status == "published").order_by(Chunk.id))
         if article_ids is not None:
             query = query.where(Chunk.article_id.in_(list(article_ids)))
         return session.execute(query)
@@ -107,7 +108,7 @@ class SearchCache:
             ids, texts, vecs, by_article = [], [], [], {}
             for row in self._published_chunks(s).yield_per(5000):
                 ids.append(row.id)
-                texts.append(keyword_text(row.title, row.kind, row.text))
+                texts.append(keyword_text(row.title, row.kind, row.text, row.chunk_kind))
                 vecs.append(from_blob(row.embedding))
                 by_article.setdefault(row.article_id, []).append(row.id)
             metas = _metas(s)
@@ -146,12 +147,13 @@ class SearchCache:
         ids, texts = [], []
         with self.db.session() as s:
             columns = (Chunk.id, Chunk.article_id) if keyword else (Chunk.id, Chunk.article_id, Chunk.text,
-                                                                     Article.title, Article.kind)
+                                                                     Article.title, Article.kind,
+                                                                     Chunk.kind.label("chunk_kind"))
             for row in s.execute(select(*columns).join(Article).where(Article.status == "published")):
                 by_article.setdefault(row.article_id, []).append(row.id)
                 if keyword is None:
                     ids.append(row.id)
-                    texts.append(keyword_text(row.title, row.kind, row.text))
+                    texts.append(keyword_text(row.title, row.kind, row.text, row.chunk_kind))
             metas = _metas(s)
         with self._lock:
             self.articles = metas
@@ -233,7 +235,7 @@ class SearchCache:
             for r in fresh:
                 self.article_chunks.setdefault(r.article_id, []).append(r.id)
                 self.chunk_article[r.id] = r.article_id
-            self.keyword.apply(removed, {r.id: keyword_text(r.title, r.kind, r.text) for r in fresh})
+            self.keyword.apply(removed, {r.id: keyword_text(r.title, r.kind, r.text, r.chunk_kind) for r in fresh})
             self.position = rows[-1].id
             self.dirty = True
             return len(articles)

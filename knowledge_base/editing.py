@@ -13,10 +13,26 @@ from hotline.errors import HotlineError, NotFound
 from .chunking import chunk_article
 from .models import DOMAINS, REGION_NATIONWIDE, Article, ArticleVersion
 from .seeds import ArticleDraft
-from .service import KnowledgeBase, apply_draft, embed_text_for, snapshot
+from .service import KnowledgeBase, apply_draft, pieces, snapshot
 
 KINDS = ("policy", "news", "regulation", "faq")
 MAX_BODY = 20000
+MAX_QUESTIONS, MAX_QUESTION_LEN = 50, 100
+
+
+def parse_questions(value) -> list[str]:
+    """Similar questions from a list or from text with one question per line; blanks and repeats dropped."""
+    if isinstance(value, str):
+        value = value.splitlines()
+    if not isinstance(value, (list, tuple)) or not all(isinstance(q, str) for q in value):
+        raise ValueError("相似问法须为文本列表（或每行一个问题的文本）")
+    out = list(dict.fromkeys(q.strip() for q in value if q.strip()))
+    if len(out) > MAX_QUESTIONS:
+        raise ValueError(f"相似问法最多{MAX_QUESTIONS}条")
+    long = [q for q in out if len(q) > MAX_QUESTION_LEN]
+    if long:
+        raise ValueError(f"每条相似问法不超过{MAX_QUESTION_LEN}字：{long[0][:20]}…")
+    return out
 
 
 class ArticleInvalid(HotlineError):
@@ -92,6 +108,13 @@ def validate(data: dict) -> dict:
         errors.setdefault("tags", []).append("标签须为最多20个、每个不超过30字的文本")
         tags = []
     out["tags"] = tags
+    # None = not given: an edit or a 12345 update without the field keeps the article's questions
+    out["questions"] = None
+    if data.get("questions") is not None:
+        try:
+            out["questions"] = parse_questions(data["questions"])
+        except ValueError as exc:
+            errors.setdefault("questions", []).append(str(exc))
     for name, label in (("effective_from", "生效时间"), ("expires_at", "失效时间")):
         try:
             out[name] = parse_datetime(data.get(name), name)
@@ -110,7 +133,7 @@ def to_draft(fields: dict, origin_key: str, origin: str, status: str) -> Article
         origin_key=origin_key, title=fields["title"], kind=fields["kind"], doc_title=fields["title"],
         body=fields["body"], source=fields["source"], domain=fields["domain"], region=fields["region"],
         effective_from=fields["effective_from"], expires_at=fields["expires_at"], origin=origin, status=status,
-        tags=fields["tags"], urgent=fields["urgent"],
+        tags=fields["tags"], urgent=fields["urgent"], questions=list(fields.get("questions") or []),
         published_label=datetime.now(timezone.utc).astimezone().strftime("%Y-%m-%d"),
         chunks=chunk_article(fields["kind"], fields["body"]),
     )
@@ -199,8 +222,12 @@ class Editor:
                 draft.clause_no, draft.clause_index, draft.chapter = article.clause_no, article.clause_index, \
                     article.chapter
             draft.chunks = chunk_article(draft.kind, draft.body, draft.clause_no)
+            if fields.get("questions") is None:
+                draft.questions = list(article.questions or [])
             draft.published_on, draft.published_label = article.published_on, article.published_label
-            chunks, _ = self.kb.prepare_chunks(s, draft.chunks, [embed_text_for(draft, c) for c in draft.chunks])
+            parts = pieces(draft)
+            chunks, _ = self.kb.prepare_chunks(s, [p.text for p in parts], [p.embed for p in parts],
+                                               kinds=[p.kind for p in parts])
             article.chunks.clear()
             apply_draft(article, draft)
             article.updated_by = author
@@ -251,4 +278,5 @@ def _lines(snap: dict) -> list[str]:
         return []
     meta = [f"{k}: {snap.get(k)}" for k in ("title", "status", "domain", "region", "effective_from", "expires_at",
                                              "tags", "urgent", "source")]
-    return meta + ["---"] + (snap.get("body") or "").splitlines()
+    questions = [f"相似问法: {q}" for q in snap.get("questions") or []]
+    return meta + ["---"] + (snap.get("body") or "").splitlines() + (["---"] + questions if questions else [])

@@ -33,6 +33,7 @@ COLUMNS = {
     "标签": "tags", "tags": "tags",
     "紧急": "urgent", "urgent": "urgent",
     "类型": "kind", "kind": "kind",
+    "相似问法": "questions", "相似问题": "questions", "questions": "questions",
 }
 TRUE_WORDS = {"1", "true", "yes", "是", "y", "紧急"}
 
@@ -61,7 +62,7 @@ def _rows_from_table(header: list, records: list[list], report: ImportReport) ->
     unknown = [n for n in names if n and n.lower() not in COLUMNS and n not in COLUMNS]
     if unknown:
         report.errors.append({"row": 1, "errors": {"columns": [f"无法识别的列：{'、'.join(unknown)}；"
-                                                               f"可用列：标题、正文、业务领域、适用地区、生效时间、失效时间、来源、标签、紧急、编号"]}})
+                                                               f"可用列：标题、正文、业务领域、适用地区、生效时间、失效时间、来源、标签、紧急、编号、相似问法"]}})
         return []
     fields = [COLUMNS.get(n, COLUMNS.get(n.lower())) if n else None for n in names]
     rows = []
@@ -114,7 +115,7 @@ def _read_xlsx(data: bytes, report: ImportReport) -> list[tuple[int, dict]]:
     return _rows_from_table(table[0], table[1:], report)
 
 
-META_LINE = re.compile(r"^(业务领域|适用地区|地区|生效时间|失效时间|来源|标签|紧急)[:：]\s*(.*)$")
+META_LINE = re.compile(r"^(业务领域|适用地区|地区|生效时间|失效时间|来源|标签|紧急|相似问法)[:：]\s*(.*)$")
 
 
 def _read_docx(data: bytes, report: ImportReport) -> list[tuple[int, dict]]:
@@ -178,6 +179,8 @@ def import_file(kb: KnowledgeBase, filename: str, data: bytes, author: str, publ
     for number, row in rows:
         if isinstance(row.get("tags"), str):
             row["tags"] = [t.strip() for t in re.split(r"[,，;；、]", row["tags"]) if t.strip()]
+        if isinstance(row.get("questions"), str):  # one cell: questions on lines or separated by | or ；
+            row["questions"] = [q.strip() for q in re.split(r"[\n|｜；;]", row["questions"]) if q.strip()]
         if "urgent" in row and not isinstance(row["urgent"], bool):
             row["urgent"] = str(row["urgent"]).strip().lower() in TRUE_WORDS
         for key in ("title", "body", "region", "source", "domain", "kind"):

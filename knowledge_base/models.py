@@ -13,6 +13,7 @@ from hotline.db import Base, UTCDateTime
 DOMAINS = ("综合", "公路", "水路", "道路运输", "城市客运", "海事", "救助打捞", "海上搜救")
 STATUSES = ("draft", "published", "retired")
 REGION_NATIONWIDE = "全国"
+CHUNK_BODY, CHUNK_QUESTION = "body", "question"
 
 
 def utcnow() -> datetime:
@@ -45,6 +46,9 @@ class Article(Base):
     origin: Mapped[str] = mapped_column(String(20), default="seed")
     status: Mapped[str] = mapped_column(String(20), default="published", index=True)
     tags: Mapped[list] = mapped_column(JSON, default=list)
+    # Similar questions (相似问法): how callers ask for what the article answers; each is indexed as a
+    # chunk of kind "question" that leads to the article's body.
+    questions: Mapped[list] = mapped_column(JSON, default=list)
     urgent: Mapped[bool] = mapped_column(default=False)  # hot policy
     version: Mapped[int] = mapped_column(Integer, default=1)  # optimistic concurrency
     # Provenance of the link with the 12345 KB (sync/): which system owns the article and its id there, the
@@ -79,6 +83,7 @@ class Chunk(Base):
     position: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
     text_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(10), default="body")  # CHUNK_BODY | CHUNK_QUESTION
     # float32 little-endian, normalised; lets the index be rebuilt without re-embedding
     embedding: Mapped[bytes | None] = mapped_column(LargeBinary)
 

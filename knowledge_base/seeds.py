@@ -18,6 +18,7 @@ from bs4 import BeautifulSoup
 from .chunking import chunk_article, chunk_paragraphs
 
 SEED_DIR = Path(__file__).resolve().parent / "seed_data"
+QUESTIONS_FILE = "questions.yml"
 
 CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 CN_UNITS = {"十": 10, "百": 100, "千": 1000}
@@ -62,6 +63,7 @@ class ArticleDraft:
     status: str = "published"
     tags: list[str] = field(default_factory=list)
     urgent: bool = False
+    questions: list[str] = field(default_factory=list)  # similar questions (相似问法)
 
 
 # --------------------------------------------------------------------------- regulations
@@ -242,8 +244,23 @@ def parse_seed_file(path: Path) -> list[ArticleDraft]:
     return [parse_news(text, origin)]
 
 
+def load_seed_questions(seed_dir: Path = SEED_DIR) -> dict[str, list[str]]:
+    """The editors' similar questions for the seed articles (seed_data/questions.yml), by origin key."""
+    path = seed_dir / QUESTIONS_FILE
+    if not path.exists():
+        return {}
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {str(key): [str(q).strip() for q in values or [] if str(q).strip()] for key, values in data.items()}
+
+
 def load_seed_drafts(seed_dir: Path = SEED_DIR) -> list[ArticleDraft]:
     drafts: list[ArticleDraft] = []
     for path in sorted(seed_dir.glob("*.txt")):
         drafts.extend(parse_seed_file(path))
+    questions = load_seed_questions(seed_dir)
+    unknown = set(questions) - {d.origin_key for d in drafts}
+    if unknown:
+        raise ValueError(f"{QUESTIONS_FILE} names articles the seeds do not have: {sorted(unknown)}")
+    for draft in drafts:
+        draft.questions = questions.get(draft.origin_key, [])
     return drafts

@@ -19,7 +19,7 @@ from hotline.db import Database
 
 from .cache import SearchCache
 from .embedder import Embedder
-from .models import REGION_NATIONWIDE, Article, ArticleVersion, ChangeLog, Chunk
+from .models import CHUNK_BODY, CHUNK_QUESTION, REGION_NATIONWIDE, Article, ArticleVersion, ChangeLog, Chunk
 from .seeds import ArticleDraft
 from .text import normalize
 
@@ -27,8 +27,13 @@ log = logging.getLogger(__name__)
 
 # How much a perfect keyword match adds to the cosine similarity (0..1) of a chunk.
 KEYWORD_WEIGHT = 0.3
+# An article's score: weighted mean of its three best chunk scores (missing ones count as the best).
+EVIDENCE_WEIGHTS = (1.0, 0.5, 0.2)
+# How many articles, by their best chunk, are scored on all their chunks.
+CANDIDATES = 10
 SNAPSHOT_FIELDS = ("title", "kind", "doc_title", "clause_no", "chapter", "source", "body", "domain", "region",
-                   "effective_from", "expires_at", "origin", "status", "tags", "urgent", "published_label")
+                   "effective_from", "expires_at", "origin", "status", "tags", "urgent", "published_label",
+                   "questions")
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,7 @@ class Hit:
     coverage: float = 0.0
     region: str = REGION_NATIONWIDE
     urgent: bool = False
+    question: str | None = None  # the similar question (相似问法) that matched, when one did
 
     @property
     def snippet(self) -> str:
@@ -225,8 +231,8 @@ class KnowledgeBase:
             return int(s.scalar(query))
 
     def prepare_chunks(self, session: Session, chunk_texts: list[str], embed_texts: list[str],
-                       progress: bool = False, known_vectors: dict[str, bytes] | None = None
-                       ) -> tuple[list[Chunk], int]:
+                       progress: bool = False, known_vectors: dict[str, bytes] | None = None,
+                       kinds: list[str] | None = None) -> tuple[list[Chunk], int]:
         """New Chunk rows for these texts; vectors of texts the KB already has (or that the caller
         embedded beforehand, ``known_vectors`` by text hash) are reused, so only changed text is embedded."""
         hashes = [text_hash(t) for t in embed_texts]
@@ -240,8 +246,9 @@ class KnowledgeBase:
         if todo:
             vectors = self.encode([normalize(t) for _, t in todo], progress)
             known.update({h: to_blob(v) for (h, _), v in zip(todo, vectors)})
-        chunks = [Chunk(position=i, text=t, text_hash=h, embedding=known[h])
-                  for i, (t, h) in enumerate(zip(chunk_texts, hashes))]
+        kinds = kinds or [CHUNK_BODY] * len(chunk_texts)
+        chunks = [Chunk(position=i, text=t, text_hash=h, embedding=known[h], kind=kind)
+                  for i, (t, h, kind) in enumerate(zip(chunk_texts, hashes, kinds))]
         return chunks, len(todo)
 
     @staticmethod
@@ -278,12 +285,13 @@ class KnowledgeBase:
                 report.unchanged += 1
             else:
                 changed.append(draft)
-        embed_texts = [embed_text_for(d, c) for d in changed for c in d.chunks]
+        parts = [pieces(d) for d in changed]
         chunks, report.chunks_embedded = self.prepare_chunks(
-            s, [c for d in changed for c in d.chunks], embed_texts, progress, known_vectors)
+            s, [p.text for ps in parts for p in ps], [p.embed for ps in parts for p in ps], progress, known_vectors,
+            [p.kind for ps in parts for p in ps])
         cursor = 0
         touched: list[Article] = []
-        for draft in changed:
+        for draft, draft_parts in zip(changed, parts):
             article = existing.get(draft.origin_key)
             if article is None:
                 article = Article(origin_key=draft.origin_key, version=1)
@@ -295,10 +303,10 @@ class KnowledgeBase:
                 report.updated += 1
             apply_draft(article, draft)
             article.updated_by = author
-            for position, chunk in enumerate(chunks[cursor:cursor + len(draft.chunks)]):
+            for position, chunk in enumerate(chunks[cursor:cursor + len(draft_parts)]):
                 chunk.position = position
                 article.chunks.append(chunk)
-            cursor += len(draft.chunks)
+            cursor += len(draft_parts)
             touched.append(article)
         s.flush()  # one round of INSERTs for all articles and chunks, then their versions and log rows
         now = utcnow()
@@ -351,30 +359,71 @@ class KnowledgeBase:
                 return p[1] * p[2]
             return p[0] + KEYWORD_WEIGHT * p[1] * p[2]
 
-        ranked_chunks = sorted(parts.items(), key=lambda item: -fused(item[1]))
-        chosen: list[tuple[int, float, list[float], object]] = []
-        seen: set[int] = set()
-        for chunk_id, p in ranked_chunks:
-            score = fused(p)
-            article = cache.articles.get(cache.chunk_article.get(chunk_id, -1))
-            if article is None or score < floor or article.id in seen:
-                continue
-            if not is_live(article, now) or not region_applies(article.region, region):
+        # Articles, best chunk first, that may answer this user at all
+        best: dict[int, float] = {}
+        for chunk_id, p in parts.items():
+            article_id = cache.chunk_article.get(chunk_id)
+            if article_id is not None:
+                best[article_id] = max(best.get(article_id, float("-inf")), fused(p))
+        candidates = []
+        for article_id in sorted(best, key=lambda a: -best[a]):
+            article = cache.articles.get(article_id)
+            if article is None or not is_live(article, now) or not region_applies(article.region, region):
                 continue
             if (domain and article.domain != domain) or (tag and tag not in article.tags):
                 continue
-            seen.add(article.id)
-            chosen.append((chunk_id, score, p, article))
-            if len(chosen) >= k:
+            candidates.append(article)
+            if len(candidates) >= max(2 * k, CANDIDATES):
                 break
+        if vector is not None:  # every chunk of a candidate gets its dense score (one batched lookup)
+            missing = [c for a in candidates for c in cache.article_chunks.get(a.id, ()) if c not in parts]
+            for chunk_id, sim in zip(missing, cache.vectors.similarities(vector, missing)):
+                parts[chunk_id] = [float(sim), 0.0, 0.0]
+        # An article's score pools the evidence of its best chunks (body passages and similar questions):
+        # one lucky match counts less than several that agree. The weighted mean keeps the scale of a
+        # single chunk, so a one-chunk article (a fresh hot policy) is not at a disadvantage.
+        chosen: list[tuple[int, float, list[float], object]] = []
+        for article in candidates:
+            ranked = sorted(((fused(parts[c]), c) for c in cache.article_chunks.get(article.id, ()) if c in parts),
+                            reverse=True)
+            if not ranked:
+                continue
+            top = [score for score, _ in ranked[:len(EVIDENCE_WEIGHTS)]]
+            top += [top[0]] * (len(EVIDENCE_WEIGHTS) - len(top))
+            score = sum(w * x for w, x in zip(EVIDENCE_WEIGHTS, top)) / sum(EVIDENCE_WEIGHTS)
+            if score >= floor:
+                chosen.append((ranked[0][1], score, parts[ranked[0][1]], article))
+        chosen.sort(key=lambda c: -c[1])
+        chosen = chosen[:k]
         if not chosen:
             return []
         with self.db.session() as s:
-            texts = dict(s.execute(select(Chunk.id, Chunk.text).where(Chunk.id.in_([c[0] for c in chosen]))).all())
-        hits = [Hit(article_id=a.id, chunk_id=chunk_id, title=a.title, source=a.source, citation=a.citation,
-                    score=round(score, 4), text=texts[chunk_id], dense=round(p[0], 4), keyword=round(p[1], 4),
-                    coverage=round(p[2], 4), region=a.region, urgent=a.urgent)
-                for chunk_id, score, p, a in chosen if chunk_id in texts]
+            found = {row.id: row for row in s.execute(select(Chunk.id, Chunk.text, Chunk.kind)
+                                                      .where(Chunk.id.in_([c[0] for c in chosen])))}
+            # A similar question leads to its article's body: the passage closest to the query
+            asked = {row.id for row in found.values() if row.kind == CHUNK_QUESTION}
+            bodies: dict[int, list] = {}
+            if asked:
+                for row in s.execute(select(Chunk.id, Chunk.article_id, Chunk.text)
+                                     .where(Chunk.article_id.in_([c[3].id for c in chosen if c[0] in asked]),
+                                            Chunk.kind == CHUNK_BODY).order_by(Chunk.position)):
+                    bodies.setdefault(row.article_id, []).append(row)
+        hits = []
+        for chunk_id, score, p, a in chosen:
+            row = found.get(chunk_id)
+            if row is None:
+                continue
+            passage_id, passage, question = chunk_id, row.text, None
+            if chunk_id in asked:
+                body = bodies.get(a.id)
+                if not body:
+                    continue
+                best = max(body, key=lambda b: parts.get(b.id, (0.0,))[0])
+                passage_id, passage, question = best.id, best.text, row.text
+            hits.append(Hit(article_id=a.id, chunk_id=passage_id, title=a.title, source=a.source,
+                            citation=a.citation, score=round(score, 4), text=passage, dense=round(p[0], 4),
+                            keyword=round(p[1], 4), coverage=round(p[2], 4), region=a.region, urgent=a.urgent,
+                            question=question))
         return hits
 
 
@@ -383,9 +432,30 @@ def embed_text_for(draft: ArticleDraft, chunk: str) -> str:
     return chunk if draft.kind == "regulation" else f"{draft.title}\n{chunk}"
 
 
+@dataclass(frozen=True)
+class Piece:
+    """One chunk-to-be of a draft: its stored text, the text embedded for it, and its kind."""
+
+    text: str
+    embed: str
+    kind: str
+
+
+def pieces(draft: ArticleDraft) -> list[Piece]:
+    """The body chunks of a draft, then its similar questions (embedded as they are: question to question)."""
+    out = [Piece(c, embed_text_for(draft, c), CHUNK_BODY) for c in draft.chunks]
+    seen: set[str] = set()
+    for question in draft.questions or ():
+        key = normalize(question)
+        if key and key not in seen:
+            seen.add(key)
+            out.append(Piece(question, question, CHUNK_QUESTION))
+    return out
+
+
 def apply_draft(article: Article, draft: ArticleDraft) -> None:
     for attr in ("title", "kind", "doc_title", "clause_no", "clause_index", "chapter", "source", "published_on",
                  "published_label", "body", "domain", "region", "effective_from", "expires_at", "origin",
-                 "status", "tags", "urgent"):
+                 "status", "tags", "urgent", "questions"):
         setattr(article, attr, getattr(draft, attr))
     article.content_hash = content_hash(draft)

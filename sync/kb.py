@@ -32,7 +32,7 @@ from knowledge_base.chunking import chunk_article
 from knowledge_base.editing import to_draft
 from knowledge_base.models import Article, Chunk
 from knowledge_base.seeds import ArticleDraft
-from knowledge_base.service import KnowledgeBase, _aware, embed_text_for, snapshot, text_hash, to_blob
+from knowledge_base.service import KnowledgeBase, _aware, pieces, snapshot, text_hash, to_blob
 from knowledge_base.text import normalize
 
 from . import state as st
@@ -130,6 +130,8 @@ def draft_for_existing(article: Article, fields: dict) -> ArticleDraft:
         draft.kind, draft.doc_title = "regulation", article.doc_title
         draft.clause_no, draft.clause_index, draft.chapter = article.clause_no, article.clause_index, article.chapter
     draft.chunks = chunk_article(draft.kind, draft.body, draft.clause_no)
+    if fields.get("questions") is None:  # the feed does not carry our editors' similar questions: keep them
+        draft.questions = list(article.questions or [])
     draft.published_on, draft.published_label = article.published_on, article.published_label
     return draft
 
@@ -355,7 +357,7 @@ class KbSync:
     # ------------------------------------------------------------------ embedding (no transaction open)
 
     def _embed(self, drafts: list[ArticleDraft]) -> dict[str, bytes]:
-        texts = {text_hash(t): t for d in drafts for t in (embed_text_for(d, c) for c in d.chunks)}
+        texts = {text_hash(p.embed): p.embed for d in drafts for p in pieces(d)}
         if not texts:
             return {}
         known: set[str] = set()

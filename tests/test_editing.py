@@ -127,3 +127,80 @@ def test_search_filters_on_domain_and_tag(editor):
     kb = editor.kb
     assert {h.title for h in kb.search(QUESTION, k=5, domain="水路")} == {"新乡港渡口停航通知"}
     assert {h.title for h in kb.search(QUESTION, k=5, tag="封路")} == {CLOSURE["title"]}
+
+
+# ---------------------------------------------------------------- similar questions (相似问法)
+
+PERMIT = {
+    "title": "货车通行证网上办理",
+    "body": "货运车辆进入城区须提前在“城市货车通行”平台申领电子通行证，审核通过后即时生效，有效期一个月。",
+    "domain": "道路运输", "region": "全国",
+}
+
+
+def test_similar_questions_lead_to_the_article_body(editor):
+    """A caller's wording that shares few words with the body finds the article through a similar question;
+    the answer quotes the body, never the question."""
+    kb = editor.kb
+    asked = "拉货的车想开进市里要办啥手续"
+    plain = editor.create(PERMIT, "li", publish=True)
+    editor.create(CLOSURE, "li", publish=True)
+    without = kb.search(asked, k=1)[0]
+    assert without.question is None
+    art = editor.update(plain["id"], {**PERMIT, "questions": ["大货车进城需要办什么证", "拉货的车能不能进市区",
+                                                             "货车进城证在哪里申请"]}, plain["version"], "li")
+    assert art["questions"] == ["大货车进城需要办什么证", "拉货的车能不能进市区", "货车进城证在哪里申请"]
+    hit = kb.search(asked, k=1)[0]
+    assert hit.title == PERMIT["title"] and hit.question in art["questions"]
+    assert hit.text.startswith("货运车辆进入城区") and hit.score > without.score
+    diff = editor.diff(art["id"], art["version"])["diff"]
+    assert "+相似问法: 大货车进城需要办什么证" in diff
+
+
+def test_questions_kept_when_an_edit_omits_them_and_cleared_when_emptied(editor):
+    kb = editor.kb
+    art = editor.create({**PERMIT, "questions": "大货车进城需要办什么证\n\n大货车进城需要办什么证\n货车进城证在哪里申请"},
+                        "li", publish=True)
+    assert art["questions"] == ["大货车进城需要办什么证", "货车进城证在哪里申请"]  # lines, blanks and repeats dropped
+    assert len(kb.index) == 3  # one body chunk and two questions
+    art = editor.update(art["id"], {**PERMIT, "body": PERMIT["body"] + "逾期须重新申请。"}, art["version"], "li")
+    assert art["questions"] == ["大货车进城需要办什么证", "货车进城证在哪里申请"]
+    art = editor.update(art["id"], {**PERMIT, "questions": []}, art["version"], "li")
+    assert art["questions"] == [] and len(kb.index) == 1
+    editor.retire(art["id"], art["version"], "li")
+    assert len(kb.index) == 0
+
+
+def test_question_validation(editor):
+    with pytest.raises(ArticleInvalid) as exc:
+        editor.create({**PERMIT, "questions": [f"问题{i}" for i in range(60)]}, "li")
+    assert "questions" in exc.value.details and "最多50条" in exc.value.message
+    with pytest.raises(ArticleInvalid) as exc:
+        editor.create({**PERMIT, "questions": ["长" * 101]}, "li")
+    assert "不超过100字" in exc.value.message
+    with pytest.raises(ArticleInvalid):
+        editor.create({**PERMIT, "questions": [1, 2]}, "li")
+    assert editor.list()["total"] == 0
+
+
+def test_a_replica_follows_question_changes(editor, embedder, tmp_path):
+    other = KnowledgeBase(editor.db, embedder, tmp_path / "replica.faiss", min_score=0.0)
+    other.open_index()
+    art = editor.create(PERMIT, "li", publish=True)
+    editor.create(CLOSURE, "li", publish=True)
+    editor.update(art["id"], {**PERMIT, "questions": ["拉货的车能不能进市区"]}, art["version"], "li")
+    other.refresh()
+    hit = other.search("拉货的车能不能进市区", k=1)[0]
+    assert hit.title == PERMIT["title"] and hit.question == "拉货的车能不能进市区" and hit.dense > 0.99
+
+
+def test_pooled_evidence_does_not_hold_back_a_one_chunk_hot_policy(editor):
+    """An article's score is the weighted mean of its best chunks; with fewer chunks the best one fills in, so
+    a fresh one-chunk policy scores exactly its chunk and outranks articles with many weaker questions."""
+    kb = editor.kb
+    editor.create({**PERMIT, "questions": ["高速公路封闭了货车怎么办", "货车走哪条路", "封路通知在哪看"]}, "li",
+                  publish=True)
+    editor.create(CLOSURE, "li", publish=True)
+    hits = kb.search(QUESTION, k=2)
+    assert hits[0].title == CLOSURE["title"]
+    assert hits[0].score == pytest.approx(hits[0].dense + 0.3 * hits[0].keyword * hits[0].coverage, abs=1e-3)

@@ -99,3 +99,15 @@ def test_oversized_and_unknown_types(kb):
     with pytest.raises(ImportRejected, match="不支持的文件类型"):
         import_file(kb, "policies.pdf", b"%PDF-1.4", author="pub")
     assert kb.article_count() == 0
+
+
+def test_similar_questions_column(kb):
+    rows = [HEADER + ["相似问法"], ROWS[0] + ["晚上大车能不能走辉县那段省道｜S227夜里限行吗"], ROWS[1] + [""]]
+    report = import_file(kb, "questions.csv", csv_bytes(rows), author="pub")
+    assert report.created == 2
+    hit = kb.search("晚上大车能不能走辉县那段省道", k=1)[0]
+    assert hit.title == "S227临时交通管制" and hit.question == "晚上大车能不能走辉县那段省道"
+    assert hit.text.startswith("S227省道辉县段")
+    with pytest.raises(ImportRejected) as exc:  # a bad cell is reported by row, nothing is imported
+        import_file(kb, "bad.csv", csv_bytes([HEADER + ["相似问法"], ROWS[1] + ["长" * 101]]), author="pub")
+    assert exc.value.details["errors"][0]["row"] == 2 and "questions" in exc.value.details["errors"][0]["errors"]

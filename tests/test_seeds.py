@@ -1,3 +1,4 @@
+import pytest
 from knowledge_base.chunking import chunk_paragraphs
 from knowledge_base.seeds import cn_number, load_seed_drafts, parse_news
 
@@ -50,3 +51,21 @@ def test_chunking_keeps_paragraphs_and_splits_long_ones():
     assert len(chunks) > 2
     assert all(len(c) <= 300 for c in chunks)
     assert "".join(c.replace("\n", "") for c in chunks) == "短段一。短段二。" + long
+
+
+def test_every_seed_article_has_similar_questions():
+    drafts = load_seed_drafts()
+    assert all(len(d.questions) >= 4 for d in drafts)
+    assert sum(len(d.questions) for d in drafts) >= 250
+    bodies = "".join(d.body for d in drafts)
+    assert not [q for d in drafts for q in d.questions if q in bodies]  # the callers' words, not copied sentences
+
+
+def test_questions_for_an_unknown_article_are_refused(tmp_path):
+    from knowledge_base.seeds import SEED_DIR, QUESTIONS_FILE
+
+    (tmp_path / "004_1412a80fb05cd84a.txt").write_text((SEED_DIR / "004_1412a80fb05cd84a.txt").read_text("utf-8"),
+                                                       encoding="utf-8")
+    (tmp_path / QUESTIONS_FILE).write_text("seed:nope:第一条:\n  - 问题\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="seed:nope"):
+        load_seed_drafts(tmp_path)

@@ -174,6 +174,8 @@ class ArticleIn(Schema):
     kind = String(load_default="policy")
     source = String(allow_none=True)
     tags = List(String(), load_default=list)
+    questions = List(String(), load_default=None, allow_none=True,
+                     metadata={"description": "相似问法：用户常见的问法，每条不超过100字，最多50条；不传则保留原有的"})
     effective_from = String(allow_none=True, metadata={"description": "生效时间 ISO 8601（无时区按北京时间）"})
     expires_at = String(allow_none=True, metadata={"description": "失效时间 ISO 8601"})
     urgent = Boolean(load_default=False, metadata={"description": "热点/紧急政策"})
@@ -204,6 +206,7 @@ class ArticleOut(Schema):
     region = String()
     source = String()
     tags = List(String())
+    questions = List(String(), metadata={"description": "相似问法"})
     effective_from = String(allow_none=True)
     expires_at = String(allow_none=True)
     urgent = Boolean()
@@ -266,6 +269,7 @@ class HitTestHit(SearchHit):
     coverage = Float(required=True, metadata={"description": "问句词语覆盖率 (0..1)"})
     region = String()
     urgent = Boolean()
+    question = String(allow_none=True, metadata={"description": "命中的相似问法（若由相似问法命中）"})
     why = String(required=True)
     answers = Boolean(required=True, metadata={"description": "分数达到答复阈值"})
 

@@ -14,7 +14,8 @@ from ..schemas import (ArticleCreateIn, ArticleListOut, ArticleListQuery, Articl
 from .common import services
 
 bp = APIBlueprint("kb_admin", __name__, tag="知识库编辑 KB editing")
-FIELDS = ("title", "body", "domain", "region", "kind", "source", "tags", "effective_from", "expires_at", "urgent")
+FIELDS = ("title", "body", "domain", "region", "kind", "source", "tags", "questions", "effective_from", "expires_at",
+          "urgent")
 
 
 class ImportIn(Schema):
@@ -126,14 +127,15 @@ def hit_test(query):
     hits = kb.search(query["q"], k=query["k"], min_score=0.0, region=query.get("region") or None)
     out = []
     for h in hits:
-        why = [f"向量相似度 {h.dense:.3f}"]
+        why = [f"相似问法“{h.question}”" if h.question else "正文", f"向量相似度 {h.dense:.3f}"]
         if h.keyword:
             why.append(f"关键词 BM25 {h.keyword:.2f} × 覆盖率 {h.coverage:.0%}")
         else:
             why.append("无关键词命中")
         out.append({"article_id": h.article_id, "title": h.title, "source": h.source, "citation": h.citation,
                     "score": h.score, "snippet": h.snippet, "dense": h.dense, "keyword": h.keyword,
-                    "coverage": h.coverage, "region": h.region, "urgent": h.urgent, "why": "；".join(why),
+                    "coverage": h.coverage, "region": h.region, "urgent": h.urgent, "question": h.question,
+                    "why": "；".join(why),
                     "answers": h.score >= kb.min_score})
     return {"threshold": kb.min_score, "hits": out}
 
