@@ -60,9 +60,17 @@ def _w(text: str) -> int:  # display width: CJK characters take two columns
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
-def timed(fn, n: int) -> list[float]:
+# A user's question arrives on its own: measured after this idle gap, the model's worker threads have gone
+# back to sleep, as they have between real messages. Back to back, they still spin on the second core
+# after each encode and slow whatever Python runs next; both are printed.
+SINGLE_QUERY_GAP_S = 0.05
+
+
+def timed(fn, n: int, gap: float = 0.0) -> list[float]:
     samples = []
     for i in range(n):
+        if gap:
+            time.sleep(gap)
         start = time.perf_counter()
         fn(i)
         samples.append(time.perf_counter() - start)
@@ -205,10 +213,14 @@ def bench_scale(tmp: Path, results: dict) -> None:
 
     settings = load_settings({"HOTLINE_VAR_DIR": str(tmp / "x")})
     embedder = Embedder(settings.embedding_model)
-    encode, full, facts = scale(tmp, embedder, QUESTIONS, timed)
+    (encode, full), (encode_b2b, full_b2b), facts = scale(tmp, embedder, QUESTIONS, timed, SINGLE_QUERY_GAP_S)
     ratio = pct(full, 50) / pct(encode, 50)
-    rows = [row("bare model encode (1 query)", encode, "1.00×"),
-            row(f"full search, {facts['chunks']:,} chunks ({facts['kind']})", full, f"{ratio:.2f}× (target ≤ 1.30×)")]
+    b2b = pct(full_b2b, 50) / pct(encode_b2b, 50)
+    where = f"{facts['chunks']:,} chunks ({facts['kind']})"
+    rows = [row(f"bare model encode, single queries ({SINGLE_QUERY_GAP_S * 1000:.0f} ms apart)", encode, "1.00×"),
+            row(f"full search, {where}, single queries", full, f"{ratio:.2f}× (target ≤ 1.30×)"),
+            row("bare model encode, back to back", encode_b2b, "1.00×"),
+            row(f"full search, {where}, back to back", full_b2b, f"{b2b:.2f}×")]
     print(table("KB at 100,000 chunks (ms)", ["what", "p50", "p95", "n", "p50 vs bare encode"], rows))
     share = facts["index_rate"] / facts["bare_rate"]
     print(table("Bulk indexing and memory", ["what", "value"], [
@@ -217,7 +229,9 @@ def bench_scale(tmp: Path, results: dict) -> None:
         ["first build of the cache (FAISS + BM25) for 100k chunks", f"{facts['build_s']:.1f} s"],
         ["restart: load saved FAISS + BM25", f"{facts['reload_s']:.1f} s"],
         ["memory per 100k chunks (FAISS + BM25 + maps)", f"{facts['mem_mb']:.0f} MB"]]), flush=True)
-    results["scale"] = {**facts, "full_p50_ms": pct(full, 50), "encode_p50_ms": pct(encode, 50), "ratio": ratio}
+    results["scale"] = {**facts, "full_p50_ms": pct(full, 50), "encode_p50_ms": pct(encode, 50), "ratio": ratio,
+                        "full_b2b_p50_ms": pct(full_b2b, 50), "encode_b2b_p50_ms": pct(encode_b2b, 50),
+                        "ratio_b2b": b2b}
 
 
 def bench_hot_policy(seeded: Path, tmp: Path, results: dict, runs: int = 12) -> None:
@@ -268,7 +282,8 @@ def bench_hot_policy(seeded: Path, tmp: Path, results: dict, runs: int = 12) -> 
     results["hot_policy_ms"] = {"p50": pct(samples, 50), "p95": pct(samples, 95)}
 
 
-def main() -> None:
+def main(only_kb: bool = False) -> None:
+    """Everything; with ``only_kb`` (python -m benchmarks.run kb) the knowledge-base sections only."""
     results: dict = {}
     with tempfile.TemporaryDirectory(prefix="hotline-bench-") as tmpdir:
         tmp = Path(tmpdir)
@@ -281,6 +296,9 @@ def main() -> None:
         bench_scale(tmp, results)
         print("\nStarting two app processes for the hot-policy benchmark …", flush=True)
         bench_hot_policy(seeded, tmp, results)
+        if only_kb:
+            print(json.dumps({k: results[k] for k in ("quality", "scale", "hot_policy_ms")}, ensure_ascii=False))
+            return
         print("\nStarting bot and app for the chat benchmark …", flush=True)
         chat_rows, mem_rows = bench_chat(seeded, tmp, results)
     print(table("Chat latency (ms)", ["what", "p50", "p95", "n", "p50 vs bare Rasa"], chat_rows))
@@ -306,4 +324,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(only_kb=sys.argv[1:] == ["kb"])

@@ -86,6 +86,7 @@ class SearchCache:
         self.keyword = LiveKeywordIndex([], [])
         self.article_chunks: dict[int, list[int]] = {}
         self.chunk_article: dict[int, int] = {}
+        self.questions: set[int] = set()  # ids of similar-question chunks (the others are body passages)
         self.articles: dict[int, ArticleMeta] = {}
         self.position = 0
         self.instance = ""
@@ -105,9 +106,11 @@ class SearchCache:
         """Everything from the DB's stored vectors (the caller embeds missing ones first)."""
         with self.db.session() as s:
             position = s.scalar(select(func.coalesce(func.max(ChangeLog.id), 0)))
-            ids, texts, vecs, by_article = [], [], [], {}
+            ids, texts, vecs, by_article, questions = [], [], [], {}, set()
             for row in self._published_chunks(s).yield_per(5000):
                 ids.append(row.id)
+                if row.chunk_kind == CHUNK_QUESTION:
+                    questions.add(row.id)
                 texts.append(keyword_text(row.title, row.kind, row.text, row.chunk_kind))
                 vecs.append(from_blob(row.embedding))
                 by_article.setdefault(row.article_id, []).append(row.id)
@@ -119,6 +122,7 @@ class SearchCache:
         with self._lock:
             self.vectors, self.article_chunks, self.position = vectors, by_article, position
             self.chunk_article = {c: a for a, chunk_ids in by_article.items() for c in chunk_ids}
+            self.questions = questions
             self.articles = metas
             self.keyword = LiveKeywordIndex(ids, texts)
             self.instance = db_instance_id(self.db)
@@ -144,13 +148,15 @@ class SearchCache:
             return False
         keyword = self._load_keyword(int(state["position"]))
         by_article: dict[int, list[int]] = {}
-        ids, texts = [], []
+        ids, texts, questions = [], [], set()
         with self.db.session() as s:
-            columns = (Chunk.id, Chunk.article_id) if keyword else (Chunk.id, Chunk.article_id, Chunk.text,
-                                                                     Article.title, Article.kind,
-                                                                     Chunk.kind.label("chunk_kind"))
+            columns = (Chunk.id, Chunk.article_id, Chunk.kind.label("chunk_kind"))
+            if keyword is None:
+                columns += (Chunk.text, Article.title, Article.kind)
             for row in s.execute(select(*columns).join(Article).where(Article.status == "published")):
                 by_article.setdefault(row.article_id, []).append(row.id)
+                if row.chunk_kind == CHUNK_QUESTION:
+                    questions.add(row.id)
                 if keyword is None:
                     ids.append(row.id)
                     texts.append(keyword_text(row.title, row.kind, row.text, row.chunk_kind))
@@ -168,6 +174,7 @@ class SearchCache:
             self.keyword.apply(sorted(gone), {})
             self.article_chunks = {a: [c for c in chunk_ids if c in present] for a, chunk_ids in by_article.items()}
             self.chunk_article = {c: a for a, chunk_ids in self.article_chunks.items() for c in chunk_ids}
+            self.questions = questions & present
         self.catch_up()
         return True
 
@@ -224,6 +231,7 @@ class SearchCache:
             removed = [c for a in articles for c in self.article_chunks.pop(a, [])]
             for chunk_id in removed:
                 self.chunk_article.pop(chunk_id, None)
+                self.questions.discard(chunk_id)
             for article_id in articles:
                 self.articles.pop(article_id, None)
             self.articles.update(metas)
@@ -235,6 +243,8 @@ class SearchCache:
             for r in fresh:
                 self.article_chunks.setdefault(r.article_id, []).append(r.id)
                 self.chunk_article[r.id] = r.article_id
+                if r.chunk_kind == CHUNK_QUESTION:
+                    self.questions.add(r.id)
             self.keyword.apply(removed, {r.id: keyword_text(r.title, r.kind, r.text, r.chunk_kind) for r in fresh})
             self.position = rows[-1].id
             self.dirty = True

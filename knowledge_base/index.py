@@ -99,16 +99,16 @@ class VectorIndex:
                 return 0.0
         return float(np.dot(stored, vector))
 
-    def similarities(self, vector: np.ndarray, chunk_ids: list[int]) -> np.ndarray:
+    def similarities(self, vector: np.ndarray, chunk_ids) -> np.ndarray:
         """Cosine of the query with each stored chunk (0 for ids not in the index), in one batch."""
-        if not chunk_ids:
-            return np.zeros(0, dtype="float32")
         keys = np.asarray(chunk_ids, dtype="int64")
+        if not len(keys):
+            return np.zeros(0, dtype="float32")
         with self._lock:
             try:
                 stored = self._index.reconstruct_batch(keys)
             except RuntimeError:  # some id is not in the index: look them up one by one
-                return np.array([self.similarity(vector, c) for c in chunk_ids], dtype="float32")
+                return np.array([self.similarity(vector, c) for c in keys.tolist()], dtype="float32")
         return stored @ np.asarray(vector, dtype="float32")
 
     def save(self, path: Path, state: dict) -> None:

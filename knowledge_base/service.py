@@ -346,11 +346,11 @@ class KnowledgeBase:
         top_bm25 = keyword[0][1] if keyword else 1.0
         parts: dict[int, list[float]] = {cid: [score, 0.0, 0.0] for cid, score in dense.items()}
         for chunk_id, bm25, coverage in keyword:
-            entry = parts.get(chunk_id)
-            if entry is None:
-                sim = cache.vectors.similarity(vector, chunk_id) if vector is not None else 0.0
-                entry = parts[chunk_id] = [sim, 0.0, 0.0]
-            entry[1], entry[2] = bm25 / top_bm25, coverage
+            parts.setdefault(chunk_id, [0.0, 0.0, 0.0])[1:] = bm25 / top_bm25, coverage
+        only_keyword = [c for c in parts if c not in dense]
+        if vector is not None and only_keyword:  # their cosine, in one batched lookup
+            for chunk_id, sim in zip(only_keyword, cache.vectors.similarities(vector, only_keyword)):
+                parts[chunk_id][0] = float(sim)
 
         def fused(p: list[float]) -> float:
             if mode == "dense":
@@ -375,55 +375,71 @@ class KnowledgeBase:
             candidates.append(article)
             if len(candidates) >= max(2 * k, CANDIDATES):
                 break
-        if vector is not None:  # every chunk of a candidate gets its dense score (one batched lookup)
-            missing = [c for a in candidates for c in cache.article_chunks.get(a.id, ()) if c not in parts]
-            for chunk_id, sim in zip(missing, cache.vectors.similarities(vector, missing)):
-                parts[chunk_id] = [float(sim), 0.0, 0.0]
         # An article's score pools the evidence of its best chunks (body passages and similar questions):
         # one lucky match counts less than several that agree. The weighted mean keeps the scale of a
-        # single chunk, so a one-chunk article (a fresh hot policy) is not at a disadvantage.
+        # single chunk, so a one-chunk article (a fresh hot policy) is not at a disadvantage. Every chunk of a
+        # candidate is scored (its cosine in one batched lookup; its keyword part if BM25 found it).
+        lists = [cache.article_chunks.get(a.id, []) for a in candidates]
+        ids = np.fromiter((c for chunk_ids in lists for c in chunk_ids), dtype="int64")
+        cosine = cache.vectors.similarities(vector, ids) if vector is not None else None
+        keyword_part = np.zeros(len(ids), dtype="float32")
+        counted = np.ones(len(ids), dtype=bool) if vector is not None else np.isin(ids, list(parts))
+        if mode != "dense" and keyword:
+            kw = {chunk_id: p[1] * p[2] for chunk_id, p in parts.items() if p[1]}
+            for i in np.flatnonzero(np.isin(ids, list(kw))):
+                keyword_part[i] = kw[int(ids[i])]
+        if cosine is None:
+            scores = keyword_part
+        elif mode == "dense":
+            scores = cosine
+        else:
+            scores = cosine + KEYWORD_WEIGHT * keyword_part
+        weights = np.asarray(EVIDENCE_WEIGHTS)
         chosen: list[tuple[int, float, list[float], object]] = []
-        for article in candidates:
-            ranked = sorted(((fused(parts[c]), c) for c in cache.article_chunks.get(article.id, ()) if c in parts),
-                            reverse=True)
-            if not ranked:
+        passage_scores: dict[int, tuple[list[int], np.ndarray]] = {}
+        offset = 0
+        for article, chunk_ids in zip(candidates, lists):
+            part = slice(offset, offset + len(chunk_ids))
+            offset += len(chunk_ids)
+            mine = np.where(counted[part], scores[part], -np.inf)
+            if not len(mine) or not np.isfinite(mine.max()):
                 continue
-            top = [score for score, _ in ranked[:len(EVIDENCE_WEIGHTS)]]
-            top += [top[0]] * (len(EVIDENCE_WEIGHTS) - len(top))
-            score = sum(w * x for w, x in zip(EVIDENCE_WEIGHTS, top)) / sum(EVIDENCE_WEIGHTS)
+            top = -np.sort(-mine)[:len(weights)] if len(mine) <= 64 else \
+                -np.sort(-np.partition(mine, len(mine) - len(weights))[-len(weights):])
+            top = np.where(np.isfinite(top), top, top[0])
+            top = np.concatenate([top, np.full(len(weights) - len(top), top[0])])
+            score = float(weights @ top / weights.sum())
             if score >= floor:
-                chosen.append((ranked[0][1], score, parts[ranked[0][1]], article))
+                best_at = int(np.argmax(mine))
+                best_id = chunk_ids[best_at]
+                p = parts.get(best_id) or [0.0, 0.0, 0.0]
+                p = [float(cosine[part][best_at]) if cosine is not None else 0.0, p[1], p[2]]
+                chosen.append((best_id, score, p, article))
+                passage_scores[article.id] = (chunk_ids, mine)
         chosen.sort(key=lambda c: -c[1])
         chosen = chosen[:k]
         if not chosen:
             return []
-        with self.db.session() as s:
-            found = {row.id: row for row in s.execute(select(Chunk.id, Chunk.text, Chunk.kind)
-                                                      .where(Chunk.id.in_([c[0] for c in chosen])))}
-            # A similar question leads to its article's body: the passage closest to the query
-            asked = {row.id for row in found.values() if row.kind == CHUNK_QUESTION}
-            bodies: dict[int, list] = {}
-            if asked:
-                for row in s.execute(select(Chunk.id, Chunk.article_id, Chunk.text)
-                                     .where(Chunk.article_id.in_([c[3].id for c in chosen if c[0] in asked]),
-                                            Chunk.kind == CHUNK_BODY).order_by(Chunk.position)):
-                    bodies.setdefault(row.article_id, []).append(row)
+        # A similar question leads to its article's body: the passage that scored best for this query
+        passages = {}
+        for chunk_id, _, _, article in chosen:
+            if chunk_id in cache.questions:
+                chunk_ids, mine = passage_scores[article.id]
+                body = [(float(x), c) for c, x in zip(chunk_ids, mine) if c not in cache.questions]
+                if body:
+                    passages[chunk_id] = max(body)[1]
+        with self.db.engine.connect() as conn:
+            texts = dict(conn.execute(select(Chunk.id, Chunk.text).where(
+                Chunk.id.in_([c[0] for c in chosen] + list(passages.values())))).all())
         hits = []
         for chunk_id, score, p, a in chosen:
-            row = found.get(chunk_id)
-            if row is None:
-                continue
-            passage_id, passage, question = chunk_id, row.text, None
-            if chunk_id in asked:
-                body = bodies.get(a.id)
-                if not body:
-                    continue
-                best = max(body, key=lambda b: parts.get(b.id, (0.0,))[0])
-                passage_id, passage, question = best.id, best.text, row.text
+            passage_id = passages.get(chunk_id, chunk_id)
+            if chunk_id in cache.questions and chunk_id not in passages or passage_id not in texts:
+                continue  # a question without a body, or a chunk deleted since
             hits.append(Hit(article_id=a.id, chunk_id=passage_id, title=a.title, source=a.source,
-                            citation=a.citation, score=round(score, 4), text=passage, dense=round(p[0], 4),
+                            citation=a.citation, score=round(score, 4), text=texts[passage_id], dense=round(p[0], 4),
                             keyword=round(p[1], 4), coverage=round(p[2], 4), region=a.region, urgent=a.urgent,
-                            question=question))
+                            question=texts.get(chunk_id) if chunk_id in passages else None))
         return hits
 
 

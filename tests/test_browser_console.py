@@ -40,6 +40,7 @@ def test_publish_hot_policy_then_ask_in_chat(live, browser_page):
     page.fill("#f-source", "新乡市交通运输局")
     page.check("#f-urgent")
     page.fill("#f-body", "因桥梁检修，G4京港澳高速新乡段12月1日至3日全天封闭，过境货车请提前绕行G107国道。")
+    page.fill("#f-questions", "新乡那段高速这几天还能走不\n拉货去郑州的大车咋绕路")
     page.check("#f-publish")
     page.click("#save")
     expect(page.locator("#msg")).to_contain_text("已保存并生效")
@@ -53,6 +54,9 @@ def test_publish_hot_policy_then_ask_in_chat(live, browser_page):
     expect(first).to_contain_text("G4京港澳高速新乡段临时封闭")
     expect(first).to_contain_text("✓")
     expect(first).to_contain_text("向量相似度")
+    page.fill("#hit-q", "新乡那段高速这几天还能走不")  # found through the editor's similar question
+    page.click("#hit-form button[type=submit]")
+    expect(page.locator("#hits tr").first).to_contain_text("相似问法“新乡那段高速这几天还能走不”")
 
     page.goto(live.base + "/")
     page.fill("#text", "请问京港澳高速新乡段现在封闭了吗，货车怎么绕行")
