@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.db import Base, UTCDateTime
@@ -14,6 +14,7 @@ DOMAINS = ("综合", "公路", "水路", "道路运输", "城市客运", "海事
 STATUSES = ("draft", "published", "retired")
 REGION_NATIONWIDE = "全国"
 CHUNK_BODY, CHUNK_QUESTION = "body", "question"
+GAP_STATUSES = ("open", "resolved", "dismissed")
 
 
 def utcnow() -> datetime:
@@ -115,3 +116,22 @@ class ChangeLog(Base):
     article_id: Mapped[int] = mapped_column(Integer, index=True)
     version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class KnowledgeGap(Base):
+    __tablename__ = "kb_gap"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 of the normalised wording
+    text: Mapped[str] = mapped_column(String(200))  # normalised, personal data masked
+    count: Mapped[int] = mapped_column(Integer, default=1)
+    channel: Mapped[str | None] = mapped_column(String(20))  # where it was last asked (web, wechat, mp)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    best_article_id: Mapped[int | None] = mapped_column(Integer)  # best article below the threshold, if any
+    best_title: Mapped[str | None] = mapped_column(String(300))
+    best_score: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(12), default="open", index=True)
+    article_id: Mapped[int | None] = mapped_column(Integer)  # the article it was added to
+    resolved_by: Mapped[str | None] = mapped_column(String(80))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

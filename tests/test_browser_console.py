@@ -46,6 +46,9 @@ def test_publish_hot_policy_then_ask_in_chat(live, browser_page):
     expect(page.locator("#msg")).to_contain_text("已保存并生效")
     expect(page.locator("#edit-title")).to_contain_text("<b>通知</b>")  # markup shown as text
     expect(page.locator("#versions tr")).to_have_count(1)
+    policy_id = page.evaluate("fetch('/api/kb/articles?status=published', {headers: {Authorization: 'Bearer ' + "
+                              "sessionStorage.getItem('kb-token')}}).then(r => r.json())"
+                              ".then(d => d.items.find(a => a.title.includes('京港澳')).id)")
 
     page.click("#nav button[data-tab=hit]")
     page.fill("#hit-q", "京港澳高速新乡段封了吗 货车咋绕")
@@ -65,3 +68,20 @@ def test_publish_hot_policy_then_ask_in_chat(live, browser_page):
     expect(answer).to_contain_text("【热点政策】", timeout=30000)
     expect(answer).to_contain_text("G107国道")
     assert page.locator(".msg b").count() == 0
+
+    # a question the KB cannot answer shows up for the editors, who add it to the policy as a similar question
+    page.fill("#text", "俺的车要从鹤壁往南开 路上有啥情况没")
+    page.click("#send")
+    expect(page.locator(".msg.bot").last).to_contain_text("知识库里暂时没有", timeout=30000)
+    page.goto(live.base + "/console")
+    page.click("#nav button[data-tab=gaps]")
+    row = page.locator("#gaps tr", has_text="俺的车要从鹤壁往南开 路上有啥情况没")
+    expect(row).to_have_count(1)
+    row.locator("input.gap-article").fill(str(policy_id))
+    row.locator("button.gap-attach").click()
+    expect(page.locator("#msg")).to_contain_text("已加为《G4京港澳高速新乡段临时封闭<b>通知</b>》的相似问法")
+    expect(page.locator("#gaps tr", has_text="俺的车要从鹤壁往南开 路上有啥情况没")).to_have_count(0)
+    page.goto(live.base + "/")
+    page.fill("#text", "俺的车要从鹤壁往南开 路上有啥情况没")
+    page.click("#send")
+    expect(page.locator(".msg.bot").last).to_contain_text("G107国道", timeout=30000)

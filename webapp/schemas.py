@@ -5,7 +5,7 @@ from apiflask import Schema
 from apiflask.fields import Boolean, Dict, Float, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range, Regexp
 
-from knowledge_base.models import STATUSES
+from knowledge_base.models import GAP_STATUSES, STATUSES
 from marshmallow import ValidationError, validates
 
 
@@ -287,3 +287,36 @@ class ImportOut(Schema):
     unchanged = Integer(required=True)
     imported = Boolean(required=True)
     errors = List(Dict(), required=True)
+
+
+class GapListQuery(Schema):
+    status = String(load_default="open", validate=OneOf(GAP_STATUSES))
+    page = Integer(load_default=1, validate=Range(1, 10000))
+
+
+class GapOut(Schema):
+    id = Integer(required=True)
+    text = String(required=True, metadata={"description": "问句（已规范化，手机号、身份证号已遮盖）"})
+    count = Integer(required=True, metadata={"description": "被问到的次数"})
+    channel = String(allow_none=True)
+    first_seen = String(required=True)
+    last_seen = String(required=True)
+    best_article_id = Integer(allow_none=True, metadata={"description": "低于阈值的最佳候选文章"})
+    best_title = String(allow_none=True)
+    best_score = Float(allow_none=True)
+    status = String(required=True, metadata={"description": "open 待处理 / resolved 已加为相似问法 / dismissed 已忽略"})
+    article_id = Integer(allow_none=True)
+    resolved_by = String(allow_none=True)
+    resolved_at = String(allow_none=True)
+
+
+class GapListOut(Schema):
+    total = Integer(required=True)
+    page = Integer(required=True)
+    counts = Dict(required=True)
+    items = List(Nested(GapOut), required=True)
+
+
+class GapAttachIn(Schema):
+    article_id = Integer(required=True, metadata={"description": "把问句加为这篇文章的相似问法"})
+    version = Integer(required=True, metadata={"description": "文章当前版本号（乐观并发控制）"})

@@ -13,6 +13,7 @@ from hotline.db import Database
 from hotline.settings import Settings
 from knowledge_base.editing import Editor
 from knowledge_base.embedder import Embedder
+from knowledge_base.gaps import KnowledgeGaps
 from knowledge_base.service import KnowledgeBase
 from work_orders.service import WorkOrders
 
@@ -29,6 +30,7 @@ class Services:
     work_orders: WorkOrders
     handoffs: Handoffs
     wechat: WeChatChannels
+    gaps: KnowledgeGaps
 
 
 def build_services(settings: Settings, migrate: bool = True) -> Services:
@@ -39,8 +41,9 @@ def build_services(settings: Settings, migrate: bool = True) -> Services:
     rasa = RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout)
     work_orders = WorkOrders(db, settings.callback_sample_rate)
     handoffs = Handoffs(db, work_orders.calendar, settings.service_hours)
+    gaps = KnowledgeGaps(db)
     return Services(settings=settings, db=db, kb=kb, rasa=rasa,
                     executor=build_executor(kb, work_orders, handoffs=handoffs,
-                                            draft_ttl=timedelta(hours=settings.draft_ttl_hours)),
+                                            draft_ttl=timedelta(hours=settings.draft_ttl_hours), gaps=gaps),
                     accounts=Accounts(db), editor=Editor(kb), work_orders=work_orders, handoffs=handoffs,
-                    wechat=build_wechat(settings, db, rasa, work_orders, handoffs))
+                    wechat=build_wechat(settings, db, rasa, work_orders, handoffs), gaps=gaps)

@@ -11,9 +11,10 @@ from .referral import ActionReferElsewhere
 from .work_orders import ActionHandoff, ActionLeaveQuestion, ActionRate
 
 
-def build_executor(kb, work_orders=None, handoffs=None, draft_ttl: timedelta = timedelta(hours=72)) -> ActionExecutor:
+def build_executor(kb, work_orders=None, handoffs=None, draft_ttl: timedelta = timedelta(hours=72),
+                   gaps=None) -> ActionExecutor:
     executor = ActionExecutor()
-    for action in (ActionAnswerFromKB(kb), ActionReferElsewhere(),
+    for action in (ActionAnswerFromKB(kb, gaps), ActionReferElsewhere(),
                    ValidateIntake("complaint", draft_ttl), ValidateIntake("suggestion", draft_ttl),
                    AskIntake("complaint"), AskIntake("suggestion"), ActionSubmitIntake(work_orders),
                    ValidateStatus(work_orders), AskStatus(), ActionSubmitStatus(),

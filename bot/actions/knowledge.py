@@ -17,8 +17,9 @@ log = logging.getLogger(__name__)
 
 
 class ActionAnswerFromKB(Action):
-    def __init__(self, kb) -> None:
+    def __init__(self, kb, gaps=None) -> None:
         self.kb = kb
+        self.gaps = gaps  # knowledge_base.gaps.KnowledgeGaps: what the KB could not answer, for editors
 
     def name(self) -> str:
         return "action_answer_from_kb"
@@ -29,7 +30,9 @@ class ActionAnswerFromKB(Action):
         region = tracker.get_slot("region") if "region" in (tracker.slots or {}) else None
         region = region or ((tracker.latest_message or {}).get("metadata") or {}).get("region")
         try:
-            answer = compose_answer(self.kb.search(question, k=3, region=region), user_region=region)
+            # one search: the hits above the threshold answer; the best one below it helps the editor
+            hits = self.kb.search(question, k=3, region=region, min_score=0.0)
+            answer = compose_answer([h for h in hits if h.score >= self.kb.min_score], user_region=region)
         except Exception:  # the user must still get a sensible reply
             log.exception("knowledge-base search failed for %r", mask_pii(question))
             dispatcher.utter_message(text=KB_DOWN)
@@ -38,6 +41,13 @@ class ActionAnswerFromKB(Action):
             dispatcher.utter_message(text=answer.text)
             send_meta(dispatcher, sources=answer.sources, kb_matched=True)
             return [SlotSet("misses", 0)]
+        if self.gaps is not None:
+            try:
+                sender = tracker.sender_id or ""
+                self.gaps.record(question, channel=sender.split(":")[0] if ":" in sender else None,
+                                 best=hits[0] if hits else None)
+            except Exception:  # counting a gap must never cost the user the reply
+                log.exception("could not record a knowledge gap")
         misses = int(tracker.get_slot("misses") or 0) + 1
         text = answer.text
         if misses >= 2:  # repeated failure: offer a human before the user gives up

@@ -10,7 +10,8 @@ from knowledge_base.importer import import_file
 
 from ..auth import EDITORS, PUBLISHERS, auth
 from ..schemas import (ArticleCreateIn, ArticleListOut, ArticleListQuery, ArticleOut, ArticleUpdateIn, DiffOut,
-                       DiffQuery, HitTestOut, HitTestQuery, ImportOut, StatusChangeIn, VersionListOut)
+                       DiffQuery, GapAttachIn, GapListOut, GapListQuery, GapOut, HitTestOut, HitTestQuery, ImportOut,
+                       StatusChangeIn, VersionListOut)
 from .common import services
 
 bp = APIBlueprint("kb_admin", __name__, tag="知识库编辑 KB editing")
@@ -132,6 +133,8 @@ def hit_test(query):
             why.append(f"关键词 BM25 {h.keyword:.2f} × 覆盖率 {h.coverage:.0%}")
         else:
             why.append("无关键词命中")
+        if abs(h.score - (h.dense + 0.3 * h.keyword * h.coverage)) > 1e-3:
+            why.append(f"综合本文最佳三条证据（加权平均）{h.score:.3f}")
         out.append({"article_id": h.article_id, "title": h.title, "source": h.source, "citation": h.citation,
                     "score": h.score, "snippet": h.snippet, "dense": h.dense, "keyword": h.keyword,
                     "coverage": h.coverage, "region": h.region, "urgent": h.urgent, "question": h.question,
@@ -151,3 +154,34 @@ def bulk_import(form):
     report = import_file(services().kb, upload.filename or "upload", data, author=_user().username,
                          publish=form["publish"])
     return report.as_dict()
+
+
+@bp.get("/api/kb/gaps")
+@bp.auth_required(auth, roles=EDITORS)
+@bp.input(GapListQuery, location="query", arg_name="query")
+@bp.output(GapListOut)
+@bp.doc(summary="未命中问题：知识库答不上的咨询，按次数排序 Knowledge gaps")
+def list_gaps(query):
+    return services().gaps.list(query["status"], query["page"])
+
+
+@bp.post("/api/kb/gaps/<int:gap_id>/attach")
+@bp.auth_required(auth, roles=EDITORS)
+@bp.input(GapAttachIn, arg_name="body")
+@bp.output(GapOut)
+@bp.doc(summary="把未命中问题加为某篇文章的相似问法（文章新版本，立即生效） Close a gap with a similar question",
+        responses={403: "编辑只能修改草稿", 404: "不存在", 409: "版本冲突或已处理"})
+def attach_gap(gap_id, body):
+    user = _user()
+    svc = services()
+    if not user.has("publisher") and svc.editor.get(body["article_id"])["status"] != "draft":
+        abort(403, "已发布或已下线的文章只能由发布者修改")
+    return svc.gaps.attach(gap_id, svc.editor, body["article_id"], body["version"], author=user.username)
+
+
+@bp.post("/api/kb/gaps/<int:gap_id>/dismiss")
+@bp.auth_required(auth, roles=EDITORS)
+@bp.output(GapOut)
+@bp.doc(summary="忽略未命中问题（不属于知识库范围） Dismiss a gap", responses={404: "不存在", 409: "已处理"})
+def dismiss_gap(gap_id):
+    return services().gaps.dismiss(gap_id, author=_user().username)

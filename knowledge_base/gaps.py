@@ -1,0 +1,130 @@
+"""Knowledge gaps (未命中问题): consultations the KB could not answer, counted, for editors to close.
+
+Every question the bot had to answer with "no good match" is recorded once per wording (normalised, personal
+data masked) with how often it was asked and the best article below the threshold. An editor closes a gap by
+adding the question to an article as a similar question (a new version of that article, live at once like
+any edit) or dismisses it (not for the KB: weather, stock prices …). A gap asked again after it was closed
+opens again: the fix did not take.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import datetime, timezone
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from hotline.db import Database
+from hotline.errors import HotlineError, NotFound
+from hotline.privacy import mask_pii
+
+from .editing import Editor
+from .models import GAP_STATUSES, KnowledgeGap
+from .text import normalize
+
+MAX_GAP_TEXT = 100  # a similar question's limit; longer messages are cut there
+
+
+class GapStateError(HotlineError):
+    code = "invalid_state"
+    status = 409
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def gap_text(question: str) -> str:
+    text = mask_pii(normalize(question))
+    return re.sub(r"[\s。？?！!，,、~～…]+$", "", text)[:MAX_GAP_TEXT]
+
+
+def gap_dict(gap: KnowledgeGap) -> dict:
+    return {"id": gap.id, "text": gap.text, "count": gap.count, "channel": gap.channel,
+            "first_seen": gap.first_seen.isoformat(), "last_seen": gap.last_seen.isoformat(),
+            "best_article_id": gap.best_article_id, "best_title": gap.best_title,
+            "best_score": round(gap.best_score, 4) if gap.best_score is not None else None,
+            "status": gap.status, "article_id": gap.article_id, "resolved_by": gap.resolved_by,
+            "resolved_at": gap.resolved_at.isoformat() if gap.resolved_at else None}
+
+
+class KnowledgeGaps:
+    def __init__(self, db: Database):
+        self.db = db
+
+    def record(self, question: str, channel: str | None = None, best=None) -> int | None:
+        """Count one unanswered question (``best``: the best hit below the threshold, or None)."""
+        text = gap_text(question)
+        if len(text) < 2:
+            return None
+        key = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        now = utcnow()
+        best_values = {"best_article_id": getattr(best, "article_id", None), "best_title": getattr(best, "title", None),
+                       "best_score": getattr(best, "score", None)}
+        for _ in range(2):  # two replicas inserting the same new wording: the loser updates
+            with self.db.session() as s:
+                done = s.execute(update(KnowledgeGap).where(KnowledgeGap.key == key).values(
+                    count=KnowledgeGap.count + 1, last_seen=now, channel=channel, **best_values))
+                if done.rowcount:
+                    # asked again after it was closed by adding the question somewhere: open again
+                    s.execute(update(KnowledgeGap).where(KnowledgeGap.key == key, KnowledgeGap.status == "resolved")
+                              .values(status="open"))
+                    return s.scalar(select(KnowledgeGap.id).where(KnowledgeGap.key == key))
+            try:
+                with self.db.session() as s:
+                    gap = KnowledgeGap(key=key, text=text, count=1, channel=channel, first_seen=now, last_seen=now,
+                                       status="open", **best_values)
+                    s.add(gap)
+                    s.flush()
+                    return gap.id
+            except IntegrityError:
+                continue
+        return None
+
+    def list(self, status: str | None = "open", page: int = 1, per_page: int = 20) -> dict:
+        with self.db.session() as s:
+            query = select(KnowledgeGap)
+            if status:
+                query = query.where(KnowledgeGap.status == status)
+            total = s.scalar(select(func.count()).select_from(query.subquery()))
+            rows = s.scalars(query.order_by(KnowledgeGap.count.desc(), KnowledgeGap.last_seen.desc(),
+                                            KnowledgeGap.id).offset((page - 1) * per_page).limit(per_page))
+            counts = dict(s.execute(select(KnowledgeGap.status, func.count()).group_by(KnowledgeGap.status)).all())
+            return {"total": total, "page": page, "items": [gap_dict(g) for g in rows],
+                    "counts": {name: counts.get(name, 0) for name in GAP_STATUSES}}
+
+    def _get(self, s, gap_id: int) -> KnowledgeGap:
+        gap = s.get(KnowledgeGap, gap_id)
+        if gap is None:
+            raise NotFound(f"未命中问题 {gap_id} 不存在")
+        return gap
+
+    def attach(self, gap_id: int, editor: Editor, article_id: int, expected_version: int, author: str) -> dict:
+        """Add the gap's wording to an article's similar questions (a new version; 409 if the article moved
+        on) and close the gap."""
+        with self.db.session() as s:
+            gap = self._get(s, gap_id)
+            if gap.status != "open":
+                raise GapStateError("该问题已处理，请刷新列表")
+            text = gap.text
+        article = editor.get(article_id)
+        questions = list(article.get("questions") or [])
+        if text not in questions:
+            fields = {k: article.get(k) for k in ("title", "body", "domain", "region", "kind", "source", "tags",
+                                                   "effective_from", "expires_at", "urgent")}
+            editor.update(article_id, {**fields, "questions": questions + [text]}, expected_version, author,
+                          note=f"未命中问题 #{gap_id} 加为相似问法")
+        return self._close(gap_id, "resolved", author, article_id)
+
+    def dismiss(self, gap_id: int, author: str) -> dict:
+        return self._close(gap_id, "dismissed", author, None)
+
+    def _close(self, gap_id: int, status: str, author: str, article_id: int | None) -> dict:
+        with self.db.session() as s:
+            gap = self._get(s, gap_id)
+            if gap.status != "open":
+                raise GapStateError("该问题已处理，请刷新列表")
+            gap.status, gap.resolved_by, gap.resolved_at, gap.article_id = status, author, utcnow(), article_id
+            s.flush()
+            return gap_dict(gap)

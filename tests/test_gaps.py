@@ -1,0 +1,137 @@
+"""Knowledge gaps (未命中问题): unanswered consultations are counted per wording with personal data masked; an
+editor closes one by adding it to an article as a similar question, which answers the next caller at once."""
+import threading
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions.knowledge import ActionAnswerFromKB
+from hotline.db import Database
+from knowledge_base.editing import Editor, VersionConflict
+from knowledge_base.gaps import GapStateError, KnowledgeGaps
+from knowledge_base.service import KnowledgeBase
+from tests.conftest import make_settings
+from tests.test_actions import tracker
+from webapp import create_app
+
+PERMIT = {"title": "货车通行证网上办理", "domain": "道路运输", "region": "全国",
+          "body": "货运车辆进入城区须提前在“城市货车通行”平台申领电子通行证，审核通过后即时生效，有效期一个月。"}
+ASKED = "拉货的大车想开进城里头要办个啥"
+
+
+@pytest.fixture
+def kb(db_url, embedder, tmp_path):
+    db = Database(db_url)
+    db.migrate()
+    kb = KnowledgeBase(db, embedder, tmp_path / "kb.faiss", min_score=0.8)
+    kb.open_index()
+    return kb
+
+
+def test_misses_are_counted_per_wording_with_personal_data_masked(kb):
+    gaps = KnowledgeGaps(kb.db)
+    first = gaps.record("明天郑州下雨吗？", channel="web")
+    assert gaps.record("明天郑州下雨吗", channel="wechat") == first  # trailing punctuation does not split it
+    assert gaps.record("明天鄭州下雨嗎", channel="web") == first  # nor Traditional characters
+    gaps.record("我电话13812345678 身份证410102199003071234 咋查违章", channel="mp")
+    listing = gaps.list()
+    assert [(g["text"], g["count"]) for g in listing["items"]] == [
+        ("明天郑州下雨吗", 3), ("我电话138****5678 身份证410102********1234 咋查违章", 1)]
+    assert listing["counts"] == {"open": 2, "resolved": 0, "dismissed": 0}
+    assert gaps.record(" ？") is None  # nothing to learn from
+
+
+def test_concurrent_first_misses_make_one_gap(kb):
+    gaps = KnowledgeGaps(kb.db)
+    barrier = threading.Barrier(4)
+
+    def ask():
+        barrier.wait()
+        gaps.record("高速上能不能停车睡觉", channel="wechat")
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [(g["text"], g["count"]) for g in gaps.list()["items"]] == [("高速上能不能停车睡觉", 4)]
+
+
+def test_attaching_a_gap_answers_the_next_caller(kb):
+    editor, gaps = Editor(kb), KnowledgeGaps(kb.db)
+    art = editor.create(PERMIT, "li", publish=True)
+    dispatcher = CollectingDispatcher()
+    ActionAnswerFromKB(kb, gaps).run(dispatcher, tracker(ASKED), {})
+    assert dispatcher.messages[1]["custom"]["hotline_meta"]["kb_matched"] is False
+    gap = gaps.list()["items"][0]
+    assert gap["text"] == ASKED and gap["channel"] == "web"
+    assert gap["best_article_id"] == art["id"] and gap["best_score"] < 0.8  # the near miss, for the editor
+
+    with pytest.raises(VersionConflict):  # attaching is an edit: a stale version changes nothing
+        gaps.attach(gap["id"], editor, art["id"], art["version"] - 1, "li")
+    assert gaps.list()["items"][0]["status"] == "open"
+    closed = gaps.attach(gap["id"], editor, art["id"], art["version"], "li")
+    assert closed["status"] == "resolved" and closed["article_id"] == art["id"] and closed["resolved_by"] == "li"
+    assert editor.get(art["id"])["questions"] == [ASKED]
+    assert editor.versions(art["id"])[-1]["note"] == f"未命中问题 #{gap['id']} 加为相似问法"
+    with pytest.raises(GapStateError):
+        gaps.dismiss(gap["id"], "li")
+
+    dispatcher = CollectingDispatcher()
+    ActionAnswerFromKB(kb, gaps).run(dispatcher, tracker(ASKED), {})
+    assert "城市货车通行" in dispatcher.messages[0]["text"]
+    assert dispatcher.messages[1]["custom"]["hotline_meta"]["kb_matched"] is True
+    assert gaps.list("resolved")["items"][0]["count"] == 1  # answered now: not counted again
+
+
+def test_a_gap_asked_again_after_it_was_closed_opens_again(kb):
+    gaps = KnowledgeGaps(kb.db)
+    art = Editor(kb).create(PERMIT, "li", publish=True)
+    gap_id = gaps.record("明天郑州下雨吗")
+    gaps.attach(gap_id, Editor(kb), art["id"], art["version"], "li")
+    gaps.record("明天郑州下雨吗")
+    assert gaps.list()["items"][0]["status"] == "open"
+    gaps.dismiss(gap_id, "li")
+    gaps.record("明天郑州下雨吗")  # dismissed stays dismissed, still counted
+    assert gaps.list("dismissed")["items"][0]["count"] == 3
+
+
+@pytest.fixture
+def app(tmp_path, embedder):
+    app = create_app(make_settings(tmp_path))
+    svc = app.extensions["hotline"]
+    svc.kb.embedder = embedder
+    svc.accounts.create_user("editor1", "editor-pass-1", ["editor"])
+    svc.accounts.create_user("pub1", "publisher-pass-1", ["publisher"])
+    return app
+
+
+def test_gap_api(app):
+    from tests.test_kb_admin_api import login
+
+    client = app.test_client()
+    svc = app.extensions["hotline"]
+    assert client.get("/api/kb/gaps").status_code == 401
+    pub, editor = login(client, "pub1", "publisher-pass-1"), login(client, "editor1", "editor-pass-1")
+    art = client.post("/api/kb/articles", json={**PERMIT, "publish": True}, headers=pub).get_json()
+    gap_id = svc.gaps.record(ASKED, channel="web")
+    other = svc.gaps.record("今天股市涨了没", channel="web")
+    listing = client.get("/api/kb/gaps", headers=editor).get_json()
+    assert {g["id"] for g in listing["items"]} == {gap_id, other}
+    assert client.get("/api/kb/gaps", query_string={"status": "x"}, headers=editor).status_code == 422
+    # an editor may not change a published article, not even through a gap
+    resp = client.post(f"/api/kb/gaps/{gap_id}/attach", json={"article_id": art["id"], "version": art["version"]},
+                       headers=editor)
+    assert resp.status_code == 403
+    resp = client.post(f"/api/kb/gaps/{gap_id}/attach", json={"article_id": art["id"], "version": 99}, headers=pub)
+    assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "version_conflict"
+    resp = client.post(f"/api/kb/gaps/{gap_id}/attach", json={"article_id": art["id"], "version": art["version"]},
+                       headers=pub)
+    assert resp.status_code == 200 and resp.get_json()["status"] == "resolved"
+    hit = client.get("/api/kb/hit-test", query_string={"q": ASKED}, headers=editor).get_json()["hits"][0]
+    assert hit["title"] == PERMIT["title"] and hit["question"] == ASKED and "相似问法" in hit["why"]
+    assert client.post(f"/api/kb/gaps/{other}/dismiss", headers=editor).get_json()["status"] == "dismissed"
+    assert client.post(f"/api/kb/gaps/{other}/dismiss", headers=editor).status_code == 409
+    assert client.post("/api/kb/gaps/999999/dismiss", headers=editor).status_code == 404
+    assert client.get("/api/kb/gaps", headers=editor).get_json()["counts"] == {"open": 0, "resolved": 1,
+                                                                              "dismissed": 1}
