@@ -12,6 +12,7 @@ import os
 import shutil
 import threading
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,9 @@ from .keyword import LiveKeywordIndex
 from .models import CHUNK_QUESTION, Article, ChangeLog, Chunk
 
 log = logging.getLogger(__name__)
+
+# Chunk texts kept in memory for answers (the most asked passages are read again and again)
+TEXT_CACHE_SIZE = 5000
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,9 @@ class SearchCache:
         self.instance = ""
         self._lock = threading.RLock()
         self.dirty = False
+        self._texts: OrderedDict[int, str] = OrderedDict()
+        self._texts_lock = threading.Lock()
+        self._texts_generation = 0  # bumped when texts are forgotten: a read begun before must not store
 
     # ------------------------------------------------------------------ building
 
@@ -125,6 +132,7 @@ class SearchCache:
             self.questions = questions
             self.articles = metas
             self.keyword = LiveKeywordIndex(ids, texts)
+            self._forget_texts()
             self.instance = db_instance_id(self.db)
             self.dirty = True
         self.save()
@@ -175,6 +183,7 @@ class SearchCache:
             self.article_chunks = {a: [c for c in chunk_ids if c in present] for a, chunk_ids in by_article.items()}
             self.chunk_article = {c: a for a, chunk_ids in self.article_chunks.items() for c in chunk_ids}
             self.questions = questions & present
+            self._forget_texts()
         self.catch_up()
         return True
 
@@ -210,6 +219,40 @@ class SearchCache:
             shutil.rmtree(old, ignore_errors=True)
             self.dirty = False
 
+    # ------------------------------------------------------------------ chunk texts
+
+    def texts(self, chunk_ids: list[int]) -> dict[int, str]:
+        """The texts of these chunks: from memory, or in one query for those not read recently."""
+        out: dict[int, str] = {}
+        with self._texts_lock:
+            generation = self._texts_generation
+            for chunk_id in chunk_ids:
+                text = self._texts.get(chunk_id)
+                if text is not None:
+                    self._texts.move_to_end(chunk_id)
+                    out[chunk_id] = text
+        missing = [c for c in chunk_ids if c not in out]
+        if missing:
+            with self.db.engine.connect() as conn:
+                fetched = dict(conn.execute(select(Chunk.id, Chunk.text).where(Chunk.id.in_(missing))).all())
+            out.update(fetched)
+            with self._texts_lock:
+                if generation != self._texts_generation:
+                    return out
+                self._texts.update(fetched)
+                while len(self._texts) > TEXT_CACHE_SIZE:
+                    self._texts.popitem(last=False)
+        return out
+
+    def _forget_texts(self, chunk_ids=None) -> None:
+        """Drop remembered texts of changed chunks (a DB may give a deleted chunk's id to a new one)."""
+        with self._texts_lock:
+            self._texts_generation += 1
+            if chunk_ids is None:
+                self._texts.clear()
+            for chunk_id in chunk_ids or ():
+                self._texts.pop(chunk_id, None)
+
     # ------------------------------------------------------------------ following the change log
 
     def catch_up(self, embed_missing=None) -> int:
@@ -236,6 +279,7 @@ class SearchCache:
                 self.articles.pop(article_id, None)
             self.articles.update(metas)
             by_id = {r.id: r for r in fresh}
+            self._forget_texts([*removed, *by_id])
             # ids the DB no longer has for these articles, and ids about to be re-added
             self.vectors.remove(set(removed) | set(by_id))
             if fresh:

@@ -91,11 +91,9 @@ class KeywordIndex:
     def __init__(self, ids: list[int], texts: list[str] | None = None, tokens: list[list[str]] | None = None):
         self.ids = np.asarray(ids, dtype="int64")
         self._bm25 = bm25s.BM25()
-        self._vocab: set[str] = set()
         corpus = tokens if tokens is not None else [tokenize(t) for t in texts or []]
         if corpus:
             corpus = [doc or ["\u2205"] for doc in corpus]
-            self._vocab = {tok for doc in corpus for tok in doc}
             self._bm25.index(corpus, show_progress=False)
 
     def save(self, folder: Path) -> None:
@@ -110,25 +108,35 @@ class KeywordIndex:
         index.ids = np.load(folder / "ids.npy")
         if len(index.ids):
             index._bm25 = bm25s.BM25.load(str(folder / "bm25"))
-            index._vocab = set(index._bm25.vocab_dict)
         return index
 
-    def search(self, query: str, k: int) -> list[tuple[int, float, float]]:
+    def search(self, query: str, k: int, groups: list[list[str]] | None = None) -> list[tuple[int, float, float]]:
         """Top chunks as (chunk id, BM25 score, coverage): coverage is the share of the query's
-        words that the chunk contains (directly or through the thesaurus)."""
+        words that the chunk contains (directly or through the thesaurus). ``groups``: query_groups(query)."""
         if not len(self.ids):
             return []
-        groups = [[t for t in g if t in self._vocab] for g in query_groups(query)]
-        grams = [t for t in dict.fromkeys(bigrams(normalize(query))) if t in self._vocab]
+        vocab = self._bm25.vocab_dict
+        groups = [[vocab[t] for t in g if t in vocab] for g in (groups if groups is not None else query_groups(query))]
+        grams = [vocab[t] for t in dict.fromkeys(bigrams(normalize(query))) if t in vocab]
         if not any(groups) and not grams:
             return []
-        # BM25 is a sum over query terms: score each group once, add them up, count the groups hit.
-        per_group = [self._bm25.get_scores(g) for g in groups if g]
-        scores = sum(per_group) + (self._bm25.get_scores(grams) if grams else 0)
+        # BM25 is a sum over query terms: one pass over all of them (a term in two groups counts twice, as
+        # scoring each group on its own and adding up would), then coverage for the top chunks only.
+        scores = self._bm25.get_scores_from_ids([t for g in groups for t in g] + grams)
         k = min(k, len(scores))
         best = np.argpartition(-scores, k - 1)[:k]
-        top = [i for i in best[np.argsort(-scores[best])] if scores[i] > 0]
-        covered = sum((g[top] > 0).astype(float) for g in per_group) if per_group else np.zeros(len(top))
+        top = np.array([i for i in best[np.argsort(-scores[best])] if scores[i] > 0], dtype="int64")
+        if not len(top):
+            return []
+        covered = np.zeros(len(top))
+        postings, starts = self._bm25.scores["indices"], self._bm25.scores["indptr"]
+        for group in (g for g in groups if g):
+            hit = np.zeros(len(top), dtype=bool)
+            for term in group:
+                docs = postings[starts[term]:starts[term + 1]]  # ascending document numbers
+                at = np.searchsorted(docs, top)
+                hit |= (at < len(docs)) & (docs[np.minimum(at, len(docs) - 1)] == top)
+            covered += hit
         total = max(len(groups), 1)
         return [(int(self.ids[i]), float(scores[i]), float(c / total)) for i, c in zip(top, covered)]
 
@@ -184,6 +192,8 @@ class LiveKeywordIndex:
     def search(self, query: str, k: int) -> list[tuple[int, float, float]]:
         with self._lock:
             main, delta, stale = self.main, self.delta, set(self._stale)
-        hits = [h for h in main.search(query, k + len(stale)) if h[0] not in stale] + delta.search(query, k)
+        groups = query_groups(query)
+        hits = [h for h in main.search(query, k + len(stale), groups) if h[0] not in stale] + \
+            delta.search(query, k, groups)
         hits.sort(key=lambda h: -h[1])
         return hits[:k]

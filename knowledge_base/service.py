@@ -335,13 +335,13 @@ class KnowledgeBase:
         floor = self.min_score if min_score is None else min_score
         now = now or utcnow()
         cache = self.cache
-        depth = max(k * 4, 20)
+        depth = max(k * 4, 40)
         dense: dict[int, float] = {}
         vector = None
         if mode in ("hybrid", "dense"):
             vector = self.embedder.encode_one(text)
             dense = dict(cache.vectors.search(vector, depth))
-        # (BM25 in a thread beside the embedding was measured slower: on two cores the model uses both)
+        # (BM25 in a thread beside the embedding was measured no faster: both hold the GIL much of the time)
         keyword = cache.keyword.search(text, depth) if mode in ("hybrid", "keyword") else []
         top_bm25 = keyword[0][1] if keyword else 1.0
         parts: dict[int, list[float]] = {cid: [score, 0.0, 0.0] for cid, score in dense.items()}
@@ -377,11 +377,15 @@ class KnowledgeBase:
                 break
         # An article's score pools the evidence of its best chunks (body passages and similar questions):
         # one lucky match counts less than several that agree. The weighted mean keeps the scale of a
-        # single chunk, so a one-chunk article (a fresh hot policy) is not at a disadvantage. Every chunk of a
-        # candidate is scored (its cosine in one batched lookup; its keyword part if BM25 found it).
+        # single chunk, so a one-chunk article (a fresh hot policy) is not at a disadvantage.
         lists = [cache.article_chunks.get(a.id, []) for a in candidates]
         ids = np.fromiter((c for chunk_ids in lists for c in chunk_ids), dtype="int64")
-        cosine = cache.vectors.similarities(vector, ids) if vector is not None else None
+        cosine = None
+        if vector is not None:
+            # a chunk FAISS did not return scores at most the lowest one it did: that bound stands in for it
+            # (measured: the same rankings as scoring every chunk exactly, without reading their vectors)
+            unseen = min(dense.values()) if dense else 0.0
+            cosine = np.array([parts[c][0] if c in parts else unseen for c in ids.tolist()], dtype="float32")
         keyword_part = np.zeros(len(ids), dtype="float32")
         counted = np.ones(len(ids), dtype=bool) if vector is not None else np.isin(ids, list(parts))
         if mode != "dense" and keyword:
@@ -428,9 +432,7 @@ class KnowledgeBase:
                 body = [(float(x), c) for c, x in zip(chunk_ids, mine) if c not in cache.questions]
                 if body:
                     passages[chunk_id] = max(body)[1]
-        with self.db.engine.connect() as conn:
-            texts = dict(conn.execute(select(Chunk.id, Chunk.text).where(
-                Chunk.id.in_([c[0] for c in chosen] + list(passages.values())))).all())
+        texts = cache.texts([c[0] for c in chosen] + list(passages.values()))
         hits = []
         for chunk_id, score, p, a in chosen:
             passage_id = passages.get(chunk_id, chunk_id)

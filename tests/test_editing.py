@@ -204,3 +204,23 @@ def test_pooled_evidence_does_not_hold_back_a_one_chunk_hot_policy(editor):
     hits = kb.search(QUESTION, k=2)
     assert hits[0].title == CLOSURE["title"]
     assert hits[0].score == pytest.approx(hits[0].dense + 0.3 * hits[0].keyword * hits[0].coverage, abs=1e-3)
+
+
+def test_a_replica_never_answers_with_a_stale_passage(editor, embedder, tmp_path):
+    """Passages are kept in memory after a search; a change of the article replaces them on the next catch-up,
+    even when the DB gives the new chunk the old one's id (SQLite reuses the highest rowid)."""
+    from sqlalchemy import update
+
+    from knowledge_base.models import ChangeLog, Chunk
+
+    other = KnowledgeBase(editor.db, embedder, tmp_path / "replica.faiss", min_score=0.0)
+    other.open_index()
+    art = editor.create(CLOSURE, "li", publish=True)
+    other.refresh()
+    hit = other.search(QUESTION, k=1)[0]
+    assert "G107" in hit.text
+    with editor.db.session() as s:  # the same chunk id, new text: as a delete + insert that reused the id
+        s.execute(update(Chunk).where(Chunk.id == hit.chunk_id).values(text=hit.text.replace("G107国道", "S227省道")))
+        s.add(ChangeLog(article_id=art["id"], version=art["version"]))
+    other.refresh()
+    assert "S227" in other.search(QUESTION, k=1)[0].text

@@ -61,3 +61,34 @@ def test_large_index_switches_to_ivf_and_keeps_working(tmp_path, monkeypatch):
     loaded, _ = VectorIndex.load(tmp_path / "ivf.faiss")
     assert loaded.kind == "ivf" and len(loaded) == 2998
     assert loaded.search(vecs[8], 1)[0][0] == 108
+
+
+def test_keyword_scores_and_coverage():
+    """BM25 over all of the question's terms at once; coverage = share of the question's word groups a chunk
+    holds (a thesaurus group counts once however many of its words match), computed for the top chunks."""
+    from knowledge_base.keyword import KeywordIndex, LiveKeywordIndex, query_groups, tokenize
+
+    texts = {1: "货车通行证在网上办理", 2: "货车夜间限行", 3: "客车站点调整", 4: "通行证有效期一个月"}
+    index = KeywordIndex(list(texts), list(texts.values()))
+    query = "货车通行证怎么办理"
+    hits = index.search(query, 10)
+    assert [h[0] for h in hits][0] == 1 and 3 not in [h[0] for h in hits]
+    groups = query_groups(query)
+    for chunk_id, score, coverage in hits:
+        tokens = set(tokenize(texts[chunk_id]))
+        assert coverage == pytest.approx(sum(any(t in tokens for t in g) for g in groups) / len(groups))
+        assert score > 0
+    # the same scores as adding up each group's BM25 and the bigrams' (a term in two groups counts twice)
+    from knowledge_base.keyword import bigrams
+    from knowledge_base.text import normalize
+
+    bm25, vocab = index._bm25, index._bm25.vocab_dict
+    parts = [[vocab[t] for t in g if t in vocab] for g in groups]
+    parts.append([vocab[t] for t in dict.fromkeys(bigrams(normalize(query))) if t in vocab])
+    expected = sum(bm25.get_scores_from_ids(p) for p in parts if p)
+    position = {chunk_id: i for i, chunk_id in enumerate(index.ids.tolist())}
+    for chunk_id, score, _ in hits:
+        assert score == pytest.approx(float(expected[position[chunk_id]]), rel=1e-5)
+    live = LiveKeywordIndex([], [])
+    live.apply([], {9: "货车通行证网上申领"})
+    assert live.search(query, 5)[0][0] == 9
