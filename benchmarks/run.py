@@ -60,9 +60,8 @@ def _w(text: str) -> int:  # display width: CJK characters take two columns
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
-# A user's question arrives on its own: measured after this idle gap, the model's worker threads have gone
-# back to sleep, as they have between real messages. Back to back, they still spin on the second core
-# after each encode and slow whatever Python runs next; both are printed.
+# Latency is measured twice: single queries after this idle gap (how a caller's message arrives on a quiet
+# line) and back to back (a busy line). Both the bare encode and the full search are measured each way.
 SINGLE_QUERY_GAP_S = 0.05
 
 
