@@ -145,7 +145,7 @@ class Store:
                     results.append({"id": rid, "status": "unchanged", "version": 1})
                     continue
                 fields = {k: item.get(k) for k in ("title", "body", "kind", "domain", "region", "tags", "source",
-                                                   "effective_from", "expires_at", "urgent")}
+                                                   "effective_from", "expires_at", "urgent", "questions")}
                 if cur is not None and not item.get("deleted") and all(cur.get(k) == v for k, v in fields.items()) \
                         and not cur.get("deleted"):
                     results.append({"id": rid, "status": "unchanged", "version": cur["version"]})

@@ -14,6 +14,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -38,6 +39,7 @@ KB_COLUMNS = {
     "来源": "source", "source": "source", "生效时间": "effective_from", "effective_from": "effective_from",
     "失效时间": "expires_at", "expires_at": "expires_at", "紧急": "urgent", "urgent": "urgent",
     "更新时间": "updated_at", "updated_at": "updated_at",
+    "相似问法": "questions", "questions": "questions",
 }
 ORDER_COLUMNS = {
     "编号": "id", "工单编号": "id", "id": "id", "类型": "type", "诉求类型": "type", "type": "type",
@@ -49,7 +51,8 @@ ORDER_COLUMNS = {
     "caller_phone": "caller_phone", "匿名": "anonymous", "anonymous": "anonymous",
 }
 EXPORT_COLUMNS = ["id", "version", "owner", "deleted", "title", "body", "kind", "domain", "region", "tags",
-                  "source", "effective_from", "expires_at", "urgent", "updated_at"]
+                  "source", "effective_from", "expires_at", "urgent", "updated_at", "questions"]
+QUESTION_SEPARATORS = re.compile(r"[|｜\n]")
 
 
 # --------------------------------------------------------------------------- reading
@@ -132,6 +135,8 @@ def normalize_item(row: dict) -> dict:
     if isinstance(item.get("tags"), str):
         item["tags"] = [t.strip() for t in item["tags"].replace("，", ",").replace("、", ",").replace("；", ",")
                         .replace(";", ",").split(",") if t.strip()]
+    if isinstance(item.get("questions"), str):  # one cell: questions separated by | or line breaks
+        item["questions"] = [q.strip() for q in QUESTION_SEPARATORS.split(item["questions"]) if q.strip()]
     for key in ("deleted", "urgent"):
         if key in item and not isinstance(item[key], bool):
             item[key] = _truthy(item[key])
@@ -206,7 +211,8 @@ def export_item(a: Article) -> dict:
     if not item["deleted"]:
         item.update(title=a.title, body=a.body, kind=a.kind, domain=a.domain, region=a.region, tags=list(a.tags or []),
                     source=a.source, effective_from=_iso(a.effective_from), expires_at=_iso(a.expires_at),
-                    urgent=bool(a.urgent), content_hash=item_hash(a.title, a.body))
+                    urgent=bool(a.urgent), questions=list(a.questions or []),
+                    content_hash=item_hash(a.title, a.body))
     return item
 
 
@@ -236,7 +242,8 @@ def _write(path: Path, items: list[dict]) -> None:
     if suffix in (".jsonl", ".ndjson"):
         tmp.write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items), encoding="utf-8")
     elif suffix in (".csv", ".xlsx"):
-        rows = [[_cell(i.get(c)) for c in EXPORT_COLUMNS] for i in items]
+        rows = [["|".join(i.get(c) or []) if c == "questions" else _cell(i.get(c)) for c in EXPORT_COLUMNS]
+                for i in items]
         if suffix == ".csv":
             buf = io.StringIO()
             csv.writer(buf).writerows([EXPORT_COLUMNS, *rows])

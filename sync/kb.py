@@ -93,7 +93,8 @@ def editable_of_article(a: Article) -> tuple:
         return ("retired",)
     return (clean_text(a.title or "", multiline=False)[0], clean_text(a.body or "")[0], a.domain,
             clean_text(a.region or "", multiline=False)[0], tuple(a.tags or ()), _iso(a.effective_from),
-            _iso(a.expires_at), bool(a.urgent), clean_text(a.source or "", multiline=False)[0])
+            _iso(a.expires_at), bool(a.urgent), clean_text(a.source or "", multiline=False)[0],
+            tuple(clean_text(q, multiline=False)[0] for q in a.questions or ()))
 
 
 def editable_of_item(item: Item) -> tuple:
@@ -101,7 +102,16 @@ def editable_of_item(item: Item) -> tuple:
         return ("retired",)
     f = item.fields
     return (f["title"], f["body"], f["domain"], f["region"], tuple(f["tags"]), _iso(f["effective_from"]),
-            _iso(f["expires_at"]), bool(f["urgent"]), f["source"])
+            _iso(f["expires_at"]), bool(f["urgent"]), f["source"],
+            None if f.get("questions") is None else tuple(f["questions"]))
+
+
+def same_content(item: Item, local: Article) -> bool:
+    """The item carries what the article already holds; a feed without similar questions leaves ours alone."""
+    mine, theirs = editable_of_article(local), editable_of_item(item)
+    if len(mine) == len(theirs) and theirs[-1] is None:
+        return mine[:-1] == theirs[:-1]
+    return mine == theirs
 
 
 def item_fields_json(item: Item) -> dict:
@@ -294,7 +304,7 @@ class KbSync:
         if not self._newer(plan, item, local):
             return
         plan.seen[local.id] = local.version
-        same = editable_of_item(item) == editable_of_article(local)
+        same = same_content(item, local)
         if is_dirty(local) and not same:  # both sides edited: 12345 owns it, our edit becomes a proposal
             self._propose(plan, local, item, side="12328", fields=_json(snapshot(local)), reason="conflict")
         if item.deleted:
@@ -305,7 +315,10 @@ class KbSync:
             plan.unchanged += 1
             plan.links[local.origin_key] = _Link("12345", item.id, item.version)
         else:
-            plan.drafts.append(draft_from_item(item, local.origin_key))
+            draft = draft_from_item(item, local.origin_key)
+            if item.fields.get("questions") is None:  # the feed does not carry similar questions: keep ours
+                draft.questions = list(local.questions or [])
+            plan.drafts.append(draft)
             plan.links[local.origin_key] = _Link("12345", item.id, item.version)
 
     def _plan_ours(self, plan: _Plan, item: Item, local: Article | None) -> None:
@@ -317,7 +330,7 @@ class KbSync:
         if not self._newer(plan, item, local):
             return
         plan.seen[local.id] = local.version
-        same = editable_of_item(item) == editable_of_article(local)
+        same = same_content(item, local)
         link = _Link("12328", item.id, item.version)
         if same:  # our own push echoed back (also after a crash between push and its record)
             plan.unchanged += 1
@@ -531,7 +544,7 @@ def push_item(a: Article) -> dict:
         item.update({"title": a.title, "body": a.body, "kind": a.kind, "domain": a.domain, "region": a.region,
                      "tags": list(a.tags or []), "source": a.source, "effective_from": _iso(a.effective_from),
                      "expires_at": _iso(a.expires_at), "urgent": bool(a.urgent),
-                     "content_hash": item_hash(a.title, a.body)})
+                     "questions": list(a.questions or []), "content_hash": item_hash(a.title, a.body)})
     return item
 
 

@@ -29,7 +29,7 @@ CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 TAG_RE = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>")
 DROP_TAGS = ("script", "style", "iframe", "object", "embed", "noscript", "template", "svg", "form", "head")
 EDITABLE = ("title", "body", "domain", "region", "kind", "source", "tags", "effective_from", "expires_at",
-            "urgent")
+            "urgent", "questions")
 
 
 @dataclass
@@ -141,6 +141,13 @@ def parse_item(raw: dict, seq: int) -> Item:
     data["kind"] = kind if kind in KINDS and kind != "regulation" else "policy"
     for name in ("tags", "effective_from", "expires_at", "urgent"):
         data[name] = raw.get(name)
+    questions = raw.get("questions")  # similar questions (相似问法); absent = 12345 does not keep them
+    if isinstance(questions, list):
+        cleaned = [clean_text(q, multiline=False) if isinstance(q, str) else (q, False) for q in questions]
+        if any(stripped for _, stripped in cleaned):
+            item.sanitized.append("questions")
+        questions = [q for q, _ in cleaned]
+    data["questions"] = questions
     if data["urgent"] is not None and not isinstance(data["urgent"], bool):
         raise ItemRejected(rid, "urgent 须为 true/false")
     try:

@@ -11,7 +11,8 @@ from knowledge_base.models import Article
 from .models import SyncProposal
 from .state import utcnow
 
-EDITABLE = ("title", "body", "domain", "region", "kind", "source", "tags", "effective_from", "expires_at", "urgent")
+EDITABLE = ("title", "body", "domain", "region", "kind", "source", "tags", "effective_from", "expires_at", "urgent",
+            "questions")
 
 
 class ProposalClosed(HotlineError):

@@ -95,8 +95,8 @@ def test_a_broken_file_applies_nothing(hkb, tmp_path):
 @pytest.mark.parametrize("suffix", ["jsonl", "csv", "xlsx"])
 def test_export_our_articles(hkb, tmp_path, suffix):
     editor = Editor(hkb)
-    live = editor.create({"title": "G107国道临时管制", "body": "夜间封闭。", "domain": "公路", "tags": ["交通管制", "货车"]},
-                         "pub", publish=True)
+    live = editor.create({"title": "G107国道临时管制", "body": "夜间封闭。", "domain": "公路", "tags": ["交通管制", "货车"],
+                          "questions": ["晚上大车能走不", "封到哪天、几点"]}, "pub", publish=True)
     gone = editor.create({"title": "已撤销的通知", "body": "作废。"}, "pub", publish=True)
     editor.retire(gone["id"], gone["version"], "pub")
     editor.create({"title": "草稿", "body": "不导出。"}, "ed")
@@ -107,6 +107,7 @@ def test_export_our_articles(hkb, tmp_path, suffix):
     ours = by_id[f"12328-{live['id']}"]
     assert (ours["owner"], ours["title"], ours["tags"], ours["deleted"]) == ("12328", "G107国道临时管制",
                                                                              ["交通管制", "货车"], False)
+    assert ours["questions"] == ["晚上大车能走不", "封到哪天、几点"]  # "、" inside a question survives a table cell
     assert by_id[f"12328-{gone['id']}"]["deleted"] is True
     assert export_articles(hkb.db, tmp_path / f"inc.{suffix}", incremental=True) == 2
     assert export_articles(hkb.db, tmp_path / f"inc2.{suffix}", incremental=True) == 0

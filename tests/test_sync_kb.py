@@ -355,3 +355,30 @@ def test_scheduled_jobs_pick_up_changes(hkb, sim):
         scheduler.shutdown(wait=True)
     assert article(hkb, "ZSK0000012").title == "定时同步到达的新标题"
     assert not add_jobs(BackgroundScheduler(), SyncService(hkb.db, hkb, None, "", "", "", 1, 1), 1, 1)
+
+
+def test_similar_questions_travel_with_the_article_and_a_feed_without_them_keeps_ours(hkb, sim):
+    make_sync(hkb, sim).run("test")
+    editor = Editor(hkb)
+    # 12345 keeps similar questions for one of its articles: they arrive, cleaned like every text
+    control(sim, "/_sim/edit", {"ids": ["ZSK0000007"], "fields": {"questions": ["办这个要带啥<b>材料</b>", "在哪办"]}})
+    make_sync(hkb, sim).run("test")
+    assert article(hkb, "ZSK0000007").questions == ["办这个要带啥材料", "在哪办"]
+
+    # our editor adds questions to another 12345 article; 12345 then edits its body with a feed that carries no
+    # questions: 12345 wins the body, our questions stay
+    local = article(hkb, "ZSK0000005")
+    fields = {k: getattr(local, k) for k in ("title", "body", "domain", "region", "kind", "source", "tags", "urgent")}
+    editor.update(local.id, {**fields, "questions": ["大车能办不"]}, local.version, "editor1")
+    control(sim, "/_sim/edit", {"ids": ["ZSK0000005"], "fields": {"body": "12345 的新版本：工作时间调整。"}})
+    make_sync(hkb, sim).run("test")
+    now = article(hkb, "ZSK0000005")
+    assert now.body == "12345 的新版本：工作时间调整。" and now.questions == ["大车能办不"]
+
+    # our own article goes out with its questions, and their echo changes nothing
+    ours = editor.create({"title": "G107国道新乡段临时交通管制", "body": "11月1日至3日夜间封闭。", "domain": "公路",
+                          "questions": ["新乡那段国道晚上能走不"]}, "pub", publish=True)
+    assert make_sync(hkb, sim).run("test")["pushed"] >= 1
+    assert control(sim, f"/_sim/article/12328-{ours['id']}")["questions"] == ["新乡那段国道晚上能走不"]
+    run = make_sync(hkb, sim).run("test")
+    assert (run["updated"], run["conflicts"]) == (0, 0)
