@@ -274,7 +274,6 @@ class SearchCache:
             removed = [c for a in articles for c in self.article_chunks.pop(a, [])]
             for chunk_id in removed:
                 self.chunk_article.pop(chunk_id, None)
-                self.questions.discard(chunk_id)
             for article_id in articles:
                 self.articles.pop(article_id, None)
             self.articles.update(metas)
@@ -284,11 +283,13 @@ class SearchCache:
             self.vectors.remove(set(removed) | set(by_id))
             if fresh:
                 self.vectors.upsert(np.array(list(by_id)), np.vstack([from_blob(r.embedding) for r in fresh]))
+            # new lists and a new set, each swapped in whole: a search running now keeps a consistent view
+            lists: dict[int, list[int]] = {}
             for r in fresh:
-                self.article_chunks.setdefault(r.article_id, []).append(r.id)
+                lists.setdefault(r.article_id, []).append(r.id)
                 self.chunk_article[r.id] = r.article_id
-                if r.chunk_kind == CHUNK_QUESTION:
-                    self.questions.add(r.id)
+            self.article_chunks.update(lists)
+            self.questions = (self.questions - set(removed)) | {r.id for r in fresh if r.chunk_kind == CHUNK_QUESTION}
             self.keyword.apply(removed, {r.id: keyword_text(r.title, r.kind, r.text, r.chunk_kind) for r in fresh})
             self.position = rows[-1].id
             self.dirty = True

@@ -27,6 +27,8 @@ def parse_questions(value) -> list[str]:
     if not isinstance(value, (list, tuple)) or not all(isinstance(q, str) for q in value):
         raise ValueError("相似问法须为文本列表（或每行一个问题的文本）")
     out = list(dict.fromkeys(q.strip() for q in value if q.strip()))
+    if any("|" in q or "｜" in q for q in out):  # the separator of questions in one table cell
+        raise ValueError("相似问法中不能含“|”")
     if len(out) > MAX_QUESTIONS:
         raise ValueError(f"相似问法最多{MAX_QUESTIONS}条")
     long = [q for q in out if len(q) > MAX_QUESTION_LEN]
@@ -133,7 +135,8 @@ def to_draft(fields: dict, origin_key: str, origin: str, status: str) -> Article
         origin_key=origin_key, title=fields["title"], kind=fields["kind"], doc_title=fields["title"],
         body=fields["body"], source=fields["source"], domain=fields["domain"], region=fields["region"],
         effective_from=fields["effective_from"], expires_at=fields["expires_at"], origin=origin, status=status,
-        tags=fields["tags"], urgent=fields["urgent"], questions=list(fields.get("questions") or []),
+        tags=fields["tags"], urgent=fields["urgent"],
+        questions=None if fields.get("questions") is None else list(fields["questions"]),  # None: keep
         published_label=datetime.now(timezone.utc).astimezone().strftime("%Y-%m-%d"),
         chunks=chunk_article(fields["kind"], fields["body"]),
     )

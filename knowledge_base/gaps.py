@@ -3,16 +3,17 @@
 Every question the bot had to answer with "no good match" is recorded once per wording (normalised, personal
 data masked) with how often it was asked and the best article below the threshold. An editor closes a gap by
 adding the question to an article as a similar question (a new version of that article, live at once like
-any edit) or dismisses it (not for the KB: weather, stock prices …). A gap asked again after it was closed
-opens again: the fix did not take.
+any edit) or dismisses it (not for the KB: weather, stock prices …). A resolved gap that is asked again
+opens again (the fix did not take); a dismissed one stays dismissed and is still counted. Gaps not asked for a
+year are deleted.
 """
 from __future__ import annotations
 
 import hashlib
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from hotline.db import Database
@@ -24,6 +25,15 @@ from .models import GAP_STATUSES, KnowledgeGap
 from .text import normalize
 
 MAX_GAP_TEXT = 100  # a similar question's limit; longer messages are cut there
+RETENTION = timedelta(days=365)
+# Numbers a caller may type with spaces or hyphens (138 1234 5678, 0373-1234567, a 15-digit ID): beyond what
+# mask_pii knows, any run of 7 or more digits keeps only its first 3 and last 2
+DIGIT_RUN_RE = re.compile(r"(?<![\d*])\d(?:[\s-]?\d){6,}(?![\d*])")
+
+
+def _mask_digits(match: re.Match) -> str:
+    digits = re.sub(r"\D", "", match.group(0))
+    return digits[:3] + "*" * (len(digits) - 5) + digits[-2:]
 
 
 class GapStateError(HotlineError):
@@ -36,7 +46,7 @@ def utcnow() -> datetime:
 
 
 def gap_text(question: str) -> str:
-    text = mask_pii(normalize(question))
+    text = DIGIT_RUN_RE.sub(_mask_digits, mask_pii(normalize(question)))
     return re.sub(r"[\s。？?！!，,、~～…]+$", "", text)[:MAX_GAP_TEXT]
 
 
@@ -69,7 +79,7 @@ class KnowledgeGaps:
                 if done.rowcount:
                     # asked again after it was closed by adding the question somewhere: open again
                     s.execute(update(KnowledgeGap).where(KnowledgeGap.key == key, KnowledgeGap.status == "resolved")
-                              .values(status="open"))
+                              .values(status="open", resolved_by=None, resolved_at=None))
                     return s.scalar(select(KnowledgeGap.id).where(KnowledgeGap.key == key))
             try:
                 with self.db.session() as s:
@@ -110,12 +120,20 @@ class KnowledgeGaps:
             text = gap.text
         article = editor.get(article_id)
         questions = list(article.get("questions") or [])
-        if text not in questions:
-            fields = {k: article.get(k) for k in ("title", "body", "domain", "region", "kind", "source", "tags",
-                                                   "effective_from", "expires_at", "urgent")}
-            editor.update(article_id, {**fields, "questions": questions + [text]}, expected_version, author,
-                          note=f"未命中问题 #{gap_id} 加为相似问法")
+        if text in questions:  # it was added before and still did not answer: another article is needed
+            raise GapStateError(f"“{text}”已是《{article['title']}》的相似问法，但仍未达到答复阈值："
+                                "请换一篇更贴切的文章，或新建文章回答它")
+        fields = {k: article.get(k) for k in ("title", "body", "domain", "region", "kind", "source", "tags",
+                                               "effective_from", "expires_at", "urgent")}
+        editor.update(article_id, {**fields, "questions": questions + [text]}, expected_version, author,
+                      note=f"未命中问题 #{gap_id} 加为相似问法")
         return self._close(gap_id, "resolved", author, article_id)
+
+    def purge(self, now: datetime | None = None) -> int:
+        """Delete gaps nobody has asked for a year (they hold callers' words)."""
+        with self.db.session() as s:
+            return s.execute(delete(KnowledgeGap).where(
+                KnowledgeGap.last_seen < (now or utcnow()) - RETENTION)).rowcount
 
     def dismiss(self, gap_id: int, author: str) -> dict:
         return self._close(gap_id, "dismissed", author, None)

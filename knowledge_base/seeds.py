@@ -63,7 +63,8 @@ class ArticleDraft:
     status: str = "published"
     tags: list[str] = field(default_factory=list)
     urgent: bool = False
-    questions: list[str] = field(default_factory=list)  # similar questions (相似问法)
+    # similar questions (相似问法); None = not given: an existing article keeps its own
+    questions: list[str] | None = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- regulations

@@ -281,6 +281,11 @@ class KnowledgeBase:
         changed = []
         for draft in drafts:
             old = existing.get(draft.origin_key)
+            kept = list(old.questions or []) if old is not None else []
+            if draft.questions is None:  # e.g. an import file without a 相似问法 column
+                draft.questions = kept
+            elif action == "seed" and kept:  # re-ingesting the seeds adds theirs, editors' own stay
+                draft.questions = list(dict.fromkeys([*draft.questions, *kept]))
             if old is not None and old.content_hash == content_hash(draft):
                 report.unchanged += 1
             else:
@@ -378,14 +383,12 @@ class KnowledgeBase:
         # An article's score pools the evidence of its best chunks (body passages and similar questions):
         # one lucky match counts less than several that agree. The weighted mean keeps the scale of a
         # single chunk, so a one-chunk article (a fresh hot policy) is not at a disadvantage.
-        lists = [cache.article_chunks.get(a.id, []) for a in candidates]
+        # (copies: a catch-up in another thread may be replacing these lists)
+        lists = [list(cache.article_chunks.get(a.id, ())) for a in candidates]
+        questions = cache.questions
         ids = np.fromiter((c for chunk_ids in lists for c in chunk_ids), dtype="int64")
-        cosine = None
-        if vector is not None:
-            # a chunk FAISS did not return scores at most the lowest one it did: that bound stands in for it
-            # (measured: the same rankings as scoring every chunk exactly, without reading their vectors)
-            unseen = min(dense.values()) if dense else 0.0
-            cosine = np.array([parts[c][0] if c in parts else unseen for c in ids.tolist()], dtype="float32")
+        # every chunk of a candidate gets its exact cosine, in one batched read of the stored vectors
+        cosine = cache.vectors.similarities(vector, ids) if vector is not None else None
         keyword_part = np.zeros(len(ids), dtype="float32")
         counted = np.ones(len(ids), dtype=bool) if vector is not None else np.isin(ids, list(parts))
         if mode != "dense" and keyword:
@@ -427,16 +430,17 @@ class KnowledgeBase:
         # A similar question leads to its article's body: the passage that scored best for this query
         passages = {}
         for chunk_id, _, _, article in chosen:
-            if chunk_id in cache.questions:
+            if chunk_id in questions:
                 chunk_ids, mine = passage_scores[article.id]
-                body = [(float(x), c) for c, x in zip(chunk_ids, mine) if c not in cache.questions]
+                # the body passage closest to the query; on a tie (keyword mode) the first one
+                body = [(float(x), -i, c) for i, (c, x) in enumerate(zip(chunk_ids, mine)) if c not in questions]
                 if body:
-                    passages[chunk_id] = max(body)[1]
+                    passages[chunk_id] = max(body)[2]
         texts = cache.texts([c[0] for c in chosen] + list(passages.values()))
         hits = []
         for chunk_id, score, p, a in chosen:
             passage_id = passages.get(chunk_id, chunk_id)
-            if chunk_id in cache.questions and chunk_id not in passages or passage_id not in texts:
+            if chunk_id in questions and chunk_id not in passages or passage_id not in texts:
                 continue  # a question without a body, or a chunk deleted since
             hits.append(Hit(article_id=a.id, chunk_id=passage_id, title=a.title, source=a.source,
                             citation=a.citation, score=round(score, 4), text=texts[passage_id], dense=round(p[0], 4),

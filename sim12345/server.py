@@ -146,6 +146,8 @@ class Store:
                     continue
                 fields = {k: item.get(k) for k in ("title", "body", "kind", "domain", "region", "tags", "source",
                                                    "effective_from", "expires_at", "urgent", "questions")}
+                if "questions" not in item and cur is not None:  # absent: keep the questions 12345 has
+                    fields["questions"] = cur.get("questions")
                 if cur is not None and not item.get("deleted") and all(cur.get(k) == v for k, v in fields.items()) \
                         and not cur.get("deleted"):
                     results.append({"id": rid, "status": "unchanged", "version": cur["version"]})

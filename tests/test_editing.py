@@ -224,3 +224,21 @@ def test_a_replica_never_answers_with_a_stale_passage(editor, embedder, tmp_path
         s.add(ChangeLog(article_id=art["id"], version=art["version"]))
     other.refresh()
     assert "S227" in other.search(QUESTION, k=1)[0].text
+
+
+def test_a_question_hit_quotes_the_passage_closest_to_the_query(editor):
+    """A long article answers a similar-question hit with its body passage nearest the question, not its last."""
+    kb = editor.kb
+    permit = ("货车进城通行证在“城市货车通行”平台申请：上传行驶证、驾驶证和车辆照片，审核通过后即时生效，"
+              "有效期一个月，到期前七天可以续办，逾期须重新申请。") * 3
+    curfew = ("夜间22时至次日6时，城区主干道禁止重型货车通行；早晚高峰7时至9时、17时至19时，"
+              "中型以上货车不得进入二环以内，违者依法处罚。") * 3
+    art = editor.create({**PERMIT, "title": "城区货车通行管理", "body": permit + "\n" + curfew,
+                         "questions": ["大车进城证咋办"]}, "li", publish=True)
+    with editor.db.session() as s:
+        from knowledge_base.models import Article
+        assert len([c for c in s.get(Article, art["id"]).chunks if c.kind == "body"]) == 2
+    hit = kb.search("大车进城证咋办", k=1)[0]
+    assert hit.question == "大车进城证咋办" and hit.text.startswith("货车进城通行证")
+    hit = kb.search("大车进城证咋办", k=1, mode="keyword")[0]  # no cosines: the first passage
+    assert hit.text.startswith("货车进城通行证")

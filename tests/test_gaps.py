@@ -135,3 +135,27 @@ def test_gap_api(app):
     assert client.post("/api/kb/gaps/999999/dismiss", headers=editor).status_code == 404
     assert client.get("/api/kb/gaps", headers=editor).get_json()["counts"] == {"open": 0, "resolved": 1,
                                                                               "dismissed": 1}
+
+
+def test_numbers_typed_with_spaces_are_masked_too(kb):
+    gaps = KnowledgeGaps(kb.db)
+    gaps.record("我手机138 1234 5678 座机0373-1234567 帮我查下", channel="web")
+    assert gaps.list()["items"][0]["text"] == "我手机138******78 座机037******67 帮我查下"
+
+
+def test_adding_a_question_that_already_failed_is_refused_and_old_gaps_are_purged(kb):
+    from datetime import datetime, timedelta, timezone
+
+    editor, gaps = Editor(kb), KnowledgeGaps(kb.db)
+    art = editor.create(PERMIT, "li", publish=True)
+    gap_id = gaps.record("明天郑州下雨吗")
+    art = editor.get(gaps.attach(gap_id, editor, art["id"], art["version"], "li")["article_id"])
+    gaps.record("明天郑州下雨吗")  # still not answered: open again
+    reopened = gaps.list()["items"][0]
+    assert reopened["status"] == "open" and reopened["resolved_by"] is None
+    with pytest.raises(GapStateError, match="已是《货车通行证网上办理》的相似问法"):
+        gaps.attach(gap_id, editor, art["id"], art["version"], "li")
+    assert editor.get(art["id"])["version"] == art["version"]  # nothing changed
+    assert gaps.purge(datetime.now(timezone.utc) + timedelta(days=300)) == 0
+    assert gaps.purge(datetime.now(timezone.utc) + timedelta(days=366)) == 1
+    assert gaps.list()["total"] == 0

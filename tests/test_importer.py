@@ -111,3 +111,11 @@ def test_similar_questions_column(kb):
     with pytest.raises(ImportRejected) as exc:  # a bad cell is reported by row, nothing is imported
         import_file(kb, "bad.csv", csv_bytes([HEADER + ["相似问法"], ROWS[1] + ["长" * 101]]), author="pub")
     assert exc.value.details["errors"][0]["row"] == 2 and "questions" in exc.value.details["errors"][0]["errors"]
+
+
+def test_a_file_without_the_questions_column_keeps_them(kb):
+    with_questions = [HEADER + ["相似问法"], ROWS[0] + ["晚上大车能不能走辉县那段省道"], ROWS[1] + [""]]
+    import_file(kb, "a.csv", csv_bytes(with_questions), author="pub")
+    again = import_file(kb, "b.csv", csv_bytes([HEADER, *ROWS]), author="pub")
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 2)  # no new versions either
+    assert kb.search("晚上大车能不能走辉县那段省道", k=1)[0].question == "晚上大车能不能走辉县那段省道"

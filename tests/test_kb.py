@@ -113,3 +113,22 @@ def test_restart_reuses_saved_bm25(seeded_dir, embedder, tmp_path, monkeypatch):
     assert kb.open_index() == "loaded"
     assert calls == []  # no document was tokenised again
     assert kb.search("投诉以后多久能有结果？", k=1)[0].title.endswith("第二十三条")
+
+
+def test_reingesting_the_seeds_keeps_editors_questions(db_url, embedder, tmp_path):
+    from hotline.db import Database
+    from knowledge_base.editing import Editor
+    from knowledge_base.seeds import load_seed_drafts
+
+    db = Database(db_url)
+    db.migrate()
+    kb = KnowledgeBase(db, embedder, tmp_path / "kb.faiss")
+    drafts = [d for d in load_seed_drafts() if d.origin_key.endswith(":第二十三条")]
+    kb.upsert_articles(drafts)
+    editor = Editor(kb)
+    art = editor.list(query="第二十三条")["items"][0]
+    fields = {k: art[k] for k in ("title", "body", "domain", "region", "kind", "source", "tags", "urgent")}
+    editor.update(art["id"], {**fields, "questions": ["投诉多少天给回话"]}, art["version"], "li")
+    report = kb.upsert_articles([d for d in load_seed_drafts() if d.origin_key.endswith(":第二十三条")])
+    questions = editor.get(art["id"])["questions"]
+    assert report.updated == 1 and "投诉多少天给回话" in questions and len(questions) == len(drafts[0].questions) + 1
