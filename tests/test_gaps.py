@@ -10,9 +10,8 @@ from hotline.db import Database
 from knowledge_base.editing import Editor, VersionConflict
 from knowledge_base.gaps import GapStateError, KnowledgeGaps
 from knowledge_base.service import KnowledgeBase
-from tests.conftest import make_settings
 from tests.test_actions import tracker
-from webapp import create_app
+from tests.test_kb_admin_api import app, login  # noqa: F401  (the app fixture: an editor and a publisher)
 
 PERMIT = {"title": "货车通行证网上办理", "domain": "道路运输", "region": "全国",
           "body": "货运车辆进入城区须提前在“城市货车通行”平台申领电子通行证，审核通过后即时生效，有效期一个月。"}
@@ -96,19 +95,7 @@ def test_a_gap_asked_again_after_it_was_closed_opens_again(kb):
     assert gaps.list("dismissed")["items"][0]["count"] == 3
 
 
-@pytest.fixture
-def app(tmp_path, embedder):
-    app = create_app(make_settings(tmp_path))
-    svc = app.extensions["hotline"]
-    svc.kb.embedder = embedder
-    svc.accounts.create_user("editor1", "editor-pass-1", ["editor"])
-    svc.accounts.create_user("pub1", "publisher-pass-1", ["publisher"])
-    return app
-
-
 def test_gap_api(app):
-    from tests.test_kb_admin_api import login
-
     client = app.test_client()
     svc = app.extensions["hotline"]
     assert client.get("/api/kb/gaps").status_code == 401
