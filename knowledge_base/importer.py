@@ -88,31 +88,30 @@ def _read_json(data: bytes, report: ImportReport) -> list[tuple[int, dict]]:
     return rows
 
 
-def _read_csv(data: bytes, report: ImportReport) -> list[tuple[int, dict]]:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
+def read_table(suffix: str, data: bytes) -> list[list]:
+    """The cells of a CSV (UTF-8 or GBK, as editors' spreadsheets save it) or of an XLSX file's first sheet,
+    header row first. Also reads the 12345 exchange files (sync/files.py). Raises ValueError."""
+    if suffix == ".csv":
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                return list(csv.reader(io.StringIO(data.decode(encoding))))
+            except UnicodeDecodeError:
+                continue
         raise ValueError("CSV 编码无法识别（请用 UTF-8 或 GBK）")
-    table = list(csv.reader(io.StringIO(text)))
-    if not table:
-        return []
-    return _rows_from_table(table[0], table[1:], report)
-
-
-def _read_xlsx(data: bytes, report: ImportReport) -> list[tuple[int, dict]]:
     from openpyxl import load_workbook
 
     book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    sheet = book.worksheets[0]
-    table = [list(r) for r in sheet.iter_rows(values_only=True)]
-    book.close()
-    if not table:
-        return []
-    return _rows_from_table(table[0], table[1:], report)
+    try:
+        return [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        book.close()
+
+
+def _read_table(suffix: str):
+    def read(data: bytes, report: ImportReport) -> list[tuple[int, dict]]:
+        table = read_table(suffix, data)
+        return _rows_from_table(table[0], table[1:], report) if table else []
+    return read
 
 
 META_LINE = re.compile(r"^(业务领域|适用地区|地区|生效时间|失效时间|来源|标签|紧急|相似问法)[:：]\s*(.*)$")
@@ -147,7 +146,7 @@ def _read_docx(data: bytes, report: ImportReport) -> list[tuple[int, dict]]:
     return rows
 
 
-READERS = {".json": _read_json, ".csv": _read_csv, ".xlsx": _read_xlsx, ".docx": _read_docx}
+READERS = {".json": _read_json, ".csv": _read_table(".csv"), ".xlsx": _read_table(".xlsx"), ".docx": _read_docx}
 
 
 def read_rows(filename: str, data: bytes, report: ImportReport) -> list[tuple[int, dict]]:

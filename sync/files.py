@@ -21,6 +21,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from knowledge_base.editing import ArticleInvalid, parse_datetime
+from knowledge_base.importer import read_table
 from knowledge_base.models import Article, ChangeLog
 
 from . import state as st
@@ -95,23 +96,8 @@ def read_rows(path: Path, columns: dict) -> list[dict]:
             if not isinstance(rows, list):
                 raise PageRejected("JSON 文件须为数组，或 {\"items\": [...]}")
             return rows
-        if suffix == ".csv":
-            for encoding in ("utf-8-sig", "gb18030"):
-                try:
-                    text = data.decode(encoding)
-                    break
-                except UnicodeDecodeError:
-                    continue
-            else:
-                raise PageRejected("CSV 编码无法识别（请用 UTF-8 或 GBK）")
-            table = list(csv.reader(io.StringIO(text)))
-            return _table_rows(table[0], table[1:], columns) if table else []
-        if suffix == ".xlsx":
-            from openpyxl import load_workbook
-
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            table = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
-            book.close()
+        if suffix in (".csv", ".xlsx"):
+            table = read_table(suffix, data)
             return _table_rows(table[0], table[1:], columns) if table else []
     except PageRejected:
         raise

@@ -11,10 +11,9 @@ from knowledge_base.editing import Editor, VersionConflict
 from knowledge_base.gaps import GapStateError, KnowledgeGaps
 from knowledge_base.service import KnowledgeBase
 from tests.test_actions import tracker
+from tests.test_editing import PERMIT
 from tests.test_kb_admin_api import app, login  # noqa: F401  (the app fixture: an editor and a publisher)
 
-PERMIT = {"title": "货车通行证网上办理", "domain": "道路运输", "region": "全国",
-          "body": "货运车辆进入城区须提前在“城市货车通行”平台申领电子通行证，审核通过后即时生效，有效期一个月。"}
 ASKED = "拉货的大车想开进城里头要办个啥"
 
 
