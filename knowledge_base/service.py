@@ -346,7 +346,8 @@ class KnowledgeBase:
         if mode in ("hybrid", "dense"):
             vector = self.embedder.encode_one(text)
             dense = dict(cache.vectors.search(vector, depth))
-        # (BM25 in a thread beside the embedding was measured no faster: both hold the GIL much of the time)
+        # (BM25 in a thread beside the embedding was measured no faster, even with its postings summed by a
+        # kernel that releases the GIL: the model is bound by memory bandwidth, and BM25 competes for it)
         keyword = cache.keyword.search(text, depth) if mode in ("hybrid", "keyword") else []
         top_bm25 = keyword[0][1] if keyword else 1.0
         parts: dict[int, list[float]] = {cid: [score, 0.0, 0.0] for cid, score in dense.items()}
@@ -392,53 +393,48 @@ class KnowledgeBase:
         keyword_part = np.zeros(len(ids), dtype="float32")
         counted = np.ones(len(ids), dtype=bool) if vector is not None else np.isin(ids, list(parts))
         if mode != "dense" and keyword:
-            kw = {chunk_id: p[1] * p[2] for chunk_id, p in parts.items() if p[1]}
-            for i in np.flatnonzero(np.isin(ids, list(kw))):
-                keyword_part[i] = kw[int(ids[i])]
+            matched = [(chunk_id, p[1] * p[2]) for chunk_id, p in parts.items() if p[1]]
+            kw_ids = np.fromiter((m[0] for m in matched), dtype="int64", count=len(matched))
+            kw_values = np.fromiter((m[1] for m in matched), dtype="float32", count=len(matched))
+            order = np.argsort(kw_ids)
+            kw_ids, kw_values = kw_ids[order], kw_values[order]
+            at = np.minimum(np.searchsorted(kw_ids, ids), len(kw_ids) - 1)
+            keyword_part = np.where(kw_ids[at] == ids, kw_values[at], np.float32(0))
         if cosine is None:
             scores = keyword_part
         elif mode == "dense":
             scores = cosine
         else:
             scores = cosine + KEYWORD_WEIGHT * keyword_part
-        weights = np.asarray(EVIDENCE_WEIGHTS)
-        chosen: list[tuple[int, float, list[float], object]] = []
-        passage_scores: dict[int, tuple[list[int], np.ndarray]] = {}
-        offset = 0
-        for article, chunk_ids in zip(candidates, lists):
-            part = slice(offset, offset + len(chunk_ids))
-            offset += len(chunk_ids)
-            mine = np.where(counted[part], scores[part], -np.inf)
-            if not len(mine) or not np.isfinite(mine.max()):
+        scores = np.where(counted, scores, -np.inf)
+        lengths = np.fromiter(map(len, lists), dtype="int64", count=len(lists))
+        pooled, best_at = pool_scores(scores, lengths)
+        starts = np.cumsum(lengths) - lengths
+        chosen: list[tuple[int, float, list[float], int]] = []  # (best chunk, score, its parts, candidate)
+        for n, chunk_ids in enumerate(lists):
+            if not np.isfinite(pooled[n]) or pooled[n] < floor:
                 continue
-            top = -np.sort(-mine)[:len(weights)] if len(mine) <= 64 else \
-                -np.sort(-np.partition(mine, len(mine) - len(weights))[-len(weights):])
-            top = np.where(np.isfinite(top), top, top[0])
-            top = np.concatenate([top, np.full(len(weights) - len(top), top[0])])
-            score = float(weights @ top / weights.sum())
-            if score >= floor:
-                best_at = int(np.argmax(mine))
-                best_id = chunk_ids[best_at]
-                p = parts.get(best_id) or [0.0, 0.0, 0.0]
-                p = [float(cosine[part][best_at]) if cosine is not None else 0.0, p[1], p[2]]
-                chosen.append((best_id, score, p, article))
-                passage_scores[article.id] = (chunk_ids, mine)
+            best_id = chunk_ids[best_at[n]]
+            p = parts.get(best_id) or [0.0, 0.0, 0.0]
+            p = [float(cosine[starts[n] + best_at[n]]) if cosine is not None else 0.0, p[1], p[2]]
+            chosen.append((best_id, float(pooled[n]), p, n))
         chosen.sort(key=lambda c: -c[1])
         chosen = chosen[:k]
         if not chosen:
             return []
         # A similar question leads to its article's body: the passage that scored best for this query
         passages = {}
-        for chunk_id, _, _, article in chosen:
+        for chunk_id, _, _, n in chosen:
             if chunk_id in questions:
-                chunk_ids, mine = passage_scores[article.id]
+                chunk_ids, mine = lists[n], scores[starts[n]:starts[n] + lengths[n]]
                 # the body passage closest to the query; on a tie (keyword mode) the first one
                 body = [(float(x), -i, c) for i, (c, x) in enumerate(zip(chunk_ids, mine)) if c not in questions]
                 if body:
                     passages[chunk_id] = max(body)[2]
         texts = cache.texts([c[0] for c in chosen] + list(passages.values()))
         hits = []
-        for chunk_id, score, p, a in chosen:
+        for chunk_id, score, p, n in chosen:
+            a = candidates[n]
             passage_id = passages.get(chunk_id, chunk_id)
             if chunk_id in questions and chunk_id not in passages or passage_id not in texts:
                 continue  # a question without a body, or a chunk deleted since
@@ -447,6 +443,33 @@ class KnowledgeBase:
                             keyword=round(p[1], 4), coverage=round(p[2], 4), region=a.region, urgent=a.urgent,
                             question=texts.get(chunk_id) if chunk_id in passages else None))
         return hits
+
+
+def pool_scores(scores: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Article scores from their chunks' scores, laid end to end (``lengths`` chunks per article; -inf for a
+    chunk that does not count): the weighted mean of each article's best EVIDENCE_WEIGHTS chunk scores,
+    a missing or uncounted one standing in as the best. Also each article's best chunk (the first on ties).
+    An article without a counted chunk scores -inf."""
+    weights = np.asarray(EVIDENCE_WEIGHTS)
+    n = len(lengths)
+    pooled = np.full(n, -np.inf)
+    best_at = np.zeros(n, dtype="int64")
+    if not n or not len(scores):
+        return pooled, best_at
+    article = np.repeat(np.arange(n), lengths)
+    order = np.lexsort((-scores, article))  # by article, best first; stable, so the first on ties
+    starts = np.cumsum(lengths) - lengths
+    has = lengths > 0
+    first = order[np.minimum(starts, len(order) - 1)]
+    best = np.where(has, scores[first], -np.inf)
+    best_at[has] = first[has] - starts[has]
+    total = np.zeros(n)
+    for rank, weight in enumerate(weights):
+        at = order[np.minimum(starts + rank, len(order) - 1)]
+        value = np.where((rank < lengths) & np.isfinite(scores[at]), scores[at], best)
+        total += weight * value
+    pooled[np.isfinite(best)] = (total / weights.sum())[np.isfinite(best)]
+    return pooled, best_at
 
 
 def embed_text_for(draft: ArticleDraft, chunk: str) -> str:

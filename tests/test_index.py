@@ -52,7 +52,8 @@ def test_large_index_switches_to_ivf_and_keeps_working(tmp_path, monkeypatch):
     index.upsert(np.arange(100, 3100), vecs)
     assert index.optimize() and index.kind == "ivf"
     assert index.search(vecs[5], 1)[0][0] == 105
-    assert index.similarity(vecs[5], 105) == pytest.approx(1.0, abs=1e-5)
+    assert index.similarity(vecs[5], 105) == pytest.approx(1.0, abs=1e-3)  # stored as float16
+    assert index.similarities(vecs[5], [105, 106]) == pytest.approx(vecs[[5, 6]] @ vecs[5], abs=1e-3)
     index.upsert(np.array([105]), unit([[1] + [0] * 15]))  # replace by id
     assert len(index) == 3000 and index.search(unit([[1] + [0] * 15])[0], 1)[0][0] == 105
     assert index.remove([106, 107]) == 2 and len(index) == 2998
@@ -92,3 +93,50 @@ def test_keyword_scores_and_coverage():
     live = LiveKeywordIndex([], [])
     live.apply([], {9: "货车通行证网上申领"})
     assert live.search(query, 5)[0][0] == 9
+
+
+def test_top_k_keeps_only_positive_scores_best_first():
+    from knowledge_base.keyword import top_k
+
+    scores = np.array([0.0, 2.5, 0.0, 7.0, 1.0, 7.0], dtype=np.float32)
+    assert top_k(scores, 3).tolist() == [3, 5, 1]
+    assert top_k(scores, 10).tolist() == [3, 5, 1, 4]  # fewer positive scores than asked for
+    assert top_k(np.zeros(4, dtype=np.float32), 2).tolist() == []
+    # large inputs take the block-maxima shortcut: the same answer as a full stable sort, ties included
+    rng = np.random.default_rng(7)
+    for zeros in (0.0, 0.9, 0.9995):
+        big = rng.integers(1, 50, 100_003).astype(np.float32) * (rng.random(100_003) > zeros)
+        expected = [i for i in np.argsort(-big, kind="stable")[:40] if big[i] > 0]
+        assert top_k(big, 40).tolist() == expected
+
+
+def test_posting_sums_match_bm25s():
+    from knowledge_base.keyword import KeywordIndex, posting_sums
+
+    index = KeywordIndex([1, 2, 3], ["货车超载罚款", "客车超员", "货车通行证货车"])
+    bm25 = index._bm25
+    terms = [t for t in bm25.vocab_dict.values()][:5]
+    terms = terms + terms[:2]  # a term asked twice counts twice
+    got = posting_sums(bm25.scores["data"], bm25.scores["indices"], bm25.scores["indptr"],
+                       int(bm25.scores["num_docs"]), terms)
+    assert got == pytest.approx(bm25.get_scores_from_ids(terms), rel=1e-6)
+    assert got.any()
+
+
+def test_pooled_article_scores():
+    from knowledge_base.service import EVIDENCE_WEIGHTS, pool_scores
+
+    w = np.asarray(EVIDENCE_WEIGHTS)
+    scores = np.array([0.5, 0.9, 0.7, 0.1,   # article 0: 0.9, 0.7, 0.5 count
+                       0.8,                  # article 1: one chunk stands in for all three
+                       -np.inf, 0.6,         # article 2: an uncounted chunk counts as the best one
+                       -np.inf,              # article 3: nothing counted
+                       0.4, 0.4])            # article 4 (article 5 has no chunks): a tie picks the first
+    lengths = np.array([4, 1, 2, 1, 2, 0])
+    pooled, best_at = pool_scores(scores, lengths)
+    assert pooled[0] == pytest.approx(w @ [0.9, 0.7, 0.5] / w.sum())
+    assert pooled[1] == pytest.approx(0.8)
+    assert pooled[2] == pytest.approx(0.6)
+    assert pooled[4] == pytest.approx(0.4)
+    assert np.isneginf(pooled[3]) and np.isneginf(pooled[5])
+    assert best_at[[0, 1, 2, 4]].tolist() == [1, 0, 1, 0]
