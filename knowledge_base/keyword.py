@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 
@@ -77,6 +78,36 @@ def tokenize(text: str) -> list[str]:
 def _expansion(phrase: str) -> tuple[str, ...]:
     """The index words a thesaurus phrase stands for: its own words, then those of its targets."""
     return tuple(dict.fromkeys([*words(phrase), *(w for t in thesaurus()[phrase] for w in words(t))]))
+
+
+class Pretokenized:
+    """Token lists worked out ahead of need, each taken once: a bulk import tokenises its texts on the
+    second core while the first one embeds them (the model's long batched operations release the GIL),
+    and the catch-up that indexes the import finds them ready. Bounded: the oldest are dropped."""
+
+    def __init__(self, limit: int = 50_000):
+        self.limit = limit
+        self._tokens: OrderedDict[str, list[str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def warm(self, texts: list[str]) -> None:
+        for text in texts:
+            tokens = tokenize(text)
+            with self._lock:
+                self._tokens[text] = tokens
+                while len(self._tokens) > self.limit:
+                    self._tokens.popitem(last=False)
+
+    def take(self, text: str) -> list[str]:
+        with self._lock:
+            tokens = self._tokens.pop(text, None)
+        return tokens if tokens is not None else tokenize(text)
+
+    def __len__(self) -> int:
+        return len(self._tokens)
+
+
+PRETOKENIZED = Pretokenized()
 
 
 def query_groups(text: str) -> list[list[str]]:
@@ -199,7 +230,7 @@ class LiveKeywordIndex:
         self._lock = threading.Lock()
 
     def apply(self, removed: list[int], added: dict[int, str]) -> None:
-        fresh = {chunk_id: tokenize(text) for chunk_id, text in added.items()}
+        fresh = {chunk_id: PRETOKENIZED.take(text) for chunk_id, text in added.items()}
         with self._lock:
             for chunk_id in removed:
                 self._delta_tokens.pop(chunk_id, None)

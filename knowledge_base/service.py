@@ -17,7 +17,8 @@ from tqdm import tqdm
 
 from hotline.db import Database
 
-from .cache import SearchCache
+from .cache import SearchCache, keyword_text
+from .keyword import PRETOKENIZED
 from .embedder import Embedder
 from .models import CHUNK_BODY, CHUNK_QUESTION, REGION_NATIONWIDE, Article, ArticleVersion, ChangeLog, Chunk
 from .seeds import ArticleDraft
@@ -291,9 +292,16 @@ class KnowledgeBase:
             else:
                 changed.append(draft)
         parts = [pieces(d) for d in changed]
-        chunks, report.chunks_embedded = self.prepare_chunks(
-            s, [p.text for ps in parts for p in ps], [p.embed for ps in parts for p in ps], progress, known_vectors,
-            [p.kind for ps in parts for p in ps])
+        # BM25 tokens for the catch-up that will index these chunks, worked out on the second core meanwhile
+        words = threading.Thread(target=PRETOKENIZED.warm, name="kb-pretokenize", daemon=True, args=(
+            [keyword_text(d.title, d.kind, p.text, p.kind) for d, ps in zip(changed, parts) for p in ps],))
+        words.start()
+        try:
+            chunks, report.chunks_embedded = self.prepare_chunks(
+                s, [p.text for ps in parts for p in ps], [p.embed for ps in parts for p in ps], progress,
+                known_vectors, [p.kind for ps in parts for p in ps])
+        finally:
+            words.join()
         cursor = 0
         touched: list[Article] = []
         for draft, draft_parts in zip(changed, parts):

@@ -242,3 +242,34 @@ def test_a_question_hit_quotes_the_passage_closest_to_the_query(editor):
     assert hit.question == "大车进城证咋办" and hit.text.startswith("货车进城通行证")
     hit = kb.search("大车进城证咋办", k=1, mode="keyword")[0]  # no cosines: the first passage
     assert hit.text.startswith("货车进城通行证")
+
+
+def test_an_import_tokenises_beside_the_embedding_and_the_catch_up_reuses_it(editor, monkeypatch):
+    import threading
+
+    from knowledge_base import keyword
+    from knowledge_base.seeds import ArticleDraft
+
+    kb = editor.kb
+    callers = []
+    real = keyword.tokenize
+    monkeypatch.setattr(keyword, "tokenize", lambda text: callers.append(threading.current_thread().name)
+                        or real(text))
+    body = "G4京港澳高速新乡段货车绕行G107国道"
+    drafts = [ArticleDraft(origin_key=f"notice:{i}", title=f"绕行通告{i}", kind="policy", doc_title=f"绕行通告{i}",
+                           body=f"{body}第{i}号", source="test", origin="local", chunks=[f"{body}第{i}号"],
+                           questions=[f"第{i}号通告怎么绕行"]) for i in range(3)]
+    kb.upsert_articles(drafts, action="import")
+    assert len(callers) == 6 and set(callers) == {"kb-pretokenize"}  # none left for the catch-up to do
+    assert len(keyword.PRETOKENIZED) == 0
+    assert kb.search("第2号通告怎么绕行", k=1)[0].title == "绕行通告2"
+
+
+def test_pretokenized_texts_are_taken_once_and_bounded():
+    from knowledge_base.keyword import Pretokenized, tokenize
+
+    cache = Pretokenized(limit=2)
+    cache.warm(["货车超载", "客车超员", "网约车投诉"])
+    assert len(cache) == 2  # the oldest was dropped
+    assert cache.take("网约车投诉") == tokenize("网约车投诉") and len(cache) == 1
+    assert cache.take("货车超载") == tokenize("货车超载")  # not kept: tokenised on the spot
