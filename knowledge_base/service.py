@@ -354,8 +354,8 @@ class KnowledgeBase:
         if mode in ("hybrid", "dense"):
             vector = self.embedder.encode_one(text)
             dense = dict(cache.vectors.search(vector, depth))
-        # (BM25 in a thread beside the embedding was measured no faster, even with its postings summed by a
-        # kernel that releases the GIL: the model is bound by memory bandwidth, and BM25 competes for it)
+        # (BM25 in a thread beside the embedding was measured no faster, even with only its GIL-free kernel
+        # there: the model is bound by memory bandwidth, and BM25 competes for it)
         keyword = cache.keyword.search(text, depth) if mode in ("hybrid", "keyword") else []
         top_bm25 = keyword[0][1] if keyword else 1.0
         parts: dict[int, list[float]] = {cid: [score, 0.0, 0.0] for cid, score in dense.items()}
