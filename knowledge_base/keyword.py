@@ -15,8 +15,7 @@ import bm25s
 import yaml
 import jieba
 import numpy as np
-from scipy.sparse import _sparsetools
-
+from scipy.sparse import _sparsetools  # the sparse mat-vec kernel (scipy pinned; tested against bm25s)
 
 from .text import normalize
 
