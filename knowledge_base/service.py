@@ -293,15 +293,19 @@ class KnowledgeBase:
                 changed.append(draft)
         parts = [pieces(d) for d in changed]
         # BM25 tokens for the catch-up that will index these chunks, worked out on the second core meanwhile
+        # (only when this process's cache is open: otherwise its first build tokenises everything anyway)
         words = threading.Thread(target=PRETOKENIZED.warm, name="kb-pretokenize", daemon=True, args=(
             [keyword_text(d.title, d.kind, p.text, p.kind) for d, ps in zip(changed, parts) for p in ps],))
-        words.start()
+        ahead = self._cache is not None
+        if ahead:
+            words.start()
         try:
             chunks, report.chunks_embedded = self.prepare_chunks(
                 s, [p.text for ps in parts for p in ps], [p.embed for ps in parts for p in ps], progress,
                 known_vectors, [p.kind for ps in parts for p in ps])
         finally:
-            words.join()
+            if ahead:
+                words.join()
         cursor = 0
         touched: list[Article] = []
         for draft, draft_parts in zip(changed, parts):

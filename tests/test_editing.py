@@ -251,6 +251,7 @@ def test_an_import_tokenises_beside_the_embedding_and_the_catch_up_reuses_it(edi
     from knowledge_base.seeds import ArticleDraft
 
     kb = editor.kb
+    left_before = len(keyword.PRETOKENIZED)
     callers = []
     real = keyword.tokenize
     monkeypatch.setattr(keyword, "tokenize", lambda text: callers.append(threading.current_thread().name)
@@ -261,8 +262,14 @@ def test_an_import_tokenises_beside_the_embedding_and_the_catch_up_reuses_it(edi
                            questions=[f"第{i}号通告怎么绕行"]) for i in range(3)]
     kb.upsert_articles(drafts, action="import")
     assert len(callers) == 6 and set(callers) == {"kb-pretokenize"}  # none left for the catch-up to do
-    assert len(keyword.PRETOKENIZED) == 0
+    assert len(keyword.PRETOKENIZED) == left_before
     assert kb.search("第2号通告怎么绕行", k=1)[0].title == "绕行通告2"
+    # a KB whose cache is not open (seeding before the first build) leaves nothing behind
+    closed = KnowledgeBase(kb.db, kb.embedder, kb.index_path.with_name("other.faiss"))
+    closed.upsert_articles([ArticleDraft(origin_key="notice:closed", title="夜间绕行通告", kind="policy",
+                                         doc_title="夜间绕行通告", body=body, source="test", origin="local",
+                                         chunks=[body])], action="import")
+    assert len(keyword.PRETOKENIZED) == left_before
 
 
 def test_pretokenized_texts_are_taken_once_and_bounded():
