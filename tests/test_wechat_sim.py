@@ -95,3 +95,25 @@ def test_api_stand_in_shows_customer_service_messages(serve, rasa):
     assert code == 0
     assert "无被动回复" in out.getvalue()
     assert "公众号（客服消息）> 收到：慢一点" in out.getvalue()
+
+
+def test_drain_waits_for_a_late_answer_still_to_be_queued(serve, rasa, monkeypatch):
+    """The slow turn's own entry is dropped when it finishes, a moment before its callback queues the
+    customer-service message: draining (tests, shutdown) must wait for that message all the same."""
+    import time
+
+    from channels.wechat.official import OfficialAccount
+
+    real = OfficialAccount._send_later
+    monkeypatch.setattr(OfficialAccount, "_send_later",
+                        lambda self, *a: time.sleep(0.3) or real(self, *a))  # widen the gap
+    port = free_port()
+    url, app = serve(HOTLINE_WECHAT_API_BASE=f"http://127.0.0.1:{port}", HOTLINE_WECHAT_SECRET="sim",
+                     HOTLINE_WECHAT_REPLY_BUDGET="0.2")
+    rasa.delay = 0.5
+    out = io.StringIO()
+    sink = wechat_sim.ApiSink(port, out)
+    assert wechat_sim.main(["--url", url, "再慢一点"], out=out) == 0
+    app.extensions["hotline"].wechat.official.drain()
+    sink.close()
+    assert "公众号（客服消息）> 收到：再慢一点" in out.getvalue()

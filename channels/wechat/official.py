@@ -199,7 +199,18 @@ class OfficialAccount:
             reply = future.result(timeout=max(0.0, deadline - time.monotonic()))
         except FutureTimeout:
             log.info("reply to %s not ready within the budget: customer-service message follows", sender)
-            future.add_done_callback(lambda f: self._send_later(sender, f, prefix))
+            # tracked from now on: the turn's own entry is dropped when it finishes, before this callback
+            # has queued the message (drain() and shutdown would not wait for it otherwise)
+            pending = object()
+            self._track(pending)
+
+            def later(f: Future) -> None:
+                try:
+                    self._send_later(sender, f, prefix)
+                finally:
+                    self._untrack(pending)
+
+            future.add_done_callback(later)
             return None
         if not reply:
             return None
