@@ -82,19 +82,26 @@ def test_wrong_token_or_no_server_is_explained(serve):
     assert code == 1 and "make run" in out
 
 
-def test_api_stand_in_shows_customer_service_messages(serve, rasa):
+def late_answer(serve, rasa, text: str, delay: float) -> tuple[int, str]:
+    """One message whose answer takes ``delay`` s against a 0.2 s reply budget; what the simulator printed,
+    with the stand-in for WeChat's API, once the app's background work has drained."""
     port = free_port()
     url, app = serve(HOTLINE_WECHAT_API_BASE=f"http://127.0.0.1:{port}", HOTLINE_WECHAT_SECRET="sim",
                      HOTLINE_WECHAT_REPLY_BUDGET="0.2")
-    rasa.delay = 0.6
+    rasa.delay = delay
     out = io.StringIO()
     sink = wechat_sim.ApiSink(port, out)
-    code = wechat_sim.main(["--url", url, "慢一点"], out=out)
+    code = wechat_sim.main(["--url", url, text], out=out)
     app.extensions["hotline"].wechat.official.drain()
     sink.close()
+    return code, out.getvalue()
+
+
+def test_api_stand_in_shows_customer_service_messages(serve, rasa):
+    code, printed = late_answer(serve, rasa, "慢一点", 0.6)
     assert code == 0
-    assert "无被动回复" in out.getvalue()
-    assert "公众号（客服消息）> 收到：慢一点" in out.getvalue()
+    assert "无被动回复" in printed
+    assert "公众号（客服消息）> 收到：慢一点" in printed
 
 
 def test_drain_waits_for_a_late_answer_still_to_be_queued(serve, rasa, monkeypatch):
@@ -107,13 +114,5 @@ def test_drain_waits_for_a_late_answer_still_to_be_queued(serve, rasa, monkeypat
     real = OfficialAccount._send_later
     monkeypatch.setattr(OfficialAccount, "_send_later",
                         lambda self, *a: time.sleep(0.3) or real(self, *a))  # widen the gap
-    port = free_port()
-    url, app = serve(HOTLINE_WECHAT_API_BASE=f"http://127.0.0.1:{port}", HOTLINE_WECHAT_SECRET="sim",
-                     HOTLINE_WECHAT_REPLY_BUDGET="0.2")
-    rasa.delay = 0.5
-    out = io.StringIO()
-    sink = wechat_sim.ApiSink(port, out)
-    assert wechat_sim.main(["--url", url, "再慢一点"], out=out) == 0
-    app.extensions["hotline"].wechat.official.drain()
-    sink.close()
-    assert "公众号（客服消息）> 收到：再慢一点" in out.getvalue()
+    code, printed = late_answer(serve, rasa, "再慢一点", 0.5)
+    assert code == 0 and "公众号（客服消息）> 收到：再慢一点" in printed
