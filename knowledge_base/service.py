@@ -294,18 +294,18 @@ class KnowledgeBase:
         parts = [pieces(d) for d in changed]
         # BM25 tokens for the catch-up that will index these chunks, worked out on the second core meanwhile
         # (only when this process's cache is open: otherwise its first build tokenises everything anyway)
-        words = threading.Thread(target=PRETOKENIZED.warm, name="kb-pretokenize", daemon=True, args=(
-            [keyword_text(d.title, d.kind, p.text, p.kind) for d, ps in zip(changed, parts) for p in ps],))
-        ahead = self._cache is not None
-        if ahead:
-            words.start()
+        ahead = None
+        if self._cache is not None:
+            ahead = threading.Thread(target=PRETOKENIZED.warm, name="kb-pretokenize", daemon=True, args=(
+                [keyword_text(d.title, d.kind, p.text, p.kind) for d, ps in zip(changed, parts) for p in ps],))
+            ahead.start()
         try:
             chunks, report.chunks_embedded = self.prepare_chunks(
                 s, [p.text for ps in parts for p in ps], [p.embed for ps in parts for p in ps], progress,
                 known_vectors, [p.kind for ps in parts for p in ps])
         finally:
-            if ahead:
-                words.join()
+            if ahead is not None:
+                ahead.join()
         cursor = 0
         touched: list[Article] = []
         for draft, draft_parts in zip(changed, parts):
