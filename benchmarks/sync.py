@@ -27,7 +27,7 @@ import requests
 from hotline import procs
 from hotline.db import Database
 from hotline.settings import ROOT, load_settings
-from hotline.stack import free_port
+from hotline.stack import app_ports_env, free_port
 from knowledge_base.embedder import Embedder
 from knowledge_base.service import KnowledgeBase
 from knowledge_base.text import normalize
@@ -146,7 +146,7 @@ def bench_initial_and_incremental(tmp: Path, base: str, articles: int, results: 
 
 def bench_answerable(var: Path, base: str, results: dict, runs: int = 6) -> None:
     """The app runs the scheduled sync every INTERVAL s; 12345 publishes; we poll the app's search."""
-    settings = load_settings({"HOTLINE_VAR_DIR": str(var), "HOTLINE_PORT": str(free_port())})
+    settings = load_settings({"HOTLINE_VAR_DIR": str(var), **app_ports_env()})
     env = procs.app_env(settings)
     env.update({"HOTLINE_SYNC_URL": base, "HOTLINE_SYNC_TOKEN": "sim-token", "HOTLINE_SYNC_INTERVAL": str(INTERVAL),
                 "HOTLINE_SYNC_OUTBOX_INTERVAL": "0", "HOTLINE_SWEEP_INTERVAL": "0"})

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
 import requests
+from requests.adapters import HTTPAdapter
 
 from bot.actions.common import META_KEY
 from hotline.errors import BotUnavailable
@@ -32,12 +35,74 @@ class ChatResult:
                 "work_order": self.work_order}
 
 
+class Busy(BotUnavailable):
+    """More conversation turns than this process lets wait on the bot: refused at once, try again shortly."""
+
+    code = "busy"
+
+    def __init__(self, retry_after: int = 1):
+        super().__init__("对话服务繁忙，请稍后再试")
+        self.retry_after = retry_after
+
+
+class TurnGate:
+    """Bounded concurrency with back-pressure for conversation turns.
+
+    At most ``active`` turns are in Rasa at once; up to ``queue`` more may wait, each at most ``wait`` seconds.
+    A turn beyond that is refused at once (:class:`Busy`), so waiting turns can never take every worker thread
+    of the web server and a burst of users gets a quick "busy" instead of a stall.
+    """
+
+    def __init__(self, active: int = 16, queue: int = 72, wait: float = 5.0):
+        self.active = active
+        self.capacity = active + queue
+        self.wait = wait
+        self._slots = threading.BoundedSemaphore(active)
+        self._guard = threading.Lock()
+        self._admitted = 0
+        self.refused = 0
+
+    @property
+    def admitted(self) -> int:
+        return self._admitted
+
+    @contextmanager
+    def admit(self) -> Iterator[float]:
+        """Admit a turn or raise Busy; yields the monotonic deadline until which it may still wait."""
+        with self._guard:
+            if self._admitted >= self.capacity:
+                self.refused += 1
+                raise Busy()
+            self._admitted += 1
+        try:
+            yield time.monotonic() + self.wait
+        finally:
+            with self._guard:
+                self._admitted -= 1
+
+    @contextmanager
+    def slot(self, deadline: float) -> Iterator[None]:
+        if not self._slots.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            with self._guard:
+                self.refused += 1
+            raise Busy()
+        try:
+            yield
+        finally:
+            self._slots.release()
+
+
 class RasaClient:
-    def __init__(self, base_url: str, token: str, timeout: float = 15.0):
+    def __init__(self, base_url: str, token: str, timeout: float = 15.0, gate: TurnGate | None = None):
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.timeout = timeout
+        self.gate = gate or TurnGate()
         self._http = requests.Session()
+        # one pooled connection per turn that may be in Rasa at once (urllib3 keeps 10 by default)
+        adapter = HTTPAdapter(pool_connections=2, pool_maxsize=self.gate.active)
+        self._http.mount("http://", adapter)
+        self._http.mount("https://", adapter)
         # Rasa's lock store serialises a conversation; we also serialise per sender here so the
         # tracker we read back belongs to the message we just sent.
         self._locks: dict[str, threading.Lock] = {}
@@ -69,15 +134,27 @@ class RasaClient:
             return False
 
     def send(self, sender: str, text: str, metadata: dict | None = None) -> ChatResult:
-        with self._lock(sender):
-            messages = self._call(
-                "POST", "/webhooks/rest/webhook",
-                json={"sender": sender, "message": text, "metadata": metadata or {}},
-            )
-            tracker = self._call(
-                "GET", f"/conversations/{requests.utils.quote(sender, safe=':')}/tracker",
-                params={"token": self.token, "include_events": "NONE"},
-            )
+        """One conversation turn. Raises Busy at once when this process has too many turns waiting on the bot,
+        BotUnavailable when the bot is down or slow."""
+        with self.gate.admit() as deadline:
+            lock = self._lock(sender)
+            if not lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+                raise Busy()  # the same sender's previous turn is still in the bot
+            try:
+                with self.gate.slot(deadline):
+                    return self._turn(sender, text, metadata)
+            finally:
+                lock.release()
+
+    def _turn(self, sender: str, text: str, metadata: dict | None) -> ChatResult:
+        messages = self._call(
+            "POST", "/webhooks/rest/webhook",
+            json={"sender": sender, "message": text, "metadata": metadata or {}},
+        )
+        tracker = self._call(
+            "GET", f"/conversations/{requests.utils.quote(sender, safe=':')}/tracker",
+            params={"token": self.token, "include_events": "NONE"},
+        )
         return parse_rasa_output(messages or [], tracker or {})
 
 

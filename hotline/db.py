@@ -8,6 +8,7 @@ from typing import Iterator
 from datetime import datetime, timezone
 
 from sqlalchemy import DateTime, TypeDecorator, create_engine, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -37,6 +38,21 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """The database went away under a request (connection terminated, server restarting) or every pooled
+    connection is busy: a transient condition to answer with 503 (or to retry once), never a 500."""
+    if isinstance(exc, (sa_exc.DisconnectionError, sa_exc.TimeoutError)):
+        return True
+    if isinstance(exc, sa_exc.DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        orig = str(exc.orig or "").lower()
+        return isinstance(exc, sa_exc.OperationalError) and any(s in orig for s in (
+            "terminating connection", "server closed the connection", "connection refused",
+            "could not connect", "the database system is", "connection is closed", "consuming input failed"))
+    return False
 
 
 def make_engine(url: str) -> Engine:

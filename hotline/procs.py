@@ -16,10 +16,16 @@ BOT_PYTHON_ENV = ROOT / ".venv-bot"
 MODEL_PATH = ROOT / "var" / "models" / "hotline.tar.gz"
 
 
+def action_url(settings: Settings) -> str:
+    """Where the bot calls our custom actions: the app's action listener (its own port and threads)."""
+    host = settings.action_host if settings.action_host not in ("", "0.0.0.0", "::") else "127.0.0.1"
+    return f"http://{host}:{settings.action_port}/webhook"
+
+
 def bot_env(settings: Settings) -> dict:
     env = dict(os.environ)
     env.update({
-        "HOTLINE_ACTION_URL": f"http://{settings.app_host}:{settings.app_port}/webhook",
+        "HOTLINE_ACTION_URL": action_url(settings),
         "HOTLINE_ACTION_TOKEN": settings.action_token,
         "HOTLINE_TRACKER_DB": str(settings.var_dir / "tracker.db"),
         "RASA_TELEMETRY_ENABLED": "false",
@@ -51,6 +57,8 @@ def app_env(settings: Settings) -> dict:
         "HOTLINE_ACTION_TOKEN": settings.action_token,
         "HOTLINE_HOST": settings.app_host,
         "HOTLINE_PORT": str(settings.app_port),
+        "HOTLINE_ACTION_HOST": settings.action_host,
+        "HOTLINE_ACTION_PORT": str(settings.action_port),
         "PYTHONPATH": str(ROOT),
     })
     return env

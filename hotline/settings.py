@@ -128,6 +128,15 @@ class Settings:
     rasa_timeout: float
     app_host: str
     app_port: int
+    # the Rasa action endpoint has a listener (and worker threads) of its own: a bot waiting on an action never
+    # competes for the threads that wait on the bot
+    action_host: str
+    action_port: int
+    app_threads: int           # waitress threads of the main listener
+    action_threads: int        # waitress threads of the action listener
+    chat_concurrency: int      # conversation turns sent to Rasa at once (all channels of this process)
+    chat_queue: int            # further turns that may wait for a slot; beyond that: 503 at once
+    chat_queue_wait: float     # seconds a turn may wait for a slot before 503
     kb_min_score: float
     kb_top_k: int
     kb_poll_interval: float
@@ -151,7 +160,7 @@ class Settings:
 def load_settings(env: dict | None = None) -> Settings:
     env = dict(os.environ if env is None else env)
     var_dir = Path(env.get("HOTLINE_VAR_DIR", ROOT / "var")).resolve()
-    return Settings(
+    settings = Settings(
         var_dir=var_dir,
         database_url=env.get("HOTLINE_DATABASE_URL", f"sqlite:///{var_dir / 'hotline.db'}"),
         index_path=Path(env.get("HOTLINE_INDEX_PATH", var_dir / "kb.faiss")),
@@ -162,6 +171,13 @@ def load_settings(env: dict | None = None) -> Settings:
         rasa_timeout=float(env.get("HOTLINE_RASA_TIMEOUT", "15")),
         app_host=env.get("HOTLINE_HOST", "127.0.0.1"),
         app_port=int(env.get("HOTLINE_PORT", "8000")),
+        action_host=env.get("HOTLINE_ACTION_HOST") or env.get("HOTLINE_HOST", "127.0.0.1"),
+        action_port=int(env.get("HOTLINE_ACTION_PORT", "5055")),
+        app_threads=int(env.get("HOTLINE_THREADS", "96")),
+        action_threads=int(env.get("HOTLINE_ACTION_THREADS", "8")),
+        chat_concurrency=int(env.get("HOTLINE_CHAT_CONCURRENCY", "16")),
+        chat_queue=int(env.get("HOTLINE_CHAT_QUEUE", "72")),
+        chat_queue_wait=float(env.get("HOTLINE_CHAT_QUEUE_WAIT", "5")),
         kb_min_score=float(env.get("HOTLINE_KB_MIN_SCORE", "0.80")),
         kb_top_k=int(env.get("HOTLINE_KB_TOP_K", "5")),
         kb_poll_interval=float(env.get("HOTLINE_KB_POLL_INTERVAL", "0.5")),
@@ -185,3 +201,22 @@ def load_settings(env: dict | None = None) -> Settings:
         redis_url=env.get("HOTLINE_REDIS_URL", ""),
         wechat=_wechat_settings(env, var_dir),
     )
+    _check_capacity(settings)
+    return settings
+
+
+# Threads of the main listener kept for everything but conversation turns (health, staff, KB, WeChat).
+RESERVED_THREADS = 8
+
+
+def _check_capacity(settings: Settings) -> None:
+    """Turns that wait on the bot may never take every thread: the rest of the API must stay responsive."""
+    if settings.chat_concurrency < 1 or settings.chat_queue < 0 or settings.chat_queue_wait < 0:
+        raise ValueError("HOTLINE_CHAT_CONCURRENCY must be ≥ 1, HOTLINE_CHAT_QUEUE and _WAIT ≥ 0")
+    turns = settings.chat_concurrency + settings.chat_queue
+    if settings.app_threads < turns + RESERVED_THREADS:
+        raise ValueError(f"HOTLINE_THREADS ({settings.app_threads}) must be at least HOTLINE_CHAT_CONCURRENCY + "
+                         f"HOTLINE_CHAT_QUEUE + {RESERVED_THREADS} ({turns + RESERVED_THREADS}), so that waiting "
+                         "conversation turns never hold every thread")
+    if settings.action_threads < 1:
+        raise ValueError("HOTLINE_ACTION_THREADS must be ≥ 1")

@@ -16,6 +16,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def free_ports(n: int) -> list[int]:
+    """n distinct free ports (free_port() may hand out the same one twice before anything has bound it)."""
+    ports: list[int] = []
+    while len(ports) < n:
+        port = free_port()
+        if port not in ports:
+            ports.append(port)
+    return ports
+
+
+def app_ports_env() -> dict:
+    """HOTLINE_PORT and HOTLINE_ACTION_PORT on free ports, for an app process beside others on this machine."""
+    app, action = free_ports(2)
+    return {"HOTLINE_PORT": str(app), "HOTLINE_ACTION_PORT": str(action)}
+
+
 @dataclass
 class LiveStack:
     settings: Settings
@@ -50,10 +66,12 @@ def live_stack(seeded_dir: Path, tmp: Path) -> LiveStack:
     """Start app and bot over a copy of ``seeded_dir`` (a var dir whose KB is already ingested)."""
     var = tmp / "var"
     shutil.copytree(seeded_dir, var)
+    app, action, bot = free_ports(3)
     settings = load_settings({
         "HOTLINE_VAR_DIR": str(var),
-        "HOTLINE_PORT": str(free_port()),
-        "HOTLINE_RASA_URL": f"http://127.0.0.1:{free_port()}",
+        "HOTLINE_PORT": str(app),
+        "HOTLINE_ACTION_PORT": str(action),
+        "HOTLINE_RASA_URL": f"http://127.0.0.1:{bot}",
         "HOTLINE_RASA_TIMEOUT": "20",
     })
     stack = LiveStack(settings=settings, var=var)

@@ -15,7 +15,7 @@ from channels.handoff import Handoffs
 from hotline import procs
 from hotline.db import Database
 from hotline.settings import load_settings, parse_service_hours
-from hotline.stack import free_port
+from hotline.stack import app_ports_env, free_port
 from tests.test_browser import ARGS, CHROMIUM
 from work_orders.calendar import local_date
 from work_orders.service import WorkOrders
@@ -31,7 +31,7 @@ PHONE = "13812345678"
 def desk(seeded_dir, tmp_path_factory):
     var = tmp_path_factory.mktemp("handoff") / "var"
     shutil.copytree(seeded_dir, var)
-    env = {"HOTLINE_VAR_DIR": str(var), "HOTLINE_PORT": str(free_port()),
+    env = {"HOTLINE_VAR_DIR": str(var), **app_ports_env(),
            "HOTLINE_RASA_URL": f"http://127.0.0.1:{free_port()}", "HOTLINE_SERVICE_HOURS": ALL_DAY,
            "HOTLINE_SWEEP_INTERVAL": "0"}
     settings = load_settings(env)

@@ -14,7 +14,7 @@ from channels.wechat_sim import _message
 from hotline import procs
 from hotline.db import Database
 from hotline.settings import load_settings
-from hotline.stack import free_port
+from hotline.stack import free_ports
 from tests.wechat_fake import FakeRasa
 from work_orders.service import WorkOrders
 
@@ -38,12 +38,10 @@ def replicas(seeded_dir, tmp_path):
 
     rasa = FakeRasa(bot)
     apps = []
-    ports = set()
-    while len(ports) < 2:  # free_port() may hand out the same port twice before either app has bound it
-        ports.add(free_port())
-    for port in sorted(ports):
+    ports = free_ports(4)
+    for port, action_port in (ports[:2], ports[2:]):
         settings = load_settings({"HOTLINE_VAR_DIR": str(var), "HOTLINE_PORT": str(port),
-                                  "HOTLINE_RASA_URL": rasa.url})
+                                  "HOTLINE_ACTION_PORT": str(action_port), "HOTLINE_RASA_URL": rasa.url})
         env = {**procs.app_env(settings), "HOTLINE_REDIS_URL": REDIS_URL, "HOTLINE_SWEEP_INTERVAL": "0"}
         log = var / f"app-{settings.app_port}.log"
         apps.append((procs.start(procs.app_command(), env, log), f"http://127.0.0.1:{settings.app_port}", log))

@@ -4,7 +4,9 @@ from __future__ import annotations
 import logging
 
 from apiflask import APIFlask
+from flask import request
 
+from hotline.db import is_unavailable
 from hotline.settings import Settings, load_settings
 
 from .errors import register_error_handlers
@@ -14,9 +16,24 @@ from .services import Services, build_services
 log = logging.getLogger(__name__)
 
 
+class HotlineFlask(APIFlask):
+    """APIFlask that repeats a read once when the database connection dropped under it (a PostgreSQL restart or
+    a terminated backend); the pool's pre-ping gives the repeat a live connection. Writes are not repeated:
+    they answer 503 with the busy JSON and the client retries (orders carry an Idempotency-Key)."""
+
+    def dispatch_request(self):
+        try:
+            return super().dispatch_request()
+        except Exception as exc:
+            if request.method not in ("GET", "HEAD") or not is_unavailable(exc):
+                raise
+            log.warning("database connection lost during %s %s; repeating once", request.method, request.path)
+            return super().dispatch_request()
+
+
 def create_app(settings: Settings | None = None, services: Services | None = None) -> APIFlask:
     settings = settings or load_settings()
-    app = APIFlask(
+    app = HotlineFlask(
         __name__,
         title="12328 交通运输服务监督热线智能助手 API",
         version="1.0",
@@ -37,11 +54,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     register_error_handlers(app)
 
-    from .views import actions, chat, handoff, kb, kb_admin, miniprogram, staff_auth, wechat, work_orders
+    from .views import chat, handoff, kb, kb_admin, miniprogram, staff_auth, wechat, work_orders
 
     app.register_blueprint(chat.bp)
     app.register_blueprint(kb.bp)
-    app.register_blueprint(actions.bp)
     app.register_blueprint(staff_auth.bp)
     app.register_blueprint(kb_admin.bp)
     app.register_blueprint(work_orders.bp)
@@ -51,4 +67,25 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     from .views import sync as sync_views  # the 12345 link
 
     app.register_blueprint(sync_views.bp)
+    return app
+
+
+def create_action_app(services: Services) -> APIFlask:
+    """The Rasa action endpoint alone, for a listener of its own (`serve` starts both).
+
+    It shares the main app's services, so actions search the very KB cache that follows the change log and that
+    editors' writes on this process update at once; but it has its own worker threads, so a bot waiting on an
+    action never competes with the conversation turns that wait on the bot.
+    """
+    app = APIFlask(__name__ + ".actions", title="12328 Rasa action endpoint", enable_openapi=False)
+    app.config["SETTINGS"] = services.settings
+    app.config["JSON_AS_ASCII"] = False
+    app.json.ensure_ascii = False
+    app.config["MAX_CONTENT_LENGTH"] = 12 * 1024 * 1024  # a long conversation's tracker
+    app.config["HTTP_ERROR_SCHEMA"] = ERROR_SCHEMA
+    app.extensions["hotline"] = services
+    register_error_handlers(app)
+    from .views import actions
+
+    app.register_blueprint(actions.bp)
     return app

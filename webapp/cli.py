@@ -134,16 +134,20 @@ def import_cmd(path, draft, author):
 
 
 @cli.command()
-@click.option("--threads", default=8, show_default=True)
-def serve(threads: int) -> None:
-    """Serve the app (waitress) on HOTLINE_HOST:HOTLINE_PORT."""
-    from waitress import serve as waitress_serve
+@click.option("--threads", type=int, default=None, help="主监听线程数；默认 HOTLINE_THREADS")
+def serve(threads: int | None) -> None:
+    """Serve the app (waitress) on HOTLINE_HOST:HOTLINE_PORT and the Rasa action endpoint on its own listener
+    (HOTLINE_ACTION_HOST:HOTLINE_ACTION_PORT, with threads of its own)."""
+    import threading
 
-    from webapp import create_app
+    from waitress.server import create_server
+
+    from webapp import create_action_app, create_app
 
     settings = load_settings()
     app = create_app(settings)
-    kb = app.extensions["hotline"].kb
+    services = app.extensions["hotline"]
+    kb = services.kb
     kb.open_index()
     kb.embedder.encode_one("预热")  # load the model before the first user waits
     kb.start_follower(interval=settings.kb_poll_interval)  # edits on any replica become searchable here
@@ -151,21 +155,33 @@ def serve(threads: int) -> None:
     if settings.sweep_interval > 0:  # embedded default: the SLA sweep runs here, not in a worker
         from work_orders.jobs import schedule
 
-        scheduler = schedule(app.extensions["hotline"].db, settings.sweep_interval, settings.var_dir / "attachments")
+        scheduler = schedule(services.db, settings.sweep_interval, settings.var_dir / "attachments")
         from channels.wechat.jobs import add_jobs
 
-        add_jobs(scheduler, app.extensions["hotline"].wechat.notifier, settings.wechat.notify_interval)
+        add_jobs(scheduler, services.wechat.notifier, settings.wechat.notify_interval)
         # conversations still waiting for an operator when service hours end: tell the user when we are back
-        scheduler.add_job(app.extensions["hotline"].handoffs.expire, "interval", seconds=60, id="handoff_expire",
+        scheduler.add_job(services.handoffs.expire, "interval", seconds=60, id="handoff_expire",
                           max_instances=1, coalesce=True)
         scheduler.start()
     from sync.jobs import start_in_app  # the 12345 link (when HOTLINE_SYNC_URL is set): KB sync and outbox
 
     scheduler = start_in_app(scheduler, app.extensions["sync"], settings)
+    threads = threads or settings.app_threads
+    # Waiting conversation turns hold main-listener threads; the gate in RasaClient keeps RESERVED_THREADS free.
+    main = create_server(app, host=settings.app_host, port=settings.app_port, threads=threads, ident="hotline",
+                         connection_limit=max(100, 2 * threads))
+    actions = create_server(create_action_app(services), host=settings.action_host, port=settings.action_port,
+                            threads=settings.action_threads, ident="hotline-actions")
+    threading.Thread(target=actions.run, name="action-listener", daemon=True).start()
+    logging.getLogger(__name__).info("serving on %s:%s (%d threads), Rasa actions on %s:%s (%d threads)",
+                                     settings.app_host, settings.app_port, threads, settings.action_host,
+                                     settings.action_port, settings.action_threads)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop cleanly: the index is saved below
     try:
-        waitress_serve(app, host=settings.app_host, port=settings.app_port, threads=threads, ident="hotline")
+        main.run()
     finally:
+        actions.close()
+        main.close()
         kb.stop_follower()
         if scheduler is not None:
             scheduler.shutdown(wait=False)

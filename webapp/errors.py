@@ -8,6 +8,7 @@ from apiflask import APIFlask
 from apiflask.exceptions import HTTPError
 from werkzeug.exceptions import HTTPException
 
+from hotline.db import is_unavailable
 from hotline.errors import HotlineError
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,9 @@ MESSAGES = {
 CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
          413: "payload_too_large", 415: "unsupported_media_type", 422: "validation_error",
          429: "rate_limited", 500: "internal_error", 503: "service_unavailable"}
+
+
+DB_BUSY = "系统繁忙，请稍后再试。"
 
 
 def error_body(status: int, message: str | None = None, code: str | None = None, details=None) -> dict:
@@ -61,5 +65,8 @@ def register_error_handlers(app: APIFlask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
+        if is_unavailable(exc):  # the database dropped the connection or is saturated: try again shortly
+            log.warning("database unavailable: %s", exc)
+            return error_body(503, DB_BUSY, "db_unavailable"), 503, {"Retry-After": "2"}
         log.exception("unhandled error")
         return error_body(500), 500

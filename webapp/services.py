@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from accounts.service import Accounts
 from bot.actions import build_executor
-from channels.conversation import RasaClient
+from channels.conversation import RasaClient, TurnGate
 from channels.handoff import Handoffs
 from channels.wechat import WeChatChannels, build_wechat
 from hotline.db import Database
@@ -38,7 +38,8 @@ def build_services(settings: Settings, migrate: bool = True) -> Services:
     if migrate:
         db.migrate()
     kb = KnowledgeBase(db, Embedder(settings.embedding_model), settings.index_path, settings.kb_min_score)
-    rasa = RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout)
+    rasa = RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout,
+                      TurnGate(settings.chat_concurrency, settings.chat_queue, settings.chat_queue_wait))
     work_orders = WorkOrders(db, settings.callback_sample_rate)
     handoffs = Handoffs(db, work_orders.calendar, settings.service_hours)
     gaps = KnowledgeGaps(db)

@@ -4,14 +4,13 @@ from __future__ import annotations
 import logging
 
 from apiflask import APIBlueprint
-from flask import jsonify, make_response, render_template
+from flask import render_template
 
-from channels.conversation import BUSY_REPLY
 from hotline.errors import BotUnavailable
 
-from ..errors import error_body, error_response
+from ..errors import error_response
 from ..schemas import BusyOut, ChatIn, ChatOut, HealthOut, UpdatesOut, UpdatesQuery
-from .common import services
+from .common import busy_response, services
 
 log = logging.getLogger(__name__)
 bp = APIBlueprint("chat", __name__, tag="对话 Chat")
@@ -39,9 +38,7 @@ def chat(body):
         result = services().rasa.send(sender, text)
     except BotUnavailable as exc:
         log.warning("bot unavailable: %s", exc.message)
-        payload = error_body(503, exc.message, exc.code)
-        payload["replies"] = [{"text": BUSY_REPLY, "buttons": []}]
-        return make_response(jsonify(payload), 503)
+        return busy_response(exc)
     # the bot may just have queued a handoff (action_handoff): the page then starts polling for the operator
     return {**result.as_dict(), "handoff": services().handoffs.active(sender)}
 

@@ -7,18 +7,17 @@ import logging
 from apiflask import APIBlueprint, HTTPTokenAuth, Schema, abort
 from apiflask.fields import Boolean, Dict, File, Float, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
-from flask import jsonify, make_response, request
+from flask import request
 
-from channels.conversation import BUSY_REPLY
 from channels.wechat.miniprogram import MAX_PHOTOS
 from channels.wechat.routing import to_operator
 from channels.wechat.users import region_of
 from hotline.errors import BotUnavailable
 from work_orders.states import DOMAINS, RATINGS
 
-from ..errors import error_body, error_response
+from ..errors import error_response
 from ..schemas import BusyOut, ChatOut
-from .common import services
+from .common import busy_response, services
 
 log = logging.getLogger(__name__)
 bp = APIBlueprint("miniprogram", __name__, tag="微信小程序 Mini-program")
@@ -154,9 +153,7 @@ def chat(body):
         result = services().rasa.send(sender, text, meta)
     except BotUnavailable as exc:
         log.warning("bot unavailable: %s", exc.message)
-        payload = error_body(503, exc.message, exc.code)
-        payload["replies"] = [{"text": BUSY_REPLY, "buttons": []}]
-        return make_response(jsonify(payload), 503)
+        return busy_response(exc)
     return {**result.as_dict(), "handoff": services().handoffs.active(sender)}
 
 
