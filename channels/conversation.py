@@ -103,8 +103,8 @@ class RasaClient:
         adapter = HTTPAdapter(pool_connections=2, pool_maxsize=self.gate.active)
         self._http.mount("http://", adapter)
         self._http.mount("https://", adapter)
-        # Rasa's lock store serialises a conversation; we also serialise per sender here so the
-        # tracker we read back belongs to the message we just sent.
+        # Rasa's lock store serialises a conversation; we also serialise per sender here, so that a user's
+        # turns reach the bot in the order they were sent and one user cannot hold several slots of the gate.
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
 
@@ -147,15 +147,13 @@ class RasaClient:
                 lock.release()
 
     def _turn(self, sender: str, text: str, metadata: dict | None) -> ChatResult:
-        messages = self._call(
-            "POST", "/webhooks/rest/webhook",
-            json={"sender": sender, "message": text, "metadata": metadata or {}},
-        )
-        tracker = self._call(
-            "GET", f"/conversations/{requests.utils.quote(sender, safe=':')}/tracker",
-            params={"token": self.token, "include_events": "NONE"},
-        )
-        return parse_rasa_output(messages or [], tracker or {})
+        # bot/channel.py: the bot's replies and the message's NLU result in one call (no tracker read-back)
+        answer = self._call("POST", "/webhooks/hotline/webhook",
+                            json={"sender": sender, "message": text, "metadata": metadata or {}})
+        if not isinstance(answer, dict):
+            raise BotUnavailable("对话服务的答复格式有误")
+        latest = {"intent": answer.get("intent") or {}, "intent_ranking": answer.get("intent_ranking") or []}
+        return parse_rasa_output(answer.get("messages") or [], {"latest_message": latest})
 
 
 def parse_rasa_output(messages: list[dict], tracker: dict) -> ChatResult:

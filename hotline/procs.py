@@ -28,6 +28,7 @@ def bot_env(settings: Settings) -> dict:
         "HOTLINE_ACTION_URL": action_url(settings),
         "HOTLINE_ACTION_TOKEN": settings.action_token,
         "HOTLINE_TRACKER_DB": str(settings.var_dir / "tracker.db"),
+        "PYTHONPATH": str(ROOT),  # bot/channel.py, the channel the app talks to
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "2",
     })

@@ -10,7 +10,8 @@ from webapp import create_app
 
 
 class FakeRasa:
-    """A tiny HTTP server answering like Rasa 3.6's REST channel and tracker endpoint."""
+    """A tiny HTTP server answering like the bot's channel (bot/channel.py: Rasa's REST answer plus the NLU
+    result)."""
 
     def __init__(self):
         self.delay = 0.0
@@ -31,28 +32,27 @@ class FakeRasa:
                 self.wfile.write(data)
 
             def do_POST(self):
+                assert self.path == "/webhooks/hotline/webhook"
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 fake.received.append(body)
                 if fake.delay:
                     threading.Event().wait(fake.delay)
                 if fake.fail:
                     return self._send(500, {"error": "boom"})
-                self._send(200, [
+                self._send(200, {"messages": [
                     {"recipient_id": body["sender"], "text": "根据《办法》第二十三条：……",
                      "buttons": [{"title": "继续", "payload": "继续"}]},
                     {"recipient_id": body["sender"], "custom": {"hotline_meta": {
                         "sources": [{"article_id": 23, "title": "办法 第二十三条", "score": 0.9,
                                      "citation": "《办法》第二十三条"}], "kb_matched": True}}},
-                ])
+                ], "intent": {"name": "nlu_fallback", "confidence": 0.5},
+                    "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.5},
+                                       {"name": "consult", "confidence": 0.41}]})
 
             def do_GET(self):
                 if self.path.startswith("/status"):
                     return self._send(200, {"model_file": "hotline.tar.gz"})
-                assert "token=" in self.path
-                self._send(200, {"latest_message": {
-                    "intent": {"name": "nlu_fallback", "confidence": 0.5},
-                    "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.5},
-                                       {"name": "consult", "confidence": 0.41}]}})
+                self._send(404, {})
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}"

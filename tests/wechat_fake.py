@@ -178,7 +178,7 @@ class FakeWeChat(_Server):
 
 
 class FakeRasa(_Server):
-    """Rasa 3.6's REST webhook and tracker, answering through ``script(sender, text, metadata)`` which
+    """The bot's channel (bot/channel.py: Rasa 3.6's REST answer plus the NLU result), answering through ``script(sender, text, metadata)`` which
     returns (replies, work_order); replies are dicts like Rasa's ({"text", "buttons"})."""
 
     def __init__(self, script=None):
@@ -211,12 +211,12 @@ class FakeRasa(_Server):
                 out = [{"recipient_id": body["sender"], **r} for r in replies]
                 if order:
                     out.append({"recipient_id": body["sender"], "custom": {"hotline_meta": {"work_order": order}}})
-                self._send(200, out)
+                self._send(200, {"messages": out, "intent": {"name": "consult", "confidence": 0.9}})
 
             def do_GET(self):
                 if self.path.startswith("/status"):
                     return self._send(200, {"model_file": "hotline.tar.gz"})
-                self._send(200, {"latest_message": {"intent": {"name": "consult", "confidence": 0.9}}})
+                self._send(404, {})
 
         super().__init__(Handler)
 

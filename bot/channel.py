@@ -1,0 +1,52 @@
+"""The bot's input channel for our app (runs inside the bot's Rasa 3.6 environment, not in the app).
+
+It is Rasa's REST channel with one difference: the answer carries the NLU result of the message with the bot's
+replies, ``{"messages": [...], "intent": {...}, "intent_ranking": [...]}``. Without it the app had to read the
+whole tracker back after every turn (``GET /conversations/{id}/tracker``), which replays every event of the
+conversation in the bot a second time and cost the bot about as much as the turn itself under load.
+
+The message is parsed once: the parse is handed to Rasa with the message (``UserMessage.parse_data``), which
+uses it instead of parsing again, so the conversation is exactly what the REST channel would have made of it.
+Registered in ``bot/credentials.yml``; the URL is ``/webhooks/hotline/webhook``.
+"""
+from __future__ import annotations
+
+from typing import Any, Awaitable, Callable, Dict, Text
+
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+
+class HotlineInput(RestInput):
+    @classmethod
+    def name(cls) -> Text:
+        return "hotline"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint("hotline_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            sender_id = await self._extract_sender(request)
+            text = self._extract_message(request)
+            collector = CollectingOutputChannel()
+            # "rest": the conversation looks exactly as if it had come through Rasa's REST channel
+            message = UserMessage(text, collector, sender_id, input_channel="rest",
+                                  metadata=self.get_metadata(request))
+            agent = request.app.ctx.agent
+            parse: Dict[Text, Any] = {}
+            if agent is not None and agent.processor is not None:
+                parse = await agent.processor.parse_message(message)
+                message.parse_data = parse
+            await on_new_message(message)
+            return response.json({"messages": collector.messages, "intent": parse.get("intent") or {},
+                                  "intent_ranking": parse.get("intent_ranking") or []})
+
+        return webhook
