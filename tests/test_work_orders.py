@@ -142,6 +142,25 @@ def test_roles_and_scopes(env):
         wo.get("20260930-99999", OPERATOR)
 
 
+def test_province_review_is_scoped_to_the_supervisors_region(env):
+    wo, db, units, staff = env
+    number = dispatched(wo, units)                             # a 河南 complaint, copied to the province
+    wo.act(number, "accept", staff["taxi"], now=T0)
+    wo.act(number, "reply", staff["taxi"], {"reply": "已约谈驾驶员"}, now=T0)
+    beijing = Principal(5, "sup-bj", "钱督办", ("supervisor",), None, "北京市")
+    for outsider in (beijing, OTHER_SUPERVISOR, staff["taxi"]):
+        with pytest.raises(Forbidden):
+            wo.province_review(number, outsider, "复核通过", now=T0)
+    assert wo.get(number, OPERATOR)["province_reviewed_at"] is None  # nothing was written
+    assert [e.action for e in events(db, number)][-1] == "reply"
+    reviewed = wo.province_review(number, SUPERVISOR, "复核通过", now=T0)   # the 河南 supervisor still can
+    assert reviewed["province_reviewed_at"] and events(db, number)[-1].actor == "sup1"
+    with pytest.raises(WorkOrderError, match="已复核"):
+        wo.province_review(number, Principal(6, "sup-cn", "全国督办", ("supervisor",), None, ""), "", now=T0)
+    with pytest.raises(NotFound):
+        wo.province_review("20260930-99999", beijing, "", now=T0)
+
+
 def test_contact_data_masked_unless_the_role_needs_it(env):
     wo, db, units, staff = env
     number = dispatched(wo, units)

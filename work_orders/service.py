@@ -411,6 +411,7 @@ class WorkOrders:
             raise Forbidden("只有督办人员可以复核")
         with self.db.session() as s:
             order = self._load(s, number)
+            self._check_scope(order, viewer)  # a supervisor reviews only the orders of its region
             if order.order_type != "complaint" or order.completed_at is None:
                 raise WorkOrderError("只有已办结的投诉举报工单需要复核", code="not_reviewable")
             if order.province_reviewed_at is not None:
