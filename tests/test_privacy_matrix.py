@@ -24,7 +24,8 @@ from work_orders.service import PHONE_RE
 
 FRIDAY_10 = datetime(2026, 11, 20, 10, 0, tzinfo=CHINA)  # a working day inside service hours
 
-# (name, as written, the digits that must stay hidden as written) — each hidden part occurs nowhere else
+# (name, as written, digits that must stay hidden, as written; a 7-digit local number hides 3) — each hidden
+# part occurs nowhere else in the order
 FORMATS = [
     ("mobile", "13946015678", "4601"),
     ("mobile with spaces", "139 4602 5678", "4602"),
@@ -32,10 +33,10 @@ FORMATS = [
     ("+86 mobile", "+8613746045678", "4604"),
     ("86 mobile", "8613746050000", "4605"),
     ("full-width mobile", "１３９４６０６５６７８", "４６０６"),
-    ("landline with hyphen", "0373-4607234", "4607"),
-    ("landline in brackets", "(0373)4618234", "4618"),
-    ("landline in full-width brackets", "（0373）4628234", "4628"),
-    ("landline with space", "0373 4638234", "4638"),
+    ("landline with hyphen", "0373-4607234", "460"),
+    ("landline in brackets", "(0373)4618234", "461"),
+    ("landline in full-width brackets", "（0373）4628234", "462"),
+    ("landline with space", "0373 4638234", "463"),
     ("Beijing landline", "010-46491234", "4649"),
     ("ID number", "410102197003071234", "19700307"),
     ("ID number with spaces", "410102 19710408 1234", "19710408"),
@@ -45,10 +46,6 @@ FORMATS = [
     ("mobile with 幺", "幺三九四六六幺五六七八", "四六六幺"),
     ("mobile mixed", "139四六七二5678", "四六七二"),
 ]
-# for a 7-digit local number only 3 digits are hidden: check those with the digit after them
-for _i, (_name, _raw, _hidden) in enumerate(FORMATS):
-    if _name.startswith("landline"):
-        FORMATS[_i] = (_name, _raw, _hidden[:3])
 ROLES = ["operator", "handling unit", "other unit", "supervisor of the region", "supervisor elsewhere", "admin"]
 USERS = {"operator": ("op", ["operator"], {}), "handling unit": ("bus", ["unit"], {"unit": "bus"}),
          "other unit": ("taxi", ["unit"], {"unit": "taxi"}),
