@@ -278,21 +278,22 @@ class Handoffs:
             return [self._dict(h, messages.get(h.id, []), now, masked=True,
                                position=queued.index(h.id) + 1 if h.id in queued else None) for h in rows]
 
-    def get(self, handoff_id: int, now: datetime | None = None) -> dict:
-        """One handoff with its transcript and messages; masked while it is still waiting in the queue."""
+    def get(self, handoff_id: int, now: datetime | None = None, viewer=None) -> dict:
+        """One handoff with its transcript and messages; masked while it is still waiting in the queue, and
+        for a ``viewer`` (accounts.Principal) who is not an operator."""
         now = now or self.clock()
         with self.db.session() as s:
             handoff = self._load(s, handoff_id)
             messages = self._messages_by_handoff(s, [handoff.id]).get(handoff.id, [])
             position = self._position(s, handoff.id) if handoff.state == "queued" else None
-            return self._dict(handoff, messages, now, masked=handoff.state == "queued", position=position,
+            return self._dict(handoff, messages, now, masked=_masked(handoff, viewer), position=position,
                               with_sender=True)
 
     def state(self, handoff_id: int) -> str:
         with self.db.session() as s:
             return self._load(s, handoff_id).state
 
-    def take(self, handoff_id: int, operator: str, now: datetime | None = None) -> dict:
+    def take(self, handoff_id: int, operator: str, now: datetime | None = None, viewer=None) -> dict:
         now = now or self.clock()
         with self.db.session() as s:
             taken = s.execute(
@@ -305,7 +306,7 @@ class Handoffs:
                     raise HandoffConflict(f"该会话已由{handoff.operator}接入", code="already_taken")
                 raise HandoffConflict("该会话已结束", code="handoff_closed")
             self._to_user(s, handoff, "system", "", TAKEN_NOTE, now)
-        return self.get(handoff_id, now)
+        return self.get(handoff_id, now, viewer)
 
     def operator_message(self, handoff_id: int, operator: str, text: str, now: datetime | None = None) -> dict:
         now = now or self.clock()
@@ -321,7 +322,7 @@ class Handoffs:
             return _message_dict(self._to_user(s, handoff, "operator", operator, text, now))
 
     def close(self, handoff_id: int, operator: str, note: str = "", now: datetime | None = None,
-              force: bool = False) -> dict:
+              force: bool = False, viewer=None) -> dict:
         """End the handoff; the bot answers the user again. Only the operator who took it may close a taken
         handoff unless ``force`` (admins); any operator may close one still queued."""
         now = now or self.clock()
@@ -332,22 +333,23 @@ class Handoffs:
             if handoff.state == "taken" and handoff.operator != operator and not force:
                 raise HandoffConflict(f"该会话由{handoff.operator}接待，只能由其结束", code="not_yours")
             self._close(s, handoff, operator, (note or "").strip()[:1000], CLOSED_NOTE, now)
-        return self.get(handoff_id, now)
+        return self.get(handoff_id, now, viewer)
 
-    def messages(self, ref: int | str, after_id: int = 0, limit: int = 200) -> list[dict]:
+    def messages(self, ref: int | str, after_id: int = 0, limit: int = 200, viewer=None) -> list[dict]:
         """Messages with an id above ``after_id``, oldest first. ``ref`` is a handoff id (the operator's
-        view: the whole conversation) or a sender (the user's inbox: what operators and the system wrote
-        to that user, across handoffs)."""
+        view: the whole conversation, masked like :meth:`get`) or a sender (the user's inbox: what operators
+        and the system wrote to that user, across handoffs)."""
         query = select(HandoffMessage).where(HandoffMessage.id > after_id)
         if isinstance(ref, int):
             query = query.where(HandoffMessage.handoff_id == ref)
         else:
             query = query.where(HandoffMessage.sender == ref, HandoffMessage.who.in_(("operator", "system")))
         with self.db.session() as s:
-            if isinstance(ref, int):
-                self._load(s, ref)
+            show = _unchanged
+            if isinstance(ref, int) and _masked(self._load(s, ref), viewer):
+                show = mask_pii
             rows = s.scalars(query.order_by(HandoffMessage.id).limit(limit)).all()
-            return [_message_dict(m) for m in rows]
+            return [{**_message_dict(m), "text": show(m.text)} for m in rows]
 
     def expire(self, now: datetime | None = None) -> int:
         """Close the handoffs still queued outside service hours and tell their users when operators are
@@ -426,7 +428,7 @@ class Handoffs:
 
     def _dict(self, h: Handoff, messages: list[HandoffMessage], now: datetime, masked: bool,
               position: int | None = None, with_sender: bool = False) -> dict:
-        show = mask_pii if masked else (lambda text: text)
+        show = mask_pii if masked else _unchanged
         until = _aware(h.taken_at) or _aware(h.closed_at) or now
         out = {
             "id": h.id, "channel": h.channel, "channel_label": CHANNELS.get(h.channel, h.channel),
@@ -441,8 +443,18 @@ class Handoffs:
         }
         if with_sender:
             out["sender"] = h.sender
-            out["close_note"] = h.close_note
+            out["close_note"] = show(h.close_note or "")
         return out
+
+
+def _unchanged(text: str) -> str:
+    return text
+
+
+def _masked(handoff: Handoff, viewer) -> bool:
+    """Phone and ID numbers are hidden while the conversation waits in the queue (nobody serves it yet) and
+    from staff who are not operators (an admin): only the operators talking to the user need them."""
+    return handoff.state == "queued" or (viewer is not None and "operator" not in viewer.roles)
 
 
 def _message_dict(m: HandoffMessage) -> dict:

@@ -180,7 +180,7 @@ class Editor:
             if status:
                 stmt = stmt.where(Article.status == status)
             if query:
-                stmt = stmt.where(Article.title.contains(query))
+                stmt = stmt.where(Article.title.contains(query, autoescape=True))  # % and _ are plain
             total = s.scalar(select(func.count()).select_from(stmt.subquery()))
             rows = s.scalars(stmt.order_by(Article.urgent.desc(), Article.updated_at.desc(), Article.id)
                              .offset((page - 1) * per_page).limit(per_page))

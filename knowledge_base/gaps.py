@@ -45,8 +45,14 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _mask_spaced_digits(match: re.Match) -> str:
+    return _mask_digits(match) if re.search(r"\D", match.group(0)) else match.group(0)
+
+
 def gap_text(question: str) -> str:
-    text = DIGIT_RUN_RE.sub(_mask_digits, mask_pii(normalize(question)))
+    # a number typed in groups becomes one run of digits in the gap's text (138******78): the same wording
+    # typed with other spaces is the same gap; mask_pii then masks the bare numbers in its usual shape
+    text = DIGIT_RUN_RE.sub(_mask_digits, mask_pii(DIGIT_RUN_RE.sub(_mask_spaced_digits, normalize(question))))
     return re.sub(r"[\s。？?！!，,、~～…]+$", "", text)[:MAX_GAP_TEXT]
 
 

@@ -280,3 +280,11 @@ def test_pretokenized_texts_are_taken_once_and_bounded():
     assert len(cache) == 2  # the oldest was dropped
     assert cache.take("网约车投诉") == tokenize("网约车投诉") and len(cache) == 1
     assert cache.take("货车超载") == tokenize("货车超载")  # not kept: tokenised on the spot
+
+
+def test_title_search_takes_like_wildcards_literally(editor):
+    editor.create(CLOSURE, author="zhang")
+    editor.create({**CLOSURE, "title": "ETC 100%_通行费打折"}, author="zhang")
+    assert [a["title"] for a in editor.list(query="%_")["items"]] == ["ETC 100%_通行费打折"]
+    assert editor.list(query="%")["total"] == 1 and editor.list(query="_")["total"] == 1
+    assert editor.list(query="G4%新乡")["total"] == 0

@@ -402,3 +402,33 @@ def test_handoff_api_is_in_the_openapi_spec(client):
                  "/api/handoffs/{handoff_id}/close", "/api/chat/updates"):
         assert path in spec["paths"], path
     assert "handoff" in spec["components"]["schemas"]["ChatOut"]["properties"]
+
+
+def test_phone_numbers_stay_masked_until_an_operator_serves_the_user(app, client):
+    """The queue said masked: true and showed 138 1234 5678; the message poll gave the raw text of a queued
+    conversation; an admin saw the whole of a taken one."""
+    svc = app.extensions["hotline"]
+    svc.accounts.create_user("root", "admin-pass-1", ["admin"], "管理员")
+    sender = "web:w4abcdef0123456789"
+    handoff_id = svc.handoffs.request(sender, "user_request", [{"who": "user", "text": "电话 138 1234 5678"}])[
+        "handoff_id"]
+    svc.handoffs.user_message(sender, "身份证410102199003071234，座机0373-3011234")
+    op, admin = login(client, "op1", "operator-pass-1"), login(client, "root", "admin-pass-1")
+    for headers in (op, admin):
+        for body in (client.get("/api/handoffs", headers=headers).get_json(),
+                     client.get(f"/api/handoffs/{handoff_id}", headers=headers).get_json(),
+                     client.get(f"/api/handoffs/{handoff_id}/messages?after=0", headers=headers).get_json()):
+            text = str(body)
+            assert "1234 5678" not in text and "199003071234" not in text and "3011234" not in text, text
+            assert "138 **** 5678" in text or "410102********1234" in text
+    client.post(f"/api/handoffs/{handoff_id}/take", headers=op)
+    served = client.get(f"/api/handoffs/{handoff_id}/messages?after=0", headers=op).get_json()
+    assert "身份证410102199003071234，座机0373-3011234" in [m["text"] for m in served["messages"]]
+    assert client.get(f"/api/handoffs/{handoff_id}", headers=op).get_json()["transcript"][0]["text"] == \
+        "电话 138 1234 5678"
+    watched = client.get(f"/api/handoffs/{handoff_id}", headers=admin).get_json()  # the admin is not serving
+    assert watched["masked"] is True and watched["transcript"][0]["text"] == "电话 138 **** 5678"
+    closed = client.post(f"/api/handoffs/{handoff_id}/close", json={"note": "来电人13812345678已登记"},
+                         headers=admin).get_json()
+    assert closed["close_note"] == "来电人138****5678已登记" and "0373-3011234" not in str(closed)
+    assert client.get(f"/api/handoffs/{handoff_id}", headers=op).get_json()["close_note"] == "来电人13812345678已登记"

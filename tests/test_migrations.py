@@ -1,7 +1,9 @@
 """Upgrading a database that already holds data loses nothing (SQLite and PostgreSQL)."""
+from datetime import datetime, timezone
+
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import text
+from sqlalchemy import MetaData, Table, text
 
 from hotline.db import ROOT, Database
 
@@ -24,3 +26,23 @@ def test_upgrade_from_first_revision_keeps_articles_and_chunks(db_url):
         assert conn.execute(text("select count(*) from kb_chunk")).scalar() == 1
         row = conn.execute(text("select status, region, domain, version from kb_article where id = 1")).one()
         assert tuple(row) == ("published", "全国", "综合", 1)
+
+
+def test_upgrade_masks_the_search_text_of_existing_orders(db_url):
+    db = Database(db_url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0011_kb_gaps")
+    with db.engine.begin() as conn:
+        orders = Table("wo_order", MetaData(), autoload_with=conn)
+        now = datetime.now(timezone.utc)
+        blank = {str: "", int: 0, bool: False, datetime: now}
+        row = {c.name: blank[c.type.python_type] for c in orders.columns if not c.nullable and c.name != "id"}
+        conn.execute(orders.insert().values({**row, "id": 1, "number": "20260930-00001",
+                                             "title": "司机电话139 1234 5678", "target": "豫G·T1234"}))
+    db.migrate()
+    with db.engine.connect() as conn:
+        masked = conn.execute(text("select search_masked from wo_order where id = 1")).scalar()
+    assert masked == "司机电话139 **** 5678\n豫G·T1234"

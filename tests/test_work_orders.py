@@ -142,6 +142,25 @@ def test_roles_and_scopes(env):
         wo.get("20260930-99999", OPERATOR)
 
 
+def test_province_review_is_scoped_to_the_supervisors_region(env):
+    wo, db, units, staff = env
+    number = dispatched(wo, units)                             # a 河南 complaint, copied to the province
+    wo.act(number, "accept", staff["taxi"], now=T0)
+    wo.act(number, "reply", staff["taxi"], {"reply": "已约谈驾驶员"}, now=T0)
+    beijing = Principal(5, "sup-bj", "钱督办", ("supervisor",), None, "北京市")
+    for outsider in (beijing, OTHER_SUPERVISOR, staff["taxi"]):
+        with pytest.raises(Forbidden):
+            wo.province_review(number, outsider, "复核通过", now=T0)
+    assert wo.get(number, OPERATOR)["province_reviewed_at"] is None  # nothing was written
+    assert [e.action for e in events(db, number)][-1] == "reply"
+    reviewed = wo.province_review(number, SUPERVISOR, "复核通过", now=T0)   # the 河南 supervisor still can
+    assert reviewed["province_reviewed_at"] and events(db, number)[-1].actor == "sup1"
+    with pytest.raises(WorkOrderError, match="已复核"):
+        wo.province_review(number, Principal(6, "sup-cn", "全国督办", ("supervisor",), None, ""), "", now=T0)
+    with pytest.raises(NotFound):
+        wo.province_review("20260930-99999", beijing, "", now=T0)
+
+
 def test_contact_data_masked_unless_the_role_needs_it(env):
     wo, db, units, staff = env
     number = dispatched(wo, units)
@@ -152,8 +171,11 @@ def test_contact_data_masked_unless_the_role_needs_it(env):
     assert sup_view["caller_phone"] == "138****5678" and sup_view["caller_name"] == "张*"
     assert "139****5678" in sup_view["facts"] and "13912345678" not in sup_view["facts"]
     anonymous = dispatched(wo, units, anonymous=True)
-    assert wo.get(anonymous, staff["taxi"])["caller_phone"] == "138****5678"
-    assert wo.get(anonymous, staff["taxi"])["caller_name"] == "匿名"
+    for viewer in (staff["taxi"], SUPERVISOR):  # an anonymous caller: no phone at all, not even masked (第七条)
+        view = wo.get(anonymous, viewer)
+        assert (view["caller_phone"], view["caller_name"]) == ("", "匿名")
+        assert "13912345678" not in str(view) and "5678" not in view["caller_phone"]
+    assert wo.get(anonymous, OPERATOR)["caller_phone"] == "13812345678"  # operators call back
     status = wo.lookup(number, "5678", now=T0)
     assert "13912345678" not in str(status) and "13812345678" not in str(status)
 
@@ -379,6 +401,38 @@ def test_queues_are_scoped_to_the_viewer(env):
     assert counts["all"] == 3 and counts["unit"] == 1
     with pytest.raises(WorkOrderError):
         queues.queue(db, OPERATOR, "everything", now)
+
+
+def test_search_finds_only_what_the_viewer_sees_and_wildcards_are_plain(env):
+    wo, db, units, staff = env
+    now = T0 + timedelta(hours=2)
+    mine = dispatched(wo, units, title="司机电话13912345678拒载", target="豫G·D9876_夜班")
+    secret = dispatched(wo, units, title="匿名投诉 13712340000", anonymous=True)
+    new(wo, title="100%满意", caller_phone="0373-3011234")
+
+    def found(viewer, q):
+        return {o["number"] for o in queues.queue(db, viewer, "all", now, q=q)["items"]}
+
+    # the probe: a supervisor recovered the masked digits of 139****5678 one query at a time
+    for q in ("1391", "13912", "139123", "9123456", "1234567", "3712", "1371234"):
+        assert found(SUPERVISOR, q) == set()
+    assert found(SUPERVISOR, "139****5678") == {mine}          # what the supervisor sees can be found
+    assert found(SUPERVISOR, "D9876_夜") == {mine}
+    assert found(SUPERVISOR, "13912345678") == set()             # a full number is no key for them either
+    # who sees the number may search by it; the unit not on the anonymous order it handles
+    assert found(OPERATOR, "1391") == {mine} and found(OPERATOR, "13712340000") == {secret}
+    assert found(OPERATOR, "138 1234 5678") == {mine, secret}    # the caller's number, given in full
+    assert len(found(OPERATOR, "0373 3011234")) == 1
+    assert found(OPERATOR, "03733011234") == found(OPERATOR, "0373-3011234")
+    assert found(staff["taxi"], "1391") == {mine} and found(staff["taxi"], "13812345678") == {mine}
+    assert found(staff["taxi"], "1371") == set() and found(staff["taxi"], "137****0000") == {secret}
+    # LIKE wildcards are plain characters
+    assert len(found(OPERATOR, "%")) == 1 and found(OPERATOR, "_") == {mine}
+    assert found(OPERATOR, "1_9") == set() and found(SUPERVISOR, "%满意") != set()
+    assert found(SUPERVISOR, "139_") == set() and found(SUPERVISOR, "139%5678") == set()
+    # a supervisor's region is a prefix, not a pattern
+    wildcard = Principal(7, "sup-pct", "某督办", ("supervisor",), None, "%")
+    assert queues.queue(db, wildcard, "all", now)["total"] == 0
 
 
 def test_caller_lookup_rating_and_lockout(env):

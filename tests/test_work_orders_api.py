@@ -160,3 +160,22 @@ def test_export_is_masked_for_roles_that_do_not_need_contact_data(client):
     assert "工单编号,类型" in text and "138****5678" in text and "13812345678" not in text
     assert "'=HYPERLINK" in text  # a formula is exported as text
     assert "13812345678" in client.get("/api/orders/export?queue=all", headers=op).data.decode("utf-8-sig")
+
+
+def test_province_review_over_http_is_scoped_to_the_region(app, client):
+    svc = app.extensions["hotline"]
+    svc.accounts.create_user("sup-bj", "super-pass-2", ["supervisor"], "钱督办", region="北京市")
+    op, unit = login(client, "op", "operator-pass-1"), login(client, "bus", "unit-pass-1")
+    number = client.post("/api/orders", json=ORDER, headers=op).get_json()["number"]
+    client.post(f"/api/orders/{number}/actions/classify", json={}, headers=op)
+    client.post(f"/api/orders/{number}/actions/dispatch", json={"params": {"unit_id": app.config["UNIT_ID"]}},
+                headers=op)
+    client.post(f"/api/orders/{number}/actions/accept", json={}, headers=unit)
+    client.post(f"/api/orders/{number}/actions/reply", json={"params": {"reply": "已约谈驾驶员"}}, headers=unit)
+    beijing = login(client, "sup-bj", "super-pass-2")
+    resp = client.post(f"/api/orders/{number}/province-review", json={"note": "复核通过"}, headers=beijing)
+    assert resp.status_code == 403 and resp.get_json()["error"]["code"] == "forbidden"
+    assert client.get(f"/api/orders/{number}", headers=beijing).status_code == 403  # as for every other view
+    henan = login(client, "sup", "super-pass-1")
+    resp = client.post(f"/api/orders/{number}/province-review", json={"note": "复核通过"}, headers=henan)
+    assert resp.status_code == 200 and resp.get_json()["province_reviewed_at"]

@@ -27,7 +27,8 @@ def mask_name(name: str) -> str:
 
 def sees_contact(order, viewer) -> bool:
     """Operators call back (回访) and units contact the caller (第二十二条); nobody else needs the number.
-    An anonymous caller's identity stays with the operators."""
+    An anonymous caller's identity stays with the operators (第七条). ``queues.contact_clause`` is the same rule
+    in SQL: keep the two together."""
     if viewer is None:
         return False
     roles = viewer.roles
@@ -36,9 +37,20 @@ def sees_contact(order, viewer) -> bool:
     return "unit" in roles and not order.anonymous and viewer.unit_id is not None and order.unit_id == viewer.unit_id
 
 
+def _shown(contact: bool):
+    """Free text as the viewer sees it: phone and ID numbers masked unless the viewer contacts the caller."""
+    return (lambda t: t or "") if contact else (lambda t: mask_pii(t or ""))
+
+
 def order_dict(order, viewer, unit=None, full: bool = False) -> dict:
     contact = sees_contact(order, viewer)
-    text = (lambda t: t or "") if contact else (lambda t: mask_pii(t or ""))
+    text = _shown(contact)
+    if contact:
+        caller_name, caller_phone = order.caller_name, order.caller_phone
+    elif order.anonymous:  # nothing of an anonymous caller, not even masked
+        caller_name, caller_phone = "匿名", ""
+    else:
+        caller_name, caller_phone = mask_name(order.caller_name), mask_phone(order.caller_phone)
     out = {
         "number": order.number,
         "version": order.version,
@@ -60,9 +72,8 @@ def order_dict(order, viewer, unit=None, full: bool = False) -> dict:
         "due_at": _iso(order.due_at),
         "callback_due": _iso(order.callback_due),
         "overdue": order.overdue_at is not None or order.dispatch_overdue_at is not None,
-        "caller_name": (order.caller_name if contact else mask_name(order.caller_name)) if not order.anonymous
-        or contact else "匿名",
-        "caller_phone": order.caller_phone if contact else mask_phone(order.caller_phone),
+        "caller_name": caller_name,
+        "caller_phone": caller_phone,
         "anonymous": order.anonymous,
     }
     if full:
@@ -70,19 +81,19 @@ def order_dict(order, viewer, unit=None, full: bool = False) -> dict:
             "target": text(order.target),
             "facts": text(order.facts),
             "demand": text(order.demand),
-            "location": order.location,
-            "occurred_at": order.occurred_at,
+            "location": text(order.location),
+            "occurred_at": text(order.occurred_at),
             "external_id": order.external_id,
-            "reply": order.reply,
+            "reply": text(order.reply),
             "reject_reason": order.reject_reason,
             "reject_reason_label": REJECT_REASONS.get(order.reject_reason, ""),
             "extension_days": order.extension_days,
-            "extension_reason": order.extension_reason,
+            "extension_reason": text(order.extension_reason),
             "extension_used": order.extension_used,
             "callback_required": order.callback_required,
             "callback_result": order.callback_result,
             "rating": order.rating,
-            "rating_comment": order.rating_comment,
+            "rating_comment": text(order.rating_comment),
             "dispatched_at": _iso(order.dispatched_at),
             "return_due": _iso(order.return_due),
             "completed_at": _iso(order.completed_at),
@@ -93,6 +104,22 @@ def order_dict(order, viewer, unit=None, full: bool = False) -> dict:
             "actions": actions_from(order.state),
         })
     return out
+
+
+def timeline(order, viewer, events, attachments) -> dict:
+    """The audit trail and the attachments of an order, their notes and names masked like the order's text."""
+    text = _shown(sees_contact(order, viewer))
+    return {
+        "events": [{"at": _iso_utc(e.at), "actor": e.actor, "action": e.action, "from_state": e.from_state,
+                    "to_state": e.to_state, "to_state_label": STATES.get(e.to_state, ""), "note": text(e.note)}
+                   for e in events],
+        "attachments": [{"id": a.id, "kind": a.kind, "name": text(a.name), "size": a.size,
+                         "content_type": a.content_type, "purged": a.purged_at is not None} for a in attachments],
+    }
+
+
+def _iso_utc(value: datetime) -> str:
+    return (value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value).isoformat()
 
 
 def public_status(order, unit=None) -> dict:

@@ -22,7 +22,7 @@ from hotline.errors import NotFound
 from . import deadlines
 from .calendar import WorkCalendar, local_date
 from .models import Attachment, CalendarOverride, HandlingUnit, Notice, OrderSequence, WorkOrder, WorkOrderEvent
-from .present import order_dict, public_status
+from .present import order_dict, public_status, timeline
 from .states import (CALLBACK_RESULTS, CHANNELS, DOMAINS, EXTENSION_REASONS, RATINGS, REJECT_REASONS, STATES,
                      TYPES, Forbidden, StaleOrder, WorkOrderError, check_transition)
 
@@ -193,14 +193,7 @@ class WorkOrders:
             events = s.scalars(select(WorkOrderEvent).where(WorkOrderEvent.order_id == order.id)
                                .order_by(WorkOrderEvent.id)).all()
             atts = s.scalars(select(Attachment).where(Attachment.order_id == order.id)).all()
-            out = order_dict(order, viewer, unit=unit, full=True)
-            out["events"] = [{"at": aware(e.at).isoformat(), "actor": e.actor, "action": e.action,
-                              "from_state": e.from_state, "to_state": e.to_state,
-                              "to_state_label": STATES.get(e.to_state, ""), "note": e.note} for e in events]
-            out["attachments"] = [{"id": a.id, "kind": a.kind, "name": a.name, "size": a.size,
-                                   "content_type": a.content_type, "purged": a.purged_at is not None}
-                                  for a in atts]
-            return out
+            return {**order_dict(order, viewer, unit=unit, full=True), **timeline(order, viewer, events, atts)}
 
     # --- the lifecycle --------------------------------------------------------------------------------
     def act(self, number: str, action: str, viewer, params: dict | None = None, version: int | None = None,
@@ -411,6 +404,7 @@ class WorkOrders:
             raise Forbidden("只有督办人员可以复核")
         with self.db.session() as s:
             order = self._load(s, number)
+            self._check_scope(order, viewer)  # a supervisor reviews only the orders of its region
             if order.order_type != "complaint" or order.completed_at is None:
                 raise WorkOrderError("只有已办结的投诉举报工单需要复核", code="not_reviewable")
             if order.province_reviewed_at is not None:

@@ -96,9 +96,10 @@ def queue():
 @bp.get("/api/handoffs/<int:handoff_id>")
 @bp.auth_required(auth, roles=OPERATORS)
 @bp.output(HandoffOut)
-@bp.doc(summary="会话详情（接入后显示完整记录） One handoff", responses={404: "会话不存在"})
+@bp.doc(summary="会话详情（接入后座席可见完整记录） One handoff",
+        description="排队中的会话，以及非座席（管理员）查看时，手机号和身份证号已隐去。", responses={404: "会话不存在"})
 def get_handoff(handoff_id):
-    return _svc().get(handoff_id)
+    return _svc().get(handoff_id, viewer=auth.current_user)
 
 
 @bp.post("/api/handoffs/<int:handoff_id>/take")
@@ -106,7 +107,7 @@ def get_handoff(handoff_id):
 @bp.output(HandoffOut)
 @bp.doc(summary="接入会话 Take over", responses=CONFLICTS)
 def take(handoff_id):
-    return _svc().take(handoff_id, auth.current_user.username)
+    return _svc().take(handoff_id, auth.current_user.username, viewer=auth.current_user)
 
 
 @bp.get("/api/handoffs/<int:handoff_id>/messages")
@@ -116,7 +117,7 @@ def take(handoff_id):
 @bp.doc(summary="会话的新消息（轮询） New messages", responses={404: "会话不存在"})
 def messages(handoff_id, query):
     state = _svc().state(handoff_id)  # read first: a close after this still has its messages below
-    return {"messages": _svc().messages(handoff_id, query["after"]), "state": state}
+    return {"messages": _svc().messages(handoff_id, query["after"], viewer=auth.current_user), "state": state}
 
 
 @bp.post("/api/handoffs/<int:handoff_id>/messages")
@@ -139,4 +140,4 @@ def reply(handoff_id, body):
         responses=CONFLICTS)
 def close(handoff_id, body):
     user = auth.current_user
-    return _svc().close(handoff_id, user.username, body["note"], force=user.has("admin"))
+    return _svc().close(handoff_id, user.username, body["note"], force=user.has("admin"), viewer=user)
