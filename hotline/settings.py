@@ -146,6 +146,8 @@ class Settings:
     sync_push_own_orders: bool
     redis_url: str             # shared state of app replicas (WeChat de-duplication, access tokens); "" = none
     wechat: WeChatSettings
+    # reverse proxies in front of the app that append to X-Forwarded-For; 0 = the peer address is the client
+    trusted_proxies: int = 0
 
 
 def load_settings(env: dict | None = None) -> Settings:
@@ -184,4 +186,15 @@ def load_settings(env: dict | None = None) -> Settings:
         sync_push_own_orders=env.get("HOTLINE_SYNC_PUSH_OWN_ORDERS", "0").lower() in ("1", "true", "yes"),
         redis_url=env.get("HOTLINE_REDIS_URL", ""),
         wechat=_wechat_settings(env, var_dir),
+        trusted_proxies=_trusted_proxies(env.get("HOTLINE_TRUSTED_PROXIES", "0")),
     )
+
+
+def _trusted_proxies(value: str) -> int:
+    try:
+        count = int(value)
+    except ValueError:
+        count = -1
+    if count < 0:
+        raise ValueError(f"HOTLINE_TRUSTED_PROXIES must be the number of proxies in front of the app, not {value!r}")
+    return count
