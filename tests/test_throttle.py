@@ -1,5 +1,5 @@
 """Guessing is throttled per client address with growing delays, and nobody can lock anyone else out:
-staff logins over HTTP, on SQLite and PostgreSQL, across replicas."""
+staff logins and the callers' order look-up and rating, over HTTP, on SQLite and PostgreSQL, across replicas."""
 from __future__ import annotations
 
 import statistics
@@ -13,6 +13,8 @@ from hotline.throttle import Policy, Rule, Throttle, Throttled, ThrottleRow
 from tests.conftest import make_settings
 from webapp import create_app
 
+ORDER = {"order_type": "complaint", "channel": "phone", "domain": "城市客运", "region": "河南省新乡市",
+         "title": "公交车甩站", "facts": "12路公交在人民公园站不停车", "caller_phone": "13812345678"}
 A, B, C = "203.0.113.7", "198.51.100.20", "192.0.2.33"
 
 
@@ -31,6 +33,7 @@ def _app(tmp_path, db_url, clock, **env):
     app = create_app(make_settings(tmp_path, HOTLINE_SWEEP_INTERVAL="0", HOTLINE_DATABASE_URL=db_url, **env))
     svc = app.extensions["hotline"]
     svc.accounts.throttle.clock = clock
+    svc.work_orders.throttle.clock = clock
     return app
 
 
@@ -157,6 +160,59 @@ def test_old_counters_expire_and_are_purged(app, clock):
     assert login(client, A).status_code == 401  # forgotten: A is heard again, and counts from 1
     with db.session() as s:
         assert sorted(r.failures for r in s.scalars(select(ThrottleRow))) == [1, 1, 1, 1, 1, 1]
+
+
+# --- the callers' look-up and rating ----------------------------------------------------------------------
+@pytest.fixture
+def order(app):
+    order, _ = app.extensions["hotline"].work_orders.create(ORDER)
+    return order["number"]
+
+
+def lookup(client, ip, number, last4="0000", path="/api/orders/lookup", **extra):
+    return client.post(path, json={"number": number, "last4": last4, **extra}, environ_base={"REMOTE_ADDR": ip})
+
+
+def test_a_stranger_cannot_lock_a_caller_out_of_their_order(app, clock, order):
+    client = app.test_client()
+    answers = [lookup(client, A, order) for _ in range(50)]
+    assert [r.status_code for r in answers[:3]] == [422] * 3
+    assert {r.status_code for r in answers[3:]} == {429}
+    wait = int(answers[-1].headers["Retry-After"])
+    assert wait >= 1
+    # the caller, from their own phone's address, sees the order at once
+    mine = lookup(client, B, order, "5678")
+    assert mine.status_code == 200 and mine.get_json()["number"] == order
+    # rating uses the same check: the stranger waits, the caller passes it (and is told it is too early)
+    assert lookup(client, A, order, "5678", path="/api/orders/rate", rating="satisfied").status_code == 429
+    early = lookup(client, B, order, "5678", path="/api/orders/rate", rating="satisfied")
+    assert early.status_code == 422 and early.get_json()["error"]["code"] == "not_replied"
+    # the stranger's delay grows
+    clock.advance(wait)
+    assert lookup(client, A, order).status_code == 422
+    assert int(lookup(client, A, order).headers["Retry-After"]) == 2 * wait
+
+
+def test_scanning_order_numbers_is_throttled_per_address(app, clock, order):
+    client = app.test_client()
+    day = order.split("-")[0]
+    statuses = [lookup(client, A, f"{day}-{n:05d}").status_code for n in range(2, 14)]
+    assert statuses[:10] == [404] * 10 and statuses[10:] == [429, 429]
+    # the address waits for every order, existing or not; everyone else is unaffected
+    assert lookup(client, A, order, "5678").status_code == 429
+    assert lookup(client, B, order, "5678").status_code == 200
+    assert lookup(client, B, f"{day}-00099").status_code == 404
+
+
+def test_lookup_without_an_address_always_meets_the_order_wide_delay(app, clock, order):
+    """The bot passes no address (a conversation id costs nothing to change), so it is never 'clean'."""
+    wo = app.extensions["hotline"].work_orders
+    for i in range(5):
+        with pytest.raises(Exception, match="不匹配"):
+            wo.lookup(order, "0000", caller_user=f"web:rotating-{i}")
+    with pytest.raises(Throttled):
+        wo.lookup(order, "5678", caller_user="web:fresh")
+    assert wo.lookup(order, "5678", client=C)["number"] == order  # a clean address is still heard
 
 
 def test_rule_delays_double_up_to_the_cap():
