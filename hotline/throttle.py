@@ -150,8 +150,9 @@ class Throttle:
                 s.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={
                     "failures": case((ThrottleRow.expires_at <= now, 1), else_=ThrottleRow.failures + 1),
                     "last_failure": now, "expires_at": now + rule.forget}))
-            if self._next_purge is None or now >= self._next_purge:
-                self._next_purge = now + self.PURGE_EVERY
+        if self._next_purge is None or now >= self._next_purge:
+            self._next_purge = now + self.PURGE_EVERY
+            with self.db.session() as s:  # its own transaction: never holds row locks across the upserts above
                 s.execute(delete(ThrottleRow).where(ThrottleRow.expires_at <= now))
 
     def succeed(self, policy: Policy, target: str, client: str | None, fallback: str = "") -> None:

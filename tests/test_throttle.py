@@ -233,3 +233,45 @@ def test_two_scopes_do_not_share_counters(db_url):
     with pytest.raises(Throttled):
         throttle.check(one, "t", A)
     throttle.check(two, "t", A)
+
+
+def test_upgrading_keeps_accounts_and_drops_the_lockout_columns(db_url):
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import inspect, text
+
+    from accounts.service import Accounts, hash_password
+    from hotline.db import ROOT, Database
+
+    db = Database(db_url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0011_kb_gaps")
+        conn.execute(text(
+            "insert into account_user (id, username, display_name, password_hash, roles, region, active,"
+            " failed_logins, locked_until, created_at) values (1, 'admin', '管理员', :h, '[\"admin\"]', '', :t, 4,"
+            " :until, CURRENT_TIMESTAMP)"),
+            {"h": hash_password("admin-pass-1"), "t": True, "until": datetime(2099, 1, 1, tzinfo=timezone.utc)})
+    db.migrate()
+    columns = {c["name"] for c in inspect(db.engine).get_columns("account_user")}
+    assert "locked_until" not in columns and "failed_logins" not in columns
+    token, _, user = Accounts(db).login("admin", "admin-pass-1", client=A)  # the old lock is gone
+    assert token and user.roles == ("admin",)
+
+
+def test_concurrent_failures_are_all_counted(db_url):
+    """Replicas (here threads with their own connections) failing at once lose no count."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from hotline.db import Database
+
+    db = Database(db_url)
+    db.migrate()
+    throttles = [Throttle(Database(db_url)) for _ in range(2)]
+    rule = Rule(free=100, base=timedelta(seconds=1), cap=timedelta(seconds=1))
+    policy = Policy("race", rule, rule, rule)
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda i: throttles[i % 2].fail(policy, "admin", A), range(40)))
+    assert throttles[0].failures(policy, "admin", A) == {"client": 40, "pair": 40, "target": 40}
