@@ -21,8 +21,6 @@ class User(Base):
     unit_id: Mapped[int | None] = mapped_column(Integer)
     region: Mapped[str] = mapped_column(String(60), default="")
     active: Mapped[bool] = mapped_column(default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -1,4 +1,10 @@
-"""Users, password checks (scrypt) and bearer tokens (only their SHA-256 is stored)."""
+"""Users, password checks (scrypt) and bearer tokens (only their SHA-256 is stored).
+
+Failed logins are throttled (hotline.throttle), never locked: per client address and per (username, address)
+with doubling delays, and account-wide only for addresses that have themselves failed on that username, so
+nobody can lock the admin out by failing on purpose. The throttle is keyed on the username as typed, so an
+unknown username is throttled, answered and timed exactly like a known one.
+"""
 from __future__ import annotations
 
 import base64
@@ -12,13 +18,21 @@ from sqlalchemy import delete, select
 
 from hotline.db import Database
 from hotline.errors import HotlineError
+from hotline.throttle import Policy, Rule, Throttle, Throttled
 
 from .models import ApiToken, User
 
 ROLES = ("admin", "editor", "publisher", "operator", "unit", "supervisor")
 TOKEN_TTL = timedelta(hours=12)
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
+LOGIN_POLICY = Policy(
+    "login",
+    # one address: an office behind one NAT may mistype a few times; then 2 s, 4 s, ... up to 15 minutes
+    client=Rule(free=10, base=timedelta(seconds=2), cap=timedelta(minutes=15)),
+    # one address on one username
+    pair=Rule(free=5, base=timedelta(seconds=2), cap=timedelta(minutes=15)),
+    # one username over all addresses: a gentle delay, and only for addresses that failed on it themselves
+    target=Rule(free=10, base=timedelta(seconds=1), cap=timedelta(minutes=5)),
+)
 
 
 class AuthError(HotlineError):
@@ -26,9 +40,7 @@ class AuthError(HotlineError):
     status = 401
 
 
-class LockedOut(HotlineError):
-    code = "too_many_attempts"
-    status = 429
+LockedOut = Throttled  # the old name: a 429 with retry_after (seconds)
 
 
 class AccountError(HotlineError):
@@ -55,7 +67,8 @@ def hash_password(password: str) -> str:
     return "scrypt$" + base64.b64encode(salt).decode() + "$" + base64.b64encode(digest).decode()
 
 
-_DUMMY_HASH = "scrypt$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=="
+# a well-formed hash (16-byte salt, 64-byte digest) that no password matches: unknown users cost the same scrypt
+_DUMMY_HASH = "scrypt$" + "A" * 22 + "==$" + "A" * 86 + "=="
 
 
 def check_password(password: str, stored: str) -> bool:
@@ -65,10 +78,6 @@ def check_password(password: str, stored: str) -> bool:
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(actual, base64.b64decode(digest))
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=timezone.utc) if value is not None and value.tzinfo is None else value
 
 
 def _token_hash(token: str) -> str:
@@ -81,8 +90,9 @@ def _principal(user: User) -> Principal:
 
 
 class Accounts:
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, throttle: Throttle | None = None):
         self.db = db
+        self.throttle = throttle or Throttle(db)
 
     def create_user(self, username: str, password: str, roles: list[str], display_name: str | None = None,
                     unit_id: int | None = None, region: str = "") -> Principal:
@@ -114,28 +124,28 @@ class Accounts:
         with self.db.session() as s:
             return s.scalar(select(User.id).limit(1)) is not None
 
-    def login(self, username: str, password: str, now: datetime | None = None) -> tuple[str, datetime, Principal]:
-        now = now or datetime.now(timezone.utc)
+    def login(self, username: str, password: str, client: str | None = None,
+              now: datetime | None = None) -> tuple[str, datetime, Principal]:
+        """A token for the right password. ``client`` is the caller's network address; without one the
+        username-wide delay always applies (a clean address is what lets the real user in during an attack)."""
+        now = now or self.throttle.clock()
+        # before anything about the user is read: known and unknown usernames wait alike
+        self.throttle.check(LOGIN_POLICY, username, client, now)
         with self.db.session() as s:
             user = s.scalar(select(User).where(User.username == username, User.active.is_(True)))
-            if user is None:
-                check_password(password, _DUMMY_HASH)  # same work either way: no user enumeration by timing
+            # the same scrypt work either way: no user enumeration by timing
+            ok = check_password(password, user.password_hash if user is not None else _DUMMY_HASH)
+            if user is None or not ok:
+                s.rollback()
+                self.throttle.fail(LOGIN_POLICY, username, client, now)
                 raise AuthError("用户名或密码错误")
-            locked = _aware(user.locked_until)
-            if locked is not None and locked > now:
-                raise LockedOut(f"登录失败次数过多，请于 {LOCKOUT.seconds // 60} 分钟后再试")
-            if not check_password(password, user.password_hash):
-                user.failed_logins = (user.failed_logins or 0) + 1
-                if user.failed_logins >= MAX_FAILED_LOGINS:
-                    user.failed_logins, user.locked_until = 0, now + LOCKOUT
-                s.commit()
-                raise AuthError("用户名或密码错误")
-            user.failed_logins, user.locked_until = 0, None
             token = secrets.token_urlsafe(32)
             expires = now + TOKEN_TTL
             s.execute(delete(ApiToken).where(ApiToken.user_id == user.id, ApiToken.expires_at < now))
             s.add(ApiToken(user_id=user.id, token_hash=_token_hash(token), expires_at=expires))
-            return token, expires, _principal(user)
+            principal = _principal(user)
+        self.throttle.succeed(LOGIN_POLICY, username, client)
+        return token, expires, principal
 
     def verify(self, token: str, now: datetime | None = None) -> Principal | None:
         if not token:

@@ -155,6 +155,8 @@ class Settings:
     sync_push_own_orders: bool
     redis_url: str             # shared state of app replicas (WeChat de-duplication, access tokens); "" = none
     wechat: WeChatSettings
+    # reverse proxies in front of the app that append to X-Forwarded-For; 0 = the peer address is the client
+    trusted_proxies: int = 0
 
 
 def load_settings(env: dict | None = None) -> Settings:
@@ -200,6 +202,7 @@ def load_settings(env: dict | None = None) -> Settings:
         sync_push_own_orders=env.get("HOTLINE_SYNC_PUSH_OWN_ORDERS", "0").lower() in ("1", "true", "yes"),
         redis_url=env.get("HOTLINE_REDIS_URL", ""),
         wechat=_wechat_settings(env, var_dir),
+        trusted_proxies=_trusted_proxies(env.get("HOTLINE_TRUSTED_PROXIES", "0")),
     )
     _check_capacity(settings)
     return settings
@@ -220,3 +223,13 @@ def _check_capacity(settings: Settings) -> None:
                          "conversation turns never hold every thread")
     if settings.action_threads < 1:
         raise ValueError("HOTLINE_ACTION_THREADS must be ≥ 1")
+
+
+def _trusted_proxies(value: str) -> int:
+    try:
+        count = int(value)
+    except ValueError:
+        count = -1
+    if count < 0:
+        raise ValueError(f"HOTLINE_TRUSTED_PROXIES must be the number of proxies in front of the app, not {value!r}")
+    return count

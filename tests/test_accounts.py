@@ -1,9 +1,10 @@
-"""Staff accounts: password hashing, tokens, expiry and lockout after repeated failures."""
+"""Staff accounts: password hashing, tokens, expiry and throttling of repeated failures (no lock-out)."""
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from accounts.service import AccountError, Accounts, AuthError, LockedOut, TOKEN_TTL, check_password, hash_password
+from accounts.service import AccountError, Accounts, AuthError, TOKEN_TTL, check_password, hash_password
+from hotline.throttle import Throttled
 from hotline.db import Database
 
 
@@ -33,18 +34,20 @@ def test_login_token_and_expiry(accounts):
     assert accounts.verify(token, now=now) is None
 
 
-def test_lockout_after_five_failures(accounts):
+def test_failures_are_throttled_per_client_not_locked(accounts):
     now = datetime(2026, 11, 22, 8, tzinfo=timezone.utc)
     for _ in range(5):
         with pytest.raises(AuthError):
-            accounts.login("li", "guess", now=now)
-    with pytest.raises(LockedOut) as exc:  # even the right password waits
-        accounts.login("li", "correct-horse-1", now=now + timedelta(minutes=1))
-    assert exc.value.status == 429
-    token, _, _ = accounts.login("li", "correct-horse-1", now=now + timedelta(minutes=16))
+            accounts.login("li", "guess", client="203.0.113.7", now=now)
+    with pytest.raises(Throttled) as exc:  # this client waits, even with the right password
+        accounts.login("li", "correct-horse-1", client="203.0.113.7", now=now + timedelta(seconds=1))
+    assert exc.value.status == 429 and exc.value.retry_after == 1
+    token, _, _ = accounts.login("li", "correct-horse-1", client="198.51.100.1", now=now)  # another is not held
+    assert token
+    token, _, _ = accounts.login("li", "correct-horse-1", client="203.0.113.7", now=now + timedelta(seconds=2))
     assert token
     with pytest.raises(AuthError):
-        accounts.login("nobody", "x", now=now)
+        accounts.login("nobody", "x", client="203.0.113.7", now=now)
 
 
 def test_bad_accounts_are_refused(accounts):

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from accounts.service import Principal
 from hotline.db import Database
 from hotline.errors import NotFound
+from hotline.throttle import Throttled
 from work_orders import queues, sweep
 from work_orders.calendar import CHINA
 from work_orders.models import Attachment, Notice, WorkOrder, WorkOrderEvent
@@ -435,7 +436,7 @@ def test_search_finds_only_what_the_viewer_sees_and_wildcards_are_plain(env):
     assert queues.queue(db, wildcard, "all", now)["total"] == 0
 
 
-def test_caller_lookup_rating_and_lockout(env):
+def test_caller_lookup_rating_and_throttling(env):
     wo, db, units, staff = env
     number = dispatched(wo, units)
     status = wo.lookup(number, "5678", now=T0)
@@ -443,12 +444,13 @@ def test_caller_lookup_rating_and_lockout(env):
     assert wo.lookup(number, caller_user="wechat:o-abc", now=T0)["number"] == number  # same openid
     with pytest.raises(WorkOrderError, match="办结回复后"):
         wo.rate(number, "satisfied", last4="5678", now=T0)
-    for _ in range(5):
+    for _ in range(3):
         with pytest.raises(WorkOrderError, match="不匹配"):
-            wo.lookup(number, "0000", now=T0)
-    with pytest.raises(WorkOrderError, match="15分钟"):
-        wo.lookup(number, "5678", now=T0 + timedelta(minutes=1))
-    assert wo.lookup(number, "5678", now=T0 + timedelta(minutes=16))["number"] == number
+            wo.lookup(number, "0000", client="203.0.113.7", now=T0)
+    with pytest.raises(Throttled, match="尝试次数过多，请2秒后再试"):  # this client waits, growing
+        wo.lookup(number, "5678", client="203.0.113.7", now=T0)
+    assert wo.lookup(number, "5678", client="198.51.100.1", now=T0)["number"] == number  # nobody else does
+    assert wo.lookup(number, "5678", client="203.0.113.7", now=T0 + timedelta(seconds=2))["number"] == number
     with pytest.raises(NotFound):
         wo.lookup("20990101-00001", "5678", now=T0)
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from hotline.db import Database
 from hotline.errors import NotFound
+from hotline.throttle import Policy, Rule, Throttle
 
 from . import deadlines
 from .calendar import WorkCalendar, local_date
@@ -30,8 +31,15 @@ PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 LIMITS = {"title": 200, "target": 200, "facts": 5000, "demand": 2000, "location": 200, "occurred_at": 60,
           "caller_name": 60, "region": 60, "caller_user": 120, "external_id": 64}
 ATTACHMENT_KINDS = {"photo": "照片", "voice": "语音", "recording": "录音", "file": "文件"}
-LOOKUP_MAX_FAILURES = 5
-LOOKUP_LOCK = timedelta(minutes=15)
+# the callers' look-up and rating (order number + last four digits of the phone; numbers are sequential):
+# throttled per client address, per (order, address) and, only for addresses that failed on that order, per
+# order, so a stranger cannot lock a caller out of their own order (see hotline.throttle)
+LOOKUP_POLICY = Policy(
+    "lookup",
+    client=Rule(free=10, base=timedelta(seconds=2), cap=timedelta(minutes=30)),  # scanning many orders
+    pair=Rule(free=3, base=timedelta(seconds=2), cap=timedelta(minutes=15)),
+    target=Rule(free=5, base=timedelta(seconds=1), cap=timedelta(minutes=15)),  # 4 digits: tighter than logins
+)
 
 
 def utcnow() -> datetime:
@@ -96,6 +104,7 @@ class WorkOrders:
     def __init__(self, db: Database, callback_sample_rate: float = 0.3):
         self.db = db
         self.callback_sample_rate = callback_sample_rate
+        self.throttle = Throttle(db)  # the callers' look-up; its clock is the default of lookup() and rate()
         self.unknown_years: set[int] = set()
         # called as listener(session, order, event) inside the transaction of every creation and action, e.g.
         # by sync/ to write its outbox to 12345 atomically with the change
@@ -415,32 +424,35 @@ class WorkOrders:
             return order_dict(order, viewer, full=True)
 
     # --- callers --------------------------------------------------------------------------------------
-    def _caller_order(self, s: Session, number: str, last4: str, caller_user: str | None, now: datetime):
-        order = s.scalar(select(WorkOrder).where(WorkOrder.number == (number or "").strip()))
-        if order is None:
-            raise NotFound("未找到该工单，请核对工单编号")
-        if caller_user and order.caller_user == caller_user:
+    def _caller_order(self, s: Session, number: str, last4: str, caller_user: str | None, now: datetime,
+                      client: str | None = None):
+        """The order if the caller proves it is theirs: the same channel user, or the phone's last four digits.
+        Guesses are throttled (LOOKUP_POLICY) per ``client`` address; without an address (the bot) the
+        order-wide delay always applies. An unknown number counts against the client like a wrong guess."""
+        number = (number or "").strip()
+        order = s.scalar(select(WorkOrder).where(WorkOrder.number == number))
+        if order is not None and caller_user and order.caller_user == caller_user:
             return order  # the channel already identifies the caller (same WeChat openid)
         if not last4:  # nothing tried yet: ask for the digits, count no failure
+            if order is None:
+                raise NotFound("未找到该工单，请核对工单编号")
             raise WorkOrderError("请提供登记时所留联系电话的后四位", code="verification_required")
-        locked = aware(order.lookup_locked_until)
-        if locked is not None and locked > now:
-            raise WorkOrderError("查询失败次数过多，请15分钟后再试", code="too_many_attempts")
-        if not order.caller_phone or not re.fullmatch(r"\d{4}", last4 or "") or \
+        fallback = caller_user or ""
+        self.throttle.check(LOOKUP_POLICY, number, client, now, fallback=fallback)
+        if order is None or not order.caller_phone or not re.fullmatch(r"\d{4}", last4) or \
                 not order.caller_phone.endswith(last4):
-            order.lookup_failures = (order.lookup_failures or 0) + 1
-            if order.lookup_failures >= LOOKUP_MAX_FAILURES:
-                order.lookup_failures, order.lookup_locked_until = 0, now + LOOKUP_LOCK
-            s.commit()
+            self.throttle.fail(LOOKUP_POLICY, number, client, now, fallback=fallback)
+            if order is None:
+                raise NotFound("未找到该工单，请核对工单编号")
             raise WorkOrderError("工单编号与联系电话后四位不匹配", code="lookup_mismatch")
-        order.lookup_failures = 0
+        self.throttle.succeed(LOOKUP_POLICY, number, client, fallback=fallback)
         return order
 
     def lookup(self, number: str, last4: str = "", caller_user: str | None = None,
-               now: datetime | None = None) -> dict:
-        now = now or utcnow()
+               now: datetime | None = None, client: str | None = None) -> dict:
+        now = now or self.throttle.clock()
         with self.db.session() as s:
-            order = self._caller_order(s, number, last4, caller_user, now)
+            order = self._caller_order(s, number, last4, caller_user, now, client)
             unit = s.get(HandlingUnit, order.unit_id) if order.unit_id else None
             return public_status(order, unit)
 
@@ -453,14 +465,14 @@ class WorkOrders:
             return [public_status(o, units.get(o.unit_id)) for o in orders]
 
     def rate(self, number: str, rating: str, comment: str = "", last4: str = "", caller_user: str | None = None,
-             now: datetime | None = None) -> dict:
+             now: datetime | None = None, client: str | None = None) -> dict:
         """好差评 (第八条): the caller rates the reply once it has been given."""
-        now = now or utcnow()
+        now = now or self.throttle.clock()
         if rating not in RATINGS:
             raise WorkOrderError("评价须为：满意、基本满意或不满意", code="invalid_field",
                                  details={"rating": list(RATINGS)})
         with self.db.session() as s:
-            order = self._caller_order(s, number, last4, caller_user, now)
+            order = self._caller_order(s, number, last4, caller_user, now, client)
             if order.completed_at is None or order.state == "rejected":
                 raise WorkOrderError("工单办结回复后才能评价", code="not_replied")
             if order.rating:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from apiflask import APIBlueprint
 from flask import request
 
-from ..auth import auth
+from ..auth import THROTTLED_DOC, auth, client_address, retry_after
 from ..schemas import LoginIn, LoginOut
 from .common import services
 
@@ -14,9 +14,12 @@ bp = APIBlueprint("staff_auth", __name__, tag="登录 Auth")
 @bp.post("/api/auth/login")
 @bp.input(LoginIn, arg_name="body")
 @bp.output(LoginOut)
-@bp.doc(summary="工作人员登录 Staff login", responses={401: "用户名或密码错误"})
+@bp.doc(summary="工作人员登录 Staff login",
+        description="失败次数多时按来源地址和账号逐步加长等待（429，Retry-After），不会锁定账号。",
+        responses={401: "用户名或密码错误", 429: THROTTLED_DOC})
+@retry_after
 def login(body):
-    token, expires, user = services().accounts.login(body["username"], body["password"])
+    token, expires, user = services().accounts.login(body["username"], body["password"], client=client_address())
     return {"token": token, "expires_at": expires.isoformat(),
             "user": {"username": user.username, "display_name": user.display_name, "roles": list(user.roles)}}
 

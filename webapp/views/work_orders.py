@@ -14,7 +14,7 @@ from work_orders import queues
 from work_orders.states import (CALLBACK_RESULTS, CHANNELS, DOMAINS, EXTENSION_REASONS, REJECT_REASONS,
                                  TRANSITIONS, TYPES)
 
-from ..auth import auth
+from ..auth import THROTTLED_DOC, auth, client_address, retry_after
 from .common import services
 
 bp = APIBlueprint("work_orders", __name__, tag="工单 Work orders")
@@ -253,16 +253,19 @@ def download(number, attachment_id):
 @bp.post("/api/orders/lookup")
 @bp.input(LookupIn, arg_name="body")
 @bp.doc(summary="来电人查询工单进度（编号+电话后四位） Status look-up for callers",
-        responses={404: "工单不存在", 422: "不匹配"})
+        description="核对失败多时按来源地址逐步加长等待（429，Retry-After）；他人的错误尝试不会锁住来电人自己的查询。",
+        responses={404: "工单不存在", 422: "不匹配", 429: THROTTLED_DOC})
+@retry_after
 def lookup(body):
-    return _svc().lookup(body["number"], body["last4"])
+    return _svc().lookup(body["number"], body["last4"], client=client_address())
 
 
 @bp.post("/api/orders/rate")
 @bp.input(RateIn, arg_name="body")
-@bp.doc(summary="好差评：办结后评价 Rate a replied order")
+@bp.doc(summary="好差评：办结后评价 Rate a replied order", responses={429: THROTTLED_DOC})
+@retry_after
 def rate(body):
-    return _svc().rate(body["number"], body["rating"], body["comment"], last4=body["last4"])
+    return _svc().rate(body["number"], body["rating"], body["comment"], last4=body["last4"], client=client_address())
 
 
 @bp.get("/api/units")
