@@ -11,6 +11,7 @@ from hotline.settings import Settings, load_settings
 
 from .errors import register_error_handlers
 from .schemas import ERROR_SCHEMA
+from .security import init_security_headers
 from .services import Services, build_services
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.extensions["hotline"] = services or build_services(settings)
 
     register_error_handlers(app)
+    init_security_headers(app)
 
     from .views import chat, handoff, kb, kb_admin, miniprogram, staff_auth, wechat, work_orders
 

@@ -15,6 +15,7 @@ from knowledge_base.editing import Editor
 from knowledge_base.embedder import Embedder
 from knowledge_base.gaps import KnowledgeGaps
 from knowledge_base.service import KnowledgeBase
+from work_orders.attachments import AttachmentStore
 from work_orders.service import WorkOrders
 
 
@@ -31,6 +32,7 @@ class Services:
     handoffs: Handoffs
     wechat: WeChatChannels
     gaps: KnowledgeGaps
+    attachments: AttachmentStore
 
 
 def build_services(settings: Settings, migrate: bool = True) -> Services:
@@ -43,8 +45,10 @@ def build_services(settings: Settings, migrate: bool = True) -> Services:
     work_orders = WorkOrders(db, settings.callback_sample_rate)
     handoffs = Handoffs(db, work_orders.calendar, settings.service_hours)
     gaps = KnowledgeGaps(db)
+    attachments = AttachmentStore(settings.var_dir / "attachments")
     return Services(settings=settings, db=db, kb=kb, rasa=rasa,
                     executor=build_executor(kb, work_orders, handoffs=handoffs,
                                             draft_ttl=timedelta(hours=settings.draft_ttl_hours), gaps=gaps),
                     accounts=Accounts(db), editor=Editor(kb), work_orders=work_orders, handoffs=handoffs,
-                    wechat=build_wechat(settings, db, rasa, work_orders, handoffs), gaps=gaps)
+                    wechat=build_wechat(settings, db, rasa, work_orders, handoffs, attachments), gaps=gaps,
+                    attachments=attachments)

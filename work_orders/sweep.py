@@ -15,6 +15,7 @@ from sqlalchemy import and_, delete, insert, select, update
 
 from hotline.db import Database
 
+from .attachments import AttachmentStore
 from .models import Attachment, Notice, WorkOrder, WorkOrderEvent
 from .states import HANDLING_STATES, STATES
 
@@ -119,8 +120,5 @@ def purge(db: Database, now: datetime, attachments_dir: Path | None = None,
 
 
 def _unlink(base: Path | None, ref: str) -> None:
-    if base is None or not ref.startswith("file:"):
-        return
-    path = (base / ref[5:]).resolve()
-    if base.resolve() in path.parents:
-        path.unlink(missing_ok=True)
+    if base is not None:
+        AttachmentStore(base).delete(ref)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from hotline.db import Database
 from hotline.settings import Settings
+from work_orders.attachments import AttachmentStore
 
 from .api import WeChatApi
 from .miniprogram import Complaints, Sessions, Subscriptions
@@ -33,7 +34,8 @@ class WeChatChannels:
     state: object
 
 
-def build_wechat(settings: Settings, db: Database, rasa, work_orders, handoffs=None) -> WeChatChannels:
+def build_wechat(settings: Settings, db: Database, rasa, work_orders, handoffs=None,
+                 attachments: AttachmentStore | None = None) -> WeChatChannels:
     wx = settings.wechat
     state = make_state(db, settings.redis_url)
     api = WeChatApi(wx.appid if wx.secret else "", wx.secret, wx.api_base, state)
@@ -44,6 +46,6 @@ def build_wechat(settings: Settings, db: Database, rasa, work_orders, handoffs=N
         official=OfficialAccount(wx, rasa, work_orders, users, state, api, handoffs=handoffs),
         sessions=Sessions(db, mp_api, wx.mp_session_hours),
         subscriptions=subscriptions,
-        complaints=Complaints(work_orders, Path(settings.var_dir) / "attachments"),
+        complaints=Complaints(work_orders, attachments or AttachmentStore(Path(settings.var_dir) / "attachments")),
         notifier=Notifier(db, wx, api, mp_api, users, subscriptions, handoffs=handoffs),
         api=api, mp_api=mp_api, state=state)

@@ -9,15 +9,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-import uuid
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from hotline.db import Database
 from hotline.errors import HotlineError, NotFound
+from work_orders.attachments import PHOTOS, AttachmentRejected, AttachmentStore, AttachmentTooLarge, FileType
 from work_orders.service import System, WorkOrders
 from work_orders.states import WorkOrderError
 
@@ -27,11 +26,8 @@ from .users import utcnow
 
 log = logging.getLogger(__name__)
 
-MAX_PHOTO = 10 * 1024 * 1024
 MAX_PHOTOS = 9
 MAX_SUBSCRIPTIONS = 50  # accepted one-time subscriptions kept per template
-# what the bytes say, not what the client claims
-IMAGE_MAGIC = ((b"\xff\xd8\xff", "image/jpeg", ".jpg"), (b"\x89PNG\r\n\x1a\n", "image/png", ".png"))
 INVALID_CODE = (40029, 40163, 40226)  # invalid / used / high-risk code
 
 
@@ -47,15 +43,6 @@ class MiniProgramUnavailable(HotlineError):
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def image_type(data: bytes) -> tuple[str, str] | None:
-    for magic, mime, ext in IMAGE_MAGIC:
-        if data.startswith(magic):
-            return mime, ext
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp", ".webp"
-    return None
 
 
 class Sessions:
@@ -149,31 +136,33 @@ class Subscriptions:
 
 
 class Complaints:
-    """Work orders filed from the mini-program's form, with photos stored like staff uploads."""
+    """Work orders filed from the mini-program's form, with photos in the one attachment store (checked by
+    their bytes, like staff uploads)."""
 
-    def __init__(self, work_orders: WorkOrders, attachments_dir: Path):
+    def __init__(self, work_orders: WorkOrders, store: AttachmentStore):
         self.work_orders = work_orders
-        self.attachments_dir = attachments_dir
+        self.store = store
 
     def submit(self, openid: str, fields: dict, photos: list[tuple[bytes, str]],
                idempotency_key: str) -> tuple[dict, bool]:
         if len(photos) > MAX_PHOTOS:
             raise WorkOrderError(f"最多上传{MAX_PHOTOS}张照片", code="too_many_photos")
-        checked = [self.check_photo(data) for data, _name in photos]  # all checked before anything is written
+        for data, _name in photos:  # all checked before anything is written
+            self.check_photo(data)
         sender = f"miniprogram:{openid}"
         data = {**fields, "channel": "miniprogram", "caller_user": sender}
         # the key is the user's own: two users can never collide, a retry of one user finds its first order
         order, created = self.work_orders.create(data, actor="miniprogram",
                                                  idempotency_key=f"{sender}:{idempotency_key}"[:100])
         if created:
-            for (data_bytes, name), (mime, ext) in zip(photos, checked):
-                self._store(order["number"], data_bytes, name, mime, ext)
+            for data_bytes, name in photos:
+                self._store(order["number"], data_bytes, name)
         return self.work_orders.lookup(order["number"], caller_user=sender), created
 
     def add_photo(self, openid: str, number: str, data: bytes, name: str) -> dict:
-        mime, ext = self.check_photo(data)
+        self.check_photo(data)
         self.own(openid, number)
-        self._store(number, data, name, mime, ext)
+        self._store(number, data, name)
         return self.work_orders.lookup(number, caller_user=f"miniprogram:{openid}")
 
     def own(self, openid: str, number: str) -> dict:
@@ -185,18 +174,15 @@ class Complaints:
                 raise NotFound("未找到该工单，请核对工单编号") from exc
             raise
 
-    @staticmethod
-    def check_photo(data: bytes) -> tuple[str, str]:
-        if len(data) > MAX_PHOTO:
-            raise WorkOrderError("每张照片不能超过10MB", code="photo_too_large")
-        kind = image_type(data)
-        if kind is None:
-            raise WorkOrderError("仅支持 JPG/PNG/WEBP 图片", code="unsupported_photo")
-        return kind
+    def check_photo(self, data: bytes) -> FileType:
+        try:
+            return self.store.check(data, PHOTOS)
+        except AttachmentTooLarge as exc:
+            raise WorkOrderError("每张照片不能超过10MB", code="photo_too_large") from exc
+        except AttachmentRejected as exc:
+            raise WorkOrderError("仅支持 JPG/PNG/WEBP 图片", code="unsupported_photo") from exc
 
-    def _store(self, number: str, data: bytes, name: str, mime: str, ext: str) -> None:
-        self.attachments_dir.mkdir(parents=True, exist_ok=True)
-        stored = uuid.uuid4().hex
-        (self.attachments_dir / stored).write_bytes(data)
-        self.work_orders.add_attachment(number, System("miniprogram"), "photo", f"file:{stored}",
-                                        (name or f"照片{ext}")[:200], mime, len(data))
+    def _store(self, number: str, data: bytes, name: str) -> None:
+        stored = self.store.save(data, name or "照片", PHOTOS)
+        self.work_orders.add_attachment(number, System("miniprogram"), "photo", stored.ref, stored.name,
+                                        stored.type.mime, stored.size)

@@ -9,7 +9,6 @@ tried again in the background, so it is not lost.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -18,7 +17,6 @@ from datetime import timedelta
 from typing import Callable
 
 from wechatpy.crypto import WeChatCrypto
-from wechatpy.messages import BaseMessage
 
 from channels.conversation import BUSY_REPLY, RasaClient
 from hotline.errors import BotUnavailable, HotlineError
@@ -28,13 +26,13 @@ from work_orders.service import System, WorkOrders
 from work_orders.states import OPEN_STATES
 
 from . import protocol, text as wtext
+from .protocol import Malformed, Message
 from .api import WeChatApi, WeChatApiError
 from .routing import to_operator
 from .users import Users, region_of, utcnow
 
 log = logging.getLogger(__name__)
 
-OPENID_RE = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 MENU = [("投诉举报", "我要投诉"), ("意见建议", "我有个建议"), ("查询我的工单", "查一下我的工单"), ("转人工客服", "转人工")]
 # keys of the custom menu (自定义菜单) buttons of type "click"
 CLICK_KEYS = {"COMPLAIN": "我要投诉", "SUGGEST": "我有个建议", "STATUS": "查一下我的工单", "HUMAN": "转人工"}
@@ -43,6 +41,7 @@ WELCOME = ("您好，欢迎关注12328交通运输服务监督热线！我是智
            "直接发文字或语音提问（如“投诉以后多久能有结果？”），发送位置可按当地政策答复。")
 VOICE_UNHEARD = "抱歉，这条语音没能识别出文字。请直接打字，或在安静的地方用普通话重新发送语音。"
 UNSUPPORTED = "暂时只能处理文字、语音、图片和位置消息。请用文字描述您的问题，或回复“菜单”查看我能做什么。"
+MALFORMED = "抱歉，这条消息的格式无法识别，请重新发送文字、语音、图片或位置消息；紧急事项请直接拨打12328电话。"
 SORRY = "抱歉，系统出了点问题，请稍后重新发送；紧急事项请直接拨打12328电话。"
 BUSY_RETRYING = "系统繁忙，您的消息已收到，恢复后会尽快回复您；紧急事项请直接拨打12328电话。"
 BUSY_GAVE_UP = "抱歉，系统仍然繁忙，您刚才的消息“{text}”没能处理，请稍后重新发送，或直接拨打12328电话。"
@@ -54,7 +53,7 @@ def menu_text() -> tuple[str, list[str]]:
     return wtext.render([{"text": WELCOME, "buttons": [{"title": t, "payload": p} for t, p in MENU]}])
 
 
-def dedup_key(msg: BaseMessage) -> str:
+def dedup_key(msg: Message) -> str:
     if msg.type == "event" or not msg.id:
         return f"ev:{msg.source}:{msg.time}"
     return f"msg:{msg.id}"
@@ -89,16 +88,19 @@ class OfficialAccount:
         protocol.verify_query(self.settings.token, args, self.settings.replay_window)
         envelope = protocol.open_envelope(body, args, self.crypto, self.settings.mode)
         msg = protocol.parse(envelope.xml)
-        if not OPENID_RE.match(msg.source or ""):
-            raise protocol.BadMessage("FromUserName 无效")
-        reply = self.handle(msg, started + self.settings.reply_budget)
+        if isinstance(msg, Malformed):
+            # signed, but not a message in WeChat's shape: no claim, no turn, a polite word if anyone to tell
+            log.warning("malformed WeChat message from %s: %s", msg.source or "?", msg.reason)
+            reply = MALFORMED if msg.source and msg.target else None
+        else:
+            reply = self.handle(msg, started + self.settings.reply_budget)
         if not reply:
             return "success"
         return protocol.text_reply(msg, reply, self.crypto, envelope.encrypted, args["nonce"],
                                    str(int(time.time())))
 
     # --- one message -----------------------------------------------------------------------------------
-    def handle(self, msg: BaseMessage, deadline: float) -> str | None:
+    def handle(self, msg: Message, deadline: float) -> str | None:
         if not self.state.claim(dedup_key(msg)):
             log.info("WeChat retry of %s ignored (already taken)", dedup_key(msg))
             return None
@@ -109,21 +111,19 @@ class OfficialAccount:
             log.exception("WeChat message %s of %s failed", dedup_key(msg), sender)
             return SORRY
 
-    def _dispatch(self, msg: BaseMessage, sender: str, deadline: float) -> str | None:
+    def _dispatch(self, msg: Message, sender: str, deadline: float) -> str | None:
         now = utcnow()
         if msg.type == "event":
             return self._event(msg, sender, deadline)
-        if msg.type == "unknown" and str(getattr(msg, "_data", {}).get("MsgType", "")).lower() == "event":
-            return None  # an event wechatpy does not know yet: nothing to answer
         self.users.update(sender, last_message_at=now, subscribed=True)  # opens the 48-hour window
         if msg.type == "text":
-            content = (msg.content or "").strip()
+            content = msg.content.strip()
             if not content or content.lower() in MENU_WORDS:
                 return self._menu(sender)
             payload = wtext.choice(content, self.users.get(sender).choices) or content
             return self._converse(sender, payload, deadline)
         if msg.type == "voice":
-            heard = (msg.recognition or "").strip().rstrip("。")
+            heard = msg.recognition.strip().rstrip("。")
             if not heard:
                 return VOICE_UNHEARD
             return self._converse(sender, heard, deadline, prefix=f"（语音：{heard}）\n")
@@ -133,8 +133,8 @@ class OfficialAccount:
             return self._photo(sender, msg.media_id)
         return UNSUPPORTED
 
-    def _event(self, msg: BaseMessage, sender: str, deadline: float) -> str | None:
-        event = (getattr(msg, "event", "") or "").lower()
+    def _event(self, msg: Message, sender: str, deadline: float) -> str | None:
+        event = msg.event
         now = utcnow()
         if event in ("subscribe", "subscribe_scan"):
             self.users.update(sender, subscribed=True, last_message_at=now)
@@ -147,7 +147,7 @@ class OfficialAccount:
             return None
         if event == "click":
             self.users.update(sender, last_message_at=now)
-            payload = CLICK_KEYS.get(msg.key or "")
+            payload = CLICK_KEYS.get(msg.key)
             return self._converse(sender, payload, deadline) if payload else self._menu(sender)
         return None  # view, template-send reports and the rest need no answer
 
@@ -156,12 +156,9 @@ class OfficialAccount:
         self.users.update(sender, choices=choices)
         return text
 
-    def _location(self, msg, sender: str, deadline: float) -> str | None:
-        label = (msg.label or "").strip()[:200]
-        try:
-            lat, lng = float(msg.location_x), float(msg.location_y)
-        except (TypeError, ValueError):
-            lat = lng = None
+    def _location(self, msg: Message, sender: str, deadline: float) -> str | None:
+        label = msg.label.strip()[:200]
+        lat, lng = msg.location_x, msg.location_y
         wanted = self.users.get(sender).wants_location
         self.users.update(sender, location_label=label, region=region_of(label), latitude=lat, longitude=lng,
                           location_at=utcnow())

@@ -7,15 +7,14 @@ Order of checks (wechatpy's ``examples/echo-encrypted``): signature → decrypt 
 from __future__ import annotations
 
 import hmac
+import math
 import re
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import xmltodict
-from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
-from wechatpy.messages import BaseMessage
 from wechatpy.replies import TextReply
 from wechatpy.utils import WeChatSigner
 
@@ -117,11 +116,141 @@ def open_envelope(body: bytes, args, crypto: WeChatCrypto | None, mode: str) -> 
     return Envelope(xml, True)
 
 
-def parse(xml: str) -> BaseMessage:
+# --- the message itself: one typed value per field -----------------------------------------------------
+OPENID_RE = re.compile(r"[A-Za-z0-9_\-]{1,64}")
+ACCOUNT_RE = re.compile(r"[A-Za-z0-9_\-@.]{1,64}")   # ToUserName: gh_… (or an AppID)
+WORD_RE = re.compile(r"[A-Za-z0-9_\-]{1,64}")        # MsgType, Event, Format
+DIGITS_RE = re.compile(r"[0-9]{1,20}")
+MAX_KEY = 1024              # EventKey, MediaId, PicUrl, Label: WeChat's are far shorter
+# the fields this service reads, by the type of value; every one must occur at most once, as text
+INT_FIELDS = {"CreateTime", "MsgId", "Scale"}
+FLOAT_FIELDS = {"Location_X", "Location_Y", "Latitude", "Longitude", "Precision"}
+FLOAT_BOUNDS = {"Location_X": 90, "Latitude": 90, "Location_Y": 180, "Longitude": 180, "Precision": 1e7}
+WORD_FIELDS = {"MsgType", "Event", "Format"}
+TEXT_FIELDS = {"ToUserName", "FromUserName", "Content", "Recognition", "MediaId", "PicUrl", "Label", "EventKey"}
+REQUIRED = ("ToUserName", "FromUserName", "CreateTime", "MsgType")
+REQUIRED_BY_TYPE = {"text": ("MsgId",), "image": ("MsgId", "MediaId"), "voice": ("MsgId", "MediaId"),
+                    "location": ("MsgId", "Location_X", "Location_Y"), "event": ("Event",)}
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message or event from WeChat, every field a single value of its type (wechatpy's names)."""
+
+    type: str                       # text | image | voice | location | event | any other MsgType, lower case
+    source: str                     # FromUserName: the user's openid
+    target: str                     # ToUserName: our account
+    time: int                       # CreateTime
+    id: int | None = None           # MsgId (messages; events have none)
+    content: str = ""
+    recognition: str = ""
+    media_id: str = ""
+    format: str = ""
+    pic_url: str = ""
+    label: str = ""
+    location_x: float | None = None
+    location_y: float | None = None
+    scale: int | None = None
+    event: str = ""                 # lower case
+    key: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    precision: float | None = None
+
+
+@dataclass(frozen=True)
+class Malformed:
+    """A message that parsed as XML but is not a WeChat message in the shape we accept. ``source`` and
+    ``target`` are kept when they themselves are well-formed, so the sender can still be answered."""
+
+    reason: str
+    source: str = ""
+    target: str = ""
+    fields: dict = field(default_factory=dict)
+
+
+NAMES = {"MsgId": "id", "Content": "content", "Recognition": "recognition", "MediaId": "media_id",
+         "Format": "format", "PicUrl": "pic_url", "Label": "label", "Location_X": "location_x",
+         "Location_Y": "location_y", "Scale": "scale", "Event": "event", "EventKey": "key", "Latitude": "latitude",
+         "Longitude": "longitude", "Precision": "precision"}
+
+
+def _value(name: str, raw):
+    """The typed value of one field, or a reason why it has none. ``raw`` is what xmltodict made of the
+    element: a str, None (empty element), a list (repeated) or a dict (nested elements or attributes)."""
+    if isinstance(raw, list):
+        return None, f"{name} 重复出现"
+    if isinstance(raw, dict):
+        return None, f"{name} 不是文本"
+    text = (raw or "").strip() if name not in ("Content", "Label", "Recognition") else (raw or "")
+    if name in INT_FIELDS:
+        if not DIGITS_RE.fullmatch(text) or int(text) >= 2 ** 64:
+            return None, f"{name} 不是合法的整数"
+        return int(text), None
+    if name in FLOAT_FIELDS:
+        try:
+            number = float(text)
+        except ValueError:
+            return None, f"{name} 不是数字"
+        if not math.isfinite(number) or abs(number) > FLOAT_BOUNDS[name]:
+            return None, f"{name} 超出范围"
+        return number, None
+    if name in WORD_FIELDS:
+        if not WORD_RE.fullmatch(text):
+            return None, f"{name} 格式有误"
+        return text.lower(), None
+    if name == "FromUserName" and not OPENID_RE.fullmatch(text):
+        return None, "FromUserName 无效"
+    if name == "ToUserName" and not ACCOUNT_RE.fullmatch(text):
+        return None, "ToUserName 无效"
+    if name not in ("Content", "Label", "Recognition") and len(text) > MAX_KEY:
+        return None, f"{name} 过长"
+    return text, None
+
+
+def parse(xml: str | bytes) -> Message | Malformed:
+    """The message in ``xml`` (already checked by :func:`open_envelope`), or why it is not one. Never raises
+    for a message body: every shape an outsider can sign is a value here, not an exception."""
     try:
-        return parse_message(xml)
-    except Exception as exc:
-        raise BadMessage("无法识别的消息") from exc
+        fields = _xml_dict(xml)
+    except BadMessage as exc:
+        return Malformed(exc.message)
+    values, problems = {}, []
+    for name in ("ToUserName", "FromUserName"):  # first, so that a reply stays possible
+        if name in fields:
+            value, problem = _value(name, fields[name])
+            if problem:
+                problems.append(problem)
+            else:
+                values[name] = value
+    source, target = values.get("FromUserName", ""), values.get("ToUserName", "")
+    for name in REQUIRED:
+        if fields.get(name) in (None, ""):
+            problems.append(f"缺少 {name}")
+    for name, raw in fields.items():
+        if name in values:
+            continue
+        known = name in INT_FIELDS | FLOAT_FIELDS | WORD_FIELDS | TEXT_FIELDS
+        if not known:
+            if isinstance(raw, list):  # WeChat never repeats a top-level element
+                problems.append(f"{name} 重复出现")
+            continue  # fields we do not read (and nested ones such as ScanCodeInfo) are left alone
+        if raw is None and name not in REQUIRED:
+            continue  # an empty optional element: the default
+        value, problem = _value(name, raw)
+        if problem:
+            problems.append(problem)
+        else:
+            values[name] = value
+    msg_type = values.get("MsgType", "")
+    for name in REQUIRED_BY_TYPE.get(msg_type, ()):
+        if fields.get(name) in (None, ""):
+            problems.append(f"缺少 {name}")
+    if problems:
+        return Malformed("；".join(dict.fromkeys(problems)), source, target,
+                         {k: v for k, v in values.items() if k in REQUIRED})
+    return Message(type=msg_type, source=source, target=target, time=values["CreateTime"],
+                   **{NAMES[k]: v for k, v in values.items() if k in NAMES})
 
 
 def echo(args) -> str:
@@ -135,9 +264,10 @@ def cdata_safe(text: str) -> str:
     return XML_ILLEGAL_RE.sub("", text).replace("]]>", "]]]]><![CDATA[>")
 
 
-def text_reply(message: BaseMessage, content: str, crypto: WeChatCrypto | None, encrypted: bool,
+def text_reply(message: Message | Malformed, content: str, crypto: WeChatCrypto | None, encrypted: bool,
                nonce: str, timestamp: str) -> str:
-    reply = TextReply(message=message, content=cdata_safe(content)).render()
+    """A passive text reply to the sender of ``message`` (from the account it was sent to)."""
+    reply = TextReply(source=message.target, target=message.source, content=cdata_safe(content)).render()
     return crypto.encrypt_message(reply, nonce, timestamp) if encrypted else reply
 
 

@@ -37,7 +37,7 @@ def render(replies: list[dict]) -> tuple[str, list[str]]:
 def choice(text: str, choices: list[str]) -> str | None:
     """The payload behind a reply of "1", "２" or "1." to the last numbered choices, else None."""
     digits = text.strip().translate(DIGITS).rstrip(".。、")
-    if digits.isdigit() and 1 <= int(digits) <= len(choices):
+    if len(digits) <= 3 and digits.isdecimal() and 1 <= int(digits) <= len(choices):  # no 5,000-digit int()
         return choices[int(digits) - 1]
     return None
 

@@ -2,7 +2,6 @@
 and the operator console page. Thin: parse, check the role, call the work_orders service."""
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timezone
 
 from apiflask import APIBlueprint, Schema, abort
@@ -11,6 +10,7 @@ from apiflask.validators import Length, OneOf, Range
 from flask import render_template, request, send_file
 
 from work_orders import queues
+from work_orders.attachments import MAX_SIZE, AttachmentRejected, AttachmentTooLarge
 from work_orders.states import (CALLBACK_RESULTS, CHANNELS, DOMAINS, EXTENSION_REASONS, REJECT_REASONS,
                                  TRANSITIONS, TYPES)
 
@@ -19,10 +19,6 @@ from .common import services
 
 bp = APIBlueprint("work_orders", __name__, tag="工单 Work orders")
 STAFF = ["admin", "operator", "unit", "supervisor"]
-MAX_ATTACHMENT = 10 * 1024 * 1024
-ATTACHMENT_TYPES = {"image/jpeg": "photo", "image/png": "photo", "image/webp": "photo", "audio/amr": "voice",
-                    "audio/mpeg": "voice", "audio/silk": "voice", "audio/wav": "recording",
-                    "audio/x-wav": "recording", "application/pdf": "file"}
 
 
 class OrderIn(Schema):
@@ -220,34 +216,42 @@ def route(number):
 @bp.post("/api/orders/<number>/attachments")
 @bp.auth_required(auth, roles=STAFF)
 @bp.input(AttachmentIn, location="files", arg_name="body")
-@bp.doc(summary="上传附件（照片、语音、录音，≤10MB） Upload evidence", responses={413: "附件过大"})
+@bp.doc(summary="上传附件（照片、语音、录音，≤10MB） Upload evidence",
+        description="按文件内容（而非声明的类型）识别：JPG/PNG/WEBP 图片、AMR/MP3/SILK/WAV 音频、PDF 文件。",
+        responses={413: "附件过大", 415: "不支持的文件内容"})
 def upload(number, body):
     upload = body["file"]
-    data = upload.read(MAX_ATTACHMENT + 1)
-    if len(data) > MAX_ATTACHMENT:
-        abort(413, "附件不能超过10MB")
-    kind = ATTACHMENT_TYPES.get(upload.mimetype)
-    if kind is None:
-        abort(415, "仅支持 JPG/PNG/WEBP 图片、AMR/MP3/SILK/WAV 音频和 PDF 文件")
+    data = upload.read(MAX_SIZE + 1)
+    store = services().attachments
+    try:
+        store.check(data)  # the bytes decide; the declared Content-Type is ignored
+    except (AttachmentTooLarge, AttachmentRejected) as exc:
+        abort(exc.status, exc.message)
     services().work_orders.get(number, auth.current_user)  # scope check before anything is written
-    folder = services().settings.var_dir / "attachments"
-    folder.mkdir(parents=True, exist_ok=True)
-    name = f"{uuid.uuid4().hex}"
-    (folder / name).write_bytes(data)
-    out = _svc().add_attachment(number, auth.current_user, kind, f"file:{name}", upload.filename or name,
-                                upload.mimetype, len(data))
+    stored = store.save(data, upload.filename or "")
+    out = _svc().add_attachment(number, auth.current_user, stored.type.kind, stored.ref, stored.name,
+                                stored.type.mime, stored.size)
     return out, 201
 
 
 @bp.get("/api/orders/<number>/attachments/<int:attachment_id>")
 @bp.auth_required(auth, roles=STAFF)
-@bp.doc(summary="下载附件 Download evidence")
+@bp.doc(summary="下载附件 Download evidence",
+        description="始终作为下载（Content-Disposition: attachment），类型为按内容识别的类型，并带 nosniff。")
 def download(number, attachment_id):
     att = _svc().attachment(number, attachment_id, auth.current_user)
-    if not att.ref.startswith("file:"):
-        abort(404, "该附件保存在渠道侧（媒体ID），无本地文件")
-    path = services().settings.var_dir / "attachments" / att.ref[5:]
-    return send_file(path, mimetype=att.content_type, as_attachment=True, download_name=att.name)
+    found = services().attachments.open(att.ref)
+    if found is None:
+        abort(404, "该附件保存在渠道侧（媒体ID），无本地文件" if not att.ref.startswith("file:") else "附件文件不存在")
+    path, file_type = found
+    # what the bytes are now, not what was recorded: an old upload that is no allowed type is plain bytes
+    mimetype = file_type.mime if file_type else "application/octet-stream"
+    resp = send_file(path, mimetype=mimetype, as_attachment=True, download_name=att.name or path.name,
+                     max_age=0)
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    resp.headers["Cache-Control"] = "private, no-store"
+    return resp
 
 
 @bp.post("/api/orders/lookup")
