@@ -21,7 +21,7 @@ from knowledge_base.text import normalize
 QUESTIONS = ROOT / "tests" / "data" / "kb_questions.yaml"
 # written independently of the set above and of the thesaurus, never used for tuning
 HOLDOUT = ROOT / "tests" / "data" / "kb_questions_holdout.yaml"
-STS = ROOT.parent / "shared" / "benchmarks" / "sts-b-zh" / "STS-B.test.data"
+STS = ROOT / "benchmarks" / "data" / "sts-b-zh" / "STS-B.test.data"  # Apache-2.0, see its README.md
 
 
 def load_questions(path: Path = QUESTIONS) -> tuple[list[dict], list[str]]:
