@@ -8,7 +8,7 @@ from apiflask import APIFlask
 from hotline.settings import Settings, load_settings
 
 from .errors import register_error_handlers
-from .schemas import ERROR_SCHEMA
+from .schemas import ERROR_SCHEMA, Int32Converter
 from .services import Services, build_services
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.config["SECURITY_SCHEMES"] = {"BearerAuth": {"type": "http", "scheme": "bearer"}}
     app.extensions["hotline"] = services or build_services(settings)
 
+    app.url_map.converters["int"] = Int32Converter  # every <int:…> id fits the database's INTEGER
     register_error_handlers(app)
 
     from .views import actions, chat, handoff, kb, kb_admin, miniprogram, staff_auth, wechat, work_orders

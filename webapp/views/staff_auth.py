@@ -5,6 +5,7 @@ from apiflask import APIBlueprint
 from flask import request
 
 from ..auth import auth
+from ..errors import error_docs
 from ..schemas import LoginIn, LoginOut
 from .common import services
 
@@ -14,7 +15,9 @@ bp = APIBlueprint("staff_auth", __name__, tag="登录 Auth")
 @bp.post("/api/auth/login")
 @bp.input(LoginIn, arg_name="body")
 @bp.output(LoginOut)
-@bp.doc(summary="工作人员登录 Staff login", responses={401: "用户名或密码错误"})
+@bp.doc(summary="工作人员登录 Staff login",
+        responses=error_docs(401, 429, notes={401: "用户名或密码错误",
+                                              429: "尝试过于频繁，请按 Retry-After 稍后再试"}, retry_after=(429,)))
 def login(body):
     token, expires, user = services().accounts.login(body["username"], body["password"])
     return {"token": token, "expires_at": expires.isoformat(),
