@@ -74,6 +74,12 @@ def error_docs(*codes: int, notes: dict[int, str] | None = None, retry_after: tu
     return out
 
 
+def _resolve(spec: dict, schema: dict) -> dict:
+    while "$ref" in schema:
+        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return schema
+
+
 def document_common_errors(spec: dict) -> dict:
     """Spec processor: make /api/openapi.json list the errors the framework itself answers for an operation,
     so that a new endpoint is documented truly without anyone remembering to: a body that is not JSON (400),
@@ -91,6 +97,8 @@ def document_common_errors(spec: dict) -> dict:
             body = operation.get("requestBody")
             if body:
                 codes += [413, 415, 422]
+                body["required"] = any(_resolve(spec, media.get("schema", {})).get("required")
+                                       for media in body.get("content", {}).values())
                 if "application/json" in body.get("content", {}):
                     codes.append(400)
             if any(p.get("in") == "query" for p in operation.get("parameters", [])):

@@ -9,7 +9,8 @@ from apiflask.validators import Length, OneOf, Range, Regexp
 from marshmallow import ValidationError
 from werkzeug.routing import IntegerConverter
 
-from knowledge_base.models import GAP_STATUSES, STATUSES
+from knowledge_base.editing import KINDS, MAX_BODY
+from knowledge_base.models import DOMAINS, GAP_STATUSES, STATUSES
 
 # Database ids and versions are INTEGER columns (32-bit on PostgreSQL): no integer beyond this reaches the DB.
 INT32_MAX = 2**31 - 1
@@ -249,13 +250,15 @@ class LoginOut(Schema):
 
 
 class ArticleIn(Schema):
-    title = String(required=True, metadata={"description": "标题"})
-    body = String(required=True, metadata={"description": "正文（纯文本，显示时转义）"})
-    domain = String(load_default="综合", metadata={"description": "业务领域：综合/公路/水路/道路运输/城市客运/海事/救助打捞/海上搜救"})
-    region = String(load_default="全国", metadata={"description": "适用地区：全国 / 省 / 省+市，如 河南省新乡市"})
-    kind = String(load_default="policy")
-    source = String(allow_none=True)
-    tags = List(String(), load_default=list)
+    title = text_field(300, "标题（1..300字）")
+    body = text_field(MAX_BODY, f"正文（纯文本，显示时转义；1..{MAX_BODY}字）")
+    domain = String(load_default="综合", validate=OneOf(DOMAINS),
+                    metadata={"description": "业务领域：" + "/".join(DOMAINS)})
+    region = String(load_default="全国", allow_none=True, validate=Length(0, 50),
+                    metadata={"description": "适用地区：全国 / 省 / 省+市，如 河南省新乡市"})
+    kind = String(load_default="policy", validate=OneOf(KINDS))
+    source = String(allow_none=True, validate=Length(0, 100))
+    tags = List(String(validate=Length(1, 30)), load_default=list, validate=Length(0, 20))
     questions = List(String(), load_default=None, allow_none=True,
                      metadata={"description": "相似问法：用户常见的问法，每条不超过100字，最多50条；不传则保留原有的"})
     effective_from = String(allow_none=True, metadata={"description": "生效时间 ISO 8601（无时区按北京时间）"})
