@@ -29,13 +29,16 @@ def verify_signature(secret: str, timestamp: str | None, signature: str | None, 
         raise Unauthorized("未配置 12345 转办密钥（HOTLINE_SYNC_SECRET），拒绝接收")
     if not timestamp or not signature:
         raise Unauthorized("缺少签名（X-Hotline-Timestamp / X-Hotline-Signature）")
-    try:
-        skew = abs((now or time.time()) - int(timestamp))
-    except ValueError:
-        raise Unauthorized("时间戳格式不正确") from None
+    # Header values are whatever bytes the caller sent: only ASCII digits make a timestamp (int() would also take
+    # "١٧…", "1_7…" or 400 digits that overflow a float), and the signature is compared as bytes.
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
+        raise Unauthorized("时间戳格式不正确")
+    skew = abs((now or time.time()) - int(timestamp))
     if skew > MAX_SKEW:
         raise Unauthorized(f"请求时间与本机相差 {int(skew)} 秒，超过 {MAX_SKEW} 秒：拒绝（防重放）")
-    if not hmac.compare_digest(sign(secret, timestamp, body), signature):
+    if not signature.isascii():
+        raise Unauthorized("签名格式不正确")
+    if not hmac.compare_digest(sign(secret, timestamp, body).encode("ascii"), signature.encode("ascii")):
         raise Unauthorized("签名不正确")
 
 

@@ -8,7 +8,6 @@ import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError, TimeoutError as PoolTimeout
 

@@ -74,6 +74,27 @@ def test_transfers_must_be_signed(app):
     assert resp.status_code == 200 and resp.get_json()["results"][0]["status"] == "accepted"
 
 
+@pytest.mark.parametrize("header, value", [
+    ("X-Hotline-Signature", "sha256=签名"),                 # non-ASCII: compare_digest on str raised TypeError
+    ("X-Hotline-Signature", "sha256=\u00e9" + "0" * 63),   # Latin-1, as a WSGI header arrives
+    ("X-Hotline-Signature", ""),
+    ("X-Hotline-Timestamp", "١٧٠٠٠٠٠٠٠٠"),                 # Arabic-Indic digits: int() takes them
+    ("X-Hotline-Timestamp", "1_700_000_000"),
+    ("X-Hotline-Timestamp", " 1700000000 "),
+    ("X-Hotline-Timestamp", "9" * 400),
+])
+def test_malformed_signature_headers_are_401_json(app, header, value):
+    client = app.test_client()
+    raw, headers = signed({"orders": [transfer(7)]})
+    headers = {**headers, header: value}
+    environ = {f"HTTP_{header.upper().replace('-', '_')}": value.encode("utf-8").decode("latin-1")}
+    resp = client.post("/api/sync/12345/orders", data=raw, headers={k: v for k, v in headers.items() if k != header},
+                       environ_overrides=environ)
+    assert resp.status_code == 401, resp.get_data(as_text=True)
+    assert resp.get_json()["error"]["code"] == "unauthorized"
+
+
+
 def test_transfers_enter_the_lifecycle_and_returns_carry_the_reason(app, sim):
     client = app.test_client()
     orders = [transfer(1), transfer(2, domain="铁路", title="高铁晚点", content="高铁晚点两小时要求赔偿"),

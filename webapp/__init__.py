@@ -10,7 +10,7 @@ from hotline.db import is_unavailable
 from hotline.settings import Settings, load_settings
 
 from .errors import register_error_handlers
-from .schemas import ERROR_SCHEMA
+from .schemas import ERROR_SCHEMA, Int32Converter
 from .security import init_security_headers
 from .services import Services, build_services
 
@@ -53,6 +53,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.config["SECURITY_SCHEMES"] = {"BearerAuth": {"type": "http", "scheme": "bearer"}}
     app.extensions["hotline"] = services or build_services(settings)
 
+    app.url_map.converters["int"] = Int32Converter  # every <int:…> id fits the database's INTEGER
     register_error_handlers(app)
     init_security_headers(app)
 

@@ -16,7 +16,6 @@ auth = HTTPTokenAuth(scheme="Bearer", description="登录 /api/auth/login 获得
 
 EDITORS = ["admin", "editor", "publisher"]
 PUBLISHERS = ["admin", "publisher"]
-THROTTLED_DOC = "尝试次数过多，响应头 Retry-After 给出须等待的秒数"
 
 
 @auth.verify_token

@@ -1,12 +1,103 @@
 """Request/response schemas: they validate input and generate /api/openapi.json."""
 from __future__ import annotations
 
+import math
+
 from apiflask import Schema
 from apiflask.fields import Boolean, Dict, Float, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range, Regexp
+from marshmallow import ValidationError
+from werkzeug.routing import IntegerConverter
 
-from knowledge_base.models import GAP_STATUSES, STATUSES
-from marshmallow import ValidationError, validates
+from knowledge_base.editing import KINDS, MAX_BODY
+from knowledge_base.models import DOMAINS, GAP_STATUSES, STATUSES
+
+# Database ids and versions are INTEGER columns (32-bit on PostgreSQL): no integer beyond this reaches the DB.
+INT32_MAX = 2**31 - 1
+# Exactly what str.strip() removes (str.isspace()), spelled out so that the schema's regex means the same in
+# every engine (Python's and ECMA's \s differ on a few characters such as U+001C and U+FEFF).
+WHITESPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
+NOT_BLANK = f"^[{WHITESPACE}]*[^{WHITESPACE}]"
+
+
+def _up_to(limit: int) -> str:
+    """A regex for the decimal numbers 0..limit (ASCII digits, up to as many digits as limit has)."""
+    digits = str(limit)
+    parts = [f"[0-9]{{1,{len(digits) - 1}}}"] if len(digits) > 1 else []
+    for i, d in enumerate(digits):
+        rest = len(digits) - i - 1
+        low = 1 if i == 0 and len(digits) > 1 else 0  # the shorter numbers are the first part
+        if int(d) > low:
+            parts.append(f"{digits[:i]}[{low}-{int(d) - 1}][0-9]{{{rest}}}")
+    parts.append(digits)
+    return "(?:" + "|".join(parts) + ")"
+
+
+class Int32Converter(IntegerConverter):
+    """`<int:id>` in a URL: 0..2^31-1. A larger number matches no route (404) instead of overflowing the
+    database's INTEGER column (a 500 on SQLite beyond 2^63, on PostgreSQL beyond 2^31)."""
+
+    regex = _up_to(INT32_MAX)  # in the regex, not only in to_python: else another method's rule answers 405
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", INT32_MAX)
+        super().__init__(map, *args, **kwargs)
+
+
+class StrictBoolean(Boolean):
+    """JSON true/false only: marshmallow's Boolean also takes 0, 1, "yes", "on", which the schema does not allow."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
+class FormBoolean(Boolean):
+    """A boolean in a form field: the strings "true" and "false" (a form carries no JSON types)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool):
+            return value
+        if value in ("true", "false"):
+            return value == "true"
+        raise self.make_error("invalid", input=value)
+
+
+def IdField(minimum: int = 1, **kwargs) -> Integer:
+    """A database id or version in a JSON body: a true integer within the INTEGER column's range."""
+    return Integer(strict=True, validate=Range(minimum, INT32_MAX), **kwargs)
+
+
+def IdQuery(minimum: int = 0, **kwargs) -> Integer:
+    """A database id in a query string (text, so not strict), within the INTEGER column's range."""
+    return Integer(validate=Range(minimum, INT32_MAX), **kwargs)
+
+
+def bounded_numbers(value, _key: str = "") -> None:
+    """Every number inside a free-form JSON value is finite and every integer fits an INTEGER column; an id
+    (a key ending in `_id`) is a positive integer."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            bounded_numbers(item, str(key))
+    elif isinstance(value, list):
+        for item in value:
+            bounded_numbers(item, _key)
+    elif _key.endswith("_id") and value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= INT32_MAX):
+        raise ValidationError(f"{_key} 须为 1 到 {INT32_MAX} 之间的整数")
+    elif isinstance(value, int) and not isinstance(value, bool) and not -INT32_MAX <= value <= INT32_MAX:
+        raise ValidationError(f"整数须在 ±{INT32_MAX} 之间")
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise ValidationError("数值须为有限数")
+
+
+def text_field(max_length: int, description: str) -> String:
+    """User text: 1..max_length characters, not only whitespace (the view strips it)."""
+    return String(required=True, validate=[Length(min=1, error="请输入内容"),
+                                           Length(max=max_length, error="内容过长，请控制在{max}字以内"),
+                                           Regexp(NOT_BLANK, error="请输入内容")],
+                  metadata={"description": description})
 
 
 def sender_field() -> String:
@@ -17,14 +108,7 @@ def sender_field() -> String:
 
 class ChatIn(Schema):
     sender = sender_field()
-    text = String(required=True, metadata={"description": "What the user typed (1..2000 characters)."})
-
-    @validates("text")
-    def _text(self, value: str, **_):
-        if not value.strip():
-            raise ValidationError("请输入内容")
-        if len(value) > 2000:
-            raise ValidationError("内容过长，请控制在2000字以内")
+    text = text_field(2000, "What the user typed (1..2000 characters, not only whitespace).")
 
 
 class Button(Schema):
@@ -76,7 +160,7 @@ class ChatOut(Schema):
 
 class UpdatesQuery(Schema):
     sender = sender_field()
-    after = Integer(load_default=0, validate=Range(0), metadata={"description": "上次收到的最后一条消息 id"})
+    after = IdQuery(load_default=0, metadata={"description": "上次收到的最后一条消息 id"})
 
 
 class OperatorMessage(Schema):
@@ -167,31 +251,33 @@ class LoginOut(Schema):
 
 
 class ArticleIn(Schema):
-    title = String(required=True, metadata={"description": "标题"})
-    body = String(required=True, metadata={"description": "正文（纯文本，显示时转义）"})
-    domain = String(load_default="综合", metadata={"description": "业务领域：综合/公路/水路/道路运输/城市客运/海事/救助打捞/海上搜救"})
-    region = String(load_default="全国", metadata={"description": "适用地区：全国 / 省 / 省+市，如 河南省新乡市"})
-    kind = String(load_default="policy")
-    source = String(allow_none=True)
-    tags = List(String(), load_default=list)
+    title = text_field(300, "标题（1..300字）")
+    body = text_field(MAX_BODY, f"正文（纯文本，显示时转义；1..{MAX_BODY}字）")
+    # enum documented, checked by the editor (one invalid_article error listing every field, as the console shows)
+    domain = String(load_default="综合", metadata={"description": "业务领域：" + "/".join(DOMAINS), "enum": list(DOMAINS)})
+    region = String(load_default="全国", allow_none=True, validate=Length(0, 50),
+                    metadata={"description": "适用地区：全国 / 省 / 省+市，如 河南省新乡市"})
+    kind = String(load_default="policy", metadata={"enum": list(KINDS)})
+    source = String(allow_none=True, validate=Length(0, 100))
+    tags = List(String(validate=Length(1, 30)), load_default=list, validate=Length(0, 20))
     questions = List(String(), load_default=None, allow_none=True,
                      metadata={"description": "相似问法：用户常见的问法，每条不超过100字，最多50条；不传则保留原有的"})
     effective_from = String(allow_none=True, metadata={"description": "生效时间 ISO 8601（无时区按北京时间）"})
     expires_at = String(allow_none=True, metadata={"description": "失效时间 ISO 8601"})
-    urgent = Boolean(load_default=False, metadata={"description": "热点/紧急政策"})
+    urgent = StrictBoolean(load_default=False, metadata={"description": "热点/紧急政策"})
 
 
 class ArticleCreateIn(ArticleIn):
-    publish = Boolean(load_default=False, metadata={"description": "立即发布（需发布权限）"})
+    publish = StrictBoolean(load_default=False, metadata={"description": "立即发布（需发布权限）"})
 
 
 class ArticleUpdateIn(ArticleIn):
-    version = Integer(required=True, metadata={"description": "编辑所基于的版本号（乐观并发控制）"})
+    version = IdField(required=True, metadata={"description": "编辑所基于的版本号（乐观并发控制）"})
     note = String(allow_none=True, validate=Length(0, 500))
 
 
 class StatusChangeIn(Schema):
-    version = Integer(required=True)
+    version = IdField(required=True)
     note = String(allow_none=True, validate=Length(0, 500))
 
 
@@ -246,8 +332,8 @@ class VersionListOut(Schema):
 
 
 class DiffQuery(Schema):
-    version = Integer(required=True, validate=Range(1))
-    against = Integer(validate=Range(0))
+    version = IdQuery(1, required=True)
+    against = IdQuery(0)
 
 
 class DiffOut(Schema):
@@ -318,5 +404,5 @@ class GapListOut(Schema):
 
 
 class GapAttachIn(Schema):
-    article_id = Integer(required=True, metadata={"description": "把问句加为这篇文章的相似问法"})
-    version = Integer(required=True, metadata={"description": "文章当前版本号（乐观并发控制）"})
+    article_id = IdField(required=True, metadata={"description": "把问句加为这篇文章的相似问法"})
+    version = IdField(required=True, metadata={"description": "文章当前版本号（乐观并发控制）"})

@@ -11,7 +11,12 @@ from apiflask import APIBlueprint
 from flask import jsonify, request
 from rasa_sdk.interfaces import ActionExecutionRejection, ActionMissingDomainException, ActionNotFoundException
 
-from ..errors import error_body
+from ..errors import error_body, error_response
+from ..schemas import ERROR_SCHEMA
+
+# rasa_sdk's own error body, which Rasa reads
+RASA_ERROR = {"type": "object", "required": ["error"],
+              "properties": {"error": {"type": "string"}, "action_name": {"type": "string"}}}
 from .common import services
 
 log = logging.getLogger(__name__)
@@ -20,7 +25,13 @@ bp = APIBlueprint("actions", __name__, tag="Rasa 动作 Actions")
 
 @bp.post("/webhook")
 @bp.doc(summary="Rasa 自定义动作 Rasa action endpoint (called by the bot, token required)",
-        description="Body: Rasa's action call {next_action, sender_id, tracker, domain, version}.")
+        description="Body: Rasa's action call {next_action, sender_id, tracker, domain, version}; query: token.",
+        responses={200: "动作的事件与回复 Events and responses (rasa_sdk's format)",
+                   400: {"description": "不是合法的动作调用 Not a valid action call",
+                         "content": {"application/json": {"schema": {"anyOf": [ERROR_SCHEMA, RASA_ERROR]}}}},
+                   401: error_response("令牌错误 Wrong token", ERROR_SCHEMA),
+                   404: error_response("未知动作 Unknown action", RASA_ERROR),
+                   449: error_response("需要领域 Domain missing: Rasa resends with the domain", RASA_ERROR)})
 def webhook():
     svc = services()
     token = request.args.get("token", "")

@@ -26,9 +26,8 @@ def page():
 @bp.input(ChatIn, arg_name="body")
 @bp.output(ChatOut)
 @bp.doc(summary="发送一条消息 Send a message",
-        responses={422: "输入有误 Invalid input",
-                   503: error_response("对话服务繁忙 Bot unavailable; `replies` carries a Chinese busy message",
-                                       BusyOut)})
+        responses={503: error_response("对话服务繁忙 Bot busy or unavailable; `replies` carries a Chinese busy message, "
+                                       "Retry-After the seconds to wait", BusyOut, retry_after=True)})
 def chat(body):
     sender, text = f"web:{body['sender']}", body["text"].strip()
     to_operator = _to_operator(sender, text)

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import Boolean, Dict, Integer, List, Nested, String
-from apiflask.validators import Length, Range
+from apiflask.validators import Length
 from flask import render_template
-from marshmallow import ValidationError, validates
 
 from channels.handoff import MAX_TEXT
 
 from ..auth import auth
+from ..errors import error_docs
+from ..schemas import IdQuery, text_field
 from .common import services
 
 bp = APIBlueprint("handoff", __name__, tag="转人工 Handoff")
 OPERATORS = ["admin", "operator"]
-CONFLICTS = {409: "会话状态不允许：已被他人接入、尚未接入或已结束", 404: "会话不存在"}
+CONFLICTS = error_docs(404, 409, notes={409: "会话状态不允许：已被他人接入、尚未接入或已结束", 404: "会话不存在"})
 
 
 class HandoffOut(Schema):
@@ -44,14 +45,7 @@ class HandoffQueueOut(Schema):
 
 
 class HandoffMessageIn(Schema):
-    text = String(required=True, metadata={"description": f"回复内容（1..{MAX_TEXT}字）"})
-
-    @validates("text")
-    def _text(self, value: str, **_):
-        if not value.strip():
-            raise ValidationError("请输入内容")
-        if len(value) > MAX_TEXT:
-            raise ValidationError(f"内容过长，请控制在{MAX_TEXT}字以内")
+    text = text_field(MAX_TEXT, f"回复内容（1..{MAX_TEXT}字，不能只有空白）")
 
 
 class HandoffMessageOut(Schema):
@@ -61,7 +55,7 @@ class HandoffMessageOut(Schema):
 
 
 class HandoffMessagesQuery(Schema):
-    after = Integer(load_default=0, validate=Range(0))
+    after = IdQuery(load_default=0)
 
 
 class HandoffMessagesOut(Schema):
@@ -97,7 +91,8 @@ def queue():
 @bp.auth_required(auth, roles=OPERATORS)
 @bp.output(HandoffOut)
 @bp.doc(summary="会话详情（接入后座席可见完整记录） One handoff",
-        description="排队中的会话，以及非座席（管理员）查看时，手机号和身份证号已隐去。", responses={404: "会话不存在"})
+        description="排队中的会话，以及非座席（管理员）查看时，手机号和身份证号已隐去。",
+        responses=error_docs(404, notes={404: "会话不存在"}))
 def get_handoff(handoff_id):
     return _svc().get(handoff_id, viewer=auth.current_user)
 
@@ -114,7 +109,7 @@ def take(handoff_id):
 @bp.auth_required(auth, roles=OPERATORS)
 @bp.input(HandoffMessagesQuery, location="query", arg_name="query")
 @bp.output(HandoffMessagesOut)
-@bp.doc(summary="会话的新消息（轮询） New messages", responses={404: "会话不存在"})
+@bp.doc(summary="会话的新消息（轮询） New messages", responses=error_docs(404, notes={404: "会话不存在"}))
 def messages(handoff_id, query):
     state = _svc().state(handoff_id)  # read first: a close after this still has its messages below
     return {"messages": _svc().messages(handoff_id, query["after"], viewer=auth.current_user), "state": state}

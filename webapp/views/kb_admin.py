@@ -2,16 +2,17 @@
 from __future__ import annotations
 
 from apiflask import APIBlueprint, abort
-from apiflask.fields import Boolean, File
+from apiflask.fields import File
 from apiflask import Schema
 from flask import render_template
 
 from knowledge_base.importer import import_file
 
 from ..auth import EDITORS, PUBLISHERS, auth
+from ..errors import error_docs
 from ..schemas import (ArticleCreateIn, ArticleListOut, ArticleListQuery, ArticleOut, ArticleUpdateIn, DiffOut,
                        DiffQuery, GapAttachIn, GapListOut, GapListQuery, GapOut, HitTestOut, HitTestQuery, ImportOut,
-                       StatusChangeIn, VersionListOut)
+                       FormBoolean, StatusChangeIn, VersionListOut)
 from .common import services
 
 bp = APIBlueprint("kb_admin", __name__, tag="知识库编辑 KB editing")
@@ -21,7 +22,7 @@ FIELDS = ("title", "body", "domain", "region", "kind", "source", "tags", "questi
 
 class ImportIn(Schema):
     file = File(required=True, metadata={"description": "JSON / CSV / XLSX / DOCX"})
-    publish = Boolean(load_default=True)
+    publish = FormBoolean(load_default=True)
 
 
 def _user():
@@ -52,7 +53,7 @@ def list_articles(query):
 @bp.input(ArticleCreateIn, arg_name="body")
 @bp.output(ArticleOut, status_code=201)
 @bp.doc(summary="新建文章（草稿，或发布者直接发布热点政策） Create an article",
-        responses={403: "无发布权限", 422: "内容有误"})
+        responses=error_docs(403, 422, notes={403: "无发布权限", 422: "内容有误"}))
 def create_article(body):
     user = _user()
     if body["publish"] and not user.has("publisher"):
@@ -63,7 +64,7 @@ def create_article(body):
 @bp.get("/api/kb/articles/<int:article_id>")
 @bp.auth_required(auth, roles=EDITORS)
 @bp.output(ArticleOut)
-@bp.doc(summary="文章详情 Get an article", responses={404: "不存在"})
+@bp.doc(summary="文章详情 Get an article", responses=error_docs(404))
 def get_article(article_id):
     return services().editor.get(article_id)
 
@@ -73,7 +74,7 @@ def get_article(article_id):
 @bp.input(ArticleUpdateIn, arg_name="body")
 @bp.output(ArticleOut)
 @bp.doc(summary="修改文章（须带版本号，过期版本返回409） Edit an article",
-        responses={403: "编辑只能修改草稿", 404: "不存在", 409: "版本冲突", 422: "内容有误"})
+        responses=error_docs(403, 404, 409, 422, notes={403: "编辑只能修改草稿", 409: "版本冲突", 422: "内容有误"}))
 def update_article(article_id, body):
     user = _user()
     editor = services().editor
@@ -86,7 +87,7 @@ def update_article(article_id, body):
 @bp.auth_required(auth, roles=PUBLISHERS)
 @bp.input(StatusChangeIn, arg_name="body")
 @bp.output(ArticleOut)
-@bp.doc(summary="发布 Publish", responses={404: "不存在", 409: "版本冲突或状态不允许"})
+@bp.doc(summary="发布 Publish", responses=error_docs(404, 409, notes={409: "版本冲突或状态不允许"}))
 def publish_article(article_id, body):
     return services().editor.publish(article_id, body["version"], _user().username, body.get("note"))
 
@@ -95,7 +96,7 @@ def publish_article(article_id, body):
 @bp.auth_required(auth, roles=PUBLISHERS)
 @bp.input(StatusChangeIn, arg_name="body")
 @bp.output(ArticleOut)
-@bp.doc(summary="下线 Retire", responses={404: "不存在", 409: "版本冲突或状态不允许"})
+@bp.doc(summary="下线 Retire", responses=error_docs(404, 409, notes={409: "版本冲突或状态不允许"}))
 def retire_article(article_id, body):
     return services().editor.retire(article_id, body["version"], _user().username, body.get("note"))
 
@@ -103,7 +104,7 @@ def retire_article(article_id, body):
 @bp.get("/api/kb/articles/<int:article_id>/versions")
 @bp.auth_required(auth, roles=EDITORS)
 @bp.output(VersionListOut)
-@bp.doc(summary="版本历史 Versions", responses={404: "不存在"})
+@bp.doc(summary="版本历史 Versions", responses=error_docs(404))
 def versions(article_id):
     return {"versions": services().editor.versions(article_id)}
 
@@ -112,7 +113,7 @@ def versions(article_id):
 @bp.auth_required(auth, roles=EDITORS)
 @bp.input(DiffQuery, location="query", arg_name="query")
 @bp.output(DiffOut)
-@bp.doc(summary="版本差异 Diff of two versions", responses={404: "不存在"})
+@bp.doc(summary="版本差异 Diff of two versions", responses=error_docs(404))
 def diff(article_id, query):
     d = services().editor.diff(article_id, query["version"], query.get("against"))
     return {"article_id": d["article_id"], "to": d["to"], "from_": d["from"], "diff": d["diff"]}
@@ -147,7 +148,8 @@ def hit_test(query):
 @bp.auth_required(auth, roles=PUBLISHERS)
 @bp.input(ImportIn, location="files", arg_name="form")
 @bp.output(ImportOut)
-@bp.doc(summary="批量导入（全部成功才写入） Bulk import, all or nothing", responses={422: "文件有误，逐行报告"})
+@bp.doc(summary="批量导入（全部成功才写入） Bulk import, all or nothing",
+        responses=error_docs(422, notes={422: "文件有误，逐行报告"}))
 def bulk_import(form):
     upload = form["file"]
     data = upload.read()
@@ -170,7 +172,8 @@ def list_gaps(query):
 @bp.input(GapAttachIn, arg_name="body")
 @bp.output(GapOut)
 @bp.doc(summary="把未命中问题加为某篇文章的相似问法（文章新版本，立即生效） Close a gap with a similar question",
-        responses={403: "编辑只能修改草稿", 404: "不存在", 409: "版本冲突或已处理"})
+        responses=error_docs(403, 404, 409, notes={403: "编辑只能修改草稿", 404: "问题或文章不存在",
+                                                   409: "版本冲突或已处理"}))
 def attach_gap(gap_id, body):
     user = _user()
     svc = services()
@@ -182,6 +185,6 @@ def attach_gap(gap_id, body):
 @bp.post("/api/kb/gaps/<int:gap_id>/dismiss")
 @bp.auth_required(auth, roles=EDITORS)
 @bp.output(GapOut)
-@bp.doc(summary="忽略未命中问题（不属于知识库范围） Dismiss a gap", responses={404: "不存在", 409: "已处理"})
+@bp.doc(summary="忽略未命中问题（不属于知识库范围） Dismiss a gap", responses=error_docs(404, 409, notes={409: "已处理"}))
 def dismiss_gap(gap_id):
     return services().gaps.dismiss(gap_id, author=_user().username)

@@ -15,14 +15,14 @@ from channels.wechat.users import region_of
 from hotline.errors import BotUnavailable
 from work_orders.states import DOMAINS, RATINGS
 
-from ..errors import error_response
-from ..schemas import BusyOut, ChatOut
+from ..errors import error_docs, error_response
+from ..schemas import BusyOut, ChatOut, FormBoolean, IdQuery, text_field
 from .common import busy_response, services
 
 log = logging.getLogger(__name__)
 bp = APIBlueprint("miniprogram", __name__, tag="微信小程序 Mini-program")
 class MpUpdatesQuery(Schema):
-    after = Integer(load_default=0, validate=Range(0))
+    after = IdQuery(load_default=0)
 
 
 mp_auth = HTTPTokenAuth(scheme="Bearer", security_scheme_name="MiniProgramAuth",
@@ -55,7 +55,7 @@ class Place(Schema):
 
 
 class MpChatIn(Schema):
-    text = String(required=True, validate=Length(1, 2000), metadata={"description": "用户输入（1..2000字）"})
+    text = text_field(2000, "用户输入（1..2000字，不能只有空白）")
     location = Nested(Place, load_default=None, allow_none=True)
 
 
@@ -87,8 +87,8 @@ class ComplaintIn(Schema):
     occurred_at = String(load_default="", validate=Length(0, 60))
     caller_name = String(load_default="", validate=Length(0, 60))
     caller_phone = String(load_default="", validate=Length(0, 30))
-    anonymous = Boolean(load_default=False)
-    safety = Boolean(load_default=False, metadata={"description": "涉及安全隐患（安全生产）"})
+    anonymous = FormBoolean(load_default=False)
+    safety = FormBoolean(load_default=False, metadata={"description": "涉及安全隐患（安全生产）"})
     photos = List(File(), load_default=list, metadata={"description": f"照片（JPG/PNG/WEBP，每张≤10MB，最多{MAX_PHOTOS}张）"})
 
 
@@ -116,14 +116,15 @@ class SubscriptionsOut(Schema):
 @bp.post("/api/mp/login")
 @bp.input(LoginIn, arg_name="body")
 @bp.output(LoginOut)
-@bp.doc(summary="小程序登录 Log in with wx.login()'s code", responses={401: "code 无效", 503: "微信服务不可用"})
+@bp.doc(summary="小程序登录 Log in with wx.login()'s code",
+        responses=error_docs(401, 503, notes={401: "code 无效", 503: "未配置小程序或微信服务不可用"}))
 def login(body):
     return services().wechat.sessions.login(body["code"])
 
 
 @bp.post("/api/mp/logout")
 @bp.auth_required(mp_auth)
-@bp.doc(summary="退出登录 Log out")
+@bp.doc(summary="退出登录 Log out", responses={204: "已退出 Logged out"})
 def logout():
     services().wechat.sessions.logout(request.headers.get("Authorization", "").partition(" ")[2])
     return "", 204
@@ -134,7 +135,8 @@ def logout():
 @bp.input(MpChatIn, arg_name="body")
 @bp.output(ChatOut)
 @bp.doc(summary="与智能助手对话（同 /api/chat） Chat", responses={
-    503: error_response("对话服务繁忙 Bot unavailable; `replies` carries a Chinese busy message", BusyOut)})
+    503: error_response("对话服务繁忙 Bot busy or unavailable; `replies` carries a Chinese busy message, "
+                        "Retry-After the seconds to wait", BusyOut, retry_after=True)})
 def chat(body):
     sender, text = f"miniprogram:{_openid()}", body["text"].strip()
     if not text:
@@ -180,7 +182,7 @@ def my_orders():
 @bp.get("/api/mp/orders/<number>")
 @bp.auth_required(mp_auth)
 @bp.output(MpOrder)
-@bp.doc(summary="工单进度 One of my work orders", responses={404: "不是本人的工单或不存在"})
+@bp.doc(summary="工单进度 One of my work orders", responses=error_docs(404, notes={404: "不是本人的工单或不存在"}))
 def my_order(number):
     return services().wechat.complaints.own(_openid(), number)
 
@@ -189,7 +191,9 @@ def my_order(number):
 @bp.auth_required(mp_auth)
 @bp.input(MpRateIn, arg_name="body")
 @bp.output(MpOrder)
-@bp.doc(summary="好差评 Rate my replied order", responses={404: "不是本人的工单或不存在", 422: "尚未办结或已评价"})
+@bp.doc(summary="好差评 Rate my replied order",
+        responses=error_docs(404, 409, 422, notes={404: "不是本人的工单或不存在", 409: "尚未办结或已评价",
+                                                   422: "尚未办结或已评价"}))
 def rate(number, body):
     services().wechat.complaints.own(_openid(), number)
     return services().work_orders.rate(number, body["rating"], body["comment"],
@@ -203,7 +207,9 @@ def rate(number, body):
 @bp.doc(summary="提交投诉或建议（可附照片） File a complaint with photos",
         description="multipart/form-data。须带 Idempotency-Key 请求头：网络重试时同一个键只会登记一张工单（返回 200 和"
                     "第一次的工单）。",
-        responses={200: "同一 Idempotency-Key 的重试：返回已登记的工单", 413: "请求过大", 422: "内容或照片有误"})
+        responses={200: {"description": "同一 Idempotency-Key 的重试：返回已登记的工单",
+                         "content": {"application/json": {"schema": MpOrder}}},
+                   **error_docs(413, 422, notes={422: "内容或照片有误，或缺少 Idempotency-Key"})})
 def complaint(body):
     key = (request.headers.get("Idempotency-Key") or "").strip()
     if not 8 <= len(key) <= 64:
@@ -217,7 +223,9 @@ def complaint(body):
 @bp.auth_required(mp_auth)
 @bp.input(PhotoIn, location="files", arg_name="body")
 @bp.output(MpOrder, status_code=201)
-@bp.doc(summary="为我的工单补充照片（wx.uploadFile，每次一张） Add a photo", responses={404: "不是本人的工单或不存在"})
+@bp.doc(summary="为我的工单补充照片（wx.uploadFile，每次一张） Add a photo",
+        responses=error_docs(404, 409, 422, notes={404: "不是本人的工单或不存在", 409: "工单已办结或照片已满",
+                                                   422: "照片格式或大小不符"}))
 def add_photo(number, body):
     upload = body["file"]
     return services().wechat.complaints.add_photo(_openid(), number, upload.read(), upload.filename or ""), 201

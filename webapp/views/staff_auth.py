@@ -4,7 +4,8 @@ from __future__ import annotations
 from apiflask import APIBlueprint
 from flask import request
 
-from ..auth import THROTTLED_DOC, auth, client_address, retry_after
+from ..auth import auth, client_address, retry_after
+from ..errors import error_docs
 from ..schemas import LoginIn, LoginOut
 from .common import services
 
@@ -16,7 +17,8 @@ bp = APIBlueprint("staff_auth", __name__, tag="登录 Auth")
 @bp.output(LoginOut)
 @bp.doc(summary="工作人员登录 Staff login",
         description="失败次数多时按来源地址和账号逐步加长等待（429，Retry-After），不会锁定账号。",
-        responses={401: "用户名或密码错误", 429: THROTTLED_DOC})
+        responses=error_docs(401, 429, notes={401: "用户名或密码错误",
+                                              429: "尝试过于频繁，请按 Retry-After 稍后再试"}, retry_after=(429,)))
 @retry_after
 def login(body):
     token, expires, user = services().accounts.login(body["username"], body["password"], client=client_address())

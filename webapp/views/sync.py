@@ -16,6 +16,7 @@ from sync.errors import Busy
 from sync.service import SyncService, build, verify_signature
 
 from ..auth import auth
+from ..errors import error_docs
 from .common import services
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ class RunIn(Schema):
 
 class ProposalQuery(Schema):
     status = String(load_default="open", validate=OneOf(["open", "accepted", "dismissed", "all"]))
-    page = Integer(load_default=1, validate=Range(1))
+    page = Integer(load_default=1, validate=Range(1, 10000))
 
 
 class OutboxQuery(Schema):
@@ -68,7 +69,9 @@ def console():
                     "X-Hotline-Signature: sha256=hex(HMAC-SHA256(secret, timestamp + '.' + body)). One result per "
                     "order: accepted | returned (第十九条, with reason) | duplicate | invalid | conflict. "
                     "See sync/protocol.openapi.yaml.",
-        responses={200: "每件工单的处理结果", 401: "签名错误或过期", 413: "请求过大", 400: "JSON 格式错误"})
+        responses={200: "每件工单的处理结果",
+                   **error_docs(400, 401, 413, 422, notes={400: "不是 UTF-8 编码的 JSON", 401: "签名缺失、错误或过期",
+                                                           422: "orders 不是数组"})})
 def transfer_in():
     body = request.get_data(cache=False)
     if len(body) > MAX_TRANSFER_BYTES:
@@ -104,7 +107,7 @@ def runs(query):
 @bp.get("/api/sync/runs/<int:run_id>")
 @bp.auth_required(auth, roles=READERS)
 @bp.doc(summary="一次同步的明细 One run with its events (rejected items, conflicts, retries, errors)",
-        responses={404: "不存在"})
+        responses={200: "同步记录与事件", **error_docs(404)})
 def run_detail(run_id):
     detail = sync_service().run_detail(run_id)
     if detail is None:
@@ -122,8 +125,10 @@ def recent_events():
 @bp.post("/api/sync/run")
 @bp.auth_required(auth, roles=RUNNERS)
 @bp.input(RunIn, arg_name="body")
-@bp.doc(summary="立即同步（控制台按钮） Sync now", responses={202: "已开始（知识库同步在后台运行，见同步日志）",
-                                                     409: "正在同步", 503: "未配置 12345 接口"})
+@bp.doc(summary="立即同步（控制台按钮） Sync now",
+        responses={200: "待发的工单消息已推送（what=outbox） Outbox pushed", 202: "已开始（知识库同步在后台运行，见同步日志）",
+                   **error_docs(409, 502, 503, notes={409: "正在同步", 502: "12345 接口出错或不可达",
+                                                      503: "未配置 12345 接口"})})
 def run_now(body):
     svc = sync_service()
     if not svc.configured:
@@ -158,14 +163,14 @@ def proposals(query):
 @bp.post("/api/sync/proposals/<int:proposal_id>/accept")
 @bp.auth_required(auth, roles=RUNNERS)
 @bp.doc(summary="采纳提议版本（成为文章的新版本，并在下次同步时推送） Accept a proposal",
-        responses={404: "不存在", 409: "已处理或版本冲突"})
+        responses={200: "文章的新版本", **error_docs(404, 409, notes={409: "已处理或版本冲突"})})
 def accept(proposal_id):
     return review.accept(services().editor, proposal_id, auth.current_user.username)
 
 
 @bp.post("/api/sync/proposals/<int:proposal_id>/dismiss")
 @bp.auth_required(auth, roles=RUNNERS)
-@bp.doc(summary="不采纳提议版本 Dismiss a proposal", responses={404: "不存在", 409: "已处理"})
+@bp.doc(summary="不采纳提议版本 Dismiss a proposal", responses={200: "已不采纳", **error_docs(404, 409, notes={409: "已处理"})})
 def dismiss(proposal_id):
     review.dismiss(services().db, proposal_id, auth.current_user.username)
     return {"dismissed": proposal_id}

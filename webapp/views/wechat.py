@@ -16,6 +16,11 @@ log = logging.getLogger(__name__)
 bp = APIBlueprint("wechat", __name__, tag="微信公众号 WeChat official account")
 
 
+def TEXT(description: str) -> dict:
+    """A plain-text answer in the spec: WeChat's server reads text, never JSON."""
+    return {"description": description, "content": {"text/plain": {"schema": {"type": "string"}}}}
+
+
 def _official():
     return services().wechat.official
 
@@ -27,7 +32,8 @@ def _refuse(exc: Rejected) -> Response:
 
 @bp.get("/wechat/mp")
 @bp.doc(summary="微信服务器地址校验 URL verification",
-        description="微信以 signature/timestamp/nonce/echostr 调用；签名正确且时间戳在允许范围内时原样返回 echostr。")
+        description="微信以 signature/timestamp/nonce/echostr 调用；签名正确且时间戳在允许范围内时原样返回 echostr。",
+        responses={200: TEXT("echostr"), 400: TEXT("请求格式有误（错误码）"), 403: TEXT("签名或时间戳不对（错误码）")})
 def verify():
     try:
         return Response(_official().verify(request.args), mimetype="text/plain")
@@ -38,7 +44,12 @@ def verify():
 @bp.post("/wechat/mp")
 @bp.doc(summary="接收微信消息与事件 Messages and events from WeChat",
         description="明文、兼容、安全（AES）模式；先校验签名与时间戳，再解密、解析。4 秒内答复被动回复，否则回复 "
-                    "success 并以客服消息发送。同一 MsgId 只处理一次。")
+                    "success 并以客服消息发送。同一 MsgId 只处理一次。",
+        responses={200: {"description": "被动回复（XML）或 success", "content": {
+                             "application/xml": {"schema": {"type": "string"}},
+                             "text/plain": {"schema": {"type": "string"}}}},
+                   400: TEXT("消息格式有误（错误码）"), 403: TEXT("签名、时间戳或加密方式不对（错误码）"),
+                   413: TEXT("payload_too_large")})
 def receive():
     started = time.monotonic()
     if (request.content_length or 0) > MAX_BODY:

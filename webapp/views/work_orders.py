@@ -14,7 +14,9 @@ from work_orders.attachments import MAX_SIZE, AttachmentRejected, AttachmentTooL
 from work_orders.states import (CALLBACK_RESULTS, CHANNELS, DOMAINS, EXTENSION_REASONS, REJECT_REASONS,
                                  TRANSITIONS, TYPES)
 
-from ..auth import THROTTLED_DOC, auth, client_address, retry_after
+from ..auth import auth, client_address, retry_after
+from ..errors import error_docs
+from ..schemas import IdField, StrictBoolean, bounded_numbers
 from .common import services
 
 bp = APIBlueprint("work_orders", __name__, tag="工单 Work orders")
@@ -34,9 +36,9 @@ class OrderIn(Schema):
     occurred_at = String(load_default="")
     caller_name = String(load_default="")
     caller_phone = String(load_default="")
-    anonymous = Boolean(load_default=False)
-    safety = Boolean(load_default=False)
-    urgent = Boolean(load_default=False)
+    anonymous = StrictBoolean(load_default=False)
+    safety = StrictBoolean(load_default=False)
+    urgent = StrictBoolean(load_default=False)
 
 
 class OrderOut(Schema):
@@ -81,8 +83,9 @@ class QueueOut(Schema):
 
 
 class ActionIn(Schema):
-    version = Integer(metadata={"description": "乐观锁：工单当前版本号，过期返回409"})
-    params = Dict(load_default=dict, metadata={"description": "操作参数，如 unit_id、reason、reply、days"})
+    version = IdField(metadata={"description": "乐观锁：工单当前版本号，过期返回409"})
+    params = Dict(load_default=dict, validate=bounded_numbers,
+                  metadata={"description": "操作参数，如 unit_id、reason、reply、days"})
 
 
 class LookupIn(Schema):
@@ -100,13 +103,13 @@ class UnitIn(Schema):
     region = String(load_default="")
     domains = List(String(validate=OneOf(list(DOMAINS))), load_default=list)
     duties = String(load_default="")
-    is_authority = Boolean(load_default=False)
+    is_authority = StrictBoolean(load_default=False)
     contact = String(load_default="")
 
 
 class OverrideIn(Schema):
     day = Date(required=True)
-    workday = Boolean(required=True)
+    workday = StrictBoolean(required=True)
     note = String(load_default="", validate=Length(0, 200))
 
 
@@ -137,7 +140,10 @@ def console():
 @bp.input(OrderIn, arg_name="body")
 @bp.output(OrderOut, status_code=201)
 @bp.doc(summary="登记工单（电话座席等） Register an order",
-        description="请求头 Idempotency-Key 相同则返回第一次登记的工单（200），不会重复登记。")
+        description="请求头 Idempotency-Key 相同则返回第一次登记的工单（200），不会重复登记。",
+        responses={200: {"description": "同一 Idempotency-Key 的重试：返回已登记的工单",
+                         "content": {"application/json": {"schema": OrderOut}}},
+                   **error_docs(422, notes={422: "内容有误或 Idempotency-Key 过长"})})
 def create_order(body):
     key = request.headers.get("Idempotency-Key") or None
     if key is not None and len(key) > 100:
@@ -171,7 +177,8 @@ def overview():
 @bp.get("/api/orders/export")
 @bp.auth_required(auth, roles=STAFF)
 @bp.input(QueueQuery, location="query", arg_name="query")
-@bp.doc(summary="导出队列为CSV（按角色脱敏） Export a queue as CSV")
+@bp.doc(summary="导出队列为CSV（按角色脱敏） Export a queue as CSV",
+        responses={200: {"description": "CSV（UTF-8）", "content": {"text/csv": {"schema": {"type": "string"}}}}})
 def export(query):
     body = queues.export_csv(services().db, auth.current_user, query["queue"], _now(), q=query["q"])
     return body, 200, {"Content-Type": "text/csv; charset=utf-8",
@@ -181,7 +188,7 @@ def export(query):
 @bp.get("/api/orders/<number>")
 @bp.auth_required(auth, roles=STAFF)
 @bp.output(OrderOut)
-@bp.doc(summary="工单详情与处理记录 Order with its audit trail")
+@bp.doc(summary="工单详情与处理记录 Order with its audit trail", responses=error_docs(404))
 def get_order(number):
     return _svc().get(number, auth.current_user)
 
@@ -192,7 +199,7 @@ def get_order(number):
 @bp.output(OrderOut)
 @bp.doc(summary="执行流转操作 Take a lifecycle action",
         description="操作：" + "、".join(f"{a}（{t.label}）" for a, t in TRANSITIONS.items()),
-        responses={403: "角色无权", 409: "状态不允许或版本冲突", 422: "参数有误"})
+        responses=error_docs(403, 404, 409, 422, notes={403: "角色无权", 409: "状态不允许或版本冲突", 422: "参数有误"}))
 def act(number, action, body):
     return _svc().act(number, action, auth.current_user, body["params"], body.get("version"))
 
@@ -201,14 +208,16 @@ def act(number, action, body):
 @bp.auth_required(auth, roles=["admin", "supervisor"])
 @bp.input(ReviewIn, arg_name="body")
 @bp.output(OrderOut)
-@bp.doc(summary="省级中心复核投诉工单（第二十五条） Province review")
+@bp.doc(summary="省级中心复核投诉工单（第二十五条） Province review",
+        responses=error_docs(403, 404, 409, 422, notes={403: "不在本人负责的地区", 409: "已复核或状态不允许",
+                                                        422: "不是需要复核的投诉工单"}))
 def province_review(number, body):
     return _svc().province_review(number, auth.current_user, body["note"])
 
 
 @bp.get("/api/orders/<number>/route")
 @bp.auth_required(auth, roles=["admin", "operator"])
-@bp.doc(summary="推荐承办单位 Suggested handling units")
+@bp.doc(summary="推荐承办单位 Suggested handling units", responses={200: "推荐的承办单位", **error_docs(404)})
 def route(number):
     return {"units": _svc().route(number)}
 
@@ -218,7 +227,9 @@ def route(number):
 @bp.input(AttachmentIn, location="files", arg_name="body")
 @bp.doc(summary="上传附件（照片、语音、录音，≤10MB） Upload evidence",
         description="按文件内容（而非声明的类型）识别：JPG/PNG/WEBP 图片、AMR/MP3/SILK/WAV 音频、PDF 文件。",
-        responses={413: "附件过大", 415: "不支持的文件内容"})
+        responses={201: "已保存的附件 Stored attachment",
+                   **error_docs(404, 409, 413, 415, 422, notes={409: "工单状态不允许", 413: "附件过大",
+                                                                415: "不支持的文件内容"})})
 def upload(number, body):
     upload = body["file"]
     data = upload.read(MAX_SIZE + 1)
@@ -237,7 +248,10 @@ def upload(number, body):
 @bp.get("/api/orders/<number>/attachments/<int:attachment_id>")
 @bp.auth_required(auth, roles=STAFF)
 @bp.doc(summary="下载附件 Download evidence",
-        description="始终作为下载（Content-Disposition: attachment），类型为按内容识别的类型，并带 nosniff。")
+        description="始终作为下载（Content-Disposition: attachment），类型为按内容识别的类型，并带 nosniff。",
+        responses={200: {"description": "附件原文件（Content-Type 为按内容识别的类型）",
+                         "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}},
+                   **error_docs(404)})
 def download(number, attachment_id):
     att = _svc().attachment(number, attachment_id, auth.current_user)
     found = services().attachments.open(att.ref)
@@ -258,7 +272,10 @@ def download(number, attachment_id):
 @bp.input(LookupIn, arg_name="body")
 @bp.doc(summary="来电人查询工单进度（编号+电话后四位） Status look-up for callers",
         description="核对失败多时按来源地址逐步加长等待（429，Retry-After）；他人的错误尝试不会锁住来电人自己的查询。",
-        responses={404: "工单不存在", 422: "不匹配", 429: THROTTLED_DOC})
+        responses={200: "工单进度（已脱敏）",
+                   **error_docs(404, 422, 429, notes={404: "工单不存在", 422: "不匹配",
+                                                      429: "尝试过于频繁，请按 Retry-After 稍后再试"},
+                                retry_after=(429,))})
 @retry_after
 def lookup(body):
     return _svc().lookup(body["number"], body["last4"], client=client_address())
@@ -266,7 +283,10 @@ def lookup(body):
 
 @bp.post("/api/orders/rate")
 @bp.input(RateIn, arg_name="body")
-@bp.doc(summary="好差评：办结后评价 Rate a replied order", responses={429: THROTTLED_DOC})
+@bp.doc(summary="好差评：办结后评价 Rate a replied order",
+        responses={200: "已评价的工单",
+                   **error_docs(404, 409, 422, 429, notes={404: "工单不存在", 409: "尚未办结或已评价",
+                                                           422: "电话后四位不匹配或尚未办结"}, retry_after=(429,))})
 @retry_after
 def rate(body):
     return _svc().rate(body["number"], body["rating"], body["comment"], last4=body["last4"], client=client_address())
@@ -282,7 +302,7 @@ def list_units():
 @bp.post("/api/units")
 @bp.auth_required(auth, roles=["admin"])
 @bp.input(UnitIn, arg_name="body")
-@bp.doc(summary="新增承办单位 Add a handling unit")
+@bp.doc(summary="新增承办单位 Add a handling unit", responses={201: "已新增 Created", **error_docs(409, 422)})
 def add_unit(body):
     return _svc().add_unit(**body), 201
 
@@ -297,7 +317,7 @@ def list_overrides():
 @bp.put("/api/calendar/overrides")
 @bp.auth_required(auth, roles=["admin", "operator"])
 @bp.input(OverrideIn, arg_name="body")
-@bp.doc(summary="设置某日是否为工作日 Set a working-day override")
+@bp.doc(summary="设置某日是否为工作日 Set a working-day override", responses={200: "全部工作日调整", **error_docs(422)})
 def set_override(body):
     _svc().set_override(body["day"], body["workday"], body["note"], auth.current_user.username)
     return {"overrides": _svc().overrides()}
@@ -305,7 +325,8 @@ def set_override(body):
 
 @bp.delete("/api/calendar/overrides/<day>")
 @bp.auth_required(auth, roles=["admin", "operator"])
-@bp.doc(summary="删除工作日调整 Remove an override")
+@bp.doc(summary="删除工作日调整 Remove an override",
+        responses={200: "全部工作日调整", **error_docs(404, 422, notes={422: "日期格式须为 YYYY-MM-DD"})})
 def delete_override(day):
     try:
         parsed = datetime.strptime(day, "%Y-%m-%d").date()
