@@ -43,6 +43,7 @@ def test_answer_says_plainly_when_nothing_matches(seeded_kb):
     assert dispatcher.messages[0]["text"] == NO_MATCH
     # offers a consultation order or a human, and remembers the question for the order
     assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/leave_question", "/handoff"]
+    assert dispatcher.messages[0]["buttons"][0]["title"] == "登记咨询工单（3个工作日内答复）"  # 第二十三条
     slots = {e["name"]: e["value"] for e in events}
     assert slots == {"misses": 1, "last_question": "我想订一张机票"}
     assert dispatcher.messages[1]["custom"]["hotline_meta"] == {"sources": [], "kb_matched": False}

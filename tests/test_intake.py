@@ -2,16 +2,17 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.forms import ActionSubmitIntake, AskIntake, ValidateIntake, ValidateStatus
-from bot.actions.work_orders import ActionRate, rating_from
+from bot.actions.work_orders import ActionLeaveQuestion, ActionRate, rating_from
 from hotline.db import Database
 from work_orders import intake
+from work_orders.calendar import CHINA
 from work_orders.service import WorkOrders
 
 FIRST = "我要投诉豫G·T1234出租车，昨天晚上8点在新乡东站拒载，还骂人，我电话13812345678，要求处理司机"
@@ -140,6 +141,48 @@ def test_complaint_conversation_creates_one_order(orders):
     order = orders.get(number, type("V", (), {"roles": ("operator",), "username": "t", "unit_id": None,
                                               "region": ""})())
     assert order["caller_phone"] == "13812345678" and order["anonymous"] and order["channel"] == "web"
+
+
+class OnDay:
+    """The work-order service with its clock set to one moment (the actions use the service's clock)."""
+
+    def __init__(self, orders, now):
+        self.orders, self.now = orders, now
+
+    def create(self, data, **kw):
+        return self.orders.create(data, now=self.now, **kw)
+
+    def __getattr__(self, name):
+        return getattr(self.orders, name)
+
+
+BEFORE_NATIONAL_DAY = datetime(2026, 9, 30, 15, 0, tzinfo=CHINA)
+
+
+def test_registered_complaint_quotes_the_latest_answer_date(orders):
+    state = {"kind": "complaint", "id": "d1", "outcome": "confirmed",
+             "values": intake.prefill(FIRST) | {"identity": "匿名"}}
+    msgs, after = run(ActionSubmitIntake(OnDay(orders, BEFORE_NATIONAL_DAY)),
+                      tracker("确认", {"intake": state, "complaint_done": "confirmed"}, "affirm"))
+    text = msgs[0]["text"]
+    assert "24小时内（节假日顺延）" in text and "10个工作日内回复办理意见（管理办法第二十三条）" in text
+    # dispatch due 8 October 15:00, then 10 working days (10 October is worked in lieu): 21 October
+    assert "最迟将于10月21日（周三）前答复您" in text
+    meta = msgs[1]["custom"]["hotline_meta"]["work_order"]
+    assert meta == {"number": after["last_order"]["number"], "type": "complaint", "state": "received",
+                    "deadline": "2026-10-21T23:59:59+08:00",
+                    "deadline_text": "10月21日（周三）前答复（转办后10个工作日内，管理办法第二十三条）"}
+
+
+def test_consultation_order_quotes_the_latest_answer_date(orders):
+    msgs, slots = run(ActionLeaveQuestion(OnDay(orders, BEFORE_NATIONAL_DAY)),
+                      tracker("/leave_question", {"last_question": "货车通行证怎么办理"}, "leave_question"))
+    number = slots["last_order"]["number"]
+    assert msgs[0]["text"] == (f"已登记咨询工单，编号 {number}，相关单位将在3个工作日内答复（管理办法第二十三条），"
+                               f"最迟将于10月12日（周一）前答复您。查询进度请发送“查询工单 {number}”。")
+    meta = msgs[1]["custom"]["hotline_meta"]["work_order"]
+    assert meta["type"] == "consultation" and meta["deadline"] == "2026-10-12T23:59:59+08:00"
+    assert meta["deadline_text"].startswith("10月12日（周一）前答复（转办后3个工作日内")
 
 
 def test_draft_is_restored_when_the_user_comes_back(orders):

@@ -20,7 +20,7 @@ from hotline.db import Database
 from hotline.errors import NotFound
 from hotline.throttle import Policy, Rule, Throttle
 
-from . import deadlines
+from . import deadlines, messages
 from .calendar import WorkCalendar, local_date
 from .models import Attachment, CalendarOverride, HandlingUnit, Notice, OrderSequence, WorkOrder, WorkOrderEvent
 from .present import order_dict, public_status, timeline
@@ -322,8 +322,7 @@ class WorkOrders:
 
     def _do_return(self, s, order, params, now):
         if now > aware(order.return_due):
-            raise WorkOrderError(f"退回须在转办后24小时内（非工作日顺延）提出，已于{_fmt(order.return_due)}截止；"
-                                 "请按期办理，或说明情况申请延期", code="return_window_closed")
+            raise WorkOrderError(messages.return_window_closed(aware(order.return_due)), code="return_window_closed")
         reason = self._text(params, "reason", "退回理由", 1000)
         unit_id = order.unit_id
         order.unit_id = None
@@ -347,7 +346,8 @@ class WorkOrders:
         except (TypeError, ValueError):
             days = 0
         if not 1 <= days <= deadlines.MAX_EXTENSION_DAYS:
-            raise WorkOrderError("延期天数须为1至10个工作日", code="invalid_field", details={"days": "1-10"})
+            raise WorkOrderError(messages.extension_days_invalid(), code="invalid_field",
+                                 details={"days": messages.extension_days_range()})
         reason = params.get("reason")
         if reason not in EXTENSION_REASONS:
             raise WorkOrderError("请选择第二十四条规定的延期情形", code="invalid_field",
@@ -600,5 +600,4 @@ def can_view(order: WorkOrder, viewer) -> bool:
 
 
 def _fmt(moment: datetime | None) -> str:
-    from .calendar import CHINA
-    return aware(moment).astimezone(CHINA).strftime("%Y年%m月%d日%H:%M") if moment else ""
+    return messages.moment_text(aware(moment))

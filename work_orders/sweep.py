@@ -15,6 +15,7 @@ from sqlalchemy import and_, delete, insert, select, update
 
 from hotline.db import Database
 
+from . import messages
 from .attachments import AttachmentStore
 from .models import Attachment, Notice, WorkOrder, WorkOrderEvent
 from .states import HANDLING_STATES, STATES
@@ -49,7 +50,7 @@ def sweep(db: Database, now: datetime) -> dict:
                      now)
         for oid, number, unit_id, _region, _state in rows:
             notices.append(dict(order_id=oid, recipient=f"unit:{unit_id}", kind="reminder", created_at=now,
-                                message=f"工单{number}将在24小时内到期，请及时办结回复"))
+                                message=messages.due_soon(number, REMIND_BEFORE)))
         stats["reminded"] = len(rows)
 
         rows = _mark(s, WorkOrder.overdue_at, and_(WorkOrder.state.in_(HANDLING_STATES), WorkOrder.due_at < now),
@@ -68,9 +69,9 @@ def sweep(db: Database, now: datetime) -> dict:
                           WorkOrder.dispatch_due < now), now)
         for oid, number, _unit, region, state in rows:
             notices.append(dict(order_id=oid, recipient=f"supervisor:{region}", kind="dispatch_overdue", created_at=now,
-                                message=f"工单{number}超过24小时未转办（{STATES[state]}）"))
+                                message=messages.dispatch_overdue(number, STATES[state])))
             events.append(dict(order_id=oid, at=now, actor="system", action="dispatch_overdue", from_state=state,
-                               to_state=state, note="超过24小时未转办"))
+                               to_state=state, note=messages.dispatch_overdue_note()))
         stats["dispatch_overdue"] = len(rows)
 
         rows = _mark(s, WorkOrder.callback_overdue_at,
@@ -78,7 +79,7 @@ def sweep(db: Database, now: datetime) -> dict:
                           WorkOrder.callback_due < now), now)
         for oid, number, _unit, _region, state in rows:
             notices.append(dict(order_id=oid, recipient="center", kind="callback_overdue", created_at=now,
-                                message=f"工单{number}办结已超过5个工作日仍未回访（第二十九条）"))
+                                message=messages.callback_overdue(number)))
         stats["callback_overdue"] = len(rows)
         # one multi-row INSERT each: a backlog of thousands stays one round trip
         if notices:

@@ -17,8 +17,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from hotline.errors import HotlineError, NotFound
-from work_orders import intake
-from work_orders.states import TYPES
+from work_orders import intake, messages
 
 from .common import channel_of, send_meta
 
@@ -156,15 +155,9 @@ class ActionSubmitIntake(Action):
         except HotlineError as exc:
             dispatcher.utter_message(text=f"登记没有成功：{exc.message}。请修改后再试，或拨打12328电话登记。")
             return []
-        days = 10 if kind == "complaint" else 5
-        when = ("您反映的情况涉及安全隐患，已标记为紧急，将立即转交交通运输主管部门处理" if data["safety"]
-                else "我们将在24小时内（节假日顺延）转交承办单位")
-        text = (f"已为您登记{TYPES[order['order_type']]}工单，编号 {order['number']}。{when}，"
-                f"承办单位在接到后{days}个工作日内回复办理意见（管理办法第二十三条）。"
-                f"查询进度请发送“查询工单 {order['number']}”。")
-        dispatcher.utter_message(text=text)
-        send_meta(dispatcher, work_order={"number": order["number"], "type": order["order_type"],
-                                          "state": order["state"], "deadline": f"{days}个工作日"})
+        due = messages.answer_due(order, self.work_orders.calendar())
+        dispatcher.utter_message(text=messages.intake_registered(order, due, data["safety"]))
+        send_meta(dispatcher, work_order=messages.work_order_meta(order, due))
         return reset + [SlotSet("last_order", {"number": order["number"]})]
 
 

@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from hotline.privacy import mask_pii
 from knowledge_base.answer import KB_DOWN, compose_answer
+from work_orders import messages
 
 from .common import send_meta
 
@@ -53,7 +54,7 @@ class ActionAnswerFromKB(Action):
         if misses >= 2:  # repeated failure: offer a human before the user gives up
             text += "\n多次没能帮到您，很抱歉。可以转人工客服，或把问题登记下来由工作人员答复。"
         dispatcher.utter_message(text=text, buttons=[
-            {"title": "登记咨询工单（3个工作日内答复）", "payload": "/leave_question"},
+            {"title": messages.leave_question_button(), "payload": "/leave_question"},
             {"title": "转人工客服", "payload": "/handoff"}])
         send_meta(dispatcher, sources=answer.sources, kb_matched=False)
         return [SlotSet("misses", misses), SlotSet("last_question", question[:500])]

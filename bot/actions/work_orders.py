@@ -10,6 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from hotline.errors import HotlineError
+from work_orders import messages
 from work_orders.states import RATINGS
 
 from .common import channel_of, send_meta
@@ -60,7 +61,7 @@ class ActionRate(Action):
 
 
 class ActionLeaveQuestion(Action):
-    """The KB had no good answer: register a consultation order (3 working days, 第二十三条)."""
+    """The KB had no good answer: register a consultation order (handling days of 第二十三条)."""
 
     def __init__(self, work_orders) -> None:
         self.work_orders = work_orders
@@ -83,10 +84,9 @@ class ActionLeaveQuestion(Action):
         except HotlineError as exc:
             dispatcher.utter_message(text=f"登记没有成功：{exc.message}")
             return []
-        dispatcher.utter_message(text=f"已登记咨询工单，编号 {order['number']}，相关单位将在3个工作日内答复"
-                                      f"（管理办法第二十三条）。查询进度请发送“查询工单 {order['number']}”。")
-        send_meta(dispatcher, work_order={"number": order["number"], "type": "consultation",
-                                          "state": order["state"], "deadline": "3个工作日"})
+        due = messages.answer_due(order, self.work_orders.calendar())
+        dispatcher.utter_message(text=messages.consultation_registered(order, due))
+        send_meta(dispatcher, work_order=messages.work_order_meta(order, due))
         return [SlotSet("last_question", None), SlotSet("last_order", {"number": order["number"]}),
                 SlotSet("misses", 0)]
 
