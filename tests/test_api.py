@@ -186,3 +186,23 @@ def test_chat_page_is_chinese_and_mobile_ready(client):
 def test_unknown_route_is_json_404(client):
     resp = client.get("/api/nope")
     assert resp.status_code == 404 and resp.get_json()["error"]["code"] == "not_found"
+
+
+def test_chat_work_order_has_the_deadline_as_a_date_and_in_words(client, monkeypatch):
+    from channels.conversation import parse_rasa_output
+    from work_orders import messages
+    from work_orders.calendar import WorkCalendar
+
+    order = {"number": "20260930-00001", "order_type": "complaint", "state": "received",
+             "dispatch_due": "2026-10-08T15:00:00+08:00"}
+    due = messages.answer_due(order, WorkCalendar())
+    meta = messages.work_order_meta(order, due)  # what action_submit_intake sends along
+    reply = messages.intake_registered(order, due, safety=False)
+    rasa = client.application.extensions["hotline"].rasa
+    monkeypatch.setattr(rasa, "send", lambda sender, text, metadata=None: parse_rasa_output(
+        [{"text": reply}, {"custom": {"hotline_meta": {"work_order": meta}}}], {}))
+    body = client.post("/api/chat", json={"sender": "abc-2", "text": "确认"}).get_json()
+    assert body["work_order"] == {"number": "20260930-00001", "type": "complaint", "state": "received",
+                                  "deadline": "2026-10-21T23:59:59+08:00",
+                                  "deadline_text": "10月21日（周三）前答复（转办后10个工作日内，管理办法第二十三条）"}
+    assert "最迟将于10月21日（周三）前答复您" in body["replies"][0]["text"]

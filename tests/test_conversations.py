@@ -3,11 +3,13 @@ a question in the middle is answered and the form resumes, a cancelled complaint
 checks the status, Traditional input works, and two copies of the same message make one order."""
 import threading
 import uuid
+from datetime import datetime, timezone
 
 import pytest
 import requests
 
 from hotline.db import Database
+from work_orders import messages
 from work_orders.service import WorkOrders
 
 pytestmark = pytest.mark.integration
@@ -44,8 +46,11 @@ def test_complaint_with_an_interruption_becomes_a_work_order(live):
     assert "已将联系电话改为：13912345678" in body["text"]
     body = chat.say("确认")
     order = body["work_order"]
-    assert order and order["type"] == "complaint" and order["deadline"] == "10个工作日"
+    assert order and order["type"] == "complaint" and "10个工作日" in order["deadline_text"]
     assert f"编号 {order['number']}" in body["text"] and "10个工作日内回复办理意见" in body["text"]
+    due = datetime.fromisoformat(order["deadline"])  # the latest answer, China time, quoted in the reply
+    assert order["deadline"].endswith("T23:59:59+08:00") and due > datetime.now(timezone.utc)
+    assert f"最迟将于{messages.day_text(due)}前答复您" in body["text"]
     stored = orders(live).lookup(order["number"], "5678", caller_user=f"web:{chat.sender}")
     assert stored["state"] == "received"
 

@@ -98,6 +98,16 @@ def test_chat_has_the_web_contract_and_the_miniprogram_sender(mp, rasa):
     assert busy.status_code == 503 and "系统繁忙" in busy.json["replies"][0]["text"]
 
 
+def test_chat_work_order_deadline_is_the_same_contract(mp, rasa):
+    order = {"number": "20260930-00002", "type": "suggestion", "state": "received",
+             "deadline": "2026-10-14T23:59:59+08:00",
+             "deadline_text": "10月14日（周三）前答复（转办后5个工作日内，管理办法第二十三条）"}
+    rasa.script = lambda sender, text, meta: ([{"text": "已为您登记意见建议工单"}], order)
+    client = mp.test_client()
+    resp = client.post("/api/mp/chat", headers=login(client, "code-alice"), json={"text": "确认"})
+    assert resp.status_code == 200 and resp.json["work_order"] == order
+
+
 def complaint(client, headers, key="key-0001-abcdef", photos=(), **fields):
     data = {"facts": "豫A12345出租车不打表，多收30元", "target": "豫A12345", "caller_phone": "13812345678", **fields}
     if photos:

@@ -138,7 +138,9 @@ class WorkOrder(Schema):
     number = String(required=True)
     type = String()
     state = String()
-    deadline = String()
+    deadline = String(metadata={"description": "最迟答复时间，ISO 8601，北京时间（如 2026-10-21T23:59:59+08:00）"})
+    deadline_text = String(metadata={"description": "同一期限的文字说明，如“10月21日（周三）前答复（转办后N个工作日内，"
+                                                    "管理办法第二十三条）”"})
 
 
 class HandoffState(Schema):
