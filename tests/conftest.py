@@ -112,6 +112,8 @@ def live(seeded_dir, tmp_path_factory):
     """Real bot (Rasa 3.6, its own env) and app processes, shared by integration and browser tests."""
     from hotline.stack import live_stack
 
-    stack = live_stack(seeded_dir, tmp_path_factory.mktemp("live"))
+    # Operators are on duty all day on working days, so whether they are is the calendar's alone: a test that
+    # asks for a person sets the days around now as working days or not (tests/test_integration.py, duty).
+    stack = live_stack(seeded_dir, tmp_path_factory.mktemp("live"), HOTLINE_SERVICE_HOURS="00:00-24:00")
     yield stack
     stack.stop()
