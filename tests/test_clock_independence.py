@@ -20,8 +20,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
-import pytest
-
 from hotline.settings import ROOT
 
 TIME_SENSITIVE = [
