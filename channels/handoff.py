@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from hotline.db import Database
 from hotline.errors import HotlineError, NotFound
 from hotline.privacy import mask_pii
+from hotline.settings import ServiceHours
 from work_orders.calendar import CHINA, WorkCalendar
 
 from .models import Handoff, HandoffMessage, HandoffOutbox
@@ -133,32 +134,30 @@ def format_opening(moment: datetime) -> str:
 
 class Handoffs:
     def __init__(self, db: Database, calendar_factory: Callable[[], WorkCalendar],
-                 service_hours: tuple[time, time] = (time(8, 30), time(17, 30))):
-        start, end = service_hours
-        if start >= end:
-            raise ValueError("service hours must start before they end")
+                 service_hours: ServiceHours | tuple[time, time] = ServiceHours()):
         self.db = db
         self.calendar_factory = calendar_factory
-        self.service_hours = (start, end)
+        self.service_hours = service_hours if isinstance(service_hours, ServiceHours) else ServiceHours(*service_hours)
         self.clock: Callable[[], datetime] = utcnow  # tests freeze it
 
     # --- service hours --------------------------------------------------------------------------------
     @property
     def hours_label(self) -> str:
-        start, end = self.service_hours
-        return f"工作日{start:%H:%M}-{end:%H:%M}"
+        return self.service_hours.label
 
     def is_open(self, now: datetime | None = None) -> bool:
         local = (now or self.clock()).astimezone(CHINA)
-        start, end = self.service_hours
-        return start <= local.time() < end and self.calendar_factory().is_workday(local.date())
+        return self.service_hours.covers(local.time()) and self.calendar_factory().is_workday(local.date())
 
-    def opens_at(self, now: datetime | None = None) -> datetime:
+    def opens_at(self, now: datetime | None = None) -> datetime | None:
         """When operators are next on duty (China time): today's start if it is still ahead on a working
-        day, else the start of the next working day (holidays and 调休 from the work calendar)."""
+        day, else the start of the next working day (holidays and 调休 from the work calendar); None when
+        service hours are off."""
+        if self.service_hours.off:
+            return None
         local = (now or self.clock()).astimezone(CHINA)
         calendar = self.calendar_factory()
-        start = self.service_hours[0]
+        start = self.service_hours.start
         day = local.date()
         if not (calendar.is_workday(day) and local.time() < start):
             day = calendar.add_working_days(day, 1)
@@ -167,12 +166,13 @@ class Handoffs:
     def service_status(self, now: datetime | None = None) -> dict:
         now = now or self.clock()
         is_open = self.is_open(now)
-        return {"open": is_open, "hours": self.hours_label,
-                "opens_at": None if is_open else self.opens_at(now).isoformat()}
+        opens = None if is_open else self.opens_at(now)
+        return {"open": is_open, "hours": self.hours_label, "opens_at": opens and opens.isoformat()}
 
-    def closed_message(self, opens: datetime) -> str:
-        return (f"现在不在人工客服服务时间（{self.hours_label}），人工客服将于{format_opening(opens)}上线。"
-                "您可以先留言登记工单，我们会在工作时间处理并回复您；紧急事项请直接拨打12328电话。")
+    def closed_message(self, opens: datetime | None) -> str:
+        when = ("目前暂不提供在线人工客服。" if opens is None else
+                f"现在不在人工客服服务时间（{self.hours_label}），人工客服将于{format_opening(opens)}上线。")
+        return when + "您可以先留言登记工单，我们会在工作时间处理并回复您；紧急事项请直接拨打12328电话。"
 
     # --- the user's side ------------------------------------------------------------------------------
     def request(self, sender: str, reason: str, transcript: list[dict], now: datetime | None = None) -> dict:
@@ -184,7 +184,8 @@ class Handoffs:
             return self._already(current)
         if not self.is_open(now):
             opens = self.opens_at(now)
-            return {"status": "closed", "message": self.closed_message(opens), "opens_at": opens.isoformat()}
+            return {"status": "closed", "message": self.closed_message(opens),
+                    "opens_at": opens and opens.isoformat()}
         try:
             with self.db.session() as s:
                 handoff = Handoff(sender=sender, channel=channel, open_sender=sender, state="queued",
@@ -357,8 +358,10 @@ class Handoffs:
         now = now or self.clock()
         if self.is_open(now):
             return 0
-        note = (f"非常抱歉，人工客服的服务时间已结束，未能为您接入。人工客服将于{format_opening(self.opens_at(now))}"
-                "上线；您可以先留言登记工单，我们会在工作时间处理并回复您。")
+        opens = self.opens_at(now)
+        back = "" if opens is None else f"人工客服将于{format_opening(opens)}上线；"
+        note = (f"非常抱歉，人工客服的服务时间已结束，未能为您接入。{back}"
+                "您可以先留言登记工单，我们会在工作时间处理并回复您。")
         closed = 0
         with self.db.session() as s:
             for handoff in s.scalars(select(Handoff).where(Handoff.state == "queued")).all():

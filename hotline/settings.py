@@ -32,15 +32,41 @@ def _default_model_path() -> str:
     return str(found[0].parent) if found else ""
 
 
-def parse_service_hours(value: str) -> tuple[time, time]:
-    """Parse "08:30-17:30" into (08:30, 17:30), China time."""
+@dataclass(frozen=True)
+class ServiceHours:
+    """When human operators take handoffs (HOTLINE_SERVICE_HOURS): from ``start`` to ``end`` China time on the
+    working days of the China calendar (holidays off, 调休 weekends on). ``end`` None is midnight ("24:00");
+    ``off`` means no operators at all (every handoff request is offered a work order instead)."""
+
+    start: time = time(8, 30)
+    end: time | None = time(17, 30)
+    off: bool = False
+
+    def __post_init__(self):
+        if self.end is not None and self.start >= self.end:
+            raise ValueError("service hours must start before they end")
+
+    def covers(self, moment: time) -> bool:
+        """Whether this time of day (China time) lies inside the hours; the calendar is the caller's."""
+        return not self.off and self.start <= moment and (self.end is None or moment < self.end)
+
+    @property
+    def label(self) -> str:
+        if self.off:
+            return "暂停人工服务"
+        return f"工作日{self.start:%H:%M}-{'24:00' if self.end is None else format(self.end, '%H:%M')}"
+
+
+def parse_service_hours(value: str) -> ServiceHours:
+    """Parse "08:30-17:30" (China time, working days), "00:00-24:00" (all day on working days) or "off"."""
+    if value.strip().lower() == "off":
+        return ServiceHours(off=True)
     try:
-        start, end = (time.fromisoformat(part.strip()) for part in value.split("-"))
+        start, end = (part.strip() for part in value.split("-"))
+        return ServiceHours(time.fromisoformat(start), None if end == "24:00" else time.fromisoformat(end))
     except ValueError as exc:
-        raise ValueError(f"HOTLINE_SERVICE_HOURS must look like 08:30-17:30, not {value!r}") from exc
-    if start >= end:
-        raise ValueError(f"HOTLINE_SERVICE_HOURS must start before it ends: {value!r}")
-    return start, end
+        raise ValueError("HOTLINE_SERVICE_HOURS must look like 08:30-17:30 (start before end), 00:00-24:00 or off, "
+                         f"not {value!r}") from exc
 
 
 def _secret(var_dir: Path, name: str) -> str:
@@ -143,7 +169,7 @@ class Settings:
     sweep_interval: float
     callback_sample_rate: float
     draft_ttl_hours: float
-    service_hours: tuple[time, time]
+    service_hours: ServiceHours
     # the 12345 link (sync/): off while HOTLINE_SYNC_URL is empty
     sync_url: str
     sync_token: str
@@ -188,7 +214,7 @@ def load_settings(env: dict | None = None) -> Settings:
         callback_sample_rate=float(env.get("HOTLINE_CALLBACK_SAMPLE_RATE", "0.3")),
         # a half-filled complaint in a conversation is kept this long for the user to resume
         draft_ttl_hours=float(env.get("HOTLINE_DRAFT_TTL_HOURS", "72")),
-        # when human operators take handoffs: working days only, China time
+        # when human operators take handoffs: working days only, China time; "off": never
         service_hours=parse_service_hours(env.get("HOTLINE_SERVICE_HOURS", "08:30-17:30")),
         # 12345: its API (sync/protocol.openapi.yaml), the token we present to it, the HMAC secret it signs its
         # transfers to us with; KB sync and outbox delivery intervals in seconds

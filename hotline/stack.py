@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import shutil
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import procs
@@ -36,6 +36,7 @@ def app_ports_env() -> dict:
 class LiveStack:
     settings: Settings
     var: Path
+    env: dict = field(default_factory=dict)  # HOTLINE_* settings given to live_stack, for the processes too
     bot = None
     app = None
 
@@ -46,13 +47,14 @@ class LiveStack:
     def start_bot(self) -> None:
         if not procs.MODEL_PATH.exists():
             raise RuntimeError("Rasa model missing: run `make model` (make test does)")
-        self.bot = procs.start(procs.bot_command(self.settings), procs.bot_env(self.settings), self.var / "bot.log")
+        self.bot = procs.start(procs.bot_command(self.settings), {**procs.bot_env(self.settings), **self.env},
+                               self.var / "bot.log")
         url = f"{self.settings.rasa_url}/status?token={self.settings.rasa_token}"
         if not procs.wait_http(url, 240, self.bot):
             raise RuntimeError("bot did not start:\n" + (self.var / "bot.log").read_text()[-3000:])
 
     def start_app(self) -> None:
-        self.app = procs.start(procs.app_command(), procs.app_env(self.settings), self.var / "app.log")
+        self.app = procs.start(procs.app_command(), {**procs.app_env(self.settings), **self.env}, self.var / "app.log")
         if not procs.wait_http(self.base + "/api/health", 120, self.app):
             raise RuntimeError("app did not start:\n" + (self.var / "app.log").read_text()[-3000:])
 
@@ -62,8 +64,9 @@ class LiveStack:
                 procs.stop(proc)
 
 
-def live_stack(seeded_dir: Path, tmp: Path) -> LiveStack:
-    """Start app and bot over a copy of ``seeded_dir`` (a var dir whose KB is already ingested)."""
+def live_stack(seeded_dir: Path, tmp: Path, **env: str) -> LiveStack:
+    """Start app and bot over a copy of ``seeded_dir`` (a var dir whose KB is already ingested); ``env`` sets
+    further HOTLINE_* settings, e.g. ``HOTLINE_SERVICE_HOURS``."""
     var = tmp / "var"
     shutil.copytree(seeded_dir, var)
     app, action, bot = free_ports(3)
@@ -73,8 +76,9 @@ def live_stack(seeded_dir: Path, tmp: Path) -> LiveStack:
         "HOTLINE_ACTION_PORT": str(action),
         "HOTLINE_RASA_URL": f"http://127.0.0.1:{bot}",
         "HOTLINE_RASA_TIMEOUT": "20",
+        **env,
     })
-    stack = LiveStack(settings=settings, var=var)
+    stack = LiveStack(settings=settings, var=var, env=env)
     stack.start_app()
     stack.start_bot()
     return stack

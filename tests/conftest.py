@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,33 @@ from knowledge_base.seeds import load_seed_drafts
 from knowledge_base.service import KnowledgeBase
 
 PG_URL = os.environ.get("HOTLINE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+# ``HOTLINE_TEST_FROZEN_NOW=2026-10-02T12:45+08:00`` runs this pytest process as if started at that moment (the
+# clock still ticks from there): tests/test_clock_independence.py runs the time-sensitive files so under several
+# clocks. Processes started by tests (the real app and bot) keep the real clock.
+FROZEN_NOW = os.environ.get("HOTLINE_TEST_FROZEN_NOW", "")
+
+
+def pytest_configure(config):
+    if FROZEN_NOW:
+        import time_machine
+
+        moment = datetime.fromisoformat(FROZEN_NOW)
+        if moment.tzinfo is None:
+            raise pytest.UsageError("HOTLINE_TEST_FROZEN_NOW needs a UTC offset, e.g. 2026-10-02T12:45+08:00")
+        config._hotline_travel = time_machine.travel(moment, tick=True)
+        config._hotline_travel.start()
+
+
+def pytest_unconfigure(config):
+    travel = getattr(config, "_hotline_travel", None)
+    if travel is not None:
+        travel.stop()
+
+
+def pytest_report_header(config):
+    if FROZEN_NOW:
+        return f"clock: now {datetime.now().astimezone().isoformat()} (HOTLINE_TEST_FROZEN_NOW), ticking"
 
 
 def make_settings(tmp: Path, **env):
@@ -84,6 +112,8 @@ def live(seeded_dir, tmp_path_factory):
     """Real bot (Rasa 3.6, its own env) and app processes, shared by integration and browser tests."""
     from hotline.stack import live_stack
 
-    stack = live_stack(seeded_dir, tmp_path_factory.mktemp("live"))
+    # Operators are on duty all day on working days, so whether they are is the calendar's alone: a test that
+    # asks for a person sets the days around now as working days or not (tests/test_integration.py, duty).
+    stack = live_stack(seeded_dir, tmp_path_factory.mktemp("live"), HOTLINE_SERVICE_HOURS="00:00-24:00")
     yield stack
     stack.stop()

@@ -22,7 +22,7 @@ from work_orders.service import WorkOrders
 
 pytestmark = pytest.mark.browser
 
-ALL_DAY = "00:00-23:59:59.999999"
+ALL_DAY = "00:00-24:00"
 SENDER = "w" + "0123456789abcdef" * 2
 PHONE = "13812345678"
 

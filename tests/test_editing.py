@@ -74,6 +74,16 @@ def test_validation_lists_every_problem(editor):
     assert editor.list()["total"] == 0  # nothing half-written
 
 
+def test_the_publication_date_is_china_s_date_whatever_the_server_s_time_zone(editor):
+    import time_machine
+
+    # 00:30 on New Year's Day in China, still 31 December in UTC (the servers' usual zone)
+    with time_machine.travel(datetime(2025, 12, 31, 16, 30, tzinfo=timezone.utc)):
+        art = editor.create(CLOSURE, "li", publish=True)
+    assert art["published_label"] == "2026-01-01"
+    assert editor.kb.search(QUESTION, k=1)[0].citation.endswith("，2026-01-01）")
+
+
 def test_validity_window_and_region(editor):
     kb = editor.kb
     now = datetime(2026, 12, 2, 12, tzinfo=timezone.utc)

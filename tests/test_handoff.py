@@ -8,7 +8,7 @@ import pytest
 from channels.handoff import CANCELLED_NOTE, QUEUED_NOTE, TAKEN_NOTE, HandoffConflict, HandoffError, Handoffs
 from hotline.db import Database
 from hotline.errors import NotFound
-from hotline.settings import parse_service_hours
+from hotline.settings import ServiceHours, parse_service_hours
 from tests.conftest import make_settings
 from tests.test_api import FakeRasa
 from webapp import create_app
@@ -239,12 +239,57 @@ def test_operators_calendar_overrides_and_custom_hours_count(sqlite_service, tmp
     late = Handoffs(handoffs.db, work_orders.calendar, (time(9, 0), time(21, 0)))
     assert late.request("web:abc123", "user_request", [], now=datetime(2026, 11, 23, 20, 0, tzinfo=CHINA))[
         "status"] == "queued"
-    assert parse_service_hours("09:00-21:00") == (time(9, 0), time(21, 0))
-    assert make_settings(tmp_path).service_hours == (time(8, 30), time(17, 30))
-    assert make_settings(tmp_path, HOTLINE_SERVICE_HOURS="09:00-21:00").service_hours == (time(9, 0), time(21, 0))
-    for bad in ("17:30-08:30", "8.30 to 17.30", ""):
+    assert parse_service_hours("09:00-21:00") == ServiceHours(time(9, 0), time(21, 0))
+    assert make_settings(tmp_path).service_hours == ServiceHours(time(8, 30), time(17, 30))
+    assert make_settings(tmp_path, HOTLINE_SERVICE_HOURS="09:00-21:00").service_hours == ServiceHours(time(9), time(21))
+    assert parse_service_hours("00:00-24:00") == ServiceHours(time(0, 0), None)
+    assert parse_service_hours(" OFF ") == ServiceHours(off=True)
+    for bad in ("17:30-08:30", "8.30 to 17.30", "", "24:00-08:00", "08:00-25:00", "never"):
         with pytest.raises(ValueError):
             parse_service_hours(bad)
+
+
+# Just before and after both ends of the day, on a working Friday, a Saturday, National Day (a holiday on a
+# weekday) and the Sunday worked in lieu of it (调休), across midnight China time (16:00 UTC) and on New Year's
+# Day in China while it is still 31 December in UTC.
+EDGES = [datetime(2026, 11, 20, 8, 29, 59, tzinfo=CHINA), datetime(2026, 11, 20, 8, 30, tzinfo=CHINA),
+         datetime(2026, 11, 20, 17, 29, 59, tzinfo=CHINA), datetime(2026, 11, 20, 17, 30, tzinfo=CHINA),
+         datetime(2026, 11, 20, 23, 59, 59, 999999, tzinfo=CHINA), datetime(2026, 11, 20, 16, 0, tzinfo=timezone.utc),
+         datetime(2026, 11, 21, 12, 45, tzinfo=CHINA), datetime(2026, 10, 2, 12, 45, tzinfo=CHINA),
+         datetime(2026, 9, 20, 12, 45, tzinfo=CHINA), datetime(2025, 12, 31, 16, 30, tzinfo=timezone.utc)]
+
+
+@pytest.mark.parametrize("spec, expected", [
+    ("08:30-17:30", [False, True, True, False, False, False, False, False, True, False]),
+    ("00:00-24:00", [True, True, True, True, True, False, False, False, True, False]),
+    ("off", [False] * len(EDGES)),
+])
+def test_service_hours_edges_on_the_china_calendar(sqlite_service, spec, expected):
+    handoffs, work_orders = sqlite_service
+    handoffs = Handoffs(handoffs.db, work_orders.calendar, parse_service_hours(spec))
+    assert [handoffs.is_open(moment) for moment in EDGES] == expected
+    for moment, is_open in zip(EDGES, expected):
+        status = handoffs.service_status(moment)
+        assert status["open"] is is_open
+        opens = status["opens_at"] and datetime.fromisoformat(status["opens_at"])
+        if is_open or spec == "off":
+            assert opens is None
+        else:  # the next opening is a working day, after the moment, and the hours are open then
+            assert opens > moment and handoffs.is_open(opens) and work_orders.calendar().is_workday(opens.date())
+
+
+def test_with_service_hours_off_every_request_is_offered_a_work_order(sqlite_service):
+    handoffs, work_orders = sqlite_service
+    off = Handoffs(handoffs.db, work_orders.calendar, parse_service_hours("off"))
+    result = off.request("web:abc123", "user_request", TRANSCRIPT, now=FRIDAY_10)
+    assert result["status"] == "closed" and result["opens_at"] is None
+    assert "暂不提供在线人工客服" in result["message"] and "工单" in result["message"] and "12328" in result["message"]
+    assert off.service_status(FRIDAY_10) == {"open": False, "hours": "暂停人工服务", "opens_at": None}
+    # a handoff queued before the hours were turned off is closed at the next look, without an opening time
+    queued = handoffs.request("wechat:o-early", "user_request", [], now=FRIDAY_10)
+    assert queued["status"] == "queued" and off.expire(now=FRIDAY_10) == 1
+    note = off.messages("wechat:o-early")[-1]["text"]
+    assert "未能为您接入" in note and "上线" not in note and "工单" in note
 
 
 def test_a_handoff_nobody_took_before_closing_time_ends_and_the_user_is_told(sqlite_service):

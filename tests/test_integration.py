@@ -1,10 +1,14 @@
 """A conversation over /api/chat with real bot and app processes (Rasa 3.6 calling our rasa_sdk executor)."""
 import uuid
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import requests
 
 from hotline import procs
+from hotline.db import Database
+from work_orders.calendar import local_date
+from work_orders.service import WorkOrders
 
 pytestmark = pytest.mark.integration
 
@@ -41,7 +45,6 @@ def test_conversation(live):
         ("建议延长公交末班车时间", "suggest", "建议"),
         ("高铁票怎么退", "refer_elsewhere", "12306"),
         ("快递丢了找谁", "refer_elsewhere", "12305"),
-        ("转人工", "handoff", "12328"),
         ("今天天气怎么样", "out_of_scope", "12345"),
     ],
 )
@@ -51,6 +54,43 @@ def test_intents_and_replies(live, text, intent, expect):
     assert body["intent"]["name"] == intent
     assert 0.0 < body["intent"]["confidence"] <= 1.0
     assert expect in body["replies"][0]["text"]
+
+
+@pytest.fixture
+def duty(live):
+    """Put operators on or off duty whatever the real hour and day: the live app's service hours are 00:00-24:00
+    on working days (tests/conftest.py), and this marks yesterday, today and tomorrow (China) as working days or
+    not with the console's calendar overrides; they are removed afterwards."""
+    work_orders = WorkOrders(Database(live.settings.database_url))
+    today = local_date(datetime.now(timezone.utc))
+    days = [today + timedelta(days=n) for n in (-1, 0, 1)]
+
+    def set_duty(on: bool) -> None:
+        for day in days:
+            work_orders.set_override(day, on, "集成测试：人工值班" if on else "集成测试：无人值班", "test")
+
+    yield set_duty
+    for day in days:
+        work_orders.delete_override(day)
+
+
+def test_handoff_reply_follows_service_hours(live, duty):
+    duty(False)
+    status, body = say(live, "转人工")
+    assert status == 200 and body["intent"]["name"] == "handoff"
+    reply = body["replies"][0]
+    assert reply["text"].startswith("现在不在人工客服服务时间（工作日00:00-24:00），人工客服将于")
+    assert "登记工单" in reply["text"] and "12328" in reply["text"]
+    assert [b["title"] for b in reply["buttons"]] == ["登记工单", "我要投诉"] and body["handoff"] is None
+
+    duty(True)
+    sender = "it-" + uuid.uuid4().hex[:8]
+    status, body = say(live, "转人工", sender)
+    assert status == 200 and body["intent"]["name"] == "handoff"
+    assert body["replies"][0]["text"].startswith("已为您转接人工客服，当前排队第") and not body["replies"][0]["buttons"]
+    assert body["handoff"]["state"] == "queued"
+    status, body = say(live, "取消人工", sender)  # leave the queue to the other tests empty
+    assert status == 200 and body["replies"][0]["text"].startswith("已退出人工服务")
 
 
 def test_rasa_sdk_contract_is_used(live):

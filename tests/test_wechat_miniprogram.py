@@ -197,13 +197,12 @@ def test_the_api_is_in_the_openapi_document(mp):
 
 
 def test_operator_replies_reach_the_miniprogram_user_by_polling(mp):
-    from datetime import time
+    from work_orders.calendar import CHINA
 
     client = mp.test_client()
     headers = login(client, "code-alice")
     handoffs = mp.extensions["hotline"].handoffs
-    handoffs.service_hours = (time(0, 0), time(23, 59, 59))
-    handoffs.calendar_factory = lambda: type("AlwaysOpen", (), {"is_workday": lambda self, day: True})()
+    handoffs.clock = lambda: datetime(2026, 11, 23, 10, 0, tzinfo=CHINA)  # a working Monday: operators on duty
     queued = handoffs.request("miniprogram:oAlice", reason="user_request", transcript=[])
     assert queued["status"] == "queued"
     assert client.get("/api/mp/updates", headers=headers).json["handoff"]["state"] == "queued"
