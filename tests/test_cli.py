@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import make_settings
+
 from webapp import create_app, jobs
 from webapp.cli import cli
 from webapp.services import build_services
@@ -25,7 +25,7 @@ SYNC = ["sync_kb", "sync_outbox"]
 
 def test_help_lists_every_command():
     out = subprocess.run([sys.executable, "-m", "webapp.cli", "--help"], cwd=ROOT, capture_output=True, text=True,
-                         env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+                         check=False, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("Usage: python -m webapp.cli")
     listed = [line.split()[0] for line in out.stdout.split("Commands:")[1].splitlines() if line.strip()]
@@ -126,3 +126,16 @@ def test_commands_use_the_services(tmp_path):
     svc = build_services(make_settings(tmp_path))
     assert svc.accounts.login("ed", "editor-pass-12", "127.0.0.1")[2].roles == ("editor",)
     assert [u["name"] for u in svc.work_orders.units()] == ["新乡市交通运输局"]
+
+
+def test_a_worker_starts_without_the_embedding_model(tmp_path):
+    """Only the KB needs the model, and only when it embeds: the worker's jobs run without it."""
+    from dataclasses import replace
+
+    from knowledge_base.embedder import EmbeddingModelMissing
+
+    svc = build_services(replace(make_settings(tmp_path), embedding_model=""))
+    assert _ids(jobs.worker_scheduler(svc))[:2] == ["sla_sweep", "retention_purge"]
+    assert svc.kb.article_count() == 0
+    with pytest.raises(EmbeddingModelMissing):
+        svc.kb.embedder.encode_one("预热")
