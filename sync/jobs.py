@@ -1,12 +1,11 @@
 """Scheduled jobs of the 12345 link (APScheduler, like work_orders/jobs.py): the KB sync every
-HOTLINE_SYNC_INTERVAL seconds and the outbox every HOTLINE_SYNC_OUTBOX_INTERVAL seconds, in ``app`` on the
-embedded default or in ``worker``. Each takes a lease first, so several replicas never run one twice."""
+HOTLINE_SYNC_INTERVAL seconds and the outbox every HOTLINE_SYNC_OUTBOX_INTERVAL seconds, added by
+``webapp.jobs.schedule_jobs`` in ``app`` on the embedded default or in ``worker``. Each takes a lease first, so
+several replicas never run one twice."""
 from __future__ import annotations
 
 import logging
 from datetime import datetime, timezone
-
-from apscheduler.schedulers.background import BackgroundScheduler
 
 from .errors import Busy
 from .service import SyncService
@@ -43,15 +42,3 @@ def add_jobs(scheduler, service: SyncService, interval: float, outbox_interval: 
                           max_instances=1, coalesce=True, next_run_time=now)
     return True
 
-
-def start_in_app(scheduler, service: SyncService, settings):
-    """The embedded default: run the jobs in the app's scheduler (started here if the app has none)."""
-    if not service.configured or (settings.sync_interval <= 0 and settings.sync_outbox_interval <= 0):
-        return scheduler
-    if scheduler is None:
-        scheduler = BackgroundScheduler(timezone="Asia/Shanghai")
-        add_jobs(scheduler, service, settings.sync_interval, settings.sync_outbox_interval)
-        scheduler.start()
-        return scheduler
-    add_jobs(scheduler, service, settings.sync_interval, settings.sync_outbox_interval)
-    return scheduler

@@ -219,7 +219,7 @@ def test_console_api_shows_the_log_and_needs_a_role(app):
     assert client.post("/api/sync/run", json={"what": "kb"}, headers=login(client, "op", "operator-pass-1")) \
         .status_code == 403
     assert client.post("/api/sync/run", json={"what": "kb"}, headers=pub).status_code == 202
-    svc = app.extensions["sync"]
+    svc = app.extensions["hotline"].sync
     for _ in range(600):  # the console's sync runs in the background
         runs = client.get("/api/sync/runs", headers=pub).get_json()["runs"]
         if runs and runs[0]["status"] != "running":

@@ -1,4 +1,6 @@
-"""The app's long-lived service objects (no Flask imports here)."""
+"""The composition root: every long-lived service object of the app, the worker and the CLI is built here, in
+`build_services` (no Flask imports here). A new service gets a field in `Services` and one line below; views
+reach it through `views.common.services()`, jobs through `webapp.jobs.schedule_jobs`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,9 +14,11 @@ from channels.wechat import WeChatChannels, build_wechat
 from hotline.db import Database
 from hotline.settings import Settings
 from knowledge_base.editing import Editor
-from knowledge_base.embedder import Embedder
+from knowledge_base.embedder import Embedder, EmbeddingModelMissing
 from knowledge_base.gaps import KnowledgeGaps
 from knowledge_base.service import KnowledgeBase
+from sync.service import SyncService
+from sync.service import build as build_sync
 from work_orders.attachments import AttachmentStore
 from work_orders.service import WorkOrders
 
@@ -33,13 +37,33 @@ class Services:
     wechat: WeChatChannels
     gaps: KnowledgeGaps
     attachments: AttachmentStore
+    sync: SyncService  # the 12345 link; its outbox listener is on `work_orders` from the start
+
+
+class _MissingEmbedder:
+    """Stands in when no embedding model is installed: the processes that never embed (the worker without the
+    12345 KB sync, `user-add`, `sync-log`, …) still start; the first use raises the usual error."""
+
+    def __init__(self, error: EmbeddingModelMissing):
+        self.error = error
+
+    def __getattr__(self, name):
+        raise self.error
+
+
+def _embedder(settings: Settings):
+    """The model itself loads lazily, on the first text to embed (`serve` warms it up before listening)."""
+    try:
+        return Embedder(settings.embedding_model)
+    except EmbeddingModelMissing as exc:
+        return _MissingEmbedder(exc)
 
 
 def build_services(settings: Settings, migrate: bool = True) -> Services:
     db = Database(settings.database_url)
     if migrate:
         db.migrate()
-    kb = KnowledgeBase(db, Embedder(settings.embedding_model), settings.index_path, settings.kb_min_score)
+    kb = KnowledgeBase(db, _embedder(settings), settings.index_path, settings.kb_min_score)
     rasa = RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout,
                       TurnGate(settings.chat_concurrency, settings.chat_queue, settings.chat_queue_wait))
     work_orders = WorkOrders(db, settings.callback_sample_rate)
@@ -51,4 +75,4 @@ def build_services(settings: Settings, migrate: bool = True) -> Services:
                                             draft_ttl=timedelta(hours=settings.draft_ttl_hours), gaps=gaps),
                     accounts=Accounts(db), editor=Editor(kb), work_orders=work_orders, handoffs=handoffs,
                     wechat=build_wechat(settings, db, rasa, work_orders, handoffs, attachments), gaps=gaps,
-                    attachments=attachments)
+                    attachments=attachments, sync=build_sync(settings, kb, work_orders))

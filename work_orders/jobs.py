@@ -1,13 +1,11 @@
-"""Scheduled jobs of the work-order lifecycle, run by APScheduler: inside ``app`` on the embedded default,
-in the ``worker`` process in scale mode. Both jobs are safe to run twice and on several replicas at once."""
+"""Scheduled jobs of the work-order lifecycle (APScheduler), added by ``webapp.jobs.schedule_jobs``: inside
+``app`` on the embedded default, in the ``worker`` process in scale mode. Both jobs are safe to run twice and on
+several replicas at once."""
 from __future__ import annotations
 
 import logging
 from datetime import datetime, timezone
 from pathlib import Path
-
-from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
 
 from hotline.db import Database
 
@@ -30,21 +28,9 @@ def _run_purge(db: Database, attachments_dir: Path) -> None:
         log.exception("retention purge failed")
 
 
-def _run_gap_purge(db: Database) -> None:
-    from knowledge_base.gaps import KnowledgeGaps
-
-    try:
-        KnowledgeGaps(db).purge()
-    except Exception:
-        log.exception("knowledge-gap purge failed")
-
-
-def schedule(db: Database, interval: float, attachments_dir: Path, blocking: bool = False):
-    scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone="Asia/Shanghai")
+def add_jobs(scheduler, db: Database, interval: float, attachments_dir: Path) -> None:
+    """The SLA sweep every `interval` seconds (first run at once) and the nightly retention purge."""
     scheduler.add_job(_run_sweep, "interval", seconds=interval, args=[db], id="sla_sweep",
                       max_instances=1, coalesce=True, next_run_time=datetime.now(timezone.utc))
     scheduler.add_job(_run_purge, "cron", hour=3, minute=30, args=[db, attachments_dir], id="retention_purge",
                       max_instances=1, coalesce=True)
-    scheduler.add_job(_run_gap_purge, "cron", hour=3, minute=40, args=[db], id="gap_purge",
-                      max_instances=1, coalesce=True)
-    return scheduler

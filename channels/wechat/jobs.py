@@ -1,4 +1,4 @@
-"""The WeChat delivery job, added to the work-order scheduler (inside ``app`` or in ``worker``)."""
+"""The WeChat delivery job, added by ``webapp.jobs.schedule_jobs`` (inside ``app`` or in ``worker``)."""
 from __future__ import annotations
 
 import logging

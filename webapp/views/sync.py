@@ -9,11 +9,11 @@ import threading
 from apiflask import APIBlueprint, Schema, abort
 from apiflask.fields import Integer, String
 from apiflask.validators import OneOf, Range
-from flask import current_app, render_template, request
+from flask import render_template, request
 
 from sync import review
 from sync.errors import Busy
-from sync.service import SyncService, build, verify_signature
+from sync.service import SyncService, verify_signature
 
 from ..auth import auth
 from ..errors import error_docs
@@ -26,15 +26,8 @@ RUNNERS = ["admin", "publisher"]
 MAX_TRANSFER_BYTES = 2 * 1024 * 1024
 
 
-@bp.record_once
-def _install(state) -> None:
-    """Built with the app, so the outbox listener sees every order change from the first request on."""
-    svc = state.app.extensions["hotline"]
-    state.app.extensions["sync"] = build(svc.settings, svc.kb, svc.work_orders)
-
-
 def sync_service() -> SyncService:
-    return current_app.extensions["sync"]
+    return services().sync
 
 
 class RunsQuery(Schema):

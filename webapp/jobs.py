@@ -1,0 +1,65 @@
+"""Every scheduled job, in one list (`schedule_jobs`), for whichever process runs them (no Flask here).
+
+On the embedded default `serve` runs them in a background scheduler inside the app; in scale mode
+(HOTLINE_SWEEP_INTERVAL=0 for the app) the `worker` process runs the same list in a blocking scheduler, while the
+app keeps only the 12345 jobs (they take a lease, so replicas never run one twice). A new job gets one line in
+`schedule_jobs`; a domain with several jobs keeps them in its own `jobs.py` (`add_jobs(scheduler, …)`).
+"""
+from __future__ import annotations
+
+import logging
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from channels.wechat import jobs as wechat_jobs
+from knowledge_base.gaps import KnowledgeGaps
+from sync import jobs as sync_jobs
+from work_orders import jobs as work_order_jobs
+
+from .services import Services
+
+log = logging.getLogger(__name__)
+TIMEZONE = "Asia/Shanghai"  # the cron jobs' 03:30 / 03:40 are China time
+HANDOFF_EXPIRE_SECONDS = 60
+
+
+def _purge_gaps(gaps: KnowledgeGaps) -> None:
+    try:
+        gaps.purge()
+    except Exception:
+        log.exception("knowledge-gap purge failed")
+
+
+def schedule_jobs(scheduler, services: Services, sweep_interval: float) -> list[str]:
+    """Add every job to `scheduler` (not started) and return their ids.
+
+    `sweep_interval` > 0 adds the lifecycle jobs: the SLA sweep every that many seconds, the nightly retention
+    and knowledge-gap purges, WeChat notice delivery and the handoff expiry; 0 leaves them to a worker. The 12345
+    KB sync and outbox are added whenever the link is configured (HOTLINE_SYNC_URL) and their interval is > 0.
+    """
+    settings = services.settings
+    if sweep_interval > 0:
+        work_order_jobs.add_jobs(scheduler, services.db, sweep_interval, settings.var_dir / "attachments")
+        scheduler.add_job(_purge_gaps, "cron", hour=3, minute=40, args=[services.gaps], id="gap_purge",
+                          max_instances=1, coalesce=True)
+        wechat_jobs.add_jobs(scheduler, services.wechat.notifier, settings.wechat.notify_interval)
+        # conversations still waiting for an operator when service hours end: tell the user when we are back
+        scheduler.add_job(services.handoffs.expire, "interval", seconds=HANDOFF_EXPIRE_SECONDS,
+                          id="handoff_expire", max_instances=1, coalesce=True)
+    sync_jobs.add_jobs(scheduler, services.sync, settings.sync_interval, settings.sync_outbox_interval)
+    return [job.id for job in scheduler.get_jobs()]
+
+
+def app_scheduler(services: Services) -> BackgroundScheduler | None:
+    """The jobs `serve` runs in the app (not started yet), or None when it runs none."""
+    scheduler = BackgroundScheduler(timezone=TIMEZONE)
+    return scheduler if schedule_jobs(scheduler, services, services.settings.sweep_interval) else None
+
+
+def worker_scheduler(services: Services, interval: float | None = None) -> BlockingScheduler:
+    """The jobs of the `worker` process (not started yet): the whole list, the sweep every `interval` seconds
+    (default HOTLINE_SWEEP_INTERVAL, or 60 when the app has it at 0)."""
+    scheduler = BlockingScheduler(timezone=TIMEZONE)
+    schedule_jobs(scheduler, services, interval or services.settings.sweep_interval or 60)
+    return scheduler
