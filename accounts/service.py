@@ -114,11 +114,13 @@ class Accounts:
             return _principal(user)
 
     def set_password(self, username: str, password: str) -> None:
+        """A new password (an admin's reset for someone who forgot theirs): every token of the old one ends."""
         with self.db.session() as s:
             user = s.scalar(select(User).where(User.username == username))
             if user is None:
                 raise AccountError(f"用户 {username} 不存在")
             user.password_hash = hash_password(password)
+            s.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
 
     def has_users(self) -> bool:
         with self.db.session() as s:

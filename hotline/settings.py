@@ -164,7 +164,6 @@ class Settings:
     chat_queue: int            # further turns that may wait for a slot; beyond that: 503 at once
     chat_queue_wait: float     # seconds a turn may wait for a slot before 503
     kb_min_score: float
-    kb_top_k: int
     kb_poll_interval: float
     sweep_interval: float
     callback_sample_rate: float
@@ -207,7 +206,6 @@ def load_settings(env: dict | None = None) -> Settings:
         chat_queue=int(env.get("HOTLINE_CHAT_QUEUE", "72")),
         chat_queue_wait=float(env.get("HOTLINE_CHAT_QUEUE_WAIT", "5")),
         kb_min_score=float(env.get("HOTLINE_KB_MIN_SCORE", "0.80")),
-        kb_top_k=int(env.get("HOTLINE_KB_TOP_K", "5")),
         kb_poll_interval=float(env.get("HOTLINE_KB_POLL_INTERVAL", "0.5")),
         # the SLA sweep inside app; 0 turns it off (scale mode runs `python -m webapp.cli worker` instead)
         sweep_interval=float(env.get("HOTLINE_SWEEP_INTERVAL", "60")),

@@ -39,7 +39,7 @@ class Article(Base):
     published_label: Mapped[str | None] = mapped_column(String(50))
     body: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
-    # metadata (issue: domain, region, validity, origin, status, tags)
+    # metadata: domain, region, validity window, origin, status, tags (what search filters and editors set)
     domain: Mapped[str] = mapped_column(String(20), default="综合")
     region: Mapped[str] = mapped_column(String(50), default=REGION_NATIONWIDE)  # 全国 | 河南省 | 河南省焦作市
     effective_from: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

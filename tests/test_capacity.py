@@ -1,6 +1,6 @@
 """Conversation turns are bounded: beyond capacity the chat answers 503 at once, and nothing else stalls.
 
-Issue 13.1: with 8 waitress threads and the bot's action calls served by the same threads, 8 chats in flight
+With 8 waitress threads and the bot's action calls served by the same threads, 8 chats in flight
 stalled the whole app. The action endpoint now has a listener of its own and turns pass a TurnGate.
 """
 from __future__ import annotations

@@ -10,15 +10,16 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import make_settings
+from tests.conftest import make_settings
 
 from webapp import create_app, jobs
 from webapp.cli import cli
+from hotline.settings import load_settings
 from webapp.services import build_services
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMANDS = ["import", "ingest", "init", "reindex", "run", "serve", "sync-export", "sync-kb", "sync-log",
-            "sync-orders-import", "sync-outbox", "unit-add", "user-add", "worker"]
+            "sync-orders-import", "sync-outbox", "unit-add", "user-add", "user-passwd", "worker"]
 LIFECYCLE = ["sla_sweep", "retention_purge", "gap_purge", "wechat_notices", "handoff_expire"]
 SYNC = ["sync_kb", "sync_outbox"]
 
@@ -125,6 +126,14 @@ def test_commands_use_the_services(tmp_path):
     assert out.exit_code == 1 and "未配置 12345 接口" in out.output
     svc = build_services(make_settings(tmp_path))
     assert svc.accounts.login("ed", "editor-pass-12", "127.0.0.1")[2].roles == ("editor",)
+    accounts = build_services(load_settings(env)).accounts
+    token, _, _ = accounts.login("ed", "editor-pass-12")
+    out = runner.invoke(cli, ["user-passwd", "ed"], input="editor-pass-34\neditor-pass-34\n", env=env)
+    assert out.exit_code == 0 and "已为 ed 设置新密码" in out.output, out.output
+    assert accounts.verify(token) is None  # signed out everywhere
+    assert accounts.login("ed", "editor-pass-34")[2].username == "ed"
+    out = runner.invoke(cli, ["user-passwd", "nobody"], input="x-pass-123456\nx-pass-123456\n", env=env)
+    assert out.exit_code == 1 and "不存在" in out.output
     assert [u["name"] for u in svc.work_orders.units()] == ["新乡市交通运输局"]
 
 

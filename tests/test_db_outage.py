@@ -1,6 +1,6 @@
 """Database connections dropped under load answer 503 with the busy JSON (reads are repeated once), never 500.
 
-Issue 13.9: 19 of 2,133 in-flight requests got a 500 when PostgreSQL connections were terminated.
+An outside probe saw 19 of 2,133 in-flight requests get a 500 when PostgreSQL connections were terminated.
 """
 from __future__ import annotations
 

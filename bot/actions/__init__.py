@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from rasa_sdk.executor import ActionExecutor
 
-from .forms import ActionSubmitIntake, ActionSubmitStatus, AskIntake, AskStatus, ValidateIntake, ValidateStatus
+from .forms import ActionSubmitIntake, ActionStatusFinished, AskIntake, AskStatus, ValidateIntake, ValidateStatus
 from .knowledge import ActionAnswerFromKB
 from .referral import ActionReferElsewhere
 from .work_orders import ActionHandoff, ActionLeaveQuestion, ActionRate
@@ -17,7 +17,7 @@ def build_executor(kb, work_orders=None, handoffs=None, draft_ttl: timedelta = t
     for action in (ActionAnswerFromKB(kb, gaps), ActionReferElsewhere(),
                    ValidateIntake("complaint", draft_ttl), ValidateIntake("suggestion", draft_ttl),
                    AskIntake("complaint"), AskIntake("suggestion"), ActionSubmitIntake(work_orders),
-                   ValidateStatus(work_orders), AskStatus(), ActionSubmitStatus(),
+                   ValidateStatus(work_orders), AskStatus(), ActionStatusFinished(),
                    ActionRate(work_orders), ActionLeaveQuestion(work_orders), ActionHandoff(handoffs)):
         executor.register_action(action)
     return executor

@@ -255,8 +255,8 @@ class AskStatus(Action):
         return []
 
 
-class ActionSubmitStatus(Action):
-    """status_form needs no submission; this keeps the rules symmetric with the intake forms."""
+class ActionStatusFinished(Action):
+    """Runs after status_form has shown an order: clears `status_done` so that the next look-up asks again."""
 
     def name(self) -> str:
         return "action_status_finished"

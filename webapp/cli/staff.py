@@ -1,4 +1,4 @@
-"""Staff accounts: `user-add`."""
+"""Staff accounts: `user-add`, `user-passwd`."""
 from __future__ import annotations
 
 import click
@@ -22,4 +22,18 @@ def user_add(username, roles, unit_id, region, display_name, password):
     click.echo(f"created {user.username} roles={','.join(user.roles)}")
 
 
-COMMANDS = (user_add,)
+@click.command("user-passwd")
+@click.argument("username")
+@click.password_option()
+def user_passwd(username, password):
+    """Set a new password for a staff account (signs it out everywhere)."""
+    from hotline.errors import HotlineError
+
+    try:
+        build_services(load_settings()).accounts.set_password(username, password)
+    except HotlineError as exc:
+        raise SystemExit(exc.message) from exc
+    click.echo(f"已为 {username} 设置新密码，其已登录的会话均已失效")
+
+
+COMMANDS = (user_add, user_passwd)
