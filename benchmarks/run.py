@@ -21,7 +21,7 @@ import requests
 
 from hotline.db import Database
 from hotline.settings import ROOT, load_settings
-from hotline.stack import live_stack
+from devtools.stack import live_stack
 from knowledge_base.embedder import Embedder
 from knowledge_base.index import VectorIndex
 from knowledge_base.seeds import load_seed_drafts
@@ -324,7 +324,7 @@ def bench_hot_policy(seeded: Path, tmp: Path, results: dict, runs: int = 12) -> 
 
     from accounts.service import Accounts
     from hotline import procs
-    from hotline.stack import app_ports_env
+    from devtools.stack import app_ports_env
 
     var = tmp / "hot"
     shutil.copytree(seeded, var)

@@ -27,7 +27,7 @@ import requests
 from hotline import procs
 from hotline.db import Database
 from hotline.settings import ROOT, load_settings
-from hotline.stack import app_ports_env, free_port
+from devtools.stack import app_ports_env, free_port
 from knowledge_base.embedder import Embedder
 from knowledge_base.service import KnowledgeBase
 from knowledge_base.text import normalize

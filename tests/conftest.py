@@ -110,7 +110,7 @@ def db_url(request, tmp_path):
 @pytest.fixture(scope="session")
 def live(seeded_dir, tmp_path_factory):
     """Real bot (Rasa 3.6, its own env) and app processes, shared by integration and browser tests."""
-    from hotline.stack import live_stack
+    from devtools.stack import live_stack
 
     # Operators are on duty all day on working days, so whether they are is the calendar's alone: a test that
     # asks for a person sets the days around now as working days or not (tests/test_integration.py, duty).

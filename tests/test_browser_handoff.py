@@ -15,7 +15,7 @@ from channels.handoff import Handoffs
 from hotline import procs
 from hotline.db import Database
 from hotline.settings import load_settings, parse_service_hours
-from hotline.stack import app_ports_env, free_port
+from devtools.stack import app_ports_env, free_port
 from tests.test_browser import ARGS, CHROMIUM
 from work_orders.calendar import local_date
 from work_orders.service import WorkOrders

@@ -10,7 +10,7 @@ import requests
 import yaml
 
 from hotline import procs
-from hotline.stack import free_port
+from devtools.stack import free_port
 from sim12345 import data
 
 ROOT = Path(__file__).resolve().parent.parent

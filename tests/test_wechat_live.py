@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from channels.wechat_sim import Simulator
+from devtools.wechat_sim import Simulator
 from hotline.db import Database
 from work_orders.service import System, WorkOrders
 

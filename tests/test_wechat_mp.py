@@ -13,7 +13,7 @@ from wechatpy.crypto import WeChatCrypto
 from channels.conversation import BUSY_REPLY
 from channels.wechat import protocol
 from channels.wechat.official import BUSY_RETRYING, LONG_NOTE, UNSUPPORTED, VOICE_UNHEARD
-from channels.wechat_sim import _message
+from devtools.wechat_sim import _message
 from tests.conftest import make_settings
 from tests.test_wechat_protocol import BILLION_LAUGHS, XXE
 from tests.wechat_fake import FakeRasa, FakeWeChat

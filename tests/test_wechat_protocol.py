@@ -10,7 +10,7 @@ from wechatpy.crypto import PrpCrypto, WeChatCrypto
 from channels.wechat import protocol, text
 from channels.wechat.protocol import BadMessage, Rejected
 from channels.wechat.users import region_of
-from channels.wechat_sim import _message
+from devtools.wechat_sim import _message
 
 # WeChat's published sample (消息加解密 sample code: token spamtest, AppID wx2c2769f8efd9abc2)
 TOKEN, AES_KEY, APPID = "spamtest", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "wx2c2769f8efd9abc2"

@@ -10,11 +10,11 @@ import requests
 from wechatpy.crypto import WeChatCrypto
 
 from channels.wechat import protocol
-from channels.wechat_sim import _message
+from devtools.wechat_sim import _message
 from hotline import procs
 from hotline.db import Database
 from hotline.settings import load_settings
-from hotline.stack import free_ports
+from devtools.stack import free_ports
 from tests.wechat_fake import FakeRasa
 from work_orders.service import WorkOrders
 

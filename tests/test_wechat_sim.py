@@ -8,8 +8,8 @@ import uuid
 import pytest
 from werkzeug.serving import make_server
 
-from channels import wechat_sim
-from hotline.stack import free_port
+from devtools import wechat_sim
+from devtools.stack import free_port
 from tests.conftest import make_settings
 from tests.wechat_fake import FakeRasa
 from webapp import create_app

@@ -6,8 +6,8 @@ import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import procs
-from .settings import Settings, load_settings
+from hotline import procs
+from hotline.settings import Settings, load_settings
 
 
 def free_port() -> int:

@@ -4,9 +4,9 @@ It builds the XML WeChat would post, signs it (signature, msg_signature) and enc
 token, EncodingAESKey and AppID as the app (read from the same settings, so `make run` needs no
 configuration), posts it, and prints the passive reply after checking and decrypting it as WeChat would.
 
-    python -m channels.wechat_sim                       # interactive
-    python -m channels.wechat_sim 投诉以后多久能有结果？   # one message, print the reply, exit
-    python -m channels.wechat_sim /subscribe            # commands work in both modes; /help lists them
+    python -m devtools.wechat_sim                       # interactive
+    python -m devtools.wechat_sim 投诉以后多久能有结果？   # one message, print the reply, exit
+    python -m devtools.wechat_sim /subscribe            # commands work in both modes; /help lists them
 
 Replies that take longer than WeChat's 5 seconds come as customer-service messages through WeChat's API.
 To see them, start the app with HOTLINE_WECHAT_API_BASE=http://127.0.0.1:8001 HOTLINE_WECHAT_SECRET=sim
@@ -197,7 +197,7 @@ def main(argv: list[str] | None = None, out=sys.stdout) -> int:
 
     settings = load_settings()
     wx = settings.wechat
-    parser = argparse.ArgumentParser(prog="python -m channels.wechat_sim", description="微信公众号模拟器")
+    parser = argparse.ArgumentParser(prog="python -m devtools.wechat_sim", description="微信公众号模拟器")
     parser.add_argument("message", nargs="*", help="一次性发送的消息（或 /命令）；省略则进入交互模式")
     parser.add_argument("--url", default=f"http://{settings.app_host}:{settings.app_port}/wechat/mp")
     parser.add_argument("--openid", default="o12328-simulator", help="模拟用户的 openid")
