@@ -8,7 +8,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 import numpy as np
 from sqlalchemy import func, insert, select
@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from hotline.db import Database
 
-from .cache import SearchCache, keyword_text
+from .cache import ArticleMeta, SearchCache, keyword_text
 from .keyword import PRETOKENIZED
 from .embedder import Embedder
 from .models import CHUNK_BODY, CHUNK_QUESTION, REGION_NATIONWIDE, Article, ArticleVersion, ChangeLog, Chunk
@@ -345,44 +345,74 @@ class KnowledgeBase:
 
         mode: "hybrid" (default), "dense" or "keyword" (for evaluation). Drafts, retired, expired and
         not-yet-effective articles never answer; region-scoped ones only answer users of that region
-        (or anyone when the region is unknown; the reply then names the region)."""
+        (or anyone when the region is unknown; the reply then names the region).
+
+        In steps: the chunks the indexes return (_matches); the articles among them that may answer
+        (_candidates); every chunk of those scored and pooled per article (_score), the best k articles kept
+        (CandidateScores.best); for an article found by a similar question, the body passage to quote
+        (_passages)."""
         text = normalize(query)
         if not text:
             return []
         floor = self.min_score if min_score is None else min_score
-        now = now or utcnow()
         cache = self.cache
-        depth = max(k * 4, 40)
-        dense: dict[int, float] = {}
+        matches = self._matches(cache, text, mode, depth=max(k * 4, 40))
+        candidates = self._candidates(cache, matches, mode, max(2 * k, CANDIDATES), now or utcnow(),
+                                      region, domain, tag)
+        scored = self._score(cache, matches, candidates, mode)
+        best = scored.best(matches, floor, k)
+        if not best:
+            return []
+        questions = cache.questions
+        passages = self._passages(best, scored, questions)
+        texts = cache.texts([b.chunk_id for b in best] + list(passages.values()))
+        hits = []
+        for b in best:
+            a = candidates[b.candidate]
+            passage_id = passages.get(b.chunk_id, b.chunk_id)
+            if b.chunk_id in questions and b.chunk_id not in passages or passage_id not in texts:
+                continue  # a question without a body, or a chunk deleted since
+            e = b.evidence
+            hits.append(Hit(article_id=a.id, chunk_id=passage_id, title=a.title, source=a.source,
+                            citation=a.citation, score=round(b.score, 4), text=texts[passage_id],
+                            dense=round(e.dense, 4), keyword=round(e.keyword, 4), coverage=round(e.coverage, 4),
+                            region=a.region, urgent=a.urgent,
+                            question=texts.get(b.chunk_id) if b.chunk_id in passages else None))
+        return hits
+
+    def _matches(self, cache: SearchCache, text: str, mode: str, depth: int) -> Matches:
+        """The chunks the vector and keyword indexes return for the query (``depth`` from each), with their
+        evidence. A chunk only the keyword index found gets its cosine too (hybrid mode)."""
+        evidence: dict[int, Evidence] = {}
         vector = None
         if mode in ("hybrid", "dense"):
             vector = self.embedder.encode_one(text)
-            dense = dict(cache.vectors.search(vector, depth))
+            evidence = {chunk_id: Evidence(cosine) for chunk_id, cosine in cache.vectors.search(vector, depth)}
         # (BM25 in a thread beside the embedding was measured no faster, even with only its GIL-free kernel
         # there: the model is bound by memory bandwidth, and BM25 competes for it)
         keyword = cache.keyword.search(text, depth) if mode in ("hybrid", "keyword") else []
         top_bm25 = keyword[0][1] if keyword else 1.0
-        parts: dict[int, list[float]] = {cid: [score, 0.0, 0.0] for cid, score in dense.items()}
+        only_keyword = []
         for chunk_id, bm25, coverage in keyword:
-            parts.setdefault(chunk_id, [0.0, 0.0, 0.0])[1:] = bm25 / top_bm25, coverage
-        only_keyword = [c for c in parts if c not in dense]
+            e = evidence.get(chunk_id)
+            if e is None:
+                e = evidence[chunk_id] = Evidence()
+                only_keyword.append(chunk_id)
+            e.keyword, e.coverage = bm25 / top_bm25, coverage
         if vector is not None and only_keyword:  # their cosine, in one batched lookup
-            for chunk_id, sim in zip(only_keyword, cache.vectors.similarities(vector, only_keyword)):
-                parts[chunk_id][0] = float(sim)
+            for chunk_id, cosine in zip(only_keyword, cache.vectors.similarities(vector, only_keyword)):
+                evidence[chunk_id].dense = float(cosine)
+        return Matches(vector, evidence, bool(keyword))
 
-        def fused(p: list[float]) -> float:
-            if mode == "dense":
-                return p[0]
-            if mode == "keyword":
-                return p[1] * p[2]
-            return p[0] + KEYWORD_WEIGHT * p[1] * p[2]
-
-        # Articles, best chunk first, that may answer this user at all
+    @staticmethod
+    def _candidates(cache: SearchCache, matches: Matches, mode: str, limit: int, now: datetime,
+                    region: str | None, domain: str | None, tag: str | None) -> list[ArticleMeta]:
+        """Up to ``limit`` articles, by their best matched chunk, that may answer this user at all."""
         best: dict[int, float] = {}
-        for chunk_id, p in parts.items():
+        for chunk_id, e in matches.evidence.items():
             article_id = cache.chunk_article.get(chunk_id)
             if article_id is not None:
-                best[article_id] = max(best.get(article_id, float("-inf")), fused(p))
+                best[article_id] = max(best.get(article_id, float("-inf")), e.fused(mode))
         candidates = []
         for article_id in sorted(best, key=lambda a: -best[a]):
             article = cache.articles.get(article_id)
@@ -391,21 +421,29 @@ class KnowledgeBase:
             if (domain and article.domain != domain) or (tag and tag not in article.tags):
                 continue
             candidates.append(article)
-            if len(candidates) >= max(2 * k, CANDIDATES):
+            if len(candidates) >= limit:
                 break
-        # An article's score pools the evidence of its best chunks (body passages and similar questions):
-        # one lucky match counts less than several that agree. The weighted mean keeps the scale of a
-        # single chunk, so a one-chunk article (a fresh hot policy) is not at a disadvantage.
+        return candidates
+
+    @staticmethod
+    def _score(cache: SearchCache, matches: Matches, candidates: list[ArticleMeta], mode: str) -> CandidateScores:
+        """Every chunk of every candidate scored (vectorised, all chunks laid end to end), and each
+        candidate's pooled score.
+
+        An article's score pools the evidence of its best chunks (body passages and similar questions):
+        one lucky match counts less than several that agree. The weighted mean keeps the scale of a
+        single chunk, so a one-chunk article (a fresh hot policy) is not at a disadvantage."""
         # (copies: a catch-up in another thread may be replacing these lists)
         lists = [list(cache.article_chunks.get(a.id, ())) for a in candidates]
-        questions = cache.questions
+        evidence, vector = matches.evidence, matches.vector
         ids = np.fromiter((c for chunk_ids in lists for c in chunk_ids), dtype="int64")
         # every chunk of a candidate gets its exact cosine, in one batched read of the stored vectors
         cosine = cache.vectors.similarities(vector, ids) if vector is not None else None
         keyword_part = np.zeros(len(ids), dtype="float32")
-        counted = np.ones(len(ids), dtype=bool) if vector is not None else np.isin(ids, list(parts))
-        if mode != "dense" and keyword:
-            matched = [(chunk_id, p[1] * p[2]) for chunk_id, p in parts.items() if p[1]]
+        # without a query vector, only the chunks the keyword index returned count
+        counted = np.ones(len(ids), dtype=bool) if vector is not None else np.isin(ids, list(evidence))
+        if mode != "dense" and matches.any_keyword:
+            matched = [(chunk_id, e.keyword_match) for chunk_id, e in evidence.items() if e.keyword]
             kw_ids = np.fromiter((m[0] for m in matched), dtype="int64", count=len(matched))
             kw_values = np.fromiter((m[1] for m in matched), dtype="float32", count=len(matched))
             order = np.argsort(kw_ids)
@@ -421,40 +459,89 @@ class KnowledgeBase:
         scores = np.where(counted, scores, -np.inf)
         lengths = np.fromiter(map(len, lists), dtype="int64", count=len(lists))
         pooled, best_at = pool_scores(scores, lengths)
-        starts = np.cumsum(lengths) - lengths
-        chosen: list[tuple[int, float, list[float], int]] = []  # (best chunk, score, its parts, candidate)
-        for n, chunk_ids in enumerate(lists):
-            if not np.isfinite(pooled[n]) or pooled[n] < floor:
-                continue
-            best_id = chunk_ids[best_at[n]]
-            p = parts.get(best_id) or [0.0, 0.0, 0.0]
-            p = [float(cosine[starts[n] + best_at[n]]) if cosine is not None else 0.0, p[1], p[2]]
-            chosen.append((best_id, float(pooled[n]), p, n))
-        chosen.sort(key=lambda c: -c[1])
-        chosen = chosen[:k]
-        if not chosen:
-            return []
-        # A similar question leads to its article's body: the passage that scored best for this query
+        return CandidateScores(lists, np.cumsum(lengths) - lengths, lengths, cosine, scores, pooled, best_at)
+
+    @staticmethod
+    def _passages(best: list[ScoredArticle], scored: CandidateScores, questions: set[int]) -> dict[int, int]:
+        """A similar question leads to its article's body: for each best chunk that is a question, the body
+        passage that scored best for this query (on a tie, as in keyword mode, the first one)."""
         passages = {}
-        for chunk_id, _, _, n in chosen:
-            if chunk_id in questions:
-                chunk_ids, mine = lists[n], scores[starts[n]:starts[n] + lengths[n]]
-                # the body passage closest to the query; on a tie (keyword mode) the first one
+        for b in best:
+            if b.chunk_id in questions:
+                n = b.candidate
+                start, length = scored.starts[n], scored.lengths[n]
+                chunk_ids, mine = scored.chunk_ids[n], scored.scores[start:start + length]
                 body = [(float(x), -i, c) for i, (c, x) in enumerate(zip(chunk_ids, mine)) if c not in questions]
                 if body:
-                    passages[chunk_id] = max(body)[2]
-        texts = cache.texts([c[0] for c in chosen] + list(passages.values()))
-        hits = []
-        for chunk_id, score, p, n in chosen:
-            a = candidates[n]
-            passage_id = passages.get(chunk_id, chunk_id)
-            if chunk_id in questions and chunk_id not in passages or passage_id not in texts:
-                continue  # a question without a body, or a chunk deleted since
-            hits.append(Hit(article_id=a.id, chunk_id=passage_id, title=a.title, source=a.source,
-                            citation=a.citation, score=round(score, 4), text=texts[passage_id], dense=round(p[0], 4),
-                            keyword=round(p[1], 4), coverage=round(p[2], 4), region=a.region, urgent=a.urgent,
-                            question=texts.get(chunk_id) if chunk_id in passages else None))
-        return hits
+                    passages[b.chunk_id] = max(body)[2]
+        return passages
+
+
+@dataclass(slots=True)
+class Evidence:
+    """How one chunk matches the query: its cosine similarity; its BM25 score as a share of the best chunk's
+    (0..1); and the share of the query's keywords it contains (0..1)."""
+
+    dense: float = 0.0
+    keyword: float = 0.0
+    coverage: float = 0.0
+
+    @property
+    def keyword_match(self) -> float:
+        return self.keyword * self.coverage
+
+    def fused(self, mode: str) -> float:
+        """The chunk's score in a search mode: in hybrid, the cosine plus the weighted keyword match."""
+        if mode == "dense":
+            return self.dense
+        if mode == "keyword":
+            return self.keyword * self.coverage
+        return self.dense + KEYWORD_WEIGHT * self.keyword * self.coverage
+
+
+@dataclass(frozen=True, slots=True)
+class Matches:
+    """What the indexes returned for a query."""
+
+    vector: np.ndarray | None  # the query's embedding; None in keyword mode
+    evidence: dict[int, Evidence]  # by chunk id: each chunk either index returned
+    any_keyword: bool  # whether the keyword index returned any chunk
+
+
+class ScoredArticle(NamedTuple):
+    """A candidate that made the answer list."""
+
+    chunk_id: int  # the article's best chunk
+    score: float  # the article's pooled score
+    evidence: Evidence  # of its best chunk (with the exact cosine)
+    candidate: int  # its position in the candidates (and in CandidateScores)
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateScores:
+    """The chunks of the candidate articles laid end to end: candidate n owns the flat positions
+    starts[n] .. starts[n] + lengths[n]."""
+
+    chunk_ids: list[list[int]]  # per candidate, its chunk ids
+    starts: np.ndarray  # per candidate
+    lengths: np.ndarray  # per candidate
+    cosine: np.ndarray | None  # per chunk; None in keyword mode
+    scores: np.ndarray  # per chunk: its fused score, -inf if it does not count
+    pooled: np.ndarray  # per candidate: its pooled score (-inf without a counted chunk)
+    best_at: np.ndarray  # per candidate: where its best chunk is among its own chunks
+
+    def best(self, matches: Matches, floor: float, k: int) -> list[ScoredArticle]:
+        """The k best candidates that reach the floor, best first, each with its best chunk's evidence."""
+        chosen: list[ScoredArticle] = []
+        for n, chunk_ids in enumerate(self.chunk_ids):
+            if not np.isfinite(self.pooled[n]) or self.pooled[n] < floor:
+                continue
+            best_id = chunk_ids[self.best_at[n]]
+            e = matches.evidence.get(best_id) or Evidence()
+            cosine = float(self.cosine[self.starts[n] + self.best_at[n]]) if self.cosine is not None else 0.0
+            chosen.append(ScoredArticle(best_id, float(self.pooled[n]), Evidence(cosine, e.keyword, e.coverage), n))
+        chosen.sort(key=lambda c: -c.score)
+        return chosen[:k]
 
 
 def pool_scores(scores: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
