@@ -6,13 +6,13 @@ from datetime import date, datetime, time, timezone
 import pytest
 
 from channels.handoff import CANCELLED_NOTE, QUEUED_NOTE, TAKEN_NOTE, HandoffConflict, HandoffError, Handoffs
+from hotline.clock import CHINA
 from hotline.db import Database
 from hotline.errors import NotFound
 from hotline.settings import ServiceHours, parse_service_hours
 from tests.conftest import make_settings
 from tests.test_api import FakeRasa
 from webapp import create_app
-from work_orders.calendar import CHINA
 from work_orders.service import WorkOrders
 
 FRIDAY_10 = datetime(2026, 11, 20, 10, 0, tzinfo=CHINA)  # a plain working Friday
@@ -60,7 +60,7 @@ def test_request_queues_in_order_and_keeps_one_open_handoff_per_user(service):
 
     queue = service.queue(now=FRIDAY_10)
     assert [(h["channel_label"], h["position"], h["reason_label"]) for h in queue] == [
-        ("网页", 1, "用户要求转人工"), ("微信公众号", 2, "多次未能解答")]
+        ("网站", 1, "用户要求转人工"), ("微信公众号", 2, "多次未能解答")]
     assert "sender" not in queue[0] and queue[0]["user_tag"].startswith("访客")
 
     with pytest.raises(HandoffError):
@@ -364,7 +364,7 @@ def test_web_user_talks_to_an_operator_then_to_the_bot_again(app, client, fake_r
     queue = client.get("/api/handoffs", headers=op).get_json()
     assert queue["service"] == {"open": True, "hours": "工作日08:30-17:30", "opens_at": None}
     item = queue["items"][0]
-    assert item["state"] == "queued" and item["channel_label"] == "网页" and item["masked"] is True
+    assert item["state"] == "queued" and item["channel_label"] == "网站" and item["masked"] is True
     assert item["messages"][0]["text"] == "我的电话138****5678，出租车拒载"
     assert "13812345678" not in str(queue)
 

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 from channels.wechat.models import MiniProgramSession
-from channels.wechat.users import utcnow
+from hotline.clock import utcnow
 from tests.conftest import make_settings
 from webapp import create_app
 

@@ -15,9 +15,9 @@ from schemathesis.checks import (content_type_conformance, not_a_server_error, r
 from schemathesis.specs.openapi.checks import missing_required_header, unsupported_method
 
 from channels.wechat.models import MiniProgramSession
-from channels.wechat.users import utcnow
-from tests.conftest import make_settings
+from hotline.clock import utcnow
 from sim12345.server import Simulator
+from tests.conftest import make_settings
 from tests.test_api import FakeRasa
 from tests.wechat_fake import FakeWeChat
 from webapp import create_app

@@ -9,12 +9,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from hotline.clock import utcnow
 from hotline.db import Database
 from sim12345 import data as simdata
 from sync.connectors import HttpConnector, sign
 from sync.models import OutboxMessage, SyncEvent
 from sync.orders import OrderExchange
-from sync.state import utcnow
 from tests.conftest import make_settings
 from tests.sync_fixtures import HashEmbedder, control, faults, sim  # noqa: F401  (fixture)
 from webapp import create_app
@@ -236,8 +236,9 @@ def test_console_api_shows_the_log_and_needs_a_role(app):
 
 def test_simulator_sends_signed_transfers(app, sim):
     """The simulator's own transfer sender, against the real endpoint served by a thread."""
-    from werkzeug.serving import make_server
     import threading
+
+    from werkzeug.serving import make_server
 
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -197,7 +197,7 @@ def test_the_api_is_in_the_openapi_document(mp):
 
 
 def test_operator_replies_reach_the_miniprogram_user_by_polling(mp):
-    from work_orders.calendar import CHINA
+    from hotline.clock import CHINA
 
     client = mp.test_client()
     headers = login(client, "code-alice")

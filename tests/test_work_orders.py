@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import func, select
 
 from accounts.service import Principal
+from hotline.clock import CHINA
 from hotline.db import Database
 from hotline.errors import NotFound
 from hotline.throttle import Throttled
 from work_orders import queues, sweep
-from work_orders.calendar import CHINA
 from work_orders.models import Attachment, Notice, WorkOrder, WorkOrderEvent
 from work_orders.service import WorkOrders
 from work_orders.states import Forbidden, InvalidTransition, StaleOrder, WorkOrderError
