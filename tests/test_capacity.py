@@ -15,7 +15,7 @@ import requests
 
 from channels.conversation import BUSY_REPLY, Busy, TurnGate
 from tests.conftest import make_settings
-from tests.wechat_fake import FakeRasa
+from tests.fakes import FakeRasa
 from webapp import create_app
 
 

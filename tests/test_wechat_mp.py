@@ -16,7 +16,8 @@ from channels.wechat.official import BUSY_RETRYING, LONG_NOTE, UNSUPPORTED, VOIC
 from channels.wechat_sim import _message
 from tests.conftest import make_settings
 from tests.test_wechat_protocol import BILLION_LAUGHS, XXE
-from tests.wechat_fake import FakeRasa, FakeWeChat
+from tests.fakes import FakeRasa
+from tests.wechat_fake import FakeWeChat
 from webapp import create_app
 from work_orders.calendar import CHINA
 
