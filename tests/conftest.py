@@ -123,6 +123,15 @@ def db_url(request, tmp_path):
     return request.getfixturevalue("pg_url")
 
 
+@pytest.fixture
+def db(db_url):
+    """A migrated database on SQLite and on PostgreSQL; its connections are closed after the test."""
+    database = Database(db_url)
+    database.migrate()
+    yield database
+    database.engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def live(seeded_dir, tmp_path_factory):
     """Real bot (Rasa 3.6, its own env) and app processes, shared by integration and browser tests."""
@@ -203,10 +212,6 @@ def sim():
 
 
 @pytest.fixture
-def hkb(db_url, tmp_path):
+def hkb(db, tmp_path):
     """A knowledge base on the test's database with the hashing embedder."""
-    db = Database(db_url)
-    db.migrate()
-    kb = KnowledgeBase(db, HashEmbedder(), tmp_path / "kb.faiss")
-    yield kb
-    db.engine.dispose()
+    return KnowledgeBase(db, HashEmbedder(), tmp_path / "kb.faiss")

@@ -6,7 +6,6 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.knowledge import ActionAnswerFromKB
-from hotline.db import Database
 from knowledge_base.editing import Editor, VersionConflict
 from knowledge_base.gaps import GapStateError, KnowledgeGaps
 from knowledge_base.service import KnowledgeBase
@@ -17,9 +16,7 @@ ASKED = "拉货的大车想开进城里头要办个啥"
 
 
 @pytest.fixture
-def kb(db_url, embedder, tmp_path):
-    db = Database(db_url)
-    db.migrate()
+def kb(db, embedder, tmp_path):
     kb = KnowledgeBase(db, embedder, tmp_path / "kb.faiss", min_score=0.8)
     kb.open_index()
     return kb

@@ -29,9 +29,7 @@ OTHER_SUPERVISOR = Principal(4, "sup2", "赵督办", ("supervisor",), None, "山
 
 
 @pytest.fixture
-def env(db_url):
-    db = Database(db_url)
-    db.migrate()
+def env(db):
     wo = WorkOrders(db, callback_sample_rate=0.0)
     taxi = wo.add_unit("新乡市出租汽车管理处", "河南省新乡市", ["城市客运"], "出租车、网约车监管")
     bus = wo.add_unit("新乡市公交集团", "河南省新乡市", ["城市客运"], "公交线路")
