@@ -17,7 +17,8 @@ from devtools.wechat_sim import _message
 from hotline.clock import CHINA
 from tests.conftest import make_settings
 from tests.test_wechat_protocol import BILLION_LAUGHS, XXE
-from tests.wechat_fake import FakeRasa, FakeWeChat
+from tests.fakes import FakeRasa
+from tests.wechat_fake import FakeWeChat
 from webapp import create_app
 
 APPID, SECRET, OPENID = "wx12328testapp001", "test-secret", "oUser-Test_1"
