@@ -46,6 +46,15 @@ def pytest_unconfigure(config):
         travel.stop()
 
 
+def pytest_collection_modifyitems(config, items):
+    """With pytest-xdist (`make test` runs `-n 2 --dist loadgroup`): every test that talks to the real bot and app
+    processes goes to one worker, so one `live` stack serves them all; every other file stays on one worker, so
+    its module fixtures are built once."""
+    for item in items:
+        group = "live" if "live" in item.fixturenames else item.nodeid.split("::", 1)[0]
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 def pytest_report_header(config):
     if FROZEN_NOW:
         return f"clock: now {datetime.now().astimezone().isoformat()} (HOTLINE_TEST_FROZEN_NOW), ticking"
