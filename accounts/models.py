@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from hotline.clock import utcnow
 from hotline.db import Base
-from knowledge_base.models import utcnow
 
 
 class User(Base):

@@ -12,10 +12,11 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 
+from hotline.clock import aware, utcnow
 from hotline.db import Database
 from hotline.errors import HotlineError
 from hotline.throttle import Policy, Rule, Throttle, Throttled
@@ -152,14 +153,13 @@ class Accounts:
     def verify(self, token: str, now: datetime | None = None) -> Principal | None:
         if not token:
             return None
-        now = now or datetime.now(timezone.utc)
+        now = now or utcnow()
         with self.db.session() as s:
             row = s.execute(select(ApiToken, User).join(User).where(ApiToken.token_hash == _token_hash(token))).first()
             if row is None:
                 return None
             api_token, user = row
-            expires = api_token.expires_at if api_token.expires_at.tzinfo else \
-                api_token.expires_at.replace(tzinfo=timezone.utc)
+            expires = aware(api_token.expires_at)
             if expires <= now or not user.active:
                 return None
             return _principal(user)

@@ -12,11 +12,11 @@ from sqlalchemy import insert
 
 from hotline.db import Database
 from hotline.settings import ROOT, load_settings
+from hotline.text import normalize
 from knowledge_base.embedder import Embedder
 from knowledge_base.models import Article, ChangeLog, Chunk
 from knowledge_base.seeds import ArticleDraft, load_seed_drafts
 from knowledge_base.service import KnowledgeBase, to_blob
-from knowledge_base.text import normalize
 
 QUESTIONS = ROOT / "tests" / "data" / "kb_questions.yaml"
 # written independently of the set above and of the thesaurus, never used for tuning

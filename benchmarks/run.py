@@ -22,11 +22,11 @@ import requests
 from hotline.db import Database
 from hotline.settings import ROOT, load_settings
 from devtools.stack import live_stack
+from hotline.text import normalize
 from knowledge_base.embedder import Embedder
 from knowledge_base.index import VectorIndex
 from knowledge_base.seeds import load_seed_drafts
 from knowledge_base.service import KnowledgeBase
-from knowledge_base.text import normalize
 
 QUESTIONS = [
     "投诉以后多久能有结果？", "哪些情况不予受理", "办理期限可以延长吗", "办结后会回访吗", "录音资料保存多久",

@@ -28,9 +28,9 @@ from hotline import procs
 from hotline.db import Database
 from hotline.settings import ROOT, load_settings
 from devtools.stack import app_ports_env, free_port
+from hotline.text import normalize
 from knowledge_base.embedder import Embedder
 from knowledge_base.service import KnowledgeBase
-from knowledge_base.text import normalize
 from sync.connectors import HttpConnector
 from sync.kb import KbSync, SyncOptions
 

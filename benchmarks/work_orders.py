@@ -22,16 +22,15 @@ import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from benchmarks.run import table
+from hotline.clock import CHINA
 from hotline.db import Database
 
-CHINA = ZoneInfo("Asia/Shanghai")
 GENERATOR_VERSION = "1"  # bump for changes the marker cannot see (e.g. in reset)
 SCHEMA = "bench_wo"
 N_ORDERS = 1_000_000

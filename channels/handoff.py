@@ -30,11 +30,14 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from hotline import channels
+from hotline.clock import CHINA, aware, china_time, utcnow
 from hotline.db import Database
 from hotline.errors import HotlineError, NotFound
 from hotline.privacy import mask_pii
 from hotline.settings import ServiceHours
-from work_orders.calendar import CHINA, WorkCalendar
+from hotline.text import strip_trailing_punctuation
+from work_orders.calendar import WorkCalendar
 
 from .models import Handoff, HandoffMessage, HandoffOutbox
 
@@ -42,8 +45,6 @@ MAX_TEXT = 2000
 MAX_TRANSCRIPT = 50
 OPEN = ("queued", "taken")
 STATES = {"queued": "排队中", "taken": "人工服务中", "closed": "已结束"}
-CHANNELS = {"web": "网页", "wechat": "微信公众号", "miniprogram": "微信小程序"}
-POLLING_CHANNELS = ("web", "miniprogram")  # the official account is delivered through the outbox
 REASONS = {"user_request": "用户要求转人工", "repeated_failure": "多次未能解答"}
 CANCEL_WORDS = ("取消人工", "结束人工", "退出人工", "不用人工", "取消转人工", "返回智能助手", "结束人工服务")
 WEEKDAYS = "一二三四五六日"
@@ -66,28 +67,25 @@ class HandoffConflict(HandoffError):
     status = 409
 
 
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=timezone.utc) if value is not None and value.tzinfo is None else value
-
-
 def _iso(value: datetime | None) -> str | None:
-    return _aware(value).astimezone(timezone.utc).isoformat() if value is not None else None
+    return aware(value).astimezone(timezone.utc).isoformat() if value is not None else None
 
 
 def is_cancel(text: str) -> bool:
     """The user wants the bot back (“取消人工”): channels close the handoff instead of forwarding this."""
-    return text.strip().rstrip("。.!！") in CANCEL_WORDS
+    return strip_trailing_punctuation(text) in CANCEL_WORDS
 
 
 def split_sender(sender: str) -> tuple[str, str]:
-    channel, _, user = (sender or "").partition(":")
-    if not channel or not user or not channel.isalnum() or len(sender) > 160:
+    parsed = channels.parse_sender(sender)
+    if parsed is None:
         raise HandoffError("会话标识须为“渠道:用户ID”，如 web:abc123", code="invalid_sender")
-    return channel, user
+    return parsed
+
+
+def _polls(code: str) -> bool:
+    channel = channels.get(code)
+    return channel is not None and channel.polls
 
 
 def clean_text(text: str) -> str:
@@ -128,7 +126,7 @@ def user_tag(sender: str) -> str:
 
 
 def format_opening(moment: datetime) -> str:
-    local = moment.astimezone(CHINA)
+    local = china_time(moment)
     return f"{local.month}月{local.day}日（周{WEEKDAYS[local.weekday()]}）{local:%H:%M}"
 
 
@@ -146,7 +144,7 @@ class Handoffs:
         return self.service_hours.label
 
     def is_open(self, now: datetime | None = None) -> bool:
-        local = (now or self.clock()).astimezone(CHINA)
+        local = china_time(now or self.clock())
         return self.service_hours.covers(local.time()) and self.calendar_factory().is_workday(local.date())
 
     def opens_at(self, now: datetime | None = None) -> datetime | None:
@@ -155,7 +153,7 @@ class Handoffs:
         service hours are off."""
         if self.service_hours.off:
             return None
-        local = (now or self.clock()).astimezone(CHINA)
+        local = china_time(now or self.clock())
         calendar = self.calendar_factory()
         start = self.service_hours.start
         day = local.date()
@@ -414,7 +412,7 @@ class Handoffs:
                                  at=now)
         s.add(message)
         s.flush()
-        if handoff.channel not in POLLING_CHANNELS:
+        if not _polls(handoff.channel):  # e.g. the official account: delivered through the outbox
             s.add(HandoffOutbox(message_id=message.id, channel=handoff.channel, recipient=handoff.sender,
                                 text=text, created_at=now))
         return message
@@ -432,14 +430,14 @@ class Handoffs:
     def _dict(self, h: Handoff, messages: list[HandoffMessage], now: datetime, masked: bool,
               position: int | None = None, with_sender: bool = False) -> dict:
         show = mask_pii if masked else _unchanged
-        until = _aware(h.taken_at) or _aware(h.closed_at) or now
+        until = aware(h.taken_at) or aware(h.closed_at) or now
         out = {
-            "id": h.id, "channel": h.channel, "channel_label": CHANNELS.get(h.channel, h.channel),
+            "id": h.id, "channel": h.channel, "channel_label": channels.label(h.channel, h.channel),
             "user_tag": user_tag(h.sender), "reason": h.reason, "reason_label": REASONS.get(h.reason, h.reason),
             "state": h.state, "state_label": STATES.get(h.state, h.state), "operator": h.operator,
             "position": position, "created_at": _iso(h.created_at), "taken_at": _iso(h.taken_at),
             "closed_at": _iso(h.closed_at), "closed_by": h.closed_by,
-            "waiting_seconds": max(0, int((until - _aware(h.created_at)).total_seconds())),
+            "waiting_seconds": max(0, int((until - aware(h.created_at)).total_seconds())),
             "masked": masked,
             "transcript": [{**entry, "text": show(entry.get("text", ""))} for entry in h.transcript or []],
             "messages": [{**_message_dict(m), "text": show(m.text)} for m in messages],

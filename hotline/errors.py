@@ -24,3 +24,17 @@ class BotUnavailable(HotlineError):
 
     code = "bot_unavailable"
     status = 503
+
+
+class VersionConflict(HotlineError):
+    """A write based on a version that is no longer current (optimistic concurrency): nothing was changed."""
+
+    code = "version_conflict"
+    status = 409
+
+
+class NotConfigured(HotlineError):
+    """A link to an outside system (12345, WeChat, …) is used but its settings are missing."""
+
+    code = "not_configured"
+    status = 503

@@ -28,20 +28,17 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Callable
 
 from sqlalchemy import Integer, String, case, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .clock import utcnow
 from .db import Base, Database, UTCDateTime
 from .errors import HotlineError
 
 TS = UTCDateTime()
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class ThrottleRow(Base):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import difflib
 import uuid
 from datetime import date, datetime, timezone
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 
+from hotline.clock import CHINA, local_date, utcnow
 from hotline.errors import HotlineError, NotFound
 
 from .chunking import chunk_article
@@ -68,7 +68,7 @@ def parse_datetime(value, field: str) -> datetime | None:
             raise ArticleInvalid(f"{field} 日期格式无法识别：{value}（示例：2026-12-01 或 2026-12-01T08:00）",
                                  details={field: ["日期格式无法识别"]}) from None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
+        parsed = parsed.replace(tzinfo=CHINA)
     return parsed.astimezone(timezone.utc)
 
 
@@ -136,7 +136,7 @@ def to_draft(fields: dict, origin_key: str, origin: str, status: str) -> Article
         effective_from=fields["effective_from"], expires_at=fields["expires_at"], origin=origin, status=status,
         tags=fields["tags"], urgent=fields["urgent"],
         questions=None if fields.get("questions") is None else list(fields["questions"]),  # None: keep
-        published_label=datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d"),  # China's date, not the server's
+        published_label=local_date(utcnow()).isoformat(),  # China's date, not the server's
         chunks=chunk_article(fields["kind"], fields["body"]),
     )
 

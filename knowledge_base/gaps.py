@@ -11,18 +11,19 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from hotline.clock import utcnow
 from hotline.db import Database
 from hotline.errors import HotlineError, NotFound
 from hotline.privacy import mask_pii
+from hotline.text import normalize
 
 from .editing import Editor
 from .models import GAP_STATUSES, KnowledgeGap
-from .text import normalize
 
 MAX_GAP_TEXT = 100  # a similar question's limit; longer messages are cut there
 RETENTION = timedelta(days=365)
@@ -39,10 +40,6 @@ def _mask_digits(match: re.Match) -> str:
 class GapStateError(HotlineError):
     code = "invalid_state"
     status = 409
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def _mask_spaced_digits(match: re.Match) -> str:

@@ -12,12 +12,14 @@ from functools import lru_cache
 from pathlib import Path
 
 import bm25s
-import yaml
 import jieba
 import numpy as np
-from scipy.sparse import _sparsetools  # the sparse mat-vec kernel (scipy pinned; tested against bm25s)
+import yaml
+from scipy.sparse import (
+    _sparsetools,  # the sparse mat-vec kernel (scipy pinned; tested against bm25s)
+)
 
-from .text import normalize
+from hotline.text import normalize
 
 THESAURUS_PATH = Path(__file__).with_name("thesaurus.yml")
 

@@ -2,11 +2,12 @@
 articles, caught up from ``kb_change_log``."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from hotline.clock import utcnow
 from hotline.db import Base, UTCDateTime
 
 # 第二条: the business domains 12328 covers; 综合 = about the hotline itself / several domains.
@@ -15,10 +16,6 @@ STATUSES = ("draft", "published", "retired")
 REGION_NATIONWIDE = "全国"
 CHUNK_BODY, CHUNK_QUESTION = "body", "question"
 GAP_STATUSES = ("open", "resolved", "dismissed")
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class Article(Base):

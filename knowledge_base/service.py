@@ -5,24 +5,26 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
-from typing import Iterable, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
+from hotline.clock import aware, utcnow
 from hotline.db import Database
+from hotline.text import normalize
 
 from .cache import ArticleMeta, SearchCache, keyword_text
-from .keyword import PRETOKENIZED
 from .embedder import Embedder
+from .keyword import PRETOKENIZED
 from .models import CHUNK_BODY, CHUNK_QUESTION, REGION_NATIONWIDE, Article, ArticleVersion, ChangeLog, Chunk
 from .seeds import ArticleDraft
-from .text import normalize
 
 log = logging.getLogger(__name__)
 
@@ -67,16 +69,6 @@ class IngestReport:
     article_ids: list[int] = field(default_factory=list)
 
 
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)  # SQLite hands back naive datetimes
-    return value
-
-
 def content_hash(draft: ArticleDraft) -> str:
     parts = [draft.title, draft.body, *draft.chunks] + [str(getattr(draft, f, "")) for f in SNAPSHOT_FIELDS]
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
@@ -108,7 +100,7 @@ def is_live(article, now: datetime) -> bool:
     """Published and inside its validity window (an Article or the cache's ArticleMeta)."""
     if article.status != "published":
         return False
-    start, end = _aware(article.effective_from), _aware(article.expires_at)
+    start, end = aware(article.effective_from), aware(article.expires_at)
     return (start is None or start <= now) and (end is None or end > now)
 
 

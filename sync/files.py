@@ -15,11 +15,12 @@ import hashlib
 import io
 import json
 import re
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
 
+from hotline.clock import aware
 from knowledge_base.editing import ArticleInvalid, parse_datetime
 from knowledge_base.importer import read_table
 from knowledge_base.models import Article, ChangeLog
@@ -184,11 +185,8 @@ def read_transfers(path: Path) -> list:
 
 
 def _iso(value) -> str | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.isoformat()
+    value = aware(value)
+    return value.isoformat() if value is not None else None
 
 
 def export_item(a: Article) -> dict:

@@ -28,12 +28,13 @@ from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from tqdm import tqdm
 
+from hotline.clock import aware, local_date, utcnow
+from hotline.text import normalize
 from knowledge_base.chunking import chunk_article
 from knowledge_base.editing import to_draft
 from knowledge_base.models import Article, Chunk
 from knowledge_base.seeds import ArticleDraft
-from knowledge_base.service import KnowledgeBase, _aware, pieces, snapshot, text_hash, to_blob
-from knowledge_base.text import normalize
+from knowledge_base.service import KnowledgeBase, pieces, snapshot, text_hash, to_blob
 
 from . import state as st
 from .connectors import Connector
@@ -43,7 +44,6 @@ from .protocol import Item, ItemRejected, Page, clean_text, item_hash, parse_ite
 
 log = logging.getLogger(__name__)
 AUTHOR = "12345同步"
-CHINA_OFFSET = timedelta(hours=8)
 
 
 @dataclass
@@ -82,7 +82,7 @@ class _Plan:
 
 
 def _iso(value) -> str | None:
-    value = _aware(value)
+    value = aware(value)
     return value.isoformat() if value is not None else None
 
 
@@ -125,7 +125,7 @@ def draft_from_item(item: Item, origin_key: str) -> ArticleDraft:
     draft = to_draft(item.fields, origin_key, "12345", "published")
     when = item.updated_at
     if when is not None:
-        local = (when + CHINA_OFFSET).date()
+        local = local_date(when)
         draft.published_on, draft.published_label = local, local.isoformat()
     else:
         draft.published_label = None
@@ -387,7 +387,7 @@ class KbSync:
 
     def _write(self, run_id: int, owner: str, cursor: int, page: Page, plan: _Plan, rejected: list[ItemRejected],
                sanitized: list[tuple[str, list[str]]], vectors: dict[str, bytes]) -> None:
-        now = st.utcnow()
+        now = utcnow()
         try:
             with self.db.session() as s:
                 # the cursor moves with the page, only from where we read it and only while we hold the lease;
@@ -489,7 +489,7 @@ class KbSync:
                 self.sleep(min(self.options.backoff * 2 ** (attempt - 1), 10.0))
 
     def _record_push(self, run_id, batch, versions, items, results) -> None:
-        now = st.utcnow()
+        now = utcnow()
         done, refused = [], []
         with self.db.session() as s:
             for article, item, result in zip(batch, items, results):
@@ -557,4 +557,4 @@ def reset_cursor(db, feed: str) -> None:
     st.ensure_state(db, feed)
     with db.session() as s:
         s.execute(update(SyncState).where(SyncState.name == feed).values(cursor=0, feed_id="",
-                                                                          updated_at=st.utcnow()))
+                                                                          updated_at=utcnow()))

@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from hotline.clock import utcnow
 from hotline.db import Base, UTCDateTime
-from knowledge_base.models import utcnow
 
 TS = UTCDateTime()
 

@@ -16,10 +16,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
+from hotline.clock import aware, utcnow
 from hotline.privacy import mask_pii
 from work_orders.models import HandlingUnit, WorkOrder, WorkOrderEvent
 from work_orders.present import mask_name, mask_phone
-from work_orders.service import System, WorkOrders, aware
+from work_orders.service import System, WorkOrders
 from work_orders.states import CALLBACK_RESULTS, DOMAINS, REJECT_REASONS, STATES, TYPES, WorkOrderError
 
 from . import state as st
@@ -181,7 +182,7 @@ class OrderExchange:
             return {"delivered": 0, "failed": 0, "pending": self.pending_count(), "skipped": "另一进程正在推送"}
         delivered = failed = 0
         try:
-            now = now or st.utcnow()
+            now = now or utcnow()
             with self.db.session() as s:
                 pending = s.scalars(select(OutboxMessage).where(OutboxMessage.acked_at.is_(None))
                                     .order_by(OutboxMessage.id).limit(limit)).all()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from hotline.clock import utcnow
 from hotline.errors import HotlineError, NotFound
 from knowledge_base.editing import Editor
 from knowledge_base.models import Article
 
 from .models import SyncProposal
-from .state import utcnow
 
 EDITABLE = ("title", "body", "domain", "region", "kind", "source", "tags", "effective_from", "expires_at", "urgent",
             "questions")

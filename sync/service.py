@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from hotline.clock import utcnow
 from knowledge_base.service import KnowledgeBase
 from work_orders.service import WorkOrders
 
@@ -72,12 +73,12 @@ class SyncService:
 
     def running(self, feed: str = KB_FEED) -> bool:
         current = st.state(self.db, feed)
-        return bool(current.lease_owner) and current.lease_until is not None and current.lease_until > st.utcnow()
+        return bool(current.lease_owner) and current.lease_until is not None and current.lease_until > utcnow()
 
     def status(self) -> dict:
         with self.db.session() as s:
             feeds = [{"name": f.name, "cursor": f.cursor, "feed_id": f.feed_id,
-                      "running": bool(f.lease_owner) and f.lease_until is not None and f.lease_until > st.utcnow(),
+                      "running": bool(f.lease_owner) and f.lease_until is not None and f.lease_until > utcnow(),
                       "last_ok_at": f.last_ok_at.isoformat() if f.last_ok_at else None}
                      for f in s.scalars(select(SyncState).order_by(SyncState.name))]
             last = s.scalar(select(SyncRun).order_by(SyncRun.id.desc()).limit(1))

@@ -5,21 +5,18 @@ import logging
 import os
 import socket
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from hotline.clock import utcnow
 from hotline.db import Database
 
 from .models import SyncEvent, SyncRun, SyncState
 
 log = logging.getLogger(__name__)
 HOST = socket.gethostname()[:60]
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def new_owner() -> str:

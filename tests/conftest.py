@@ -1,4 +1,6 @@
-"""Shared fixtures: one real embedding model per test session, temporary databases and var dirs."""
+"""Shared fixtures: one real embedding model per test session, temporary databases (migrated once per session,
+copied per test: tests/db_templates.py) and var dirs, the app, its client and a staff login, the fake Rasa and
+the 12345 simulator."""
 from __future__ import annotations
 
 import os
@@ -9,11 +11,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+import hotline.db
 from hotline.db import Database
 from hotline.settings import load_settings
 from knowledge_base.embedder import Embedder
 from knowledge_base.seeds import load_seed_drafts
 from knowledge_base.service import KnowledgeBase
+from sim12345.server import Simulator
+from tests.db_templates import TemplateMigrations
+from tests.fakes import HashEmbedder, cited_rasa, serve
 
 PG_URL = os.environ.get("HOTLINE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -40,9 +46,28 @@ def pytest_unconfigure(config):
         travel.stop()
 
 
+def pytest_collection_modifyitems(config, items):
+    """With pytest-xdist (`make test` runs `-n 2 --dist loadgroup`): every test that talks to the real bot and app
+    processes goes to one worker, so one `live` stack serves them all; every other file stays on one worker, so
+    its module fixtures are built once."""
+    for item in items:
+        group = "live" if "live" in item.fixturenames else item.nodeid.split("::", 1)[0]
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 def pytest_report_header(config):
     if FROZEN_NOW:
         return f"clock: now {datetime.now().astimezone().isoformat()} (HOTLINE_TEST_FROZEN_NOW), ticking"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def migrate_from_templates(tmp_path_factory):
+    """Every empty test database gets a copy of the schema the Alembic chain made once this session; the
+    upgrade tests still run the chain (tests/db_templates.py)."""
+    templates = TemplateMigrations(hotline.db.migrate, tmp_path_factory.mktemp("templates"), PG_URL)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(hotline.db, "migrate", templates.migrate)
+        yield templates
 
 
 def make_settings(tmp: Path, **env):
@@ -107,6 +132,15 @@ def db_url(request, tmp_path):
     return request.getfixturevalue("pg_url")
 
 
+@pytest.fixture
+def db(db_url):
+    """A migrated database on SQLite and on PostgreSQL; its connections are closed after the test."""
+    database = Database(db_url)
+    database.migrate()
+    yield database
+    database.engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def live(seeded_dir, tmp_path_factory):
     """Real bot (Rasa 3.6, its own env) and app processes, shared by integration and browser tests."""
@@ -117,3 +151,76 @@ def live(seeded_dir, tmp_path_factory):
     stack = live_stack(seeded_dir, tmp_path_factory.mktemp("live"), HOTLINE_SERVICE_HOURS="00:00-24:00")
     yield stack
     stack.stop()
+
+
+# --- the app ------------------------------------------------------------------------------------------------
+@pytest.fixture
+def app_env() -> dict:
+    """Settings of the ``app`` fixture beyond make_settings' (a test file overrides this fixture)."""
+    return {}
+
+
+@pytest.fixture
+def make_app(tmp_path, embedder):
+    """Builds apps on a temporary var dir (``var``, default tmp_path) with the session's embedding model;
+    their database engines are closed after the test."""
+    from webapp import create_app
+
+    apps = []
+
+    def make(var: Path | None = None, **env):
+        app = create_app(make_settings(var or tmp_path, **env))
+        app.extensions["hotline"].kb.embedder = embedder
+        app.testing = True
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        app.extensions["hotline"].db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app, app_env):
+    return make_app(**app_env)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def login():
+    """``login(client, username, password)`` signs a staff user in and returns the Authorization header."""
+
+    def sign_in(client, username: str, password: str) -> dict:
+        resp = client.post("/api/auth/login", json={"username": username, "password": password})
+        assert resp.status_code == 200, resp.get_json()
+        return {"Authorization": "Bearer " + resp.get_json()["token"]}
+
+    return sign_in
+
+
+@pytest.fixture
+def fake_rasa():
+    """The bot's channel answering every message with a cited knowledge-base answer (tests.fakes.FakeRasa:
+    set ``script``, ``delay`` or ``fail`` to change that)."""
+    fake = cited_rasa()
+    yield fake
+    fake.close()
+
+
+# --- the 12345 link -------------------------------------------------------------------------------------------
+@pytest.fixture
+def sim():
+    """The 12345 simulator with 60 articles."""
+    server = serve(Simulator(articles=60, seed=2026))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def hkb(db, tmp_path):
+    """A knowledge base on the test's database with the hashing embedder."""
+    return KnowledgeBase(db, HashEmbedder(), tmp_path / "kb.faiss")

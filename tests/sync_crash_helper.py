@@ -13,7 +13,7 @@ from hotline.db import Database
 from knowledge_base.service import KnowledgeBase
 from sync.connectors import HttpConnector
 from sync.kb import KbSync, SyncOptions
-from tests.sync_fixtures import HashEmbedder
+from tests.fakes import HashEmbedder
 
 
 def main() -> None:

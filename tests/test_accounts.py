@@ -5,13 +5,10 @@ import pytest
 
 from accounts.service import AccountError, Accounts, AuthError, TOKEN_TTL, check_password, hash_password
 from hotline.throttle import Throttled
-from hotline.db import Database
 
 
 @pytest.fixture
-def accounts(db_url):
-    db = Database(db_url)
-    db.migrate()
+def accounts(db):
     acc = Accounts(db)
     acc.create_user("li", "correct-horse-1", ["editor"], "李编辑")
     return acc

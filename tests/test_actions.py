@@ -10,8 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions.knowledge import ActionAnswerFromKB
 from bot.actions.referral import DEFAULT_REFERRAL, ActionReferElsewhere, referral_for
 from knowledge_base.answer import KB_DOWN, NO_MATCH
-from tests.conftest import make_settings
-from webapp import create_action_app, create_app
+from webapp import create_action_app
 
 
 def tracker(text, intent="consult"):
@@ -101,19 +100,18 @@ RASA_36_CALL = {
 
 
 @pytest.fixture
-def app_client(seeded_dir, embedder):
+def app_client(seeded_dir, make_app):
     """The action listener's app, over the same services as the main app (one KB cache)."""
-    main = create_app(make_settings(seeded_dir))
-    main.extensions["hotline"].kb.embedder = embedder
+    main = make_app(seeded_dir)
     app = create_action_app(main.extensions["hotline"])
     return app, app.test_client()
 
 
-def test_main_listener_does_not_serve_actions(app_client, seeded_dir):
+def test_main_listener_does_not_serve_actions(app_client, seeded_dir, make_app):
     """The bot's action calls go to a listener of their own: the main app's threads never serve them."""
     app, _ = app_client
     token = app.config["SETTINGS"].action_token
-    main = create_app(make_settings(seeded_dir)).test_client()
+    main = make_app(seeded_dir).test_client()
     assert main.post(f"/webhook?token={token}", json=RASA_36_CALL).status_code == 404
 
 
@@ -138,12 +136,12 @@ def test_webhook_runs_action(app_client):
     assert resp.status_code == 200
 
 
-def test_webhook_errors(app_client):
+def test_webhook_errors(app_client, make_app):
     app, client = app_client
     token = app.config["SETTINGS"].action_token
     assert client.post(f"/webhook?token={token}", json={**RASA_36_CALL, "next_action": "nope"}).status_code == 404
     no_domain = {k: v for k, v in RASA_36_CALL.items() if k != "domain"}
-    fresh = create_action_app(create_app(make_settings(app.config["SETTINGS"].var_dir)).extensions["hotline"])
+    fresh = create_action_app(make_app(app.config["SETTINGS"].var_dir).extensions["hotline"])
     fresh = fresh.test_client()
     assert fresh.post(f"/webhook?token={token}", json=no_domain).status_code == 449
     assert client.post(f"/webhook?token={token}", data="{bad", content_type="application/json").status_code == 400

@@ -1,81 +1,12 @@
 """HTTP API of the app: validation, errors, OpenAPI, the Rasa round trip (with a scripted fake Rasa)."""
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import json
 
 import pytest
 
-from tests.conftest import make_settings
-from webapp import create_app
-
-
-class FakeRasa:
-    """A tiny HTTP server answering like the bot's channel (bot/channel.py: Rasa's REST answer plus the NLU
-    result)."""
-
-    def __init__(self):
-        self.delay = 0.0
-        self.fail = False
-        self.received = []
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def _send(self, status, body):
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def do_POST(self):
-                assert self.path == "/webhooks/hotline/webhook"
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                fake.received.append(body)
-                if fake.delay:
-                    threading.Event().wait(fake.delay)
-                if fake.fail:
-                    return self._send(500, {"error": "boom"})
-                self._send(200, {"messages": [
-                    {"recipient_id": body["sender"], "text": "根据《办法》第二十三条：……",
-                     "buttons": [{"title": "继续", "payload": "继续"}]},
-                    {"recipient_id": body["sender"], "custom": {"hotline_meta": {
-                        "sources": [{"article_id": 23, "title": "办法 第二十三条", "score": 0.9,
-                                     "citation": "《办法》第二十三条"}], "kb_matched": True}}},
-                ], "intent": {"name": "nlu_fallback", "confidence": 0.5},
-                    "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.5},
-                                       {"name": "consult", "confidence": 0.41}]})
-
-            def do_GET(self):
-                if self.path.startswith("/status"):
-                    return self._send(200, {"model_file": "hotline.tar.gz"})
-                self._send(404, {})
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-
 
 @pytest.fixture
-def fake_rasa():
-    fake = FakeRasa()
-    yield fake
-    fake.close()
-
-
-@pytest.fixture
-def client(seeded_dir, fake_rasa, embedder):
-    settings = make_settings(seeded_dir, HOTLINE_RASA_URL=fake_rasa.url, HOTLINE_RASA_TIMEOUT="1")
-    app = create_app(settings)
-    app.extensions["hotline"].kb.embedder = embedder
-    app.testing = True
-    return app.test_client()
+def app(seeded_dir, fake_rasa, make_app):
+    return make_app(seeded_dir, HOTLINE_RASA_URL=fake_rasa.url, HOTLINE_RASA_TIMEOUT="1")
 
 
 def test_chat_round_trip(client, fake_rasa):
@@ -126,9 +57,8 @@ def test_long_text_gets_chinese_message(client):
     assert "2000" in json.dumps(resp.get_json()["error"]["details"], ensure_ascii=False)
 
 
-def test_bot_down_gives_503_with_busy_reply(seeded_dir, embedder):
-    settings = make_settings(seeded_dir, HOTLINE_RASA_URL="http://127.0.0.1:9")
-    client = create_app(settings).test_client()
+def test_bot_down_gives_503_with_busy_reply(seeded_dir, make_app):
+    client = make_app(seeded_dir, HOTLINE_RASA_URL="http://127.0.0.1:9").test_client()
     resp = client.post("/api/chat", json={"sender": "a", "text": "你好"})
     assert resp.status_code == 503
     body = resp.get_json()

@@ -7,9 +7,7 @@ import struct
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import make_settings
-from tests.test_work_orders_api import ORDER, login
-from webapp import create_app
+from tests.test_work_orders_api import ORDER
 from work_orders.attachments import (ALL_TYPES, PHOTOS, AttachmentRejected, AttachmentStore, AttachmentTooLarge,
                                      safe_name, sniff)
 from work_orders.models import Attachment
@@ -81,8 +79,12 @@ def test_download_names_are_safe_and_end_in_the_real_type(name, mime, expected):
 
 
 @pytest.fixture
-def app(tmp_path):
-    app = create_app(make_settings(tmp_path, HOTLINE_SWEEP_INTERVAL="0"))
+def app_env():
+    return {"HOTLINE_SWEEP_INTERVAL": "0"}
+
+
+@pytest.fixture
+def app(app):
     app.extensions["hotline"].accounts.create_user("op", "operator-pass-1", ["operator"], "李座席")
     return app
 
@@ -92,7 +94,7 @@ def upload(client, headers, number, data, name, declared):
                        data={"file": (io.BytesIO(data), name, declared)})
 
 
-def test_staff_uploads_are_checked_by_content_not_by_the_declared_type(app):
+def test_staff_uploads_are_checked_by_content_not_by_the_declared_type(app, login):
     client = app.test_client()
     op = login(client, "op", "operator-pass-1")
     number = client.post("/api/orders", json=ORDER, headers=op).get_json()["number"]
@@ -108,7 +110,7 @@ def test_staff_uploads_are_checked_by_content_not_by_the_declared_type(app):
     assert {r.name for r in rows} >= {"证据.jpg", "证据.pdf", "证据.silk"}
 
 
-def test_downloads_are_attachments_with_the_sniffed_type_and_nosniff(app, tmp_path):
+def test_downloads_are_attachments_with_the_sniffed_type_and_nosniff(app, tmp_path, login):
     client = app.test_client()
     op = login(client, "op", "operator-pass-1")
     number = client.post("/api/orders", json=ORDER, headers=op).get_json()["number"]

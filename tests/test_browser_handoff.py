@@ -13,11 +13,11 @@ from playwright.sync_api import expect, sync_playwright
 from accounts.service import Accounts
 from channels.handoff import Handoffs
 from hotline import procs
+from hotline.clock import local_date
 from hotline.db import Database
 from hotline.settings import load_settings, parse_service_hours
 from devtools.stack import app_ports_env, free_port
 from tests.test_browser import ARGS, CHROMIUM
-from work_orders.calendar import local_date
 from work_orders.service import WorkOrders
 
 pytestmark = pytest.mark.browser
@@ -82,7 +82,7 @@ def test_operator_takes_over_a_web_chat(desk, browser):
     expect(op.locator("#msg")).to_have_text("欢迎，李座席")
     expect(op.locator("#service")).to_contain_text("人工服务时间内")
     card = op.locator("#queue .item").first
-    expect(card).to_contain_text("网页")
+    expect(card).to_contain_text("网站")
     expect(card).to_contain_text("有人吗")
     card.click()
     expect(op.locator("#log")).to_contain_text("138****5678")  # masked until taken

@@ -15,8 +15,7 @@ import requests
 
 from channels.conversation import BUSY_REPLY, Busy, TurnGate
 from tests.conftest import make_settings
-from tests.wechat_fake import FakeRasa
-from webapp import create_app
+from tests.fakes import FakeRasa
 
 
 def test_gate_admits_up_to_capacity_and_refuses_the_rest_at_once():
@@ -66,12 +65,9 @@ def slow_bot():
     fake.close()
 
 
-def test_chat_beyond_capacity_is_refused_at_once_with_retry_after(seeded_dir, slow_bot, embedder):
-    settings = make_settings(seeded_dir, HOTLINE_RASA_URL=slow_bot.url, HOTLINE_RASA_TIMEOUT="10",
-                             HOTLINE_CHAT_CONCURRENCY="2", HOTLINE_CHAT_QUEUE="0", HOTLINE_CHAT_QUEUE_WAIT="0",
-                             HOTLINE_THREADS="16")
-    app = create_app(settings)
-    app.extensions["hotline"].kb.embedder = embedder
+def test_chat_beyond_capacity_is_refused_at_once_with_retry_after(seeded_dir, slow_bot, make_app):
+    app = make_app(seeded_dir, HOTLINE_RASA_URL=slow_bot.url, HOTLINE_RASA_TIMEOUT="10", HOTLINE_CHAT_CONCURRENCY="2",
+                   HOTLINE_CHAT_QUEUE="0", HOTLINE_CHAT_QUEUE_WAIT="0", HOTLINE_THREADS="16")
     results = []
 
     def chat(i):

@@ -4,7 +4,6 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from hotline.db import Database
 from hotline.errors import NotFound
 from knowledge_base.editing import ArticleInvalid, Editor, StateError, VersionConflict
 from knowledge_base.service import KnowledgeBase
@@ -18,9 +17,7 @@ QUESTION = "京港澳高速新乡段封路了吗货车怎么走"
 
 
 @pytest.fixture
-def editor(db_url, embedder, tmp_path):
-    db = Database(db_url)
-    db.migrate()
+def editor(db, embedder, tmp_path):
     kb = KnowledgeBase(db, embedder, tmp_path / "kb.faiss", min_score=0.0)
     kb.open_index()
     return Editor(kb)

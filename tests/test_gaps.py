@@ -6,24 +6,29 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.knowledge import ActionAnswerFromKB
-from hotline.db import Database
 from knowledge_base.editing import Editor, VersionConflict
 from knowledge_base.gaps import GapStateError, KnowledgeGaps
 from knowledge_base.service import KnowledgeBase
 from tests.test_actions import tracker
 from tests.test_editing import PERMIT
-from tests.test_kb_admin_api import app, login  # noqa: F401  (the app fixture: an editor and a publisher)
 
 ASKED = "拉货的大车想开进城里头要办个啥"
 
 
 @pytest.fixture
-def kb(db_url, embedder, tmp_path):
-    db = Database(db_url)
-    db.migrate()
+def kb(db, embedder, tmp_path):
     kb = KnowledgeBase(db, embedder, tmp_path / "kb.faiss", min_score=0.8)
     kb.open_index()
     return kb
+
+
+@pytest.fixture
+def app(app):
+    """An editor and a publisher."""
+    svc = app.extensions["hotline"]
+    svc.accounts.create_user("editor1", "editor-pass-1", ["editor"])
+    svc.accounts.create_user("pub1", "publisher-pass-1", ["publisher"])
+    return app
 
 
 def test_misses_are_counted_per_wording_with_personal_data_masked(kb):
@@ -94,7 +99,7 @@ def test_a_gap_asked_again_after_it_was_closed_opens_again(kb):
     assert gaps.list("dismissed")["items"][0]["count"] == 3
 
 
-def test_gap_api(app):
+def test_gap_api(app, login):
     client = app.test_client()
     svc = app.extensions["hotline"]
     assert client.get("/api/kb/gaps").status_code == 401

@@ -6,13 +6,11 @@ from datetime import date, datetime, time, timezone
 import pytest
 
 from channels.handoff import CANCELLED_NOTE, QUEUED_NOTE, TAKEN_NOTE, HandoffConflict, HandoffError, Handoffs
+from hotline.clock import CHINA
 from hotline.db import Database
 from hotline.errors import NotFound
 from hotline.settings import ServiceHours, parse_service_hours
 from tests.conftest import make_settings
-from tests.test_api import FakeRasa
-from webapp import create_app
-from work_orders.calendar import CHINA
 from work_orders.service import WorkOrders
 
 FRIDAY_10 = datetime(2026, 11, 20, 10, 0, tzinfo=CHINA)  # a plain working Friday
@@ -60,7 +58,7 @@ def test_request_queues_in_order_and_keeps_one_open_handoff_per_user(service):
 
     queue = service.queue(now=FRIDAY_10)
     assert [(h["channel_label"], h["position"], h["reason_label"]) for h in queue] == [
-        ("网页", 1, "用户要求转人工"), ("微信公众号", 2, "多次未能解答")]
+        ("网站", 1, "用户要求转人工"), ("微信公众号", 2, "多次未能解答")]
     assert "sender" not in queue[0] and queue[0]["user_tag"].startswith("访客")
 
     with pytest.raises(HandoffError):
@@ -310,34 +308,18 @@ def test_a_handoff_nobody_took_before_closing_time_ends_and_the_user_is_told(sql
 
 
 @pytest.fixture
-def fake_rasa():
-    fake = FakeRasa()
-    yield fake
-    fake.close()
+def app_env(fake_rasa):
+    return {"HOTLINE_RASA_URL": fake_rasa.url, "HOTLINE_SWEEP_INTERVAL": "0"}
 
 
 @pytest.fixture
-def app(tmp_path, embedder, fake_rasa):
-    app = create_app(make_settings(tmp_path, HOTLINE_RASA_URL=fake_rasa.url, HOTLINE_SWEEP_INTERVAL="0"))
+def app(app):
     svc = app.extensions["hotline"]
-    svc.kb.embedder = embedder
     svc.handoffs.clock = lambda: FRIDAY_10
     svc.accounts.create_user("op1", "operator-pass-1", ["operator"], "李座席")
     svc.accounts.create_user("op2", "operator-pass-2", ["operator"], "王座席")
     svc.accounts.create_user("ed", "editor-pass-1", ["editor"])
-    app.testing = True
     return app
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-def login(client, user, password):
-    resp = client.post("/api/auth/login", json={"username": user, "password": password})
-    assert resp.status_code == 200
-    return {"Authorization": "Bearer " + resp.get_json()["token"]}
 
 
 def say(client, text, sender="w1abcdef0123456789"):
@@ -346,7 +328,7 @@ def say(client, text, sender="w1abcdef0123456789"):
     return resp.get_json()
 
 
-def test_web_user_talks_to_an_operator_then_to_the_bot_again(app, client, fake_rasa):
+def test_web_user_talks_to_an_operator_then_to_the_bot_again(app, client, fake_rasa, login):
     sender = "w1abcdef0123456789"
     assert say(client, "你好")["handoff"] is None
     assert len(fake_rasa.received) == 1
@@ -364,7 +346,7 @@ def test_web_user_talks_to_an_operator_then_to_the_bot_again(app, client, fake_r
     queue = client.get("/api/handoffs", headers=op).get_json()
     assert queue["service"] == {"open": True, "hours": "工作日08:30-17:30", "opens_at": None}
     item = queue["items"][0]
-    assert item["state"] == "queued" and item["channel_label"] == "网页" and item["masked"] is True
+    assert item["state"] == "queued" and item["channel_label"] == "网站" and item["masked"] is True
     assert item["messages"][0]["text"] == "我的电话138****5678，出租车拒载"
     assert "13812345678" not in str(queue)
 
@@ -415,7 +397,7 @@ def test_the_user_may_leave_the_queue(app, client, fake_rasa):
     assert say(client, "你好", sender)["handoff"] is None and len(fake_rasa.received) == 1
 
 
-def test_console_api_needs_an_operator_and_valid_input(app, client):
+def test_console_api_needs_an_operator_and_valid_input(app, client, login):
     handoff_id = app.extensions["hotline"].handoffs.request("web:w3abc", "user_request", [])["handoff_id"]
     assert client.get("/api/handoffs").status_code == 401
     editor = client.get("/api/handoffs", headers=login(client, "ed", "editor-pass-1"))
@@ -449,7 +431,7 @@ def test_handoff_api_is_in_the_openapi_spec(client):
     assert "handoff" in spec["components"]["schemas"]["ChatOut"]["properties"]
 
 
-def test_phone_numbers_stay_masked_until_an_operator_serves_the_user(app, client):
+def test_phone_numbers_stay_masked_until_an_operator_serves_the_user(app, client, login):
     """The queue said masked: true and showed 138 1234 5678; the message poll gave the raw text of a queued
     conversation; an admin saw the whole of a taken one."""
     svc = app.extensions["hotline"]

@@ -67,7 +67,12 @@ def test_large_index_switches_to_ivf_and_keeps_working(tmp_path, monkeypatch):
 def test_keyword_scores_and_coverage():
     """BM25 over all of the question's terms at once; coverage = share of the question's word groups a chunk
     holds (a thesaurus group counts once however many of its words match), computed for the top chunks."""
-    from knowledge_base.keyword import KeywordIndex, LiveKeywordIndex, query_groups, tokenize
+    from knowledge_base.keyword import (
+        KeywordIndex,
+        LiveKeywordIndex,
+        query_groups,
+        tokenize,
+    )
 
     texts = {1: "货车通行证在网上办理", 2: "货车夜间限行", 3: "客车站点调整", 4: "通行证有效期一个月"}
     index = KeywordIndex(list(texts), list(texts.values()))
@@ -80,8 +85,8 @@ def test_keyword_scores_and_coverage():
         assert coverage == pytest.approx(sum(any(t in tokens for t in g) for g in groups) / len(groups))
         assert score > 0
     # the same scores as adding up each group's BM25 and the bigrams' (a term in two groups counts twice)
+    from hotline.text import normalize
     from knowledge_base.keyword import bigrams
-    from knowledge_base.text import normalize
 
     bm25, vocab = index._bm25, index._bm25.vocab_dict
     parts = [[vocab[t] for t in g if t in vocab] for g in groups]

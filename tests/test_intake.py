@@ -10,9 +10,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.forms import ActionSubmitIntake, AskIntake, ValidateIntake, ValidateStatus
 from bot.actions.work_orders import ActionLeaveQuestion, ActionRate, rating_from
+from hotline.clock import CHINA
 from hotline.db import Database
 from work_orders import intake
-from work_orders.calendar import CHINA
 from work_orders.service import WorkOrders
 
 FIRST = "我要投诉豫G·T1234出租车，昨天晚上8点在新乡东站拒载，还骂人，我电话13812345678，要求处理司机"

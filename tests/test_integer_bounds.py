@@ -11,9 +11,7 @@ from datetime import timedelta
 import pytest
 
 from channels.wechat.models import MiniProgramSession
-from channels.wechat.users import utcnow
-from tests.conftest import make_settings
-from webapp import create_app
+from hotline.clock import utcnow
 
 INT32_MAX = 2**31 - 1  # the INTEGER column of PostgreSQL
 HUGE = [INT32_MAX + 1, 2**63, 2**64, 10**30]
@@ -21,8 +19,12 @@ MP_TOKEN = "bounds-mini-program-token"
 
 
 @pytest.fixture
-def app(tmp_path, db_url):
-    app = create_app(make_settings(tmp_path, HOTLINE_DATABASE_URL=db_url, HOTLINE_SWEEP_INTERVAL="0"))
+def app_env(db_url):
+    return {"HOTLINE_DATABASE_URL": db_url, "HOTLINE_SWEEP_INTERVAL": "0"}
+
+
+@pytest.fixture
+def app(app):
     svc = app.extensions["hotline"]
     unit = svc.work_orders.add_unit("郑州市交通运输局", region="河南省郑州市")
     svc.accounts.create_user("all", "all-roles-pass-1", ["admin", "editor", "publisher", "operator", "unit",
@@ -30,13 +32,11 @@ def app(tmp_path, db_url):
     with svc.db.session() as s:
         s.add(MiniProgramSession(token_hash=hashlib.sha256(MP_TOKEN.encode()).hexdigest(), openid="o-bounds",
                                  created_at=utcnow(), expires_at=utcnow() + timedelta(days=1)))
-    yield app
-    svc.db.engine.dispose()
+    return app
 
 
 @pytest.fixture
-def client(app):
-    client = app.test_client()
+def client(client):
     token = client.post("/api/auth/login", json={"username": "all", "password": "all-roles-pass-1"}).get_json()["token"]
     client.staff = {"Authorization": f"Bearer {token}"}
     client.mp = {"Authorization": f"Bearer {MP_TOKEN}"}

@@ -6,8 +6,8 @@ import pytest
 import requests
 
 from hotline import procs
+from hotline.clock import local_date
 from hotline.db import Database
-from work_orders.calendar import local_date
 from work_orders.service import WorkOrders
 
 pytestmark = pytest.mark.integration

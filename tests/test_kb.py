@@ -5,11 +5,11 @@ import pytest
 from sqlalchemy import func, select
 
 from hotline.db import Database
+from hotline.text import normalize
 from knowledge_base.answer import NO_MATCH, compose_answer
 from knowledge_base.models import Chunk
 from knowledge_base.seeds import ArticleDraft
 from knowledge_base.service import KnowledgeBase
-from knowledge_base.text import normalize
 
 
 def draft(key, title, body):

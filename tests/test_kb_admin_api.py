@@ -4,30 +4,20 @@ import json
 
 import pytest
 
-from tests.conftest import make_settings
-from webapp import create_app
 
 POLICY = {"title": "S227省道临时交通管制", "body": "12月5日起S227省道辉县段夜间22时至次日6时禁止货车通行。",
           "domain": "公路", "region": "河南省新乡市", "tags": ["交通管制"], "urgent": True}
 
 
 @pytest.fixture
-def app(tmp_path, embedder):
-    app = create_app(make_settings(tmp_path))
+def app(app):
     svc = app.extensions["hotline"]
-    svc.kb.embedder = embedder
     svc.accounts.create_user("editor1", "editor-pass-1", ["editor"])
     svc.accounts.create_user("pub1", "publisher-pass-1", ["publisher"])
     return app
 
 
-def login(client, user, password):
-    resp = client.post("/api/auth/login", json={"username": user, "password": password})
-    assert resp.status_code == 200
-    return {"Authorization": "Bearer " + resp.get_json()["token"]}
-
-
-def test_auth_required_and_roles(app):
+def test_auth_required_and_roles(app, login):
     client = app.test_client()
     assert client.get("/api/kb/articles").status_code == 401
     assert client.get("/api/kb/articles", headers={"Authorization": "Bearer nope"}).status_code == 401
@@ -43,7 +33,7 @@ def test_auth_required_and_roles(app):
     assert client.get("/api/kb/articles", headers=editor).status_code == 401
 
 
-def test_editor_workflow_over_http(app):
+def test_editor_workflow_over_http(app, login):
     client = app.test_client()
     editor = login(client, "editor1", "editor-pass-1")
     publisher = login(client, "pub1", "publisher-pass-1")
@@ -77,7 +67,7 @@ def test_editor_workflow_over_http(app):
     assert [a["title"] for a in listing["items"]] == [POLICY["title"]]
 
 
-def test_invalid_article_gets_field_errors(app):
+def test_invalid_article_gets_field_errors(app, login):
     client = app.test_client()
     editor = login(client, "editor1", "editor-pass-1")
     resp = client.post("/api/kb/articles", json={**POLICY, "domain": "铁路", "expires_at": "下周"}, headers=editor)
@@ -93,7 +83,7 @@ def upload(client, headers, name, data):
                        content_type="multipart/form-data")
 
 
-def test_bulk_import_all_or_nothing(app):
+def test_bulk_import_all_or_nothing(app, login):
     client = app.test_client()
     publisher = login(client, "pub1", "publisher-pass-1")
     good = [POLICY, {**POLICY, "title": "G107国道限行", "body": "G107国道新乡段12月限行货车。<script>alert(1)</script>"}]

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from hotline.clock import CHINA
 from hotline.db import Database
 from work_orders import deadlines, messages
-from work_orders.calendar import CHINA, WorkCalendar
+from work_orders.calendar import WorkCalendar
 from work_orders.service import System, WorkOrders
 
 ROOT = Path(__file__).resolve().parent.parent

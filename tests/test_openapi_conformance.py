@@ -15,10 +15,10 @@ from schemathesis.checks import (content_type_conformance, not_a_server_error, r
 from schemathesis.specs.openapi.checks import missing_required_header, unsupported_method
 
 from channels.wechat.models import MiniProgramSession
-from channels.wechat.users import utcnow
-from tests.conftest import make_settings
+from hotline.clock import utcnow
 from sim12345.server import Simulator
-from tests.test_api import FakeRasa
+from tests.conftest import make_settings
+from tests.fakes import cited_rasa, serve
 from tests.wechat_fake import FakeWeChat
 from webapp import create_app
 
@@ -35,9 +35,9 @@ def instance(seeded_dir, tmp_path_factory, embedder):
     """A private app: a copy of the seeded var dir (writes are allowed), a fake Rasa, tokens for both schemes."""
     var = tmp_path_factory.mktemp("conformance")
     shutil.copytree(seeded_dir, var, dirs_exist_ok=True)
-    rasa = FakeRasa()
+    rasa = cited_rasa()
     wechat = FakeWeChat({"wx-mp-conformance": "mp-secret"})
-    twelve345 = Simulator(articles=2, seed=13).start()
+    twelve345 = serve(Simulator(articles=2, seed=13))
     app = create_app(make_settings(var, HOTLINE_RASA_URL=rasa.url, HOTLINE_RASA_TIMEOUT="1",
                                    HOTLINE_WECHAT_API_BASE=wechat.url, HOTLINE_MINIPROGRAM_APPID="wx-mp-conformance",
                                    HOTLINE_MINIPROGRAM_SECRET="mp-secret", HOTLINE_SYNC_URL=twelve345.url,

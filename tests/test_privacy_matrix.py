@@ -17,9 +17,9 @@ from urllib.parse import urlencode
 
 import pytest
 
+from hotline.clock import CHINA
 from tests.conftest import make_settings
 from webapp import create_app
-from work_orders.calendar import CHINA
 from work_orders.service import PHONE_RE
 
 FRIDAY_10 = datetime(2026, 11, 20, 10, 0, tzinfo=CHINA)  # a working day inside service hours

@@ -15,7 +15,6 @@ from sim12345 import data as simdata
 from sync.files import FileConnector, export_articles, read_rows, read_transfers, KB_COLUMNS, normalize_item
 from sync.kb import KbSync, SyncOptions
 from sync.orders import OrderExchange
-from tests.sync_fixtures import hkb  # noqa: F401  (fixture)
 from work_orders.service import WorkOrders
 
 HEADER = ["编号", "版本", "标题", "正文", "业务领域", "适用地区", "标签", "来源", "更新时间"]

@@ -21,7 +21,7 @@ from sync.errors import Busy
 from sync.kb import KbSync, SyncOptions
 from sync.models import SyncEvent, SyncRun, SyncState
 
-from tests.sync_fixtures import control, faults, hkb, make_sync, sim  # noqa: F401  (fixtures)
+from tests.fakes import control, faults, make_sync
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,15 +9,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from hotline.clock import utcnow
 from hotline.db import Database
 from sim12345 import data as simdata
 from sync.connectors import HttpConnector, sign
 from sync.models import OutboxMessage, SyncEvent
 from sync.orders import OrderExchange
-from sync.state import utcnow
-from tests.conftest import make_settings
-from tests.sync_fixtures import HashEmbedder, control, faults, sim  # noqa: F401  (fixture)
-from webapp import create_app
+from tests.fakes import HashEmbedder, control, faults, serve
 from work_orders.models import WorkOrder
 from work_orders.service import System, WorkOrders
 
@@ -39,21 +37,18 @@ def transfer(num: int, **over) -> dict:
 
 
 @pytest.fixture
-def app(tmp_path, db_url, sim):
-    app = create_app(make_settings(tmp_path, HOTLINE_DATABASE_URL=db_url, HOTLINE_SWEEP_INTERVAL="0",
-                                   HOTLINE_SYNC_URL=sim.url, HOTLINE_SYNC_TOKEN="sim-token",
-                                   HOTLINE_SYNC_SECRET=SECRET))
+def app_env(db_url, sim):
+    return {"HOTLINE_DATABASE_URL": db_url, "HOTLINE_SWEEP_INTERVAL": "0", "HOTLINE_SYNC_URL": sim.url,
+            "HOTLINE_SYNC_TOKEN": "sim-token", "HOTLINE_SYNC_SECRET": SECRET}
+
+
+@pytest.fixture
+def app(app):
     svc = app.extensions["hotline"]
     svc.kb.embedder = HashEmbedder()  # the console's KB sync below needs no real model
     svc.accounts.create_user("op", "operator-pass-1", ["operator"])
     svc.accounts.create_user("pub", "publisher-pass-1", ["publisher"])
-    yield app
-    svc.db.engine.dispose()
-
-
-def login(client, user, password):
-    resp = client.post("/api/auth/login", json={"username": user, "password": password})
-    return {"Authorization": "Bearer " + resp.get_json()["token"]}
+    return app
 
 
 def test_transfers_must_be_signed(app):
@@ -95,7 +90,7 @@ def test_malformed_signature_headers_are_401_json(app, header, value):
 
 
 
-def test_transfers_enter_the_lifecycle_and_returns_carry_the_reason(app, sim):
+def test_transfers_enter_the_lifecycle_and_returns_carry_the_reason(app, sim, login):
     client = app.test_client()
     orders = [transfer(1), transfer(2, domain="铁路", title="高铁晚点", content="高铁晚点两小时要求赔偿"),
               transfer(3, content=""), transfer(4, type="投诉", caller_phone="12")]
@@ -210,7 +205,7 @@ def test_own_orders_go_to_12345_as_masked_records(db_url, sim):
     assert "13912345678" not in json.dumps(record, ensure_ascii=False)
 
 
-def test_console_api_shows_the_log_and_needs_a_role(app):
+def test_console_api_shows_the_log_and_needs_a_role(app, login):
     client = app.test_client()
     assert client.get("/api/sync/status").status_code == 401
     pub = login(client, "pub", "publisher-pass-1")
@@ -237,10 +232,8 @@ def test_console_api_shows_the_log_and_needs_a_role(app):
 def test_simulator_sends_signed_transfers(app, sim):
     """The simulator's own transfer sender, against the real endpoint served by a thread."""
     from werkzeug.serving import make_server
-    import threading
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = serve(make_server("127.0.0.1", 0, app, threaded=True))
     try:
         url = f"http://127.0.0.1:{server.server_port}/api/sync/12345/orders"
         results = control(sim, "/_sim/transfer", {"count": 13, "url": url, "secret": SECRET})["results"]

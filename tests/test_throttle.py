@@ -10,8 +10,6 @@ import pytest
 from sqlalchemy import func, select
 
 from hotline.throttle import Policy, Rule, Throttle, Throttled, ThrottleRow
-from tests.conftest import make_settings
-from webapp import create_app
 
 ORDER = {"order_type": "complaint", "channel": "phone", "domain": "城市客运", "region": "河南省新乡市",
          "title": "公交车甩站", "facts": "12路公交在人民公园站不停车", "caller_phone": "13812345678"}
@@ -29,8 +27,8 @@ class Clock:
         self.now += timedelta(seconds=seconds)
 
 
-def _app(tmp_path, db_url, clock, **env):
-    app = create_app(make_settings(tmp_path, HOTLINE_SWEEP_INTERVAL="0", HOTLINE_DATABASE_URL=db_url, **env))
+def _app(make_app, var, db_url, clock, **env):
+    app = make_app(var, HOTLINE_SWEEP_INTERVAL="0", HOTLINE_DATABASE_URL=db_url, **env)
     svc = app.extensions["hotline"]
     svc.accounts.throttle.clock = clock
     svc.work_orders.throttle.clock = clock
@@ -43,20 +41,20 @@ def clock():
 
 
 @pytest.fixture
-def app(tmp_path, db_url, clock):
-    app = _app(tmp_path, db_url, clock)
+def app(make_app, tmp_path, db_url, clock):
+    app = _app(make_app, tmp_path, db_url, clock)
     app.extensions["hotline"].accounts.create_user("admin", "admin-pass-1", ["admin"], "管理员")
     return app
 
 
-def login(client, ip, username="admin", password="guess-000", **headers):
+def try_login(client, ip, username="admin", password="guess-000", **headers):
     return client.post("/api/auth/login", json={"username": username, "password": password},
                        environ_base={"REMOTE_ADDR": ip}, headers=headers)
 
 
 def test_an_attacker_cannot_lock_the_admin_out_and_waits_longer_and_longer(app, clock):
     client = app.test_client()
-    answers = [login(client, A) for _ in range(50)]
+    answers = [try_login(client, A) for _ in range(50)]
     assert [r.status_code for r in answers[:5]] == [401] * 5
     assert {r.status_code for r in answers[5:]} == {429}
     first_wait = int(answers[-1].headers["Retry-After"])
@@ -65,20 +63,20 @@ def test_an_attacker_cannot_lock_the_admin_out_and_waits_longer_and_longer(app, 
 
     # the real admin, from another address, gets in at once; from the attacker's address even the right
     # password waits (it is not even checked)
-    ok = login(client, B, password="admin-pass-1")
+    ok = try_login(client, B, password="admin-pass-1")
     assert ok.status_code == 200 and ok.get_json()["user"]["username"] == "admin"
-    assert login(client, A, password="admin-pass-1").status_code == 429
+    assert try_login(client, A, password="admin-pass-1").status_code == 429
 
     # each further failure after the wait doubles it
     waits = [first_wait]
     for _ in range(4):
         clock.advance(waits[-1])
-        assert login(client, A).status_code == 401
-        blocked = login(client, A)
+        assert try_login(client, A).status_code == 401
+        blocked = try_login(client, A)
         assert blocked.status_code == 429
         waits.append(int(blocked.headers["Retry-After"]))
     assert waits == [waits[0] * 2 ** i for i in range(5)]
-    assert login(client, B, password="admin-pass-1").status_code == 200  # still no lock-out
+    assert try_login(client, B, password="admin-pass-1").status_code == 200  # still no lock-out
 
 
 def test_unknown_and_known_usernames_are_answered_alike(app, clock):
@@ -88,7 +86,7 @@ def test_unknown_and_known_usernames_are_answered_alike(app, clock):
         out, timings = [], []
         for _ in range(8):
             started = time.perf_counter()
-            resp = login(client, ip, username=username)
+            resp = try_login(client, ip, username=username)
             timings.append(time.perf_counter() - started)
             out.append((resp.status_code, resp.get_json(), resp.headers.get("Retry-After")))
         return out, statistics.median(timings[:5])  # the first five reach the password check
@@ -105,59 +103,59 @@ def test_the_account_wide_delay_holds_back_failing_addresses_only(app, clock):
     client = app.test_client()
     # a distributed guess: 12 addresses, one wrong password each (far under the per-address limits)
     for i in range(12):
-        assert login(client, f"10.0.0.{i}").status_code == 401
+        assert try_login(client, f"10.0.0.{i}").status_code == 401
     # an address that has already failed on admin now waits for the account-wide delay ...
-    held = login(client, "10.0.0.3", password="admin-pass-1")
+    held = try_login(client, "10.0.0.3", password="admin-pass-1")
     assert held.status_code == 429 and 1 <= int(held.headers["Retry-After"]) <= 300
     # ... a clean one is still heard: a wrong password is a plain 401, the right one logs in
-    assert login(client, "10.0.1.1").status_code == 401
-    assert login(client, C, password="admin-pass-1").status_code == 200
+    assert try_login(client, "10.0.1.1").status_code == 401
+    assert try_login(client, C, password="admin-pass-1").status_code == 200
     # every failure on the account (13 now) doubles the delay; after it, the failing address is heard again
-    held = login(client, "10.0.0.3", password="admin-pass-1")
+    held = try_login(client, "10.0.0.3", password="admin-pass-1")
     assert held.status_code == 429 and int(held.headers["Retry-After"]) == 8  # 1 s × 2^(13 - 10)
     clock.advance(8)
-    assert login(client, "10.0.0.3", password="admin-pass-1").status_code == 200
+    assert try_login(client, "10.0.0.3", password="admin-pass-1").status_code == 200
 
 
-def test_the_throttle_is_shared_by_replicas_of_one_database(app, tmp_path, clock):
-    other = _app(tmp_path / "replica", app.config["SETTINGS"].database_url, clock)
+def test_the_throttle_is_shared_by_replicas_of_one_database(app, make_app, tmp_path, clock):
+    other = _app(make_app, tmp_path / "replica", app.config["SETTINGS"].database_url, clock)
     first, second = app.test_client(), other.test_client()
     for _ in range(5):
-        assert login(first, A).status_code == 401
-    assert login(second, A).status_code == 429  # the other replica knows
-    assert login(second, B, password="admin-pass-1").status_code == 200
+        assert try_login(first, A).status_code == 401
+    assert try_login(second, A).status_code == 429  # the other replica knows
+    assert try_login(second, B, password="admin-pass-1").status_code == 200
 
 
-def test_forwarded_for_counts_only_behind_a_trusted_proxy(app, tmp_path, clock):
+def test_forwarded_for_counts_only_behind_a_trusted_proxy(app, make_app, tmp_path, clock):
     client = app.test_client()
     # not behind a proxy: a forged X-Forwarded-For changes nothing
     for i in range(6):
-        resp = login(client, A, **{"X-Forwarded-For": f"10.9.9.{i}"})
+        resp = try_login(client, A, **{"X-Forwarded-For": f"10.9.9.{i}"})
     assert resp.status_code == 429
-    proxied = _app(tmp_path / "proxied", app.config["SETTINGS"].database_url, clock,
+    proxied = _app(make_app, tmp_path / "proxied", app.config["SETTINGS"].database_url, clock,
                    HOTLINE_TRUSTED_PROXIES="1").test_client()
     # behind one proxy: the address the proxy saw (the last entry) counts, not the peer (the proxy itself)
-    assert login(proxied, A, password="admin-pass-1", **{"X-Forwarded-For": "6.6.6.6, " + B}).status_code == 200
+    assert try_login(proxied, A, password="admin-pass-1", **{"X-Forwarded-For": "6.6.6.6, " + B}).status_code == 200
     for _ in range(5):
-        login(proxied, "127.0.0.1", **{"X-Forwarded-For": C})
-    assert login(proxied, "127.0.0.1", password="admin-pass-1", **{"X-Forwarded-For": C}).status_code == 429
-    assert login(proxied, "127.0.0.1", password="admin-pass-1",
+        try_login(proxied, "127.0.0.1", **{"X-Forwarded-For": C})
+    assert try_login(proxied, "127.0.0.1", password="admin-pass-1", **{"X-Forwarded-For": C}).status_code == 429
+    assert try_login(proxied, "127.0.0.1", password="admin-pass-1",
                  **{"X-Forwarded-For": "1.2.3.4"}).status_code == 200
 
 
 def test_old_counters_expire_and_are_purged(app, clock):
     client = app.test_client()
     for _ in range(6):
-        login(client, A)
-    assert login(client, A).status_code == 429
+        try_login(client, A)
+    assert try_login(client, A).status_code == 429
     db = app.extensions["hotline"].db
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(ThrottleRow)) == 3
     clock.advance(24 * 3600 + 1)
-    assert login(client, B, username="someone").status_code == 401  # writes 3 new rows, purges the 3 old ones
+    assert try_login(client, B, username="someone").status_code == 401  # writes 3 new rows, purges the 3 old ones
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(ThrottleRow)) == 3
-    assert login(client, A).status_code == 401  # forgotten: A is heard again, and counts from 1
+    assert try_login(client, A).status_code == 401  # forgotten: A is heard again, and counts from 1
     with db.session() as s:
         assert sorted(r.failures for r in s.scalars(select(ThrottleRow))) == [1, 1, 1, 1, 1, 1]
 

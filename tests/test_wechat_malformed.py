@@ -12,7 +12,7 @@ from channels.wechat import protocol, text
 from channels.wechat.official import MALFORMED
 from channels.wechat.protocol import Malformed, Message
 from tests.test_wechat_mp import OPENID, Bot, build
-from tests.wechat_fake import FakeRasa
+from tests.fakes import FakeRasa
 
 _ids = itertools.count(7_000_000_000_000_000_000)
 

@@ -7,9 +7,8 @@ import pytest
 from sqlalchemy import inspect, select
 
 from channels.wechat.models import MiniProgramSession
-from tests.conftest import make_settings
-from tests.wechat_fake import FakeRasa, FakeWeChat
-from webapp import create_app
+from tests.fakes import FakeRasa
+from tests.wechat_fake import FakeWeChat
 from work_orders.models import Attachment, WorkOrder
 from work_orders.service import System
 
@@ -34,16 +33,13 @@ def rasa():
 
 
 @pytest.fixture
-def mp(tmp_path, db_url, wechat, rasa):
-    settings = make_settings(tmp_path, HOTLINE_DATABASE_URL=db_url, HOTLINE_RASA_URL=rasa.url,
-                             HOTLINE_WECHAT_API_BASE=wechat.url, HOTLINE_MINIPROGRAM_APPID=MP_APPID,
-                             HOTLINE_MINIPROGRAM_SECRET=MP_SECRET, HOTLINE_MINIPROGRAM_TEMPLATE_ID="SUB-ORDER")
-    app = create_app(settings)
-    app.testing = True
-    return app
+def mp(make_app, db_url, wechat, rasa):
+    return make_app(HOTLINE_DATABASE_URL=db_url, HOTLINE_RASA_URL=rasa.url, HOTLINE_WECHAT_API_BASE=wechat.url,
+                    HOTLINE_MINIPROGRAM_APPID=MP_APPID, HOTLINE_MINIPROGRAM_SECRET=MP_SECRET,
+                    HOTLINE_MINIPROGRAM_TEMPLATE_ID="SUB-ORDER")
 
 
-def login(client, code):
+def mp_login(client, code):
     resp = client.post("/api/mp/login", json={"code": code})
     assert resp.status_code == 200, resp.json
     return {"Authorization": f"Bearer {resp.json['token']}"}
@@ -71,7 +67,7 @@ def test_requests_without_a_valid_unexpired_token_are_refused(mp):
     client = mp.test_client()
     assert client.get("/api/mp/orders").status_code == 401
     assert client.get("/api/mp/orders", headers={"Authorization": "Bearer nope"}).status_code == 401
-    headers = login(client, "code-alice")
+    headers = mp_login(client, "code-alice")
     assert client.get("/api/mp/orders", headers=headers).status_code == 200
     sessions = mp.extensions["hotline"].wechat.sessions
     token = headers["Authorization"].split()[1]
@@ -83,7 +79,7 @@ def test_requests_without_a_valid_unexpired_token_are_refused(mp):
 
 def test_chat_has_the_web_contract_and_the_miniprogram_sender(mp, rasa):
     client = mp.test_client()
-    headers = login(client, "code-alice")
+    headers = mp_login(client, "code-alice")
     resp = client.post("/api/mp/chat", headers=headers, json={
         "text": "高速免费吗", "location": {"label": "河南省新乡市红旗区", "latitude": 35.3, "longitude": 113.9}})
     assert resp.status_code == 200
@@ -104,7 +100,7 @@ def test_chat_work_order_deadline_is_the_same_contract(mp, rasa):
              "deadline_text": "10月14日（周三）前答复（转办后5个工作日内，管理办法第二十三条）"}
     rasa.script = lambda sender, text, meta: ([{"text": "已为您登记意见建议工单"}], order)
     client = mp.test_client()
-    resp = client.post("/api/mp/chat", headers=login(client, "code-alice"), json={"text": "确认"})
+    resp = client.post("/api/mp/chat", headers=mp_login(client, "code-alice"), json={"text": "确认"})
     assert resp.status_code == 200 and resp.json["work_order"] == order
 
 
@@ -118,7 +114,7 @@ def complaint(client, headers, key="key-0001-abcdef", photos=(), **fields):
 
 def test_a_complaint_with_photos_is_filed_once(mp):
     client = mp.test_client()
-    headers = login(client, "code-alice")
+    headers = mp_login(client, "code-alice")
     first = complaint(client, headers, photos=[JPEG, PNG])
     assert first.status_code == 201, first.json
     number = first.json["number"]
@@ -131,7 +127,7 @@ def test_a_complaint_with_photos_is_filed_once(mp):
         assert (order.channel, order.caller_user) == ("miniprogram", "miniprogram:oAlice")
         types = s.scalars(select(Attachment.content_type).where(Attachment.order_id == order.id)).all()
     assert sorted(types) == ["image/jpeg", "image/png"]
-    other = complaint(client, login(client, "code-bob"))  # Bob's same key is Bob's own order
+    other = complaint(client, mp_login(client, "code-bob"))  # Bob's same key is Bob's own order
     assert other.status_code == 201 and other.json["number"] != number
 
 
@@ -139,21 +135,21 @@ def test_a_complaint_with_photos_is_filed_once(mp):
                                          (b"\xff\xd8\xff" + b"\x00" * (10 * 1024 * 1024), "photo_too_large")])
 def test_bad_photos_are_refused_and_nothing_is_filed(mp, photo, code):
     client = mp.test_client()
-    resp = complaint(client, login(client, "code-alice"), photos=[photo])
+    resp = complaint(client, mp_login(client, "code-alice"), photos=[photo])
     assert resp.status_code == 422 and resp.json["error"]["code"] == code
     assert mp.extensions["hotline"].work_orders.for_caller("miniprogram:oAlice") == []
 
 
 def test_a_complaint_needs_an_idempotency_key_and_facts(mp):
     client = mp.test_client()
-    headers = login(client, "code-alice")
+    headers = mp_login(client, "code-alice")
     assert complaint(client, headers, key="").status_code == 422
     assert complaint(client, headers, facts="").status_code == 422
 
 
 def test_my_orders_detail_photos_and_rating_only_for_the_owner(mp):
     client = mp.test_client()
-    alice, bob = login(client, "code-alice"), login(client, "code-bob")
+    alice, bob = mp_login(client, "code-alice"), mp_login(client, "code-bob")
     number = complaint(client, alice).json["number"]
     assert [o["number"] for o in client.get("/api/mp/orders", headers=alice).json["orders"]] == [number]
     assert client.get("/api/mp/orders", headers=bob).json["orders"] == []
@@ -180,7 +176,7 @@ def test_my_orders_detail_photos_and_rating_only_for_the_owner(mp):
 
 def test_subscribe_consent_is_recorded(mp):
     client = mp.test_client()
-    headers = login(client, "code-alice")
+    headers = mp_login(client, "code-alice")
     resp = client.post("/api/mp/subscriptions", headers=headers, json={"results": {"SUB-ORDER": "accept"}})
     assert resp.json == {"subscriptions": [{"template_id": "SUB-ORDER", "remaining": 1}], "template_id": "SUB-ORDER"}
     client.post("/api/mp/subscriptions", headers=headers, json={"results": {"SUB-ORDER": "accept", "OTHER": "reject"}})
@@ -197,10 +193,10 @@ def test_the_api_is_in_the_openapi_document(mp):
 
 
 def test_operator_replies_reach_the_miniprogram_user_by_polling(mp):
-    from work_orders.calendar import CHINA
+    from hotline.clock import CHINA
 
     client = mp.test_client()
-    headers = login(client, "code-alice")
+    headers = mp_login(client, "code-alice")
     handoffs = mp.extensions["hotline"].handoffs
     handoffs.clock = lambda: datetime(2026, 11, 23, 10, 0, tzinfo=CHINA)  # a working Monday: operators on duty
     queued = handoffs.request("miniprogram:oAlice", reason="user_request", transcript=[])
@@ -212,6 +208,6 @@ def test_operator_replies_reach_the_miniprogram_user_by_polling(mp):
     assert [m["text"] for m in body["messages"] if m["who"] == "operator"] == ["您好，我是人工客服<b>小李</b>"]
     last = body["messages"][-1]["id"]
     assert client.get(f"/api/mp/updates?after={last}", headers=headers).json["messages"] == []
-    other = login(client, "code-bob")  # another user sees nothing of it
+    other = mp_login(client, "code-bob")  # another user sees nothing of it
     assert client.get("/api/mp/updates", headers=other).json["messages"] == []
     assert client.get("/api/mp/updates").status_code == 401

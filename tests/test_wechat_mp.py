@@ -14,11 +14,12 @@ from channels.conversation import BUSY_REPLY
 from channels.wechat import protocol
 from channels.wechat.official import BUSY_RETRYING, LONG_NOTE, UNSUPPORTED, VOICE_UNHEARD
 from devtools.wechat_sim import _message
+from hotline.clock import CHINA
 from tests.conftest import make_settings
 from tests.test_wechat_protocol import BILLION_LAUGHS, XXE
-from tests.wechat_fake import FakeRasa, FakeWeChat
+from tests.fakes import FakeRasa
+from tests.wechat_fake import FakeWeChat
 from webapp import create_app
-from work_orders.calendar import CHINA
 
 APPID, SECRET, OPENID = "wx12328testapp001", "test-secret", "oUser-Test_1"
 REDIS_URL = "redis://127.0.0.1:6379/15"

@@ -15,7 +15,7 @@ from hotline import procs
 from hotline.db import Database
 from hotline.settings import load_settings
 from devtools.stack import free_ports
-from tests.wechat_fake import FakeRasa
+from tests.fakes import FakeRasa
 from work_orders.service import WorkOrders
 
 pytestmark = pytest.mark.integration

@@ -2,7 +2,6 @@
 settings as the app, one-shot and interactive, and with its stand-in for WeChat's API showing the
 customer-service messages of slow answers."""
 import io
-import threading
 import uuid
 
 import pytest
@@ -11,7 +10,7 @@ from werkzeug.serving import make_server
 from devtools import wechat_sim
 from devtools.stack import free_port
 from tests.conftest import make_settings
-from tests.wechat_fake import FakeRasa
+from tests.fakes import FakeRasa, serve as serve_in_thread
 from webapp import create_app
 
 
@@ -33,8 +32,7 @@ def serve(tmp_path, rasa, monkeypatch):
         for key, value in env.items():
             monkeypatch.setenv(key, value)
         app = create_app(make_settings(tmp_path, **env))
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        server = serve_in_thread(make_server("127.0.0.1", 0, app, threaded=True))
         servers.append((server, app))
         return f"http://127.0.0.1:{server.server_port}/wechat/mp", app
 

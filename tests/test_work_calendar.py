@@ -3,8 +3,9 @@ from datetime import date, datetime
 
 import pytest
 
+from hotline.clock import CHINA
 from work_orders import deadlines
-from work_orders.calendar import CHINA, WorkCalendar
+from work_orders.calendar import WorkCalendar
 
 
 def cn(*args) -> datetime:

@@ -3,8 +3,6 @@ import io
 
 import pytest
 
-from tests.conftest import make_settings
-from webapp import create_app
 
 ORDER = {"order_type": "complaint", "channel": "phone", "domain": "城市客运", "region": "河南省新乡市",
          "title": "公交车甩站", "target": "新乡12路公交", "facts": "12路公交在人民公园站不停车",
@@ -12,10 +10,13 @@ ORDER = {"order_type": "complaint", "channel": "phone", "domain": "城市客运"
 
 
 @pytest.fixture
-def app(tmp_path, embedder):
-    app = create_app(make_settings(tmp_path, HOTLINE_SWEEP_INTERVAL="0"))
+def app_env():
+    return {"HOTLINE_SWEEP_INTERVAL": "0"}
+
+
+@pytest.fixture
+def app(app):
     svc = app.extensions["hotline"]
-    svc.kb.embedder = embedder
     unit = svc.work_orders.add_unit("新乡市公交集团", "河南省新乡市", ["城市客运"])
     svc.accounts.create_user("op", "operator-pass-1", ["operator"], "李座席")
     svc.accounts.create_user("bus", "unit-pass-1", ["unit"], "公交集团", unit_id=unit["id"])
@@ -25,18 +26,8 @@ def app(tmp_path, embedder):
     return app
 
 
-def login(client, user, password):
-    resp = client.post("/api/auth/login", json={"username": user, "password": password})
-    assert resp.status_code == 200
-    return {"Authorization": "Bearer " + resp.get_json()["token"]}
 
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-def test_staff_endpoints_need_a_token_and_the_right_role(client):
+def test_staff_endpoints_need_a_token_and_the_right_role(client, login):
     assert client.get("/api/orders").status_code == 401
     assert client.post("/api/orders", json=ORDER).status_code == 401
     editor = login(client, "ed", "editor-pass-1")
@@ -46,7 +37,7 @@ def test_staff_endpoints_need_a_token_and_the_right_role(client):
     assert client.post("/api/orders", json=ORDER, headers=unit).status_code == 403
 
 
-def test_create_is_idempotent_and_walks_the_lifecycle(app, client):
+def test_create_is_idempotent_and_walks_the_lifecycle(app, client, login):
     op = login(client, "op", "operator-pass-1")
     first = client.post("/api/orders", json=ORDER, headers={**op, "Idempotency-Key": "call-0001"})
     assert first.status_code == 201
@@ -96,7 +87,7 @@ def test_create_is_idempotent_and_walks_the_lifecycle(app, client):
     assert [e["action"] for e in detail["events"]] == ["create", "classify", "dispatch", "accept", "reply", "rate"]
 
 
-def test_bad_input_gets_chinese_json_errors(client):
+def test_bad_input_gets_chinese_json_errors(client, login):
     op = login(client, "op", "operator-pass-1")
     resp = client.post("/api/orders", json={**ORDER, "caller_phone": "110"}, headers=op)
     assert resp.status_code == 422
@@ -108,7 +99,7 @@ def test_bad_input_gets_chinese_json_errors(client):
     assert client.post("/api/orders/lookup", json={"number": "x"}).status_code == 422
 
 
-def test_attachments_size_type_and_scope(app, client):
+def test_attachments_size_type_and_scope(app, client, login):
     op = login(client, "op", "operator-pass-1")
     number = client.post("/api/orders", json=ORDER, headers=op).get_json()["number"]
     photo = b"\xff\xd8\xff" + b"0" * 1000
@@ -130,7 +121,7 @@ def test_attachments_size_type_and_scope(app, client):
     assert [a["name"] for a in detail["attachments"]] == ["现场.jpg"]
 
 
-def test_calendar_overrides_and_overview(client):
+def test_calendar_overrides_and_overview(client, login):
     op = login(client, "op", "operator-pass-1")
     resp = client.put("/api/calendar/overrides", json={"day": "2027-02-10", "workday": False, "note": "春节"},
                       headers=op)
@@ -150,7 +141,7 @@ def test_openapi_documents_the_work_order_api(client):
         assert path in paths
 
 
-def test_export_is_masked_for_roles_that_do_not_need_contact_data(client):
+def test_export_is_masked_for_roles_that_do_not_need_contact_data(client, login):
     op = login(client, "op", "operator-pass-1")
     client.post("/api/orders", json={**ORDER, "title": "=HYPERLINK(\"http://x\")"}, headers=op)
     sup = login(client, "sup", "super-pass-1")
@@ -162,7 +153,7 @@ def test_export_is_masked_for_roles_that_do_not_need_contact_data(client):
     assert "13812345678" in client.get("/api/orders/export?queue=all", headers=op).data.decode("utf-8-sig")
 
 
-def test_province_review_over_http_is_scoped_to_the_region(app, client):
+def test_province_review_over_http_is_scoped_to_the_region(app, client, login):
     svc = app.extensions["hotline"]
     svc.accounts.create_user("sup-bj", "super-pass-2", ["supervisor"], "钱督办", region="北京市")
     op, unit = login(client, "op", "operator-pass-1"), login(client, "bus", "unit-pass-1")

@@ -1,33 +1,23 @@
-"""Local fakes for the WeChat tests: WeChat's HTTP API as documented (the client under test is the real one)
-and a scriptable Rasa REST channel.
+"""A local fake of WeChat's HTTP API as documented, for the WeChat tests (the client under test is the real one).
 
 FakeWeChat answers like api.weixin.qq.com: /cgi-bin/token issues tokens (each appid/secret pair checked),
 every call checks its access_token (40001 unknown, 42001 expired), custom messages refuse users outside
 the 48-hour window (45015) and texts over 2048 bytes (45002), -1 / 45009 / HTTP 5xx can be injected,
 /sns/jscode2session exchanges one-time codes (40029 unknown, 40163 used), subscribe messages need the
-user's consent (43101).
+user's consent (43101). The scriptable fake Rasa is tests.fakes.FakeRasa.
 """
 from __future__ import annotations
 
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
-
-class _Server:
-    def __init__(self, handler):
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+from tests.fakes import FakeServer
 
 
-class FakeWeChat(_Server):
+class FakeWeChat(FakeServer):
     def __init__(self, apps: dict[str, str]):
         self.apps = dict(apps)                   # appid -> secret
         self.tokens: dict[str, dict] = {}        # token -> {"appid", "expired", "revoked"}
@@ -175,50 +165,3 @@ class FakeWeChat(_Server):
 
     def texts_to(self, openid: str) -> list[str]:
         return [m["text"]["content"] for m in self.custom if m.get("touser") == openid]
-
-
-class FakeRasa(_Server):
-    """The bot's channel (bot/channel.py: Rasa 3.6's REST answer plus the NLU result), answering through ``script(sender, text, metadata)`` which
-    returns (replies, work_order); replies are dicts like Rasa's ({"text", "buttons"})."""
-
-    def __init__(self, script=None):
-        self.received: list[dict] = []
-        self.delay = 0.0
-        self.fail = False
-        self.script = script or (lambda sender, text, meta: ([{"text": f"收到：{text}"}], None))
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def _send(self, status, body):
-                data = json.dumps(body, ensure_ascii=False).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                if fake.delay:
-                    time.sleep(fake.delay)
-                if fake.fail:
-                    return self._send(500, {"error": "boom"})
-                fake.received.append(body)
-                replies, order = fake.script(body["sender"], body["message"], body.get("metadata") or {})
-                out = [{"recipient_id": body["sender"], **r} for r in replies]
-                if order:
-                    out.append({"recipient_id": body["sender"], "custom": {"hotline_meta": {"work_order": order}}})
-                self._send(200, {"messages": out, "intent": {"name": "consult", "confidence": 0.9}})
-
-            def do_GET(self):
-                if self.path.startswith("/status"):
-                    return self._send(200, {"model_file": "hotline.tar.gz"})
-                self._send(404, {})
-
-        super().__init__(Handler)
-
-    def texts(self) -> list[str]:
-        return [m["message"] for m in self.received]

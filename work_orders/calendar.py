@@ -10,13 +10,12 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime, time, timedelta
 from typing import Iterable, Mapping
-from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
-log = logging.getLogger(__name__)
+from hotline.clock import CHINA
 
-CHINA = ZoneInfo("Asia/Shanghai")
+log = logging.getLogger(__name__)
 
 
 class WorkCalendar:
@@ -81,7 +80,3 @@ class WorkCalendar:
 def end_of_day(day: date) -> datetime:
     """A deadline "within N working days" ends at the last moment of that day, China time."""
     return datetime.combine(day + timedelta(days=1), time(), CHINA) - timedelta(microseconds=1)
-
-
-def local_date(moment: datetime) -> date:
-    return moment.astimezone(CHINA).date()

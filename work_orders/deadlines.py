@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from .calendar import WorkCalendar, end_of_day, local_date
+from hotline.clock import local_date
+
+from .calendar import WorkCalendar, end_of_day
 
 # 第二十三条: 信息咨询 3, 意见建议 5, 投诉举报 10 working days from the unit's receipt of the order.
 HANDLING_DAYS = {"consultation": 3, "suggestion": 5, "complaint": 10}

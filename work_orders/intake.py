@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from hotline.privacy import mask_pii
-from knowledge_base.text import normalize
+from hotline.text import normalize
 
 from .states import REJECT_REASONS
 

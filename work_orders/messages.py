@@ -7,10 +7,12 @@ bot's actions, the work-order service and the SLA sweep all call these functions
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
+
+from hotline.clock import china_time
 
 from . import deadlines
-from .calendar import CHINA, WorkCalendar
+from .calendar import WorkCalendar
 from .states import TYPES
 
 WEEKDAYS = "一二三四五六日"
@@ -19,24 +21,18 @@ WEEKDAYS = "一二三四五六日"
 # --- dates ---------------------------------------------------------------------------------------------
 def moment_text(moment: datetime | None) -> str:
     """A deadline to the minute, China time: 2026年10月08日15:00 (staff notices, caller notices)."""
-    return _china(moment).strftime("%Y年%m月%d日%H:%M") if moment else ""
+    return china_time(moment).strftime("%Y年%m月%d日%H:%M") if moment else ""
 
 
 def day_text(moment: datetime) -> str:
     """The day of a deadline that ends at 23:59, China time: 10月21日（周三）."""
-    local = _china(moment)
+    local = china_time(moment)
     return f"{local.month}月{local.day}日（周{WEEKDAYS[local.weekday()]}）"
 
 
 def iso_text(moment: datetime) -> str:
     """ISO 8601 in China time to the second: 2026-10-21T23:59:59+08:00."""
-    return _china(moment).isoformat(timespec="seconds")
-
-
-def _china(moment: datetime) -> datetime:
-    if moment.tzinfo is None:  # SQLite hands stored values back naive; they are UTC
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(CHINA)
+    return china_time(moment).isoformat(timespec="seconds")
 
 
 def answer_due(order: dict, cal: WorkCalendar) -> datetime:

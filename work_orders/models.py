@@ -6,9 +6,9 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column
 
+from hotline.clock import utcnow
 from hotline.db import Base, UTCDateTime
 from hotline.privacy import mask_pii
-from knowledge_base.models import utcnow
 
 TS = UTCDateTime()
 

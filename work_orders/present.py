@@ -1,18 +1,19 @@
 """How an order is shown: to staff (contact data masked unless their role needs it, 第七条) and to callers."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
+from hotline import channels
+from hotline.clock import aware, china_time
 from hotline.privacy import mask_pii
 
-from .calendar import CHINA
-from .states import CHANNELS, REJECT_REASONS, STATES, TYPES, actions_from
+from .states import REJECT_REASONS, STATES, TYPES, actions_from
 
 
 def _iso(value: datetime | None) -> str | None:
     if value is None:
         return None
-    return (value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value).astimezone(CHINA).isoformat()
+    return china_time(value).isoformat()
 
 
 def mask_phone(phone: str) -> str:
@@ -58,7 +59,7 @@ def order_dict(order, viewer, unit=None, full: bool = False) -> dict:
         "order_type_label": TYPES.get(order.order_type, ""),
         "domain": order.domain,
         "channel": order.channel,
-        "channel_label": CHANNELS.get(order.channel, ""),
+        "channel_label": channels.label(order.channel),
         "region": order.region,
         "state": order.state,
         "state_label": STATES.get(order.state, ""),
@@ -119,7 +120,7 @@ def timeline(order, viewer, events, attachments) -> dict:
 
 
 def _iso_utc(value: datetime) -> str:
-    return (value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value).isoformat()
+    return aware(value).isoformat()
 
 
 def public_status(order, unit=None) -> dict:

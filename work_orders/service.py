@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -16,16 +16,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from hotline import channels
+from hotline.clock import aware, local_date, utcnow
 from hotline.db import Database
 from hotline.errors import NotFound
 from hotline.throttle import Policy, Rule, Throttle
 
 from . import deadlines, messages
-from .calendar import WorkCalendar, local_date
+from .calendar import WorkCalendar
 from .models import Attachment, CalendarOverride, HandlingUnit, Notice, OrderSequence, WorkOrder, WorkOrderEvent
 from .present import order_dict, public_status, timeline
-from .states import (CALLBACK_RESULTS, CHANNELS, DOMAINS, EXTENSION_REASONS, RATINGS, REJECT_REASONS, STATES,
-                     TYPES, Forbidden, StaleOrder, WorkOrderError, check_transition)
+from .states import (CALLBACK_RESULTS, DOMAINS, EXTENSION_REASONS, RATINGS, REJECT_REASONS, STATES, TYPES, Forbidden,
+                     StaleOrder, WorkOrderError, check_transition)
 
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 LIMITS = {"title": 200, "target": 200, "facts": 5000, "demand": 2000, "location": 200, "occurred_at": 60,
@@ -40,15 +42,6 @@ LOOKUP_POLICY = Policy(
     pair=Rule(free=3, base=timedelta(seconds=2), cap=timedelta(minutes=15)),
     target=Rule(free=5, base=timedelta(seconds=1), cap=timedelta(minutes=15)),  # 4 digits: tighter than logins
 )
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def aware(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything we store is UTC."""
-    return value.replace(tzinfo=timezone.utc) if value is not None and value.tzinfo is None else value
 
 
 class System:
@@ -71,8 +64,8 @@ def _clean(data: dict) -> dict:
     if order_type not in TYPES:
         errors["order_type"] = f"工单类型须为：{'、'.join(f'{k}（{v}）' for k, v in TYPES.items())}"
     channel = data.get("channel")
-    if channel not in CHANNELS:
-        errors["channel"] = f"来源渠道须为：{'、'.join(CHANNELS)}"
+    if channels.get(channel) is None:
+        errors["channel"] = f"来源渠道须为：{'、'.join(channels.codes())}"
     domain = data.get("domain") or "其他"
     if domain not in DOMAINS:
         errors["domain"] = f"业务领域须为：{'、'.join(DOMAINS)}"
@@ -146,7 +139,7 @@ class WorkOrders:
                 s.add(order)
                 s.flush()
                 event = WorkOrderEvent(order_id=order.id, at=now, actor=actor, action="create", to_state="received",
-                                       note=f"{CHANNELS[order.channel]}受理{TYPES[order.order_type]}")
+                                       note=f"{channels.label(order.channel)}受理{TYPES[order.order_type]}")
                 s.add(event)
                 if order.safety:
                     s.add(Notice(order_id=order.id, recipient="center", kind="safety", created_at=now,
@@ -495,7 +488,7 @@ class WorkOrders:
             "answered": f"您的工单{order.number}已答复：{order.reply[:200]}",
             "rejected": f"您的工单{order.number}：{order.reply[:200]}",
         }.get(kind, f"您的工单{order.number}状态：{status}")
-        s.add(Notice(order_id=order.id, recipient=f"caller:{order.caller_user}", kind=kind, message=text,
+        s.add(Notice(order_id=order.id, recipient=channels.caller_recipient(order.caller_user), kind=kind, message=text,
                      created_at=now))
 
     # --- attachments ----------------------------------------------------------------------------------

@@ -14,7 +14,6 @@ TYPES = {"consultation": "信息咨询", "suggestion": "意见建议", "complain
 DOMAINS = ("公路", "水路", "道路运输", "城市客运", "海事", "救助打捞", "海上搜救", "其他")
 # 第二十一条: matters of the ministry's own maritime / salvage services go to the province center
 PROVINCE_DOMAINS = ("海事", "救助打捞", "海上搜救")
-CHANNELS = {"wechat": "微信公众号", "miniprogram": "微信小程序", "web": "网站", "phone": "电话", "12345": "12345转办"}
 
 STATES = {
     "received": "已受理",

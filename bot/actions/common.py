@@ -10,9 +10,3 @@ def send_meta(dispatcher: CollectingDispatcher, **facts) -> None:
     """The REST channel returns this as {"custom": {...}}; the app strips it from the replies."""
     dispatcher.utter_message(json_message={META_KEY: facts})
 
-
-def channel_of(sender_id: str) -> tuple[str, str]:
-    """'wechat:o-abc' -> ('wechat', 'o-abc'); the web chat's sender ids are 'web:<id>'."""
-    channel, _, user = (sender_id or "").partition(":")
-    known = ("wechat", "miniprogram", "web", "phone", "12345")
-    return (channel, user) if channel in known else ("web", sender_id)

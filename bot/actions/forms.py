@@ -9,17 +9,19 @@ comes back within ``draft_ttl`` continues where they stopped.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from hotline.channels import require_sender
+from hotline.clock import utcnow
 from hotline.errors import HotlineError, NotFound
 from work_orders import intake, messages
 
-from .common import channel_of, send_meta
+from .common import send_meta
 
 INTERRUPTING_INTENTS = ("consult", "refer_elsewhere")
 KINDS = {
@@ -39,10 +41,6 @@ BUTTONS = {
 RATING_BUTTONS = [{"title": "满意", "payload": '/rate{"rating":"satisfied"}'},
                   {"title": "基本满意", "payload": '/rate{"rating":"basically_satisfied"}'},
                   {"title": "不满意", "payload": '/rate{"rating":"dissatisfied"}'}]
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def _latest(tracker: Tracker) -> tuple[str, str, float, dict]:
@@ -74,7 +72,7 @@ class ValidateIntake(Action):
             saved = datetime.fromisoformat(state["updated_at"])
         except (KeyError, TypeError, ValueError):
             return False
-        return _now() - saved < self.draft_ttl
+        return utcnow() - saved < self.draft_ttl
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
         text, intent, confidence, metadata = _latest(tracker)
@@ -97,7 +95,7 @@ class ValidateIntake(Action):
         step = intake.answer(state["values"], asked, text, state.get("tries"), self.cfg["fields"], metadata)
         for line in step.say:
             dispatcher.utter_message(text=line)
-        state.update(values=step.values, tries=step.tries, ask=step.ask, updated_at=_now().isoformat())
+        state.update(values=step.values, tries=step.tries, ask=step.ask, updated_at=utcnow().isoformat())
         if step.cancelled or step.rejected or step.done:
             state["outcome"] = "confirmed" if step.done else ("rejected" if step.rejected else "cancelled")
             return [SlotSet("intake", state), SlotSet(self.cfg["slot"], state["outcome"])]
@@ -146,10 +144,10 @@ class ActionSubmitIntake(Action):
         if outcome != "confirmed":
             return reset  # not accepted (第十九条): the reason was already given
         kind = state["kind"]
-        channel, _ = channel_of(tracker.sender_id)
         region = ((tracker.latest_message or {}).get("metadata") or {}).get("region") or ""
-        data = intake.to_order(state["values"], kind, tracker.sender_id, channel, region)
         try:
+            channel, _ = require_sender(tracker.sender_id)  # never guessed: an unknown channel is an error
+            data = intake.to_order(state["values"], kind, tracker.sender_id, channel, region)
             order, _created = self.work_orders.create(data, actor="chat",
                                                       idempotency_key=f"{tracker.sender_id}:{state['id']}")
         except HotlineError as exc:

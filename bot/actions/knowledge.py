@@ -8,6 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from hotline.channels import parse_sender
 from hotline.privacy import mask_pii
 from knowledge_base.answer import KB_DOWN, compose_answer
 from work_orders import messages
@@ -44,8 +45,8 @@ class ActionAnswerFromKB(Action):
             return [SlotSet("misses", 0)]
         if self.gaps is not None:
             try:
-                sender = tracker.sender_id or ""
-                self.gaps.record(question, channel=sender.split(":")[0] if ":" in sender else None,
+                sender = parse_sender(tracker.sender_id)
+                self.gaps.record(question, channel=sender[0] if sender else None,
                                  best=hits[0] if hits else None)
             except Exception:  # counting a gap must never cost the user the reply
                 log.exception("could not record a knowledge gap")

@@ -6,7 +6,7 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from knowledge_base.text import normalize
+from hotline.text import normalize
 
 # (keywords, reply) - first match wins, so emergencies come first.
 REFERRALS: list[tuple[tuple[str, ...], str]] = [

@@ -9,11 +9,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from hotline.channels import require_sender
 from hotline.errors import HotlineError
 from work_orders import messages
 from work_orders.states import RATINGS
 
-from .common import channel_of, send_meta
+from .common import send_meta
 
 log = logging.getLogger(__name__)
 RATING_WORDS = (("dissatisfied", ("不满意", "差评", "很差", "太差", "不行", "没解决")),
@@ -74,9 +75,9 @@ class ActionLeaveQuestion(Action):
         if not question:
             dispatcher.utter_message(text="请先告诉我您想咨询的问题。")
             return []
-        channel, _ = channel_of(tracker.sender_id)
         region = ((tracker.latest_message or {}).get("metadata") or {}).get("region") or ""
         try:
+            channel, _ = require_sender(tracker.sender_id)  # never guessed: an unknown channel is an error
             order, _ = self.work_orders.create(
                 {"order_type": "consultation", "channel": channel, "region": region, "title": question[:40],
                  "facts": question, "caller_user": tracker.sender_id},

@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from hotline.channels import sender_id
+from hotline.clock import utcnow
 from hotline.db import Database
 from hotline.errors import HotlineError, NotFound
 from work_orders.attachments import PHOTOS, AttachmentRejected, AttachmentStore, AttachmentTooLarge, FileType
@@ -22,7 +24,6 @@ from work_orders.states import WorkOrderError
 
 from .api import WeChatApi, WeChatApiError
 from .models import MiniProgramSession, MiniProgramSubscription
-from .users import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +150,7 @@ class Complaints:
             raise WorkOrderError(f"最多上传{MAX_PHOTOS}张照片", code="too_many_photos")
         for data, _name in photos:  # all checked before anything is written
             self.check_photo(data)
-        sender = f"miniprogram:{openid}"
+        sender = sender_id("miniprogram", openid)
         data = {**fields, "channel": "miniprogram", "caller_user": sender}
         # the key is the user's own: two users can never collide, a retry of one user finds its first order
         order, created = self.work_orders.create(data, actor="miniprogram",
@@ -163,12 +164,12 @@ class Complaints:
         self.check_photo(data)
         self.own(openid, number)
         self._store(number, data, name)
-        return self.work_orders.lookup(number, caller_user=f"miniprogram:{openid}")
+        return self.work_orders.lookup(number, caller_user=sender_id("miniprogram", openid))
 
     def own(self, openid: str, number: str) -> dict:
         """The order if it is this user's; a stranger's order looks like no order at all."""
         try:
-            return self.work_orders.lookup(number, caller_user=f"miniprogram:{openid}")
+            return self.work_orders.lookup(number, caller_user=sender_id("miniprogram", openid))
         except WorkOrderError as exc:
             if exc.code == "verification_required":
                 raise NotFound("未找到该工单，请核对工单编号") from exc

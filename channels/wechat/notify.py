@@ -14,16 +14,17 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from hotline.channels import caller_prefix, parse_recipient, sender_id, user_of
+from hotline.clock import china_time, utcnow
 from hotline.db import Database
 from hotline.privacy import mask_pii
 from hotline.settings import WeChatSettings
-from work_orders.calendar import CHINA
 from work_orders.models import Notice, WorkOrder
 
 from .api import NotConfigured, Refused, WeChatApi, WeChatApiError, WindowClosed
 from .miniprogram import Subscriptions
 from .models import WeChatDelivery
-from .users import Users, utcnow
+from .users import Users
 
 log = logging.getLogger(__name__)
 
@@ -64,9 +65,9 @@ class Notifier:
     def _channels(self) -> list:
         prefixes = []
         if self.api.configured:
-            prefixes.append(Notice.recipient.like("caller:wechat:%"))
+            prefixes.append(Notice.recipient.like(caller_prefix("wechat") + "%"))
         if self.mp_api.configured and self.settings.mp_template_id:
-            prefixes.append(Notice.recipient.like("caller:miniprogram:%"))
+            prefixes.append(Notice.recipient.like(caller_prefix("miniprogram") + "%"))
         return prefixes
 
     def _candidates(self, now: datetime, limit: int) -> list[tuple]:
@@ -102,10 +103,10 @@ class Notifier:
                 .values(status="sending", updated_at=now).execution_options(synchronize_session=False)).rowcount)
 
     def _deliver(self, notice_id: int, recipient: str, kind: str, message: str, number: str, now: datetime) -> str:
-        channel, _, openid = recipient.partition(":")[2].partition(":")
+        channel, openid = parse_recipient(recipient) or ("", "")
         try:
             if channel == "wechat":
-                via = self._to_follower(f"wechat:{openid}", openid, kind, message, number, now)
+                via = self._to_follower(sender_id("wechat", openid), openid, kind, message, number, now)
             else:
                 via = self._to_miniprogram(openid, kind, message, number, now)
         except (Refused, NotConfigured) as exc:
@@ -131,7 +132,7 @@ class Notifier:
                 pass  # our clock or record disagrees with WeChat's: fall back to the template
         if not self.settings.template_id:
             return None
-        local = now.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+        local = china_time(now).strftime("%Y-%m-%d %H:%M")
         data = {"first": {"value": message[:200]}, "keyword1": {"value": number},
                 "keyword2": {"value": KIND_LABELS.get(kind, "状态更新")}, "keyword3": {"value": local},
                 "remark": {"value": "回复“查询工单”可查看办理进度。"}}
@@ -142,7 +143,7 @@ class Notifier:
         template = self.settings.mp_template_id
         if not self.subscriptions.use(openid, template):
             raise Refused("用户没有可用的订阅消息授权")
-        local = now.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+        local = china_time(now).strftime("%Y-%m-%d %H:%M")
         data = {"character_string1": {"value": number}, "phrase2": {"value": KIND_LABELS.get(kind, "状态更新")[:5]},
                 "thing3": {"value": message[:20]}, "time4": {"value": local}}
         try:
@@ -186,7 +187,7 @@ class Notifier:
         for item in self.handoffs.pending_outbox("wechat"):
             if not self.handoffs.mark_sent(item["id"]):  # claimed by another worker
                 continue
-            openid = item["recipient"].partition(":")[2]
+            openid = user_of(item["recipient"])
             try:
                 self.api.send_text(openid, item["text"])
                 sent += 1

@@ -19,17 +19,21 @@ from typing import Callable
 from wechatpy.crypto import WeChatCrypto
 
 from channels.conversation import BUSY_REPLY, RasaClient
+from hotline.channels import sender_id, user_of
+from hotline.clock import utcnow
 from hotline.errors import BotUnavailable, HotlineError
 from hotline.privacy import mask_pii
 from hotline.settings import WeChatSettings
+from hotline.text import strip_trailing_punctuation
 from work_orders.service import System, WorkOrders
 from work_orders.states import OPEN_STATES
 
-from . import protocol, text as wtext
-from .protocol import Malformed, Message
+from . import protocol
+from . import text as wtext
 from .api import WeChatApi, WeChatApiError
+from .protocol import Malformed, Message
 from .routing import to_operator
-from .users import Users, region_of, utcnow
+from .users import Users, region_of
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +108,7 @@ class OfficialAccount:
         if not self.state.claim(dedup_key(msg)):
             log.info("WeChat retry of %s ignored (already taken)", dedup_key(msg))
             return None
-        sender = f"wechat:{msg.source}"
+        sender = sender_id("wechat", msg.source)
         try:
             return self._dispatch(msg, sender, deadline)
         except Exception:  # WeChat must get an answer, the user a sentence
@@ -123,7 +127,7 @@ class OfficialAccount:
             payload = wtext.choice(content, self.users.get(sender).choices) or content
             return self._converse(sender, payload, deadline)
         if msg.type == "voice":
-            heard = msg.recognition.strip().rstrip("。")
+            heard = strip_trailing_punctuation(msg.recognition)
             if not heard:
                 return VOICE_UNHEARD
             return self._converse(sender, heard, deadline, prefix=f"（语音：{heard}）\n")
@@ -276,7 +280,7 @@ class OfficialAccount:
 
     def send_texts(self, sender: str, texts: list[str]) -> bool:
         """Customer-service messages, in order; stops at the first that WeChat refuses."""
-        openid = sender.partition(":")[2]
+        openid = user_of(sender)
         for piece in texts:
             try:
                 self.api.send_text(openid, piece)

@@ -11,13 +11,14 @@ import json
 import threading
 import time
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Iterator
 
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from wechatpy.session import SessionStorage
 
+from hotline.clock import utcnow
 from hotline.db import Database
 
 from .models import WeChatSeen
@@ -37,7 +38,7 @@ class LocalState(SessionStorage):
 
     def claim(self, key: str, ttl: int = SEEN_TTL) -> bool:
         """True for the first caller with this key, False for every later one (on any replica)."""
-        now = datetime.now(timezone.utc)
+        now = utcnow()
         try:
             with self.db.session() as s:
                 s.add(WeChatSeen(key=key[:200], seen_at=now))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
+from hotline.text import half_width, strip_trailing_punctuation
+
 LIMIT = 2048  # bytes of UTF-8, WeChat's limit for a text reply
 SENTENCE_END = re.compile(r"(?<=[。！？；!?;])")
-DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
 def _size(text: str) -> int:
@@ -36,7 +37,7 @@ def render(replies: list[dict]) -> tuple[str, list[str]]:
 
 def choice(text: str, choices: list[str]) -> str | None:
     """The payload behind a reply of "1", "２" or "1." to the last numbered choices, else None."""
-    digits = text.strip().translate(DIGITS).rstrip(".。、")
+    digits = strip_trailing_punctuation(half_width(text))
     if len(digits) <= 3 and digits.isdecimal() and 1 <= int(digits) <= len(choices):  # no 5,000-digit int()
         return choices[int(digits) - 1]
     return None

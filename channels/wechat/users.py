@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
+from hotline.clock import aware
 from hotline.db import Database
 
 from .models import WeChatUser
@@ -17,10 +18,6 @@ REGION_FRESH = timedelta(hours=24)
 MAX_PENDING_MEDIA = 9
 REGION_RE = re.compile(r"^(北京市|天津市|上海市|重庆市|[\u4e00-\u9fa5]{2,7}?(?:省|自治区|特别行政区))?"
                        r"([\u4e00-\u9fa5]{1,9}?(?:市|自治州|地区|盟))?")
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def region_of(label: str) -> str:
@@ -77,9 +74,7 @@ class Users:
                 return UserState(sender)
             state = UserState(sender, **{f: getattr(row, f) for f in FIELDS})
         for name in ("last_message_at", "location_at"):  # SQLite hands back naive UTC
-            value = getattr(state, name)
-            if value is not None and value.tzinfo is None:
-                setattr(state, name, value.replace(tzinfo=timezone.utc))
+            setattr(state, name, aware(getattr(state, name)))
         state.choices = list(state.choices or [])
         state.pending_media = list(state.pending_media or [])
         return state

@@ -6,6 +6,7 @@ import logging
 from apiflask import APIBlueprint
 from flask import render_template
 
+from hotline.channels import sender_id
 from hotline.errors import BotUnavailable
 
 from ..errors import error_response
@@ -29,7 +30,7 @@ def page():
         responses={503: error_response("对话服务繁忙 Bot busy or unavailable; `replies` carries a Chinese busy message, "
                                        "Retry-After the seconds to wait", BusyOut, retry_after=True)})
 def chat(body):
-    sender, text = f"web:{body['sender']}", body["text"].strip()
+    sender, text = sender_id("web", body["sender"]), body["text"].strip()
     to_operator = _to_operator(sender, text)
     if to_operator is not None:
         return to_operator
@@ -59,7 +60,7 @@ def _to_operator(sender: str, text: str) -> dict | None:
         description="网页聊天在转人工期间轮询：返回该访客 id 大于 after 的人工客服/系统消息，以及进行中的转人工会话"
                     "（handoff 为 null 表示已结束，由智能助手继续答复）。只返回该 sender 自己的消息。")
 def updates(query):
-    sender = f"web:{query['sender']}"
+    sender = sender_id("web", query["sender"])
     handoffs = services().handoffs
     current = handoffs.active(sender)  # read first: a handoff closed after this still has its last messages below
     return {"messages": handoffs.messages(sender, query["after"], limit=100), "handoff": current}

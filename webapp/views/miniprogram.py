@@ -12,6 +12,7 @@ from flask import request
 from channels.wechat.miniprogram import MAX_PHOTOS
 from channels.wechat.routing import to_operator
 from channels.wechat.users import region_of
+from hotline.channels import sender_id
 from hotline.errors import BotUnavailable
 from work_orders.states import DOMAINS, RATINGS
 
@@ -138,7 +139,7 @@ def logout():
     503: error_response("对话服务繁忙 Bot busy or unavailable; `replies` carries a Chinese busy message, "
                         "Retry-After the seconds to wait", BusyOut, retry_after=True)})
 def chat(body):
-    sender, text = f"miniprogram:{_openid()}", body["text"].strip()
+    sender, text = sender_id("miniprogram", _openid()), body["text"].strip()
     if not text:
         abort(422, "请输入内容")
     operator = to_operator(services().handoffs, sender, text)
@@ -165,7 +166,7 @@ def chat(body):
 @bp.doc(summary="人工客服的新消息 New operator messages (poll while a handoff is open)",
         description="转人工期间小程序轮询：返回该用户 id 大于 after 的人工客服/系统消息，以及进行中的转人工会话（null 表示已结束）。")
 def updates(query):
-    sender = f"miniprogram:{_openid()}"
+    sender = sender_id("miniprogram", _openid())
     handoffs = services().handoffs
     current = handoffs.active(sender)
     return {"messages": handoffs.messages(sender, query["after"], limit=100), "handoff": current}
@@ -176,7 +177,7 @@ def updates(query):
 @bp.output(MpOrders)
 @bp.doc(summary="我的工单 My work orders")
 def my_orders():
-    return {"orders": services().work_orders.for_caller(f"miniprogram:{_openid()}", limit=50)}
+    return {"orders": services().work_orders.for_caller(sender_id("miniprogram", _openid()), limit=50)}
 
 
 @bp.get("/api/mp/orders/<number>")
@@ -197,7 +198,7 @@ def my_order(number):
 def rate(number, body):
     services().wechat.complaints.own(_openid(), number)
     return services().work_orders.rate(number, body["rating"], body["comment"],
-                                       caller_user=f"miniprogram:{_openid()}")
+                                       caller_user=sender_id("miniprogram", _openid()))
 
 
 @bp.post("/api/mp/complaints")

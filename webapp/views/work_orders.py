@@ -2,17 +2,18 @@
 and the operator console page. Thin: parse, check the role, call the work_orders service."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from apiflask import APIBlueprint, Schema, abort
 from apiflask.fields import Boolean, Date, Dict, File, Integer, List, String
 from apiflask.validators import Length, OneOf, Range
 from flask import render_template, request, send_file
 
+from hotline import channels
+from hotline.clock import utcnow
 from work_orders import queues
 from work_orders.attachments import MAX_SIZE, AttachmentRejected, AttachmentTooLarge
-from work_orders.states import (CALLBACK_RESULTS, CHANNELS, DOMAINS, EXTENSION_REASONS, REJECT_REASONS,
-                                 TRANSITIONS, TYPES)
+from work_orders.states import CALLBACK_RESULTS, DOMAINS, EXTENSION_REASONS, REJECT_REASONS, TRANSITIONS, TYPES
 
 from ..auth import auth, client_address, retry_after
 from ..errors import error_docs
@@ -25,7 +26,7 @@ STAFF = ["admin", "operator", "unit", "supervisor"]
 
 class OrderIn(Schema):
     order_type = String(required=True, validate=OneOf(list(TYPES)), metadata={"description": "/".join(TYPES)})
-    channel = String(load_default="phone", validate=OneOf(list(CHANNELS)))
+    channel = String(load_default="phone", validate=OneOf(channels.codes()))
     domain = String(load_default="其他", validate=OneOf(list(DOMAINS)))
     region = String(load_default="")
     title = String(load_default="")
@@ -121,10 +122,6 @@ class ReviewIn(Schema):
     note = String(load_default="", validate=Length(0, 1000))
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def _svc():
     return services().work_orders
 
@@ -158,18 +155,18 @@ def create_order(body):
 @bp.output(QueueOut)
 @bp.doc(summary="工单队列 Queue of orders")
 def list_orders(query):
-    return queues.queue(services().db, auth.current_user, query["queue"], _now(), query["page"], q=query["q"])
+    return queues.queue(services().db, auth.current_user, query["queue"], utcnow(), query["page"], q=query["q"])
 
 
 @bp.get("/api/orders/overview")
 @bp.auth_required(auth, roles=STAFF)
 @bp.doc(summary="各队列数量与日历提醒 Queue counts and calendar warnings")
 def overview():
-    return {"counts": queues.counts(services().db, auth.current_user, _now()), "labels": queues.QUEUES,
+    return {"counts": queues.counts(services().db, auth.current_user, utcnow()), "labels": queues.QUEUES,
             "calendar_warnings": _svc().calendar_warnings(),
             "actions": {a: t.label for a, t in TRANSITIONS.items()},
             "action_roles": {a: list(t.roles) for a, t in TRANSITIONS.items()},
-            "options": {"types": TYPES, "domains": list(DOMAINS), "channels": CHANNELS,
+            "options": {"types": TYPES, "domains": list(DOMAINS), "channels": channels.labels(),
                         "reject_reasons": REJECT_REASONS, "extension_reasons": EXTENSION_REASONS,
                         "callback_results": CALLBACK_RESULTS}}
 
@@ -180,7 +177,7 @@ def overview():
 @bp.doc(summary="导出队列为CSV（按角色脱敏） Export a queue as CSV",
         responses={200: {"description": "CSV（UTF-8）", "content": {"text/csv": {"schema": {"type": "string"}}}}})
 def export(query):
-    body = queues.export_csv(services().db, auth.current_user, query["queue"], _now(), q=query["q"])
+    body = queues.export_csv(services().db, auth.current_user, query["queue"], utcnow(), q=query["q"])
     return body, 200, {"Content-Type": "text/csv; charset=utf-8",
                        "Content-Disposition": f"attachment; filename=orders-{query['queue']}.csv"}
 
