@@ -25,7 +25,7 @@ from knowledge_base.editing import ArticleInvalid, parse_datetime
 from knowledge_base.importer import read_table
 from knowledge_base.models import Article, ChangeLog
 
-from . import state as st
+from . import ledger
 from .connectors import Connector
 from .errors import PageRejected
 from .models import SyncState
@@ -205,7 +205,7 @@ def export_articles(db, path: Path, incremental: bool = False) -> int:
     ``incremental``: only those changed since the last incremental export (its change-log position is kept)."""
     path = Path(path)
     feed = "export:file"
-    since = st.state(db, feed).cursor if incremental else 0
+    since = ledger.state(db, feed).cursor if incremental else 0
     with db.session() as s:
         head = s.scalar(select(ChangeLog.id).order_by(ChangeLog.id.desc()).limit(1)) or 0
         query = select(Article).where(Article.origin_system.is_(None) | (Article.origin_system == "12328"),

@@ -36,7 +36,7 @@ from knowledge_base.models import Article, Chunk
 from knowledge_base.seeds import ArticleDraft
 from knowledge_base.service import KnowledgeBase, pieces, snapshot, text_hash, to_blob
 
-from . import state as st
+from . import ledger
 from .connectors import Connector
 from .errors import Busy, FeedBackwards, PageRejected, SyncError
 from .models import SyncProposal, SyncRun, SyncState
@@ -166,29 +166,29 @@ class KbSync:
 
     def run(self, trigger: str = "schedule") -> dict:
         """Pull, then push; returns the run's log entry. Raises Busy if another process is syncing."""
-        owner = st.new_owner()
-        if not st.acquire(self.db, self.feed, owner, self.options.lease_ttl):
+        owner = ledger.new_owner()
+        if not ledger.acquire(self.db, self.feed, owner, self.options.lease_ttl):
             raise Busy(f"同步 {self.feed} 正在另一进程中运行，请稍后再试")
         status, message = "ok", ""
-        run_id = st.start_run(self.db, self.feed, owner, trigger, st.state(self.db, self.feed).cursor)
+        run_id = ledger.start_run(self.db, self.feed, owner, trigger, ledger.state(self.db, self.feed).cursor)
         try:
             self._pull(run_id, owner)
             if self.options.push and self.connector.can_push:
                 self._push(run_id, owner)
         except SyncError as exc:
             status, message = "failed", exc.message
-            st.event(self.db, run_id, "error", exc.code, exc.message, details=exc.details)
+            ledger.event(self.db, run_id, "error", exc.code, exc.message, details=exc.details)
         except Exception as exc:  # a bug must still end up in the sync log, with the cursor safe
             log.exception("KB sync failed")
             status, message = "failed", f"内部错误：{type(exc).__name__}: {exc}"
-            st.event(self.db, run_id, "error", "internal_error", message)
+            ledger.event(self.db, run_id, "error", "internal_error", message)
         finally:
-            st.release(self.db, self.feed, owner, ok=status == "ok")
+            ledger.release(self.db, self.feed, owner, ok=status == "ok")
         with self.db.session() as s:
             run = s.get(SyncRun, run_id)
             if status == "ok" and (run.rejected or run.errors):
                 status = "partial"
-        return st.finish_run(self.db, run_id, status, message or self._summary(run_id))
+        return ledger.finish_run(self.db, run_id, status, message or self._summary(run_id))
 
     def _summary(self, run_id: int) -> str:
         with self.db.session() as s:
@@ -207,16 +207,16 @@ class KbSync:
                 if not getattr(exc, "retry", False) or attempt >= self.options.retries:
                     raise
                 attempt += 1
-                st.event(self.db, run_id, "warning", exc.code, f"{exc.message}（第 {attempt} 次重试）",
+                ledger.event(self.db, run_id, "warning", exc.code, f"{exc.message}（第 {attempt} 次重试）",
                          details={**exc.details, "cursor": cursor})
                 self.sleep(min(self.options.backoff * 2 ** (attempt - 1), 10.0))
                 continue
             for warning in page.warnings:
-                st.event(self.db, run_id, "warning", "page_warning", warning, details={"cursor": cursor})
+                ledger.event(self.db, run_id, "warning", "page_warning", warning, details={"cursor": cursor})
             return page
 
     def _pull(self, run_id: int, owner: str) -> None:
-        current = st.state(self.db, self.feed)
+        current = ledger.state(self.db, self.feed)
         cursor, feed_id = current.cursor, current.feed_id
         # read from the start (first sync, or after --reset), the feed's older versions of what we already have
         # are expected and skipped; beyond our cursor, an older version than ours is a remote going backwards
@@ -253,7 +253,7 @@ class KbSync:
             bar.close()
 
     def _apply(self, run_id: int, owner: str, cursor: int, page: Page) -> None:
-        st.renew(self.db, self.feed, owner, self.options.lease_ttl)  # embedding a page may take a while
+        ledger.renew(self.db, self.feed, owner, self.options.lease_ttl)  # embedding a page may take a while
         items: dict[str, Item] = {}
         rejected: list[ItemRejected] = []
         for raw in page.items:
@@ -271,7 +271,7 @@ class KbSync:
                 self._write(run_id, owner, cursor, page, plan, rejected, sanitized, vectors)
                 return
             except _Raced:
-                st.event(self.db, run_id, "info", "page_raced", "本页涉及的文章刚被编辑修改，重新核对后再写入",
+                ledger.event(self.db, run_id, "info", "page_raced", "本页涉及的文章刚被编辑修改，重新核对后再写入",
                          details={"cursor": cursor})
         raise SyncError("本页文章在写入时反复被同时修改，稍后重试", details={"cursor": cursor})
 
@@ -420,13 +420,13 @@ class KbSync:
                     s.flush()
                     ids[p["article_id"]] = row.id
                 for exc in rejected:
-                    st.event(self.db, run_id, "error", "item_rejected", f"拒收文章 {exc.remote_id}：{exc.reason}",
+                    ledger.event(self.db, run_id, "error", "item_rejected", f"拒收文章 {exc.remote_id}：{exc.reason}",
                              remote_id=exc.remote_id, details=exc.details, session=s)
                 for level, kind, message, remote_id, article_id in plan.events:
                     details = {"proposal_id": ids[article_id]} if kind == "conflict" and article_id in ids else {}
-                    st.event(self.db, run_id, level, kind, message, remote_id, article_id, details, session=s)
+                    ledger.event(self.db, run_id, level, kind, message, remote_id, article_id, details, session=s)
                 for remote_id, names in sanitized:
-                    st.event(self.db, run_id, "warning", "html_stripped",
+                    ledger.event(self.db, run_id, "warning", "html_stripped",
                              f"文章 {remote_id} 的{'、'.join(names)}含 HTML 标记（含脚本），已去除标记只保留文字",
                              remote_id, details={"fields": names}, session=s)
                 rejected_count = len(rejected) + sum(1 for e in plan.events if e[0] == "error")
@@ -473,7 +473,7 @@ class KbSync:
                 return
             after = batch[-1].id
             results = self._send(run_id, items)
-            st.renew(self.db, self.feed, owner, self.options.lease_ttl)
+            ledger.renew(self.db, self.feed, owner, self.options.lease_ttl)
             self._record_push(run_id, batch, versions, items, results)
 
     def _send(self, run_id: int, items: list[dict]) -> list[dict]:
@@ -485,7 +485,7 @@ class KbSync:
                 if not getattr(exc, "retry", False) or attempt >= self.options.retries:
                     raise
                 attempt += 1
-                st.event(self.db, run_id, "warning", exc.code, f"推送失败：{exc.message}（第 {attempt} 次重试）")
+                ledger.event(self.db, run_id, "warning", exc.code, f"推送失败：{exc.message}（第 {attempt} 次重试）")
                 self.sleep(min(self.options.backoff * 2 ** (attempt - 1), 10.0))
 
     def _record_push(self, run_id, batch, versions, items, results) -> None:
@@ -500,7 +500,7 @@ class KbSync:
                                  "b_origin": item["id"], "b_remote": version, "b_synced": versions[article.id],
                                  "b_at": now})
                 elif status == "conflict":
-                    st.event(self.db, run_id, "warning", "push_conflict",
+                    ledger.event(self.db, run_id, "warning", "push_conflict",
                              f"推送《{article.title}》时 12345 已有更新的版本（{version}）：下次拉取时按冲突规则处理",
                              item["id"], article.id, {"remote_version": version}, session=s)
                 elif status == "rejected":
@@ -508,11 +508,11 @@ class KbSync:
                     refused.append({"b_id": article.id, "b_version": versions[article.id],
                                     "b_system": article.origin_system or item["owner"], "b_origin": item["id"],
                                     "b_remote": article.origin_version, "b_synced": versions[article.id], "b_at": now})
-                    st.event(self.db, run_id, "error", "push_rejected",
+                    ledger.event(self.db, run_id, "error", "push_rejected",
                              f"12345 拒绝了《{article.title}》：{result.get('message') or '未说明原因'}",
                              item["id"], article.id, session=s)
                 else:
-                    st.event(self.db, run_id, "warning", "push_unconfirmed",
+                    ledger.event(self.db, run_id, "warning", "push_unconfirmed",
                              f"12345 未确认《{article.title}》（{status}）：下次再推送", item["id"], article.id,
                              session=s)
             # only if nobody edited the article while it was on its way (else it stays pending)
@@ -554,7 +554,7 @@ def _json(snap: dict) -> dict:
 
 def reset_cursor(db, feed: str) -> None:
     """Start the feed from the beginning (after 12345 replaced its feed); items we have are no-ops."""
-    st.ensure_state(db, feed)
+    ledger.ensure_state(db, feed)
     with db.session() as s:
         s.execute(update(SyncState).where(SyncState.name == feed).values(cursor=0, feed_id="",
                                                                           updated_at=utcnow()))

@@ -21,9 +21,9 @@ from hotline.privacy import mask_pii
 from work_orders.models import HandlingUnit, WorkOrder, WorkOrderEvent
 from work_orders.present import mask_name, mask_phone
 from work_orders.service import System, WorkOrders
-from work_orders.states import CALLBACK_RESULTS, DOMAINS, REJECT_REASONS, STATES, TYPES, WorkOrderError
+from work_orders.lifecycle import CALLBACK_RESULTS, DOMAINS, REJECT_REASONS, STATES, TYPES, WorkOrderError
 
-from . import state as st
+from . import ledger
 from .errors import SyncError
 from .models import OutboxMessage
 
@@ -177,8 +177,8 @@ class OrderExchange:
         messages too. Safe on several replicas (one lease)."""
         if self.connector is None:
             return {"delivered": 0, "failed": 0, "pending": self.pending_count(), "skipped": "未配置 12345 接口"}
-        owner = st.new_owner()
-        if not st.acquire(self.db, OUTBOX_FEED, owner, 120):
+        owner = ledger.new_owner()
+        if not ledger.acquire(self.db, OUTBOX_FEED, owner, 120):
             return {"delivered": 0, "failed": 0, "pending": self.pending_count(), "skipped": "另一进程正在推送"}
         delivered = failed = 0
         try:
@@ -203,9 +203,9 @@ class OrderExchange:
                     blocked.add(msg.order_id)
                     if in_a_row >= 3:  # 12345 is down: stop here rather than wait out a timeout per order
                         break
-                st.renew(self.db, OUTBOX_FEED, owner, 120)
+                ledger.renew(self.db, OUTBOX_FEED, owner, 120)
         finally:
-            st.release(self.db, OUTBOX_FEED, owner, ok=failed == 0)
+            ledger.release(self.db, OUTBOX_FEED, owner, ok=failed == 0)
         return {"delivered": delivered, "failed": failed, "pending": self.pending_count()}
 
     def _deliver(self, msg: OutboxMessage, now: datetime) -> bool:
@@ -219,7 +219,7 @@ class OrderExchange:
                 row.last_attempt_at, row.last_error = now, exc.message[:1000]
                 row.next_attempt_at = now + self.backoff(row.attempts)
                 if row.attempts == 1 or row.attempts % 10 == 0:
-                    st.event(self.db, None, "warning", "outbox_retry",
+                    ledger.event(self.db, None, "warning", "outbox_retry",
                              f"工单 {msg.payload.get('number')} 的消息（{msg.kind}）未送达 12345：{exc.message}；"
                              f"第 {row.attempts} 次失败，{row.next_attempt_at:%H:%M:%S} 再试",
                              remote_id=msg.external_id, session=s)
@@ -229,7 +229,7 @@ class OrderExchange:
             row.attempts += 1
             row.last_attempt_at = row.acked_at = now
             if row.attempts > 1:
-                st.event(self.db, None, "info", "outbox_delivered",
+                ledger.event(self.db, None, "info", "outbox_delivered",
                          f"工单 {msg.payload.get('number')} 的消息（{msg.kind}）在第 {row.attempts} 次尝试后送达",
                          remote_id=msg.external_id, session=s)
         return True

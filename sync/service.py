@@ -12,7 +12,7 @@ from hotline.clock import utcnow
 from knowledge_base.service import KnowledgeBase
 from work_orders.service import WorkOrders
 
-from . import state as st
+from . import ledger
 from .connectors import HttpConnector, sign
 from .errors import NotConfigured, Unauthorized
 from .kb import KbSync, SyncOptions
@@ -72,7 +72,7 @@ class SyncService:
             connector.close()
 
     def running(self, feed: str = KB_FEED) -> bool:
-        current = st.state(self.db, feed)
+        current = ledger.state(self.db, feed)
         return bool(current.lease_owner) and current.lease_until is not None and current.lease_until > utcnow()
 
     def status(self) -> dict:
@@ -87,7 +87,7 @@ class SyncService:
                                                                           OutboxMessage.attempts >= 5))
             proposals = s.scalar(select(func.count(SyncProposal.id)).where(SyncProposal.status == "open"))
             return {"configured": self.configured, "url": self.url, "feeds": feeds,
-                    "last_run": st.run_dict(last) if last else None, "outbox_pending": pending or 0,
+                    "last_run": ledger.run_dict(last) if last else None, "outbox_pending": pending or 0,
                     "outbox_stuck": stuck or 0, "open_proposals": proposals or 0}
 
     def runs(self, feed: str | None = None, limit: int = 20) -> list[dict]:
@@ -95,7 +95,7 @@ class SyncService:
             query = select(SyncRun).order_by(SyncRun.id.desc()).limit(limit)
             if feed:
                 query = query.where(SyncRun.feed == feed)
-            return [st.run_dict(r) for r in s.scalars(query)]
+            return [ledger.run_dict(r) for r in s.scalars(query)]
 
     def run_detail(self, run_id: int, limit: int = 500) -> dict | None:
         with self.db.session() as s:
@@ -104,14 +104,14 @@ class SyncService:
                 return None
             events = s.scalars(select(SyncEvent).where(SyncEvent.run_id == run_id).order_by(SyncEvent.id)
                                .limit(limit)).all()
-            return {**st.run_dict(run), "events": [st.event_dict(e) for e in events]}
+            return {**ledger.run_dict(run), "events": [ledger.event_dict(e) for e in events]}
 
     def recent_events(self, level: str | None = None, limit: int = 100) -> list[dict]:
         with self.db.session() as s:
             query = select(SyncEvent).order_by(SyncEvent.id.desc()).limit(limit)
             if level:
                 query = query.where(SyncEvent.level == level)
-            return [st.event_dict(e) for e in s.scalars(query)]
+            return [ledger.event_dict(e) for e in s.scalars(query)]
 
 
 def build(settings, kb: KnowledgeBase, work_orders: WorkOrders) -> SyncService:

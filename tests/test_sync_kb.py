@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from knowledge_base.editing import Editor
 from knowledge_base.models import Article, ArticleVersion, ChangeLog, Chunk
 from sync import review
-from sync import state as st
+from sync import ledger as st
 from sync.connectors import HttpConnector
 from sync.errors import Busy
 from sync.kb import KbSync, SyncOptions

@@ -7,7 +7,7 @@ import pytest
 import redis
 
 from channels.wechat.api import NotConfigured, RateLimited, WeChatApi, WeChatApiError, WindowClosed
-from channels.wechat.state import LocalState, RedisState
+from channels.wechat.replica_store import LocalState, RedisState
 from hotline.db import Database
 from tests.wechat_fake import FakeWeChat
 

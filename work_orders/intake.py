@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from hotline.privacy import mask_pii
 from hotline.text import normalize
 
-from .states import REJECT_REASONS
+from .lifecycle import REJECT_REASONS
 
 # ---- recognisers -----------------------------------------------------------------------------------------
 PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"

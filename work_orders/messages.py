@@ -13,7 +13,7 @@ from hotline.clock import china_time
 
 from . import deadlines
 from .calendar import WorkCalendar
-from .states import TYPES
+from .lifecycle import TYPES
 
 WEEKDAYS = "一二三四五六日"
 

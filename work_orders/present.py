@@ -7,7 +7,7 @@ from hotline import channels
 from hotline.clock import aware, china_time
 from hotline.privacy import mask_pii
 
-from .states import REJECT_REASONS, STATES, TYPES, actions_from
+from .lifecycle import REJECT_REASONS, STATES, TYPES, actions_from
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -26,7 +26,7 @@ from . import deadlines, messages
 from .calendar import WorkCalendar
 from .models import Attachment, CalendarOverride, HandlingUnit, Notice, OrderSequence, WorkOrder, WorkOrderEvent
 from .present import order_dict, public_status, timeline
-from .states import (CALLBACK_RESULTS, DOMAINS, EXTENSION_REASONS, RATINGS, REJECT_REASONS, STATES, TYPES, Forbidden,
+from .lifecycle import (CALLBACK_RESULTS, DOMAINS, EXTENSION_REASONS, RATINGS, REJECT_REASONS, STATES, TYPES, Forbidden,
                      StaleOrder, WorkOrderError, check_transition)
 
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")

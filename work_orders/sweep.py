@@ -18,7 +18,7 @@ from hotline.db import Database
 from . import messages
 from .attachments import AttachmentStore
 from .models import Attachment, Notice, WorkOrder, WorkOrderEvent
-from .states import HANDLING_STATES, STATES
+from .lifecycle import HANDLING_STATES, STATES
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from hotline.channels import require_sender
 from hotline.errors import HotlineError
 from work_orders import messages
-from work_orders.states import RATINGS
+from work_orders.lifecycle import RATINGS
 
 from .common import send_meta
 

@@ -18,7 +18,7 @@ from .api import WeChatApi
 from .miniprogram import Complaints, Sessions, Subscriptions
 from .notify import Notifier
 from .official import OfficialAccount
-from .state import make_state
+from .replica_store import make_state
 from .users import Users
 
 

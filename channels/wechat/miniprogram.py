@@ -20,7 +20,7 @@ from hotline.db import Database
 from hotline.errors import HotlineError, NotFound
 from work_orders.attachments import PHOTOS, AttachmentRejected, AttachmentStore, AttachmentTooLarge, FileType
 from work_orders.service import System, WorkOrders
-from work_orders.states import WorkOrderError
+from work_orders.lifecycle import WorkOrderError
 
 from .api import WeChatApi, WeChatApiError
 from .models import MiniProgramSession, MiniProgramSubscription

@@ -26,7 +26,7 @@ from hotline.privacy import mask_pii
 from hotline.settings import WeChatSettings
 from hotline.text import strip_trailing_punctuation
 from work_orders.service import System, WorkOrders
-from work_orders.states import OPEN_STATES
+from work_orders.lifecycle import OPEN_STATES
 
 from . import protocol
 from . import text as wtext

@@ -14,7 +14,7 @@ from channels.wechat.routing import to_operator
 from channels.wechat.users import region_of
 from hotline.channels import sender_id
 from hotline.errors import BotUnavailable
-from work_orders.states import DOMAINS, RATINGS
+from work_orders.lifecycle import DOMAINS, RATINGS
 
 from ..errors import error_docs, error_response
 from ..schemas import BusyOut, ChatOut, FormBoolean, IdQuery, text_field

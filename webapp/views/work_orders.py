@@ -13,7 +13,7 @@ from hotline import channels
 from hotline.clock import utcnow
 from work_orders import queues
 from work_orders.attachments import MAX_SIZE, AttachmentRejected, AttachmentTooLarge
-from work_orders.states import CALLBACK_RESULTS, DOMAINS, EXTENSION_REASONS, REJECT_REASONS, TRANSITIONS, TYPES
+from work_orders.lifecycle import CALLBACK_RESULTS, DOMAINS, EXTENSION_REASONS, REJECT_REASONS, TRANSITIONS, TYPES
 
 from ..auth import auth, client_address, retry_after
 from ..errors import error_docs
