@@ -10,8 +10,8 @@ from sqlalchemy import select
 from tests.conftest import make_settings
 from tests.test_work_orders_api import ORDER, login
 from webapp import create_app
-from work_orders.attachments import (ALL_TYPES, PHOTOS, AttachmentRejected, AttachmentStore, AttachmentTooLarge,
-                                     safe_name, sniff)
+from work_orders.attachments import ALL_TYPES, PHOTOS, AttachmentStore, safe_name, sniff
+from work_orders.errors import AttachmentRejected, AttachmentTooLarge
 from work_orders.models import Attachment
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
