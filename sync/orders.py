@@ -18,10 +18,11 @@ from sqlalchemy import func, select
 
 from hotline.clock import aware, utcnow
 from hotline.privacy import mask_pii
+from work_orders.errors import WorkOrderError
 from work_orders.models import HandlingUnit, WorkOrder, WorkOrderEvent
 from work_orders.present import mask_name, mask_phone
 from work_orders.service import System, WorkOrders
-from work_orders.states import CALLBACK_RESULTS, DOMAINS, REJECT_REASONS, STATES, TYPES, WorkOrderError
+from work_orders.states import CALLBACK_RESULTS, DOMAINS, REJECT_REASONS, STATES, TYPES
 
 from . import state as st
 from .errors import SyncError

@@ -18,9 +18,9 @@ from hotline.channels import sender_id
 from hotline.clock import utcnow
 from hotline.db import Database
 from hotline.errors import HotlineError, NotFound
-from work_orders.attachments import PHOTOS, AttachmentRejected, AttachmentStore, AttachmentTooLarge, FileType
+from work_orders.attachments import PHOTOS, AttachmentStore, FileType
+from work_orders.errors import AttachmentRejected, AttachmentTooLarge, WorkOrderError
 from work_orders.service import System, WorkOrders
-from work_orders.states import WorkOrderError
 
 from .api import WeChatApi, WeChatApiError
 from .models import MiniProgramSession, MiniProgramSubscription

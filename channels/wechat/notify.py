@@ -182,7 +182,7 @@ class Notifier:
         return status
 
     def _handoff_outbox(self) -> int:
-        """What operators wrote to WeChat users (channels.handoff's outbox), as customer-service messages."""
+        """What operators wrote to WeChat users (the handoff package's outbox), as customer-service messages."""
         sent = 0
         for item in self.handoffs.pending_outbox("wechat"):
             if not self.handoffs.mark_sent(item["id"]):  # claimed by another worker
