@@ -30,7 +30,8 @@ from work_orders.states import OPEN_STATES
 
 from . import protocol
 from . import text as wtext
-from .api import WeChatApi, WeChatApiError
+from .api import WeChatApi
+from .errors import WeChatApiError
 from .protocol import Malformed, Message
 from .routing import to_operator
 from .users import Users, region_of
