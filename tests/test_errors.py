@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 from pathlib import Path
 
 import pytest
@@ -113,10 +114,8 @@ def test_a_domain_not_configured_is_still_caught_as_its_domains_error():
     assert kernel.NotConfigured.status == 503
 
 
-def _spelled(word: str) -> set[str]:
-    out = set()
-    for package in PACKAGES:
-        for path in (ROOT / package.replace(".", "/")).rglob("*.py"):
-            if f'"{word}"' in path.read_text(encoding="utf-8") or f"'{word}'" in path.read_text(encoding="utf-8"):
-                out.add(path.relative_to(ROOT).as_posix())
-    return out
+def _spelled(code: str) -> set[str]:
+    """The product files that give an error this code (``code = "…"`` in a class, ``code="…"`` when raised)."""
+    pattern = re.compile(rf"""\bcode\s*=\s*["']{code}["']""")
+    return {path.relative_to(ROOT).as_posix() for package in PACKAGES
+            for path in (ROOT / package.replace(".", "/")).rglob("*.py") if pattern.search(path.read_text("utf-8"))}
