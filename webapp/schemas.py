@@ -233,6 +233,9 @@ class HealthOut(Schema):
     status = String(required=True)
     bot = Boolean(required=True)
     articles = Integer(required=True)
+    wechat = String(required=True, validate=OneOf(["configured", "simulator", "not_configured"]),
+                    metadata={"description": "公众号：configured 已配置 / simulator 本地模拟器的 AppID（仅供试用）/ "
+                                             "not_configured 未配置（/wechat/mp 答复 503）"})
 
 
 # ------------------------------------------------------------------ staff: login, editor API

@@ -41,6 +41,13 @@ class Refused(WeChatApiError):
     code = "wechat_refused"
 
 
+class AccountNotConfigured(_NotConfigured):
+    """No HOTLINE_WECHAT_APPID: the official account's endpoint refuses instead of posing as an account."""
+
+    def __init__(self):
+        super().__init__("公众号未配置（HOTLINE_WECHAT_APPID）")
+
+
 class LoginFailed(HotlineError):
     code = "login_failed"
     status = 401
