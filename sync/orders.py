@@ -25,7 +25,7 @@ from work_orders.service import System, WorkOrders
 from work_orders.states import CALLBACK_RESULTS, DOMAINS, REJECT_REASONS, STATES, TYPES
 
 from . import state as st
-from .errors import SyncError
+from .errors import SyncError, TransferInvalid
 from .models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -41,11 +41,6 @@ OTHER_HOTLINES = {"铁路": "铁路客运服务由 12306 铁路客户服务中�
                   "交警": "道路交通违法和事故由 122 公安交通管理部门受理"}
 KINDS = {"reject": "return", "reply": "reply", "answer": "reply", "callback": "callback"}
 BASIS = "《12328交通运输服务监督热线管理办法》第十九条"
-
-
-class TransferInvalid(WorkOrderError):
-    code = "invalid_transfer"
-    status = 422
 
 
 def _text(raw: dict, key: str, errors: dict, required: bool = False) -> str:

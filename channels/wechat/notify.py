@@ -21,7 +21,8 @@ from hotline.privacy import mask_pii
 from hotline.settings import WeChatSettings
 from work_orders.models import Notice, WorkOrder
 
-from .api import NotConfigured, Refused, WeChatApi, WeChatApiError, WindowClosed
+from .api import WeChatApi
+from .errors import NotConfigured, Refused, WeChatApiError, WindowClosed
 from .miniprogram import Subscriptions
 from .models import WeChatDelivery
 from .users import Users
