@@ -48,7 +48,7 @@ run: deps $(MODEL)
 	$(VENV)/bin/python -m webapp.cli run
 
 test: lint $(MODEL) browser
-	$(VENV)/bin/python -m pytest -n 2 --dist loadgroup
+	$(VENV)/bin/python -m pytest -n 2
 
 # ruff's lint rules and formatting, configured in pyproject.toml (`ruff format .` applies the formatting).
 lint: $(APP_STAMP)

@@ -18,9 +18,9 @@ from sqlalchemy import delete, select
 
 from hotline.clock import aware, utcnow
 from hotline.db import Database
-from hotline.errors import HotlineError
 from hotline.throttle import Policy, Rule, Throttle, Throttled
 
+from .errors import AccountError, AuthError
 from .models import ApiToken, User
 
 ROLES = ("admin", "editor", "publisher", "operator", "unit", "supervisor")
@@ -36,17 +36,7 @@ LOGIN_POLICY = Policy(
 )
 
 
-class AuthError(HotlineError):
-    code = "unauthorized"
-    status = 401
-
-
 LockedOut = Throttled  # the old name: a 429 with retry_after (seconds)
-
-
-class AccountError(HotlineError):
-    code = "invalid_account"
-    status = 422
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ from requests.adapters import HTTPAdapter
 from bot.actions.common import META_KEY
 from hotline.errors import BotUnavailable
 
+from .errors import Busy
+
 log = logging.getLogger(__name__)
 
 BUSY_REPLY = "系统繁忙，请稍后再试；紧急事项请直接拨打12328电话。"
@@ -33,16 +35,6 @@ class ChatResult:
     def as_dict(self) -> dict:
         return {"replies": self.replies, "intent": self.intent, "sources": self.sources,
                 "work_order": self.work_order}
-
-
-class Busy(BotUnavailable):
-    """More conversation turns than this process lets wait on the bot: refused at once, try again shortly."""
-
-    code = "busy"
-
-    def __init__(self, retry_after: int = 1):
-        super().__init__("对话服务繁忙，请稍后再试")
-        self.retry_after = retry_after
 
 
 class TurnGate:

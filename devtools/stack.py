@@ -67,6 +67,7 @@ class LiveStack:
 def live_stack(seeded_dir: Path, tmp: Path, **env: str) -> LiveStack:
     """Start app and bot over a copy of ``seeded_dir`` (a var dir whose KB is already ingested); ``env`` sets
     further HOTLINE_* settings, e.g. ``HOTLINE_SERVICE_HOURS``."""
+    env = {"HOTLINE_WECHAT_SIMULATOR": "1", **env}  # the official account answers the simulator
     var = tmp / "var"
     shutil.copytree(seeded_dir, var)
     app, action, bot = free_ports(3)

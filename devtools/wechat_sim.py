@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import secrets
 import shlex
 import sys
@@ -195,7 +196,7 @@ def _show(result, out) -> None:
 def main(argv: list[str] | None = None, out=sys.stdout) -> int:
     from hotline.settings import load_settings
 
-    settings = load_settings()
+    settings = load_settings({"HOTLINE_WECHAT_SIMULATOR": "1", **os.environ})  # the AppID `make run` uses
     wx = settings.wechat
     parser = argparse.ArgumentParser(prog="python -m devtools.wechat_sim", description="微信公众号模拟器")
     parser.add_argument("message", nargs="*", help="一次性发送的消息（或 /命令）；省略则进入交互模式")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import HotlineError
+from .errors import UnknownChannel
 
 MAX_SENDER = 160
 CALLER = "caller:"
@@ -38,11 +38,6 @@ CHANNELS: dict[str, Channel] = {c.code: c for c in (
     Channel("phone", "电话"),
     Channel("12345", "12345转办"),
 )}
-
-
-class UnknownChannel(HotlineError):
-    code = "unknown_channel"
-    status = 422
 
 
 def get(code: str | None) -> Channel | None:

@@ -1,6 +1,8 @@
 """One exception hierarchy: every domain error carries a stable code and a readable message."""
 from __future__ import annotations
 
+import math
+
 
 class HotlineError(Exception):
     code = "error"
@@ -38,3 +40,22 @@ class NotConfigured(HotlineError):
 
     code = "not_configured"
     status = 503
+
+
+class Throttled(HotlineError):
+    """Too many failed guesses of a secret (hotline.throttle): wait ``retry_after`` seconds."""
+
+    code = "too_many_attempts"
+    status = 429
+
+    def __init__(self, retry_after: int):
+        self.retry_after = retry_after
+        wait = f"{retry_after}秒" if retry_after < 120 else f"{math.ceil(retry_after / 60)}分钟"
+        super().__init__(f"尝试次数过多，请{wait}后再试", details={"retry_after": retry_after})
+
+
+class UnknownChannel(HotlineError):
+    """A channel or sender id that hotline.channels does not know."""
+
+    code = "unknown_channel"
+    status = 422

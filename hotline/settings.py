@@ -96,6 +96,23 @@ def _aes_key(var_dir: Path) -> str:
     return value
 
 
+WECHAT_API = "https://api.weixin.qq.com"
+LOCAL_APPID_PREFIX = "wxlocal"  # no real AppID starts so: real ones are "wx" and 16 hex digits
+
+
+def _local_appid(var_dir: Path) -> str:
+    """The AppID of the local WeChat simulator (devtools/wechat_sim.py), kept under var/ like the token and the
+    EncodingAESKey so that `make run` and the simulator agree without any configuration. Never a real account."""
+    path = var_dir / "wechat_local_appid.secret"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    value = LOCAL_APPID_PREFIX + secrets.token_hex(6)[:11]
+    path.write_text(value)
+    path.chmod(0o600)
+    return value
+
+
 @dataclass(frozen=True)
 class WeChatSettings:
     """The official account (公众号) and the mini-program (小程序). Without an AppSecret nothing is sent to
@@ -116,6 +133,14 @@ class WeChatSettings:
     mp_template_id: str        # subscribe message (订阅消息) for work-order updates
     mp_session_hours: float
 
+    @property
+    def status(self) -> str:
+        """The official account: "configured" (HOTLINE_WECHAT_APPID), "simulator" (the local simulator's AppID,
+        HOTLINE_WECHAT_SIMULATOR=1, as `make run` sets it) or "not_configured" (/wechat/mp answers 503)."""
+        if not self.appid:
+            return "not_configured"
+        return "simulator" if self.appid.startswith(LOCAL_APPID_PREFIX) else "configured"
+
 
 def _wechat_settings(env: dict, var_dir: Path) -> WeChatSettings:
     mode = env.get("HOTLINE_WECHAT_MODE", "safe")
@@ -124,13 +149,22 @@ def _wechat_settings(env: dict, var_dir: Path) -> WeChatSettings:
     aes_key = env.get("HOTLINE_WECHAT_AES_KEY") or _aes_key(var_dir)
     if len(aes_key) != 43:
         raise ValueError("HOTLINE_WECHAT_AES_KEY must be the 43-character EncodingAESKey of the WeChat console")
+    # no default AppID: without one the official account is not configured; only a developer's simulator (an
+    # explicit HOTLINE_WECHAT_SIMULATOR=1) gets a local, clearly fake one
+    appid = env.get("HOTLINE_WECHAT_APPID", "").strip()
+    api_base = env.get("HOTLINE_WECHAT_API_BASE", WECHAT_API).rstrip("/")
+    if not appid and env.get("HOTLINE_WECHAT_SIMULATOR", "").lower() in ("1", "true", "yes"):
+        if env.get("HOTLINE_WECHAT_SECRET") and api_base == WECHAT_API:
+            raise ValueError("HOTLINE_WECHAT_SECRET is set for WeChat's real API: set the account's "
+                             "HOTLINE_WECHAT_APPID too (HOTLINE_WECHAT_SIMULATOR is for the local simulator only)")
+        appid = _local_appid(var_dir)
     return WeChatSettings(
         token=env.get("HOTLINE_WECHAT_TOKEN") or _secret(var_dir, "wechat_token"),
         aes_key=aes_key,
-        appid=env.get("HOTLINE_WECHAT_APPID", "wx12328localsim00"),
+        appid=appid,
         secret=env.get("HOTLINE_WECHAT_SECRET", ""),
         mode=mode,
-        api_base=env.get("HOTLINE_WECHAT_API_BASE", "https://api.weixin.qq.com").rstrip("/"),
+        api_base=api_base,
         replay_window=float(env.get("HOTLINE_WECHAT_REPLAY_WINDOW", "300")),
         reply_budget=float(env.get("HOTLINE_WECHAT_REPLY_BUDGET", "4")),
         template_id=env.get("HOTLINE_WECHAT_TEMPLATE_ID", ""),

@@ -36,7 +36,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .clock import utcnow
 from .db import Base, Database, UTCDateTime
-from .errors import HotlineError
+from .errors import Throttled
 
 TS = UTCDateTime()
 
@@ -49,16 +49,6 @@ class ThrottleRow(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_failure: Mapped[datetime] = mapped_column(TS)
     expires_at: Mapped[datetime] = mapped_column(TS, index=True)
-
-
-class Throttled(HotlineError):
-    code = "too_many_attempts"
-    status = 429
-
-    def __init__(self, retry_after: int):
-        self.retry_after = retry_after
-        wait = f"{retry_after}秒" if retry_after < 120 else f"{math.ceil(retry_after / 60)}分钟"
-        super().__init__(f"尝试次数过多，请{wait}后再试", details={"retry_after": retry_after})
 
 
 @dataclass(frozen=True)

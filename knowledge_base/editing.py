@@ -9,9 +9,10 @@ from datetime import date, datetime, timezone
 from sqlalchemy import func, select, update
 
 from hotline.clock import CHINA, local_date, utcnow
-from hotline.errors import HotlineError, NotFound
+from hotline.errors import NotFound
 
 from .chunking import chunk_article
+from .errors import ArticleInvalid, StateError, VersionConflict
 from .models import DOMAINS, REGION_NATIONWIDE, Article, ArticleVersion
 from .seeds import ArticleDraft
 from .service import KnowledgeBase, apply_draft, pieces, snapshot
@@ -36,21 +37,6 @@ def parse_questions(value) -> list[str]:
     if long:
         raise ValueError(f"每条相似问法不超过{MAX_QUESTION_LEN}字：{long[0][:20]}…")
     return out
-
-
-class ArticleInvalid(HotlineError):
-    code = "invalid_article"
-    status = 422
-
-
-class VersionConflict(HotlineError):
-    code = "version_conflict"
-    status = 409
-
-
-class StateError(HotlineError):
-    code = "invalid_state"
-    status = 409
 
 
 def parse_datetime(value, field: str) -> datetime | None:

@@ -6,11 +6,9 @@ import threading
 
 import numpy as np
 
+from .errors import EmbeddingModelMissing
+
 log = logging.getLogger(__name__)
-
-
-class EmbeddingModelMissing(RuntimeError):
-    pass
 
 
 class Embedder:

@@ -18,11 +18,12 @@ from sqlalchemy.exc import IntegrityError
 
 from hotline.clock import utcnow
 from hotline.db import Database
-from hotline.errors import HotlineError, NotFound
+from hotline.errors import NotFound
 from hotline.privacy import mask_pii
 from hotline.text import normalize
 
 from .editing import Editor
+from .errors import GapStateError
 from .models import GAP_STATUSES, KnowledgeGap
 
 MAX_GAP_TEXT = 100  # a similar question's limit; longer messages are cut there
@@ -35,11 +36,6 @@ DIGIT_RUN_RE = re.compile(r"(?<![\d*])\d(?:[\s-]?\d){6,}(?![\d*])")
 def _mask_digits(match: re.Match) -> str:
     digits = re.sub(r"\D", "", match.group(0))
     return digits[:3] + "*" * (len(digits) - 5) + digits[-2:]
-
-
-class GapStateError(HotlineError):
-    code = "invalid_state"
-    status = 409
 
 
 def _mask_spaced_digits(match: re.Match) -> str:

@@ -13,9 +13,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hotline.errors import HotlineError
-
-from .editing import ArticleInvalid, to_draft, validate
+from .editing import to_draft, validate
+from .errors import ArticleInvalid, ImportRejected
 from .service import KnowledgeBase
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -36,11 +35,6 @@ COLUMNS = {
     "相似问法": "questions", "相似问题": "questions", "questions": "questions",
 }
 TRUE_WORDS = {"1", "true", "yes", "是", "y", "紧急"}
-
-
-class ImportRejected(HotlineError):
-    code = "import_rejected"
-    status = 422
 
 
 @dataclass

@@ -15,10 +15,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-
-class IndexDamaged(RuntimeError):
-    pass
-
+from .errors import IndexDamaged
 
 IVF_THRESHOLD = 20_000
 NPROBE = 12

@@ -2,13 +2,13 @@
 or on HOTLINE_DATABASE_URL when called from the alembic CLI."""
 from alembic import context
 
-from hotline.db import Base, make_engine
 import accounts.models  # noqa: F401  (registers the tables on Base.metadata)
-import channels.models  # noqa: F401
 import channels.wechat.models  # noqa: F401
+import handoff.models  # noqa: F401
 import knowledge_base.models  # noqa: F401
-import work_orders.models  # noqa: F401
 import sync.models  # noqa: F401
+import work_orders.models  # noqa: F401
+from hotline.db import Base, make_engine
 
 target_metadata = Base.metadata
 config = context.config

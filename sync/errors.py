@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from hotline.errors import HotlineError
+from hotline.errors import NotConfigured as _NotConfigured
+from work_orders.lifecycle import WorkOrderError
 
 
 class SyncError(HotlineError):
@@ -56,6 +58,19 @@ class Unauthorized(SyncError):
     status = 401
 
 
-class NotConfigured(SyncError):
-    code = "sync_not_configured"
-    status = 503
+class NotConfigured(_NotConfigured, SyncError):
+    """No 12345 address (HOTLINE_SYNC_URL): the kernel's not_configured, 503."""
+
+
+class ProposalClosed(HotlineError):
+    """An editor acts on a sync proposal that is already accepted or dismissed."""
+
+    code = "proposal_closed"
+    status = 409
+
+
+class TransferInvalid(WorkOrderError):
+    """A work order 12345 transferred that cannot be taken in as sent (not an object, fields missing or wrong)."""
+
+    code = "invalid_transfer"
+    status = 422

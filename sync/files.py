@@ -21,7 +21,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from hotline.clock import aware
-from knowledge_base.editing import ArticleInvalid, parse_datetime
+from knowledge_base.editing import parse_datetime
+from knowledge_base.errors import ArticleInvalid
 from knowledge_base.importer import read_table
 from knowledge_base.models import Article, ChangeLog
 

@@ -18,13 +18,14 @@ from sqlalchemy import func, select
 
 from hotline.clock import aware, utcnow
 from hotline.privacy import mask_pii
+from work_orders.errors import WorkOrderError
 from work_orders.models import HandlingUnit, WorkOrder, WorkOrderEvent
 from work_orders.present import mask_name, mask_phone
 from work_orders.service import System, WorkOrders
-from work_orders.lifecycle import CALLBACK_RESULTS, DOMAINS, REJECT_REASONS, STATES, TYPES, WorkOrderError
+from work_orders.lifecycle import CALLBACK_RESULTS, DOMAINS, REJECT_REASONS, STATES, TYPES
 
 from . import ledger
-from .errors import SyncError
+from .errors import SyncError, TransferInvalid
 from .models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -40,11 +41,6 @@ OTHER_HOTLINES = {"铁路": "铁路客运服务由 12306 铁路客户服务中�
                   "交警": "道路交通违法和事故由 122 公安交通管理部门受理"}
 KINDS = {"reject": "return", "reply": "reply", "answer": "reply", "callback": "callback"}
 BASIS = "《12328交通运输服务监督热线管理办法》第十九条"
-
-
-class TransferInvalid(WorkOrderError):
-    code = "invalid_transfer"
-    status = 422
 
 
 def _text(raw: dict, key: str, errors: dict, required: bool = False) -> str:

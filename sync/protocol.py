@@ -16,7 +16,8 @@ from datetime import datetime
 
 from bs4 import BeautifulSoup
 
-from knowledge_base.editing import KINDS, MAX_BODY, ArticleInvalid, parse_datetime, validate
+from knowledge_base.editing import KINDS, MAX_BODY, parse_datetime, validate
+from knowledge_base.errors import ArticleInvalid
 from knowledge_base.models import DOMAINS
 
 from .errors import FeedBackwards, PageRejected, StalePage

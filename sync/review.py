@@ -5,19 +5,15 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from hotline.clock import utcnow
-from hotline.errors import HotlineError, NotFound
+from hotline.errors import NotFound
 from knowledge_base.editing import Editor
 from knowledge_base.models import Article
 
+from .errors import ProposalClosed
 from .models import SyncProposal
 
 EDITABLE = ("title", "body", "domain", "region", "kind", "source", "tags", "effective_from", "expires_at", "urgent",
             "questions")
-
-
-class ProposalClosed(HotlineError):
-    code = "proposal_closed"
-    status = 409
 
 
 def proposal_dict(p: SyncProposal, article: Article | None = None) -> dict:

@@ -46,13 +46,33 @@ def pytest_unconfigure(config):
         travel.stop()
 
 
+# `make test` runs pytest on both cores (pytest-xdist, `-n 2`) with the scheduling below: the files that talk to the
+# real bot and app processes go to one worker, so one `live` stack serves them all; every other file stays whole on
+# one worker, so its module fixtures are built once and its tests run in their order.
+LIVE_FILES = {
+    "tests/test_browser.py", "tests/test_browser_complaint.py", "tests/test_browser_console.py",
+    "tests/test_browser_csp.py", "tests/test_browser_orders.py", "tests/test_capacity.py",
+    "tests/test_conversation_suite.py", "tests/test_conversations.py", "tests/test_integration.py",
+    "tests/test_wechat_live.py",
+}
+
+
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class LiveTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return "live" if path in LIVE_FILES else path
+
+    return LiveTogether(config, log)
+
+
 def pytest_collection_modifyitems(config, items):
-    """With pytest-xdist (`make test` runs `-n 2 --dist loadgroup`): every test that talks to the real bot and app
-    processes goes to one worker, so one `live` stack serves them all; every other file stays on one worker, so
-    its module fixtures are built once."""
-    for item in items:
-        group = "live" if "live" in item.fixturenames else item.nodeid.split("::", 1)[0]
-        item.add_marker(pytest.mark.xdist_group(group))
+    strays = sorted({item.nodeid.split("::", 1)[0] for item in items if "live" in getattr(item, "fixturenames", ())}
+                    - LIVE_FILES)
+    if strays:
+        raise pytest.UsageError(f"add {strays} to LIVE_FILES in tests/conftest.py (they use the live stack)")
 
 
 def pytest_report_header(config):

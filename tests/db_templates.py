@@ -142,3 +142,15 @@ class TemplateMigrations:
         finally:
             raw.close()
         self.copies += 1
+
+
+def upgrade_to(engine: Engine, revision: str) -> None:
+    """Run the real Alembic chain up to ``revision`` (for tests of an upgrade over data that an older schema held)."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.test_work_orders_api import ORDER
-from work_orders.attachments import (ALL_TYPES, PHOTOS, AttachmentRejected, AttachmentStore, AttachmentTooLarge,
-                                     safe_name, sniff)
+from work_orders.attachments import ALL_TYPES, PHOTOS, AttachmentStore, safe_name, sniff
+from work_orders.errors import AttachmentRejected, AttachmentTooLarge
 from work_orders.models import Attachment
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

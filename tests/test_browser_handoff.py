@@ -11,12 +11,12 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from accounts.service import Accounts
-from channels.handoff import Handoffs
+from devtools.stack import app_ports_env, free_port
+from handoff import Handoffs
 from hotline import procs
 from hotline.clock import local_date
 from hotline.db import Database
 from hotline.settings import load_settings, parse_service_hours
-from devtools.stack import app_ports_env, free_port
 from tests.test_browser import ARGS, CHROMIUM
 from work_orders.service import WorkOrders
 

@@ -5,7 +5,9 @@ from datetime import date, datetime, time, timezone
 
 import pytest
 
-from channels.handoff import CANCELLED_NOTE, QUEUED_NOTE, TAKEN_NOTE, HandoffConflict, HandoffError, Handoffs
+from handoff import Handoffs
+from handoff.errors import HandoffConflict, HandoffError
+from handoff.service import CANCELLED_NOTE, QUEUED_NOTE, TAKEN_NOTE
 from hotline.clock import CHINA
 from hotline.db import Database
 from hotline.errors import NotFound

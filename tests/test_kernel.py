@@ -11,7 +11,8 @@ from sqlalchemy import select
 from bot.actions.forms import ActionSubmitIntake
 from bot.actions.knowledge import ActionAnswerFromKB
 from bot.actions.work_orders import ActionLeaveQuestion
-from channels.handoff import HandoffError, Handoffs
+from handoff import Handoffs
+from handoff.errors import HandoffError
 from hotline import channels
 from hotline.channels import Channel
 from hotline.clock import CHINA, aware, china_time, local_date

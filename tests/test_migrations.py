@@ -1,20 +1,15 @@
 """Upgrading a database that already holds data loses nothing (SQLite and PostgreSQL)."""
 from datetime import datetime, timezone
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import MetaData, Table, text
 
-from hotline.db import ROOT, Database
+from hotline.db import Database
+from tests.db_templates import upgrade_to
 
 
 def test_upgrade_from_first_revision_keeps_articles_and_chunks(db_url):
     db = Database(db_url)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(ROOT / "migrations"))
-    with db.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0001_kb")
+    upgrade_to(db.engine, "0001_kb")
     with db.engine.begin() as conn:
         conn.execute(text(
             "insert into kb_article (id, origin_key, title, kind, doc_title, source, body, content_hash, created_at,"
@@ -30,11 +25,7 @@ def test_upgrade_from_first_revision_keeps_articles_and_chunks(db_url):
 
 def test_upgrade_masks_the_search_text_of_existing_orders(db_url):
     db = Database(db_url)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(ROOT / "migrations"))
-    with db.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0011_kb_gaps")
+    upgrade_to(db.engine, "0011_kb_gaps")
     with db.engine.begin() as conn:
         orders = Table("wo_order", MetaData(), autoload_with=conn)
         now = datetime.now(timezone.utc)

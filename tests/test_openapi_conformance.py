@@ -39,7 +39,8 @@ def instance(seeded_dir, tmp_path_factory, embedder):
     wechat = FakeWeChat({"wx-mp-conformance": "mp-secret"})
     twelve345 = serve(Simulator(articles=2, seed=13))
     app = create_app(make_settings(var, HOTLINE_RASA_URL=rasa.url, HOTLINE_RASA_TIMEOUT="1",
-                                   HOTLINE_WECHAT_API_BASE=wechat.url, HOTLINE_MINIPROGRAM_APPID="wx-mp-conformance",
+                                   HOTLINE_WECHAT_API_BASE=wechat.url, HOTLINE_WECHAT_APPID="wx-oa-conformance",
+                                   HOTLINE_MINIPROGRAM_APPID="wx-mp-conformance",
                                    HOTLINE_MINIPROGRAM_SECRET="mp-secret", HOTLINE_SYNC_URL=twelve345.url,
                                    HOTLINE_SYNC_TOKEN=twelve345.token, HOTLINE_SYNC_SECRET="conformance-secret"))
     svc = app.extensions["hotline"]

@@ -20,7 +20,7 @@ import pytest
 from hotline.clock import CHINA
 from tests.conftest import make_settings
 from webapp import create_app
-from work_orders.service import PHONE_RE
+from work_orders.orders import PHONE_RE
 
 FRIDAY_10 = datetime(2026, 11, 20, 10, 0, tzinfo=CHINA)  # a working day inside service hours
 

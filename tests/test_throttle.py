@@ -234,19 +234,15 @@ def test_two_scopes_do_not_share_counters(db_url):
 
 
 def test_upgrading_keeps_accounts_and_drops_the_lockout_columns(db_url):
-    from alembic import command
-    from alembic.config import Config
     from sqlalchemy import inspect, text
 
     from accounts.service import Accounts, hash_password
-    from hotline.db import ROOT, Database
+    from hotline.db import Database
+    from tests.db_templates import upgrade_to
 
     db = Database(db_url)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    upgrade_to(db.engine, "0011_kb_gaps")
     with db.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0011_kb_gaps")
         conn.execute(text(
             "insert into account_user (id, username, display_name, password_hash, roles, region, active,"
             " failed_logins, locked_until, created_at) values (1, 'admin', '管理员', :h, '[\"admin\"]', '', :t, 4,"

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from channels.handoff import Handoffs
 from channels.wechat import build_wechat
 from channels.wechat.models import WeChatDelivery
+from handoff import Handoffs
 from hotline.db import Database
 from hotline.settings import load_settings
 from tests.wechat_fake import FakeWeChat

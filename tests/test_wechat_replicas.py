@@ -41,8 +41,10 @@ def replicas(seeded_dir, tmp_path):
     ports = free_ports(4)
     for port, action_port in (ports[:2], ports[2:]):
         settings = load_settings({"HOTLINE_VAR_DIR": str(var), "HOTLINE_PORT": str(port),
-                                  "HOTLINE_ACTION_PORT": str(action_port), "HOTLINE_RASA_URL": rasa.url})
-        env = {**procs.app_env(settings), "HOTLINE_REDIS_URL": REDIS_URL, "HOTLINE_SWEEP_INTERVAL": "0"}
+                                  "HOTLINE_ACTION_PORT": str(action_port), "HOTLINE_RASA_URL": rasa.url,
+                                  "HOTLINE_WECHAT_SIMULATOR": "1"})  # both replicas: the local simulator's AppID
+        env = {**procs.app_env(settings), "HOTLINE_REDIS_URL": REDIS_URL, "HOTLINE_SWEEP_INTERVAL": "0",
+               "HOTLINE_WECHAT_SIMULATOR": "1"}
         log = var / f"app-{settings.app_port}.log"
         apps.append((procs.start(procs.app_command(), env, log), f"http://127.0.0.1:{settings.app_port}", log))
     try:

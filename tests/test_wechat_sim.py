@@ -28,7 +28,8 @@ def serve(tmp_path, rasa, monkeypatch):
     servers = []
 
     def start(**env):
-        env = {"HOTLINE_VAR_DIR": str(tmp_path), "HOTLINE_RASA_URL": rasa.url, **env}
+        # HOTLINE_WECHAT_SIMULATOR: what `make run` (webapp.cli run) sets when no AppID is configured
+        env = {"HOTLINE_VAR_DIR": str(tmp_path), "HOTLINE_RASA_URL": rasa.url, "HOTLINE_WECHAT_SIMULATOR": "1", **env}
         for key, value in env.items():
             monkeypatch.setenv(key, value)
         app = create_app(make_settings(tmp_path, **env))

@@ -13,9 +13,9 @@ from hotline.db import Database
 from hotline.errors import NotFound
 from hotline.throttle import Throttled
 from work_orders import queues, sweep
+from work_orders.errors import Forbidden, InvalidTransition, StaleOrder, WorkOrderError
 from work_orders.models import Attachment, Notice, WorkOrder, WorkOrderEvent
 from work_orders.service import WorkOrders
-from work_orders.lifecycle import Forbidden, InvalidTransition, StaleOrder, WorkOrderError
 
 T0 = datetime(2026, 9, 30, 15, 0, tzinfo=CHINA)  # the afternoon before National Day
 COMPLAINT = {"order_type": "complaint", "channel": "wechat", "domain": "城市客运", "region": "河南省新乡市",

@@ -10,14 +10,14 @@ from hotline.db import is_unavailable
 from hotline.settings import Settings, load_settings
 
 from .errors import register_error_handlers
-from .schemas import ERROR_SCHEMA, Int32Converter
+from .schemas import ERROR_SCHEMA, Int32Converter, OneComponentPerSchema
 from .security import init_security_headers
 from .services import Services, build_services
 
 log = logging.getLogger(__name__)
 
 
-class HotlineFlask(APIFlask):
+class HotlineFlask(OneComponentPerSchema, APIFlask):
     """APIFlask that repeats a read once when the database connection dropped under it (a PostgreSQL restart or
     a terminated backend); the pool's pre-ping gives the repeat a live connection. Writes are not repeated:
     they answer 503 with the busy JSON and the client retries (orders carry an Idempotency-Key)."""

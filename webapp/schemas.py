@@ -6,6 +6,9 @@ import math
 from apiflask import Schema
 from apiflask.fields import Boolean, Dict, Float, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range, Regexp
+from apispec.ext.marshmallow import MarshmallowPlugin
+from apispec.ext.marshmallow.common import make_schema_key, resolve_schema_instance
+from marshmallow import Schema as MarshmallowSchema
 from marshmallow import ValidationError
 from werkzeug.routing import IntegerConverter
 
@@ -230,6 +233,9 @@ class HealthOut(Schema):
     status = String(required=True)
     bot = Boolean(required=True)
     articles = Integer(required=True)
+    wechat = String(required=True, validate=OneOf(["configured", "simulator", "not_configured"]),
+                    metadata={"description": "公众号：configured 已配置 / simulator 本地模拟器的 AppID（仅供试用）/ "
+                                             "not_configured 未配置（/wechat/mp 答复 503）"})
 
 
 # ------------------------------------------------------------------ staff: login, editor API
@@ -408,3 +414,23 @@ class GapListOut(Schema):
 class GapAttachIn(Schema):
     article_id = IdField(required=True, metadata={"description": "把问句加为这篇文章的相似问法"})
     version = IdField(required=True, metadata={"description": "文章当前版本号（乐观并发控制）"})
+
+
+class OneComponentPerSchema:
+    """Mixed into the app: a schema apispec already holds is referred to, never added again.
+
+    APIFlask 3.1 keeps its own list of the response schemas it has named and misses those apispec added while
+    resolving a ``Nested`` field. Paths are documented shortest first, so a list (``/api/kb/articles`` nesting
+    ``ArticleOut``) comes before its items, which then added ``ArticleOut`` a second time as ``ArticleOut1`` (and
+    apispec warned "has already been added to the spec"). apispec's key includes the modifiers (only, exclude,
+    partial …), so a schema used with other modifiers still gets a component of its own."""
+
+    def _register_schema_and_get_ref(self, spec, registered_schema_classes, schema_obj):
+        plugin = next((p for p in spec.plugins if isinstance(p, MarshmallowPlugin)), None)
+        is_schema = isinstance(schema_obj, MarshmallowSchema) or (
+            isinstance(schema_obj, type) and issubclass(schema_obj, MarshmallowSchema))
+        if plugin is not None and plugin.converter is not None and is_schema:
+            name = plugin.converter.refs.get(make_schema_key(resolve_schema_instance(schema_obj)))
+            if name:
+                return {"$ref": f"#/components/schemas/{name}"}
+        return super()._register_schema_and_get_ref(spec, registered_schema_classes, schema_obj)

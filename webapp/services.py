@@ -9,8 +9,8 @@ from datetime import timedelta
 from accounts.service import Accounts
 from bot.actions import build_executor
 from channels.conversation import RasaClient, TurnGate
-from channels.handoff import Handoffs
 from channels.wechat import WeChatChannels, build_wechat
+from handoff import Handoffs
 from hotline.db import Database
 from hotline.settings import Settings
 from knowledge_base.editing import Editor

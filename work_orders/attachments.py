@@ -17,7 +17,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from hotline.errors import HotlineError
+from .errors import AttachmentRejected, AttachmentTooLarge
 
 MAX_SIZE = 10 * 1024 * 1024
 # one file name directly in the folder: no separators, no leading dot (our names are <32 hex><ext>)
@@ -43,16 +43,6 @@ WAV = FileType("audio/wav", ".wav", "recording", "WAV")
 PDF = FileType("application/pdf", ".pdf", "file", "PDF")
 ALL_TYPES = (JPEG, PNG, WEBP, AMR, MP3, SILK, WAV, PDF)
 PHOTOS = (JPEG, PNG, WEBP)
-
-
-class AttachmentRejected(HotlineError):
-    code = "unsupported_attachment"
-    status = 415
-
-
-class AttachmentTooLarge(HotlineError):
-    code = "attachment_too_large"
-    status = 413
 
 
 def _mp3_frame(head: bytes) -> bool:

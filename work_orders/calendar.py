@@ -3,7 +3,8 @@
 The holidays come from the maintained ``chinesecalendar`` package. The State Council publishes each year's
 arrangement in the preceding November/December, so the package can lag behind: for a year it does not know
 we fall back to plain Monday-Friday, remember the year in ``unknown_years`` and log a warning that the
-console shows as well. Operators add overrides (a date that is or is not a working day) which win over both.
+console shows as well. Operators add overrides (a date that is or is not a working day) which win over both;
+``WorkingDays`` (a part of the ``WorkOrders`` façade, service.py) keeps them in the database.
 """
 from __future__ import annotations
 
@@ -12,8 +13,14 @@ from datetime import date, datetime, time, timedelta
 from typing import Iterable, Mapping
 
 import chinese_calendar
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from hotline.clock import CHINA
+from hotline.db import Database
+from hotline.errors import NotFound
+
+from .models import CalendarOverride
 
 log = logging.getLogger(__name__)
 
@@ -80,3 +87,44 @@ class WorkCalendar:
 def end_of_day(day: date) -> datetime:
     """A deadline "within N working days" ends at the last moment of that day, China time."""
     return datetime.combine(day + timedelta(days=1), time(), CHINA) - timedelta(microseconds=1)
+
+
+class WorkingDays:
+    """The calendar the deadlines count on, with the operators' overrides from the database. It uses
+    ``self.db`` and ``self.unknown_years`` (shared by every calendar it builds)."""
+
+    db: Database
+    unknown_years: set[int]
+
+    def calendar(self, session: Session | None = None) -> WorkCalendar:
+        def load(s: Session) -> WorkCalendar:
+            rows = s.execute(select(CalendarOverride.day, CalendarOverride.workday)).all()
+            return WorkCalendar({day: workday for day, workday in rows})
+
+        cal = load(session) if session is not None else None
+        if cal is None:
+            with self.db.session() as s:
+                cal = load(s)
+        cal.unknown_years = self.unknown_years  # shared, so the console sees every fallback year
+        return cal
+
+    def calendar_warnings(self) -> list[str]:
+        return self.calendar().warnings()
+
+    def set_override(self, day, workday: bool, note: str, author: str) -> None:
+        with self.db.session() as s:
+            row = s.get(CalendarOverride, day) or CalendarOverride(day=day)
+            row.workday, row.note, row.author = workday, note[:200], author
+            s.add(row)
+
+    def overrides(self) -> list[dict]:
+        with self.db.session() as s:
+            return [{"day": o.day.isoformat(), "workday": o.workday, "note": o.note, "author": o.author}
+                    for o in s.scalars(select(CalendarOverride).order_by(CalendarOverride.day))]
+
+    def delete_override(self, day) -> None:
+        with self.db.session() as s:
+            row = s.get(CalendarOverride, day)
+            if row is None:
+                raise NotFound("没有该日期的调整")
+            s.delete(row)

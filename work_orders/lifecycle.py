@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hotline.errors import HotlineError
+from .errors import InvalidTransition, WorkOrderError
 
 TYPES = {"consultation": "信息咨询", "suggestion": "意见建议", "complaint": "投诉举报"}
 # 第二条
@@ -78,26 +78,6 @@ TRANSITIONS = {t.action: t for t in (
     Transition("callback", "回访", ("answered", "replied"), "callback_done", ("operator",)),
     Transition("archive", "归档", ("answered", "replied", "callback_done", "rejected"), "archived", ("operator",)),
 )}
-
-
-class WorkOrderError(HotlineError):
-    code = "work_order_error"
-    status = 422
-
-
-class InvalidTransition(WorkOrderError):
-    code = "invalid_transition"
-    status = 409
-
-
-class StaleOrder(WorkOrderError):
-    code = "version_conflict"
-    status = 409
-
-
-class Forbidden(WorkOrderError):
-    code = "forbidden"
-    status = 403
 
 
 def check_transition(action: str, state: str) -> Transition:

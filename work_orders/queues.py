@@ -8,9 +8,10 @@ from sqlalchemy import and_, false, func, or_, select, true
 
 from hotline.db import Database
 
+from .errors import WorkOrderError
 from .models import HandlingUnit, WorkOrder
+from .orders import PHONE_RE
 from .present import order_dict
-from .service import PHONE_RE
 from .lifecycle import HANDLING_STATES
 
 QUEUES = {
@@ -95,7 +96,6 @@ def _order_by(name: str):
 def queue(db: Database, viewer, name: str, now: datetime, page: int = 1, per_page: int = 50,
           q: str = "") -> dict:
     if name not in QUEUES:
-        from .lifecycle import WorkOrderError
         raise WorkOrderError(f"未知队列：{name}", code="unknown_queue", details={"queues": list(QUEUES)})
     where = [c for c in (_queue_filter(name, now), _scope(viewer)) if c is not None]
     q = (q or "").strip()

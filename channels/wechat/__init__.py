@@ -7,6 +7,7 @@ notify (work-order notices), miniprogram (sessions, subscriptions, complaints).
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,8 @@ from .notify import Notifier
 from .official import OfficialAccount
 from .replica_store import make_state
 from .users import Users
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -37,6 +40,11 @@ class WeChatChannels:
 def build_wechat(settings: Settings, db: Database, rasa, work_orders, handoffs=None,
                  attachments: AttachmentStore | None = None) -> WeChatChannels:
     wx = settings.wechat
+    if wx.status == "not_configured":
+        log.warning("WeChat official account not configured (HOTLINE_WECHAT_APPID unset): /wechat/mp answers 503")
+    elif wx.status == "simulator":
+        log.warning("WeChat official account uses the local simulator's AppID %s: for trying it out only, "
+                    "set HOTLINE_WECHAT_APPID for a real account", wx.appid)
     state = make_state(db, settings.redis_url)
     api = WeChatApi(wx.appid if wx.secret else "", wx.secret, wx.api_base, state)
     mp_api = WeChatApi(wx.mp_appid, wx.mp_secret, wx.api_base, state)

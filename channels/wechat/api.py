@@ -14,7 +14,7 @@ import requests
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
-from hotline.errors import HotlineError
+from .errors import NotConfigured, RateLimited, Refused, Unreachable, WeChatApiError, WindowClosed
 
 log = logging.getLogger(__name__)
 
@@ -24,41 +24,6 @@ RATE_LIMITED = 45009                  # API quota reached
 WINDOW_CLOSED = 45015                 # no message from the user for 48 hours
 REFUSED = (43004, 43101, 40003)       # unsubscribed, subscription refused / used up, unknown openid
 TOKEN_MARGIN = 300                    # refresh five minutes before WeChat's expiry
-
-
-class WeChatApiError(HotlineError):
-    code = "wechat_api_error"
-    status = 502
-    transient = False
-
-    def __init__(self, message: str, errcode: int | None = None, **kwargs):
-        super().__init__(message, **kwargs)
-        self.errcode = errcode
-
-
-class NotConfigured(WeChatApiError):
-    code = "wechat_not_configured"
-
-
-class Unreachable(WeChatApiError):
-    transient = True
-
-
-class RateLimited(WeChatApiError):
-    code = "wechat_rate_limited"
-    transient = True
-
-
-class WindowClosed(WeChatApiError):
-    """45015: the user has not written for 48 hours; only template/subscribe messages may reach them."""
-
-    code = "wechat_window_closed"
-
-
-class Refused(WeChatApiError):
-    """The user cannot receive it (unsubscribed, no subscription left, unknown openid)."""
-
-    code = "wechat_refused"
 
 
 def _error(exc: WeChatClientException) -> WeChatApiError:

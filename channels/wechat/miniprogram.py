@@ -17,12 +17,13 @@ from sqlalchemy.exc import IntegrityError
 from hotline.channels import sender_id
 from hotline.clock import utcnow
 from hotline.db import Database
-from hotline.errors import HotlineError, NotFound
-from work_orders.attachments import PHOTOS, AttachmentRejected, AttachmentStore, AttachmentTooLarge, FileType
+from hotline.errors import NotFound
+from work_orders.attachments import PHOTOS, AttachmentStore, FileType
+from work_orders.errors import AttachmentRejected, AttachmentTooLarge, WorkOrderError
 from work_orders.service import System, WorkOrders
-from work_orders.lifecycle import WorkOrderError
 
-from .api import WeChatApi, WeChatApiError
+from .api import WeChatApi
+from .errors import LoginFailed, MiniProgramUnavailable, WeChatApiError
 from .models import MiniProgramSession, MiniProgramSubscription
 
 log = logging.getLogger(__name__)
@@ -30,16 +31,6 @@ log = logging.getLogger(__name__)
 MAX_PHOTOS = 9
 MAX_SUBSCRIPTIONS = 50  # accepted one-time subscriptions kept per template
 INVALID_CODE = (40029, 40163, 40226)  # invalid / used / high-risk code
-
-
-class LoginFailed(HotlineError):
-    code = "login_failed"
-    status = 401
-
-
-class MiniProgramUnavailable(HotlineError):
-    code = "wechat_unavailable"
-    status = 503
 
 
 def _hash(token: str) -> str:

@@ -21,7 +21,8 @@ from hotline.privacy import mask_pii
 from hotline.settings import WeChatSettings
 from work_orders.models import Notice, WorkOrder
 
-from .api import NotConfigured, Refused, WeChatApi, WeChatApiError, WindowClosed
+from .api import WeChatApi
+from .errors import NotConfigured, Refused, WeChatApiError, WindowClosed
 from .miniprogram import Subscriptions
 from .models import WeChatDelivery
 from .users import Users
@@ -182,7 +183,7 @@ class Notifier:
         return status
 
     def _handoff_outbox(self) -> int:
-        """What operators wrote to WeChat users (channels.handoff's outbox), as customer-service messages."""
+        """What operators wrote to WeChat users (the handoff package's outbox), as customer-service messages."""
         sent = 0
         for item in self.handoffs.pending_outbox("wechat"):
             if not self.handoffs.mark_sent(item["id"]):  # claimed by another worker

@@ -30,7 +30,8 @@ from work_orders.lifecycle import OPEN_STATES
 
 from . import protocol
 from . import text as wtext
-from .api import WeChatApi, WeChatApiError
+from .api import WeChatApi
+from .errors import AccountNotConfigured, WeChatApiError
 from .protocol import Malformed, Message
 from .routing import to_operator
 from .users import Users, region_of
@@ -81,14 +82,21 @@ class OfficialAccount:
         self._inflight_lock = threading.Lock()
 
     # --- the HTTP side ---------------------------------------------------------------------------------
+    def _configured(self) -> None:
+        if not self.settings.appid:
+            raise AccountNotConfigured()
+
     def verify(self, args) -> str:
+        self._configured()
         protocol.verify_query(self.settings.token, args, self.settings.replay_window)
         return protocol.echo(args)
 
     def receive(self, args, body: bytes, started: float | None = None) -> str:
         """The answer to one POST from WeChat: "success" or a (possibly encrypted) passive reply.
-        Raises protocol.Rejected before parsing anything that is not WeChat's."""
+        Raises protocol.Rejected before parsing anything that is not WeChat's (AccountNotConfigured without an
+        AppID)."""
         started = started or time.monotonic()
+        self._configured()
         protocol.verify_query(self.settings.token, args, self.settings.replay_window)
         envelope = protocol.open_envelope(body, args, self.crypto, self.settings.mode)
         msg = protocol.parse(envelope.xml)

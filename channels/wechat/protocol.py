@@ -18,7 +18,7 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.replies import TextReply
 from wechatpy.utils import WeChatSigner
 
-from hotline.errors import HotlineError
+from .errors import BadMessage, Rejected
 
 MAX_BODY = 64 * 1024        # WeChat's messages are a few hundred bytes
 TIMESTAMP_RE = re.compile(r"^\d{1,12}$")
@@ -26,18 +26,6 @@ NONCE_RE = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 CDATA_RE = re.compile(rb"<!\[CDATA\[.*?\]\]>", re.S)
 # characters XML 1.0 cannot carry at all (a control character in a bot reply would break the reply)
 XML_ILLEGAL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-class Rejected(HotlineError):
-    """A request that did not come from WeChat, or not in a form we accept; never parsed further."""
-
-    code = "wechat_rejected"
-    status = 403
-
-
-class BadMessage(Rejected):
-    code = "wechat_bad_message"
-    status = 400
 
 
 def sign(*parts: str) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 import time
@@ -105,6 +106,8 @@ def worker(interval, once) -> None:
 @click.command()
 def run() -> None:
     """Start bot and app on the embedded default; Ctrl-C stops both."""
+    if not os.environ.get("HOTLINE_WECHAT_APPID"):  # try the official account with devtools/wechat_sim.py
+        os.environ.setdefault("HOTLINE_WECHAT_SIMULATOR", "1")
     settings = load_settings()
     if not procs.MODEL_PATH.exists():
         sys.exit("没有找到 Rasa 模型 var/models/hotline.tar.gz，请用 `make run` 启动（会自动训练）。")

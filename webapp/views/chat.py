@@ -72,4 +72,5 @@ def updates(query):
 def health():
     svc = services()
     bot_ready = svc.rasa.is_ready()
-    return {"status": "ok" if bot_ready else "degraded", "bot": bot_ready, "articles": svc.kb.article_count()}
+    return {"status": "ok" if bot_ready else "degraded", "bot": bot_ready, "articles": svc.kb.article_count(),
+            "wechat": svc.settings.wechat.status}

@@ -1,5 +1,5 @@
 """Handoff to a human: the operator console page and its API (queue, take over, talk, close).
-Thin: parse, check the role, call channels.handoff. The user's side lives in the chat blueprint."""
+Thin: parse, check the role, call the handoff package. The user's side lives in the chat blueprint."""
 from __future__ import annotations
 
 from apiflask import APIBlueprint, Schema
@@ -7,7 +7,7 @@ from apiflask.fields import Boolean, Dict, Integer, List, Nested, String
 from apiflask.validators import Length
 from flask import render_template
 
-from channels.handoff import MAX_TEXT
+from handoff.service import MAX_TEXT
 
 from ..auth import auth
 from ..errors import error_docs

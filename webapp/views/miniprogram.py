@@ -39,11 +39,11 @@ def _openid() -> str:
     return mp_auth.current_user
 
 
-class LoginIn(Schema):
+class MpLoginIn(Schema):
     code = String(required=True, validate=Length(1, 128), metadata={"description": "wx.login() 返回的 code"})
 
 
-class LoginOut(Schema):
+class MpLoginOut(Schema):
     token = String(required=True, metadata={"description": "调用其他接口时放在 Authorization: Bearer 中"})
     expires_at = String(required=True)
     expires_in = Integer(required=True, metadata={"description": "秒"})
@@ -115,8 +115,8 @@ class SubscriptionsOut(Schema):
 
 
 @bp.post("/api/mp/login")
-@bp.input(LoginIn, arg_name="body")
-@bp.output(LoginOut)
+@bp.input(MpLoginIn, arg_name="body")
+@bp.output(MpLoginOut)
 @bp.doc(summary="小程序登录 Log in with wx.login()'s code",
         responses=error_docs(401, 503, notes={401: "code 无效", 503: "未配置小程序或微信服务不可用"}))
 def login(body):

@@ -8,6 +8,7 @@ import time
 from apiflask import APIBlueprint
 from flask import Response, request
 
+from channels.wechat.errors import AccountNotConfigured
 from channels.wechat.protocol import MAX_BODY, Rejected
 
 from .common import services
@@ -30,15 +31,22 @@ def _refuse(exc: Rejected) -> Response:
     return Response(exc.code, status=exc.status, mimetype="text/plain")
 
 
+def _not_configured(exc: AccountNotConfigured) -> Response:
+    return Response(exc.message, status=exc.status, mimetype="text/plain")
+
+
 @bp.get("/wechat/mp")
 @bp.doc(summary="微信服务器地址校验 URL verification",
         description="微信以 signature/timestamp/nonce/echostr 调用；签名正确且时间戳在允许范围内时原样返回 echostr。",
-        responses={200: TEXT("echostr"), 400: TEXT("请求格式有误（错误码）"), 403: TEXT("签名或时间戳不对（错误码）")})
+        responses={200: TEXT("echostr"), 400: TEXT("请求格式有误（错误码）"), 403: TEXT("签名或时间戳不对（错误码）"),
+                   503: TEXT("公众号未配置（HOTLINE_WECHAT_APPID）")})
 def verify():
     try:
         return Response(_official().verify(request.args), mimetype="text/plain")
     except Rejected as exc:
         return _refuse(exc)
+    except AccountNotConfigured as exc:
+        return _not_configured(exc)
 
 
 @bp.post("/wechat/mp")
@@ -49,7 +57,7 @@ def verify():
                              "application/xml": {"schema": {"type": "string"}},
                              "text/plain": {"schema": {"type": "string"}}}},
                    400: TEXT("消息格式有误（错误码）"), 403: TEXT("签名、时间戳或加密方式不对（错误码）"),
-                   413: TEXT("payload_too_large")})
+                   413: TEXT("payload_too_large"), 503: TEXT("公众号未配置（HOTLINE_WECHAT_APPID）")})
 def receive():
     started = time.monotonic()
     if (request.content_length or 0) > MAX_BODY:
@@ -61,4 +69,6 @@ def receive():
         answer = _official().receive(request.args, body, started)
     except Rejected as exc:
         return _refuse(exc)
+    except AccountNotConfigured as exc:
+        return _not_configured(exc)
     return Response(answer, mimetype="text/plain" if answer == "success" else "application/xml")

@@ -12,7 +12,8 @@ from flask import render_template, request, send_file
 from hotline import channels
 from hotline.clock import utcnow
 from work_orders import queues
-from work_orders.attachments import MAX_SIZE, AttachmentRejected, AttachmentTooLarge
+from work_orders.attachments import MAX_SIZE
+from work_orders.errors import AttachmentRejected, AttachmentTooLarge
 from work_orders.lifecycle import CALLBACK_RESULTS, DOMAINS, EXTENSION_REASONS, REJECT_REASONS, TRANSITIONS, TYPES
 
 from ..auth import auth, client_address, retry_after

@@ -1,5 +1,5 @@
 """Tables of the handoff to a human operator: the queued conversations, their messages and the outbox that
-channels other than the web chat deliver from."""
+channels whose client cannot poll (the WeChat official account) deliver from."""
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,20 +1,22 @@
 """Handoff to a human operator (人工客服): queue, take over, talk, close.
 
-The Rasa action ``action_handoff`` calls :meth:`Handoffs.request` when the user asks for a person or the bot
-failed repeatedly. Inside service hours (working days of the China calendar, ``HOTLINE_SERVICE_HOURS`` China
-time) the conversation is queued with its transcript for the operator console; outside them the user is told
-when operators are back and offered a work order instead. Every channel first offers the user's message to
-:meth:`Handoffs.divert`: while a handoff is open it goes to the operator instead of Rasa (“取消人工” leaves);
-once the handoff is closed the bot answers again.
+The Rasa action ``action_handoff`` calls :meth:`Handoffs.request` when the user asks for a person (the bot
+offers one after it failed to answer twice). Inside service hours (working days of the China calendar,
+``HOTLINE_SERVICE_HOURS`` China time) the conversation is queued with its transcript for the operator console;
+outside them the user is told when operators are back and offered a work order instead. Every channel first
+offers the user's message to :meth:`Handoffs.divert` (the web chat directly, WeChat and the mini-program through
+``channels.wechat.routing.to_operator``): while a handoff is open it goes to the operator instead of Rasa
+(“取消人工” leaves); once the handoff is closed the bot answers again.
 
 Delivery of what operators write, on the user's own channel:
 
-- ``web:<id>`` — the chat page polls ``GET /api/chat/updates`` (:meth:`Handoffs.messages` with the sender);
-  the random sender id kept in the browser is what entitles it to read them.
-- every other channel (``wechat:``, ``miniprogram:``) — each message to the user is also written to the
-  ``ho_outbox`` table. The channel module delivers :meth:`Handoffs.pending_outbox` (e.g. WeChat's
-  customer-service message API, allowed within 48 h of the user's last message) and calls
-  :meth:`Handoffs.mark_sent`, which only one replica wins.
+- channels whose client polls (``polls`` in hotline.channels: ``web:``, ``miniprogram:``) — the chat page polls
+  ``GET /api/chat/updates``, the mini-program ``GET /api/mp/updates`` (:meth:`Handoffs.messages` with the
+  sender); the random sender id kept in the browser, or the mini-program's login, entitles them to read them.
+- every other channel (``wechat:``, the official account) — each message to the user is also written to the
+  ``ho_outbox`` table. The channel module delivers :meth:`Handoffs.pending_outbox` (WeChat's customer-service
+  message API, allowed within 48 h of the user's last message) and calls :meth:`Handoffs.mark_sent`, which
+  only one replica wins.
 
 A queued handoff that no operator took before service hours end is closed at the next look
 (:meth:`Handoffs.expire`, also called by the queue and the user's next message), and the user is told when
@@ -33,12 +35,13 @@ from sqlalchemy.orm import Session
 from hotline import channels
 from hotline.clock import CHINA, aware, china_time, utcnow
 from hotline.db import Database
-from hotline.errors import HotlineError, NotFound
+from hotline.errors import NotFound
 from hotline.privacy import mask_pii
 from hotline.settings import ServiceHours
 from hotline.text import strip_trailing_punctuation
 from work_orders.calendar import WorkCalendar
 
+from .errors import HandoffConflict, HandoffError
 from .models import Handoff, HandoffMessage, HandoffOutbox
 
 MAX_TEXT = 2000
@@ -53,18 +56,6 @@ TAKEN_NOTE = "人工客服已接入，正在为您服务。"
 CLOSED_NOTE = "本次人工服务已结束，感谢您的耐心。如有其他问题，可以继续向智能助手提问。"
 CANCELLED_NOTE = "已退出人工服务，您可以继续向智能助手提问。"
 QUEUED_NOTE = "您的消息已转给人工客服，客服接入后会在这里回复您，请稍候。"
-
-
-class HandoffError(HotlineError):
-    code = "handoff_error"
-    status = 422
-
-
-class HandoffConflict(HandoffError):
-    """The handoff is not in a state that allows this (taken by someone else, closed, not taken yet)."""
-
-    code = "handoff_conflict"
-    status = 409
 
 
 def _iso(value: datetime | None) -> str | None:

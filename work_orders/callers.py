@@ -1,0 +1,99 @@
+"""The callers' side of work orders: an order looked up and rated by its caller (the order number and the
+last four digits of the phone, or the same channel user), and a channel user's own orders.
+
+``CallerAccess`` is one part of the ``WorkOrders`` façade (service.py): it uses ``self.db`` and
+``self.throttle`` (hotline.throttle, whose clock is the default ``now`` of ``lookup`` and ``rate``). What a
+caller sees is ``present.public_status``: no staff notes, no contact data.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.db import Database
+from hotline.errors import NotFound
+from hotline.throttle import Policy, Rule, Throttle
+
+from .errors import WorkOrderError
+from .models import HandlingUnit, WorkOrder, WorkOrderEvent
+from .present import public_status
+from .lifecycle import RATINGS
+
+# the callers' look-up and rating (order number + last four digits of the phone; numbers are sequential):
+# throttled per client address, per (order, address) and, only for addresses that failed on that order, per
+# order, so a stranger cannot lock a caller out of their own order (see hotline.throttle)
+LOOKUP_POLICY = Policy(
+    "lookup",
+    client=Rule(free=10, base=timedelta(seconds=2), cap=timedelta(minutes=30)),  # scanning many orders
+    pair=Rule(free=3, base=timedelta(seconds=2), cap=timedelta(minutes=15)),
+    target=Rule(free=5, base=timedelta(seconds=1), cap=timedelta(minutes=15)),  # 4 digits: tighter than logins
+)
+
+
+class CallerAccess:
+    """Look-up, rating and the caller's own orders, for ``WorkOrders`` (see the module docstring)."""
+
+    db: Database
+    throttle: Throttle
+
+    def _caller_order(self, s: Session, number: str, last4: str, caller_user: str | None, now: datetime,
+                      client: str | None = None):
+        """The order if the caller proves it is theirs: the same channel user, or the phone's last four digits.
+        Guesses are throttled (LOOKUP_POLICY) per ``client`` address; without an address (the bot) the
+        order-wide delay always applies. An unknown number counts against the client like a wrong guess."""
+        number = (number or "").strip()
+        order = s.scalar(select(WorkOrder).where(WorkOrder.number == number))
+        if order is not None and caller_user and order.caller_user == caller_user:
+            return order  # the channel already identifies the caller (same WeChat openid)
+        if not last4:  # nothing tried yet: ask for the digits, count no failure
+            if order is None:
+                raise NotFound("未找到该工单，请核对工单编号")
+            raise WorkOrderError("请提供登记时所留联系电话的后四位", code="verification_required")
+        fallback = caller_user or ""
+        self.throttle.check(LOOKUP_POLICY, number, client, now, fallback=fallback)
+        if order is None or not order.caller_phone or not re.fullmatch(r"\d{4}", last4) or \
+                not order.caller_phone.endswith(last4):
+            self.throttle.fail(LOOKUP_POLICY, number, client, now, fallback=fallback)
+            if order is None:
+                raise NotFound("未找到该工单，请核对工单编号")
+            raise WorkOrderError("工单编号与联系电话后四位不匹配", code="lookup_mismatch")
+        self.throttle.succeed(LOOKUP_POLICY, number, client, fallback=fallback)
+        return order
+
+    def lookup(self, number: str, last4: str = "", caller_user: str | None = None,
+               now: datetime | None = None, client: str | None = None) -> dict:
+        now = now or self.throttle.clock()
+        with self.db.session() as s:
+            order = self._caller_order(s, number, last4, caller_user, now, client)
+            unit = s.get(HandlingUnit, order.unit_id) if order.unit_id else None
+            return public_status(order, unit)
+
+    def for_caller(self, caller_user: str, limit: int = 20) -> list[dict]:
+        with self.db.session() as s:
+            orders = s.scalars(select(WorkOrder).where(WorkOrder.caller_user == caller_user)
+                               .order_by(WorkOrder.id.desc()).limit(limit)).all()
+            units = {u.id: u for u in s.scalars(select(HandlingUnit).where(
+                HandlingUnit.id.in_({o.unit_id for o in orders if o.unit_id})))}
+            return [public_status(o, units.get(o.unit_id)) for o in orders]
+
+    def rate(self, number: str, rating: str, comment: str = "", last4: str = "", caller_user: str | None = None,
+             now: datetime | None = None, client: str | None = None) -> dict:
+        """好差评 (第八条): the caller rates the reply once it has been given."""
+        now = now or self.throttle.clock()
+        if rating not in RATINGS:
+            raise WorkOrderError("评价须为：满意、基本满意或不满意", code="invalid_field",
+                                 details={"rating": list(RATINGS)})
+        with self.db.session() as s:
+            order = self._caller_order(s, number, last4, caller_user, now, client)
+            if order.completed_at is None or order.state == "rejected":
+                raise WorkOrderError("工单办结回复后才能评价", code="not_replied")
+            if order.rating:
+                raise WorkOrderError("该工单已评价，感谢您的反馈", code="already_rated")
+            order.rating, order.rating_comment = rating, (comment or "").strip()[:1000]
+            s.add(WorkOrderEvent(order_id=order.id, at=now, actor="caller", action="rate", from_state=order.state,
+                                 to_state=order.state, note=f"{RATINGS[rating]} {order.rating_comment}".strip()))
+            unit = s.get(HandlingUnit, order.unit_id) if order.unit_id else None
+            return public_status(order, unit)
