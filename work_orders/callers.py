@@ -18,9 +18,9 @@ from hotline.errors import NotFound
 from hotline.throttle import Policy, Rule, Throttle
 
 from .errors import WorkOrderError
+from .lifecycle import RATINGS
 from .models import HandlingUnit, WorkOrder, WorkOrderEvent
 from .present import public_status
-from .lifecycle import RATINGS
 
 # the callers' look-up and rating (order number + last four digits of the phone; numbers are sequential):
 # throttled per client address, per (order, address) and, only for addresses that failed on that order, per

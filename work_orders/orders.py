@@ -28,8 +28,6 @@ from hotline.errors import NotFound
 from . import deadlines, messages
 from .calendar import WorkCalendar
 from .errors import Forbidden, StaleOrder, WorkOrderError
-from .models import Attachment, HandlingUnit, Notice, OrderSequence, WorkOrder, WorkOrderEvent
-from .present import order_dict, timeline
 from .lifecycle import (
     CALLBACK_RESULTS,
     DOMAINS,
@@ -40,6 +38,8 @@ from .lifecycle import (
     TYPES,
     check_transition,
 )
+from .models import Attachment, HandlingUnit, Notice, OrderSequence, WorkOrder, WorkOrderEvent
+from .present import order_dict, timeline
 
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 LIMITS = {"title": 200, "target": 200, "facts": 5000, "demand": 2000, "location": 200, "occurred_at": 60,

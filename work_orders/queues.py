@@ -9,10 +9,10 @@ from sqlalchemy import and_, false, func, or_, select, true
 from hotline.db import Database
 
 from .errors import WorkOrderError
+from .lifecycle import HANDLING_STATES
 from .models import HandlingUnit, WorkOrder
 from .orders import PHONE_RE
 from .present import order_dict
-from .lifecycle import HANDLING_STATES
 
 QUEUES = {
     "new": "待分类转办",

@@ -17,8 +17,8 @@ from hotline.db import Database
 
 from . import messages
 from .attachments import AttachmentStore
-from .models import Attachment, Notice, WorkOrder, WorkOrderEvent
 from .lifecycle import HANDLING_STATES, STATES
+from .models import Attachment, Notice, WorkOrder, WorkOrderEvent
 
 log = logging.getLogger(__name__)
 

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from hotline.db import Database
 
 from .errors import WorkOrderError
+from .lifecycle import DOMAINS
 from .models import HandlingUnit
 from .orders import load_order
-from .lifecycle import DOMAINS
 
 
 class UnitDirectory:
