@@ -2,6 +2,7 @@
 
 Too many failed sign-ins are refused with the kernel's :class:`hotline.errors.Throttled` (the throttle also guards
 callers' order look-ups)."""
+
 from __future__ import annotations
 
 from hotline.errors import HotlineError

@@ -5,6 +5,7 @@ with doubling delays, and account-wide only for addresses that have themselves f
 nobody can lock the admin out by failing on purpose. The throttle is keyed on the username as typed, so an
 unknown username is throttled, answered and timed exactly like a known one.
 """
+
 from __future__ import annotations
 
 import base64
@@ -76,8 +77,9 @@ def _token_hash(token: str) -> str:
 
 
 def _principal(user: User) -> Principal:
-    return Principal(user.id, user.username, user.display_name, tuple(user.roles or ()), user.unit_id,
-                     user.region or "")
+    return Principal(
+        user.id, user.username, user.display_name, tuple(user.roles or ()), user.unit_id, user.region or ""
+    )
 
 
 class Accounts:
@@ -85,8 +87,15 @@ class Accounts:
         self.db = db
         self.throttle = throttle or Throttle(db)
 
-    def create_user(self, username: str, password: str, roles: list[str], display_name: str | None = None,
-                    unit_id: int | None = None, region: str = "") -> Principal:
+    def create_user(
+        self,
+        username: str,
+        password: str,
+        roles: list[str],
+        display_name: str | None = None,
+        unit_id: int | None = None,
+        region: str = "",
+    ) -> Principal:
         bad = [r for r in roles if r not in ROLES]
         if bad:
             raise AccountError(f"未知角色：{', '.join(bad)}（可用：{', '.join(ROLES)}）")
@@ -97,9 +106,14 @@ class Accounts:
         with self.db.session() as s:
             if s.scalar(select(User).where(User.username == username)):
                 raise AccountError(f"用户名 {username} 已存在")
-            user = User(username=username, display_name=display_name or username,
-                        password_hash=hash_password(password), roles=list(roles), unit_id=unit_id,
-                        region=region or "")
+            user = User(
+                username=username,
+                display_name=display_name or username,
+                password_hash=hash_password(password),
+                roles=list(roles),
+                unit_id=unit_id,
+                region=region or "",
+            )
             s.add(user)
             s.flush()
             return _principal(user)
@@ -117,8 +131,9 @@ class Accounts:
         with self.db.session() as s:
             return s.scalar(select(User.id).limit(1)) is not None
 
-    def login(self, username: str, password: str, client: str | None = None,
-              now: datetime | None = None) -> tuple[str, datetime, Principal]:
+    def login(
+        self, username: str, password: str, client: str | None = None, now: datetime | None = None
+    ) -> tuple[str, datetime, Principal]:
         """A token for the right password. ``client`` is the caller's network address; without one the
         username-wide delay always applies (a clean address is what lets the real user in during an attack)."""
         now = now or self.throttle.clock()

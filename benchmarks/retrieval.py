@@ -1,9 +1,10 @@
 """Retrieval quality and KB scale benchmarks (part of `make bench`)."""
+
 from __future__ import annotations
 
 import random
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -69,21 +70,50 @@ def synthetic_kb(db: Database, dim: int, n_chunks: int, seed: int = 12328) -> No
     rng = random.Random(seed)
     vec_rng = np.random.default_rng(seed)
     per_article = 200
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with db.engine.begin() as conn:
         for a in range(n_chunks // per_article):
             art_id = 1_000_000 + a
-            conn.execute(insert(Article), [{
-                "id": art_id, "origin_key": f"synthetic:{a}", "title": f"合成文章{a}", "kind": "policy",
-                "doc_title": f"合成文章{a}", "source": "bench", "body": "", "content_hash": "", "status": "published",
-                "domain": "综合", "region": "全国", "origin": "local", "tags": [], "urgent": False, "version": 1,
-                "created_at": now, "updated_at": now}])
+            conn.execute(
+                insert(Article),
+                [
+                    {
+                        "id": art_id,
+                        "origin_key": f"synthetic:{a}",
+                        "title": f"合成文章{a}",
+                        "kind": "policy",
+                        "doc_title": f"合成文章{a}",
+                        "source": "bench",
+                        "body": "",
+                        "content_hash": "",
+                        "status": "published",
+                        "domain": "综合",
+                        "region": "全国",
+                        "origin": "local",
+                        "tags": [],
+                        "urgent": False,
+                        "version": 1,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                ],
+            )
             vecs = vec_rng.standard_normal((per_article, dim)).astype("float32")
             vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
-            conn.execute(insert(Chunk), [{
-                "id": art_id * 1000 + i, "article_id": art_id, "position": i,
-                "text": "。".join(rng.sample(sentences, 3)) + "。", "text_hash": None, "embedding": to_blob(vecs[i])}
-                for i in range(per_article)])
+            conn.execute(
+                insert(Chunk),
+                [
+                    {
+                        "id": art_id * 1000 + i,
+                        "article_id": art_id,
+                        "position": i,
+                        "text": "。".join(rng.sample(sentences, 3)) + "。",
+                        "text_hash": None,
+                        "embedding": to_blob(vecs[i]),
+                    }
+                    for i in range(per_article)
+                ],
+            )
             conn.execute(insert(ChangeLog), [{"article_id": art_id, "version": 1, "created_at": now}])
 
 
@@ -122,8 +152,9 @@ def scale(tmp: Path, embedder: Embedder, questions: list[str], timed, gap: float
         encode, full = [], []
         for r in range(rounds):
             part = range(r * n // rounds, (r + 1) * n // rounds)
-            encode += timed(lambda i: embedder.encode_one(normalize(questions[part[i] % len(questions)])),
-                            len(part), pause)
+            encode += timed(
+                lambda i: embedder.encode_one(normalize(questions[part[i] % len(questions)])), len(part), pause
+            )
             full += timed(lambda i: kb.search(questions[part[i] % len(questions)], k=5), len(part), pause)
         latency.append((encode, full))
 
@@ -132,10 +163,32 @@ def scale(tmp: Path, embedder: Embedder, questions: list[str], timed, gap: float
     start = time.perf_counter()
     embedder.encode([normalize(f"批量导入{i}\n{t}") for i, t in enumerate(texts)])
     bare_rate = len(texts) / (time.perf_counter() - start)
-    drafts = [ArticleDraft(origin_key=f"bulk:{i}", title=f"批量导入{i}", kind="policy", doc_title=f"批量导入{i}",
-                           body=t, source="bench", origin="local", chunks=[t]) for i, t in enumerate(texts)]
+    drafts = [
+        ArticleDraft(
+            origin_key=f"bulk:{i}",
+            title=f"批量导入{i}",
+            kind="policy",
+            doc_title=f"批量导入{i}",
+            body=t,
+            source="bench",
+            origin="local",
+            chunks=[t],
+        )
+        for i, t in enumerate(texts)
+    ]
     start = time.perf_counter()
     kb.upsert_articles(drafts, action="import")
     index_rate = len(texts) / (time.perf_counter() - start)
-    return latency[0], latency[1], {"build_s": build_s, "reload_s": reload_s, "mem_mb": mem, "bare_rate": bare_rate, "index_rate": index_rate,
-                          "kind": kb.index.kind, "chunks": len(kb.index)}
+    return (
+        latency[0],
+        latency[1],
+        {
+            "build_s": build_s,
+            "reload_s": reload_s,
+            "mem_mb": mem,
+            "bare_rate": bare_rate,
+            "index_rate": index_rate,
+            "kind": kb.index.kind,
+            "chunks": len(kb.index),
+        },
+    )

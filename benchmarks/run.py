@@ -6,6 +6,7 @@
 4. Work orders at 1,000,000 rows in PostgreSQL: SLA sweep, console queues, create (benchmarks/work_orders.py).
 5. KB sync of 20,000 articles from the 12345 simulator; a synced change answerable (benchmarks/sync.py).
 """
+
 from __future__ import annotations
 
 import json
@@ -19,9 +20,9 @@ from pathlib import Path
 import numpy as np
 import requests
 
+from devtools.stack import live_stack
 from hotline.db import Database
 from hotline.settings import ROOT, load_settings
-from devtools.stack import live_stack
 from hotline.text import normalize
 from knowledge_base.embedder import Embedder
 from knowledge_base.index import VectorIndex
@@ -29,10 +30,22 @@ from knowledge_base.seeds import load_seed_drafts
 from knowledge_base.service import KnowledgeBase
 
 QUESTIONS = [
-    "投诉以后多久能有结果？", "哪些情况不予受理", "办理期限可以延长吗", "办结后会回访吗", "录音资料保存多久",
-    "月度统计分析报告什么时候报送", "12328受理哪些业务", "承办单位不按时回复怎么办", "投訴以後多久能有結果",
-    "层层加码怎么举报", "12328什么时候开通的", "货车司机投诉处理效率", "涉及两个地区的投诉谁来办",
-    "安全生产的问题怎么处理", "12345转过来的工单多久转办", "能不能提意见建议",
+    "投诉以后多久能有结果？",
+    "哪些情况不予受理",
+    "办理期限可以延长吗",
+    "办结后会回访吗",
+    "录音资料保存多久",
+    "月度统计分析报告什么时候报送",
+    "12328受理哪些业务",
+    "承办单位不按时回复怎么办",
+    "投訴以後多久能有結果",
+    "层层加码怎么举报",
+    "12328什么时候开通的",
+    "货车司机投诉处理效率",
+    "涉及两个地区的投诉谁来办",
+    "安全生产的问题怎么处理",
+    "12345转过来的工单多久转办",
+    "能不能提意见建议",
 ]
 CHAT_MESSAGES = ["你好", "投诉以后多久能有结果？", "哪些情况不予受理", "高铁票怎么退", "办理期限可以延长吗"]
 
@@ -163,10 +176,12 @@ def _load(post, users: int, seconds: float) -> dict:
     return stats
 
 
-def bench_sweep(chat_url: str, rasa_url: str, results: dict, levels=SWEEP_USERS,
-                seconds: float = SWEEP_SECONDS) -> list[list[str]]:
+def bench_sweep(
+    chat_url: str, rasa_url: str, results: dict, levels=SWEEP_USERS, seconds: float = SWEEP_SECONDS
+) -> list[list[str]]:
     """The web chat against bare Rasa REST at the same number of concurrent users (target: no time-outs at 64
     users, throughput ≥ 90 % of bare Rasa's)."""
+
     def app_post(http, sender, text):
         return http.post(chat_url, json={"sender": sender, "text": text}, timeout=SWEEP_CLIENT_TIMEOUT)
 
@@ -180,13 +195,32 @@ def bench_sweep(chat_url: str, rasa_url: str, results: dict, levels=SWEEP_USERS,
         for name, st in (("bare Rasa REST", bare), ("/api/chat", app)):
             ok = st["ok"] or [float("nan")]
             share = f"{st['rps'] / bare['rps']:.0%}" if bare["rps"] else "-"
-            rows.append([str(users), name, f"{pct(ok, 50):.0f}", f"{pct(ok, 95):.0f}", f"{st['rps']:.1f}",
-                         str(len(st["ok"])), str(st["busy"]), str(st["timeouts"]), str(st["errors"]),
-                         "100%" if name.startswith("bare") else share])
-        out[str(users)] = {name: {"p50_ms": pct(st["ok"] or [0], 50), "p95_ms": pct(st["ok"] or [0], 95),
-                                  "rps": st["rps"], "ok": len(st["ok"]), "busy": st["busy"],
-                                  "timeouts": st["timeouts"], "errors": st["errors"]}
-                           for name, st in (("rasa", bare), ("app", app))}
+            rows.append(
+                [
+                    str(users),
+                    name,
+                    f"{pct(ok, 50):.0f}",
+                    f"{pct(ok, 95):.0f}",
+                    f"{st['rps']:.1f}",
+                    str(len(st["ok"])),
+                    str(st["busy"]),
+                    str(st["timeouts"]),
+                    str(st["errors"]),
+                    "100%" if name.startswith("bare") else share,
+                ]
+            )
+        out[str(users)] = {
+            name: {
+                "p50_ms": pct(st["ok"] or [0], 50),
+                "p95_ms": pct(st["ok"] or [0], 95),
+                "rps": st["rps"],
+                "ok": len(st["ok"]),
+                "busy": st["busy"],
+                "timeouts": st["timeouts"],
+                "errors": st["errors"],
+            }
+            for name, st in (("rasa", bare), ("app", app))
+        }
     results["sweep"] = out
     return rows
 
@@ -203,8 +237,9 @@ def bench_chat(seeded: Path, tmp: Path, results: dict) -> tuple[list[list[str]],
             r.raise_for_status()
 
         def via_rasa(i: int, sender: str | None = None):
-            r = http.post(rasa_url, json={"sender": f"web:r{sender or i % 20}", "message": CHAT_MESSAGES[i % 5]},
-                          timeout=60)
+            r = http.post(
+                rasa_url, json={"sender": f"web:r{sender or i % 20}", "message": CHAT_MESSAGES[i % 5]}, timeout=60
+            )
             r.raise_for_status()
 
         for i in range(10):  # warm up both paths
@@ -240,11 +275,29 @@ def bench_chat(seeded: Path, tmp: Path, results: dict) -> tuple[list[list[str]],
         print(table("Chat latency (ms)", ["what", "p50", "p95", "n", "p50 vs bare Rasa"], chat_rows), flush=True)
         print(f"\nConcurrency sweep: {SWEEP_SECONDS:.0f} s per level and path …", flush=True)
         sweep_rows = bench_sweep(chat_url, rasa_url, results)
-        print(table("Web chat under concurrent users (each user: a conversation, next turn as soon as answered)",
-                    ["users", "path", "p50 ms", "p95 ms", "turns/s", "OK", "503 busy", "time-outs", "errors",
-                     "vs bare Rasa"], sweep_rows), flush=True)
-        mem_rows = [[name, f"{_peak_mb(proc.pid):.0f}"] for name, proc in (("bot (Rasa)", stack.bot),
-                                                                           ("app (Flask)", stack.app))]
+        print(
+            table(
+                "Web chat under concurrent users (each user: a conversation, next turn as soon as answered)",
+                [
+                    "users",
+                    "path",
+                    "p50 ms",
+                    "p95 ms",
+                    "turns/s",
+                    "OK",
+                    "503 busy",
+                    "time-outs",
+                    "errors",
+                    "vs bare Rasa",
+                ],
+                sweep_rows,
+            ),
+            flush=True,
+        )
+        mem_rows = [
+            [name, f"{_peak_mb(proc.pid):.0f}"]
+            for name, proc in (("bot (Rasa)", stack.bot), ("app (Flask)", stack.app))
+        ]
         mem_rows.append(["benchmark process (model + 100k index)", f"{_peak_mb('self'):.0f}"])
         results["chat"] = {r[0]: {"p50_ms": float(r[1]), "p95_ms": float(r[2])} for r in chat_rows}
         results["memory_mb"] = {r[0]: float(r[1]) for r in mem_rows}
@@ -276,20 +329,34 @@ def bench_quality(seeded: Path, results: dict) -> None:
     kb = KnowledgeBase(Database(settings.database_url), embedder, settings.index_path, settings.kb_min_score)
     rows, res = quality(kb)
     results["quality"] = res
-    print(table("Retrieval quality on tests/data/kb_questions.yaml (seed KB)", ["mode", "hit@1", "hit@3", "MRR", "n"],
-                rows))
+    print(
+        table(
+            "Retrieval quality on tests/data/kb_questions.yaml (seed KB)", ["mode", "hit@1", "hit@3", "MRR", "n"], rows
+        )
+    )
     t = res["threshold"]
-    print(f"answer threshold {t['min_score']:.2f}: answers {t['answered']:.1%} of answerable questions, "
-          f"refuses {t['rejected_unanswerable']:.1%} of unanswerable ones")
+    print(
+        f"answer threshold {t['min_score']:.2f}: answers {t['answered']:.1%} of answerable questions, "
+        f"refuses {t['rejected_unanswerable']:.1%} of unanswerable ones"
+    )
     if HOLDOUT.exists():
         rows, res = quality(kb, HOLDOUT)
         results["quality_holdout"] = res
-        print(table("Retrieval quality on the held-out set tests/data/kb_questions_holdout.yaml",
-                    ["mode", "hit@1", "hit@3", "MRR", "n"], rows))
+        print(
+            table(
+                "Retrieval quality on the held-out set tests/data/kb_questions_holdout.yaml",
+                ["mode", "hit@1", "hit@3", "MRR", "n"],
+                rows,
+            )
+        )
     rho = sts_spearman(embedder)
     results["sts_b_spearman"] = rho
-    print(table("Embedding model sanity check", ["data set", "Spearman ρ"], [["STS-B zh test (1,361 pairs)", f"{rho:.4f}"]]),
-          flush=True)
+    print(
+        table(
+            "Embedding model sanity check", ["data set", "Spearman ρ"], [["STS-B zh test (1,361 pairs)", f"{rho:.4f}"]]
+        ),
+        flush=True,
+    )
 
 
 def bench_scale(tmp: Path, results: dict) -> None:
@@ -301,21 +368,40 @@ def bench_scale(tmp: Path, results: dict) -> None:
     ratio = pct(full, 50) / pct(encode, 50)
     b2b = pct(full_b2b, 50) / pct(encode_b2b, 50)
     where = f"{facts['chunks']:,} chunks ({facts['kind']})"
-    rows = [row(f"bare model encode, single queries ({SINGLE_QUERY_GAP_S * 1000:.0f} ms apart)", encode, "1.00×"),
-            row(f"full search, {where}, single queries", full, f"{ratio:.2f}× (target ≤ 1.30×)"),
-            row("bare model encode, back to back", encode_b2b, "1.00×"),
-            row(f"full search, {where}, back to back", full_b2b, f"{b2b:.2f}×")]
+    rows = [
+        row(f"bare model encode, single queries ({SINGLE_QUERY_GAP_S * 1000:.0f} ms apart)", encode, "1.00×"),
+        row(f"full search, {where}, single queries", full, f"{ratio:.2f}× (target ≤ 1.30×)"),
+        row("bare model encode, back to back", encode_b2b, "1.00×"),
+        row(f"full search, {where}, back to back", full_b2b, f"{b2b:.2f}×"),
+    ]
     print(table("KB at 100,000 chunks (ms)", ["what", "p50", "p95", "n", "p50 vs bare encode"], rows))
     share = facts["index_rate"] / facts["bare_rate"]
-    print(table("Bulk indexing and memory", ["what", "value"], [
-        ["bare batch encode", f"{facts['bare_rate']:.0f} chunks/s"],
-        ["import (chunk + embed + DB + FAISS + BM25)", f"{facts['index_rate']:.0f} chunks/s ({share:.0%} of bare; target ≥ 90%)"],
-        ["first build of the cache (FAISS + BM25) for 100k chunks", f"{facts['build_s']:.1f} s"],
-        ["restart: load saved FAISS + BM25", f"{facts['reload_s']:.1f} s"],
-        ["memory per 100k chunks (FAISS + BM25 + maps)", f"{facts['mem_mb']:.0f} MB"]]), flush=True)
-    results["scale"] = {**facts, "full_p50_ms": pct(full, 50), "encode_p50_ms": pct(encode, 50), "ratio": ratio,
-                        "full_b2b_p50_ms": pct(full_b2b, 50), "encode_b2b_p50_ms": pct(encode_b2b, 50),
-                        "ratio_b2b": b2b}
+    print(
+        table(
+            "Bulk indexing and memory",
+            ["what", "value"],
+            [
+                ["bare batch encode", f"{facts['bare_rate']:.0f} chunks/s"],
+                [
+                    "import (chunk + embed + DB + FAISS + BM25)",
+                    f"{facts['index_rate']:.0f} chunks/s ({share:.0%} of bare; target ≥ 90%)",
+                ],
+                ["first build of the cache (FAISS + BM25) for 100k chunks", f"{facts['build_s']:.1f} s"],
+                ["restart: load saved FAISS + BM25", f"{facts['reload_s']:.1f} s"],
+                ["memory per 100k chunks (FAISS + BM25 + maps)", f"{facts['mem_mb']:.0f} MB"],
+            ],
+        ),
+        flush=True,
+    )
+    results["scale"] = {
+        **facts,
+        "full_p50_ms": pct(full, 50),
+        "encode_p50_ms": pct(encode, 50),
+        "ratio": ratio,
+        "full_b2b_p50_ms": pct(full_b2b, 50),
+        "encode_b2b_p50_ms": pct(encode_b2b, 50),
+        "ratio_b2b": b2b,
+    }
 
 
 def bench_hot_policy(seeded: Path, tmp: Path, results: dict, runs: int = 12) -> None:
@@ -323,34 +409,46 @@ def bench_hot_policy(seeded: Path, tmp: Path, results: dict, runs: int = 12) -> 
     import shutil
 
     from accounts.service import Accounts
-    from hotline import procs
     from devtools.stack import app_ports_env
+    from hotline import procs
 
     var = tmp / "hot"
     shutil.copytree(seeded, var)
     Accounts(Database(load_settings({"HOTLINE_VAR_DIR": str(var)}).database_url)).create_user(
-        "bench-pub", "bench-publisher-1", ["publisher"])
+        "bench-pub", "bench-publisher-1", ["publisher"]
+    )
     apps = []
     try:
         for name in ("a", "b"):
-            settings = load_settings({"HOTLINE_VAR_DIR": str(var), **app_ports_env(),
-                                      "HOTLINE_INDEX_PATH": str(var / f"kb-{name}.faiss")})
+            settings = load_settings(
+                {"HOTLINE_VAR_DIR": str(var), **app_ports_env(), "HOTLINE_INDEX_PATH": str(var / f"kb-{name}.faiss")}
+            )
             proc = procs.start(procs.app_command(), procs.app_env(settings), var / f"app-{name}.log")
             base = f"http://127.0.0.1:{settings.app_port}"
             if not procs.wait_http(base + "/api/health", 120, proc):
                 raise RuntimeError((var / f"app-{name}.log").read_text()[-2000:])
             apps.append((proc, base))
         (_, a), (_, b) = apps
-        token = requests.post(a + "/api/auth/login", json={"username": "bench-pub", "password": "bench-publisher-1"},
-                              timeout=10).json()["token"]
+        token = requests.post(
+            a + "/api/auth/login", json={"username": "bench-pub", "password": "bench-publisher-1"}, timeout=10
+        ).json()["token"]
         auth = {"Authorization": f"Bearer {token}"}
         samples = []
         for i in range(runs):
             title = f"G{i + 301}国道第{i + 1}号临时交通管制通知"
             start = time.perf_counter()
-            resp = requests.post(a + "/api/kb/articles", headers=auth, timeout=30, json={
-                "title": title, "body": f"因道路施工，G{i + 301}国道K{i}处全天封闭，货车请绕行。", "urgent": True,
-                "domain": "公路", "publish": True})
+            resp = requests.post(
+                a + "/api/kb/articles",
+                headers=auth,
+                timeout=30,
+                json={
+                    "title": title,
+                    "body": f"因道路施工，G{i + 301}国道K{i}处全天封闭，货车请绕行。",
+                    "urgent": True,
+                    "domain": "公路",
+                    "publish": True,
+                },
+            )
             resp.raise_for_status()
             while time.perf_counter() - start < 10:
                 hits = requests.get(b + "/api/kb/search", params={"q": title, "k": 3}, timeout=10).json()["hits"]
@@ -361,8 +459,14 @@ def bench_hot_policy(seeded: Path, tmp: Path, results: dict, runs: int = 12) -> 
     finally:
         for proc, _ in apps:
             procs.stop(proc)
-    print(table("Hot-policy publish on app A → searchable on app B (ms)", ["what", "p50", "p95", "n", "target"],
-                [row("publish → answerable on the other replica", samples, "p95 ≤ 2000")]), flush=True)
+    print(
+        table(
+            "Hot-policy publish on app A → searchable on app B (ms)",
+            ["what", "p50", "p95", "n", "target"],
+            [row("publish → answerable on the other replica", samples, "p95 ≤ 2000")],
+        ),
+        flush=True,
+    )
     results["hot_policy_ms"] = {"p50": pct(samples, 50), "p95": pct(samples, 95)}
 
 
@@ -386,8 +490,7 @@ def main(only_kb: bool = False, only_chat: bool = False) -> None:
             return
         print("Benchmarking knowledge-base search …", flush=True)
         kb_rows, seeded = bench_kb(tmp, results)
-        print(table("KB search latency (ms)", ["what", "p50", "p95", "n", "p50 vs bare encode"], kb_rows),
-              flush=True)
+        print(table("KB search latency (ms)", ["what", "p50", "p95", "n", "p50 vs bare encode"], kb_rows), flush=True)
         bench_quality(seeded, results)
         print("\nBuilding a 100,000-chunk KB …", flush=True)
         bench_scale(tmp, results)

@@ -8,6 +8,7 @@
 
 Run alone: `python -m benchmarks.sync [--articles N]`.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,10 +25,10 @@ from pathlib import Path
 import numpy as np
 import requests
 
+from devtools.stack import app_ports_env, free_port
 from hotline import procs
 from hotline.db import Database
 from hotline.settings import ROOT, load_settings
-from devtools.stack import app_ports_env, free_port
 from hotline.text import normalize
 from knowledge_base.embedder import Embedder
 from knowledge_base.service import KnowledgeBase
@@ -45,16 +46,20 @@ def _table(title: str, header: list[str], rows: list[list[str]]) -> str:
 
 def _sim_call(base: str, path: str, payload: dict | None = None) -> dict:
     data = json.dumps(payload).encode() if payload is not None else None
-    req = urllib.request.Request(base + path, data=data, method="POST" if data else "GET",
-                                 headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(
+        base + path, data=data, method="POST" if data else "GET", headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(req, timeout=60) as resp:
         return json.loads(resp.read())
 
 
 def start_simulator(articles: int, log: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    proc = procs.start([sys.executable, "-m", "sim12345", "--port", str(port), "--articles", str(articles)],
-                       {**os.environ, "PYTHONPATH": str(ROOT)}, log)
+    proc = procs.start(
+        [sys.executable, "-m", "sim12345", "--port", str(port), "--articles", str(articles)],
+        {**os.environ, "PYTHONPATH": str(ROOT)},
+        log,
+    )
     base = f"http://127.0.0.1:{port}"
     if not procs.wait_http(base + "/_sim/state", 120, proc):
         raise RuntimeError(log.read_text()[-2000:])
@@ -126,21 +131,40 @@ def bench_initial_and_incremental(tmp: Path, base: str, articles: int, results: 
     second = KbSync(kb, connector, SyncOptions(page_size=500)).run("bench")
     second_s = time.perf_counter() - start
     rows = [
-        ["bare model, same encode calls, in the run", f"{in_run:.1f} chunks/s",
-         f"{model_s:.0f} s of {elapsed:.0f} s in the model"],
-        [f"bare model, {len(sample):,} of the texts, before+after", f"{bare:.1f} chunks/s",
-         "other load on the machine shifts this"],
-        [f"initial sync, {run['created']:,} articles ({run['pages']} pages)",
-         f"{rate:.1f} chunks/s in {elapsed:.0f} s",
-         f"{rate / in_run:.0%} of bare in the run (target ≥ 85%); {rate / bare:.0%} of before+after"],
-        [f"second sync, {changed} changed (1%)", f"{second_s:.1f} s, {second['chunks_embedded']} chunks embedded",
-         "only the changed ones" if second["chunks_embedded"] == changed else "MORE THAN THE CHANGED ONES"],
+        [
+            "bare model, same encode calls, in the run",
+            f"{in_run:.1f} chunks/s",
+            f"{model_s:.0f} s of {elapsed:.0f} s in the model",
+        ],
+        [
+            f"bare model, {len(sample):,} of the texts, before+after",
+            f"{bare:.1f} chunks/s",
+            "other load on the machine shifts this",
+        ],
+        [
+            f"initial sync, {run['created']:,} articles ({run['pages']} pages)",
+            f"{rate:.1f} chunks/s in {elapsed:.0f} s",
+            f"{rate / in_run:.0%} of bare in the run (target ≥ 85%); {rate / bare:.0%} of before+after",
+        ],
+        [
+            f"second sync, {changed} changed (1%)",
+            f"{second_s:.1f} s, {second['chunks_embedded']} chunks embedded",
+            "only the changed ones" if second["chunks_embedded"] == changed else "MORE THAN THE CHANGED ONES",
+        ],
     ]
     print(_table("KB sync from the 12345 simulator", ["what", "measured", "note"], rows), flush=True)
-    results["sync"] = {"articles": run["created"], "bare_rate": bare, "bare_rate_in_run": in_run, "sync_rate": rate,
-                       "share": rate / in_run, "share_vs_before_after": rate / bare,
-                       "initial_s": elapsed, "changed": changed, "second_s": second_s,
-                       "second_embedded": second["chunks_embedded"]}
+    results["sync"] = {
+        "articles": run["created"],
+        "bare_rate": bare,
+        "bare_rate_in_run": in_run,
+        "sync_rate": rate,
+        "share": rate / in_run,
+        "share_vs_before_after": rate / bare,
+        "initial_s": elapsed,
+        "changed": changed,
+        "second_s": second_s,
+        "second_embedded": second["chunks_embedded"],
+    }
     return var
 
 
@@ -148,8 +172,15 @@ def bench_answerable(var: Path, base: str, results: dict, runs: int = 6) -> None
     """The app runs the scheduled sync every INTERVAL s; 12345 publishes; we poll the app's search."""
     settings = load_settings({"HOTLINE_VAR_DIR": str(var), **app_ports_env()})
     env = procs.app_env(settings)
-    env.update({"HOTLINE_SYNC_URL": base, "HOTLINE_SYNC_TOKEN": "sim-token", "HOTLINE_SYNC_INTERVAL": str(INTERVAL),
-                "HOTLINE_SYNC_OUTBOX_INTERVAL": "0", "HOTLINE_SWEEP_INTERVAL": "0"})
+    env.update(
+        {
+            "HOTLINE_SYNC_URL": base,
+            "HOTLINE_SYNC_TOKEN": "sim-token",
+            "HOTLINE_SYNC_INTERVAL": str(INTERVAL),
+            "HOTLINE_SYNC_OUTBOX_INTERVAL": "0",
+            "HOTLINE_SWEEP_INTERVAL": "0",
+        }
+    )
     app = procs.start(procs.app_command(), env, var / "app.log")
     app_base = f"http://127.0.0.1:{settings.app_port}"
     samples = []
@@ -160,8 +191,14 @@ def bench_answerable(var: Path, base: str, results: dict, runs: int = 6) -> None
         for i in range(runs):
             time.sleep(random.Random(i).uniform(0, INTERVAL))  # publish at any point of the schedule
             title = f"G{i + 201}国道第{i + 1}号桥梁检修临时封闭通告"
-            _sim_call(base, "/_sim/edit", {"ids": [f"ZSK{i + 11:07d}"], "fields": {
-                "title": title, "body": f"因桥梁检修，G{i + 201}国道K{i + 30}处全天封闭，货车请绕行。"}})
+            _sim_call(
+                base,
+                "/_sim/edit",
+                {
+                    "ids": [f"ZSK{i + 11:07d}"],
+                    "fields": {"title": title, "body": f"因桥梁检修，G{i + 201}国道K{i + 30}处全天封闭，货车请绕行。"},
+                },
+            )
             start = time.perf_counter()
             while time.perf_counter() - start < 60:
                 hits = requests.get(app_base + "/api/kb/search", params={"q": title, "k": 3}, timeout=10).json()
@@ -173,12 +210,28 @@ def bench_answerable(var: Path, base: str, results: dict, runs: int = 6) -> None
         procs.stop(app)
     arr = np.asarray(samples)
     target = INTERVAL + 2
-    print(_table(f"A change on 12345 → answerable in the app (sync interval {INTERVAL:g} s)",
-                 ["what", "p50 s", "max s", "n", "target"],
-                 [["12345 publishes → the app's search finds it", f"{np.percentile(arr, 50):.2f}",
-                   f"{arr.max():.2f}", str(len(samples)), f"≤ {target:g} s"]]), flush=True)
-    results["sync_answerable_s"] = {"p50": float(np.percentile(arr, 50)), "max": float(arr.max()),
-                                    "interval": INTERVAL, "target": target}
+    print(
+        _table(
+            f"A change on 12345 → answerable in the app (sync interval {INTERVAL:g} s)",
+            ["what", "p50 s", "max s", "n", "target"],
+            [
+                [
+                    "12345 publishes → the app's search finds it",
+                    f"{np.percentile(arr, 50):.2f}",
+                    f"{arr.max():.2f}",
+                    str(len(samples)),
+                    f"≤ {target:g} s",
+                ]
+            ],
+        ),
+        flush=True,
+    )
+    results["sync_answerable_s"] = {
+        "p50": float(np.percentile(arr, 50)),
+        "max": float(arr.max()),
+        "interval": INTERVAL,
+        "target": target,
+    }
 
 
 def bench_sync(tmp: Path, results: dict, articles: int = 20_000) -> None:

@@ -14,6 +14,7 @@ and reused on the next run, after newer migrations are applied and the rows the 
 
 ``--explain`` prints EXPLAIN (ANALYZE, BUFFERS) of every query behind the sweep, the queues and the counts.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,104 +38,252 @@ N_ORDERS = 1_000_000
 DAYS = 730
 NOW = datetime(2026, 11, 19, 10, 0, tzinfo=CHINA)  # a Thursday morning; all data is relative to it
 PG_URL = os.environ.get("HOTLINE_BENCH_PG_URL") or os.environ.get(
-    "HOTLINE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    "HOTLINE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 QUERY_TARGET_MS = 2000.0
 CREATE_TARGET_MS = 20.0
-RUNS = 5          # timed runs of each sweep / queue / count measurement (after one warm-up)
+RUNS = 5  # timed runs of each sweep / queue / count measurement (after one warm-up)
 CREATES = 300
 
 # --- the synthetic province ------------------------------------------------------------------------------
 # (city, share of orders, plate letter, districts)
 CITIES = [
     ("郑州市", 0.20, "A", ["金水区", "二七区", "中原区", "管城回族区", "惠济区", "郑东新区"]),
-    ("开封市", 0.05, "B", []), ("洛阳市", 0.09, "C", ["洛龙区", "西工区", "涧西区"]), ("平顶山市", 0.05, "D", []),
-    ("安阳市", 0.05, "E", []), ("鹤壁市", 0.02, "F", []), ("新乡市", 0.07, "G", ["红旗区", "卫滨区", "牧野区", "凤泉区"]),
-    ("焦作市", 0.04, "H", []), ("濮阳市", 0.035, "J", []), ("许昌市", 0.045, "K", []), ("漯河市", 0.025, "L", []),
-    ("三门峡市", 0.025, "M", []), ("南阳市", 0.08, "R", ["卧龙区", "宛城区"]), ("商丘市", 0.06, "N", []),
-    ("信阳市", 0.055, "S", []), ("周口市", 0.065, "P", []), ("驻马店市", 0.055, "Q", []),
+    ("开封市", 0.05, "B", []),
+    ("洛阳市", 0.09, "C", ["洛龙区", "西工区", "涧西区"]),
+    ("平顶山市", 0.05, "D", []),
+    ("安阳市", 0.05, "E", []),
+    ("鹤壁市", 0.02, "F", []),
+    ("新乡市", 0.07, "G", ["红旗区", "卫滨区", "牧野区", "凤泉区"]),
+    ("焦作市", 0.04, "H", []),
+    ("濮阳市", 0.035, "J", []),
+    ("许昌市", 0.045, "K", []),
+    ("漯河市", 0.025, "L", []),
+    ("三门峡市", 0.025, "M", []),
+    ("南阳市", 0.08, "R", ["卧龙区", "宛城区"]),
+    ("商丘市", 0.06, "N", []),
+    ("信阳市", 0.055, "S", []),
+    ("周口市", 0.065, "P", []),
+    ("驻马店市", 0.055, "Q", []),
 ]
 PROVINCE = "河南省"
 PROVINCE_SHARE = 0.03  # orders the operator could only place at province level
-DOMAIN_WEIGHTS = {"公路": 0.18, "水路": 0.03, "道路运输": 0.36, "城市客运": 0.28, "海事": 0.01, "救助打捞": 0.002,
-                  "海上搜救": 0.003, "其他": 0.135}
+DOMAIN_WEIGHTS = {
+    "公路": 0.18,
+    "水路": 0.03,
+    "道路运输": 0.36,
+    "城市客运": 0.28,
+    "海事": 0.01,
+    "救助打捞": 0.002,
+    "海上搜救": 0.003,
+    "其他": 0.135,
+}
 CHANNEL_WEIGHTS = {"phone": 0.55, "12345": 0.15, "wechat": 0.15, "miniprogram": 0.08, "web": 0.07}
 WATER = ("水路", "海事", "救助打捞", "海上搜救")
 
 # (domain, title, target, facts, demand); {P} plate, {R} road, {L} place, {T} time, {N} route, {C} company
 TEMPLATES = [
-    ("公路", "{R}路面坑槽影响通行", "{R}养护单位",
-     "{T}驾车途经{R}{L}路段，路面出现多处坑槽，最大的约半米宽，夜间没有任何警示标志，已有车辆爆胎，"
-     "后方车辆紧急避让险些追尾。", "尽快修补路面并设置警示标志"),
-    ("公路", "收费站排队时间过长", "{R}收费站",
-     "{T}途经{R}收费站出口，只开放两条人工通道，排队超过四十分钟，ETC车道也有故障，现场没有工作人员疏导，"
-     "多次鸣笛无人理会。", "增开通道，说明ETC故障原因"),
-    ("公路", "超限货车夜间通行损坏道路", "{R}超限检测站",
-     "{R}{L}附近每天夜里都有大量超限货车通行，路面已经被压出车辙，检测站夜间无人值守，村民出行困难。",
-     "加强夜间治超，修复路面"),
-    ("公路", "国道施工路段缺少绕行提示", "{R}施工单位",
-     "{R}{L}路段施工封闭半幅，前方两公里没有任何绕行提示，导航也未更新，大车在施工区域掉头造成拥堵。",
-     "设置提前绕行标志"),
-    ("道路运输", "客运班车超员", "{P}号客运班车",
-     "{T}乘坐{P}号客运班车前往郑州，车上乘客明显超过核定人数，过道里加了小板凳，驾驶员途中还接打电话，"
-     "乘务员不让拍照。", "查处超员，追究企业责任"),
-    ("道路运输", "驾校收取额外费用", "{C}驾校",
-     "在{C}驾校报名学车，合同写明费用包含所有科目，但科目二考试前又被要求交纳一千二百元模拟训练费，"
-     "不交就不安排考试，教练态度恶劣。", "退还额外收取的费用"),
-    ("道路运输", "机动车检测站收费不规范", "{C}机动车检测站",
-     "{T}到{C}机动车检测站年检，工作人员称必须先做一项“预检”收费二百元，不做就不给上线，"
-     "收据上没有盖章。", "核查收费项目并退费"),
-    ("道路运输", "货车司机反映停车场乱收费", "{L}货车停车场",
-     "在{L}货车停车场停车一晚被收取一百五十元，没有明码标价，也不开发票，司机反映多次无人处理。",
-     "规范收费，明码标价"),
-    ("道路运输", "网约车平台车辆与登记不符", "{P}号网约车",
-     "{T}通过平台叫车，来的车辆车牌是{P}，与平台显示的车辆和司机都不一致，司机还要求线下付款。",
-     "核查车辆资质"),
-    ("城市客运", "出租车拒载绕路", "{P}号出租车",
-     "{T}在{L}乘坐{P}号出租车前往火车站，司机不打表要求一口价五十元，拒绝后将乘客赶下车，态度恶劣，"
-     "车内没有张贴监督电话。", "查处拒载和议价行为"),
-    ("城市客运", "公交车到站不停", "{N}路公交车",
-     "{N}路公交车在{L}站经常不停靠，早高峰等候超过半小时，车辆到站后直接开走，老人和学生无法上车。",
-     "要求按站停靠，增加早高峰班次"),
-    ("城市客运", "建议增设公交线路", "{N}路公交线路",
-     "{L}新建小区入住居民已有两万多人，最近的公交站在一点五公里外，建议延伸{N}路或新开一条线路，"
-     "方便居民出行。", "增设或延伸公交线路"),
-    ("城市客运", "公交司机驾驶中使用手机", "{N}路公交车",
-     "{T}乘坐{N}路公交车，驾驶员在行驶过程中多次低头看手机，急刹车导致站立乘客摔倒。", "对驾驶员进行处理"),
-    ("城市客运", "网约车乱收费", "{P}号网约车",
-     "{T}从{L}乘坐网约车，行程不到十公里被收取一百二十元，司机中途更改目的地并绕路，平台客服不予处理。",
-     "退还多收费用"),
-    ("水路", "渡口渡船安全设施不全", "{L}渡口",
-     "{L}渡口的渡船没有配备足够的救生衣，船上超载，夏季汛期仍照常运营，附近村民每天乘坐存在安全隐患。",
-     "检查渡船安全设施"),
-    ("海事", "水上施工船舶夜间无警示", "{L}水域施工船舶",
-     "{L}水域有施工船舶夜间作业，没有显示警示灯光，过往船舶险些碰撞。", "要求施工船舶规范显示号灯"),
-    ("救助打捞", "咨询水上遇险求助方式", "水上救助",
-     "来电人咨询在内河水域遇险时应拨打哪个电话求助，以及救助是否收费。", "告知求助方式"),
-    ("海上搜救", "咨询搜救协调流程", "搜救中心",
-     "来电人咨询亲属所在渔船失联后的搜救协调流程和联系方式。", "告知搜救协调流程"),
-    ("其他", "咨询货车通行费优惠政策", "通行费政策",
-     "来电人咨询鲜活农产品运输车辆绿色通道的具体条件、需要准备的材料以及ETC车辆如何预约查验。",
-     "告知政策和办理流程"),
-    ("其他", "咨询道路运输证件办理", "证件办理",
-     "来电人咨询从业资格证到期换证需要哪些材料、能否网上办理以及办理时限。", "告知办理流程"),
-    ("其他", "反映交通执法人员态度问题", "{L}交通执法人员",
-     "{T}在{L}被交通执法人员检查，执法人员未出示证件，态度粗暴，罚款后没有开具正式票据。",
-     "核实执法人员行为"),
+    (
+        "公路",
+        "{R}路面坑槽影响通行",
+        "{R}养护单位",
+        "{T}驾车途经{R}{L}路段，路面出现多处坑槽，最大的约半米宽，夜间没有任何警示标志，已有车辆爆胎，"
+        "后方车辆紧急避让险些追尾。",
+        "尽快修补路面并设置警示标志",
+    ),
+    (
+        "公路",
+        "收费站排队时间过长",
+        "{R}收费站",
+        "{T}途经{R}收费站出口，只开放两条人工通道，排队超过四十分钟，ETC车道也有故障，现场没有工作人员疏导，"
+        "多次鸣笛无人理会。",
+        "增开通道，说明ETC故障原因",
+    ),
+    (
+        "公路",
+        "超限货车夜间通行损坏道路",
+        "{R}超限检测站",
+        "{R}{L}附近每天夜里都有大量超限货车通行，路面已经被压出车辙，检测站夜间无人值守，村民出行困难。",
+        "加强夜间治超，修复路面",
+    ),
+    (
+        "公路",
+        "国道施工路段缺少绕行提示",
+        "{R}施工单位",
+        "{R}{L}路段施工封闭半幅，前方两公里没有任何绕行提示，导航也未更新，大车在施工区域掉头造成拥堵。",
+        "设置提前绕行标志",
+    ),
+    (
+        "道路运输",
+        "客运班车超员",
+        "{P}号客运班车",
+        "{T}乘坐{P}号客运班车前往郑州，车上乘客明显超过核定人数，过道里加了小板凳，驾驶员途中还接打电话，"
+        "乘务员不让拍照。",
+        "查处超员，追究企业责任",
+    ),
+    (
+        "道路运输",
+        "驾校收取额外费用",
+        "{C}驾校",
+        "在{C}驾校报名学车，合同写明费用包含所有科目，但科目二考试前又被要求交纳一千二百元模拟训练费，"
+        "不交就不安排考试，教练态度恶劣。",
+        "退还额外收取的费用",
+    ),
+    (
+        "道路运输",
+        "机动车检测站收费不规范",
+        "{C}机动车检测站",
+        "{T}到{C}机动车检测站年检，工作人员称必须先做一项“预检”收费二百元，不做就不给上线，收据上没有盖章。",
+        "核查收费项目并退费",
+    ),
+    (
+        "道路运输",
+        "货车司机反映停车场乱收费",
+        "{L}货车停车场",
+        "在{L}货车停车场停车一晚被收取一百五十元，没有明码标价，也不开发票，司机反映多次无人处理。",
+        "规范收费，明码标价",
+    ),
+    (
+        "道路运输",
+        "网约车平台车辆与登记不符",
+        "{P}号网约车",
+        "{T}通过平台叫车，来的车辆车牌是{P}，与平台显示的车辆和司机都不一致，司机还要求线下付款。",
+        "核查车辆资质",
+    ),
+    (
+        "城市客运",
+        "出租车拒载绕路",
+        "{P}号出租车",
+        "{T}在{L}乘坐{P}号出租车前往火车站，司机不打表要求一口价五十元，拒绝后将乘客赶下车，态度恶劣，"
+        "车内没有张贴监督电话。",
+        "查处拒载和议价行为",
+    ),
+    (
+        "城市客运",
+        "公交车到站不停",
+        "{N}路公交车",
+        "{N}路公交车在{L}站经常不停靠，早高峰等候超过半小时，车辆到站后直接开走，老人和学生无法上车。",
+        "要求按站停靠，增加早高峰班次",
+    ),
+    (
+        "城市客运",
+        "建议增设公交线路",
+        "{N}路公交线路",
+        "{L}新建小区入住居民已有两万多人，最近的公交站在一点五公里外，建议延伸{N}路或新开一条线路，方便居民出行。",
+        "增设或延伸公交线路",
+    ),
+    (
+        "城市客运",
+        "公交司机驾驶中使用手机",
+        "{N}路公交车",
+        "{T}乘坐{N}路公交车，驾驶员在行驶过程中多次低头看手机，急刹车导致站立乘客摔倒。",
+        "对驾驶员进行处理",
+    ),
+    (
+        "城市客运",
+        "网约车乱收费",
+        "{P}号网约车",
+        "{T}从{L}乘坐网约车，行程不到十公里被收取一百二十元，司机中途更改目的地并绕路，平台客服不予处理。",
+        "退还多收费用",
+    ),
+    (
+        "水路",
+        "渡口渡船安全设施不全",
+        "{L}渡口",
+        "{L}渡口的渡船没有配备足够的救生衣，船上超载，夏季汛期仍照常运营，附近村民每天乘坐存在安全隐患。",
+        "检查渡船安全设施",
+    ),
+    (
+        "海事",
+        "水上施工船舶夜间无警示",
+        "{L}水域施工船舶",
+        "{L}水域有施工船舶夜间作业，没有显示警示灯光，过往船舶险些碰撞。",
+        "要求施工船舶规范显示号灯",
+    ),
+    (
+        "救助打捞",
+        "咨询水上遇险求助方式",
+        "水上救助",
+        "来电人咨询在内河水域遇险时应拨打哪个电话求助，以及救助是否收费。",
+        "告知求助方式",
+    ),
+    (
+        "海上搜救",
+        "咨询搜救协调流程",
+        "搜救中心",
+        "来电人咨询亲属所在渔船失联后的搜救协调流程和联系方式。",
+        "告知搜救协调流程",
+    ),
+    (
+        "其他",
+        "咨询货车通行费优惠政策",
+        "通行费政策",
+        "来电人咨询鲜活农产品运输车辆绿色通道的具体条件、需要准备的材料以及ETC车辆如何预约查验。",
+        "告知政策和办理流程",
+    ),
+    (
+        "其他",
+        "咨询道路运输证件办理",
+        "证件办理",
+        "来电人咨询从业资格证到期换证需要哪些材料、能否网上办理以及办理时限。",
+        "告知办理流程",
+    ),
+    (
+        "其他",
+        "反映交通执法人员态度问题",
+        "{L}交通执法人员",
+        "{T}在{L}被交通执法人员检查，执法人员未出示证件，态度粗暴，罚款后没有开具正式票据。",
+        "核实执法人员行为",
+    ),
 ]
 FILLER = "来电人表示此前已多次反映，问题一直没有得到解决，希望有关部门认真核实处理并及时答复。"
-REPLY = ("经核实，来电人反映的情况属实。我单位已于接到工单后组织执法人员赴现场调查，对相关责任单位下达整改通知书，"
-         "责令其限期整改，并依据相关规定作出处理。整改完成后我单位将组织复查，同时加强日常监管，"
-         "防止类似问题再次发生。已于办结前电话联系来电人告知办理情况，来电人表示认可。")
+REPLY = (
+    "经核实，来电人反映的情况属实。我单位已于接到工单后组织执法人员赴现场调查，对相关责任单位下达整改通知书，"
+    "责令其限期整改，并依据相关规定作出处理。整改完成后我单位将组织复查，同时加强日常监管，"
+    "防止类似问题再次发生。已于办结前电话联系来电人告知办理情况，来电人表示认可。"
+)
 ANSWER = "座席根据知识库即时答复：具体政策和办理流程已详细告知来电人，来电人表示清楚。"
 REJECT_TEXT = "根据《12328交通运输服务监督热线管理办法》第十九条，您反映的事项不属于受理范围，不予受理。"
-ROADS = ["G107国道", "G4京港澳高速", "G30连霍高速", "S26台辉高速", "G310国道", "G230国道", "S88郑焦高速",
-         "G45大广高速", "G1516盐洛高速", "S227省道", "G327国道", "G55二广高速"]
-PLACES = ["火车站", "汽车站", "人民路", "解放大道", "高铁站", "建设路", "工业园", "长途客运站", "开发区",
-          "新区管委会", "体育中心", "大学城", "东站", "西环路"]
+ROADS = [
+    "G107国道",
+    "G4京港澳高速",
+    "G30连霍高速",
+    "S26台辉高速",
+    "G310国道",
+    "G230国道",
+    "S88郑焦高速",
+    "G45大广高速",
+    "G1516盐洛高速",
+    "S227省道",
+    "G327国道",
+    "G55二广高速",
+]
+PLACES = [
+    "火车站",
+    "汽车站",
+    "人民路",
+    "解放大道",
+    "高铁站",
+    "建设路",
+    "工业园",
+    "长途客运站",
+    "开发区",
+    "新区管委会",
+    "体育中心",
+    "大学城",
+    "东站",
+    "西环路",
+]
 COMPANIES = ["安达", "顺通", "宏远", "金盾", "平安", "大地", "通达", "鑫源", "华宇", "中原", "嘉禾", "永兴"]
 SURNAMES = list("王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈")
-REJECT_KEYS = ["out_of_scope", "no_object_facts_reason", "other_procedure", "petition", "secret_or_privacy",
-               "public_order"]
+REJECT_KEYS = [
+    "out_of_scope",
+    "no_object_facts_reason",
+    "other_procedure",
+    "petition",
+    "secret_or_privacy",
+    "public_order",
+]
 
 COLUMNS = (
     "id, number, idempotency_key, payload_hash, order_type, domain, channel, region, state, version, caller_name, "
@@ -142,7 +291,8 @@ COLUMNS = (
     "urgent, unit_id, reject_reason, reply, extension_days, extension_reason, extension_used, callback_required, "
     "callback_result, rating, rating_comment, lookup_failures, lookup_locked_until, received_at, dispatch_due, "
     "dispatched_at, return_due, due_at, completed_at, callback_due, province_copied_at, province_review_due, "
-    "province_reviewed_at, archived_at, reminded_at, overdue_at, dispatch_overdue_at, callback_overdue_at, updated_at")
+    "province_reviewed_at, archived_at, reminded_at, overdue_at, dispatch_overdue_at, callback_overdue_at, updated_at"
+)
 
 # One statement per chunk of days. Each CTE adds a layer of the simulated lifecycle. They are MATERIALIZED:
 # inlined, every reference to a derived timestamp would repeat its whole expression tree and planning would
@@ -363,20 +513,33 @@ def _cum(weights) -> list[float]:
 
 def _units() -> tuple[list[dict], list[int], list[int]]:
     """~50 handling units and the routing tables (city × domain → unit, city → authority)."""
-    units = [{"name": "河南省交通运输厅", "region": PROVINCE, "domains": list(DOMAIN_WEIGHTS), "authority": True},
-             {"name": "河南省地方海事局", "region": PROVINCE, "domains": list(WATER), "authority": False}]
+    units = [
+        {"name": "河南省交通运输厅", "region": PROVINCE, "domains": list(DOMAIN_WEIGHTS), "authority": True},
+        {"name": "河南省地方海事局", "region": PROVINCE, "domains": list(WATER), "authority": False},
+    ]
     domains = list(DOMAIN_WEIGHTS)
     unit_map, auth_map = [], []
     for city, *_ in CITIES:
         base = len(units) + 1
-        units += [{"name": f"{city}交通运输局", "region": PROVINCE + city, "domains": ["城市客运", "其他"],
-                   "authority": True},
-                  {"name": f"{city}公路事业发展中心", "region": PROVINCE + city, "domains": ["公路"], "authority": False},
-                  {"name": f"{city}道路运输事业发展中心", "region": PROVINCE + city, "domains": ["道路运输"],
-                   "authority": False}]
+        units += [
+            {
+                "name": f"{city}交通运输局",
+                "region": PROVINCE + city,
+                "domains": ["城市客运", "其他"],
+                "authority": True,
+            },
+            {"name": f"{city}公路事业发展中心", "region": PROVINCE + city, "domains": ["公路"], "authority": False},
+            {
+                "name": f"{city}道路运输事业发展中心",
+                "region": PROVINCE + city,
+                "domains": ["道路运输"],
+                "authority": False,
+            },
+        ]
         auth_map.append(base)
-        unit_map += [base + 1 if d == "公路" else base + 2 if d == "道路运输" else 2 if d in WATER else base
-                     for d in domains]
+        unit_map += [
+            base + 1 if d == "公路" else base + 2 if d == "道路运输" else 2 if d in WATER else base for d in domains
+        ]
     auth_map.append(1)  # province-level orders
     unit_map += [2 if d in WATER else 1 for d in domains]
     return units, unit_map, auth_map
@@ -392,11 +555,15 @@ def _days() -> list[tuple[date, int, datetime, float]]:
         start = datetime.combine(day, datetime.min.time(), CHINA) + timedelta(hours=3)
         end = min(start + timedelta(hours=20.5), NOW)
         windows.append((start, (end - start).total_seconds()))
-    weight = np.array([(1.0 if d.weekday() < 5 else 0.72) * (0.85 + 0.3 * i / DAYS) * (w / (20.5 * 3600))
-                       for i, (d, (_, w)) in enumerate(zip(days, windows))])
+    weight = np.array(
+        [
+            (1.0 if d.weekday() < 5 else 0.72) * (0.85 + 0.3 * i / DAYS) * (w / (20.5 * 3600))
+            for i, (d, (_, w)) in enumerate(zip(days, windows))
+        ]
+    )
     raw = weight / weight.sum() * N_ORDERS
     counts = np.floor(raw).astype(int)
-    for i in np.argsort(raw - counts)[::-1][:N_ORDERS - counts.sum()]:  # largest remainders: exactly N_ORDERS
+    for i in np.argsort(raw - counts)[::-1][: N_ORDERS - counts.sum()]:  # largest remainders: exactly N_ORDERS
         counts[i] += 1
     return [(d, int(c), ws, wl) for d, c, (ws, wl) in zip(days, counts, windows)]
 
@@ -416,16 +583,39 @@ def _params() -> dict:
     shares = [c[1] for c in CITIES]
     shares = [s * (1 - PROVINCE_SHARE) / sum(shares) for s in shares] + [PROVINCE_SHARE]
     return {
-        "now": NOW, "dom_cum": _cum(DOMAIN_WEIGHTS.values()), "chan_cum": _cum(CHANNEL_WEIGHTS.values()),
-        "city_cum": _cum(shares), "domains": list(DOMAIN_WEIGHTS), "channels": list(CHANNEL_WEIGHTS),
-        "city_names": [c[0] for c in CITIES] + [""], "plates": [c[2] for c in CITIES] + ["A"],
-        "n_cities": len(CITIES), "districts": districts or [""], "dist_off": dist_off, "dist_cnt": dist_cnt,
-        "tpl_off": [by_domain[d][0] for d in DOMAIN_WEIGHTS], "tpl_cnt": [len(by_domain[d]) for d in DOMAIN_WEIGHTS],
-        "titles": [t[1] for t in TEMPLATES], "targets": [t[2] for t in TEMPLATES], "facts": [t[3] for t in TEMPLATES],
-        "demands": [t[4] for t in TEMPLATES], "filler": FILLER, "roads": ROADS, "n_roads": len(ROADS),
-        "places": PLACES, "n_places": len(PLACES), "companies": COMPANIES, "n_companies": len(COMPANIES),
-        "surnames": SURNAMES, "n_surnames": len(SURNAMES), "reject_keys": REJECT_KEYS, "reject_text": REJECT_TEXT,
-        "answer": ANSWER, "reply": REPLY, "unit_map": unit_map, "auth_map": auth_map,
+        "now": NOW,
+        "dom_cum": _cum(DOMAIN_WEIGHTS.values()),
+        "chan_cum": _cum(CHANNEL_WEIGHTS.values()),
+        "city_cum": _cum(shares),
+        "domains": list(DOMAIN_WEIGHTS),
+        "channels": list(CHANNEL_WEIGHTS),
+        "city_names": [c[0] for c in CITIES] + [""],
+        "plates": [c[2] for c in CITIES] + ["A"],
+        "n_cities": len(CITIES),
+        "districts": districts or [""],
+        "dist_off": dist_off,
+        "dist_cnt": dist_cnt,
+        "tpl_off": [by_domain[d][0] for d in DOMAIN_WEIGHTS],
+        "tpl_cnt": [len(by_domain[d]) for d in DOMAIN_WEIGHTS],
+        "titles": [t[1] for t in TEMPLATES],
+        "targets": [t[2] for t in TEMPLATES],
+        "facts": [t[3] for t in TEMPLATES],
+        "demands": [t[4] for t in TEMPLATES],
+        "filler": FILLER,
+        "roads": ROADS,
+        "n_roads": len(ROADS),
+        "places": PLACES,
+        "n_places": len(PLACES),
+        "companies": COMPANIES,
+        "n_companies": len(COMPANIES),
+        "surnames": SURNAMES,
+        "n_surnames": len(SURNAMES),
+        "reject_keys": REJECT_KEYS,
+        "reject_text": REJECT_TEXT,
+        "answer": ANSWER,
+        "reply": REPLY,
+        "unit_map": unit_map,
+        "auth_map": auth_map,
     }
 
 
@@ -441,16 +631,24 @@ def _marker() -> str:
     """Identifies the generated data: a change of the SQL, its parameters or the day counts invalidates the cache."""
     import hashlib
 
-    recipe = json.dumps([LOAD_SQL, _params(), [(d.isoformat(), n) for d, n, _, _ in _days()]], default=str,
-                        ensure_ascii=False)
-    return json.dumps({"generator": GENERATOR_VERSION, "orders": N_ORDERS, "now": NOW.isoformat(),
-                       "recipe": hashlib.sha256(recipe.encode()).hexdigest()[:16]})
+    recipe = json.dumps(
+        [LOAD_SQL, _params(), [(d.isoformat(), n) for d, n, _, _ in _days()]], default=str, ensure_ascii=False
+    )
+    return json.dumps(
+        {
+            "generator": GENERATOR_VERSION,
+            "orders": N_ORDERS,
+            "now": NOW.isoformat(),
+            "recipe": hashlib.sha256(recipe.encode()).hexdigest()[:16],
+        }
+    )
 
 
 def _cached(admin) -> bool:
     with admin.connect() as conn:
-        if not conn.execute(text("select 1 from pg_tables where schemaname = :s and tablename = 'bench_meta'"),
-                            {"s": SCHEMA}).scalar():
+        if not conn.execute(
+            text("select 1 from pg_tables where schemaname = :s and tablename = 'bench_meta'"), {"s": SCHEMA}
+        ).scalar():
             return False
         return conn.execute(text(f"select value from {SCHEMA}.bench_meta where key = 'marker'")).scalar() == _marker()
 
@@ -494,17 +692,33 @@ def load(url: str, workers: int = 2) -> None:
     with psycopg.connect(conninfo, autocommit=True) as conn:
         with conn.transaction():
             with conn.cursor() as cur:
-                cur.executemany("insert into wo_unit (id, name, region, domains, duties, is_authority, contact, active)"
-                                " values (%s, %s, %s, %s, %s, %s, %s, true)",
-                                [(i + 1, u["name"], u["region"], json.dumps(u["domains"], ensure_ascii=False),
-                                  "、".join(u["domains"]) + "类投诉举报、咨询、意见建议的办理", u["authority"],
-                                  f"0371-{6000000 + i * 137:07d}") for i, u in enumerate(units)])
+                cur.executemany(
+                    "insert into wo_unit (id, name, region, domains, duties, is_authority, contact, active)"
+                    " values (%s, %s, %s, %s, %s, %s, %s, true)",
+                    [
+                        (
+                            i + 1,
+                            u["name"],
+                            u["region"],
+                            json.dumps(u["domains"], ensure_ascii=False),
+                            "、".join(u["domains"]) + "类投诉举报、咨询、意见建议的办理",
+                            u["authority"],
+                            f"0371-{6000000 + i * 137:07d}",
+                        )
+                        for i, u in enumerate(units)
+                    ],
+                )
                 cur.execute("select setval(pg_get_serial_sequence('wo_unit', 'id'), %s)", (len(units),))
-                cur.executemany("insert into wo_sequence (day, last) values (%s, %s)",
-                                [(d.strftime("%Y%m%d"), n) for d, n, _, _ in days])
+                cur.executemany(
+                    "insert into wo_sequence (day, last) values (%s, %s)",
+                    [(d.strftime("%Y%m%d"), n) for d, n, _, _ in days],
+                )
         # build the secondary indexes once after the rows are in, as a bulk load should
-        indexes = conn.execute("select indexname, indexdef from pg_indexes where schemaname = %s and "
-                               "tablename = 'wo_order' and indexname like 'ix\\_%%'", (SCHEMA,)).fetchall()
+        indexes = conn.execute(
+            "select indexname, indexdef from pg_indexes where schemaname = %s and "
+            "tablename = 'wo_order' and indexname like 'ix\\_%%'",
+            (SCHEMA,),
+        ).fetchall()
         for name, _ in indexes:
             conn.execute(f'drop index "{name}"')
 
@@ -516,9 +730,14 @@ def load(url: str, workers: int = 2) -> None:
             c.execute("set session_replication_role = replica")  # no FK trigger per row; units are loaded above
             c.execute("set synchronous_commit = off")
             for chunk in chunk_days:
-                p = dict(params, day=[days[i][0] for i in chunk], n=[days[i][1] for i in chunk],
-                         off=[offsets[i] for i in chunk], ws=[days[i][2] for i in chunk],
-                         wl=[days[i][3] for i in chunk])
+                p = dict(
+                    params,
+                    day=[days[i][0] for i in chunk],
+                    n=[days[i][1] for i in chunk],
+                    off=[offsets[i] for i in chunk],
+                    ws=[days[i][2] for i in chunk],
+                    wl=[days[i][3] for i in chunk],
+                )
                 c.execute(LOAD_SQL, p)
                 bar.update(sum(days[i][1] for i in chunk))
 
@@ -535,8 +754,9 @@ def load(url: str, workers: int = 2) -> None:
         conn.execute("vacuum (analyze) wo_unit")
         conn.execute("vacuum (analyze) wo_sequence")
         conn.execute("create table bench_meta (key text primary key, value text not null)")
-        conn.execute("insert into bench_meta values ('marker', %s), ('now_day_count', %s)",
-                     (_marker(), str(days[-1][1])))
+        conn.execute(
+            "insert into bench_meta values ('marker', %s), ('now_day_count', %s)", (_marker(), str(days[-1][1]))
+        )
     print(f"loaded {N_ORDERS:,} orders in {time.perf_counter() - started:.0f} s", flush=True)
 
 
@@ -550,13 +770,16 @@ def reset(url: str) -> None:
         conn.execute("delete from wo_event")
         conn.execute("delete from wo_attachment")
         conn.execute("delete from wo_order where id > %s", (N_ORDERS,))
-        conn.execute("""update wo_order set
+        conn.execute(
+            """update wo_order set
             reminded_at = case when reminded_at >= %(t)s then null else reminded_at end,
             overdue_at = case when overdue_at >= %(t)s then null else overdue_at end,
             dispatch_overdue_at = case when dispatch_overdue_at >= %(t)s then null else dispatch_overdue_at end,
             callback_overdue_at = case when callback_overdue_at >= %(t)s then null else callback_overdue_at end
             where reminded_at >= %(t)s or overdue_at >= %(t)s or dispatch_overdue_at >= %(t)s
-               or callback_overdue_at >= %(t)s""", {"t": NOW})
+               or callback_overdue_at >= %(t)s""",
+            {"t": NOW},
+        )
         conn.execute("update wo_sequence set last = %s where day = %s", (int(count), NOW.strftime("%Y%m%d")))
         conn.execute("select setval(pg_get_serial_sequence('wo_order', 'id'), %s)", (N_ORDERS,))
         for t in ("wo_order", "wo_notice", "wo_event"):
@@ -569,8 +792,9 @@ def describe(url: str) -> list[list[str]]:
 
     with psycopg.connect(_libpq(url), autocommit=True) as conn:
         states = conn.execute("select state, count(*) from wo_order group by state order by 2 desc").fetchall()
-        size = conn.execute("select pg_size_pretty(pg_table_size('wo_order')), "
-                            "pg_size_pretty(pg_indexes_size('wo_order'))").fetchone()
+        size = conn.execute(
+            "select pg_size_pretty(pg_table_size('wo_order')), pg_size_pretty(pg_indexes_size('wo_order'))"
+        ).fetchone()
         units = conn.execute("select count(*) from wo_unit").fetchone()[0]
     total = sum(n for _, n in states)
     rows = [[s, f"{n:,}", f"{n / total:.1%}"] for s, n in states]
@@ -603,9 +827,13 @@ def viewers(db: Database):
     from accounts.service import Principal
 
     with db.session() as s:
-        busiest = s.execute(text("select unit_id from wo_order where unit_id is not null and state in "
-                                 "('dispatched', 'in_progress', 'extension_requested') group by unit_id "
-                                 "order by count(*) desc limit 1")).scalar()
+        busiest = s.execute(
+            text(
+                "select unit_id from wo_order where unit_id is not null and state in "
+                "('dispatched', 'in_progress', 'extension_requested') group by unit_id "
+                "order by count(*) desc limit 1"
+            )
+        ).scalar()
         name = s.execute(text("select name from wo_unit where id = :i"), {"i": busiest}).scalar()
     return {
         "operator": Principal(1, "op01", "座席01", ("operator",)),
@@ -617,19 +845,35 @@ def viewers(db: Database):
 def chat_order(i: int) -> dict:
     """What the chat path registers: a complaint with the caller's channel identity and phone."""
     tpl = TEMPLATES[i % len(TEMPLATES)]
-    fill = {"{P}": f"豫G{10000 + i:05d}", "{R}": ROADS[i % len(ROADS)], "{L}": "新乡市火车站", "{T}": "今天上午",
-            "{N}": str(1 + i % 60), "{C}": COMPANIES[i % len(COMPANIES)]}
+    fill = {
+        "{P}": f"豫G{10000 + i:05d}",
+        "{R}": ROADS[i % len(ROADS)],
+        "{L}": "新乡市火车站",
+        "{T}": "今天上午",
+        "{N}": str(1 + i % 60),
+        "{C}": COMPANIES[i % len(COMPANIES)],
+    }
 
     def sub(s: str) -> str:
         for k, v in fill.items():
             s = s.replace(k, v)
         return s
 
-    return {"order_type": ("complaint", "consultation", "suggestion")[i % 3], "channel": "wechat",
-            "domain": tpl[0], "title": sub(tpl[1]), "target": sub(tpl[2]), "facts": sub(tpl[3]),
-            "demand": tpl[4], "location": "河南省新乡市红旗区", "region": "河南省新乡市",
-            "caller_name": "王先生", "caller_phone": f"138{i:08d}", "caller_user": f"wechat:obench{i:06d}",
-            "safety": i % 97 == 0}
+    return {
+        "order_type": ("complaint", "consultation", "suggestion")[i % 3],
+        "channel": "wechat",
+        "domain": tpl[0],
+        "title": sub(tpl[1]),
+        "target": sub(tpl[2]),
+        "facts": sub(tpl[3]),
+        "demand": tpl[4],
+        "location": "河南省新乡市红旗区",
+        "region": "河南省新乡市",
+        "caller_name": "王先生",
+        "caller_phone": f"138{i:08d}",
+        "caller_user": f"wechat:obench{i:06d}",
+        "safety": i % 97 == 0,
+    }
 
 
 def bench_work_orders(results: dict, explain: bool = False, base: str = PG_URL) -> None:
@@ -646,8 +890,14 @@ def bench_work_orders(results: dict, explain: bool = False, base: str = PG_URL) 
         return
     url = schema_url(base)
     how = prepare(url, base)
-    print(table(f"Work-order data at {NOW:%Y-%m-%d %H:%M} (schema {SCHEMA}, {how})", ["state", "orders", "share"],
-                describe(url)), flush=True)
+    print(
+        table(
+            f"Work-order data at {NOW:%Y-%m-%d %H:%M} (schema {SCHEMA}, {how})",
+            ["state", "orders", "share"],
+            describe(url),
+        ),
+        flush=True,
+    )
     db = Database(url)
     out: dict = {"orders": N_ORDERS, "now": NOW.isoformat(), "data": how}
 
@@ -662,16 +912,37 @@ def bench_work_orders(results: dict, explain: bool = False, base: str = PG_URL) 
         steady.append(time.perf_counter() - start)
     marked = ", ".join(f"{k} {v:,}" for k, v in first_stats.items())
     sweep_rows = [
-        ["first run (backlog)", f"{first * 1000:.0f}", f"{first * 1000:.0f}", "1", "≤ 2000 ms",
-         _verdict(first * 1000, QUERY_TARGET_MS), marked],
-        ["steady state (one a minute)", f"{_ms(steady, 50):.0f}", f"{_ms(steady, 100):.0f}", str(len(steady)),
-         "≤ 2000 ms", _verdict(_ms(steady, 100), QUERY_TARGET_MS),
-         f"marked per run ≤ {max(sum(s.values()) for s in stats)}"],
+        [
+            "first run (backlog)",
+            f"{first * 1000:.0f}",
+            f"{first * 1000:.0f}",
+            "1",
+            "≤ 2000 ms",
+            _verdict(first * 1000, QUERY_TARGET_MS),
+            marked,
+        ],
+        [
+            "steady state (one a minute)",
+            f"{_ms(steady, 50):.0f}",
+            f"{_ms(steady, 100):.0f}",
+            str(len(steady)),
+            "≤ 2000 ms",
+            _verdict(_ms(steady, 100), QUERY_TARGET_MS),
+            f"marked per run ≤ {max(sum(s.values()) for s in stats)}",
+        ],
     ]
-    print(table(f"SLA sweep over {N_ORDERS:,} orders (ms)",
-                ["run", "p50", "max", "n", "target", "", "marked"], sweep_rows), flush=True)
-    out["sweep"] = {"first_ms": first * 1000, "first_marked": first_stats, "steady_p50_ms": _ms(steady, 50),
-                    "steady_max_ms": _ms(steady, 100)}
+    print(
+        table(
+            f"SLA sweep over {N_ORDERS:,} orders (ms)", ["run", "p50", "max", "n", "target", "", "marked"], sweep_rows
+        ),
+        flush=True,
+    )
+    out["sweep"] = {
+        "first_ms": first * 1000,
+        "first_marked": first_stats,
+        "steady_p50_ms": _ms(steady, 50),
+        "steady_max_ms": _ms(steady, 100),
+    }
 
     # 2. the console's queues (page 1) and counts, per viewer
     now = NOW + timedelta(minutes=RUNS + 1)
@@ -681,8 +952,17 @@ def bench_work_orders(results: dict, explain: bool = False, base: str = PG_URL) 
         for name in queues.QUEUES:
             samples, page = _timed(lambda: queues.queue(db, viewer, name, now, 1), RUNS)
             p50, worst = _ms(samples, 50), _ms(samples, 100)
-            queue_rows.append([who, name, f"{p50:.0f}", f"{worst:.0f}", f"{page['total']:,}", "≤ 2000 ms",
-                               _verdict(worst, QUERY_TARGET_MS)])
+            queue_rows.append(
+                [
+                    who,
+                    name,
+                    f"{p50:.0f}",
+                    f"{worst:.0f}",
+                    f"{page['total']:,}",
+                    "≤ 2000 ms",
+                    _verdict(worst, QUERY_TARGET_MS),
+                ]
+            )
             out["queues"][f"{who}/{name}"] = {"p50_ms": p50, "max_ms": worst, "total": page["total"]}
     operator = people["operator"]
     with db.session() as s:
@@ -690,17 +970,41 @@ def bench_work_orders(results: dict, explain: bool = False, base: str = PG_URL) 
     for label, q in ((f"all, search by number {some_number}", some_number), ("all, search text 出租车", "出租车")):
         samples, page = _timed(lambda: queues.queue(db, operator, "all", now, 1, q=q), 3)
         p50, worst = _ms(samples, 50), _ms(samples, 100)
-        queue_rows.append(["operator", label, f"{p50:.0f}", f"{worst:.0f}", f"{page['total']:,}", "≤ 2000 ms",
-                           _verdict(worst, QUERY_TARGET_MS)])
+        queue_rows.append(
+            [
+                "operator",
+                label,
+                f"{p50:.0f}",
+                f"{worst:.0f}",
+                f"{page['total']:,}",
+                "≤ 2000 ms",
+                _verdict(worst, QUERY_TARGET_MS),
+            ]
+        )
         out["queues"][f"operator/{label}"] = {"p50_ms": p50, "max_ms": worst, "total": page["total"]}
     for who, viewer in people.items():
         samples, counts = _timed(lambda: queues.counts(db, viewer, now), RUNS)
         p50, worst = _ms(samples, 50), _ms(samples, 100)
-        queue_rows.append([who, "counts (all 8 queues)", f"{p50:.0f}", f"{worst:.0f}", "", "≤ 2000 ms",
-                           _verdict(worst, QUERY_TARGET_MS)])
+        queue_rows.append(
+            [
+                who,
+                "counts (all 8 queues)",
+                f"{p50:.0f}",
+                f"{worst:.0f}",
+                "",
+                "≤ 2000 ms",
+                _verdict(worst, QUERY_TARGET_MS),
+            ]
+        )
         out["queues"][f"{who}/counts"] = {"p50_ms": p50, "max_ms": worst, "counts": counts}
-    print(table(f"Console queues over {N_ORDERS:,} orders, page 1 of 50 (ms)",
-                ["viewer", "queue", "p50", "max", "rows in queue", "target", ""], queue_rows), flush=True)
+    print(
+        table(
+            f"Console queues over {N_ORDERS:,} orders, page 1 of 50 (ms)",
+            ["viewer", "queue", "p50", "max", "rows in queue", "target", ""],
+            queue_rows,
+        ),
+        flush=True,
+    )
 
     # 3. creating an order from the chat path (actor and idempotency key as bot/actions/forms.py sends them);
     #    WorkOrders without listeners: an installed sync.OrderExchange would add its outbox row to each create
@@ -710,35 +1014,79 @@ def bench_work_orders(results: dict, explain: bool = False, base: str = PG_URL) 
     created = []
     for i in range(CREATES):
         start = time.perf_counter()
-        order, fresh = svc.create(chat_order(i), actor="chat", idempotency_key=f"wechat:obench{i:06d}:intake-{i}",
-                                  now=now + timedelta(seconds=30 + i))
+        order, fresh = svc.create(
+            chat_order(i),
+            actor="chat",
+            idempotency_key=f"wechat:obench{i:06d}:intake-{i}",
+            now=now + timedelta(seconds=30 + i),
+        )
         created.append(time.perf_counter() - start)
         assert fresh, order
     commits = _durable_commits(db, CREATES)
     replays = []
     for i in range(100):
         start = time.perf_counter()
-        _, fresh = svc.create(chat_order(i), actor="chat", idempotency_key=f"wechat:obench{i:06d}:intake-{i}",
-                              now=now + timedelta(seconds=400 + i))
+        _, fresh = svc.create(
+            chat_order(i),
+            actor="chat",
+            idempotency_key=f"wechat:obench{i:06d}:intake-{i}",
+            now=now + timedelta(seconds=400 + i),
+        )
         replays.append(time.perf_counter() - start)
         assert not fresh
     create_rows = [
-        ["create (new key)", f"{_ms(created, 50):.1f}", f"{_ms(created, 95):.1f}", f"{_ms(created, 100):.1f}",
-         str(len(created)), "≤ 20 ms p95", _verdict(_ms(created, 95), CREATE_TARGET_MS)],
-        ["create (repeated key → first order)", f"{_ms(replays, 50):.1f}", f"{_ms(replays, 95):.1f}",
-         f"{_ms(replays, 100):.1f}", str(len(replays)), "", ""],
-        ["reference: bare 1-row INSERT + durable COMMIT", f"{_ms(commits, 50):.1f}", f"{_ms(commits, 95):.1f}",
-         f"{_ms(commits, 100):.1f}", str(len(commits)), "", ""],
+        [
+            "create (new key)",
+            f"{_ms(created, 50):.1f}",
+            f"{_ms(created, 95):.1f}",
+            f"{_ms(created, 100):.1f}",
+            str(len(created)),
+            "≤ 20 ms p95",
+            _verdict(_ms(created, 95), CREATE_TARGET_MS),
+        ],
+        [
+            "create (repeated key → first order)",
+            f"{_ms(replays, 50):.1f}",
+            f"{_ms(replays, 95):.1f}",
+            f"{_ms(replays, 100):.1f}",
+            str(len(replays)),
+            "",
+            "",
+        ],
+        [
+            "reference: bare 1-row INSERT + durable COMMIT",
+            f"{_ms(commits, 50):.1f}",
+            f"{_ms(commits, 95):.1f}",
+            f"{_ms(commits, 100):.1f}",
+            str(len(commits)),
+            "",
+            "",
+        ],
     ]
-    print(table(f"WorkOrders.create with {N_ORDERS:,} orders in the table (ms)",
-                ["what", "p50", "p95", "max", "n", "target", ""], create_rows), flush=True)
-    out["create"] = {"p50_ms": _ms(created, 50), "p95_ms": _ms(created, 95), "max_ms": _ms(created, 100),
-                     "replay_p50_ms": _ms(replays, 50), "replay_p95_ms": _ms(replays, 95),
-                     "bare_commit_p50_ms": _ms(commits, 50), "bare_commit_p95_ms": _ms(commits, 95)}
+    print(
+        table(
+            f"WorkOrders.create with {N_ORDERS:,} orders in the table (ms)",
+            ["what", "p50", "p95", "max", "n", "target", ""],
+            create_rows,
+        ),
+        flush=True,
+    )
+    out["create"] = {
+        "p50_ms": _ms(created, 50),
+        "p95_ms": _ms(created, 95),
+        "max_ms": _ms(created, 100),
+        "replay_p50_ms": _ms(replays, 50),
+        "replay_p95_ms": _ms(replays, 95),
+        "bare_commit_p50_ms": _ms(commits, 50),
+        "bare_commit_p95_ms": _ms(commits, 95),
+    }
     load = os.getloadavg()
     out["load_average"] = load
-    print(f"load average at the end: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} on {os.cpu_count()} CPUs "
-          "(the database server runs on the same machine)", flush=True)
+    print(
+        f"load average at the end: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} on {os.cpu_count()} CPUs "
+        "(the database server runs on the same machine)",
+        flush=True,
+    )
     results["work_orders"] = out
     if explain:
         explain_all(db, people, now)
@@ -781,8 +1129,11 @@ def explain_all(db: Database, people: dict, now: datetime) -> None:
             event.remove(db.engine, "before_cursor_execute", hook)
         return seen
 
-    jobs = [(f"{who} / {name}", lambda v=v, n=name: queues.queue(db, v, n, now, 1))
-            for who, v in people.items() for name in queues.QUEUES]
+    jobs = [
+        (f"{who} / {name}", lambda v=v, n=name: queues.queue(db, v, n, now, 1))
+        for who, v in people.items()
+        for name in queues.QUEUES
+    ]
     jobs.append(("sweep", lambda: sweep.sweep(db, now + timedelta(hours=1))))
     for label, fn in jobs:
         for statement, params in capture(fn):

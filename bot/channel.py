@@ -9,9 +9,11 @@ The message is parsed once: the parse is handed to Rasa with the message (``User
 uses it instead of parsing again, so the conversation is exactly what the REST channel would have made of it.
 Registered in ``bot/credentials.yml``; the URL is ``/webhooks/hotline/webhook``.
 """
+
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable, Dict, Text
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
@@ -22,7 +24,7 @@ from sanic.response import HTTPResponse
 
 class HotlineInput(RestInput):
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "hotline"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -38,15 +40,19 @@ class HotlineInput(RestInput):
             text = self._extract_message(request)
             collector = CollectingOutputChannel()
             # "rest": the conversation looks exactly as if it had come through Rasa's REST channel
-            message = UserMessage(text, collector, sender_id, input_channel="rest",
-                                  metadata=self.get_metadata(request))
+            message = UserMessage(text, collector, sender_id, input_channel="rest", metadata=self.get_metadata(request))
             agent = request.app.ctx.agent
-            parse: Dict[Text, Any] = {}
+            parse: dict[str, Any] = {}
             if agent is not None and agent.processor is not None:
                 parse = await agent.processor.parse_message(message)
                 message.parse_data = parse
             await on_new_message(message)
-            return response.json({"messages": collector.messages, "intent": parse.get("intent") or {},
-                                  "intent_ranking": parse.get("intent_ranking") or []})
+            return response.json(
+                {
+                    "messages": collector.messages,
+                    "intent": parse.get("intent") or {},
+                    "intent_ranking": parse.get("intent_ranking") or [],
+                }
+            )
 
         return webhook

@@ -3,14 +3,16 @@
 Rasa's REST channel gives the bot's messages; the custom JSON message our actions add
 (``hotline_meta``) carries sources and work orders; the tracker gives the intent.
 """
+
 from __future__ import annotations
 
 import logging
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -33,8 +35,7 @@ class ChatResult:
     work_order: dict | None = None
 
     def as_dict(self) -> dict:
-        return {"replies": self.replies, "intent": self.intent, "sources": self.sources,
-                "work_order": self.work_order}
+        return {"replies": self.replies, "intent": self.intent, "sources": self.sources, "work_order": self.work_order}
 
 
 class TurnGate:
@@ -140,8 +141,9 @@ class RasaClient:
 
     def _turn(self, sender: str, text: str, metadata: dict | None) -> ChatResult:
         # bot/channel.py: the bot's replies and the message's NLU result in one call (no tracker read-back)
-        answer = self._call("POST", "/webhooks/hotline/webhook",
-                            json={"sender": sender, "message": text, "metadata": metadata or {}})
+        answer = self._call(
+            "POST", "/webhooks/hotline/webhook", json={"sender": sender, "message": text, "metadata": metadata or {}}
+        )
         if not isinstance(answer, dict):
             raise BotUnavailable("对话服务的答复格式有误")
         latest = {"intent": answer.get("intent") or {}, "intent_ranking": answer.get("intent_ranking") or []}
@@ -159,11 +161,14 @@ def parse_rasa_output(messages: list[dict], tracker: dict) -> ChatResult:
                 result.work_order = meta["work_order"]
             continue
         if msg.get("text"):
-            result.replies.append({
-                "text": msg["text"],
-                "buttons": [{"title": b.get("title", ""), "payload": b.get("payload", "")}
-                            for b in msg.get("buttons") or []],
-            })
+            result.replies.append(
+                {
+                    "text": msg["text"],
+                    "buttons": [
+                        {"title": b.get("title", ""), "payload": b.get("payload", "")} for b in msg.get("buttons") or []
+                    ],
+                }
+            )
         elif msg.get("image"):
             result.replies.append({"text": "", "image": msg["image"], "buttons": []})
     latest = tracker.get("latest_message") or {}

@@ -1,4 +1,5 @@
 """Errors of the conversation path every channel shares. WeChat's own are in channels/wechat/errors.py."""
+
 from __future__ import annotations
 
 from hotline.errors import BotUnavailable

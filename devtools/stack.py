@@ -1,4 +1,5 @@
 """Real `bot` and `app` processes on random ports, for integration tests, browser tests and benchmarks."""
+
 from __future__ import annotations
 
 import shutil
@@ -47,8 +48,9 @@ class LiveStack:
     def start_bot(self) -> None:
         if not procs.MODEL_PATH.exists():
             raise RuntimeError("Rasa model missing: run `make model` (make test does)")
-        self.bot = procs.start(procs.bot_command(self.settings), {**procs.bot_env(self.settings), **self.env},
-                               self.var / "bot.log")
+        self.bot = procs.start(
+            procs.bot_command(self.settings), {**procs.bot_env(self.settings), **self.env}, self.var / "bot.log"
+        )
         url = f"{self.settings.rasa_url}/status?token={self.settings.rasa_token}"
         if not procs.wait_http(url, 240, self.bot):
             raise RuntimeError("bot did not start:\n" + (self.var / "bot.log").read_text()[-3000:])
@@ -71,14 +73,16 @@ def live_stack(seeded_dir: Path, tmp: Path, **env: str) -> LiveStack:
     var = tmp / "var"
     shutil.copytree(seeded_dir, var)
     app, action, bot = free_ports(3)
-    settings = load_settings({
-        "HOTLINE_VAR_DIR": str(var),
-        "HOTLINE_PORT": str(app),
-        "HOTLINE_ACTION_PORT": str(action),
-        "HOTLINE_RASA_URL": f"http://127.0.0.1:{bot}",
-        "HOTLINE_RASA_TIMEOUT": "20",
-        **env,
-    })
+    settings = load_settings(
+        {
+            "HOTLINE_VAR_DIR": str(var),
+            "HOTLINE_PORT": str(app),
+            "HOTLINE_ACTION_PORT": str(action),
+            "HOTLINE_RASA_URL": f"http://127.0.0.1:{bot}",
+            "HOTLINE_RASA_TIMEOUT": "20",
+            **env,
+        }
+    )
     stack = LiveStack(settings=settings, var=var, env=env)
     stack.start_app()
     stack.start_bot()

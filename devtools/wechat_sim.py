@@ -12,6 +12,7 @@ Replies that take longer than WeChat's 5 seconds come as customer-service messag
 To see them, start the app with HOTLINE_WECHAT_API_BASE=http://127.0.0.1:8001 HOTLINE_WECHAT_SECRET=sim
 and run the simulator with --api-port 8001: it then also plays WeChat's API and prints what arrives.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,12 +46,17 @@ HELP = """命令：
   /raw XML                原样发送一段消息 XML（会签名、加密）
   /help /quit"""
 
-_ids = itertools.count(int(time.time() * 1000) % 10 ** 12 * 1000)
+_ids = itertools.count(int(time.time() * 1000) % 10**12 * 1000)
 
 
 def _message(openid: str, to_user: str, msg_type: str, **fields) -> str:
-    body = {"ToUserName": to_user, "FromUserName": openid, "CreateTime": str(int(time.time())),
-            "MsgType": msg_type, **{k: str(v) for k, v in fields.items()}}
+    body = {
+        "ToUserName": to_user,
+        "FromUserName": openid,
+        "CreateTime": str(int(time.time())),
+        "MsgType": msg_type,
+        **{k: str(v) for k, v in fields.items()},
+    }
     if msg_type != "event":
         body["MsgId"] = str(next(_ids))
     return xmltodict.unparse({"xml": body}, full_document=False)
@@ -59,8 +65,18 @@ def _message(openid: str, to_user: str, msg_type: str, **fields) -> str:
 class Simulator:
     """One WeChat user talking to one server endpoint."""
 
-    def __init__(self, url: str, token: str, aes_key: str, appid: str, mode: str = "safe",
-                 openid: str = "o12328-simulator", to_user: str = "gh_12328hotline", http=None, timeout: float = 15):
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        aes_key: str,
+        appid: str,
+        mode: str = "safe",
+        openid: str = "o12328-simulator",
+        to_user: str = "gh_12328hotline",
+        http=None,
+        timeout: float = 15,
+    ):
         self.url = url
         self.token = token
         self.mode = mode
@@ -73,8 +89,9 @@ class Simulator:
     def post(self, xml: str) -> tuple[int, str | None]:
         """(HTTP status, the passive reply's text or None for "success"/empty)."""
         query, body = protocol.wechat_request(xml, self.token, self.crypto, self.mode)
-        resp = self.http.post(self.url, params=query, data=body, timeout=self.timeout,
-                              headers={"Content-Type": "text/xml"})
+        resp = self.http.post(
+            self.url, params=query, data=body, timeout=self.timeout, headers={"Content-Type": "text/xml"}
+        )
         if resp.status_code != 200:
             return resp.status_code, resp.text
         reply = protocol.read_reply(resp.content, self.crypto, self.token)
@@ -84,8 +101,9 @@ class Simulator:
 
     def verify(self) -> bool:
         echostr = secrets.token_hex(8)
-        resp = self.http.get(self.url, params={**protocol.signed_query(self.token), "echostr": echostr},
-                             timeout=self.timeout)
+        resp = self.http.get(
+            self.url, params={**protocol.signed_query(self.token), "echostr": echostr}, timeout=self.timeout
+        )
         return resp.status_code == 200 and resp.text == echostr
 
     # --- what a user can do ----------------------------------------------------------------------------
@@ -93,17 +111,29 @@ class Simulator:
         return self.post(_message(self.openid, self.to_user, "text", Content=content))
 
     def voice(self, recognition: str = ""):
-        return self.post(_message(self.openid, self.to_user, "voice", MediaId=f"voice-{secrets.token_hex(6)}",
-                                  Format="amr", Recognition=recognition))
+        return self.post(
+            _message(
+                self.openid,
+                self.to_user,
+                "voice",
+                MediaId=f"voice-{secrets.token_hex(6)}",
+                Format="amr",
+                Recognition=recognition,
+            )
+        )
 
     def location(self, label: str, latitude: float = 0.0, longitude: float = 0.0):
-        return self.post(_message(self.openid, self.to_user, "location", Location_X=latitude, Location_Y=longitude,
-                                  Scale=15, Label=label))
+        return self.post(
+            _message(
+                self.openid, self.to_user, "location", Location_X=latitude, Location_Y=longitude, Scale=15, Label=label
+            )
+        )
 
     def image(self, media_id: str | None = None):
         media_id = media_id or f"media-{secrets.token_hex(8)}"
-        return self.post(_message(self.openid, self.to_user, "image", MediaId=media_id,
-                                  PicUrl=f"http://mmbiz.qpic.cn/{media_id}"))
+        return self.post(
+            _message(self.openid, self.to_user, "image", MediaId=media_id, PicUrl=f"http://mmbiz.qpic.cn/{media_id}")
+        )
 
     def event(self, event: str, key: str = "", **fields):
         return self.post(_message(self.openid, self.to_user, "event", Event=event, EventKey=key, **fields))

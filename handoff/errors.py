@@ -1,4 +1,5 @@
 """The handoff errors: each carries a stable ``code`` and HTTP ``status`` (webapp/errors.py turns them into JSON)."""
+
 from __future__ import annotations
 
 from hotline.errors import HotlineError

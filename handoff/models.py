@@ -1,5 +1,6 @@
 """Tables of the handoff to a human operator: the queued conversations, their messages and the outbox that
 channels whose client cannot poll (the WeChat official account) deliver from."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -20,7 +21,7 @@ class Handoff(Base):
     __table_args__ = (Index("ix_ho_state_id", "state", "id"), Index("ix_ho_sender", "sender"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    sender: Mapped[str] = mapped_column(String(160))         # "<channel>:<user id>", as Rasa knows the user
+    sender: Mapped[str] = mapped_column(String(160))  # "<channel>:<user id>", as Rasa knows the user
     channel: Mapped[str] = mapped_column(String(20))
     # The sender while the handoff is open, NULL once closed: the unique constraint lets the database itself
     # refuse a second open handoff of one user (two replicas, a double click), on SQLite and PostgreSQL alike.
@@ -33,7 +34,7 @@ class Handoff(Base):
     taken_at: Mapped[datetime | None] = mapped_column(TS)
     closed_at: Mapped[datetime | None] = mapped_column(TS)
     closed_by: Mapped[str] = mapped_column(String(80), default="")  # operator username, "user" or "system"
-    close_note: Mapped[str] = mapped_column(Text, default="")       # internal, never sent to the user
+    close_note: Mapped[str] = mapped_column(Text, default="")  # internal, never sent to the user
 
 
 class HandoffMessage(Base):
@@ -45,7 +46,7 @@ class HandoffMessage(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     handoff_id: Mapped[int] = mapped_column(ForeignKey("ho_handoff.id", ondelete="CASCADE"), index=True)
     sender: Mapped[str] = mapped_column(String(160))  # the user's conversation, for the user's own poll
-    who: Mapped[str] = mapped_column(String(10))      # user | operator | system
+    who: Mapped[str] = mapped_column(String(10))  # user | operator | system
     author: Mapped[str] = mapped_column(String(80), default="")
     text: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(TS, default=utcnow)

@@ -22,11 +22,12 @@ A queued handoff that no operator took before service hours end is closed at the
 (:meth:`Handoffs.expire`, also called by the queue and the user's next message), and the user is told when
 operators are back. No Flask and no Rasa here; ``now`` freezes the clock in tests.
 """
+
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, time, timezone
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, datetime, time
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -59,7 +60,7 @@ QUEUED_NOTE = "您的消息已转给人工客服，客服接入后会在这里�
 
 
 def _iso(value: datetime | None) -> str | None:
-    return aware(value).astimezone(timezone.utc).isoformat() if value is not None else None
+    return aware(value).astimezone(UTC).isoformat() if value is not None else None
 
 
 def is_cancel(text: str) -> bool:
@@ -105,7 +106,7 @@ def _moment(at) -> str:
         return at[:40]
     if isinstance(at, (int, float)) and not isinstance(at, bool):
         try:
-            return datetime.fromtimestamp(at, timezone.utc).isoformat()
+            return datetime.fromtimestamp(at, UTC).isoformat()
         except (OverflowError, OSError, ValueError):
             return ""
     return ""
@@ -122,8 +123,12 @@ def format_opening(moment: datetime) -> str:
 
 
 class Handoffs:
-    def __init__(self, db: Database, calendar_factory: Callable[[], WorkCalendar],
-                 service_hours: ServiceHours | tuple[time, time] = ServiceHours()):
+    def __init__(
+        self,
+        db: Database,
+        calendar_factory: Callable[[], WorkCalendar],
+        service_hours: ServiceHours | tuple[time, time] = ServiceHours(),
+    ):
         self.db = db
         self.calendar_factory = calendar_factory
         self.service_hours = service_hours if isinstance(service_hours, ServiceHours) else ServiceHours(*service_hours)
@@ -159,8 +164,11 @@ class Handoffs:
         return {"open": is_open, "hours": self.hours_label, "opens_at": opens and opens.isoformat()}
 
     def closed_message(self, opens: datetime | None) -> str:
-        when = ("目前暂不提供在线人工客服。" if opens is None else
-                f"现在不在人工客服服务时间（{self.hours_label}），人工客服将于{format_opening(opens)}上线。")
+        when = (
+            "目前暂不提供在线人工客服。"
+            if opens is None
+            else f"现在不在人工客服服务时间（{self.hours_label}），人工客服将于{format_opening(opens)}上线。"
+        )
         return when + "您可以先留言登记工单，我们会在工作时间处理并回复您；紧急事项请直接拨打12328电话。"
 
     # --- the user's side ------------------------------------------------------------------------------
@@ -173,13 +181,18 @@ class Handoffs:
             return self._already(current)
         if not self.is_open(now):
             opens = self.opens_at(now)
-            return {"status": "closed", "message": self.closed_message(opens),
-                    "opens_at": opens and opens.isoformat()}
+            return {"status": "closed", "message": self.closed_message(opens), "opens_at": opens and opens.isoformat()}
         try:
             with self.db.session() as s:
-                handoff = Handoff(sender=sender, channel=channel, open_sender=sender, state="queued",
-                                  reason=(reason or "user_request")[:40], transcript=clean_transcript(transcript),
-                                  created_at=now)
+                handoff = Handoff(
+                    sender=sender,
+                    channel=channel,
+                    open_sender=sender,
+                    state="queued",
+                    reason=(reason or "user_request")[:40],
+                    transcript=clean_transcript(transcript),
+                    created_at=now,
+                )
                 s.add(handoff)
                 s.flush()
                 position = self._position(s, handoff.id)
@@ -189,17 +202,26 @@ class Handoffs:
             if current is None:
                 raise
             return self._already(current)
-        return {"status": "queued", "handoff_id": handoff_id, "position": position,
-                "message": f"已为您转接人工客服，当前排队第{position}位，请稍候。客服接入后会在这里回复您，"
-                           "您可以先简要描述您的问题；输入“取消人工”可返回智能助手。"}
+        return {
+            "status": "queued",
+            "handoff_id": handoff_id,
+            "position": position,
+            "message": f"已为您转接人工客服，当前排队第{position}位，请稍候。客服接入后会在这里回复您，"
+            "您可以先简要描述您的问题；输入“取消人工”可返回智能助手。",
+        }
 
     def _already(self, current: dict) -> dict:
         if current["state"] == "queued":
             message = f"您已在排队等待人工客服，当前排队第{current['position']}位，请稍候。"
         else:
             message = "人工客服正在为您服务，请直接输入您的问题。"
-        return {"status": "already", "handoff_id": current["id"], "state": current["state"],
-                "position": current["position"], "message": message}
+        return {
+            "status": "already",
+            "handoff_id": current["id"],
+            "state": current["state"],
+            "position": current["position"],
+            "message": message,
+        }
 
     def active(self, sender: str, now: datetime | None = None) -> dict | None:
         """The open (queued or taken) handoff of this sender, as the user's channel needs it; else None."""
@@ -208,12 +230,19 @@ class Handoffs:
             if handoff is None:
                 return None
             if handoff.state == "taken" or self.is_open(now):
-                return {"id": handoff.id, "state": handoff.state, "state_label": STATES[handoff.state],
-                        "channel": handoff.channel,
-                        "position": self._position(s, handoff.id) if handoff.state == "queued" else None,
-                        "user_messages": s.scalar(select(func.count(HandoffMessage.id)).where(
-                            HandoffMessage.handoff_id == handoff.id, HandoffMessage.who == "user")),
-                        "created_at": _iso(handoff.created_at)}
+                return {
+                    "id": handoff.id,
+                    "state": handoff.state,
+                    "state_label": STATES[handoff.state],
+                    "channel": handoff.channel,
+                    "position": self._position(s, handoff.id) if handoff.state == "queued" else None,
+                    "user_messages": s.scalar(
+                        select(func.count(HandoffMessage.id)).where(
+                            HandoffMessage.handoff_id == handoff.id, HandoffMessage.who == "user"
+                        )
+                    ),
+                    "created_at": _iso(handoff.created_at),
+                }
         self.expire(now)  # still queued when service hours ended: nobody will take it today
         return None
 
@@ -265,8 +294,16 @@ class Handoffs:
             rows = s.scalars(select(Handoff).where(Handoff.state.in_(OPEN)).order_by(Handoff.id)).all()
             messages = self._messages_by_handoff(s, [h.id for h in rows])
             queued = [h.id for h in rows if h.state == "queued"]
-            return [self._dict(h, messages.get(h.id, []), now, masked=True,
-                               position=queued.index(h.id) + 1 if h.id in queued else None) for h in rows]
+            return [
+                self._dict(
+                    h,
+                    messages.get(h.id, []),
+                    now,
+                    masked=True,
+                    position=queued.index(h.id) + 1 if h.id in queued else None,
+                )
+                for h in rows
+            ]
 
     def get(self, handoff_id: int, now: datetime | None = None, viewer=None) -> dict:
         """One handoff with its transcript and messages; masked while it is still waiting in the queue, and
@@ -276,8 +313,9 @@ class Handoffs:
             handoff = self._load(s, handoff_id)
             messages = self._messages_by_handoff(s, [handoff.id]).get(handoff.id, [])
             position = self._position(s, handoff.id) if handoff.state == "queued" else None
-            return self._dict(handoff, messages, now, masked=_masked(handoff, viewer), position=position,
-                              with_sender=True)
+            return self._dict(
+                handoff, messages, now, masked=_masked(handoff, viewer), position=position, with_sender=True
+            )
 
     def state(self, handoff_id: int) -> str:
         with self.db.session() as s:
@@ -287,9 +325,11 @@ class Handoffs:
         now = now or self.clock()
         with self.db.session() as s:
             taken = s.execute(
-                update(Handoff).where(Handoff.id == handoff_id, Handoff.state == "queued")
+                update(Handoff)
+                .where(Handoff.id == handoff_id, Handoff.state == "queued")
                 .values(state="taken", operator=operator, taken_at=now)
-                .execution_options(synchronize_session=False)).rowcount
+                .execution_options(synchronize_session=False)
+            ).rowcount
             handoff = self._load(s, handoff_id)
             if not taken:
                 if handoff.state == "taken":
@@ -311,8 +351,15 @@ class Handoffs:
                 raise HandoffConflict(f"该会话由{handoff.operator}接待", code="not_yours")
             return _message_dict(self._to_user(s, handoff, "operator", operator, text, now))
 
-    def close(self, handoff_id: int, operator: str, note: str = "", now: datetime | None = None,
-              force: bool = False, viewer=None) -> dict:
+    def close(
+        self,
+        handoff_id: int,
+        operator: str,
+        note: str = "",
+        now: datetime | None = None,
+        force: bool = False,
+        viewer=None,
+    ) -> dict:
         """End the handoff; the bot answers the user again. Only the operator who took it may close a taken
         handoff unless ``force`` (admins); any operator may close one still queued."""
         now = now or self.clock()
@@ -349,8 +396,10 @@ class Handoffs:
             return 0
         opens = self.opens_at(now)
         back = "" if opens is None else f"人工客服将于{format_opening(opens)}上线；"
-        note = (f"非常抱歉，人工客服的服务时间已结束，未能为您接入。{back}"
-                "您可以先留言登记工单，我们会在工作时间处理并回复您。")
+        note = (
+            f"非常抱歉，人工客服的服务时间已结束，未能为您接入。{back}"
+            "您可以先留言登记工单，我们会在工作时间处理并回复您。"
+        )
         closed = 0
         with self.db.session() as s:
             for handoff in s.scalars(select(Handoff).where(Handoff.state == "queued")).all():
@@ -363,17 +412,29 @@ class Handoffs:
         if channel:
             query = query.where(HandoffOutbox.channel == channel)
         with self.db.session() as s:
-            return [{"id": o.id, "channel": o.channel, "recipient": o.recipient, "text": o.text,
-                     "created_at": _iso(o.created_at)}
-                    for o in s.scalars(query.order_by(HandoffOutbox.id).limit(limit)).all()]
+            return [
+                {
+                    "id": o.id,
+                    "channel": o.channel,
+                    "recipient": o.recipient,
+                    "text": o.text,
+                    "created_at": _iso(o.created_at),
+                }
+                for o in s.scalars(query.order_by(HandoffOutbox.id).limit(limit)).all()
+            ]
 
     def mark_sent(self, outbox_id: int, now: datetime | None = None) -> bool:
         """Record a delivery; False if another worker already did (deliver only when this returns True,
         or call it first as a claim)."""
         with self.db.session() as s:
-            return bool(s.execute(
-                update(HandoffOutbox).where(HandoffOutbox.id == outbox_id, HandoffOutbox.sent_at.is_(None))
-                .values(sent_at=now or self.clock()).execution_options(synchronize_session=False)).rowcount)
+            return bool(
+                s.execute(
+                    update(HandoffOutbox)
+                    .where(HandoffOutbox.id == outbox_id, HandoffOutbox.sent_at.is_(None))
+                    .values(sent_at=now or self.clock())
+                    .execution_options(synchronize_session=False)
+                ).rowcount
+            )
 
     # --- internals ------------------------------------------------------------------------------------
     def _load(self, s: Session, handoff_id: int, lock: bool = False) -> Handoff:
@@ -387,47 +448,69 @@ class Handoffs:
     def _position(s: Session, handoff_id: int) -> int:
         return s.scalar(select(func.count(Handoff.id)).where(Handoff.state == "queued", Handoff.id <= handoff_id))
 
-    def _close(self, s: Session, handoff: Handoff, by: str, note: str, tell_user: str | None,
-               now: datetime) -> int:
+    def _close(self, s: Session, handoff: Handoff, by: str, note: str, tell_user: str | None, now: datetime) -> int:
         closed = s.execute(
-            update(Handoff).where(Handoff.id == handoff.id, Handoff.state.in_(OPEN))
+            update(Handoff)
+            .where(Handoff.id == handoff.id, Handoff.state.in_(OPEN))
             .values(state="closed", open_sender=None, closed_at=now, closed_by=by, close_note=note)
-            .execution_options(synchronize_session=False)).rowcount
+            .execution_options(synchronize_session=False)
+        ).rowcount
         if closed and tell_user:
             self._to_user(s, handoff, "system", "", tell_user, now)
         return closed
 
     @staticmethod
     def _to_user(s: Session, handoff: Handoff, who: str, author: str, text: str, now: datetime) -> HandoffMessage:
-        message = HandoffMessage(handoff_id=handoff.id, sender=handoff.sender, who=who, author=author, text=text,
-                                 at=now)
+        message = HandoffMessage(
+            handoff_id=handoff.id, sender=handoff.sender, who=who, author=author, text=text, at=now
+        )
         s.add(message)
         s.flush()
         if not _polls(handoff.channel):  # e.g. the official account: delivered through the outbox
-            s.add(HandoffOutbox(message_id=message.id, channel=handoff.channel, recipient=handoff.sender,
-                                text=text, created_at=now))
+            s.add(
+                HandoffOutbox(
+                    message_id=message.id, channel=handoff.channel, recipient=handoff.sender, text=text, created_at=now
+                )
+            )
         return message
 
     @staticmethod
     def _messages_by_handoff(s: Session, ids: list[int]) -> dict[int, list[HandoffMessage]]:
         out: dict[int, list[HandoffMessage]] = {}
         if ids:
-            rows = s.scalars(select(HandoffMessage).where(HandoffMessage.handoff_id.in_(ids))
-                             .order_by(HandoffMessage.id)).all()
+            rows = s.scalars(
+                select(HandoffMessage).where(HandoffMessage.handoff_id.in_(ids)).order_by(HandoffMessage.id)
+            ).all()
             for m in rows:
                 out.setdefault(m.handoff_id, []).append(m)
         return out
 
-    def _dict(self, h: Handoff, messages: list[HandoffMessage], now: datetime, masked: bool,
-              position: int | None = None, with_sender: bool = False) -> dict:
+    def _dict(
+        self,
+        h: Handoff,
+        messages: list[HandoffMessage],
+        now: datetime,
+        masked: bool,
+        position: int | None = None,
+        with_sender: bool = False,
+    ) -> dict:
         show = mask_pii if masked else _unchanged
         until = aware(h.taken_at) or aware(h.closed_at) or now
         out = {
-            "id": h.id, "channel": h.channel, "channel_label": channels.label(h.channel, h.channel),
-            "user_tag": user_tag(h.sender), "reason": h.reason, "reason_label": REASONS.get(h.reason, h.reason),
-            "state": h.state, "state_label": STATES.get(h.state, h.state), "operator": h.operator,
-            "position": position, "created_at": _iso(h.created_at), "taken_at": _iso(h.taken_at),
-            "closed_at": _iso(h.closed_at), "closed_by": h.closed_by,
+            "id": h.id,
+            "channel": h.channel,
+            "channel_label": channels.label(h.channel, h.channel),
+            "user_tag": user_tag(h.sender),
+            "reason": h.reason,
+            "reason_label": REASONS.get(h.reason, h.reason),
+            "state": h.state,
+            "state_label": STATES.get(h.state, h.state),
+            "operator": h.operator,
+            "position": position,
+            "created_at": _iso(h.created_at),
+            "taken_at": _iso(h.taken_at),
+            "closed_at": _iso(h.closed_at),
+            "closed_by": h.closed_by,
             "waiting_seconds": max(0, int((until - aware(h.created_at)).total_seconds())),
             "masked": masked,
             "transcript": [{**entry, "text": show(entry.get("text", ""))} for entry in h.transcript or []],
@@ -450,5 +533,12 @@ def _masked(handoff: Handoff, viewer) -> bool:
 
 
 def _message_dict(m: HandoffMessage) -> dict:
-    return {"id": m.id, "handoff_id": m.handoff_id, "who": m.who, "author": m.author, "text": m.text,
-            "at": _iso(m.at), "label": {"operator": "人工客服", "system": "系统消息", "user": "用户"}[m.who]}
+    return {
+        "id": m.id,
+        "handoff_id": m.handoff_id,
+        "who": m.who,
+        "author": m.author,
+        "text": m.text,
+        "at": _iso(m.at),
+        "label": {"operator": "人工客服", "system": "系统消息", "user": "用户"}[m.who],
+    }

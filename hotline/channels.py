@@ -7,6 +7,7 @@ A user of a conversational channel is identified by a sender id ``<channel>:<use
 Orders from the other channels (phone, 12345) are registered by staff or by the 12345 sync and have no
 sender id.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -20,9 +21,9 @@ CALLER = "caller:"
 @dataclass(frozen=True)
 class Channel:
     code: str
-    label: str                     # what staff and callers read: the order's 来源渠道, the handoff console
-    conversational: bool = False   # users talk to the bot and have sender ids "<code>:<user>"
-    polls: bool = False            # its client polls for operators' messages (web chat, mini-program)
+    label: str  # what staff and callers read: the order's 来源渠道, the handoff console
+    conversational: bool = False  # users talk to the bot and have sender ids "<code>:<user>"
+    polls: bool = False  # its client polls for operators' messages (web chat, mini-program)
 
     @property
     def outbox(self) -> bool:
@@ -31,13 +32,16 @@ class Channel:
         return self.conversational and not self.polls
 
 
-CHANNELS: dict[str, Channel] = {c.code: c for c in (
-    Channel("wechat", "微信公众号", conversational=True),
-    Channel("miniprogram", "微信小程序", conversational=True, polls=True),
-    Channel("web", "网站", conversational=True, polls=True),
-    Channel("phone", "电话"),
-    Channel("12345", "12345转办"),
-)}
+CHANNELS: dict[str, Channel] = {
+    c.code: c
+    for c in (
+        Channel("wechat", "微信公众号", conversational=True),
+        Channel("miniprogram", "微信小程序", conversational=True, polls=True),
+        Channel("web", "网站", conversational=True, polls=True),
+        Channel("phone", "电话"),
+        Channel("12345", "12345转办"),
+    )
+}
 
 
 def get(code: str | None) -> Channel | None:
@@ -79,8 +83,10 @@ def require_sender(sender: str | None) -> tuple[str, str]:
     parsed = parse_sender(sender)
     if parsed is None:
         # the message names no user id: a web visitor's id is their secret
-        raise UnknownChannel("无法识别会话的来源渠道", details={"channel": (sender or "").partition(":")[0][:20],
-                                                          "channels": conversational()})
+        raise UnknownChannel(
+            "无法识别会话的来源渠道",
+            details={"channel": (sender or "").partition(":")[0][:20], "channels": conversational()},
+        )
     return parsed
 
 
@@ -102,7 +108,7 @@ def parse_recipient(recipient: str | None) -> tuple[str, str] | None:
     """'caller:wechat:o-abc' -> ('wechat', 'o-abc'); None for other recipients (unit:, supervisor:, center)."""
     if not recipient or not recipient.startswith(CALLER):
         return None
-    return parse_sender(recipient[len(CALLER):])
+    return parse_sender(recipient[len(CALLER) :])
 
 
 def user_of(sender: str | None) -> str:

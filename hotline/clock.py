@@ -3,6 +3,7 @@
 Services that need a frozen clock keep taking one (``now=`` parameters, a ``clock`` attribute); this module
 is only their default and the shared conversions.
 """
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime

@@ -1,11 +1,11 @@
 """SQLAlchemy engine/session factory and Alembic migrations (SQLite by default, PostgreSQL by URL)."""
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
-
-from datetime import datetime, timezone
 
 from sqlalchemy import DateTime, TypeDecorator, create_engine, event
 from sqlalchemy import exc as sa_exc
@@ -31,13 +31,13 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime: pass an aware one")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect):
         if value is None:
             return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def is_unavailable(exc: BaseException) -> bool:
@@ -49,9 +49,18 @@ def is_unavailable(exc: BaseException) -> bool:
         if exc.connection_invalidated:
             return True
         orig = str(exc.orig or "").lower()
-        return isinstance(exc, sa_exc.OperationalError) and any(s in orig for s in (
-            "terminating connection", "server closed the connection", "connection refused",
-            "could not connect", "the database system is", "connection is closed", "consuming input failed"))
+        return isinstance(exc, sa_exc.OperationalError) and any(
+            s in orig
+            for s in (
+                "terminating connection",
+                "server closed the connection",
+                "connection refused",
+                "could not connect",
+                "the database system is",
+                "connection is closed",
+                "consuming input failed",
+            )
+        )
     return False
 
 

@@ -1,4 +1,5 @@
 """One exception hierarchy: every domain error carries a stable code and a readable message."""
+
 from __future__ import annotations
 
 import math

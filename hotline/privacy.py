@@ -15,17 +15,55 @@ the original's length and layout. Numbers that are not contact data keep their d
 (``20260930-00012``), dates and times, plate numbers (``豫G·T1234``), amounts (``200元``), bus lines. A bare local
 number without area code (``3011234``) is not recognisable as a phone and is left alone.
 """
+
 from __future__ import annotations
 
 import re
 
-_WIDTH = str.maketrans({**{chr(0xFF10 + i): str(i) for i in range(10)},
-                        "＋": "+", "（": "(", "）": ")", "－": "-", "—": "-", "–": "-", "‐": "-", "‑": "-",
-                        "\u3000": " ", "Ｘ": "X", "ｘ": "x"})
+_WIDTH = str.maketrans(
+    {
+        **{chr(0xFF10 + i): str(i) for i in range(10)},
+        "＋": "+",
+        "（": "(",
+        "）": ")",
+        "－": "-",
+        "—": "-",
+        "–": "-",
+        "‐": "-",
+        "‑": "-",
+        "\u3000": " ",
+        "Ｘ": "X",
+        "ｘ": "x",
+    }
+)
 # digits as people say or type them in Chinese (幺 is how 1 is read out in phone numbers)
-_SPOKEN = str.maketrans({"零": "0", "〇": "0", "○": "0", "洞": "0", "一": "1", "幺": "1", "壹": "1", "二": "2",
-                         "贰": "2", "三": "3", "叁": "3", "四": "4", "肆": "4", "五": "5", "伍": "5", "六": "6",
-                         "陆": "6", "七": "7", "柒": "7", "八": "8", "捌": "8", "九": "9", "玖": "9"})
+_SPOKEN = str.maketrans(
+    {
+        "零": "0",
+        "〇": "0",
+        "○": "0",
+        "洞": "0",
+        "一": "1",
+        "幺": "1",
+        "壹": "1",
+        "二": "2",
+        "贰": "2",
+        "三": "3",
+        "叁": "3",
+        "四": "4",
+        "肆": "4",
+        "五": "5",
+        "伍": "5",
+        "六": "6",
+        "陆": "6",
+        "七": "7",
+        "柒": "7",
+        "八": "8",
+        "捌": "8",
+        "九": "9",
+        "玖": "9",
+    }
+)
 
 _SPOKEN_RE = re.compile("[零〇○洞一幺壹二贰三叁四肆五伍六陆七柒八捌九玖]")
 _DIGIT_RE = re.compile(r"\d")
@@ -45,8 +83,11 @@ _PATTERNS = (
     # a mobile with the country code: +86 / 0086 / 86 / (+86)
     (re.compile(rf"(?<![\d+])\(?(?:\+|00)?{_S}86\)?{_S}(?P<body>{_MOBILE})(?!\d)"), 3, 4),
     # a landline with the country code and the area code without its 0: +86 373 3011234, +86-10-12345678
-    (re.compile(rf"(?<![\d+])\(?(?:\+|00){_S}86\)?{_S}\(?[1-9]\d{{1,2}}\)?{_S}(?P<body>\d(?:{_S}\d){{6,7}})(?!\d)"),
-     0, 4),
+    (
+        re.compile(rf"(?<![\d+])\(?(?:\+|00){_S}86\)?{_S}\(?[1-9]\d{{1,2}}\)?{_S}(?P<body>\d(?:{_S}\d){{6,7}})(?!\d)"),
+        0,
+        4,
+    ),
     # a landline with its area code: 0373-3011234, (0373)3011234, 0373 3011234, 010-12345678
     (re.compile(rf"(?<![\d+])(?:\(\s?0\d{{2,3}}\s?\)|0\d{{2,3}}){_S}(?P<body>\d(?:{_S}\d){{6,7}})(?!\d)"), 0, 4),
     # a mobile: 13912345678, 139 1234 5678, 139-1234-5678
@@ -61,7 +102,7 @@ def _mask_pass(chars: list[str], normal: str) -> str:
         for match in pattern.finditer(normal):
             start, end = match.span("body")
             digits = [i for i in range(start, end) if normal[i].isdigit() or normal[i] in "Xx"]
-            for i in digits[keep_start:len(digits) - keep_end]:
+            for i in digits[keep_start : len(digits) - keep_end]:
                 chars[i] = "*"
         normal = "".join("*" if c == "*" else n for c, n in zip(chars, normal))
     return normal

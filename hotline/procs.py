@@ -1,4 +1,5 @@
 """Starting and stopping the two processes (bot = Rasa in its own env, app = Flask)."""
+
 from __future__ import annotations
 
 import os
@@ -24,44 +25,57 @@ def action_url(settings: Settings) -> str:
 
 def bot_env(settings: Settings) -> dict:
     env = dict(os.environ)
-    env.update({
-        "HOTLINE_ACTION_URL": action_url(settings),
-        "HOTLINE_ACTION_TOKEN": settings.action_token,
-        "HOTLINE_TRACKER_DB": str(settings.var_dir / "tracker.db"),
-        "PYTHONPATH": str(ROOT),  # bot/channel.py, the channel the app talks to
-        "RASA_TELEMETRY_ENABLED": "false",
-        "TF_CPP_MIN_LOG_LEVEL": "2",
-    })
+    env.update(
+        {
+            "HOTLINE_ACTION_URL": action_url(settings),
+            "HOTLINE_ACTION_TOKEN": settings.action_token,
+            "HOTLINE_TRACKER_DB": str(settings.var_dir / "tracker.db"),
+            "PYTHONPATH": str(ROOT),  # bot/channel.py, the channel the app talks to
+            "RASA_TELEMETRY_ENABLED": "false",
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+        }
+    )
     return env
 
 
 def bot_command(settings: Settings, model: Path = MODEL_PATH) -> list[str]:
     port = settings.rasa_url.rsplit(":", 1)[-1].split("/")[0]
     return [
-        str(BOT_PYTHON_ENV / "bin" / "rasa"), "run",
-        "--model", str(model),
-        "--endpoints", str(ROOT / "bot" / "endpoints.yml"),
-        "--credentials", str(ROOT / "bot" / "credentials.yml"),
-        "--enable-api", "--auth-token", settings.rasa_token,
-        "--interface", "127.0.0.1", "--port", port,
+        str(BOT_PYTHON_ENV / "bin" / "rasa"),
+        "run",
+        "--model",
+        str(model),
+        "--endpoints",
+        str(ROOT / "bot" / "endpoints.yml"),
+        "--credentials",
+        str(ROOT / "bot" / "credentials.yml"),
+        "--enable-api",
+        "--auth-token",
+        settings.rasa_token,
+        "--interface",
+        "127.0.0.1",
+        "--port",
+        port,
     ]
 
 
 def app_env(settings: Settings) -> dict:
     env = dict(os.environ)
-    env.update({
-        "HOTLINE_VAR_DIR": str(settings.var_dir),
-        "HOTLINE_DATABASE_URL": settings.database_url,
-        "HOTLINE_INDEX_PATH": str(settings.index_path),
-        "HOTLINE_RASA_URL": settings.rasa_url,
-        "HOTLINE_RASA_TOKEN": settings.rasa_token,
-        "HOTLINE_ACTION_TOKEN": settings.action_token,
-        "HOTLINE_HOST": settings.app_host,
-        "HOTLINE_PORT": str(settings.app_port),
-        "HOTLINE_ACTION_HOST": settings.action_host,
-        "HOTLINE_ACTION_PORT": str(settings.action_port),
-        "PYTHONPATH": str(ROOT),
-    })
+    env.update(
+        {
+            "HOTLINE_VAR_DIR": str(settings.var_dir),
+            "HOTLINE_DATABASE_URL": settings.database_url,
+            "HOTLINE_INDEX_PATH": str(settings.index_path),
+            "HOTLINE_RASA_URL": settings.rasa_url,
+            "HOTLINE_RASA_TOKEN": settings.rasa_token,
+            "HOTLINE_ACTION_TOKEN": settings.action_token,
+            "HOTLINE_HOST": settings.app_host,
+            "HOTLINE_PORT": str(settings.app_port),
+            "HOTLINE_ACTION_HOST": settings.action_host,
+            "HOTLINE_ACTION_PORT": str(settings.action_port),
+            "PYTHONPATH": str(ROOT),
+        }
+    )
     return env
 
 

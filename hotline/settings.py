@@ -3,6 +3,7 @@
 Everything runs with no configuration at all: SQLite and the FAISS index live under
 ``var/``, Rasa on 127.0.0.1:5005, the app on 127.0.0.1:8000.
 """
+
 from __future__ import annotations
 
 import os
@@ -65,8 +66,9 @@ def parse_service_hours(value: str) -> ServiceHours:
         start, end = (part.strip() for part in value.split("-"))
         return ServiceHours(time.fromisoformat(start), None if end == "24:00" else time.fromisoformat(end))
     except ValueError as exc:
-        raise ValueError("HOTLINE_SERVICE_HOURS must look like 08:30-17:30 (start before end), 00:00-24:00 or off, "
-                         f"not {value!r}") from exc
+        raise ValueError(
+            f"HOTLINE_SERVICE_HOURS must look like 08:30-17:30 (start before end), 00:00-24:00 or off, not {value!r}"
+        ) from exc
 
 
 def _secret(var_dir: Path, name: str) -> str:
@@ -122,15 +124,15 @@ class WeChatSettings:
     aes_key: str
     appid: str
     secret: str
-    mode: str                  # plain | compatible | safe: what /wechat/mp accepts
-    api_base: str              # https://api.weixin.qq.com, or a local fake
-    replay_window: float       # seconds a request's timestamp may differ from ours
-    reply_budget: float        # seconds we may take for a passive reply (WeChat gives up after 5)
-    template_id: str           # template message for work-order updates outside the 48-hour window
-    notify_interval: float     # seconds between deliveries of the notice outbox; 0 turns the job off
+    mode: str  # plain | compatible | safe: what /wechat/mp accepts
+    api_base: str  # https://api.weixin.qq.com, or a local fake
+    replay_window: float  # seconds a request's timestamp may differ from ours
+    reply_budget: float  # seconds we may take for a passive reply (WeChat gives up after 5)
+    template_id: str  # template message for work-order updates outside the 48-hour window
+    notify_interval: float  # seconds between deliveries of the notice outbox; 0 turns the job off
     mp_appid: str
     mp_secret: str
-    mp_template_id: str        # subscribe message (订阅消息) for work-order updates
+    mp_template_id: str  # subscribe message (订阅消息) for work-order updates
     mp_session_hours: float
 
     @property
@@ -155,8 +157,10 @@ def _wechat_settings(env: dict, var_dir: Path) -> WeChatSettings:
     api_base = env.get("HOTLINE_WECHAT_API_BASE", WECHAT_API).rstrip("/")
     if not appid and env.get("HOTLINE_WECHAT_SIMULATOR", "").lower() in ("1", "true", "yes"):
         if env.get("HOTLINE_WECHAT_SECRET") and api_base == WECHAT_API:
-            raise ValueError("HOTLINE_WECHAT_SECRET is set for WeChat's real API: set the account's "
-                             "HOTLINE_WECHAT_APPID too (HOTLINE_WECHAT_SIMULATOR is for the local simulator only)")
+            raise ValueError(
+                "HOTLINE_WECHAT_SECRET is set for WeChat's real API: set the account's "
+                "HOTLINE_WECHAT_APPID too (HOTLINE_WECHAT_SIMULATOR is for the local simulator only)"
+            )
         appid = _local_appid(var_dir)
     return WeChatSettings(
         token=env.get("HOTLINE_WECHAT_TOKEN") or _secret(var_dir, "wechat_token"),
@@ -192,11 +196,11 @@ class Settings:
     # competes for the threads that wait on the bot
     action_host: str
     action_port: int
-    app_threads: int           # waitress threads of the main listener
-    action_threads: int        # waitress threads of the action listener
-    chat_concurrency: int      # conversation turns sent to Rasa at once (all channels of this process)
-    chat_queue: int            # further turns that may wait for a slot; beyond that: 503 at once
-    chat_queue_wait: float     # seconds a turn may wait for a slot before 503
+    app_threads: int  # waitress threads of the main listener
+    action_threads: int  # waitress threads of the action listener
+    chat_concurrency: int  # conversation turns sent to Rasa at once (all channels of this process)
+    chat_queue: int  # further turns that may wait for a slot; beyond that: 503 at once
+    chat_queue_wait: float  # seconds a turn may wait for a slot before 503
     kb_min_score: float
     kb_poll_interval: float
     sweep_interval: float
@@ -212,7 +216,7 @@ class Settings:
     sync_timeout: float
     sync_page_size: int
     sync_push_own_orders: bool
-    redis_url: str             # shared state of app replicas (WeChat de-duplication, access tokens); "" = none
+    redis_url: str  # shared state of app replicas (WeChat de-duplication, access tokens); "" = none
     wechat: WeChatSettings
     # reverse proxies in front of the app that append to X-Forwarded-For; 0 = the peer address is the client
     trusted_proxies: int = 0
@@ -276,9 +280,11 @@ def _check_capacity(settings: Settings) -> None:
         raise ValueError("HOTLINE_CHAT_CONCURRENCY must be ≥ 1, HOTLINE_CHAT_QUEUE and _WAIT ≥ 0")
     turns = settings.chat_concurrency + settings.chat_queue
     if settings.app_threads < turns + RESERVED_THREADS:
-        raise ValueError(f"HOTLINE_THREADS ({settings.app_threads}) must be at least HOTLINE_CHAT_CONCURRENCY + "
-                         f"HOTLINE_CHAT_QUEUE + {RESERVED_THREADS} ({turns + RESERVED_THREADS}), so that waiting "
-                         "conversation turns never hold every thread")
+        raise ValueError(
+            f"HOTLINE_THREADS ({settings.app_threads}) must be at least HOTLINE_CHAT_CONCURRENCY + "
+            f"HOTLINE_CHAT_QUEUE + {RESERVED_THREADS} ({turns + RESERVED_THREADS}), so that waiting "
+            "conversation turns never hold every thread"
+        )
     if settings.action_threads < 1:
         raise ValueError("HOTLINE_ACTION_THREADS must be ≥ 1")
 

@@ -4,6 +4,7 @@
 runs of whitespace -> one space. ``half_width``: only the full-width ASCII block (１２３ＡＢＣ．) -> ASCII,
 for input such as menu choices where NFKC's other foldings (① -> 1) are not wanted.
 """
+
 from __future__ import annotations
 
 import re

@@ -23,13 +23,14 @@ Delays are computed from (failures, last failure) when read, so one upsert per k
 attempts racing through the check at the same instant can both be evaluated; each then counts, and the next
 delay doubles for each, so a burst pays for itself.
 """
+
 from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable
 
 from sqlalchemy import Integer, String, case, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
@@ -53,9 +54,9 @@ class ThrottleRow(Base):
 
 @dataclass(frozen=True)
 class Rule:
-    free: int             # failures allowed before the first delay
-    base: timedelta       # the first delay; each further failure doubles it
-    cap: timedelta        # the longest delay
+    free: int  # failures allowed before the first delay
+    base: timedelta  # the first delay; each further failure doubles it
+    cap: timedelta  # the longest delay
     forget: timedelta = timedelta(hours=24)  # a counter with no failure for this long starts again from 0
 
     def delay(self, failures: int) -> timedelta:
@@ -68,7 +69,7 @@ class Rule:
 class Policy:
     """How one kind of attempt is throttled (see the module docstring)."""
 
-    scope: str            # "login", "lookup"
+    scope: str  # "login", "lookup"
     client: Rule
     pair: Rule
     target: Rule
@@ -101,8 +102,9 @@ class Throttle:
             rows = s.scalars(select(ThrottleRow).where(ThrottleRow.key.in_(keys), ThrottleRow.expires_at > now))
             return {r.key: (r.failures, r.last_failure) for r in rows}
 
-    def check(self, policy: Policy, target: str, client: str | None, now: datetime | None = None,
-              fallback: str = "") -> None:
+    def check(
+        self, policy: Policy, target: str, client: str | None, now: datetime | None = None, fallback: str = ""
+    ) -> None:
         """Raise :class:`Throttled` when this client must wait before trying this target again."""
         now = now or self.clock()
         client_id, may_be_clean = self._client(client, fallback)
@@ -120,8 +122,9 @@ class Throttle:
         if until > now:
             raise Throttled(max(1, math.ceil((until - now).total_seconds())))
 
-    def fail(self, policy: Policy, target: str, client: str | None, now: datetime | None = None,
-             fallback: str = "") -> None:
+    def fail(
+        self, policy: Policy, target: str, client: str | None, now: datetime | None = None, fallback: str = ""
+    ) -> None:
         """Count one failure against the client, the pair and the target (one upsert each, atomically)."""
         now = now or self.clock()
         client_id, _ = self._client(client, fallback)
@@ -134,9 +137,16 @@ class Throttle:
                 from sqlalchemy.dialects.sqlite import insert
             for key, rule in zip(keys, (policy.client, policy.pair, policy.target)):
                 stmt = insert(ThrottleRow).values(key=key, failures=1, last_failure=now, expires_at=now + rule.forget)
-                s.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={
-                    "failures": case((ThrottleRow.expires_at <= now, 1), else_=ThrottleRow.failures + 1),
-                    "last_failure": now, "expires_at": now + rule.forget}))
+                s.execute(
+                    stmt.on_conflict_do_update(
+                        index_elements=["key"],
+                        set_={
+                            "failures": case((ThrottleRow.expires_at <= now, 1), else_=ThrottleRow.failures + 1),
+                            "last_failure": now,
+                            "expires_at": now + rule.forget,
+                        },
+                    )
+                )
         if self._next_purge is None or now >= self._next_purge:
             self._next_purge = now + self.PURGE_EVERY
             with self.db.session() as s:  # its own transaction: never holds row locks across the upserts above
@@ -150,8 +160,9 @@ class Throttle:
         with self.db.session() as s:
             s.execute(delete(ThrottleRow).where(ThrottleRow.key == pk))
 
-    def failures(self, policy: Policy, target: str, client: str | None, now: datetime | None = None,
-                 fallback: str = "") -> dict[str, int]:
+    def failures(
+        self, policy: Policy, target: str, client: str | None, now: datetime | None = None, fallback: str = ""
+    ) -> dict[str, int]:
         """Current counts {"client", "pair", "target"} (for tests and operators)."""
         now = now or self.clock()
         client_id, _ = self._client(client, fallback)

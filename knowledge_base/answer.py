@@ -1,4 +1,5 @@
 """Turn KB hits into the consultation reply a citizen reads: the best passage, quoted, with its citation."""
+
 from __future__ import annotations
 
 import re
@@ -7,8 +8,10 @@ from dataclasses import dataclass, field
 from .models import REGION_NATIONWIDE
 from .service import Hit
 
-NO_MATCH = ("抱歉，知识库里暂时没有与您的问题相符的内容，为免误导，我不作猜测性答复。"
-            "您可以换个说法再问，或拨打12328电话咨询话务员。")
+NO_MATCH = (
+    "抱歉，知识库里暂时没有与您的问题相符的内容，为免误导，我不作猜测性答复。"
+    "您可以换个说法再问，或拨打12328电话咨询话务员。"
+)
 KB_DOWN = "抱歉，知识库暂时无法查询，请稍后再试，或拨打12328电话咨询。"
 
 
@@ -34,6 +37,5 @@ def compose_answer(hits: list[Hit], user_region: str | None = None) -> Answer:
     related = [h.citation for h in hits[1:3] if h.citation != best.citation]
     if related:
         text += "\n相关规定：" + "、".join(related)  # one message: Rasa splits replies at blank lines
-    sources = [{"article_id": h.article_id, "title": h.title, "score": h.score, "citation": h.citation}
-               for h in hits]
+    sources = [{"article_id": h.article_id, "title": h.title, "score": h.score, "citation": h.citation} for h in hits]
     return Answer(text=text, sources=sources, matched=True)

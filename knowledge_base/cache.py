@@ -5,6 +5,7 @@ Only chunks of published articles are in the cache. The position is the id of th
 chunks (upsert = remove + add by id), so an edit on any replica is searchable everywhere
 within one poll interval, without rebuilding anything.
 """
+
 from __future__ import annotations
 
 import logging
@@ -54,9 +55,22 @@ def _metas(session, article_ids=None) -> dict[int, ArticleMeta]:
     query = select(Article).where(Article.status == "published")
     if article_ids is not None:
         query = query.where(Article.id.in_(list(article_ids)))
-    return {a.id: ArticleMeta(a.id, a.title, a.source, a.citation, a.status, a.region, a.domain,
-                              tuple(a.tags or ()), bool(a.urgent), a.effective_from, a.expires_at)
-            for a in session.scalars(query.options(defer(Article.body)))}
+    return {
+        a.id: ArticleMeta(
+            a.id,
+            a.title,
+            a.source,
+            a.citation,
+            a.status,
+            a.region,
+            a.domain,
+            tuple(a.tags or ()),
+            bool(a.urgent),
+            a.effective_from,
+            a.expires_at,
+        )
+        for a in session.scalars(query.options(defer(Article.body)))
+    }
 
 
 def from_blob(blob: bytes) -> np.ndarray:
@@ -103,8 +117,20 @@ class SearchCache:
     # ------------------------------------------------------------------ building
 
     def _published_chunks(self, session, article_ids=None):
-        query = (select(Chunk.id, Chunk.article_id, Chunk.text, Chunk.embedding, Article.title, Article.kind,
-                        Chunk.kind.label("chunk_kind")).join(Article).where(Article.status == "published").order_by(Chunk.id))
+        query = (
+            select(
+                Chunk.id,
+                Chunk.article_id,
+                Chunk.text,
+                Chunk.embedding,
+                Article.title,
+                Article.kind,
+                Chunk.kind.label("chunk_kind"),
+            )
+            .join(Article)
+            .where(Article.status == "published")
+            .order_by(Chunk.id)
+        )
         if article_ids is not None:
             query = query.where(Chunk.article_id.in_(list(article_ids)))
         return session.execute(query)
@@ -124,7 +150,7 @@ class SearchCache:
             metas = _metas(s)
         vectors = VectorIndex(self.dim)
         for start in range(0, len(ids), 10000):
-            vectors.upsert(np.array(ids[start:start + 10000]), np.vstack(vecs[start:start + 10000]))
+            vectors.upsert(np.array(ids[start : start + 10000]), np.vstack(vecs[start : start + 10000]))
         vectors.optimize()
         with self._lock:
             self.vectors, self.article_chunks, self.position = vectors, by_article, position
@@ -259,8 +285,11 @@ class SearchCache:
         """Apply change-log rows after our position; returns how many articles were refreshed."""
         with self._lock:
             with self.db.session() as s:
-                rows = s.execute(select(ChangeLog.id, ChangeLog.article_id)
-                                 .where(ChangeLog.id > self.position).order_by(ChangeLog.id)).all()
+                rows = s.execute(
+                    select(ChangeLog.id, ChangeLog.article_id)
+                    .where(ChangeLog.id > self.position)
+                    .order_by(ChangeLog.id)
+                ).all()
                 if not rows:
                     return 0
                 articles = {r.article_id for r in rows}

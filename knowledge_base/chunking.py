@@ -1,4 +1,5 @@
 """Splitting article bodies into retrievable chunks."""
+
 from __future__ import annotations
 
 import re

@@ -1,10 +1,11 @@
 """What knowledge editors do: create, edit, publish, retire — every change a new version with a
 readable diff, guarded by optimistic concurrency (a stale edit is refused, nothing is overwritten)."""
+
 from __future__ import annotations
 
 import difflib
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select, update
 
@@ -51,11 +52,13 @@ def parse_datetime(value, field: str) -> datetime | None:
         try:
             parsed = datetime.fromisoformat(str(value).strip().replace("/", "-"))
         except ValueError:
-            raise ArticleInvalid(f"{field} 日期格式无法识别：{value}（示例：2026-12-01 或 2026-12-01T08:00）",
-                                 details={field: ["日期格式无法识别"]}) from None
+            raise ArticleInvalid(
+                f"{field} 日期格式无法识别：{value}（示例：2026-12-01 或 2026-12-01T08:00）",
+                details={field: ["日期格式无法识别"]},
+            ) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=CHINA)
-    return parsed.astimezone(timezone.utc)
+    return parsed.astimezone(UTC)
 
 
 def validate(data: dict) -> dict:
@@ -117,10 +120,20 @@ def validate(data: dict) -> dict:
 
 def to_draft(fields: dict, origin_key: str, origin: str, status: str) -> ArticleDraft:
     return ArticleDraft(
-        origin_key=origin_key, title=fields["title"], kind=fields["kind"], doc_title=fields["title"],
-        body=fields["body"], source=fields["source"], domain=fields["domain"], region=fields["region"],
-        effective_from=fields["effective_from"], expires_at=fields["expires_at"], origin=origin, status=status,
-        tags=fields["tags"], urgent=fields["urgent"],
+        origin_key=origin_key,
+        title=fields["title"],
+        kind=fields["kind"],
+        doc_title=fields["title"],
+        body=fields["body"],
+        source=fields["source"],
+        domain=fields["domain"],
+        region=fields["region"],
+        effective_from=fields["effective_from"],
+        expires_at=fields["expires_at"],
+        origin=origin,
+        status=status,
+        tags=fields["tags"],
+        urgent=fields["urgent"],
         questions=None if fields.get("questions") is None else list(fields["questions"]),  # None: keep
         published_label=local_date(utcnow()).isoformat(),  # China's date, not the server's
         chunks=chunk_article(fields["kind"], fields["body"]),
@@ -129,10 +142,17 @@ def to_draft(fields: dict, origin_key: str, origin: str, status: str) -> Article
 
 def article_dict(article: Article) -> dict:
     data = snapshot(article)
-    data.update({"id": article.id, "version": article.version, "origin_key": article.origin_key,
-                 "citation": article.citation, "updated_by": article.updated_by,
-                 "updated_at": article.updated_at.isoformat() if article.updated_at else None,
-                 "provenance": provenance(article)})
+    data.update(
+        {
+            "id": article.id,
+            "version": article.version,
+            "origin_key": article.origin_key,
+            "citation": article.citation,
+            "updated_by": article.updated_by,
+            "updated_at": article.updated_at.isoformat() if article.updated_at else None,
+            "provenance": provenance(article),
+        }
+    )
     return data
 
 
@@ -140,9 +160,13 @@ def provenance(article: Article) -> dict | None:
     """Where the article stands with 12345 (sync/): None if it was never synced."""
     if article.origin_system is None:
         return None
-    return {"owner": article.origin_system, "origin_id": article.origin_id, "origin_version": article.origin_version,
-            "synced_at": article.synced_at.isoformat() if article.synced_at else None,
-            "pending": article.synced_version != article.version}
+    return {
+        "owner": article.origin_system,
+        "origin_id": article.origin_id,
+        "origin_version": article.origin_version,
+        "synced_at": article.synced_at.isoformat() if article.synced_at else None,
+        "pending": article.synced_version != article.version,
+    }
 
 
 class Editor:
@@ -167,24 +191,38 @@ class Editor:
             if query:
                 stmt = stmt.where(Article.title.contains(query, autoescape=True))  # % and _ are plain
             total = s.scalar(select(func.count()).select_from(stmt.subquery()))
-            rows = s.scalars(stmt.order_by(Article.urgent.desc(), Article.updated_at.desc(), Article.id)
-                             .offset((page - 1) * per_page).limit(per_page))
+            rows = s.scalars(
+                stmt.order_by(Article.urgent.desc(), Article.updated_at.desc(), Article.id)
+                .offset((page - 1) * per_page)
+                .limit(per_page)
+            )
             return {"total": total, "page": page, "items": [article_dict(a) for a in rows]}
 
     def versions(self, article_id: int) -> list[dict]:
         with self.db.session() as s:
-            rows = s.scalars(select(ArticleVersion).where(ArticleVersion.article_id == article_id)
-                             .order_by(ArticleVersion.version))
-            out = [{"version": v.version, "action": v.action, "author": v.author, "note": v.note,
-                    "created_at": v.created_at.isoformat()} for v in rows]
+            rows = s.scalars(
+                select(ArticleVersion).where(ArticleVersion.article_id == article_id).order_by(ArticleVersion.version)
+            )
+            out = [
+                {
+                    "version": v.version,
+                    "action": v.action,
+                    "author": v.author,
+                    "note": v.note,
+                    "created_at": v.created_at.isoformat(),
+                }
+                for v in rows
+            ]
         if not out:
             raise NotFound(f"文章 {article_id} 不存在")
         return out
 
     def diff(self, article_id: int, version: int, against: int | None = None) -> dict:
         with self.db.session() as s:
-            snaps = {v.version: v.snapshot for v in s.scalars(
-                select(ArticleVersion).where(ArticleVersion.article_id == article_id))}
+            snaps = {
+                v.version: v.snapshot
+                for v in s.scalars(select(ArticleVersion).where(ArticleVersion.article_id == article_id))
+            }
         if version not in snaps:
             raise NotFound(f"文章 {article_id} 没有第 {version} 版")
         against = against if against is not None else max([v for v in snaps if v < version], default=0)
@@ -207,15 +245,19 @@ class Editor:
             draft = to_draft(fields, article.origin_key, article.origin, article.status)
             if article.kind == "regulation":  # a clause stays a clause of its document
                 draft.kind, draft.doc_title = "regulation", article.doc_title
-                draft.clause_no, draft.clause_index, draft.chapter = article.clause_no, article.clause_index, \
-                    article.chapter
+                draft.clause_no, draft.clause_index, draft.chapter = (
+                    article.clause_no,
+                    article.clause_index,
+                    article.chapter,
+                )
             draft.chunks = chunk_article(draft.kind, draft.body, draft.clause_no)
             if fields.get("questions") is None:
                 draft.questions = list(article.questions or [])
             draft.published_on, draft.published_label = article.published_on, article.published_label
             parts = pieces(draft)
-            chunks, _ = self.kb.prepare_chunks(s, [p.text for p in parts], [p.embed for p in parts],
-                                               kinds=[p.kind for p in parts])
+            chunks, _ = self.kb.prepare_chunks(
+                s, [p.text for p in parts], [p.embed for p in parts], kinds=[p.kind for p in parts]
+            )
             article.chunks.clear()
             apply_draft(article, draft)
             article.updated_by = author
@@ -247,15 +289,20 @@ class Editor:
 
     def _claim(self, s, article_id: int, expected_version: int) -> Article:
         """Compare-and-set on the version column: of two concurrent edits of version N only one wins."""
-        result = s.execute(update(Article).where(Article.id == article_id, Article.version == expected_version)
-                           .values(version=expected_version + 1).execution_options(synchronize_session=False))
+        result = s.execute(
+            update(Article)
+            .where(Article.id == article_id, Article.version == expected_version)
+            .values(version=expected_version + 1)
+            .execution_options(synchronize_session=False)
+        )
         if result.rowcount != 1:
             current = s.get(Article, article_id)
             if current is None:
                 raise NotFound(f"文章 {article_id} 不存在")
             raise VersionConflict(
                 f"文章已被他人修改（当前第{current.version}版，您编辑的是第{expected_version}版），请刷新后重新编辑",
-                details={"current_version": current.version, "updated_by": current.updated_by})
+                details={"current_version": current.version, "updated_by": current.updated_by},
+            )
         article = s.get(Article, article_id)
         s.refresh(article)
         return article
@@ -264,7 +311,9 @@ class Editor:
 def _lines(snap: dict) -> list[str]:
     if not snap:
         return []
-    meta = [f"{k}: {snap.get(k)}" for k in ("title", "status", "domain", "region", "effective_from", "expires_at",
-                                             "tags", "urgent", "source")]
+    meta = [
+        f"{k}: {snap.get(k)}"
+        for k in ("title", "status", "domain", "region", "effective_from", "expires_at", "tags", "urgent", "source")
+    ]
     questions = [f"相似问法: {q}" for q in snap.get("questions") or []]
     return meta + ["---"] + (snap.get("body") or "").splitlines() + (["---"] + questions if questions else [])

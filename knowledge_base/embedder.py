@@ -1,4 +1,5 @@
 """Sentence embeddings from a local sentence-transformers model (m3e-small by default)."""
+
 from __future__ import annotations
 
 import logging

@@ -1,11 +1,19 @@
 """Errors of the knowledge base: what an edit, an import or a gap action can be refused for, and what can be
 wrong with the local search files (the index and the embedding model)."""
+
 from __future__ import annotations
 
 from hotline.errors import HotlineError, VersionConflict
 
-__all__ = ["ArticleInvalid", "EmbeddingModelMissing", "GapStateError", "ImportRejected", "IndexDamaged",
-           "StateError", "VersionConflict"]
+__all__ = [
+    "ArticleInvalid",
+    "EmbeddingModelMissing",
+    "GapStateError",
+    "ImportRejected",
+    "IndexDamaged",
+    "StateError",
+    "VersionConflict",
+]
 
 
 class ArticleInvalid(HotlineError):

@@ -7,6 +7,7 @@ any edit) or dismisses it (not for the KB: weather, stock prices …). A resolve
 opens again (the fix did not take); a dismissed one stays dismissed and is still counted. Gaps not asked for a
 year are deleted.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -50,12 +51,21 @@ def gap_text(question: str) -> str:
 
 
 def gap_dict(gap: KnowledgeGap) -> dict:
-    return {"id": gap.id, "text": gap.text, "count": gap.count, "channel": gap.channel,
-            "first_seen": gap.first_seen.isoformat(), "last_seen": gap.last_seen.isoformat(),
-            "best_article_id": gap.best_article_id, "best_title": gap.best_title,
-            "best_score": round(gap.best_score, 4) if gap.best_score is not None else None,
-            "status": gap.status, "article_id": gap.article_id, "resolved_by": gap.resolved_by,
-            "resolved_at": gap.resolved_at.isoformat() if gap.resolved_at else None}
+    return {
+        "id": gap.id,
+        "text": gap.text,
+        "count": gap.count,
+        "channel": gap.channel,
+        "first_seen": gap.first_seen.isoformat(),
+        "last_seen": gap.last_seen.isoformat(),
+        "best_article_id": gap.best_article_id,
+        "best_title": gap.best_title,
+        "best_score": round(gap.best_score, 4) if gap.best_score is not None else None,
+        "status": gap.status,
+        "article_id": gap.article_id,
+        "resolved_by": gap.resolved_by,
+        "resolved_at": gap.resolved_at.isoformat() if gap.resolved_at else None,
+    }
 
 
 class KnowledgeGaps:
@@ -69,21 +79,38 @@ class KnowledgeGaps:
             return None
         key = hashlib.sha256(text.encode("utf-8")).hexdigest()
         now = utcnow()
-        best_values = {"best_article_id": getattr(best, "article_id", None), "best_title": getattr(best, "title", None),
-                       "best_score": getattr(best, "score", None)}
+        best_values = {
+            "best_article_id": getattr(best, "article_id", None),
+            "best_title": getattr(best, "title", None),
+            "best_score": getattr(best, "score", None),
+        }
         for _ in range(2):  # two replicas inserting the same new wording: the loser updates
             with self.db.session() as s:
-                done = s.execute(update(KnowledgeGap).where(KnowledgeGap.key == key).values(
-                    count=KnowledgeGap.count + 1, last_seen=now, channel=channel, **best_values))
+                done = s.execute(
+                    update(KnowledgeGap)
+                    .where(KnowledgeGap.key == key)
+                    .values(count=KnowledgeGap.count + 1, last_seen=now, channel=channel, **best_values)
+                )
                 if done.rowcount:
                     # asked again after it was closed by adding the question somewhere: open again
-                    s.execute(update(KnowledgeGap).where(KnowledgeGap.key == key, KnowledgeGap.status == "resolved")
-                              .values(status="open", resolved_by=None, resolved_at=None))
+                    s.execute(
+                        update(KnowledgeGap)
+                        .where(KnowledgeGap.key == key, KnowledgeGap.status == "resolved")
+                        .values(status="open", resolved_by=None, resolved_at=None)
+                    )
                     return s.scalar(select(KnowledgeGap.id).where(KnowledgeGap.key == key))
             try:
                 with self.db.session() as s:
-                    gap = KnowledgeGap(key=key, text=text, count=1, channel=channel, first_seen=now, last_seen=now,
-                                       status="open", **best_values)
+                    gap = KnowledgeGap(
+                        key=key,
+                        text=text,
+                        count=1,
+                        channel=channel,
+                        first_seen=now,
+                        last_seen=now,
+                        status="open",
+                        **best_values,
+                    )
                     s.add(gap)
                     s.flush()
                     return gap.id
@@ -97,11 +124,18 @@ class KnowledgeGaps:
             if status:
                 query = query.where(KnowledgeGap.status == status)
             total = s.scalar(select(func.count()).select_from(query.subquery()))
-            rows = s.scalars(query.order_by(KnowledgeGap.count.desc(), KnowledgeGap.last_seen.desc(),
-                                            KnowledgeGap.id).offset((page - 1) * per_page).limit(per_page))
+            rows = s.scalars(
+                query.order_by(KnowledgeGap.count.desc(), KnowledgeGap.last_seen.desc(), KnowledgeGap.id)
+                .offset((page - 1) * per_page)
+                .limit(per_page)
+            )
             counts = dict(s.execute(select(KnowledgeGap.status, func.count()).group_by(KnowledgeGap.status)).all())
-            return {"total": total, "page": page, "items": [gap_dict(g) for g in rows],
-                    "counts": {name: counts.get(name, 0) for name in GAP_STATUSES}}
+            return {
+                "total": total,
+                "page": page,
+                "items": [gap_dict(g) for g in rows],
+                "counts": {name: counts.get(name, 0) for name in GAP_STATUSES},
+            }
 
     def _get(self, s, gap_id: int) -> KnowledgeGap:
         gap = s.get(KnowledgeGap, gap_id)
@@ -120,19 +154,40 @@ class KnowledgeGaps:
         article = editor.get(article_id)
         questions = list(article.get("questions") or [])
         if text in questions:  # it was added before and still did not answer: another article is needed
-            raise GapStateError(f"“{text}”已是《{article['title']}》的相似问法，但仍未达到答复阈值："
-                                "请换一篇更贴切的文章，或新建文章回答它")
-        fields = {k: article.get(k) for k in ("title", "body", "domain", "region", "kind", "source", "tags",
-                                               "effective_from", "expires_at", "urgent")}
-        editor.update(article_id, {**fields, "questions": questions + [text]}, expected_version, author,
-                      note=f"未命中问题 #{gap_id} 加为相似问法")
+            raise GapStateError(
+                f"“{text}”已是《{article['title']}》的相似问法，但仍未达到答复阈值："
+                "请换一篇更贴切的文章，或新建文章回答它"
+            )
+        fields = {
+            k: article.get(k)
+            for k in (
+                "title",
+                "body",
+                "domain",
+                "region",
+                "kind",
+                "source",
+                "tags",
+                "effective_from",
+                "expires_at",
+                "urgent",
+            )
+        }
+        editor.update(
+            article_id,
+            {**fields, "questions": questions + [text]},
+            expected_version,
+            author,
+            note=f"未命中问题 #{gap_id} 加为相似问法",
+        )
         return self._close(gap_id, "resolved", author, article_id)
 
     def purge(self, now: datetime | None = None) -> int:
         """Delete gaps nobody has asked for a year (they hold callers' words)."""
         with self.db.session() as s:
-            return s.execute(delete(KnowledgeGap).where(
-                KnowledgeGap.last_seen < (now or utcnow()) - RETENTION)).rowcount
+            return s.execute(
+                delete(KnowledgeGap).where(KnowledgeGap.last_seen < (now or utcnow()) - RETENTION)
+            ).rowcount
 
     def dismiss(self, gap_id: int, author: str) -> dict:
         return self._close(gap_id, "dismissed", author, None)

@@ -3,6 +3,7 @@
 All or nothing: every row is checked first and the per-row report lists each problem; only a file
 without errors is written, in one transaction.
 """
+
 from __future__ import annotations
 
 import csv
@@ -21,18 +22,33 @@ MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 5000
 # column name in the file (Chinese or English) -> field
 COLUMNS = {
-    "编号": "id", "id": "id",
-    "标题": "title", "title": "title",
-    "正文": "body", "内容": "body", "body": "body",
-    "业务领域": "domain", "domain": "domain",
-    "适用地区": "region", "地区": "region", "region": "region",
-    "生效时间": "effective_from", "effective_from": "effective_from",
-    "失效时间": "expires_at", "expires_at": "expires_at",
-    "来源": "source", "source": "source",
-    "标签": "tags", "tags": "tags",
-    "紧急": "urgent", "urgent": "urgent",
-    "类型": "kind", "kind": "kind",
-    "相似问法": "questions", "相似问题": "questions", "questions": "questions",
+    "编号": "id",
+    "id": "id",
+    "标题": "title",
+    "title": "title",
+    "正文": "body",
+    "内容": "body",
+    "body": "body",
+    "业务领域": "domain",
+    "domain": "domain",
+    "适用地区": "region",
+    "地区": "region",
+    "region": "region",
+    "生效时间": "effective_from",
+    "effective_from": "effective_from",
+    "失效时间": "expires_at",
+    "expires_at": "expires_at",
+    "来源": "source",
+    "source": "source",
+    "标签": "tags",
+    "tags": "tags",
+    "紧急": "urgent",
+    "urgent": "urgent",
+    "类型": "kind",
+    "kind": "kind",
+    "相似问法": "questions",
+    "相似问题": "questions",
+    "questions": "questions",
 }
 TRUE_WORDS = {"1", "true", "yes", "是", "y", "紧急"}
 
@@ -47,16 +63,32 @@ class ImportReport:
     errors: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return {"filename": self.filename, "rows": self.rows, "created": self.created, "updated": self.updated,
-                "unchanged": self.unchanged, "errors": self.errors, "imported": not self.errors}
+        return {
+            "filename": self.filename,
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "errors": self.errors,
+            "imported": not self.errors,
+        }
 
 
 def _rows_from_table(header: list, records: list[list], report: ImportReport) -> list[tuple[int, dict]]:
     names = [str(h or "").strip() for h in header]
     unknown = [n for n in names if n and n.lower() not in COLUMNS and n not in COLUMNS]
     if unknown:
-        report.errors.append({"row": 1, "errors": {"columns": [f"无法识别的列：{'、'.join(unknown)}；"
-                                                               f"可用列：标题、正文、业务领域、适用地区、生效时间、失效时间、来源、标签、紧急、编号、相似问法"]}})
+        report.errors.append(
+            {
+                "row": 1,
+                "errors": {
+                    "columns": [
+                        f"无法识别的列：{'、'.join(unknown)}；"
+                        f"可用列：标题、正文、业务领域、适用地区、生效时间、失效时间、来源、标签、紧急、编号、相似问法"
+                    ]
+                },
+            }
+        )
         return []
     fields = [COLUMNS.get(n, COLUMNS.get(n.lower())) if n else None for n in names]
     rows = []
@@ -71,7 +103,7 @@ def _read_json(data: bytes, report: ImportReport) -> list[tuple[int, dict]]:
     doc = json.loads(data.decode("utf-8-sig"))
     items = doc.get("articles") if isinstance(doc, dict) else doc
     if not isinstance(items, list) or not all(isinstance(x, dict) for x in items):
-        raise ValueError("JSON 须为文章对象的数组，或 {\"articles\": [...]}")
+        raise ValueError('JSON 须为文章对象的数组，或 {"articles": [...]}')
     rows = []
     for number, item in enumerate(items, start=1):
         unknown = [k for k in item if k not in COLUMNS and k.lower() not in COLUMNS]
@@ -105,6 +137,7 @@ def _read_table(suffix: str):
     def read(data: bytes, report: ImportReport) -> list[tuple[int, dict]]:
         table = read_table(suffix, data)
         return _rows_from_table(table[0], table[1:], report) if table else []
+
     return read
 
 
@@ -146,11 +179,13 @@ READERS = {".json": _read_json, ".csv": _read_table(".csv"), ".xlsx": _read_tabl
 def read_rows(filename: str, data: bytes, report: ImportReport) -> list[tuple[int, dict]]:
     suffix = Path(filename).suffix.lower()
     if suffix not in READERS:
-        raise ImportRejected(f"不支持的文件类型 {suffix or '（无扩展名）'}：请上传 JSON、CSV、XLSX 或 DOCX",
-                             details=report.as_dict())
+        raise ImportRejected(
+            f"不支持的文件类型 {suffix or '（无扩展名）'}：请上传 JSON、CSV、XLSX 或 DOCX", details=report.as_dict()
+        )
     if len(data) > MAX_BYTES:
-        raise ImportRejected(f"文件过大（{len(data) // 1024 // 1024} MB），上限 {MAX_BYTES // 1024 // 1024} MB",
-                             details=report.as_dict())
+        raise ImportRejected(
+            f"文件过大（{len(data) // 1024 // 1024} MB），上限 {MAX_BYTES // 1024 // 1024} MB", details=report.as_dict()
+        )
     try:
         rows = READERS[suffix](data, report)
     except ImportRejected:
@@ -163,8 +198,9 @@ def read_rows(filename: str, data: bytes, report: ImportReport) -> list[tuple[in
     return rows
 
 
-def import_file(kb: KnowledgeBase, filename: str, data: bytes, author: str, publish: bool = True,
-                progress: bool = False) -> ImportReport:
+def import_file(
+    kb: KnowledgeBase, filename: str, data: bytes, author: str, publish: bool = True, progress: bool = False
+) -> ImportReport:
     report = ImportReport(filename=Path(filename).name)
     rows = read_rows(filename, data, report)
     report.rows = len(rows)
@@ -184,8 +220,10 @@ def import_file(kb: KnowledgeBase, filename: str, data: bytes, author: str, publ
         except ArticleInvalid as exc:
             report.errors.append({"row": number, "errors": exc.details})
             continue
-        key = str(row.get("id") or "").strip() or hashlib.sha256(
-            f"{fields['title']}\x1f{fields['region']}".encode()).hexdigest()[:24]
+        key = (
+            str(row.get("id") or "").strip()
+            or hashlib.sha256(f"{fields['title']}\x1f{fields['region']}".encode()).hexdigest()[:24]
+        )
         if key in seen:
             report.errors.append({"row": number, "errors": {"title": [f"与第 {seen[key]} 行重复"]}})
             continue

@@ -5,6 +5,7 @@ an inverted-file index (ids stored natively, a hash-table direct map for reconst
 scan of 100,000 vectors costs more than the query embedding itself on two cores. Its vectors are kept
 as float16 (cosines off by about 1e-4): half the memory, and a search right after the model has run
 (its caches cold) reads half as much (0.47 against 0.66 ms at 100,000 chunks, with 2·√n lists)."""
+
 from __future__ import annotations
 
 import json
@@ -45,8 +46,9 @@ class VectorIndex:
             vectors = self._index.index.reconstruct_n(0, n)
             nlist = int(2 * np.sqrt(n))
             quantizer = faiss.IndexFlatIP(self.dim)
-            ivf = faiss.IndexIVFScalarQuantizer(quantizer, self.dim, nlist, faiss.ScalarQuantizer.QT_fp16,
-                                                faiss.METRIC_INNER_PRODUCT)
+            ivf = faiss.IndexIVFScalarQuantizer(
+                quantizer, self.dim, nlist, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT
+            )
             ivf.by_residual = False  # the vectors themselves, not their offsets from a centroid
             rng = np.random.default_rng(0)
             sample = vectors[rng.choice(n, size=min(n, nlist * 40), replace=False)]
@@ -88,8 +90,11 @@ class VectorIndex:
             if self.kind == "flat":
                 return faiss.vector_to_array(self._index.id_map).copy()
             lists = self._index.invlists
-            parts = [faiss.rev_swig_ptr(lists.get_ids(i), lists.list_size(i)).copy()
-                     for i in range(lists.nlist) if lists.list_size(i)]
+            parts = [
+                faiss.rev_swig_ptr(lists.get_ids(i), lists.list_size(i)).copy()
+                for i in range(lists.nlist)
+                if lists.list_size(i)
+            ]
             return np.concatenate(parts) if parts else np.zeros(0, dtype="int64")
 
     def similarity(self, vector: np.ndarray, chunk_id: int) -> float:
@@ -124,7 +129,7 @@ class VectorIndex:
         os.replace(meta_tmp, path.with_suffix(".json"))
 
     @classmethod
-    def load(cls, path: Path) -> tuple["VectorIndex", dict]:
+    def load(cls, path: Path) -> tuple[VectorIndex, dict]:
         meta_path = path.with_suffix(".json")
         if not path.exists() or not meta_path.exists():
             raise FileNotFoundError(path)

@@ -3,12 +3,13 @@
 Drivers ask "多久" where the 管理办法 says "3个工作日内"; a small domain thesaurus expands
 such question words into the words the documents use.
 """
+
 from __future__ import annotations
 
 import re
 import threading
 from collections import OrderedDict
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import bm25s
@@ -31,8 +32,10 @@ def thesaurus() -> dict[str, tuple[str, ...]]:
     return {normalize(str(k)): tuple(normalize(str(v)) for v in vs) for k, vs in data.items()}
 
 
-STOPWORDS = set("的 了 吗 呢 吧 啊 呀 么 嘛 是 我 你 他 她 它 我们 你们 有 在 和 与 及 或 就 都 也 还 要 会 能 可以 怎么 怎样 "
-                "什么 哪些 哪里 如何 为什么 请问 一下 这个 那个 这 那 个 以后 之后 后 对 把 被 给 让 从 到 吗？ 呢？".split())
+STOPWORDS = set(
+    "的 了 吗 呢 吧 啊 呀 么 嘛 是 我 你 他 她 它 我们 你们 有 在 和 与 及 或 就 都 也 还 要 会 能 可以 怎么 怎样 "
+    "什么 哪些 哪里 如何 为什么 请问 一下 这个 那个 这 那 个 以后 之后 后 对 把 被 给 让 从 到 吗？ 呢？".split()
+)
 TOKEN_RE = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 
 _jieba_lock = threading.Lock()
@@ -42,8 +45,26 @@ _jieba_lock = threading.Lock()
 def _init_jieba() -> None:
     jieba.setLogLevel(60)
     jieba.initialize()
-    for word in ("12328", "12345", "工单", "承办单位", "回访", "不予受理", "工作日", "网约车", "货拉拉", "通行证",
-                 "层层加码", "一刀切", "投诉举报", "办理意见", "办理期限", "信息咨询", "意见建议", "超限超载"):
+    for word in (
+        "12328",
+        "12345",
+        "工单",
+        "承办单位",
+        "回访",
+        "不予受理",
+        "工作日",
+        "网约车",
+        "货拉拉",
+        "通行证",
+        "层层加码",
+        "一刀切",
+        "投诉举报",
+        "办理意见",
+        "办理期限",
+        "信息咨询",
+        "意见建议",
+        "超限超载",
+    ):
         jieba.add_word(word)
     for targets in thesaurus().values():
         for word in targets:
@@ -51,15 +72,18 @@ def _init_jieba() -> None:
 
 
 CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
-STOP_CHARS = set("的了吗呢吧啊呀么嘛是我你他她它们有在和与及或就都也还要会能可以怎样什哪些里如何为请问一下这个那对把被给让从到")
+STOP_CHARS = set(
+    "的了吗呢吧啊呀么嘛是我你他她它们有在和与及或就都也还要会能可以怎样什哪些里如何为请问一下这个那对把被给让从到"
+)
 
 
 def bigrams(text: str) -> list[str]:
     """Character bigrams of Chinese runs (robust to typos, dialect and segmentation errors)."""
     out = []
     for run in CJK_RUN.findall(text):
-        out.extend("#" + run[i:i + 2] for i in range(len(run) - 1)
-                   if not (run[i] in STOP_CHARS and run[i + 1] in STOP_CHARS))
+        out.extend(
+            "#" + run[i : i + 2] for i in range(len(run) - 1) if not (run[i] in STOP_CHARS and run[i + 1] in STOP_CHARS)
+        )
     return out
 
 
@@ -75,7 +99,7 @@ def tokenize(text: str) -> list[str]:
     return words(text) + bigrams(text)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _expansion(phrase: str) -> tuple[str, ...]:
     """The index words a thesaurus phrase stands for: its own words, then those of its targets."""
     return tuple(dict.fromkeys([*words(phrase), *(w for t in thesaurus()[phrase] for w in words(t))]))
@@ -125,8 +149,9 @@ def query_groups(text: str) -> list[list[str]]:
     return list(groups.values())
 
 
-def posting_sums(data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, n_docs: int,
-                 terms: list[int]) -> np.ndarray:
+def posting_sums(
+    data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, n_docs: int, terms: list[int]
+) -> np.ndarray:
     """Sum of the precomputed BM25 term scores over the query's terms (a term listed twice counts twice).
 
     The index is a term-by-document CSR matrix (bm25s keeps it so); each term's posting window is added
@@ -180,7 +205,7 @@ class KeywordIndex:
             self._bm25.save(str(folder / "bm25"))
 
     @classmethod
-    def load(cls, folder: Path) -> "KeywordIndex":
+    def load(cls, folder: Path) -> KeywordIndex:
         index = cls([])
         index.ids = np.load(folder / "ids.npy")
         if len(index.ids):
@@ -201,8 +226,9 @@ class KeywordIndex:
         # scoring each group on its own and adding up would), then coverage for the top chunks only.
         index = self._bm25.scores
         postings, starts = index["indices"], index["indptr"]
-        scores = posting_sums(index["data"], postings, starts, int(index["num_docs"]),
-                              [t for g in groups for t in g] + grams)
+        scores = posting_sums(
+            index["data"], postings, starts, int(index["num_docs"]), [t for g in groups for t in g] + grams
+        )
         top = top_k(scores, k)
         if not len(top):
             return []
@@ -210,7 +236,7 @@ class KeywordIndex:
         for group in (g for g in groups if g):
             hit = np.zeros(len(top), dtype=bool)
             for term in group:
-                docs = postings[starts[term]:starts[term + 1]]  # ascending document numbers
+                docs = postings[starts[term] : starts[term + 1]]  # ascending document numbers
                 at = np.searchsorted(docs, top)
                 hit |= (at < len(docs)) & (docs[np.minimum(at, len(docs) - 1)] == top)
             covered += hit
@@ -250,12 +276,15 @@ class LiveKeywordIndex:
 
         with self._lock:
             self.main.save(folder / "main")
-            (folder / "live.json").write_text(json.dumps(
-                {"stale": sorted(self._stale), "delta": {str(k): v for k, v in self._delta_tokens.items()}},
-                ensure_ascii=False))
+            (folder / "live.json").write_text(
+                json.dumps(
+                    {"stale": sorted(self._stale), "delta": {str(k): v for k, v in self._delta_tokens.items()}},
+                    ensure_ascii=False,
+                )
+            )
 
     @classmethod
-    def load(cls, folder: Path) -> "LiveKeywordIndex":
+    def load(cls, folder: Path) -> LiveKeywordIndex:
         import json
 
         live = cls([], [], main=KeywordIndex.load(folder / "main"))
@@ -270,7 +299,8 @@ class LiveKeywordIndex:
         with self._lock:
             main, delta, stale = self.main, self.delta, set(self._stale)
         groups = query_groups(query)
-        hits = [h for h in main.search(query, k + len(stale), groups) if h[0] not in stale] + \
-            delta.search(query, k, groups)
+        hits = [h for h in main.search(query, k + len(stale), groups) if h[0] not in stale] + delta.search(
+            query, k, groups
+        )
         hits.sort(key=lambda h: -h[1])
         return hits[:k]

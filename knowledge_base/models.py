@@ -1,5 +1,6 @@
 """KB tables. The DB is the source of truth; the FAISS index is a cache of the chunks of published
 articles, caught up from ``kb_change_log``."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -61,7 +62,7 @@ class Article(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
-    chunks: Mapped[list["Chunk"]] = relationship(
+    chunks: Mapped[list[Chunk]] = relationship(
         back_populates="article", cascade="all, delete-orphan", order_by="Chunk.position"
     )
 

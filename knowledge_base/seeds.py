@@ -4,6 +4,7 @@
 * News pages become one article each, with HTML, front matter, navigation and
   site boilerplate stripped, and their date and source kept.
 """
+
 from __future__ import annotations
 
 import re
@@ -111,7 +112,7 @@ def parse_regulation(text: str, origin: str, source: str = "交通运输部") ->
                 clause_index=cn_number(m.group(2)),
                 chapter=chapter,
             )
-            paragraphs = [line[m.end():].strip()]
+            paragraphs = [line[m.end() :].strip()]
             continue
         if current is not None:
             paragraphs.append(line)
@@ -122,8 +123,19 @@ def parse_regulation(text: str, origin: str, source: str = "交通运输部") ->
 # --------------------------------------------------------------------------- news
 
 # Where the story ends and the site's furniture starts.
-END_MARKERS = ("热门推荐", "熱門推薦", "相关阅读", "相關閱讀", "总值班", "總值班", "责任编辑", "責任編輯",
-               "免责声明", "免責聲明", "更多>")
+END_MARKERS = (
+    "热门推荐",
+    "熱門推薦",
+    "相关阅读",
+    "相關閱讀",
+    "总值班",
+    "總值班",
+    "责任编辑",
+    "責任編輯",
+    "免责声明",
+    "免責聲明",
+    "更多>",
+)
 # Lines that are site furniture wherever they appear.
 NOISE_RE = re.compile(r"(订阅|訂閱|手机报|手機報|首页|首頁|^[\s|!\[\]()（）]*$)")
 SOURCE_PATTERNS = (
@@ -143,7 +155,7 @@ def _front_matter(text: str) -> tuple[dict, str]:
         meta = yaml.safe_load(m.group(1)) or {}
     except yaml.YAMLError:
         meta = {}
-    return meta, text[m.end():]
+    return meta, text[m.end() :]
 
 
 def _html_to_paragraphs(body: str) -> list[str]:

@@ -1,5 +1,6 @@
 """KB service: write articles (chunk, embed only what changed, version, log the change), keep the
 per-process search cache in step with the DB, and search with hybrid scoring and metadata filters."""
+
 from __future__ import annotations
 
 import hashlib
@@ -34,9 +35,25 @@ KEYWORD_WEIGHT = 0.3
 EVIDENCE_WEIGHTS = (1.0, 0.5, 0.2)
 # How many articles, by their best chunk, are scored on all their chunks.
 CANDIDATES = 10
-SNAPSHOT_FIELDS = ("title", "kind", "doc_title", "clause_no", "chapter", "source", "body", "domain", "region",
-                   "effective_from", "expires_at", "origin", "status", "tags", "urgent", "published_label",
-                   "questions")
+SNAPSHOT_FIELDS = (
+    "title",
+    "kind",
+    "doc_title",
+    "clause_no",
+    "chapter",
+    "source",
+    "body",
+    "domain",
+    "region",
+    "effective_from",
+    "expires_at",
+    "origin",
+    "status",
+    "tags",
+    "urgent",
+    "published_label",
+    "questions",
+)
 
 
 @dataclass(frozen=True)
@@ -208,7 +225,7 @@ class KnowledgeBase:
         out = np.empty((len(texts), self.embedder.dim), dtype="float32")
         bar = tqdm(total=len(texts), desc="向量化 embedding", unit="段", disable=not progress)
         for start in range(0, len(texts), batch):
-            idx = order[start:start + batch]
+            idx = order[start : start + batch]
             out[idx] = self.embedder.encode([texts[i] for i in idx])
             bar.update(len(idx))
         bar.close()
@@ -223,38 +240,61 @@ class KnowledgeBase:
                 query = query.where(Article.status == status)
             return int(s.scalar(query))
 
-    def prepare_chunks(self, session: Session, chunk_texts: list[str], embed_texts: list[str],
-                       progress: bool = False, known_vectors: dict[str, bytes] | None = None,
-                       kinds: list[str] | None = None) -> tuple[list[Chunk], int]:
+    def prepare_chunks(
+        self,
+        session: Session,
+        chunk_texts: list[str],
+        embed_texts: list[str],
+        progress: bool = False,
+        known_vectors: dict[str, bytes] | None = None,
+        kinds: list[str] | None = None,
+    ) -> tuple[list[Chunk], int]:
         """New Chunk rows for these texts; vectors of texts the KB already has (or that the caller
         embedded beforehand, ``known_vectors`` by text hash) are reused, so only changed text is embedded."""
         hashes = [text_hash(t) for t in embed_texts]
         known = dict(known_vectors or {})
         for start in range(0, len(hashes), 500):
-            part = hashes[start:start + 500]
-            for h, blob in session.execute(select(Chunk.text_hash, Chunk.embedding)
-                                           .where(Chunk.text_hash.in_(part), Chunk.embedding.is_not(None))):
+            part = hashes[start : start + 500]
+            for h, blob in session.execute(
+                select(Chunk.text_hash, Chunk.embedding).where(Chunk.text_hash.in_(part), Chunk.embedding.is_not(None))
+            ):
                 known[h] = blob
         todo = sorted({h: t for h, t in zip(hashes, embed_texts) if h not in known}.items())
         if todo:
             vectors = self.encode([normalize(t) for _, t in todo], progress)
             known.update({h: to_blob(v) for (h, _), v in zip(todo, vectors)})
         kinds = kinds or [CHUNK_BODY] * len(chunk_texts)
-        chunks = [Chunk(position=i, text=t, text_hash=h, embedding=known[h], kind=kind)
-                  for i, (t, h, kind) in enumerate(zip(chunk_texts, hashes, kinds))]
+        chunks = [
+            Chunk(position=i, text=t, text_hash=h, embedding=known[h], kind=kind)
+            for i, (t, h, kind) in enumerate(zip(chunk_texts, hashes, kinds))
+        ]
         return chunks, len(todo)
 
     @staticmethod
     def log_change(session: Session, article: Article, action: str, author: str, note: str | None = None) -> None:
         if article.id is None:
             session.flush()
-        session.add(ArticleVersion(article_id=article.id, version=article.version, action=action, author=author,
-                                   note=note, snapshot=snapshot(article)))
+        session.add(
+            ArticleVersion(
+                article_id=article.id,
+                version=article.version,
+                action=action,
+                author=author,
+                note=note,
+                snapshot=snapshot(article),
+            )
+        )
         session.add(ChangeLog(article_id=article.id, version=article.version))
 
-    def upsert_articles(self, drafts: Iterable[ArticleDraft], progress: bool = False, author: str = "system",
-                        action: str = "seed", session: Session | None = None,
-                        known_vectors: dict[str, bytes] | None = None) -> IngestReport:
+    def upsert_articles(
+        self,
+        drafts: Iterable[ArticleDraft],
+        progress: bool = False,
+        author: str = "system",
+        action: str = "seed",
+        session: Session | None = None,
+        known_vectors: dict[str, bytes] | None = None,
+    ) -> IngestReport:
         """Create or update articles by origin_key in one transaction; unchanged ones are skipped.
 
         With ``session`` the writes join the caller's transaction (the caller commits and refreshes)."""
@@ -266,11 +306,20 @@ class KnowledgeBase:
             self.refresh_if_open()
         return report
 
-    def _upsert(self, s: Session, drafts: list[ArticleDraft], progress: bool, author: str, action: str,
-                known_vectors: dict[str, bytes] | None) -> IngestReport:
+    def _upsert(
+        self,
+        s: Session,
+        drafts: list[ArticleDraft],
+        progress: bool,
+        author: str,
+        action: str,
+        known_vectors: dict[str, bytes] | None,
+    ) -> IngestReport:
         report = IngestReport()
-        existing = {a.origin_key: a for a in s.scalars(
-            select(Article).where(Article.origin_key.in_([d.origin_key for d in drafts])))}
+        existing = {
+            a.origin_key: a
+            for a in s.scalars(select(Article).where(Article.origin_key.in_([d.origin_key for d in drafts])))
+        }
         changed = []
         for draft in drafts:
             old = existing.get(draft.origin_key)
@@ -288,13 +337,22 @@ class KnowledgeBase:
         # (only when this process's cache is open: otherwise its first build tokenises everything anyway)
         ahead = None
         if self._cache is not None:
-            ahead = threading.Thread(target=PRETOKENIZED.warm, name="kb-pretokenize", daemon=True, args=(
-                [keyword_text(d.title, d.kind, p.text, p.kind) for d, ps in zip(changed, parts) for p in ps],))
+            ahead = threading.Thread(
+                target=PRETOKENIZED.warm,
+                name="kb-pretokenize",
+                daemon=True,
+                args=([keyword_text(d.title, d.kind, p.text, p.kind) for d, ps in zip(changed, parts) for p in ps],),
+            )
             ahead.start()
         try:
             chunks, report.chunks_embedded = self.prepare_chunks(
-                s, [p.text for ps in parts for p in ps], [p.embed for ps in parts for p in ps], progress,
-                known_vectors, [p.kind for ps in parts for p in ps])
+                s,
+                [p.text for ps in parts for p in ps],
+                [p.embed for ps in parts for p in ps],
+                progress,
+                known_vectors,
+                [p.kind for ps in parts for p in ps],
+            )
         finally:
             if ahead is not None:
                 ahead.join()
@@ -312,7 +370,7 @@ class KnowledgeBase:
                 report.updated += 1
             apply_draft(article, draft)
             article.updated_by = author
-            for position, chunk in enumerate(chunks[cursor:cursor + len(draft_parts)]):
+            for position, chunk in enumerate(chunks[cursor : cursor + len(draft_parts)]):
                 chunk.position = position
                 article.chunks.append(chunk)
             cursor += len(draft_parts)
@@ -320,19 +378,40 @@ class KnowledgeBase:
         s.flush()  # one round of INSERTs for all articles and chunks, then their versions and log rows
         now = utcnow()
         if touched:  # executemany: an import of thousands of articles is one round trip per table
-            s.execute(insert(ArticleVersion), [
-                {"article_id": a.id, "version": a.version, "action": action if a.version == 1 else "update",
-                 "author": author, "note": None, "snapshot": snapshot(a), "created_at": now} for a in touched])
-            s.execute(insert(ChangeLog), [{"article_id": a.id, "version": a.version, "created_at": now}
-                                          for a in touched])
+            s.execute(
+                insert(ArticleVersion),
+                [
+                    {
+                        "article_id": a.id,
+                        "version": a.version,
+                        "action": action if a.version == 1 else "update",
+                        "author": author,
+                        "note": None,
+                        "snapshot": snapshot(a),
+                        "created_at": now,
+                    }
+                    for a in touched
+                ],
+            )
+            s.execute(
+                insert(ChangeLog), [{"article_id": a.id, "version": a.version, "created_at": now} for a in touched]
+            )
         report.article_ids.extend(a.id for a in touched)
         return report
 
     # ------------------------------------------------------------------ search
 
-    def search(self, query: str, k: int = 5, min_score: float | None = None, region: str | None = None,
-               mode: str = "hybrid", now: datetime | None = None, domain: str | None = None,
-               tag: str | None = None) -> list[Hit]:
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        min_score: float | None = None,
+        region: str | None = None,
+        mode: str = "hybrid",
+        now: datetime | None = None,
+        domain: str | None = None,
+        tag: str | None = None,
+    ) -> list[Hit]:
         """Best-matching live articles for a question, best first, one hit per article.
 
         mode: "hybrid" (default), "dense" or "keyword" (for evaluation). Drafts, retired, expired and
@@ -349,8 +428,9 @@ class KnowledgeBase:
         floor = self.min_score if min_score is None else min_score
         cache = self.cache
         matches = self._matches(cache, text, mode, depth=max(k * 4, 40))
-        candidates = self._candidates(cache, matches, mode, max(2 * k, CANDIDATES), now or utcnow(),
-                                      region, domain, tag)
+        candidates = self._candidates(
+            cache, matches, mode, max(2 * k, CANDIDATES), now or utcnow(), region, domain, tag
+        )
         scored = self._score(cache, matches, candidates, mode)
         best = scored.best(matches, floor, k)
         if not best:
@@ -365,11 +445,23 @@ class KnowledgeBase:
             if b.chunk_id in questions and b.chunk_id not in passages or passage_id not in texts:
                 continue  # a question without a body, or a chunk deleted since
             e = b.evidence
-            hits.append(Hit(article_id=a.id, chunk_id=passage_id, title=a.title, source=a.source,
-                            citation=a.citation, score=round(b.score, 4), text=texts[passage_id],
-                            dense=round(e.dense, 4), keyword=round(e.keyword, 4), coverage=round(e.coverage, 4),
-                            region=a.region, urgent=a.urgent,
-                            question=texts.get(b.chunk_id) if b.chunk_id in passages else None))
+            hits.append(
+                Hit(
+                    article_id=a.id,
+                    chunk_id=passage_id,
+                    title=a.title,
+                    source=a.source,
+                    citation=a.citation,
+                    score=round(b.score, 4),
+                    text=texts[passage_id],
+                    dense=round(e.dense, 4),
+                    keyword=round(e.keyword, 4),
+                    coverage=round(e.coverage, 4),
+                    region=a.region,
+                    urgent=a.urgent,
+                    question=texts.get(b.chunk_id) if b.chunk_id in passages else None,
+                )
+            )
         return hits
 
     def _matches(self, cache: SearchCache, text: str, mode: str, depth: int) -> Matches:
@@ -397,8 +489,16 @@ class KnowledgeBase:
         return Matches(vector, evidence, bool(keyword))
 
     @staticmethod
-    def _candidates(cache: SearchCache, matches: Matches, mode: str, limit: int, now: datetime,
-                    region: str | None, domain: str | None, tag: str | None) -> list[ArticleMeta]:
+    def _candidates(
+        cache: SearchCache,
+        matches: Matches,
+        mode: str,
+        limit: int,
+        now: datetime,
+        region: str | None,
+        domain: str | None,
+        tag: str | None,
+    ) -> list[ArticleMeta]:
         """Up to ``limit`` articles, by their best matched chunk, that may answer this user at all."""
         best: dict[int, float] = {}
         for chunk_id, e in matches.evidence.items():
@@ -462,7 +562,7 @@ class KnowledgeBase:
             if b.chunk_id in questions:
                 n = b.candidate
                 start, length = scored.starts[n], scored.lengths[n]
-                chunk_ids, mine = scored.chunk_ids[n], scored.scores[start:start + length]
+                chunk_ids, mine = scored.chunk_ids[n], scored.scores[start : start + length]
                 body = [(float(x), -i, c) for i, (c, x) in enumerate(zip(chunk_ids, mine)) if c not in questions]
                 if body:
                     passages[b.chunk_id] = max(body)[2]
@@ -590,8 +690,26 @@ def pieces(draft: ArticleDraft) -> list[Piece]:
 
 
 def apply_draft(article: Article, draft: ArticleDraft) -> None:
-    for attr in ("title", "kind", "doc_title", "clause_no", "clause_index", "chapter", "source", "published_on",
-                 "published_label", "body", "domain", "region", "effective_from", "expires_at", "origin",
-                 "status", "tags", "urgent", "questions"):
+    for attr in (
+        "title",
+        "kind",
+        "doc_title",
+        "clause_no",
+        "clause_index",
+        "chapter",
+        "source",
+        "published_on",
+        "published_label",
+        "body",
+        "domain",
+        "region",
+        "effective_from",
+        "expires_at",
+        "origin",
+        "status",
+        "tags",
+        "urgent",
+        "questions",
+    ):
         setattr(article, attr, getattr(draft, attr))
     article.content_hash = content_hash(draft)

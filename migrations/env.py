@@ -1,5 +1,6 @@
 """Alembic environment: runs on the connection handed over by hotline.db.migrate,
 or on HOTLINE_DATABASE_URL when called from the alembic CLI."""
+
 from alembic import context
 
 import accounts.models  # noqa: F401  (registers the tables on Base.metadata)

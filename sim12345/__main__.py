@@ -1,4 +1,5 @@
 """`python -m sim12345`: run the simulated 12345 hotline system (not part of the product)."""
+
 from __future__ import annotations
 
 import argparse
@@ -16,11 +17,16 @@ def main(argv=None) -> None:
     parser.add_argument("--articles", type=int, default=3000, help="generated KB articles")
     parser.add_argument("--seed", type=int, default=12345)
     parser.add_argument("--token", default="sim-token", help="bearer token 12328 must present")
-    parser.add_argument("--fail-rate", type=float, default=0.0,
-                        help="share of API requests that fail at random (timeouts, 500s, duplicated/reordered pages)")
+    parser.add_argument(
+        "--fail-rate",
+        type=float,
+        default=0.0,
+        help="share of API requests that fail at random (timeouts, 500s, duplicated/reordered pages)",
+    )
     parser.add_argument("--edit-every", type=float, default=0.0, help="edit a random article every N seconds")
-    parser.add_argument("--transfer-to", default="", help="12328 transfer endpoint, e.g. "
-                        "http://127.0.0.1:8000/api/sync/12345/orders")
+    parser.add_argument(
+        "--transfer-to", default="", help="12328 transfer endpoint, e.g. http://127.0.0.1:8000/api/sync/12345/orders"
+    )
     parser.add_argument("--transfer-secret", default="", help="HMAC secret shared with 12328 (HOTLINE_SYNC_SECRET)")
     parser.add_argument("--transfer-every", type=float, default=0.0, help="transfer one order every N seconds")
     args = parser.parse_args(argv)
@@ -37,13 +43,16 @@ def main(argv=None) -> None:
                     fn()
                 except Exception as exc:  # keep simulating
                     logging.warning("%s", exc)
+
         threading.Thread(target=loop, daemon=True).start()
 
     if args.edit_every > 0:
         every(args.edit_every, lambda: logging.info("edited %s", sim.store.edit(count=1)))
     if args.transfer_to and args.transfer_every > 0:
-        every(args.transfer_every, lambda: logging.info(
-            "transferred %s", transfer(sim.store, 1, args.transfer_to, args.transfer_secret)))
+        every(
+            args.transfer_every,
+            lambda: logging.info("transferred %s", transfer(sim.store, 1, args.transfer_to, args.transfer_secret)),
+        )
     try:
         sim.serve_forever()
     except KeyboardInterrupt:

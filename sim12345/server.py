@@ -10,6 +10,7 @@ Control endpoints for tests and demos (no token; bind to 127.0.0.1):
   POST /_sim/faults {"faults": [{"mode", "path", "times", "seconds"}], "fail_rate"}   DELETE /_sim/faults
   POST /_sim/transfer {"count", "url", "secret"}    GET /_sim/messages   GET /_sim/pushed
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -21,7 +22,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 from urllib.request import Request, urlopen
@@ -29,17 +30,31 @@ from urllib.request import Request, urlopen
 from . import data
 
 log = logging.getLogger("sim12345")
-FEED_MODES = ("timeout", "error500", "duplicate", "overlap", "reorder", "shuffle", "backwards", "truncate",
-              "garbage", "bad_etag", "lie_empty", "dupid", "reset_feed", "noack")
+FEED_MODES = (
+    "timeout",
+    "error500",
+    "duplicate",
+    "overlap",
+    "reorder",
+    "shuffle",
+    "backwards",
+    "truncate",
+    "garbage",
+    "bad_etag",
+    "lie_empty",
+    "dupid",
+    "reset_feed",
+    "noack",
+)
 RANDOM_MODES = ("timeout", "error500", "duplicate", "reorder", "shuffle", "truncate", "overlap")
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat()
+    return datetime.now(UTC).isoformat()
 
 
 def content_hash(title: str, body: str) -> str:
-    return "sha256:" + hashlib.sha256(f"{title}\x1f{body}".encode("utf-8")).hexdigest()
+    return "sha256:" + hashlib.sha256(f"{title}\x1f{body}".encode()).hexdigest()
 
 
 @dataclass
@@ -119,11 +134,16 @@ class Store:
 
     def changes(self, cursor: int, limit: int) -> dict:
         with self.lock:
-            items = self.feed[cursor:cursor + limit]
+            items = self.feed[cursor : cursor + limit]
             next_cursor = cursor + len(items)
-            return {"feed_id": self.feed_id, "since": cursor, "next_cursor": next_cursor,
-                    "has_more": next_cursor < len(self.feed), "remaining": len(self.feed) - next_cursor,
-                    "items": [dict(i) if isinstance(i, dict) else i for i in items]}
+            return {
+                "feed_id": self.feed_id,
+                "since": cursor,
+                "next_cursor": next_cursor,
+                "has_more": next_cursor < len(self.feed),
+                "remaining": len(self.feed) - next_cursor,
+                "items": [dict(i) if isinstance(i, dict) else i for i in items],
+            }
 
     def push(self, items: list[dict]) -> list[dict]:
         """12328's changes: applied when based on our current version (or new); only the owner deletes."""
@@ -134,27 +154,61 @@ class Store:
                 cur = self.articles.get(rid)
                 self.pushed.append(item)
                 if cur is not None and item.get("base_version") != cur["version"]:
-                    results.append({"id": rid, "status": "conflict", "version": cur["version"],
-                                    "message": "base_version is not the current version"})
+                    results.append(
+                        {
+                            "id": rid,
+                            "status": "conflict",
+                            "version": cur["version"],
+                            "message": "base_version is not the current version",
+                        }
+                    )
                     continue
                 if item.get("deleted") and cur is not None and cur.get("owner") != "12328":
-                    results.append({"id": rid, "status": "rejected", "version": cur["version"],
-                                    "message": "只有文章的归属方可以删除"})
+                    results.append(
+                        {
+                            "id": rid,
+                            "status": "rejected",
+                            "version": cur["version"],
+                            "message": "只有文章的归属方可以删除",
+                        }
+                    )
                     continue
                 if cur is None and item.get("deleted"):
                     results.append({"id": rid, "status": "unchanged", "version": 1})
                     continue
-                fields = {k: item.get(k) for k in ("title", "body", "kind", "domain", "region", "tags", "source",
-                                                   "effective_from", "expires_at", "urgent", "questions")}
+                fields = {
+                    k: item.get(k)
+                    for k in (
+                        "title",
+                        "body",
+                        "kind",
+                        "domain",
+                        "region",
+                        "tags",
+                        "source",
+                        "effective_from",
+                        "expires_at",
+                        "urgent",
+                        "questions",
+                    )
+                }
                 if "questions" not in item and cur is not None:  # absent: keep the questions 12345 has
                     fields["questions"] = cur.get("questions")
-                if cur is not None and not item.get("deleted") and all(cur.get(k) == v for k, v in fields.items()) \
-                        and not cur.get("deleted"):
+                if (
+                    cur is not None
+                    and not item.get("deleted")
+                    and all(cur.get(k) == v for k, v in fields.items())
+                    and not cur.get("deleted")
+                ):
                     results.append({"id": rid, "status": "unchanged", "version": cur["version"]})
                     continue
                 owner = cur["owner"] if cur is not None else item.get("owner", "12328")
-                entry = {"id": rid, "owner": owner, "version": (cur["version"] + 1) if cur else 1,
-                         "deleted": bool(item.get("deleted"))}
+                entry = {
+                    "id": rid,
+                    "owner": owner,
+                    "version": (cur["version"] + 1) if cur else 1,
+                    "deleted": bool(item.get("deleted")),
+                }
                 if not entry["deleted"]:
                     entry.update(fields)
                 self._append(entry)
@@ -171,17 +225,26 @@ class Store:
                         self.faults.remove(fault)
                     return fault
             if self.fail_rate and path.startswith("/api/v1/") and self.rng.random() < self.fail_rate:
-                mode = self.rng.choice(RANDOM_MODES if path.startswith("/api/v1/kb/changes") else
-                                       ("timeout", "error500"))
+                mode = self.rng.choice(
+                    RANDOM_MODES if path.startswith("/api/v1/kb/changes") else ("timeout", "error500")
+                )
                 return Fault(mode, path, 1, 3.0)
         return None
 
     def state(self) -> dict:
         with self.lock:
             live = sum(1 for a in self.articles.values() if not a.get("deleted"))
-            return {"feed_id": self.feed_id, "feed_length": len(self.feed), "articles": len(self.articles),
-                    "live": live, "messages": len(self.messages), "message_posts": self.message_posts,
-                    "pushed": len(self.pushed), "faults": [f.__dict__ for f in self.faults], "requests": self.requests}
+            return {
+                "feed_id": self.feed_id,
+                "feed_length": len(self.feed),
+                "articles": len(self.articles),
+                "live": live,
+                "messages": len(self.messages),
+                "message_posts": self.message_posts,
+                "pushed": len(self.pushed),
+                "faults": [f.__dict__ for f in self.faults],
+                "requests": self.requests,
+            }
 
 
 def transfer(store: Store, count: int, url: str, secret: str, timeout: float = 10.0) -> list[dict]:
@@ -193,8 +256,16 @@ def transfer(store: Store, count: int, url: str, secret: str, timeout: float = 1
     body = json.dumps({"orders": orders}, ensure_ascii=False).encode("utf-8")
     ts = str(int(time.time()))
     sig = "sha256=" + hmac.new(secret.encode(), ts.encode() + b"." + body, hashlib.sha256).hexdigest()
-    req = Request(url, data=body, method="POST", headers={
-        "Content-Type": "application/json; charset=utf-8", "X-Hotline-Timestamp": ts, "X-Hotline-Signature": sig})
+    req = Request(
+        url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json; charset=utf-8",
+            "X-Hotline-Timestamp": ts,
+            "X-Hotline-Signature": sig,
+        },
+    )
     with urlopen(req, timeout=timeout) as resp:
         return json.loads(resp.read())["results"]
 
@@ -211,8 +282,14 @@ class Handler(BaseHTTPRequestHandler):
         log.debug("%s " + fmt, self.address_string(), *args)
 
     # --- plumbing -----------------------------------------------------------------------------------
-    def _send(self, status: int, payload=None, raw: bytes | None = None, ctype="application/json; charset=utf-8",
-              headers: dict | None = None) -> None:
+    def _send(
+        self,
+        status: int,
+        payload=None,
+        raw: bytes | None = None,
+        ctype="application/json; charset=utf-8",
+        headers: dict | None = None,
+    ) -> None:
         body = raw if raw is not None else json.dumps(payload, ensure_ascii=False).encode("utf-8")
         self.send_response(status)
         self.send_header("Content-Type", ctype)
@@ -265,8 +342,9 @@ class Handler(BaseHTTPRequestHandler):
             if method == "POST" and path == "/api/v1/kb/push":
                 items = self._json_body().get("items") or []
                 return self._send(200, {"results": self.store.push(items)})
-            if method == "POST" and (path.startswith("/api/v1/orders/") and path.endswith("/messages")
-                                     or path == "/api/v1/records"):
+            if method == "POST" and (
+                path.startswith("/api/v1/orders/") and path.endswith("/messages") or path == "/api/v1/records"
+            ):
                 return self._message(path, fault)
             self._send(404, {"error": "no such endpoint"})
         except (ValueError, KeyError, TypeError) as exc:
@@ -283,7 +361,7 @@ class Handler(BaseHTTPRequestHandler):
             self._send(500, {"error": "injected failure"})
             return True
         if fault.mode == "garbage":
-            self._send(200, raw="<html><body>502 Bad Gateway</body></html>".encode(), ctype="text/html")
+            self._send(200, raw=b"<html><body>502 Bad Gateway</body></html>", ctype="text/html")
             return True
         return False
 
@@ -300,8 +378,9 @@ class Handler(BaseHTTPRequestHandler):
         items = page["items"]
         if mode == "overlap" and cursor > 0:
             again = self.store.changes(max(0, cursor - 3), 3)["items"]
-            page["items"] = items = [i for i in again if isinstance(i, dict) and i.get("seq", 0) <= cursor] + \
-                items[:max(0, limit - 3)]
+            page["items"] = items = [i for i in again if isinstance(i, dict) and i.get("seq", 0) <= cursor] + items[
+                : max(0, limit - 3)
+            ]
             page["next_cursor"] = max([cursor] + [i["seq"] for i in items if isinstance(i, dict)])
             page["has_more"] = page["next_cursor"] < len(self.store.feed)
         elif mode == "shuffle":
@@ -384,8 +463,9 @@ class Simulator(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, articles: int = 3000, seed: int = 12345,
-                 token: str = "sim-token"):
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, articles: int = 3000, seed: int = 12345, token: str = "sim-token"
+    ):
         super().__init__((host, port), Handler)
         self.store = Store(articles, seed)
         self.token = token
@@ -395,7 +475,7 @@ class Simulator(ThreadingHTTPServer):
         host, port = self.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self) -> "Simulator":
+    def start(self) -> Simulator:
         threading.Thread(target=self.serve_forever, name="sim12345", daemon=True).start()
         return self
 

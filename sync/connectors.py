@@ -3,6 +3,7 @@ protocol and file exchange are two implementations (files.py holds the file one)
 
 Every upstream failure becomes a ``sync.errors`` exception here and nowhere else.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -49,8 +50,7 @@ class HttpConnector(Connector):
 
     can_push = True
 
-    def __init__(self, base_url: str, token: str = "", timeout: float = 10.0, name: str = "kb:12345",
-                 secret: str = ""):
+    def __init__(self, base_url: str, token: str = "", timeout: float = 10.0, name: str = "kb:12345", secret: str = ""):
         self.base = base_url.rstrip("/")
         self.token = token
         self.secret = secret
@@ -75,8 +75,15 @@ class HttpConnector(Connector):
             headers["Content-Type"] = "application/json; charset=utf-8"
         url = self.base + path
         try:
-            resp = self.http.request(method, url, data=body or None, params=params, headers=headers,
-                                     timeout=(min(self.timeout, 5.0), self.timeout), stream=True)
+            resp = self.http.request(
+                method,
+                url,
+                data=body or None,
+                params=params,
+                headers=headers,
+                timeout=(min(self.timeout, 5.0), self.timeout),
+                stream=True,
+            )
             try:
                 data = self._read(resp)
             finally:
@@ -88,18 +95,24 @@ class HttpConnector(Connector):
         except requests.RequestException as exc:
             raise RemoteUnavailable(f"12345 接口请求失败：{_short(exc)}") from None
         if resp.status_code >= 500 or resp.status_code == 429:
-            raise RemoteUnavailable(f"12345 接口返回 {resp.status_code}：{method} {path}",
-                                    details={"status": resp.status_code, "body": data[:300].decode("utf-8", "replace")})
+            raise RemoteUnavailable(
+                f"12345 接口返回 {resp.status_code}：{method} {path}",
+                details={"status": resp.status_code, "body": data[:300].decode("utf-8", "replace")},
+            )
         if resp.status_code >= 400:
-            raise RemoteRefused(f"12345 接口拒绝请求（{resp.status_code}）：{method} {path}",
-                                details={"status": resp.status_code, "body": data[:300].decode("utf-8", "replace")})
+            raise RemoteRefused(
+                f"12345 接口拒绝请求（{resp.status_code}）：{method} {path}",
+                details={"status": resp.status_code, "body": data[:300].decode("utf-8", "replace")},
+            )
         return data, resp.headers
 
     @staticmethod
     def _read(resp) -> bytes:
         declared = resp.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > MAX_PAGE_BYTES:
-            raise PageRejected(f"响应过大（{int(declared) // 1024 // 1024} MB），上限 {MAX_PAGE_BYTES // 1024 // 1024} MB")
+            raise PageRejected(
+                f"响应过大（{int(declared) // 1024 // 1024} MB），上限 {MAX_PAGE_BYTES // 1024 // 1024} MB"
+            )
         chunks, size = [], 0
         for chunk in resp.iter_content(1 << 16):
             size += len(chunk)
@@ -124,8 +137,10 @@ class HttpConnector(Connector):
             raise PageRejected("12345 推送接口的应答格式不正确") from None
         by_id = {r.get("id"): r for r in results}
         # an item 12345 did not answer for counts as not delivered: it stays pending and goes again
-        return [by_id.get(item["id"], {"id": item["id"], "status": "missing", "message": "12345 未答复该条"})
-                for item in items]
+        return [
+            by_id.get(item["id"], {"id": item["id"], "status": "missing", "message": "12345 未答复该条"})
+            for item in items
+        ]
 
     # --- work orders --------------------------------------------------------------------------------
     def post_order_message(self, path: str, payload: dict) -> dict:

@@ -1,4 +1,5 @@
 """Errors of the 12345 link. Upstream failures become one of these in exactly one place (the connector)."""
+
 from __future__ import annotations
 
 from hotline.errors import HotlineError

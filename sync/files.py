@@ -8,6 +8,7 @@ version column may carry 更新时间 (updated_at): its timestamp then serves as
 Out: ``export_articles`` writes our articles (and tombstones of retired ones) in the protocol's item shape.
 Work orders transferred by file go through the same intake as the HTTP endpoint (``read_transfers``).
 """
+
 from __future__ import annotations
 
 import csv
@@ -35,26 +36,94 @@ from .protocol import Page, check_duplicate_ids, item_hash
 MAX_FILE_BYTES = 50 * 1024 * 1024
 TRUE_WORDS = {"1", "true", "yes", "y", "是", "紧急", "已删除", "删除"}
 KB_COLUMNS = {
-    "编号": "id", "id": "id", "版本": "version", "version": "version", "归属": "owner", "owner": "owner",
-    "删除": "deleted", "已删除": "deleted", "deleted": "deleted", "标题": "title", "title": "title",
-    "正文": "body", "内容": "body", "body": "body", "类型": "kind", "kind": "kind", "业务领域": "domain",
-    "domain": "domain", "适用地区": "region", "地区": "region", "region": "region", "标签": "tags", "tags": "tags",
-    "来源": "source", "source": "source", "生效时间": "effective_from", "effective_from": "effective_from",
-    "失效时间": "expires_at", "expires_at": "expires_at", "紧急": "urgent", "urgent": "urgent",
-    "更新时间": "updated_at", "updated_at": "updated_at",
-    "相似问法": "questions", "questions": "questions",
+    "编号": "id",
+    "id": "id",
+    "版本": "version",
+    "version": "version",
+    "归属": "owner",
+    "owner": "owner",
+    "删除": "deleted",
+    "已删除": "deleted",
+    "deleted": "deleted",
+    "标题": "title",
+    "title": "title",
+    "正文": "body",
+    "内容": "body",
+    "body": "body",
+    "类型": "kind",
+    "kind": "kind",
+    "业务领域": "domain",
+    "domain": "domain",
+    "适用地区": "region",
+    "地区": "region",
+    "region": "region",
+    "标签": "tags",
+    "tags": "tags",
+    "来源": "source",
+    "source": "source",
+    "生效时间": "effective_from",
+    "effective_from": "effective_from",
+    "失效时间": "expires_at",
+    "expires_at": "expires_at",
+    "紧急": "urgent",
+    "urgent": "urgent",
+    "更新时间": "updated_at",
+    "updated_at": "updated_at",
+    "相似问法": "questions",
+    "questions": "questions",
 }
 ORDER_COLUMNS = {
-    "编号": "id", "工单编号": "id", "id": "id", "类型": "type", "诉求类型": "type", "type": "type",
-    "业务领域": "domain", "domain": "domain", "标题": "title", "title": "title", "内容": "content",
-    "诉求内容": "content", "content": "content", "对象": "target", "投诉对象": "target", "target": "target",
-    "诉求": "demand", "demand": "demand", "地区": "region", "region": "region", "地点": "location",
-    "location": "location", "发生时间": "occurred_at", "occurred_at": "occurred_at", "姓名": "caller_name",
-    "来电人": "caller_name", "caller_name": "caller_name", "电话": "caller_phone", "联系电话": "caller_phone",
-    "caller_phone": "caller_phone", "匿名": "anonymous", "anonymous": "anonymous",
+    "编号": "id",
+    "工单编号": "id",
+    "id": "id",
+    "类型": "type",
+    "诉求类型": "type",
+    "type": "type",
+    "业务领域": "domain",
+    "domain": "domain",
+    "标题": "title",
+    "title": "title",
+    "内容": "content",
+    "诉求内容": "content",
+    "content": "content",
+    "对象": "target",
+    "投诉对象": "target",
+    "target": "target",
+    "诉求": "demand",
+    "demand": "demand",
+    "地区": "region",
+    "region": "region",
+    "地点": "location",
+    "location": "location",
+    "发生时间": "occurred_at",
+    "occurred_at": "occurred_at",
+    "姓名": "caller_name",
+    "来电人": "caller_name",
+    "caller_name": "caller_name",
+    "电话": "caller_phone",
+    "联系电话": "caller_phone",
+    "caller_phone": "caller_phone",
+    "匿名": "anonymous",
+    "anonymous": "anonymous",
 }
-EXPORT_COLUMNS = ["id", "version", "owner", "deleted", "title", "body", "kind", "domain", "region", "tags",
-                  "source", "effective_from", "expires_at", "urgent", "updated_at", "questions"]
+EXPORT_COLUMNS = [
+    "id",
+    "version",
+    "owner",
+    "deleted",
+    "title",
+    "body",
+    "kind",
+    "domain",
+    "region",
+    "tags",
+    "source",
+    "effective_from",
+    "expires_at",
+    "urgent",
+    "updated_at",
+    "questions",
+]
 QUESTION_SEPARATORS = re.compile(r"[|｜\n]")
 
 
@@ -96,7 +165,7 @@ def read_rows(path: Path, columns: dict) -> list[dict]:
             doc = json.loads(data.decode("utf-8-sig"))
             rows = doc.get("items", doc.get("orders")) if isinstance(doc, dict) else doc
             if not isinstance(rows, list):
-                raise PageRejected("JSON 文件须为数组，或 {\"items\": [...]}")
+                raise PageRejected('JSON 文件须为数组，或 {"items": [...]}')
             return rows
         if suffix in (".csv", ".xlsx"):
             table = read_table(suffix, data)
@@ -121,8 +190,11 @@ def normalize_item(row: dict) -> dict:
         if key in item and item[key] is not None and not isinstance(item[key], str):
             item[key] = str(item[key]).strip() if not isinstance(item[key], float) else str(int(item[key]))
     if isinstance(item.get("tags"), str):
-        item["tags"] = [t.strip() for t in item["tags"].replace("，", ",").replace("、", ",").replace("；", ",")
-                        .replace(";", ",").split(",") if t.strip()]
+        item["tags"] = [
+            t.strip()
+            for t in item["tags"].replace("，", ",").replace("、", ",").replace("；", ",").replace(";", ",").split(",")
+            if t.strip()
+        ]
     if isinstance(item.get("questions"), str):  # one cell: questions separated by | or line breaks
         item["questions"] = [q.strip() for q in QUESTION_SEPARATORS.split(item["questions"]) if q.strip()]
     for key in ("deleted", "urgent"):
@@ -162,12 +234,13 @@ class FileConnector(Connector):
     def changes(self, cursor: int, limit: int) -> Page:
         rows = self.items()
         page = []
-        for number, row in enumerate(rows[cursor:cursor + limit], start=cursor + 1):
+        for number, row in enumerate(rows[cursor : cursor + limit], start=cursor + 1):
             page.append(dict(row, seq=number) if isinstance(row, dict) else {"seq": number, "id": None})
         check_duplicate_ids(page)
         next_cursor = cursor + len(page)
-        return Page(since=cursor, next_cursor=next_cursor, has_more=next_cursor < len(rows), items=page,
-                    feed_id=self.feed_id)
+        return Page(
+            since=cursor, next_cursor=next_cursor, has_more=next_cursor < len(rows), items=page, feed_id=self.feed_id
+        )
 
 
 def read_transfers(path: Path) -> list:
@@ -191,13 +264,28 @@ def _iso(value) -> str | None:
 
 
 def export_item(a: Article) -> dict:
-    item = {"id": a.origin_id if a.origin_system == "12328" and a.origin_id else f"12328-{a.id}",
-            "version": a.version, "owner": "12328", "deleted": a.status == "retired", "updated_at": _iso(a.updated_at)}
+    item = {
+        "id": a.origin_id if a.origin_system == "12328" and a.origin_id else f"12328-{a.id}",
+        "version": a.version,
+        "owner": "12328",
+        "deleted": a.status == "retired",
+        "updated_at": _iso(a.updated_at),
+    }
     if not item["deleted"]:
-        item.update(title=a.title, body=a.body, kind=a.kind, domain=a.domain, region=a.region, tags=list(a.tags or []),
-                    source=a.source, effective_from=_iso(a.effective_from), expires_at=_iso(a.expires_at),
-                    urgent=bool(a.urgent), questions=list(a.questions or []),
-                    content_hash=item_hash(a.title, a.body))
+        item.update(
+            title=a.title,
+            body=a.body,
+            kind=a.kind,
+            domain=a.domain,
+            region=a.region,
+            tags=list(a.tags or []),
+            source=a.source,
+            effective_from=_iso(a.effective_from),
+            expires_at=_iso(a.expires_at),
+            urgent=bool(a.urgent),
+            questions=list(a.questions or []),
+            content_hash=item_hash(a.title, a.body),
+        )
     return item
 
 
@@ -209,8 +297,14 @@ def export_articles(db, path: Path, incremental: bool = False) -> int:
     since = ledger.state(db, feed).cursor if incremental else 0
     with db.session() as s:
         head = s.scalar(select(ChangeLog.id).order_by(ChangeLog.id.desc()).limit(1)) or 0
-        query = select(Article).where(Article.origin_system.is_(None) | (Article.origin_system == "12328"),
-                                      Article.status.in_(("published", "retired"))).order_by(Article.id)
+        query = (
+            select(Article)
+            .where(
+                Article.origin_system.is_(None) | (Article.origin_system == "12328"),
+                Article.status.in_(("published", "retired")),
+            )
+            .order_by(Article.id)
+        )
         if since:
             query = query.where(Article.id.in_(select(ChangeLog.article_id).where(ChangeLog.id > since)))
         items = [export_item(a) for a in s.scalars(query)]
@@ -227,8 +321,9 @@ def _write(path: Path, items: list[dict]) -> None:
     if suffix in (".jsonl", ".ndjson"):
         tmp.write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items), encoding="utf-8")
     elif suffix in (".csv", ".xlsx"):
-        rows = [["|".join(i.get(c) or []) if c == "questions" else _cell(i.get(c)) for c in EXPORT_COLUMNS]
-                for i in items]
+        rows = [
+            ["|".join(i.get(c) or []) if c == "questions" else _cell(i.get(c)) for c in EXPORT_COLUMNS] for i in items
+        ]
         if suffix == ".csv":
             buf = io.StringIO()
             csv.writer(buf).writerows([EXPORT_COLUMNS, *rows])

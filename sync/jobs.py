@@ -2,10 +2,11 @@
 HOTLINE_SYNC_INTERVAL seconds and the outbox every HOTLINE_SYNC_OUTBOX_INTERVAL seconds, added by
 ``webapp.jobs.schedule_jobs`` in ``app`` on the embedded default or in ``worker``. Each takes a lease first, so
 several replicas never run one twice."""
+
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .errors import Busy
 from .service import SyncService
@@ -33,12 +34,27 @@ def add_jobs(scheduler, service: SyncService, interval: float, outbox_interval: 
     """Add the jobs to a scheduler; False (nothing added) when the link is not configured."""
     if not service.configured:
         return False
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     if interval > 0:
-        scheduler.add_job(_sync_kb, "interval", seconds=interval, args=[service], id="sync_kb", max_instances=1,
-                          coalesce=True, next_run_time=now)
+        scheduler.add_job(
+            _sync_kb,
+            "interval",
+            seconds=interval,
+            args=[service],
+            id="sync_kb",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=now,
+        )
     if outbox_interval > 0:
-        scheduler.add_job(_push_outbox, "interval", seconds=outbox_interval, args=[service], id="sync_outbox",
-                          max_instances=1, coalesce=True, next_run_time=now)
+        scheduler.add_job(
+            _push_outbox,
+            "interval",
+            seconds=outbox_interval,
+            args=[service],
+            id="sync_outbox",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=now,
+        )
     return True
-

@@ -16,6 +16,7 @@ Guarantees (each has a test in tests/test_sync_kb.py):
   A local editor's work is never overwritten without being kept: an edit made while a page is being
   applied makes that page start over (compare-and-set on the article version).
 """
+
 from __future__ import annotations
 
 import logging
@@ -49,8 +50,8 @@ AUTHOR = "12345同步"
 @dataclass
 class SyncOptions:
     page_size: int = 200
-    retries: int = 4          # per page, for failures worth retrying (timeouts, 5xx, bad or stale pages)
-    backoff: float = 0.5      # seconds before the first retry, doubled each time, at most 10 s
+    retries: int = 4  # per page, for failures worth retrying (timeouts, 5xx, bad or stale pages)
+    backoff: float = 0.5  # seconds before the first retry, doubled each time, at most 10 s
     lease_ttl: float = 300.0  # a run that stops renewing its lease (killed) frees the feed after this
     push: bool = True
     push_batch: int = 100
@@ -72,11 +73,11 @@ class _Link:
 @dataclass
 class _Plan:
     drafts: list[ArticleDraft] = field(default_factory=list)
-    links: dict[str, _Link] = field(default_factory=dict)       # by origin_key, applied after the upsert
-    retire: dict[int, str] = field(default_factory=dict)        # article id -> remote id
-    seen: dict[int, int] = field(default_factory=dict)          # article id -> version planned on
+    links: dict[str, _Link] = field(default_factory=dict)  # by origin_key, applied after the upsert
+    retire: dict[int, str] = field(default_factory=dict)  # article id -> remote id
+    seen: dict[int, int] = field(default_factory=dict)  # article id -> version planned on
     proposals: list[dict] = field(default_factory=list)
-    events: list[tuple] = field(default_factory=list)           # (level, kind, message, remote_id, article_id)
+    events: list[tuple] = field(default_factory=list)  # (level, kind, message, remote_id, article_id)
     unchanged: int = 0
     conflicts: int = 0
 
@@ -91,19 +92,36 @@ def editable_of_article(a: Article) -> tuple:
     our own push coming back compares equal."""
     if a.status == "retired":
         return ("retired",)
-    return (clean_text(a.title or "", multiline=False)[0], clean_text(a.body or "")[0], a.domain,
-            clean_text(a.region or "", multiline=False)[0], tuple(a.tags or ()), _iso(a.effective_from),
-            _iso(a.expires_at), bool(a.urgent), clean_text(a.source or "", multiline=False)[0],
-            tuple(clean_text(q, multiline=False)[0] for q in a.questions or ()))
+    return (
+        clean_text(a.title or "", multiline=False)[0],
+        clean_text(a.body or "")[0],
+        a.domain,
+        clean_text(a.region or "", multiline=False)[0],
+        tuple(a.tags or ()),
+        _iso(a.effective_from),
+        _iso(a.expires_at),
+        bool(a.urgent),
+        clean_text(a.source or "", multiline=False)[0],
+        tuple(clean_text(q, multiline=False)[0] for q in a.questions or ()),
+    )
 
 
 def editable_of_item(item: Item) -> tuple:
     if item.deleted:
         return ("retired",)
     f = item.fields
-    return (f["title"], f["body"], f["domain"], f["region"], tuple(f["tags"]), _iso(f["effective_from"]),
-            _iso(f["expires_at"]), bool(f["urgent"]), f["source"],
-            None if f.get("questions") is None else tuple(f["questions"]))
+    return (
+        f["title"],
+        f["body"],
+        f["domain"],
+        f["region"],
+        tuple(f["tags"]),
+        _iso(f["effective_from"]),
+        _iso(f["expires_at"]),
+        bool(f["urgent"]),
+        f["source"],
+        None if f.get("questions") is None else tuple(f["questions"]),
+    )
 
 
 def same_content(item: Item, local: Article) -> bool:
@@ -152,8 +170,7 @@ def is_dirty(a: Article) -> bool:
 
 
 class KbSync:
-    def __init__(self, kb: KnowledgeBase, connector: Connector, options: SyncOptions | None = None,
-                 sleep=time.sleep):
+    def __init__(self, kb: KnowledgeBase, connector: Connector, options: SyncOptions | None = None, sleep=time.sleep):
         self.kb = kb
         self.db = kb.db
         self.connector = connector
@@ -193,8 +210,10 @@ class KbSync:
     def _summary(self, run_id: int) -> str:
         with self.db.session() as s:
             r = s.get(SyncRun, run_id)
-            return (f"收到 {r.received} 条：新增 {r.created}、更新 {r.updated}、下线 {r.retired}、未变 {r.unchanged}、"
-                    f"拒收 {r.rejected}、冲突 {r.conflicts}；推送 {r.pushed}；向量化 {r.chunks_embedded} 段")
+            return (
+                f"收到 {r.received} 条：新增 {r.created}、更新 {r.updated}、下线 {r.retired}、未变 {r.unchanged}、"
+                f"拒收 {r.rejected}、冲突 {r.conflicts}；推送 {r.pushed}；向量化 {r.chunks_embedded} 段"
+            )
 
     # ------------------------------------------------------------------ pull
 
@@ -207,8 +226,14 @@ class KbSync:
                 if not getattr(exc, "retry", False) or attempt >= self.options.retries:
                     raise
                 attempt += 1
-                ledger.event(self.db, run_id, "warning", exc.code, f"{exc.message}（第 {attempt} 次重试）",
-                         details={**exc.details, "cursor": cursor})
+                ledger.event(
+                    self.db,
+                    run_id,
+                    "warning",
+                    exc.code,
+                    f"{exc.message}（第 {attempt} 次重试）",
+                    details={**exc.details, "cursor": cursor},
+                )
                 self.sleep(min(self.options.backoff * 2 ** (attempt - 1), 10.0))
                 continue
             for warning in page.warnings:
@@ -229,8 +254,11 @@ class KbSync:
             while True:
                 page = future.result()
                 if feed_id and page.feed_id and page.feed_id != feed_id:
-                    raise FeedBackwards(f"12345 的变更流已被替换（原 {feed_id}，现 {page.feed_id}），游标不再有效；"
-                                        "请核实后用 `sync-kb --reset` 从头同步", details={"feed_id": page.feed_id})
+                    raise FeedBackwards(
+                        f"12345 的变更流已被替换（原 {feed_id}，现 {page.feed_id}），游标不再有效；"
+                        "请核实后用 `sync-kb --reset` 从头同步",
+                        details={"feed_id": page.feed_id},
+                    )
                 if not page.items and page.next_cursor == cursor:
                     if not page.has_more:
                         break
@@ -271,8 +299,14 @@ class KbSync:
                 self._write(run_id, owner, cursor, page, plan, rejected, sanitized, vectors)
                 return
             except _Raced:
-                ledger.event(self.db, run_id, "info", "page_raced", "本页涉及的文章刚被编辑修改，重新核对后再写入",
-                         details={"cursor": cursor})
+                ledger.event(
+                    self.db,
+                    run_id,
+                    "info",
+                    "page_raced",
+                    "本页涉及的文章刚被编辑修改，重新核对后再写入",
+                    details={"cursor": cursor},
+                )
         raise SyncError("本页文章在写入时反复被同时修改，稍后重试", details={"cursor": cursor})
 
     # ------------------------------------------------------------------ deciding (read only)
@@ -280,10 +314,18 @@ class KbSync:
     def _plan(self, items: list[Item]) -> _Plan:
         plan = _Plan()
         with self.db.session() as s:
-            theirs = {a.origin_id: a for a in s.scalars(select(Article).where(
-                Article.origin_id.in_([i.id for i in items if i.owner == "12345"])))}
-            ours = {a.id: a for a in s.scalars(select(Article).where(
-                Article.id.in_([i.local_id for i in items if i.owner == "12328"])))}
+            theirs = {
+                a.origin_id: a
+                for a in s.scalars(
+                    select(Article).where(Article.origin_id.in_([i.id for i in items if i.owner == "12345"]))
+                )
+            }
+            ours = {
+                a.id: a
+                for a in s.scalars(
+                    select(Article).where(Article.id.in_([i.local_id for i in items if i.owner == "12328"]))
+                )
+            }
             for item in items:
                 if item.owner == "12345":
                     self._plan_theirs(plan, item, theirs.get(item.id))
@@ -324,8 +366,9 @@ class KbSync:
     def _plan_ours(self, plan: _Plan, item: Item, local: Article | None) -> None:
         """One of our articles as 12345 has it (our own push coming back, or 12345's edit of it)."""
         if local is None or local.origin_system == "12345":
-            plan.events.append(("error", "item_rejected", f"12345 发来编号 {item.id} 的文章，但本地没有这篇 12328 文章",
-                                item.id, None))
+            plan.events.append(
+                ("error", "item_rejected", f"12345 发来编号 {item.id} 的文章，但本地没有这篇 12328 文章", item.id, None)
+            )
             return
         if not self._newer(plan, item, local):
             return
@@ -350,22 +393,43 @@ class KbSync:
         if item.version > known:
             return True
         if item.version < known and not self._replay:
-            plan.events.append(("error", "version_regression",
-                                f"12345 发来文章 {item.id} 的第 {item.version} 版，但本地已同步第 {known} 版：已拒收",
-                                item.id, local.id))
+            plan.events.append(
+                (
+                    "error",
+                    "version_regression",
+                    f"12345 发来文章 {item.id} 的第 {item.version} 版，但本地已同步第 {known} 版：已拒收",
+                    item.id,
+                    local.id,
+                )
+            )
         else:
             plan.unchanged += 1  # delivered before: idempotent
         return False
 
     def _propose(self, plan: _Plan, local: Article, item: Item, side: str, fields: dict, reason: str) -> None:
         plan.conflicts += 1
-        plan.proposals.append({"article_id": local.id, "origin_id": item.id, "side": side, "reason": reason,
-                               "remote_version": item.version, "local_version": local.version, "fields": fields})
+        plan.proposals.append(
+            {
+                "article_id": local.id,
+                "origin_id": item.id,
+                "side": side,
+                "reason": reason,
+                "remote_version": item.version,
+                "local_version": local.version,
+                "fields": fields,
+            }
+        )
         who = "12345" if side == "12345" else "本地编辑"
         winner = "本地" if side == "12345" else "12345"
-        plan.events.append(("warning", "conflict",
-                            f"文章《{local.title}》两边都有修改：以归属方（{winner}）为准，{who}的修改已保留为待审核的提议版本",
-                            item.id, local.id))
+        plan.events.append(
+            (
+                "warning",
+                "conflict",
+                f"文章《{local.title}》两边都有修改：以归属方（{winner}）为准，{who}的修改已保留为待审核的提议版本",
+                item.id,
+                local.id,
+            )
+        )
 
     # ------------------------------------------------------------------ embedding (no transaction open)
 
@@ -377,34 +441,58 @@ class KbSync:
         hashes = list(texts)
         with self.db.session() as s:
             for start in range(0, len(hashes), 500):
-                known.update(s.scalars(select(Chunk.text_hash).where(
-                    Chunk.text_hash.in_(hashes[start:start + 500]), Chunk.embedding.is_not(None))))
+                known.update(
+                    s.scalars(
+                        select(Chunk.text_hash).where(
+                            Chunk.text_hash.in_(hashes[start : start + 500]), Chunk.embedding.is_not(None)
+                        )
+                    )
+                )
         todo = [h for h in hashes if h not in known]
         vectors = self.kb.encode([normalize(texts[h]) for h in todo])
         return {h: to_blob(v) for h, v in zip(todo, vectors)}
 
     # ------------------------------------------------------------------ writing (one transaction)
 
-    def _write(self, run_id: int, owner: str, cursor: int, page: Page, plan: _Plan, rejected: list[ItemRejected],
-               sanitized: list[tuple[str, list[str]]], vectors: dict[str, bytes]) -> None:
+    def _write(
+        self,
+        run_id: int,
+        owner: str,
+        cursor: int,
+        page: Page,
+        plan: _Plan,
+        rejected: list[ItemRejected],
+        sanitized: list[tuple[str, list[str]]],
+        vectors: dict[str, bytes],
+    ) -> None:
         now = utcnow()
         try:
             with self.db.session() as s:
                 # the cursor moves with the page, only from where we read it and only while we hold the lease;
                 # the UPDATE comes first so that SQLite's write lock (PostgreSQL's row lock) is ours from here
-                moved = s.execute(update(SyncState).where(
-                    SyncState.name == self.feed, SyncState.cursor == cursor, SyncState.lease_owner == owner)
-                    .values(cursor=page.next_cursor, feed_id=page.feed_id or SyncState.feed_id, updated_at=now,
-                            lease_until=now + timedelta(seconds=self.options.lease_ttl))).rowcount
+                moved = s.execute(
+                    update(SyncState)
+                    .where(SyncState.name == self.feed, SyncState.cursor == cursor, SyncState.lease_owner == owner)
+                    .values(
+                        cursor=page.next_cursor,
+                        feed_id=page.feed_id or SyncState.feed_id,
+                        updated_at=now,
+                        lease_until=now + timedelta(seconds=self.options.lease_ttl),
+                    )
+                ).rowcount
                 if moved != 1:
                     raise SyncError("同步游标已被其他进程移动或租约已失效，本页未写入")
                 if plan.seen:
-                    current = dict(s.execute(select(Article.id, Article.version).where(
-                        Article.id.in_(list(plan.seen))).with_for_update()).all())
+                    current = dict(
+                        s.execute(
+                            select(Article.id, Article.version).where(Article.id.in_(list(plan.seen))).with_for_update()
+                        ).all()
+                    )
                     if any(current.get(aid) != version for aid, version in plan.seen.items()):
                         raise _Raced()
-                report = self.kb.upsert_articles(plan.drafts, author=AUTHOR, action="sync", session=s,
-                                                 known_vectors=vectors)
+                report = self.kb.upsert_articles(
+                    plan.drafts, author=AUTHOR, action="sync", session=s, known_vectors=vectors
+                )
                 for article_id, remote_id in plan.retire.items():
                     article = s.get(Article, article_id)
                     article.status = "retired"
@@ -420,23 +508,47 @@ class KbSync:
                     s.flush()
                     ids[p["article_id"]] = row.id
                 for exc in rejected:
-                    ledger.event(self.db, run_id, "error", "item_rejected", f"拒收文章 {exc.remote_id}：{exc.reason}",
-                             remote_id=exc.remote_id, details=exc.details, session=s)
+                    ledger.event(
+                        self.db,
+                        run_id,
+                        "error",
+                        "item_rejected",
+                        f"拒收文章 {exc.remote_id}：{exc.reason}",
+                        remote_id=exc.remote_id,
+                        details=exc.details,
+                        session=s,
+                    )
                 for level, kind, message, remote_id, article_id in plan.events:
                     details = {"proposal_id": ids[article_id]} if kind == "conflict" and article_id in ids else {}
                     ledger.event(self.db, run_id, level, kind, message, remote_id, article_id, details, session=s)
                 for remote_id, names in sanitized:
-                    ledger.event(self.db, run_id, "warning", "html_stripped",
-                             f"文章 {remote_id} 的{'、'.join(names)}含 HTML 标记（含脚本），已去除标记只保留文字",
-                             remote_id, details={"fields": names}, session=s)
+                    ledger.event(
+                        self.db,
+                        run_id,
+                        "warning",
+                        "html_stripped",
+                        f"文章 {remote_id} 的{'、'.join(names)}含 HTML 标记（含脚本），已去除标记只保留文字",
+                        remote_id,
+                        details={"fields": names},
+                        session=s,
+                    )
                 rejected_count = len(rejected) + sum(1 for e in plan.events if e[0] == "error")
-                s.execute(update(SyncRun).where(SyncRun.id == run_id).values(
-                    pages=SyncRun.pages + 1, received=SyncRun.received + len(page.items),
-                    created=SyncRun.created + report.created, updated=SyncRun.updated + report.updated,
-                    retired=SyncRun.retired + len(plan.retire),
-                    unchanged=SyncRun.unchanged + plan.unchanged + report.unchanged,
-                    rejected=SyncRun.rejected + rejected_count, conflicts=SyncRun.conflicts + plan.conflicts,
-                    chunks_embedded=SyncRun.chunks_embedded + len(vectors), cursor_to=page.next_cursor))
+                s.execute(
+                    update(SyncRun)
+                    .where(SyncRun.id == run_id)
+                    .values(
+                        pages=SyncRun.pages + 1,
+                        received=SyncRun.received + len(page.items),
+                        created=SyncRun.created + report.created,
+                        updated=SyncRun.updated + report.updated,
+                        retired=SyncRun.retired + len(plan.retire),
+                        unchanged=SyncRun.unchanged + plan.unchanged + report.unchanged,
+                        rejected=SyncRun.rejected + rejected_count,
+                        conflicts=SyncRun.conflicts + plan.conflicts,
+                        chunks_embedded=SyncRun.chunks_embedded + len(vectors),
+                        cursor_to=page.next_cursor,
+                    )
+                )
         except IntegrityError:
             raise _Raced() from None  # an article appeared meanwhile (another writer): plan again
         if report.created or report.updated or plan.retire:
@@ -445,18 +557,32 @@ class KbSync:
     def _link(self, s, links: dict[str, _Link], now: datetime) -> None:
         if not links:
             return
-        rows = s.execute(select(Article.id, Article.origin_key, Article.version)
-                         .where(Article.origin_key.in_(list(links)))).all()
-        set_provenance(s, [{"b_id": article_id, "b_system": links[key].origin_system, "b_origin": links[key].origin_id,
-                            "b_remote": links[key].origin_version, "b_synced": version if links[key].synced else None,
-                            "b_at": now} for article_id, key, version in rows])
+        rows = s.execute(
+            select(Article.id, Article.origin_key, Article.version).where(Article.origin_key.in_(list(links)))
+        ).all()
+        set_provenance(
+            s,
+            [
+                {
+                    "b_id": article_id,
+                    "b_system": links[key].origin_system,
+                    "b_origin": links[key].origin_id,
+                    "b_remote": links[key].origin_version,
+                    "b_synced": version if links[key].synced else None,
+                    "b_at": now,
+                }
+                for article_id, key, version in rows
+            ],
+        )
 
     # ------------------------------------------------------------------ push
 
     def pending_query(self):
-        ours = and_(or_(Article.origin_system.is_(None), Article.origin_system == "12328"),
-                    Article.status != "draft",
-                    or_(Article.status == "published", Article.origin_version.is_not(None)))
+        ours = and_(
+            or_(Article.origin_system.is_(None), Article.origin_system == "12328"),
+            Article.status != "draft",
+            or_(Article.status == "published", Article.origin_version.is_not(None)),
+        )
         theirs = Article.origin_system == "12345"
         dirty = or_(Article.synced_version.is_(None), Article.synced_version != Article.version)
         return select(Article).where(dirty, or_(ours, theirs)).order_by(Article.id)
@@ -465,8 +591,7 @@ class KbSync:
         after = 0
         while True:
             with self.db.session() as s:
-                batch = s.scalars(self.pending_query().where(Article.id > after)
-                                  .limit(self.options.push_batch)).all()
+                batch = s.scalars(self.pending_query().where(Article.id > after).limit(self.options.push_batch)).all()
                 items = [push_item(a) for a in batch]
                 versions = {a.id: a.version for a in batch}
             if not batch:
@@ -496,25 +621,63 @@ class KbSync:
                 status, version = result.get("status"), result.get("version")
                 ok_version = isinstance(version, int) and not isinstance(version, bool) and version >= 1
                 if status in ("applied", "unchanged") and ok_version:
-                    done.append({"b_id": article.id, "b_version": versions[article.id], "b_system": item["owner"],
-                                 "b_origin": item["id"], "b_remote": version, "b_synced": versions[article.id],
-                                 "b_at": now})
+                    done.append(
+                        {
+                            "b_id": article.id,
+                            "b_version": versions[article.id],
+                            "b_system": item["owner"],
+                            "b_origin": item["id"],
+                            "b_remote": version,
+                            "b_synced": versions[article.id],
+                            "b_at": now,
+                        }
+                    )
                 elif status == "conflict":
-                    ledger.event(self.db, run_id, "warning", "push_conflict",
-                             f"推送《{article.title}》时 12345 已有更新的版本（{version}）：下次拉取时按冲突规则处理",
-                             item["id"], article.id, {"remote_version": version}, session=s)
+                    ledger.event(
+                        self.db,
+                        run_id,
+                        "warning",
+                        "push_conflict",
+                        f"推送《{article.title}》时 12345 已有更新的版本（{version}）：下次拉取时按冲突规则处理",
+                        item["id"],
+                        article.id,
+                        {"remote_version": version},
+                        session=s,
+                    )
                 elif status == "rejected":
                     # 12345 refuses this version for good (e.g. only the owner may delete): do not resend it
-                    refused.append({"b_id": article.id, "b_version": versions[article.id],
-                                    "b_system": article.origin_system or item["owner"], "b_origin": item["id"],
-                                    "b_remote": article.origin_version, "b_synced": versions[article.id], "b_at": now})
-                    ledger.event(self.db, run_id, "error", "push_rejected",
-                             f"12345 拒绝了《{article.title}》：{result.get('message') or '未说明原因'}",
-                             item["id"], article.id, session=s)
+                    refused.append(
+                        {
+                            "b_id": article.id,
+                            "b_version": versions[article.id],
+                            "b_system": article.origin_system or item["owner"],
+                            "b_origin": item["id"],
+                            "b_remote": article.origin_version,
+                            "b_synced": versions[article.id],
+                            "b_at": now,
+                        }
+                    )
+                    ledger.event(
+                        self.db,
+                        run_id,
+                        "error",
+                        "push_rejected",
+                        f"12345 拒绝了《{article.title}》：{result.get('message') or '未说明原因'}",
+                        item["id"],
+                        article.id,
+                        session=s,
+                    )
                 else:
-                    ledger.event(self.db, run_id, "warning", "push_unconfirmed",
-                             f"12345 未确认《{article.title}》（{status}）：下次再推送", item["id"], article.id,
-                             session=s)
+                    ledger.event(
+                        self.db,
+                        run_id,
+                        "warning",
+                        "push_unconfirmed",
+                        f"12345 未确认《{article.title}》（{status}）：下次再推送",
+                        item["id"],
+                        article.id,
+                        session=s,
+                    )
             # only if nobody edited the article while it was on its way (else it stays pending)
             set_provenance(s, done + refused, check_version=True)
             s.execute(update(SyncRun).where(SyncRun.id == run_id).values(pushed=SyncRun.pushed + len(done)))
@@ -529,22 +692,47 @@ def set_provenance(s, rows: list[dict], check_version: bool = False) -> None:
     where = [t.c.id == bindparam("b_id")]
     if check_version:
         where.append(t.c.version == bindparam("b_version"))
-    stmt = t.update().where(*where).values(
-        origin_system=bindparam("b_system"), origin_id=bindparam("b_origin"), origin_version=bindparam("b_remote"),
-        synced_version=bindparam("b_synced"), synced_at=bindparam("b_at"), updated_at=t.c.updated_at)
+    stmt = (
+        t.update()
+        .where(*where)
+        .values(
+            origin_system=bindparam("b_system"),
+            origin_id=bindparam("b_origin"),
+            origin_version=bindparam("b_remote"),
+            synced_version=bindparam("b_synced"),
+            synced_at=bindparam("b_at"),
+            updated_at=t.c.updated_at,
+        )
+    )
     s.connection().execute(stmt, rows)
 
 
 def push_item(a: Article) -> dict:
     """Our article in the protocol's shape (PushItem in sync/protocol.openapi.yaml)."""
-    item = {"id": a.origin_id or f"12328-{a.id}", "owner": a.origin_system or "12328",
-            "base_version": a.origin_version, "deleted": a.status == "retired",
-            "updated_at": _iso(a.updated_at)}
+    item = {
+        "id": a.origin_id or f"12328-{a.id}",
+        "owner": a.origin_system or "12328",
+        "base_version": a.origin_version,
+        "deleted": a.status == "retired",
+        "updated_at": _iso(a.updated_at),
+    }
     if not item["deleted"]:
-        item.update({"title": a.title, "body": a.body, "kind": a.kind, "domain": a.domain, "region": a.region,
-                     "tags": list(a.tags or []), "source": a.source, "effective_from": _iso(a.effective_from),
-                     "expires_at": _iso(a.expires_at), "urgent": bool(a.urgent),
-                     "questions": list(a.questions or []), "content_hash": item_hash(a.title, a.body)})
+        item.update(
+            {
+                "title": a.title,
+                "body": a.body,
+                "kind": a.kind,
+                "domain": a.domain,
+                "region": a.region,
+                "tags": list(a.tags or []),
+                "source": a.source,
+                "effective_from": _iso(a.effective_from),
+                "expires_at": _iso(a.expires_at),
+                "urgent": bool(a.urgent),
+                "questions": list(a.questions or []),
+                "content_hash": item_hash(a.title, a.body),
+            }
+        )
     return item
 
 
@@ -556,5 +744,4 @@ def reset_cursor(db, feed: str) -> None:
     """Start the feed from the beginning (after 12345 replaced its feed); items we have are no-ops."""
     ledger.ensure_state(db, feed)
     with db.session() as s:
-        s.execute(update(SyncState).where(SyncState.name == feed).values(cursor=0, feed_id="",
-                                                                          updated_at=utcnow()))
+        s.execute(update(SyncState).where(SyncState.name == feed).values(cursor=0, feed_id="", updated_at=utcnow()))

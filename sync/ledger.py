@@ -1,4 +1,5 @@
 """Feed state and the sync log: leases (one run per feed at a time, even across replicas), runs, events."""
+
 from __future__ import annotations
 
 import logging
@@ -56,23 +57,35 @@ def acquire(db: Database, name: str, owner: str, ttl: float) -> bool:
     ensure_state(db, name)
     now = utcnow()
     with db.session() as s:
-        got = s.execute(update(SyncState).where(
-            SyncState.name == name, or_(SyncState.lease_until.is_(None), SyncState.lease_until < now))
-            .values(lease_owner=owner, lease_until=now + timedelta(seconds=ttl))).rowcount
+        got = s.execute(
+            update(SyncState)
+            .where(SyncState.name == name, or_(SyncState.lease_until.is_(None), SyncState.lease_until < now))
+            .values(lease_owner=owner, lease_until=now + timedelta(seconds=ttl))
+        ).rowcount
         if got:
             return True
         holder = s.scalar(select(SyncState.lease_owner).where(SyncState.name == name)) or ""
         if holder and _holder_dead(holder):
             log.warning("sync lease of %s held by dead process %s; taking over", name, holder)
-            return bool(s.execute(update(SyncState).where(SyncState.name == name, SyncState.lease_owner == holder)
-                                  .values(lease_owner=owner, lease_until=now + timedelta(seconds=ttl))).rowcount)
+            return bool(
+                s.execute(
+                    update(SyncState)
+                    .where(SyncState.name == name, SyncState.lease_owner == holder)
+                    .values(lease_owner=owner, lease_until=now + timedelta(seconds=ttl))
+                ).rowcount
+            )
     return False
 
 
 def renew(db: Database, name: str, owner: str, ttl: float) -> bool:
     with db.session() as s:
-        return bool(s.execute(update(SyncState).where(SyncState.name == name, SyncState.lease_owner == owner)
-                              .values(lease_until=utcnow() + timedelta(seconds=ttl))).rowcount)
+        return bool(
+            s.execute(
+                update(SyncState)
+                .where(SyncState.name == name, SyncState.lease_owner == owner)
+                .values(lease_until=utcnow() + timedelta(seconds=ttl))
+            ).rowcount
+        )
 
 
 def release(db: Database, name: str, owner: str, ok: bool = False) -> None:
@@ -94,11 +107,24 @@ def start_run(db: Database, feed: str, owner: str, trigger: str, cursor: int) ->
     (we hold the lease, so none of them is still going)."""
     now = utcnow()
     with db.session() as s:
-        s.execute(update(SyncRun).where(SyncRun.feed == feed, SyncRun.status == "running")
-                  .values(status="interrupted", finished_at=now,
-                          message="进程在同步过程中中断；未提交的页面已回滚，本次从最后提交的游标继续"))
-        run = SyncRun(feed=feed, owner=owner, trigger=trigger, status="running", started_at=now,
-                      cursor_from=cursor, cursor_to=cursor)
+        s.execute(
+            update(SyncRun)
+            .where(SyncRun.feed == feed, SyncRun.status == "running")
+            .values(
+                status="interrupted",
+                finished_at=now,
+                message="进程在同步过程中中断；未提交的页面已回滚，本次从最后提交的游标继续",
+            )
+        )
+        run = SyncRun(
+            feed=feed,
+            owner=owner,
+            trigger=trigger,
+            status="running",
+            started_at=now,
+            cursor_from=cursor,
+            cursor_to=cursor,
+        )
         s.add(run)
         s.flush()
         return run.id
@@ -116,14 +142,32 @@ def finish_run(db: Database, run_id: int, status: str, message: str = "") -> dic
         return run_dict(run)
 
 
-def event(db: Database, run_id: int | None, level: str, kind: str, message: str, remote_id: str = "",
-          article_id: int | None = None, details: dict | None = None, session=None) -> None:
+def event(
+    db: Database,
+    run_id: int | None,
+    level: str,
+    kind: str,
+    message: str,
+    remote_id: str = "",
+    article_id: int | None = None,
+    details: dict | None = None,
+    session=None,
+) -> None:
     """One line of the sync log; in the caller's transaction when given, else committed at once (errors
     must survive the rollback of the page they are about)."""
-    row = SyncEvent(run_id=run_id, at=utcnow(), level=level, kind=kind, message=message[:4000],
-                    remote_id=(remote_id or "")[:100], article_id=article_id, details=_jsonable(details or {}))
+    row = SyncEvent(
+        run_id=run_id,
+        at=utcnow(),
+        level=level,
+        kind=kind,
+        message=message[:4000],
+        remote_id=(remote_id or "")[:100],
+        article_id=article_id,
+        details=_jsonable(details or {}),
+    )
     getattr(log, "error" if level == "error" else "warning" if level == "warning" else "info")(
-        "sync %s %s: %s", kind, remote_id, message)
+        "sync %s %s: %s", kind, remote_id, message
+    )
     if session is not None:
         session.add(row)
         _count(session, run_id, level)
@@ -151,15 +195,44 @@ def _jsonable(value):
 
 
 def run_dict(run: SyncRun) -> dict:
-    out = {c: getattr(run, c) for c in ("id", "feed", "trigger", "status", "cursor_from", "cursor_to", "pages",
-                                        "received", "created", "updated", "retired", "unchanged", "rejected",
-                                        "conflicts", "pushed", "chunks_embedded", "warnings", "errors",
-                                        "message")}
+    out = {
+        c: getattr(run, c)
+        for c in (
+            "id",
+            "feed",
+            "trigger",
+            "status",
+            "cursor_from",
+            "cursor_to",
+            "pages",
+            "received",
+            "created",
+            "updated",
+            "retired",
+            "unchanged",
+            "rejected",
+            "conflicts",
+            "pushed",
+            "chunks_embedded",
+            "warnings",
+            "errors",
+            "message",
+        )
+    }
     out["started_at"] = run.started_at.isoformat() if run.started_at else None
     out["finished_at"] = run.finished_at.isoformat() if run.finished_at else None
     return out
 
 
 def event_dict(e: SyncEvent) -> dict:
-    return {"id": e.id, "run_id": e.run_id, "at": e.at.isoformat(), "level": e.level, "kind": e.kind,
-            "remote_id": e.remote_id, "article_id": e.article_id, "message": e.message, "details": e.details}
+    return {
+        "id": e.id,
+        "run_id": e.run_id,
+        "at": e.at.isoformat(),
+        "level": e.level,
+        "kind": e.kind,
+        "remote_id": e.remote_id,
+        "article_id": e.article_id,
+        "message": e.message,
+        "details": e.details,
+    }

@@ -1,5 +1,6 @@
 """Tables of the 12345 link: where each feed stands (cursor + lease), the sync log (runs and their events),
 proposed versions kept from conflicts, and the outbox of work-order messages to 12345."""
+
 from __future__ import annotations
 
 from datetime import datetime

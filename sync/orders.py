@@ -9,6 +9,7 @@
   ``push_outbox`` in order per order, retried with backoff until 12345 acknowledges it. With
   ``push_own_orders`` our own orders go to 12345 too, as records with the caller's contact masked.
 """
+
 from __future__ import annotations
 
 import logging
@@ -19,10 +20,10 @@ from sqlalchemy import func, select
 from hotline.clock import aware, utcnow
 from hotline.privacy import mask_pii
 from work_orders.errors import WorkOrderError
+from work_orders.lifecycle import CALLBACK_RESULTS, DOMAINS, REJECT_REASONS, STATES, TYPES
 from work_orders.models import HandlingUnit, WorkOrder, WorkOrderEvent
 from work_orders.present import mask_name, mask_phone
 from work_orders.service import System, WorkOrders
-from work_orders.lifecycle import CALLBACK_RESULTS, DOMAINS, REJECT_REASONS, STATES, TYPES
 
 from . import ledger
 from .errors import SyncError, TransferInvalid
@@ -32,13 +33,26 @@ log = logging.getLogger(__name__)
 OUTBOX_FEED = "outbox:12345"
 ACTOR = "12345转办接口"
 MAX_TRANSFERS = 200
-TYPE_NAMES = {**{k: k for k in TYPES}, "投诉": "complaint", "举报": "complaint", "投诉举报": "complaint",
-              "建议": "suggestion", "意见建议": "suggestion", "咨询": "consultation", "信息咨询": "consultation"}
+TYPE_NAMES = {
+    **{k: k for k in TYPES},
+    "投诉": "complaint",
+    "举报": "complaint",
+    "投诉举报": "complaint",
+    "建议": "suggestion",
+    "意见建议": "suggestion",
+    "咨询": "consultation",
+    "信息咨询": "consultation",
+}
 # 第三条: what 12328 does not handle, and where the caller should go instead
-OTHER_HOTLINES = {"铁路": "铁路客运服务由 12306 铁路客户服务中心受理", "民航": "民航服务由 12326 民航服务质量监督电话受理",
-                  "航空": "民航服务由 12326 民航服务质量监督电话受理", "邮政": "邮政快递服务由 12305 邮政业用户申诉电话受理",
-                  "快递": "邮政快递服务由 12305 邮政业用户申诉电话受理", "公安交管": "道路交通违法和事故由 122 公安交通管理部门受理",
-                  "交警": "道路交通违法和事故由 122 公安交通管理部门受理"}
+OTHER_HOTLINES = {
+    "铁路": "铁路客运服务由 12306 铁路客户服务中心受理",
+    "民航": "民航服务由 12326 民航服务质量监督电话受理",
+    "航空": "民航服务由 12326 民航服务质量监督电话受理",
+    "邮政": "邮政快递服务由 12305 邮政业用户申诉电话受理",
+    "快递": "邮政快递服务由 12305 邮政业用户申诉电话受理",
+    "公安交管": "道路交通违法和事故由 122 公安交通管理部门受理",
+    "交警": "道路交通违法和事故由 122 公安交通管理部门受理",
+}
 KINDS = {"reject": "return", "reply": "reply", "answer": "reply", "callback": "callback"}
 BASIS = "《12328交通运输服务监督热线管理办法》第十九条"
 
@@ -69,13 +83,21 @@ def clean_transfer(raw) -> tuple[str, dict, str]:
     content = _text(raw, "content", errors, required=True)
     domain = _text(raw, "domain", errors)
     not_ours = next((why for word, why in OTHER_HOTLINES.items() if word in domain), "")
-    data = {"order_type": order_type, "channel": "12345", "external_id": ext, "facts": strip_control(content),
-            "domain": domain if domain in DOMAINS else "其他", "anonymous": raw.get("anonymous") is True}
+    data = {
+        "order_type": order_type,
+        "channel": "12345",
+        "external_id": ext,
+        "facts": strip_control(content),
+        "domain": domain if domain in DOMAINS else "其他",
+        "anonymous": raw.get("anonymous") is True,
+    }
     for key in ("title", "target", "demand", "region", "location", "occurred_at", "caller_name", "caller_phone"):
         data[key] = strip_control(_text(raw, key, errors))
     if errors:
-        raise TransferInvalid("转办工单信息有误：" + "；".join(f"{k} {v}" for k, v in errors.items()),
-                              details={"id": ext, "errors": errors})
+        raise TransferInvalid(
+            "转办工单信息有误：" + "；".join(f"{k} {v}" for k, v in errors.items()),
+            details={"id": ext, "errors": errors},
+        )
     return ext, data, not_ours
 
 
@@ -84,8 +106,14 @@ def strip_control(text: str) -> str:
 
 
 class OrderExchange:
-    def __init__(self, work_orders: WorkOrders, connector=None, push_own: bool = False,
-                 retry_base: float = 5.0, retry_cap: float = 900.0):
+    def __init__(
+        self,
+        work_orders: WorkOrders,
+        connector=None,
+        push_own: bool = False,
+        retry_base: float = 5.0,
+        retry_cap: float = 900.0,
+    ):
         self.work_orders = work_orders
         self.db = work_orders.db
         self.connector = connector
@@ -93,7 +121,7 @@ class OrderExchange:
         self.retry_base = retry_base
         self.retry_cap = retry_cap
 
-    def install(self) -> "OrderExchange":
+    def install(self) -> OrderExchange:
         """Write outbox rows in the transaction of every order change from now on (replacing the listener of
         an exchange built earlier on the same service: one outbox row per event)."""
         listeners = self.work_orders.listeners
@@ -117,15 +145,31 @@ class OrderExchange:
             order, created = self.work_orders.create(data, actor=ACTOR, idempotency_key=f"12345:{ext}", now=now)
         except WorkOrderError as exc:
             status = "conflict" if exc.code == "idempotency_conflict" else "invalid"
-            return {"id": rid, "status": status, "message": exc.message, "errors": exc.details.get("errors", exc.details)}
+            return {
+                "id": rid,
+                "status": status,
+                "message": exc.message,
+                "errors": exc.details.get("errors", exc.details),
+            }
         result = {"id": ext, "number": order["number"]}
         if not created:
             return {**result, "status": "duplicate", "state": order["state"]}
         if not_ours:
-            self.work_orders.act(order["number"], "reject", System(ACTOR),
-                                 {"reason": "out_of_scope", "note": not_ours + "，请告知来电人。"}, now=now)
-            return {**result, "status": "returned", "reason_code": "out_of_scope",
-                    "reason": REJECT_REASONS["out_of_scope"], "basis": BASIS, "note": not_ours}
+            self.work_orders.act(
+                order["number"],
+                "reject",
+                System(ACTOR),
+                {"reason": "out_of_scope", "note": not_ours + "，请告知来电人。"},
+                now=now,
+            )
+            return {
+                **result,
+                "status": "returned",
+                "reason_code": "out_of_scope",
+                "reason": REJECT_REASONS["out_of_scope"],
+                "basis": BASIS,
+                "note": not_ours,
+            }
         return {**result, "status": "accepted", "state": "received"}
 
     # ------------------------------------------------------------------ out: the outbox
@@ -142,22 +186,44 @@ class OrderExchange:
             payload["record"] = own_record(order)
         else:
             return
-        session.add(OutboxMessage(order_id=order.id, event_id=event.id, external_id=order.external_id or "",
-                                  kind=kind, payload=payload, created_at=event.at, next_attempt_at=event.at))
+        session.add(
+            OutboxMessage(
+                order_id=order.id,
+                event_id=event.id,
+                external_id=order.external_id or "",
+                kind=kind,
+                payload=payload,
+                created_at=event.at,
+                next_attempt_at=event.at,
+            )
+        )
 
     @staticmethod
     def _message(session, order: WorkOrder, event: WorkOrderEvent, kind: str) -> dict:
-        msg = {"message_id": f"12328-{event.id}", "order_id": order.external_id or None, "number": order.number,
-               "kind": kind, "action": event.action, "at": aware(event.at).isoformat(), "state": order.state,
-               "state_label": STATES.get(order.state, ""), "note": event.note or ""}
+        msg = {
+            "message_id": f"12328-{event.id}",
+            "order_id": order.external_id or None,
+            "number": order.number,
+            "kind": kind,
+            "action": event.action,
+            "at": aware(event.at).isoformat(),
+            "state": order.state,
+            "state_label": STATES.get(order.state, ""),
+            "note": event.note or "",
+        }
         if kind == "return":
-            msg.update(reason_code=order.reject_reason, reason=REJECT_REASONS.get(order.reject_reason, ""),
-                       basis=BASIS, reply=order.reply)
+            msg.update(
+                reason_code=order.reject_reason,
+                reason=REJECT_REASONS.get(order.reject_reason, ""),
+                basis=BASIS,
+                reply=order.reply,
+            )
         elif kind == "reply":
             msg.update(reply=order.reply, completed_at=aware(order.completed_at).isoformat())
         elif kind == "callback":
-            msg.update(callback_result=order.callback_result,
-                       callback_label=CALLBACK_RESULTS.get(order.callback_result, ""))
+            msg.update(
+                callback_result=order.callback_result, callback_label=CALLBACK_RESULTS.get(order.callback_result, "")
+            )
         if order.unit_id:
             unit = session.get(HandlingUnit, order.unit_id)
             msg["unit"] = unit.name if unit else ""
@@ -180,8 +246,12 @@ class OrderExchange:
         try:
             now = now or utcnow()
             with self.db.session() as s:
-                pending = s.scalars(select(OutboxMessage).where(OutboxMessage.acked_at.is_(None))
-                                    .order_by(OutboxMessage.id).limit(limit)).all()
+                pending = s.scalars(
+                    select(OutboxMessage)
+                    .where(OutboxMessage.acked_at.is_(None))
+                    .order_by(OutboxMessage.id)
+                    .limit(limit)
+                ).all()
             blocked: set[int] = set()
             in_a_row = 0
             for msg in pending:
@@ -215,19 +285,31 @@ class OrderExchange:
                 row.last_attempt_at, row.last_error = now, exc.message[:1000]
                 row.next_attempt_at = now + self.backoff(row.attempts)
                 if row.attempts == 1 or row.attempts % 10 == 0:
-                    ledger.event(self.db, None, "warning", "outbox_retry",
-                             f"工单 {msg.payload.get('number')} 的消息（{msg.kind}）未送达 12345：{exc.message}；"
-                             f"第 {row.attempts} 次失败，{row.next_attempt_at:%H:%M:%S} 再试",
-                             remote_id=msg.external_id, session=s)
+                    ledger.event(
+                        self.db,
+                        None,
+                        "warning",
+                        "outbox_retry",
+                        f"工单 {msg.payload.get('number')} 的消息（{msg.kind}）未送达 12345：{exc.message}；"
+                        f"第 {row.attempts} 次失败，{row.next_attempt_at:%H:%M:%S} 再试",
+                        remote_id=msg.external_id,
+                        session=s,
+                    )
             return False
         with self.db.session() as s:
             row = s.get(OutboxMessage, msg.id)
             row.attempts += 1
             row.last_attempt_at = row.acked_at = now
             if row.attempts > 1:
-                ledger.event(self.db, None, "info", "outbox_delivered",
-                         f"工单 {msg.payload.get('number')} 的消息（{msg.kind}）在第 {row.attempts} 次尝试后送达",
-                         remote_id=msg.external_id, session=s)
+                ledger.event(
+                    self.db,
+                    None,
+                    "info",
+                    "outbox_delivered",
+                    f"工单 {msg.payload.get('number')} 的消息（{msg.kind}）在第 {row.attempts} 次尝试后送达",
+                    remote_id=msg.external_id,
+                    session=s,
+                )
         return True
 
     def pending_count(self) -> int:
@@ -249,16 +331,35 @@ class OrderExchange:
 
 def own_record(order: WorkOrder) -> dict:
     """One of our orders as a record for 12345: the matter, not the caller's contact (masked)."""
-    return {"number": order.number, "type": order.order_type, "type_label": TYPES.get(order.order_type, ""),
-            "channel": order.channel, "domain": order.domain, "region": order.region, "title": order.title,
-            "content": mask_pii(order.facts or ""), "target": order.target, "location": order.location,
-            "caller_name": "" if order.anonymous else mask_name(order.caller_name),
-            "caller_phone": "" if order.anonymous else mask_phone(order.caller_phone),
-            "received_at": aware(order.received_at).isoformat(), "state": order.state, "reply": order.reply}
+    return {
+        "number": order.number,
+        "type": order.order_type,
+        "type_label": TYPES.get(order.order_type, ""),
+        "channel": order.channel,
+        "domain": order.domain,
+        "region": order.region,
+        "title": order.title,
+        "content": mask_pii(order.facts or ""),
+        "target": order.target,
+        "location": order.location,
+        "caller_name": "" if order.anonymous else mask_name(order.caller_name),
+        "caller_phone": "" if order.anonymous else mask_phone(order.caller_phone),
+        "received_at": aware(order.received_at).isoformat(),
+        "state": order.state,
+        "reply": order.reply,
+    }
 
 
 def outbox_dict(m: OutboxMessage) -> dict:
-    return {"id": m.id, "order_id": m.order_id, "number": m.payload.get("number"), "external_id": m.external_id,
-            "kind": m.kind, "attempts": m.attempts, "created_at": aware(m.created_at).isoformat(),
-            "next_attempt_at": aware(m.next_attempt_at).isoformat() if m.next_attempt_at else None,
-            "acked_at": aware(m.acked_at).isoformat() if m.acked_at else None, "last_error": m.last_error}
+    return {
+        "id": m.id,
+        "order_id": m.order_id,
+        "number": m.payload.get("number"),
+        "external_id": m.external_id,
+        "kind": m.kind,
+        "attempts": m.attempts,
+        "created_at": aware(m.created_at).isoformat(),
+        "next_attempt_at": aware(m.next_attempt_at).isoformat() if m.next_attempt_at else None,
+        "acked_at": aware(m.acked_at).isoformat() if m.acked_at else None,
+        "last_error": m.last_error,
+    }

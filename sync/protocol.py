@@ -5,6 +5,7 @@ A page that cannot be trusted as a whole is rejected (PageRejected / StalePage /
 of it is applied. A well-formed page may still carry bad articles: each is rejected on its own with its
 reason (the rest of the page applies), so one broken article of 12345 cannot stop the feed.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -29,8 +30,19 @@ MAX_RAW_BODY = 4 * MAX_BODY  # HTML may shrink a lot when stripped; beyond this 
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 TAG_RE = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>")
 DROP_TAGS = ("script", "style", "iframe", "object", "embed", "noscript", "template", "svg", "form", "head")
-EDITABLE = ("title", "body", "domain", "region", "kind", "source", "tags", "effective_from", "expires_at",
-            "urgent", "questions")
+EDITABLE = (
+    "title",
+    "body",
+    "domain",
+    "region",
+    "kind",
+    "source",
+    "tags",
+    "effective_from",
+    "expires_at",
+    "urgent",
+    "questions",
+)
 
 
 @dataclass
@@ -95,7 +107,7 @@ def clean_text(value: str, multiline: bool = True) -> tuple[str, bool]:
 
 
 def item_hash(title: str, body: str) -> str:
-    return "sha256:" + hashlib.sha256(f"{title}\x1f{body}".encode("utf-8")).hexdigest()
+    return "sha256:" + hashlib.sha256(f"{title}\x1f{body}".encode()).hexdigest()
 
 
 # --------------------------------------------------------------------------- items
@@ -193,12 +205,15 @@ def parse_page(data: bytes, cursor: int, limit: int, etag: str | None = None) ->
         kind = "重复（已收到过的页面被再次发送）" if since < cursor else "乱序（发来的是其他位置的页面）"
         raise StalePage(f"页面{kind}：请求游标 {cursor}，返回页面自 {since} 起", details={"since": since})
     if next_cursor < since:
-        raise FeedBackwards(f"12345 变更流倒退：游标从 {since} 退回到 {next_cursor}",
-                            details={"since": since, "next_cursor": next_cursor})
+        raise FeedBackwards(
+            f"12345 变更流倒退：游标从 {since} 退回到 {next_cursor}",
+            details={"since": since, "next_cursor": next_cursor},
+        )
     if len(items) > limit:
         raise PageRejected(f"页面条数 {len(items)} 超过请求的上限 {limit}")
-    page = Page(since=since, next_cursor=next_cursor, has_more=has_more, items=[],
-                feed_id=str(doc.get("feed_id") or "")[:100])
+    page = Page(
+        since=since, next_cursor=next_cursor, has_more=has_more, items=[], feed_id=str(doc.get("feed_id") or "")[:100]
+    )
     seqs = []
     for raw in items:
         if not isinstance(raw, dict):
@@ -230,6 +245,7 @@ def check_duplicate_ids(items: list[dict]) -> None:
         if rid in last:
             prev_version, prev_body = last[rid]
             if version < prev_version or (version == prev_version and body != prev_body):
-                raise PageRejected(f"页面中文章 {rid} 出现多次且版本矛盾（第{prev_version}版与第{version}版）",
-                                   details={"id": rid})
+                raise PageRejected(
+                    f"页面中文章 {rid} 出现多次且版本矛盾（第{prev_version}版与第{version}版）", details={"id": rid}
+                )
         last[rid] = (version, body)

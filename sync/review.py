@@ -1,5 +1,6 @@
 """Editors review what a conflict kept aside: accept a proposed version (it becomes a normal edit, with its own
 version and diff, and goes to 12345 at the next sync) or dismiss it."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -12,18 +13,44 @@ from knowledge_base.models import Article
 from .errors import ProposalClosed
 from .models import SyncProposal
 
-EDITABLE = ("title", "body", "domain", "region", "kind", "source", "tags", "effective_from", "expires_at", "urgent",
-            "questions")
+EDITABLE = (
+    "title",
+    "body",
+    "domain",
+    "region",
+    "kind",
+    "source",
+    "tags",
+    "effective_from",
+    "expires_at",
+    "urgent",
+    "questions",
+)
 
 
 def proposal_dict(p: SyncProposal, article: Article | None = None) -> dict:
-    out = {"id": p.id, "article_id": p.article_id, "origin_id": p.origin_id, "side": p.side, "reason": p.reason,
-           "remote_version": p.remote_version, "local_version": p.local_version, "fields": p.fields,
-           "status": p.status, "run_id": p.run_id, "created_at": p.created_at.isoformat(),
-           "resolved_at": p.resolved_at.isoformat() if p.resolved_at else None, "resolved_by": p.resolved_by}
+    out = {
+        "id": p.id,
+        "article_id": p.article_id,
+        "origin_id": p.origin_id,
+        "side": p.side,
+        "reason": p.reason,
+        "remote_version": p.remote_version,
+        "local_version": p.local_version,
+        "fields": p.fields,
+        "status": p.status,
+        "run_id": p.run_id,
+        "created_at": p.created_at.isoformat(),
+        "resolved_at": p.resolved_at.isoformat() if p.resolved_at else None,
+        "resolved_by": p.resolved_by,
+    }
     if article is not None:
-        out["article"] = {"title": article.title, "version": article.version, "status": article.status,
-                          "body": article.body}
+        out["article"] = {
+            "title": article.title,
+            "version": article.version,
+            "status": article.status,
+            "body": article.body,
+        }
     return out
 
 

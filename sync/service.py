@@ -1,5 +1,6 @@
 """The 12345 link as one object built from the settings: used by the app (endpoint, console API), the CLI and
 the scheduled jobs. No Flask here."""
+
 from __future__ import annotations
 
 import hmac
@@ -23,8 +24,9 @@ KB_FEED = "kb:12345"
 MAX_SKEW = 300  # seconds a signed request may be early or late (replays beyond that are refused)
 
 
-def verify_signature(secret: str, timestamp: str | None, signature: str | None, body: bytes,
-                     now: float | None = None) -> None:
+def verify_signature(
+    secret: str, timestamp: str | None, signature: str | None, body: bytes, now: float | None = None
+) -> None:
     """Check 12345's HMAC-SHA256 over "<timestamp>.<body>"; raises Unauthorized."""
     if not secret:
         raise Unauthorized("未配置 12345 转办密钥（HOTLINE_SYNC_SECRET），拒绝接收")
@@ -66,8 +68,9 @@ class SyncService:
             raise NotConfigured("未配置 12345 接口地址（HOTLINE_SYNC_URL）")
         connector = self.connector()
         try:
-            return KbSync(self.kb, connector, SyncOptions(page_size=self.page_size, progress=progress,
-                                                          push=push)).run(trigger)
+            return KbSync(self.kb, connector, SyncOptions(page_size=self.page_size, progress=progress, push=push)).run(
+                trigger
+            )
         finally:
             connector.close()
 
@@ -77,18 +80,33 @@ class SyncService:
 
     def status(self) -> dict:
         with self.db.session() as s:
-            feeds = [{"name": f.name, "cursor": f.cursor, "feed_id": f.feed_id,
-                      "running": bool(f.lease_owner) and f.lease_until is not None and f.lease_until > utcnow(),
-                      "last_ok_at": f.last_ok_at.isoformat() if f.last_ok_at else None}
-                     for f in s.scalars(select(SyncState).order_by(SyncState.name))]
+            feeds = [
+                {
+                    "name": f.name,
+                    "cursor": f.cursor,
+                    "feed_id": f.feed_id,
+                    "running": bool(f.lease_owner) and f.lease_until is not None and f.lease_until > utcnow(),
+                    "last_ok_at": f.last_ok_at.isoformat() if f.last_ok_at else None,
+                }
+                for f in s.scalars(select(SyncState).order_by(SyncState.name))
+            ]
             last = s.scalar(select(SyncRun).order_by(SyncRun.id.desc()).limit(1))
             pending = s.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.acked_at.is_(None)))
-            stuck = s.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.acked_at.is_(None),
-                                                                          OutboxMessage.attempts >= 5))
+            stuck = s.scalar(
+                select(func.count(OutboxMessage.id)).where(
+                    OutboxMessage.acked_at.is_(None), OutboxMessage.attempts >= 5
+                )
+            )
             proposals = s.scalar(select(func.count(SyncProposal.id)).where(SyncProposal.status == "open"))
-            return {"configured": self.configured, "url": self.url, "feeds": feeds,
-                    "last_run": ledger.run_dict(last) if last else None, "outbox_pending": pending or 0,
-                    "outbox_stuck": stuck or 0, "open_proposals": proposals or 0}
+            return {
+                "configured": self.configured,
+                "url": self.url,
+                "feeds": feeds,
+                "last_run": ledger.run_dict(last) if last else None,
+                "outbox_pending": pending or 0,
+                "outbox_stuck": stuck or 0,
+                "open_proposals": proposals or 0,
+            }
 
     def runs(self, feed: str | None = None, limit: int = 20) -> list[dict]:
         with self.db.session() as s:
@@ -102,8 +120,9 @@ class SyncService:
             run = s.get(SyncRun, run_id)
             if run is None:
                 return None
-            events = s.scalars(select(SyncEvent).where(SyncEvent.run_id == run_id).order_by(SyncEvent.id)
-                               .limit(limit)).all()
+            events = s.scalars(
+                select(SyncEvent).where(SyncEvent.run_id == run_id).order_by(SyncEvent.id).limit(limit)
+            ).all()
             return {**ledger.run_dict(run), "events": [ledger.event_dict(e) for e in events]}
 
     def recent_events(self, level: str | None = None, limit: int = 100) -> list[dict]:
@@ -115,8 +134,19 @@ class SyncService:
 
 
 def build(settings, kb: KnowledgeBase, work_orders: WorkOrders) -> SyncService:
-    connector = HttpConnector(settings.sync_url, settings.sync_token, settings.sync_timeout, name=KB_FEED) \
-        if settings.sync_url else None
+    connector = (
+        HttpConnector(settings.sync_url, settings.sync_token, settings.sync_timeout, name=KB_FEED)
+        if settings.sync_url
+        else None
+    )
     exchange = OrderExchange(work_orders, connector, push_own=settings.sync_push_own_orders).install()
-    return SyncService(db=kb.db, kb=kb, exchange=exchange, url=settings.sync_url, token=settings.sync_token,
-                       secret=settings.sync_secret, timeout=settings.sync_timeout, page_size=settings.sync_page_size)
+    return SyncService(
+        db=kb.db,
+        kb=kb,
+        exchange=exchange,
+        url=settings.sync_url,
+        token=settings.sync_token,
+        secret=settings.sync_secret,
+        timeout=settings.sync_timeout,
+        page_size=settings.sync_page_size,
+    )

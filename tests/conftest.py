@@ -1,6 +1,7 @@
 """Shared fixtures: one real embedding model per test session, temporary databases (migrated once per session,
 copied per test: tests/db_templates.py) and var dirs, the app, its client and a staff login, the fake Rasa and
 the 12345 simulator."""
+
 from __future__ import annotations
 
 import os
@@ -50,9 +51,15 @@ def pytest_unconfigure(config):
 # real bot and app processes go to one worker, so one `live` stack serves them all; every other file stays whole on
 # one worker, so its module fixtures are built once and its tests run in their order.
 LIVE_FILES = {
-    "tests/test_browser.py", "tests/test_browser_complaint.py", "tests/test_browser_console.py",
-    "tests/test_browser_csp.py", "tests/test_browser_orders.py", "tests/test_capacity.py",
-    "tests/test_conversation_suite.py", "tests/test_conversations.py", "tests/test_integration.py",
+    "tests/test_browser.py",
+    "tests/test_browser_complaint.py",
+    "tests/test_browser_console.py",
+    "tests/test_browser_csp.py",
+    "tests/test_browser_orders.py",
+    "tests/test_capacity.py",
+    "tests/test_conversation_suite.py",
+    "tests/test_conversations.py",
+    "tests/test_integration.py",
     "tests/test_wechat_live.py",
 }
 
@@ -69,8 +76,9 @@ def pytest_xdist_make_scheduler(config, log):
 
 
 def pytest_collection_modifyitems(config, items):
-    strays = sorted({item.nodeid.split("::", 1)[0] for item in items if "live" in getattr(item, "fixturenames", ())}
-                    - LIVE_FILES)
+    strays = sorted(
+        {item.nodeid.split("::", 1)[0] for item in items if "live" in getattr(item, "fixturenames", ())} - LIVE_FILES
+    )
     if strays:
         raise pytest.UsageError(f"add {strays} to LIVE_FILES in tests/conftest.py (they use the live stack)")
 

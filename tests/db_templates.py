@@ -12,6 +12,7 @@ which stop the chain half-way first) goes through the real chain.
   replayed, in one transaction, into the new schema (the tests' URLs set ``search_path``, and the chain names
   no schema), so the copy is what the chain made, data migrations included.
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -56,9 +57,14 @@ class TemplateMigrations:
         with engine.connect() as conn:
             if engine.dialect.name == "sqlite":
                 return set(conn.execute(text("select name from sqlite_master")).scalars())
-            return set(conn.execute(text(
-                "select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace"
-                " where n.nspname = current_schema()")).scalars())
+            return set(
+                conn.execute(
+                    text(
+                        "select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+                        " where n.nspname = current_schema()"
+                    )
+                ).scalars()
+            )
 
     def head(self) -> str:
         if self._head is None:

@@ -1,5 +1,6 @@
 """Test doubles shared by the test files: a fast-stopping HTTP server base, the scriptable fake Rasa (the bot's
 ``hotline`` channel, bot/channel.py) and a deterministic embedder. The fixtures that use them are in conftest.py."""
+
 from __future__ import annotations
 
 import hashlib
@@ -41,10 +42,19 @@ def echo(sender, text, meta):
 
 def cited_answer(sender, text, meta):
     """An answer from the knowledge base with its source, as action_answer_from_kb sends it."""
-    return [{"text": "根据《办法》第二十三条：……", "buttons": [{"title": "继续", "payload": "继续"}]},
-            {"custom": {"hotline_meta": {
-                "sources": [{"article_id": 23, "title": "办法 第二十三条", "score": 0.9,
-                             "citation": "《办法》第二十三条"}], "kb_matched": True}}}], None
+    return [
+        {"text": "根据《办法》第二十三条：……", "buttons": [{"title": "继续", "payload": "继续"}]},
+        {
+            "custom": {
+                "hotline_meta": {
+                    "sources": [
+                        {"article_id": 23, "title": "办法 第二十三条", "score": 0.9, "citation": "《办法》第二十三条"}
+                    ],
+                    "kb_matched": True,
+                }
+            }
+        },
+    ], None
 
 
 class FakeRasa(FakeServer):
@@ -109,8 +119,11 @@ class FakeRasa(FakeServer):
 def cited_rasa() -> FakeRasa:
     """A fake Rasa answering every message from the knowledge base, its NLU unsure (nlu_fallback) with
     "consult" the best real intent."""
-    return FakeRasa(cited_answer, intent={"name": "nlu_fallback", "confidence": 0.5},
-                    intent_ranking=[{"name": "nlu_fallback", "confidence": 0.5}, {"name": "consult", "confidence": 0.41}])
+    return FakeRasa(
+        cited_answer,
+        intent={"name": "nlu_fallback", "confidence": 0.5},
+        intent_ranking=[{"name": "nlu_fallback", "confidence": 0.5}, {"name": "consult", "confidence": 0.41}],
+    )
 
 
 class HashEmbedder:
@@ -127,7 +140,7 @@ class HashEmbedder:
         self.texts += len(texts)
         out = np.zeros((len(texts), self.dim), dtype="float32")
         for i, text in enumerate(texts):
-            digest = hashlib.sha256(text.encode("utf-8")).digest()[:self.dim]
+            digest = hashlib.sha256(text.encode("utf-8")).digest()[: self.dim]
             out[i] = np.frombuffer(digest, dtype="uint8").astype("float32") - 127.5
         out /= np.linalg.norm(out, axis=1, keepdims=True)
         return out
@@ -140,8 +153,12 @@ class HashEmbedder:
 def control(sim, path: str, payload: dict | None = None, method: str | None = None) -> dict:
     """Calls the simulator's control API (/_sim/...)."""
     data = json.dumps(payload or {}).encode() if payload is not None or method == "POST" else None
-    req = urllib.request.Request(sim.url + path, data=data, method=method or ("POST" if data else "GET"),
-                                 headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(
+        sim.url + path,
+        data=data,
+        method=method or ("POST" if data else "GET"),
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(req, timeout=30) as resp:
         return json.loads(resp.read())
 

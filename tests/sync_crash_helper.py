@@ -3,6 +3,7 @@ transaction of page N, after its articles were written (flushed) and before it c
 
 usage: python tests/sync_crash_helper.py DB_URL SIM_URL N
 """
+
 from __future__ import annotations
 
 import os

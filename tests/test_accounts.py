@@ -1,9 +1,10 @@
 """Staff accounts: password hashing, tokens, expiry and throttling of repeated failures (no lock-out)."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from accounts.service import AccountError, Accounts, AuthError, TOKEN_TTL, check_password, hash_password
+from accounts.service import TOKEN_TTL, AccountError, Accounts, AuthError, check_password, hash_password
 from hotline.throttle import Throttled
 
 
@@ -21,7 +22,7 @@ def test_passwords_are_salted_hashes():
 
 
 def test_login_token_and_expiry(accounts):
-    now = datetime(2026, 11, 22, 8, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 22, 8, tzinfo=UTC)
     token, expires, user = accounts.login("li", "correct-horse-1", now=now)
     assert user.roles == ("editor",) and expires == now + TOKEN_TTL
     assert accounts.verify(token, now=now).username == "li"
@@ -32,7 +33,7 @@ def test_login_token_and_expiry(accounts):
 
 
 def test_failures_are_throttled_per_client_not_locked(accounts):
-    now = datetime(2026, 11, 22, 8, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 22, 8, tzinfo=UTC)
     for _ in range(5):
         with pytest.raises(AuthError):
             accounts.login("li", "guess", client="203.0.113.7", now=now)

@@ -1,5 +1,6 @@
 """Custom actions run as rasa_sdk runs them: Tracker.from_dict + CollectingDispatcher, and through the
 app's /webhook endpoint with a Rasa 3.6 action-call payload."""
+
 import json
 import zlib
 
@@ -14,16 +15,18 @@ from webapp import create_action_app
 
 
 def tracker(text, intent="consult"):
-    return Tracker.from_dict({
-        "sender_id": "web:t1",
-        "slots": {},
-        "latest_message": {"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": []},
-        "events": [],
-        "paused": False,
-        "followup_action": None,
-        "active_loop": {},
-        "latest_action_name": "action_listen",
-    })
+    return Tracker.from_dict(
+        {
+            "sender_id": "web:t1",
+            "slots": {},
+            "latest_message": {"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": []},
+            "events": [],
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {},
+            "latest_action_name": "action_listen",
+        }
+    )
 
 
 def test_answer_quotes_and_cites(seeded_kb):
@@ -88,14 +91,32 @@ RASA_36_CALL = {
     "sender_id": "web:t1",
     "version": "3.6.21",
     "tracker": {
-        "sender_id": "web:t1", "slots": {}, "latest_message": {
-            "text": "投诉以后多久能有结果？", "intent": {"name": "consult", "confidence": 1.0}, "entities": []},
-        "latest_event_time": 1.0, "followup_action": None, "paused": False, "events": [],
-        "latest_input_channel": "rest", "active_loop": {}, "latest_action": {"action_name": "action_listen"},
+        "sender_id": "web:t1",
+        "slots": {},
+        "latest_message": {
+            "text": "投诉以后多久能有结果？",
+            "intent": {"name": "consult", "confidence": 1.0},
+            "entities": [],
+        },
+        "latest_event_time": 1.0,
+        "followup_action": None,
+        "paused": False,
+        "events": [],
+        "latest_input_channel": "rest",
+        "active_loop": {},
+        "latest_action": {"action_name": "action_listen"},
         "latest_action_name": "action_listen",
     },
-    "domain": {"version": "3.1", "intents": ["consult"], "entities": [], "slots": {}, "responses": {},
-               "actions": ["action_answer_from_kb"], "forms": {}, "e2e_actions": []},
+    "domain": {
+        "version": "3.1",
+        "intents": ["consult"],
+        "entities": [],
+        "slots": {},
+        "responses": {},
+        "actions": ["action_answer_from_kb"],
+        "forms": {},
+        "e2e_actions": [],
+    },
 }
 
 
@@ -131,8 +152,9 @@ def test_webhook_runs_action(app_client):
     assert "第二十三条" in body["responses"][0]["text"]
     # deflate-compressed bodies are accepted too
     raw = zlib.compress(json.dumps(RASA_36_CALL).encode())
-    resp = client.post(f"/webhook?token={token}", data=raw, content_type="application/json",
-                       headers={"Content-Encoding": "deflate"})
+    resp = client.post(
+        f"/webhook?token={token}", data=raw, content_type="application/json", headers={"Content-Encoding": "deflate"}
+    )
     assert resp.status_code == 200
 
 

@@ -1,4 +1,5 @@
 """HTTP API of the app: validation, errors, OpenAPI, the Rasa round trip (with a scripted fake Rasa)."""
+
 import json
 
 import pytest
@@ -13,7 +14,9 @@ def test_chat_round_trip(client, fake_rasa):
     resp = client.post("/api/chat", json={"sender": "abc-1", "text": "  投诉以后多久能有结果？ "})
     assert resp.status_code == 200
     body = resp.get_json()
-    assert body["replies"] == [{"text": "根据《办法》第二十三条：……", "buttons": [{"title": "继续", "payload": "继续"}]}]
+    assert body["replies"] == [
+        {"text": "根据《办法》第二十三条：……", "buttons": [{"title": "继续", "payload": "继续"}]}
+    ]
     assert body["sources"][0]["citation"] == "《办法》第二十三条"
     assert body["intent"] == {"name": "consult", "confidence": 0.41}  # never Rasa's internal nlu_fallback
     assert body["work_order"] is None
@@ -123,16 +126,29 @@ def test_chat_work_order_has_the_deadline_as_a_date_and_in_words(client, monkeyp
     from work_orders import messages
     from work_orders.calendar import WorkCalendar
 
-    order = {"number": "20260930-00001", "order_type": "complaint", "state": "received",
-             "dispatch_due": "2026-10-08T15:00:00+08:00"}
+    order = {
+        "number": "20260930-00001",
+        "order_type": "complaint",
+        "state": "received",
+        "dispatch_due": "2026-10-08T15:00:00+08:00",
+    }
     due = messages.answer_due(order, WorkCalendar())
     meta = messages.work_order_meta(order, due)  # what action_submit_intake sends along
     reply = messages.intake_registered(order, due, safety=False)
     rasa = client.application.extensions["hotline"].rasa
-    monkeypatch.setattr(rasa, "send", lambda sender, text, metadata=None: parse_rasa_output(
-        [{"text": reply}, {"custom": {"hotline_meta": {"work_order": meta}}}], {}))
+    monkeypatch.setattr(
+        rasa,
+        "send",
+        lambda sender, text, metadata=None: parse_rasa_output(
+            [{"text": reply}, {"custom": {"hotline_meta": {"work_order": meta}}}], {}
+        ),
+    )
     body = client.post("/api/chat", json={"sender": "abc-2", "text": "确认"}).get_json()
-    assert body["work_order"] == {"number": "20260930-00001", "type": "complaint", "state": "received",
-                                  "deadline": "2026-10-21T23:59:59+08:00",
-                                  "deadline_text": "10月21日（周三）前答复（转办后10个工作日内，管理办法第二十三条）"}
+    assert body["work_order"] == {
+        "number": "20260930-00001",
+        "type": "complaint",
+        "state": "received",
+        "deadline": "2026-10-21T23:59:59+08:00",
+        "deadline_text": "10月21日（周三）前答复（转办后10个工作日内，管理办法第二十三条）",
+    }
     assert "最迟将于10月21日（周三）前答复您" in body["replies"][0]["text"]

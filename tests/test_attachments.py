@@ -1,5 +1,6 @@
 """The one attachment store: files are what their bytes are (never what the client declares), limited in size,
 stored under random names atomically, and served only as downloads with the sniffed type and nosniff."""
+
 import io
 import re
 import struct
@@ -23,11 +24,28 @@ SAMPLES = {
     "audio/wav": b"RIFF" + struct.pack("<I", 72) + b"WAVEfmt " + b"\x00" * 64,
     "application/pdf": b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + b"0" * 64,
 }
-KINDS = {"image/jpeg": "photo", "image/png": "photo", "image/webp": "photo", "audio/amr": "voice",
-         "audio/mpeg": "voice", "audio/silk": "voice", "audio/wav": "recording", "application/pdf": "file"}
+KINDS = {
+    "image/jpeg": "photo",
+    "image/png": "photo",
+    "image/webp": "photo",
+    "audio/amr": "voice",
+    "audio/mpeg": "voice",
+    "audio/silk": "voice",
+    "audio/wav": "recording",
+    "application/pdf": "file",
+}
 HTML = b"<!doctype html><html><script>alert(document.cookie)</script></html>"
-REJECTED = [HTML, b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>", b"GIF89a" + b"\x00" * 20,
-            b"MZ\x90\x00", b"PK\x03\x04zip", b"", b"RIFF\x00\x00\x00\x00AVI ", b"\xff\xd8", b"#!SIL"]
+REJECTED = [
+    HTML,
+    b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>",
+    b"GIF89a" + b"\x00" * 20,
+    b"MZ\x90\x00",
+    b"PK\x03\x04zip",
+    b"",
+    b"RIFF\x00\x00\x00\x00AVI ",
+    b"\xff\xd8",
+    b"#!SIL",
+]
 
 
 @pytest.mark.parametrize("mime", list(SAMPLES))
@@ -60,19 +78,34 @@ def test_names_are_random_writes_atomic_and_references_cannot_escape(tmp_path):
     assert stored.name == "passwd.png"
     assert [p.name for p in (tmp_path / "att").iterdir()] == [stored.ref[5:]]  # no temporary file left
     assert store.path(stored.ref).read_bytes() == PNG
-    for ref in ("file:../secret", "file:.hidden", "file:a/b", "file:a\\b", "file:", "wechat-media:abc",
-                "file:" + "a" * 101, "file:x\x00y"):
+    for ref in (
+        "file:../secret",
+        "file:.hidden",
+        "file:a/b",
+        "file:a\\b",
+        "file:",
+        "wechat-media:abc",
+        "file:" + "a" * 101,
+        "file:x\x00y",
+    ):
         assert store.path(ref) is None
     store.delete("file:../att")  # nothing outside, nothing but plain names
     assert (tmp_path / "att").exists()
 
 
-@pytest.mark.parametrize("name, mime, expected", [
-    ("现场.jpg", "image/jpeg", "现场.jpg"), ("现场.JPEG", "image/jpeg", "现场.JPEG"),
-    ("evil.html", "image/png", "evil.html.png"), ("C:\\Users\\a\\报告.pdf", "application/pdf", "报告.pdf"),
-    ("\u202egnp.exe", "image/png", "gnp.exe.png"), ("", "audio/amr", "附件.amr"), ("..", "image/png", "附件.png"),
-    ("a" * 300 + ".wav", "audio/wav", "a" * 196 + ".wav"),
-])
+@pytest.mark.parametrize(
+    "name, mime, expected",
+    [
+        ("现场.jpg", "image/jpeg", "现场.jpg"),
+        ("现场.JPEG", "image/jpeg", "现场.JPEG"),
+        ("evil.html", "image/png", "evil.html.png"),
+        ("C:\\Users\\a\\报告.pdf", "application/pdf", "报告.pdf"),
+        ("\u202egnp.exe", "image/png", "gnp.exe.png"),
+        ("", "audio/amr", "附件.amr"),
+        ("..", "image/png", "附件.png"),
+        ("a" * 300 + ".wav", "audio/wav", "a" * 196 + ".wav"),
+    ],
+)
 def test_download_names_are_safe_and_end_in_the_real_type(name, mime, expected):
     file_type = next(t for t in ALL_TYPES if t.mime == mime)
     assert safe_name(name, file_type) == expected
@@ -90,8 +123,9 @@ def app(app):
 
 
 def upload(client, headers, number, data, name, declared):
-    return client.post(f"/api/orders/{number}/attachments", headers=headers,
-                       data={"file": (io.BytesIO(data), name, declared)})
+    return client.post(
+        f"/api/orders/{number}/attachments", headers=headers, data={"file": (io.BytesIO(data), name, declared)}
+    )
 
 
 def test_staff_uploads_are_checked_by_content_not_by_the_declared_type(app, login):
@@ -125,6 +159,7 @@ def test_downloads_are_attachments_with_the_sniffed_type_and_nosniff(app, tmp_pa
     (tmp_path / "attachments" / "legacy").write_bytes(HTML)
     wo = app.extensions["hotline"].work_orders
     from work_orders.service import System
+
     legacy = wo.add_attachment(number, System("test"), "photo", "file:legacy", "x.png", "image/png", len(HTML))
     resp = client.get(f"/api/orders/{number}/attachments/{legacy['id']}", headers=op)
     assert resp.status_code == 200 and resp.mimetype == "application/octet-stream"

@@ -1,4 +1,5 @@
 """A citizen files a complaint in the web chat; an operator finds it in the work-order console."""
+
 import re
 import uuid
 

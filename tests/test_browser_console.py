@@ -1,5 +1,6 @@
 """The editor console in headless Chromium: log in, publish a hot policy, hit-test it, then ask about it
 in the citizens' web chat."""
+
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
@@ -46,9 +47,11 @@ def test_publish_hot_policy_then_ask_in_chat(live, browser_page):
     expect(page.locator("#msg")).to_contain_text("已保存并生效")
     expect(page.locator("#edit-title")).to_contain_text("<b>通知</b>")  # markup shown as text
     expect(page.locator("#versions tr")).to_have_count(1)
-    policy_id = page.evaluate("fetch('/api/kb/articles?status=published', {headers: {Authorization: 'Bearer ' + "
-                              "sessionStorage.getItem('kb-token')}}).then(r => r.json())"
-                              ".then(d => d.items.find(a => a.title.includes('京港澳')).id)")
+    policy_id = page.evaluate(
+        "fetch('/api/kb/articles?status=published', {headers: {Authorization: 'Bearer ' + "
+        "sessionStorage.getItem('kb-token')}}).then(r => r.json())"
+        ".then(d => d.items.find(a => a.title.includes('京港澳')).id)"
+    )
 
     page.click("#nav button[data-tab=hit]")
     page.fill("#hit-q", "京港澳高速新乡段封了吗 货车咋绕")

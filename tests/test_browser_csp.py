@@ -1,5 +1,6 @@
 """Every page under its Content-Security-Policy in headless Chromium: no violation is reported, the nonce'd
 inline styles apply and the nonce'd inline scripts run (a blocked script would be a violation and an empty page)."""
+
 import pytest
 from playwright.sync_api import sync_playwright
 
@@ -7,8 +8,13 @@ from tests.test_browser import ARGS, CHROMIUM
 
 pytestmark = pytest.mark.browser
 
-PAGES = {"/": "#text", "/console": "#login-form", "/console/orders": "#login-form",
-         "/console/handoff": "#login-form", "/console/sync": "#login:not([hidden])"}  # shown by the page script
+PAGES = {
+    "/": "#text",
+    "/console": "#login-form",
+    "/console/orders": "#login-form",
+    "/console/handoff": "#login-form",
+    "/console/sync": "#login:not([hidden])",
+}  # shown by the page script
 WATCH = """window.__csp = [];
 document.addEventListener("securitypolicyviolation", function (e) {
   window.__csp.push(e.violatedDirective + " " + (e.blockedURI || "inline") + " " + (e.sample || ""));

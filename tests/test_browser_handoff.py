@@ -4,8 +4,9 @@ they talk (markup stays text), the operator closes and the page says so.
 Only the app process runs (the bot is not needed while a handoff is open). Its service hours span the whole
 day and the calendar marks the days around today as working days, so the test passes at any hour.
 """
+
 import shutil
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
@@ -31,14 +32,18 @@ PHONE = "13812345678"
 def desk(seeded_dir, tmp_path_factory):
     var = tmp_path_factory.mktemp("handoff") / "var"
     shutil.copytree(seeded_dir, var)
-    env = {"HOTLINE_VAR_DIR": str(var), **app_ports_env(),
-           "HOTLINE_RASA_URL": f"http://127.0.0.1:{free_port()}", "HOTLINE_SERVICE_HOURS": ALL_DAY,
-           "HOTLINE_SWEEP_INTERVAL": "0"}
+    env = {
+        "HOTLINE_VAR_DIR": str(var),
+        **app_ports_env(),
+        "HOTLINE_RASA_URL": f"http://127.0.0.1:{free_port()}",
+        "HOTLINE_SERVICE_HOURS": ALL_DAY,
+        "HOTLINE_SWEEP_INTERVAL": "0",
+    }
     settings = load_settings(env)
     db = Database(settings.database_url)
     db.migrate()
     work_orders = WorkOrders(db)
-    today = local_date(datetime.now(timezone.utc))
+    today = local_date(datetime.now(UTC))
     for day in (today - timedelta(days=1), today, today + timedelta(days=1)):
         work_orders.set_override(day, True, "浏览器测试：全天人工服务", "test")
     Accounts(db).create_user("op-ui", "operator-ui-1", ["operator"], "李座席")
@@ -60,9 +65,11 @@ def browser(desk):
 
 def test_operator_takes_over_a_web_chat(desk, browser):
     # the user asked for a person (what action_handoff does)
-    transcript = [{"who": "user", "text": f"出租车拒载，我电话{PHONE}", "at": 1763604000.0},
-                  {"who": "bot", "text": "请问车牌号是多少？", "at": 1763604001.0},
-                  {"who": "user", "text": "转人工", "at": 1763604002.0}]
+    transcript = [
+        {"who": "user", "text": f"出租车拒载，我电话{PHONE}", "at": 1763604000.0},
+        {"who": "bot", "text": "请问车牌号是多少？", "at": 1763604001.0},
+        {"who": "user", "text": "转人工", "at": 1763604002.0},
+    ]
     assert desk["handoffs"].request(f"web:{SENDER}", "user_request", transcript)["status"] == "queued"
 
     user = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, locale="zh-CN").new_page()

@@ -1,5 +1,6 @@
 """The work-order console in headless Chromium: one complaint from registration to archive, through the
 operator, the handling unit and the supervisor, each in their own login."""
+
 import re
 import uuid
 
@@ -16,8 +17,10 @@ pytestmark = pytest.mark.browser
 PHONE = "13812345678"
 ACTIVE = re.compile(r"\bactive\b")
 # A 1x1 PNG, enough for the attachment upload.
-PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360f8"
-                    "cfc0f01f0005000201e2b5a3bb0000000049454e44ae426082")
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360f8"
+    "cfc0f01f0005000201e2b5a3bb0000000049454e44ae426082"
+)
 
 
 @pytest.fixture
@@ -27,9 +30,11 @@ def people(live):
     db = Database(live.settings.database_url)
     unit = WorkOrders(db).add_unit(f"杭州市道路运输管理服务中心{tag}", region="浙江省杭州市", domains=["道路运输"])
     accounts = Accounts(db)
-    who = {"operator": (f"op-{tag}", "operator-pass-1", ["operator"], "李座席", None, ""),
-           "unit": (f"unit-{tag}", "unit-pass-1", ["unit"], "张承办", unit["id"], ""),
-           "supervisor": (f"sup-{tag}", "supervisor-pass-1", ["supervisor"], "赵督办", None, "浙江省")}
+    who = {
+        "operator": (f"op-{tag}", "operator-pass-1", ["operator"], "李座席", None, ""),
+        "unit": (f"unit-{tag}", "unit-pass-1", ["unit"], "张承办", unit["id"], ""),
+        "supervisor": (f"sup-{tag}", "supervisor-pass-1", ["supervisor"], "赵督办", None, "浙江省"),
+    }
     for username, password, roles, name, unit_id, region in who.values():
         accounts.create_user(username, password, roles, name, unit_id=unit_id, region=region)
     return {"tag": tag, "handling_unit": unit, **{k: v[:2] for k, v in who.items()}}
@@ -126,11 +131,22 @@ def test_complaint_from_registration_to_archive(live, people, page):
     open_order(page, number, "new")
     expect(page.locator("#detail-title")).to_contain_text("<b>标记</b>")
     expect(page.locator("#detail-fields")).to_contain_text(PHONE)
-    act(page, "classify", "已分类待转办", [lambda: page.select_option("#p-domain", "道路运输"),
-                                      lambda: page.fill("#p-region", "浙江省杭州市")])
+    act(
+        page,
+        "classify",
+        "已分类待转办",
+        [lambda: page.select_option("#p-domain", "道路运输"), lambda: page.fill("#p-region", "浙江省杭州市")],
+    )
     unit_option = page.locator("#p-unit_id option", has_text=people["handling_unit"]["name"])
-    act(page, "dispatch", "已转办", [lambda: expect(unit_option).to_have_count(1),
-                                 lambda: page.select_option("#p-unit_id", str(people["handling_unit"]["id"]))])
+    act(
+        page,
+        "dispatch",
+        "已转办",
+        [
+            lambda: expect(unit_option).to_have_count(1),
+            lambda: page.select_option("#p-unit_id", str(people["handling_unit"]["id"])),
+        ],
+    )
     expect(page.locator("#detail-fields")).to_contain_text(people["handling_unit"]["name"])
     expect(page.locator("#detail-deadlines")).to_contain_text("办理期限")
     logout(page)
@@ -147,9 +163,16 @@ def test_complaint_from_registration_to_archive(live, people, page):
     expect(page.locator("#att-name")).to_contain_text("现场照片.png")
     page.click("#att-form button[type=submit]")
     expect(page.locator("#attachments")).to_contain_text("现场照片.png")
-    act(page, "request_extension", "延期申请中", [lambda: page.fill("#p-days", "3"),
-                                              lambda: page.select_option("#p-reason", "evidence"),
-                                              lambda: page.fill("#p-explanation", "需调取车载视频，调查取证需要时间")])
+    act(
+        page,
+        "request_extension",
+        "延期申请中",
+        [
+            lambda: page.fill("#p-days", "3"),
+            lambda: page.select_option("#p-reason", "evidence"),
+            lambda: page.fill("#p-explanation", "需调取车载视频，调查取证需要时间"),
+        ],
+    )
     logout(page)
 
     # 4. the supervisor sees the number masked and approves the extension
@@ -169,8 +192,12 @@ def test_complaint_from_registration_to_archive(live, people, page):
     # 5. the unit replies
     login(page, people["unit"], "张承办")
     open_order(page, number)
-    act(page, "reply", "已办结回复",
-        [lambda: page.fill("#p-reply", "经调取车载视频核实，司机拒载属实，已依法处罚并责令整改。")])
+    act(
+        page,
+        "reply",
+        "已办结回复",
+        [lambda: page.fill("#p-reply", "经调取车载视频核实，司机拒载属实，已依法处罚并责令整改。")],
+    )
     logout(page)
 
     # 6. operator: archiving before the callback is refused, then callback (满意) and archive
@@ -180,8 +207,15 @@ def test_complaint_from_registration_to_archive(live, people, page):
     page.click("#act-submit")
     expect(page.locator("#msg")).to_contain_text("须先完成回访")
     expect(page.locator("#detail-badges .badge.state")).to_have_text("已办结回复")
-    act(page, "callback", "已回访", [lambda: page.select_option("#p-result", "satisfied"),
-                                 lambda: page.fill("#p-note", "来电人对处理结果表示满意")])
+    act(
+        page,
+        "callback",
+        "已回访",
+        [
+            lambda: page.select_option("#p-result", "satisfied"),
+            lambda: page.fill("#p-note", "来电人对处理结果表示满意"),
+        ],
+    )
     expect(page.locator("#detail-fields")).to_contain_text("满意")
     act(page, "archive", "已归档")
     expect(page.locator("#detail-fields")).to_contain_text("已归档")
@@ -209,8 +243,15 @@ def test_stale_order_is_reloaded_with_a_chinese_message(live, people, page):
     """Someone else moves the order while the page shows it: the action is refused (409), nothing changes,
     and the page reloads the order."""
     service = WorkOrders(Database(live.settings.database_url))
-    order, _ = service.create({"order_type": "suggestion", "channel": "phone", "region": "浙江省杭州市",
-                               "facts": f"建议增加公交夜班线路{people['tag']}"}, actor=people["operator"][0])
+    order, _ = service.create(
+        {
+            "order_type": "suggestion",
+            "channel": "phone",
+            "region": "浙江省杭州市",
+            "facts": f"建议增加公交夜班线路{people['tag']}",
+        },
+        actor=people["operator"][0],
+    )
     page.goto(live.base + "/console/orders")
     login(page, people["operator"], "李座席")
     open_order(page, order["number"], "new")

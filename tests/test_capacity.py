@@ -3,6 +3,7 @@
 With 8 waitress threads and the bot's action calls served by the same threads, 8 chats in flight
 stalled the whole app. The action endpoint now has a listener of its own and turns pass a TurnGate.
 """
+
 from __future__ import annotations
 
 import threading
@@ -66,8 +67,15 @@ def slow_bot():
 
 
 def test_chat_beyond_capacity_is_refused_at_once_with_retry_after(seeded_dir, slow_bot, make_app):
-    app = make_app(seeded_dir, HOTLINE_RASA_URL=slow_bot.url, HOTLINE_RASA_TIMEOUT="10", HOTLINE_CHAT_CONCURRENCY="2",
-                   HOTLINE_CHAT_QUEUE="0", HOTLINE_CHAT_QUEUE_WAIT="0", HOTLINE_THREADS="16")
+    app = make_app(
+        seeded_dir,
+        HOTLINE_RASA_URL=slow_bot.url,
+        HOTLINE_RASA_TIMEOUT="10",
+        HOTLINE_CHAT_CONCURRENCY="2",
+        HOTLINE_CHAT_QUEUE="0",
+        HOTLINE_CHAT_QUEUE_WAIT="0",
+        HOTLINE_THREADS="16",
+    )
     results = []
 
     def chat(i):

@@ -1,32 +1,55 @@
 """The command line and the composition root: every command is listed, every service comes from
 `build_services`, and `serve` and `worker` schedule their jobs with the one function `webapp.jobs.schedule_jobs`."""
+
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from tests.conftest import make_settings
 
+from hotline.settings import load_settings
+from tests.conftest import make_settings
 from webapp import create_app, jobs
 from webapp.cli import cli
-from hotline.settings import load_settings
 from webapp.services import build_services
 
 ROOT = Path(__file__).resolve().parent.parent
-COMMANDS = ["import", "ingest", "init", "reindex", "run", "serve", "sync-export", "sync-kb", "sync-log",
-            "sync-orders-import", "sync-outbox", "unit-add", "user-add", "user-passwd", "worker"]
+COMMANDS = [
+    "import",
+    "ingest",
+    "init",
+    "reindex",
+    "run",
+    "serve",
+    "sync-export",
+    "sync-kb",
+    "sync-log",
+    "sync-orders-import",
+    "sync-outbox",
+    "unit-add",
+    "user-add",
+    "user-passwd",
+    "worker",
+]
 LIFECYCLE = ["sla_sweep", "retention_purge", "gap_purge", "wechat_notices", "handoff_expire"]
 SYNC = ["sync_kb", "sync_outbox"]
 
 
 def test_help_lists_every_command():
-    out = subprocess.run([sys.executable, "-m", "webapp.cli", "--help"], cwd=ROOT, capture_output=True, text=True,
-                         check=False, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "webapp.cli", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("Usage: python -m webapp.cli")
     listed = [line.split()[0] for line in out.stdout.split("Commands:")[1].splitlines() if line.strip()]
@@ -57,23 +80,37 @@ def _ids(scheduler):
 
 
 def test_serve_and_worker_schedule_the_same_jobs(tmp_path, spy):
-    svc = _services(tmp_path, HOTLINE_SYNC_URL="http://127.0.0.1:9/12345", HOTLINE_SWEEP_INTERVAL="45",
-                    HOTLINE_SYNC_INTERVAL="600", HOTLINE_SYNC_OUTBOX_INTERVAL="20", HOTLINE_WECHAT_NOTIFY_INTERVAL="30")
+    svc = _services(
+        tmp_path,
+        HOTLINE_SYNC_URL="http://127.0.0.1:9/12345",
+        HOTLINE_SWEEP_INTERVAL="45",
+        HOTLINE_SYNC_INTERVAL="600",
+        HOTLINE_SYNC_OUTBOX_INTERVAL="20",
+        HOTLINE_WECHAT_NOTIFY_INTERVAL="30",
+    )
     app, worker = jobs.app_scheduler(svc), jobs.worker_scheduler(svc)
     assert spy == [45, 45]  # both went through schedule_jobs
     assert _ids(app) == _ids(worker) == LIFECYCLE + SYNC
     assert type(app).__name__ == "BackgroundScheduler" and type(worker).__name__ == "BlockingScheduler"
     assert not app.running and not worker.running
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for scheduler in (app, worker):
         by_id = {job.id: job for job in scheduler.get_jobs()}
         assert all(job.max_instances == 1 and job.coalesce for job in by_id.values())
-        intervals = {i: by_id[i].trigger.interval.total_seconds() for i in
-                     ("sla_sweep", "wechat_notices", "handoff_expire", "sync_kb", "sync_outbox")}
-        assert intervals == {"sla_sweep": 45, "wechat_notices": 30, "handoff_expire": 60, "sync_kb": 600,
-                             "sync_outbox": 20}
-        assert [(str(by_id[i].trigger.fields[5]), str(by_id[i].trigger.fields[6])) for i in
-                ("retention_purge", "gap_purge")] == [("3", "30"), ("3", "40")]
+        intervals = {
+            i: by_id[i].trigger.interval.total_seconds()
+            for i in ("sla_sweep", "wechat_notices", "handoff_expire", "sync_kb", "sync_outbox")
+        }
+        assert intervals == {
+            "sla_sweep": 45,
+            "wechat_notices": 30,
+            "handoff_expire": 60,
+            "sync_kb": 600,
+            "sync_outbox": 20,
+        }
+        assert [
+            (str(by_id[i].trigger.fields[5]), str(by_id[i].trigger.fields[6])) for i in ("retention_purge", "gap_purge")
+        ] == [("3", "30"), ("3", "40")]
         for i in ("sla_sweep", "sync_kb", "sync_outbox"):  # the first run is at once, not one interval later
             assert abs((by_id[i].next_run_time - now).total_seconds()) < 30
 
@@ -110,8 +147,9 @@ def test_the_sync_service_is_built_with_the_others(tmp_path):
 def test_commands_use_the_services(tmp_path):
     env = {"HOTLINE_VAR_DIR": str(tmp_path), "HOTLINE_RASA_URL": "http://127.0.0.1:9"}
     runner = CliRunner()
-    out = runner.invoke(cli, ["user-add", "ed", "--role", "editor", "--name", "编辑"],
-                        input="editor-pass-12\neditor-pass-12\n", env=env)
+    out = runner.invoke(
+        cli, ["user-add", "ed", "--role", "editor", "--name", "编辑"], input="editor-pass-12\neditor-pass-12\n", env=env
+    )
     assert out.exit_code == 0, out.output
     assert "created ed roles=editor" in out.output
     out = runner.invoke(cli, ["unit-add", "新乡市交通运输局", "--region", "河南省新乡市", "--domain", "公路"], env=env)

@@ -11,6 +11,7 @@ retention and the 12345 link's signatures and retries. Each sets the moment it d
 Processes started by tests (the real app and bot of tests/test_integration.py and the browser tests) keep the
 real clock: they set service hours of 00:00-24:00 and mark the days around now as working days or not.
 """
+
 import os
 import re
 import subprocess
@@ -65,9 +66,24 @@ def run_under(moment: str, basetemp: Path) -> str:
     env = {**os.environ, "HOTLINE_TEST_FROZEN_NOW": moment, "PYTHONPATH": str(ROOT)}
     started = time.monotonic()
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--basetemp", str(basetemp),
-         "-k", "not postgresql", *TIME_SENSITIVE],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "--basetemp",
+            str(basetemp),
+            "-k",
+            "not postgresql",
+            *TIME_SENSITIVE,
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     out = proc.stdout + proc.stderr
     if proc.returncode != 0 or not re.search(r"\b\d+ passed\b", out) or " skipped" in out:
         return out[-6000:]
@@ -84,7 +100,9 @@ def run_under(moment: str, basetemp: Path) -> str:
 def test_time_sensitive_tests_pass_under_every_clock(tmp_path):
     # two at a time: the runs mostly wait on SQLite and the fake servers, and make test has the machine to itself
     with ThreadPoolExecutor(max_workers=2) as pool:
-        runs = {name: pool.submit(run_under, moment, tmp_path / f"clock{i}")
-                for i, (name, moment) in enumerate(CLOCKS.items())}
+        runs = {
+            name: pool.submit(run_under, moment, tmp_path / f"clock{i}")
+            for i, (name, moment) in enumerate(CLOCKS.items())
+        }
     failures = {name: run.result() for name, run in runs.items() if run.result()}
     assert not failures, "\n\n".join(f"=== {name} ({CLOCKS[name]}):\n{out}" for name, out in failures.items())

@@ -1,9 +1,10 @@
 """Whole dialogues over /api/chat against real bot and app processes: a complaint becomes a work order,
 a question in the middle is answered and the form resumes, a cancelled complaint leaves nothing, the caller
 checks the status, Traditional input works, and two copies of the same message make one order."""
+
 import threading
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import requests
@@ -36,8 +37,8 @@ def test_complaint_with_an_interruption_becomes_a_work_order(live):
     chat = Chat(live)
     body = chat.say("我要投诉豫G·T1234出租车，昨天晚上8点在新乡东站拒载还骂人，电话13812345678，要求处理司机")
     assert body["intent"]["name"] == "complain"
-    assert "实名" in body["text"]                      # everything else was in the first message
-    body = chat.say("投诉以后多久能有结果？")          # a question in the middle of the form
+    assert "实名" in body["text"]  # everything else was in the first message
+    body = chat.say("投诉以后多久能有结果？")  # a question in the middle of the form
     assert "第二十三条" in body["text"] and "实名" in body["text"]  # answered, then asked again
     body = chat.say("匿名")
     assert "请核对您的投诉内容" in body["text"] and "豫GT1234出租车" in body["text"]
@@ -49,12 +50,12 @@ def test_complaint_with_an_interruption_becomes_a_work_order(live):
     assert order and order["type"] == "complaint" and "10个工作日" in order["deadline_text"]
     assert f"编号 {order['number']}" in body["text"] and "10个工作日内回复办理意见" in body["text"]
     due = datetime.fromisoformat(order["deadline"])  # the latest answer, China time, quoted in the reply
-    assert order["deadline"].endswith("T23:59:59+08:00") and due > datetime.now(timezone.utc)
+    assert order["deadline"].endswith("T23:59:59+08:00") and due > datetime.now(UTC)
     assert f"最迟将于{messages.day_text(due)}前答复您" in body["text"]
     stored = orders(live).lookup(order["number"], "5678", caller_user=f"web:{chat.sender}")
     assert stored["state"] == "received"
 
-    body = chat.say(f"查询工单{order['number']}")      # the same sender needs no phone digits
+    body = chat.say(f"查询工单{order['number']}")  # the same sender needs no phone digits
     assert "已受理" in body["text"] and order["number"] in body["text"]
 
 
@@ -69,7 +70,7 @@ def test_short_complaint_is_asked_step_by_step_and_can_be_cancelled(live):
     assert "已取消" in body["text"] and body["work_order"] is None
     assert orders(live).count() == before
     body = chat.say("你好")
-    assert body["intent"]["name"] == "greet"          # the form is closed
+    assert body["intent"]["name"] == "greet"  # the form is closed
 
 
 def test_traditional_suggestion(live):

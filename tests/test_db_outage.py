@@ -2,6 +2,7 @@
 
 An outside probe saw 19 of 2,133 in-flight requests get a 500 when PostgreSQL connections were terminated.
 """
+
 from __future__ import annotations
 
 import threading
@@ -9,15 +10,23 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import create_engine, text
-from sqlalchemy.exc import OperationalError, TimeoutError as PoolTimeout
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from hotline.db import is_unavailable
 from tests.conftest import PG_URL, make_settings
 from webapp import create_app
 
-ORDER = {"order_type": "complaint", "channel": "phone", "domain": "城市客运", "region": "河南省新乡市",
-         "title": "公交车甩站", "target": "新乡12路公交", "facts": "12路公交在人民公园站不停车",
-         "caller_phone": "13812345678"}
+ORDER = {
+    "order_type": "complaint",
+    "channel": "phone",
+    "domain": "城市客运",
+    "region": "河南省新乡市",
+    "title": "公交车甩站",
+    "target": "新乡12路公交",
+    "facts": "12路公交在人民公园站不停车",
+    "caller_phone": "13812345678",
+}
 
 
 def _dropped() -> OperationalError:
@@ -86,8 +95,10 @@ def test_connections_terminated_under_load_give_no_500(tmp_path, embedder, pg_ur
         admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             while not stop.is_set():
-                n = conn.execute(text("select count(pg_terminate_backend(pid)) from pg_stat_activity "
-                                      "where application_name = :n"), {"n": name}).scalar()
+                n = conn.execute(
+                    text("select count(pg_terminate_backend(pid)) from pg_stat_activity where application_name = :n"),
+                    {"n": name},
+                ).scalar()
                 killed.append(n)
                 stop.wait(0.05)
         admin.dispose()
@@ -98,8 +109,11 @@ def test_connections_terminated_under_load_give_no_500(tmp_path, embedder, pg_ur
         client = app.test_client()
         for j in range(25):
             if j % 3 == 0:
-                resp = client.post("/api/orders", json={**ORDER, "facts": f"第{i}-{j}件"},
-                                   headers={**op, "Idempotency-Key": f"drop-{i}-{j}-{name}"})
+                resp = client.post(
+                    "/api/orders",
+                    json={**ORDER, "facts": f"第{i}-{j}件"},
+                    headers={**op, "Idempotency-Key": f"drop-{i}-{j}-{name}"},
+                )
             else:
                 resp = client.get("/api/orders?queue=all", headers=op)
             if resp.status_code == 503:

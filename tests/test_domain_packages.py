@@ -31,8 +31,16 @@ def test_a_stale_work_order_write_is_the_shared_version_conflict(tmp_path):
     orders = WorkOrders(db, callback_sample_rate=0.0)
     operator = Principal(1, "op1", "李座席", ("operator",))
     now = datetime(2026, 9, 29, 10, 0, tzinfo=CHINA)
-    order, _ = orders.create({"order_type": "complaint", "channel": "web", "title": "出租车拒载", "facts": "拒载",
-                              "caller_phone": "13800138000"}, now=now)
+    order, _ = orders.create(
+        {
+            "order_type": "complaint",
+            "channel": "web",
+            "title": "出租车拒载",
+            "facts": "拒载",
+            "caller_phone": "13800138000",
+        },
+        now=now,
+    )
     version = orders.get(order["number"], operator)["version"]
     orders.act(order["number"], "classify", operator, {"domain": "城市客运"}, version=version, now=now)
     with pytest.raises(VersionConflict) as exc:  # one code for every stale write: knowledge base and work orders

@@ -1,6 +1,7 @@
 """Editor workflow on the domain layer, on SQLite and PostgreSQL: versions, conflicts, publishing,
 metadata filters and the change log that every replica's index follows."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -11,7 +12,10 @@ from knowledge_base.service import KnowledgeBase
 CLOSURE = {
     "title": "G4京港澳高速新乡段临时封闭通知",
     "body": "因桥梁检修，G4京港澳高速新乡段将于12月1日至12月3日全天封闭，货车请绕行G107国道。",
-    "domain": "公路", "region": "河南省", "tags": ["封路", "货车"], "urgent": True,
+    "domain": "公路",
+    "region": "河南省",
+    "tags": ["封路", "货车"],
+    "urgent": True,
 }
 QUESTION = "京港澳高速新乡段封路了吗货车怎么走"
 
@@ -47,7 +51,10 @@ def test_draft_publish_edit_retire(editor):
 
     versions = editor.versions(art["id"])
     assert [(v["version"], v["action"], v["author"]) for v in versions] == [
-        (1, "create", "zhang"), (2, "publish", "li"), (3, "edit", "li")]
+        (1, "create", "zhang"),
+        (2, "publish", "li"),
+        (3, "edit", "li"),
+    ]
     diff = editor.diff(art["id"], 3)["diff"]
     assert any(line.startswith("-") and "G107" in line for line in diff)
     assert any(line.startswith("+") and "S227" in line for line in diff)
@@ -62,8 +69,10 @@ def test_draft_publish_edit_retire(editor):
 
 def test_validation_lists_every_problem(editor):
     with pytest.raises(ArticleInvalid) as exc:
-        editor.create({"title": " ", "body": "x" * 30000, "domain": "航空", "effective_from": "明天",
-                       "tags": "a," + "b" * 40}, author="zhang")
+        editor.create(
+            {"title": " ", "body": "x" * 30000, "domain": "航空", "effective_from": "明天", "tags": "a," + "b" * 40},
+            author="zhang",
+        )
     assert set(exc.value.details) == {"title", "body", "domain", "effective_from", "tags"}
     with pytest.raises(ArticleInvalid) as exc:
         editor.create({**CLOSURE, "effective_from": "2026-12-03", "expires_at": "2026-12-01"}, author="zhang")
@@ -75,7 +84,7 @@ def test_the_publication_date_is_china_s_date_whatever_the_server_s_time_zone(ed
     import time_machine
 
     # 00:30 on New Year's Day in China, still 31 December in UTC (the servers' usual zone)
-    with time_machine.travel(datetime(2025, 12, 31, 16, 30, tzinfo=timezone.utc)):
+    with time_machine.travel(datetime(2025, 12, 31, 16, 30, tzinfo=UTC)):
         art = editor.create(CLOSURE, "li", publish=True)
     assert art["published_label"] == "2026-01-01"
     assert editor.kb.search(QUESTION, k=1)[0].citation.endswith("，2026-01-01）")
@@ -83,7 +92,7 @@ def test_the_publication_date_is_china_s_date_whatever_the_server_s_time_zone(ed
 
 def test_validity_window_and_region(editor):
     kb = editor.kb
-    now = datetime(2026, 12, 2, 12, tzinfo=timezone.utc)
+    now = datetime(2026, 12, 2, 12, tzinfo=UTC)
     art = editor.create({**CLOSURE, "effective_from": "2026-12-01", "expires_at": "2026-12-04"}, "li", publish=True)
     assert titles(kb, now=now)[0] == CLOSURE["title"]
     assert CLOSURE["title"] not in titles(kb, now=now + timedelta(days=5))  # expired: never used
@@ -129,8 +138,17 @@ def test_only_changed_text_is_reembedded(editor, monkeypatch):
 
 def test_search_filters_on_domain_and_tag(editor):
     editor.create(CLOSURE, "li", publish=True)
-    editor.create({**CLOSURE, "title": "新乡港渡口停航通知", "domain": "水路", "tags": ["停航"],
-                   "body": "受大风影响，新乡港渡口12月1日停航，货车请走G107国道。"}, "li", publish=True)
+    editor.create(
+        {
+            **CLOSURE,
+            "title": "新乡港渡口停航通知",
+            "domain": "水路",
+            "tags": ["停航"],
+            "body": "受大风影响，新乡港渡口12月1日停航，货车请走G107国道。",
+        },
+        "li",
+        publish=True,
+    )
     kb = editor.kb
     assert {h.title for h in kb.search(QUESTION, k=5, domain="水路")} == {"新乡港渡口停航通知"}
     assert {h.title for h in kb.search(QUESTION, k=5, tag="封路")} == {CLOSURE["title"]}
@@ -141,7 +159,8 @@ def test_search_filters_on_domain_and_tag(editor):
 PERMIT = {
     "title": "货车通行证网上办理",
     "body": "货运车辆进入城区须提前在“城市货车通行”平台申领电子通行证，审核通过后即时生效，有效期一个月。",
-    "domain": "道路运输", "region": "全国",
+    "domain": "道路运输",
+    "region": "全国",
 }
 
 
@@ -154,8 +173,12 @@ def test_similar_questions_lead_to_the_article_body(editor):
     editor.create(CLOSURE, "li", publish=True)
     without = kb.search(asked, k=1)[0]
     assert without.question is None
-    art = editor.update(plain["id"], {**PERMIT, "questions": ["大货车进城需要办什么证", "拉货的车能不能进市区",
-                                                             "货车进城证在哪里申请"]}, plain["version"], "li")
+    art = editor.update(
+        plain["id"],
+        {**PERMIT, "questions": ["大货车进城需要办什么证", "拉货的车能不能进市区", "货车进城证在哪里申请"]},
+        plain["version"],
+        "li",
+    )
     assert art["questions"] == ["大货车进城需要办什么证", "拉货的车能不能进市区", "货车进城证在哪里申请"]
     hit = kb.search(asked, k=1)[0]
     assert hit.title == PERMIT["title"] and hit.question in art["questions"]
@@ -166,8 +189,11 @@ def test_similar_questions_lead_to_the_article_body(editor):
 
 def test_questions_kept_when_an_edit_omits_them_and_cleared_when_emptied(editor):
     kb = editor.kb
-    art = editor.create({**PERMIT, "questions": "大货车进城需要办什么证\n\n大货车进城需要办什么证\n货车进城证在哪里申请"},
-                        "li", publish=True)
+    art = editor.create(
+        {**PERMIT, "questions": "大货车进城需要办什么证\n\n大货车进城需要办什么证\n货车进城证在哪里申请"},
+        "li",
+        publish=True,
+    )
     assert art["questions"] == ["大货车进城需要办什么证", "货车进城证在哪里申请"]  # lines, blanks and repeats dropped
     assert len(kb.index) == 3  # one body chunk and two questions
     art = editor.update(art["id"], {**PERMIT, "body": PERMIT["body"] + "逾期须重新申请。"}, art["version"], "li")
@@ -205,8 +231,9 @@ def test_pooled_evidence_does_not_hold_back_a_one_chunk_hot_policy(editor):
     """An article's score is the weighted mean of its best chunks; with fewer chunks the best one fills in, so
     a fresh one-chunk policy scores exactly its chunk and outranks articles with many weaker questions."""
     kb = editor.kb
-    editor.create({**PERMIT, "questions": ["高速公路封闭了货车怎么办", "货车走哪条路", "封路通知在哪看"]}, "li",
-                  publish=True)
+    editor.create(
+        {**PERMIT, "questions": ["高速公路封闭了货车怎么办", "货车走哪条路", "封路通知在哪看"]}, "li", publish=True
+    )
     editor.create(CLOSURE, "li", publish=True)
     hits = kb.search(QUESTION, k=2)
     assert hits[0].title == CLOSURE["title"]
@@ -236,14 +263,22 @@ def test_a_replica_never_answers_with_a_stale_passage(editor, embedder, tmp_path
 def test_a_question_hit_quotes_the_passage_closest_to_the_query(editor):
     """A long article answers a similar-question hit with its body passage nearest the question, not its last."""
     kb = editor.kb
-    permit = ("货车进城通行证在“城市货车通行”平台申请：上传行驶证、驾驶证和车辆照片，审核通过后即时生效，"
-              "有效期一个月，到期前七天可以续办，逾期须重新申请。") * 3
-    curfew = ("夜间22时至次日6时，城区主干道禁止重型货车通行；早晚高峰7时至9时、17时至19时，"
-              "中型以上货车不得进入二环以内，违者依法处罚。") * 3
-    art = editor.create({**PERMIT, "title": "城区货车通行管理", "body": permit + "\n" + curfew,
-                         "questions": ["大车进城证咋办"]}, "li", publish=True)
+    permit = (
+        "货车进城通行证在“城市货车通行”平台申请：上传行驶证、驾驶证和车辆照片，审核通过后即时生效，"
+        "有效期一个月，到期前七天可以续办，逾期须重新申请。"
+    ) * 3
+    curfew = (
+        "夜间22时至次日6时，城区主干道禁止重型货车通行；早晚高峰7时至9时、17时至19时，"
+        "中型以上货车不得进入二环以内，违者依法处罚。"
+    ) * 3
+    art = editor.create(
+        {**PERMIT, "title": "城区货车通行管理", "body": permit + "\n" + curfew, "questions": ["大车进城证咋办"]},
+        "li",
+        publish=True,
+    )
     with editor.db.session() as s:
         from knowledge_base.models import Article
+
         assert len([c for c in s.get(Article, art["id"]).chunks if c.kind == "body"]) == 2
     hit = kb.search("大车进城证咋办", k=1)[0]
     assert hit.question == "大车进城证咋办" and hit.text.startswith("货车进城通行证")
@@ -261,21 +296,43 @@ def test_an_import_tokenises_beside_the_embedding_and_the_catch_up_reuses_it(edi
     left_before = len(keyword.PRETOKENIZED)
     callers = []
     real = keyword.tokenize
-    monkeypatch.setattr(keyword, "tokenize", lambda text: callers.append(threading.current_thread().name)
-                        or real(text))
+    monkeypatch.setattr(keyword, "tokenize", lambda text: callers.append(threading.current_thread().name) or real(text))
     body = "G4京港澳高速新乡段货车绕行G107国道"
-    drafts = [ArticleDraft(origin_key=f"notice:{i}", title=f"绕行通告{i}", kind="policy", doc_title=f"绕行通告{i}",
-                           body=f"{body}第{i}号", source="test", origin="local", chunks=[f"{body}第{i}号"],
-                           questions=[f"第{i}号通告怎么绕行"]) for i in range(3)]
+    drafts = [
+        ArticleDraft(
+            origin_key=f"notice:{i}",
+            title=f"绕行通告{i}",
+            kind="policy",
+            doc_title=f"绕行通告{i}",
+            body=f"{body}第{i}号",
+            source="test",
+            origin="local",
+            chunks=[f"{body}第{i}号"],
+            questions=[f"第{i}号通告怎么绕行"],
+        )
+        for i in range(3)
+    ]
     kb.upsert_articles(drafts, action="import")
     assert len(callers) == 6 and set(callers) == {"kb-pretokenize"}  # none left for the catch-up to do
     assert len(keyword.PRETOKENIZED) == left_before
     assert kb.search("第2号通告怎么绕行", k=1)[0].title == "绕行通告2"
     # a KB whose cache is not open (seeding before the first build) leaves nothing behind
     closed = KnowledgeBase(kb.db, kb.embedder, kb.index_path.with_name("other.faiss"))
-    closed.upsert_articles([ArticleDraft(origin_key="notice:closed", title="夜间绕行通告", kind="policy",
-                                         doc_title="夜间绕行通告", body=body, source="test", origin="local",
-                                         chunks=[body])], action="import")
+    closed.upsert_articles(
+        [
+            ArticleDraft(
+                origin_key="notice:closed",
+                title="夜间绕行通告",
+                kind="policy",
+                doc_title="夜间绕行通告",
+                body=body,
+                source="test",
+                origin="local",
+                chunks=[body],
+            )
+        ],
+        action="import",
+    )
     assert len(keyword.PRETOKENIZED) == left_before
 
 

@@ -1,5 +1,6 @@
 """Errors per domain: every package keeps its errors in its own ``errors.py``, all under hotline.errors' roots,
 with one ``version_conflict`` and one ``NotConfigured``."""
+
 from __future__ import annotations
 
 import importlib
@@ -14,8 +15,17 @@ from hotline.errors import HotlineError, NotConfigured, VersionConflict
 
 ROOT = Path(__file__).resolve().parent.parent
 # the product's packages (devtools/ and sim12345/ are harnesses; bot/channel.py needs Rasa's env)
-PACKAGES = ("hotline", "knowledge_base", "accounts", "channels", "handoff", "sync", "work_orders", "webapp",
-            "bot.actions")
+PACKAGES = (
+    "hotline",
+    "knowledge_base",
+    "accounts",
+    "channels",
+    "handoff",
+    "sync",
+    "work_orders",
+    "webapp",
+    "bot.actions",
+)
 
 # Modules allowed to define errors outside an errors.py while they are being moved (none left). Strict on purpose:
 # once a module here defines no error any more, test_no_stale_exceptions fails until its entry is deleted.
@@ -41,8 +51,9 @@ def _subclasses(cls):
 def product_errors() -> list[type[HotlineError]]:
     modules = list(_modules())
     assert len(modules) > 40  # the walk really imported the packages
-    found = {cls for cls in _subclasses(HotlineError) if cls.__module__.split(".")[0] in {p.split(".")[0]
-                                                                                          for p in PACKAGES}}
+    found = {
+        cls for cls in _subclasses(HotlineError) if cls.__module__.split(".")[0] in {p.split(".")[0] for p in PACKAGES}
+    }
     return sorted(found, key=lambda c: (c.__module__, c.__name__))
 
 
@@ -51,17 +62,32 @@ def _home(cls) -> str:
 
 
 def test_every_error_is_defined_in_its_packages_errors_module(product_errors):
-    misplaced = [_home(cls) for cls in product_errors
-                 if cls.__module__.rpartition(".")[2] != "errors" and cls.__module__ not in PENDING]
+    misplaced = [
+        _home(cls)
+        for cls in product_errors
+        if cls.__module__.rpartition(".")[2] != "errors" and cls.__module__ not in PENDING
+    ]
     assert not misplaced, f"define these in their package's errors.py: {misplaced}"
     # and the domains' roots are found where they should be
     homes = {_home(cls) for cls in product_errors}
-    assert {"knowledge_base.errors.ArticleInvalid", "knowledge_base.errors.ImportRejected",
-            "knowledge_base.errors.GapStateError", "accounts.errors.AuthError", "accounts.errors.AccountError",
-            "channels.wechat.errors.WeChatApiError", "channels.wechat.errors.LoginFailed",
-            "channels.wechat.errors.Rejected", "sync.errors.ProposalClosed", "sync.errors.TransferInvalid",
-            "hotline.errors.Throttled", "hotline.errors.UnknownChannel", "channels.errors.Busy",
-            "work_orders.errors.WorkOrderError", "work_orders.errors.StaleOrder", "handoff.errors.HandoffError"} <= homes
+    assert {
+        "knowledge_base.errors.ArticleInvalid",
+        "knowledge_base.errors.ImportRejected",
+        "knowledge_base.errors.GapStateError",
+        "accounts.errors.AuthError",
+        "accounts.errors.AccountError",
+        "channels.wechat.errors.WeChatApiError",
+        "channels.wechat.errors.LoginFailed",
+        "channels.wechat.errors.Rejected",
+        "sync.errors.ProposalClosed",
+        "sync.errors.TransferInvalid",
+        "hotline.errors.Throttled",
+        "hotline.errors.UnknownChannel",
+        "channels.errors.Busy",
+        "work_orders.errors.WorkOrderError",
+        "work_orders.errors.StaleOrder",
+        "handoff.errors.HandoffError",
+    } <= homes
 
 
 def test_no_stale_exceptions(product_errors):
@@ -114,5 +140,9 @@ def test_a_domain_not_configured_is_still_caught_as_its_domains_error():
 def _spelled(code: str) -> set[str]:
     """The product files that give an error this code (``code = "…"`` in a class, ``code="…"`` when raised)."""
     pattern = re.compile(rf"""\bcode\s*=\s*["']{code}["']""")
-    return {path.relative_to(ROOT).as_posix() for package in PACKAGES
-            for path in (ROOT / package.replace(".", "/")).rglob("*.py") if pattern.search(path.read_text("utf-8"))}
+    return {
+        path.relative_to(ROOT).as_posix()
+        for package in PACKAGES
+        for path in (ROOT / package.replace(".", "/")).rglob("*.py")
+        if pattern.search(path.read_text("utf-8"))
+    }

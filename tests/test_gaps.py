@@ -1,6 +1,8 @@
 """Knowledge gaps (未命中问题): unanswered consultations are counted per wording with personal data masked; an
 editor closes one by adding it to an article as a similar question, which answers the next caller at once."""
+
 import threading
+from datetime import UTC
 
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
@@ -39,7 +41,9 @@ def test_misses_are_counted_per_wording_with_personal_data_masked(kb):
     gaps.record("我电话13812345678 身份证410102199003071234 咋查违章", channel="mp")
     listing = gaps.list()
     assert [(g["text"], g["count"]) for g in listing["items"]] == [
-        ("明天郑州下雨吗", 3), ("我电话138****5678 身份证410102********1234 咋查违章", 1)]
+        ("明天郑州下雨吗", 3),
+        ("我电话138****5678 身份证410102********1234 咋查违章", 1),
+    ]
     assert listing["counts"] == {"open": 2, "resolved": 0, "dismissed": 0}
     assert gaps.record(" ？") is None  # nothing to learn from
 
@@ -111,21 +115,22 @@ def test_gap_api(app, login):
     assert {g["id"] for g in listing["items"]} == {gap_id, other}
     assert client.get("/api/kb/gaps", query_string={"status": "x"}, headers=editor).status_code == 422
     # an editor may not change a published article, not even through a gap
-    resp = client.post(f"/api/kb/gaps/{gap_id}/attach", json={"article_id": art["id"], "version": art["version"]},
-                       headers=editor)
+    resp = client.post(
+        f"/api/kb/gaps/{gap_id}/attach", json={"article_id": art["id"], "version": art["version"]}, headers=editor
+    )
     assert resp.status_code == 403
     resp = client.post(f"/api/kb/gaps/{gap_id}/attach", json={"article_id": art["id"], "version": 99}, headers=pub)
     assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "version_conflict"
-    resp = client.post(f"/api/kb/gaps/{gap_id}/attach", json={"article_id": art["id"], "version": art["version"]},
-                       headers=pub)
+    resp = client.post(
+        f"/api/kb/gaps/{gap_id}/attach", json={"article_id": art["id"], "version": art["version"]}, headers=pub
+    )
     assert resp.status_code == 200 and resp.get_json()["status"] == "resolved"
     hit = client.get("/api/kb/hit-test", query_string={"q": ASKED}, headers=editor).get_json()["hits"][0]
     assert hit["title"] == PERMIT["title"] and hit["question"] == ASKED and "相似问法" in hit["why"]
     assert client.post(f"/api/kb/gaps/{other}/dismiss", headers=editor).get_json()["status"] == "dismissed"
     assert client.post(f"/api/kb/gaps/{other}/dismiss", headers=editor).status_code == 409
     assert client.post("/api/kb/gaps/999999/dismiss", headers=editor).status_code == 404
-    assert client.get("/api/kb/gaps", headers=editor).get_json()["counts"] == {"open": 0, "resolved": 1,
-                                                                              "dismissed": 1}
+    assert client.get("/api/kb/gaps", headers=editor).get_json()["counts"] == {"open": 0, "resolved": 1, "dismissed": 1}
 
 
 def test_numbers_typed_with_spaces_are_masked_too(kb):
@@ -135,7 +140,7 @@ def test_numbers_typed_with_spaces_are_masked_too(kb):
 
 
 def test_adding_a_question_that_already_failed_is_refused_and_old_gaps_are_purged(kb):
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     editor, gaps = Editor(kb), KnowledgeGaps(kb.db)
     art = editor.create(PERMIT, "li", publish=True)
@@ -147,6 +152,6 @@ def test_adding_a_question_that_already_failed_is_refused_and_old_gaps_are_purge
     with pytest.raises(GapStateError, match="已是《货车通行证网上办理》的相似问法"):
         gaps.attach(gap_id, editor, art["id"], art["version"], "li")
     assert editor.get(art["id"])["version"] == art["version"]  # nothing changed
-    assert gaps.purge(datetime.now(timezone.utc) + timedelta(days=300)) == 0
-    assert gaps.purge(datetime.now(timezone.utc) + timedelta(days=366)) == 1
+    assert gaps.purge(datetime.now(UTC) + timedelta(days=300)) == 0
+    assert gaps.purge(datetime.now(UTC) + timedelta(days=366)) == 1
     assert gaps.list()["total"] == 0

@@ -1,7 +1,8 @@
 """Handoff to a human operator: the service on SQLite and PostgreSQL, service hours on the China working-day
 calendar with a frozen clock, and the HTTP flow between the web chat and the operator console."""
+
 import threading
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 import pytest
 
@@ -16,10 +17,14 @@ from tests.conftest import make_settings
 from work_orders.service import WorkOrders
 
 FRIDAY_10 = datetime(2026, 11, 20, 10, 0, tzinfo=CHINA)  # a plain working Friday
-TRANSCRIPT = [{"who": "user", "text": "我要投诉，电话13812345678", "at": 1763604000.5},
-              {"who": "bot", "text": "请问您要投诉哪辆车？", "at": "2026-11-20T01:59:00+00:00"},
-              {"who": "system", "text": "ignored"}, {"who": "user", "text": "   "}, "junk",
-              {"who": "user", "text": "转人工"}]
+TRANSCRIPT = [
+    {"who": "user", "text": "我要投诉，电话13812345678", "at": 1763604000.5},
+    {"who": "bot", "text": "请问您要投诉哪辆车？", "at": "2026-11-20T01:59:00+00:00"},
+    {"who": "system", "text": "ignored"},
+    {"who": "user", "text": "   "},
+    "junk",
+    {"who": "user", "text": "转人工"},
+]
 
 
 def make(db_url) -> tuple[Handoffs, WorkOrders]:
@@ -54,13 +59,18 @@ def test_request_queues_in_order_and_keeps_one_open_handoff_per_user(service):
 
     detail = service.get(first["handoff_id"], now=FRIDAY_10)
     assert [(t["who"], t["text"]) for t in detail["transcript"]] == [
-        ("user", "我要投诉，电话138****5678"), ("bot", "请问您要投诉哪辆车？"), ("user", "转人工")]
+        ("user", "我要投诉，电话138****5678"),
+        ("bot", "请问您要投诉哪辆车？"),
+        ("user", "转人工"),
+    ]
     assert detail["transcript"][0]["at"].startswith("2025-11-20T02:00:00")  # Rasa's epoch seconds → ISO
     assert detail["sender"] == "web:abc123" and detail["masked"] is True
 
     queue = service.queue(now=FRIDAY_10)
     assert [(h["channel_label"], h["position"], h["reason_label"]) for h in queue] == [
-        ("网站", 1, "用户要求转人工"), ("微信公众号", 2, "多次未能解答")]
+        ("网站", 1, "用户要求转人工"),
+        ("微信公众号", 2, "多次未能解答"),
+    ]
     assert "sender" not in queue[0] and queue[0]["user_tag"].startswith("访客")
 
     with pytest.raises(HandoffError):
@@ -94,7 +104,10 @@ def test_take_talk_and_close(service):
     service.user_message("web:abc123", "出租车拒载", now=FRIDAY_10)
 
     inbox = service.messages("web:abc123")  # what the user gets: system notes and operator replies only
-    assert [(m["who"], m["text"]) for m in inbox] == [("system", TAKEN_NOTE), ("operator", "您好，请问有什么可以帮您？")]
+    assert [(m["who"], m["text"]) for m in inbox] == [
+        ("system", TAKEN_NOTE),
+        ("operator", "您好，请问有什么可以帮您？"),
+    ]
     assert service.messages("web:abc123", after_id=inbox[0]["id"]) == inbox[1:]
     everything = service.messages(handoff_id)
     assert [m["who"] for m in everything] == ["user", "system", "operator", "user"]
@@ -105,10 +118,12 @@ def test_take_talk_and_close(service):
     assert service.active("web:abc123", now=FRIDAY_10) is None
     assert "已结束" in service.messages("web:abc123")[-1]["text"]
     assert "已登记投诉" not in service.messages("web:abc123")[-1]["text"]  # the note is internal
-    for call in (lambda: service.operator_message(handoff_id, "op1", "还在吗", now=FRIDAY_10),
-                 lambda: service.close(handoff_id, "op1", now=FRIDAY_10),
-                 lambda: service.take(handoff_id, "op1", now=FRIDAY_10),
-                 lambda: service.user_message("web:abc123", "喂", now=FRIDAY_10)):
+    for call in (
+        lambda: service.operator_message(handoff_id, "op1", "还在吗", now=FRIDAY_10),
+        lambda: service.close(handoff_id, "op1", now=FRIDAY_10),
+        lambda: service.take(handoff_id, "op1", now=FRIDAY_10),
+        lambda: service.user_message("web:abc123", "喂", now=FRIDAY_10),
+    ):
         with pytest.raises(HandoffConflict) as exc:
             call()
         assert exc.value.code == "handoff_closed"
@@ -150,7 +165,10 @@ def test_other_channels_get_their_messages_through_the_outbox(service):
     service.close(wechat, "op1", now=FRIDAY_10)
     pending = service.pending_outbox("wechat")
     assert [(o["recipient"], o["text"]) for o in pending] == [
-        ("wechat:o-openid", TAKEN_NOTE), ("wechat:o-openid", "您好"), ("wechat:o-openid", pending[2]["text"])]
+        ("wechat:o-openid", TAKEN_NOTE),
+        ("wechat:o-openid", "您好"),
+        ("wechat:o-openid", pending[2]["text"]),
+    ]
     assert service.pending_outbox("web") == []  # the web page polls instead
     assert service.mark_sent(pending[0]["id"]) is True
     assert service.mark_sent(pending[0]["id"]) is False  # another replica already delivered it
@@ -164,8 +182,10 @@ def test_divert_is_what_every_channel_calls_before_rasa(service):
     assert first["replies"] == [QUEUED_NOTE] and first["handoff"]["state"] == "queued"
     assert service.divert("wechat:o-openid", "在吗", now=FRIDAY_10)["replies"] == []
     assert [m["text"] for m in service.queue(now=FRIDAY_10)[0]["messages"]] == ["货车被扣了", "在吗"]
-    assert service.divert("wechat:o-openid", "取消人工。", now=FRIDAY_10) == {"replies": [CANCELLED_NOTE],
-                                                                              "handoff": None}
+    assert service.divert("wechat:o-openid", "取消人工。", now=FRIDAY_10) == {
+        "replies": [CANCELLED_NOTE],
+        "handoff": None,
+    }
     assert service.divert("wechat:o-openid", "你好", now=FRIDAY_10) is None
     assert service.pending_outbox() == []  # the user left: nothing to deliver
 
@@ -204,14 +224,37 @@ def test_concurrent_requests_and_takes_leave_one_winner(service):
 # ------------------------------------------------------------------------------------------ service hours
 
 
-@pytest.mark.parametrize("now, opens, label", [
-    (datetime(2026, 11, 20, 18, 0, tzinfo=CHINA), datetime(2026, 11, 23, 8, 30, tzinfo=CHINA), "11月23日（周一）08:30"),
-    (datetime(2026, 9, 30, 20, 0, tzinfo=CHINA), datetime(2026, 10, 8, 8, 30, tzinfo=CHINA), "10月8日（周四）08:30"),
-    (datetime(2026, 10, 3, 11, 0, tzinfo=CHINA), datetime(2026, 10, 8, 8, 30, tzinfo=CHINA), "10月8日（周四）08:30"),
-    # 调休: Saturday 10 October 2026 is a working day
-    (datetime(2026, 10, 9, 17, 30, tzinfo=CHINA), datetime(2026, 10, 10, 8, 30, tzinfo=CHINA), "10月10日（周六）08:30"),
-    (datetime(2026, 11, 23, 7, 0, tzinfo=CHINA), datetime(2026, 11, 23, 8, 30, tzinfo=CHINA), "11月23日（周一）08:30"),
-])
+@pytest.mark.parametrize(
+    "now, opens, label",
+    [
+        (
+            datetime(2026, 11, 20, 18, 0, tzinfo=CHINA),
+            datetime(2026, 11, 23, 8, 30, tzinfo=CHINA),
+            "11月23日（周一）08:30",
+        ),
+        (
+            datetime(2026, 9, 30, 20, 0, tzinfo=CHINA),
+            datetime(2026, 10, 8, 8, 30, tzinfo=CHINA),
+            "10月8日（周四）08:30",
+        ),
+        (
+            datetime(2026, 10, 3, 11, 0, tzinfo=CHINA),
+            datetime(2026, 10, 8, 8, 30, tzinfo=CHINA),
+            "10月8日（周四）08:30",
+        ),
+        # 调休: Saturday 10 October 2026 is a working day
+        (
+            datetime(2026, 10, 9, 17, 30, tzinfo=CHINA),
+            datetime(2026, 10, 10, 8, 30, tzinfo=CHINA),
+            "10月10日（周六）08:30",
+        ),
+        (
+            datetime(2026, 11, 23, 7, 0, tzinfo=CHINA),
+            datetime(2026, 11, 23, 8, 30, tzinfo=CHINA),
+            "11月23日（周一）08:30",
+        ),
+    ],
+)
 def test_outside_service_hours_the_user_is_told_when_and_offered_a_work_order(sqlite_service, now, opens, label):
     handoffs, _ = sqlite_service
     result = handoffs.request("web:abc123", "user_request", TRANSCRIPT, now=now)
@@ -221,11 +264,15 @@ def test_outside_service_hours_the_user_is_told_when_and_offered_a_work_order(sq
     assert handoffs.active("web:abc123", now=now) is None and handoffs.queue(now=now) == []
 
 
-@pytest.mark.parametrize("now", [
-    datetime(2026, 11, 20, 8, 30, tzinfo=CHINA), datetime(2026, 11, 20, 17, 29, tzinfo=CHINA),
-    datetime(2026, 9, 20, 10, 0, tzinfo=CHINA),  # Sunday worked in lieu of National Day (调休)
-    datetime(2026, 11, 20, 1, 0, tzinfo=timezone.utc),  # 09:00 China time
-])
+@pytest.mark.parametrize(
+    "now",
+    [
+        datetime(2026, 11, 20, 8, 30, tzinfo=CHINA),
+        datetime(2026, 11, 20, 17, 29, tzinfo=CHINA),
+        datetime(2026, 9, 20, 10, 0, tzinfo=CHINA),  # Sunday worked in lieu of National Day (调休)
+        datetime(2026, 11, 20, 1, 0, tzinfo=UTC),  # 09:00 China time
+    ],
+)
 def test_inside_service_hours_the_conversation_is_queued(sqlite_service, now):
     handoffs, _ = sqlite_service
     assert handoffs.request("web:abc123", "user_request", [], now=now)["status"] == "queued"
@@ -237,8 +284,10 @@ def test_operators_calendar_overrides_and_custom_hours_count(sqlite_service, tmp
     result = handoffs.request("web:abc123", "user_request", [], now=FRIDAY_10)
     assert result["status"] == "closed" and result["opens_at"].startswith("2026-11-23T08:30")
     late = Handoffs(handoffs.db, work_orders.calendar, (time(9, 0), time(21, 0)))
-    assert late.request("web:abc123", "user_request", [], now=datetime(2026, 11, 23, 20, 0, tzinfo=CHINA))[
-        "status"] == "queued"
+    assert (
+        late.request("web:abc123", "user_request", [], now=datetime(2026, 11, 23, 20, 0, tzinfo=CHINA))["status"]
+        == "queued"
+    )
     assert parse_service_hours("09:00-21:00") == ServiceHours(time(9, 0), time(21, 0))
     assert make_settings(tmp_path).service_hours == ServiceHours(time(8, 30), time(17, 30))
     assert make_settings(tmp_path, HOTLINE_SERVICE_HOURS="09:00-21:00").service_hours == ServiceHours(time(9), time(21))
@@ -252,18 +301,28 @@ def test_operators_calendar_overrides_and_custom_hours_count(sqlite_service, tmp
 # Just before and after both ends of the day, on a working Friday, a Saturday, National Day (a holiday on a
 # weekday) and the Sunday worked in lieu of it (调休), across midnight China time (16:00 UTC) and on New Year's
 # Day in China while it is still 31 December in UTC.
-EDGES = [datetime(2026, 11, 20, 8, 29, 59, tzinfo=CHINA), datetime(2026, 11, 20, 8, 30, tzinfo=CHINA),
-         datetime(2026, 11, 20, 17, 29, 59, tzinfo=CHINA), datetime(2026, 11, 20, 17, 30, tzinfo=CHINA),
-         datetime(2026, 11, 20, 23, 59, 59, 999999, tzinfo=CHINA), datetime(2026, 11, 20, 16, 0, tzinfo=timezone.utc),
-         datetime(2026, 11, 21, 12, 45, tzinfo=CHINA), datetime(2026, 10, 2, 12, 45, tzinfo=CHINA),
-         datetime(2026, 9, 20, 12, 45, tzinfo=CHINA), datetime(2025, 12, 31, 16, 30, tzinfo=timezone.utc)]
+EDGES = [
+    datetime(2026, 11, 20, 8, 29, 59, tzinfo=CHINA),
+    datetime(2026, 11, 20, 8, 30, tzinfo=CHINA),
+    datetime(2026, 11, 20, 17, 29, 59, tzinfo=CHINA),
+    datetime(2026, 11, 20, 17, 30, tzinfo=CHINA),
+    datetime(2026, 11, 20, 23, 59, 59, 999999, tzinfo=CHINA),
+    datetime(2026, 11, 20, 16, 0, tzinfo=UTC),
+    datetime(2026, 11, 21, 12, 45, tzinfo=CHINA),
+    datetime(2026, 10, 2, 12, 45, tzinfo=CHINA),
+    datetime(2026, 9, 20, 12, 45, tzinfo=CHINA),
+    datetime(2025, 12, 31, 16, 30, tzinfo=UTC),
+]
 
 
-@pytest.mark.parametrize("spec, expected", [
-    ("08:30-17:30", [False, True, True, False, False, False, False, False, True, False]),
-    ("00:00-24:00", [True, True, True, True, True, False, False, False, True, False]),
-    ("off", [False] * len(EDGES)),
-])
+@pytest.mark.parametrize(
+    "spec, expected",
+    [
+        ("08:30-17:30", [False, True, True, False, False, False, False, False, True, False]),
+        ("00:00-24:00", [True, True, True, True, True, False, False, False, True, False]),
+        ("off", [False] * len(EDGES)),
+    ],
+)
 def test_service_hours_edges_on_the_china_calendar(sqlite_service, spec, expected):
     handoffs, work_orders = sqlite_service
     handoffs = Handoffs(handoffs.db, work_orders.calendar, parse_service_hours(spec))
@@ -365,7 +424,9 @@ def test_web_user_talks_to_an_operator_then_to_the_bot_again(app, client, fake_r
 
     updates = client.get(f"/api/chat/updates?sender={sender}&after=0").get_json()
     assert [(m["label"], m["text"]) for m in updates["messages"]] == [
-        ("系统消息", TAKEN_NOTE), ("人工客服", "您好，我是人工客服，请讲")]
+        ("系统消息", TAKEN_NOTE),
+        ("人工客服", "您好，我是人工客服，请讲"),
+    ]
     assert "author" not in updates["messages"][1]  # operators stay anonymous to the user
     assert updates["handoff"]["state"] == "taken"
     last = updates["messages"][-1]["id"]
@@ -415,7 +476,9 @@ def test_console_api_needs_an_operator_and_valid_input(app, client, login):
         assert err["code"] == "validation_error" and err["message"] == "请求参数有误"
         if reason:
             assert reason in err["details"]["json"]["text"][0]
-    assert client.post(f"/api/handoffs/{handoff_id}/messages", json={"text": "长" * 2000}, headers=op).status_code == 201
+    assert (
+        client.post(f"/api/handoffs/{handoff_id}/messages", json={"text": "长" * 2000}, headers=op).status_code == 201
+    )
     missing = client.post("/api/handoffs/99999/take", headers=op)
     assert missing.status_code == 404 and missing.get_json()["error"]["message"] == "未找到该转人工会话"
     bad_poll = client.get("/api/chat/updates?sender=<script>&after=0")
@@ -427,8 +490,13 @@ def test_console_api_needs_an_operator_and_valid_input(app, client, login):
 
 def test_handoff_api_is_in_the_openapi_spec(client):
     spec = client.get("/api/openapi.json").get_json()
-    for path in ("/api/handoffs", "/api/handoffs/{handoff_id}/take", "/api/handoffs/{handoff_id}/messages",
-                 "/api/handoffs/{handoff_id}/close", "/api/chat/updates"):
+    for path in (
+        "/api/handoffs",
+        "/api/handoffs/{handoff_id}/take",
+        "/api/handoffs/{handoff_id}/messages",
+        "/api/handoffs/{handoff_id}/close",
+        "/api/chat/updates",
+    ):
         assert path in spec["paths"], path
     assert "handoff" in spec["components"]["schemas"]["ChatOut"]["properties"]
 
@@ -440,24 +508,30 @@ def test_phone_numbers_stay_masked_until_an_operator_serves_the_user(app, client
     svc.accounts.create_user("root", "admin-pass-1", ["admin"], "管理员")
     sender = "web:w4abcdef0123456789"
     handoff_id = svc.handoffs.request(sender, "user_request", [{"who": "user", "text": "电话 138 1234 5678"}])[
-        "handoff_id"]
+        "handoff_id"
+    ]
     svc.handoffs.user_message(sender, "身份证410102199003071234，座机0373-3011234")
     op, admin = login(client, "op1", "operator-pass-1"), login(client, "root", "admin-pass-1")
     for headers in (op, admin):
-        for body in (client.get("/api/handoffs", headers=headers).get_json(),
-                     client.get(f"/api/handoffs/{handoff_id}", headers=headers).get_json(),
-                     client.get(f"/api/handoffs/{handoff_id}/messages?after=0", headers=headers).get_json()):
+        for body in (
+            client.get("/api/handoffs", headers=headers).get_json(),
+            client.get(f"/api/handoffs/{handoff_id}", headers=headers).get_json(),
+            client.get(f"/api/handoffs/{handoff_id}/messages?after=0", headers=headers).get_json(),
+        ):
             text = str(body)
             assert "1234 5678" not in text and "199003071234" not in text and "3011234" not in text, text
             assert "138 **** 5678" in text or "410102********1234" in text
     client.post(f"/api/handoffs/{handoff_id}/take", headers=op)
     served = client.get(f"/api/handoffs/{handoff_id}/messages?after=0", headers=op).get_json()
     assert "身份证410102199003071234，座机0373-3011234" in [m["text"] for m in served["messages"]]
-    assert client.get(f"/api/handoffs/{handoff_id}", headers=op).get_json()["transcript"][0]["text"] == \
-        "电话 138 1234 5678"
+    assert (
+        client.get(f"/api/handoffs/{handoff_id}", headers=op).get_json()["transcript"][0]["text"]
+        == "电话 138 1234 5678"
+    )
     watched = client.get(f"/api/handoffs/{handoff_id}", headers=admin).get_json()  # the admin is not serving
     assert watched["masked"] is True and watched["transcript"][0]["text"] == "电话 138 **** 5678"
-    closed = client.post(f"/api/handoffs/{handoff_id}/close", json={"note": "来电人13812345678已登记"},
-                         headers=admin).get_json()
+    closed = client.post(
+        f"/api/handoffs/{handoff_id}/close", json={"note": "来电人13812345678已登记"}, headers=admin
+    ).get_json()
     assert closed["close_note"] == "来电人138****5678已登记" and "0373-3011234" not in str(closed)
     assert client.get(f"/api/handoffs/{handoff_id}", headers=op).get_json()["close_note"] == "来电人13812345678已登记"

@@ -1,4 +1,5 @@
 """Bulk import from CSV, XLSX and DOCX files as editors have them; bad files import nothing."""
+
 import csv
 import io
 
@@ -12,8 +13,17 @@ from knowledge_base.service import KnowledgeBase
 
 HEADER = ["标题", "正文", "业务领域", "适用地区", "生效时间", "失效时间", "来源", "标签", "紧急"]
 ROWS = [
-    ["S227临时交通管制", "S227省道辉县段夜间禁止货车通行。", "公路", "河南省新乡市", "2026-11-01", "2099-12-31",
-     "新乡市交通运输局", "交通管制，货车", "是"],
+    [
+        "S227临时交通管制",
+        "S227省道辉县段夜间禁止货车通行。",
+        "公路",
+        "河南省新乡市",
+        "2026-11-01",
+        "2099-12-31",
+        "新乡市交通运输局",
+        "交通管制，货车",
+        "是",
+    ],
     ["渡口停航通知", "新乡港渡口12月1日停航。", "水路", "河南省新乡市", "", "", "", "", ""],
 ]
 
@@ -56,11 +66,14 @@ def docx_bytes():
     return buf.getvalue()
 
 
-@pytest.mark.parametrize("name, data", [
-    ("policies.csv", csv_bytes([HEADER, *ROWS])),
-    ("policies-gbk.csv", csv_bytes([HEADER, *ROWS], "gb18030")),
-    ("policies.xlsx", xlsx_bytes([HEADER, *ROWS])),
-])
+@pytest.mark.parametrize(
+    "name, data",
+    [
+        ("policies.csv", csv_bytes([HEADER, *ROWS])),
+        ("policies-gbk.csv", csv_bytes([HEADER, *ROWS], "gb18030")),
+        ("policies.xlsx", xlsx_bytes([HEADER, *ROWS])),
+    ],
+)
 def test_table_files(kb, name, data):
     report = import_file(kb, name, data, author="pub")
     assert (report.rows, report.created) == (2, 2)
@@ -77,14 +90,17 @@ def test_docx_headings_start_articles(kb):
     assert hit.region == "河南省新乡市" and "客车不受影响" in hit.text
 
 
-@pytest.mark.parametrize("name, data, row, field", [
-    ("bad.csv", csv_bytes([HEADER + ["备注"], ROWS[0] + ["x"]]), 1, "columns"),
-    ("bad.csv", csv_bytes([HEADER, ROWS[0], ["", "正文", "公路", "", "", "", "", "", ""]]), 3, "title"),
-    ("bad.xlsx", xlsx_bytes([HEADER, ROWS[0], ["标题", "正文", "航空", "", "", "", "", "", ""]]), 3, "domain"),
-    ("bad.xlsx", xlsx_bytes([HEADER, [*ROWS[0][:4], "十二月一日", *ROWS[0][5:]]]), 2, "effective_from"),
-    ("dup.csv", csv_bytes([HEADER, ROWS[0], ROWS[0]]), 3, "title"),
-    ("broken.xlsx", b"PK\x03\x04 not really a workbook", 0, "file"),
-])
+@pytest.mark.parametrize(
+    "name, data, row, field",
+    [
+        ("bad.csv", csv_bytes([HEADER + ["备注"], ROWS[0] + ["x"]]), 1, "columns"),
+        ("bad.csv", csv_bytes([HEADER, ROWS[0], ["", "正文", "公路", "", "", "", "", "", ""]]), 3, "title"),
+        ("bad.xlsx", xlsx_bytes([HEADER, ROWS[0], ["标题", "正文", "航空", "", "", "", "", "", ""]]), 3, "domain"),
+        ("bad.xlsx", xlsx_bytes([HEADER, [*ROWS[0][:4], "十二月一日", *ROWS[0][5:]]]), 2, "effective_from"),
+        ("dup.csv", csv_bytes([HEADER, ROWS[0], ROWS[0]]), 3, "title"),
+        ("broken.xlsx", b"PK\x03\x04 not really a workbook", 0, "file"),
+    ],
+)
 def test_bad_files_import_nothing(kb, name, data, row, field):
     with pytest.raises(ImportRejected) as exc:
         import_file(kb, name, data, author="pub")

@@ -1,4 +1,5 @@
 """VectorIndex with small synthetic vectors."""
+
 import numpy as np
 import pytest
 
@@ -122,8 +123,9 @@ def test_posting_sums_match_bm25s():
     bm25 = index._bm25
     terms = [t for t in bm25.vocab_dict.values()][:5]
     terms = terms + terms[:2]  # a term asked twice counts twice
-    got = posting_sums(bm25.scores["data"], bm25.scores["indices"], bm25.scores["indptr"],
-                       int(bm25.scores["num_docs"]), terms)
+    got = posting_sums(
+        bm25.scores["data"], bm25.scores["indices"], bm25.scores["indptr"], int(bm25.scores["num_docs"]), terms
+    )
     assert got == pytest.approx(bm25.get_scores_from_ids(terms), rel=1e-6)
     assert got.any()
 
@@ -132,11 +134,20 @@ def test_pooled_article_scores():
     from knowledge_base.service import EVIDENCE_WEIGHTS, pool_scores
 
     w = np.asarray(EVIDENCE_WEIGHTS)
-    scores = np.array([0.5, 0.9, 0.7, 0.1,   # article 0: 0.9, 0.7, 0.5 count
-                       0.8,                  # article 1: one chunk stands in for all three
-                       -np.inf, 0.6,         # article 2: an uncounted chunk counts as the best one
-                       -np.inf,              # article 3: nothing counted
-                       0.4, 0.4])            # article 4 (article 5 has no chunks): a tie picks the first
+    scores = np.array(
+        [
+            0.5,
+            0.9,
+            0.7,
+            0.1,  # article 0: 0.9, 0.7, 0.5 count
+            0.8,  # article 1: one chunk stands in for all three
+            -np.inf,
+            0.6,  # article 2: an uncounted chunk counts as the best one
+            -np.inf,  # article 3: nothing counted
+            0.4,
+            0.4,
+        ]
+    )  # article 4 (article 5 has no chunks): a tie picks the first
     lengths = np.array([4, 1, 2, 1, 2, 0])
     pooled, best_at = pool_scores(scores, lengths)
     assert pooled[0] == pytest.approx(w @ [0.9, 0.7, 0.5] / w.sum())

@@ -1,4 +1,5 @@
 """Complaint / suggestion intake: recognisers, the form's steps, and the Rasa actions run as rasa_sdk runs them."""
+
 from __future__ import annotations
 
 import asyncio
@@ -18,10 +19,17 @@ from work_orders.service import WorkOrders
 FIRST = "我要投诉豫G·T1234出租车，昨天晚上8点在新乡东站拒载，还骂人，我电话13812345678，要求处理司机"
 
 
-@pytest.mark.parametrize("text, plate", [
-    ("豫G·T1234出租车拒载", "豫GT1234"), ("豫AD12345网约车绕路", "豫AD12345"), ("車牌豫a12345", "豫A12345"),
-    ("京Ａ１２３４５", "京A12345"), ("沪A12345D新能源车乱停", "沪A12345D"), ("没有车牌", None),
-])
+@pytest.mark.parametrize(
+    "text, plate",
+    [
+        ("豫G·T1234出租车拒载", "豫GT1234"),
+        ("豫AD12345网约车绕路", "豫AD12345"),
+        ("車牌豫a12345", "豫A12345"),
+        ("京Ａ１２３４５", "京A12345"),
+        ("沪A12345D新能源车乱停", "沪A12345D"),
+        ("没有车牌", None),
+    ],
+)
 def test_plates(text, plate):
     assert intake.find_plate(text) == plate
 
@@ -38,8 +46,13 @@ def test_first_message_is_not_asked_again():
 def test_short_opening_asks_everything_with_friendly_reasks():
     step = intake.answer({}, None, "我要投诉")
     assert step.ask == "target"
-    for answer, expected_next in [("12路公交", "facts"), ("司机开车玩手机", "occurred_at"), ("不清楚", "location"),
-                                  ("人民路公交站", "demand"), ("希望加强管理", "caller_phone")]:
+    for answer, expected_next in [
+        ("12路公交", "facts"),
+        ("司机开车玩手机", "occurred_at"),
+        ("不清楚", "location"),
+        ("人民路公交站", "demand"),
+        ("希望加强管理", "caller_phone"),
+    ]:
         step = intake.answer(step.values, step.ask, answer, step.tries)
         assert step.ask == expected_next, answer
     step = intake.answer(step.values, "caller_phone", "1381234", step.tries)
@@ -52,8 +65,11 @@ def test_short_opening_asks_everything_with_friendly_reasks():
 
 
 def test_a_phone_that_never_validates_does_not_trap_the_user():
-    step = intake.answer({"target": "x", "facts": "司机骂人了", "occurred_at": "昨天", "location": "站",
-                          "demand": "处理"}, "caller_phone", "abc")
+    step = intake.answer(
+        {"target": "x", "facts": "司机骂人了", "occurred_at": "昨天", "location": "站", "demand": "处理"},
+        "caller_phone",
+        "abc",
+    )
     for _ in range(2):
         step = intake.answer(step.values, "caller_phone", "12", step.tries)
     assert step.ask == "identity" and step.values["caller_phone"] == intake.NO_PHONE
@@ -80,30 +96,47 @@ def test_matters_for_other_procedures_are_not_accepted_politely():
 
 
 def test_order_fields_safety_and_domain():
-    order = intake.to_order(intake.prefill("举报豫A12345货车严重超载，在京港澳高速郑州收费站") | {"identity": "匿名"},
-                            "complaint", "wechat:o1", "wechat", "河南省郑州市")
+    order = intake.to_order(
+        intake.prefill("举报豫A12345货车严重超载，在京港澳高速郑州收费站") | {"identity": "匿名"},
+        "complaint",
+        "wechat:o1",
+        "wechat",
+        "河南省郑州市",
+    )
     assert order["safety"] and order["domain"] == "道路运输" and order["anonymous"]
     assert order["caller_user"] == "wechat:o1" and order["region"] == "河南省郑州市"
 
 
 # ---- the Rasa actions -------------------------------------------------------------------------------------
 
+
 def tracker(text, slots=None, intent="complain", requested=None, sender="web:s1", entities=None):
-    return Tracker.from_dict({
-        "sender_id": sender,
-        "slots": {"requested_slot": requested, **(slots or {})},
-        "latest_message": {"text": text, "intent": {"name": intent, "confidence": 0.95},
-                           "entities": entities or [], "metadata": {}},
-        "events": [], "paused": False, "followup_action": None,
-        "active_loop": {"name": "complaint_form"} if requested else {},
-        "latest_action_name": "action_listen",
-    })
+    return Tracker.from_dict(
+        {
+            "sender_id": sender,
+            "slots": {"requested_slot": requested, **(slots or {})},
+            "latest_message": {
+                "text": text,
+                "intent": {"name": intent, "confidence": 0.95},
+                "entities": entities or [],
+                "metadata": {},
+            },
+            "events": [],
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {"name": "complaint_form"} if requested else {},
+            "latest_action_name": "action_listen",
+        }
+    )
 
 
 def run(action, trk):
     dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, trk, {})) if asyncio.iscoroutinefunction(action.run) \
+    events = (
+        asyncio.run(action.run(dispatcher, trk, {}))
+        if asyncio.iscoroutinefunction(action.run)
         else action.run(dispatcher, trk, {})
+    )
     return dispatcher.messages, {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
 
 
@@ -115,8 +148,11 @@ def orders(tmp_path):
 
 
 def test_complaint_conversation_creates_one_order(orders):
-    validate, ask, submit = ValidateIntake("complaint", timedelta(hours=72)), AskIntake("complaint"), \
-        ActionSubmitIntake(orders)
+    validate, ask, submit = (
+        ValidateIntake("complaint", timedelta(hours=72)),
+        AskIntake("complaint"),
+        ActionSubmitIntake(orders),
+    )
     msgs, slots = run(validate, tracker(FIRST))
     assert slots["complaint_done"] is None and slots["intake"]["ask"] == "identity"
     msgs, _ = run(ask, tracker("", slots, requested="complaint_done"))
@@ -138,8 +174,9 @@ def test_complaint_conversation_creates_one_order(orders):
     # the same confirmation delivered twice (a retry) does not make a second order
     run(submit, tracker("确认", slots, "affirm"))
     assert orders.count() == 1
-    order = orders.get(number, type("V", (), {"roles": ("operator",), "username": "t", "unit_id": None,
-                                              "region": ""})())
+    order = orders.get(
+        number, type("V", (), {"roles": ("operator",), "username": "t", "unit_id": None, "region": ""})()
+    )
     assert order["caller_phone"] == "13812345678" and order["anonymous"] and order["channel"] == "web"
 
 
@@ -160,26 +197,40 @@ BEFORE_NATIONAL_DAY = datetime(2026, 9, 30, 15, 0, tzinfo=CHINA)
 
 
 def test_registered_complaint_quotes_the_latest_answer_date(orders):
-    state = {"kind": "complaint", "id": "d1", "outcome": "confirmed",
-             "values": intake.prefill(FIRST) | {"identity": "匿名"}}
-    msgs, after = run(ActionSubmitIntake(OnDay(orders, BEFORE_NATIONAL_DAY)),
-                      tracker("确认", {"intake": state, "complaint_done": "confirmed"}, "affirm"))
+    state = {
+        "kind": "complaint",
+        "id": "d1",
+        "outcome": "confirmed",
+        "values": intake.prefill(FIRST) | {"identity": "匿名"},
+    }
+    msgs, after = run(
+        ActionSubmitIntake(OnDay(orders, BEFORE_NATIONAL_DAY)),
+        tracker("确认", {"intake": state, "complaint_done": "confirmed"}, "affirm"),
+    )
     text = msgs[0]["text"]
     assert "24小时内（节假日顺延）" in text and "10个工作日内回复办理意见（管理办法第二十三条）" in text
     # dispatch due 8 October 15:00, then 10 working days (10 October is worked in lieu): 21 October
     assert "最迟将于10月21日（周三）前答复您" in text
     meta = msgs[1]["custom"]["hotline_meta"]["work_order"]
-    assert meta == {"number": after["last_order"]["number"], "type": "complaint", "state": "received",
-                    "deadline": "2026-10-21T23:59:59+08:00",
-                    "deadline_text": "10月21日（周三）前答复（转办后10个工作日内，管理办法第二十三条）"}
+    assert meta == {
+        "number": after["last_order"]["number"],
+        "type": "complaint",
+        "state": "received",
+        "deadline": "2026-10-21T23:59:59+08:00",
+        "deadline_text": "10月21日（周三）前答复（转办后10个工作日内，管理办法第二十三条）",
+    }
 
 
 def test_consultation_order_quotes_the_latest_answer_date(orders):
-    msgs, slots = run(ActionLeaveQuestion(OnDay(orders, BEFORE_NATIONAL_DAY)),
-                      tracker("/leave_question", {"last_question": "货车通行证怎么办理"}, "leave_question"))
+    msgs, slots = run(
+        ActionLeaveQuestion(OnDay(orders, BEFORE_NATIONAL_DAY)),
+        tracker("/leave_question", {"last_question": "货车通行证怎么办理"}, "leave_question"),
+    )
     number = slots["last_order"]["number"]
-    assert msgs[0]["text"] == (f"已登记咨询工单，编号 {number}，相关单位将在3个工作日内答复（管理办法第二十三条），"
-                               f"最迟将于10月12日（周一）前答复您。查询进度请发送“查询工单 {number}”。")
+    assert msgs[0]["text"] == (
+        f"已登记咨询工单，编号 {number}，相关单位将在3个工作日内答复（管理办法第二十三条），"
+        f"最迟将于10月12日（周一）前答复您。查询进度请发送“查询工单 {number}”。"
+    )
     meta = msgs[1]["custom"]["hotline_meta"]["work_order"]
     assert meta["type"] == "consultation" and meta["deadline"] == "2026-10-12T23:59:59+08:00"
     assert meta["deadline_text"].startswith("10月12日（周一）前答复（转办后3个工作日内")
@@ -196,13 +247,22 @@ def test_draft_is_restored_when_the_user_comes_back(orders):
 
 
 def test_status_by_number_and_last4_then_rating(orders):
-    order, _ = orders.create({"order_type": "complaint", "channel": "phone", "facts": "出租车拒载",
-                              "caller_phone": "13812345678"})
+    order, _ = orders.create(
+        {"order_type": "complaint", "channel": "phone", "facts": "出租车拒载", "caller_phone": "13812345678"}
+    )
     number = order["number"]
     status = ValidateStatus(orders)
     msgs, slots = run(status, tracker(f"查询工单{number}", intent="ticket_status"))
     assert slots["intake"]["ask"] == "last4"
-    msgs, slots = run(status, tracker("5678", slots, "inform", "status_done", ))
+    msgs, slots = run(
+        status,
+        tracker(
+            "5678",
+            slots,
+            "inform",
+            "status_done",
+        ),
+    )
     assert slots["status_done"] == "shown" and "已受理" in msgs[0]["text"]
     assert slots["last_order"] == {"number": number, "last4": "5678"}
     rate = ActionRate(orders)

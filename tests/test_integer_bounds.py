@@ -2,6 +2,7 @@
 PostgreSQL), and a larger number once overflowed into a 500 (beyond 2^63 on SQLite, beyond 2^31 on PostgreSQL).
 Every endpoint with an integer is found from the app's URL map and the OpenAPI document, so a new one is
 covered without editing this test; on SQLite and on PostgreSQL."""
+
 from __future__ import annotations
 
 import hashlib
@@ -27,11 +28,21 @@ def app_env(db_url):
 def app(app):
     svc = app.extensions["hotline"]
     unit = svc.work_orders.add_unit("郑州市交通运输局", region="河南省郑州市")
-    svc.accounts.create_user("all", "all-roles-pass-1", ["admin", "editor", "publisher", "operator", "unit",
-                                                         "supervisor"], unit_id=unit["id"])
+    svc.accounts.create_user(
+        "all",
+        "all-roles-pass-1",
+        ["admin", "editor", "publisher", "operator", "unit", "supervisor"],
+        unit_id=unit["id"],
+    )
     with svc.db.session() as s:
-        s.add(MiniProgramSession(token_hash=hashlib.sha256(MP_TOKEN.encode()).hexdigest(), openid="o-bounds",
-                                 created_at=utcnow(), expires_at=utcnow() + timedelta(days=1)))
+        s.add(
+            MiniProgramSession(
+                token_hash=hashlib.sha256(MP_TOKEN.encode()).hexdigest(),
+                openid="o-bounds",
+                created_at=utcnow(),
+                expires_at=utcnow() + timedelta(days=1),
+            )
+        )
     return app
 
 
@@ -63,8 +74,11 @@ def _example(spec: dict, schema: dict):
         return schema["enum"][0]
     kind = schema.get("type")
     if kind == "object" or "properties" in schema:
-        return {name: _example(spec, sub) for name, sub in schema.get("properties", {}).items()
-                if name in schema.get("required", [])}
+        return {
+            name: _example(spec, sub)
+            for name, sub in schema.get("properties", {}).items()
+            if name in schema.get("required", [])
+        }
     if kind == "integer":
         return max(schema.get("minimum", 1), 1)
     if kind == "number":
@@ -102,8 +116,14 @@ def test_every_integer_input_is_bounded_in_the_spec(app):
     unbounded = []
     for path, method, operation, where, name in inputs:
         param = next((p for p in operation.get("parameters", []) if p["name"] == name and p["in"] == where), None)
-        schema = param["schema"] if param else _resolve(spec, _resolve(spec, operation["requestBody"]["content"][
-            "application/json"]["schema"])["properties"][name])
+        schema = (
+            param["schema"]
+            if param
+            else _resolve(
+                spec,
+                _resolve(spec, operation["requestBody"]["content"]["application/json"]["schema"])["properties"][name],
+            )
+        )
         if schema.get("maximum", float("inf")) > INT32_MAX:
             unbounded.append(f"{method.upper()} {path} {where}:{name}")
     assert unbounded == []
@@ -111,8 +131,11 @@ def test_every_integer_input_is_bounded_in_the_spec(app):
 
 def test_path_ids_beyond_int32_are_not_found(client, app):
     """Every `<int:…>` route of the URL map, every method: a huge id is 404 (no route), the largest one a clean 4xx."""
-    rules = [r for r in app.url_map.iter_rules() if any(type(c).__name__ in ("Int32Converter", "IntegerConverter")
-                                                        for c in r._converters.values())]
+    rules = [
+        r
+        for r in app.url_map.iter_rules()
+        if any(type(c).__name__ in ("Int32Converter", "IntegerConverter") for c in r._converters.values())
+    ]
     assert len(rules) >= 15
     spec_paths = app.spec["paths"]
     for rule in rules:
@@ -122,9 +145,13 @@ def test_path_ids_beyond_int32_are_not_found(client, app):
             for value in HUGE + [INT32_MAX]:
                 url = rule.rule
                 for name, converter in rule._converters.items():
-                    url = re.sub(rf"<[^>]*:{name}>|<{name}>",
-                                 str(value) if type(converter).__name__ in ("Int32Converter", "IntegerConverter") else "20260101-00001",
-                                 url)
+                    url = re.sub(
+                        rf"<[^>]*:{name}>|<{name}>",
+                        str(value)
+                        if type(converter).__name__ in ("Int32Converter", "IntegerConverter")
+                        else "20260101-00001",
+                        url,
+                    )
                 resp = client.open(url, method=method, json={}, headers=_headers(client, operation))
                 assert resp.status_code < 500, (method, url, resp.status_code, resp.get_data(as_text=True))
                 if value > INT32_MAX:
@@ -141,8 +168,11 @@ def test_query_and_body_integers_beyond_int32_are_422(client, app):
         if where == "path":
             continue
         url = re.sub(r"\{[^}]+\}", "1", path)
-        query = {p["name"]: _example(spec, p["schema"]) for p in operation.get("parameters", [])
-                 if p["in"] == "query" and p.get("required")}
+        query = {
+            p["name"]: _example(spec, p["schema"])
+            for p in operation.get("parameters", [])
+            if p["in"] == "query" and p.get("required")
+        }
         body = None
         if "requestBody" in operation:
             body = _example(spec, operation["requestBody"]["content"]["application/json"]["schema"])
@@ -151,8 +181,9 @@ def test_query_and_body_integers_beyond_int32_are_422(client, app):
                 query[name] = value
             else:
                 body[name] = value
-            resp = client.open(url, method=method.upper(), query_string=query, json=body,
-                               headers=_headers(client, operation))
+            resp = client.open(
+                url, method=method.upper(), query_string=query, json=body, headers=_headers(client, operation)
+            )
             assert resp.status_code == 422, (method, path, name, value, resp.status_code, resp.get_data(as_text=True))
             assert name in resp.get_json()["error"]["details"][where if where == "query" else "json"]
             checked += 1
@@ -169,17 +200,23 @@ def test_the_reported_overflows(client):
     created = client.post("/api/kb/articles", json={"title": "测试", "body": "正文"}, headers=client.staff)
     assert created.status_code == 201
     article = created.get_json()
-    resp = client.put(f"/api/kb/articles/{article['id']}", json={"title": "测试", "body": "正文", "version": 2**63},
-                      headers=client.staff)
+    resp = client.put(
+        f"/api/kb/articles/{article['id']}",
+        json={"title": "测试", "body": "正文", "version": 2**63},
+        headers=client.staff,
+    )
     assert resp.status_code == 422 and "version" in resp.get_json()["error"]["details"]["json"]
-    order = client.post("/api/orders", json={"order_type": "complaint", "title": "出租车拒载", "facts": "拒载"},
-                        headers=client.staff)
+    order = client.post(
+        "/api/orders", json={"order_type": "complaint", "title": "出租车拒载", "facts": "拒载"}, headers=client.staff
+    )
     assert order.status_code == 201, order.get_json()
     number = order.get_json()["number"]
     for unit_id in (2**63, 2**31, "1", True, 1.5):
-        resp = client.post(f"/api/orders/{number}/actions/dispatch", json={"params": {"unit_id": unit_id}},
-                           headers=client.staff)
+        resp = client.post(
+            f"/api/orders/{number}/actions/dispatch", json={"params": {"unit_id": unit_id}}, headers=client.staff
+        )
         assert resp.status_code == 422, (unit_id, resp.get_json())
-    resp = client.post(f"/api/orders/{number}/actions/dispatch", json={"params": {"unit_id": INT32_MAX}},
-                       headers=client.staff)
+    resp = client.post(
+        f"/api/orders/{number}/actions/dispatch", json={"params": {"unit_id": INT32_MAX}}, headers=client.staff
+    )
     assert resp.status_code in (409, 422), resp.get_json()  # no such unit: a clean refusal from the domain

@@ -1,6 +1,7 @@
 """A conversation over /api/chat with real bot and app processes (Rasa 3.6 calling our rasa_sdk executor)."""
+
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -14,8 +15,9 @@ pytestmark = pytest.mark.integration
 
 
 def say(live, text, sender=None):
-    resp = requests.post(live.base + "/api/chat", json={"sender": sender or uuid.uuid4().hex[:12], "text": text},
-                         timeout=30)
+    resp = requests.post(
+        live.base + "/api/chat", json={"sender": sender or uuid.uuid4().hex[:12], "text": text}, timeout=30
+    )
     return resp.status_code, resp.json()
 
 
@@ -62,7 +64,7 @@ def duty(live):
     on working days (tests/conftest.py), and this marks yesterday, today and tomorrow (China) as working days or
     not with the console's calendar overrides; they are removed afterwards."""
     work_orders = WorkOrders(Database(live.settings.database_url))
-    today = local_date(datetime.now(timezone.utc))
+    today = local_date(datetime.now(UTC))
     days = [today + timedelta(days=n) for n in (-1, 0, 1)]
 
     def set_duty(on: bool) -> None:

@@ -1,4 +1,5 @@
 """KB service on the real packaged model, over SQLite and PostgreSQL."""
+
 import shutil
 
 import pytest
@@ -13,8 +14,9 @@ from knowledge_base.service import KnowledgeBase
 
 
 def draft(key, title, body):
-    return ArticleDraft(origin_key=key, title=title, kind="news", doc_title=title, body=body, source="测试",
-                        chunks=[body])
+    return ArticleDraft(
+        origin_key=key, title=title, kind="news", doc_title=title, body=body, source="测试", chunks=[body]
+    )
 
 
 def test_normalize_traditional_and_fullwidth():
@@ -46,7 +48,9 @@ def test_unrelated_question_finds_nothing_above_threshold(seeded_kb):
 
 def test_answer_quotes_passage_with_citation(seeded_kb):
     answer = compose_answer(seeded_kb.search("投诉以后多久能有结果？", k=3))
-    assert answer.text.startswith("根据《12328交通运输服务监督热线管理办法》第二十三条：\n12328热线转办业务实行限时办结制")
+    assert answer.text.startswith(
+        "根据《12328交通运输服务监督热线管理办法》第二十三条：\n12328热线转办业务实行限时办结制"
+    )
     assert "10个工作日内回复办理意见" in answer.text
     assert answer.sources[0]["title"] == "12328交通运输服务监督热线管理办法 第二十三条"
 

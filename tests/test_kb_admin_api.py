@@ -1,12 +1,18 @@
 """Editor API over HTTP: authentication, roles, 409 on stale edits, hit testing, bulk import."""
+
 import io
 import json
 
 import pytest
 
-
-POLICY = {"title": "S227省道临时交通管制", "body": "12月5日起S227省道辉县段夜间22时至次日6时禁止货车通行。",
-          "domain": "公路", "region": "河南省新乡市", "tags": ["交通管制"], "urgent": True}
+POLICY = {
+    "title": "S227省道临时交通管制",
+    "body": "12月5日起S227省道辉县段夜间22时至次日6时禁止货车通行。",
+    "domain": "公路",
+    "region": "河南省新乡市",
+    "tags": ["交通管制"],
+    "urgent": True,
+}
 
 
 @pytest.fixture
@@ -27,8 +33,9 @@ def test_auth_required_and_roles(app, login):
     resp = client.post("/api/kb/articles", json={**POLICY, "publish": True}, headers=editor)
     assert resp.status_code == 403 and resp.get_json()["error"]["code"] == "forbidden"
     draft = client.post("/api/kb/articles", json=POLICY, headers=editor).get_json()
-    assert client.post(f"/api/kb/articles/{draft['id']}/publish", json={"version": 1},
-                       headers=editor).status_code == 403
+    assert (
+        client.post(f"/api/kb/articles/{draft['id']}/publish", json={"version": 1}, headers=editor).status_code == 403
+    )
     client.post("/api/auth/logout", headers=editor)
     assert client.get("/api/kb/articles", headers=editor).status_code == 401
 
@@ -41,8 +48,11 @@ def test_editor_workflow_over_http(app, login):
     assert draft.status_code == 201
     art = draft.get_json()
     assert art["status"] == "draft" and art["version"] == 1 and art["region"] == "河南省新乡市"
-    resp = client.put(f"/api/kb/articles/{art['id']}", json={**POLICY, "body": POLICY["body"] + "客车不受影响。",
-                                                              "version": 1}, headers=editor)
+    resp = client.put(
+        f"/api/kb/articles/{art['id']}",
+        json={**POLICY, "body": POLICY["body"] + "客车不受影响。", "version": 1},
+        headers=editor,
+    )
     assert resp.status_code == 200 and resp.get_json()["version"] == 2
     stale = client.put(f"/api/kb/articles/{art['id']}", json={**POLICY, "version": 1}, headers=editor)
     assert stale.status_code == 409 and stale.get_json()["error"]["code"] == "version_conflict"
@@ -50,8 +60,7 @@ def test_editor_workflow_over_http(app, login):
     pub = client.post(f"/api/kb/articles/{art['id']}/publish", json={"version": 2}, headers=publisher)
     assert pub.status_code == 200 and pub.get_json()["status"] == "published"
     # published: plain editors may no longer change it
-    assert client.put(f"/api/kb/articles/{art['id']}", json={**POLICY, "version": 3},
-                      headers=editor).status_code == 403
+    assert client.put(f"/api/kb/articles/{art['id']}", json={**POLICY, "version": 3}, headers=editor).status_code == 403
     hits = client.get("/api/kb/search", query_string={"q": "S227晚上货车能走吗"}).get_json()["hits"]
     assert hits[0]["title"] == POLICY["title"]
     test = client.get("/api/kb/hit-test", query_string={"q": "S227晚上货车能走吗"}, headers=editor).get_json()
@@ -79,14 +88,18 @@ def test_invalid_article_gets_field_errors(app, login):
 
 
 def upload(client, headers, name, data):
-    return client.post("/api/kb/import", data={"file": (io.BytesIO(data), name)}, headers=headers,
-                       content_type="multipart/form-data")
+    return client.post(
+        "/api/kb/import", data={"file": (io.BytesIO(data), name)}, headers=headers, content_type="multipart/form-data"
+    )
 
 
 def test_bulk_import_all_or_nothing(app, login):
     client = app.test_client()
     publisher = login(client, "pub1", "publisher-pass-1")
-    good = [POLICY, {**POLICY, "title": "G107国道限行", "body": "G107国道新乡段12月限行货车。<script>alert(1)</script>"}]
+    good = [
+        POLICY,
+        {**POLICY, "title": "G107国道限行", "body": "G107国道新乡段12月限行货车。<script>alert(1)</script>"},
+    ]
     resp = upload(client, publisher, "policies.json", json.dumps(good, ensure_ascii=False).encode())
     assert resp.status_code == 200, resp.get_json()
     assert resp.get_json()["created"] == 2

@@ -1,6 +1,7 @@
 """The shared kernel: one clock (hotline.clock), one text normalisation (hotline.text) and one registry of
 channels and sender ids (hotline.channels) that every package reads, so a channel named there is known
 everywhere and a sender id of an unknown channel is refused instead of being filed under another channel."""
+
 from datetime import UTC, date, datetime
 
 import pytest
@@ -40,13 +41,23 @@ class Recorder:
 
 
 def tracker(sender: str, slots: dict | None = None, intent: str = "leave_question") -> Tracker:
-    return Tracker.from_dict({
-        "sender_id": sender, "slots": slots or {},
-        "latest_message": {"text": "/" + intent, "intent": {"name": intent, "confidence": 1.0}, "entities": [],
-                           "metadata": {}},
-        "events": [], "paused": False, "followup_action": None, "active_loop": {},
-        "latest_action_name": "action_listen",
-    })
+    return Tracker.from_dict(
+        {
+            "sender_id": sender,
+            "slots": slots or {},
+            "latest_message": {
+                "text": "/" + intent,
+                "intent": {"name": intent, "confidence": 1.0},
+                "entities": [],
+                "metadata": {},
+            },
+            "events": [],
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {},
+            "latest_action_name": "action_listen",
+        }
+    )
 
 
 def leave_question(work_orders, sender: str) -> list[dict]:
@@ -105,8 +116,14 @@ def test_an_unknown_sender_prefix_is_refused_not_filed_as_web(services):
     assert "13800001111" not in messages[0]["text"]  # a sender id can be a visitor's secret
 
     dispatcher = CollectingDispatcher()
-    confirmed = {"intake": {"id": "d1", "kind": "suggestion", "outcome": "confirmed",
-                            "values": {"facts": "建议增加夜班公交", "identity": "匿名"}}}
+    confirmed = {
+        "intake": {
+            "id": "d1",
+            "kind": "suggestion",
+            "outcome": "confirmed",
+            "values": {"facts": "建议增加夜班公交", "identity": "匿名"},
+        }
+    }
     assert ActionSubmitIntake(recorder).run(dispatcher, tracker("bare-id", confirmed, "affirm"), {}) == []
     assert recorder.created == [] and dispatcher.messages[0]["text"].startswith("登记没有成功")
 

@@ -1,5 +1,6 @@
 """What the bot and the staff notices say about deadlines: worded once (work_orders/messages.py), numbers from
 work_orders/deadlines.py, dates from the working-day calendar (National Day 2026 as the hard case)."""
+
 from __future__ import annotations
 
 import ast
@@ -36,8 +37,9 @@ def orders(tmp_path):
 
 
 def registered(orders, order_type, **over):
-    order, _ = orders.create({"order_type": order_type, "channel": "web", "facts": "出租车拒载",
-                              "caller_user": "web:m1", **over}, now=T0)
+    order, _ = orders.create(
+        {"order_type": order_type, "channel": "web", "facts": "出租车拒载", "caller_user": "web:m1", **over}, now=T0
+    )
     return order
 
 
@@ -51,20 +53,28 @@ def test_complaint_registered_before_national_day_gets_the_right_date(orders, ca
     assert messages.iso_text(due) == "2026-10-21T23:59:59+08:00"
     assert messages.day_text(due) == "10月21日（周三）"
     text = messages.intake_registered(order, due, safety=False)
-    assert text.startswith(f"已为您登记投诉举报工单，编号 {order['number']}。我们将在24小时内（节假日顺延）转交承办单位，")
+    assert text.startswith(
+        f"已为您登记投诉举报工单，编号 {order['number']}。我们将在24小时内（节假日顺延）转交承办单位，"
+    )
     assert "承办单位在接到后10个工作日内回复办理意见（管理办法第二十三条）" in text
     assert "最迟将于10月21日（周三）前答复您" in text
     assert text.endswith(f"查询进度请发送“查询工单 {order['number']}”。")
     assert messages.work_order_meta(order, due) == {
-        "number": order["number"], "type": "complaint", "state": "received",
+        "number": order["number"],
+        "type": "complaint",
+        "state": "received",
         "deadline": "2026-10-21T23:59:59+08:00",
-        "deadline_text": "10月21日（周三）前答复（转办后10个工作日内，管理办法第二十三条）"}
+        "deadline_text": "10月21日（周三）前答复（转办后10个工作日内，管理办法第二十三条）",
+    }
 
 
-@pytest.mark.parametrize("order_type, day", [
-    ("consultation", "10月12日（周一）"),  # 3 working days from 8 October: 9, 10 (worked in lieu), 12
-    ("suggestion", "10月14日（周三）"),
-])
+@pytest.mark.parametrize(
+    "order_type, day",
+    [
+        ("consultation", "10月12日（周一）"),  # 3 working days from 8 October: 9, 10 (worked in lieu), 12
+        ("suggestion", "10月14日（周三）"),
+    ],
+)
 def test_other_types_before_national_day(orders, cal, order_type, day):
     due = messages.answer_due(registered(orders, order_type), cal)
     assert messages.day_text(due) == day
@@ -101,7 +111,8 @@ def test_numbers_follow_the_deadlines_module(monkeypatch):
     assert messages.callback_overdue("X1") == "工单X1办结已超过4个工作日仍未回访（第二十九条）"
     assert messages.dispatch_overdue("X1", "已受理") == "工单X1超过12小时未转办（已受理）"
     assert messages.return_window_closed(cn(2026, 10, 8, 16)).startswith(
-        "退回须在转办后8小时内（非工作日顺延）提出，已于2026年10月08日16:00截止；")
+        "退回须在转办后8小时内（非工作日顺延）提出，已于2026年10月08日16:00截止；"
+    )
 
 
 def test_todays_wording_is_kept():
@@ -123,10 +134,14 @@ PACKAGES = ("accounts", "bot", "channels", "hotline", "knowledge_base", "sync", 
 def _string_literals(path: Path):
     """Every string constant of a module (f-string parts included), docstrings left out."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
-                  if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
-                  and node.body and isinstance(node.body[0], ast.Expr)
-                  and isinstance(node.body[0].value, ast.Constant)}
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
             yield node.lineno, node.value

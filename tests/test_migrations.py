@@ -1,5 +1,6 @@
 """Upgrading a database that already holds data loses nothing (SQLite and PostgreSQL)."""
-from datetime import datetime, timezone
+
+from datetime import UTC, datetime
 
 from sqlalchemy import MetaData, Table, text
 
@@ -11,10 +12,13 @@ def test_upgrade_from_first_revision_keeps_articles_and_chunks(db_url):
     db = Database(db_url)
     upgrade_to(db.engine, "0001_kb")
     with db.engine.begin() as conn:
-        conn.execute(text(
-            "insert into kb_article (id, origin_key, title, kind, doc_title, source, body, content_hash, created_at,"
-            " updated_at) values (1, 'seed:x:第一条', '办法 第一条', 'regulation', '办法', '交通运输部', '正文', 'h',"
-            " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+        conn.execute(
+            text(
+                "insert into kb_article (id, origin_key, title, kind, doc_title, source, body, content_hash, created_at,"
+                " updated_at) values (1, 'seed:x:第一条', '办法 第一条', 'regulation', '办法', '交通运输部', '正文', 'h',"
+                " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            )
+        )
         conn.execute(text("insert into kb_chunk (id, article_id, position, text) values (7, 1, 0, '第一条 正文')"))
     db.migrate()
     with db.engine.connect() as conn:
@@ -28,11 +32,14 @@ def test_upgrade_masks_the_search_text_of_existing_orders(db_url):
     upgrade_to(db.engine, "0011_kb_gaps")
     with db.engine.begin() as conn:
         orders = Table("wo_order", MetaData(), autoload_with=conn)
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         blank = {str: "", int: 0, bool: False, datetime: now}
         row = {c.name: blank[c.type.python_type] for c in orders.columns if not c.nullable and c.name != "id"}
-        conn.execute(orders.insert().values({**row, "id": 1, "number": "20260930-00001",
-                                             "title": "司机电话139 1234 5678", "target": "豫G·T1234"}))
+        conn.execute(
+            orders.insert().values(
+                {**row, "id": 1, "number": "20260930-00001", "title": "司机电话139 1234 5678", "target": "豫G·T1234"}
+            )
+        )
     db.migrate()
     with db.engine.connect() as conn:
         masked = conn.execute(text("select search_masked from wo_order where id = 1")).scalar()

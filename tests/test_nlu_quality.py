@@ -6,6 +6,7 @@ var/nlu_report/.
 The NLU-only model is trained with the project's config.yml on training_data/nlu.yml and cached under
 var/nlu_models/, keyed by a hash of everything that goes into it, so a second run only evaluates.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -120,8 +121,9 @@ def test_entity_annotations_agree_with_the_regexes(path):
         for example in items:
             annotated = sorted((v, e) for v, e in ANNOTATION.findall(example))
             text = plain(example)
-            matched = sorted((m.group(0), name) for name, patterns in compiled.items()
-                             for p in patterns for m in p.finditer(text))
+            matched = sorted(
+                (m.group(0), name) for name, patterns in compiled.items() for p in patterns for m in p.finditer(text)
+            )
             if annotated != matched:
                 wrong.append((intent, example, matched))
     assert not wrong, wrong
@@ -140,13 +142,24 @@ def test_order_number_regex_takes_the_new_format_only():
 
 # ---- the held-out evaluation ---------------------------------------------------------------------------
 def rasa_env() -> dict:
-    return {"PATH": "/usr/bin:/bin", "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3",
-            "HOME": str(Path.home()), "PYTHONHASHSEED": "0"}
+    return {
+        "PATH": "/usr/bin:/bin",
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "HOME": str(Path.home()),
+        "PYTHONHASHSEED": "0",
+    }
 
 
 def rasa(*args: str, timeout: int) -> None:
-    proc = subprocess.run([str(BOT_PYTHON_ENV / "bin" / "rasa"), *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout, env=rasa_env())
+    proc = subprocess.run(
+        [str(BOT_PYTHON_ENV / "bin" / "rasa"), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=rasa_env(),
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
 
 
@@ -167,8 +180,19 @@ def nlu_model() -> Path:
         tmp = MODELS / f"tmp-{os.getpid()}"
         shutil.rmtree(tmp, ignore_errors=True)
         start = time.monotonic()
-        rasa("train", "nlu", "--nlu", str(TRAIN), "--config", str(CONFIG), "--out", str(tmp),
-             "--fixed-model-name", name, timeout=1200)
+        rasa(
+            "train",
+            "nlu",
+            "--nlu",
+            str(TRAIN),
+            "--config",
+            str(CONFIG),
+            "--out",
+            str(tmp),
+            "--fixed-model-name",
+            name,
+            timeout=1200,
+        )
         print(f"\ntrained NLU model {name} in {time.monotonic() - start:.0f} s")
         for old in MODELS.glob("nlu-*.tar.gz"):  # keep only the current one
             old.unlink()
@@ -181,16 +205,29 @@ def nlu_model() -> Path:
 def report(nlu_model) -> dict:
     shutil.rmtree(REPORT, ignore_errors=True)
     start = time.monotonic()
-    rasa("test", "nlu", "--model", str(nlu_model), "--nlu", str(HOLDOUT), "--out", str(REPORT),
-         "--successes", timeout=600)
+    rasa(
+        "test",
+        "nlu",
+        "--model",
+        str(nlu_model),
+        "--nlu",
+        str(HOLDOUT),
+        "--out",
+        str(REPORT),
+        "--successes",
+        timeout=600,
+    )
     print(f"\nrasa test nlu on the held-out set in {time.monotonic() - start:.0f} s")
 
     def read(name):
         path = REPORT / name
         return json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
 
-    return {"intents": read("intent_report.json"), "entities": read("RegexEntityExtractor_report.json"),
-            "predictions": read("intent_successes.json") + read("intent_errors.json")}
+    return {
+        "intents": read("intent_report.json"),
+        "entities": read("RegexEntityExtractor_report.json"),
+        "predictions": read("intent_successes.json") + read("intent_errors.json"),
+    }
 
 
 def test_held_out_intents_and_entities_meet_the_floors(report):
@@ -203,20 +240,30 @@ def test_held_out_intents_and_entities_meet_the_floors(report):
     complain_recall = intents["complain"]["recall"]
     # a complaint predicted with low confidence goes to the fallback (the knowledge base): also a miss
     complaints = [p for p in report["predictions"] if p["intent"] == "complain"]
-    routed = [p for p in complaints if p["intent_prediction"]["name"] == "complain"
-              and p["intent_prediction"]["confidence"] >= FALLBACK_THRESHOLD]
+    routed = [
+        p
+        for p in complaints
+        if p["intent_prediction"]["name"] == "complain" and p["intent_prediction"]["confidence"] >= FALLBACK_THRESHOLD
+    ]
     routed_recall = len(routed) / len(complaints)
     entity_f1 = {name: entities[name]["f1-score"] for name in ENTITIES}
 
-    lines = [f"intent macro-F1 {macro_f1:.3f} (rasa macro avg {intents['macro avg']['f1-score']:.3f}), "
-             f"accuracy {intents['accuracy']:.3f}",
-             f"complain recall {complain_recall:.3f}, complaints routed above the fallback threshold "
-             f"{routed_recall:.3f} ({len(routed)}/{len(complaints)})"]
-    lines += [f"  {name:16s} P {v['precision']:.3f} R {v['recall']:.3f} F1 {v['f1-score']:.3f} n {v['support']}"
-              + (f"  confused with {v['confused_with']}" if v.get("confused_with") else "")
-              for name, v in per_intent.items()]
-    lines += [f"entity {name:13s} P {entities[name]['precision']:.3f} R {entities[name]['recall']:.3f} "
-              f"F1 {entities[name]['f1-score']:.3f} n {entities[name]['support']}" for name in ENTITIES]
+    lines = [
+        f"intent macro-F1 {macro_f1:.3f} (rasa macro avg {intents['macro avg']['f1-score']:.3f}), "
+        f"accuracy {intents['accuracy']:.3f}",
+        f"complain recall {complain_recall:.3f}, complaints routed above the fallback threshold "
+        f"{routed_recall:.3f} ({len(routed)}/{len(complaints)})",
+    ]
+    lines += [
+        f"  {name:16s} P {v['precision']:.3f} R {v['recall']:.3f} F1 {v['f1-score']:.3f} n {v['support']}"
+        + (f"  confused with {v['confused_with']}" if v.get("confused_with") else "")
+        for name, v in per_intent.items()
+    ]
+    lines += [
+        f"entity {name:13s} P {entities[name]['precision']:.3f} R {entities[name]['recall']:.3f} "
+        f"F1 {entities[name]['f1-score']:.3f} n {entities[name]['support']}"
+        for name in ENTITIES
+    ]
     lines.append(f"entity micro avg F1 {entities['micro avg']['f1-score']:.3f}")
     summary = "\n".join(lines)
     (REPORT / "summary.txt").write_text(summary + "\n", encoding="utf-8")

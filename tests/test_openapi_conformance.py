@@ -1,6 +1,7 @@
 """The OpenAPI document is true: schemathesis drives every documented operation of a private instance (temporary
 var dir, fake Rasa, a staff user with every role, a mini-program session) and checks that the app answers no 5xx,
 only documented status codes and content types, and bodies that match the documented schemas."""
+
 from __future__ import annotations
 
 import hashlib
@@ -10,8 +11,12 @@ from datetime import timedelta
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import (content_type_conformance, not_a_server_error, response_schema_conformance,
-                                 status_code_conformance)
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
 from schemathesis.specs.openapi.checks import missing_required_header, unsupported_method
 
 from channels.wechat.models import MiniProgramSession
@@ -22,8 +27,14 @@ from tests.fakes import cited_rasa, serve
 from tests.wechat_fake import FakeWeChat
 from webapp import create_app
 
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
-          missing_required_header, unsupported_method]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    missing_required_header,
+    unsupported_method,
+]
 MAX_EXAMPLES = 20  # per operation: the whole run stays well under 3 minutes on 2 cores
 STAFF_PASSWORD = "all-roles-pass-1"
 MP_TOKEN = "conformance-mini-program-token"
@@ -38,19 +49,38 @@ def instance(seeded_dir, tmp_path_factory, embedder):
     rasa = cited_rasa()
     wechat = FakeWeChat({"wx-mp-conformance": "mp-secret"})
     twelve345 = serve(Simulator(articles=2, seed=13))
-    app = create_app(make_settings(var, HOTLINE_RASA_URL=rasa.url, HOTLINE_RASA_TIMEOUT="1",
-                                   HOTLINE_WECHAT_API_BASE=wechat.url, HOTLINE_WECHAT_APPID="wx-oa-conformance",
-                                   HOTLINE_MINIPROGRAM_APPID="wx-mp-conformance",
-                                   HOTLINE_MINIPROGRAM_SECRET="mp-secret", HOTLINE_SYNC_URL=twelve345.url,
-                                   HOTLINE_SYNC_TOKEN=twelve345.token, HOTLINE_SYNC_SECRET="conformance-secret"))
+    app = create_app(
+        make_settings(
+            var,
+            HOTLINE_RASA_URL=rasa.url,
+            HOTLINE_RASA_TIMEOUT="1",
+            HOTLINE_WECHAT_API_BASE=wechat.url,
+            HOTLINE_WECHAT_APPID="wx-oa-conformance",
+            HOTLINE_MINIPROGRAM_APPID="wx-mp-conformance",
+            HOTLINE_MINIPROGRAM_SECRET="mp-secret",
+            HOTLINE_SYNC_URL=twelve345.url,
+            HOTLINE_SYNC_TOKEN=twelve345.token,
+            HOTLINE_SYNC_SECRET="conformance-secret",
+        )
+    )
     svc = app.extensions["hotline"]
     svc.kb.embedder = embedder
     unit = svc.work_orders.add_unit("新乡市交通运输综合行政执法支队", region="河南省新乡市", domains=["道路运输"])
-    svc.accounts.create_user("staff_all", STAFF_PASSWORD, ["admin", "editor", "publisher", "operator", "unit",
-                                                           "supervisor"], unit_id=unit["id"])
+    svc.accounts.create_user(
+        "staff_all",
+        STAFF_PASSWORD,
+        ["admin", "editor", "publisher", "operator", "unit", "supervisor"],
+        unit_id=unit["id"],
+    )
     with svc.db.session() as s:
-        s.add(MiniProgramSession(token_hash=hashlib.sha256(MP_TOKEN.encode()).hexdigest(), openid="o-conformance",
-                                 created_at=utcnow(), expires_at=utcnow() + timedelta(days=1)))
+        s.add(
+            MiniProgramSession(
+                token_hash=hashlib.sha256(MP_TOKEN.encode()).hexdigest(),
+                openid="o-conformance",
+                created_at=utcnow(),
+                expires_at=utcnow() + timedelta(days=1),
+            )
+        )
     with app.test_client() as client:
         resp = client.post("/api/auth/login", json={"username": "staff_all", "password": STAFF_PASSWORD})
         assert resp.status_code == 200, resp.get_json()
@@ -64,12 +94,14 @@ def instance(seeded_dir, tmp_path_factory, embedder):
 @pytest.fixture(scope="module")
 def api_schema(instance):
     app, staff_token = instance
-    config = schemathesis.Config.from_dict({
-        # schemathesis applies the tokens by the operation's security scheme, and leaves them out on purpose
-        # where it checks that a missing token is refused
-        "auth": {"openapi": {"BearerAuth": {"bearer": staff_token}, "MiniProgramAuth": {"bearer": MP_TOKEN}}},
-        "generation": {"max-examples": MAX_EXAMPLES, "deterministic": True, "database": "none"},
-    })
+    config = schemathesis.Config.from_dict(
+        {
+            # schemathesis applies the tokens by the operation's security scheme, and leaves them out on purpose
+            # where it checks that a missing token is refused
+            "auth": {"openapi": {"BearerAuth": {"bearer": staff_token}, "MiniProgramAuth": {"bearer": MP_TOKEN}}},
+            "generation": {"max-examples": MAX_EXAMPLES, "deterministic": True, "database": "none"},
+        }
+    )
     return schemathesis.openapi.from_wsgi("/api/openapi.json", app, config=config)
 
 
@@ -125,8 +157,10 @@ def test_booleans_are_json_booleans(instance):
         assert resp.status_code == 422 and "workday" in resp.get_json()["error"]["details"]["json"], value
         resp = client.post("/api/kb/articles", json={"title": "标题", "body": "正文", "urgent": value}, headers=staff)
         assert resp.status_code == 422 and "urgent" in resp.get_json()["error"]["details"]["json"], value
-    assert client.put("/api/calendar/overrides", json={"day": "2026-12-05", "workday": True},
-                      headers=staff).status_code == 200
+    assert (
+        client.put("/api/calendar/overrides", json={"day": "2026-12-05", "workday": True}, headers=staff).status_code
+        == 200
+    )
 
 
 def test_blank_chat_text_is_refused_by_the_schema_itself(instance):

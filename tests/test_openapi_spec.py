@@ -1,4 +1,5 @@
 """/api/openapi.json is built cleanly: one component per schema, no apispec warnings."""
+
 from __future__ import annotations
 
 import re

@@ -6,6 +6,7 @@ Everyone else sees masked numbers (139****5678), no phone at all for an anonymou
 order by the digits it does not see. Handoff conversations are masked while they wait in the queue and for
 staff who are not operators. Notices (wo_notice) are an outbox for the channels, not shown to staff.
 """
+
 from __future__ import annotations
 
 import csv
@@ -47,11 +48,14 @@ FORMATS = [
     ("mobile mixed", "139四六七二5678", "四六七二"),
 ]
 ROLES = ["operator", "handling unit", "other unit", "supervisor of the region", "supervisor elsewhere", "admin"]
-USERS = {"operator": ("op", ["operator"], {}), "handling unit": ("bus", ["unit"], {"unit": "bus"}),
-         "other unit": ("taxi", ["unit"], {"unit": "taxi"}),
-         "supervisor of the region": ("sup", ["supervisor"], {"region": "河南省"}),
-         "supervisor elsewhere": ("sup-bj", ["supervisor"], {"region": "北京市"}),
-         "admin": ("root", ["admin"], {})}
+USERS = {
+    "operator": ("op", ["operator"], {}),
+    "handling unit": ("bus", ["unit"], {"unit": "bus"}),
+    "other unit": ("taxi", ["unit"], {"unit": "taxi"}),
+    "supervisor of the region": ("sup", ["supervisor"], {"region": "河南省"}),
+    "supervisor elsewhere": ("sup-bj", ["supervisor"], {"region": "北京市"}),
+    "admin": ("root", ["admin"], {}),
+}
 SEES_ORDERS = {"operator", "handling unit", "supervisor of the region", "admin"}
 SEES_HANDOFFS = {"operator", "admin"}
 
@@ -67,13 +71,21 @@ def world(tmp_path_factory, embedder):
     svc = app.extensions["hotline"]
     svc.kb.embedder = embedder
     svc.handoffs.clock = lambda: FRIDAY_10
-    units = {"bus": svc.work_orders.add_unit("新乡市公交集团", "河南省新乡市", ["城市客运"])["id"],
-             "taxi": svc.work_orders.add_unit("郑州市出租汽车管理处", "河南省郑州市", ["城市客运"])["id"]}
+    units = {
+        "bus": svc.work_orders.add_unit("新乡市公交集团", "河南省新乡市", ["城市客运"])["id"],
+        "taxi": svc.work_orders.add_unit("郑州市出租汽车管理处", "河南省郑州市", ["城市客运"])["id"],
+    }
     client = app.test_client()
     tokens = {}
     for role, (name, roles, extra) in USERS.items():
-        svc.accounts.create_user(name, f"{name}-pass-12345", roles, name, unit_id=units.get(extra.get("unit")),
-                                 region=extra.get("region", ""))
+        svc.accounts.create_user(
+            name,
+            f"{name}-pass-12345",
+            roles,
+            name,
+            unit_id=units.get(extra.get("unit")),
+            region=extra.get("region", ""),
+        )
         resp = client.post("/api/auth/login", json={"username": name, "password": f"{name}-pass-12345"})
         tokens[role] = {"Authorization": "Bearer " + resp.get_json()["token"]}
     op, bus = tokens["operator"], tokens["handling unit"]
@@ -82,27 +94,45 @@ def world(tmp_path_factory, embedder):
     for i, (name, raw, _) in enumerate(FORMATS):
         phone = re.sub(r"\s", "", raw) if PHONE_RE.match(re.sub(r"\s", "", raw)) else f"1370000{i:04d}"
         for anonymous in (False, True):
-            body = {"order_type": "complaint", "channel": "phone", "domain": "城市客运", "region": "河南省新乡市",
-                    "title": f"司机电话{raw}拒载", "target": f"车主{raw}", "facts": f"司机留的号码是{raw}",
-                    "demand": f"请回电{raw}", "location": f"{raw}附近的站台", "caller_name": "刘女士",
-                    "caller_phone": phone, "anonymous": anonymous}
+            body = {
+                "order_type": "complaint",
+                "channel": "phone",
+                "domain": "城市客运",
+                "region": "河南省新乡市",
+                "title": f"司机电话{raw}拒载",
+                "target": f"车主{raw}",
+                "facts": f"司机留的号码是{raw}",
+                "demand": f"请回电{raw}",
+                "location": f"{raw}附近的站台",
+                "caller_name": "刘女士",
+                "caller_phone": phone,
+                "anonymous": anonymous,
+            }
             resp = client.post("/api/orders", json=body, headers=op)
             assert resp.status_code == 201, resp.get_json()
             number = resp.get_json()["number"]
-            steps = [(op, "classify", {"note": f"来电人手机{raw}"}), (op, "dispatch", {"unit_id": units["bus"]}),
-                     (bus, "accept", {}), (bus, "reply", {"reply": f"已联系{raw}核实"}),
-                     (op, "callback", {"result": "satisfied", "note": f"回访{raw}满意"})]
+            steps = [
+                (op, "classify", {"note": f"来电人手机{raw}"}),
+                (op, "dispatch", {"unit_id": units["bus"]}),
+                (bus, "accept", {}),
+                (bus, "reply", {"reply": f"已联系{raw}核实"}),
+                (op, "callback", {"result": "satisfied", "note": f"回访{raw}满意"}),
+            ]
             for headers, action, params in steps:
                 resp = client.post(f"/api/orders/{number}/actions/{action}", json={"params": params}, headers=headers)
                 assert resp.status_code == 200, (action, resp.get_json())
-            resp = client.post(f"/api/orders/{number}/attachments", headers=op,
-                               data={"file": (io.BytesIO(b"\xff\xd8\xff" + b"0" * 100), f"{raw}.jpg", "image/jpeg")})
+            resp = client.post(
+                f"/api/orders/{number}/attachments",
+                headers=op,
+                data={"file": (io.BytesIO(b"\xff\xd8\xff" + b"0" * 100), f"{raw}.jpg", "image/jpeg")},
+            )
             assert resp.status_code == 201
             orders[name, anonymous] = number
         for taken in (False, True):
             sender = f"web:m{i:02d}{int(taken)}abcdef0123456789"
             handoff_id = svc.handoffs.request(sender, "user_request", [{"who": "user", "text": f"电话{raw}"}])[
-                "handoff_id"]
+                "handoff_id"
+            ]
             svc.handoffs.user_message(sender, f"我的号码是{raw}")
             if taken:
                 assert client.post(f"/api/handoffs/{handoff_id}/take", headers=op).status_code == 200
@@ -129,13 +159,17 @@ def order_views(world, role: str, number: str) -> dict:
     get = world["get"]
     detail = get(role, f"/api/orders/{number}")
     items = {o["number"]: o for o in get(role, "/api/orders?queue=all").get_json()["items"]}
-    rows = {r["工单编号"]: r for r in csv.DictReader(io.StringIO(
-        get(role, "/api/orders/export?queue=all").data.decode("utf-8-sig")))}
+    rows = {
+        r["工单编号"]: r
+        for r in csv.DictReader(io.StringIO(get(role, "/api/orders/export?queue=all").data.decode("utf-8-sig")))
+    }
     ok = detail.status_code == 200
-    return {"detail": detail.get_json() if ok else None,
-            "timeline": detail.get_json()["events"] if ok else None,
-            "list": items.get(number),
-            "export": rows.get(number)}
+    return {
+        "detail": detail.get_json() if ok else None,
+        "timeline": detail.get_json()["events"] if ok else None,
+        "list": items.get(number),
+        "export": rows.get(number),
+    }
 
 
 @pytest.mark.parametrize("name, raw, hidden", FORMATS, ids=[f[0] for f in FORMATS])
@@ -151,7 +185,7 @@ def test_order_views(world, role, name, raw, hidden):
             assert content is not None, view
             text = _text(content)
             if entitled(role, anonymous):
-                assert raw in text, (view, text)                    # who contacts the caller sees the number
+                assert raw in text, (view, text)  # who contacts the caller sees the number
             else:
                 assert raw not in text and hidden not in text, (view, text)
                 assert "****" in text or "***" in text, (view, text)
@@ -180,8 +214,10 @@ def test_search_finds_nothing_by_digits_the_role_does_not_see(world, role, name,
     for q in (hidden, raw):
         query = urlencode({"queue": "all", "q": q})
         listed = {o["number"] for o in get(role, f"/api/orders?{query}").get_json()["items"]}
-        exported = {r["工单编号"] for r in csv.DictReader(io.StringIO(
-            get(role, f"/api/orders/export?{query}").data.decode("utf-8-sig")))}
+        exported = {
+            r["工单编号"]
+            for r in csv.DictReader(io.StringIO(get(role, f"/api/orders/export?{query}").data.decode("utf-8-sig")))
+        }
         for anonymous in (False, True):
             number = world["orders"][name, anonymous]
             assert (number in listed) == (number in exported) == entitled(role, anonymous), (q, anonymous)

@@ -1,4 +1,5 @@
 """The Rasa project itself: data validates with Rasa 3.6, and each intent has enough real-world examples."""
+
 import re
 import subprocess
 from collections import Counter
@@ -9,8 +10,17 @@ import yaml
 from hotline.procs import BOT_PYTHON_ENV
 from hotline.settings import ROOT
 
-INTENTS = {"greet", "goodbye", "consult", "complain", "suggest", "ticket_status", "handoff", "refer_elsewhere",
-           "out_of_scope"}
+INTENTS = {
+    "greet",
+    "goodbye",
+    "consult",
+    "complain",
+    "suggest",
+    "ticket_status",
+    "handoff",
+    "refer_elsewhere",
+    "out_of_scope",
+}
 TRADITIONAL_ONLY = set("們這裡來說時後會對發與為過還應當點車貨運通證訴報號務區無關機門問題嗎麼請開")
 
 
@@ -19,8 +29,11 @@ def nlu_examples() -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for block in data["nlu"]:
         if "intent" in block:
-            items = [re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", ln[2:].strip())
-                     for ln in block["examples"].splitlines() if ln.strip().startswith("- ")]
+            items = [
+                re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", ln[2:].strip())
+                for ln in block["examples"].splitlines()
+                if ln.strip().startswith("- ")
+            ]
             out.setdefault(block["intent"], []).extend(items)
     return out
 
@@ -48,10 +61,27 @@ def test_domain_declares_every_intent_and_action_served_by_app():
 
 def test_rasa_data_validate_passes():
     proc = subprocess.run(
-        [str(BOT_PYTHON_ENV / "bin" / "rasa"), "data", "validate", "--fail-on-warnings",
-         "--data", "training_data", "--domain", "bot/domain.yml", "--config", "config.yml"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
-        env={"PATH": "/usr/bin:/bin", "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3",
-             "HOME": str(Path.home())},
+        [
+            str(BOT_PYTHON_ENV / "bin" / "rasa"),
+            "data",
+            "validate",
+            "--fail-on-warnings",
+            "--data",
+            "training_data",
+            "--domain",
+            "bot/domain.yml",
+            "--config",
+            "config.yml",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "RASA_TELEMETRY_ENABLED": "false",
+            "TF_CPP_MIN_LOG_LEVEL": "3",
+            "HOME": str(Path.home()),
+        },
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]

@@ -1,5 +1,6 @@
 """Retrieval quality floors on the team's question set (tests/data/kb_questions.yaml) — deterministic:
 the model and the seed KB are fixed. `make bench` prints the full table."""
+
 from benchmarks.retrieval import load_questions, quality
 
 

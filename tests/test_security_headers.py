@@ -1,5 +1,6 @@
 """Security headers on every response; the pages' inline scripts and styles carry the request's CSP nonce, and
 the templates use nothing a nonce cannot allow (inline event handlers, style attributes, javascript: URLs)."""
+
 import re
 from pathlib import Path
 
@@ -56,9 +57,17 @@ def test_templates_use_no_inline_handlers_or_style_attributes(template):
     assert text.count("<style") == text.count('<style nonce="{{ csp_nonce() }}"')
 
 
-@pytest.mark.parametrize("method, path", [("GET", "/api/health"), ("GET", "/api/openapi.json"),
-                                          ("GET", "/api/orders"), ("POST", "/api/chat"), ("GET", "/no-such-page"),
-                                          ("GET", "/wechat/mp")])
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("GET", "/api/health"),
+        ("GET", "/api/openapi.json"),
+        ("GET", "/api/orders"),
+        ("POST", "/api/chat"),
+        ("GET", "/no-such-page"),
+        ("GET", "/wechat/mp"),
+    ],
+)
 def test_api_and_error_responses_have_the_headers_and_a_closed_policy(client, method, path):
     resp = client.open(path, method=method, json={} if method == "POST" else None)
     policy = common(resp)

@@ -1,4 +1,5 @@
 import pytest
+
 from knowledge_base.chunking import chunk_paragraphs
 from knowledge_base.seeds import cn_number, load_seed_drafts, parse_news
 
@@ -62,10 +63,11 @@ def test_every_seed_article_has_similar_questions():
 
 
 def test_questions_for_an_unknown_article_are_refused(tmp_path):
-    from knowledge_base.seeds import SEED_DIR, QUESTIONS_FILE
+    from knowledge_base.seeds import QUESTIONS_FILE, SEED_DIR
 
-    (tmp_path / "004_1412a80fb05cd84a.txt").write_text((SEED_DIR / "004_1412a80fb05cd84a.txt").read_text("utf-8"),
-                                                       encoding="utf-8")
+    (tmp_path / "004_1412a80fb05cd84a.txt").write_text(
+        (SEED_DIR / "004_1412a80fb05cd84a.txt").read_text("utf-8"), encoding="utf-8"
+    )
     (tmp_path / QUESTIONS_FILE).write_text("seed:nope:第一条:\n  - 问题\n", encoding="utf-8")
     with pytest.raises(ValueError, match="seed:nope"):
         load_seed_drafts(tmp_path)

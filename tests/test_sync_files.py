@@ -1,4 +1,5 @@
 """File exchange with 12345: KB items in JSON lines, CSV and XLSX in, our articles out, transferred orders in."""
+
 from __future__ import annotations
 
 import csv
@@ -12,7 +13,7 @@ from hotline.db import Database
 from knowledge_base.editing import Editor
 from knowledge_base.models import Article
 from sim12345 import data as simdata
-from sync.files import FileConnector, export_articles, read_rows, read_transfers, KB_COLUMNS, normalize_item
+from sync.files import KB_COLUMNS, FileConnector, export_articles, normalize_item, read_rows, read_transfers
 from sync.kb import KbSync, SyncOptions
 from sync.orders import OrderExchange
 from work_orders.service import WorkOrders
@@ -30,8 +31,20 @@ def write_jsonl(path, rows):
 
 
 def table(rows: list[dict]) -> list[list]:
-    return [HEADER] + [[r["id"], r["version"], r["title"], r["body"], r["domain"], r["region"], "、".join(r["tags"]),
-                        r["source"], "2026-11-20 09:00"] for r in rows]
+    return [HEADER] + [
+        [
+            r["id"],
+            r["version"],
+            r["title"],
+            r["body"],
+            r["domain"],
+            r["region"],
+            "、".join(r["tags"]),
+            r["source"],
+            "2026-11-20 09:00",
+        ]
+        for r in rows
+    ]
 
 
 def sync_file(kb, path):
@@ -52,8 +65,13 @@ def test_jsonl_import_is_incremental_and_repeatable(hkb, tmp_path):
     changed[3] = dict(changed[3], version=2, body=changed[3]["body"] + "\n办理时间调整为全天。")
     changed.append({"id": changed[5]["id"], "version": 2, "deleted": True})
     run = sync_file(hkb, write_jsonl(tmp_path / "kb-2.jsonl", changed))
-    assert (run["received"], run["updated"], run["retired"], run["unchanged"], run["chunks_embedded"]) == \
-        (26, 1, 1, 24, 1)
+    assert (run["received"], run["updated"], run["retired"], run["unchanged"], run["chunks_embedded"]) == (
+        26,
+        1,
+        1,
+        24,
+        1,
+    )
 
 
 @pytest.mark.parametrize("suffix", ["csv", "xlsx"])
@@ -77,8 +95,7 @@ def test_table_files_from_12345(hkb, tmp_path, suffix):
 
 def test_a_broken_file_applies_nothing(hkb, tmp_path):
     path = tmp_path / "broken.jsonl"
-    path.write_text(json.dumps(items(1)[0], ensure_ascii=False) + "\n{\"id\": \"X\", \"title\": 半截\n",
-                    encoding="utf-8")
+    path.write_text(json.dumps(items(1)[0], ensure_ascii=False) + '\n{"id": "X", "title": 半截\n', encoding="utf-8")
     run = sync_file(hkb, path)
     assert run["status"] == "failed" and "第 2 行不是有效的 JSON" in run["message"]
     assert count(hkb) == 0
@@ -94,8 +111,17 @@ def test_a_broken_file_applies_nothing(hkb, tmp_path):
 @pytest.mark.parametrize("suffix", ["jsonl", "csv", "xlsx"])
 def test_export_our_articles(hkb, tmp_path, suffix):
     editor = Editor(hkb)
-    live = editor.create({"title": "G107国道临时管制", "body": "夜间封闭。", "domain": "公路", "tags": ["交通管制", "货车"],
-                          "questions": ["晚上大车能走不", "封到哪天、几点"]}, "pub", publish=True)
+    live = editor.create(
+        {
+            "title": "G107国道临时管制",
+            "body": "夜间封闭。",
+            "domain": "公路",
+            "tags": ["交通管制", "货车"],
+            "questions": ["晚上大车能走不", "封到哪天、几点"],
+        },
+        "pub",
+        publish=True,
+    )
     gone = editor.create({"title": "已撤销的通知", "body": "作废。"}, "pub", publish=True)
     editor.retire(gone["id"], gone["version"], "pub")
     editor.create({"title": "草稿", "body": "不导出。"}, "ed")
@@ -104,8 +130,12 @@ def test_export_our_articles(hkb, tmp_path, suffix):
     rows = [normalize_item(r) for r in read_rows(path, KB_COLUMNS)]
     by_id = {r["id"]: r for r in rows}
     ours = by_id[f"12328-{live['id']}"]
-    assert (ours["owner"], ours["title"], ours["tags"], ours["deleted"]) == ("12328", "G107国道临时管制",
-                                                                             ["交通管制", "货车"], False)
+    assert (ours["owner"], ours["title"], ours["tags"], ours["deleted"]) == (
+        "12328",
+        "G107国道临时管制",
+        ["交通管制", "货车"],
+        False,
+    )
     assert ours["questions"] == ["晚上大车能走不", "封到哪天、几点"]  # "、" inside a question survives a table cell
     assert by_id[f"12328-{gone['id']}"]["deleted"] is True
     assert export_articles(hkb.db, tmp_path / f"inc.{suffix}", incremental=True) == 2
@@ -119,7 +149,9 @@ def test_transferred_orders_by_file(db_url, tmp_path):
     with open(path, "w", newline="", encoding="utf-8-sig") as f:
         w = csv.writer(f)
         w.writerow(["工单编号", "诉求类型", "业务领域", "标题", "诉求内容", "地区", "来电人", "联系电话"])
-        w.writerow(["12345-F-0001", "投诉", "城市客运", "公交甩站", "12路公交不停站", "河南省新乡市", "刘女士", 13812345678])
+        w.writerow(
+            ["12345-F-0001", "投诉", "城市客运", "公交甩站", "12路公交不停站", "河南省新乡市", "刘女士", 13812345678]
+        )
         w.writerow(["12345-F-0002", "投诉", "快递", "快递丢件", "包裹丢失", "河南省新乡市", "赵先生", ""])
     results = OrderExchange(WorkOrders(db)).install().receive(read_transfers(path))
     assert [r["status"] for r in results] == ["accepted", "returned"]

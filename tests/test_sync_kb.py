@@ -1,6 +1,7 @@
 """KB sync with the 12345 simulator over HTTP, on SQLite and PostgreSQL: incremental by cursor, only changed text
 embedded, idempotent on repeated pages, tombstones, bad input logged with the KB unchanged, the conflict policy,
 pushes, and a sync killed mid-page that resumes with nothing lost or doubled."""
+
 from __future__ import annotations
 
 import os
@@ -14,13 +15,12 @@ from sqlalchemy import func, select
 
 from knowledge_base.editing import Editor
 from knowledge_base.models import Article, ArticleVersion, ChangeLog, Chunk
-from sync import review
 from sync import ledger as st
+from sync import review
 from sync.connectors import HttpConnector
 from sync.errors import Busy
 from sync.kb import KbSync, SyncOptions
 from sync.models import SyncEvent, SyncRun, SyncState
-
 from tests.fakes import control, faults, make_sync
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,11 +28,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def counts(kb) -> dict:
     with kb.db.session() as s:
-        return {"articles": s.scalar(select(func.count(Article.id))),
-                "versions": s.scalar(select(func.count(ArticleVersion.id))),
-                "log": s.scalar(select(func.count(ChangeLog.id))),
-                "chunks": s.scalar(select(func.count(Chunk.id))),
-                "cursor": s.scalar(select(SyncState.cursor).where(SyncState.name == "kb:12345"))}
+        return {
+            "articles": s.scalar(select(func.count(Article.id))),
+            "versions": s.scalar(select(func.count(ArticleVersion.id))),
+            "log": s.scalar(select(func.count(ChangeLog.id))),
+            "chunks": s.scalar(select(func.count(Chunk.id))),
+            "cursor": s.scalar(select(SyncState.cursor).where(SyncState.name == "kb:12345")),
+        }
 
 
 def article(kb, origin_id: str) -> Article:
@@ -56,8 +58,12 @@ def test_initial_sync_then_only_changes(hkb, sim):
     assert (run["received"], run["created"], run["chunks_embedded"], run["pages"]) == (60, 60, 60, 3)
     assert counts(hkb) == {"articles": 60, "versions": 60, "log": 60, "chunks": 60, "cursor": 60}
     a = article(hkb, "ZSK0000001")
-    assert (a.origin_system, a.origin_version, a.synced_version, a.origin_key) == ("12345", 1, a.version,
-                                                                                   "12345:ZSK0000001")
+    assert (a.origin_system, a.origin_version, a.synced_version, a.origin_key) == (
+        "12345",
+        1,
+        a.version,
+        "12345:ZSK0000001",
+    )
     assert a.status == "published" and a.synced_at is not None and a.source.endswith("12345政务服务便民热线")
 
     again = make_sync(hkb, sim).run("test")
@@ -78,9 +84,19 @@ def test_initial_sync_then_only_changes(hkb, sim):
 
 def test_repeated_reordered_and_failing_pages_end_in_the_same_state(hkb, sim):
     control(sim, "/_sim/edit", {"count": 10})  # the feed now has 70 entries, 10 articles twice
-    faults(sim, {"mode": "error500"}, {"mode": "timeout", "seconds": 1.5}, {"mode": "garbage"},
-           {"mode": "shuffle"}, {"mode": "duplicate"}, {"mode": "overlap"}, {"mode": "reorder"},
-           {"mode": "truncate"}, {"mode": "bad_etag"}, {"mode": "duplicate"})
+    faults(
+        sim,
+        {"mode": "error500"},
+        {"mode": "timeout", "seconds": 1.5},
+        {"mode": "garbage"},
+        {"mode": "shuffle"},
+        {"mode": "duplicate"},
+        {"mode": "overlap"},
+        {"mode": "reorder"},
+        {"mode": "truncate"},
+        {"mode": "bad_etag"},
+        {"mode": "duplicate"},
+    )
     run = make_sync(hkb, sim, retries=6).run("test")
     assert run["status"] == "ok", run
     assert run["warnings"] >= 8
@@ -88,8 +104,11 @@ def test_repeated_reordered_and_failing_pages_end_in_the_same_state(hkb, sim):
     c = counts(hkb)
     assert (c["articles"], c["chunks"], c["cursor"]) == (60, 60, 70)
     with hkb.db.session() as s:  # each article once, each version once
-        rows = s.execute(select(ArticleVersion.article_id, ArticleVersion.version, func.count())
-                         .group_by(ArticleVersion.article_id, ArticleVersion.version)).all()
+        rows = s.execute(
+            select(ArticleVersion.article_id, ArticleVersion.version, func.count()).group_by(
+                ArticleVersion.article_id, ArticleVersion.version
+            )
+        ).all()
     assert all(n == 1 for *_, n in rows)
     kinds = {e.kind for e in events(hkb, run["id"])}
     assert {"remote_unavailable", "page_rejected", "stale_page", "page_warning"} <= kinds
@@ -97,16 +116,27 @@ def test_repeated_reordered_and_failing_pages_end_in_the_same_state(hkb, sim):
 
 def test_bad_articles_are_rejected_one_by_one_and_html_is_stripped(hkb, sim):
     make_sync(hkb, sim).run("test")
-    control(sim, "/_sim/raw", {"items": [
-        {"id": "NOTITLE", "version": 1, "body": "没有标题的文章"},
-        {"id": "HUGE", "version": 1, "title": "超长正文", "body": "长" * 30000},
-        {"id": "BADVER", "version": 0, "title": "版本", "body": "版本号为零"},
-        {"version": 1, "title": "无编号", "body": "缺少编号"},
-        {"id": "LIAR", "version": 1, "title": "校验", "body": "正文", "content_hash": "sha256:00"},
-        {"id": "HTML1", "version": 1, "title": "<b>临时</b>交通管制", "domain": "公路",
-         "body": "<p>G4京港澳高速封闭。</p><script>alert('x')</script><img src=x onerror=alert(1)>请绕行 &amp; 注意安全"},
-        {"id": "ZSK0000003", "version": 1, "title": "旧版本重发", "body": "同一版本再次发送"},
-    ]})
+    control(
+        sim,
+        "/_sim/raw",
+        {
+            "items": [
+                {"id": "NOTITLE", "version": 1, "body": "没有标题的文章"},
+                {"id": "HUGE", "version": 1, "title": "超长正文", "body": "长" * 30000},
+                {"id": "BADVER", "version": 0, "title": "版本", "body": "版本号为零"},
+                {"version": 1, "title": "无编号", "body": "缺少编号"},
+                {"id": "LIAR", "version": 1, "title": "校验", "body": "正文", "content_hash": "sha256:00"},
+                {
+                    "id": "HTML1",
+                    "version": 1,
+                    "title": "<b>临时</b>交通管制",
+                    "domain": "公路",
+                    "body": "<p>G4京港澳高速封闭。</p><script>alert('x')</script><img src=x onerror=alert(1)>请绕行 &amp; 注意安全",
+                },
+                {"id": "ZSK0000003", "version": 1, "title": "旧版本重发", "body": "同一版本再次发送"},
+            ]
+        },
+    )
     before = counts(hkb)
     run = make_sync(hkb, sim).run("test")
     assert run["status"] == "partial" and run["rejected"] == 5 and run["created"] == 1 and run["unchanged"] == 1
@@ -128,13 +158,16 @@ def test_bad_articles_are_rejected_one_by_one_and_html_is_stripped(hkb, sim):
     assert article(hkb, "ZSK0000004").origin_version == 3 and article(hkb, "ZSK0000004").title != "倒退"
 
 
-@pytest.mark.parametrize("mode, times, code", [
-    ("backwards", 1, "feed_backwards"),
-    ("dupid", 9, "page_rejected"),
-    ("lie_empty", 9, "page_rejected"),
-    ("garbage", 9, "page_rejected"),
-    ("reset_feed", 1, "feed_backwards"),
-])
+@pytest.mark.parametrize(
+    "mode, times, code",
+    [
+        ("backwards", 1, "feed_backwards"),
+        ("dupid", 9, "page_rejected"),
+        ("lie_empty", 9, "page_rejected"),
+        ("garbage", 9, "page_rejected"),
+        ("reset_feed", 1, "feed_backwards"),
+    ],
+)
 def test_untrustworthy_pages_change_nothing(hkb, sim, mode, times, code):
     make_sync(hkb, sim).run("test")
     control(sim, "/_sim/edit", {"count": 5})
@@ -147,6 +180,7 @@ def test_untrustworthy_pages_change_nothing(hkb, sim, mode, times, code):
     control(sim, "/_sim/faults", method="DELETE")
     if mode == "reset_feed":
         from sync.kb import reset_cursor
+
         reset_cursor(hkb.db, "kb:12345")  # a person checked 12345 and starts over: what we have is a no-op
     run = make_sync(hkb, sim).run("test")
     assert run["status"] == "ok" and run["updated"] == 5
@@ -154,8 +188,12 @@ def test_untrustworthy_pages_change_nothing(hkb, sim, mode, times, code):
 
 
 def test_dead_or_refusing_remote(hkb, sim):
-    dead = KbSync(hkb, HttpConnector("http://127.0.0.1:9", "sim-token", timeout=0.5),
-                  SyncOptions(retries=2, backoff=0), sleep=lambda s: None)
+    dead = KbSync(
+        hkb,
+        HttpConnector("http://127.0.0.1:9", "sim-token", timeout=0.5),
+        SyncOptions(retries=2, backoff=0),
+        sleep=lambda s: None,
+    )
     run = dead.run("test")
     assert run["status"] == "failed" and "无法连接" in run["message"]
     assert len(events(hkb, run["id"], "remote_unavailable")) == 3  # two retries, then the error
@@ -207,8 +245,16 @@ def test_owner_wins_for_12345_articles_and_the_local_edit_is_kept(hkb, sim):
 def test_our_articles_are_pushed_and_we_win_their_conflicts(hkb, sim):
     make_sync(hkb, sim).run("test")
     editor = Editor(hkb)
-    ours = editor.create({"title": "G107国道新乡段临时交通管制", "body": "11月1日至3日夜间封闭。", "domain": "公路",
-                          "region": "河南省新乡市"}, "pub", publish=True)
+    ours = editor.create(
+        {
+            "title": "G107国道新乡段临时交通管制",
+            "body": "11月1日至3日夜间封闭。",
+            "domain": "公路",
+            "region": "河南省新乡市",
+        },
+        "pub",
+        publish=True,
+    )
     draft = editor.create({"title": "未发布的草稿", "body": "草稿不外发。"}, "ed")
     run = make_sync(hkb, sim).run("test")
     assert run["pushed"] == 1
@@ -228,8 +274,12 @@ def test_our_articles_are_pushed_and_we_win_their_conflicts(hkb, sim):
 
     # both edit: we own it, our edit stays and goes back; theirs is kept as a proposal
     cur = editor.get(ours["id"])
-    editor.update(ours["id"], {**{k: cur[k] for k in ("title", "domain", "region")}, "body": "11月1日至7日全天封闭。"},
-                  cur["version"], "pub")
+    editor.update(
+        ours["id"],
+        {**{k: cur[k] for k in ("title", "domain", "region")}, "body": "11月1日至7日全天封闭。"},
+        cur["version"],
+        "pub",
+    )
     control(sim, "/_sim/edit", {"ids": [rid], "fields": {"body": "11月2日起解除封闭。"}})
     run = make_sync(hkb, sim).run("test")
     assert run["conflicts"] == 1 and run["pushed"] == 1
@@ -270,8 +320,14 @@ def test_killed_mid_page_resumes_without_loss_or_doubles(hkb, sim, db_url):
     """SIGKILL inside the transaction of the second page (after its rows were flushed), then sync again."""
     control(sim, "/_sim/edit", {"count": 15})
     helper = ROOT / "tests" / "sync_crash_helper.py"
-    proc = subprocess.run([sys.executable, str(helper), db_url, sim.url, "2"], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.run(
+        [sys.executable, str(helper), db_url, sim.url, "2"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert proc.returncode == -signal.SIGKILL, proc.stderr[-2000:]
     c = counts(hkb)
     assert c["cursor"] == 25 and c["articles"] == 25  # the first page only
@@ -283,9 +339,11 @@ def test_killed_mid_page_resumes_without_loss_or_doubles(hkb, sim, db_url):
     c = counts(hkb)
     assert (c["articles"], c["chunks"], c["cursor"]) == (60, 60, 75)
     with hkb.db.session() as s:
-        dup = s.execute(select(ArticleVersion.article_id, ArticleVersion.version, func.count())
-                        .group_by(ArticleVersion.article_id, ArticleVersion.version)
-                        .having(func.count() > 1)).all()
+        dup = s.execute(
+            select(ArticleVersion.article_id, ArticleVersion.version, func.count())
+            .group_by(ArticleVersion.article_id, ArticleVersion.version)
+            .having(func.count() > 1)
+        ).all()
         assert dup == []
         assert s.scalar(select(func.count(ChangeLog.id))) == s.scalar(select(func.count(ArticleVersion.id)))
         statuses = [r.status for r in s.scalars(select(SyncRun).order_by(SyncRun.id))]
@@ -303,8 +361,17 @@ def test_synced_change_is_answerable(tmp_path, embedder, sim):
     kb = KnowledgeBase(db, embedder, tmp_path / "kb.faiss", min_score=0.0)
     kb.open_index()
     make_sync(kb, sim).run("test")
-    control(sim, "/_sim/edit", {"ids": ["ZSK0000009"], "fields": {
-        "title": "S312省道焦作段冬季除雪期间货车限行", "body": "12月至次年2月降雪时，S312省道焦作段禁止货车通行，请绕行G207国道。"}})
+    control(
+        sim,
+        "/_sim/edit",
+        {
+            "ids": ["ZSK0000009"],
+            "fields": {
+                "title": "S312省道焦作段冬季除雪期间货车限行",
+                "body": "12月至次年2月降雪时，S312省道焦作段禁止货车通行，请绕行G207国道。",
+            },
+        },
+    )
     run = make_sync(kb, sim).run("test")
     assert run["updated"] == 1 and run["chunks_embedded"] == 1
     hits = kb.search("下雪的时候S312焦作段货车能走吗", k=3)
@@ -319,8 +386,13 @@ def test_our_seed_articles_go_out_once_and_their_echo_changes_nothing(hkb, sim):
     run = make_sync(hkb, sim).run("test")
     assert run["pushed"] == seeds and run["created"] == 60
     echo = make_sync(hkb, sim).run("test")  # every seed comes back in the feed, formatted as 12345 keeps it
-    assert (echo["received"], echo["unchanged"], echo["updated"], echo["conflicts"], echo["pushed"]) == \
-        (seeds, seeds, 0, 0, 0)
+    assert (echo["received"], echo["unchanged"], echo["updated"], echo["conflicts"], echo["pushed"]) == (
+        seeds,
+        seeds,
+        0,
+        0,
+        0,
+    )
     assert counts(hkb)["versions"] == before["versions"] + 60
     with hkb.db.session() as s:
         clause = s.scalar(select(Article).where(Article.kind == "regulation").limit(1))
@@ -339,8 +411,16 @@ def test_scheduled_jobs_pick_up_changes(hkb, sim):
     from sync.service import SyncService
     from work_orders.service import WorkOrders
 
-    service = SyncService(db=hkb.db, kb=hkb, exchange=OrderExchange(WorkOrders(hkb.db)), url=sim.url,
-                          token="sim-token", secret="", timeout=2.0, page_size=25)
+    service = SyncService(
+        db=hkb.db,
+        kb=hkb,
+        exchange=OrderExchange(WorkOrders(hkb.db)),
+        url=sim.url,
+        token="sim-token",
+        secret="",
+        timeout=2.0,
+        page_size=25,
+    )
     scheduler = BackgroundScheduler()
     assert add_jobs(scheduler, service, interval=0.3, outbox_interval=0.3)
     scheduler.start()
@@ -376,8 +456,16 @@ def test_similar_questions_travel_with_the_article_and_a_feed_without_them_keeps
     assert now.body == "12345 的新版本：工作时间调整。" and now.questions == ["大车能办不"]
 
     # our own article goes out with its questions, and their echo changes nothing
-    ours = editor.create({"title": "G107国道新乡段临时交通管制", "body": "11月1日至3日夜间封闭。", "domain": "公路",
-                          "questions": ["新乡那段国道晚上能走不"]}, "pub", publish=True)
+    ours = editor.create(
+        {
+            "title": "G107国道新乡段临时交通管制",
+            "body": "11月1日至3日夜间封闭。",
+            "domain": "公路",
+            "questions": ["新乡那段国道晚上能走不"],
+        },
+        "pub",
+        publish=True,
+    )
     assert make_sync(hkb, sim).run("test")["pushed"] >= 1
     assert control(sim, f"/_sim/article/12328-{ours['id']}")["questions"] == ["新乡那段国道晚上能走不"]
     run = make_sync(hkb, sim).run("test")

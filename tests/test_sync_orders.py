@@ -1,5 +1,6 @@
 """Work-order exchange with 12345, on SQLite and PostgreSQL: the signed transfer endpoint, orders entering the
 lifecycle with their 12345 id, returns with the 第十九条 reason, and the outbox retried until acknowledged."""
+
 from __future__ import annotations
 
 import json
@@ -25,21 +26,37 @@ SECRET = "test-secret-12345"
 def signed(body: dict, secret: str = SECRET, ts: int | None = None) -> tuple[bytes, dict]:
     raw = json.dumps(body, ensure_ascii=False).encode("utf-8")
     stamp = str(ts if ts is not None else int(time.time()))
-    return raw, {"Content-Type": "application/json", "X-Hotline-Timestamp": stamp,
-                 "X-Hotline-Signature": sign(secret, stamp, raw)}
+    return raw, {
+        "Content-Type": "application/json",
+        "X-Hotline-Timestamp": stamp,
+        "X-Hotline-Signature": sign(secret, stamp, raw),
+    }
 
 
 def transfer(num: int, **over) -> dict:
-    base = {"id": f"12345-TEST-{num:04d}", "type": "complaint", "domain": "城市客运", "title": "出租车拒载",
-            "content": "昨晚在火车站打车，豫A12345的出租车拒载。", "target": "豫A12345出租车", "region": "河南省郑州市",
-            "caller_name": "张伟", "caller_phone": "13812345678"}
+    base = {
+        "id": f"12345-TEST-{num:04d}",
+        "type": "complaint",
+        "domain": "城市客运",
+        "title": "出租车拒载",
+        "content": "昨晚在火车站打车，豫A12345的出租车拒载。",
+        "target": "豫A12345出租车",
+        "region": "河南省郑州市",
+        "caller_name": "张伟",
+        "caller_phone": "13812345678",
+    }
     return {**base, **over}
 
 
 @pytest.fixture
 def app_env(db_url, sim):
-    return {"HOTLINE_DATABASE_URL": db_url, "HOTLINE_SWEEP_INTERVAL": "0", "HOTLINE_SYNC_URL": sim.url,
-            "HOTLINE_SYNC_TOKEN": "sim-token", "HOTLINE_SYNC_SECRET": SECRET}
+    return {
+        "HOTLINE_DATABASE_URL": db_url,
+        "HOTLINE_SWEEP_INTERVAL": "0",
+        "HOTLINE_SYNC_URL": sim.url,
+        "HOTLINE_SYNC_TOKEN": "sim-token",
+        "HOTLINE_SYNC_SECRET": SECRET,
+    }
 
 
 @pytest.fixture
@@ -54,10 +71,15 @@ def app(app):
 def test_transfers_must_be_signed(app):
     client = app.test_client()
     raw, headers = signed({"orders": [transfer(1)]})
-    assert client.post("/api/sync/12345/orders", data=raw,
-                       headers={"Content-Type": "application/json"}).status_code == 401
-    assert client.post("/api/sync/12345/orders", data=raw,
-                       headers={**headers, "X-Hotline-Signature": "sha256=00"}).status_code == 401
+    assert (
+        client.post("/api/sync/12345/orders", data=raw, headers={"Content-Type": "application/json"}).status_code == 401
+    )
+    assert (
+        client.post(
+            "/api/sync/12345/orders", data=raw, headers={**headers, "X-Hotline-Signature": "sha256=00"}
+        ).status_code
+        == 401
+    )
     bad = signed({"orders": [transfer(1)]}, secret="wrong")[1]
     assert client.post("/api/sync/12345/orders", data=raw, headers=bad).status_code == 401
     old_raw, old = signed({"orders": [transfer(1)]}, ts=int(time.time()) - 3600)
@@ -69,31 +91,41 @@ def test_transfers_must_be_signed(app):
     assert resp.status_code == 200 and resp.get_json()["results"][0]["status"] == "accepted"
 
 
-@pytest.mark.parametrize("header, value", [
-    ("X-Hotline-Signature", "sha256=签名"),                 # non-ASCII: compare_digest on str raised TypeError
-    ("X-Hotline-Signature", "sha256=\u00e9" + "0" * 63),   # Latin-1, as a WSGI header arrives
-    ("X-Hotline-Signature", ""),
-    ("X-Hotline-Timestamp", "١٧٠٠٠٠٠٠٠٠"),                 # Arabic-Indic digits: int() takes them
-    ("X-Hotline-Timestamp", "1_700_000_000"),
-    ("X-Hotline-Timestamp", " 1700000000 "),
-    ("X-Hotline-Timestamp", "9" * 400),
-])
+@pytest.mark.parametrize(
+    "header, value",
+    [
+        ("X-Hotline-Signature", "sha256=签名"),  # non-ASCII: compare_digest on str raised TypeError
+        ("X-Hotline-Signature", "sha256=\u00e9" + "0" * 63),  # Latin-1, as a WSGI header arrives
+        ("X-Hotline-Signature", ""),
+        ("X-Hotline-Timestamp", "١٧٠٠٠٠٠٠٠٠"),  # Arabic-Indic digits: int() takes them
+        ("X-Hotline-Timestamp", "1_700_000_000"),
+        ("X-Hotline-Timestamp", " 1700000000 "),
+        ("X-Hotline-Timestamp", "9" * 400),
+    ],
+)
 def test_malformed_signature_headers_are_401_json(app, header, value):
     client = app.test_client()
     raw, headers = signed({"orders": [transfer(7)]})
     headers = {**headers, header: value}
     environ = {f"HTTP_{header.upper().replace('-', '_')}": value.encode("utf-8").decode("latin-1")}
-    resp = client.post("/api/sync/12345/orders", data=raw, headers={k: v for k, v in headers.items() if k != header},
-                       environ_overrides=environ)
+    resp = client.post(
+        "/api/sync/12345/orders",
+        data=raw,
+        headers={k: v for k, v in headers.items() if k != header},
+        environ_overrides=environ,
+    )
     assert resp.status_code == 401, resp.get_data(as_text=True)
     assert resp.get_json()["error"]["code"] == "unauthorized"
 
 
-
 def test_transfers_enter_the_lifecycle_and_returns_carry_the_reason(app, sim, login):
     client = app.test_client()
-    orders = [transfer(1), transfer(2, domain="铁路", title="高铁晚点", content="高铁晚点两小时要求赔偿"),
-              transfer(3, content=""), transfer(4, type="投诉", caller_phone="12")]
+    orders = [
+        transfer(1),
+        transfer(2, domain="铁路", title="高铁晚点", content="高铁晚点两小时要求赔偿"),
+        transfer(3, content=""),
+        transfer(4, type="投诉", caller_phone="12"),
+    ]
     raw, headers = signed({"orders": orders})
     results = client.post("/api/sync/12345/orders", data=raw, headers=headers).get_json()["results"]
     assert [r["status"] for r in results] == ["accepted", "returned", "invalid", "invalid"]
@@ -104,8 +136,10 @@ def test_transfers_enter_the_lifecycle_and_returns_carry_the_reason(app, sim, lo
     again = client.post("/api/sync/12345/orders", data=raw, headers=headers).get_json()["results"][0]
     assert again["status"] == "duplicate" and again["number"] == results[0]["number"]
     raw, headers = signed({"orders": [transfer(1, content="另一件事")]})
-    assert client.post("/api/sync/12345/orders", data=raw, headers=headers).get_json()["results"][0]["status"] \
+    assert (
+        client.post("/api/sync/12345/orders", data=raw, headers=headers).get_json()["results"][0]["status"]
         == "conflict"
+    )
 
     svc = app.extensions["hotline"]
     with svc.db.session() as s:
@@ -116,8 +150,11 @@ def test_transfers_enter_the_lifecycle_and_returns_carry_the_reason(app, sim, lo
 
     op = login(client, "op", "operator-pass-1")
     number = results[0]["number"]
-    resp = client.post(f"/api/orders/{number}/actions/reject", headers=op,
-                       json={"params": {"reason": "petition", "note": "已进入信访程序"}})
+    resp = client.post(
+        f"/api/orders/{number}/actions/reject",
+        headers=op,
+        json={"params": {"reason": "petition", "note": "已进入信访程序"}},
+    )
     assert resp.status_code == 200
     with svc.db.session() as s:
         messages = {m.external_id: m for m in s.scalars(select(OutboxMessage))}
@@ -146,8 +183,11 @@ def test_outbox_is_retried_with_backoff_until_acknowledged(db_url, sim):
     orders.act(number, "accept", op)
     orders.act(number, "reply", op, {"reply": "经查属实，已对驾驶员处罚并约谈企业。"})
     orders.act(number, "callback", op, {"result": "satisfied"})
-    faults(sim, {"mode": "error500", "path": "/api/v1/orders/", "times": 2},
-           {"mode": "noack", "path": "/api/v1/orders/", "times": 1})
+    faults(
+        sim,
+        {"mode": "error500", "path": "/api/v1/orders/", "times": 2},
+        {"mode": "noack", "path": "/api/v1/orders/", "times": 1},
+    )
 
     t0 = utcnow()
     assert exchange.push_outbox(now=t0) == {"delivered": 0, "failed": 1, "pending": 5}
@@ -195,9 +235,17 @@ def test_own_orders_go_to_12345_as_masked_records(db_url, sim):
     db.migrate()
     orders = WorkOrders(db)
     exchange = OrderExchange(orders, HttpConnector(sim.url, "sim-token"), push_own=True).install()
-    orders.create({"order_type": "complaint", "channel": "web", "domain": "公路", "title": "服务区乱收费",
-                   "facts": "我的电话13912345678，服务区加油站多收钱", "caller_name": "王强",
-                   "caller_phone": "13912345678"})
+    orders.create(
+        {
+            "order_type": "complaint",
+            "channel": "web",
+            "domain": "公路",
+            "title": "服务区乱收费",
+            "facts": "我的电话13912345678，服务区加油站多收钱",
+            "caller_name": "王强",
+            "caller_phone": "13912345678",
+        }
+    )
     assert exchange.push_outbox()["delivered"] == 1
     record = control(sim, "/_sim/messages")["messages"][0]
     assert record["path"] == "/api/v1/records" and record["kind"] == "record"
@@ -211,8 +259,10 @@ def test_console_api_shows_the_log_and_needs_a_role(app, login):
     pub = login(client, "pub", "publisher-pass-1")
     status = client.get("/api/sync/status", headers=pub).get_json()
     assert status["configured"] is True and status["outbox_pending"] == 0
-    assert client.post("/api/sync/run", json={"what": "kb"}, headers=login(client, "op", "operator-pass-1")) \
-        .status_code == 403
+    assert (
+        client.post("/api/sync/run", json={"what": "kb"}, headers=login(client, "op", "operator-pass-1")).status_code
+        == 403
+    )
     assert client.post("/api/sync/run", json={"what": "kb"}, headers=pub).status_code == 202
     svc = app.extensions["hotline"].sync
     for _ in range(600):  # the console's sync runs in the background

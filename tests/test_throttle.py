@@ -1,24 +1,32 @@
 """Guessing is throttled per client address with growing delays, and nobody can lock anyone else out:
 staff logins and the callers' order look-up and rating, over HTTP, on SQLite and PostgreSQL, across replicas."""
+
 from __future__ import annotations
 
 import statistics
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from hotline.throttle import Policy, Rule, Throttle, Throttled, ThrottleRow
 
-ORDER = {"order_type": "complaint", "channel": "phone", "domain": "城市客运", "region": "河南省新乡市",
-         "title": "公交车甩站", "facts": "12路公交在人民公园站不停车", "caller_phone": "13812345678"}
+ORDER = {
+    "order_type": "complaint",
+    "channel": "phone",
+    "domain": "城市客运",
+    "region": "河南省新乡市",
+    "title": "公交车甩站",
+    "facts": "12路公交在人民公园站不停车",
+    "caller_phone": "13812345678",
+}
 A, B, C = "203.0.113.7", "198.51.100.20", "192.0.2.33"
 
 
 class Clock:
     def __init__(self):
-        self.now = datetime(2026, 11, 30, 4, 0, tzinfo=timezone.utc)
+        self.now = datetime(2026, 11, 30, 4, 0, tzinfo=UTC)
 
     def __call__(self) -> datetime:
         return self.now
@@ -48,8 +56,12 @@ def app(make_app, tmp_path, db_url, clock):
 
 
 def try_login(client, ip, username="admin", password="guess-000", **headers):
-    return client.post("/api/auth/login", json={"username": username, "password": password},
-                       environ_base={"REMOTE_ADDR": ip}, headers=headers)
+    return client.post(
+        "/api/auth/login",
+        json={"username": username, "password": password},
+        environ_base={"REMOTE_ADDR": ip},
+        headers=headers,
+    )
 
 
 def test_an_attacker_cannot_lock_the_admin_out_and_waits_longer_and_longer(app, clock):
@@ -75,7 +87,7 @@ def test_an_attacker_cannot_lock_the_admin_out_and_waits_longer_and_longer(app, 
         blocked = try_login(client, A)
         assert blocked.status_code == 429
         waits.append(int(blocked.headers["Retry-After"]))
-    assert waits == [waits[0] * 2 ** i for i in range(5)]
+    assert waits == [waits[0] * 2**i for i in range(5)]
     assert try_login(client, B, password="admin-pass-1").status_code == 200  # still no lock-out
 
 
@@ -132,15 +144,15 @@ def test_forwarded_for_counts_only_behind_a_trusted_proxy(app, make_app, tmp_pat
     for i in range(6):
         resp = try_login(client, A, **{"X-Forwarded-For": f"10.9.9.{i}"})
     assert resp.status_code == 429
-    proxied = _app(make_app, tmp_path / "proxied", app.config["SETTINGS"].database_url, clock,
-                   HOTLINE_TRUSTED_PROXIES="1").test_client()
+    proxied = _app(
+        make_app, tmp_path / "proxied", app.config["SETTINGS"].database_url, clock, HOTLINE_TRUSTED_PROXIES="1"
+    ).test_client()
     # behind one proxy: the address the proxy saw (the last entry) counts, not the peer (the proxy itself)
     assert try_login(proxied, A, password="admin-pass-1", **{"X-Forwarded-For": "6.6.6.6, " + B}).status_code == 200
     for _ in range(5):
         try_login(proxied, "127.0.0.1", **{"X-Forwarded-For": C})
     assert try_login(proxied, "127.0.0.1", password="admin-pass-1", **{"X-Forwarded-For": C}).status_code == 429
-    assert try_login(proxied, "127.0.0.1", password="admin-pass-1",
-                 **{"X-Forwarded-For": "1.2.3.4"}).status_code == 200
+    assert try_login(proxied, "127.0.0.1", password="admin-pass-1", **{"X-Forwarded-For": "1.2.3.4"}).status_code == 200
 
 
 def test_old_counters_expire_and_are_purged(app, clock):
@@ -243,11 +255,14 @@ def test_upgrading_keeps_accounts_and_drops_the_lockout_columns(db_url):
     db = Database(db_url)
     upgrade_to(db.engine, "0011_kb_gaps")
     with db.engine.begin() as conn:
-        conn.execute(text(
-            "insert into account_user (id, username, display_name, password_hash, roles, region, active,"
-            " failed_logins, locked_until, created_at) values (1, 'admin', '管理员', :h, '[\"admin\"]', '', :t, 4,"
-            " :until, CURRENT_TIMESTAMP)"),
-            {"h": hash_password("admin-pass-1"), "t": True, "until": datetime(2099, 1, 1, tzinfo=timezone.utc)})
+        conn.execute(
+            text(
+                "insert into account_user (id, username, display_name, password_hash, roles, region, active,"
+                " failed_logins, locked_until, created_at) values (1, 'admin', '管理员', :h, '[\"admin\"]', '', :t, 4,"
+                " :until, CURRENT_TIMESTAMP)"
+            ),
+            {"h": hash_password("admin-pass-1"), "t": True, "until": datetime(2099, 1, 1, tzinfo=UTC)},
+        )
     db.migrate()
     columns = {c["name"] for c in inspect(db.engine).get_columns("account_user")}
     assert "locked_until" not in columns and "failed_logins" not in columns

@@ -1,5 +1,6 @@
 """The outgoing WeChat API client (real wechatpy client) against a local fake of WeChat's HTTP API, and the
 state replicas share: access token and message claims, in Redis (127.0.0.1:6379) and in the database."""
+
 import threading
 import uuid
 
@@ -46,8 +47,9 @@ def local_state(tmp_path):
 
 
 def make_api(appid, fake, state, sleeps=None):
-    return WeChatApi(appid, SECRET, fake.url, state, timeout=5,
-                     sleep=(sleeps.append if sleeps is not None else lambda s: None))
+    return WeChatApi(
+        appid, SECRET, fake.url, state, timeout=5, sleep=(sleeps.append if sleeps is not None else lambda s: None)
+    )
 
 
 def test_token_is_fetched_once_and_reused(appid, fake, local_state):
@@ -180,8 +182,11 @@ def test_threads_of_one_process_refresh_once(appid, fake, local_state):
 def test_redis_claims_are_exclusive(redis_state):
     replicas = [redis_state(), redis_state()]
     wins = []
-    threads = [threading.Thread(target=lambda r=r: wins.append(r.claim("msg:6054768590064713728")))
-               for r in replicas for _ in range(4)]
+    threads = [
+        threading.Thread(target=lambda r=r: wins.append(r.claim("msg:6054768590064713728")))
+        for r in replicas
+        for _ in range(4)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -195,8 +200,11 @@ def test_database_claims_are_exclusive_across_replicas(db_url):
     db.migrate()
     replicas = [LocalState(db), LocalState(Database(db_url))]
     wins = []
-    threads = [threading.Thread(target=lambda r=r: wins.append(r.claim("ev:oUser:1409735668")))
-               for r in replicas for _ in range(4)]
+    threads = [
+        threading.Thread(target=lambda r=r: wins.append(r.claim("ev:oUser:1409735668")))
+        for r in replicas
+        for _ in range(4)
+    ]
     for t in threads:
         t.start()
     for t in threads:

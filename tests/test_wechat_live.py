@@ -1,5 +1,6 @@
 """A truck driver files a complaint on the official account, end to end: the simulator signs and encrypts as
 WeChat does, the real app and the real bot (Rasa 3.6) answer, the work order is stored."""
+
 import uuid
 
 import pytest

@@ -1,6 +1,7 @@
 """Signed WeChat messages in shapes WeChat never sends: repeated, nested, missing, empty, huge or mistyped
 fields. Each is parsed into one typed value per field or recognised as malformed, logged, and answered politely
 (a Chinese text, or "success" when there is nobody to answer) — never a 500, never an exception in the log."""
+
 import itertools
 import logging
 import time
@@ -11,15 +12,14 @@ import xmltodict
 from channels.wechat import protocol, text
 from channels.wechat.official import MALFORMED
 from channels.wechat.protocol import Malformed, Message
-from tests.test_wechat_mp import OPENID, Bot, build
 from tests.fakes import FakeRasa
+from tests.test_wechat_mp import OPENID, Bot, build
 
 _ids = itertools.count(7_000_000_000_000_000_000)
 
 
 def fields(msg_type: str, **extra) -> dict:
-    body = {"ToUserName": "gh_12328", "FromUserName": OPENID, "CreateTime": str(int(time.time())),
-            "MsgType": msg_type}
+    body = {"ToUserName": "gh_12328", "FromUserName": OPENID, "CreateTime": str(int(time.time())), "MsgType": msg_type}
     if msg_type != "event":
         body["MsgId"] = str(next(_ids))
     body.update(extra)
@@ -49,8 +49,20 @@ MESSAGES = [
     fields("event", Event="scancode_push", EventKey="k", ScanCodeInfo={"ScanType": "qrcode", "ScanResult": "1"}),
     fields("event", Event="TEMPLATESENDJOBFINISH", MsgID="1", Status="success"),
 ]
-WRONG = ["abc", "-1", "1.5", "1e999", "nan", "١٢٣", "18446744073709551616", " ", "<>&'\"", "\u202e",
-         "😀" * 10, "9" * 5000]
+WRONG = [
+    "abc",
+    "-1",
+    "1.5",
+    "1e999",
+    "nan",
+    "١٢٣",
+    "18446744073709551616",
+    " ",
+    "<>&'\"",
+    "\u202e",
+    "😀" * 10,
+    "9" * 5000,
+]
 
 
 def mutations(body: dict):
@@ -80,17 +92,20 @@ def test_two_content_elements_are_malformed_but_the_sender_is_kept():
     assert (msg.source, msg.target) == (OPENID, "gh_12328")
 
 
-@pytest.mark.parametrize("change, reason", [
-    ({"Content": {"b": "x"}}, "Content 不是文本"),
-    ({"MsgType": None}, "缺少 MsgType"),
-    ({"CreateTime": "yesterday"}, "CreateTime 不是合法的整数"),
-    ({"MsgId": "12ab"}, "MsgId 不是合法的整数"),
-    ({"MsgId": "1" * 21}, "MsgId 不是合法的整数"),
-    ({"MsgId": None}, "缺少 MsgId"),
-    ({"Location_X": "north"}, "Location_X 不是数字"),
-    ({"FromUserName": "o/../x"}, "FromUserName 无效"),
-    ({"ToUserName": ["gh_1", "gh_2"]}, "ToUserName 重复出现"),
-])
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        ({"Content": {"b": "x"}}, "Content 不是文本"),
+        ({"MsgType": None}, "缺少 MsgType"),
+        ({"CreateTime": "yesterday"}, "CreateTime 不是合法的整数"),
+        ({"MsgId": "12ab"}, "MsgId 不是合法的整数"),
+        ({"MsgId": "1" * 21}, "MsgId 不是合法的整数"),
+        ({"MsgId": None}, "缺少 MsgId"),
+        ({"Location_X": "north"}, "Location_X 不是数字"),
+        ({"FromUserName": "o/../x"}, "FromUserName 无效"),
+        ({"ToUserName": ["gh_1", "gh_2"]}, "ToUserName 重复出现"),
+    ],
+)
 def test_each_kind_of_malformed_field_is_named(change, reason):
     body = {**fields("location", Location_X="1", Location_Y="2", Label="x"), **change}
     msg = protocol.parse(xml({k: v for k, v in body.items() if v is not None}))
@@ -137,8 +152,10 @@ def test_a_signed_message_with_two_contents_gets_a_polite_reply(tmp_path, rasa, 
 def test_without_a_valid_sender_the_answer_is_success(tmp_path, rasa, caplog):
     harness = build(tmp_path, rasa, mode="safe")
     with caplog.at_level(logging.INFO):
-        for body in ({**fields("text", Content="hi"), "FromUserName": ["o1", "o2"]},
-                     {k: v for k, v in fields("text", Content="hi").items() if k != "ToUserName"}):
+        for body in (
+            {**fields("text", Content="hi"), "FromUserName": ["o1", "o2"]},
+            {k: v for k, v in fields("text", Content="hi").items() if k != "ToUserName"},
+        ):
             resp = harness.post(xml(body))
             assert (resp.status_code, resp.data) == (200, b"success")
     _no_exception_logged(caplog)

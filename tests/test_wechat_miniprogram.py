@@ -1,7 +1,8 @@
 """The mini-program API: code2session login (through the fake WeChat API) into our own token, chat with the
 /api/chat contract, my work orders, complaints with photos and an Idempotency-Key, subscribe consent."""
+
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import inspect, select
@@ -34,9 +35,14 @@ def rasa():
 
 @pytest.fixture
 def mp(make_app, db_url, wechat, rasa):
-    return make_app(HOTLINE_DATABASE_URL=db_url, HOTLINE_RASA_URL=rasa.url, HOTLINE_WECHAT_API_BASE=wechat.url,
-                    HOTLINE_MINIPROGRAM_APPID=MP_APPID, HOTLINE_MINIPROGRAM_SECRET=MP_SECRET,
-                    HOTLINE_MINIPROGRAM_TEMPLATE_ID="SUB-ORDER")
+    return make_app(
+        HOTLINE_DATABASE_URL=db_url,
+        HOTLINE_RASA_URL=rasa.url,
+        HOTLINE_WECHAT_API_BASE=wechat.url,
+        HOTLINE_MINIPROGRAM_APPID=MP_APPID,
+        HOTLINE_MINIPROGRAM_SECRET=MP_SECRET,
+        HOTLINE_MINIPROGRAM_TEMPLATE_ID="SUB-ORDER",
+    )
 
 
 def mp_login(client, code):
@@ -71,7 +77,7 @@ def test_requests_without_a_valid_unexpired_token_are_refused(mp):
     assert client.get("/api/mp/orders", headers=headers).status_code == 200
     sessions = mp.extensions["hotline"].wechat.sessions
     token = headers["Authorization"].split()[1]
-    later = datetime.now(timezone.utc) + timedelta(hours=73)
+    later = datetime.now(UTC) + timedelta(hours=73)
     assert sessions.openid(token) == "oAlice" and sessions.openid(token, now=later) is None
     assert client.post("/api/mp/logout", headers=headers).status_code == 204
     assert client.get("/api/mp/orders", headers=headers).status_code == 401
@@ -80,14 +86,26 @@ def test_requests_without_a_valid_unexpired_token_are_refused(mp):
 def test_chat_has_the_web_contract_and_the_miniprogram_sender(mp, rasa):
     client = mp.test_client()
     headers = mp_login(client, "code-alice")
-    resp = client.post("/api/mp/chat", headers=headers, json={
-        "text": "高速免费吗", "location": {"label": "河南省新乡市红旗区", "latitude": 35.3, "longitude": 113.9}})
+    resp = client.post(
+        "/api/mp/chat",
+        headers=headers,
+        json={"text": "高速免费吗", "location": {"label": "河南省新乡市红旗区", "latitude": 35.3, "longitude": 113.9}},
+    )
     assert resp.status_code == 200
     assert resp.json["replies"] == [{"text": "收到：高速免费吗", "buttons": []}]
     assert set(resp.json) >= {"replies", "intent", "sources", "work_order"}
-    assert rasa.received == [{"sender": "miniprogram:oAlice", "message": "高速免费吗", "metadata": {
-        "channel": "miniprogram", "location_label": "河南省新乡市红旗区", "region": "河南省新乡市",
-        "location": {"latitude": 35.3, "longitude": 113.9}}}]
+    assert rasa.received == [
+        {
+            "sender": "miniprogram:oAlice",
+            "message": "高速免费吗",
+            "metadata": {
+                "channel": "miniprogram",
+                "location_label": "河南省新乡市红旗区",
+                "region": "河南省新乡市",
+                "location": {"latitude": 35.3, "longitude": 113.9},
+            },
+        }
+    ]
     assert client.post("/api/mp/chat", headers=headers, json={"text": "   "}).status_code == 422
     rasa.fail = True
     busy = client.post("/api/mp/chat", headers=headers, json={"text": "在吗"})
@@ -95,9 +113,13 @@ def test_chat_has_the_web_contract_and_the_miniprogram_sender(mp, rasa):
 
 
 def test_chat_work_order_deadline_is_the_same_contract(mp, rasa):
-    order = {"number": "20260930-00002", "type": "suggestion", "state": "received",
-             "deadline": "2026-10-14T23:59:59+08:00",
-             "deadline_text": "10月14日（周三）前答复（转办后5个工作日内，管理办法第二十三条）"}
+    order = {
+        "number": "20260930-00002",
+        "type": "suggestion",
+        "state": "received",
+        "deadline": "2026-10-14T23:59:59+08:00",
+        "deadline_text": "10月14日（周三）前答复（转办后5个工作日内，管理办法第二十三条）",
+    }
     rasa.script = lambda sender, text, meta: ([{"text": "已为您登记意见建议工单"}], order)
     client = mp.test_client()
     resp = client.post("/api/mp/chat", headers=mp_login(client, "code-alice"), json={"text": "确认"})
@@ -108,8 +130,9 @@ def complaint(client, headers, key="key-0001-abcdef", photos=(), **fields):
     data = {"facts": "豫A12345出租车不打表，多收30元", "target": "豫A12345", "caller_phone": "13812345678", **fields}
     if photos:
         data["photos"] = [(io.BytesIO(p), f"photo{i}.jpg") for i, p in enumerate(photos)]
-    return client.post("/api/mp/complaints", headers={**headers, "Idempotency-Key": key}, data=data,
-                       content_type="multipart/form-data")
+    return client.post(
+        "/api/mp/complaints", headers={**headers, "Idempotency-Key": key}, data=data, content_type="multipart/form-data"
+    )
 
 
 def test_a_complaint_with_photos_is_filed_once(mp):
@@ -131,8 +154,13 @@ def test_a_complaint_with_photos_is_filed_once(mp):
     assert other.status_code == 201 and other.json["number"] != number
 
 
-@pytest.mark.parametrize("photo, code", [(b"GIF89a" + b"\x00" * 100, "unsupported_photo"),
-                                         (b"\xff\xd8\xff" + b"\x00" * (10 * 1024 * 1024), "photo_too_large")])
+@pytest.mark.parametrize(
+    "photo, code",
+    [
+        (b"GIF89a" + b"\x00" * 100, "unsupported_photo"),
+        (b"\xff\xd8\xff" + b"\x00" * (10 * 1024 * 1024), "photo_too_large"),
+    ],
+)
 def test_bad_photos_are_refused_and_nothing_is_filed(mp, photo, code):
     client = mp.test_client()
     resp = complaint(client, mp_login(client, "code-alice"), photos=[photo])
@@ -155,23 +183,36 @@ def test_my_orders_detail_photos_and_rating_only_for_the_owner(mp):
     assert client.get("/api/mp/orders", headers=bob).json["orders"] == []
     assert client.get(f"/api/mp/orders/{number}", headers=alice).json["state_label"] == "已受理"
     assert client.get(f"/api/mp/orders/{number}", headers=bob).status_code == 404
-    photo = client.post(f"/api/mp/orders/{number}/photos", headers=bob,
-                        data={"file": (io.BytesIO(JPEG), "a.jpg")}, content_type="multipart/form-data")
+    photo = client.post(
+        f"/api/mp/orders/{number}/photos",
+        headers=bob,
+        data={"file": (io.BytesIO(JPEG), "a.jpg")},
+        content_type="multipart/form-data",
+    )
     assert photo.status_code == 404
-    photo = client.post(f"/api/mp/orders/{number}/photos", headers=alice,
-                        data={"file": (io.BytesIO(JPEG), "a.jpg")}, content_type="multipart/form-data")
+    photo = client.post(
+        f"/api/mp/orders/{number}/photos",
+        headers=alice,
+        data={"file": (io.BytesIO(JPEG), "a.jpg")},
+        content_type="multipart/form-data",
+    )
     assert photo.status_code == 201
     early = client.post(f"/api/mp/orders/{number}/rate", headers=alice, json={"rating": "satisfied"})
     assert early.status_code == 422 and early.json["error"]["code"] == "not_replied"
     work_orders = mp.extensions["hotline"].work_orders
     unit = work_orders.add_unit("郑州市出租汽车管理处", region="河南省郑州市", domains=["城市客运"])
-    for action, params in (("classify", {}), ("dispatch", {"unit_id": unit["id"]}), ("accept", {}),
-                           ("reply", {"reply": "已退还多收车费。"})):
+    for action, params in (
+        ("classify", {}),
+        ("dispatch", {"unit_id": unit["id"]}),
+        ("accept", {}),
+        ("reply", {"reply": "已退还多收车费。"}),
+    ):
         work_orders.act(number, action, System(), params)
-    assert client.post(f"/api/mp/orders/{number}/rate", headers=bob, json={"rating": "dissatisfied"}).status_code \
-        == 404
+    assert client.post(f"/api/mp/orders/{number}/rate", headers=bob, json={"rating": "dissatisfied"}).status_code == 404
     rated = client.post(f"/api/mp/orders/{number}/rate", headers=alice, json={"rating": "satisfied", "comment": "快"})
-    assert rated.status_code == 200 and rated.json["rating"] == "satisfied" and rated.json["reply"] == "已退还多收车费。"
+    assert (
+        rated.status_code == 200 and rated.json["rating"] == "satisfied" and rated.json["reply"] == "已退还多收车费。"
+    )
 
 
 def test_subscribe_consent_is_recorded(mp):
@@ -182,14 +223,17 @@ def test_subscribe_consent_is_recorded(mp):
     client.post("/api/mp/subscriptions", headers=headers, json={"results": {"SUB-ORDER": "accept", "OTHER": "reject"}})
     listed = client.get("/api/mp/subscriptions", headers=headers).json["subscriptions"]
     assert listed == [{"template_id": "OTHER", "remaining": 0}, {"template_id": "SUB-ORDER", "remaining": 2}]
-    assert client.post("/api/mp/subscriptions", headers=headers,
-                       json={"results": {"SUB-ORDER": "maybe"}}).status_code == 422
+    assert (
+        client.post("/api/mp/subscriptions", headers=headers, json={"results": {"SUB-ORDER": "maybe"}}).status_code
+        == 422
+    )
 
 
 def test_the_api_is_in_the_openapi_document(mp):
     paths = mp.test_client().get("/api/openapi.json").json["paths"]
-    assert {"/api/mp/login", "/api/mp/chat", "/api/mp/complaints", "/api/mp/orders/{number}/rate",
-            "/wechat/mp"} <= set(paths)
+    assert {"/api/mp/login", "/api/mp/chat", "/api/mp/complaints", "/api/mp/orders/{number}/rate", "/wechat/mp"} <= set(
+        paths
+    )
 
 
 def test_operator_replies_reach_the_miniprogram_user_by_polling(mp):

@@ -1,6 +1,7 @@
 """The official account endpoint /wechat/mp through the Flask test client, with a scripted fake Rasa and a
 fake of WeChat's HTTP API: modes, signatures, bad input, exactly-once processing, the reply budget,
 customer-service fallbacks, buttons, voice, location, photos and events — on SQLite and PostgreSQL."""
+
 import itertools
 import logging
 import threading
@@ -16,8 +17,8 @@ from channels.wechat.official import BUSY_RETRYING, LONG_NOTE, UNSUPPORTED, VOIC
 from devtools.wechat_sim import _message
 from hotline.clock import CHINA
 from tests.conftest import make_settings
-from tests.test_wechat_protocol import BILLION_LAUGHS, XXE
 from tests.fakes import FakeRasa
+from tests.test_wechat_protocol import BILLION_LAUGHS, XXE
 from tests.wechat_fake import FakeWeChat
 from webapp import create_app
 
@@ -35,19 +36,40 @@ class Bot:
 
     def __call__(self, sender, text, meta):
         if text == "评价":
-            return [{"text": "请评价本次服务：", "buttons": [
-                {"title": "满意", "payload": '/rate{"rating":"satisfied"}'},
-                {"title": "不满意", "payload": '/rate{"rating":"dissatisfied"}'}]}], None
+            return [
+                {
+                    "text": "请评价本次服务：",
+                    "buttons": [
+                        {"title": "满意", "payload": '/rate{"rating":"satisfied"}'},
+                        {"title": "不满意", "payload": '/rate{"rating":"dissatisfied"}'},
+                    ],
+                }
+            ], None
         if text == "我要投诉":
-            return [{"text": "在什么地方？可以直接发送位置，或回复地点。", "buttons": [{"title": "不清楚", "payload": "不清楚"}]}], None
+            return [
+                {
+                    "text": "在什么地方？可以直接发送位置，或回复地点。",
+                    "buttons": [{"title": "不清楚", "payload": "不清楚"}],
+                }
+            ], None
         if text == "确认":
             order, _ = self.services.work_orders.create(
-                {"order_type": "complaint", "channel": "wechat", "facts": "出租车拒载", "caller_user": sender,
-                 "location": meta.get("location_label", "")}, actor="chat", idempotency_key=f"{sender}:form-1")
+                {
+                    "order_type": "complaint",
+                    "channel": "wechat",
+                    "facts": "出租车拒载",
+                    "caller_user": sender,
+                    "location": meta.get("location_label", ""),
+                },
+                actor="chat",
+                idempotency_key=f"{sender}:form-1",
+            )
             self.orders += 1
             return [{"text": f"已为您登记工单，编号 {order['number']}。"}], {"number": order["number"]}
         if text == "长":
-            return [{"text": "\n".join(["根据《管理办法》第二十三条，承办单位应当在规定期限内办结并答复来电人。" * 6] * 8)}], None
+            return [
+                {"text": "\n".join(["根据《管理办法》第二十三条，承办单位应当在规定期限内办结并答复来电人。" * 6] * 8)}
+            ], None
         return [{"text": f"答复：{text}"}], None
 
 
@@ -103,8 +125,12 @@ class Harness:
 
 
 def build(tmp_path, rasa, wechat=None, db_url=None, mode="safe", **env):
-    base = {"HOTLINE_RASA_URL": rasa.url, "HOTLINE_RASA_TIMEOUT": "3", "HOTLINE_WECHAT_MODE": mode,
-            "HOTLINE_WECHAT_APPID": APPID}
+    base = {
+        "HOTLINE_RASA_URL": rasa.url,
+        "HOTLINE_RASA_TIMEOUT": "3",
+        "HOTLINE_WECHAT_MODE": mode,
+        "HOTLINE_WECHAT_APPID": APPID,
+    }
     if wechat is not None:
         base.update(HOTLINE_WECHAT_API_BASE=wechat.url, HOTLINE_WECHAT_SECRET=SECRET)
     if db_url:
@@ -143,8 +169,9 @@ def test_a_text_message_is_answered_passively_in_every_mode(tmp_path, rasa, wech
     resp = harness.post(_message(OPENID, "gh_12328", "text", Content="投诉以后多久能有结果？"))
     assert (b"<Encrypt>" in resp.data) == (mode != "plain")
     assert harness.reply(resp) == "答复：投诉以后多久能有结果？"
-    assert rasa.received == [{"sender": f"wechat:{OPENID}", "message": "投诉以后多久能有结果？",
-                              "metadata": {"channel": "wechat"}}]
+    assert rasa.received == [
+        {"sender": f"wechat:{OPENID}", "message": "投诉以后多久能有结果？", "metadata": {"channel": "wechat"}}
+    ]
 
 
 def test_forged_replayed_or_downgraded_requests_are_refused_before_parsing(wx, rasa):
@@ -163,9 +190,17 @@ def test_forged_replayed_or_downgraded_requests_are_refused_before_parsing(wx, r
 
 
 # well-formed XML that is no message (no sender to answer) gets "success": see test_wechat_malformed.py
-@pytest.mark.parametrize("body, status", [(BILLION_LAUGHS, 400), (XXE, 400), (b"<xml><a></xml>", 400),
-                                          (b"<xml><MsgType>text</MsgType></xml>", 200), (b"", 400),
-                                          (b"<xml>" + b"x" * 70000 + b"</xml>", 413)])
+@pytest.mark.parametrize(
+    "body, status",
+    [
+        (BILLION_LAUGHS, 400),
+        (XXE, 400),
+        (b"<xml><a></xml>", 400),
+        (b"<xml><MsgType>text</MsgType></xml>", 200),
+        (b"", 400),
+        (b"<xml>" + b"x" * 70000 + b"</xml>", 413),
+    ],
+)
 def test_hostile_and_malformed_bodies_get_a_clean_refusal(tmp_path, rasa, body, status):
     harness = build(tmp_path, rasa, mode="plain")
     resp = harness.client.post("/wechat/mp", query_string=protocol.signed_query(harness.token), data=body)
@@ -296,8 +331,10 @@ def test_undeliverable_messages_are_logged_with_phone_numbers_masked(wx, rasa, w
 
 # --- voice, location, photos, events ------------------------------------------------------------------
 def test_voice_uses_wechat_recognition_or_asks_to_type(wx, rasa):
-    assert wx.send("voice", MediaId="m1", Format="amr", Recognition="投诉以后多久能有结果。") == \
-        "（语音：投诉以后多久能有结果）\n答复：投诉以后多久能有结果"
+    assert (
+        wx.send("voice", MediaId="m1", Format="amr", Recognition="投诉以后多久能有结果。")
+        == "（语音：投诉以后多久能有结果）\n答复：投诉以后多久能有结果"
+    )
     assert wx.send("voice", MediaId="m2", Format="amr", Recognition="") == VOICE_UNHEARD
     assert rasa.texts() == ["投诉以后多久能有结果"]
 
@@ -306,9 +343,12 @@ def test_location_becomes_metadata_and_answers_the_form(wx, rasa):
     reply = wx.send("location", Location_X="35.27", Location_Y="113.92", Scale="15", Label="河南省新乡市红旗区新乡东站")
     assert "河南省新乡市" in reply and rasa.received == []  # nobody asked: acknowledged, remembered
     wx.say("高速免费吗")
-    assert rasa.received[-1]["metadata"] == {"channel": "wechat", "location_label": "河南省新乡市红旗区新乡东站",
-                                             "region": "河南省新乡市",
-                                             "location": {"latitude": 35.27, "longitude": 113.92}}
+    assert rasa.received[-1]["metadata"] == {
+        "channel": "wechat",
+        "location_label": "河南省新乡市红旗区新乡东站",
+        "region": "河南省新乡市",
+        "location": {"latitude": 35.27, "longitude": 113.92},
+    }
     wx.say("我要投诉")  # the bot asks "where?" ...
     wx.send("location", Location_X="34.75", Location_Y="113.62", Scale="15", Label="河南省郑州市二七区郑州站")
     assert rasa.received[-1]["message"] == "河南省郑州市二七区郑州站"  # ... and the place is the answer
@@ -325,9 +365,14 @@ def test_photos_wait_for_the_complaint_then_join_the_order(wx, rasa):
     from sqlalchemy import select
 
     from work_orders.models import Attachment, WorkOrder
+
     with wx.services.db.session() as s:
-        refs = s.scalars(select(Attachment.ref).join(WorkOrder, WorkOrder.id == Attachment.order_id)
-                         .where(WorkOrder.number == number).order_by(Attachment.id)).all()
+        refs = s.scalars(
+            select(Attachment.ref)
+            .join(WorkOrder, WorkOrder.id == Attachment.order_id)
+            .where(WorkOrder.number == number)
+            .order_by(Attachment.id)
+        ).all()
     assert refs == ["wechat-media:MEDIA-1", "wechat-media:MEDIA-2", "wechat-media:MEDIA-3"]
     assert wx.user().pending_media == []
 

@@ -1,8 +1,9 @@
 """Work-order notices to callers on WeChat (customer-service message inside the 48-hour window, template
 message outside it, subscribe messages in the mini-program) and operators' handoff messages, against the
 fake WeChat API, on SQLite and PostgreSQL."""
+
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -17,7 +18,7 @@ from work_orders.models import Notice
 from work_orders.service import WorkOrders
 
 APPID, SECRET, MP_APPID, MP_SECRET = "wx12328notify0001", "oa-secret", "wx12328mini000001", "mp-secret"
-NOW = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)  # Monday 10:00 in China: operators on duty
+NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # Monday 10:00 in China: operators on duty
 
 
 @pytest.fixture
@@ -33,11 +34,17 @@ class World:
         self.db = Database(db_url)
         self.db.migrate()
         self.wechat = wechat
-        base = {"HOTLINE_VAR_DIR": str(tmp_path), "HOTLINE_DATABASE_URL": db_url,
-                "HOTLINE_WECHAT_API_BASE": wechat.url, "HOTLINE_WECHAT_APPID": APPID,
-                "HOTLINE_WECHAT_SECRET": SECRET, "HOTLINE_WECHAT_TEMPLATE_ID": "TPL-ORDER",
-                "HOTLINE_MINIPROGRAM_APPID": MP_APPID, "HOTLINE_MINIPROGRAM_SECRET": MP_SECRET,
-                "HOTLINE_MINIPROGRAM_TEMPLATE_ID": "SUB-ORDER"}
+        base = {
+            "HOTLINE_VAR_DIR": str(tmp_path),
+            "HOTLINE_DATABASE_URL": db_url,
+            "HOTLINE_WECHAT_API_BASE": wechat.url,
+            "HOTLINE_WECHAT_APPID": APPID,
+            "HOTLINE_WECHAT_SECRET": SECRET,
+            "HOTLINE_WECHAT_TEMPLATE_ID": "TPL-ORDER",
+            "HOTLINE_MINIPROGRAM_APPID": MP_APPID,
+            "HOTLINE_MINIPROGRAM_SECRET": MP_SECRET,
+            "HOTLINE_MINIPROGRAM_TEMPLATE_ID": "SUB-ORDER",
+        }
         base.update(env)
         self.settings = load_settings(base)
         self.work_orders = WorkOrders(self.db)
@@ -52,13 +59,19 @@ class World:
         return channels
 
     def order(self, caller_user: str, facts: str = "出租车拒载") -> str:
-        order, _ = self.work_orders.create({"order_type": "complaint", "channel": caller_user.split(":")[0],
-                                            "facts": facts, "caller_user": caller_user}, now=NOW)
+        order, _ = self.work_orders.create(
+            {
+                "order_type": "complaint",
+                "channel": caller_user.split(":")[0],
+                "facts": facts,
+                "caller_user": caller_user,
+            },
+            now=NOW,
+        )
         return order["number"]
 
     def follower(self, openid: str, last_message_at=NOW - timedelta(hours=1), subscribed=True):
-        self.channels.official.users.update(f"wechat:{openid}", last_message_at=last_message_at,
-                                            subscribed=subscribed)
+        self.channels.official.users.update(f"wechat:{openid}", last_message_at=last_message_at, subscribed=subscribed)
 
     def delivery(self):
         with self.db.session() as s:
@@ -66,8 +79,9 @@ class World:
 
     def unsent(self):
         with self.db.session() as s:
-            return s.scalars(select(Notice.kind).where(Notice.sent_at.is_(None),
-                                                       Notice.recipient.like("caller:%"))).all()
+            return s.scalars(
+                select(Notice.kind).where(Notice.sent_at.is_(None), Notice.recipient.like("caller:%"))
+            ).all()
 
 
 @pytest.fixture
@@ -152,9 +166,15 @@ def test_state_changes_reach_the_caller(world, wechat):
 
     world.follower("oFlow")
     number = world.order("wechat:oFlow")
-    unit = world.work_orders.add_unit("新乡市交通运输局", region="河南省新乡市", domains=["城市客运"], is_authority=True)
-    for action, params in (("classify", {"domain": "城市客运"}), ("dispatch", {"unit_id": unit["id"]}),
-                           ("accept", {}), ("reply", {"reply": "已责令出租车公司退还多收车费。"})):
+    unit = world.work_orders.add_unit(
+        "新乡市交通运输局", region="河南省新乡市", domains=["城市客运"], is_authority=True
+    )
+    for action, params in (
+        ("classify", {"domain": "城市客运"}),
+        ("dispatch", {"unit_id": unit["id"]}),
+        ("accept", {}),
+        ("reply", {"reply": "已责令出租车公司退还多收车费。"}),
+    ):
         world.work_orders.act(number, action, System(), params, now=NOW)
     assert world.notifier.run(now=NOW)["sent"] == 3
     received, dispatched, replied = wechat.texts_to("oFlow")

@@ -1,5 +1,6 @@
 """WeChat's server protocol: the official crypto sample vectors, signatures, replay window, hostile XML,
 the three modes as the simulator produces them, and replies as WeChat text."""
+
 import base64
 import time
 
@@ -20,11 +21,18 @@ SAMPLE_ENCRYPT = (
     "hyzAe4OzmOMbd6TvGdIOO6uBmdJoD0Fk53REIHvxYtJlE2B655HuD0m8KUePWB3+LrPXo87wzQ1QLvbeUgmBM4x6F8PGHQHFVAFmOD2LdJF9"
     "FrXpbUAh0B5GIItb52sn896wVsMSHGuPE328HnRGBcrS7C41IzDWyWNlZkyyXwon8T332jisa+h6tEDYsVticbSnyU8dKOIbgU6ux5VTjg3y"
     "t+WGzjlpKn6NPhRjpA912xMezR4kw6KWwMrCVKSVCZciVGCgavjIQ6X8tCOp3yZbGpy0VxpAe+77TszTfRd5RJSVO/HTnifJpXgCSUdUue1v"
-    "6h0EIBYYI1BD1DlD+C0CR8e6OewpusjZ4uBl9FyJvnhvQl+q5rv1ixrcpCumEPo5MJSgM9ehVsNPfUM669WuMyVWQLCzpu9GhglF2PE=")
-SAMPLE_BODY = ("<xml><ToUserName><![CDATA[gh_10f6c3c3ac5a]]></ToUserName>"
-               f"<Encrypt><![CDATA[{SAMPLE_ENCRYPT}]]></Encrypt></xml>").encode()
-SAMPLE_QUERY = {"signature": protocol.sign(TOKEN, SAMPLE_TIMESTAMP, SAMPLE_NONCE), "timestamp": SAMPLE_TIMESTAMP,
-                "nonce": SAMPLE_NONCE, "encrypt_type": "aes", "msg_signature": SAMPLE_MSG_SIGNATURE}
+    "6h0EIBYYI1BD1DlD+C0CR8e6OewpusjZ4uBl9FyJvnhvQl+q5rv1ixrcpCumEPo5MJSgM9ehVsNPfUM669WuMyVWQLCzpu9GhglF2PE="
+)
+SAMPLE_BODY = (
+    f"<xml><ToUserName><![CDATA[gh_10f6c3c3ac5a]]></ToUserName><Encrypt><![CDATA[{SAMPLE_ENCRYPT}]]></Encrypt></xml>"
+).encode()
+SAMPLE_QUERY = {
+    "signature": protocol.sign(TOKEN, SAMPLE_TIMESTAMP, SAMPLE_NONCE),
+    "timestamp": SAMPLE_TIMESTAMP,
+    "nonce": SAMPLE_NONCE,
+    "encrypt_type": "aes",
+    "msg_signature": SAMPLE_MSG_SIGNATURE,
+}
 
 
 @pytest.fixture
@@ -37,8 +45,12 @@ def test_official_sample_msg_signature_and_decryption(crypto):
     envelope = protocol.open_envelope(SAMPLE_BODY, SAMPLE_QUERY, crypto, "safe")
     assert envelope.encrypted
     msg = protocol.parse(envelope.xml)
-    assert (msg.type, msg.content, msg.source, msg.id) == ("text", "abcdteT", "oyORnuP8q7ou2gfYjqLzSIWZf0rs",
-                                                           6054768590064713728)
+    assert (msg.type, msg.content, msg.source, msg.id) == (
+        "text",
+        "abcdteT",
+        "oyORnuP8q7ou2gfYjqLzSIWZf0rs",
+        6054768590064713728,
+    )
 
 
 def test_official_sample_query_signature_and_replay_window():
@@ -46,11 +58,11 @@ def test_official_sample_query_signature_and_replay_window():
     with pytest.raises(Rejected, match="时间戳"):
         protocol.verify_query(TOKEN, SAMPLE_QUERY, window=300, now=int(SAMPLE_TIMESTAMP) + 301)
     with pytest.raises(Rejected, match="签名"):
-        protocol.verify_query(TOKEN, {**SAMPLE_QUERY, "nonce": "1320562133"}, window=10 ** 10)
+        protocol.verify_query(TOKEN, {**SAMPLE_QUERY, "nonce": "1320562133"}, window=10**10)
     with pytest.raises(Rejected):
-        protocol.verify_query("other-token", SAMPLE_QUERY, window=10 ** 10)
+        protocol.verify_query("other-token", SAMPLE_QUERY, window=10**10)
     with pytest.raises(Rejected):  # nonce must look like WeChat's before anything is compared
-        protocol.verify_query(TOKEN, {**SAMPLE_QUERY, "nonce": "<x>"}, window=10 ** 10)
+        protocol.verify_query(TOKEN, {**SAMPLE_QUERY, "nonce": "<x>"}, window=10**10)
 
 
 def test_official_sample_tampered_ciphertext_or_wrong_appid_is_refused(crypto):
@@ -107,8 +119,17 @@ XXE = b"""<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY xxe SYSTEM "file:///etc/p
 <Content>&xxe;</Content></xml>"""
 
 
-@pytest.mark.parametrize("body", [BILLION_LAUGHS, XXE, b"<xml><Content>unclosed</xml>", b"<nothing/>",
-                                  b"not xml at all", b"<xml>" + b"a" * (protocol.MAX_BODY + 1) + b"</xml>"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        BILLION_LAUGHS,
+        XXE,
+        b"<xml><Content>unclosed</xml>",
+        b"<nothing/>",
+        b"not xml at all",
+        b"<xml>" + b"a" * (protocol.MAX_BODY + 1) + b"</xml>",
+    ],
+)
 def test_hostile_or_malformed_xml_is_refused_before_use(body):
     with pytest.raises(BadMessage):
         protocol.open_envelope(body, {}, None, "plain")
@@ -133,13 +154,27 @@ def test_reply_cannot_break_out_of_cdata(crypto):
 
 
 def test_buttons_become_numbered_choices_and_links():
-    body, choices = text.render([
-        {"text": "请评价：", "buttons": [{"title": "满意", "payload": '/rate{"rating":"satisfied"}'},
-                                      {"title": "不满意", "payload": '/rate{"rating":"dissatisfied"}'}]},
-        {"text": "详情", "buttons": [{"title": "办事指南", "payload": "https://example.gov.cn/guide"},
-                                   {"title": "继续", "payload": "继续"}]}])
-    assert body == ('请评价：\n回复1：满意\n回复2：不满意\n\n详情\n<a href="https://example.gov.cn/guide">办事指南</a>\n'
-                    '回复3：继续')
+    body, choices = text.render(
+        [
+            {
+                "text": "请评价：",
+                "buttons": [
+                    {"title": "满意", "payload": '/rate{"rating":"satisfied"}'},
+                    {"title": "不满意", "payload": '/rate{"rating":"dissatisfied"}'},
+                ],
+            },
+            {
+                "text": "详情",
+                "buttons": [
+                    {"title": "办事指南", "payload": "https://example.gov.cn/guide"},
+                    {"title": "继续", "payload": "继续"},
+                ],
+            },
+        ]
+    )
+    assert body == (
+        '请评价：\n回复1：满意\n回复2：不满意\n\n详情\n<a href="https://example.gov.cn/guide">办事指南</a>\n回复3：继续'
+    )
     assert choices == ['/rate{"rating":"satisfied"}', '/rate{"rating":"dissatisfied"}', "继续"]
     assert text.choice("2", choices) == '/rate{"rating":"dissatisfied"}'
     assert text.choice("３", choices) == "继续"
@@ -160,8 +195,16 @@ def test_long_text_is_split_at_paragraphs_then_sentences_within_2048_bytes():
     assert text.split("短") == ["短"] and text.split("") == []
 
 
-@pytest.mark.parametrize("label, region", [("河南省新乡市红旗区新乡东站", "河南省新乡市"), ("北京市朝阳区建国路", "北京市"),
-                                           ("广西壮族自治区南宁市青秀区", "广西壮族自治区南宁市"), ("腾讯大厦", ""), ("", "")])
+@pytest.mark.parametrize(
+    "label, region",
+    [
+        ("河南省新乡市红旗区新乡东站", "河南省新乡市"),
+        ("北京市朝阳区建国路", "北京市"),
+        ("广西壮族自治区南宁市青秀区", "广西壮族自治区南宁市"),
+        ("腾讯大厦", ""),
+        ("", ""),
+    ],
+)
 def test_region_of_a_wechat_location_label(label, region):
     assert region_of(label) == region
 

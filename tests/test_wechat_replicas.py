@@ -1,6 +1,7 @@
 """Retry storm across processes: two real `app` processes (waitress) share the database and Redis; WeChat's
 four deliveries of one message arrive at once, two at each → one conversation turn, one work order, one
 reply."""
+
 import shutil
 import threading
 
@@ -10,11 +11,11 @@ import requests
 from wechatpy.crypto import WeChatCrypto
 
 from channels.wechat import protocol
+from devtools.stack import free_ports
 from devtools.wechat_sim import _message
 from hotline import procs
 from hotline.db import Database
 from hotline.settings import load_settings
-from devtools.stack import free_ports
 from tests.fakes import FakeRasa
 from work_orders.service import WorkOrders
 
@@ -31,8 +32,11 @@ def replicas(seeded_dir, tmp_path):
     made = []
 
     def bot(sender, text, meta):
-        order, _ = orders.create({"order_type": "complaint", "channel": "wechat", "facts": text, "caller_user": sender},
-                                 actor="chat", idempotency_key=f"{sender}:{len(made)}")
+        order, _ = orders.create(
+            {"order_type": "complaint", "channel": "wechat", "facts": text, "caller_user": sender},
+            actor="chat",
+            idempotency_key=f"{sender}:{len(made)}",
+        )
         made.append(order["number"])
         return [{"text": f"已为您登记工单，编号 {order['number']}。"}], {"number": order["number"]}
 
@@ -40,11 +44,21 @@ def replicas(seeded_dir, tmp_path):
     apps = []
     ports = free_ports(4)
     for port, action_port in (ports[:2], ports[2:]):
-        settings = load_settings({"HOTLINE_VAR_DIR": str(var), "HOTLINE_PORT": str(port),
-                                  "HOTLINE_ACTION_PORT": str(action_port), "HOTLINE_RASA_URL": rasa.url,
-                                  "HOTLINE_WECHAT_SIMULATOR": "1"})  # both replicas: the local simulator's AppID
-        env = {**procs.app_env(settings), "HOTLINE_REDIS_URL": REDIS_URL, "HOTLINE_SWEEP_INTERVAL": "0",
-               "HOTLINE_WECHAT_SIMULATOR": "1"}
+        settings = load_settings(
+            {
+                "HOTLINE_VAR_DIR": str(var),
+                "HOTLINE_PORT": str(port),
+                "HOTLINE_ACTION_PORT": str(action_port),
+                "HOTLINE_RASA_URL": rasa.url,
+                "HOTLINE_WECHAT_SIMULATOR": "1",
+            }
+        )  # both replicas: the local simulator's AppID
+        env = {
+            **procs.app_env(settings),
+            "HOTLINE_REDIS_URL": REDIS_URL,
+            "HOTLINE_SWEEP_INTERVAL": "0",
+            "HOTLINE_WECHAT_SIMULATOR": "1",
+        }
         log = var / f"app-{settings.app_port}.log"
         apps.append((procs.start(procs.app_command(), env, log), f"http://127.0.0.1:{settings.app_port}", log))
     try:

@@ -1,6 +1,7 @@
 """The command-line WeChat simulator against a real HTTP server running the app (fake Rasa), reading the same
 settings as the app, one-shot and interactive, and with its stand-in for WeChat's API showing the
 customer-service messages of slow answers."""
+
 import io
 import uuid
 
@@ -10,14 +11,16 @@ from werkzeug.serving import make_server
 from devtools import wechat_sim
 from devtools.stack import free_port
 from tests.conftest import make_settings
-from tests.fakes import FakeRasa, serve as serve_in_thread
+from tests.fakes import FakeRasa
+from tests.fakes import serve as serve_in_thread
 from webapp import create_app
 
 
 @pytest.fixture
 def rasa():
-    server = FakeRasa(lambda s, t, m: ([{"text": f"收到：{t}", "buttons": [{"title": "满意", "payload": "好评"}]}],
-                                       None))
+    server = FakeRasa(
+        lambda s, t, m: ([{"text": f"收到：{t}", "buttons": [{"title": "满意", "payload": "好评"}]}], None)
+    )
     yield server
     server.close()
 
@@ -61,8 +64,19 @@ def test_one_message_needs_no_configuration(serve, rasa, mode):
 def test_interactive_session(serve, rasa, monkeypatch):
     url, app = serve()
     openid = "oSim" + uuid.uuid4().hex[:8]
-    lines = iter(["/subscribe", "2", "/help", "/location 河南省新乡市红旗区新乡东站 35.27 113.92", "/voice",
-                  "/voice 高速免费吗", "/image", "/video", "/quit"])
+    lines = iter(
+        [
+            "/subscribe",
+            "2",
+            "/help",
+            "/location 河南省新乡市红旗区新乡东站 35.27 113.92",
+            "/voice",
+            "/voice 高速免费吗",
+            "/image",
+            "/video",
+            "/quit",
+        ]
+    )
     monkeypatch.setattr("builtins.input", lambda prompt="": next(lines))
     code, out = run(["--url", url, "--openid", openid])
     assert code == 0
@@ -85,8 +99,11 @@ def late_answer(serve, rasa, text: str, delay: float) -> tuple[int, str]:
     """One message whose answer takes ``delay`` s against a 0.2 s reply budget; what the simulator printed,
     with the stand-in for WeChat's API, once the app's background work has drained."""
     port = free_port()
-    url, app = serve(HOTLINE_WECHAT_API_BASE=f"http://127.0.0.1:{port}", HOTLINE_WECHAT_SECRET="sim",
-                     HOTLINE_WECHAT_REPLY_BUDGET="0.2")
+    url, app = serve(
+        HOTLINE_WECHAT_API_BASE=f"http://127.0.0.1:{port}",
+        HOTLINE_WECHAT_SECRET="sim",
+        HOTLINE_WECHAT_REPLY_BUDGET="0.2",
+    )
     rasa.delay = delay
     out = io.StringIO()
     sink = wechat_sim.ApiSink(port, out)
@@ -111,7 +128,8 @@ def test_drain_waits_for_a_late_answer_still_to_be_queued(serve, rasa, monkeypat
     from channels.wechat.official import OfficialAccount
 
     real = OfficialAccount._send_later
-    monkeypatch.setattr(OfficialAccount, "_send_later",
-                        lambda self, *a: time.sleep(0.3) or real(self, *a))  # widen the gap
+    monkeypatch.setattr(
+        OfficialAccount, "_send_later", lambda self, *a: time.sleep(0.3) or real(self, *a)
+    )  # widen the gap
     code, printed = late_answer(serve, rasa, "再慢一点", 0.5)
     assert code == 0 and "公众号（客服消息）> 收到：再慢一点" in printed

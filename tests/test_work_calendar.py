@@ -1,4 +1,5 @@
 """Working days and the 管理办法's deadlines, with a frozen clock across real holidays."""
+
 from datetime import date, datetime
 
 import pytest
@@ -18,10 +19,10 @@ def cal():
 
 
 def test_adjusted_weekends_and_holidays_of_2026(cal):
-    assert not cal.is_workday(date(2026, 10, 1))   # National Day
+    assert not cal.is_workday(date(2026, 10, 1))  # National Day
     assert not cal.is_workday(date(2026, 10, 7))
-    assert cal.is_workday(date(2026, 10, 10))      # Saturday, worked in lieu (调休)
-    assert cal.is_workday(date(2026, 9, 20))       # Sunday, worked in lieu
+    assert cal.is_workday(date(2026, 10, 10))  # Saturday, worked in lieu (调休)
+    assert cal.is_workday(date(2026, 9, 20))  # Sunday, worked in lieu
     assert not cal.is_workday(date(2026, 10, 11))  # plain Sunday
     assert cal.unknown_years == set()
 
@@ -37,11 +38,14 @@ def test_dispatch_within_24_hours_postponed_over_national_day(cal):
     assert deadlines.dispatch_due(cn(2026, 9, 30, 15), cal, safety=True) == cn(2026, 9, 30, 16)
 
 
-@pytest.mark.parametrize("order_type,expected", [
-    ("consultation", date(2026, 10, 10)),  # 3 working days: 8, 9 and the adjusted Saturday 10 October
-    ("suggestion", date(2026, 10, 13)),
-    ("complaint", date(2026, 10, 20)),
-])
+@pytest.mark.parametrize(
+    "order_type,expected",
+    [
+        ("consultation", date(2026, 10, 10)),  # 3 working days: 8, 9 and the adjusted Saturday 10 October
+        ("suggestion", date(2026, 10, 13)),
+        ("complaint", date(2026, 10, 20)),
+    ],
+)
 def test_handling_deadlines_count_working_days_from_receipt(cal, order_type, expected):
     due = deadlines.handling_due(cn(2026, 9, 30, 15), order_type, cal)
     assert due.astimezone(CHINA).date() == expected
@@ -63,7 +67,7 @@ def test_callback_within_five_working_days_after_completion(cal):
 
 
 def test_unknown_year_falls_back_to_weekdays_with_a_warning(cal, caplog):
-    assert cal.is_workday(date(2027, 1, 1))          # no data yet: a Friday counts as a working day
+    assert cal.is_workday(date(2027, 1, 1))  # no data yet: a Friday counts as a working day
     assert not cal.is_workday(date(2027, 1, 2))
     assert cal.unknown_years == {2027}
     assert "2027年" in cal.warnings()[0]

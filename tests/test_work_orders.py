@@ -1,8 +1,9 @@
 """The work-order lifecycle of the 管理办法 (第十四条 to 第三十条) on SQLite and PostgreSQL, frozen clock."""
+
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import event, func, select
@@ -18,11 +19,19 @@ from work_orders.models import Attachment, Notice, WorkOrder, WorkOrderEvent
 from work_orders.service import WorkOrders
 
 T0 = datetime(2026, 9, 30, 15, 0, tzinfo=CHINA)  # the afternoon before National Day
-COMPLAINT = {"order_type": "complaint", "channel": "wechat", "domain": "城市客运", "region": "河南省新乡市",
-             "title": "出租车拒载", "target": "豫G·T1234 出租车",
-             "facts": "9月29日晚在新乡东站，出租车豫G·T1234拒载，司机电话13912345678",
-             "demand": "要求处理司机", "caller_name": "张三", "caller_phone": "13812345678",
-             "caller_user": "wechat:o-abc"}
+COMPLAINT = {
+    "order_type": "complaint",
+    "channel": "wechat",
+    "domain": "城市客运",
+    "region": "河南省新乡市",
+    "title": "出租车拒载",
+    "target": "豫G·T1234 出租车",
+    "facts": "9月29日晚在新乡东站，出租车豫G·T1234拒载，司机电话13912345678",
+    "demand": "要求处理司机",
+    "caller_name": "张三",
+    "caller_phone": "13812345678",
+    "caller_user": "wechat:o-abc",
+}
 OPERATOR = Principal(1, "op1", "李座席", ("operator",))
 SUPERVISOR = Principal(3, "sup1", "王督办", ("supervisor",), None, "河南省")
 OTHER_SUPERVISOR = Principal(4, "sup2", "赵督办", ("supervisor",), None, "山东省")
@@ -35,8 +44,9 @@ def env(db):
     bus = wo.add_unit("新乡市公交集团", "河南省新乡市", ["城市客运"], "公交线路")
     authority = wo.add_unit("新乡市交通运输局", "河南省新乡市", ["公路", "道路运输", "城市客运"], is_authority=True)
     units = {"taxi": taxi, "bus": bus, "authority": authority}
-    staff = {name: Principal(10 + i, f"{name}-staff", name, ("unit",), u["id"]) for i, (name, u) in
-             enumerate(units.items())}
+    staff = {
+        name: Principal(10 + i, f"{name}-staff", name, ("unit",), u["id"]) for i, (name, u) in enumerate(units.items())
+    }
     return wo, db, units, staff
 
 
@@ -56,9 +66,11 @@ def dispatched(wo, units, now=T0, **over):
 def events(db, number):
     with db.session() as s:
         oid = s.scalar(select(WorkOrder.id).where(WorkOrder.number == number))
-        return s.execute(select(WorkOrderEvent.action, WorkOrderEvent.from_state, WorkOrderEvent.to_state,
-                                WorkOrderEvent.actor).where(WorkOrderEvent.order_id == oid)
-                         .order_by(WorkOrderEvent.id)).all()
+        return s.execute(
+            select(WorkOrderEvent.action, WorkOrderEvent.from_state, WorkOrderEvent.to_state, WorkOrderEvent.actor)
+            .where(WorkOrderEvent.order_id == oid)
+            .order_by(WorkOrderEvent.id)
+        ).all()
 
 
 def notices(db, kind=None):
@@ -78,14 +90,19 @@ def test_complaint_from_receipt_to_archive(env):
     wo.act(number, "classify", OPERATOR, {"domain": "城市客运"}, now=T0)
     order = wo.act(number, "dispatch", OPERATOR, {"unit_id": units["taxi"]["id"]}, now=T0 + timedelta(hours=1))
     assert order["state"] == "dispatched" and order["unit_name"] == "新乡市出租汽车管理处"
-    assert order["due_at"].startswith("2026-10-20T23:59")       # 10 working days (第二十三条)
-    assert order["return_due"] == "2026-10-08T16:00:00+08:00"   # 24 h for a return (第二十二条)
-    assert order["province_copied_at"]                           # 第二十五条
+    assert order["due_at"].startswith("2026-10-20T23:59")  # 10 working days (第二十三条)
+    assert order["return_due"] == "2026-10-08T16:00:00+08:00"  # 24 h for a return (第二十二条)
+    assert order["province_copied_at"]  # 第二十五条
     assert [n for n in notices(db) if n.kind == "complaint_copy"]
 
     wo.act(number, "accept", unit, now=T0 + timedelta(days=8))
-    wo.act(number, "request_extension", unit, {"days": 5, "reason": "evidence", "explanation": "需调取车载录像"},
-           now=T0 + timedelta(days=9))
+    wo.act(
+        number,
+        "request_extension",
+        unit,
+        {"days": 5, "reason": "evidence", "explanation": "需调取车载录像"},
+        now=T0 + timedelta(days=9),
+    )
     order = wo.act(number, "approve_extension", SUPERVISOR, now=T0 + timedelta(days=9))
     assert order["due_at"].startswith("2026-10-27T23:59") and order["extension_used"]
     caller_msgs = [n.message for n in notices(db, "extended")]
@@ -103,8 +120,17 @@ def test_complaint_from_receipt_to_archive(env):
     assert order["state"] == "archived" and order["rating"] == "satisfied"
 
     trail = events(db, number)
-    assert [e.action for e in trail] == ["create", "classify", "dispatch", "accept", "request_extension",
-                                         "approve_extension", "reply", "callback", "archive"]
+    assert [e.action for e in trail] == [
+        "create",
+        "classify",
+        "dispatch",
+        "accept",
+        "request_extension",
+        "approve_extension",
+        "reply",
+        "callback",
+        "archive",
+    ]
     assert trail[2].from_state == "classified" and trail[2].to_state == "dispatched" and trail[2].actor == "op1"
     assert trail[5].actor == "sup1"
 
@@ -127,14 +153,13 @@ def test_roles_and_scopes(env):
     wo, db, units, staff = env
     number = dispatched(wo, units)
     with pytest.raises(Forbidden):
-        wo.act(number, "accept", OPERATOR, now=T0)            # only the unit signs for its order
+        wo.act(number, "accept", OPERATOR, now=T0)  # only the unit signs for its order
     with pytest.raises(Forbidden):
-        wo.get(number, staff["bus"])                          # another unit sees nothing
+        wo.get(number, staff["bus"])  # another unit sees nothing
     with pytest.raises(Forbidden):
-        wo.get(number, OTHER_SUPERVISOR)                      # a supervisor of another province neither
+        wo.get(number, OTHER_SUPERVISOR)  # a supervisor of another province neither
     wo.act(number, "accept", staff["taxi"], now=T0)
-    wo.act(number, "request_extension", staff["taxi"], {"days": 3, "reason": "complex", "explanation": "多方"},
-           now=T0)
+    wo.act(number, "request_extension", staff["taxi"], {"days": 3, "reason": "complex", "explanation": "多方"}, now=T0)
     with pytest.raises(Forbidden):
         wo.act(number, "approve_extension", staff["taxi"], now=T0)  # a unit cannot approve its own extension
     with pytest.raises(NotFound):
@@ -143,7 +168,7 @@ def test_roles_and_scopes(env):
 
 def test_province_review_is_scoped_to_the_supervisors_region(env):
     wo, db, units, staff = env
-    number = dispatched(wo, units)                             # a 河南 complaint, copied to the province
+    number = dispatched(wo, units)  # a 河南 complaint, copied to the province
     wo.act(number, "accept", staff["taxi"], now=T0)
     wo.act(number, "reply", staff["taxi"], {"reply": "已约谈驾驶员"}, now=T0)
     beijing = Principal(5, "sup-bj", "钱督办", ("supervisor",), None, "北京市")
@@ -152,7 +177,7 @@ def test_province_review_is_scoped_to_the_supervisors_region(env):
             wo.province_review(number, outsider, "复核通过", now=T0)
     assert wo.get(number, OPERATOR)["province_reviewed_at"] is None  # nothing was written
     assert [e.action for e in events(db, number)][-1] == "reply"
-    reviewed = wo.province_review(number, SUPERVISOR, "复核通过", now=T0)   # the 河南 supervisor still can
+    reviewed = wo.province_review(number, SUPERVISOR, "复核通过", now=T0)  # the 河南 supervisor still can
     assert reviewed["province_reviewed_at"] and events(db, number)[-1].actor == "sup1"
     with pytest.raises(WorkOrderError, match="已复核"):
         wo.province_review(number, Principal(6, "sup-cn", "全国督办", ("supervisor",), None, ""), "", now=T0)
@@ -165,7 +190,7 @@ def test_contact_data_masked_unless_the_role_needs_it(env):
     number = dispatched(wo, units)
     assert wo.get(number, OPERATOR)["caller_phone"] == "13812345678"
     unit_view = wo.get(number, staff["taxi"])
-    assert unit_view["caller_phone"] == "13812345678"          # the unit contacts the caller (第二十二条)
+    assert unit_view["caller_phone"] == "13812345678"  # the unit contacts the caller (第二十二条)
     sup_view = wo.get(number, SUPERVISOR)
     assert sup_view["caller_phone"] == "138****5678" and sup_view["caller_name"] == "张*"
     assert "139****5678" in sup_view["facts"] and "13912345678" not in sup_view["facts"]
@@ -182,12 +207,13 @@ def test_contact_data_masked_unless_the_role_needs_it(env):
 def test_return_within_24_hours_then_redispatch(env):
     wo, db, units, staff = env
     number = dispatched(wo, units)
-    order = wo.act(number, "return", staff["taxi"], {"reason": "公交线路问题，非我处职责"},
-                   now=T0 + timedelta(hours=20))
+    order = wo.act(
+        number, "return", staff["taxi"], {"reason": "公交线路问题，非我处职责"}, now=T0 + timedelta(hours=20)
+    )
     assert order["state"] == "returned" and order["unit_id"] is None
     assert wo.get(number, OPERATOR)["dispatch_due"]  # a new 24 h for re-dispatch
     with pytest.raises(Forbidden):
-        wo.get(number, staff["taxi"])               # the returning unit no longer sees it
+        wo.get(number, staff["taxi"])  # the returning unit no longer sees it
     later = datetime(2026, 10, 8, 9, tzinfo=CHINA)
     order = wo.act(number, "dispatch", OPERATOR, {"unit_id": units["bus"]["id"]}, now=later)
     assert order["unit_name"] == "新乡市公交集团" and order["due_at"].startswith("2026-10-21T23:59")
@@ -212,8 +238,14 @@ def test_not_accepted_for_one_of_the_six_reasons(env):
 
 def test_safety_matter_goes_to_the_authority_at_once(env):
     wo, db, units, staff = env
-    number = new(wo, order_type="complaint", domain="道路运输", safety=True, title="危化品车辆超载",
-                 facts="一辆危化品槽罐车在S227超载行驶")
+    number = new(
+        wo,
+        order_type="complaint",
+        domain="道路运输",
+        safety=True,
+        title="危化品车辆超载",
+        facts="一辆危化品槽罐车在S227超载行驶",
+    )
     order = wo.get(number, OPERATOR)
     assert order["urgent"] and order["dispatch_due"] == "2026-09-30T16:00:00+08:00"
     assert notices(db, "safety")
@@ -253,8 +285,13 @@ def test_extension_rules(env):
     late = dispatched(wo, units)
     wo.act(late, "accept", unit, now=T0)
     with pytest.raises(WorkOrderError, match="已届满"):
-        wo.act(late, "request_extension", unit, {"days": 2, "reason": "other", "explanation": "x"},
-               now=datetime(2026, 10, 21, 9, tzinfo=CHINA))
+        wo.act(
+            late,
+            "request_extension",
+            unit,
+            {"days": 2, "reason": "other", "explanation": "x"},
+            now=datetime(2026, 10, 21, 9, tzinfo=CHINA),
+        )
 
 
 def test_consultation_answered_at_once_and_sampled_callbacks(env):
@@ -298,8 +335,17 @@ def test_concurrent_duplicate_submissions_make_one_order(env):
 def test_invalid_orders_are_refused_with_field_messages(env):
     wo, db, units, staff = env
     with pytest.raises(WorkOrderError) as exc:
-        wo.create({**COMPLAINT, "order_type": "praise", "caller_phone": "12345", "title": "", "facts": "",
-                   "target": "长" * 300}, now=T0)
+        wo.create(
+            {
+                **COMPLAINT,
+                "order_type": "praise",
+                "caller_phone": "12345",
+                "title": "",
+                "facts": "",
+                "target": "长" * 300,
+            },
+            now=T0,
+        )
     details = exc.value.details
     assert set(details) >= {"order_type", "caller_phone", "facts", "target"}
     assert "格式不正确" in details["caller_phone"]
@@ -419,12 +465,12 @@ def test_search_finds_only_what_the_viewer_sees_and_wildcards_are_plain(env):
     # the probe: a supervisor recovered the masked digits of 139****5678 one query at a time
     for q in ("1391", "13912", "139123", "9123456", "1234567", "3712", "1371234"):
         assert found(SUPERVISOR, q) == set()
-    assert found(SUPERVISOR, "139****5678") == {mine}          # what the supervisor sees can be found
+    assert found(SUPERVISOR, "139****5678") == {mine}  # what the supervisor sees can be found
     assert found(SUPERVISOR, "D9876_夜") == {mine}
-    assert found(SUPERVISOR, "13912345678") == set()             # a full number is no key for them either
+    assert found(SUPERVISOR, "13912345678") == set()  # a full number is no key for them either
     # who sees the number may search by it; the unit not on the anonymous order it handles
     assert found(OPERATOR, "1391") == {mine} and found(OPERATOR, "13712340000") == {secret}
-    assert found(OPERATOR, "138 1234 5678") == {mine, secret}    # the caller's number, given in full
+    assert found(OPERATOR, "138 1234 5678") == {mine, secret}  # the caller's number, given in full
     assert len(found(OPERATOR, "0373 3011234")) == 1
     assert found(OPERATOR, "03733011234") == found(OPERATOR, "0373-3011234")
     assert found(staff["taxi"], "1391") == {mine} and found(staff["taxi"], "13812345678") == {mine}
@@ -468,7 +514,7 @@ def test_caller_lookup_rating_and_throttling(env):
 
 def test_retention_purge_never_deletes_anything_younger(env, tmp_path):
     wo, db, units, staff = env
-    now = datetime(2031, 12, 1, tzinfo=timezone.utc)
+    now = datetime(2031, 12, 1, tzinfo=UTC)
     old, young, open_order = new(wo), new(wo), new(wo)
     for number, archived in ((old, now - timedelta(days=5 * 365 + 10)), (young, now - timedelta(days=5 * 365 - 10))):
         wo.act(number, "reject", OPERATOR, {"reason": "petition"}, now=archived)

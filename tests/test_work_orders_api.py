@@ -1,12 +1,20 @@
 """Work-order API over HTTP: authentication, roles, idempotency, attachments, callers' look-up and rating."""
+
 import io
 
 import pytest
 
-
-ORDER = {"order_type": "complaint", "channel": "phone", "domain": "城市客运", "region": "河南省新乡市",
-         "title": "公交车甩站", "target": "新乡12路公交", "facts": "12路公交在人民公园站不停车",
-         "caller_phone": "13812345678", "caller_name": "刘女士"}
+ORDER = {
+    "order_type": "complaint",
+    "channel": "phone",
+    "domain": "城市客运",
+    "region": "河南省新乡市",
+    "title": "公交车甩站",
+    "target": "新乡12路公交",
+    "facts": "12路公交在人民公园站不停车",
+    "caller_phone": "13812345678",
+    "caller_name": "刘女士",
+}
 
 
 @pytest.fixture
@@ -26,7 +34,6 @@ def app(app):
     return app
 
 
-
 def test_staff_endpoints_need_a_token_and_the_right_role(client, login):
     assert client.get("/api/orders").status_code == 401
     assert client.post("/api/orders", json=ORDER).status_code == 401
@@ -44,21 +51,29 @@ def test_create_is_idempotent_and_walks_the_lifecycle(app, client, login):
     number = first.get_json()["number"]
     again = client.post("/api/orders", json=ORDER, headers={**op, "Idempotency-Key": "call-0001"})
     assert again.status_code == 200 and again.get_json()["number"] == number
-    other = client.post("/api/orders", json={**ORDER, "facts": "另一件事"}, headers={**op, "Idempotency-Key": "call-0001"})
+    other = client.post(
+        "/api/orders", json={**ORDER, "facts": "另一件事"}, headers={**op, "Idempotency-Key": "call-0001"}
+    )
     assert other.status_code == 422 and other.get_json()["error"]["code"] == "idempotency_conflict"
 
-    bad = client.post(f"/api/orders/{number}/actions/dispatch", json={"params": {"unit_id": app.config["UNIT_ID"]}},
-                      headers=op)
+    bad = client.post(
+        f"/api/orders/{number}/actions/dispatch", json={"params": {"unit_id": app.config["UNIT_ID"]}}, headers=op
+    )
     assert bad.status_code == 409 and "不能执行“转办”" in bad.get_json()["error"]["message"]
     order = client.post(f"/api/orders/{number}/actions/classify", json={"params": {}}, headers=op).get_json()
-    stale = client.post(f"/api/orders/{number}/actions/dispatch",
-                        json={"version": order["version"] - 1, "params": {"unit_id": app.config["UNIT_ID"]}},
-                        headers=op)
+    stale = client.post(
+        f"/api/orders/{number}/actions/dispatch",
+        json={"version": order["version"] - 1, "params": {"unit_id": app.config["UNIT_ID"]}},
+        headers=op,
+    )
     assert stale.status_code == 409 and stale.get_json()["error"]["code"] == "version_conflict"
     suggested = client.get(f"/api/orders/{number}/route", headers=op).get_json()["units"]
     assert suggested[0]["name"] == "新乡市公交集团"
-    resp = client.post(f"/api/orders/{number}/actions/dispatch",
-                       json={"version": order["version"], "params": {"unit_id": suggested[0]["id"]}}, headers=op)
+    resp = client.post(
+        f"/api/orders/{number}/actions/dispatch",
+        json={"version": order["version"], "params": {"unit_id": suggested[0]["id"]}},
+        headers=op,
+    )
     assert resp.status_code == 200 and resp.get_json()["state"] == "dispatched"
 
     unit = login(client, "bus", "unit-pass-1")
@@ -70,8 +85,7 @@ def test_create_is_idempotent_and_walks_the_lifecycle(app, client, login):
     forbidden = client.post(f"/api/orders/{number}/actions/accept", json={}, headers=op)
     assert forbidden.status_code == 403
     client.post(f"/api/orders/{number}/actions/accept", json={}, headers=unit)
-    reply = client.post(f"/api/orders/{number}/actions/reply", json={"params": {"reply": "已约谈驾驶员"}},
-                        headers=unit)
+    reply = client.post(f"/api/orders/{number}/actions/reply", json={"params": {"reply": "已约谈驾驶员"}}, headers=unit)
     assert reply.get_json()["state"] == "replied"
 
     # the caller looks the order up and rates it; no staff data leaks
@@ -103,15 +117,22 @@ def test_attachments_size_type_and_scope(app, client, login):
     op = login(client, "op", "operator-pass-1")
     number = client.post("/api/orders", json=ORDER, headers=op).get_json()["number"]
     photo = b"\xff\xd8\xff" + b"0" * 1000
-    resp = client.post(f"/api/orders/{number}/attachments", headers=op,
-                       data={"file": (io.BytesIO(photo), "现场.jpg", "image/jpeg")})
+    resp = client.post(
+        f"/api/orders/{number}/attachments", headers=op, data={"file": (io.BytesIO(photo), "现场.jpg", "image/jpeg")}
+    )
     assert resp.status_code == 201 and resp.get_json()["kind"] == "photo"
     att_id = resp.get_json()["id"]
-    big = client.post(f"/api/orders/{number}/attachments", headers=op,
-                      data={"file": (io.BytesIO(b"0" * (10 * 1024 * 1024 + 1)), "big.jpg", "image/jpeg")})
+    big = client.post(
+        f"/api/orders/{number}/attachments",
+        headers=op,
+        data={"file": (io.BytesIO(b"0" * (10 * 1024 * 1024 + 1)), "big.jpg", "image/jpeg")},
+    )
     assert big.status_code == 413 and "10MB" in big.get_json()["error"]["message"]
-    exe = client.post(f"/api/orders/{number}/attachments", headers=op,
-                      data={"file": (io.BytesIO(b"MZ"), "virus.exe", "application/x-msdownload")})
+    exe = client.post(
+        f"/api/orders/{number}/attachments",
+        headers=op,
+        data={"file": (io.BytesIO(b"MZ"), "virus.exe", "application/x-msdownload")},
+    )
     assert exe.status_code == 415
     got = client.get(f"/api/orders/{number}/attachments/{att_id}", headers=op)
     assert got.status_code == 200 and got.data == photo
@@ -123,8 +144,9 @@ def test_attachments_size_type_and_scope(app, client, login):
 
 def test_calendar_overrides_and_overview(client, login):
     op = login(client, "op", "operator-pass-1")
-    resp = client.put("/api/calendar/overrides", json={"day": "2027-02-10", "workday": False, "note": "春节"},
-                      headers=op)
+    resp = client.put(
+        "/api/calendar/overrides", json={"day": "2027-02-10", "workday": False, "note": "春节"}, headers=op
+    )
     assert resp.status_code == 200 and resp.get_json()["overrides"][0]["day"] == "2027-02-10"
     assert client.delete("/api/calendar/overrides/2027-02-11", headers=op).status_code == 404
     assert client.delete("/api/calendar/overrides/garbage", headers=op).status_code == 422
@@ -136,14 +158,20 @@ def test_calendar_overrides_and_overview(client, login):
 
 def test_openapi_documents_the_work_order_api(client):
     paths = client.get("/api/openapi.json").get_json()["paths"]
-    for path in ("/api/orders", "/api/orders/{number}/actions/{action}", "/api/orders/lookup", "/api/orders/rate",
-                 "/api/units", "/api/calendar/overrides"):
+    for path in (
+        "/api/orders",
+        "/api/orders/{number}/actions/{action}",
+        "/api/orders/lookup",
+        "/api/orders/rate",
+        "/api/units",
+        "/api/calendar/overrides",
+    ):
         assert path in paths
 
 
 def test_export_is_masked_for_roles_that_do_not_need_contact_data(client, login):
     op = login(client, "op", "operator-pass-1")
-    client.post("/api/orders", json={**ORDER, "title": "=HYPERLINK(\"http://x\")"}, headers=op)
+    client.post("/api/orders", json={**ORDER, "title": '=HYPERLINK("http://x")'}, headers=op)
     sup = login(client, "sup", "super-pass-1")
     resp = client.get("/api/orders/export?queue=all", headers=sup)
     assert resp.status_code == 200 and resp.headers["Content-Type"].startswith("text/csv")
@@ -159,8 +187,9 @@ def test_province_review_over_http_is_scoped_to_the_region(app, client, login):
     op, unit = login(client, "op", "operator-pass-1"), login(client, "bus", "unit-pass-1")
     number = client.post("/api/orders", json=ORDER, headers=op).get_json()["number"]
     client.post(f"/api/orders/{number}/actions/classify", json={}, headers=op)
-    client.post(f"/api/orders/{number}/actions/dispatch", json={"params": {"unit_id": app.config["UNIT_ID"]}},
-                headers=op)
+    client.post(
+        f"/api/orders/{number}/actions/dispatch", json={"params": {"unit_id": app.config["UNIT_ID"]}}, headers=op
+    )
     client.post(f"/api/orders/{number}/actions/accept", json={}, headers=unit)
     client.post(f"/api/orders/{number}/actions/reply", json={"params": {"reply": "已约谈驾驶员"}}, headers=unit)
     beijing = login(client, "sup-bj", "super-pass-2")

@@ -6,6 +6,7 @@ the 48-hour window (45015) and texts over 2048 bytes (45002), -1 / 45009 / HTTP 
 /sns/jscode2session exchanges one-time codes (40029 unknown, 40163 used), subscribe messages need the
 user's consent (43101). The scriptable fake Rasa is tests.fakes.FakeRasa.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,20 +20,20 @@ from tests.fakes import FakeServer
 
 class FakeWeChat(FakeServer):
     def __init__(self, apps: dict[str, str]):
-        self.apps = dict(apps)                   # appid -> secret
-        self.tokens: dict[str, dict] = {}        # token -> {"appid", "expired", "revoked"}
+        self.apps = dict(apps)  # appid -> secret
+        self.tokens: dict[str, dict] = {}  # token -> {"appid", "expired", "revoked"}
         self.token_requests = 0
-        self.custom: list[dict] = []             # customer-service messages accepted
-        self.templates: list[dict] = []          # template messages accepted
-        self.subscribe: list[dict] = []          # subscribe messages accepted
+        self.custom: list[dict] = []  # customer-service messages accepted
+        self.templates: list[dict] = []  # template messages accepted
+        self.subscribe: list[dict] = []  # subscribe messages accepted
         self.known_templates: set[str] = set()
-        self.window_closed: set[str] = set()     # openids who have not written for 48 hours
-        self.refused: set[str] = set()           # openids without subscribe consent
-        self.codes: dict[str, str] = {}          # js_code -> openid
+        self.window_closed: set[str] = set()  # openids who have not written for 48 hours
+        self.refused: set[str] = set()  # openids without subscribe consent
+        self.codes: dict[str, str] = {}  # js_code -> openid
         self.used_codes: set[str] = set()
-        self.rate_limit = 0                      # the next N calls answer 45009
-        self.busy = 0                            # the next N calls answer -1 (系统繁忙)
-        self.http_errors = 0                     # the next N calls answer HTTP 502
+        self.rate_limit = 0  # the next N calls answer 45009
+        self.busy = 0  # the next N calls answer -1 (系统繁忙)
+        self.http_errors = 0  # the next N calls answer HTTP 502
         self.calls: list[str] = []
         self.lock = threading.Lock()
         fake = self
@@ -160,8 +161,11 @@ class FakeWeChat(FakeServer):
         if code not in self.codes:
             return {"errcode": 40029, "errmsg": "invalid code"}
         self.used_codes.add(code)
-        return {"openid": self.codes[code], "session_key": "SECRET-SESSION-KEY-tiihtNczf5v6AKRyjwEUhQ==",
-                "unionid": f"union-{self.codes[code]}"}
+        return {
+            "openid": self.codes[code],
+            "session_key": "SECRET-SESSION-KEY-tiihtNczf5v6AKRyjwEUhQ==",
+            "unionid": f"union-{self.codes[code]}",
+        }
 
     def texts_to(self, openid: str) -> list[str]:
         return [m["text"]["content"] for m in self.custom if m.get("touser") == openid]

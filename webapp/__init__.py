@@ -1,4 +1,5 @@
 """Flask application factory: one blueprint per feature, services built once and shared."""
+
 from __future__ import annotations
 
 import logging

@@ -1,5 +1,6 @@
 """Bearer-token authentication for staff endpoints; roles come from the account. Also the caller's network
 address (for throttling) and the Retry-After header of a throttled answer."""
+
 from __future__ import annotations
 
 import ipaddress
@@ -51,6 +52,7 @@ def client_address() -> str:
 
 def retry_after(view):
     """A view whose service may raise Throttled answers 429 with a Retry-After header."""
+
     @wraps(view)
     def wrapper(*args, **kwargs):
         try:
@@ -64,4 +66,5 @@ def retry_after(view):
                 return response
 
             raise
+
     return wrapper

@@ -1,4 +1,5 @@
 """One place where errors become JSON: {"error": {"code", "message", "details"}}."""
+
 from __future__ import annotations
 
 import logging
@@ -28,17 +29,32 @@ MESSAGES = {
     500: "服务器内部错误",
     503: "服务暂时不可用",
 }
-CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-         413: "payload_too_large", 415: "unsupported_media_type", 422: "validation_error",
-         429: "rate_limited", 500: "internal_error", 503: "service_unavailable"}
+CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "service_unavailable",
+}
 
 
 DB_BUSY = "系统繁忙，请稍后再试。"
 
 
 def error_body(status: int, message: str | None = None, code: str | None = None, details=None) -> dict:
-    return {"error": {"code": code or CODES.get(status, "error"), "message": message or MESSAGES.get(status, "错误"),
-                      "details": details or {}}}
+    return {
+        "error": {
+            "code": code or CODES.get(status, "error"),
+            "message": message or MESSAGES.get(status, "错误"),
+            "details": details or {},
+        }
+    }
 
 
 # What each error status means wherever it is documented (views may say something more precise).
@@ -54,8 +70,12 @@ DESCRIPTIONS = {
     429: "请求过于频繁，请按 Retry-After 稍后再试 Too many requests",
     503: "服务暂时不可用，请稍后再试 Service unavailable",
 }
-RETRY_AFTER = {"Retry-After": {"description": "建议多少秒后重试 Seconds to wait before retrying",
-                               "schema": {"type": "integer", "minimum": 0}}}
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "建议多少秒后重试 Seconds to wait before retrying",
+        "schema": {"type": "integer", "minimum": 0},
+    }
+}
 
 
 def error_response(description: str, schema, retry_after: bool = False) -> dict:
@@ -101,8 +121,10 @@ def document_common_errors(spec: dict) -> dict:
             body = operation.get("requestBody")
             if body:
                 codes += [413, 415, 422]
-                body["required"] = any(_resolve(spec, media.get("schema", {})).get("required")
-                                       for media in body.get("content", {}).values())
+                body["required"] = any(
+                    _resolve(spec, media.get("schema", {})).get("required")
+                    for media in body.get("content", {}).values()
+                )
                 if "application/json" in body.get("content", {}):
                     codes.append(400)
             if any(p.get("in") == "query" for p in operation.get("parameters", [])):
@@ -114,8 +136,10 @@ def document_common_errors(spec: dict) -> dict:
                     codes.append(403)
             responses = operation.setdefault("responses", {})
             for code in codes:
-                responses.setdefault(str(code), {"description": DESCRIPTIONS[code],
-                                                 "content": {"application/json": {"schema": error_ref}}})
+                responses.setdefault(
+                    str(code),
+                    {"description": DESCRIPTIONS[code], "content": {"application/json": {"schema": error_ref}}},
+                )
             for param in operation.get("parameters", []):
                 if param.get("in") == "path" and param.get("schema", {}).get("type") == "integer":
                     param["schema"].update(minimum=0, maximum=INT32_MAX)
@@ -131,8 +155,11 @@ def register_error_handlers(app: APIFlask) -> None:
         message = error.message
         if error.status_code in (400, 422) or message == HTTPStatus(error.status_code).phrase:
             message = MESSAGES.get(error.status_code, message)  # Chinese unless the view said something
-        return error_body(error.status_code, message, details=details, code=(error.extra_data or {}).get("code")), \
-            error.status_code, error.headers
+        return (
+            error_body(error.status_code, message, details=details, code=(error.extra_data or {}).get("code")),
+            error.status_code,
+            error.headers,
+        )
 
     @app.errorhandler(HotlineError)
     def _domain_error(exc: HotlineError):

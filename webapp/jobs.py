@@ -5,6 +5,7 @@ On the embedded default `serve` runs them in a background scheduler inside the a
 app keeps only the 12345 jobs (they take a lease, so replicas never run one twice). A new job gets one line in
 `schedule_jobs`; a domain with several jobs keeps them in its own `jobs.py` (`add_jobs(scheduler, …)`).
 """
+
 from __future__ import annotations
 
 import logging
@@ -41,12 +42,19 @@ def schedule_jobs(scheduler, services: Services, sweep_interval: float) -> list[
     settings = services.settings
     if sweep_interval > 0:
         work_order_jobs.add_jobs(scheduler, services.db, sweep_interval, settings.var_dir / "attachments")
-        scheduler.add_job(_purge_gaps, "cron", hour=3, minute=40, args=[services.gaps], id="gap_purge",
-                          max_instances=1, coalesce=True)
+        scheduler.add_job(
+            _purge_gaps, "cron", hour=3, minute=40, args=[services.gaps], id="gap_purge", max_instances=1, coalesce=True
+        )
         wechat_jobs.add_jobs(scheduler, services.wechat.notifier, settings.wechat.notify_interval)
         # conversations still waiting for an operator when service hours end: tell the user when we are back
-        scheduler.add_job(services.handoffs.expire, "interval", seconds=HANDOFF_EXPIRE_SECONDS,
-                          id="handoff_expire", max_instances=1, coalesce=True)
+        scheduler.add_job(
+            services.handoffs.expire,
+            "interval",
+            seconds=HANDOFF_EXPIRE_SECONDS,
+            id="handoff_expire",
+            max_instances=1,
+            coalesce=True,
+        )
     sync_jobs.add_jobs(scheduler, services.sync, settings.sync_interval, settings.sync_outbox_interval)
     return [job.id for job in scheduler.get_jobs()]
 

@@ -1,4 +1,5 @@
 """Request/response schemas: they validate input and generate /api/openapi.json."""
+
 from __future__ import annotations
 
 import math
@@ -86,8 +87,11 @@ def bounded_numbers(value, _key: str = "") -> None:
     elif isinstance(value, list):
         for item in value:
             bounded_numbers(item, _key)
-    elif _key.endswith("_id") and value is not None and (
-            isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= INT32_MAX):
+    elif (
+        _key.endswith("_id")
+        and value is not None
+        and (isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= INT32_MAX)
+    ):
         raise ValidationError(f"{_key} 须为 1 到 {INT32_MAX} 之间的整数")
     elif isinstance(value, int) and not isinstance(value, bool) and not -INT32_MAX <= value <= INT32_MAX:
         raise ValidationError(f"整数须在 ±{INT32_MAX} 之间")
@@ -97,16 +101,23 @@ def bounded_numbers(value, _key: str = "") -> None:
 
 def text_field(max_length: int, description: str) -> String:
     """User text: 1..max_length characters, not only whitespace (the view strips it)."""
-    return String(required=True, validate=[Length(min=1, error="请输入内容"),
-                                           Length(max=max_length, error="内容过长，请控制在{max}字以内"),
-                                           Regexp(NOT_BLANK, error="请输入内容")],
-                  metadata={"description": description})
+    return String(
+        required=True,
+        validate=[
+            Length(min=1, error="请输入内容"),
+            Length(max=max_length, error="内容过长，请控制在{max}字以内"),
+            Regexp(NOT_BLANK, error="请输入内容"),
+        ],
+        metadata={"description": description},
+    )
 
 
 def sender_field() -> String:
-    return String(required=True, validate=[Length(1, 64), Regexp(r"^[A-Za-z0-9_.\-]+$",
-                  error="sender 只能包含字母、数字、下划线、点和短横线")],
-                  metadata={"description": "Stable random id of the web visitor (stored in the browser)."})
+    return String(
+        required=True,
+        validate=[Length(1, 64), Regexp(r"^[A-Za-z0-9_.\-]+$", error="sender 只能包含字母、数字、下划线、点和短横线")],
+        metadata={"description": "Stable random id of the web visitor (stored in the browser)."},
+    )
 
 
 class ChatIn(Schema):
@@ -142,8 +153,11 @@ class WorkOrder(Schema):
     type = String()
     state = String()
     deadline = String(metadata={"description": "最迟答复时间，ISO 8601，北京时间（如 2026-10-21T23:59:59+08:00）"})
-    deadline_text = String(metadata={"description": "同一期限的文字说明，如“10月21日（周三）前答复（转办后N个工作日内，"
-                                                    "管理办法第二十三条）”"})
+    deadline_text = String(
+        metadata={
+            "description": "同一期限的文字说明，如“10月21日（周三）前答复（转办后N个工作日内，管理办法第二十三条）”"
+        }
+    )
 
 
 class HandoffState(Schema):
@@ -159,8 +173,11 @@ class ChatOut(Schema):
     intent = Nested(Intent, required=True)
     sources = List(Nested(Source), required=True)
     work_order = Nested(WorkOrder, allow_none=True)
-    handoff = Nested(HandoffState, allow_none=True,
-                     metadata={"description": "进行中的转人工会话；此时消息转给人工客服，页面轮询 /api/chat/updates"})
+    handoff = Nested(
+        HandoffState,
+        allow_none=True,
+        metadata={"description": "进行中的转人工会话；此时消息转给人工客服，页面轮询 /api/chat/updates"},
+    )
 
 
 class UpdatesQuery(Schema):
@@ -221,11 +238,13 @@ class BusyOut(ErrorOut):
 ERROR_SCHEMA = {
     "type": "object",
     "required": ["error"],
-    "properties": {"error": {
-        "type": "object",
-        "required": ["code", "message"],
-        "properties": {"code": {"type": "string"}, "message": {"type": "string"}, "details": {"type": "object"}},
-    }},
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"}, "details": {"type": "object"}},
+        }
+    },
 }
 
 
@@ -233,9 +252,14 @@ class HealthOut(Schema):
     status = String(required=True)
     bot = Boolean(required=True)
     articles = Integer(required=True)
-    wechat = String(required=True, validate=OneOf(["configured", "simulator", "not_configured"]),
-                    metadata={"description": "公众号：configured 已配置 / simulator 本地模拟器的 AppID（仅供试用）/ "
-                                             "not_configured 未配置（/wechat/mp 答复 503）"})
+    wechat = String(
+        required=True,
+        validate=OneOf(["configured", "simulator", "not_configured"]),
+        metadata={
+            "description": "公众号：configured 已配置 / simulator 本地模拟器的 AppID（仅供试用）/ "
+            "not_configured 未配置（/wechat/mp 答复 503）"
+        },
+    )
 
 
 # ------------------------------------------------------------------ staff: login, editor API
@@ -262,14 +286,24 @@ class ArticleIn(Schema):
     title = text_field(300, "标题（1..300字）")
     body = text_field(MAX_BODY, f"正文（纯文本，显示时转义；1..{MAX_BODY}字）")
     # enum documented, checked by the editor (one invalid_article error listing every field, as the console shows)
-    domain = String(load_default="综合", metadata={"description": "业务领域：" + "/".join(DOMAINS), "enum": list(DOMAINS)})
-    region = String(load_default="全国", allow_none=True, validate=Length(0, 50),
-                    metadata={"description": "适用地区：全国 / 省 / 省+市，如 河南省新乡市"})
+    domain = String(
+        load_default="综合", metadata={"description": "业务领域：" + "/".join(DOMAINS), "enum": list(DOMAINS)}
+    )
+    region = String(
+        load_default="全国",
+        allow_none=True,
+        validate=Length(0, 50),
+        metadata={"description": "适用地区：全国 / 省 / 省+市，如 河南省新乡市"},
+    )
     kind = String(load_default="policy", metadata={"enum": list(KINDS)})
     source = String(allow_none=True, validate=Length(0, 100))
     tags = List(String(validate=Length(1, 30)), load_default=list, validate=Length(0, 20))
-    questions = List(String(), load_default=None, allow_none=True,
-                     metadata={"description": "相似问法：用户常见的问法，每条不超过100字，最多50条；不传则保留原有的"})
+    questions = List(
+        String(),
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "相似问法：用户常见的问法，每条不超过100字，最多50条；不传则保留原有的"},
+    )
     effective_from = String(allow_none=True, metadata={"description": "生效时间 ISO 8601（无时区按北京时间）"})
     expires_at = String(allow_none=True, metadata={"description": "失效时间 ISO 8601"})
     urgent = StrictBoolean(load_default=False, metadata={"description": "热点/紧急政策"})
@@ -310,9 +344,14 @@ class ArticleOut(Schema):
     clause_no = String(allow_none=True)
     updated_by = String(allow_none=True)
     updated_at = String(allow_none=True)
-    provenance = Dict(allow_none=True, metadata={"description": "与 12345 同步的来源：owner（归属系统 12345/12328）、"
-                      "origin_id（在 12345 的编号）、origin_version（12345 的版本）、synced_at（最近同步时间）、"
-                      "pending（本地修改尚未推送）；从未同步为 null"})
+    provenance = Dict(
+        allow_none=True,
+        metadata={
+            "description": "与 12345 同步的来源：owner（归属系统 12345/12328）、"
+            "origin_id（在 12345 的编号）、origin_version（12345 的版本）、synced_at（最近同步时间）、"
+            "pending（本地修改尚未推送）；从未同步为 null"
+        },
+    )
 
 
 class ArticleListQuery(Schema):
@@ -428,7 +467,8 @@ class OneComponentPerSchema:
     def _register_schema_and_get_ref(self, spec, registered_schema_classes, schema_obj):
         plugin = next((p for p in spec.plugins if isinstance(p, MarshmallowPlugin)), None)
         is_schema = isinstance(schema_obj, MarshmallowSchema) or (
-            isinstance(schema_obj, type) and issubclass(schema_obj, MarshmallowSchema))
+            isinstance(schema_obj, type) and issubclass(schema_obj, MarshmallowSchema)
+        )
         if plugin is not None and plugin.converter is not None and is_schema:
             name = plugin.converter.refs.get(make_schema_key(resolve_schema_instance(schema_obj)))
             if name:

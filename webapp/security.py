@@ -5,19 +5,24 @@ styles; inline event handlers and style attributes are not used in the templates
 The Swagger UI page (/api/docs) is APIFlask's template: its scripts and styles come from the jsDelivr CDN with
 an inline start-up script we cannot mark with a nonce, so it gets a policy of its own, limited to that CDN.
 """
+
 from __future__ import annotations
 
 import secrets
 
 from flask import Flask, g, request
 
-PAGE_POLICY = ("default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'nonce-{nonce}'; "
-               "img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
-               "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+PAGE_POLICY = (
+    "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'nonce-{nonce}'; "
+    "img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 DOCS_CDN = "https://cdn.jsdelivr.net"
-DOCS_POLICY = (f"default-src 'self'; script-src 'self' 'unsafe-inline' {DOCS_CDN}; "
-               f"style-src 'self' 'unsafe-inline' {DOCS_CDN}; img-src 'self' data: https:; connect-src 'self'; "
-               "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+DOCS_POLICY = (
+    f"default-src 'self'; script-src 'self' 'unsafe-inline' {DOCS_CDN}; "
+    f"style-src 'self' 'unsafe-inline' {DOCS_CDN}; img-src 'self' data: https:; connect-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 # JSON, text, files: nothing in them may run or be framed
 API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 COMMON = {

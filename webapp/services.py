@@ -1,6 +1,7 @@
 """The composition root: every long-lived service object of the app, the worker and the CLI is built here, in
 `build_services` (no Flask imports here). A new service gets a field in `Services` and one line below; views
 reach it through `views.common.services()`, jobs through `webapp.jobs.schedule_jobs`."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -64,15 +65,30 @@ def build_services(settings: Settings, migrate: bool = True) -> Services:
     if migrate:
         db.migrate()
     kb = KnowledgeBase(db, _embedder(settings), settings.index_path, settings.kb_min_score)
-    rasa = RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout,
-                      TurnGate(settings.chat_concurrency, settings.chat_queue, settings.chat_queue_wait))
+    rasa = RasaClient(
+        settings.rasa_url,
+        settings.rasa_token,
+        settings.rasa_timeout,
+        TurnGate(settings.chat_concurrency, settings.chat_queue, settings.chat_queue_wait),
+    )
     work_orders = WorkOrders(db, settings.callback_sample_rate)
     handoffs = Handoffs(db, work_orders.calendar, settings.service_hours)
     gaps = KnowledgeGaps(db)
     attachments = AttachmentStore(settings.var_dir / "attachments")
-    return Services(settings=settings, db=db, kb=kb, rasa=rasa,
-                    executor=build_executor(kb, work_orders, handoffs=handoffs,
-                                            draft_ttl=timedelta(hours=settings.draft_ttl_hours), gaps=gaps),
-                    accounts=Accounts(db), editor=Editor(kb), work_orders=work_orders, handoffs=handoffs,
-                    wechat=build_wechat(settings, db, rasa, work_orders, handoffs, attachments), gaps=gaps,
-                    attachments=attachments, sync=build_sync(settings, kb, work_orders))
+    return Services(
+        settings=settings,
+        db=db,
+        kb=kb,
+        rasa=rasa,
+        executor=build_executor(
+            kb, work_orders, handoffs=handoffs, draft_ttl=timedelta(hours=settings.draft_ttl_hours), gaps=gaps
+        ),
+        accounts=Accounts(db),
+        editor=Editor(kb),
+        work_orders=work_orders,
+        handoffs=handoffs,
+        wechat=build_wechat(settings, db, rasa, work_orders, handoffs, attachments),
+        gaps=gaps,
+        attachments=attachments,
+        sync=build_sync(settings, kb, work_orders),
+    )

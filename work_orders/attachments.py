@@ -7,6 +7,7 @@ temporary file first and renamed into place, so a crash never leaves half a file
 ``file:<32 hex><ext>`` is what the database keeps; a reference that is not one plain file name in the folder
 (a separator, a leading dot) does not resolve to a path.
 """
+
 from __future__ import annotations
 
 import os
@@ -29,7 +30,7 @@ UNSAFE_NAME_RE = re.compile(r"[\x00-\x1f\x7f\"\\/:*?<>|\u202a-\u202e\u2066-\u206
 class FileType:
     mime: str
     ext: str
-    kind: str       # work-order attachment kind: photo | voice | recording | file
+    kind: str  # work-order attachment kind: photo | voice | recording | file
     label: str
 
 
@@ -82,16 +83,16 @@ def safe_name(name: str, file_type: FileType, fallback: str = "附件") -> str:
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
     name = UNSAFE_NAME_RE.sub("", name).strip(" .") or fallback
     if not name.lower().endswith(file_type.ext) and not (file_type is JPEG and name.lower().endswith(".jpeg")):
-        name = name[:200 - len(file_type.ext)] + file_type.ext
+        name = name[: 200 - len(file_type.ext)] + file_type.ext
     return name[-200:] if len(name) > 200 else name
 
 
 @dataclass(frozen=True)
 class Stored:
-    ref: str            # what the attachment row keeps: file:<hex><ext>
+    ref: str  # what the attachment row keeps: file:<hex><ext>
     type: FileType
     size: int
-    name: str           # the safe display name
+    name: str  # the safe display name
 
 
 class AttachmentStore:
@@ -153,6 +154,9 @@ def describe(types: tuple[FileType, ...]) -> str:
     photos = [t.label for t in types if t.kind == "photo"]
     audio = [t.label for t in types if t.kind in ("voice", "recording")]
     files = [t.label for t in types if t.kind == "file"]
-    parts = ([f"{'/'.join(photos)} 图片"] if photos else []) + ([f"{'/'.join(audio)} 音频"] if audio else []) + \
-        ([f"{'/'.join(files)} 文件"] if files else [])
+    parts = (
+        ([f"{'/'.join(photos)} 图片"] if photos else [])
+        + ([f"{'/'.join(audio)} 音频"] if audio else [])
+        + ([f"{'/'.join(files)} 文件"] if files else [])
+    )
     return "、".join(parts)

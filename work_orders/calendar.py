@@ -6,11 +6,12 @@ we fall back to plain Monday-Friday, remember the year in ``unknown_years`` and 
 console shows as well. Operators add overrides (a date that is or is not a working day) which win over both;
 ``WorkingDays`` (a part of the ``WorkOrders`` façade, service.py) keeps them in the database.
 """
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
-from typing import Iterable, Mapping
 
 import chinese_calendar
 from sqlalchemy import select
@@ -38,14 +39,20 @@ class WorkCalendar:
         except NotImplementedError:
             if day.year not in self.unknown_years:
                 self.unknown_years.add(day.year)
-                log.warning("working-day calendar has no State Council holiday data for %s: "
-                            "using Monday-Friday; add overrides for that year's holidays", day.year)
+                log.warning(
+                    "working-day calendar has no State Council holiday data for %s: "
+                    "using Monday-Friday; add overrides for that year's holidays",
+                    day.year,
+                )
             return day.weekday() < 5
 
     def warnings(self) -> list[str]:
         """Chinese messages for the console about years computed without official holiday data."""
-        return [f"{year}年的法定节假日和调休安排尚未收录（chinesecalendar），该年期限暂按周一至周五计算；"
-                f"请在“工作日调整”中补录，或升级日历数据。" for year in sorted(self.unknown_years)]
+        return [
+            f"{year}年的法定节假日和调休安排尚未收录（chinesecalendar），该年期限暂按周一至周五计算；"
+            f"请在“工作日调整”中补录，或升级日历数据。"
+            for year in sorted(self.unknown_years)
+        ]
 
     def working_days(self, start: date, end: date) -> Iterable[date]:
         day = start
@@ -119,8 +126,10 @@ class WorkingDays:
 
     def overrides(self) -> list[dict]:
         with self.db.session() as s:
-            return [{"day": o.day.isoformat(), "workday": o.workday, "note": o.note, "author": o.author}
-                    for o in s.scalars(select(CalendarOverride).order_by(CalendarOverride.day))]
+            return [
+                {"day": o.day.isoformat(), "workday": o.workday, "note": o.note, "author": o.author}
+                for o in s.scalars(select(CalendarOverride).order_by(CalendarOverride.day))
+            ]
 
     def delete_override(self, day) -> None:
         with self.db.session() as s:

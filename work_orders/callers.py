@@ -5,6 +5,7 @@ last four digits of the phone, or the same channel user), and a channel user's o
 ``self.throttle`` (hotline.throttle, whose clock is the default ``now`` of ``lookup`` and ``rate``). What a
 caller sees is ``present.public_status``: no staff notes, no contact data.
 """
+
 from __future__ import annotations
 
 import re
@@ -39,8 +40,9 @@ class CallerAccess:
     db: Database
     throttle: Throttle
 
-    def _caller_order(self, s: Session, number: str, last4: str, caller_user: str | None, now: datetime,
-                      client: str | None = None):
+    def _caller_order(
+        self, s: Session, number: str, last4: str, caller_user: str | None, now: datetime, client: str | None = None
+    ):
         """The order if the caller proves it is theirs: the same channel user, or the phone's last four digits.
         Guesses are throttled (LOOKUP_POLICY) per ``client`` address; without an address (the bot) the
         order-wide delay always applies. An unknown number counts against the client like a wrong guess."""
@@ -54,8 +56,12 @@ class CallerAccess:
             raise WorkOrderError("请提供登记时所留联系电话的后四位", code="verification_required")
         fallback = caller_user or ""
         self.throttle.check(LOOKUP_POLICY, number, client, now, fallback=fallback)
-        if order is None or not order.caller_phone or not re.fullmatch(r"\d{4}", last4) or \
-                not order.caller_phone.endswith(last4):
+        if (
+            order is None
+            or not order.caller_phone
+            or not re.fullmatch(r"\d{4}", last4)
+            or not order.caller_phone.endswith(last4)
+        ):
             self.throttle.fail(LOOKUP_POLICY, number, client, now, fallback=fallback)
             if order is None:
                 raise NotFound("未找到该工单，请核对工单编号")
@@ -63,8 +69,14 @@ class CallerAccess:
         self.throttle.succeed(LOOKUP_POLICY, number, client, fallback=fallback)
         return order
 
-    def lookup(self, number: str, last4: str = "", caller_user: str | None = None,
-               now: datetime | None = None, client: str | None = None) -> dict:
+    def lookup(
+        self,
+        number: str,
+        last4: str = "",
+        caller_user: str | None = None,
+        now: datetime | None = None,
+        client: str | None = None,
+    ) -> dict:
         now = now or self.throttle.clock()
         with self.db.session() as s:
             order = self._caller_order(s, number, last4, caller_user, now, client)
@@ -73,19 +85,33 @@ class CallerAccess:
 
     def for_caller(self, caller_user: str, limit: int = 20) -> list[dict]:
         with self.db.session() as s:
-            orders = s.scalars(select(WorkOrder).where(WorkOrder.caller_user == caller_user)
-                               .order_by(WorkOrder.id.desc()).limit(limit)).all()
-            units = {u.id: u for u in s.scalars(select(HandlingUnit).where(
-                HandlingUnit.id.in_({o.unit_id for o in orders if o.unit_id})))}
+            orders = s.scalars(
+                select(WorkOrder).where(WorkOrder.caller_user == caller_user).order_by(WorkOrder.id.desc()).limit(limit)
+            ).all()
+            units = {
+                u.id: u
+                for u in s.scalars(
+                    select(HandlingUnit).where(HandlingUnit.id.in_({o.unit_id for o in orders if o.unit_id}))
+                )
+            }
             return [public_status(o, units.get(o.unit_id)) for o in orders]
 
-    def rate(self, number: str, rating: str, comment: str = "", last4: str = "", caller_user: str | None = None,
-             now: datetime | None = None, client: str | None = None) -> dict:
+    def rate(
+        self,
+        number: str,
+        rating: str,
+        comment: str = "",
+        last4: str = "",
+        caller_user: str | None = None,
+        now: datetime | None = None,
+        client: str | None = None,
+    ) -> dict:
         """好差评 (第八条): the caller rates the reply once it has been given."""
         now = now or self.throttle.clock()
         if rating not in RATINGS:
-            raise WorkOrderError("评价须为：满意、基本满意或不满意", code="invalid_field",
-                                 details={"rating": list(RATINGS)})
+            raise WorkOrderError(
+                "评价须为：满意、基本满意或不满意", code="invalid_field", details={"rating": list(RATINGS)}
+            )
         with self.db.session() as s:
             order = self._caller_order(s, number, last4, caller_user, now, client)
             if order.completed_at is None or order.state == "rejected":
@@ -93,7 +119,16 @@ class CallerAccess:
             if order.rating:
                 raise WorkOrderError("该工单已评价，感谢您的反馈", code="already_rated")
             order.rating, order.rating_comment = rating, (comment or "").strip()[:1000]
-            s.add(WorkOrderEvent(order_id=order.id, at=now, actor="caller", action="rate", from_state=order.state,
-                                 to_state=order.state, note=f"{RATINGS[rating]} {order.rating_comment}".strip()))
+            s.add(
+                WorkOrderEvent(
+                    order_id=order.id,
+                    at=now,
+                    actor="caller",
+                    action="rate",
+                    from_state=order.state,
+                    to_state=order.state,
+                    note=f"{RATINGS[rating]} {order.rating_comment}".strip(),
+                )
+            )
             unit = s.get(HandlingUnit, order.unit_id) if order.unit_id else None
             return public_status(order, unit)

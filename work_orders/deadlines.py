@@ -2,6 +2,7 @@
 
 The results are stored on the order (columns), so queues and the SLA sweep are plain indexed queries.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -12,12 +13,12 @@ from .calendar import WorkCalendar, end_of_day
 
 # 第二十三条: 信息咨询 3, 意见建议 5, 投诉举报 10 working days from the unit's receipt of the order.
 HANDLING_DAYS = {"consultation": 3, "suggestion": 5, "complaint": 10}
-DISPATCH_HOURS = 24          # 第十七条 / 第十八条: dispatch or escalate within 24 h, postponed over non-working days
-RETURN_HOURS = 24            # 第二十二条: a unit returns an order that is not its duty within 24 h
+DISPATCH_HOURS = 24  # 第十七条 / 第十八条: dispatch or escalate within 24 h, postponed over non-working days
+RETURN_HOURS = 24  # 第二十二条: a unit returns an order that is not its duty within 24 h
 SAFETY_DISPATCH = timedelta(hours=1)  # 第二十一条: safety-production matters are dispatched immediately
-MAX_EXTENSION_DAYS = 10      # 第二十四条
-CALLBACK_DAYS = 5            # 第二十九条
-PROVINCE_REVIEW_DAYS = 5     # 第二十五条
+MAX_EXTENSION_DAYS = 10  # 第二十四条
+CALLBACK_DAYS = 5  # 第二十九条
+PROVINCE_REVIEW_DAYS = 5  # 第二十五条
 
 
 def dispatch_due(received_at: datetime, cal: WorkCalendar, safety: bool = False) -> datetime:

@@ -1,5 +1,6 @@
 """The work-order errors: each carries a stable ``code`` and HTTP ``status`` (webapp/errors.py turns them into
 JSON). Raise these, never a bare HotlineError, so callers can catch one family."""
+
 from __future__ import annotations
 
 from hotline.errors import HotlineError, VersionConflict

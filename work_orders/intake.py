@@ -3,6 +3,7 @@ how to ask for it, validation with friendly re-asks, corrections, the read-back 
 
 Pure functions over a dict of collected values; the Rasa form actions are a thin shell around them.
 """
+
 from __future__ import annotations
 
 import re
@@ -21,19 +22,45 @@ PHONE_RE = re.compile(r"(?<!\d)(1[3-9]\d)[\s\-]?(\d{4})[\s\-]?(\d{4})(?!\d)")
 LANDLINE_RE = re.compile(r"(?<!\d)(0\d{2,3})-?(\d{7,8})(?!\d)")
 ORDER_RE = re.compile(r"(?<!\d)(20\d{6})[-－—\s]?(\d{5})(?!\d)")
 ROUTE_RE = re.compile(r"(?:[A-Z]?\d{1,4}|[一二三四五六七八九十]{1,3})\s*路(?:公交车|公交|车)?")
-PLATFORMS = ("货拉拉", "滴滴", "满帮", "运满满", "货车帮", "快狗打车", "曹操出行", "T3出行", "高德打车", "花小猪",
-             "美团打车", "首汽约车", "嘀嗒", "哈啰", "如祺", "享道", "携程", "12306")
-PLACE_STRONG = (r"服务区|收费站|汽车站|客运站|客运中心|火车站|高铁站|东站|西站|南站|北站|公交站|地铁站|码头|渡口|港口|"
-                r"机场|立交|隧道|大桥|高速出口|高速入口|路口|路段|广场|候客区|停车场")
+PLATFORMS = (
+    "货拉拉",
+    "滴滴",
+    "满帮",
+    "运满满",
+    "货车帮",
+    "快狗打车",
+    "曹操出行",
+    "T3出行",
+    "高德打车",
+    "花小猪",
+    "美团打车",
+    "首汽约车",
+    "嘀嗒",
+    "哈啰",
+    "如祺",
+    "享道",
+    "携程",
+    "12306",
+)
+PLACE_STRONG = (
+    r"服务区|收费站|汽车站|客运站|客运中心|火车站|高铁站|东站|西站|南站|北站|公交站|地铁站|码头|渡口|港口|"
+    r"机场|立交|隧道|大桥|高速出口|高速入口|路口|路段|广场|候客区|停车场"
+)
 PLACE_RE = re.compile(rf"([\u4e00-\u9fa5A-Za-z0-9]{{1,14}}?(?:{PLACE_STRONG}))")
-PLACE_WEAK_RE = re.compile(r"(?:在|于|到|从)([\u4e00-\u9fa5A-Za-z0-9]{2,14}?(?:路|街|大道|区|县|市|镇|村|站|港|桥|高速|"
-                           r"国道|省道|小区|医院|学校|商场))")
-TIME_RE = re.compile(r"((?:今天|昨天|前天|刚才|刚刚|今早|今晚|昨晚|上周[一二三四五六日天]?|本周[一二三四五六日天]?|"
-                     r"\d{4}年|\d{1,2}月\d{1,2}[日号]|\d{1,2}[日号]|周[一二三四五六日天]|星期[一二三四五六日天])"
-                     r"(?:(?:早上|上午|中午|下午|傍晚|晚上|夜里|凌晨|半夜)?\s*(?:\d{1,2}[点:：时]\d{0,2}分?(?:左右)?|"
-                     r"[一二三四五六七八九十]{1,3}点(?:半|多)?)?)|(?:早上|上午|中午|下午|傍晚|晚上|夜里|凌晨|半夜)\s*"
-                     r"(?:\d{1,2}[点:：时]\d{0,2}分?|[一二三四五六七八九十]{1,3}点(?:半|多)?)|\d{1,2}[:：]\d{2})")
-DEMAND_RE = re.compile(r"((?:要求|希望|请求|诉求是?|请你们|请求你们|麻烦你们|请相关部门|请|建议)[^。！!？?，,；;]{2,80})")
+PLACE_WEAK_RE = re.compile(
+    r"(?:在|于|到|从)([\u4e00-\u9fa5A-Za-z0-9]{2,14}?(?:路|街|大道|区|县|市|镇|村|站|港|桥|高速|"
+    r"国道|省道|小区|医院|学校|商场))"
+)
+TIME_RE = re.compile(
+    r"((?:今天|昨天|前天|刚才|刚刚|今早|今晚|昨晚|上周[一二三四五六日天]?|本周[一二三四五六日天]?|"
+    r"\d{4}年|\d{1,2}月\d{1,2}[日号]|\d{1,2}[日号]|周[一二三四五六日天]|星期[一二三四五六日天])"
+    r"(?:(?:早上|上午|中午|下午|傍晚|晚上|夜里|凌晨|半夜)?\s*(?:\d{1,2}[点:：时]\d{0,2}分?(?:左右)?|"
+    r"[一二三四五六七八九十]{1,3}点(?:半|多)?)?)|(?:早上|上午|中午|下午|傍晚|晚上|夜里|凌晨|半夜)\s*"
+    r"(?:\d{1,2}[点:：时]\d{0,2}分?|[一二三四五六七八九十]{1,3}点(?:半|多)?)|\d{1,2}[:：]\d{2})"
+)
+DEMAND_RE = re.compile(
+    r"((?:要求|希望|请求|诉求是?|请你们|请求你们|麻烦你们|请相关部门|请|建议)[^。！!？?，,；;]{2,80})"
+)
 
 YES = ("确认", "确定", "是的", "对的", "没问题", "提交", "好的", "可以", "对", "是", "嗯", "好", "ok", "OK", "yes")
 NO = ("取消", "不投诉了", "不用了", "算了", "不提交", "不要了", "放弃", "不了", "不用", "不要", "否")
@@ -54,21 +81,85 @@ EDIT_WORDS = ("改", "修改", "更正", "错了", "不对", "写错", "说错",
 
 # 第十九条 (三)(四)(五)(六): matters other procedures, petitions, secrets and public order
 NON_ACCEPTANCE = (
-    ("other_procedure", ("起诉", "诉讼", "法院", "仲裁", "判决", "立案", "纪委", "纪检", "监察委", "行政复议",
-                         "复议", "信息公开", "政府信息公开")),
+    (
+        "other_procedure",
+        (
+            "起诉",
+            "诉讼",
+            "法院",
+            "仲裁",
+            "判决",
+            "立案",
+            "纪委",
+            "纪检",
+            "监察委",
+            "行政复议",
+            "复议",
+            "信息公开",
+            "政府信息公开",
+        ),
+    ),
     ("petition", ("信访", "上访")),
     ("secret_or_privacy", ("国家秘密", "商业秘密", "查他的隐私", "个人隐私", "查询他人", "开房记录", "家庭住址")),
 )
-SAFETY = ("安全隐患", "隐患", "超员", "超载", "疲劳驾驶", "酒驾", "醉驾", "危化品", "危险品", "刹车失灵", "刹车不灵",
-          "漏油", "冒烟", "起火", "塌方", "塌陷", "裂缝", "坑洞", "护栏损坏", "井盖", "逆行", "无牌", "超速",
-          "开车玩手机", "边开车边", "救生衣", "非法营运的船", "三无船")
+SAFETY = (
+    "安全隐患",
+    "隐患",
+    "超员",
+    "超载",
+    "疲劳驾驶",
+    "酒驾",
+    "醉驾",
+    "危化品",
+    "危险品",
+    "刹车失灵",
+    "刹车不灵",
+    "漏油",
+    "冒烟",
+    "起火",
+    "塌方",
+    "塌陷",
+    "裂缝",
+    "坑洞",
+    "护栏损坏",
+    "井盖",
+    "逆行",
+    "无牌",
+    "超速",
+    "开车玩手机",
+    "边开车边",
+    "救生衣",
+    "非法营运的船",
+    "三无船",
+)
 DOMAIN_WORDS = (
     ("海事", ("海事", "船舶碰撞", "海上", "航道")),
     ("水路", ("船", "渡口", "轮渡", "码头", "港口", "客轮", "渡船", "航运")),
     ("城市客运", ("出租车", "的士", "网约车", "公交", "地铁", "轨道交通", "滴滴", "曹操出行", "T3", "花小猪", "出租")),
     ("公路", ("高速", "收费站", "服务区", "国道", "省道", "路政", "公路", "桥", "隧道", "路面", "ETC")),
-    ("道路运输", ("货车", "货运", "客车", "大巴", "长途", "班车", "驾校", "维修", "危化品", "货拉拉", "满帮",
-                  "运满满", "物流", "车站", "汽车站", "客运站", "治超", "超限")),
+    (
+        "道路运输",
+        (
+            "货车",
+            "货运",
+            "客车",
+            "大巴",
+            "长途",
+            "班车",
+            "驾校",
+            "维修",
+            "危化品",
+            "货拉拉",
+            "满帮",
+            "运满满",
+            "物流",
+            "车站",
+            "汽车站",
+            "客运站",
+            "治超",
+            "超限",
+        ),
+    ),
 )
 
 COMPLAINT_FIELDS = ("target", "facts", "occurred_at", "location", "demand", "caller_phone", "identity")
@@ -88,8 +179,15 @@ QUESTIONS = {
     "identity": "是否实名反映？回复“实名+您的姓名”（如“实名 张三”），或回复“匿名”。我们会依法为您保密。",
     "suggestion": "请说说您的意见建议，我们会转给相关单位研究办理。",
 }
-LABELS = {"target": "投诉对象", "facts": "事情经过", "occurred_at": "发生时间", "location": "发生地点",
-          "demand": "您的诉求", "caller_phone": "联系电话", "identity": "反映方式"}
+LABELS = {
+    "target": "投诉对象",
+    "facts": "事情经过",
+    "occurred_at": "发生时间",
+    "location": "发生地点",
+    "demand": "您的诉求",
+    "caller_phone": "联系电话",
+    "identity": "反映方式",
+}
 REASKS = {
     "caller_phone": "手机号格式好像不对，应为11位数字（如13812345678），请再发一次；不方便可回复“不留电话”。",
     "target": "没有识别出投诉对象，请告诉我车牌号、公司名称、线路或站点名称。",
@@ -101,8 +199,12 @@ REASKS = {
 def normalize_digits(text: str) -> str:
     """Traditional -> Simplified and full-width -> half-width (粵Ｂ１２３４５ -> 粤B12345), then the few
     dashes and colons NFKC leaves alone."""
-    return normalize(text).translate(str.maketrans("０１２３４５６７８９ＡＢＣＤＥＦＧＨＪＫＬＭＮＰＱＲＳＴＵＶＷＸＹＺ－：",
-                                        "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ-:"))
+    return normalize(text).translate(
+        str.maketrans(
+            "０１２３４５６７８９ＡＢＣＤＥＦＧＨＪＫＬＭＮＰＱＲＳＴＵＶＷＸＹＺ－：",
+            "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ-:",
+        )
+    )
 
 
 def find_plate(text: str) -> str | None:
@@ -136,7 +238,22 @@ def find_place(text: str) -> str | None:
     return place if len(place) >= 2 else None
 
 
-VEHICLES = ("出租车", "计程车", "的士", "网约车", "公交车", "大巴", "长途客车", "客车", "货车", "班车", "校车", "渡船", "客轮", "轮渡")
+VEHICLES = (
+    "出租车",
+    "计程车",
+    "的士",
+    "网约车",
+    "公交车",
+    "大巴",
+    "长途客车",
+    "客车",
+    "货车",
+    "班车",
+    "校车",
+    "渡船",
+    "客轮",
+    "轮渡",
+)
 
 
 def find_target(text: str) -> str | None:
@@ -150,8 +267,11 @@ def find_target(text: str) -> str | None:
     route = ROUTE_RE.search(normalize_digits(text))
     if route:
         return route.group(0).strip()
-    company = re.search(r"([\u4e00-\u9fa5A-Za-z0-9]{2,20}?(?:公司|集团|驾校|维修厂|客运站|汽车站|客运中心|服务区|"
-                        r"收费站|码头|渡口))", text)
+    company = re.search(
+        r"([\u4e00-\u9fa5A-Za-z0-9]{2,20}?(?:公司|集团|驾校|维修厂|客运站|汽车站|客运中心|服务区|"
+        r"收费站|码头|渡口))",
+        text,
+    )
     if company:
         return re.sub(r"^(?:.*?(?:投诉|举报|反映|在|的))", "", company.group(1)) or company.group(1)
     return kinds[0] if kinds else None
@@ -166,9 +286,11 @@ def non_acceptance(text: str) -> tuple[str, str] | None:
     """第十九条: a matter that must go through another procedure is not accepted; say why, politely."""
     for code, words in NON_ACCEPTANCE:
         if any(w in text for w in words):
-            return code, (f"非常理解您的心情。根据《12328交通运输服务监督热线管理办法》第十九条，"
-                          f"{REJECT_REASONS[code]}的事项，12328热线不予受理，"
-                          f"建议您通过相应的法定途径办理。如还有其他交通运输方面的问题，欢迎继续咨询。")
+            return code, (
+                f"非常理解您的心情。根据《12328交通运输服务监督热线管理办法》第十九条，"
+                f"{REJECT_REASONS[code]}的事项，12328热线不予受理，"
+                f"建议您通过相应的法定途径办理。如还有其他交通运输方面的问题，欢迎继续咨询。"
+            )
     return None
 
 
@@ -186,8 +308,13 @@ def classify_domain(text: str) -> str:
 def is_question(text: str) -> bool:
     """A consultation asked in the middle of a form (then the form resumes)."""
     t = text.strip()
-    return t.endswith(("？", "?", "吗", "呢")) or bool(re.search(r"(怎么|如何|多久|多长时间|能不能|可不可以|是否|"
-                                                               r"哪里可以|什么时候能|要多少|几个工作日)", t))
+    return t.endswith(("？", "?", "吗", "呢")) or bool(
+        re.search(
+            r"(怎么|如何|多久|多长时间|能不能|可不可以|是否|"
+            r"哪里可以|什么时候能|要多少|几个工作日)",
+            t,
+        )
+    )
 
 
 def _has(text: str, words) -> bool:
@@ -205,10 +332,10 @@ def _is_exact(text: str, words) -> bool:
 class Step:
     values: dict
     say: list[str] = field(default_factory=list)
-    ask: str | None = None           # the next field; None: all collected
-    done: bool = False               # the read-back was confirmed
+    ask: str | None = None  # the next field; None: all collected
+    done: bool = False  # the read-back was confirmed
     cancelled: bool = False
-    rejected: str | None = None      # 第十九条 reason code
+    rejected: str | None = None  # 第十九条 reason code
     tries: dict = field(default_factory=dict)
 
 
@@ -252,14 +379,16 @@ def _interpret(name: str, text: str, values: dict) -> tuple[str | None, str | No
     if name == "caller_phone":
         if _has(t, ("不留", "不方便", "不想留", "不给")):
             return NO_PHONE, None
-        phone = find_phone(t) or (LANDLINE_RE.search(normalize_digits(t)) and
-                                  "-".join(LANDLINE_RE.search(normalize_digits(t)).groups()))
+        phone = find_phone(t) or (
+            LANDLINE_RE.search(normalize_digits(t)) and "-".join(LANDLINE_RE.search(normalize_digits(t)).groups())
+        )
         return (phone, None) if phone else (None, REASKS["caller_phone"])
     if name == "identity":
         if _has(t, ANONYMOUS):
             return "匿名", None
-        name_match = re.search(r"实名[\s,，:：]*([\u4e00-\u9fa5]{2,4})", t) or \
-            re.fullmatch(r"(?:我叫|我是|姓名[:：]?)?\s*([\u4e00-\u9fa5]{2,4})", t)
+        name_match = re.search(r"实名[\s,，:：]*([\u4e00-\u9fa5]{2,4})", t) or re.fullmatch(
+            r"(?:我叫|我是|姓名[:：]?)?\s*([\u4e00-\u9fa5]{2,4})", t
+        )
         if name_match:
             return f"实名:{name_match.group(1)}", None
         if _has(t, REAL_NAME):
@@ -279,8 +408,14 @@ def _interpret(name: str, text: str, values: dict) -> tuple[str | None, str | No
     return t[:500], None
 
 
-def answer(values: dict, asked: str | None, text: str, tries: dict | None = None,
-           fields=COMPLAINT_FIELDS, metadata: dict | None = None) -> Step:
+def answer(
+    values: dict,
+    asked: str | None,
+    text: str,
+    tries: dict | None = None,
+    fields=COMPLAINT_FIELDS,
+    metadata: dict | None = None,
+) -> Step:
     """One user message while the form is open: fill what it says, decide what to ask next."""
     values = dict(values)
     tries = dict(tries or {})
@@ -290,7 +425,9 @@ def answer(values: dict, asked: str | None, text: str, tries: dict | None = None
         step.cancelled = True
         return step
     if asked is None:  # opening message
-        values.update({k: v for k, v in prefill(text or "", metadata).items() if k in fields})  # raw: facts keep the caller's words
+        values.update(
+            {k: v for k, v in prefill(text or "", metadata).items() if k in fields}
+        )  # raw: facts keep the caller's words
     elif asked == "confirm":
         return _confirm(step, t, fields)
     elif asked in fields:
@@ -320,8 +457,11 @@ def answer(values: dict, asked: str | None, text: str, tries: dict | None = None
 
 def _confirm(step: Step, text: str, fields) -> Step:
     values = step.values
-    if _has(text, EDIT_WORDS) or any(_has(text, words) for f, words in FIELD_WORDS.items()
-                                     if f in fields and f not in ("facts",)) and not _is_exact(text, YES):
+    if (
+        _has(text, EDIT_WORDS)
+        or any(_has(text, words) for f, words in FIELD_WORDS.items() if f in fields and f not in ("facts",))
+        and not _is_exact(text, YES)
+    ):
         target = next((f for f, words in FIELD_WORDS.items() if f in fields and _has(text, words)), None)
         if target is None:
             step.say.append("请告诉我要修改哪一项，例如“修改电话”“地点改成新乡东站”。")
@@ -376,8 +516,9 @@ def to_order(values: dict, kind: str, caller_user: str, channel: str, region: st
         "order_type": "complaint" if kind == "complaint" else "suggestion",
         "channel": channel,
         # the object complained about decides first (a truck on a motorway is 道路运输, not 公路)
-        "domain": classify_domain(str(values.get("target") or "")) if classify_domain(
-            str(values.get("target") or "")) != "其他" else classify_domain(text),
+        "domain": classify_domain(str(values.get("target") or ""))
+        if classify_domain(str(values.get("target") or "")) != "其他"
+        else classify_domain(text),
         "region": region or "",
         "title": mask_pii(facts)[:40] or "意见建议",
         "target": str(values.get("target") or "")[:200],

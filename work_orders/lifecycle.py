@@ -3,6 +3,7 @@ and who may take it. The service enforces this table; nothing else moves an orde
 
 第十四条: 统一受理、即时答复、分类转办、动态跟踪、办结归档、抽查回访.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -48,8 +49,7 @@ EXTENSION_REASONS = {
 RATINGS = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
 CALLBACK_RESULTS = {**RATINGS, "unreachable": "无法联系"}
 
-OPEN_STATES = ("received", "classified", "escalated", "dispatched", "returned", "in_progress",
-               "extension_requested")
+OPEN_STATES = ("received", "classified", "escalated", "dispatched", "returned", "in_progress", "extension_requested")
 HANDLING_STATES = ("dispatched", "in_progress", "extension_requested")
 COMPLETED_STATES = ("answered", "replied", "callback_done", "archived")
 
@@ -63,21 +63,24 @@ class Transition:
     roles: tuple[str, ...]
 
 
-TRANSITIONS = {t.action: t for t in (
-    Transition("classify", "审核分类", ("received", "classified"), "classified", ("operator",)),
-    Transition("answer", "即时答复", ("received", "classified"), "answered", ("operator",)),
-    Transition("reject", "不予受理", ("received", "classified"), "rejected", ("operator",)),
-    Transition("escalate", "报请上级协调", ("received", "classified", "returned"), "escalated", ("operator",)),
-    Transition("dispatch", "转办", ("classified", "returned", "escalated"), "dispatched", ("operator",)),
-    Transition("return", "退回", ("dispatched",), "returned", ("unit",)),
-    Transition("accept", "签收办理", ("dispatched",), "in_progress", ("unit",)),
-    Transition("request_extension", "申请延期", ("in_progress",), "extension_requested", ("unit",)),
-    Transition("approve_extension", "批准延期", ("extension_requested",), "in_progress", ("supervisor",)),
-    Transition("deny_extension", "驳回延期", ("extension_requested",), "in_progress", ("supervisor",)),
-    Transition("reply", "办结回复", ("in_progress",), "replied", ("unit",)),
-    Transition("callback", "回访", ("answered", "replied"), "callback_done", ("operator",)),
-    Transition("archive", "归档", ("answered", "replied", "callback_done", "rejected"), "archived", ("operator",)),
-)}
+TRANSITIONS = {
+    t.action: t
+    for t in (
+        Transition("classify", "审核分类", ("received", "classified"), "classified", ("operator",)),
+        Transition("answer", "即时答复", ("received", "classified"), "answered", ("operator",)),
+        Transition("reject", "不予受理", ("received", "classified"), "rejected", ("operator",)),
+        Transition("escalate", "报请上级协调", ("received", "classified", "returned"), "escalated", ("operator",)),
+        Transition("dispatch", "转办", ("classified", "returned", "escalated"), "dispatched", ("operator",)),
+        Transition("return", "退回", ("dispatched",), "returned", ("unit",)),
+        Transition("accept", "签收办理", ("dispatched",), "in_progress", ("unit",)),
+        Transition("request_extension", "申请延期", ("in_progress",), "extension_requested", ("unit",)),
+        Transition("approve_extension", "批准延期", ("extension_requested",), "in_progress", ("supervisor",)),
+        Transition("deny_extension", "驳回延期", ("extension_requested",), "in_progress", ("supervisor",)),
+        Transition("reply", "办结回复", ("in_progress",), "replied", ("unit",)),
+        Transition("callback", "回访", ("answered", "replied"), "callback_done", ("operator",)),
+        Transition("archive", "归档", ("answered", "replied", "callback_done", "rejected"), "archived", ("operator",)),
+    )
+}
 
 
 def check_transition(action: str, state: str) -> Transition:
@@ -86,8 +89,10 @@ def check_transition(action: str, state: str) -> Transition:
         raise WorkOrderError(f"未知操作：{action}", code="unknown_action")
     if state not in transition.sources:
         allowed = "、".join(STATES[s] for s in transition.sources)
-        raise InvalidTransition(f"工单当前状态为“{STATES[state]}”，不能执行“{transition.label}”"
-                                f"（仅限：{allowed}）", details={"state": state, "action": action})
+        raise InvalidTransition(
+            f"工单当前状态为“{STATES[state]}”，不能执行“{transition.label}”（仅限：{allowed}）",
+            details={"state": state, "action": action},
+        )
     return transition
 
 

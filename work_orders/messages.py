@@ -5,6 +5,7 @@ Every reply, notice and error that states a limit ("10个工作日", "24小时")
 so a changed rule or a holiday never leaves a reply promising something else. Free of Flask and Rasa: the
 bot's actions, the work-order service and the SLA sweep all call these functions.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -72,29 +73,40 @@ def deadline_text(order_type: str, due: datetime) -> str:
 def intake_registered(order: dict, due: datetime, safety: bool) -> str:
     """A complaint or suggestion confirmed in the chat has become a work order."""
     number = order["number"]
-    return (f"已为您登记{TYPES[order['order_type']]}工单，编号 {number}。{dispatch_promise(safety)}，"
-            f"承办单位在接到后{handling_limit(order['order_type'])}内回复办理意见（管理办法第二十三条），"
-            f"最迟将于{day_text(due)}前答复您。查询进度请发送“查询工单 {number}”。")
+    return (
+        f"已为您登记{TYPES[order['order_type']]}工单，编号 {number}。{dispatch_promise(safety)}，"
+        f"承办单位在接到后{handling_limit(order['order_type'])}内回复办理意见（管理办法第二十三条），"
+        f"最迟将于{day_text(due)}前答复您。查询进度请发送“查询工单 {number}”。"
+    )
 
 
 def consultation_registered(order: dict, due: datetime) -> str:
     """A question the knowledge base could not answer has become a consultation order."""
     number = order["number"]
-    return (f"已登记咨询工单，编号 {number}，相关单位将在{handling_limit('consultation')}内答复"
-            f"（管理办法第二十三条），最迟将于{day_text(due)}前答复您。查询进度请发送“查询工单 {number}”。")
+    return (
+        f"已登记咨询工单，编号 {number}，相关单位将在{handling_limit('consultation')}内答复"
+        f"（管理办法第二十三条），最迟将于{day_text(due)}前答复您。查询进度请发送“查询工单 {number}”。"
+    )
 
 
 def work_order_meta(order: dict, due: datetime) -> dict:
     """The ``work_order`` of /api/chat (and the mini-program's chat): ``deadline`` is the latest answer as an
     ISO 8601 date-time in China time, ``deadline_text`` the same in words."""
-    return {"number": order["number"], "type": order["order_type"], "state": order["state"],
-            "deadline": iso_text(due), "deadline_text": deadline_text(order["order_type"], due)}
+    return {
+        "number": order["number"],
+        "type": order["order_type"],
+        "state": order["state"],
+        "deadline": iso_text(due),
+        "deadline_text": deadline_text(order["order_type"], due),
+    }
 
 
 # --- staff: errors and notices -------------------------------------------------------------------------
 def return_window_closed(return_due: datetime) -> str:
-    return (f"退回须在转办后{deadlines.RETURN_HOURS}小时内（非工作日顺延）提出，已于{moment_text(return_due)}截止；"
-            "请按期办理，或说明情况申请延期")
+    return (
+        f"退回须在转办后{deadlines.RETURN_HOURS}小时内（非工作日顺延）提出，已于{moment_text(return_due)}截止；"
+        "请按期办理，或说明情况申请延期"
+    )
 
 
 def extension_days_range() -> str:

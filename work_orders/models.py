@@ -1,4 +1,5 @@
 """Tables of the work-order lifecycle: units, orders, their audit trail, attachments, notices, calendar."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -61,15 +62,15 @@ class WorkOrder(Base):
     external_id: Mapped[str] = mapped_column(String(64), default="")  # the 12345 order id of a transfer
 
     title: Mapped[str] = mapped_column(String(200))
-    target: Mapped[str] = mapped_column(String(200), default="")   # 投诉对象: plate, company, route, ship...
+    target: Mapped[str] = mapped_column(String(200), default="")  # 投诉对象: plate, company, route, ship...
     # title and target with phone and ID numbers masked: what roles that do not see contact data search in
     # (searching the raw text let a supervisor recover masked digits one query at a time); kept by the ORM
     search_masked: Mapped[str] = mapped_column(Text, default="")
     facts: Mapped[str] = mapped_column(Text, default="")
-    demand: Mapped[str] = mapped_column(Text, default="")          # reason / what the caller asks for
+    demand: Mapped[str] = mapped_column(Text, default="")  # reason / what the caller asks for
     location: Mapped[str] = mapped_column(String(200), default="")
     occurred_at: Mapped[str] = mapped_column(String(60), default="")
-    safety: Mapped[bool] = mapped_column(Boolean, default=False)   # 安全生产 (第二十一条)
+    safety: Mapped[bool] = mapped_column(Boolean, default=False)  # 安全生产 (第二十一条)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
 
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("wo_unit.id"))
@@ -89,7 +90,7 @@ class WorkOrder(Base):
     dispatch_due: Mapped[datetime | None] = mapped_column(TS)
     dispatched_at: Mapped[datetime | None] = mapped_column(TS)
     return_due: Mapped[datetime | None] = mapped_column(TS)
-    due_at: Mapped[datetime | None] = mapped_column(TS)            # handling deadline (with extension)
+    due_at: Mapped[datetime | None] = mapped_column(TS)  # handling deadline (with extension)
     completed_at: Mapped[datetime | None] = mapped_column(TS)
     callback_due: Mapped[datetime | None] = mapped_column(TS)
     province_copied_at: Mapped[datetime | None] = mapped_column(TS)
@@ -162,7 +163,9 @@ class Notice(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("wo_order.id", ondelete="CASCADE"), index=True)
-    recipient: Mapped[str] = mapped_column(String(120))  # unit:<id> | supervisor:<region> | caller:<identity> | province
+    recipient: Mapped[str] = mapped_column(
+        String(120)
+    )  # unit:<id> | supervisor:<region> | caller:<identity> | province
     kind: Mapped[str] = mapped_column(String(40))
     message: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(TS, default=utcnow)

@@ -6,6 +6,7 @@ attachment records of an order (the files themselves are in attachments.Attachme
 ``self.listeners``, ``self.callback_sample_rate`` and ``self.calendar()`` (calendar.WorkingDays). No Flask and
 no Rasa here; ``now`` freezes the clock in tests.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -42,8 +43,18 @@ from .models import Attachment, HandlingUnit, Notice, OrderSequence, WorkOrder, 
 from .present import order_dict, timeline
 
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
-LIMITS = {"title": 200, "target": 200, "facts": 5000, "demand": 2000, "location": 200, "occurred_at": 60,
-          "caller_name": 60, "region": 60, "caller_user": 120, "external_id": 64}
+LIMITS = {
+    "title": 200,
+    "target": 200,
+    "facts": 5000,
+    "demand": 2000,
+    "location": 200,
+    "occurred_at": 60,
+    "caller_name": 60,
+    "region": 60,
+    "caller_user": 120,
+    "external_id": 64,
+}
 ATTACHMENT_KINDS = {"photo": "照片", "voice": "语音", "recording": "录音", "file": "文件"}
 
 
@@ -75,9 +86,15 @@ def _clean(data: dict) -> dict:
         errors["caller_phone"] = "联系电话格式不正确（手机号11位，或区号-座机号）"
     if errors:
         raise WorkOrderError("工单信息有误：" + "；".join(errors.values()), code="invalid_order", details=errors)
-    out.update(order_type=order_type, channel=channel, domain=domain, caller_phone=phone,
-               anonymous=bool(data.get("anonymous")), safety=bool(data.get("safety")),
-               urgent=bool(data.get("urgent") or data.get("safety")))
+    out.update(
+        order_type=order_type,
+        channel=channel,
+        domain=domain,
+        caller_phone=phone,
+        anonymous=bool(data.get("anonymous")),
+        safety=bool(data.get("safety")),
+        urgent=bool(data.get("urgent") or data.get("safety")),
+    )
     if not out["title"]:
         out["title"] = out["facts"][:40]
     return out
@@ -112,8 +129,9 @@ class OrderLifecycle:
     calendar: Callable[..., WorkCalendar]  # (session=None), from calendar.WorkingDays
 
     # --- creation -------------------------------------------------------------------------------------
-    def create(self, data: dict, actor: str = "system", idempotency_key: str | None = None,
-               now: datetime | None = None) -> tuple[dict, bool]:
+    def create(
+        self, data: dict, actor: str = "system", idempotency_key: str | None = None, now: datetime | None = None
+    ) -> tuple[dict, bool]:
         """Register an order; returns (order, created). The same idempotency key returns the first order."""
         now = now or utcnow()
         clean = _clean(data)
@@ -125,17 +143,37 @@ class OrderLifecycle:
         try:
             with self.db.session() as s:
                 cal = self.calendar(s)
-                order = WorkOrder(**clean, number=self._next_number(s, now), idempotency_key=idempotency_key,
-                                  payload_hash=payload_hash, state="received", received_at=now,
-                                  dispatch_due=deadlines.dispatch_due(now, cal, clean["safety"]), updated_at=now)
+                order = WorkOrder(
+                    **clean,
+                    number=self._next_number(s, now),
+                    idempotency_key=idempotency_key,
+                    payload_hash=payload_hash,
+                    state="received",
+                    received_at=now,
+                    dispatch_due=deadlines.dispatch_due(now, cal, clean["safety"]),
+                    updated_at=now,
+                )
                 s.add(order)
                 s.flush()
-                event = WorkOrderEvent(order_id=order.id, at=now, actor=actor, action="create", to_state="received",
-                                       note=f"{channels.label(order.channel)}受理{TYPES[order.order_type]}")
+                event = WorkOrderEvent(
+                    order_id=order.id,
+                    at=now,
+                    actor=actor,
+                    action="create",
+                    to_state="received",
+                    note=f"{channels.label(order.channel)}受理{TYPES[order.order_type]}",
+                )
                 s.add(event)
                 if order.safety:
-                    s.add(Notice(order_id=order.id, recipient="center", kind="safety", created_at=now,
-                                 message=f"工单{order.number}涉及安全生产，须立即转办本级交通运输主管部门"))
+                    s.add(
+                        Notice(
+                            order_id=order.id,
+                            recipient="center",
+                            kind="safety",
+                            created_at=now,
+                            message=f"工单{order.number}涉及安全生产，须立即转办本级交通运输主管部门",
+                        )
+                    )
                 self._notify_caller(s, order, "received", now)
                 self._emit(s, order, event)
                 return order_dict(order, None, full=True), True
@@ -152,8 +190,9 @@ class OrderLifecycle:
             if order is None:
                 return None
             if order.payload_hash != payload_hash:
-                raise WorkOrderError("该幂等键已用于另一份不同内容的工单", code="idempotency_conflict",
-                                     details={"number": order.number})
+                raise WorkOrderError(
+                    "该幂等键已用于另一份不同内容的工单", code="idempotency_conflict", details={"number": order.number}
+                )
             return order_dict(order, None, full=True)
 
     def _next_number(self, s: Session, now: datetime) -> str:
@@ -178,8 +217,9 @@ class OrderLifecycle:
             order = load_order(s, number)
             self._check_scope(order, viewer)
             unit = s.get(HandlingUnit, order.unit_id) if order.unit_id else None
-            events = s.scalars(select(WorkOrderEvent).where(WorkOrderEvent.order_id == order.id)
-                               .order_by(WorkOrderEvent.id)).all()
+            events = s.scalars(
+                select(WorkOrderEvent).where(WorkOrderEvent.order_id == order.id).order_by(WorkOrderEvent.id)
+            ).all()
             atts = s.scalars(select(Attachment).where(Attachment.order_id == order.id)).all()
             return {**order_dict(order, viewer, unit=unit, full=True), **timeline(order, viewer, events, atts)}
 
@@ -188,8 +228,15 @@ class OrderLifecycle:
             return s.scalar(select(func.count(WorkOrder.id))) or 0
 
     # --- the lifecycle --------------------------------------------------------------------------------
-    def act(self, number: str, action: str, viewer, params: dict | None = None, version: int | None = None,
-            now: datetime | None = None) -> dict:
+    def act(
+        self,
+        number: str,
+        action: str,
+        viewer,
+        params: dict | None = None,
+        version: int | None = None,
+        now: datetime | None = None,
+    ) -> dict:
         """Take one action of the lifecycle table on an order. Forbidden moves change nothing."""
         params = params or {}
         now = now or utcnow()
@@ -198,8 +245,7 @@ class OrderLifecycle:
                 order = load_order(s, number)
                 self._check_scope(order, viewer)
                 if version is not None and version != order.version:
-                    raise StaleOrder("工单已被他人修改，请刷新后重试",
-                                     details={"current_version": order.version})
+                    raise StaleOrder("工单已被他人修改，请刷新后重试", details={"current_version": order.version})
                 transition = check_transition(action, order.state)
                 if not any(viewer.has(r) for r in transition.roles):
                     raise Forbidden(f"当前角色无权执行“{transition.label}”")
@@ -207,9 +253,16 @@ class OrderLifecycle:
                 note = getattr(self, f"_do_{action}")(s, order, params, now)
                 order.state = transition.target
                 order.updated_at = now
-                event = WorkOrderEvent(order_id=order.id, at=now, actor=viewer.username, action=action,
-                                       from_state=before, to_state=order.state, note=note or "",
-                                       data={k: v for k, v in params.items() if k != "version"})
+                event = WorkOrderEvent(
+                    order_id=order.id,
+                    at=now,
+                    actor=viewer.username,
+                    action=action,
+                    from_state=before,
+                    to_state=order.state,
+                    note=note or "",
+                    data={k: v for k, v in params.items() if k != "version"},
+                )
                 s.add(event)
                 self._emit(s, order, event)
                 unit = s.get(HandlingUnit, order.unit_id) if order.unit_id else None
@@ -262,13 +315,16 @@ class OrderLifecycle:
     def _do_reject(self, s, order, params, now):
         reason = params.get("reason")
         if reason not in REJECT_REASONS:
-            raise WorkOrderError("请选择第十九条规定的不予受理理由", code="missing_field",
-                                 details={"reason": list(REJECT_REASONS)})
+            raise WorkOrderError(
+                "请选择第十九条规定的不予受理理由", code="missing_field", details={"reason": list(REJECT_REASONS)}
+            )
         order.reject_reason = reason
         order.completed_at = now
         explanation = (params.get("note") or "").strip()
-        order.reply = f"根据《12328交通运输服务监督热线管理办法》第十九条，您反映的事项{REJECT_REASONS[reason]}，" \
-                      f"不予受理。" + (explanation and f"说明：{explanation}")
+        order.reply = (
+            f"根据《12328交通运输服务监督热线管理办法》第十九条，您反映的事项{REJECT_REASONS[reason]}，"
+            f"不予受理。" + (explanation and f"说明：{explanation}")
+        )
         self._notify_caller(s, order, "rejected", now)
         return REJECT_REASONS[reason]
 
@@ -276,8 +332,15 @@ class OrderLifecycle:
         note = self._text(params, "note", "报请上级的原因（如涉及两个以上行政区域、本级无法转办）", 1000)
         order.dispatch_due = deadlines.dispatch_due(now, self.calendar(s), order.safety)
         order.dispatch_overdue_at = None
-        s.add(Notice(order_id=order.id, recipient="province", kind="escalated", created_at=now,
-                     message=f"工单{order.number}报请上级协调转办：{note}"))
+        s.add(
+            Notice(
+                order_id=order.id,
+                recipient="province",
+                kind="escalated",
+                created_at=now,
+                message=f"工单{order.number}报请上级协调转办：{note}",
+            )
+        )
         return note
 
     def _do_dispatch(self, s, order, params, now):
@@ -285,21 +348,35 @@ class OrderLifecycle:
         if unit is None or not unit.active:
             raise WorkOrderError("请选择有效的承办单位", code="invalid_field", details={"unit_id": "无效"})
         if order.safety and not unit.is_authority:
-            raise WorkOrderError("涉及安全生产的工单须转办本级交通运输主管部门（第二十一条）",
-                                 code="safety_requires_authority")
+            raise WorkOrderError(
+                "涉及安全生产的工单须转办本级交通运输主管部门（第二十一条）", code="safety_requires_authority"
+            )
         cal = self.calendar(s)
         order.unit_id = unit.id
         order.dispatched_at = now
         order.return_due = deadlines.return_due(now, cal)
         order.due_at = deadlines.handling_due(now, order.order_type, cal)
         order.reminded_at = order.overdue_at = None
-        s.add(Notice(order_id=order.id, recipient=f"unit:{unit.id}", kind="dispatched", created_at=now,
-                     message=f"新转办工单{order.number}（{TYPES[order.order_type]}），"
-                             f"请于{_fmt(order.due_at)}前办结回复"))
+        s.add(
+            Notice(
+                order_id=order.id,
+                recipient=f"unit:{unit.id}",
+                kind="dispatched",
+                created_at=now,
+                message=f"新转办工单{order.number}（{TYPES[order.order_type]}），请于{_fmt(order.due_at)}前办结回复",
+            )
+        )
         if order.order_type == "complaint" and order.province_copied_at is None:  # 第二十五条
             order.province_copied_at = now
-            s.add(Notice(order_id=order.id, recipient="province", kind="complaint_copy", created_at=now,
-                         message=f"投诉举报工单{order.number}已转{unit.name}，同步流转省级中心"))
+            s.add(
+                Notice(
+                    order_id=order.id,
+                    recipient="province",
+                    kind="complaint_copy",
+                    created_at=now,
+                    message=f"投诉举报工单{order.number}已转{unit.name}，同步流转省级中心",
+                )
+            )
         self._notify_caller(s, order, "dispatched", now, unit.name)
         return f"转办至{unit.name}"
 
@@ -312,8 +389,15 @@ class OrderLifecycle:
         order.due_at = order.return_due = None
         order.dispatch_due = deadlines.dispatch_due(now, self.calendar(s), order.safety)
         order.dispatch_overdue_at = None
-        s.add(Notice(order_id=order.id, recipient="center", kind="returned", created_at=now,
-                     message=f"工单{order.number}被退回：{reason}"))
+        s.add(
+            Notice(
+                order_id=order.id,
+                recipient="center",
+                kind="returned",
+                created_at=now,
+                message=f"工单{order.number}被退回：{reason}",
+            )
+        )
         return f"单位{unit_id}退回：{reason}"
 
     def _do_accept(self, s, order, params, now):
@@ -329,17 +413,28 @@ class OrderLifecycle:
         except (TypeError, ValueError):
             days = 0
         if not 1 <= days <= deadlines.MAX_EXTENSION_DAYS:
-            raise WorkOrderError(messages.extension_days_invalid(), code="invalid_field",
-                                 details={"days": messages.extension_days_range()})
+            raise WorkOrderError(
+                messages.extension_days_invalid(),
+                code="invalid_field",
+                details={"days": messages.extension_days_range()},
+            )
         reason = params.get("reason")
         if reason not in EXTENSION_REASONS:
-            raise WorkOrderError("请选择第二十四条规定的延期情形", code="invalid_field",
-                                 details={"reason": list(EXTENSION_REASONS)})
+            raise WorkOrderError(
+                "请选择第二十四条规定的延期情形", code="invalid_field", details={"reason": list(EXTENSION_REASONS)}
+            )
         explanation = self._text(params, "explanation", "告知来电人的延期理由", 1000)
         order.extension_days = days
         order.extension_reason = f"{EXTENSION_REASONS[reason]}：{explanation}"
-        s.add(Notice(order_id=order.id, recipient=f"supervisor:{order.region}", kind="extension_requested",
-                     created_at=now, message=f"工单{order.number}申请延期{days}个工作日：{order.extension_reason}"))
+        s.add(
+            Notice(
+                order_id=order.id,
+                recipient=f"supervisor:{order.region}",
+                kind="extension_requested",
+                created_at=now,
+                message=f"工单{order.number}申请延期{days}个工作日：{order.extension_reason}",
+            )
+        )
         return f"申请延期{days}个工作日：{order.extension_reason}"
 
     def _do_approve_extension(self, s, order, params, now):
@@ -402,8 +497,17 @@ class OrderLifecycle:
             if order.province_reviewed_at is not None:
                 raise WorkOrderError("该工单已复核", code="already_reviewed")
             order.province_reviewed_at = now
-            s.add(WorkOrderEvent(order_id=order.id, at=now, actor=viewer.username, action="province_review",
-                                 from_state=order.state, to_state=order.state, note=note[:1000]))
+            s.add(
+                WorkOrderEvent(
+                    order_id=order.id,
+                    at=now,
+                    actor=viewer.username,
+                    action="province_review",
+                    from_state=order.state,
+                    to_state=order.state,
+                    note=note[:1000],
+                )
+            )
             return order_dict(order, viewer, full=True)
 
     # --- notices to the caller ----------------------------------------------------------------------
@@ -419,24 +523,55 @@ class OrderLifecycle:
             "answered": f"您的工单{order.number}已答复：{order.reply[:200]}",
             "rejected": f"您的工单{order.number}：{order.reply[:200]}",
         }.get(kind, f"您的工单{order.number}状态：{status}")
-        s.add(Notice(order_id=order.id, recipient=channels.caller_recipient(order.caller_user), kind=kind, message=text,
-                     created_at=now))
+        s.add(
+            Notice(
+                order_id=order.id,
+                recipient=channels.caller_recipient(order.caller_user),
+                kind=kind,
+                message=text,
+                created_at=now,
+            )
+        )
 
     # --- attachments ----------------------------------------------------------------------------------
-    def add_attachment(self, number: str, viewer, kind: str, ref: str, name: str = "", content_type: str = "",
-                       size: int = 0, now: datetime | None = None) -> dict:
+    def add_attachment(
+        self,
+        number: str,
+        viewer,
+        kind: str,
+        ref: str,
+        name: str = "",
+        content_type: str = "",
+        size: int = 0,
+        now: datetime | None = None,
+    ) -> dict:
         if kind not in ATTACHMENT_KINDS:
             raise WorkOrderError("附件类型须为 photo/voice/recording/file", code="invalid_field")
         now = now or utcnow()
         with self.db.session() as s:
             order = load_order(s, number)
             self._check_scope(order, viewer)
-            att = Attachment(order_id=order.id, kind=kind, ref=ref, name=name[:200], content_type=content_type[:80],
-                             size=size, created_at=now)
+            att = Attachment(
+                order_id=order.id,
+                kind=kind,
+                ref=ref,
+                name=name[:200],
+                content_type=content_type[:80],
+                size=size,
+                created_at=now,
+            )
             s.add(att)
-            s.add(WorkOrderEvent(order_id=order.id, at=now, actor=viewer.username, action="attach",
-                                 from_state=order.state, to_state=order.state,
-                                 note=f"上传{ATTACHMENT_KINDS[kind]} {name}"[:200]))
+            s.add(
+                WorkOrderEvent(
+                    order_id=order.id,
+                    at=now,
+                    actor=viewer.username,
+                    action="attach",
+                    from_state=order.state,
+                    to_state=order.state,
+                    note=f"上传{ATTACHMENT_KINDS[kind]} {name}"[:200],
+                )
+            )
             s.flush()
             return {"id": att.id, "kind": kind, "name": att.name, "size": size}
 

@@ -1,4 +1,5 @@
 """How an order is shown: to staff (contact data masked unless their role needs it, 第七条) and to callers."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -78,32 +79,34 @@ def order_dict(order, viewer, unit=None, full: bool = False) -> dict:
         "anonymous": order.anonymous,
     }
     if full:
-        out.update({
-            "target": text(order.target),
-            "facts": text(order.facts),
-            "demand": text(order.demand),
-            "location": text(order.location),
-            "occurred_at": text(order.occurred_at),
-            "external_id": order.external_id,
-            "reply": text(order.reply),
-            "reject_reason": order.reject_reason,
-            "reject_reason_label": REJECT_REASONS.get(order.reject_reason, ""),
-            "extension_days": order.extension_days,
-            "extension_reason": text(order.extension_reason),
-            "extension_used": order.extension_used,
-            "callback_required": order.callback_required,
-            "callback_result": order.callback_result,
-            "rating": order.rating,
-            "rating_comment": text(order.rating_comment),
-            "dispatched_at": _iso(order.dispatched_at),
-            "return_due": _iso(order.return_due),
-            "completed_at": _iso(order.completed_at),
-            "province_copied_at": _iso(order.province_copied_at),
-            "province_review_due": _iso(order.province_review_due),
-            "province_reviewed_at": _iso(order.province_reviewed_at),
-            "archived_at": _iso(order.archived_at),
-            "actions": actions_from(order.state),
-        })
+        out.update(
+            {
+                "target": text(order.target),
+                "facts": text(order.facts),
+                "demand": text(order.demand),
+                "location": text(order.location),
+                "occurred_at": text(order.occurred_at),
+                "external_id": order.external_id,
+                "reply": text(order.reply),
+                "reject_reason": order.reject_reason,
+                "reject_reason_label": REJECT_REASONS.get(order.reject_reason, ""),
+                "extension_days": order.extension_days,
+                "extension_reason": text(order.extension_reason),
+                "extension_used": order.extension_used,
+                "callback_required": order.callback_required,
+                "callback_result": order.callback_result,
+                "rating": order.rating,
+                "rating_comment": text(order.rating_comment),
+                "dispatched_at": _iso(order.dispatched_at),
+                "return_due": _iso(order.return_due),
+                "completed_at": _iso(order.completed_at),
+                "province_copied_at": _iso(order.province_copied_at),
+                "province_review_due": _iso(order.province_review_due),
+                "province_reviewed_at": _iso(order.province_reviewed_at),
+                "archived_at": _iso(order.archived_at),
+                "actions": actions_from(order.state),
+            }
+        )
     return out
 
 
@@ -111,11 +114,29 @@ def timeline(order, viewer, events, attachments) -> dict:
     """The audit trail and the attachments of an order, their notes and names masked like the order's text."""
     text = _shown(sees_contact(order, viewer))
     return {
-        "events": [{"at": _iso_utc(e.at), "actor": e.actor, "action": e.action, "from_state": e.from_state,
-                    "to_state": e.to_state, "to_state_label": STATES.get(e.to_state, ""), "note": text(e.note)}
-                   for e in events],
-        "attachments": [{"id": a.id, "kind": a.kind, "name": text(a.name), "size": a.size,
-                         "content_type": a.content_type, "purged": a.purged_at is not None} for a in attachments],
+        "events": [
+            {
+                "at": _iso_utc(e.at),
+                "actor": e.actor,
+                "action": e.action,
+                "from_state": e.from_state,
+                "to_state": e.to_state,
+                "to_state_label": STATES.get(e.to_state, ""),
+                "note": text(e.note),
+            }
+            for e in events
+        ],
+        "attachments": [
+            {
+                "id": a.id,
+                "kind": a.kind,
+                "name": text(a.name),
+                "size": a.size,
+                "content_type": a.content_type,
+                "purged": a.purged_at is not None,
+            }
+            for a in attachments
+        ],
     }
 
 

@@ -1,4 +1,5 @@
 """The console's queues, each one indexed query scoped to what the viewer may see."""
+
 from __future__ import annotations
 
 import re
@@ -34,9 +35,12 @@ def _queue_filter(name: str, now: datetime):
     if name == "due_soon":
         return and_(WorkOrder.state.in_(HANDLING_STATES), WorkOrder.due_at >= now, WorkOrder.due_at < now + DUE_SOON)
     if name == "overdue":
-        return or_(and_(WorkOrder.state.in_(HANDLING_STATES), WorkOrder.due_at < now),
-                   and_(WorkOrder.state.in_(("received", "classified", "escalated", "returned")),
-                        WorkOrder.dispatch_due < now))
+        return or_(
+            and_(WorkOrder.state.in_(HANDLING_STATES), WorkOrder.due_at < now),
+            and_(
+                WorkOrder.state.in_(("received", "classified", "escalated", "returned")), WorkOrder.dispatch_due < now
+            ),
+        )
     if name == "returned":
         return WorkOrder.state == "returned"
     if name == "callback":
@@ -54,8 +58,9 @@ def _scope(viewer):
         return None
     clauses = []
     if "supervisor" in roles:
-        clauses.append(WorkOrder.region.startswith(viewer.region, autoescape=True) if viewer.region
-                       else WorkOrder.id.isnot(None))
+        clauses.append(
+            WorkOrder.region.startswith(viewer.region, autoescape=True) if viewer.region else WorkOrder.id.isnot(None)
+        )
     if "unit" in roles and viewer.unit_id is not None:
         clauses.append(WorkOrder.unit_id == viewer.unit_id)
     return or_(*clauses) if clauses else false()
@@ -93,8 +98,7 @@ def _order_by(name: str):
     return (WorkOrder.id.desc(),)
 
 
-def queue(db: Database, viewer, name: str, now: datetime, page: int = 1, per_page: int = 50,
-          q: str = "") -> dict:
+def queue(db: Database, viewer, name: str, now: datetime, page: int = 1, per_page: int = 50, q: str = "") -> dict:
     if name not in QUEUES:
         raise WorkOrderError(f"未知队列：{name}", code="unknown_queue", details={"queues": list(QUEUES)})
     where = [c for c in (_queue_filter(name, now), _scope(viewer)) if c is not None]
@@ -103,13 +107,24 @@ def queue(db: Database, viewer, name: str, now: datetime, page: int = 1, per_pag
         where.append(_search(viewer, q))
     with db.session() as s:
         total = s.scalar(select(func.count()).select_from(WorkOrder).where(*where))
-        rows = s.scalars(select(WorkOrder).where(*where).order_by(*_order_by(name))
-                         .offset((max(page, 1) - 1) * per_page).limit(per_page)).all()
+        rows = s.scalars(
+            select(WorkOrder)
+            .where(*where)
+            .order_by(*_order_by(name))
+            .offset((max(page, 1) - 1) * per_page)
+            .limit(per_page)
+        ).all()
         unit_ids = {o.unit_id for o in rows if o.unit_id}
-        units = {u.id: u for u in s.scalars(select(HandlingUnit).where(HandlingUnit.id.in_(unit_ids)))} \
-            if unit_ids else {}
-        return {"queue": name, "label": QUEUES[name], "total": total, "page": page,
-                "items": [order_dict(o, viewer, unit=units.get(o.unit_id)) for o in rows]}
+        units = (
+            {u.id: u for u in s.scalars(select(HandlingUnit).where(HandlingUnit.id.in_(unit_ids)))} if unit_ids else {}
+        )
+        return {
+            "queue": name,
+            "label": QUEUES[name],
+            "total": total,
+            "page": page,
+            "items": [order_dict(o, viewer, unit=units.get(o.unit_id)) for o in rows],
+        }
 
 
 def counts(db: Database, viewer, now: datetime) -> dict:
@@ -121,10 +136,20 @@ def counts(db: Database, viewer, now: datetime) -> dict:
     return out
 
 
-EXPORT_COLUMNS = (("number", "工单编号"), ("order_type_label", "类型"), ("domain", "业务领域"), ("region", "地区"),
-                  ("state_label", "状态"), ("title", "标题"), ("unit_name", "承办单位"), ("caller_name", "来电人"),
-                  ("caller_phone", "联系电话"), ("received_at", "受理时间"), ("due_at", "办理期限"),
-                  ("overdue", "是否超期"))
+EXPORT_COLUMNS = (
+    ("number", "工单编号"),
+    ("order_type_label", "类型"),
+    ("domain", "业务领域"),
+    ("region", "地区"),
+    ("state_label", "状态"),
+    ("title", "标题"),
+    ("unit_name", "承办单位"),
+    ("caller_name", "来电人"),
+    ("caller_phone", "联系电话"),
+    ("received_at", "受理时间"),
+    ("due_at", "办理期限"),
+    ("overdue", "是否超期"),
+)
 
 
 def export_csv(db: Database, viewer, name: str, now: datetime, limit: int = 50000, q: str = "") -> str:

@@ -13,6 +13,7 @@ The uploaded files are in attachments.py (``AttachmentStore``), the errors in er
 here. Callers pass a ``viewer`` (accounts.Principal, or None for the public) and, in tests, ``now`` to freeze
 the clock.
 """
+
 from __future__ import annotations
 
 from hotline.db import Database

@@ -3,6 +3,7 @@ that fit an order.
 
 ``UnitDirectory`` is one part of the ``WorkOrders`` façade (service.py): it uses ``self.db``.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -24,8 +25,15 @@ class UnitDirectory:
         with self.db.session() as s:
             return [unit_dict(u) for u in s.scalars(select(HandlingUnit).order_by(HandlingUnit.id))]
 
-    def add_unit(self, name: str, region: str = "", domains: list[str] | None = None, duties: str = "",
-                 is_authority: bool = False, contact: str = "") -> dict:
+    def add_unit(
+        self,
+        name: str,
+        region: str = "",
+        domains: list[str] | None = None,
+        duties: str = "",
+        is_authority: bool = False,
+        contact: str = "",
+    ) -> dict:
         name = (name or "").strip()
         if not name:
             raise WorkOrderError("请填写承办单位名称", code="invalid_field", details={"name": "必填"})
@@ -35,8 +43,14 @@ class UnitDirectory:
         with self.db.session() as s:
             if s.scalar(select(HandlingUnit.id).where(HandlingUnit.name == name)):
                 raise WorkOrderError(f"承办单位“{name}”已存在", code="duplicate_unit")
-            unit = HandlingUnit(name=name, region=region.strip(), domains=list(domains or []), duties=duties,
-                                is_authority=is_authority, contact=contact)
+            unit = HandlingUnit(
+                name=name,
+                region=region.strip(),
+                domains=list(domains or []),
+                duties=duties,
+                is_authority=is_authority,
+                contact=contact,
+            )
             s.add(unit)
             s.flush()
             return unit_dict(unit)
@@ -49,14 +63,27 @@ class UnitDirectory:
 
             def score(u: HandlingUnit) -> tuple:
                 region_fit = bool(u.region) and order.region.startswith(u.region)
-                return (order.safety and u.is_authority, order.domain in (u.domains or []), region_fit,
-                        len(u.region) if region_fit else 0)
+                return (
+                    order.safety and u.is_authority,
+                    order.domain in (u.domains or []),
+                    region_fit,
+                    len(u.region) if region_fit else 0,
+                )
 
-            ranked = sorted((u for u in units if score(u)[1] or (order.safety and u.is_authority)),
-                            key=score, reverse=True)
+            ranked = sorted(
+                (u for u in units if score(u)[1] or (order.safety and u.is_authority)), key=score, reverse=True
+            )
             return [unit_dict(u) for u in ranked]
 
 
 def unit_dict(u: HandlingUnit) -> dict:
-    return {"id": u.id, "name": u.name, "region": u.region, "domains": list(u.domains or []), "duties": u.duties,
-            "is_authority": u.is_authority, "contact": u.contact, "active": u.active}
+    return {
+        "id": u.id,
+        "name": u.name,
+        "region": u.region,
+        "domains": list(u.domains or []),
+        "duties": u.duties,
+        "is_authority": u.is_authority,
+        "contact": u.contact,
+        "active": u.active,
+    }

@@ -1,23 +1,35 @@
 """Custom actions, served by the app through rasa_sdk's ActionExecutor."""
+
 from __future__ import annotations
 
 from datetime import timedelta
 
 from rasa_sdk.executor import ActionExecutor
 
-from .forms import ActionSubmitIntake, ActionStatusFinished, AskIntake, AskStatus, ValidateIntake, ValidateStatus
+from .forms import ActionStatusFinished, ActionSubmitIntake, AskIntake, AskStatus, ValidateIntake, ValidateStatus
 from .knowledge import ActionAnswerFromKB
 from .referral import ActionReferElsewhere
 from .work_orders import ActionHandoff, ActionLeaveQuestion, ActionRate
 
 
-def build_executor(kb, work_orders=None, handoffs=None, draft_ttl: timedelta = timedelta(hours=72),
-                   gaps=None) -> ActionExecutor:
+def build_executor(
+    kb, work_orders=None, handoffs=None, draft_ttl: timedelta = timedelta(hours=72), gaps=None
+) -> ActionExecutor:
     executor = ActionExecutor()
-    for action in (ActionAnswerFromKB(kb, gaps), ActionReferElsewhere(),
-                   ValidateIntake("complaint", draft_ttl), ValidateIntake("suggestion", draft_ttl),
-                   AskIntake("complaint"), AskIntake("suggestion"), ActionSubmitIntake(work_orders),
-                   ValidateStatus(work_orders), AskStatus(), ActionStatusFinished(),
-                   ActionRate(work_orders), ActionLeaveQuestion(work_orders), ActionHandoff(handoffs)):
+    for action in (
+        ActionAnswerFromKB(kb, gaps),
+        ActionReferElsewhere(),
+        ValidateIntake("complaint", draft_ttl),
+        ValidateIntake("suggestion", draft_ttl),
+        AskIntake("complaint"),
+        AskIntake("suggestion"),
+        ActionSubmitIntake(work_orders),
+        ValidateStatus(work_orders),
+        AskStatus(),
+        ActionStatusFinished(),
+        ActionRate(work_orders),
+        ActionLeaveQuestion(work_orders),
+        ActionHandoff(handoffs),
+    ):
         executor.register_action(action)
     return executor

@@ -6,6 +6,7 @@ validation action hands the user's message to ``work_orders.intake`` and asks th
 then the form resumes). The half-filled intake stays in the slot (slots carry over sessions), so a user who
 comes back within ``draft_ttl`` continues where they stopped.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -25,10 +26,20 @@ from .common import send_meta
 
 INTERRUPTING_INTENTS = ("consult", "refer_elsewhere")
 KINDS = {
-    "complaint": {"form": "complaint_form", "slot": "complaint_done", "fields": intake.COMPLAINT_FIELDS,
-                  "word": "投诉", "opening": "好的，我来帮您登记投诉。"},
-    "suggestion": {"form": "suggestion_form", "slot": "suggestion_done", "fields": intake.SUGGESTION_FIELDS,
-                   "word": "建议", "opening": "感谢您提出意见建议！"},
+    "complaint": {
+        "form": "complaint_form",
+        "slot": "complaint_done",
+        "fields": intake.COMPLAINT_FIELDS,
+        "word": "投诉",
+        "opening": "好的，我来帮您登记投诉。",
+    },
+    "suggestion": {
+        "form": "suggestion_form",
+        "slot": "suggestion_done",
+        "fields": intake.SUGGESTION_FIELDS,
+        "word": "建议",
+        "opening": "感谢您提出意见建议！",
+    },
 }
 BUTTONS = {
     "occurred_at": [("不清楚", "不清楚")],
@@ -38,16 +49,22 @@ BUTTONS = {
     "identity": [("匿名", "匿名")],
     "confirm": [("确认提交", "确认"), ("修改电话", "修改电话"), ("取消", "取消")],
 }
-RATING_BUTTONS = [{"title": "满意", "payload": '/rate{"rating":"satisfied"}'},
-                  {"title": "基本满意", "payload": '/rate{"rating":"basically_satisfied"}'},
-                  {"title": "不满意", "payload": '/rate{"rating":"dissatisfied"}'}]
+RATING_BUTTONS = [
+    {"title": "满意", "payload": '/rate{"rating":"satisfied"}'},
+    {"title": "基本满意", "payload": '/rate{"rating":"basically_satisfied"}'},
+    {"title": "不满意", "payload": '/rate{"rating":"dissatisfied"}'},
+]
 
 
 def _latest(tracker: Tracker) -> tuple[str, str, float, dict]:
     msg = tracker.latest_message or {}
     intent = msg.get("intent") or {}
-    return msg.get("text") or "", intent.get("name") or "", float(intent.get("confidence") or 0), \
-        msg.get("metadata") or {}
+    return (
+        msg.get("text") or "",
+        intent.get("name") or "",
+        float(intent.get("confidence") or 0),
+        msg.get("metadata") or {},
+    )
 
 
 def _buttons(pairs) -> list[dict]:
@@ -80,14 +97,23 @@ class ValidateIntake(Action):
         opening = tracker.get_slot("requested_slot") is None
         if opening:
             restored = self._fresh_draft(state)
-            state = {"kind": self.kind, "id": state.get("id") if restored else uuid.uuid4().hex[:12],
-                     "values": state.get("values", {}) if restored else {}, "tries": {}, "ask": None}
+            state = {
+                "kind": self.kind,
+                "id": state.get("id") if restored else uuid.uuid4().hex[:12],
+                "values": state.get("values", {}) if restored else {},
+                "tries": {},
+                "ask": None,
+            }
             if restored:
                 dispatcher.utter_message(text=f"已为您恢复上次未提交的{self.cfg['word']}内容，我们接着填写。")
             else:
                 dispatcher.utter_message(text=self.cfg["opening"])
-        elif (intent in INTERRUPTING_INTENTS and confidence >= 0.6 and intake.is_question(text)
-              and state.get("ask") not in ("confirm", None)) or (intent == "handoff" and confidence >= 0.6):
+        elif (
+            intent in INTERRUPTING_INTENTS
+            and confidence >= 0.6
+            and intake.is_question(text)
+            and state.get("ask") not in ("confirm", None)
+        ) or (intent == "handoff" and confidence >= 0.6):
             return []  # the rules answer the question (then the form asks again) or hand over to a human
         if metadata.get("location_label") and "location" in self.cfg["fields"]:
             state["values"].setdefault("location", metadata["location_label"])
@@ -116,9 +142,10 @@ class AskIntake(Action):
         state = tracker.get_slot("intake") or {}
         ask = state.get("ask") or intake.next_field(state.get("values") or {}, self.cfg["fields"]) or "confirm"
         if ask == "confirm":
-            dispatcher.utter_message(text=intake.summary(state.get("values") or {}, self.cfg["fields"],
-                                                         self.cfg["word"]),
-                                     buttons=_buttons(BUTTONS["confirm"]))
+            dispatcher.utter_message(
+                text=intake.summary(state.get("values") or {}, self.cfg["fields"], self.cfg["word"]),
+                buttons=_buttons(BUTTONS["confirm"]),
+            )
         else:
             question = intake.QUESTIONS["suggestion" if (self.kind == "suggestion" and ask == "facts") else ask]
             dispatcher.utter_message(text=question, buttons=_buttons(BUTTONS.get(ask, [])))
@@ -148,8 +175,9 @@ class ActionSubmitIntake(Action):
         try:
             channel, _ = require_sender(tracker.sender_id)  # never guessed: an unknown channel is an error
             data = intake.to_order(state["values"], kind, tracker.sender_id, channel, region)
-            order, _created = self.work_orders.create(data, actor="chat",
-                                                      idempotency_key=f"{tracker.sender_id}:{state['id']}")
+            order, _created = self.work_orders.create(
+                data, actor="chat", idempotency_key=f"{tracker.sender_id}:{state['id']}"
+            )
         except HotlineError as exc:
             dispatcher.utter_message(text=f"登记没有成功：{exc.message}。请修改后再试，或拨打12328电话登记。")
             return []
@@ -189,8 +217,10 @@ class ValidateStatus(Action):
                     return self._done(state, mine[0])
             state["tries"] = state.get("tries", 0) + (0 if opening else 1)
             if state["tries"] >= 3:
-                dispatcher.utter_message(text="没有识别出工单编号。工单编号形如 20261122-00012，可在登记成功的回复里找到；"
-                                              "也可拨打12328电话查询。")
+                dispatcher.utter_message(
+                    text="没有识别出工单编号。工单编号形如 20261122-00012，可在登记成功的回复里找到；"
+                    "也可拨打12328电话查询。"
+                )
                 return [SlotSet("intake", None), SlotSet("status_done", "gave_up")]
             state["ask"] = "number"
             return [SlotSet("intake", state), SlotSet("status_done", None)]
@@ -216,14 +246,18 @@ class ValidateStatus(Action):
                 return [SlotSet("intake", state), SlotSet("status_done", None)]
             dispatcher.utter_message(text=exc.message)
             return [SlotSet("intake", None), SlotSet("status_done", "gave_up")]
-        dispatcher.utter_message(text=_status_line(order, full=True),
-                                 buttons=RATING_BUTTONS if order["can_rate"] else [])
+        dispatcher.utter_message(
+            text=_status_line(order, full=True), buttons=RATING_BUTTONS if order["can_rate"] else []
+        )
         return self._done(state, order)
 
     @staticmethod
     def _done(state: dict, order: dict) -> list:
-        return [SlotSet("intake", None), SlotSet("status_done", "shown"),
-                SlotSet("last_order", {"number": order["number"], "last4": state.get("last4", "")})]
+        return [
+            SlotSet("intake", None),
+            SlotSet("status_done", "shown"),
+            SlotSet("last_order", {"number": order["number"], "last4": state.get("last4", "")}),
+        ]
 
 
 def _status_line(order: dict, full: bool = False) -> str:

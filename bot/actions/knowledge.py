@@ -1,4 +1,5 @@
 """Consultations (信息咨询): answer from the knowledge base, with the citation."""
+
 from __future__ import annotations
 
 import logging
@@ -46,16 +47,19 @@ class ActionAnswerFromKB(Action):
         if self.gaps is not None:
             try:
                 sender = parse_sender(tracker.sender_id)
-                self.gaps.record(question, channel=sender[0] if sender else None,
-                                 best=hits[0] if hits else None)
+                self.gaps.record(question, channel=sender[0] if sender else None, best=hits[0] if hits else None)
             except Exception:  # counting a gap must never cost the user the reply
                 log.exception("could not record a knowledge gap")
         misses = int(tracker.get_slot("misses") or 0) + 1
         text = answer.text
         if misses >= 2:  # repeated failure: offer a human before the user gives up
             text += "\n多次没能帮到您，很抱歉。可以转人工客服，或把问题登记下来由工作人员答复。"
-        dispatcher.utter_message(text=text, buttons=[
-            {"title": messages.leave_question_button(), "payload": "/leave_question"},
-            {"title": "转人工客服", "payload": "/handoff"}])
+        dispatcher.utter_message(
+            text=text,
+            buttons=[
+                {"title": messages.leave_question_button(), "payload": "/leave_question"},
+                {"title": "转人工客服", "payload": "/handoff"},
+            ],
+        )
         send_meta(dispatcher, sources=answer.sources, kb_matched=False)
         return [SlotSet("misses", misses), SlotSet("last_question", question[:500])]

@@ -1,4 +1,5 @@
 """Ratings of replied orders, consultation orders for unanswered questions, and the handoff to a human."""
+
 from __future__ import annotations
 
 import hashlib
@@ -17,9 +18,11 @@ from work_orders.lifecycle import RATINGS
 from .common import send_meta
 
 log = logging.getLogger(__name__)
-RATING_WORDS = (("dissatisfied", ("不满意", "差评", "很差", "太差", "不行", "没解决")),
-                ("basically_satisfied", ("基本满意", "一般", "还行", "凑合", "马马虎虎")),
-                ("satisfied", ("满意", "好评", "很好", "非常好", "挺好", "不错", "谢谢")))
+RATING_WORDS = (
+    ("dissatisfied", ("不满意", "差评", "很差", "太差", "不行", "没解决")),
+    ("basically_satisfied", ("基本满意", "一般", "还行", "凑合", "马马虎虎")),
+    ("satisfied", ("满意", "好评", "很好", "非常好", "挺好", "不错", "谢谢")),
+)
 
 
 def rating_from(text: str, entity: str | None) -> str | None:
@@ -46,13 +49,16 @@ class ActionRate(Action):
             dispatcher.utter_message(text="请先发送“查询工单+编号”查看办理结果，再进行评价。")
             return []
         if rating is None:
-            dispatcher.utter_message(text="请选择您对办理结果的评价：", buttons=[
-                {"title": label, "payload": f'/rate{{"rating":"{code}"}}'} for code, label in RATINGS.items()])
+            dispatcher.utter_message(
+                text="请选择您对办理结果的评价：",
+                buttons=[{"title": label, "payload": f'/rate{{"rating":"{code}"}}'} for code, label in RATINGS.items()],
+            )
             return []
         comment = "" if text.startswith("/") else text[:500]
         try:
-            self.work_orders.rate(last["number"], rating, comment, last4=last.get("last4", ""),
-                                  caller_user=tracker.sender_id)
+            self.work_orders.rate(
+                last["number"], rating, comment, last4=last.get("last4", ""), caller_user=tracker.sender_id
+            )
         except HotlineError as exc:
             dispatcher.utter_message(text=exc.message)
             return []
@@ -79,17 +85,28 @@ class ActionLeaveQuestion(Action):
         try:
             channel, _ = require_sender(tracker.sender_id)  # never guessed: an unknown channel is an error
             order, _ = self.work_orders.create(
-                {"order_type": "consultation", "channel": channel, "region": region, "title": question[:40],
-                 "facts": question, "caller_user": tracker.sender_id},
-                actor="chat", idempotency_key=f"{tracker.sender_id}:q:{hashlib.sha256(question.encode()).hexdigest()[:16]}")
+                {
+                    "order_type": "consultation",
+                    "channel": channel,
+                    "region": region,
+                    "title": question[:40],
+                    "facts": question,
+                    "caller_user": tracker.sender_id,
+                },
+                actor="chat",
+                idempotency_key=f"{tracker.sender_id}:q:{hashlib.sha256(question.encode()).hexdigest()[:16]}",
+            )
         except HotlineError as exc:
             dispatcher.utter_message(text=f"登记没有成功：{exc.message}")
             return []
         due = messages.answer_due(order, self.work_orders.calendar())
         dispatcher.utter_message(text=messages.consultation_registered(order, due))
         send_meta(dispatcher, work_order=messages.work_order_meta(order, due))
-        return [SlotSet("last_question", None), SlotSet("last_order", {"number": order["number"]}),
-                SlotSet("misses", 0)]
+        return [
+            SlotSet("last_question", None),
+            SlotSet("last_order", {"number": order["number"]}),
+            SlotSet("misses", 0),
+        ]
 
 
 class ActionHandoff(Action):
@@ -105,8 +122,7 @@ class ActionHandoff(Action):
         transcript = []
         for event in tracker.events[-60:]:
             if event.get("event") in ("user", "bot") and event.get("text"):
-                transcript.append({"who": event["event"], "text": event["text"],
-                                   "at": event.get("timestamp")})
+                transcript.append({"who": event["event"], "text": event["text"], "at": event.get("timestamp")})
         if self.handoffs is None:
             dispatcher.utter_message(text="人工服务请拨打12328电话，话务员7×24小时接听。")
             return []
@@ -118,7 +134,10 @@ class ActionHandoff(Action):
             return []
         buttons = []
         if result.get("status") == "closed":
-            buttons = [{"title": "登记工单", "payload": "/leave_question"}, {"title": "我要投诉", "payload": "/complain"}]
+            buttons = [
+                {"title": "登记工单", "payload": "/leave_question"},
+                {"title": "我要投诉", "payload": "/complain"},
+            ]
         dispatcher.utter_message(text=result["message"], buttons=buttons)
         send_meta(dispatcher, handoff={"status": result.get("status")})
         return [SlotSet("misses", 0)]

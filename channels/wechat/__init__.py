@@ -5,6 +5,7 @@ Both feed the shared conversation path (channels.conversation) with sender ids `
 (WeChat's HTTP API and its error codes), official (the message flow), text (replies as WeChat text),
 notify (work-order notices), miniprogram (sessions, subscriptions, complaints).
 """
+
 from __future__ import annotations
 
 import logging
@@ -37,14 +38,18 @@ class WeChatChannels:
     state: object
 
 
-def build_wechat(settings: Settings, db: Database, rasa, work_orders, handoffs=None,
-                 attachments: AttachmentStore | None = None) -> WeChatChannels:
+def build_wechat(
+    settings: Settings, db: Database, rasa, work_orders, handoffs=None, attachments: AttachmentStore | None = None
+) -> WeChatChannels:
     wx = settings.wechat
     if wx.status == "not_configured":
         log.warning("WeChat official account not configured (HOTLINE_WECHAT_APPID unset): /wechat/mp answers 503")
     elif wx.status == "simulator":
-        log.warning("WeChat official account uses the local simulator's AppID %s: for trying it out only, "
-                    "set HOTLINE_WECHAT_APPID for a real account", wx.appid)
+        log.warning(
+            "WeChat official account uses the local simulator's AppID %s: for trying it out only, "
+            "set HOTLINE_WECHAT_APPID for a real account",
+            wx.appid,
+        )
     state = make_state(db, settings.redis_url)
     api = WeChatApi(wx.appid if wx.secret else "", wx.secret, wx.api_base, state)
     mp_api = WeChatApi(wx.mp_appid, wx.mp_secret, wx.api_base, state)
@@ -56,4 +61,7 @@ def build_wechat(settings: Settings, db: Database, rasa, work_orders, handoffs=N
         subscriptions=subscriptions,
         complaints=Complaints(work_orders, attachments or AttachmentStore(Path(settings.var_dir) / "attachments")),
         notifier=Notifier(db, wx, api, mp_api, users, subscriptions, handoffs=handoffs),
-        api=api, mp_api=mp_api, state=state)
+        api=api,
+        mp_api=mp_api,
+        state=state,
+    )

@@ -3,11 +3,12 @@ subscribe messages. wechatpy's client does the calls; this module owns the acces
 shared state, refreshed once by one replica when WeChat says it expired) and turns WeChat's error codes
 into our exceptions — the only place that knows them.
 """
+
 from __future__ import annotations
 
 import logging
 import time
-from typing import Callable
+from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit
 
 import requests
@@ -19,11 +20,11 @@ from .errors import NotConfigured, RateLimited, Refused, Unreachable, WeChatApiE
 log = logging.getLogger(__name__)
 
 TOKEN_ERRORS = (40001, 40014, 42001)  # invalid credential, invalid token, token expired
-BUSY = -1                             # 系统繁忙
-RATE_LIMITED = 45009                  # API quota reached
-WINDOW_CLOSED = 45015                 # no message from the user for 48 hours
-REFUSED = (43004, 43101, 40003)       # unsubscribed, subscription refused / used up, unknown openid
-TOKEN_MARGIN = 300                    # refresh five minutes before WeChat's expiry
+BUSY = -1  # 系统繁忙
+RATE_LIMITED = 45009  # API quota reached
+WINDOW_CLOSED = 45015  # no message from the user for 48 hours
+REFUSED = (43004, 43101, 40003)  # unsubscribed, subscription refused / used up, unknown openid
+TOKEN_MARGIN = 300  # refresh five minutes before WeChat's expiry
 
 
 def _error(exc: WeChatClientException) -> WeChatApiError:
@@ -75,14 +76,18 @@ class _Client(WeChatClient):
             return self.session.get(self.access_token_key)
 
     def fetch_access_token(self) -> dict:
-        res = self._http.get(self.token_url, params={"grant_type": "client_credential", "appid": self.appid,
-                                                     "secret": self.secret}, timeout=self.timeout)
+        res = self._http.get(
+            self.token_url,
+            params={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},
+            timeout=self.timeout,
+        )
         if res.status_code >= 400:
             raise WeChatClientException(None, None, client=self, request=res.request, response=res)
         data = res.json()
         if data.get("errcode"):
-            raise WeChatClientException(int(data["errcode"]), data.get("errmsg", ""), client=self,
-                                        request=res.request, response=res)
+            raise WeChatClientException(
+                int(data["errcode"]), data.get("errmsg", ""), client=self, request=res.request, response=res
+            )
         ttl = max(60, int(data.get("expires_in", 7200)) - TOKEN_MARGIN)
         self.session.set(self.access_token_key, data["access_token"], ttl)
         return data
@@ -91,8 +96,16 @@ class _Client(WeChatClient):
 class WeChatApi:
     """One WeChat app (the official account or the mini-program)."""
 
-    def __init__(self, appid: str, secret: str, api_base: str, state, timeout: float = 5.0,
-                 backoff: tuple[float, ...] = (0.5, 1.0, 2.0), sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        appid: str,
+        secret: str,
+        api_base: str,
+        state,
+        timeout: float = 5.0,
+        backoff: tuple[float, ...] = (0.5, 1.0, 2.0),
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         self.configured = bool(appid and secret)
         self.client = _Client(appid, secret, api_base.rstrip("/"), state, timeout)
         self.backoff = backoff

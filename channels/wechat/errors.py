@@ -1,5 +1,6 @@
 """Errors of the WeChat channel: WeChat's API (turned into these in channels/wechat/api.py, the only place that
 knows WeChat's error codes), the mini-program's login, and requests that did not come from WeChat."""
+
 from __future__ import annotations
 
 from hotline.errors import HotlineError

@@ -1,4 +1,5 @@
 """The WeChat delivery job, added by ``webapp.jobs.schedule_jobs`` (inside ``app`` or in ``worker``)."""
+
 from __future__ import annotations
 
 import logging
@@ -19,5 +20,6 @@ def _deliver(notifier: Notifier) -> None:
 
 def add_jobs(scheduler, notifier: Notifier, interval: float) -> None:
     if interval > 0:
-        scheduler.add_job(_deliver, "interval", seconds=interval, args=[notifier], id="wechat_notices",
-                          max_instances=1, coalesce=True)
+        scheduler.add_job(
+            _deliver, "interval", seconds=interval, args=[notifier], id="wechat_notices", max_instances=1, coalesce=True
+        )

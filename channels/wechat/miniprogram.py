@@ -4,6 +4,7 @@ subscriptions to work-order updates (订阅消息), and complaints with photos.
 WeChat's session_key never leaves code2session: we keep neither it nor our token in clear (only the token's
 SHA-256), and a session expires after ``HOTLINE_MINIPROGRAM_SESSION_HOURS``.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -61,8 +62,15 @@ class Sessions:
         expires = now + self.lifetime
         with self.db.session() as s:
             s.execute(delete(MiniProgramSession).where(MiniProgramSession.expires_at < now))
-            s.add(MiniProgramSession(token_hash=_hash(token), openid=openid, unionid=session.get("unionid") or "",
-                                     created_at=now, expires_at=expires))
+            s.add(
+                MiniProgramSession(
+                    token_hash=_hash(token),
+                    openid=openid,
+                    unionid=session.get("unionid") or "",
+                    created_at=now,
+                    expires_at=expires,
+                )
+            )
         return {"token": token, "expires_at": expires.isoformat(), "expires_in": int(self.lifetime.total_seconds())}
 
     def openid(self, token: str, now: datetime | None = None) -> str | None:
@@ -95,8 +103,9 @@ class Subscriptions:
                         if row is None:
                             row = MiniProgramSubscription(openid=openid, template_id=template_id, remaining=0)
                             s.add(row)
-                        row.remaining = min(MAX_SUBSCRIPTIONS, (row.remaining or 0) + 1) if result == "accept" \
-                            else 0  # reject / ban: the user said no
+                        row.remaining = (
+                            min(MAX_SUBSCRIPTIONS, (row.remaining or 0) + 1) if result == "accept" else 0
+                        )  # reject / ban: the user said no
                         row.updated_at = now
                     break
                 except IntegrityError:
@@ -105,26 +114,36 @@ class Subscriptions:
 
     def list(self, openid: str) -> list[dict]:
         with self.db.session() as s:
-            rows = s.scalars(select(MiniProgramSubscription).where(MiniProgramSubscription.openid == openid)
-                             .order_by(MiniProgramSubscription.template_id)).all()
+            rows = s.scalars(
+                select(MiniProgramSubscription)
+                .where(MiniProgramSubscription.openid == openid)
+                .order_by(MiniProgramSubscription.template_id)
+            ).all()
             return [{"template_id": r.template_id, "remaining": r.remaining} for r in rows]
 
     def use(self, openid: str, template_id: str) -> bool:
         with self.db.session() as s:
-            return bool(s.execute(
-                update(MiniProgramSubscription)
-                .where(MiniProgramSubscription.openid == openid, MiniProgramSubscription.template_id == template_id,
-                       MiniProgramSubscription.remaining > 0)
-                .values(remaining=MiniProgramSubscription.remaining - 1)
-                .execution_options(synchronize_session=False)).rowcount)
+            return bool(
+                s.execute(
+                    update(MiniProgramSubscription)
+                    .where(
+                        MiniProgramSubscription.openid == openid,
+                        MiniProgramSubscription.template_id == template_id,
+                        MiniProgramSubscription.remaining > 0,
+                    )
+                    .values(remaining=MiniProgramSubscription.remaining - 1)
+                    .execution_options(synchronize_session=False)
+                ).rowcount
+            )
 
     def give_back(self, openid: str, template_id: str) -> None:
         with self.db.session() as s:
-            s.execute(update(MiniProgramSubscription)
-                      .where(MiniProgramSubscription.openid == openid,
-                             MiniProgramSubscription.template_id == template_id)
-                      .values(remaining=MiniProgramSubscription.remaining + 1)
-                      .execution_options(synchronize_session=False))
+            s.execute(
+                update(MiniProgramSubscription)
+                .where(MiniProgramSubscription.openid == openid, MiniProgramSubscription.template_id == template_id)
+                .values(remaining=MiniProgramSubscription.remaining + 1)
+                .execution_options(synchronize_session=False)
+            )
 
 
 class Complaints:
@@ -135,8 +154,9 @@ class Complaints:
         self.work_orders = work_orders
         self.store = store
 
-    def submit(self, openid: str, fields: dict, photos: list[tuple[bytes, str]],
-               idempotency_key: str) -> tuple[dict, bool]:
+    def submit(
+        self, openid: str, fields: dict, photos: list[tuple[bytes, str]], idempotency_key: str
+    ) -> tuple[dict, bool]:
         if len(photos) > MAX_PHOTOS:
             raise WorkOrderError(f"最多上传{MAX_PHOTOS}张照片", code="too_many_photos")
         for data, _name in photos:  # all checked before anything is written
@@ -144,8 +164,9 @@ class Complaints:
         sender = sender_id("miniprogram", openid)
         data = {**fields, "channel": "miniprogram", "caller_user": sender}
         # the key is the user's own: two users can never collide, a retry of one user finds its first order
-        order, created = self.work_orders.create(data, actor="miniprogram",
-                                                 idempotency_key=f"{sender}:{idempotency_key}"[:100])
+        order, created = self.work_orders.create(
+            data, actor="miniprogram", idempotency_key=f"{sender}:{idempotency_key}"[:100]
+        )
         if created:
             for data_bytes, name in photos:
                 self._store(order["number"], data_bytes, name)
@@ -176,5 +197,6 @@ class Complaints:
 
     def _store(self, number: str, data: bytes, name: str) -> None:
         stored = self.store.save(data, name or "照片", PHOTOS)
-        self.work_orders.add_attachment(number, System("miniprogram"), "photo", stored.ref, stored.name,
-                                        stored.type.mime, stored.size)
+        self.work_orders.add_attachment(
+            number, System("miniprogram"), "photo", stored.ref, stored.name, stored.type.mime, stored.size
+        )

@@ -1,5 +1,6 @@
 """Tables of the WeChat channels: what we remember of an official-account user, processed message ids,
 notice deliveries, and the mini-program's sessions and subscriptions."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -28,7 +29,7 @@ class WeChatUser(Base):
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
     location_at: Mapped[datetime | None] = mapped_column(TS)
-    choices: Mapped[list] = mapped_column(JSON, default=list)        # payloads of the last numbered choices
+    choices: Mapped[list] = mapped_column(JSON, default=list)  # payloads of the last numbered choices
     wants_location: Mapped[bool] = mapped_column(Boolean, default=False)  # the bot just asked "where?"
     pending_media: Mapped[list] = mapped_column(JSON, default=list)  # media ids for the next work order
     updated_at: Mapped[datetime] = mapped_column(TS, default=utcnow, onupdate=utcnow)
@@ -52,7 +53,7 @@ class WeChatDelivery(Base):
     __table_args__ = (Index("ix_wx_delivery_status_next", "status", "next_attempt_at"),)
 
     notice_id: Mapped[int] = mapped_column(ForeignKey("wo_notice.id", ondelete="CASCADE"), primary_key=True)
-    status: Mapped[str] = mapped_column(String(20))   # sending | sent | retry | undeliverable | failed
+    status: Mapped[str] = mapped_column(String(20))  # sending | sent | retry | undeliverable | failed
     via: Mapped[str] = mapped_column(String(20), default="")  # custom | template | subscribe
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(TS)

@@ -6,6 +6,7 @@ undeliverable. ``caller:miniprogram:<openid>``: a subscribe message (订阅消�
 subscription. Each notice is claimed by inserting its ``wx_delivery`` row, so two workers never send it
 twice; transient failures (rate limit 45009, WeChat unreachable) are retried later with a growing delay.
 """
+
 from __future__ import annotations
 
 import logging
@@ -29,19 +30,35 @@ from .users import Users
 
 log = logging.getLogger(__name__)
 
-KIND_LABELS = {"received": "已受理", "dispatched": "已转办", "extended": "已延期", "replied": "已办结",
-               "answered": "已答复", "rejected": "不予受理", "overdue": "办理超期", "callback": "回访"}
+KIND_LABELS = {
+    "received": "已受理",
+    "dispatched": "已转办",
+    "extended": "已延期",
+    "replied": "已办结",
+    "answered": "已答复",
+    "rejected": "不予受理",
+    "overdue": "办理超期",
+    "callback": "回访",
+}
 MAX_ATTEMPTS = 6
 STALE_CLAIM = timedelta(minutes=10)  # a worker that died while sending: the notice becomes free again
 
 
 def _retry_delay(attempts: int) -> timedelta:
-    return timedelta(minutes=min(60, 2 ** attempts))
+    return timedelta(minutes=min(60, 2**attempts))
 
 
 class Notifier:
-    def __init__(self, db: Database, settings: WeChatSettings, api: WeChatApi, mp_api: WeChatApi,
-                 users: Users, subscriptions: Subscriptions, handoffs=None):
+    def __init__(
+        self,
+        db: Database,
+        settings: WeChatSettings,
+        api: WeChatApi,
+        mp_api: WeChatApi,
+        users: Users,
+        subscriptions: Subscriptions,
+        handoffs=None,
+    ):
         self.db = db
         self.settings = settings
         self.api = api
@@ -75,14 +92,19 @@ class Notifier:
         channels = self._channels()
         if not channels:  # nothing configured: the notices wait for a configured WeChat
             return []
-        free = or_(WeChatDelivery.notice_id.is_(None),
-                   and_(WeChatDelivery.status == "retry", WeChatDelivery.next_attempt_at <= now),
-                   and_(WeChatDelivery.status == "sending", WeChatDelivery.updated_at < now - STALE_CLAIM))
-        query = (select(Notice.id, Notice.recipient, Notice.kind, Notice.message, WorkOrder.number)
-                 .join(WorkOrder, WorkOrder.id == Notice.order_id)
-                 .outerjoin(WeChatDelivery, WeChatDelivery.notice_id == Notice.id)
-                 .where(Notice.sent_at.is_(None), or_(*channels), free)
-                 .order_by(Notice.id).limit(limit))
+        free = or_(
+            WeChatDelivery.notice_id.is_(None),
+            and_(WeChatDelivery.status == "retry", WeChatDelivery.next_attempt_at <= now),
+            and_(WeChatDelivery.status == "sending", WeChatDelivery.updated_at < now - STALE_CLAIM),
+        )
+        query = (
+            select(Notice.id, Notice.recipient, Notice.kind, Notice.message, WorkOrder.number)
+            .join(WorkOrder, WorkOrder.id == Notice.order_id)
+            .outerjoin(WeChatDelivery, WeChatDelivery.notice_id == Notice.id)
+            .where(Notice.sent_at.is_(None), or_(*channels), free)
+            .order_by(Notice.id)
+            .limit(limit)
+        )
         with self.db.session() as s:
             return [tuple(row) for row in s.execute(query).all()]
 
@@ -96,12 +118,20 @@ class Notifier:
         except IntegrityError:
             return False
         with self.db.session() as s:  # a retry or a stale claim: only one worker's UPDATE matches
-            return bool(s.execute(
-                update(WeChatDelivery).where(
-                    WeChatDelivery.notice_id == notice_id,
-                    or_(and_(WeChatDelivery.status == "retry", WeChatDelivery.next_attempt_at <= now),
-                        and_(WeChatDelivery.status == "sending", WeChatDelivery.updated_at < now - STALE_CLAIM)))
-                .values(status="sending", updated_at=now).execution_options(synchronize_session=False)).rowcount)
+            return bool(
+                s.execute(
+                    update(WeChatDelivery)
+                    .where(
+                        WeChatDelivery.notice_id == notice_id,
+                        or_(
+                            and_(WeChatDelivery.status == "retry", WeChatDelivery.next_attempt_at <= now),
+                            and_(WeChatDelivery.status == "sending", WeChatDelivery.updated_at < now - STALE_CLAIM),
+                        ),
+                    )
+                    .values(status="sending", updated_at=now)
+                    .execution_options(synchronize_session=False)
+                ).rowcount
+            )
 
     def _deliver(self, notice_id: int, recipient: str, kind: str, message: str, number: str, now: datetime) -> str:
         channel, openid = parse_recipient(recipient) or ("", "")
@@ -120,8 +150,7 @@ class Notifier:
             return self._finish(notice_id, "undeliverable", "", "用户不在48小时互动窗口内，且未配置模板消息", now)
         return self._finish(notice_id, "sent", via, "", now)
 
-    def _to_follower(self, sender: str, openid: str, kind: str, message: str, number: str,
-                     now: datetime) -> str | None:
+    def _to_follower(self, sender: str, openid: str, kind: str, message: str, number: str, now: datetime) -> str | None:
         user = self.users.get(sender)
         if not user.subscribed:
             raise Refused("用户已取消关注公众号")
@@ -134,9 +163,13 @@ class Notifier:
         if not self.settings.template_id:
             return None
         local = china_time(now).strftime("%Y-%m-%d %H:%M")
-        data = {"first": {"value": message[:200]}, "keyword1": {"value": number},
-                "keyword2": {"value": KIND_LABELS.get(kind, "状态更新")}, "keyword3": {"value": local},
-                "remark": {"value": "回复“查询工单”可查看办理进度。"}}
+        data = {
+            "first": {"value": message[:200]},
+            "keyword1": {"value": number},
+            "keyword2": {"value": KIND_LABELS.get(kind, "状态更新")},
+            "keyword3": {"value": local},
+            "remark": {"value": "回复“查询工单”可查看办理进度。"},
+        }
         self.api.send_template(openid, self.settings.template_id, data)
         return "template"
 
@@ -145,8 +178,12 @@ class Notifier:
         if not self.subscriptions.use(openid, template):
             raise Refused("用户没有可用的订阅消息授权")
         local = china_time(now).strftime("%Y-%m-%d %H:%M")
-        data = {"character_string1": {"value": number}, "phrase2": {"value": KIND_LABELS.get(kind, "状态更新")[:5]},
-                "thing3": {"value": message[:20]}, "time4": {"value": local}}
+        data = {
+            "character_string1": {"value": number},
+            "phrase2": {"value": KIND_LABELS.get(kind, "状态更新")[:5]},
+            "thing3": {"value": message[:20]},
+            "time4": {"value": local},
+        }
         try:
             self.mp_api.send_subscribe(openid, template, data, page=f"pages/orders/detail?number={number}")
         except WeChatApiError as exc:
@@ -157,13 +194,21 @@ class Notifier:
 
     def _finish(self, notice_id: int, status: str, via: str, error: str, now: datetime) -> str:
         with self.db.session() as s:
-            s.execute(update(WeChatDelivery).where(WeChatDelivery.notice_id == notice_id)
-                      .values(status=status, via=via, last_error=error[:500], updated_at=now,
-                              attempts=WeChatDelivery.attempts + 1)
-                      .execution_options(synchronize_session=False))
+            s.execute(
+                update(WeChatDelivery)
+                .where(WeChatDelivery.notice_id == notice_id)
+                .values(
+                    status=status, via=via, last_error=error[:500], updated_at=now, attempts=WeChatDelivery.attempts + 1
+                )
+                .execution_options(synchronize_session=False)
+            )
             if status == "sent":
-                s.execute(update(Notice).where(Notice.id == notice_id, Notice.sent_at.is_(None))
-                          .values(sent_at=now).execution_options(synchronize_session=False))
+                s.execute(
+                    update(Notice)
+                    .where(Notice.id == notice_id, Notice.sent_at.is_(None))
+                    .values(sent_at=now)
+                    .execution_options(synchronize_session=False)
+                )
         if status != "sent":
             log.warning("notice %s %s: %s", notice_id, status, error)
         return status
@@ -193,6 +238,10 @@ class Notifier:
                 self.api.send_text(openid, item["text"])
                 sent += 1
             except WeChatApiError as exc:
-                log.warning("operator message to %s not delivered (%s): %s", item["recipient"], exc.code,
-                            mask_pii(item["text"][:60]))
+                log.warning(
+                    "operator message to %s not delivered (%s): %s",
+                    item["recipient"],
+                    exc.code,
+                    mask_pii(item["text"][:60]),
+                )
         return sent

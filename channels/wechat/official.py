@@ -6,15 +6,16 @@ a worker thread: ready within the budget (~4 s), its reply goes back passively i
 is sent as a customer-service message. When the bot is down the user is told at once and the message is
 tried again in the background, so it is not lost.
 """
+
 from __future__ import annotations
 
 import logging
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import timedelta
-from typing import Callable
 
 from wechatpy.crypto import WeChatCrypto
 
@@ -25,8 +26,8 @@ from hotline.errors import BotUnavailable, HotlineError
 from hotline.privacy import mask_pii
 from hotline.settings import WeChatSettings
 from hotline.text import strip_trailing_punctuation
-from work_orders.service import System, WorkOrders
 from work_orders.lifecycle import OPEN_STATES
+from work_orders.service import System, WorkOrders
 
 from . import protocol
 from . import text as wtext
@@ -38,12 +39,19 @@ from .users import Users, region_of
 
 log = logging.getLogger(__name__)
 
-MENU = [("投诉举报", "我要投诉"), ("意见建议", "我有个建议"), ("查询我的工单", "查一下我的工单"), ("转人工客服", "转人工")]
+MENU = [
+    ("投诉举报", "我要投诉"),
+    ("意见建议", "我有个建议"),
+    ("查询我的工单", "查一下我的工单"),
+    ("转人工客服", "转人工"),
+]
 # keys of the custom menu (自定义菜单) buttons of type "click"
 CLICK_KEYS = {"COMPLAIN": "我要投诉", "SUGGEST": "我有个建议", "STATUS": "查一下我的工单", "HUMAN": "转人工"}
 MENU_WORDS = ("菜单", "帮助", "menu", "help", "?", "？")
-WELCOME = ("您好，欢迎关注12328交通运输服务监督热线！我是智能助手，7×24小时在线。\n"
-           "直接发文字或语音提问（如“投诉以后多久能有结果？”），发送位置可按当地政策答复。")
+WELCOME = (
+    "您好，欢迎关注12328交通运输服务监督热线！我是智能助手，7×24小时在线。\n"
+    "直接发文字或语音提问（如“投诉以后多久能有结果？”），发送位置可按当地政策答复。"
+)
 VOICE_UNHEARD = "抱歉，这条语音没能识别出文字。请直接打字，或在安静的地方用普通话重新发送语音。"
 UNSUPPORTED = "暂时只能处理文字、语音、图片和位置消息。请用文字描述您的问题，或回复“菜单”查看我能做什么。"
 MALFORMED = "抱歉，这条消息的格式无法识别，请重新发送文字、语音、图片或位置消息；紧急事项请直接拨打12328电话。"
@@ -65,9 +73,18 @@ def dedup_key(msg: Message) -> str:
 
 
 class OfficialAccount:
-    def __init__(self, settings: WeChatSettings, rasa: RasaClient, work_orders: WorkOrders, users: Users,
-                 state, api: WeChatApi, handoffs=None, workers: int = 8,
-                 retry_delays: tuple[float, ...] = (10.0, 30.0, 90.0)):
+    def __init__(
+        self,
+        settings: WeChatSettings,
+        rasa: RasaClient,
+        work_orders: WorkOrders,
+        users: Users,
+        state,
+        api: WeChatApi,
+        handoffs=None,
+        workers: int = 8,
+        retry_delays: tuple[float, ...] = (10.0, 30.0, 90.0),
+    ):
         self.settings = settings
         self.rasa = rasa
         self.work_orders = work_orders
@@ -108,8 +125,7 @@ class OfficialAccount:
             reply = self.handle(msg, started + self.settings.reply_budget)
         if not reply:
             return "success"
-        return protocol.text_reply(msg, reply, self.crypto, envelope.encrypted, args["nonce"],
-                                   str(int(time.time())))
+        return protocol.text_reply(msg, reply, self.crypto, envelope.encrypted, args["nonce"], str(int(time.time())))
 
     # --- one message -----------------------------------------------------------------------------------
     def handle(self, msg: Message, deadline: float) -> str | None:
@@ -172,14 +188,17 @@ class OfficialAccount:
         label = msg.label.strip()[:200]
         lat, lng = msg.location_x, msg.location_y
         wanted = self.users.get(sender).wants_location
-        self.users.update(sender, location_label=label, region=region_of(label), latitude=lat, longitude=lng,
-                          location_at=utcnow())
+        self.users.update(
+            sender, location_label=label, region=region_of(label), latitude=lat, longitude=lng, location_at=utcnow()
+        )
         if wanted and label:  # the complaint form asked "where?": the place is the answer
             return self._converse(sender, label, deadline)
         region = region_of(label)
-        return (f"已收到您的位置：{label or '（未知地点）'}。" +
-                (f"之后的政策咨询会优先按{region}的规定答复，" if region else "") +
-                "登记投诉时也会自动填入该地点。")
+        return (
+            f"已收到您的位置：{label or '（未知地点）'}。"
+            + (f"之后的政策咨询会优先按{region}的规定答复，" if region else "")
+            + "登记投诉时也会自动填入该地点。"
+        )
 
     def _photo(self, sender: str, media_id: str) -> str:
         if not media_id:
@@ -190,13 +209,21 @@ class OfficialAccount:
             self._attach(number, [media_id])
             return f"照片已作为证据补充到您的工单{number}。"
         count = self.users.add_media(sender, media_id)
-        return (f"照片已收到（共{count}张），将作为您接下来登记的投诉或建议的证据。"
-                "请说说发生了什么，例如“我要投诉豫A12345多收费”。")
+        return (
+            f"照片已收到（共{count}张），将作为您接下来登记的投诉或建议的证据。"
+            "请说说发生了什么，例如“我要投诉豫A12345多收费”。"
+        )
 
     def _attach(self, number: str, media_ids: list[str]) -> None:
         for media_id in media_ids:
-            self.work_orders.add_attachment(number, System("wechat"), "photo", f"wechat-media:{media_id}",
-                                            name=f"微信图片{media_id[-8:]}", content_type="image/jpeg")
+            self.work_orders.add_attachment(
+                number,
+                System("wechat"),
+                "photo",
+                f"wechat-media:{media_id}",
+                name=f"微信图片{media_id[-8:]}",
+                content_type="image/jpeg",
+            )
 
     # --- the conversation turn -------------------------------------------------------------------------
     def _converse(self, sender: str, text: str, deadline: float, prefix: str = "") -> str | None:
@@ -293,8 +320,9 @@ class OfficialAccount:
             try:
                 self.api.send_text(openid, piece)
             except WeChatApiError as exc:
-                log.warning("customer-service message to %s not delivered (%s): %s", sender, exc.code,
-                            mask_pii(piece[:60]))
+                log.warning(
+                    "customer-service message to %s not delivered (%s): %s", sender, exc.code, mask_pii(piece[:60])
+                )
                 return False
         return True
 

@@ -4,6 +4,7 @@ and what the simulator does to look like WeChat. Replies are built with wechatpy
 
 Order of checks (wechatpy's ``examples/echo-encrypted``): signature → decrypt → parse → reply → encrypt.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -20,7 +21,7 @@ from wechatpy.utils import WeChatSigner
 
 from .errors import BadMessage, Rejected
 
-MAX_BODY = 64 * 1024        # WeChat's messages are a few hundred bytes
+MAX_BODY = 64 * 1024  # WeChat's messages are a few hundred bytes
 TIMESTAMP_RE = re.compile(r"^\d{1,12}$")
 NONCE_RE = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 CDATA_RE = re.compile(rb"<!\[CDATA\[.*?\]\]>", re.S)
@@ -74,7 +75,7 @@ def _xml_dict(body: bytes | str) -> dict:
 
 @dataclass
 class Envelope:
-    xml: str            # the message itself, decrypted if it came encrypted
+    xml: str  # the message itself, decrypted if it came encrypted
     encrypted: bool
 
 
@@ -96,8 +97,7 @@ def open_envelope(body: bytes, args, crypto: WeChatCrypto | None, mode: str) -> 
     if not _same(sign(crypto.token, args["timestamp"], args["nonce"], ciphertext), args.get("msg_signature", "")):
         raise Rejected("消息签名校验失败")
     try:
-        xml = crypto.decrypt_message({"Encrypt": ciphertext}, args["msg_signature"], args["timestamp"],
-                                     args["nonce"])
+        xml = crypto.decrypt_message({"Encrypt": ciphertext}, args["msg_signature"], args["timestamp"], args["nonce"])
     except Exception as exc:  # bad padding, wrong AppID
         raise BadMessage("消息解密失败") from exc
     _xml_dict(xml)
@@ -106,10 +106,10 @@ def open_envelope(body: bytes, args, crypto: WeChatCrypto | None, mode: str) -> 
 
 # --- the message itself: one typed value per field -----------------------------------------------------
 OPENID_RE = re.compile(r"[A-Za-z0-9_\-]{1,64}")
-ACCOUNT_RE = re.compile(r"[A-Za-z0-9_\-@.]{1,64}")   # ToUserName: gh_… (or an AppID)
-WORD_RE = re.compile(r"[A-Za-z0-9_\-]{1,64}")        # MsgType, Event, Format
+ACCOUNT_RE = re.compile(r"[A-Za-z0-9_\-@.]{1,64}")  # ToUserName: gh_… (or an AppID)
+WORD_RE = re.compile(r"[A-Za-z0-9_\-]{1,64}")  # MsgType, Event, Format
 DIGITS_RE = re.compile(r"[0-9]{1,20}")
-MAX_KEY = 1024              # EventKey, MediaId, PicUrl, Label: WeChat's are far shorter
+MAX_KEY = 1024  # EventKey, MediaId, PicUrl, Label: WeChat's are far shorter
 # the fields this service reads, by the type of value; every one must occur at most once, as text
 INT_FIELDS = {"CreateTime", "MsgId", "Scale"}
 FLOAT_FIELDS = {"Location_X", "Location_Y", "Latitude", "Longitude", "Precision"}
@@ -117,19 +117,24 @@ FLOAT_BOUNDS = {"Location_X": 90, "Latitude": 90, "Location_Y": 180, "Longitude"
 WORD_FIELDS = {"MsgType", "Event", "Format"}
 TEXT_FIELDS = {"ToUserName", "FromUserName", "Content", "Recognition", "MediaId", "PicUrl", "Label", "EventKey"}
 REQUIRED = ("ToUserName", "FromUserName", "CreateTime", "MsgType")
-REQUIRED_BY_TYPE = {"text": ("MsgId",), "image": ("MsgId", "MediaId"), "voice": ("MsgId", "MediaId"),
-                    "location": ("MsgId", "Location_X", "Location_Y"), "event": ("Event",)}
+REQUIRED_BY_TYPE = {
+    "text": ("MsgId",),
+    "image": ("MsgId", "MediaId"),
+    "voice": ("MsgId", "MediaId"),
+    "location": ("MsgId", "Location_X", "Location_Y"),
+    "event": ("Event",),
+}
 
 
 @dataclass(frozen=True)
 class Message:
     """One message or event from WeChat, every field a single value of its type (wechatpy's names)."""
 
-    type: str                       # text | image | voice | location | event | any other MsgType, lower case
-    source: str                     # FromUserName: the user's openid
-    target: str                     # ToUserName: our account
-    time: int                       # CreateTime
-    id: int | None = None           # MsgId (messages; events have none)
+    type: str  # text | image | voice | location | event | any other MsgType, lower case
+    source: str  # FromUserName: the user's openid
+    target: str  # ToUserName: our account
+    time: int  # CreateTime
+    id: int | None = None  # MsgId (messages; events have none)
     content: str = ""
     recognition: str = ""
     media_id: str = ""
@@ -139,7 +144,7 @@ class Message:
     location_x: float | None = None
     location_y: float | None = None
     scale: int | None = None
-    event: str = ""                 # lower case
+    event: str = ""  # lower case
     key: str = ""
     latitude: float | None = None
     longitude: float | None = None
@@ -157,10 +162,23 @@ class Malformed:
     fields: dict = field(default_factory=dict)
 
 
-NAMES = {"MsgId": "id", "Content": "content", "Recognition": "recognition", "MediaId": "media_id",
-         "Format": "format", "PicUrl": "pic_url", "Label": "label", "Location_X": "location_x",
-         "Location_Y": "location_y", "Scale": "scale", "Event": "event", "EventKey": "key", "Latitude": "latitude",
-         "Longitude": "longitude", "Precision": "precision"}
+NAMES = {
+    "MsgId": "id",
+    "Content": "content",
+    "Recognition": "recognition",
+    "MediaId": "media_id",
+    "Format": "format",
+    "PicUrl": "pic_url",
+    "Label": "label",
+    "Location_X": "location_x",
+    "Location_Y": "location_y",
+    "Scale": "scale",
+    "Event": "event",
+    "EventKey": "key",
+    "Latitude": "latitude",
+    "Longitude": "longitude",
+    "Precision": "precision",
+}
 
 
 def _value(name: str, raw):
@@ -172,7 +190,7 @@ def _value(name: str, raw):
         return None, f"{name} 不是文本"
     text = (raw or "").strip() if name not in ("Content", "Label", "Recognition") else (raw or "")
     if name in INT_FIELDS:
-        if not DIGITS_RE.fullmatch(text) or int(text) >= 2 ** 64:
+        if not DIGITS_RE.fullmatch(text) or int(text) >= 2**64:
             return None, f"{name} 不是合法的整数"
         return int(text), None
     if name in FLOAT_FIELDS:
@@ -235,10 +253,16 @@ def parse(xml: str | bytes) -> Message | Malformed:
         if fields.get(name) in (None, ""):
             problems.append(f"缺少 {name}")
     if problems:
-        return Malformed("；".join(dict.fromkeys(problems)), source, target,
-                         {k: v for k, v in values.items() if k in REQUIRED})
-    return Message(type=msg_type, source=source, target=target, time=values["CreateTime"],
-                   **{NAMES[k]: v for k, v in values.items() if k in NAMES})
+        return Malformed(
+            "；".join(dict.fromkeys(problems)), source, target, {k: v for k, v in values.items() if k in REQUIRED}
+        )
+    return Message(
+        type=msg_type,
+        source=source,
+        target=target,
+        time=values["CreateTime"],
+        **{NAMES[k]: v for k, v in values.items() if k in NAMES},
+    )
 
 
 def echo(args) -> str:
@@ -252,8 +276,9 @@ def cdata_safe(text: str) -> str:
     return XML_ILLEGAL_RE.sub("", text).replace("]]>", "]]]]><![CDATA[>")
 
 
-def text_reply(message: Message | Malformed, content: str, crypto: WeChatCrypto | None, encrypted: bool,
-               nonce: str, timestamp: str) -> str:
+def text_reply(
+    message: Message | Malformed, content: str, crypto: WeChatCrypto | None, encrypted: bool, nonce: str, timestamp: str
+) -> str:
     """A passive text reply to the sender of ``message`` (from the account it was sent to)."""
     reply = TextReply(source=message.target, target=message.source, content=cdata_safe(content)).render()
     return crypto.encrypt_message(reply, nonce, timestamp) if encrypted else reply
@@ -262,12 +287,13 @@ def text_reply(message: Message | Malformed, content: str, crypto: WeChatCrypto 
 # --- the WeChat side, for the simulator and tests --------------------------------------------------------
 def signed_query(token: str, timestamp: int | None = None, nonce: str | None = None) -> dict:
     timestamp = str(int(timestamp if timestamp is not None else time.time()))
-    nonce = nonce or str(secrets.randbelow(10 ** 10))
+    nonce = nonce or str(secrets.randbelow(10**10))
     return {"signature": sign(token, timestamp, nonce), "timestamp": timestamp, "nonce": nonce}
 
 
-def wechat_request(xml: str, token: str, crypto: WeChatCrypto | None, mode: str,
-                   timestamp: int | None = None, nonce: str | None = None) -> tuple[dict, bytes]:
+def wechat_request(
+    xml: str, token: str, crypto: WeChatCrypto | None, mode: str, timestamp: int | None = None, nonce: str | None = None
+) -> tuple[dict, bytes]:
     """Query and body as WeChat sends ``xml`` to the server in ``mode`` (plain | compatible | safe)."""
     query = signed_query(token, timestamp, nonce)
     if mode == "plain" or crypto is None:
@@ -280,8 +306,9 @@ def wechat_request(xml: str, token: str, crypto: WeChatCrypto | None, mode: str,
         fields["Encrypt"] = ciphertext
         return query, xmltodict.unparse({"xml": fields}, full_document=False).encode()
     to_user = _xml_dict(xml).get("ToUserName", "")
-    return query, xmltodict.unparse({"xml": {"ToUserName": to_user, "Encrypt": ciphertext}},
-                                    full_document=False).encode()
+    return query, xmltodict.unparse(
+        {"xml": {"ToUserName": to_user, "Encrypt": ciphertext}}, full_document=False
+    ).encode()
 
 
 def read_reply(body: bytes, crypto: WeChatCrypto | None, token: str) -> dict | None:
@@ -296,6 +323,9 @@ def read_reply(body: bytes, crypto: WeChatCrypto | None, token: str) -> dict | N
         expected = sign(token, outer["TimeStamp"], outer["Nonce"], outer["Encrypt"])
         if not _same(expected, outer.get("MsgSignature", "")):
             raise BadMessage("回复签名错误")
-        outer = _xml_dict(crypto.decrypt_message({"Encrypt": outer["Encrypt"]}, outer["MsgSignature"],
-                                                 outer["TimeStamp"], outer["Nonce"]))
+        outer = _xml_dict(
+            crypto.decrypt_message(
+                {"Encrypt": outer["Encrypt"]}, outer["MsgSignature"], outer["TimeStamp"], outer["Nonce"]
+            )
+        )
     return outer

@@ -5,14 +5,15 @@ With ``HOTLINE_REDIS_URL`` both live in Redis. Without it (the embedded default)
 ``wx_seen`` table, which every replica of one database shares, and the token stays in the process.
 Both classes are wechatpy session storages, so wechatpy's client keeps its token in them.
 """
+
 from __future__ import annotations
 
 import json
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from typing import Iterator
 
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
@@ -88,7 +89,7 @@ class RedisState(SessionStorage):
         self.prefix = prefix
 
     @classmethod
-    def from_url(cls, url: str, prefix: str = "hotline:wechat:") -> "RedisState":
+    def from_url(cls, url: str, prefix: str = "hotline:wechat:") -> RedisState:
         import redis
 
         return cls(redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5), prefix)

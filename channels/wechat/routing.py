@@ -1,5 +1,6 @@
 """While a human operator has a user's conversation (the handoff package), the user's messages go to the
 operator, not to Rasa — on WeChat as on the web chat: both go through ``Handoffs.divert``."""
+
 from __future__ import annotations
 
 

@@ -1,5 +1,6 @@
 """The bot's replies as WeChat text: buttons become numbered choices ("回复1：满意") or links, and text longer
 than WeChat's 2048-byte limit is cut at paragraph, then sentence, boundaries."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """What the official-account channel remembers of a user between messages (the ``wx_user`` row)."""
+
 from __future__ import annotations
 
 import re
@@ -12,12 +13,14 @@ from hotline.db import Database
 
 from .models import WeChatUser
 
-WINDOW = timedelta(hours=48)           # customer-service messages are allowed this long after the user wrote
-LABEL_FRESH = timedelta(hours=2)       # a driver moves: an old place must not fill in a new complaint
+WINDOW = timedelta(hours=48)  # customer-service messages are allowed this long after the user wrote
+LABEL_FRESH = timedelta(hours=2)  # a driver moves: an old place must not fill in a new complaint
 REGION_FRESH = timedelta(hours=24)
 MAX_PENDING_MEDIA = 9
-REGION_RE = re.compile(r"^(北京市|天津市|上海市|重庆市|[\u4e00-\u9fa5]{2,7}?(?:省|自治区|特别行政区))?"
-                       r"([\u4e00-\u9fa5]{1,9}?(?:市|自治州|地区|盟))?")
+REGION_RE = re.compile(
+    r"^(北京市|天津市|上海市|重庆市|[\u4e00-\u9fa5]{2,7}?(?:省|自治区|特别行政区))?"
+    r"([\u4e00-\u9fa5]{1,9}?(?:市|自治州|地区|盟))?"
+)
 
 
 def region_of(label: str) -> str:
@@ -59,8 +62,18 @@ class UserState:
         return meta
 
 
-FIELDS = ("subscribed", "last_message_at", "location_label", "region", "latitude", "longitude", "location_at",
-          "choices", "wants_location", "pending_media")
+FIELDS = (
+    "subscribed",
+    "last_message_at",
+    "location_label",
+    "region",
+    "latitude",
+    "longitude",
+    "location_at",
+    "choices",
+    "wants_location",
+    "pending_media",
+)
 
 
 class Users:

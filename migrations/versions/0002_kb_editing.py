@@ -4,8 +4,9 @@ Revision ID: 0002_kb_editing
 Revises: 0001_kb
 Create Date: 2026-11-22
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0002_kb_editing"
 down_revision = "0001_kb"
@@ -68,6 +69,16 @@ def downgrade() -> None:
         batch.drop_column("text_hash")
     with op.batch_alter_table("kb_article") as batch:
         batch.drop_index("ix_kb_article_status")
-        for col in ("updated_by", "version", "urgent", "tags", "status", "origin", "expires_at", "effective_from",
-                    "region", "domain"):
+        for col in (
+            "updated_by",
+            "version",
+            "urgent",
+            "tags",
+            "status",
+            "origin",
+            "expires_at",
+            "effective_from",
+            "region",
+            "domain",
+        ):
             batch.drop_column(col)

@@ -4,8 +4,9 @@ Revision ID: 0003_accounts
 Revises: 0002_kb_editing
 Create Date: 2026-11-22
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0003_accounts"
 down_revision = "0002_kb_editing"

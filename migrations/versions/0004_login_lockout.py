@@ -4,8 +4,9 @@ Revision ID: 0004_login_lockout
 Revises: 0003_accounts
 Create Date: 2026-11-22
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0004_login_lockout"
 down_revision = "0003_accounts"

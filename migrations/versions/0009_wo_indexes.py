@@ -5,6 +5,7 @@ Revision ID: 0009_wo_indexes
 Revises: 0008_sync
 Create Date: 2026-11-22
 """
+
 from alembic import op
 
 revision = "0009_wo_indexes"

@@ -4,8 +4,9 @@ Revision ID: 0010_kb_questions
 Revises: 0009_wo_indexes
 Create Date: 2026-11-22
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0010_kb_questions"
 down_revision = "0009_wo_indexes"

@@ -4,8 +4,9 @@ Revision ID: 0011_kb_gaps
 Revises: 0010_kb_questions
 Create Date: 2026-11-22
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0011_kb_gaps"
 down_revision = "0010_kb_questions"

@@ -7,8 +7,9 @@ Revision ID: 0013_throttle
 Revises: 0012_wo_search_masked
 Create Date: 2026-11-30
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0013_throttle"
 down_revision = "0012_wo_search_masked"

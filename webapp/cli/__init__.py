@@ -9,6 +9,7 @@
 Every command gets its services from `webapp.services.build_services` and its jobs from `webapp.jobs`.
 A new command goes into the module of its kind (or a new module listed in `MODULES`).
 """
+
 from __future__ import annotations
 
 import logging

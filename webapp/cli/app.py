@@ -1,4 +1,5 @@
 """Run the product: `init`, `run` (bot and app together), `serve` (the app) and `worker` (the jobs alone)."""
+
 from __future__ import annotations
 
 import logging
@@ -6,6 +7,7 @@ import os
 import signal
 import sys
 import time
+from datetime import UTC
 
 import click
 
@@ -67,14 +69,31 @@ def serve(threads: int | None) -> None:
         scheduler.start()
     threads = threads or settings.app_threads
     # Waiting conversation turns hold main-listener threads; the gate in RasaClient keeps RESERVED_THREADS free.
-    main = create_server(app, host=settings.app_host, port=settings.app_port, threads=threads, ident="hotline",
-                         connection_limit=max(100, 2 * threads))
-    actions = create_server(create_action_app(services), host=settings.action_host, port=settings.action_port,
-                            threads=settings.action_threads, ident="hotline-actions")
+    main = create_server(
+        app,
+        host=settings.app_host,
+        port=settings.app_port,
+        threads=threads,
+        ident="hotline",
+        connection_limit=max(100, 2 * threads),
+    )
+    actions = create_server(
+        create_action_app(services),
+        host=settings.action_host,
+        port=settings.action_port,
+        threads=settings.action_threads,
+        ident="hotline-actions",
+    )
     threading.Thread(target=actions.run, name="action-listener", daemon=True).start()
-    logging.getLogger(__name__).info("serving on %s:%s (%d threads), Rasa actions on %s:%s (%d threads)",
-                                     settings.app_host, settings.app_port, threads, settings.action_host,
-                                     settings.action_port, settings.action_threads)
+    logging.getLogger(__name__).info(
+        "serving on %s:%s (%d threads), Rasa actions on %s:%s (%d threads)",
+        settings.app_host,
+        settings.app_port,
+        threads,
+        settings.action_host,
+        settings.action_port,
+        settings.action_threads,
+    )
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop cleanly: the index is saved below
     try:
         main.run()
@@ -91,14 +110,14 @@ def serve(threads: int | None) -> None:
 @click.option("--once", is_flag=True, help="只运行一次 SLA 巡检后退出")
 def worker(interval, once) -> None:
     """Scale mode: run the scheduled jobs (SLA sweep, retention purge) in their own process."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from webapp.jobs import worker_scheduler
     from work_orders import sweep
 
     services = build_services(load_settings())  # the embedding model loads only if the 12345 KB sync runs
     if once:
-        click.echo(sweep.sweep(services.db, datetime.now(timezone.utc)))
+        click.echo(sweep.sweep(services.db, datetime.now(UTC)))
         return
     worker_scheduler(services, interval).start()
 

@@ -1,4 +1,5 @@
 """The knowledge base: `ingest` (the seeds), `reindex` (the FAISS index) and `import` (a file of articles)."""
+
 from __future__ import annotations
 
 import sys
@@ -16,8 +17,10 @@ def ingest() -> None:
 
     svc = build_services(load_settings())
     report = svc.kb.upsert_articles(load_seed_drafts(), progress=True)
-    click.echo(f"created={report.created} updated={report.updated} unchanged={report.unchanged} "
-               f"chunks_embedded={report.chunks_embedded}")
+    click.echo(
+        f"created={report.created} updated={report.updated} unchanged={report.unchanged} "
+        f"chunks_embedded={report.chunks_embedded}"
+    )
 
 
 @click.command()

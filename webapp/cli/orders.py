@@ -1,4 +1,5 @@
 """The work-order directory: `unit-add` (a handling unit, 承办单位)."""
+
 from __future__ import annotations
 
 import sys

@@ -1,4 +1,5 @@
 """Staff accounts: `user-add`, `user-passwd`."""
+
 from __future__ import annotations
 
 import click
@@ -9,8 +10,13 @@ from webapp.services import build_services
 
 @click.command("user-add")
 @click.argument("username")
-@click.option("--role", "roles", multiple=True, required=True,
-              type=click.Choice(["admin", "editor", "publisher", "operator", "unit", "supervisor"]))
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice(["admin", "editor", "publisher", "operator", "unit", "supervisor"]),
+)
 @click.option("--unit-id", type=int, default=None, help="承办单位账号所属单位ID")
 @click.option("--region", default="", help="督办人员所辖地区，如 河南省")
 @click.option("--name", "display_name", default=None, help="显示名")

@@ -1,4 +1,5 @@
 """The 12345 link (sync/): `sync-kb`, `sync-export`, `sync-orders-import`, `sync-outbox`, `sync-log`."""
+
 from __future__ import annotations
 
 import sys
@@ -20,8 +21,13 @@ def _print_run(run: dict) -> None:
 
 
 @click.command("sync-kb")
-@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="从 12345 导出的文件同步（JSONL / JSON / CSV / XLSX）而不是接口")
+@click.option(
+    "--file",
+    "path",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="从 12345 导出的文件同步（JSONL / JSON / CSV / XLSX）而不是接口",
+)
 @click.option("--reset", is_flag=True, help="游标归零，从头读取 12345 的变更流（已有的版本不会重复写入）")
 @click.option("--no-push", is_flag=True, help="只拉取，不推送本地的修改")
 def sync_kb(path, reset, no_push):
@@ -72,12 +78,17 @@ def sync_orders_import(path):
         sys.exit(exc.message)
     results = []
     for start in range(0, len(rows), 200):
-        results += service.exchange.receive(rows[start:start + 200])
+        results += service.exchange.receive(rows[start : start + 200])
     for r in results:
         extra = r.get("message") or r.get("note") or ""
         click.echo(f"{r.get('id') or '（无编号）'}\t{r['status']}\t{r.get('number', '')}\t{extra}")
-    click.echo(f"共 {len(results)} 件：" + "，".join(f"{k} {sum(1 for r in results if r['status'] == k)}"
-                                              for k in ("accepted", "returned", "duplicate", "invalid", "conflict")))
+    click.echo(
+        f"共 {len(results)} 件："
+        + "，".join(
+            f"{k} {sum(1 for r in results if r['status'] == k)}"
+            for k in ("accepted", "returned", "duplicate", "invalid", "conflict")
+        )
+    )
 
 
 @click.command("sync-outbox")
@@ -92,8 +103,9 @@ def sync_log(limit):
     """The sync log: the latest runs and the newest warnings/errors."""
     service = _sync_service()
     for run in service.runs(limit=limit):
-        click.echo(f"#{run['id']} {run['started_at'][:19]} {run['feed']} {run['trigger']} [{run['status']}] "
-                   f"{run['message']}")
+        click.echo(
+            f"#{run['id']} {run['started_at'][:19]} {run['feed']} {run['trigger']} [{run['status']}] {run['message']}"
+        )
     for e in service.recent_events(limit=limit):
         click.echo(f"  {e['at'][:19]} {e['level']} {e['kind']} {e['remote_id']} {e['message']}")
 

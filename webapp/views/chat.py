@@ -1,4 +1,5 @@
 """Web chat: the page at / and the JSON chat API that every channel's contract follows."""
+
 from __future__ import annotations
 
 import logging
@@ -26,9 +27,17 @@ def page():
 @bp.post("/api/chat")
 @bp.input(ChatIn, arg_name="body")
 @bp.output(ChatOut)
-@bp.doc(summary="发送一条消息 Send a message",
-        responses={503: error_response("对话服务繁忙 Bot busy or unavailable; `replies` carries a Chinese busy message, "
-                                       "Retry-After the seconds to wait", BusyOut, retry_after=True)})
+@bp.doc(
+    summary="发送一条消息 Send a message",
+    responses={
+        503: error_response(
+            "对话服务繁忙 Bot busy or unavailable; `replies` carries a Chinese busy message, "
+            "Retry-After the seconds to wait",
+            BusyOut,
+            retry_after=True,
+        )
+    },
+)
 def chat(body):
     sender, text = sender_id("web", body["sender"]), body["text"].strip()
     to_operator = _to_operator(sender, text)
@@ -48,17 +57,23 @@ def _to_operator(sender: str, text: str) -> dict | None:
     diverted = services().handoffs.divert(sender, text)
     if diverted is None:
         return None
-    return {"replies": [{"text": r, "buttons": []} for r in diverted["replies"]],
-            "intent": {"name": "handoff", "confidence": 1.0}, "sources": [], "work_order": None,
-            "handoff": diverted["handoff"]}
+    return {
+        "replies": [{"text": r, "buttons": []} for r in diverted["replies"]],
+        "intent": {"name": "handoff", "confidence": 1.0},
+        "sources": [],
+        "work_order": None,
+        "handoff": diverted["handoff"],
+    }
 
 
 @bp.get("/api/chat/updates")
 @bp.input(UpdatesQuery, location="query", arg_name="query")
 @bp.output(UpdatesOut)
-@bp.doc(summary="人工客服的新消息 New operator messages for the web visitor",
-        description="网页聊天在转人工期间轮询：返回该访客 id 大于 after 的人工客服/系统消息，以及进行中的转人工会话"
-                    "（handoff 为 null 表示已结束，由智能助手继续答复）。只返回该 sender 自己的消息。")
+@bp.doc(
+    summary="人工客服的新消息 New operator messages for the web visitor",
+    description="网页聊天在转人工期间轮询：返回该访客 id 大于 after 的人工客服/系统消息，以及进行中的转人工会话"
+    "（handoff 为 null 表示已结束，由智能助手继续答复）。只返回该 sender 自己的消息。",
+)
 def updates(query):
     sender = sender_id("web", query["sender"])
     handoffs = services().handoffs
@@ -72,5 +87,9 @@ def updates(query):
 def health():
     svc = services()
     bot_ready = svc.rasa.is_ready()
-    return {"status": "ok" if bot_ready else "degraded", "bot": bot_ready, "articles": svc.kb.article_count(),
-            "wechat": svc.settings.wechat.status}
+    return {
+        "status": "ok" if bot_ready else "degraded",
+        "bot": bot_ready,
+        "articles": svc.kb.article_count(),
+        "wechat": svc.settings.wechat.status,
+    }

@@ -1,5 +1,6 @@
 """Handoff to a human: the operator console page and its API (queue, take over, talk, close).
 Thin: parse, check the role, call the handoff package. The user's side lives in the chat blueprint."""
+
 from __future__ import annotations
 
 from apiflask import APIBlueprint, Schema
@@ -80,9 +81,11 @@ def console():
 @bp.get("/api/handoffs")
 @bp.auth_required(auth, roles=OPERATORS)
 @bp.output(HandoffQueueOut)
-@bp.doc(summary="转人工队列 Open handoffs",
-        description="排队中和人工服务中的会话，最早的在前；记录中的手机号、身份证号已隐去。"
-                    "非服务时间仍在排队的会话会被结束，并告知用户人工客服的上线时间。")
+@bp.doc(
+    summary="转人工队列 Open handoffs",
+    description="排队中和人工服务中的会话，最早的在前；记录中的手机号、身份证号已隐去。"
+    "非服务时间仍在排队的会话会被结束，并告知用户人工客服的上线时间。",
+)
 def queue():
     return {"items": _svc().queue(), "service": _svc().service_status()}
 
@@ -90,9 +93,11 @@ def queue():
 @bp.get("/api/handoffs/<int:handoff_id>")
 @bp.auth_required(auth, roles=OPERATORS)
 @bp.output(HandoffOut)
-@bp.doc(summary="会话详情（接入后座席可见完整记录） One handoff",
-        description="排队中的会话，以及非座席（管理员）查看时，手机号和身份证号已隐去。",
-        responses=error_docs(404, notes={404: "会话不存在"}))
+@bp.doc(
+    summary="会话详情（接入后座席可见完整记录） One handoff",
+    description="排队中的会话，以及非座席（管理员）查看时，手机号和身份证号已隐去。",
+    responses=error_docs(404, notes={404: "会话不存在"}),
+)
 def get_handoff(handoff_id):
     return _svc().get(handoff_id, viewer=auth.current_user)
 
@@ -119,9 +124,11 @@ def messages(handoff_id, query):
 @bp.auth_required(auth, roles=OPERATORS)
 @bp.input(HandoffMessageIn, arg_name="body")
 @bp.output(HandoffMessageOut, status_code=201)
-@bp.doc(summary="回复用户（经用户原渠道送达） Reply to the user",
-        description="网页用户由聊天页轮询收到；微信公众号和小程序用户经发件箱 ho_outbox 由渠道送达。",
-        responses=CONFLICTS)
+@bp.doc(
+    summary="回复用户（经用户原渠道送达） Reply to the user",
+    description="网页用户由聊天页轮询收到；微信公众号和小程序用户经发件箱 ho_outbox 由渠道送达。",
+    responses=CONFLICTS,
+)
 def reply(handoff_id, body):
     return _svc().operator_message(handoff_id, auth.current_user.username, body["text"]), 201
 
@@ -130,9 +137,11 @@ def reply(handoff_id, body):
 @bp.auth_required(auth, roles=OPERATORS)
 @bp.input(HandoffCloseIn, arg_name="body")
 @bp.output(HandoffOut)
-@bp.doc(summary="结束会话（智能助手继续服务） Close",
-        description="接入的座席可结束自己的会话，排队中的会话任何座席可结束，管理员可结束任何会话。",
-        responses=CONFLICTS)
+@bp.doc(
+    summary="结束会话（智能助手继续服务） Close",
+    description="接入的座席可结束自己的会话，排队中的会话任何座席可结束，管理员可结束任何会话。",
+    responses=CONFLICTS,
+)
 def close(handoff_id, body):
     user = auth.current_user
     return _svc().close(handoff_id, user.username, body["note"], force=user.has("admin"), viewer=user)

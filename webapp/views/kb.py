@@ -1,4 +1,5 @@
 """Knowledge-base search API."""
+
 from __future__ import annotations
 
 from apiflask import APIBlueprint
@@ -14,7 +15,25 @@ bp = APIBlueprint("kb", __name__, tag="知识库 Knowledge base")
 @bp.output(SearchOut)
 @bp.doc(summary="检索知识库 Search the knowledge base", responses={422: "输入有误 Invalid input"})
 def search(query):
-    hits = services().kb.search(query["q"], k=query["k"], min_score=0.0, region=query.get("region"),
-                                domain=query.get("domain"), tag=query.get("tag"))
-    return {"hits": [{"article_id": h.article_id, "title": h.title, "source": h.source, "citation": h.citation,
-                      "score": h.score, "snippet": h.snippet, "region": h.region} for h in hits]}
+    hits = services().kb.search(
+        query["q"],
+        k=query["k"],
+        min_score=0.0,
+        region=query.get("region"),
+        domain=query.get("domain"),
+        tag=query.get("tag"),
+    )
+    return {
+        "hits": [
+            {
+                "article_id": h.article_id,
+                "title": h.title,
+                "source": h.source,
+                "citation": h.citation,
+                "score": h.score,
+                "snippet": h.snippet,
+                "region": h.region,
+            }
+            for h in hits
+        ]
+    }

@@ -1,23 +1,50 @@
 """Editor API and console: articles, versions, diffs, publishing, hit testing, bulk import."""
+
 from __future__ import annotations
 
-from apiflask import APIBlueprint, abort
+from apiflask import APIBlueprint, Schema, abort
 from apiflask.fields import File
-from apiflask import Schema
 from flask import render_template
 
 from knowledge_base.importer import import_file
 
 from ..auth import EDITORS, PUBLISHERS, auth
 from ..errors import error_docs
-from ..schemas import (ArticleCreateIn, ArticleListOut, ArticleListQuery, ArticleOut, ArticleUpdateIn, DiffOut,
-                       DiffQuery, GapAttachIn, GapListOut, GapListQuery, GapOut, HitTestOut, HitTestQuery, ImportOut,
-                       FormBoolean, StatusChangeIn, VersionListOut)
+from ..schemas import (
+    ArticleCreateIn,
+    ArticleListOut,
+    ArticleListQuery,
+    ArticleOut,
+    ArticleUpdateIn,
+    DiffOut,
+    DiffQuery,
+    FormBoolean,
+    GapAttachIn,
+    GapListOut,
+    GapListQuery,
+    GapOut,
+    HitTestOut,
+    HitTestQuery,
+    ImportOut,
+    StatusChangeIn,
+    VersionListOut,
+)
 from .common import services
 
 bp = APIBlueprint("kb_admin", __name__, tag="知识库编辑 KB editing")
-FIELDS = ("title", "body", "domain", "region", "kind", "source", "tags", "questions", "effective_from", "expires_at",
-          "urgent")
+FIELDS = (
+    "title",
+    "body",
+    "domain",
+    "region",
+    "kind",
+    "source",
+    "tags",
+    "questions",
+    "effective_from",
+    "expires_at",
+    "urgent",
+)
 
 
 class ImportIn(Schema):
@@ -52,8 +79,10 @@ def list_articles(query):
 @bp.auth_required(auth, roles=EDITORS)
 @bp.input(ArticleCreateIn, arg_name="body")
 @bp.output(ArticleOut, status_code=201)
-@bp.doc(summary="新建文章（草稿，或发布者直接发布热点政策） Create an article",
-        responses=error_docs(403, 422, notes={403: "无发布权限", 422: "内容有误"}))
+@bp.doc(
+    summary="新建文章（草稿，或发布者直接发布热点政策） Create an article",
+    responses=error_docs(403, 422, notes={403: "无发布权限", 422: "内容有误"}),
+)
 def create_article(body):
     user = _user()
     if body["publish"] and not user.has("publisher"):
@@ -73,8 +102,10 @@ def get_article(article_id):
 @bp.auth_required(auth, roles=EDITORS)
 @bp.input(ArticleUpdateIn, arg_name="body")
 @bp.output(ArticleOut)
-@bp.doc(summary="修改文章（须带版本号，过期版本返回409） Edit an article",
-        responses=error_docs(403, 404, 409, 422, notes={403: "编辑只能修改草稿", 409: "版本冲突", 422: "内容有误"}))
+@bp.doc(
+    summary="修改文章（须带版本号，过期版本返回409） Edit an article",
+    responses=error_docs(403, 404, 409, 422, notes={403: "编辑只能修改草稿", 409: "版本冲突", 422: "内容有误"}),
+)
 def update_article(article_id, body):
     user = _user()
     editor = services().editor
@@ -136,11 +167,24 @@ def hit_test(query):
             why.append("无关键词命中")
         if abs(h.score - (h.dense + 0.3 * h.keyword * h.coverage)) > 1e-3:
             why.append(f"综合本文最佳三条证据（加权平均）{h.score:.3f}")
-        out.append({"article_id": h.article_id, "title": h.title, "source": h.source, "citation": h.citation,
-                    "score": h.score, "snippet": h.snippet, "dense": h.dense, "keyword": h.keyword,
-                    "coverage": h.coverage, "region": h.region, "urgent": h.urgent, "question": h.question,
-                    "why": "；".join(why),
-                    "answers": h.score >= kb.min_score})
+        out.append(
+            {
+                "article_id": h.article_id,
+                "title": h.title,
+                "source": h.source,
+                "citation": h.citation,
+                "score": h.score,
+                "snippet": h.snippet,
+                "dense": h.dense,
+                "keyword": h.keyword,
+                "coverage": h.coverage,
+                "region": h.region,
+                "urgent": h.urgent,
+                "question": h.question,
+                "why": "；".join(why),
+                "answers": h.score >= kb.min_score,
+            }
+        )
     return {"threshold": kb.min_score, "hits": out}
 
 
@@ -148,13 +192,16 @@ def hit_test(query):
 @bp.auth_required(auth, roles=PUBLISHERS)
 @bp.input(ImportIn, location="files", arg_name="form")
 @bp.output(ImportOut)
-@bp.doc(summary="批量导入（全部成功才写入） Bulk import, all or nothing",
-        responses=error_docs(422, notes={422: "文件有误，逐行报告"}))
+@bp.doc(
+    summary="批量导入（全部成功才写入） Bulk import, all or nothing",
+    responses=error_docs(422, notes={422: "文件有误，逐行报告"}),
+)
 def bulk_import(form):
     upload = form["file"]
     data = upload.read()
-    report = import_file(services().kb, upload.filename or "upload", data, author=_user().username,
-                         publish=form["publish"])
+    report = import_file(
+        services().kb, upload.filename or "upload", data, author=_user().username, publish=form["publish"]
+    )
     return report.as_dict()
 
 
@@ -171,9 +218,12 @@ def list_gaps(query):
 @bp.auth_required(auth, roles=EDITORS)
 @bp.input(GapAttachIn, arg_name="body")
 @bp.output(GapOut)
-@bp.doc(summary="把未命中问题加为某篇文章的相似问法（文章新版本，立即生效） Close a gap with a similar question",
-        responses=error_docs(403, 404, 409, notes={403: "编辑只能修改草稿", 404: "问题或文章不存在",
-                                                   409: "版本冲突或已处理"}))
+@bp.doc(
+    summary="把未命中问题加为某篇文章的相似问法（文章新版本，立即生效） Close a gap with a similar question",
+    responses=error_docs(
+        403, 404, 409, notes={403: "编辑只能修改草稿", 404: "问题或文章不存在", 409: "版本冲突或已处理"}
+    ),
+)
 def attach_gap(gap_id, body):
     user = _user()
     svc = services()
@@ -185,6 +235,8 @@ def attach_gap(gap_id, body):
 @bp.post("/api/kb/gaps/<int:gap_id>/dismiss")
 @bp.auth_required(auth, roles=EDITORS)
 @bp.output(GapOut)
-@bp.doc(summary="忽略未命中问题（不属于知识库范围） Dismiss a gap", responses=error_docs(404, 409, notes={409: "已处理"}))
+@bp.doc(
+    summary="忽略未命中问题（不属于知识库范围） Dismiss a gap", responses=error_docs(404, 409, notes={409: "已处理"})
+)
 def dismiss_gap(gap_id):
     return services().gaps.dismiss(gap_id, author=_user().username)

@@ -1,5 +1,6 @@
 """The mini-program's API (/api/mp/*): login, chat with the /api/chat contract, the user's own work orders,
 complaints with photos and subscribe-message consent. Thin: channels.wechat and work_orders do the work."""
+
 from __future__ import annotations
 
 import logging
@@ -22,12 +23,15 @@ from .common import busy_response, services
 
 log = logging.getLogger(__name__)
 bp = APIBlueprint("miniprogram", __name__, tag="微信小程序 Mini-program")
+
+
 class MpUpdatesQuery(Schema):
     after = IdQuery(load_default=0)
 
 
-mp_auth = HTTPTokenAuth(scheme="Bearer", security_scheme_name="MiniProgramAuth",
-                        description="小程序登录 POST /api/mp/login 获得的令牌")
+mp_auth = HTTPTokenAuth(
+    scheme="Bearer", security_scheme_name="MiniProgramAuth", description="小程序登录 POST /api/mp/login 获得的令牌"
+)
 
 
 @mp_auth.verify_token
@@ -81,7 +85,9 @@ class MpRateIn(Schema):
 class ComplaintIn(Schema):
     order_type = String(load_default="complaint", validate=OneOf(["complaint", "suggestion"]))
     domain = String(load_default="其他", validate=OneOf(list(DOMAINS)))
-    target = String(load_default="", validate=Length(0, 200), metadata={"description": "投诉对象：车牌、企业、线路、站点"})
+    target = String(
+        load_default="", validate=Length(0, 200), metadata={"description": "投诉对象：车牌、企业、线路、站点"}
+    )
     facts = String(required=True, validate=Length(1, 5000), metadata={"description": "事情经过"})
     demand = String(load_default="", validate=Length(0, 2000))
     location = String(load_default="", validate=Length(0, 200))
@@ -90,7 +96,9 @@ class ComplaintIn(Schema):
     caller_phone = String(load_default="", validate=Length(0, 30))
     anonymous = FormBoolean(load_default=False)
     safety = FormBoolean(load_default=False, metadata={"description": "涉及安全隐患（安全生产）"})
-    photos = List(File(), load_default=list, metadata={"description": f"照片（JPG/PNG/WEBP，每张≤10MB，最多{MAX_PHOTOS}张）"})
+    photos = List(
+        File(), load_default=list, metadata={"description": f"照片（JPG/PNG/WEBP，每张≤10MB，最多{MAX_PHOTOS}张）"}
+    )
 
 
 class PhotoIn(Schema):
@@ -98,10 +106,13 @@ class PhotoIn(Schema):
 
 
 class SubscriptionsIn(Schema):
-    results = Dict(keys=String(validate=Length(1, 64)), values=String(validate=OneOf(["accept", "reject", "ban",
-                                                                                     "filter"])),
-                   required=True, validate=Length(1, 10),
-                   metadata={"description": "wx.requestSubscribeMessage 的结果：{模板ID: accept|reject|ban|filter}"})
+    results = Dict(
+        keys=String(validate=Length(1, 64)),
+        values=String(validate=OneOf(["accept", "reject", "ban", "filter"])),
+        required=True,
+        validate=Length(1, 10),
+        metadata={"description": "wx.requestSubscribeMessage 的结果：{模板ID: accept|reject|ban|filter}"},
+    )
 
 
 class Subscription(Schema):
@@ -117,8 +128,10 @@ class SubscriptionsOut(Schema):
 @bp.post("/api/mp/login")
 @bp.input(MpLoginIn, arg_name="body")
 @bp.output(MpLoginOut)
-@bp.doc(summary="小程序登录 Log in with wx.login()'s code",
-        responses=error_docs(401, 503, notes={401: "code 无效", 503: "未配置小程序或微信服务不可用"}))
+@bp.doc(
+    summary="小程序登录 Log in with wx.login()'s code",
+    responses=error_docs(401, 503, notes={401: "code 无效", 503: "未配置小程序或微信服务不可用"}),
+)
 def login(body):
     return services().wechat.sessions.login(body["code"])
 
@@ -135,17 +148,30 @@ def logout():
 @bp.auth_required(mp_auth)
 @bp.input(MpChatIn, arg_name="body")
 @bp.output(ChatOut)
-@bp.doc(summary="与智能助手对话（同 /api/chat） Chat", responses={
-    503: error_response("对话服务繁忙 Bot busy or unavailable; `replies` carries a Chinese busy message, "
-                        "Retry-After the seconds to wait", BusyOut, retry_after=True)})
+@bp.doc(
+    summary="与智能助手对话（同 /api/chat） Chat",
+    responses={
+        503: error_response(
+            "对话服务繁忙 Bot busy or unavailable; `replies` carries a Chinese busy message, "
+            "Retry-After the seconds to wait",
+            BusyOut,
+            retry_after=True,
+        )
+    },
+)
 def chat(body):
     sender, text = sender_id("miniprogram", _openid()), body["text"].strip()
     if not text:
         abort(422, "请输入内容")
     operator = to_operator(services().handoffs, sender, text)
     if operator is not None:
-        return {"replies": [{"text": t, "buttons": []} for t in operator], "sources": [], "work_order": None,
-                "intent": {"name": "handoff", "confidence": 1.0}, "handoff": services().handoffs.active(sender)}
+        return {
+            "replies": [{"text": t, "buttons": []} for t in operator],
+            "sources": [],
+            "work_order": None,
+            "intent": {"name": "handoff", "confidence": 1.0},
+            "handoff": services().handoffs.active(sender),
+        }
     meta = {"channel": "miniprogram"}
     place = body.get("location") or {}
     if place.get("label"):
@@ -163,8 +189,10 @@ def chat(body):
 @bp.get("/api/mp/updates")
 @bp.auth_required(mp_auth)
 @bp.input(MpUpdatesQuery, location="query", arg_name="query")
-@bp.doc(summary="人工客服的新消息 New operator messages (poll while a handoff is open)",
-        description="转人工期间小程序轮询：返回该用户 id 大于 after 的人工客服/系统消息，以及进行中的转人工会话（null 表示已结束）。")
+@bp.doc(
+    summary="人工客服的新消息 New operator messages (poll while a handoff is open)",
+    description="转人工期间小程序轮询：返回该用户 id 大于 after 的人工客服/系统消息，以及进行中的转人工会话（null 表示已结束）。",
+)
 def updates(query):
     sender = sender_id("miniprogram", _openid())
     handoffs = services().handoffs
@@ -192,29 +220,41 @@ def my_order(number):
 @bp.auth_required(mp_auth)
 @bp.input(MpRateIn, arg_name="body")
 @bp.output(MpOrder)
-@bp.doc(summary="好差评 Rate my replied order",
-        responses=error_docs(404, 409, 422, notes={404: "不是本人的工单或不存在", 409: "尚未办结或已评价",
-                                                   422: "尚未办结或已评价"}))
+@bp.doc(
+    summary="好差评 Rate my replied order",
+    responses=error_docs(
+        404, 409, 422, notes={404: "不是本人的工单或不存在", 409: "尚未办结或已评价", 422: "尚未办结或已评价"}
+    ),
+)
 def rate(number, body):
     services().wechat.complaints.own(_openid(), number)
-    return services().work_orders.rate(number, body["rating"], body["comment"],
-                                       caller_user=sender_id("miniprogram", _openid()))
+    return services().work_orders.rate(
+        number, body["rating"], body["comment"], caller_user=sender_id("miniprogram", _openid())
+    )
 
 
 @bp.post("/api/mp/complaints")
 @bp.auth_required(mp_auth)
 @bp.input(ComplaintIn, location="form_and_files", arg_name="body")
 @bp.output(MpOrder, status_code=201)
-@bp.doc(summary="提交投诉或建议（可附照片） File a complaint with photos",
-        description="multipart/form-data。须带 Idempotency-Key 请求头：网络重试时同一个键只会登记一张工单（返回 200 和"
-                    "第一次的工单）。",
-        responses={200: {"description": "同一 Idempotency-Key 的重试：返回已登记的工单",
-                         "content": {"application/json": {"schema": MpOrder}}},
-                   **error_docs(413, 422, notes={422: "内容或照片有误，或缺少 Idempotency-Key"})})
+@bp.doc(
+    summary="提交投诉或建议（可附照片） File a complaint with photos",
+    description="multipart/form-data。须带 Idempotency-Key 请求头：网络重试时同一个键只会登记一张工单（返回 200 和"
+    "第一次的工单）。",
+    responses={
+        200: {
+            "description": "同一 Idempotency-Key 的重试：返回已登记的工单",
+            "content": {"application/json": {"schema": MpOrder}},
+        },
+        **error_docs(413, 422, notes={422: "内容或照片有误，或缺少 Idempotency-Key"}),
+    },
+)
 def complaint(body):
     key = (request.headers.get("Idempotency-Key") or "").strip()
     if not 8 <= len(key) <= 64:
-        abort(422, "请在 Idempotency-Key 请求头中提供8到64个字符的唯一键", extra_data={"code": "idempotency_key_required"})
+        abort(
+            422, "请在 Idempotency-Key 请求头中提供8到64个字符的唯一键", extra_data={"code": "idempotency_key_required"}
+        )
     photos = [(upload.read(), upload.filename or "") for upload in body.pop("photos")]
     order, created = services().wechat.complaints.submit(_openid(), body, photos, key)
     return order, 201 if created else 200
@@ -224,9 +264,12 @@ def complaint(body):
 @bp.auth_required(mp_auth)
 @bp.input(PhotoIn, location="files", arg_name="body")
 @bp.output(MpOrder, status_code=201)
-@bp.doc(summary="为我的工单补充照片（wx.uploadFile，每次一张） Add a photo",
-        responses=error_docs(404, 409, 422, notes={404: "不是本人的工单或不存在", 409: "工单已办结或照片已满",
-                                                   422: "照片格式或大小不符"}))
+@bp.doc(
+    summary="为我的工单补充照片（wx.uploadFile，每次一张） Add a photo",
+    responses=error_docs(
+        404, 409, 422, notes={404: "不是本人的工单或不存在", 409: "工单已办结或照片已满", 422: "照片格式或大小不符"}
+    ),
+)
 def add_photo(number, body):
     upload = body["file"]
     return services().wechat.complaints.add_photo(_openid(), number, upload.read(), upload.filename or ""), 201
@@ -237,16 +280,22 @@ def add_photo(number, body):
 @bp.output(SubscriptionsOut)
 @bp.doc(summary="我的订阅消息授权 My subscriptions")
 def subscriptions():
-    return {"subscriptions": services().wechat.subscriptions.list(_openid()),
-            "template_id": services().settings.wechat.mp_template_id}
+    return {
+        "subscriptions": services().wechat.subscriptions.list(_openid()),
+        "template_id": services().settings.wechat.mp_template_id,
+    }
 
 
 @bp.post("/api/mp/subscriptions")
 @bp.auth_required(mp_auth)
 @bp.input(SubscriptionsIn, arg_name="body")
 @bp.output(SubscriptionsOut)
-@bp.doc(summary="记录订阅消息授权 Record wx.requestSubscribeMessage results",
-        description="每次用户“允许”一个模板，可以向其发送一条该模板的工单进度通知。")
+@bp.doc(
+    summary="记录订阅消息授权 Record wx.requestSubscribeMessage results",
+    description="每次用户“允许”一个模板，可以向其发送一条该模板的工单进度通知。",
+)
 def subscribe(body):
-    return {"subscriptions": services().wechat.subscriptions.record(_openid(), body["results"]),
-            "template_id": services().settings.wechat.mp_template_id}
+    return {
+        "subscriptions": services().wechat.subscriptions.record(_openid(), body["results"]),
+        "template_id": services().settings.wechat.mp_template_id,
+    }

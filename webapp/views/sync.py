@@ -1,5 +1,6 @@
 """The 12345 link: the endpoint 12345 transfers work orders to (HMAC-signed), and the console's sync API
 (status, log, on-demand sync, proposals kept from conflicts, the outbox). Thin: the work is in sync/."""
+
 from __future__ import annotations
 
 import json
@@ -36,8 +37,11 @@ class RunsQuery(Schema):
 
 
 class RunIn(Schema):
-    what = String(load_default="kb", validate=OneOf(["kb", "outbox"]),
-                  metadata={"description": "kb：同步知识库（后台运行）；outbox：立即推送待发的工单消息"})
+    what = String(
+        load_default="kb",
+        validate=OneOf(["kb", "outbox"]),
+        metadata={"description": "kb：同步知识库（后台运行）；outbox：立即推送待发的工单消息"},
+    )
 
 
 class ProposalQuery(Schema):
@@ -57,26 +61,38 @@ def console():
 
 
 @bp.post("/api/sync/12345/orders")
-@bp.doc(summary="12345 转办工单（HMAC 签名） Work orders transferred by 12345",
-        description="Body: {\"orders\": [TransferOrder, …]} (≤ 200). Headers: X-Hotline-Timestamp (Unix seconds), "
-                    "X-Hotline-Signature: sha256=hex(HMAC-SHA256(secret, timestamp + '.' + body)). One result per "
-                    "order: accepted | returned (第十九条, with reason) | duplicate | invalid | conflict. "
-                    "See sync/protocol.openapi.yaml.",
-        responses={200: "每件工单的处理结果",
-                   **error_docs(400, 401, 413, 422, notes={400: "不是 UTF-8 编码的 JSON", 401: "签名缺失、错误或过期",
-                                                           422: "orders 不是数组"})})
+@bp.doc(
+    summary="12345 转办工单（HMAC 签名） Work orders transferred by 12345",
+    description='Body: {"orders": [TransferOrder, …]} (≤ 200). Headers: X-Hotline-Timestamp (Unix seconds), '
+    "X-Hotline-Signature: sha256=hex(HMAC-SHA256(secret, timestamp + '.' + body)). One result per "
+    "order: accepted | returned (第十九条, with reason) | duplicate | invalid | conflict. "
+    "See sync/protocol.openapi.yaml.",
+    responses={
+        200: "每件工单的处理结果",
+        **error_docs(
+            400,
+            401,
+            413,
+            422,
+            notes={400: "不是 UTF-8 编码的 JSON", 401: "签名缺失、错误或过期", 422: "orders 不是数组"},
+        ),
+    },
+)
 def transfer_in():
     body = request.get_data(cache=False)
     if len(body) > MAX_TRANSFER_BYTES:
         abort(413, "请求过大")
-    verify_signature(sync_service().secret, request.headers.get("X-Hotline-Timestamp"),
-                     request.headers.get("X-Hotline-Signature"), body)
+    verify_signature(
+        sync_service().secret,
+        request.headers.get("X-Hotline-Timestamp"),
+        request.headers.get("X-Hotline-Signature"),
+        body,
+    )
     try:
         doc = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         abort(400, "请求须为 UTF-8 编码的 JSON")
-    orders = doc if isinstance(doc, list) else doc.get("orders") if isinstance(doc, dict) and "orders" in doc \
-        else [doc]
+    orders = doc if isinstance(doc, list) else doc.get("orders") if isinstance(doc, dict) and "orders" in doc else [doc]
     if not isinstance(orders, list):
         abort(422, "orders 须为数组")
     return {"results": sync_service().exchange.receive(orders)}
@@ -99,8 +115,10 @@ def runs(query):
 
 @bp.get("/api/sync/runs/<int:run_id>")
 @bp.auth_required(auth, roles=READERS)
-@bp.doc(summary="一次同步的明细 One run with its events (rejected items, conflicts, retries, errors)",
-        responses={200: "同步记录与事件", **error_docs(404)})
+@bp.doc(
+    summary="一次同步的明细 One run with its events (rejected items, conflicts, retries, errors)",
+    responses={200: "同步记录与事件", **error_docs(404)},
+)
 def run_detail(run_id):
     detail = sync_service().run_detail(run_id)
     if detail is None:
@@ -118,10 +136,14 @@ def recent_events():
 @bp.post("/api/sync/run")
 @bp.auth_required(auth, roles=RUNNERS)
 @bp.input(RunIn, arg_name="body")
-@bp.doc(summary="立即同步（控制台按钮） Sync now",
-        responses={200: "待发的工单消息已推送（what=outbox） Outbox pushed", 202: "已开始（知识库同步在后台运行，见同步日志）",
-                   **error_docs(409, 502, 503, notes={409: "正在同步", 502: "12345 接口出错或不可达",
-                                                      503: "未配置 12345 接口"})})
+@bp.doc(
+    summary="立即同步（控制台按钮） Sync now",
+    responses={
+        200: "待发的工单消息已推送（what=outbox） Outbox pushed",
+        202: "已开始（知识库同步在后台运行，见同步日志）",
+        **error_docs(409, 502, 503, notes={409: "正在同步", 502: "12345 接口出错或不可达", 503: "未配置 12345 接口"}),
+    },
+)
 def run_now(body):
     svc = sync_service()
     if not svc.configured:
@@ -155,15 +177,20 @@ def proposals(query):
 
 @bp.post("/api/sync/proposals/<int:proposal_id>/accept")
 @bp.auth_required(auth, roles=RUNNERS)
-@bp.doc(summary="采纳提议版本（成为文章的新版本，并在下次同步时推送） Accept a proposal",
-        responses={200: "文章的新版本", **error_docs(404, 409, notes={409: "已处理或版本冲突"})})
+@bp.doc(
+    summary="采纳提议版本（成为文章的新版本，并在下次同步时推送） Accept a proposal",
+    responses={200: "文章的新版本", **error_docs(404, 409, notes={409: "已处理或版本冲突"})},
+)
 def accept(proposal_id):
     return review.accept(services().editor, proposal_id, auth.current_user.username)
 
 
 @bp.post("/api/sync/proposals/<int:proposal_id>/dismiss")
 @bp.auth_required(auth, roles=RUNNERS)
-@bp.doc(summary="不采纳提议版本 Dismiss a proposal", responses={200: "已不采纳", **error_docs(404, 409, notes={409: "已处理"})})
+@bp.doc(
+    summary="不采纳提议版本 Dismiss a proposal",
+    responses={200: "已不采纳", **error_docs(404, 409, notes={409: "已处理"})},
+)
 def dismiss(proposal_id):
     review.dismiss(services().db, proposal_id, auth.current_user.username)
     return {"dismissed": proposal_id}

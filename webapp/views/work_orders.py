@@ -1,5 +1,6 @@
 """Work-order API for operators, handling units and supervisors, the callers' status look-up and rating,
 and the operator console page. Thin: parse, check the role, call the work_orders service."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -61,10 +62,20 @@ class OrderOut(Schema):
     extension_used, callback_required = Boolean(), Boolean()
     callback_result, rating, rating_comment = String(), String(), String()
     received_at, dispatch_due, dispatched_at, return_due, due_at, completed_at, callback_due = (
-        String(allow_none=True), String(allow_none=True), String(allow_none=True), String(allow_none=True),
-        String(allow_none=True), String(allow_none=True), String(allow_none=True))
+        String(allow_none=True),
+        String(allow_none=True),
+        String(allow_none=True),
+        String(allow_none=True),
+        String(allow_none=True),
+        String(allow_none=True),
+        String(allow_none=True),
+    )
     province_copied_at, province_review_due, province_reviewed_at, archived_at = (
-        String(allow_none=True), String(allow_none=True), String(allow_none=True), String(allow_none=True))
+        String(allow_none=True),
+        String(allow_none=True),
+        String(allow_none=True),
+        String(allow_none=True),
+    )
     actions = List(String(), metadata={"description": "当前状态下允许的操作"})
     events = List(Dict(), metadata={"description": "处理记录（审计）"})
     attachments = List(Dict())
@@ -86,8 +97,11 @@ class QueueOut(Schema):
 
 class ActionIn(Schema):
     version = IdField(metadata={"description": "乐观锁：工单当前版本号，过期返回409"})
-    params = Dict(load_default=dict, validate=bounded_numbers,
-                  metadata={"description": "操作参数，如 unit_id、reason、reply、days"})
+    params = Dict(
+        load_default=dict,
+        validate=bounded_numbers,
+        metadata={"description": "操作参数，如 unit_id、reason、reply、days"},
+    )
 
 
 class LookupIn(Schema):
@@ -137,11 +151,17 @@ def console():
 @bp.auth_required(auth, roles=["admin", "operator"])
 @bp.input(OrderIn, arg_name="body")
 @bp.output(OrderOut, status_code=201)
-@bp.doc(summary="登记工单（电话座席等） Register an order",
-        description="请求头 Idempotency-Key 相同则返回第一次登记的工单（200），不会重复登记。",
-        responses={200: {"description": "同一 Idempotency-Key 的重试：返回已登记的工单",
-                         "content": {"application/json": {"schema": OrderOut}}},
-                   **error_docs(422, notes={422: "内容有误或 Idempotency-Key 过长"})})
+@bp.doc(
+    summary="登记工单（电话座席等） Register an order",
+    description="请求头 Idempotency-Key 相同则返回第一次登记的工单（200），不会重复登记。",
+    responses={
+        200: {
+            "description": "同一 Idempotency-Key 的重试：返回已登记的工单",
+            "content": {"application/json": {"schema": OrderOut}},
+        },
+        **error_docs(422, notes={422: "内容有误或 Idempotency-Key 过长"}),
+    },
+)
 def create_order(body):
     key = request.headers.get("Idempotency-Key") or None
     if key is not None and len(key) > 100:
@@ -163,24 +183,40 @@ def list_orders(query):
 @bp.auth_required(auth, roles=STAFF)
 @bp.doc(summary="各队列数量与日历提醒 Queue counts and calendar warnings")
 def overview():
-    return {"counts": queues.counts(services().db, auth.current_user, utcnow()), "labels": queues.QUEUES,
-            "calendar_warnings": _svc().calendar_warnings(),
-            "actions": {a: t.label for a, t in TRANSITIONS.items()},
-            "action_roles": {a: list(t.roles) for a, t in TRANSITIONS.items()},
-            "options": {"types": TYPES, "domains": list(DOMAINS), "channels": channels.labels(),
-                        "reject_reasons": REJECT_REASONS, "extension_reasons": EXTENSION_REASONS,
-                        "callback_results": CALLBACK_RESULTS}}
+    return {
+        "counts": queues.counts(services().db, auth.current_user, utcnow()),
+        "labels": queues.QUEUES,
+        "calendar_warnings": _svc().calendar_warnings(),
+        "actions": {a: t.label for a, t in TRANSITIONS.items()},
+        "action_roles": {a: list(t.roles) for a, t in TRANSITIONS.items()},
+        "options": {
+            "types": TYPES,
+            "domains": list(DOMAINS),
+            "channels": channels.labels(),
+            "reject_reasons": REJECT_REASONS,
+            "extension_reasons": EXTENSION_REASONS,
+            "callback_results": CALLBACK_RESULTS,
+        },
+    }
 
 
 @bp.get("/api/orders/export")
 @bp.auth_required(auth, roles=STAFF)
 @bp.input(QueueQuery, location="query", arg_name="query")
-@bp.doc(summary="导出队列为CSV（按角色脱敏） Export a queue as CSV",
-        responses={200: {"description": "CSV（UTF-8）", "content": {"text/csv": {"schema": {"type": "string"}}}}})
+@bp.doc(
+    summary="导出队列为CSV（按角色脱敏） Export a queue as CSV",
+    responses={200: {"description": "CSV（UTF-8）", "content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
 def export(query):
     body = queues.export_csv(services().db, auth.current_user, query["queue"], utcnow(), q=query["q"])
-    return body, 200, {"Content-Type": "text/csv; charset=utf-8",
-                       "Content-Disposition": f"attachment; filename=orders-{query['queue']}.csv"}
+    return (
+        body,
+        200,
+        {
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f"attachment; filename=orders-{query['queue']}.csv",
+        },
+    )
 
 
 @bp.get("/api/orders/<number>")
@@ -195,9 +231,11 @@ def get_order(number):
 @bp.auth_required(auth, roles=STAFF)
 @bp.input(ActionIn, arg_name="body")
 @bp.output(OrderOut)
-@bp.doc(summary="执行流转操作 Take a lifecycle action",
-        description="操作：" + "、".join(f"{a}（{t.label}）" for a, t in TRANSITIONS.items()),
-        responses=error_docs(403, 404, 409, 422, notes={403: "角色无权", 409: "状态不允许或版本冲突", 422: "参数有误"}))
+@bp.doc(
+    summary="执行流转操作 Take a lifecycle action",
+    description="操作：" + "、".join(f"{a}（{t.label}）" for a, t in TRANSITIONS.items()),
+    responses=error_docs(403, 404, 409, 422, notes={403: "角色无权", 409: "状态不允许或版本冲突", 422: "参数有误"}),
+)
 def act(number, action, body):
     return _svc().act(number, action, auth.current_user, body["params"], body.get("version"))
 
@@ -206,9 +244,12 @@ def act(number, action, body):
 @bp.auth_required(auth, roles=["admin", "supervisor"])
 @bp.input(ReviewIn, arg_name="body")
 @bp.output(OrderOut)
-@bp.doc(summary="省级中心复核投诉工单（第二十五条） Province review",
-        responses=error_docs(403, 404, 409, 422, notes={403: "不在本人负责的地区", 409: "已复核或状态不允许",
-                                                        422: "不是需要复核的投诉工单"}))
+@bp.doc(
+    summary="省级中心复核投诉工单（第二十五条） Province review",
+    responses=error_docs(
+        403, 404, 409, 422, notes={403: "不在本人负责的地区", 409: "已复核或状态不允许", 422: "不是需要复核的投诉工单"}
+    ),
+)
 def province_review(number, body):
     return _svc().province_review(number, auth.current_user, body["note"])
 
@@ -223,11 +264,14 @@ def route(number):
 @bp.post("/api/orders/<number>/attachments")
 @bp.auth_required(auth, roles=STAFF)
 @bp.input(AttachmentIn, location="files", arg_name="body")
-@bp.doc(summary="上传附件（照片、语音、录音，≤10MB） Upload evidence",
-        description="按文件内容（而非声明的类型）识别：JPG/PNG/WEBP 图片、AMR/MP3/SILK/WAV 音频、PDF 文件。",
-        responses={201: "已保存的附件 Stored attachment",
-                   **error_docs(404, 409, 413, 415, 422, notes={409: "工单状态不允许", 413: "附件过大",
-                                                                415: "不支持的文件内容"})})
+@bp.doc(
+    summary="上传附件（照片、语音、录音，≤10MB） Upload evidence",
+    description="按文件内容（而非声明的类型）识别：JPG/PNG/WEBP 图片、AMR/MP3/SILK/WAV 音频、PDF 文件。",
+    responses={
+        201: "已保存的附件 Stored attachment",
+        **error_docs(404, 409, 413, 415, 422, notes={409: "工单状态不允许", 413: "附件过大", 415: "不支持的文件内容"}),
+    },
+)
 def upload(number, body):
     upload = body["file"]
     data = upload.read(MAX_SIZE + 1)
@@ -238,18 +282,25 @@ def upload(number, body):
         abort(exc.status, exc.message)
     services().work_orders.get(number, auth.current_user)  # scope check before anything is written
     stored = store.save(data, upload.filename or "")
-    out = _svc().add_attachment(number, auth.current_user, stored.type.kind, stored.ref, stored.name,
-                                stored.type.mime, stored.size)
+    out = _svc().add_attachment(
+        number, auth.current_user, stored.type.kind, stored.ref, stored.name, stored.type.mime, stored.size
+    )
     return out, 201
 
 
 @bp.get("/api/orders/<number>/attachments/<int:attachment_id>")
 @bp.auth_required(auth, roles=STAFF)
-@bp.doc(summary="下载附件 Download evidence",
-        description="始终作为下载（Content-Disposition: attachment），类型为按内容识别的类型，并带 nosniff。",
-        responses={200: {"description": "附件原文件（Content-Type 为按内容识别的类型）",
-                         "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}},
-                   **error_docs(404)})
+@bp.doc(
+    summary="下载附件 Download evidence",
+    description="始终作为下载（Content-Disposition: attachment），类型为按内容识别的类型，并带 nosniff。",
+    responses={
+        200: {
+            "description": "附件原文件（Content-Type 为按内容识别的类型）",
+            "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+        },
+        **error_docs(404),
+    },
+)
 def download(number, attachment_id):
     att = _svc().attachment(number, attachment_id, auth.current_user)
     found = services().attachments.open(att.ref)
@@ -258,8 +309,7 @@ def download(number, attachment_id):
     path, file_type = found
     # what the bytes are now, not what was recorded: an old upload that is no allowed type is plain bytes
     mimetype = file_type.mime if file_type else "application/octet-stream"
-    resp = send_file(path, mimetype=mimetype, as_attachment=True, download_name=att.name or path.name,
-                     max_age=0)
+    resp = send_file(path, mimetype=mimetype, as_attachment=True, download_name=att.name or path.name, max_age=0)
     resp.headers["X-Content-Type-Options"] = "nosniff"
     resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     resp.headers["Cache-Control"] = "private, no-store"
@@ -268,12 +318,20 @@ def download(number, attachment_id):
 
 @bp.post("/api/orders/lookup")
 @bp.input(LookupIn, arg_name="body")
-@bp.doc(summary="来电人查询工单进度（编号+电话后四位） Status look-up for callers",
-        description="核对失败多时按来源地址逐步加长等待（429，Retry-After）；他人的错误尝试不会锁住来电人自己的查询。",
-        responses={200: "工单进度（已脱敏）",
-                   **error_docs(404, 422, 429, notes={404: "工单不存在", 422: "不匹配",
-                                                      429: "尝试过于频繁，请按 Retry-After 稍后再试"},
-                                retry_after=(429,))})
+@bp.doc(
+    summary="来电人查询工单进度（编号+电话后四位） Status look-up for callers",
+    description="核对失败多时按来源地址逐步加长等待（429，Retry-After）；他人的错误尝试不会锁住来电人自己的查询。",
+    responses={
+        200: "工单进度（已脱敏）",
+        **error_docs(
+            404,
+            422,
+            429,
+            notes={404: "工单不存在", 422: "不匹配", 429: "尝试过于频繁，请按 Retry-After 稍后再试"},
+            retry_after=(429,),
+        ),
+    },
+)
 @retry_after
 def lookup(body):
     return _svc().lookup(body["number"], body["last4"], client=client_address())
@@ -281,10 +339,20 @@ def lookup(body):
 
 @bp.post("/api/orders/rate")
 @bp.input(RateIn, arg_name="body")
-@bp.doc(summary="好差评：办结后评价 Rate a replied order",
-        responses={200: "已评价的工单",
-                   **error_docs(404, 409, 422, 429, notes={404: "工单不存在", 409: "尚未办结或已评价",
-                                                           422: "电话后四位不匹配或尚未办结"}, retry_after=(429,))})
+@bp.doc(
+    summary="好差评：办结后评价 Rate a replied order",
+    responses={
+        200: "已评价的工单",
+        **error_docs(
+            404,
+            409,
+            422,
+            429,
+            notes={404: "工单不存在", 409: "尚未办结或已评价", 422: "电话后四位不匹配或尚未办结"},
+            retry_after=(429,),
+        ),
+    },
+)
 @retry_after
 def rate(body):
     return _svc().rate(body["number"], body["rating"], body["comment"], last4=body["last4"], client=client_address())
@@ -323,8 +391,10 @@ def set_override(body):
 
 @bp.delete("/api/calendar/overrides/<day>")
 @bp.auth_required(auth, roles=["admin", "operator"])
-@bp.doc(summary="删除工作日调整 Remove an override",
-        responses={200: "全部工作日调整", **error_docs(404, 422, notes={422: "日期格式须为 YYYY-MM-DD"})})
+@bp.doc(
+    summary="删除工作日调整 Remove an override",
+    responses={200: "全部工作日调整", **error_docs(404, 422, notes={422: "日期格式须为 YYYY-MM-DD"})},
+)
 def delete_override(day):
     try:
         parsed = datetime.strptime(day, "%Y-%m-%d").date()
@@ -332,4 +402,3 @@ def delete_override(day):
         abort(422, "日期格式须为 YYYY-MM-DD")
     _svc().delete_override(parsed)
     return {"overrides": _svc().overrides()}
-
