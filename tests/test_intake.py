@@ -269,3 +269,100 @@ def test_status_by_number_and_last4_then_rating(orders):
     msgs, _ = run(rate, tracker("满意", slots, "rate"))
     assert "办结回复后" in msgs[0]["text"]  # not replied yet
     assert rating_from("处理得不满意", None) == "dissatisfied" and rating_from("/rate", "satisfied") == "satisfied"
+
+
+# ---- issue 15 item 3: forms that keep clean data ------------------------------------------------------------------
+NOW = datetime(2026, 11, 30, 16, 5, tzinfo=CHINA)  # a Monday
+
+
+@pytest.mark.parametrize(
+    "text, phone",
+    [
+        ("一五八三七三零五六七八", "15837305678"),
+        ("158，3730，5678。", "15837305678"),
+        ("幺三八一二三四零零零七", "13812340007"),
+        ("１５８ ３７３０ ５６７８", "15837305678"),
+        ("一三八〇〇一二两两三三", "13800122233"),
+        ("昨天8点，13812345678", "13812345678"),
+        ("1381234", None),
+    ],
+)
+def test_phones_as_drivers_say_them(text, phone):
+    assert intake.find_phone(text) == phone
+
+
+def test_spoken_phone_is_accepted_by_the_form_and_plates_read_digit_by_digit():
+    step = intake.answer({"target": "x"}, "caller_phone", "一五八三七三零五六七八")
+    assert step.values["caller_phone"] == "15837305678" and not step.say
+    assert intake.find_plate("投诉豫Ｇ８８Ｋ７６的出租车") == "豫G88K76"
+    assert intake.find_plate("豫G幺二三四五") == "豫G12345"
+    assert intake.find_phone("两点") is None and intake.find_plate("一下") is None
+
+
+@pytest.mark.parametrize("text", ["我不是要投诉 我就问问", "算了", "算了算了 不弄了", "不投诉了", "不用了"])
+def test_exits_end_the_form_without_an_order(text):
+    step = intake.answer({"target": "收费站"}, "caller_phone", text)
+    assert step.cancelled and step.reply and "手机号" not in "".join(step.say)
+
+
+def test_just_asking_gets_an_invitation_to_ask():
+    assert "直接问我" in intake.exit_reply("我不是要投诉 我就问问")
+    assert intake.exit_reply("他算了我两百块") is None
+
+
+def test_own_plate_is_not_the_target():
+    text = "我的车是豫G88K76，昨天在卫辉收费站被收费员骂了，要求道歉"
+    values = intake.prefill(text)
+    assert values["own_vehicle"] == "豫G88K76" and "豫G88K76" not in values["target"]
+    assert intake.find_target("我开的车是豫G88K76 被豫A12345货车撞了") == "豫A12345货车"
+    step = intake.answer({}, "target", "我开的车是豫G88K76")
+    assert step.ask == "target" and "自己的车" in step.say[0]
+    order = intake.to_order({"facts": "收费员骂人", "own_vehicle": "豫G88K76"}, "complaint", "web:u", "web")
+    assert "豫G88K76" in order["facts"] and "豫G88K76" not in order["target"]
+
+
+def test_remembered_location_is_offered_not_filled():
+    meta = {"location_label": "河南省新乡市红旗区新乡东站"}
+    first = "还要投诉一个 豫A88888大货车 今天上午超载 要求查处 电话13812340009 匿名"
+    assert "location" not in intake.prefill(first, meta)
+    step = intake.answer({}, None, first, metadata=meta, now=NOW)
+    assert step.ask == "location" and "location" not in step.values
+    assert "是在河南省新乡市红旗区新乡东站吗" in intake.location_question(step.values)
+    no = intake.answer(step.values, "location", "不是那儿 是在郑州圃田", metadata=meta, now=NOW)
+    assert no.values["location"] == "郑州圃田"
+    yes = intake.answer(step.values, "location", "是", metadata=meta, now=NOW)
+    assert yes.values["location"] == "河南省新乡市红旗区新乡东站"
+
+
+@pytest.mark.parametrize("field", ["facts", "occurred_at", "location", "demand"])
+def test_a_question_is_not_stored_as_an_answer(field):
+    step = intake.answer({"target": "收费站"}, field, "網約車司機繞路怎麼投訴")
+    assert step.ask == field and field not in step.values and step.say
+
+
+@pytest.mark.parametrize(
+    "words, resolved",
+    [
+        ("今天下午两点", "2026-11-30 14:00"),
+        ("昨天晚上八点", "2026-11-29 20:00"),
+        ("昨天晚上8点", "2026-11-29 20:00"),
+        ("上周五", "2026-11-27"),
+        ("前天", "2026-11-28"),
+        ("下午3点半", "2026-11-30 15:30"),
+        ("11月3号", "2026-11-03"),
+        ("今天中午十二点", "2026-11-30 12:00"),
+    ],
+)
+def test_times_are_resolved_to_china_time(words, resolved):
+    from work_orders import when
+
+    assert when.resolve(when.find(words), NOW.replace(tzinfo=None)) == resolved
+
+
+def test_time_and_place_split_and_the_words_kept():
+    step = intake.answer({"target": "x", "facts": "绕路"}, "occurred_at", "今天下午两点在郑州火车站", now=NOW)
+    assert step.values["occurred_at"] == "今天下午两点"
+    assert intake.find_place("今天下午两点在郑州火车站") == "郑州火车站"
+    order = intake.to_order(step.values, "complaint", "web:u", "web")
+    assert order["occurred_at"] == "2026-11-30 14:00（今天下午两点）"
+    assert "今天下午两点（2026-11-30 14:00）" in intake.summary(step.values)

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 
+from hotline.clock import china_time, utcnow
 from hotline.privacy import mask_pii
 from hotline.text import normalize
 
+from . import when
 from .lifecycle import REJECT_REASONS
 
 # ---- recognisers -----------------------------------------------------------------------------------------
@@ -51,13 +54,7 @@ PLACE_WEAK_RE = re.compile(
     r"(?:在|于|到|从)([\u4e00-\u9fa5A-Za-z0-9]{2,14}?(?:路|街|大道|区|县|市|镇|村|站|港|桥|高速|"
     r"国道|省道|小区|医院|学校|商场))"
 )
-TIME_RE = re.compile(
-    r"((?:今天|昨天|前天|刚才|刚刚|今早|今晚|昨晚|上周[一二三四五六日天]?|本周[一二三四五六日天]?|"
-    r"\d{4}年|\d{1,2}月\d{1,2}[日号]|\d{1,2}[日号]|周[一二三四五六日天]|星期[一二三四五六日天])"
-    r"(?:(?:早上|上午|中午|下午|傍晚|晚上|夜里|凌晨|半夜)?\s*(?:\d{1,2}[点:：时]\d{0,2}分?(?:左右)?|"
-    r"[一二三四五六七八九十]{1,3}点(?:半|多)?)?)|(?:早上|上午|中午|下午|傍晚|晚上|夜里|凌晨|半夜)\s*"
-    r"(?:\d{1,2}[点:：时]\d{0,2}分?|[一二三四五六七八九十]{1,3}点(?:半|多)?)|\d{1,2}[:：]\d{2})"
-)
+TIME_RE = when.TIME_RE
 DEMAND_RE = re.compile(
     r"((?:要求|希望|请求|诉求是?|请你们|请求你们|麻烦你们|请相关部门|请|建议)[^。！!？?，,；;]{2,80})"
 )
@@ -65,6 +62,34 @@ DEMAND_RE = re.compile(
 YES = ("确认", "确定", "是的", "对的", "没问题", "提交", "好的", "可以", "对", "是", "嗯", "好", "ok", "OK", "yes")
 NO = ("取消", "不投诉了", "不用了", "算了", "不提交", "不要了", "放弃", "不了", "不用", "不要", "否")
 STOP = ("取消", "算了", "放弃", "不投诉了", "不反映了", "不提了", "取消投诉", "取消登记", "不建议了")
+# said mid-form, these end it: the caller does not want an order (the draft is dropped)
+EXIT_EXACT = STOP + ("不用了", "不用", "不要了", "算了吧", "算了算了", "不弄了", "不登记了", "不用登记")
+EXIT_PHRASES = (
+    "不投诉了",
+    "不反映了",
+    "不提了",
+    "不建议了",
+    "取消投诉",
+    "取消登记",
+    "不是要投诉",
+    "不是投诉",
+    "不想投诉",
+    "不要投诉",
+    "没想投诉",
+    "不用投诉",
+    "不是要反映",
+    "不是要建议",
+    "就问问",
+    "只是问问",
+    "随便问问",
+    "问一下而已",
+    "只是想问",
+    "不弄了",
+    "不搞了",
+    "不登记了",
+    "算了算了",
+)
+JUST_ASKING = ("不是要", "不是投诉", "不想投诉", "不要投诉", "没想投诉", "问问", "只是想问", "问一下")
 SKIP = ("不清楚", "不知道", "不记得", "记不清", "忘了", "跳过", "没有", "无", "不确定", "不方便", "略")
 ANONYMOUS = ("匿名", "不实名", "不留名", "保密")
 REAL_NAME = ("实名",)
@@ -207,14 +232,56 @@ def normalize_digits(text: str) -> str:
     )
 
 
-def find_plate(text: str) -> str | None:
-    match = PLATE_RE.search(normalize_digits(text).upper())
-    return re.sub(r"[\s·•．.\-]", "", match.group(0)) if match else None
+# ---- spoken and written numbers ----------------------------------------------------------------------------
+# Chinese digits read one by one (a phone or a plate is read digit by digit: 一五八 is 158, not 一百五十八);
+# 幺 is how 1 is said on the phone, 两 a spoken 2, 〇/零 0.
+CN_DIGITS = str.maketrans("零〇○一二三四五六七八九幺两", "00012345678912")
+CN_DIGIT_RUN_RE = re.compile(r"[零〇○一二三四五六七八九幺两0-9][零〇○一二三四五六七八九幺两0-9\s,，、.。·\-－—]*")
+# what drivers put between groups of a number: spaces, commas, full stops, dashes
+GROUP_SEP_RE = re.compile(r"^[\s,，、.。·\-－—]*$")
+
+
+def spoken_digits(text: str) -> str:
+    """Full-width to half-width, and runs of at least three Chinese digits (一五八三七三零五六七八, 幺三八…) to
+    Arabic digits, one by one. Shorter runs (一下, 两点) are words, not numbers, and stay as they are."""
+    text = normalize_digits(text)
+
+    def convert(match: re.Match) -> str:
+        run = match.group(0)
+        if sum(ch in "零〇○一二三四五六七八九幺两" for ch in run) < 3:
+            return run
+        return run.translate(CN_DIGITS)
+
+    return CN_DIGIT_RUN_RE.sub(convert, text)
+
+
+def find_plate(text: str, skip: tuple = ()) -> str | None:
+    """The first plate in the text (read as drivers say it: 豫Ｇ８８Ｋ７６, 豫G 幺二三四五), leaving out ``skip``."""
+    for match in PLATE_RE.finditer(spoken_digits(text).upper()):
+        plate = re.sub(r"[\s·•．.\-]", "", match.group(0))
+        if plate not in skip:
+            return plate
+    return None
 
 
 def find_phone(text: str) -> str | None:
-    match = PHONE_RE.search(normalize_digits(text))
-    return "".join(match.groups()) if match else None
+    """A mobile number as written or said: 13812345678, 138 1234 5678, 158，3730，5678。, 一五八三七三零五六七八,
+    幺三八…. Groups of digits separated only by spaces, commas or full stops are joined when together they make
+    exactly one mobile number (so "8点，13812345678" is not read as 813812345678)."""
+    text = spoken_digits(text)
+    match = PHONE_RE.search(text)
+    if match:
+        return "".join(match.groups())
+    groups = list(re.finditer(r"\d+", text))
+    for i, first in enumerate(groups):
+        digits, end = first.group(0), first.end()
+        for nxt in groups[i + 1 :]:
+            if len(digits) >= 11 or not GROUP_SEP_RE.match(text[end : nxt.start()]):
+                break
+            digits, end = digits + nxt.group(0), nxt.end()
+            if len(digits) == 11 and re.fullmatch(r"1[3-9]\d{9}", digits):
+                return digits
+    return None
 
 
 def find_order_number(text: str) -> str | None:
@@ -223,8 +290,7 @@ def find_order_number(text: str) -> str | None:
 
 
 def find_time(text: str) -> str | None:
-    match = TIME_RE.search(normalize_digits(text))
-    return match.group(0).strip() if match else None
+    return when.find(normalize_digits(text))
 
 
 def find_place(text: str) -> str | None:
@@ -256,8 +322,21 @@ VEHICLES = (
 )
 
 
+OWN_VEHICLE_RE = re.compile(
+    rf"(?:我的|我开的|我家的?|本人的?|自己的?|我)(?:货车|车辆|车子|大车|小车|车)(?:的?车牌(?:号)?)?(?:是|为|号是?)?[:：\s]*"
+    rf"({PLATE_RE.pattern})"
+)
+
+
+def own_plate(text: str) -> str | None:
+    """The caller's own vehicle ("我的车是豫G88K76", "我开的车是…"): a fact, never the object complained about."""
+    match = OWN_VEHICLE_RE.search(spoken_digits(text).upper())
+    return re.sub(r"[\s·•．.\-]", "", match.group(1)) if match else None
+
+
 def find_target(text: str) -> str | None:
-    plate = find_plate(text)
+    mine = own_plate(text)
+    plate = find_plate(text, skip=(mine,) if mine else ())
     kinds = [w for w in VEHICLES if w in text]
     if plate:
         return f"{plate}{kinds[0] if kinds else ''}"
@@ -317,6 +396,17 @@ def is_question(text: str) -> bool:
     )
 
 
+def exit_reply(text: str) -> str | None:
+    """The goodbye for a message that ends the form (算了 / 不投诉了 / 我不是要投诉 我就问问), else None."""
+    t = normalize(text or "")
+    short = re.sub(r"[。！!，,.~～\s]", "", t)
+    if not (_is_exact(t, EXIT_EXACT) or _has(t, EXIT_PHRASES) or (len(short) <= 8 and short.startswith("算了"))):
+        return None
+    if _has(t, JUST_ASKING):
+        return "好的，不登记，已取消这次填写。您想了解什么，直接问我就行。"
+    return "好的，已取消本次登记，内容不会保存。如需帮助随时找我。"
+
+
 def _has(text: str, words) -> bool:
     t = text.strip().lower()
     return any(w.lower() in t for w in words)
@@ -335,8 +425,10 @@ class Step:
     ask: str | None = None  # the next field; None: all collected
     done: bool = False  # the read-back was confirmed
     cancelled: bool = False
+    reply: str | None = None  # what to say when the form ends without an order
     rejected: str | None = None  # 第十九条 reason code
     tries: dict = field(default_factory=dict)
+    offer: str | None = None  # a remembered location offered for confirmation
 
 
 def prefill(text: str, metadata: dict | None = None) -> dict:
@@ -353,7 +445,7 @@ def prefill(text: str, metadata: dict | None = None) -> dict:
     when = find_time(text)
     if when:
         values["occurred_at"] = when
-    place = metadata.get("location_label") or find_place(text)
+    place = find_place(text)  # a remembered location (metadata) is offered by answer(), never filled here
     if place:
         values["location"] = place
     demand = find_demand(text)
@@ -364,6 +456,9 @@ def prefill(text: str, metadata: dict | None = None) -> dict:
         values["facts"] = original  # the caller's own words, as typed
     if _has(text, ANONYMOUS):
         values["identity"] = "匿名"
+    mine = own_plate(text)
+    if mine:
+        values["own_vehicle"] = mine
     return values
 
 
@@ -376,6 +471,19 @@ def _interpret(name: str, text: str, values: dict) -> tuple[str | None, str | No
     t = normalize(text)
     if name in OPTIONAL and _is_exact(t, SKIP):
         return NOT_GIVEN, None
+    if name in ("target", "facts", "occurred_at", "location", "demand") and is_question(t):
+        # a question is not an answer: never stored as 事情经过 / 时间 / 地点
+        return None, f"您问的问题可以在登记完成后再咨询我。现在需要的是{LABELS[name]}：{QUESTIONS[name]}"
+    if name == "location" and values.get("location_offer"):
+        offered = values["location_offer"]
+        if _is_exact(t, YES) or _is_exact(t, ("是在那", "是那里", "对就是那", "就是那里")):
+            return offered, None
+        rest = re.sub(r"^(?:不是|不对|不在|错了|没有)[^，,。\s是在]*[，,。\s]*(?:是在|是|在)?", "", t).strip()
+        if _is_exact(t, NO + ("不是", "不对", "不在那")) or not rest:
+            return None, "好的，那事情发生在什么地方？请回复地点（不清楚可回复“不清楚”）。"
+        t = rest
+    if name == "occurred_at" and not find_time(t) and len(t) > 12:
+        return None, QUESTIONS["occurred_at"]
     if name == "caller_phone":
         if _has(t, ("不留", "不方便", "不想留", "不给")):
             return NO_PHONE, None
@@ -398,6 +506,9 @@ def _interpret(name: str, text: str, values: dict) -> tuple[str | None, str | No
         found = find_target(t)
         if found:
             return found, None
+        if own_plate(t):
+            values["own_vehicle"] = own_plate(t)
+            return None, "这是您自己的车吧？请告诉我您要投诉的对象：车牌号、公司名称、线路或站点名称。"
         return (t[:100], None) if len(t) >= 2 and not _is_exact(t, SKIP) else (None, REASKS["target"])
     if name == "facts":
         return (t[:2000], None) if len(re.sub(r"\W", "", t)) >= 4 else (None, REASKS["facts"])
@@ -415,21 +526,29 @@ def answer(
     tries: dict | None = None,
     fields=COMPLAINT_FIELDS,
     metadata: dict | None = None,
+    now: datetime | None = None,
 ) -> Step:
-    """One user message while the form is open: fill what it says, decide what to ask next."""
+    """One user message while the form is open: fill what it says, decide what to ask next.
+
+    A location the channel remembers (``metadata["location_label"]``) is offered ("是在…吗？"), never filled
+    silently; times are resolved against ``now`` (China time; default: the clock)."""
     values = dict(values)
+    metadata = metadata or {}
     tries = dict(tries or {})
     step = Step(values=values, tries=tries)
     t = normalize(text or "")
-    if _is_exact(t, STOP) or _has(t, STOP[3:]):
-        step.cancelled = True
+    goodbye = exit_reply(t)
+    if goodbye:
+        step.cancelled, step.reply = True, goodbye
         return step
     if asked is None:  # opening message
         values.update(
             {k: v for k, v in prefill(text or "", metadata).items() if k in fields}
         )  # raw: facts keep the caller's words
     elif asked == "confirm":
-        return _confirm(step, t, fields)
+        step = _confirm(step, t, fields)
+        _resolve_time(step.values, now)
+        return step
     elif asked in fields:
         value, reask = _interpret(asked, t, values)
         if value is None:
@@ -451,8 +570,47 @@ def answer(
             step.rejected = refused[0]
             step.say.append(refused[1])
             return step
+    _resolve_time(values, now)
     step.ask = next_field(values, fields) or "confirm"
+    if step.ask == "location":
+        label = str(metadata.get("location_label") or "").strip()
+        if label and label != values.get("location_offer"):
+            values["location_offer"] = label
+        step.offer = values.get("location_offer")
     return step
+
+
+def location_question(values: dict) -> str:
+    """The question for the place: the remembered location is offered, not assumed."""
+    offered = values.get("location_offer")
+    if not offered:
+        return QUESTIONS["location"]
+    return f"在什么地方？是在{offered}吗？（您之前发送过这个位置）是的话回复“是”，不是请直接告诉我地点。"
+
+
+def _resolve_time(values: dict, now: datetime | None) -> None:
+    """Keep the caller's words in ``occurred_at`` and the China-time date(-time) they name beside them."""
+    words = values.get("occurred_at")
+    if not words or words == NOT_GIVEN:
+        values.pop("occurred_time", None)
+        return
+    if (values.get("occurred_time") or {}).get("words") == words:
+        return
+    moment = china_time(now or utcnow())
+    values["occurred_time"] = {"words": words, "at": when.resolve(find_time(words) or words, moment)}
+
+
+def occurred_text(values: dict) -> str:
+    """发生时间 as stored: "2026-11-30 14:00（今天下午两点）" (the resolved time and the caller's words)."""
+    words = values.get("occurred_at")
+    if not words or words == NOT_GIVEN:
+        return ""
+    resolved = (
+        (values.get("occurred_time") or {}).get("at")
+        if (values.get("occurred_time") or {}).get("words") == words
+        else None
+    )
+    return f"{resolved}（{words}）"[:60] if resolved else str(words)[:60]
 
 
 def _confirm(step: Step, text: str, fields) -> Step:
@@ -497,11 +655,18 @@ def display(name: str, value) -> str:
     return str(value)
 
 
+def _shown(name: str, values: dict) -> str:
+    resolved = (values.get("occurred_time") or {}).get("at")
+    if name == "occurred_at" and resolved and values.get("occurred_at") not in (None, NOT_GIVEN):
+        return f"{values['occurred_at']}（{resolved}）"
+    return display(name, values.get(name))
+
+
 def summary(values: dict, fields=COMPLAINT_FIELDS, kind: str = "投诉") -> str:
     lines = [f"请核对您的{kind}内容："]
     for name in fields:
         label = "建议内容" if (name == "facts" and kind == "建议") else LABELS[name]
-        lines.append(f"{label}：{display(name, values.get(name))}")
+        lines.append(f"{label}：{_shown(name, values)}")
     lines.append("确认无误请回复“确认”；需要更正请回复“修改+项目”（如“修改电话”）；不提交请回复“取消”。")
     return "\n".join(lines)
 
@@ -509,6 +674,9 @@ def summary(values: dict, fields=COMPLAINT_FIELDS, kind: str = "投诉") -> str:
 def to_order(values: dict, kind: str, caller_user: str, channel: str, region: str = "") -> dict:
     """The work-order fields of a confirmed intake (for work_orders.service.WorkOrders.create)."""
     facts = str(values.get("facts") or "")
+    mine = values.get("own_vehicle")
+    if mine and mine not in facts:  # the caller's own vehicle is a fact, not the object
+        facts = f"{facts}（反映人车辆：{mine}）" if facts else f"反映人车辆：{mine}"
     text = " ".join(str(values.get(k) or "") for k in ("target", "facts", "demand"))
     identity = str(values.get("identity") or "")
     phone = values.get("caller_phone") or ""
@@ -525,7 +693,7 @@ def to_order(values: dict, kind: str, caller_user: str, channel: str, region: st
         "facts": facts,
         "demand": "" if values.get("demand") in (None, NOT_GIVEN) else str(values["demand"]),
         "location": "" if values.get("location") in (None, NOT_GIVEN) else str(values["location"]),
-        "occurred_at": "" if values.get("occurred_at") in (None, NOT_GIVEN) else str(values["occurred_at"]),
+        "occurred_at": occurred_text(values),
         "caller_phone": "" if phone in (NO_PHONE, NOT_GIVEN) else str(phone),
         "caller_name": identity.split(":", 1)[1] if identity.startswith("实名:") else "",
         "anonymous": identity == "匿名",

@@ -115,14 +115,14 @@ class ValidateIntake(Action):
             and state.get("ask") not in ("confirm", None)
         ) or (intent == "handoff" and confidence >= 0.6):
             return []  # the rules answer the question (then the form asks again) or hand over to a human
-        if metadata.get("location_label") and "location" in self.cfg["fields"]:
-            state["values"].setdefault("location", metadata["location_label"])
         asked = None if opening else state.get("ask")
         step = intake.answer(state["values"], asked, text, state.get("tries"), self.cfg["fields"], metadata)
         for line in step.say:
             dispatcher.utter_message(text=line)
         state.update(values=step.values, tries=step.tries, ask=step.ask, updated_at=utcnow().isoformat())
         if step.cancelled or step.rejected or step.done:
+            if step.reply:
+                state["reply"] = step.reply
             state["outcome"] = "confirmed" if step.done else ("rejected" if step.rejected else "cancelled")
             return [SlotSet("intake", state), SlotSet(self.cfg["slot"], state["outcome"])]
         return [SlotSet("intake", state), SlotSet(self.cfg["slot"], None)]
@@ -147,6 +147,13 @@ class AskIntake(Action):
                 buttons=_buttons(BUTTONS["confirm"]),
             )
         else:
+            values = state.get("values") or {}
+            if ask == "location" and values.get("location_offer"):  # a remembered place is offered, not assumed
+                dispatcher.utter_message(
+                    text=intake.location_question(values),
+                    buttons=_buttons([("是", "是"), ("不是", "不是"), ("不清楚", "不清楚")]),
+                )
+                return []
             question = intake.QUESTIONS["suggestion" if (self.kind == "suggestion" and ask == "facts") else ask]
             dispatcher.utter_message(text=question, buttons=_buttons(BUTTONS.get(ask, [])))
         return []
@@ -166,7 +173,9 @@ class ActionSubmitIntake(Action):
         reset = [SlotSet("intake", None), SlotSet("complaint_done", None), SlotSet("suggestion_done", None)]
         outcome = state.get("outcome")
         if outcome == "cancelled":
-            dispatcher.utter_message(text="好的，已取消本次登记，内容不会保存。如需帮助随时找我。")
+            dispatcher.utter_message(
+                text=state.get("reply") or "好的，已取消本次登记，内容不会保存。如需帮助随时找我。"
+            )
             return reset
         if outcome != "confirmed":
             return reset  # not accepted (第十九条): the reason was already given

@@ -1,0 +1,128 @@
+"""When a complaint's event happened, as callers say it (今天下午两点, 昨天晚上八点, 上周五, 前天, 11月3号), resolved
+to a China-time date or date-time. Chinese numerals go through ``cn2an``; the words themselves are always kept
+beside the resolved value, so a wrong resolution never loses what the caller said.
+
+Pure functions over a given "now" (a China-time datetime): no clock is read here.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+
+import cn2an
+
+NUM = r"(?:\d{1,2}|[零一二两三四五六七八九十]{1,3})"
+WEEKDAY = r"[一二三四五六日天]"
+DAY = (
+    r"(?:大前天|前天|昨天|昨日|今天|今日|刚才|刚刚|今早|今晨|今晚|昨晚|昨夜|前晚|"
+    rf"上(?:个)?(?:周|星期|礼拜){WEEKDAY}|(?:本|这)(?:个)?(?:周|星期|礼拜){WEEKDAY}|(?:周|星期|礼拜){WEEKDAY}|"
+    r"(?:\d{4}年)?\d{1,2}月\d{1,2}[日号]|\d{1,2}[日号](?!线))"
+)
+PART = r"(?:早上|早晨|上午|中午|下午|傍晚|晚上|夜里|夜间|凌晨|半夜)"
+CLOCK = rf"(?:{NUM}[点时](?:钟)?(?:半|多|一刻|三刻|{NUM}分?)?(?:左右)?|\d{{1,2}}[:：]\d{{2}})"
+TIME_RE = re.compile(rf"({DAY}\s*(?:{PART})?\s*(?:{CLOCK})?|{PART}\s*{CLOCK}|\d{{1,2}}[:：]\d{{2}})")
+
+_WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
+_EVENING = ("下午", "傍晚", "晚上", "夜里", "夜间", "今晚", "昨晚", "昨夜", "前晚")
+_DAY_OFFSETS = (
+    ("大前天", 3),
+    ("前天", 2),
+    ("前晚", 2),
+    ("昨", 1),
+    ("今", 0),
+)
+
+
+def number(text: str) -> int | None:
+    """一 → 1, 两 → 2, 十二 → 12, 二十三 → 23, "08" → 8."""
+    if text.isdigit():
+        return int(text)
+    try:
+        return int(cn2an.cn2an(text, "smart"))
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def find(text: str) -> str | None:
+    """The time phrase in a message, as the caller wrote it (None: the message names no time)."""
+    match = TIME_RE.search(text)
+    return match.group(0).strip() if match else None
+
+
+def _day(words: str, today: date) -> date | None:
+    if words.startswith(("刚才", "刚刚")):
+        return today
+    m = re.search(rf"(上|本|这)?(?:个)?(?:周|星期|礼拜)({WEEKDAY})", words)
+    if m:
+        monday = today - timedelta(days=today.weekday())
+        wanted = _WEEKDAYS[m.group(2)]
+        if m.group(1) == "上":
+            return monday - timedelta(days=7) + timedelta(days=wanted)
+        if m.group(1):
+            return monday + timedelta(days=wanted)
+        back = (today.weekday() - wanted) % 7  # a bare 周五 is the latest one
+        return today - timedelta(days=back)
+    m = re.search(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})[日号]", words)
+    if m:
+        year = int(m.group(1)) if m.group(1) else today.year
+        try:
+            day = date(year, int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            return None
+        if not m.group(1) and day > today:  # "12月28日" said in January is last year's
+            day = day.replace(year=year - 1)
+        return day
+    m = re.match(r"(\d{1,2})[日号]", words)
+    if m:
+        try:
+            day = today.replace(day=int(m.group(1)))
+        except ValueError:
+            return None
+        if day > today:  # "28号" said on the 3rd is last month's
+            last = today.replace(day=1) - timedelta(days=1)
+            try:
+                day = last.replace(day=int(m.group(1)))
+            except ValueError:
+                return None
+        return day
+    for prefix, back in _DAY_OFFSETS:
+        if words.startswith(prefix):
+            return today - timedelta(days=back)
+    return None
+
+
+def resolve(words: str, now: datetime) -> str | None:
+    """The China-time date ("2026-11-29") or date-time ("2026-11-30 14:00") the words name, or None.
+
+    ``now`` is the China-time moment the caller spoke."""
+    words = (words or "").strip()
+    if not words:
+        return None
+    if words.startswith(("刚才", "刚刚")):
+        return now.strftime("%Y-%m-%d %H:%M")
+    today = now.date()
+    day = _day(words, today)
+    clock = re.search(rf"({NUM})[点时](?:钟)?(半|多|一刻|三刻|({NUM})分?)?|(\d{{1,2}})[:：](\d{{2}})", words)
+    if clock is None:
+        return day.isoformat() if day else None
+    if clock.group(4):
+        hour, minute = int(clock.group(4)), int(clock.group(5))
+    else:
+        hour = number(clock.group(1))
+        extra = clock.group(2) or ""
+        minute = {"半": 30, "一刻": 15, "三刻": 45}.get(extra, 0)
+        if clock.group(3):
+            minute = number(clock.group(3)) or 0
+    if hour is None or hour > 24 or minute > 59:
+        return day.isoformat() if day else None
+    if any(p in words for p in _EVENING) and hour < 12:
+        hour += 12
+    elif "中午" in words and hour < 3:
+        hour += 12
+    elif any(p in words for p in ("凌晨", "半夜")) and hour == 12:
+        hour = 0
+    if hour == 24:
+        hour = 0
+    day = day or today
+    return datetime(day.year, day.month, day.day, hour, minute).strftime("%Y-%m-%d %H:%M")
