@@ -366,3 +366,10 @@ def test_time_and_place_split_and_the_words_kept():
     order = intake.to_order(step.values, "complaint", "web:u", "web")
     assert order["occurred_at"] == "2026-11-30 14:00（今天下午两点）"
     assert "今天下午两点（2026-11-30 14:00）" in intake.summary(step.values)
+
+
+def test_correction_drops_what_it_is_not_and_colloquial_questions_are_questions():
+    values = intake.prefill("投诉豫G·T1234出租车，昨天晚上8点在新乡东站拒载，要求处理司机，电话13812345678，匿名")
+    step = intake.answer(values, "confirm", "地点不对 应该是新乡站 不是新乡东站", now=NOW)
+    assert step.values["location"] == "新乡站"
+    assert intake.is_question("大货车过路费咋算的")

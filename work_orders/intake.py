@@ -390,7 +390,7 @@ def is_question(text: str) -> bool:
     return t.endswith(("？", "?", "吗", "呢")) or bool(
         re.search(
             r"(怎么|如何|多久|多长时间|能不能|可不可以|是否|"
-            r"哪里可以|什么时候能|要多少|几个工作日)",
+            r"哪里可以|什么时候能|要多少|几个工作日|咋(?:算|办|弄|收|计|处理|投诉))",
             t,
         )
     )
@@ -627,6 +627,7 @@ def _confirm(step: Step, text: str, fields) -> Step:
             return step
         tail = re.split(r"(?:改成|改为|换成|应该是|是|为|：|:)", text, maxsplit=1)
         new_text = tail[1].strip() if len(tail) > 1 else ""
+        new_text = re.split(r"[，,。\s]*(?:而)?不是", new_text)[0].strip()  # "应该是新乡站 不是新乡东站"
         value, _ = _interpret(target, new_text, values) if new_text else (None, None)
         if value:
             values[target] = value
