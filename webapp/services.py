@@ -10,6 +10,7 @@ from datetime import timedelta
 from accounts.service import Accounts
 from bot.actions import build_executor
 from channels.conversation import RasaClient, TurnGate
+from channels.turn import Conversation
 from channels.wechat import WeChatChannels, build_wechat
 from handoff import Handoffs
 from hotline.db import Database
@@ -30,6 +31,7 @@ class Services:
     db: Database
     kb: KnowledgeBase
     rasa: RasaClient
+    conversation: Conversation  # the turn every channel takes: handoff divert, the bot, the busy reply
     executor: object
     accounts: Accounts
     editor: Editor
@@ -73,6 +75,7 @@ def build_services(settings: Settings, migrate: bool = True) -> Services:
     )
     work_orders = WorkOrders(db, settings.callback_sample_rate)
     handoffs = Handoffs(db, work_orders.calendar, settings.service_hours)
+    conversation = Conversation(rasa, handoffs)
     gaps = KnowledgeGaps(db)
     attachments = AttachmentStore(settings.var_dir / "attachments")
     return Services(
@@ -80,6 +83,7 @@ def build_services(settings: Settings, migrate: bool = True) -> Services:
         db=db,
         kb=kb,
         rasa=rasa,
+        conversation=conversation,
         executor=build_executor(
             kb, work_orders, handoffs=handoffs, draft_ttl=timedelta(hours=settings.draft_ttl_hours), gaps=gaps
         ),
@@ -87,7 +91,7 @@ def build_services(settings: Settings, migrate: bool = True) -> Services:
         editor=Editor(kb),
         work_orders=work_orders,
         handoffs=handoffs,
-        wechat=build_wechat(settings, db, rasa, work_orders, handoffs, attachments),
+        wechat=build_wechat(settings, db, conversation, work_orders, handoffs, attachments),
         gaps=gaps,
         attachments=attachments,
         sync=build_sync(settings, kb, work_orders),

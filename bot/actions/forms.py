@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from hotline.channels import require_sender
@@ -196,6 +196,10 @@ class ActionSubmitIntake(Action):
         return reset + [SlotSet("last_order", {"number": order["number"]})]
 
 
+# a confident new request while the look-up waits for an order number ends the look-up and is served at once
+STATUS_EXITS = {"complain": "complaint_form", "suggest": "suggestion_form", "handoff": "action_handoff"}
+
+
 class ValidateStatus(Action):
     """validate_status_form: order number (and the phone's last 4 digits unless the channel identifies the
     caller) → state, unit, deadline and the reply."""
@@ -207,12 +211,16 @@ class ValidateStatus(Action):
         return "validate_status_form"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
-        text, _intent, _conf, _meta = _latest(tracker)
+        text, intent, confidence, _meta = _latest(tracker)
         opening = tracker.get_slot("requested_slot") is None
         state = {"kind": "status", "tries": 0} if opening else dict(tracker.get_slot("intake") or {})
         number = intake.find_order_number(text)
         entity = next(tracker.get_latest_entity_values("order_number"), None)
         number = number or (entity and intake.find_order_number(entity))
+        if not opening and not number and intent in STATUS_EXITS and confidence >= 0.6:
+            # "我要投诉" instead of a number: the look-up ends (requested_slot None stops the form) and the request
+            # is served next, not answered with "请发送要查询的工单编号" again
+            return [SlotSet("intake", None), SlotSet("requested_slot", None), FollowupAction(STATUS_EXITS[intent])]
         if number:
             state["number"] = number
         elif state.get("ask") == "last4":

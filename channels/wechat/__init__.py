@@ -1,6 +1,6 @@
 """WeChat channels: the official account (公众号, ``/wechat/mp``) and the mini-program (小程序, ``/api/mp/*``).
 
-Both feed the shared conversation path (channels.conversation) with sender ids ``wechat:<openid>`` and
+Both feed the shared conversation turn (channels.turn) with sender ids ``wechat:<openid>`` and
 ``miniprogram:<openid>``. Platform quirks stay in this package: protocol (signatures, AES, XML), api
 (WeChat's HTTP API and its error codes), official (the message flow), text (replies as WeChat text),
 notify (work-order notices), miniprogram (sessions, subscriptions, complaints).
@@ -39,7 +39,12 @@ class WeChatChannels:
 
 
 def build_wechat(
-    settings: Settings, db: Database, rasa, work_orders, handoffs=None, attachments: AttachmentStore | None = None
+    settings: Settings,
+    db: Database,
+    conversation,
+    work_orders,
+    handoffs=None,
+    attachments: AttachmentStore | None = None,
 ) -> WeChatChannels:
     wx = settings.wechat
     if wx.status == "not_configured":
@@ -56,7 +61,7 @@ def build_wechat(
     users = Users(db)
     subscriptions = Subscriptions(db)
     return WeChatChannels(
-        official=OfficialAccount(wx, rasa, work_orders, users, state, api, handoffs=handoffs),
+        official=OfficialAccount(wx, conversation, work_orders, users, state, api),
         sessions=Sessions(db, mp_api, wx.mp_session_hours),
         subscriptions=subscriptions,
         complaints=Complaints(work_orders, attachments or AttachmentStore(Path(settings.var_dir) / "attachments")),

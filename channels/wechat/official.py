@@ -19,7 +19,7 @@ from datetime import timedelta
 
 from wechatpy.crypto import WeChatCrypto
 
-from channels.conversation import BUSY_REPLY, RasaClient
+from channels.turn import BUSY_REPLY, Conversation, TurnResult
 from hotline.channels import sender_id, user_of
 from hotline.clock import utcnow
 from hotline.errors import BotUnavailable, HotlineError
@@ -34,7 +34,6 @@ from . import text as wtext
 from .api import WeChatApi
 from .errors import AccountNotConfigured, WeChatApiError
 from .protocol import Malformed, Message
-from .routing import to_operator
 from .users import Users, region_of
 
 log = logging.getLogger(__name__)
@@ -45,6 +44,7 @@ MENU = [
     ("查询我的工单", "查一下我的工单"),
     ("转人工客服", "转人工"),
 ]
+MENU_PAYLOADS = [payload for _, payload in MENU]  # what a digit means when no numbered list is fresh
 # keys of the custom menu (自定义菜单) buttons of type "click"
 CLICK_KEYS = {"COMPLAIN": "我要投诉", "SUGGEST": "我有个建议", "STATUS": "查一下我的工单", "HUMAN": "转人工"}
 MENU_WORDS = ("菜单", "帮助", "menu", "help", "?", "？")
@@ -76,22 +76,20 @@ class OfficialAccount:
     def __init__(
         self,
         settings: WeChatSettings,
-        rasa: RasaClient,
+        conversation: Conversation,
         work_orders: WorkOrders,
         users: Users,
         state,
         api: WeChatApi,
-        handoffs=None,
         workers: int = 8,
         retry_delays: tuple[float, ...] = (10.0, 30.0, 90.0),
     ):
         self.settings = settings
-        self.rasa = rasa
+        self.conversation = conversation
         self.work_orders = work_orders
         self.users = users
         self.state = state
         self.api = api
-        self.handoffs = handoffs
         self.retry_delays = retry_delays
         self.crypto = WeChatCrypto(settings.token, settings.aes_key, settings.appid) if settings.aes_key else None
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="wechat")
@@ -148,7 +146,7 @@ class OfficialAccount:
             content = msg.content.strip()
             if not content or content.lower() in MENU_WORDS:
                 return self._menu(sender)
-            payload = wtext.choice(content, self.users.get(sender).choices) or content
+            payload = self._choice(sender, content, now) or content
             return self._converse(sender, payload, deadline)
         if msg.type == "voice":
             heard = strip_trailing_punctuation(msg.recognition)
@@ -178,6 +176,10 @@ class OfficialAccount:
             payload = CLICK_KEYS.get(msg.key)
             return self._converse(sender, payload, deadline) if payload else self._menu(sender)
         return None  # view, template-send reports and the rest need no answer
+
+    def _choice(self, sender: str, content: str, now) -> str | None:
+        """A digit means an item of the latest numbered list shown to the user (while fresh), else of the menu."""
+        return wtext.choice(content, self.users.get(sender).fresh_choices(now)) or wtext.choice(content, MENU_PAYLOADS)
 
     def _menu(self, sender: str) -> str:
         text, choices = menu_text()
@@ -227,9 +229,6 @@ class OfficialAccount:
 
     # --- the conversation turn -------------------------------------------------------------------------
     def _converse(self, sender: str, text: str, deadline: float, prefix: str = "") -> str | None:
-        operator = to_operator(self.handoffs, sender, text)
-        if operator is not None:  # a human operator has the conversation; their answers come from the outbox
-            return "\n".join(operator) or None
         future = self._submit(self._turn, sender, text)
         try:
             reply = future.result(timeout=max(0.0, deadline - time.monotonic()))
@@ -253,11 +252,12 @@ class OfficialAccount:
         return self._passive(sender, prefix + reply)
 
     def _turn(self, sender: str, text: str) -> str:
+        """The shared turn (channels.turn) with this channel's retry policy: a Busy or an outage is tried again
+        later and answered by customer-service message; a bot time-out is not."""
         meta = self.users.get(sender).metadata(utcnow())
         try:
-            result = self.rasa.send(sender, text, meta)
+            result = self.conversation.handle(sender, text, meta)
         except BotUnavailable as exc:
-            log.warning("bot unavailable for %s: %s", sender, exc.message)
             if exc.code == "bot_timeout" or not self.retry_delays or not self.api.configured:
                 # a timed-out Rasa may still act on the message (a second copy could act twice); without
                 # WeChat's API a later answer could not reach the user anyway
@@ -266,9 +266,12 @@ class OfficialAccount:
             return BUSY_RETRYING
         return self._after_turn(sender, result)
 
-    def _after_turn(self, sender: str, result) -> str:
+    def _after_turn(self, sender: str, result: TurnResult) -> str:
         body, choices = wtext.render(result.replies)
-        self.users.update(sender, choices=choices, wants_location="发送位置" in body)
+        if result.diverted:  # the operator has the conversation (their answers come from the outbox)
+            return body
+        # a reply without a numbered list keeps the latest one: a digit still means its item (for a while)
+        self.users.update(sender, wants_location="发送位置" in body, **({"choices": choices} if choices else {}))
         number = (result.work_order or {}).get("number")
         if number:
             media = self.users.take_media(sender)
@@ -283,7 +286,7 @@ class OfficialAccount:
     def _retry(self, sender: str, text: str, attempt: int) -> None:
         def again():
             try:
-                result = self.rasa.send(sender, text, self.users.get(sender).metadata(utcnow()))
+                result = self.conversation.handle(sender, text, self.users.get(sender).metadata(utcnow()))
             except BotUnavailable:
                 if attempt + 1 < len(self.retry_delays):
                     return self._retry(sender, text, attempt + 1)

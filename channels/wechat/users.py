@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
-from hotline.clock import aware
+from hotline.clock import aware, utcnow
 from hotline.db import Database
 
 from .models import WeChatUser
@@ -16,6 +16,7 @@ from .models import WeChatUser
 WINDOW = timedelta(hours=48)  # customer-service messages are allowed this long after the user wrote
 LABEL_FRESH = timedelta(hours=2)  # a driver moves: an old place must not fill in a new complaint
 REGION_FRESH = timedelta(hours=24)
+CHOICES_FRESH = timedelta(minutes=30)  # a digit refers to the latest numbered list for this long, then to the menu
 MAX_PENDING_MEDIA = 9
 REGION_RE = re.compile(
     r"^(北京市|天津市|上海市|重庆市|[\u4e00-\u9fa5]{2,7}?(?:省|自治区|特别行政区))?"
@@ -42,11 +43,18 @@ class UserState:
     longitude: float | None = None
     location_at: datetime | None = None
     choices: list = field(default_factory=list)
+    choices_at: datetime | None = None  # when the numbered choices were shown
     wants_location: bool = False
     pending_media: list = field(default_factory=list)
 
     def in_window(self, now: datetime, margin: timedelta = timedelta(minutes=10)) -> bool:
         return self.last_message_at is not None and now - self.last_message_at < WINDOW - margin
+
+    def fresh_choices(self, now: datetime) -> list:
+        """The payloads of the latest numbered list if it was shown less than CHOICES_FRESH ago, else []."""
+        if not self.choices or self.choices_at is None or now - self.choices_at >= CHOICES_FRESH:
+            return []
+        return self.choices
 
     def metadata(self, now: datetime) -> dict:
         """Channel facts for Rasa: the complaint form reads ``location_label``, KB search ``region``."""
@@ -76,6 +84,21 @@ FIELDS = (
 )
 
 
+def _encode_choices(choices: list, at: datetime | None) -> dict:
+    # kept in the JSON column `choices` (no schema change): {"items": [payload, ...], "at": ISO time}
+    return {"items": list(choices or []), "at": (at or utcnow()).isoformat()}
+
+
+def _decode_choices(stored) -> tuple[list, datetime | None]:
+    if isinstance(stored, dict):
+        try:
+            at = aware(datetime.fromisoformat(stored["at"])) if stored.get("at") else None
+        except (TypeError, ValueError):
+            at = None
+        return list(stored.get("items") or []), at
+    return list(stored or []), None  # rows from before the time was kept: stale
+
+
 class Users:
     def __init__(self, db: Database):
         self.db = db
@@ -88,12 +111,15 @@ class Users:
             state = UserState(sender, **{f: getattr(row, f) for f in FIELDS})
         for name in ("last_message_at", "location_at"):  # SQLite hands back naive UTC
             setattr(state, name, aware(getattr(state, name)))
-        state.choices = list(state.choices or [])
+        state.choices, state.choices_at = _decode_choices(state.choices)
         state.pending_media = list(state.pending_media or [])
         return state
 
     def update(self, sender: str, **values) -> None:
-        """Upsert: two messages of a new user may arrive at once, on two replicas."""
+        """Upsert: two messages of a new user may arrive at once, on two replicas. ``choices`` (a list of
+        payloads) is stored with the time it was shown (``choices_at``, default now)."""
+        if "choices" in values:
+            values["choices"] = _encode_choices(values.pop("choices"), values.pop("choices_at", None))
         for _ in range(2):
             try:
                 with self.db.session() as s:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from apiflask import APIBlueprint
 from flask import render_template
 
@@ -14,7 +12,6 @@ from ..errors import error_response
 from ..schemas import BusyOut, ChatIn, ChatOut, HealthOut, UpdatesOut, UpdatesQuery
 from .common import busy_response, services
 
-log = logging.getLogger(__name__)
 bp = APIBlueprint("chat", __name__, tag="对话 Chat")
 
 
@@ -40,30 +37,10 @@ def page():
 )
 def chat(body):
     sender, text = sender_id("web", body["sender"]), body["text"].strip()
-    to_operator = _to_operator(sender, text)
-    if to_operator is not None:
-        return to_operator
     try:
-        result = services().rasa.send(sender, text)
+        return services().conversation.handle(sender, text).as_dict()
     except BotUnavailable as exc:
-        log.warning("bot unavailable: %s", exc.message)
         return busy_response(exc)
-    # the bot may just have queued a handoff (action_handoff): the page then starts polling for the operator
-    return {**result.as_dict(), "handoff": services().handoffs.active(sender)}
-
-
-def _to_operator(sender: str, text: str) -> dict | None:
-    """While a handoff is open the user talks to the operator, not to Rasa; None when the bot should answer."""
-    diverted = services().handoffs.divert(sender, text)
-    if diverted is None:
-        return None
-    return {
-        "replies": [{"text": r, "buttons": []} for r in diverted["replies"]],
-        "intent": {"name": "handoff", "confidence": 1.0},
-        "sources": [],
-        "work_order": None,
-        "handoff": diverted["handoff"],
-    }
 
 
 @bp.get("/api/chat/updates")

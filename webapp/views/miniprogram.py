@@ -11,7 +11,6 @@ from apiflask.validators import Length, OneOf, Range
 from flask import request
 
 from channels.wechat.miniprogram import MAX_PHOTOS
-from channels.wechat.routing import to_operator
 from channels.wechat.users import region_of
 from hotline.channels import sender_id
 from hotline.errors import BotUnavailable
@@ -163,15 +162,6 @@ def chat(body):
     sender, text = sender_id("miniprogram", _openid()), body["text"].strip()
     if not text:
         abort(422, "请输入内容")
-    operator = to_operator(services().handoffs, sender, text)
-    if operator is not None:
-        return {
-            "replies": [{"text": t, "buttons": []} for t in operator],
-            "sources": [],
-            "work_order": None,
-            "intent": {"name": "handoff", "confidence": 1.0},
-            "handoff": services().handoffs.active(sender),
-        }
     meta = {"channel": "miniprogram"}
     place = body.get("location") or {}
     if place.get("label"):
@@ -179,11 +169,9 @@ def chat(body):
     if place.get("latitude") is not None and place.get("longitude") is not None:
         meta["location"] = {"latitude": place["latitude"], "longitude": place["longitude"]}
     try:
-        result = services().rasa.send(sender, text, meta)
+        return services().conversation.handle(sender, text, meta).as_dict()
     except BotUnavailable as exc:
-        log.warning("bot unavailable: %s", exc.message)
         return busy_response(exc)
-    return {**result.as_dict(), "handoff": services().handoffs.active(sender)}
 
 
 @bp.get("/api/mp/updates")
