@@ -199,7 +199,7 @@ class OfficialAccount:
         return (
             f"已收到您的位置：{label or '（未知地点）'}。"
             + (f"之后的政策咨询会优先按{region}的规定答复，" if region else "")
-            + "登记投诉时也会自动填入该地点。"
+            + "登记投诉时会问您是否就在该地点。"
         )
 
     def _photo(self, sender: str, media_id: str) -> str:
