@@ -107,6 +107,18 @@ def test_order_fields_safety_and_domain():
     assert order["caller_user"] == "wechat:o1" and order["region"] == "河南省郑州市"
 
 
+def test_turned_back_and_one_size_fits_all_reports_are_urgent_orders():
+    order = intake.to_order(
+        intake.prefill("投诉卫辉检查站 我在卫辉检查站被劝返了 急") | {"identity": "匿名"}, "complaint", "web:x", "web"
+    )
+    assert order["urgent"] and not order["safety"]
+    assert intake.to_order(intake.prefill("举报豫A12345货车严重超载"), "complaint", "web:x", "web")["urgent"]
+    calm = intake.to_order(intake.prefill("出租车司机态度不好，绕路多收钱"), "complaint", "web:x", "web")
+    assert not calm["urgent"]
+    suggestion = intake.to_order({"facts": "建议取消层层加码"}, "suggestion", "web:x", "web")
+    assert not suggestion["urgent"]
+
+
 # ---- the Rasa actions -------------------------------------------------------------------------------------
 
 
