@@ -49,7 +49,10 @@ def chat(body):
         log.warning("bot unavailable: %s", exc.message)
         return busy_response(exc)
     # the bot may just have queued a handoff (action_handoff): the page then starts polling for the operator
-    return {**result.as_dict(), "handoff": services().handoffs.active(sender)}
+    out = {**result.as_dict(), "handoff": services().handoffs.active(sender)}
+    if services().chat_history is not None:  # the page restores it after a reload
+        services().chat_history.record(sender, text, out)
+    return out
 
 
 def _to_operator(sender: str, text: str) -> dict | None:
