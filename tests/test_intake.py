@@ -258,6 +258,23 @@ def test_draft_is_restored_when_the_user_comes_back(orders):
     assert "恢复" not in msgs[0]["text"] and fresh["intake"]["values"] == {}
 
 
+def test_a_pending_orders_status_gives_the_deadline_and_what_happens_next(orders):
+    from datetime import datetime
+
+    from work_orders.messages import moment_text
+
+    order, _ = orders.create(
+        {"order_type": "complaint", "channel": "web", "facts": "出租车拒载", "caller_user": "web:w1status"}
+    )
+    msgs, slots = run(
+        ValidateStatus(orders), tracker(f"查询工单{order['number']}", intent="ticket_status", sender="web:w1status")
+    )
+    text = msgs[0]["text"]
+    assert slots["status_done"] == "shown" and "已受理" in text
+    due = moment_text(datetime.fromisoformat(order["dispatch_due"]))
+    assert f"将于{due}前转交承办单位" in text and "承办单位接到后10个工作日内答复您" in text
+
+
 def test_status_by_number_and_last4_then_rating(orders):
     order, _ = orders.create(
         {"order_type": "complaint", "channel": "phone", "facts": "出租车拒载", "caller_phone": "13812345678"}
