@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.clock import utcnow
@@ -30,6 +30,8 @@ class Handoff(Base):
     state: Mapped[str] = mapped_column(String(10), default="queued")
     operator: Mapped[str] = mapped_column(String(80), default="")
     transcript: Mapped[list] = mapped_column(JSON, default=list)  # the bot conversation before the handoff
+    # a safety hazard or a 层层加码/一刀切/劝返 report (work_orders.urgency): queued before the others
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(TS, default=utcnow)
     taken_at: Mapped[datetime | None] = mapped_column(TS)
     closed_at: Mapped[datetime | None] = mapped_column(TS)

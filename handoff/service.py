@@ -29,7 +29,7 @@ import hashlib
 from collections.abc import Callable
 from datetime import UTC, datetime, time
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -41,6 +41,7 @@ from hotline.privacy import mask_pii
 from hotline.settings import ServiceHours
 from hotline.text import strip_trailing_punctuation
 from work_orders.calendar import WorkCalendar
+from work_orders.urgency import transcript_urgent
 
 from .errors import HandoffConflict, HandoffError
 from .models import Handoff, HandoffMessage, HandoffOutbox
@@ -191,12 +192,14 @@ class Handoffs:
                     state="queued",
                     reason=(reason or "user_request")[:40],
                     transcript=clean_transcript(transcript),
+                    urgent=transcript_urgent(transcript),
                     created_at=now,
                 )
                 s.add(handoff)
                 s.flush()
                 position = self._position(s, handoff.id)
                 handoff_id = handoff.id
+                urgent = handoff.urgent
         except IntegrityError:  # a concurrent request of the same user won
             current = self.active(sender, now=now)
             if current is None:
@@ -206,7 +209,9 @@ class Handoffs:
             "status": "queued",
             "handoff_id": handoff_id,
             "position": position,
-            "message": f"已为您转接人工客服，当前排队第{position}位，请稍候。客服接入后会在这里回复您，"
+            "urgent": urgent,
+            "message": ("您反映的情况较为紧急，已优先为您转接人工客服，" if urgent else "已为您转接人工客服，")
+            + f"当前排队第{position}位，请稍候。客服接入后会在这里回复您，"
             "您可以先简要描述您的问题；输入“取消人工”可返回智能助手。",
         }
 
@@ -286,12 +291,14 @@ class Handoffs:
 
     # --- the operators' side --------------------------------------------------------------------------
     def queue(self, now: datetime | None = None) -> list[dict]:
-        """Open handoffs, oldest first, with phone and ID numbers masked (the full transcript comes with
+        """Open handoffs, urgent ones first, then oldest first, with phone and ID numbers masked (the full transcript comes with
         :meth:`get` once the conversation is taken)."""
         now = now or self.clock()
         self.expire(now)
         with self.db.session() as s:
-            rows = s.scalars(select(Handoff).where(Handoff.state.in_(OPEN)).order_by(Handoff.id)).all()
+            rows = s.scalars(
+                select(Handoff).where(Handoff.state.in_(OPEN)).order_by(Handoff.urgent.desc(), Handoff.id)
+            ).all()
             messages = self._messages_by_handoff(s, [h.id for h in rows])
             queued = [h.id for h in rows if h.state == "queued"]
             return [
@@ -446,7 +453,14 @@ class Handoffs:
 
     @staticmethod
     def _position(s: Session, handoff_id: int) -> int:
-        return s.scalar(select(func.count(Handoff.id)).where(Handoff.state == "queued", Handoff.id <= handoff_id))
+        """The place in the queue: urgent handoffs first, then by arrival (the order of :meth:`queue`)."""
+        urgent = bool(s.scalar(select(Handoff.urgent).where(Handoff.id == handoff_id)))
+        ahead = (
+            or_(Handoff.urgent.is_(True), Handoff.id <= handoff_id)
+            if not urgent
+            else and_(Handoff.urgent.is_(True), Handoff.id <= handoff_id)
+        )
+        return s.scalar(select(func.count(Handoff.id)).where(Handoff.state == "queued", ahead))
 
     def _close(self, s: Session, handoff: Handoff, by: str, note: str, tell_user: str | None, now: datetime) -> int:
         closed = s.execute(
@@ -503,6 +517,7 @@ class Handoffs:
             "user_tag": user_tag(h.sender),
             "reason": h.reason,
             "reason_label": REASONS.get(h.reason, h.reason),
+            "urgent": bool(h.urgent),
             "state": h.state,
             "state_label": STATES.get(h.state, h.state),
             "operator": h.operator,

@@ -4,6 +4,7 @@ or on HOTLINE_DATABASE_URL when called from the alembic CLI."""
 from alembic import context
 
 import accounts.models  # noqa: F401  (registers the tables on Base.metadata)
+import channels.history  # noqa: F401
 import channels.wechat.models  # noqa: F401
 import handoff.models  # noqa: F401
 import knowledge_base.models  # noqa: F401

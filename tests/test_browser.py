@@ -70,3 +70,45 @@ def test_greeting_buttons_ask_the_question(page):
     expect(button).to_be_visible(timeout=30000)
     button.click()
     expect(page.locator(".msg.bot").last).to_contain_text("第二十三条", timeout=30000)
+
+
+def test_a_pressed_button_shows_its_title_not_its_payload(page):
+    offer = {
+        "replies": [
+            {
+                "text": "抱歉，没有找到相关内容。",
+                "buttons": [{"title": "登记咨询工单", "payload": "/leave_question"}],
+            }
+        ],
+        "intent": {"name": "consult", "confidence": 0.9},
+        "sources": [],
+        "work_order": None,
+        "handoff": None,
+    }
+    sent = []
+
+    def first_answer(route):
+        sent.append(route.request.post_data_json["text"])
+        if len(sent) == 1:  # the offer with a button; the click then goes to the real bot
+            route.fulfill(json=offer)
+        else:
+            route.continue_()
+
+    page.route("**/api/chat", first_answer)
+    ask(page, "火星上有12328吗")
+    page.locator(".buttons button", has_text="登记咨询工单").click()
+    expect(page.locator(".msg.me").last).to_have_text("登记咨询工单")
+    expect(page.locator(".msg.bot").last).not_to_have_text("抱歉，没有找到相关内容。", timeout=30000)
+    assert sent == ["火星上有12328吗", "/leave_question"]  # the bot still gets the payload
+    assert page.locator(".msg.me", has_text="/leave_question").count() == 0
+
+
+def test_a_reload_restores_the_conversation_with_its_sources(page):
+    ask(page, "投诉以后多久能有结果？")
+    answer = page.locator(".msg.bot").filter(has_text="第二十三条").first
+    expect(answer.locator(".sources")).to_contain_text("第二十三条", timeout=30000)
+    page.reload()
+    expect(page.locator(".msg.me")).to_have_text(["投诉以后多久能有结果？"], timeout=10000)
+    restored = page.locator(".msg.bot").filter(has_text="10个工作日内回复办理意见").first
+    expect(restored.locator(".sources")).to_contain_text("出处：《12328交通运输服务监督热线管理办法》第二十三条")
+    expect(page.locator(".msg.note").last).to_have_text("以上为您最近的对话记录")

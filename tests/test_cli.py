@@ -36,7 +36,7 @@ COMMANDS = [
     "user-passwd",
     "worker",
 ]
-LIFECYCLE = ["sla_sweep", "retention_purge", "gap_purge", "wechat_notices", "handoff_expire"]
+LIFECYCLE = ["sla_sweep", "retention_purge", "gap_purge", "chat_history_purge", "wechat_notices", "handoff_expire"]
 SYNC = ["sync_kb", "sync_outbox"]
 
 
@@ -109,8 +109,9 @@ def test_serve_and_worker_schedule_the_same_jobs(tmp_path, spy):
             "sync_outbox": 20,
         }
         assert [
-            (str(by_id[i].trigger.fields[5]), str(by_id[i].trigger.fields[6])) for i in ("retention_purge", "gap_purge")
-        ] == [("3", "30"), ("3", "40")]
+            (str(by_id[i].trigger.fields[5]), str(by_id[i].trigger.fields[6]))
+            for i in ("retention_purge", "gap_purge", "chat_history_purge")
+        ] == [("3", "30"), ("3", "40"), ("3", "45")]
         for i in ("sla_sweep", "sync_kb", "sync_outbox"):  # the first run is at once, not one interval later
             assert abs((by_id[i].next_run_time - now).total_seconds()) < 30
 
@@ -128,7 +129,13 @@ def test_scale_mode_leaves_the_lifecycle_jobs_to_the_worker(tmp_path, spy):
 def test_without_the_12345_link_no_sync_jobs(tmp_path):
     svc = _services(tmp_path, HOTLINE_SWEEP_INTERVAL="0", HOTLINE_WECHAT_NOTIFY_INTERVAL="0")
     assert jobs.app_scheduler(svc) is None  # nothing to run in the app: no scheduler thread at all
-    assert _ids(jobs.worker_scheduler(svc)) == ["sla_sweep", "retention_purge", "gap_purge", "handoff_expire"]
+    assert _ids(jobs.worker_scheduler(svc)) == [
+        "sla_sweep",
+        "retention_purge",
+        "gap_purge",
+        "chat_history_purge",
+        "handoff_expire",
+    ]
 
 
 def test_the_sync_service_is_built_with_the_others(tmp_path):

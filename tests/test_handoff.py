@@ -77,6 +77,35 @@ def test_request_queues_in_order_and_keeps_one_open_handoff_per_user(service):
         service.request("no-channel", "user_request", [], now=FRIDAY_10)
 
 
+def test_an_urgent_report_is_queued_before_the_others_and_told_its_real_place(service):
+    for i in range(8):
+        assert (
+            service.request(f"web:calm{i:04d}", "user_request", [{"who": "user", "text": "转人工"}], now=FRIDAY_10)[
+                "position"
+            ]
+            == i + 1
+        )
+    urgent = [{"who": "user", "text": "我在卫辉检查站被劝返了 急"}, {"who": "bot", "text": "…"}]
+    first = service.request(
+        "web:turnedback1", "user_request", urgent + [{"who": "user", "text": "转人工"}], now=FRIDAY_10
+    )
+    assert first["status"] == "queued" and first["urgent"] is True
+    assert first["position"] == 1 and "优先" in first["message"] and "排队第1位" in first["message"]
+    hazard = [{"who": "user", "text": "大巴车严重超员 还在高速上跑"}]
+    second = service.request("wechat:o-hazard", "user_request", hazard, now=FRIDAY_10)
+    assert second["position"] == 2 and second["urgent"] is True
+    # the bot's words do not make a conversation urgent
+    calm = service.request("web:calm9999", "user_request", [{"who": "bot", "text": "层层加码"}], now=FRIDAY_10)
+    assert calm["position"] == 11 and calm["urgent"] is False
+
+    queue = service.queue(now=FRIDAY_10)
+    assert [h["position"] for h in queue] == list(range(1, 12))
+    assert [h["urgent"] for h in queue[:3]] == [True, True, False]
+    assert queue[0]["id"] == first["handoff_id"] and queue[1]["id"] == second["handoff_id"]
+    assert service.active("web:calm0000", now=FRIDAY_10)["position"] == 3
+    assert service.active("wechat:o-hazard", now=FRIDAY_10)["position"] == 2
+
+
 def test_take_talk_and_close(service):
     handoff_id = service.request("web:abc123", "user_request", TRANSCRIPT, now=FRIDAY_10)["handoff_id"]
     service.user_message("web:abc123", "有人吗？我的手机13812345678", now=FRIDAY_10)

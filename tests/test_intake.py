@@ -107,6 +107,18 @@ def test_order_fields_safety_and_domain():
     assert order["caller_user"] == "wechat:o1" and order["region"] == "河南省郑州市"
 
 
+def test_turned_back_and_one_size_fits_all_reports_are_urgent_orders():
+    order = intake.to_order(
+        intake.prefill("投诉卫辉检查站 我在卫辉检查站被劝返了 急") | {"identity": "匿名"}, "complaint", "web:x", "web"
+    )
+    assert order["urgent"] and not order["safety"]
+    assert intake.to_order(intake.prefill("举报豫A12345货车严重超载"), "complaint", "web:x", "web")["urgent"]
+    calm = intake.to_order(intake.prefill("出租车司机态度不好，绕路多收钱"), "complaint", "web:x", "web")
+    assert not calm["urgent"]
+    suggestion = intake.to_order({"facts": "建议取消层层加码"}, "suggestion", "web:x", "web")
+    assert not suggestion["urgent"]
+
+
 # ---- the Rasa actions -------------------------------------------------------------------------------------
 
 
@@ -244,6 +256,23 @@ def test_draft_is_restored_when_the_user_comes_back(orders):
     expired = dict(slots["intake"], updated_at="2020-01-01T00:00:00+00:00")
     msgs, fresh = run(validate, tracker("我要投诉", {"intake": expired}))
     assert "恢复" not in msgs[0]["text"] and fresh["intake"]["values"] == {}
+
+
+def test_a_pending_orders_status_gives_the_deadline_and_what_happens_next(orders):
+    from datetime import datetime
+
+    from work_orders.messages import moment_text
+
+    order, _ = orders.create(
+        {"order_type": "complaint", "channel": "web", "facts": "出租车拒载", "caller_user": "web:w1status"}
+    )
+    msgs, slots = run(
+        ValidateStatus(orders), tracker(f"查询工单{order['number']}", intent="ticket_status", sender="web:w1status")
+    )
+    text = msgs[0]["text"]
+    assert slots["status_done"] == "shown" and "已受理" in text
+    due = moment_text(datetime.fromisoformat(order["dispatch_due"]))
+    assert f"将于{due}前转交承办单位" in text and "承办单位接到后10个工作日内答复您" in text
 
 
 def test_status_by_number_and_last4_then_rating(orders):

@@ -58,9 +58,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     register_error_handlers(app)
     init_security_headers(app)
 
-    from .views import chat, handoff, kb, kb_admin, miniprogram, staff_auth, wechat, work_orders
+    from .views import chat, chat_history, handoff, kb, kb_admin, miniprogram, staff_auth, wechat, work_orders
 
     app.register_blueprint(chat.bp)
+    app.register_blueprint(chat_history.bp)
     app.register_blueprint(kb.bp)
     app.register_blueprint(staff_auth.bp)
     app.register_blueprint(kb_admin.bp)

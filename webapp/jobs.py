@@ -32,6 +32,13 @@ def _purge_gaps(gaps: KnowledgeGaps) -> None:
         log.exception("knowledge-gap purge failed")
 
 
+def _purge_chat_history(history) -> None:
+    try:
+        history.purge()
+    except Exception:
+        log.exception("chat history purge failed")
+
+
 def schedule_jobs(scheduler, services: Services, sweep_interval: float) -> list[str]:
     """Add every job to `scheduler` (not started) and return their ids.
 
@@ -45,6 +52,17 @@ def schedule_jobs(scheduler, services: Services, sweep_interval: float) -> list[
         scheduler.add_job(
             _purge_gaps, "cron", hour=3, minute=40, args=[services.gaps], id="gap_purge", max_instances=1, coalesce=True
         )
+        if services.chat_history is not None:  # web conversations older than 30 days
+            scheduler.add_job(
+                _purge_chat_history,
+                "cron",
+                hour=3,
+                minute=45,
+                args=[services.chat_history],
+                id="chat_history_purge",
+                max_instances=1,
+                coalesce=True,
+            )
         wechat_jobs.add_jobs(scheduler, services.wechat.notifier, settings.wechat.notify_interval)
         # conversations still waiting for an operator when service hours end: tell the user when we are back
         scheduler.add_job(

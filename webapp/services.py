@@ -10,6 +10,7 @@ from datetime import timedelta
 from accounts.service import Accounts
 from bot.actions import build_executor
 from channels.conversation import RasaClient, TurnGate
+from channels.history import ChatHistory
 from channels.turn import Conversation
 from channels.wechat import WeChatChannels, build_wechat
 from handoff import Handoffs
@@ -41,6 +42,7 @@ class Services:
     gaps: KnowledgeGaps
     attachments: AttachmentStore
     sync: SyncService  # the 12345 link; its outbox listener is on `work_orders` from the start
+    chat_history: ChatHistory | None = None  # the web visitor's recent turns (restored on reload)
 
 
 class _MissingEmbedder:
@@ -95,4 +97,5 @@ def build_services(settings: Settings, migrate: bool = True) -> Services:
         gaps=gaps,
         attachments=attachments,
         sync=build_sync(settings, kb, work_orders),
+        chat_history=ChatHistory(db),
     )

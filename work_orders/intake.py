@@ -16,6 +16,7 @@ from hotline.text import normalize
 
 from . import when
 from .lifecycle import REJECT_REASONS
+from .urgency import is_urgent
 
 # ---- recognisers -----------------------------------------------------------------------------------------
 PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
@@ -700,5 +701,6 @@ def to_order(values: dict, kind: str, caller_user: str, channel: str, region: st
         "anonymous": identity == "匿名",
         "caller_user": caller_user,
         "safety": kind == "complaint" and is_safety(text),
+        "urgent": kind == "complaint" and is_urgent(text),  # 层层加码/一刀切/劝返: 即报即查
     }
     return order

@@ -89,6 +89,22 @@ def consultation_registered(order: dict, due: datetime) -> str:
     )
 
 
+def status_next_step(
+    state: str, order_type: str, dispatch_due: datetime | None, due_at: datetime | None, safety: bool = False
+) -> str:
+    """What happens next to a caller's order, with its deadline (the status look-up); "" once it is answered."""
+    if state in ("received", "classified", "escalated", "returned"):
+        if safety:
+            return dispatch_promise(True)
+        when = f"将于{moment_text(dispatch_due)}前" if dispatch_due else f"将在{deadlines.DISPATCH_HOURS}小时内"
+        return f"{when}转交承办单位，承办单位接到后{handling_limit(order_type)}内答复您（管理办法第二十三条）"
+    if state in ("dispatched", "in_progress") and due_at:
+        return f"承办单位正在办理，最迟将于{day_text(due_at)}前答复您"
+    if state == "extension_requested" and due_at:
+        return f"承办单位已申请延期，原定{day_text(due_at)}前答复，审批后以新的期限为准，届时会告知您"
+    return ""
+
+
 def work_order_meta(order: dict, due: datetime) -> dict:
     """The ``work_order`` of /api/chat (and the mini-program's chat): ``deadline`` is the latest answer as an
     ISO 8601 date-time in China time, ``deadline_text`` the same in words."""

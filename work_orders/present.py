@@ -9,6 +9,7 @@ from hotline.clock import aware, china_time
 from hotline.privacy import mask_pii
 
 from .lifecycle import REJECT_REASONS, STATES, TYPES, actions_from
+from .messages import status_next_step
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -158,4 +159,12 @@ def public_status(order, unit=None) -> dict:
         "reply": order.reply if order.completed_at is not None else "",
         "rating": order.rating,
         "can_rate": order.completed_at is not None and order.state != "rejected" and not order.rating,
+        # the deadline and what happens next, in words (work_orders.messages.status_next_step)
+        "next_step": status_next_step(
+            order.state,
+            order.order_type,
+            aware(order.dispatch_due) if order.dispatch_due else None,
+            aware(order.due_at) if order.due_at else None,
+            bool(order.safety),
+        ),
     }

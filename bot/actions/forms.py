@@ -284,6 +284,8 @@ def _status_line(order: dict, full: bool = False) -> str:
         line += f"，承办单位：{order['unit_name']}"
     if due and order["state"] in ("dispatched", "in_progress", "extension_requested"):
         line += f"，办理期限：{due}"
+    if order.get("next_step"):  # the deadline and what happens next
+        line += f"。{order['next_step']}"
     if full and order.get("reply"):
         line += f"。\n答复：{order['reply']}"
     if full and order.get("can_rate"):

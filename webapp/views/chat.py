@@ -38,9 +38,13 @@ def page():
 def chat(body):
     sender, text = sender_id("web", body["sender"]), body["text"].strip()
     try:
-        return services().conversation.handle(sender, text).as_dict()
+        result = services().conversation.handle(sender, text)
     except BotUnavailable as exc:
         return busy_response(exc)
+    out = result.as_dict()
+    if not result.diverted and services().chat_history is not None:  # the page restores it after a reload
+        services().chat_history.record(sender, text, out)
+    return out
 
 
 @bp.get("/api/chat/updates")

@@ -27,6 +27,7 @@ class HandoffOut(Schema):
     user_tag = String(metadata={"description": "用户的匿名标签（不显示渠道用户ID）"})
     sender = String(metadata={"description": "渠道:用户ID（仅详情）"})
     reason, reason_label = String(), String()
+    urgent = Boolean(metadata={"description": "紧急：安全隐患或“层层加码”“一刀切”劝返举报，排在其他会话之前"})
     state = String(metadata={"description": "queued（排队中）/ taken（人工服务中）/ closed（已结束）"})
     state_label = String()
     operator = String(metadata={"description": "接入的座席用户名"})

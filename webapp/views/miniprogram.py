@@ -70,6 +70,7 @@ class MpOrder(Schema):
     due_at = String(allow_none=True)
     reply, rating = String(), String()
     can_rate = Boolean()
+    next_step = String(metadata={"description": "期限与下一步（何时转交承办单位、最迟何时答复）"})
 
 
 class MpOrders(Schema):
