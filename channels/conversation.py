@@ -17,7 +17,7 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
-from bot.actions.common import META_KEY
+from hotline.channels import META_KEY
 from hotline.errors import BotUnavailable
 
 from .errors import Busy

@@ -115,3 +115,8 @@ def user_of(sender: str | None) -> str:
     """'wechat:o-abc' -> 'o-abc'; '' for anything that is not a sender id."""
     parsed = parse_sender(sender)
     return parsed[1] if parsed is not None else ""
+
+
+# The custom JSON message our actions add to a turn's replies (sources, work order, KB match); the conversation path
+# takes it out of the replies the user sees.
+META_KEY = "hotline_meta"

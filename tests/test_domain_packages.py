@@ -1,4 +1,4 @@
-"""The handoff and work-order domains: importable without the web app or the bot, and one version-conflict error."""
+"""The domains and the shared conversation path: importable without the web app or the bot; one version conflict."""
 
 from __future__ import annotations
 
@@ -18,7 +18,15 @@ ROOT = __file__.rsplit("/tests/", 1)[0]
 WEB_AND_BOT = {"flask", "apiflask", "werkzeug", "rasa", "rasa_sdk", "sanic", "webapp", "bot"}
 
 
-@pytest.mark.parametrize("modules", ["handoff", "work_orders.service, work_orders.queues, work_orders.sweep"])
+@pytest.mark.parametrize(
+    "modules",
+    [
+        "handoff",
+        "work_orders.service, work_orders.queues, work_orders.sweep",
+        "knowledge_base.service, accounts.service, sync.service",
+        "channels.conversation, channels.turn",
+    ],
+)
 def test_domain_packages_load_neither_flask_nor_rasa(modules):
     code = f"import sys, {modules}; print(' '.join(sorted({{m.split('.')[0] for m in sys.modules}})))"
     loaded = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rasa_sdk.executor import CollectingDispatcher
 
-META_KEY = "hotline_meta"
+from hotline.channels import META_KEY
 
 
 def send_meta(dispatcher: CollectingDispatcher, **facts) -> None:
