@@ -12,20 +12,7 @@ from knowledge_base.models import Article
 
 from .errors import ProposalClosed
 from .models import SyncProposal
-
-EDITABLE = (
-    "title",
-    "body",
-    "domain",
-    "region",
-    "kind",
-    "source",
-    "tags",
-    "effective_from",
-    "expires_at",
-    "urgent",
-    "questions",
-)
+from .protocol import EDITABLE  # the fields an article carries across the link; a proposal applies the same
 
 
 def proposal_dict(p: SyncProposal, article: Article | None = None) -> dict:
