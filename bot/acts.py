@@ -52,6 +52,15 @@ _RHETORICAL = re.compile(
     r"|(怎么|怎麼)(还|還)(不|没|沒|在|是|要)"
     r"|(怎么|怎麼)(能|可以)这样|(怎么|怎麼)(能|可以)這樣|(怎么|怎麼)回事啊?[!！]"
 )
+# small talk NLU is sure of ("今天天气怎么样" → out_of_scope) stays small talk unless it touches the hotline's field
+SMALL_TALK_INTENTS = frozenset({"greet", "goodbye", "out_of_scope", "nlu_fallback"})
+_FIELD = re.compile(
+    r"12328|12345|热线|熱線|投[诉訴]|[举舉][报報]|建[议議]|工[单單]|[办辦]理|受理|超期|期限|[办辦]结|[办辦]結|人工|客服|"
+    r"交通|[运運][输輸]|公交|公[车車]|巴士|客[车運]|出租|[计計]程[车車]|[网網]约|[网網]約|[车車]|路|站|[线線]|票|卡|"
+    r"[驾駕]|船|港|[码碼]头|[码碼]頭|高速|收[费費]|司[机機]|物流|[货貨]|[办辦]法|条例|條例|部[门門]|[处處][罚罰]|[罚罰]款|"
+    r"[挂掛]失|[电電]话|[电電]話|知[识識]|政策|规定|規定|材料|申[请請]|[证證]"
+)
+
 # greetings and "are you there?": not questions for the KB
 _PHATIC = re.compile(
     r"^(你好|您好|哈喽|哈囉|喂|在吗|在嗎|在不在|有人吗|有人嗎|有人在吗|有人在嗎|你好吗|你好嗎|你是谁|你是誰|你是机器人吗|"
@@ -102,7 +111,7 @@ def reframe(parse: dict[str, Any], text: str) -> tuple[dict[str, Any], dict[str,
     name = intent.get("name")
     if name not in REFRAMED_INTENTS or not is_question(text):
         return parse, None
-    if name in ("greet", "goodbye") and len(_clean(text)) < 6:  # "再见了吗", "你好呢": small talk stays small talk
-        return parse, None
+    if name in SMALL_TALK_INTENTS and not (_FIELD.search(text) and len(_clean(text)) >= 5):
+        return parse, None  # "今天天气怎么样", "你好呢": small talk stays small talk
     asked_as = {"name": name, "confidence": intent.get("confidence")}
     return {**parse, "intent": {**intent, "name": "consult"}}, asked_as

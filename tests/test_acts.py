@@ -119,6 +119,8 @@ def test_reframe_question_about_a_complaint():
         ("affirm", "可以吗"),  # not an intent we reframe
         ("greet", "在吗"),
         ("handoff", "转人工"),
+        ("out_of_scope", "今天天气怎么样"),  # small talk outside the hotline's field stays small talk
+        ("goodbye", "你吃饭了吗"),
     ],
 )
 def test_reframe_leaves_acts_alone(name, text):
@@ -131,3 +133,17 @@ def test_reframe_other_intents(name):
     new, asked_as = reframe(_parse(name, 0.7), "12328知识库和12345知识库有关系吗")
     assert new["intent"]["name"] == "consult"
     assert asked_as == {"name": name, "confidence": 0.7}
+
+
+@pytest.mark.parametrize(
+    "name, text",
+    [
+        ("goodbye", "12328知识库和12345知识库有关系吗"),
+        ("out_of_scope", "办理超期了怎么办"),
+        ("goodbye", "愛心卡不見了要先打哪支電話掛失"),
+        ("handoff", "晚上打12328有人工吗"),
+        ("ticket_status", "涉及安全生产的问题怎么处理"),
+    ],
+)
+def test_reframe_the_issue_examples(name, text):
+    assert reframe(_parse(name), text)[0]["intent"]["name"] == "consult"
