@@ -61,6 +61,12 @@ _FIELD = re.compile(
     r"[挂掛]失|[电電]话|[电電]話|知[识識]|政策|规定|規定|材料|申[请請]|[证證]"
 )
 
+# "高速收费站多收我过路费了 咋办": a grievance done to the caller plus "what now" asks for the complaint
+_GRIEVANCE_WHAT_NOW = re.compile(
+    r"(多收|乱收|亂收|多扣|乱扣|亂扣|骗|騙|打了|骂|罵|拒载|拒載|绕路|繞路|甩客|宰客|刁难|刁難|扣了)[^？?]{0,12}"
+    r"(怎么办|怎麼辦|咋办|咋辦)$"
+)
+
 # greetings and "are you there?": not questions for the KB
 _PHATIC = re.compile(
     r"^(你好|您好|哈喽|哈囉|喂|在吗|在嗎|在不在|有人吗|有人嗎|有人在吗|有人在嗎|你好吗|你好嗎|你是谁|你是誰|你是机器人吗|"
@@ -93,6 +99,8 @@ def is_question(text: str) -> bool:
     if _PHATIC.match(raw) or is_request(raw) or is_rhetorical(raw):
         return False
     t = _clean(raw)
+    if "我" in t and _GRIEVANCE_WHAT_NOW.search(t):
+        return False
     if raw.rstrip().endswith(("？", "?")):
         return True
     t = re.sub(r"[啊呀啦哈哦喔]+$", "", t)

@@ -27,7 +27,6 @@ QUESTIONS = [
     "为什么不予受理",
     "如果我要投诉的话需要准备什么",
     "你们能帮我打官司不",
-    "高速收费站多收我过路费了 咋办",
     "举报有奖励吗",
     "办结以后还能查到工单吗",
     "公車刷卡好像被多扣錢了怎麼辦",
@@ -67,6 +66,8 @@ NOT_QUESTIONS = [
     "凭什么多收我钱",
     "公交车怎么还不来，都等了一个小时",
     "你們怎麼都不處理",
+    "高速收费站多收我过路费了 咋办",  # a grievance done to the caller + "what now": the complaint
+    "出租车司机绕路多收我钱了怎么办",
     # answers to the form's questions, greetings, buttons
     "昨天晚上八点",
     "13812345678",
