@@ -14,12 +14,15 @@ from knowledge_base.answer import KB_DOWN, NO_MATCH
 from webapp import create_action_app
 
 
-def tracker(text, intent="consult"):
+def tracker(text, intent="consult", metadata=None):
+    message = {"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": []}
+    if metadata is not None:
+        message["metadata"] = metadata
     return Tracker.from_dict(
         {
             "sender_id": "web:t1",
             "slots": {},
-            "latest_message": {"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": []},
+            "latest_message": message,
             "events": [],
             "paused": False,
             "followup_action": None,
@@ -49,6 +52,60 @@ def test_answer_says_plainly_when_nothing_matches(seeded_kb):
     slots = {e["name"]: e["value"] for e in events}
     assert slots == {"misses": 1, "last_question": "我想订一张机票"}
     assert dispatcher.messages[1]["custom"]["hotline_meta"] == {"sources": [], "kb_matched": False}
+
+
+@pytest.mark.parametrize(
+    "original, question, payload",
+    [
+        ("complain", "需要现在帮您登记投诉吗？", "/complain"),
+        ("suggest", "需要现在帮您登记意见建议吗？", "/suggest"),
+        ("ticket_status", "需要现在帮您查询工单进度吗？", "/ticket_status"),
+        ("handoff", "需要为您转接人工客服吗？", "/handoff"),
+    ],
+)
+def test_answer_then_offers_the_act_the_question_was_about(seeded_kb, original, question, payload):
+    dispatcher = CollectingDispatcher()
+    asked = {"hotline_asked_as": {"name": original, "confidence": 0.93}}
+    events = ActionAnswerFromKB(seeded_kb).run(dispatcher, tracker("投诉以后多久能有结果？", metadata=asked), {})
+    assert events == [{"event": "slot", "timestamp": None, "name": "misses", "value": 0}]
+    answer, meta, offer = dispatcher.messages
+    assert answer["text"].startswith("根据《12328交通运输服务监督热线管理办法》第二十三条：")
+    assert meta["custom"]["hotline_meta"]["kb_matched"] is True  # the sources stay with the answer
+    assert offer["text"] == question
+    assert [b["payload"] for b in offer["buttons"]] == [payload, "/deny"]
+
+
+def test_answer_offers_nothing_for_small_talk_taken_as_a_question(seeded_kb):
+    dispatcher = CollectingDispatcher()
+    asked = {"hotline_asked_as": {"name": "goodbye", "confidence": 0.8}}
+    ActionAnswerFromKB(seeded_kb).run(dispatcher, tracker("投诉以后多久能有结果？", metadata=asked), {})
+    assert len(dispatcher.messages) == 2
+
+
+@pytest.mark.parametrize(
+    "original, action",
+    [
+        ("complain", "complaint_form"),
+        ("suggest", "suggestion_form"),
+        ("ticket_status", "status_form"),
+        ("handoff", "action_handoff"),
+    ],
+)
+def test_unanswered_question_asked_as_a_request_does_the_request(seeded_kb, original, action):
+    dispatcher = CollectingDispatcher()
+    asked = {"hotline_asked_as": {"name": original, "confidence": 0.9}}
+    events = ActionAnswerFromKB(seeded_kb).run(dispatcher, tracker("我想订一张机票", metadata=asked), {})
+    assert events == [{"event": "followup", "timestamp": None, "name": action}]
+    assert dispatcher.messages == []
+
+
+@pytest.mark.parametrize("original", ["goodbye", "out_of_scope", "nlu_fallback"])
+def test_unanswered_question_asked_as_small_talk_gets_the_no_answer_reply(seeded_kb, original):
+    dispatcher = CollectingDispatcher()
+    asked = {"hotline_asked_as": {"name": original, "confidence": 0.9}}
+    ActionAnswerFromKB(seeded_kb).run(dispatcher, tracker("我想订一张机票", metadata=asked), {})
+    assert dispatcher.messages[0]["text"] == NO_MATCH
+    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/leave_question", "/handoff"]
 
 
 def test_kb_failure_still_answers():

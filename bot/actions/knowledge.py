@@ -6,9 +6,10 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.acts import META_KEY
 from hotline.channels import parse_sender
 from hotline.privacy import mask_pii
 from knowledge_base.answer import KB_DOWN, compose_answer
@@ -17,6 +18,27 @@ from work_orders import messages
 from .common import send_meta
 
 log = logging.getLogger(__name__)
+
+# a question asked with a request's words (bot/acts.py): after the answer, offer the act; without one, do it
+OFFERS = {
+    "complain": ("需要现在帮您登记投诉吗？", [("是，登记投诉", "/complain"), ("不用了", "/deny")]),
+    "suggest": ("需要现在帮您登记意见建议吗？", [("是，提出建议", "/suggest"), ("不用了", "/deny")]),
+    "ticket_status": ("需要现在帮您查询工单进度吗？", [("查询工单", "/ticket_status"), ("不用了", "/deny")]),
+    "handoff": ("需要为您转接人工客服吗？", [("转人工客服", "/handoff"), ("不用了", "/deny")]),
+}
+FALLBACKS = {
+    "complain": "complaint_form",
+    "suggest": "suggestion_form",
+    "ticket_status": "status_form",
+    "handoff": "action_handoff",
+}
+
+
+def asked_as(tracker: Tracker) -> str | None:
+    """The intent NLU saw in a message the channel took as a question (``hotline_asked_as``), if any."""
+    meta = (tracker.latest_message or {}).get("metadata") or {}
+    original = meta.get(META_KEY)
+    return original.get("name") if isinstance(original, dict) else None
 
 
 class ActionAnswerFromKB(Action):
@@ -43,7 +65,13 @@ class ActionAnswerFromKB(Action):
         if answer.matched:
             dispatcher.utter_message(text=answer.text)
             send_meta(dispatcher, sources=answer.sources, kb_matched=True)
+            offer = OFFERS.get(asked_as(tracker) or "")
+            if offer:
+                dispatcher.utter_message(text=offer[0], buttons=[{"title": t, "payload": p} for t, p in offer[1]])
             return [SlotSet("misses", 0)]
+        fallback = FALLBACKS.get(asked_as(tracker) or "")
+        if fallback:  # no answer to a question asked as a request: do what the request would have done
+            return [FollowupAction(fallback)]
         if self.gaps is not None:
             try:
                 sender = parse_sender(tracker.sender_id)

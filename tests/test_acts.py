@@ -1,0 +1,150 @@
+"""Dialogue acts before intents (bot/acts.py): a question about complaints or the hotline is a question."""
+
+import pytest
+
+from bot.acts import META_KEY, is_question, reframe
+
+QUESTIONS = [
+    "提个建议要等多久才有回音",
+    "这个办法由哪个部门负责解释",
+    "投诉举报的工单省里会复核吗",
+    "12328知识库和12345知识库有关系吗",
+    "晚上打12328有人工吗",
+    "办理超期了怎么办",
+    "涉及安全生产的问题怎么处理",
+    "投诉以后多久能有结果？",
+    "哪些情况不予受理",
+    "办理期限可以延长吗",
+    "怎么投诉出租车",
+    "匿名举报会被受理吗",
+    "工单编号在哪里看",
+    "对处理结果不满意能不能再投诉",
+    "建议被采纳了会通知我吗",
+    "评价不满意以后会怎样",
+    "人工客服几点上班",
+    "12328是做什么的",
+    "投诉需要提供什么材料",
+    "为什么不予受理",
+    "如果我要投诉的话需要准备什么",
+    "你们能帮我打官司不",
+    "举报有奖励吗",
+    "办结以后还能查到工单吗",
+    "公車刷卡好像被多扣錢了怎麼辦",
+    "公車轉公車有沒有比較便宜",
+    "愛心卡不見了要先打哪支電話掛失",
+    "投訴以後多久會有結果？",
+    "這個辦法由哪個部門負責解釋",
+    "晚上打12328有人工嗎",
+    "申訴要幾天",
+    "工单是否会公开",
+    "网约车平台归谁管",
+    "超时未办结有没有处罚",
+]
+
+NOT_QUESTIONS = [
+    # requests to act, even with a question attached
+    "我要投诉",
+    "我想投诉出租车拒载",
+    "我要投诉出租车拒载，多久有结果？",
+    "我要举报黑车",
+    "我想提个建议",
+    "我要反映一个问题",
+    "投诉一下公交司机",
+    "帮我登记一下",
+    "查一下我的工单",
+    "查询工单 202405170001",
+    "我的工单到哪一步了",
+    "转人工",
+    "可以转人工吗",
+    "找人工客服",
+    "我要投訴計程車拒載",
+    "幫我登記一下",
+    # complaints, rhetorical ones included
+    "汽修厂给我换了假配件还收高价",
+    "出租车司机绕路多收了我二十块钱",
+    "你们怎么不管管",
+    "凭什么多收我钱",
+    "公交车怎么还不来，都等了一个小时",
+    "你們怎麼都不處理",
+    "高速收费站多收我过路费了 咋办",  # a grievance done to the caller + "what now": the complaint
+    "出租车司机绕路多收我钱了怎么办",
+    # answers to the form's questions, greetings, buttons
+    "昨天晚上八点",
+    "13812345678",
+    "匿名",
+    "确认",
+    "确认提交",
+    "豫G88K76",
+    "在人民路公交站",
+    "好的谢谢",
+    "再见",
+    "你好",
+    "在吗",
+    "/complain",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", QUESTIONS)
+def test_questions(text):
+    assert is_question(text) is True
+
+
+@pytest.mark.parametrize("text", NOT_QUESTIONS)
+def test_not_questions(text):
+    assert is_question(text) is False
+
+
+def _parse(name, confidence=0.93):
+    ranking = [{"name": name, "confidence": confidence}, {"name": "consult", "confidence": 0.05}]
+    return {"text": "x", "intent": {"name": name, "confidence": confidence}, "intent_ranking": ranking}
+
+
+def test_reframe_question_about_a_complaint():
+    parse = _parse("complain")
+    new, asked_as = reframe(parse, "投诉举报的工单省里会复核吗")
+    assert new["intent"] == {"name": "consult", "confidence": 0.93}
+    assert new["intent_ranking"] == parse["intent_ranking"]
+    assert asked_as == {"name": "complain", "confidence": 0.93}
+    assert parse["intent"]["name"] == "complain"  # the input is not modified
+    assert META_KEY == "hotline_asked_as"
+
+
+@pytest.mark.parametrize(
+    "name, text",
+    [
+        ("complain", "我要投诉出租车拒载，多久有结果？"),  # a request stays a request
+        ("complain", "你们怎么不管管"),
+        ("ticket_status", "查询工单 202405170001"),
+        ("consult", "投诉以后多久能有结果？"),  # already a consultation
+        ("affirm", "可以吗"),  # not an intent we reframe
+        ("greet", "在吗"),
+        ("handoff", "转人工"),
+        ("out_of_scope", "今天天气怎么样"),  # small talk outside the hotline's field stays small talk
+        ("goodbye", "你吃饭了吗"),
+    ],
+)
+def test_reframe_leaves_acts_alone(name, text):
+    parse = _parse(name)
+    assert reframe(parse, text) == (parse, None)
+
+
+@pytest.mark.parametrize("name", ["suggest", "ticket_status", "handoff", "goodbye", "out_of_scope", "nlu_fallback"])
+def test_reframe_other_intents(name):
+    new, asked_as = reframe(_parse(name, 0.7), "12328知识库和12345知识库有关系吗")
+    assert new["intent"]["name"] == "consult"
+    assert asked_as == {"name": name, "confidence": 0.7}
+
+
+@pytest.mark.parametrize(
+    "name, text",
+    [
+        ("goodbye", "12328知识库和12345知识库有关系吗"),
+        ("out_of_scope", "办理超期了怎么办"),
+        ("goodbye", "愛心卡不見了要先打哪支電話掛失"),
+        ("handoff", "晚上打12328有人工吗"),
+        ("ticket_status", "涉及安全生产的问题怎么处理"),
+    ],
+)
+def test_reframe_the_issue_examples(name, text):
+    assert reframe(_parse(name), text)[0]["intent"]["name"] == "consult"
