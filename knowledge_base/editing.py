@@ -19,6 +19,20 @@ from .seeds import ArticleDraft
 from .service import KnowledgeBase, apply_draft, pieces, snapshot
 
 KINDS = ("policy", "news", "regulation", "faq")
+# What an editor (or the 12345 link, or a gap attached to an article) may change; a write carries them all.
+EDITABLE_FIELDS = (
+    "title",
+    "body",
+    "domain",
+    "region",
+    "kind",
+    "source",
+    "tags",
+    "effective_from",
+    "expires_at",
+    "urgent",
+    "questions",
+)
 MAX_BODY = 20000
 MAX_QUESTIONS, MAX_QUESTION_LEN = 50, 100
 

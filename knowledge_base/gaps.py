@@ -23,7 +23,7 @@ from hotline.errors import NotFound
 from hotline.privacy import mask_pii
 from hotline.text import normalize
 
-from .editing import Editor
+from .editing import EDITABLE_FIELDS, Editor
 from .errors import GapStateError
 from .models import GAP_STATUSES, KnowledgeGap
 
@@ -158,21 +158,7 @@ class KnowledgeGaps:
                 f"“{text}”已是《{article['title']}》的相似问法，但仍未达到答复阈值："
                 "请换一篇更贴切的文章，或新建文章回答它"
             )
-        fields = {
-            k: article.get(k)
-            for k in (
-                "title",
-                "body",
-                "domain",
-                "region",
-                "kind",
-                "source",
-                "tags",
-                "effective_from",
-                "expires_at",
-                "urgent",
-            )
-        }
+        fields = {k: article.get(k) for k in EDITABLE_FIELDS if k != "questions"}
         editor.update(
             article_id,
             {**fields, "questions": questions + [text]},

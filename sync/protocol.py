@@ -17,7 +17,7 @@ from datetime import datetime
 
 from bs4 import BeautifulSoup
 
-from knowledge_base.editing import KINDS, MAX_BODY, parse_datetime, validate
+from knowledge_base.editing import EDITABLE_FIELDS, KINDS, MAX_BODY, parse_datetime, validate
 from knowledge_base.errors import ArticleInvalid
 from knowledge_base.models import DOMAINS
 
@@ -30,19 +30,7 @@ MAX_RAW_BODY = 4 * MAX_BODY  # HTML may shrink a lot when stripped; beyond this 
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 TAG_RE = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>")
 DROP_TAGS = ("script", "style", "iframe", "object", "embed", "noscript", "template", "svg", "form", "head")
-EDITABLE = (
-    "title",
-    "body",
-    "domain",
-    "region",
-    "kind",
-    "source",
-    "tags",
-    "effective_from",
-    "expires_at",
-    "urgent",
-    "questions",
-)
+EDITABLE = EDITABLE_FIELDS  # what an article carries across the link
 
 
 @dataclass
