@@ -402,3 +402,23 @@ def test_correction_drops_what_it_is_not_and_colloquial_questions_are_questions(
     step = intake.answer(values, "confirm", "地点不对 应该是新乡站 不是新乡东站", now=NOW)
     assert step.values["location"] == "新乡站"
     assert intake.is_question("大货车过路费咋算的")
+
+
+def test_a_phone_sent_when_something_else_was_asked_fills_the_phone_not_that_field():
+    step = intake.answer({}, None, "高速收费站多收我过路费了 咋办")
+    assert step.ask == "occurred_at"
+    step = intake.answer(step.values, step.ask, "一五八三七三零五六七八", step.tries)
+    assert step.values["caller_phone"] == "15837305678" and not step.values.get("occurred_at")
+    assert step.ask == "occurred_at" and "已记下联系电话 15837305678" in " ".join(step.say)
+    step = intake.answer(step.values, step.ask, "今天下午两点", step.tries)
+    assert step.values["occurred_at"] == "今天下午两点"
+
+
+def test_a_place_is_no_time_and_the_time_question_does_not_trap():
+    step = intake.answer({}, None, "高速收费站多收我过路费了 咋办")
+    for _ in range(intake.MAX_TRIES - 1):
+        step = intake.answer(step.values, "occurred_at", "新乡东站", step.tries)
+        assert step.ask == "occurred_at" and not step.values.get("occurred_at")
+    step = intake.answer(step.values, "occurred_at", "新乡东站", step.tries)
+    assert step.values["occurred_at"] == intake.NOT_GIVEN and step.ask != "occurred_at"
+    assert intake.answer({}, "occurred_at", "大概上个月底", {}).values["occurred_at"] == "大概上个月底"

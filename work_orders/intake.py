@@ -467,6 +467,17 @@ def next_field(values: dict, fields=COMPLAINT_FIELDS) -> str | None:
     return next((f for f in fields if not values.get(f)), None)
 
 
+# words that say when, even where find_time cannot resolve them ("大概是上个月底", "记得是过年前后")
+TIME_HINT = re.compile(r"[\d天日号點点时時早晚午凌晨刚剛周週星期月年前后後钟鐘分秒宵夜]")
+
+
+def only_a_phone(text: str) -> str | None:
+    """The phone number when the message is nothing else (a driver sends it whatever was asked)."""
+    phone = find_phone(text)
+    rest = re.sub(r"[\d\W_]|[零〇一二三四五六七八九幺两]|电话|電話|手机|手機|号码|號碼|联系|聯繫|我的|是", "", text)
+    return phone if phone and not rest else None
+
+
 def _interpret(name: str, text: str, values: dict) -> tuple[str | None, str | None]:
     """(value, re-ask message) for an answer to the question about ``name``."""
     t = normalize(text)
@@ -483,8 +494,8 @@ def _interpret(name: str, text: str, values: dict) -> tuple[str | None, str | No
         if _is_exact(t, NO + ("不是", "不对", "不在那")) or not rest:
             return None, "好的，那事情发生在什么地方？请回复地点（不清楚可回复“不清楚”）。"
         t = rest
-    if name == "occurred_at" and not find_time(t) and len(t) > 12:
-        return None, QUESTIONS["occurred_at"]
+    if name == "occurred_at" and not find_time(t) and (len(t) > 12 or not TIME_HINT.search(t)):
+        return None, QUESTIONS["occurred_at"]  # a time is a time: "新乡东站" is no answer to "什么时候"
     if name == "caller_phone":
         if _has(t, ("不留", "不方便", "不想留", "不给")):
             return NO_PHONE, None
@@ -550,13 +561,24 @@ def answer(
         step = _confirm(step, t, fields)
         _resolve_time(step.values, now)
         return step
+    elif asked in fields and asked != "caller_phone" and "caller_phone" in fields and only_a_phone(t):
+        # a phone sent while something else was asked fills the phone, never the field asked
+        values["caller_phone"] = only_a_phone(t)
+        step.say.append(f"已记下联系电话 {values['caller_phone']}。{QUESTIONS[asked]}")
+        step.ask = asked
+        return step
     elif asked in fields:
         value, reask = _interpret(asked, t, values)
         if value is None:
             tries[asked] = tries.get(asked, 0) + 1
-            if tries[asked] >= MAX_TRIES and asked in ("caller_phone", "identity", "target"):
+            if tries[asked] >= MAX_TRIES and asked in ("caller_phone", "identity", "target", "occurred_at"):
                 # never trap the user: after three tries move on with what we have
-                value = {"caller_phone": NO_PHONE, "identity": "匿名", "target": t[:100] or NOT_GIVEN}[asked]
+                value = {
+                    "caller_phone": NO_PHONE,
+                    "identity": "匿名",
+                    "target": t[:100] or NOT_GIVEN,
+                    "occurred_at": NOT_GIVEN,
+                }[asked]
                 step.say.append("没关系，这一项先跳过，我们继续。")
             else:
                 step.say.append(reask)
