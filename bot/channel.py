@@ -8,7 +8,7 @@ conversation in the bot a second time and cost the bot about as much as the turn
 The message is parsed once: the parse is handed to Rasa with the message (``UserMessage.parse_data``), which
 uses it instead of parsing again, so the conversation is exactly what the REST channel would have made of it.
 Before Rasa sees the parse, a question asked with a request's words ("投诉举报的工单省里会复核吗") is made a
-``consult`` (``bot.acts.reframe``); the original intent rides along as the metadata ``hotline_asked_as``.
+``consult`` (``hotline.acts.reframe``); the original intent rides along as the metadata ``hotline_asked_as``.
 Registered in ``bot/credentials.yml``; the URL is ``/webhooks/hotline/webhook``.
 """
 
@@ -23,7 +23,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.acts import META_KEY, reframe
+from hotline.acts import META_KEY, reframe
 
 
 class HotlineInput(RestInput):
@@ -49,7 +49,7 @@ class HotlineInput(RestInput):
             parse: dict[str, Any] = {}
             if agent is not None and agent.processor is not None:
                 parse = await agent.processor.parse_message(message)
-                # a question about complaints, work orders or the hotline is a consultation (bot/acts.py); the
+                # a question about complaints, work orders or the hotline is a consultation (hotline/acts.py); the
                 # intent NLU saw goes to the actions in the metadata, which may offer the act after the answer
                 parse, asked_as = reframe(parse, text or "")
                 if asked_as is not None:

@@ -1,8 +1,8 @@
-"""Dialogue acts before intents (bot/acts.py): a question about complaints or the hotline is a question."""
+"""Dialogue acts before intents (hotline/acts.py): a question about complaints or the hotline is a question."""
 
 import pytest
 
-from bot.acts import META_KEY, is_question, reframe
+from hotline.acts import META_KEY, is_question, reframe
 
 QUESTIONS = [
     "提个建议要等多久才有回音",

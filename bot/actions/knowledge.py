@@ -9,7 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.acts import META_KEY
+from hotline.acts import META_KEY
 from hotline.channels import parse_sender
 from hotline.privacy import mask_pii
 from knowledge_base.answer import KB_DOWN, compose_answer
@@ -19,7 +19,7 @@ from .common import send_meta
 
 log = logging.getLogger(__name__)
 
-# a question asked with a request's words (bot/acts.py): after the answer, offer the act; without one, do it
+# a question asked with a request's words (hotline/acts.py): after the answer, offer the act; without one, do it
 OFFERS = {
     "complain": ("需要现在帮您登记投诉吗？", [("是，登记投诉", "/complain"), ("不用了", "/deny")]),
     "suggest": ("需要现在帮您登记意见建议吗？", [("是，提出建议", "/suggest"), ("不用了", "/deny")]),
