@@ -25,6 +25,8 @@ from .cache import ArticleMeta, SearchCache, keyword_text
 from .embedder import Embedder
 from .keyword import PRETOKENIZED
 from .models import CHUNK_BODY, CHUNK_QUESTION, REGION_NATIONWIDE, Article, ArticleVersion, ChangeLog, Chunk
+from .regions import applies as region_fits
+from .regions import search_regions
 from .seeds import ArticleDraft
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,12 @@ KEYWORD_WEIGHT = 0.3
 EVIDENCE_WEIGHTS = (1.0, 0.5, 0.2)
 # How many articles, by their best chunk, are scored on all their chunks.
 CANDIDATES = 10
+# An article of another region than the one searched (the place the question names, else the user's) answers only
+# when it reaches the answer threshold (KnowledgeBase.min_score), and ranks as if it scored this much less: below
+# nationwide and same-region articles of similar strength. Weaker ones stay hidden (hit testing lists them).
+REGION_MARGIN = 0.05
+# a hit's region verdict
+REGION_APPLIES, REGION_OTHER, REGION_HIDDEN = "applies", "other", "hidden"
 SNAPSHOT_FIELDS = (
     "title",
     "kind",
@@ -71,6 +79,9 @@ class Hit:
     region: str = REGION_NATIONWIDE
     urgent: bool = False
     question: str | None = None  # the similar question (相似问法) that matched, when one did
+    # REGION_APPLIES (nationwide, the region searched, or no region known) | REGION_OTHER (another region's,
+    # matched strongly: answered naming its region) | REGION_HIDDEN (another region's, weak: only with hidden=True)
+    region_verdict: str = REGION_APPLIES
 
     @property
     def snippet(self) -> str:
@@ -105,12 +116,6 @@ def snapshot(article: Article) -> dict:
         value = getattr(article, name)
         out[name] = value.isoformat() if isinstance(value, datetime) else value
     return out
-
-
-def region_applies(article_region: str, user_region: str | None) -> bool:
-    if not article_region or article_region == REGION_NATIONWIDE or not user_region:
-        return True
-    return user_region.startswith(article_region) or article_region.startswith(user_region)
 
 
 def is_live(article, now: datetime) -> bool:
@@ -411,12 +416,16 @@ class KnowledgeBase:
         now: datetime | None = None,
         domain: str | None = None,
         tag: str | None = None,
+        hidden: bool = False,
     ) -> list[Hit]:
         """Best-matching live articles for a question, best first, one hit per article.
 
         mode: "hybrid" (default), "dense" or "keyword" (for evaluation). Drafts, retired, expired and
-        not-yet-effective articles never answer; region-scoped ones only answer users of that region
-        (or anyone when the region is unknown; the reply then names the region).
+        not-yet-effective articles never answer. Region: a place the question names wins over ``region`` (the
+        user's, from a shared location; knowledge_base.regions). Articles of that region and nationwide ones
+        apply (all do when no region is known; the reply then names an article's region); another region's
+        article is kept only when it matches strongly (REGION_MARGIN), with region_verdict REGION_OTHER;
+        ``hidden`` also returns the weak ones (REGION_HIDDEN), for hit testing.
 
         In steps: the chunks the indexes return (_matches); the articles among them that may answer
         (_candidates); every chunk of those scored and pooled per article (_score), the best k articles kept
@@ -428,11 +437,12 @@ class KnowledgeBase:
         floor = self.min_score if min_score is None else min_score
         cache = self.cache
         matches = self._matches(cache, text, mode, depth=max(k * 4, 40))
-        candidates = self._candidates(
-            cache, matches, mode, max(2 * k, CANDIDATES), now or utcnow(), region, domain, tag
+        regions = search_regions(text, region).regions
+        candidates, fits = self._candidates(
+            cache, matches, mode, max(2 * k, CANDIDATES), now or utcnow(), regions, domain, tag
         )
         scored = self._score(cache, matches, candidates, mode)
-        best = scored.best(matches, floor, k)
+        best, verdicts = self._region_verdicts(scored.best(matches, floor, len(candidates)), fits, k, hidden)
         if not best:
             return []
         questions = cache.questions
@@ -460,6 +470,7 @@ class KnowledgeBase:
                     region=a.region,
                     urgent=a.urgent,
                     question=texts.get(b.chunk_id) if b.chunk_id in passages else None,
+                    region_verdict=verdicts[b.candidate],
                 )
             )
         return hits
@@ -495,27 +506,51 @@ class KnowledgeBase:
         mode: str,
         limit: int,
         now: datetime,
-        region: str | None,
+        regions: tuple[str, ...],
         domain: str | None,
         tag: str | None,
-    ) -> list[ArticleMeta]:
-        """Up to ``limit`` articles, by their best matched chunk, that may answer this user at all."""
+    ) -> tuple[list[ArticleMeta], list[bool]]:
+        """Up to ``limit`` articles, by their best matched chunk, that may answer this user, and besides them up
+        to ``limit`` of other regions (which answer only if strong); for each, whether its region fits."""
         best: dict[int, float] = {}
         for chunk_id, e in matches.evidence.items():
             article_id = cache.chunk_article.get(chunk_id)
             if article_id is not None:
                 best[article_id] = max(best.get(article_id, float("-inf")), e.fused(mode))
-        candidates = []
+        candidates, fits, others = [], [], 0
         for article_id in sorted(best, key=lambda a: -best[a]):
             article = cache.articles.get(article_id)
-            if article is None or not is_live(article, now) or not region_applies(article.region, region):
+            if article is None or not is_live(article, now):
                 continue
             if (domain and article.domain != domain) or (tag and tag not in article.tags):
                 continue
+            fit = region_fits(article.region, regions)
+            if not fit and others >= limit:
+                continue
+            others += not fit
             candidates.append(article)
-            if len(candidates) >= limit:
+            fits.append(fit)
+            if len(candidates) - others >= limit:
                 break
-        return candidates
+        return candidates, fits
+
+    def _region_verdicts(
+        self, chosen: list[ScoredArticle], fits: list[bool], k: int, hidden: bool
+    ) -> tuple[list[ScoredArticle], dict[int, str]]:
+        """The k best, another region's article ranked REGION_MARGIN lower and kept only if it reaches the
+        answer threshold (or, with ``hidden``, listed after the others); each candidate's region verdict."""
+        verdicts = {}
+        for c in chosen:
+            if fits[c.candidate]:
+                verdicts[c.candidate] = REGION_APPLIES
+            else:
+                verdicts[c.candidate] = REGION_OTHER if c.score >= self.min_score else REGION_HIDDEN
+        shown = [c for c in chosen if verdicts[c.candidate] != REGION_HIDDEN]
+        shown.sort(key=lambda c: -(c.score - (0 if fits[c.candidate] else REGION_MARGIN)))
+        kept = shown[:k]
+        if hidden:
+            kept += [c for c in chosen if verdicts[c.candidate] == REGION_HIDDEN][:k]
+        return kept, verdicts
 
     @staticmethod
     def _score(cache: SearchCache, matches: Matches, candidates: list[ArticleMeta], mode: str) -> CandidateScores:

@@ -51,13 +51,14 @@ class ActionAnswerFromKB(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
         question = (tracker.latest_message or {}).get("text") or ""
-        # the channel may know where the user is (e.g. a WeChat location); region-scoped policies need it
+        # the channel may know where the user is (e.g. a WeChat location); region-scoped policies need it (a place
+        # the question names wins: the search resolves it)
         region = tracker.get_slot("region") if "region" in (tracker.slots or {}) else None
         region = region or ((tracker.latest_message or {}).get("metadata") or {}).get("region")
         try:
             # one search: the hits above the threshold answer; the best one below it helps the editor
             hits = self.kb.search(question, k=3, region=region, min_score=0.0)
-            answer = compose_answer([h for h in hits if h.score >= self.kb.min_score], user_region=region)
+            answer = compose_answer([h for h in hits if h.score >= self.kb.min_score])
         except Exception:  # the user must still get a sensible reply
             log.exception("knowledge-base search failed for %r", mask_pii(question))
             dispatcher.utter_message(text=KB_DOWN)
