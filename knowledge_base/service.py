@@ -22,6 +22,7 @@ from hotline.db import Database
 from hotline.text import normalize
 
 from .cache import ArticleMeta, SearchCache, keyword_text
+from .decision import Decision, Policy, decide
 from .embedder import Embedder
 from .keyword import PRETOKENIZED
 from .models import CHUNK_BODY, CHUNK_QUESTION, REGION_NATIONWIDE, Article, ArticleVersion, ChangeLog, Chunk
@@ -71,6 +72,7 @@ class Hit:
     region: str = REGION_NATIONWIDE
     urgent: bool = False
     question: str | None = None  # the similar question (相似问法) that matched, when one did
+    confidence: float | None = None  # the ranker's probability that this is the right entry (None: no ranker)
 
     @property
     def snippet(self) -> str:
@@ -463,6 +465,16 @@ class KnowledgeBase:
                 )
             )
         return hits
+
+    def decide(self, query: str, region: str | None = None, k: int = 5, now: datetime | None = None) -> Decision:
+        """Answer, clarify or refuse (knowledge_base.decision): the search's best hits and what to do with them."""
+        hits = self.search(query, k=k, min_score=0.0, region=region, now=now)
+        return decide(hits, self.policy)
+
+    @property
+    def policy(self) -> Policy:
+        """Without a fitted ranker the hybrid score decides: answer at the threshold, never clarify."""
+        return Policy(answer=self.min_score, margin=0.0, choice=2.0, clarify_total=2.0)
 
     def _matches(self, cache: SearchCache, text: str, mode: str, depth: int) -> Matches:
         """The chunks the vector and keyword indexes return for the query (``depth`` from each), with their
