@@ -94,20 +94,22 @@ def test_answer_offers_nothing_for_small_talk_taken_as_a_question(seeded_kb):
 
 
 @pytest.mark.parametrize(
-    "original, action",
+    "original, payloads",
     [
-        ("complain", "complaint_form"),
-        ("suggest", "suggestion_form"),
-        ("ticket_status", "status_form"),
-        ("handoff", "action_handoff"),
+        ("complain", ["/complain", "/leave_question", "/handoff"]),
+        ("suggest", ["/suggest", "/leave_question", "/handoff"]),
+        ("ticket_status", ["/ticket_status", "/leave_question", "/handoff"]),
+        ("handoff", ["/leave_question", "/handoff"]),
     ],
 )
-def test_unanswered_question_asked_as_a_request_does_the_request(seeded_kb, original, action):
+def test_unanswered_question_asked_as_a_request_is_refused_with_the_request_on_offer(seeded_kb, original, payloads):
+    """A question the KB cannot answer never starts a form the user did not ask for: the act is a button."""
     dispatcher = CollectingDispatcher()
     asked = {"hotline_asked_as": {"name": original, "confidence": 0.9}}
     events = ActionAnswerFromKB(seeded_kb).run(dispatcher, tracker("我想订一张机票", metadata=asked), {})
-    assert events == [{"event": "followup", "timestamp": None, "name": action}]
-    assert dispatcher.messages == []
+    assert not [e for e in events if e.get("event") == "followup"]
+    assert dispatcher.messages[0]["text"].startswith(NO_MATCH)
+    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == payloads
 
 
 @pytest.mark.parametrize("original", ["goodbye", "out_of_scope", "nlu_fallback"])

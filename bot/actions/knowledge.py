@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from hotline.acts import META_KEY
@@ -37,11 +37,12 @@ OFFERS = {
     "ticket_status": ("需要现在帮您查询工单进度吗？", [("查询工单", "/ticket_status"), ("不用了", "/deny")]),
     "handoff": ("需要为您转接人工客服吗？", [("转人工客服", "/handoff"), ("不用了", "/deny")]),
 }
-FALLBACKS = {
-    "complain": "complaint_form",
-    "suggest": "suggestion_form",
-    "ticket_status": "status_form",
-    "handoff": "action_handoff",
+# a question asked with a request's words that the KB cannot answer: the refusal offers that act first (a button,
+# never a form the user did not ask for: "投诉举报的工单省里会复核吗" must not be met with "请发送工单编号")
+REFUSAL_OFFERS = {
+    "complain": ("登记投诉", "/complain", "如果您想就此投诉，可以点“登记投诉”。"),
+    "suggest": ("提出建议", "/suggest", "如果您想就此提出意见建议，可以点“提出建议”。"),
+    "ticket_status": ("查询工单", "/ticket_status", "如果您想查询自己工单的进度，可以点“查询工单”。"),
 }
 
 
@@ -122,11 +123,8 @@ class ActionAnswerFromKB(Action):
             return self._answer(dispatcher, tracker, decision.hits + related, region)
         if decision.kind == CLARIFY:
             return self._clarify(dispatcher, tracker, question, decision)
-        fallback = FALLBACKS.get(asked_as(tracker) or "")
-        if fallback:  # no answer to a question asked as a request: do what the request would have done
-            return [FollowupAction(fallback)]
         self._gap(tracker, question, decision.candidates[0] if decision.candidates else None, "refuse")
-        return self._refuse(dispatcher, tracker, question)
+        return self._refuse(dispatcher, tracker, question, act=asked_as(tracker))
 
     def _answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, hits: list, region: str | None) -> list:
         answer = compose_answer(hits, user_region=region)
@@ -176,19 +174,24 @@ class ActionAnswerFromKB(Action):
             return []
         return self._answer(dispatcher, tracker, [hit], region)
 
-    def _refuse(self, dispatcher: CollectingDispatcher, tracker: Tracker, question: str) -> list:
-        """The honest refusal (拒答), with a consultation order or a human on offer."""
+    def _refuse(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, question: str, act: str | None = None
+    ) -> list:
+        """The honest refusal (拒答), with a consultation order or a human on offer — and, for a question asked
+        with a request's words, that request first."""
         misses = int(tracker.get_slot("misses") or 0) + 1
         text = NO_MATCH
+        buttons = [
+            {"title": messages.leave_question_button(), "payload": "/leave_question"},
+            {"title": "转人工客服", "payload": "/handoff"},
+        ]
+        offer = REFUSAL_OFFERS.get(act or "")
+        if offer:
+            text += "\n" + offer[2]
+            buttons.insert(0, {"title": offer[0], "payload": offer[1]})
         if misses >= 2:  # repeated failure: offer a human before the user gives up
             text += "\n多次没能帮到您，很抱歉。可以转人工客服，或把问题登记下来由工作人员答复。"
-        dispatcher.utter_message(
-            text=text,
-            buttons=[
-                {"title": messages.leave_question_button(), "payload": "/leave_question"},
-                {"title": "转人工客服", "payload": "/handoff"},
-            ],
-        )
+        dispatcher.utter_message(text=text, buttons=buttons)
         send_meta(dispatcher, sources=[], kb_matched=False)
         return [SlotSet("misses", misses), SlotSet("last_question", question[:500])]
 
