@@ -655,3 +655,34 @@ def test_first_message_refusal_from_the_consultation_and_referral_actions(seeded
         assert len(msgs) == 1 and "第十九条" in msgs[0]["text"] and "人民法院" in msgs[0]["text"]
     msgs, _ = run(ActionAnswerFromKB(seeded_kb), tracker("投诉以后多久能有结果", intent="consult"))
     assert "第十九条" not in msgs[0]["text"]
+
+
+@pytest.mark.parametrize(
+    "said, complaint",
+    [
+        ("汽修厂给我换了假配件还收高价", True),
+        ("4S店保养给我多收了钱", True),
+        ("我被出租车司机骂了", True),
+        ("投诉新乡市第一运输公司的班车司机开车打电话 昨天在107国道上", True),
+        ("举报豫A12345货车超载", True),
+        ("投诉以后多久有结果", False),
+        ("怎么投诉汽修厂给我换了假配件", False),  # a question: the KB answers it
+        ("给我讲讲投诉流程", False),
+        ("我想投诉", False),  # NLU's job; nothing to fill yet
+    ],
+)
+def test_complaints_said_as_statements(said, complaint):
+    assert intake.reads_as_complaint(said) is complaint
+
+
+def test_the_consultation_action_starts_the_complaint_nlu_was_unsure_of(seeded_kb):
+    from bot.actions.knowledge import ActionAnswerFromKB
+
+    def followup(text, intent):
+        trk = tracker(text, intent=intent)
+        events = ActionAnswerFromKB(seeded_kb).run(CollectingDispatcher(), trk, {})
+        return [e.get("name") for e in events if e.get("event") == "followup"]
+
+    assert followup("汽修厂给我换了假配件还收高价", "consult") == ["complaint_form"]
+    assert followup("投诉新乡市第一运输公司的班车司机开车打电话 昨天在107国道上", "nlu_fallback") == ["complaint_form"]
+    assert followup("投诉以后多久能有结果", "consult") == []

@@ -487,6 +487,29 @@ def refusal(text: str) -> tuple[str, str] | None:
     return non_acceptance(t)
 
 
+# a complaint said as a statement, whatever NLU made of it: "投诉新乡市第一运输公司的班车司机…" (投诉/举报 + an object)
+COMPLAINT_OPENING_RE = re.compile(r"^(?:我要|我想|我|想|要)?(?:投诉|举报)(?:一下)?[:：，,\s]*")
+# something done to the caller ("汽修厂给我换了假配件还收高价", "我被出租车司机骂了")
+GRIEVANCE_TO_ME_RE = re.compile(
+    r"给我|我被|被.{1,8}(?:骗|坑|宰|打|骂|罚|扣|赶|甩)|收我|骗我|坑我|宰我|打我|骂我|扣我|罚我|把我|不给我|不让我|对我"
+)
+GRIEVANCE_RE = re.compile(
+    r"假|多收|乱收|高价|天价|宰客|骗|坑|不退|拒载|绕路|打人|骂|态度|甩客|乱扣|多扣|乱罚|刁难|不给|拖欠|不让|赶下车|不打表|一口价|加价"
+)
+
+
+def reads_as_complaint(text: str) -> bool:
+    """A statement that asks for a complaint although NLU may call it a consultation: "投诉" plus what is complained
+    about, or a grievance done to the caller. Never a question (the dialogue-act test decides)."""
+    t = normalize(text or "").strip()
+    if not t or is_question(t):
+        return False
+    opening = COMPLAINT_OPENING_RE.match(t)
+    if opening and len(t) - opening.end() >= 4 and find_target(t[opening.end() :]):
+        return True
+    return bool(GRIEVANCE_TO_ME_RE.search(t) and GRIEVANCE_RE.search(t))
+
+
 def is_safety(text: str) -> bool:
     return any(w in text for w in SAFETY)
 
@@ -561,6 +584,10 @@ def prefill(text: str, metadata: dict | None = None) -> dict:
         values["facts"] = original  # the caller's own words, as typed
     if _has(text, ANONYMOUS):
         values["identity"] = "匿名"
+    elif re.search(r"实名[\s,，:：]*[\u4e00-\u9fa5]{2,4}", text):  # "…电话13812340022 实名 赵刚"
+        named = _identity(re.search(r"实名.*$", text).group(0))[0]
+        if named:
+            values["identity"] = named
     mine = own_plate(text)
     if mine:
         values["own_vehicle"] = mine
@@ -641,7 +668,10 @@ def _interpret(name: str, text: str, values: dict) -> tuple[str | None, str | No
             return None, "好的，那事情发生在什么地方？请回复地点（不清楚可回复“不清楚”）。"
         t = rest
     if name == "occurred_at" and not find_time(t) and (len(t) > 12 or not TIME_HINT.search(t)):
-        return None, QUESTIONS["occurred_at"]  # a time is a time: "新乡东站" is no answer to "什么时候"
+        return (
+            None,
+            "这好像不是时间。",
+        )  # the time question follows  # a time is a time: "新乡东站" is no answer to "什么时候"
     if name == "caller_phone":
         if _has(t, ("不留", "不方便", "不想留", "不给")):
             return NO_PHONE, None

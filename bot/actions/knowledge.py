@@ -88,6 +88,8 @@ class ActionAnswerFromKB(Action):
         if refused:
             dispatcher.utter_message(text=refused[1])
             return []
+        if intake.reads_as_complaint(question) and intake.COMPLAINT_OPENING_RE.match(question.strip()):
+            return [FollowupAction("complaint_form")]  # "投诉某某公司…": a complaint NLU was unsure of
         region = region_of(tracker)
         try:
             answer, hits = search_answer(self.kb, question, region)
@@ -103,6 +105,8 @@ class ActionAnswerFromKB(Action):
                 dispatcher.utter_message(text=offer[0], buttons=[{"title": t, "payload": p} for t, p in offer[1]])
             return [SlotSet("misses", 0)]
         fallback = FALLBACKS.get(asked_as(tracker) or "")
+        if fallback is None and intake.reads_as_complaint(question):
+            fallback = "complaint_form"  # a grievance the KB cannot answer ("汽修厂给我换了假配件还收高价")
         if fallback:  # no answer to a question asked as a request: do what the request would have done
             return [FollowupAction(fallback)]
         if self.gaps is not None:
