@@ -686,3 +686,45 @@ def test_the_consultation_action_starts_the_complaint_nlu_was_unsure_of(seeded_k
     assert followup("汽修厂给我换了假配件还收高价", "consult") == ["complaint_form"]
     assert followup("投诉新乡市第一运输公司的班车司机开车打电话 昨天在107国道上", "nlu_fallback") == ["complaint_form"]
     assert followup("投诉以后多久能有结果", "consult") == []
+
+
+@pytest.mark.parametrize(
+    "asked, said",
+    [
+        ("facts", "司机问我要不要走高速 然后绕了一大圈"),  # reported speech
+        ("facts", "收费员问我是不是超载了 就多收了一百"),
+        ("facts", "多少钱都没给我退"),  # an indefinite pronoun
+        ("facts", "为什么不让我过 绿码都有"),  # a grievance
+        ("demand", "能不能让他退钱"),  # what the caller wants
+        ("demand", "退钱就行 能退吗"),
+        ("occurred_at", "记不清几点了"),
+    ],
+)
+def test_a_story_with_a_question_word_is_an_answer(asked, said):
+    step = intake.answer(
+        {"target": "豫A12345出租车", "facts": "绕路"} if asked != "facts" else {"target": "x"}, asked, said
+    )
+    assert not step.question and step.values.get(asked), step
+
+
+@pytest.mark.parametrize(
+    "asked, said",
+    [
+        ("facts", "请问投诉要提供什么材料"),
+        ("demand", "投诉以后多久能退钱？"),
+        ("target", "这种情况能投诉吗"),
+        ("location", "能直接发定位吗"),
+    ],
+)
+def test_a_clear_question_where_free_text_is_asked_is_handed_back(asked, said):
+    step = intake.answer({"target": "x"} if asked != "target" else {}, asked, said)
+    assert step.question == said and step.ask == asked
+
+
+def test_a_brief_correction_mid_form_asks_the_field_again_and_a_supplement_adds():
+    values = {"target": "豫A66666出租车", "facts": "绕路多收钱", "occurred_at": "前天", "location": "郑州站"}
+    step = intake.answer(values, "demand", "地点不对")
+    assert step.ask == "location" and step.values["location"] is None and "demand" not in step.values
+    step = intake.answer(read_back(), "confirm", "我想再补充一下经过：司机还骂人了")
+    assert step.values["facts"].startswith(READY) and step.values["facts"].endswith("；司机还骂人了")
+    assert intake.answer(read_back(), "confirm", "就这样吧").done

@@ -136,7 +136,7 @@ FIELD_WORDS = {
 }
 EDIT_WORDS = ("改", "修改", "更正", "错了", "不对", "写错", "说错", "换成", "应该是")
 # a correction's cue ("地点说错了", "电话改成…", "不是新乡东站"), "没错"/"是不是" excepted
-CORRECTION_RE = re.compile(r"改|更正|换成|换为|应该是|应是|应为|(?<![没不])错|不对|(?<!是)不是")
+CORRECTION_RE = re.compile(r"改|更正|换成|换为|应该是|应是|应为|(?<![没不])错|不对|(?<!是)不是|补充|追加")
 # mid-form, where any answer may mention a field ("收费员说我车牌不对"), only these say the caller changes an earlier
 # answer: a change verb, or an earlier answer said wrong ("刚才那个时间说错了")
 CHANGE_RE = re.compile(r"改成|改为|改一下|改下|更正|换成|换为|应该是")
@@ -148,7 +148,9 @@ VALUE_CUE_RE = re.compile(r"(?:改成|改为|换成|换为|更正为|更改为|�
 MISTAKE_RE = re.compile(r"^(?:说错了|写错了|填错了|记错了|弄错了|搞错了|打错了|错了|不对|有误|一下)[\s，,。了]*")
 PLACE_END_RE = re.compile(r"(?:站|路|街|大道|区|县|市|镇|村|口|港|桥|场|园|厂|店|所|院|服务区|收费站|码头)$")
 # a yes at the read-back said in more words ("好的 确认", "没问题，提交吧")
-CONFIRM_WORDS = ("确认", "提交", "没问题", "没错", "都对", "无误")
+CONFIRM_WORDS = ("确认", "提交", "没问题", "没错", "都对", "无误", "就这样", "行了", "可以了")
+# a correction that adds to the story or the demand rather than replacing it
+SUPPLEMENT_RE = re.compile(r"补充|追加|再加|加上|另外还|还有一点|还有就是")
 # a short "don't know" is an answer even with a question word in it ("记不清几点了")
 DONT_KNOW = ("不清楚", "不知道", "不记得", "记不清", "忘了", "不确定")
 
@@ -746,7 +748,7 @@ def answer(
         step.say.append(f"已记下联系电话 {values['caller_phone']}。{QUESTIONS[asked]}")
         step.ask = asked
         return step
-    elif asked in fields and asks_question(t):
+    elif asked in fields and asks_question(t, asked):
         # a question is not an answer: never stored as 事情经过 / 时间 / 地点; answered, then asked again
         step.question, step.ask = text.strip(), asked
         return step
@@ -780,14 +782,36 @@ def answer(
     return step
 
 
-def asks_question(text: str) -> bool:
-    """A question (the dialogue-act test, hotline.acts.is_question), unless it is a short "don't know" answer
-    ("记不清几点了") or a phone number."""
+# Where the form waits for free text (what happened, what the caller wants, who, where), the caller's story may
+# hold a question word without asking anything: reported speech ("司机问我要不要走高速"), an indefinite pronoun
+# ("多少钱都没给我退"), a grievance ("为什么不让我过"), a demand ("能不能让他退钱").
+FREE_TEXT_FIELDS = ("facts", "demand", "target", "location")
+ASKING_END = ("？", "?", "吗", "嗎", "呢", "嘛", "么", "麼")
+ASKING_START_RE = re.compile(r"^(?:请问|想问|问一下|问下|我想问|我想咨询|咨询一下|咨询)")
+REPORTED_RE = re.compile(r"问我|问俺|问他|问她|问了|跟我说|对我说|说我|他说|她说|司机说|还说|说要|说是")
+INDEFINITE_RE = re.compile(r"(?:什么|多少|哪儿|哪里|哪|谁|怎么)[^，,。？?]{0,5}(?:都|也)")
+DEMAND_WORDS_RE = re.compile(r"退|赔|道歉|处理|处罚|罚|查处|管一管|管管|加强|整改|说法|吊销|开除|批评|教育")
+PROCESS_ASKED_RE = re.compile(r"多久|多长时间|几天|几个工作日|怎么|如何|什么时候|哪里|流程|程序|规定")
+
+
+def asks_question(text: str, asked: str | None = None) -> bool:
+    """A question (the dialogue-act test, hotline.acts.is_question) the form hands back to be answered, weighed with
+    what the form asked (``asked``): a short "don't know" ("记不清几点了") or a phone is an answer, and where free text
+    is asked only a clear question is taken for one."""
     t = normalize(text or "")
     short = re.sub(r"[\W_]", "", t)
     if len(short) <= 12 and _has(t, DONT_KNOW):
         return False
-    return is_question(t) and not only_a_phone(t)
+    if not is_question(t) or only_a_phone(t):
+        return False
+    if asked not in FREE_TEXT_FIELDS:
+        return True
+    plain = re.sub(r"[\s。！!.~～…,，、]+$", "", t)
+    if plain.endswith(ASKING_END) or ASKING_START_RE.match(plain):
+        return not (asked == "demand" and DEMAND_WORDS_RE.search(t) and not PROCESS_ASKED_RE.search(t))
+    if asked == "demand" and DEMAND_WORDS_RE.search(t) and not PROCESS_ASKED_RE.search(t):
+        return False  # "能不能让他退钱": what the caller wants
+    return not (REPORTED_RE.search(t) or INDEFINITE_RE.search(t) or GRIEVANCE_TO_ME_RE.search(t))
 
 
 def _note_own_vehicle(values: dict, text: str) -> None:
@@ -880,7 +904,8 @@ def _correct(step: Step, text: str, fields, asked: str | None = None) -> bool:
     if asked is not None:  # mid-form: only a clear change of another field's answer is a correction
         if name == asked or not (cue or named is None):
             return False
-        said_wrong = CHANGE_RE.search(text) or (EARLIER_RE.search(text) and cue)
+        brief = len(re.sub(r"[\W_]", "", text)) <= 8  # "地点不对", "电话错了"
+        said_wrong = CHANGE_RE.search(text) or (cue and (EARLIER_RE.search(text) or brief))
         if not said_wrong and not (new_text and _verified(name, new_text)):
             return False
     if name == "identity":
@@ -899,14 +924,18 @@ def _correct(step: Step, text: str, fields, asked: str | None = None) -> bool:
         if name == "target" and find_plate(str(value)) == value:  # "车牌说错了 是豫A66686": still the 出租车
             kind = next((k for k in VEHICLES if old.endswith(k)), "")
             value = f"{value}{kind}"
+        if name in ("facts", "demand") and old and SUPPLEMENT_RE.search(text):  # "再补充一下经过：…" adds
+            value = f"{old}；{value}"[:2000]
+            step.say.append(f"已补充{label}：{new_text}")
+        else:
+            step.say.append(f"已将{label}改为：{display(name, value)}")
         values[name] = value
-        step.say.append(f"已将{label}改为：{display(name, value)}")
     else:
         if asked is not None and not (EARLIER_RE.search(text) or len(re.sub(r"[\W_]", "", text)) <= 10):
             return False
         values[name] = None
         if asked is not None:
-            step.say.append(f"好的，{label}稍后重新填写。")
+            step.say.append(f"好的，我们重新填写{label}。")
     step.ask = next_field(values, fields) or "confirm"
     return True
 
