@@ -728,3 +728,8 @@ def test_a_brief_correction_mid_form_asks_the_field_again_and_a_supplement_adds(
     step = intake.answer(read_back(), "confirm", "我想再补充一下经过：司机还骂人了")
     assert step.values["facts"].startswith(READY) and step.values["facts"].endswith("；司机还骂人了")
     assert intake.answer(read_back(), "confirm", "就这样吧").done
+
+
+def test_a_complaint_about_an_authority_that_does_not_act_is_accepted():
+    step = intake.answer({}, None, "我举报了货车超载 交通局一直不立案 也不处理")
+    assert not step.rejected and not step.cancelled and step.ask and not step.say
