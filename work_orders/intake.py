@@ -134,7 +134,6 @@ FIELD_WORDS = {
     "identity": ("姓名", "名字", "实名", "匿名"),
     "facts": ("经过", "内容", "情况", "事情"),
 }
-EDIT_WORDS = ("改", "修改", "更正", "错了", "不对", "写错", "说错", "换成", "应该是")
 # a correction's cue ("地点说错了", "电话改成…", "不是新乡东站"), "没错"/"是不是" excepted
 CORRECTION_RE = re.compile(r"改|更正|换成|换为|应该是|应是|应为|(?<![没不])错|不对|(?<!是)不是|补充|追加")
 # mid-form, where any answer may mention a field ("收费员说我车牌不对"), only these say the caller changes an earlier
