@@ -22,7 +22,9 @@ from hotline.db import Database
 from hotline.text import normalize
 
 from .cache import ArticleMeta, SearchCache, keyword_text
+from .decision import Decision, Policy, decide
 from .embedder import Embedder
+from .errors import ArticleUnavailable
 from .keyword import PRETOKENIZED
 from .models import CHUNK_BODY, CHUNK_QUESTION, REGION_NATIONWIDE, Article, ArticleVersion, ChangeLog, Chunk
 from .regions import applies as region_fits
@@ -82,6 +84,7 @@ class Hit:
     # REGION_APPLIES (nationwide, the region searched, or no region known) | REGION_OTHER (another region's,
     # matched strongly: answered naming its region) | REGION_HIDDEN (another region's, weak: only with hidden=True)
     region_verdict: str = REGION_APPLIES
+    confidence: float | None = None  # the ranker's probability that this is the right entry (None: no ranker)
 
     @property
     def snippet(self) -> str:
@@ -474,6 +477,48 @@ class KnowledgeBase:
                 )
             )
         return hits
+
+    def decide(self, query: str, region: str | None = None, k: int = 5, now: datetime | None = None) -> Decision:
+        """Answer, clarify or refuse (knowledge_base.decision): the search's best hits and what to do with them."""
+        hits = self.search(query, k=k, min_score=0.0, region=region, now=now)
+        return decide(hits, self.policy)
+
+    def chosen(self, article_id: int, region: str | None = None, now: datetime | None = None) -> Hit:
+        """The article a user chose among the offered ones ("您想问的是哪一个？"), as a hit quoting its first body
+        passage: no search, the user said which. Raises ArticleUnavailable (with a message for the user) when it
+        may not answer them now: unknown, retired or outside its validity window. Another region's article (offered
+        because it matched strongly) answers with region_verdict REGION_OTHER: the reply names its region."""
+        cache = self.cache
+        article = cache.articles.get(article_id)
+        if article is None or not is_live(article, now or utcnow()):
+            raise ArticleUnavailable(
+                "抱歉，您选择的条目已下线或已失效，无法作答。请换个说法再问，或拨打12328电话咨询。"
+            )
+        # another region's: only a strong match was offered (search); it answers naming its region
+        verdict = REGION_APPLIES if region_fits(article.region, (region,) if region else ()) else REGION_OTHER
+        questions = cache.questions
+        body = [c for c in cache.article_chunks.get(article_id, ()) if c not in questions]
+        texts = cache.texts(body[:1])
+        if not body or body[0] not in texts:
+            raise ArticleUnavailable("抱歉，您选择的条目暂时无法显示。请换个说法再问，或拨打12328电话咨询。")
+        return Hit(
+            article_id=article.id,
+            chunk_id=body[0],
+            title=article.title,
+            source=article.source,
+            citation=article.citation,
+            score=1.0,  # chosen by the user, not scored
+            text=texts[body[0]],
+            region=article.region,
+            urgent=article.urgent,
+            confidence=1.0,
+            region_verdict=verdict,
+        )
+
+    @property
+    def policy(self) -> Policy:
+        """Without a fitted ranker the hybrid score decides: answer at the threshold, never clarify."""
+        return Policy(answer=self.min_score, margin=0.0, choice=2.0, clarify_total=2.0)
 
     def _matches(self, cache: SearchCache, text: str, mode: str, depth: int) -> Matches:
         """The chunks the vector and keyword indexes return for the query (``depth`` from each), with their

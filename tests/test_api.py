@@ -116,6 +116,14 @@ def test_chat_page_is_chinese_and_mobile_ready(client):
     assert ".innerHTML" not in html  # replies are rendered with textContent only
 
 
+def test_every_page_has_an_icon(client):
+    """Browsers ask for /favicon.ico on every page: it answers (no 404 in the console of every visit)."""
+    for path in ("/favicon.ico", "/favicon.svg"):
+        resp = client.get(path)
+        assert resp.status_code == 200 and resp.mimetype == "image/svg+xml" and b"12328" in resp.data
+    assert 'rel="icon"' in client.get("/").get_data(as_text=True)
+
+
 def test_unknown_route_is_json_404(client):
     resp = client.get("/api/nope")
     assert resp.status_code == 404 and resp.get_json()["error"]["code"] == "not_found"

@@ -154,6 +154,10 @@ def test_calendar_overrides_and_overview(client, login):
     overview = client.get("/api/orders/overview", headers=op).get_json()
     assert overview["labels"]["overdue"] == "已超期" and overview["actions"]["dispatch"] == "转办"
     assert set(overview["counts"]) == set(overview["labels"])
+    # the page takes the 管理办法's limits from here instead of repeating them
+    assert overview["options"]["return_hours"] == 24 and overview["options"]["max_extension_days"] == 10
+    page = client.get("/console/orders").get_data(as_text=True)
+    assert "24小时内提出" not in page and "1–10个工作日" not in page
 
 
 def test_openapi_documents_the_work_order_api(client):

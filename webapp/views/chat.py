@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from apiflask import APIBlueprint
-from flask import render_template
+from flask import Response, render_template
 
 from hotline.channels import sender_id
 from hotline.errors import BotUnavailable
@@ -19,6 +19,22 @@ bp = APIBlueprint("chat", __name__, tag="对话 Chat")
 @bp.doc(hide=True)
 def page():
     return render_template("chat.html")
+
+
+# The pages' icon: a road sign's blue square with "12328" (an SVG, so one file serves every size).
+FAVICON = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64">'
+    '<rect width="64" height="64" rx="12" fill="#1d5fa8"/>'
+    '<text x="32" y="40" font-family="sans-serif" font-size="17" font-weight="700" fill="#fff" '
+    'text-anchor="middle">12328</text></svg>'
+)
+
+
+@bp.get("/favicon.ico")
+@bp.get("/favicon.svg")
+@bp.doc(hide=True)
+def favicon():
+    return Response(FAVICON, mimetype="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"})
 
 
 @bp.post("/api/chat")

@@ -7,6 +7,7 @@ from apiflask.fields import File
 from flask import render_template
 
 from knowledge_base.answer import region_reason
+from knowledge_base.decision import KIND_LABELS, decide
 from knowledge_base.importer import import_file
 from knowledge_base.regions import search_regions
 from knowledge_base.service import REGION_HIDDEN
@@ -192,11 +193,21 @@ def hit_test(query):
                 "question": h.question,
                 "why": "；".join(why),
                 "answers": h.score >= kb.min_score and h.region_verdict != REGION_HIDDEN,
+                "confidence": h.confidence,
                 "region_verdict": h.region_verdict,
                 "region_reason": region_why,
             }
         )
-    return {"threshold": kb.min_score, "region": choice.explain(), "regions": list(choice.regions), "hits": out}
+    # what the bot would do with these hits (the same decision as in the chat, on this search's hits; the other
+    # regions' weak matches listed here are hidden from it)
+    decision = decide([h for h in hits if h.region_verdict != REGION_HIDDEN], kb.policy)
+    return {
+        "threshold": kb.min_score,
+        "region": choice.explain(),
+        "regions": list(choice.regions),
+        "hits": out,
+        "decision": {**decision.as_dict(), "label": KIND_LABELS[decision.kind]},
+    }
 
 
 @bp.post("/api/kb/import")
@@ -220,9 +231,9 @@ def bulk_import(form):
 @bp.auth_required(auth, roles=EDITORS)
 @bp.input(GapListQuery, location="query", arg_name="query")
 @bp.output(GapListOut)
-@bp.doc(summary="未命中问题：知识库答不上的咨询，按次数排序 Knowledge gaps")
+@bp.doc(summary="未命中问题：知识库没能直接答复的咨询（拒答或请用户选择），按次数排序 Knowledge gaps")
 def list_gaps(query):
-    return services().gaps.list(query["status"], query["page"])
+    return services().gaps.list(query["status"], query["page"], kind=query.get("kind"))
 
 
 @bp.post("/api/kb/gaps/<int:gap_id>/attach")

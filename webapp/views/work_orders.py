@@ -12,7 +12,7 @@ from flask import render_template, request, send_file
 
 from hotline import channels
 from hotline.clock import utcnow
-from work_orders import queues
+from work_orders import deadlines, queues
 from work_orders.attachments import MAX_SIZE
 from work_orders.errors import AttachmentRejected, AttachmentTooLarge
 from work_orders.lifecycle import CALLBACK_RESULTS, DOMAINS, EXTENSION_REASONS, REJECT_REASONS, TRANSITIONS, TYPES
@@ -196,6 +196,9 @@ def overview():
             "reject_reasons": REJECT_REASONS,
             "extension_reasons": EXTENSION_REASONS,
             "callback_results": CALLBACK_RESULTS,
+            # the 管理办法's limits, so that the page never repeats them (第二十二条, 第二十四条)
+            "return_hours": deadlines.RETURN_HOURS,
+            "max_extension_days": deadlines.MAX_EXTENSION_DAYS,
         },
     }
 

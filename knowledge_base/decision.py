@@ -1,0 +1,80 @@
+"""Answer, clarify or refuse (issue 16, item 3): what the bot does with a question, given the KB's hits.
+
+A direct answer must be right; when two or three entries are plausible the user chooses ("您想问的是哪一个？");
+below that the bot says honestly that the KB has no answer. The decision rests on a confidence — the probability
+that the top entry is right — and on the runners-up: :class:`Policy` holds the thresholds, :func:`decide` applies
+them. The probabilities come from the ranker (``Hit.confidence``); a KB without a fitted ranker falls back on the
+hybrid score (``Hit.score``) against the answer threshold.
+
+Pure domain code: no Flask, no Rasa.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+ANSWER, CLARIFY, REFUSE = "answer", "clarify", "refuse"
+MAX_CHOICES = 3
+KIND_LABELS = {ANSWER: "直接答复", CLARIFY: "请用户选择", REFUSE: "拒答"}  # for editors (hit testing)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Thresholds on the confidence of the top hit (0..1) and of the runners-up."""
+
+    answer: float = 0.80  # the top hit's confidence for a direct answer
+    margin: float = 0.05  # ... and its lead over the second
+    choice: float = 0.30  # a runner-up's confidence to be offered as a choice
+    clarify_total: float = 0.60  # the offered choices together must be at least this likely to hold the answer
+
+    def as_dict(self) -> dict:
+        return {
+            "answer": self.answer,
+            "margin": self.margin,
+            "choice": self.choice,
+            "clarify_total": self.clarify_total,
+        }
+
+
+@dataclass
+class Decision:
+    kind: str  # ANSWER | CLARIFY | REFUSE
+    hits: list = field(default_factory=list)  # ANSWER: [the hit]; CLARIFY: the choices, best first; REFUSE: []
+    candidates: list = field(default_factory=list)  # every hit considered (for hit testing and knowledge gaps)
+    confidence: float = 0.0  # of the top hit
+    reason: str = ""  # why, in Chinese, for hit testing
+
+    def as_dict(self) -> dict:
+        return {
+            "kind": self.kind,
+            "article_ids": [h.article_id for h in self.hits],
+            "confidence": round(self.confidence, 4),
+            "reason": self.reason,
+        }
+
+
+def confidence_of(hit) -> float:
+    """The probability that this hit is the right entry (the ranker's), else its hybrid score."""
+    c = getattr(hit, "confidence", None)
+    return float(hit.score if c is None else c)
+
+
+def decide(hits: Sequence, policy: Policy) -> Decision:
+    """The decision for hits sorted best first (each with ``confidence`` or ``score``)."""
+    hits = list(hits)
+    if not hits:
+        return Decision(REFUSE, [], [], 0.0, "没有候选条目")
+    top = confidence_of(hits[0])
+    second = confidence_of(hits[1]) if len(hits) > 1 else 0.0
+    if top >= policy.answer and top - second >= policy.margin:
+        return Decision(
+            ANSWER, [hits[0]], hits, top, f"置信度{top:.2f}≥{policy.answer:.2f}，领先第二名{top - second:.2f}"
+        )
+    choices = [h for h in hits[:MAX_CHOICES] if confidence_of(h) >= policy.choice]
+    total = sum(confidence_of(h) for h in choices)
+    if len(choices) >= 2 and total >= policy.clarify_total:
+        return Decision(CLARIFY, choices, hits, top, f"{len(choices)}条相近（合计{total:.2f}），请用户选择")
+    if top >= policy.answer:  # a lone strong hit whose runner-up is close but too weak to offer
+        return Decision(ANSWER, [hits[0]], hits, top, f"置信度{top:.2f}≥{policy.answer:.2f}")
+    return Decision(REFUSE, [], hits, top, f"最高置信度{top:.2f}低于{policy.answer:.2f}，且无可供选择的相近条目")
