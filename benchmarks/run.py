@@ -227,6 +227,31 @@ def bench_sweep(
     return rows
 
 
+def reasoning_cost(rounds: int = 200) -> list[float]:
+    """What the turn adds before and around the bot's NLU for one message (ms each): the dialogue-act reframing,
+    the places the question names, the 第十九条 refusal test and the complaint reading."""
+    from hotline.acts import reframe
+    from knowledge_base.regions import search_regions
+    from work_orders import intake
+
+    messages = CHAT_MESSAGES + [
+        "明天去新乡卫辉 107国道能走吗",
+        "汽修厂给我换了假配件还收高价",
+        "公車轉公車有沒有比較便宜",
+    ]
+    parse = {"intent": {"name": "complain", "confidence": 0.9}, "intent_ranking": []}
+    search_regions(messages[0], None)  # the gazetteer is built once, at start-up
+
+    def one(i: int) -> None:
+        text = messages[i % len(messages)]
+        reframe(parse, text)
+        search_regions(text, "河南省郑州市")
+        intake.refusal(text)
+        intake.reads_as_complaint(text)
+
+    return timed(one, rounds)
+
+
 def bench_chat(seeded: Path, tmp: Path, results: dict) -> tuple[list[list[str]], list[list[str]]]:
     stack = live_stack(seeded, tmp / "live")
     try:
@@ -275,6 +300,17 @@ def bench_chat(seeded: Path, tmp: Path, results: dict) -> tuple[list[list[str]],
             row(f"/api/chat, 8 clients ({rps_app:.1f} req/s)", conc_app, ratio(conc_app, conc_rasa)),
         ]
         print(table("Chat latency (ms)", ["what", "p50", "p95", "n", "p50 vs bare Rasa"], chat_rows), flush=True)
+        reasoning = reasoning_cost()
+        share = pct(reasoning, 50) / pct(seq_app, 50)
+        print(
+            table(
+                "Issue 15's added reasoning per message (dialogue acts, places, 第十九条, grievance test), in-process",
+                ["what", "p50 ms", "p95 ms", "n", "share of /api/chat p50"],
+                [row("acts + places + refusal + complaint reading", reasoning, f"{share:.1%}")],
+            ),
+            flush=True,
+        )
+        results["reasoning"] = {"p50_ms": pct(reasoning, 50), "share_of_chat_p50": share}
         print(f"\nConcurrency sweep: {SWEEP_SECONDS:.0f} s per level and path …", flush=True)
         sweep_rows = bench_sweep(chat_url, rasa_url, results)
         print(
