@@ -133,3 +133,15 @@ class KnowledgeGap(Base):
     article_id: Mapped[int | None] = mapped_column(Integer)  # the article it was added to
     resolved_by: Mapped[str | None] = mapped_column(String(80))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class RankerFit(Base):
+    """A fitted ranker (knowledge_base.ranker): every replica searches with the newest one."""
+
+    __tablename__ = "kb_ranker"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    articles: Mapped[int] = mapped_column(Integer)  # published articles when it was fitted
+    questions: Mapped[int] = mapped_column(Integer)  # questions it was fitted on
+    model: Mapped[str] = mapped_column(Text)  # Ranker.to_json()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,7 +26,19 @@ from .cache import ArticleMeta, SearchCache, keyword_text
 from .decision import Decision, Policy, decide
 from .embedder import Embedder
 from .keyword import PRETOKENIZED
-from .models import CHUNK_BODY, CHUNK_QUESTION, REGION_NATIONWIDE, Article, ArticleVersion, ChangeLog, Chunk
+from .models import (
+    CHUNK_BODY,
+    CHUNK_QUESTION,
+    REGION_NATIONWIDE,
+    Article,
+    ArticleVersion,
+    ChangeLog,
+    Chunk,
+    RankerFit,
+)
+from .ranker import CANDIDATES as RANKER_CANDIDATES
+from .ranker import DEPTH as RANKER_DEPTH
+from .ranker import Example, Ranker, feature_table, fit
 from .seeds import ArticleDraft
 
 log = logging.getLogger(__name__)
@@ -36,6 +49,10 @@ KEYWORD_WEIGHT = 0.3
 EVIDENCE_WEIGHTS = (1.0, 0.5, 0.2)
 # How many articles, by their best chunk, are scored on all their chunks.
 CANDIDATES = 10
+# The ranker is looked up in the DB at most this often (seconds); it is fitted only for KBs of at least
+# RANKER_MIN_ARTICLES published articles (below that the hybrid score and its threshold do well: issue 6).
+RANKER_POLL = 10.0
+RANKER_MIN_ARTICLES = 200
 SNAPSHOT_FIELDS = (
     "title",
     "kind",
@@ -124,8 +141,14 @@ def is_live(article, now: datetime) -> bool:
 
 
 class KnowledgeBase:
-    def __init__(self, db: Database, embedder: Embedder, index_path: Path, min_score: float = 0.0):
+    def __init__(
+        self, db: Database, embedder: Embedder, index_path: Path, min_score: float = 0.0, use_ranker: bool = True
+    ):
         self.db = db
+        self.use_ranker = use_ranker
+        self._ranker: Ranker | None = None
+        self._ranker_id: int | None = None
+        self._ranker_checked = float("-inf")
         self.embedder = embedder
         self.index_path = Path(index_path)
         self.min_score = min_score
@@ -428,13 +451,40 @@ class KnowledgeBase:
         if not text:
             return []
         floor = self.min_score if min_score is None else min_score
+        return self._search(text, k, floor, region, mode, now or utcnow(), domain, tag)
+
+    def _search(
+        self,
+        text: str,
+        k: int,
+        floor: float,
+        region: str | None,
+        mode: str,
+        now: datetime,
+        domain: str | None = None,
+        tag: str | None = None,
+        vector: np.ndarray | None = None,
+        exclude: frozenset[int] = frozenset(),
+        features: list | None = None,
+    ) -> list[Hit]:
+        """search() on normalised text; ``vector`` (the query's embedding, if known) and ``exclude`` (chunk ids
+        that do not exist for this query) serve the ranker's self-training, which asks a similar question of
+        the KB with that question itself taken out. ``features``, if given, receives the ranker's features of
+        the returned hits (for training and hit testing)."""
         cache = self.cache
-        matches = self._matches(cache, text, mode, depth=max(k * 4, 40))
-        candidates = self._candidates(
-            cache, matches, mode, max(2 * k, CANDIDATES), now or utcnow(), region, domain, tag
-        )
-        scored = self._score(cache, matches, candidates, mode)
-        best = scored.best(matches, floor, k)
+        ranker = self.ranker if mode == "hybrid" else None
+        depth = max(k * 4, 40) if ranker is None else max(k * 4, ranker.depth)
+        matches = self._matches(cache, text, mode, depth=depth, vector=vector, exclude=exclude)
+        limit = max(2 * k, CANDIDATES) if ranker is None else max(2 * k, ranker.candidates)
+        candidates = self._candidates(cache, matches, mode, limit, now, region, domain, tag)
+        scored = self._score(cache, matches, candidates, mode, exclude)
+        if ranker is not None and candidates:
+            table = candidate_features(text, cache, matches, candidates, scored)
+            probability = ranker.probabilities(table)
+            best = scored.ranked(matches, probability, k)
+        else:
+            table, probability = None, None
+            best = scored.best(matches, floor, k)
         if not best:
             return []
         questions = cache.questions
@@ -462,8 +512,11 @@ class KnowledgeBase:
                     region=a.region,
                     urgent=a.urgent,
                     question=texts.get(b.chunk_id) if b.chunk_id in passages else None,
+                    confidence=None if probability is None else round(float(probability[b.candidate]), 4),
                 )
             )
+            if features is not None and table is not None:
+                features.append(table[b.candidate])
         return hits
 
     def decide(self, query: str, region: str | None = None, k: int = 5, now: datetime | None = None) -> Decision:
@@ -473,20 +526,144 @@ class KnowledgeBase:
 
     @property
     def policy(self) -> Policy:
-        """Without a fitted ranker the hybrid score decides: answer at the threshold, never clarify."""
+        """The fitted ranker's policy; without one the hybrid score decides: answer at the threshold, never
+        clarify."""
+        ranker = self.ranker
+        if ranker is not None:
+            return ranker.policy
         return Policy(answer=self.min_score, margin=0.0, choice=2.0, clarify_total=2.0)
 
-    def _matches(self, cache: SearchCache, text: str, mode: str, depth: int) -> Matches:
+    # ------------------------------------------------------------------ the ranker
+
+    @property
+    def ranker(self) -> Ranker | None:
+        """The newest fitted ranker in the DB (looked up at most every RANKER_POLL seconds), unless disabled."""
+        if not self.use_ranker:
+            return None
+        now = time.monotonic()
+        if now - self._ranker_checked >= RANKER_POLL:
+            self._ranker_checked = now
+            try:
+                with self.db.session() as s:
+                    newest = s.scalar(select(func.max(RankerFit.id)))
+                    if newest is not None and newest != self._ranker_id:
+                        row = s.get(RankerFit, newest)
+                        self._ranker = Ranker.from_json(row.model) if row is not None else None
+                        self._ranker_id = newest
+            except Exception:  # the search must go on with what it has
+                log.exception("could not read the fitted ranker")
+        return self._ranker
+
+    def self_examples(self, limit: int = 800, unanswerable_share: float = 0.3, seed: int = 12328, progress=False):
+        """Questions the KB answers itself (knowledge_base.ranker): each sampled similar question or title asked
+        with itself taken out (its article is the right entry), and — for a share of them — with its whole
+        article taken out (no entry is right)."""
+        cache = self.cache
+        now = utcnow()
+        rng = np.random.default_rng(seed)
+        by_article: dict[int, list[int]] = {}
+        for chunk_id in cache.questions:
+            article_id = cache.chunk_article.get(chunk_id)
+            article = cache.articles.get(article_id) if article_id is not None else None
+            if article is not None and is_live(article, now):
+                by_article.setdefault(article_id, []).append(chunk_id)
+        picks = []
+        for article_id in sorted(by_article):
+            ids = sorted(by_article[article_id])
+            for chunk_id in rng.permutation(ids)[:2]:
+                picks.append((article_id, int(chunk_id)))
+        if len(picks) > limit:
+            picks = [picks[i] for i in sorted(rng.choice(len(picks), limit, replace=False))]
+        texts = cache.texts([c for _, c in picks])
+        examples = []
+        for article_id, chunk_id in tqdm(
+            picks, desc="排序模型自训练 ranker self-training", unit="问", disable=not progress
+        ):
+            vector, text = cache.vectors.vector(chunk_id), texts.get(chunk_id)
+            if vector is None or not text:
+                continue
+            whole = rng.random() < unanswerable_share
+            exclude = frozenset(cache.article_chunks.get(article_id, ())) if whole else frozenset({chunk_id})
+            ids, table = self.candidate_table(normalize(text), vector=vector, exclude=exclude, now=now)
+            # (-1 also when its article was not even a candidate: a miss no ranking can mend)
+            right = -1 if whole or article_id not in ids else ids.index(article_id)
+            examples.append(Example(table, right, "kb"))
+        return examples
+
+    def labelled_examples(self, items: list[tuple[str, set[int]]], source: str = "dev") -> list[Example]:
+        """Development questions with their right article ids (empty: unanswerable)."""
+        examples = []
+        for text, right_ids in items:
+            ids, table = self.candidate_table(normalize(text))
+            right = next((i for i, a in enumerate(ids) if a in right_ids), -1)
+            examples.append(Example(table, right, source))
+        return examples
+
+    def candidate_table(
+        self,
+        text: str,
+        vector: np.ndarray | None = None,
+        exclude: frozenset[int] = frozenset(),
+        now: datetime | None = None,
+        region: str | None = None,
+    ) -> tuple[list[int], np.ndarray]:
+        """The candidate articles for a question (ids) and the ranker's features of each."""
+        cache = self.cache
+        matches = self._matches(cache, text, "hybrid", depth=RANKER_DEPTH, vector=vector, exclude=exclude)
+        candidates = self._candidates(cache, matches, "hybrid", RANKER_CANDIDATES, now or utcnow(), region, None, None)
+        scored = self._score(cache, matches, candidates, "hybrid", exclude)
+        return [a.id for a in candidates], candidate_features(text, cache, matches, candidates, scored)
+
+    def refit_ranker(self, extra: list[Example] | None = None, progress: bool = False) -> Ranker:
+        """Fit the ranker on the KB's own questions (plus ``extra``, e.g. a development set) and store it: every
+        replica searches with it within RANKER_POLL seconds."""
+        examples = self.self_examples(progress=progress) + list(extra or [])
+        ranker = fit(examples)
+        with self.db.session() as s:
+            s.add(
+                RankerFit(
+                    fitted_at=utcnow(),
+                    articles=len(self.cache.articles),
+                    questions=len(examples),
+                    model=ranker.to_json(),
+                )
+            )
+        self._ranker_checked = float("-inf")
+        return ranker
+
+    def ranker_due(self, min_articles: int = RANKER_MIN_ARTICLES, growth: float = 0.1) -> bool:
+        """Whether the ranker should be (re)fitted: the KB is big enough and has grown or shrunk by ``growth``
+        since the last fit (or was never fitted)."""
+        articles = len(self.cache.articles)
+        if articles < min_articles:
+            return False
+        with self.db.session() as s:
+            last = s.scalars(select(RankerFit).order_by(RankerFit.id.desc()).limit(1)).first()
+        return last is None or abs(articles - last.articles) >= growth * max(last.articles, 1)
+
+    def _matches(
+        self,
+        cache: SearchCache,
+        text: str,
+        mode: str,
+        depth: int,
+        vector: np.ndarray | None = None,
+        exclude: frozenset[int] = frozenset(),
+    ) -> Matches:
         """The chunks the vector and keyword indexes return for the query (``depth`` from each), with their
         evidence. A chunk only the keyword index found gets its cosine too (hybrid mode)."""
         evidence: dict[int, Evidence] = {}
-        vector = None
         if mode in ("hybrid", "dense"):
-            vector = self.embedder.encode_one(text)
-            evidence = {chunk_id: Evidence(cosine) for chunk_id, cosine in cache.vectors.search(vector, depth)}
+            if vector is None:
+                vector = self.embedder.encode_one(text)
+            found = cache.vectors.search(vector, depth + len(exclude))
+            evidence = {chunk_id: Evidence(cosine) for chunk_id, cosine in found if chunk_id not in exclude}
+        else:
+            vector = None
         # (BM25 in a thread beside the embedding was measured no faster, even with only its GIL-free kernel
         # there: the model is bound by memory bandwidth, and BM25 competes for it)
-        keyword = cache.keyword.search(text, depth) if mode in ("hybrid", "keyword") else []
+        keyword = cache.keyword.search(text, depth + len(exclude)) if mode in ("hybrid", "keyword") else []
+        keyword = [m for m in keyword if m[0] not in exclude]
         top_bm25 = keyword[0][1] if keyword else 1.0
         only_keyword = []
         for chunk_id, bm25, coverage in keyword:
@@ -530,7 +707,13 @@ class KnowledgeBase:
         return candidates
 
     @staticmethod
-    def _score(cache: SearchCache, matches: Matches, candidates: list[ArticleMeta], mode: str) -> CandidateScores:
+    def _score(
+        cache: SearchCache,
+        matches: Matches,
+        candidates: list[ArticleMeta],
+        mode: str,
+        exclude: frozenset[int] = frozenset(),
+    ) -> CandidateScores:
         """Every chunk of every candidate scored (vectorised, all chunks laid end to end), and each
         candidate's pooled score.
 
@@ -538,7 +721,7 @@ class KnowledgeBase:
         one lucky match counts less than several that agree. The weighted mean keeps the scale of a
         single chunk, so a one-chunk article (a fresh hot policy) is not at a disadvantage."""
         # (copies: a catch-up in another thread may be replacing these lists)
-        lists = [list(cache.article_chunks.get(a.id, ())) for a in candidates]
+        lists = [[c for c in cache.article_chunks.get(a.id, ()) if c not in exclude] for a in candidates]
         evidence, vector = matches.evidence, matches.vector
         ids = np.fromiter((c for chunk_ids in lists for c in chunk_ids), dtype="int64")
         # every chunk of a candidate gets its exact cosine, in one batched read of the stored vectors
@@ -647,6 +830,40 @@ class CandidateScores:
         chosen.sort(key=lambda c: -c.score)
         return chosen[:k]
 
+    def ranked(self, matches: Matches, probability: np.ndarray, k: int) -> list[ScoredArticle]:
+        """The k candidates the ranker finds most likely right, best first (the hybrid score kept as score)."""
+        chosen: list[ScoredArticle] = []
+        for n in np.argsort(-probability, kind="stable")[:k]:
+            n = int(n)
+            if not np.isfinite(self.pooled[n]):
+                continue
+            best_id = self.chunk_ids[n][self.best_at[n]]
+            e = matches.evidence.get(best_id) or Evidence()
+            cosine = float(self.cosine[self.starts[n] + self.best_at[n]]) if self.cosine is not None else 0.0
+            chosen.append(ScoredArticle(best_id, float(self.pooled[n]), Evidence(cosine, e.keyword, e.coverage), n))
+        return chosen
+
+
+def candidate_features(
+    text: str, cache: SearchCache, matches: Matches, candidates: list[ArticleMeta], scored: CandidateScores
+) -> np.ndarray:
+    """The ranker's features (knowledge_base.ranker.FEATURES) of every candidate."""
+    questions, evidence = cache.questions, matches.evidence
+    cosines, is_question = [], []
+    bm25 = np.zeros(len(candidates))
+    coverage = np.zeros(len(candidates))
+    for n, chunk_ids in enumerate(scored.chunk_ids):
+        start, length = scored.starts[n], scored.lengths[n]
+        cos = scored.cosine[start : start + length] if scored.cosine is not None else np.zeros(length)
+        cosines.append(cos)
+        is_question.append(np.fromiter((c in questions for c in chunk_ids), dtype=bool, count=length))
+        found = [evidence[c] for c in chunk_ids if c in evidence]
+        if found:
+            bm25[n] = max(e.keyword for e in found)
+            coverage[n] = max(e.coverage for e in found)
+    titles = [a.title for a in candidates]
+    return feature_table(text, titles, cosines, is_question, scored.pooled, bm25, coverage)
+
 
 def pool_scores(scores: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Article scores from their chunks' scores, laid end to end (``lengths`` chunks per article; -inf for a
@@ -690,10 +907,13 @@ class Piece:
 
 
 def pieces(draft: ArticleDraft) -> list[Piece]:
-    """The body chunks of a draft, then its similar questions (embedded as they are: question to question)."""
+    """The body chunks of a draft, then its similar questions and its title — an entry's title is its standard
+    question (标准问) — embedded as they are: question to question. A regulation clause's title ("…办法 第九条")
+    is no question and is not repeated."""
     out = [Piece(c, embed_text_for(draft, c), CHUNK_BODY) for c in draft.chunks]
     seen: set[str] = set()
-    for question in draft.questions or ():
+    titles = [draft.title] if draft.kind != "regulation" and draft.title else []
+    for question in [*(draft.questions or ()), *titles]:
         key = normalize(question)
         if key and key not in seen:
             seen.add(key)
