@@ -16,7 +16,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run test lint bench bench-kb bench-chat deps model browser lock lock-bot clean
+.PHONY: run test lint bench bench-kb bench-chat bench-faq deps model browser lock lock-bot clean
 
 deps: $(APP_STAMP) $(BOT_STAMP)
 
@@ -61,6 +61,11 @@ bench: deps $(MODEL)
 # The knowledge-base sections of `make bench` only (search latency, quality, 100k chunks, hot-policy push).
 bench-kb: deps
 	$(VENV)/bin/python -m benchmarks.run kb
+
+# The FAQ benchmark only: a public Q&A corpus imported into a KB (cached under var/faq_bench/) and citizen questions,
+# dev and holdout side by side (benchmarks/faq.py); results in var/faq_bench.json.
+bench-faq: deps
+	$(VENV)/bin/python -m benchmarks.run faq
 
 # The chat sections only: latency beside bare Rasa and the concurrency sweep (1, 8, 32, 64 users; ~6 minutes).
 bench-chat: deps $(MODEL)

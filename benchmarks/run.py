@@ -5,6 +5,8 @@
 3. Peak memory (VmHWM) of the bot and app processes.
 4. Work orders at 1,000,000 rows in PostgreSQL: SLA sweep, console queues, create (benchmarks/work_orders.py).
 5. KB sync of 20,000 articles from the 12345 simulator; a synced change answerable (benchmarks/sync.py).
+6. FAQ benchmark at realistic scale: a public Q&A corpus and citizen questions, dev and holdout (benchmarks/faq.py;
+   alone: python -m benchmarks.run faq).
 """
 
 from __future__ import annotations
@@ -478,10 +480,16 @@ def _seed(tmp: Path) -> Path:
     return tmp / "seeded"
 
 
-def main(only_kb: bool = False, only_chat: bool = False) -> None:
+def main(only_kb: bool = False, only_chat: bool = False, only_faq: bool = False) -> None:
     """Everything; with ``only_kb`` (python -m benchmarks.run kb) the knowledge-base sections only, with
-    ``only_chat`` (python -m benchmarks.run chat) the chat latency and the concurrency sweep only."""
+    ``only_chat`` (python -m benchmarks.run chat) the chat latency and the concurrency sweep only, with
+    ``only_faq`` (python -m benchmarks.run faq) the FAQ benchmark only."""
+    from benchmarks.faq import bench_faq
+
     results: dict = {}
+    if only_faq:
+        bench_faq(results)
+        return
     with tempfile.TemporaryDirectory(prefix="hotline-bench-") as tmpdir:
         tmp = Path(tmpdir)
         if only_chat:
@@ -492,6 +500,7 @@ def main(only_kb: bool = False, only_chat: bool = False) -> None:
         kb_rows, seeded = bench_kb(tmp, results)
         print(table("KB search latency (ms)", ["what", "p50", "p95", "n", "p50 vs bare encode"], kb_rows), flush=True)
         bench_quality(seeded, results)
+        bench_faq(results)
         print("\nBuilding a 100,000-chunk KB …", flush=True)
         bench_scale(tmp, results)
         print("\nStarting two app processes for the hot-policy benchmark …", flush=True)
@@ -525,4 +534,4 @@ def main(only_kb: bool = False, only_chat: bool = False) -> None:
 if __name__ == "__main__":
     import sys
 
-    main(only_kb=sys.argv[1:] == ["kb"], only_chat=sys.argv[1:] == ["chat"])
+    main(only_kb=sys.argv[1:] == ["kb"], only_chat=sys.argv[1:] == ["chat"], only_faq=sys.argv[1:] == ["faq"])

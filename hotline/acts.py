@@ -17,6 +17,8 @@ from typing import Any
 REFRAMED_INTENTS = frozenset(
     {"complain", "suggest", "ticket_status", "handoff", "goodbye", "greet", "out_of_scope", "nlu_fallback"}
 )
+# a bare topic ("行照補發" taken for 行 = affirm) is also no yes/no nor a rating
+TOPIC_REFRAMED_INTENTS = REFRAMED_INTENTS | {"affirm", "deny", "rate"}
 META_KEY = "hotline_asked_as"
 
 _TRAILING = re.compile(r"[\s。！!.~～…,，、:：;；\"'“”‘’）)】\]]+$")
@@ -25,6 +27,11 @@ _INTERROGATIVES = re.compile(
     r"怎么|怎麼|怎样|怎樣|如何|多久|多长时间|多長時間|多少|哪些|哪个|哪個|哪里|哪裡|哪儿|哪兒|哪家|哪位|哪支|哪一|哪天|"
     r"什么|什麼|为什么|為什麼|为啥|為啥|能不能|可不可以|可以不可以|是不是|是否|有没有|有沒有|会不会|會不會|"
     r"要不要|用不用|行不行|对不对|對不對|几天|幾天|几个|幾個|几点|幾點|几号|幾號|几时|幾時|咋|啥|谁|誰|吗|嗎"
+)
+# "萬大線會經過那裡", "去動物園要在那裡轉車": 那裡 written for 哪裡 (common in Taiwan), after a modal verb
+_THERE_AS_WHERE = re.compile(
+    r"(會|会|要|能|可以|該|该|應該|应该)[^，。,！!]{0,6}那(裡|里|邊|边|兒|儿)"
+    r"((轉|转|換|换|下|上|搭|坐|買|买|辦|办|繳|缴|搭乘|乘坐).{0,3})?$"
 )
 # "能帮我打官司不" / "明天能走不": an A-not-A question with the negation at the end
 _A_NOT_A_END = re.compile(r"(能|可以|行|会|會|是|有|要|用|需要).{0,14}(不|没有|沒有)$")
@@ -41,6 +48,31 @@ _REQUEST = re.compile(
     r"|我(之前|上次|前几天|前幾天|昨天|上周|上週)?(提交|登记|登記)?的?(投[诉訴]|建[议議]|[举舉][报報]).{0,10}"
     r"(进度|進度|到哪|怎么样了|怎麼樣了|有结果了|有結果了|处理了吗|處理了嗎|回复了吗|回覆了嗎)"
     r"|转人工|轉人工|找人工|接人工|转接人工|轉接人工|我要人工|要人工服务|要人工服務|人工服务$|人工客服$"
+    # a person asked for: "能不能转个真人", "换个人工跟我说", bare "有人工客服吗"
+    r"|(转|轉|换|換|找|接|叫)(一)?(个|個)?(真人|人工|接线员|接線員|坐席)"
+    r"|^(请问|請問)?(有没有|有沒有|有)(人工|真人)(客服|服务|服務)?(吗|嗎|不|没|沒|么|麼)?[啊呀]?$"
+    r"|^(人工|真人)(客服)?(在吗|在嗎|在不在|呢)$|(我要|我想|想|要)(跟|和|找)(真人|人工)"
+    # an order number of the current format, or "my" earlier report asked after ("我上次反映的事有结果了吗")
+    r"|(?<!\d)\d{8}-\d{5}(?!\d)|(?<!\d)\d{13}(?!\d)"
+    r"|我(之前|上次|上回|前几天|前幾天|前两天|前兩天|昨天|上周|上週|上个月|上個月|刚才|剛才)?"
+    r"(反映|投[诉訴]|[举舉][报報]|提|留言|留|登记|登記|打电话|打電話)(过|過)?的"
+    r".{0,20}(有人|处理|處理|结果|結果|回复|回覆|回音|消息|下文|进度|進度|到哪|怎么样|怎麼樣|办好|辦好|办完|辦完)"
+    r"|我(那个|那個|的那个|的那個)(单子|單子|工单|工單|投[诉訴]|建[议議]|[举舉][报報]|留言|事)"
+    r".{0,12}(怎么|怎麼|还没|還沒|有人|处理|處理|结果|結果|回复|回覆|进度|進度|到哪|消息)"
+    # an order asked after without "my": "那个单子有消息没", "上次的投诉处理了吗"
+    r"|(上次|之前|前几天|前幾天|上周|上週|昨天|那次)的?(投[诉訴]|反映|[举舉][报報]|建[议議]|留言|工单|工單|单子|單子|事)"
+    r".{0,12}(有人|处理|處理|结果|結果|回复|回覆|消息|进度|進度|到哪|怎么样|怎麼樣|办好|辦好|办完|辦完)"
+    r"|(那个|那個|这个|這個)(单子|單子|工单|工單).{0,8}(消息|结果|結果|怎么样|怎麼樣|处理|處理|到哪|进度|進度)"
+    r"|(到底|究竟)(啥时候|什么时候|什麼時候|几时|幾時)"
+    r"|^(?!.*(多久|多长|多長|几天|幾天|一般|是否|会不会|會不會)).*(有|有没有|有沒有)(消息|进展|進展|下文|动静|動靜)了?"
+    r"(吗|嗎|没|沒|没有|沒有)?$"
+    # a suggestion: "希望公交开到村里", "能不能在学校门口设个站", "公交能不能多开几班" (not "能不能多带一个小孩")
+    r"|^(我)?(想)?(希望|建议|建議)(?!.*(多久|怎么|怎麼|如何|哪|什么|什麼|采纳|採納|回复|回覆|回音|通知|答复|答覆|结果|結果))"
+    r"|(能不能|能否|可不可以|可否|可以)(在|把|给|給|让|讓|往)[^？?]{1,12}"
+    r"(增加|增设|增設|设|設|建|装|裝|开|開|加|改|延长|延長|挪|移)"
+    r"|(能不能|能否|可不可以|可否|是否可以|是不是可以|可以不可以)"
+    r"(增加|增设|增設|加开|加開|多开|多開|多设|多設|多建|多装|多裝|延长|延長|开通|開通|提高|降低|减少|減少|"
+    r"调整|調整|恢复|恢復|装个|裝個|装上|裝上|设个|設個|建个|建個)"
 )
 # "如果我要投诉…" / "我想投诉的话…": the request is hypothetical, the message asks about it
 _HYPOTHETICAL = re.compile(r"如果|要是|假如|假设|假設|的话|的話|万一|萬一")
@@ -51,7 +83,29 @@ _RHETORICAL = re.compile(
     r"(管|处理|處理|回复|回覆|理|解决|解決|来|來|负责|負責|接|给个说法|給個說法)"
     r"|(怎么|怎麼)(还|還)(不|没|沒|在|是|要)"
     r"|(怎么|怎麼)(能|可以)这样|(怎么|怎麼)(能|可以)這樣|(怎么|怎麼)回事啊?[!！]"
+    r"|(到底|究竟|还|還)管不管|管一管|管管吧|有没有天理|有沒有天理|像话吗|像話嗎|讲不讲理|講不講理"
+    r"|有人管(吗|嗎|没|沒|不)"
 )
+# a grievance with a yes/no tail ("司机绕路多收钱你们管吗") is a complaint; asking how, where, whether it is allowed
+# or what the rule is ("出租车不打表合法吗", "被多扣钱了怎么办") stays a question
+_GRIEVANCE = re.compile(
+    r"多收|乱收|亂收|多扣|乱扣|亂扣|宰客|绕路|繞路|绕远|繞遠|拒载|拒載|甩客|骂人|罵人|打人|态度恶劣|態度惡劣|"
+    r"态度差|態度差|态度很差|態度很差|刁难|刁難|漫天要价|漫天要價|乱要价|亂要價|敲诈|敲詐|坑人|黑车|黑車|不找零|"
+    r"不给发票|不給發票|不打表|不停站|过站不停|過站不停|闯红灯|闖紅燈|假配件|以次充好|收高价|收高價|坐地起价|坐地起價|"
+    r"把我(扔|丢|丟|甩|赶|趕)|赶下车|趕下車|不让上车|不讓上車|骗|騙|超载|超載|超员|超員|爱答不理|愛答不理|推搡|"
+    r"摔坏|摔壞|弄丢|弄丟"
+)
+# "为什么公交车老是不停站", "出租车司机凭啥拒载": a grievance asked "why" is a complaint
+_WHY_GRIEVANCE = re.compile(r"为什么|為什麼|为啥|為啥|凭啥|憑啥|凭什么|憑什麼|老是|总是|總是|天天|每次|一直")
+# an explicit complaint NLU took for a consultation ("投诉公交公司", "举报黑车")
+_COMPLAINT_REQUEST = re.compile(
+    r"^(我)?(要|想|想要|必须|必須|坚决|堅決)?(投[诉訴]|[举舉][报報]|反映)(?!.{0,3}(电话|電話|热线|熱線|渠道|方式|流程|途径|途徑))"
+)
+_ASKS_INFO = re.compile(
+    r"怎么|怎麼|如何|哪|多久|多长|多長|多少|什么|什麼|几|幾|咋|啥|谁|誰|是否|合法|违法|違法|违规|違規|算不算|正常|"
+    r"可以|能不能|允许|允許|规定|規定|标准|標準|处罚|處罰|罚|罰|投[诉訴]|[举舉][报報]|反映|申[诉訴]|会不会|會不會"
+)
+_YES_NO_TAIL = re.compile(r"(吗|嗎|不|没|沒|没有|沒有|么|麼|管不管)[啊呀]?[？?]*$")
 # small talk NLU is sure of ("今天天气怎么样" → out_of_scope) stays small talk unless it touches the hotline's field
 SMALL_TALK_INTENTS = frozenset({"greet", "goodbye", "out_of_scope", "nlu_fallback"})
 _FIELD = re.compile(
@@ -59,6 +113,10 @@ _FIELD = re.compile(
     r"交通|[运運][输輸]|公交|公[车車]|巴士|客[车運]|出租|[计計]程[车車]|[网網]约|[网網]約|[车車]|路|站|[线線]|票|卡|"
     r"[驾駕]|船|港|[码碼]头|[码碼]頭|高速|收[费費]|司[机機]|物流|[货貨]|[办辦]法|条例|條例|部[门門]|[处處][罚罰]|[罚罰]款|"
     r"[挂掛]失|[电電]话|[电電]話|知[识識]|政策|规定|規定|材料|申[请請]|[证證]"
+    # city and government services (citizens' FAQ: 敬老卡, parking, licences, 良民證, 户口, 社保 ...)
+    r"|捷[运運]|地[铁鐵]|悠遊|敬老|[爱愛]心|老年|停[车車]|拖吊|[驾駕]照|行照|良民|牌照|燃料|[户戶]口|[户戶]籍|"
+    r"身份|身分|社保|[医醫]保|公[积積]金|[税稅]|[补補][办辦]|[预預][约約]|充值|[储儲]值|[单單][车車]|自行|腳踏|"
+    r"[护護]照|[签簽][证證]|[执執]照|[缴繳]|垃圾|路[灯燈]|市民|[补補]助|[优優]惠|[办辦]"
 )
 
 # "高速收费站多收我过路费了 咋办": a grievance done to the caller plus "what now" asks for the complaint
@@ -71,6 +129,30 @@ _GRIEVANCE_WHAT_NOW = re.compile(
 _PHATIC = re.compile(
     r"^(你好|您好|哈喽|哈囉|喂|在吗|在嗎|在不在|有人吗|有人嗎|有人在吗|有人在嗎|你好吗|你好嗎|你是谁|你是誰|你是机器人吗|"
     r"你是機器人嗎|是机器人吗|是機器人嗎)[啊呀吗嗎呢？?！!。\s]*$"
+)
+
+
+# "您好请问是12328热线吗", "喂，这里是交通热线吧": a greeting that checks the number, not a question for the KB
+_GREETING = re.compile(r"^(你好|您好|哈喽|哈囉|嗨|喂+|早上好|上午好|中午好|下午好|晚上好|师傅|師傅|客服)+")
+_HOTLINE_CHECK = re.compile(
+    r"^(请问|請問)?(这里|這裡|这儿|這兒|这|這|你们|你們|您这|您這)?(是|是不是)?"
+    r"(12328|交通(运输|運輸)?(服务|服務)?(监督|監督)?(热线|熱線)|(热线|熱線)|客服)(热线|熱線)?"
+    r"(吧|吗|嗎|么|麼|不|呀|啊)?$"
+)
+
+# a bare topic, "复康巴士预约", "停車費", "良民證": a consultation when NLU takes it for an act or small talk. It must
+# end with what one asks about (a card, a licence, a fee, a timetable, a procedure): a vehicle or a person
+# ("出租车", "公交司机"), the answer to a complaint form's questions, is no topic.
+_TOPIC_HEAD = re.compile(
+    r"(卡|证|證|照|税|稅|费|費|价|價|罚款|罰款|罚单|罰單|时刻|時刻|时刻表|時刻表|时间|時間|路线|路線|线路|線路|班次|"
+    r"预约|預約|申请|申請|办理|辦理|补办|補辦|补发|補發|换证|換證|换照|換照|换发|換發|挂失|掛失|查询|查詢|缴费|繳費|"
+    r"缴纳|繳納|充值|储值|儲值|退卡|年审|年審|政策|规定|規定|标准|標準|流程|手续|手續|材料|资格|資格|资质|資質|"
+    r"优惠|優惠|补助|補助|电话|電話|地址|方式|须知|須知|证明|證明|登记|登記|上牌)$"
+)
+_NOT_TOPIC = re.compile(
+    r"我|你|乱|亂|多收|多扣|骂|罵|打人|不给|不給|不让|不讓|不退|拒|坏|壞|丢|丟|没|沒|被|投[诉訴]|[举舉][报報]|建[议議]|"
+    r"确认|確認|提交|取消|修改|匿名|满意|滿意|扣|重复|重複|贵|貴|太|坑|黑|假|不|强制|強制|强行|強行|擅自|私自|高额|高額|"
+    r"退[还還回钱錢费費款]|[赔賠]|要求|希望|道歉|[处處][罚罰]|[给給]个|\d"
 )
 
 
@@ -87,8 +169,47 @@ def is_request(text: str) -> bool:
 
 
 def is_rhetorical(text: str) -> bool:
-    """A complaint in the form of a question ("你们怎么不管管", "凭什么多收我钱")."""
-    return bool(_RHETORICAL.search(text or ""))
+    """A complaint in the form of a question ("你们怎么不管管", "凭什么多收我钱", "司机绕路多收钱你们管吗")."""
+    t = (text or "").strip()
+    if _RHETORICAL.search(t):
+        return True
+    if not _GRIEVANCE.search(t):
+        return False
+    if _WHY_GRIEVANCE.search(t) and not _INFO_NOT_WHY.search(t):
+        return True
+    return bool(_YES_NO_TAIL.search(t) and not _ASKS_INFO.search(t))
+
+
+# what makes "为什么…多收钱" a question after all: asking the rule, the way or the place
+_INFO_NOT_WHY = re.compile(
+    r"怎么办|怎麼辦|怎么投|怎麼投|如何|哪|多久|多少|合法|违法|違法|违规|違規|规定|規定|标准|標準|处罚|處罰|允许|允許"
+)
+
+
+def is_grievance(text: str) -> bool:
+    """A grievance told or an explicit complaint, not a question ("拖车公司漫天要价", "投诉公交公司")."""
+    t = _clean(text)
+    if not t or is_question(t) or is_topic(t):
+        return False
+    if _COMPLAINT_REQUEST.search(t) and not _HYPOTHETICAL.search(t):
+        return True
+    return is_rhetorical(t) or bool(_GRIEVANCE.search(t) and not _ASKS_INFO.search(t))
+
+
+def is_topic(text: str) -> bool:
+    """A bare topic asked about ("复康巴士预约", "停車費", "敬老卡"): 3 to 10 characters ending in a card, a licence,
+    a fee, a timetable or a procedure, with no grievance, person or act in it."""
+    t = _clean(text)
+    t = re.sub(r"[呢吧啊呀？?]+$", "", t)
+    if not (3 <= len(t) <= 10 and _TOPIC_HEAD.search(t)) or _NOT_TOPIC.search(t) or _GRIEVANCE.search(t):
+        return False
+    return not is_request(t)
+
+
+def _is_hotline_check(text: str) -> bool:
+    t = re.sub(r"[\s，,。！!？?~～、]", "", text or "")
+    rest = _GREETING.sub("", t)
+    return rest != t and bool(_HOTLINE_CHECK.match(rest)) or bool(_HOTLINE_CHECK.match(t) and len(t) <= 12)
 
 
 def is_question(text: str) -> bool:
@@ -96,7 +217,7 @@ def is_question(text: str) -> bool:
     raw = (text or "").strip()
     if not raw or raw.startswith("/"):  # a button payload is an act
         return False
-    if _PHATIC.match(raw) or is_request(raw) or is_rhetorical(raw):
+    if _PHATIC.match(raw) or _is_hotline_check(raw) or is_request(raw) or is_rhetorical(raw):
         return False
     t = _clean(raw)
     if "我" in t and _GRIEVANCE_WHAT_NOW.search(t):
@@ -106,20 +227,28 @@ def is_question(text: str) -> bool:
     t = re.sub(r"[啊呀啦哈哦喔]+$", "", t)
     if t.endswith(_ENDS):
         return True
-    return bool(_INTERROGATIVES.search(t) or _A_NOT_A_END.search(t))
+    return bool(_INTERROGATIVES.search(t) or _A_NOT_A_END.search(t) or _THERE_AS_WHERE.search(t))
 
 
 def reframe(parse: dict[str, Any], text: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """A parse whose intent names an act but whose message is a question becomes ``consult``.
 
-    Returns the (possibly new) parse and the original intent (``{"name", "confidence"}``) when it was rewritten,
-    else ``None``. The confidence and the ``intent_ranking`` are kept.
+    Returns the (possibly new) parse and the original intent (``{"name", "confidence"}``) when a question was
+    rewritten (the KB action may offer the act after its answer), else ``None``. A bare topic ("复康巴士预约",
+    "停車費") NLU took for an act, a yes/no, a rating or small talk is also made ``consult``, but with ``None``:
+    there is no act to offer. The other way round, a grievance told or an explicit complaint NLU took for a
+    consultation ("拖车公司漫天要价", "投诉公交公司") becomes ``complain``, also with ``None``. The confidence and the
+    ``intent_ranking`` are kept.
     """
     intent = (parse or {}).get("intent") or {}
     name = intent.get("name")
-    if name not in REFRAMED_INTENTS or not is_question(text):
+    if name in TOPIC_REFRAMED_INTENTS and is_topic(text):  # "复康巴士预约" taken for a complaint: no act to offer
+        return {**parse, "intent": {**intent, "name": "consult"}}, None
+    if name in ("consult", "nlu_fallback") and is_grievance(text):  # "汽修厂给我换了假配件还收高价": a complaint
+        return {**parse, "intent": {**intent, "name": "complain"}}, None
+    if name not in REFRAMED_INTENTS | {"affirm", "deny"} or not is_question(text):
         return parse, None
-    if name in SMALL_TALK_INTENTS and not (_FIELD.search(text) and len(_clean(text)) >= 5):
+    if name in SMALL_TALK_INTENTS | {"affirm", "deny"} and not (_FIELD.search(text) and len(_clean(text)) >= 5):
         return parse, None  # "今天天气怎么样", "你好呢": small talk stays small talk
     asked_as = {"name": name, "confidence": intent.get("confidence")}
     return {**parse, "intent": {**intent, "name": "consult"}}, asked_as

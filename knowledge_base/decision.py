@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 ANSWER, CLARIFY, REFUSE = "answer", "clarify", "refuse"
 MAX_CHOICES = 3
+KIND_LABELS = {ANSWER: "直接答复", CLARIFY: "请用户选择", REFUSE: "拒答"}  # for editors (hit testing)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from hotline.errors import HotlineError, VersionConflict
 
 __all__ = [
     "ArticleInvalid",
+    "ArticleUnavailable",
     "EmbeddingModelMissing",
     "GapStateError",
     "ImportRejected",
@@ -19,6 +20,14 @@ __all__ = [
 class ArticleInvalid(HotlineError):
     code = "invalid_article"
     status = 422
+
+
+class ArticleUnavailable(HotlineError):
+    """An article the user chose among the offered ones cannot answer now: retired, expired, unknown, or scoped
+    to another region. The message is for the user."""
+
+    code = "article_unavailable"
+    status = 404
 
 
 class StateError(HotlineError):

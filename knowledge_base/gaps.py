@@ -1,7 +1,11 @@
 """Knowledge gaps (未命中问题): consultations the KB could not answer, counted, for editors to close.
 
-Every question the bot had to answer with "no good match" is recorded once per wording (normalised, personal
-data masked) with how often it was asked and the best article below the threshold. An editor closes a gap by
+Every question the bot could not answer directly is recorded once per wording (normalised, personal data masked)
+with how often it was asked and the best article below the threshold: questions it refused (拒答: "no good
+match") and questions it answered with choices (澄清: "您想问的是哪一个？", knowledge_base.decision) — a choice
+means the KB could not tell its entries apart, which an editor fixes the same way. ``kind`` is the latest outcome
+and ``clarified`` how many of the askings got choices; a user who rejects every choice ("都不是") turns that
+clarification into a refusal (:meth:`KnowledgeGaps.none_fit`). An editor closes a gap by
 adding the question to an article as a similar question (a new version of that article, live at once like
 any edit) or dismisses it (not for the KB: weather, stock prices …). A resolved gap that is asked again
 opens again (the fix did not take); a dismissed one stays dismissed and is still counted. Gaps not asked for a
@@ -25,7 +29,7 @@ from hotline.text import normalize
 
 from .editing import EDITABLE_FIELDS, Editor
 from .errors import GapStateError
-from .models import GAP_STATUSES, KnowledgeGap
+from .models import GAP_KINDS, GAP_STATUSES, KnowledgeGap
 
 MAX_GAP_TEXT = 100  # a similar question's limit; longer messages are cut there
 RETENTION = timedelta(days=365)
@@ -62,6 +66,9 @@ def gap_dict(gap: KnowledgeGap) -> dict:
         "best_title": gap.best_title,
         "best_score": round(gap.best_score, 4) if gap.best_score is not None else None,
         "status": gap.status,
+        "kind": gap.kind,
+        "clarified": gap.clarified,
+        "refused": gap.count - gap.clarified,
         "article_id": gap.article_id,
         "resolved_by": gap.resolved_by,
         "resolved_at": gap.resolved_at.isoformat() if gap.resolved_at else None,
@@ -72,13 +79,17 @@ class KnowledgeGaps:
     def __init__(self, db: Database):
         self.db = db
 
-    def record(self, question: str, channel: str | None = None, best=None) -> int | None:
-        """Count one unanswered question (``best``: the best hit below the threshold, or None)."""
+    def record(self, question: str, channel: str | None = None, best=None, kind: str = "refuse") -> int | None:
+        """Count one question not answered directly (``best``: the best hit, or None; ``kind``: "refuse" or
+        "clarify", what the bot did with it)."""
+        if kind not in GAP_KINDS:
+            raise ValueError(f"unknown gap kind {kind!r}")
         text = gap_text(question)
         if len(text) < 2:
             return None
         key = hashlib.sha256(text.encode("utf-8")).hexdigest()
         now = utcnow()
+        clarified = 1 if kind == "clarify" else 0
         best_values = {
             "best_article_id": getattr(best, "article_id", None),
             "best_title": getattr(best, "title", None),
@@ -89,7 +100,14 @@ class KnowledgeGaps:
                 done = s.execute(
                     update(KnowledgeGap)
                     .where(KnowledgeGap.key == key)
-                    .values(count=KnowledgeGap.count + 1, last_seen=now, channel=channel, **best_values)
+                    .values(
+                        count=KnowledgeGap.count + 1,
+                        clarified=KnowledgeGap.clarified + clarified,
+                        kind=kind,
+                        last_seen=now,
+                        channel=channel,
+                        **best_values,
+                    )
                 )
                 if done.rowcount:
                     # asked again after it was closed by adding the question somewhere: open again
@@ -109,6 +127,8 @@ class KnowledgeGaps:
                         first_seen=now,
                         last_seen=now,
                         status="open",
+                        kind=kind,
+                        clarified=clarified,
                         **best_values,
                     )
                     s.add(gap)
@@ -118,11 +138,31 @@ class KnowledgeGaps:
                 continue
         return None
 
-    def list(self, status: str | None = "open", page: int = 1, per_page: int = 20) -> dict:
+    def none_fit(self, question: str, channel: str | None = None) -> int | None:
+        """The user rejected every choice offered for this question ("都不是"): one of its clarifications becomes
+        a refusal (the asking was counted when the choices were offered; with no clarification left, nothing changes).
+        A wording not recorded then (gaps purged, or recording failed) is counted as a refusal now."""
+        text = gap_text(question)
+        if len(text) < 2:
+            return None
+        key = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        with self.db.session() as s:
+            s.execute(
+                update(KnowledgeGap)
+                .where(KnowledgeGap.key == key, KnowledgeGap.clarified > 0)
+                .values(clarified=KnowledgeGap.clarified - 1, kind="refuse")
+            )
+            gap_id = s.scalar(select(KnowledgeGap.id).where(KnowledgeGap.key == key))
+        return gap_id if gap_id is not None else self.record(question, channel=channel)
+
+    def list(self, status: str | None = "open", page: int = 1, per_page: int = 20, kind: str | None = None) -> dict:
+        """Gaps by how often they were asked; ``kind`` keeps those whose latest outcome was a refusal or choices."""
         with self.db.session() as s:
             query = select(KnowledgeGap)
             if status:
                 query = query.where(KnowledgeGap.status == status)
+            if kind:
+                query = query.where(KnowledgeGap.kind == kind)
             total = s.scalar(select(func.count()).select_from(query.subquery()))
             rows = s.scalars(
                 query.order_by(KnowledgeGap.count.desc(), KnowledgeGap.last_seen.desc(), KnowledgeGap.id)

@@ -17,6 +17,8 @@ STATUSES = ("draft", "published", "retired")
 REGION_NATIONWIDE = "全国"
 CHUNK_BODY, CHUNK_QUESTION = "body", "question"
 GAP_STATUSES = ("open", "resolved", "dismissed")
+# what the bot did with a gap's question (knowledge_base.decision): refused it, or offered choices (澄清)
+GAP_KINDS = ("refuse", "clarify")
 
 
 class Article(Base):
@@ -130,6 +132,8 @@ class KnowledgeGap(Base):
     best_title: Mapped[str | None] = mapped_column(String(300))
     best_score: Mapped[float | None] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(12), default="open", index=True)
+    kind: Mapped[str] = mapped_column(String(8), default="refuse")  # the latest outcome (GAP_KINDS)
+    clarified: Mapped[int] = mapped_column(Integer, default=0)  # how many of the askings were answered with choices
     article_id: Mapped[int | None] = mapped_column(Integer)  # the article it was added to
     resolved_by: Mapped[str | None] = mapped_column(String(80))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

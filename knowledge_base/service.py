@@ -25,6 +25,7 @@ from hotline.text import normalize
 from .cache import ArticleMeta, SearchCache, keyword_text
 from .decision import Decision, Policy, decide
 from .embedder import Embedder
+from .errors import ArticleUnavailable
 from .keyword import PRETOKENIZED
 from .models import (
     CHUNK_BODY,
@@ -523,6 +524,38 @@ class KnowledgeBase:
         """Answer, clarify or refuse (knowledge_base.decision): the search's best hits and what to do with them."""
         hits = self.search(query, k=k, min_score=0.0, region=region, now=now)
         return decide(hits, self.policy)
+
+    def chosen(self, article_id: int, region: str | None = None, now: datetime | None = None) -> Hit:
+        """The article a user chose among the offered ones ("您想问的是哪一个？"), as a hit quoting its first body
+        passage: no search, the user said which. Raises ArticleUnavailable (with a message for the user) when it
+        may not answer them now: unknown, retired or outside its validity window, or scoped to another region."""
+        cache = self.cache
+        article = cache.articles.get(article_id)
+        if article is None or not is_live(article, now or utcnow()):
+            raise ArticleUnavailable(
+                "抱歉，您选择的条目已下线或已失效，无法作答。请换个说法再问，或拨打12328电话咨询。"
+            )
+        if not region_applies(article.region, region):
+            raise ArticleUnavailable(
+                f"抱歉，您选择的条目只适用于{article.region}，不适用于您所在的地区。请换个说法再问，或拨打12328电话咨询。"
+            )
+        questions = cache.questions
+        body = [c for c in cache.article_chunks.get(article_id, ()) if c not in questions]
+        texts = cache.texts(body[:1])
+        if not body or body[0] not in texts:
+            raise ArticleUnavailable("抱歉，您选择的条目暂时无法显示。请换个说法再问，或拨打12328电话咨询。")
+        return Hit(
+            article_id=article.id,
+            chunk_id=body[0],
+            title=article.title,
+            source=article.source,
+            citation=article.citation,
+            score=1.0,  # chosen by the user, not scored
+            text=texts[body[0]],
+            region=article.region,
+            urgent=article.urgent,
+            confidence=1.0,
+        )
 
     @property
     def policy(self) -> Policy:

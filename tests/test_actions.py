@@ -2,26 +2,37 @@
 app's /webhook endpoint with a Rasa 3.6 action-call payload."""
 
 import json
+import re
 import zlib
 
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions.knowledge import ActionAnswerFromKB
+from bot.actions.knowledge import ActionAnswerFromKB, choice_title
 from bot.actions.referral import DEFAULT_REFERRAL, ActionReferElsewhere, referral_for
 from knowledge_base.answer import KB_DOWN, NO_MATCH
+from knowledge_base.decision import ANSWER, CLARIFY, REFUSE, Decision, Policy
+from knowledge_base.errors import ArticleUnavailable
+from knowledge_base.service import Hit, KnowledgeBase
 from webapp import create_action_app
 
+PAYLOAD = re.compile(r"^/(\w+)(\{.*\})?$")
 
-def tracker(text, intent="consult", metadata=None):
+
+def tracker(text, intent="consult", metadata=None, slots=None):
     message = {"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": []}
+    payload = PAYLOAD.match(text)
+    if payload:  # a button's payload, parsed as Rasa's RegexMessageHandler parses it
+        message["intent"] = {"name": payload.group(1), "confidence": 1.0}
+        entities = json.loads(payload.group(2) or "{}")
+        message["entities"] = [{"entity": k, "value": v} for k, v in entities.items()]
     if metadata is not None:
         message["metadata"] = metadata
     return Tracker.from_dict(
         {
             "sender_id": "web:t1",
-            "slots": {},
+            "slots": slots or {},
             "latest_message": message,
             "events": [],
             "paused": False,
@@ -83,20 +94,22 @@ def test_answer_offers_nothing_for_small_talk_taken_as_a_question(seeded_kb):
 
 
 @pytest.mark.parametrize(
-    "original, action",
+    "original, payloads",
     [
-        ("complain", "complaint_form"),
-        ("suggest", "suggestion_form"),
-        ("ticket_status", "status_form"),
-        ("handoff", "action_handoff"),
+        ("complain", ["/complain", "/leave_question", "/handoff"]),
+        ("suggest", ["/suggest", "/leave_question", "/handoff"]),
+        ("ticket_status", ["/ticket_status", "/leave_question", "/handoff"]),
+        ("handoff", ["/leave_question", "/handoff"]),
     ],
 )
-def test_unanswered_question_asked_as_a_request_does_the_request(seeded_kb, original, action):
+def test_unanswered_question_asked_as_a_request_is_refused_with_the_request_on_offer(seeded_kb, original, payloads):
+    """A question the KB cannot answer never starts a form the user did not ask for: the act is a button."""
     dispatcher = CollectingDispatcher()
     asked = {"hotline_asked_as": {"name": original, "confidence": 0.9}}
     events = ActionAnswerFromKB(seeded_kb).run(dispatcher, tracker("我想订一张机票", metadata=asked), {})
-    assert events == [{"event": "followup", "timestamp": None, "name": action}]
-    assert dispatcher.messages == []
+    assert not [e for e in events if e.get("event") == "followup"]
+    assert dispatcher.messages[0]["text"].startswith(NO_MATCH)
+    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == payloads
 
 
 @pytest.mark.parametrize("original", ["goodbye", "out_of_scope", "nlu_fallback"])
@@ -110,12 +123,191 @@ def test_unanswered_question_asked_as_small_talk_gets_the_no_answer_reply(seeded
 
 def test_kb_failure_still_answers():
     class BrokenKB:
-        def search(self, *a, **k):
+        def decide(self, *a, **k):
             raise RuntimeError("index gone")
 
     dispatcher = CollectingDispatcher()
     ActionAnswerFromKB(BrokenKB()).run(dispatcher, tracker("投诉以后多久能有结果？"), {})
     assert dispatcher.messages == [{**dispatcher.messages[0], "text": KB_DOWN}]
+
+
+# ------------------------------------------------------------------ answer, clarify or refuse (issue 16 item 3)
+
+
+def hit(article_id, title, text="正文。", score=0.9, region="全国"):
+    return Hit(article_id, article_id * 10, title, "交通运输部", f"《{title}》", score, text, region=region)
+
+
+ART36 = hit(36, "12328交通运输服务监督热线管理办法 第三十六条", "第三十六条 各级交通运输主管部门应当制定评分办法。")
+ART37 = hit(37, "12328交通运输服务监督热线管理办法 第三十七条", "第三十七条 应当定期通报评分结果。")
+NEWS = hit(5, "开行交通便民直通车 架起运输服务连心桥 12328交通运输服务监督电话全面开通试运行", "全国已开通。")
+
+
+class FakeKB:
+    """A KB whose decision the test sets; ``chosen`` knows the given hits (others are unavailable)."""
+
+    min_score = 0.8
+
+    def __init__(self, decision=None, hits=()):
+        self.decision = decision
+        self.hits = {h.article_id: h for h in hits}
+        self.decided, self.looked_up = [], []
+
+    def decide(self, question, region=None):
+        self.decided.append(question)
+        return self.decision
+
+    def chosen(self, article_id, region=None):
+        self.looked_up.append((article_id, region))
+        if article_id not in self.hits:
+            raise ArticleUnavailable("抱歉，您选择的条目已下线或已失效，无法作答。")
+        return self.hits[article_id]
+
+
+class FakeGaps:
+    def __init__(self):
+        self.calls = []
+
+    def record(self, question, channel=None, best=None, kind="refuse"):
+        self.calls.append(("record", question, kind, getattr(best, "article_id", None)))
+
+    def none_fit(self, question, channel=None):
+        self.calls.append(("none_fit", question))
+
+
+def slots_of(events):
+    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+
+
+def test_a_confident_decision_is_answered_with_its_citation():
+    kb = FakeKB(Decision(ANSWER, [ART36], [ART36, ART37, NEWS], 0.93, "置信度0.93"))
+    dispatcher = CollectingDispatcher()
+    events = ActionAnswerFromKB(kb).run(dispatcher, tracker("12328评分办法有吗"), {})
+    answer, meta = dispatcher.messages
+    assert answer["text"].startswith("根据《12328交通运输服务监督热线管理办法 第三十六条》：\n各级交通运输主管部门")
+    assert "相关规定：《12328交通运输服务监督热线管理办法 第三十七条》" in answer["text"]  # 0.9 ≥ the threshold
+    assert [s["article_id"] for s in meta["custom"]["hotline_meta"]["sources"]] == [36, 37, 5]
+    assert slots_of(events) == {"misses": 0}
+
+
+def test_plausible_entries_are_offered_as_choices_with_none_of_these_last():
+    kb = FakeKB(Decision(CLARIFY, [ART36, ART37, NEWS], [ART36, ART37, NEWS], 0.5, "3条相近"))
+    gaps = FakeGaps()
+    dispatcher = CollectingDispatcher()
+    events = ActionAnswerFromKB(kb, gaps).run(dispatcher, tracker("12328评分"), {})
+    ask, meta = dispatcher.messages
+    assert ask["text"] == "您想问的是哪一个？"  # one message: no answer is guessed
+    assert [b["payload"] for b in ask["buttons"]] == [
+        '/consult{"article_id": 36}',
+        '/consult{"article_id": 37}',
+        '/consult{"article_id": 5}',
+        '/consult{"article_id": 0}',
+    ]
+    titles = [b["title"] for b in ask["buttons"]]
+    assert titles[-1] == "都不是"
+    assert titles[:2] == [ART36.title, ART37.title]  # short enough as they are
+    assert titles[2] == "开行交通便民直通车 架起运输服务连心桥"  # a headline cut at a break
+    assert meta["custom"]["hotline_meta"] == {"sources": [], "kb_matched": False}
+    # the question is kept for "都不是" (a consultation order needs it); not a miss
+    assert slots_of(events) == {"last_question": "12328评分"}
+    assert gaps.calls == [("record", "12328评分", "clarify", 36)]
+
+
+def test_a_pressed_choice_answers_that_article_without_a_search():
+    kb = FakeKB(hits=[ART36, ART37])
+    dispatcher = CollectingDispatcher()
+    turn = tracker('/consult{"article_id": 37}', metadata={"region": "河南省"}, slots={"last_question": "12328评分"})
+    events = ActionAnswerFromKB(kb).run(dispatcher, turn, {})
+    assert kb.decided == [] and kb.looked_up == [(37, "河南省")]
+    answer, meta = dispatcher.messages
+    assert answer["text"] == "根据《12328交通运输服务监督热线管理办法 第三十七条》：\n应当定期通报评分结果。"
+    assert meta["custom"]["hotline_meta"]["kb_matched"] is True
+    assert meta["custom"]["hotline_meta"]["sources"][0]["article_id"] == 37
+    assert slots_of(events) == {"misses": 0}
+
+
+def test_a_choice_that_can_no_longer_answer_is_said_plainly():
+    kb = FakeKB(hits=[ART36])
+    dispatcher = CollectingDispatcher()
+    turn = tracker('/consult{"article_id": 99}', slots={"last_question": "12328评分"})
+    assert ActionAnswerFromKB(kb).run(dispatcher, turn, {}) == []
+    assert dispatcher.messages[0]["text"] == "抱歉，您选择的条目已下线或已失效，无法作答。"
+    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/leave_question", "/handoff"]
+    assert kb.decided == []
+
+
+def test_none_of_these_is_the_honest_refusal_with_its_offers():
+    kb = FakeKB(hits=[ART36])
+    gaps = FakeGaps()
+    dispatcher = CollectingDispatcher()
+    turn = tracker('/consult{"article_id": 0}', slots={"last_question": "12328评分", "misses": 1})
+    events = ActionAnswerFromKB(kb, gaps).run(dispatcher, turn, {})
+    assert kb.decided == [] and kb.looked_up == []
+    refusal = dispatcher.messages[0]
+    assert refusal["text"].startswith(NO_MATCH) and "转人工客服" in refusal["text"]  # the second miss in a row
+    assert [b["payload"] for b in refusal["buttons"]] == ["/leave_question", "/handoff"]
+    # the order a "留下问题" makes holds the question asked, not the button
+    assert slots_of(events) == {"misses": 2, "last_question": "12328评分"}
+    assert gaps.calls == [("none_fit", "12328评分")]
+
+
+def test_a_refusal_offers_an_order_or_a_human_and_counts_the_gap():
+    kb = FakeKB(Decision(REFUSE, [], [ART36], 0.41, "最高置信度0.41低于0.80"))
+    gaps = FakeGaps()
+    dispatcher = CollectingDispatcher()
+    events = ActionAnswerFromKB(kb, gaps).run(dispatcher, tracker("我想订一张机票"), {})
+    assert dispatcher.messages[0]["text"] == NO_MATCH
+    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/leave_question", "/handoff"]
+    assert slots_of(events) == {"misses": 1, "last_question": "我想订一张机票"}
+    assert gaps.calls == [("record", "我想订一张机票", "refuse", 36)]
+
+
+def test_a_payload_without_a_usable_choice_is_not_searched():
+    kb = FakeKB(Decision(REFUSE, [], [], 0.0, "没有候选条目"))
+    dispatcher = CollectingDispatcher()
+    ActionAnswerFromKB(kb).run(dispatcher, tracker('/consult{"article_id": "x"}'), {})
+    assert kb.decided == [""] and dispatcher.messages[0]["text"] == NO_MATCH
+
+
+@pytest.mark.parametrize(
+    "title, short",
+    [
+        ("投诉办理期限", "投诉办理期限"),
+        (  # a clause keeps its number: that is where siblings differ
+            "国务院办公厅关于进一步优化地方政务服务便民热线的指导意见实施细则 第二十三条",
+            "国务院办公厅关于进一步优化地方政务服务便民热线… 第二十三条",
+        ),
+        (  # a headline is cut at a break
+            "开行交通便民直通车 架起运输服务连心桥 12328交通运输服务监督电话全面开通试运行",
+            "开行交通便民直通车 架起运输服务连心桥",
+        ),
+        ("一二三四五六七八九十" * 4, "一二三四五六七八九十" * 2 + "一二三四五六七八九…"),
+    ],
+)
+def test_choice_titles_are_shortened_sensibly(title, short):
+    assert choice_title(title) == short and len(short) <= 30
+
+
+def test_on_the_seed_kb_a_near_tie_is_offered_and_the_choice_answered(seeded_kb, monkeypatch):
+    """A policy that clarifies (as a fitted ranker's will): 第三十六条 (评分办法) and 第三十七条 (评分结果) score
+    alike for "12328评分"; the user picks one, and that article answers, found by its id alone."""
+    policy = Policy(answer=0.8, margin=0.05, choice=0.8, clarify_total=1.6)  # on the hybrid score
+    monkeypatch.setattr(KnowledgeBase, "policy", property(lambda self: policy))
+    action = ActionAnswerFromKB(seeded_kb)
+    dispatcher = CollectingDispatcher()
+    action.run(dispatcher, tracker("12328评分"), {})
+    ask = dispatcher.messages[0]
+    assert ask["text"] == "您想问的是哪一个？"
+    choices = {b["title"]: b["payload"] for b in ask["buttons"]}
+    assert {"12328交通运输服务监督热线管理办法 第三十六条", "12328交通运输服务监督热线管理办法 第三十七条"} <= set(
+        choices
+    )
+
+    monkeypatch.setattr(seeded_kb, "search", None)  # a choice is answered without searching
+    dispatcher = CollectingDispatcher()
+    action.run(dispatcher, tracker(choices["12328交通运输服务监督热线管理办法 第三十七条"]), {})
+    assert dispatcher.messages[0]["text"].startswith("根据《12328交通运输服务监督热线管理办法》第三十七条：")
+    assert "评分结果" in dispatcher.messages[0]["text"]
 
 
 @pytest.mark.parametrize(

@@ -148,3 +148,82 @@ def test_reframe_other_intents(name):
 )
 def test_reframe_the_issue_examples(name, text):
     assert reframe(_parse(name), text)[0]["intent"]["name"] == "consult"
+
+
+# ---- issue 15: citizens' first messages -------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "萬大線會經過那裡",  # 那裡 for 哪裡, after a modal verb
+        "去動物園要在那裡轉車",
+        "出租车不打表合法吗",  # a grievance word, but asks whether it is allowed
+        "被多扣钱了怎么办",
+        "工單可以取消嗎",
+        "能不能在网上办",
+        "坐公交能不能多带一个小孩",  # not a suggestion
+        "投诉了多久有消息",
+    ],
+)
+def test_more_questions(text):
+    assert is_question(text) is True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "您好请问是12328热线吗",  # a greeting checking the number
+        "喂，这里是交通热线吧",
+        "能帮我转个人工吗",
+        "有没有真人啊",
+        "我想跟真人说",
+        "那个单子有消息没",  # an order asked after
+        "上次的投诉处理了吗",
+        "我提的意见有人处理没",
+        "延期了到底啥时候给结果",
+        "工单20261121-00123怎么还没处理",
+        "希望公交开到我们村",  # suggestions put as questions
+        "能不能在学校门口设个站",
+        "公交能不能多开几班",
+        "司机绕路多收钱你们管吗",  # grievances with a yes/no tail
+        "出租车拒载有人管吗",
+        "就在那里",  # form answers
+        "出租车",
+        "退还多收的停车费",
+    ],
+)
+def test_more_not_questions(text):
+    assert is_question(text) is False
+
+
+@pytest.mark.parametrize("text", ["复康巴士预约", "停車費", "良民證", "敬老卡", "行照補發", "驾驶证补办", "违停罚款"])
+@pytest.mark.parametrize("name", ["complain", "suggest", "ticket_status", "affirm", "out_of_scope", "goodbye"])
+def test_a_bare_topic_is_a_consultation_with_no_act_to_offer(name, text):
+    new, asked_as = reframe(_parse(name), text)
+    assert new["intent"]["name"] == "consult" and asked_as is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "出租车",
+        "公交司机",
+        "要求退费",
+        "退还车费",
+        "赔偿修车费",
+        "豫G88K76",
+        "匿名",
+        "不满意",
+        "确认提交",
+        "昨天晚上八点",
+    ],
+)
+def test_form_answers_are_no_topics(text):
+    """What a complaint form's questions get for answers (a target, a demand, a plate, a time) is never a topic."""
+    for name in ("complain", "affirm", "deny", "rate"):
+        assert reframe(_parse(name), text) == (_parse(name), None)
+
+
+def test_yes_or_no_that_asks_about_the_field_is_a_question():
+    assert reframe(_parse("deny"), "工單可以取消嗎")[0]["intent"]["name"] == "consult"
+    assert reframe(_parse("affirm"), "可以吗") == (_parse("affirm"), None)
+    assert reframe(_parse("deny"), "不用了") == (_parse("deny"), None)

@@ -60,6 +60,8 @@ def test_publish_hot_policy_then_ask_in_chat(live, browser_page):
     expect(first).to_contain_text("G4京港澳高速新乡段临时封闭")
     expect(first).to_contain_text("✓")
     expect(first).to_contain_text("向量相似度")
+    expect(first).to_contain_text("答复")  # the hit the bot would answer with
+    expect(page.locator("#hit-decision")).to_contain_text("机器人的处理：直接答复（置信度")
     page.fill("#hit-q", "新乡那段高速这几天还能走不")  # found through the editor's similar question
     page.click("#hit-form button[type=submit]")
     expect(page.locator("#hits tr").first).to_contain_text("相似问法“新乡那段高速这几天还能走不”")
@@ -80,6 +82,7 @@ def test_publish_hot_policy_then_ask_in_chat(live, browser_page):
     page.click("#nav button[data-tab=gaps]")
     row = page.locator("#gaps tr", has_text="俺的车要从鹤壁往南开 路上有啥情况没")
     expect(row).to_have_count(1)
+    expect(row).to_contain_text("拒答")  # refused, not clarified
     row.locator("input.gap-article").fill(str(policy_id))
     row.locator("button.gap-attach").click()
     expect(page.locator("#msg")).to_contain_text("已加为《G4京港澳高速新乡段临时封闭<b>通知</b>》的相似问法")

@@ -7,6 +7,7 @@ import pytest
 
 from hotline.errors import NotFound
 from knowledge_base.editing import ArticleInvalid, Editor, StateError, VersionConflict
+from knowledge_base.errors import ArticleUnavailable
 from knowledge_base.service import KnowledgeBase
 
 CLOSURE = {
@@ -102,6 +103,30 @@ def test_validity_window_and_region(editor):
     hit = kb.search(QUESTION, k=1, now=now)[0]
     assert hit.region == "河南省" and hit.urgent
     assert art["urgent"] is True
+
+
+def test_a_chosen_article_answers_only_while_live_and_for_the_users_region(editor):
+    """A choice the user pressed ("您想问的是哪一个？") is looked up by id, with the rules search applies."""
+    kb = editor.kb
+    now = datetime(2026, 12, 2, 12, tzinfo=UTC)
+    art = editor.create(
+        {**CLOSURE, "effective_from": "2026-12-01", "expires_at": "2026-12-04", "questions": ["京港澳封路了吗"]},
+        "li",
+        publish=True,
+    )
+    hit = kb.chosen(art["id"], region="河南省新乡市", now=now)
+    assert hit.article_id == art["id"] and hit.title == CLOSURE["title"] and hit.urgent
+    assert hit.text == CLOSURE["body"]  # its body, never a similar question
+    assert kb.chosen(art["id"], now=now).region == "河南省"  # region unknown: it answers (the reply names it)
+    with pytest.raises(ArticleUnavailable, match="只适用于河南省"):
+        kb.chosen(art["id"], region="山东省济南市", now=now)
+    with pytest.raises(ArticleUnavailable, match="已下线或已失效"):
+        kb.chosen(art["id"], now=now + timedelta(days=5))  # expired
+    with pytest.raises(ArticleUnavailable, match="已下线或已失效"):
+        kb.chosen(999999, now=now)
+    editor.retire(art["id"], art["version"], "li")
+    with pytest.raises(ArticleUnavailable, match="已下线或已失效"):
+        kb.chosen(art["id"], now=now)
 
 
 def test_second_replica_follows_the_change_log(editor, embedder, tmp_path):

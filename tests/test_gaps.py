@@ -8,9 +8,10 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.knowledge import ActionAnswerFromKB
+from knowledge_base.decision import Policy
 from knowledge_base.editing import Editor, VersionConflict
 from knowledge_base.gaps import GapStateError, KnowledgeGaps
-from knowledge_base.service import KnowledgeBase
+from knowledge_base.service import Hit, KnowledgeBase
 from tests.test_actions import tracker
 from tests.test_editing import PERMIT
 
@@ -103,6 +104,64 @@ def test_a_gap_asked_again_after_it_was_closed_opens_again(kb):
     assert gaps.list("dismissed")["items"][0]["count"] == 3
 
 
+def test_clarifications_are_counted_beside_refusals(kb):
+    """A question answered with choices is a gap too (the KB could not tell its entries apart); 都不是 turns that
+    clarification into a refusal without counting the asking twice."""
+    gaps = KnowledgeGaps(kb.db)
+    best = Hit(7, 70, "货车通行证网上办理", "测试", "《货车通行证网上办理》", 0.7, "正文")
+    gap_id = gaps.record("货车进城证咋办", channel="web", best=best, kind="clarify")
+    assert gaps.record("货车进城证咋办？", channel="wechat", kind="clarify") == gap_id
+    gaps.record("明天郑州下雨吗", channel="web")
+    by_text = {g["text"]: g for g in gaps.list()["items"]}
+    assert {k: by_text["货车进城证咋办"][k] for k in ("count", "kind", "clarified", "refused")} == {
+        "count": 2,
+        "kind": "clarify",
+        "clarified": 2,
+        "refused": 0,
+    }
+    assert {k: by_text["明天郑州下雨吗"][k] for k in ("kind", "clarified", "refused")} == {
+        "kind": "refuse",
+        "clarified": 0,
+        "refused": 1,
+    }
+    assert [g["text"] for g in gaps.list(kind="clarify")["items"]] == ["货车进城证咋办"]
+
+    assert gaps.none_fit("货车进城证咋办") == gap_id  # none of the choices was it
+    gap = gaps.list(kind="refuse")["items"][0]
+    assert (gap["text"], gap["count"], gap["clarified"], gap["refused"]) == ("货车进城证咋办", 2, 1, 1)
+    gaps.none_fit("货车进城证咋办")
+    gaps.none_fit("货车进城证咋办")  # no clarification left to turn: nothing changes
+    gap = gaps.list(kind="refuse")["items"][0]
+    assert (gap["count"], gap["clarified"], gap["refused"]) == (2, 0, 2)
+    # a wording never recorded (purged since) is counted as a refusal
+    other = gaps.none_fit("高速上能停车睡觉吗", channel="mp")
+    assert other is not None and gaps.list(kind="refuse")["total"] == 3
+    with pytest.raises(ValueError):
+        gaps.record("货车进城证咋办", kind="answer")
+
+
+def test_a_clarification_in_the_chat_is_a_gap_and_none_of_these_makes_it_a_refusal(kb, monkeypatch):
+    editor, gaps = Editor(kb), KnowledgeGaps(kb.db)
+    editor.create(PERMIT, "li", publish=True)
+    editor.create(
+        {**PERMIT, "title": "货车通行证线下办理", "body": PERMIT["body"].replace("网上", "窗口")}, "li", publish=True
+    )
+    policy = Policy(answer=0.8, margin=0.05, choice=0.3, clarify_total=0.6)  # one that clarifies, on the score
+    monkeypatch.setattr(KnowledgeBase, "policy", property(lambda self: policy))
+    action = ActionAnswerFromKB(kb, gaps)
+    dispatcher = CollectingDispatcher()
+    events = action.run(dispatcher, tracker(ASKED), {})
+    assert dispatcher.messages[0]["text"] == "您想问的是哪一个？"
+    gap = gaps.list()["items"][0]
+    assert (gap["text"], gap["kind"], gap["clarified"], gap["channel"]) == (ASKED, "clarify", 1, "web")
+    assert gap["best_title"] in ("货车通行证网上办理", "货车通行证线下办理")
+
+    question = {e["name"]: e["value"] for e in events}["last_question"]
+    action.run(CollectingDispatcher(), tracker('/consult{"article_id": 0}', slots={"last_question": question}), {})
+    gap = gaps.list()["items"][0]
+    assert (gap["count"], gap["kind"], gap["clarified"], gap["refused"]) == (1, "refuse", 0, 1)
+
+
 def test_gap_api(app, login):
     client = app.test_client()
     svc = app.extensions["hotline"]
@@ -111,9 +170,16 @@ def test_gap_api(app, login):
     art = client.post("/api/kb/articles", json={**PERMIT, "publish": True}, headers=pub).get_json()
     gap_id = svc.gaps.record(ASKED, channel="web")
     other = svc.gaps.record("今天股市涨了没", channel="web")
+    clarified = svc.gaps.record("货车进城证咋办", channel="wechat", kind="clarify")
     listing = client.get("/api/kb/gaps", headers=editor).get_json()
-    assert {g["id"] for g in listing["items"]} == {gap_id, other}
+    assert {g["id"] for g in listing["items"]} == {gap_id, other, clarified}
+    kinds = {g["id"]: (g["kind"], g["refused"], g["clarified"]) for g in listing["items"]}
+    assert kinds == {gap_id: ("refuse", 1, 0), other: ("refuse", 1, 0), clarified: ("clarify", 0, 1)}
+    only = client.get("/api/kb/gaps", query_string={"kind": "clarify"}, headers=editor).get_json()
+    assert [g["id"] for g in only["items"]] == [clarified]
     assert client.get("/api/kb/gaps", query_string={"status": "x"}, headers=editor).status_code == 422
+    assert client.get("/api/kb/gaps", query_string={"kind": "answer"}, headers=editor).status_code == 422
+    assert client.post(f"/api/kb/gaps/{clarified}/dismiss", headers=editor).status_code == 200
     # an editor may not change a published article, not even through a gap
     resp = client.post(
         f"/api/kb/gaps/{gap_id}/attach", json={"article_id": art["id"], "version": art["version"]}, headers=editor
@@ -130,7 +196,7 @@ def test_gap_api(app, login):
     assert client.post(f"/api/kb/gaps/{other}/dismiss", headers=editor).get_json()["status"] == "dismissed"
     assert client.post(f"/api/kb/gaps/{other}/dismiss", headers=editor).status_code == 409
     assert client.post("/api/kb/gaps/999999/dismiss", headers=editor).status_code == 404
-    assert client.get("/api/kb/gaps", headers=editor).get_json()["counts"] == {"open": 0, "resolved": 1, "dismissed": 1}
+    assert client.get("/api/kb/gaps", headers=editor).get_json()["counts"] == {"open": 0, "resolved": 1, "dismissed": 2}
 
 
 def test_numbers_typed_with_spaces_are_masked_too(kb):

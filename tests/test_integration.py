@@ -6,9 +6,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
+from bot.actions.knowledge import choice_payload
 from hotline import procs
 from hotline.clock import local_date
 from hotline.db import Database
+from knowledge_base.answer import NO_MATCH
 from work_orders.service import WorkOrders
 
 pytestmark = pytest.mark.integration
@@ -37,6 +39,23 @@ def test_conversation(live):
 
     status, body = say(live, "再见", sender)
     assert status == 200 and body["intent"]["name"] == "goodbye"
+
+
+def test_a_pressed_choice_reaches_the_bot_and_is_answered(live):
+    """Issue 16 item 3 through the real bot: a choice's payload (/consult{"article_id": N}) keeps its entity (declared
+    in the domain), the consultation rule runs, and the action answers that article by id; "都不是" (article 0)
+    refuses honestly with the consultation-order and human offers."""
+    hits = requests.get(live.base + "/api/kb/search", params={"q": "12328评分结果会公开吗"}, timeout=30).json()["hits"]
+    article = next(h["article_id"] for h in hits if h["title"].endswith("第三十七条"))
+    sender = "it-" + uuid.uuid4().hex[:8]
+    status, body = say(live, choice_payload(article), sender)
+    assert status == 200 and body["intent"]["name"] == "consult"
+    assert body["replies"][0]["text"].startswith("根据《12328交通运输服务监督热线管理办法》第三十七条：")
+    assert body["sources"][0]["article_id"] == article
+
+    status, body = say(live, '/consult{"article_id": 0}', sender)
+    assert status == 200 and body["replies"][0]["text"].startswith(NO_MATCH)
+    assert [b["payload"] for b in body["replies"][0]["buttons"]] == ["/leave_question", "/handoff"]
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,9 @@ import json
 
 import pytest
 
+from knowledge_base.decision import Policy
+from knowledge_base.service import KnowledgeBase
+
 POLICY = {
     "title": "S227省道临时交通管制",
     "body": "12月5日起S227省道辉县段夜间22时至次日6时禁止货车通行。",
@@ -74,6 +77,41 @@ def test_editor_workflow_over_http(app, login):
     assert diff["from"] == 1 and any("客车不受影响" in line for line in diff["diff"] if line.startswith("+"))
     listing = client.get("/api/kb/articles", query_string={"status": "published"}, headers=editor).get_json()
     assert [a["title"] for a in listing["items"]] == [POLICY["title"]]
+
+
+def test_hit_testing_shows_the_decision_and_why(app, login, monkeypatch):
+    """Beside the hits, what the bot would do with the question — answer, ask the user to choose, or refuse — with
+    the confidence and the reason (issue 16 item 3)."""
+    client = app.test_client()
+    editor, publisher = login(client, "editor1", "editor-pass-1"), login(client, "pub1", "publisher-pass-1")
+    art = client.post("/api/kb/articles", json={**POLICY, "publish": True}, headers=publisher).get_json()
+    sibling = {**POLICY, "title": "S227省道辉县段货车夜间禁行公告", "urgent": False}
+    other = client.post("/api/kb/articles", json={**sibling, "publish": True}, headers=publisher).get_json()
+
+    def hit_test(q):
+        resp = client.get("/api/kb/hit-test", query_string={"q": q}, headers=editor)
+        assert resp.status_code == 200
+        return resp.get_json()
+
+    # today's policy (no ranker): the hybrid score against the threshold; never a choice
+    test = hit_test("S227晚上货车能走吗")
+    decision = test["decision"]
+    assert decision["kind"] == "answer" and decision["label"] == "直接答复"
+    assert decision["article_ids"] == [test["hits"][0]["article_id"]]
+    assert decision["confidence"] == pytest.approx(test["hits"][0]["score"], abs=1e-3)
+    assert "≥" in decision["reason"]
+    assert test["hits"][0]["confidence"] is None  # no ranker yet
+    refused = hit_test("明天郑州下雨吗")["decision"]
+    assert refused["kind"] == "refuse" and refused["label"] == "拒答" and refused["article_ids"] == []
+    assert "低于" in refused["reason"]
+
+    # a policy that clarifies (as a fitted ranker's will): the two S227 notices are offered
+    policy = Policy(answer=0.8, margin=0.05, choice=0.5, clarify_total=1.0)
+    monkeypatch.setattr(KnowledgeBase, "policy", property(lambda self: policy))
+    decision = hit_test("S227晚上货车能走吗")["decision"]
+    assert decision["kind"] == "clarify" and decision["label"] == "请用户选择"
+    assert sorted(decision["article_ids"]) == sorted([art["id"], other["id"]])
+    assert "请用户选择" in decision["reason"]
 
 
 def test_invalid_article_gets_field_errors(app, login):

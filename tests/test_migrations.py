@@ -44,3 +44,27 @@ def test_upgrade_masks_the_search_text_of_existing_orders(db_url):
     with db.engine.connect() as conn:
         masked = conn.execute(text("select search_masked from wo_order where id = 1")).scalar()
     assert masked == "司机电话139 **** 5678\n豫G·T1234"
+
+
+def test_upgrade_keeps_knowledge_gaps_as_refusals(db_url):
+    """Gaps recorded before clarifications existed were all refusals (0017_kb_gap_kind)."""
+    db = Database(db_url)
+    upgrade_to(db.engine, "0015_chat_turn")
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "insert into kb_gap (id, key, text, count, first_seen, last_seen, status) values"
+                " (1, 'k', '明天郑州下雨吗', 3, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'open')"
+            )
+        )
+    db.migrate()
+    from knowledge_base.gaps import KnowledgeGaps
+
+    gap = KnowledgeGaps(db).list()["items"][0]
+    assert (gap["text"], gap["count"], gap["kind"], gap["clarified"], gap["refused"]) == (
+        "明天郑州下雨吗",
+        3,
+        "refuse",
+        0,
+        3,
+    )

@@ -274,3 +274,41 @@ def test_held_out_intents_and_entities_meet_the_floors(report):
     assert routed_recall >= COMPLAIN_RECALL_FLOOR, summary
     for name in ENTITIES:
         assert entity_f1[name] >= ENTITY_F1_FLOOR, summary
+
+
+# ---- what the bot acts on (issue 15): the held-out set after the dialogue acts ----------------------------
+# measured 0.944 and 0.955 (issue 15's target: 0.97 and 0.98): the acts still take some status look-ups and
+# complaints put as questions for consultations ("…怎么还没处理？") - floors against regressions, not the target
+REFRAMED_ACCURACY_FLOOR = 0.935
+REFRAMED_COMPLAIN_RECALL_FLOOR = 0.95
+
+
+def acted_intent(prediction: dict, text: str) -> str:
+    """The intent the bot acts on: the channel's reframe (hotline.acts), below the fallback threshold the KB."""
+    from hotline.acts import reframe
+
+    intent = dict(prediction)
+    if (intent.get("confidence") or 0) < FALLBACK_THRESHOLD:
+        intent["name"] = "nlu_fallback"
+    parse, _ = reframe({"intent": intent}, text)
+    name = parse["intent"]["name"]
+    return "consult" if name == "nlu_fallback" else name
+
+
+def test_held_out_intents_after_the_dialogue_acts(report):
+    """Intent accuracy and complaint recall on what the bot acts on: NLU's intent through hotline.acts.reframe,
+    a low-confidence message going to the knowledge base (as a consultation)."""
+    predictions = report["predictions"]
+    got = [(p["intent"], acted_intent(p["intent_prediction"], p["text"])) for p in predictions]
+    raw = [(p["intent"], p["intent_prediction"]["name"]) for p in predictions]
+    accuracy = sum(e == g for e, g in got) / len(got)
+    complaints = [g for e, g in got if e == "complain"]
+    recall = complaints.count("complain") / len(complaints)
+    raw_accuracy = sum(e == g for e, g in raw) / len(raw)
+    summary = (
+        f"after the dialogue acts: intent accuracy {accuracy:.3f} (NLU alone {raw_accuracy:.3f}), "
+        f"complain recall {recall:.3f} ({complaints.count('complain')}/{len(complaints)}), n {len(got)}"
+    )
+    print("\n" + summary)
+    assert accuracy >= REFRAMED_ACCURACY_FLOOR, summary
+    assert recall >= REFRAMED_COMPLAIN_RECALL_FLOOR, summary

@@ -3,16 +3,22 @@ settings as the app, one-shot and interactive, and with its stand-in for WeChat'
 customer-service messages of slow answers."""
 
 import io
+import re
 import uuid
 
 import pytest
+from rasa_sdk.executor import CollectingDispatcher
 from werkzeug.serving import make_server
 
+from bot.actions.knowledge import ActionAnswerFromKB
 from devtools import wechat_sim
 from devtools.stack import free_port
+from knowledge_base.decision import Policy
+from knowledge_base.service import KnowledgeBase
 from tests.conftest import make_settings
 from tests.fakes import FakeRasa
 from tests.fakes import serve as serve_in_thread
+from tests.test_actions import tracker
 from webapp import create_app
 
 
@@ -133,3 +139,38 @@ def test_drain_waits_for_a_late_answer_still_to_be_queued(serve, rasa, monkeypat
     )  # widen the gap
     code, printed = late_answer(serve, rasa, "再慢一点", 0.5)
     assert code == 0 and "公众号（客服消息）> 收到：再慢一点" in printed
+
+
+def test_clarifying_choices_are_numbered_and_a_digit_answers_the_chosen_entry(serve, rasa, seeded_kb, monkeypatch):
+    """Issue 16 item 3 on WeChat: "您想问的是哪一个？" arrives as numbered choices; replying with a number sends that
+    button's payload (/consult{"article_id": N}) to the bot, which answers that entry; "都不是" refuses honestly.
+    The bot here is the real consultation action on the seed KB (only Rasa's routing is faked), under a policy
+    that clarifies as a fitted ranker's will."""
+    policy = Policy(answer=0.8, margin=0.05, choice=0.8, clarify_total=1.6)  # on the hybrid score
+    monkeypatch.setattr(KnowledgeBase, "policy", property(lambda self: policy))
+    action = ActionAnswerFromKB(seeded_kb)
+    slots: dict = {}
+
+    def bot(sender, text, metadata):
+        dispatcher = CollectingDispatcher()
+        events = action.run(dispatcher, tracker(text, slots=dict(slots)), {})
+        slots.update({e["name"]: e["value"] for e in events if e.get("event") == "slot"})
+        return dispatcher.messages, None
+
+    rasa.script = bot
+    url, _app = serve()
+    code, out = run(["--url", url, "12328评分"])
+    assert code == 0 and out.startswith("公众号> 您想问的是哪一个？\n回复1：")
+    choices = dict(re.findall(r"回复(\d)：(.+)", out))
+    assert choices[str(len(choices))] == "都不是"
+    pick = next(n for n, title in choices.items() if title.endswith("第三十七条"))
+
+    code, out = run(["--url", url, pick])
+    assert code == 0 and re.fullmatch(r'/consult\{"article_id": \d+\}', rasa.texts()[-1])
+    assert out.startswith("公众号> 根据《12328交通运输服务监督热线管理办法》第三十七条：")
+
+    run(["--url", url, "12328評分"])  # Traditional characters: the same choices
+    code, out = run(["--url", url, str(len(choices))])
+    assert rasa.texts()[-1] == '/consult{"article_id": 0}'
+    assert "知识库里暂时没有与您的问题相符的内容" in out and "回复1：登记咨询工单" in out and "回复2：转人工客服" in out
+    assert slots["last_question"] == "12328評分"  # what a consultation order would hold

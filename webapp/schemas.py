@@ -14,7 +14,7 @@ from marshmallow import ValidationError
 from werkzeug.routing import IntegerConverter
 
 from knowledge_base.editing import KINDS, MAX_BODY
-from knowledge_base.models import DOMAINS, GAP_STATUSES, STATUSES
+from knowledge_base.models import DOMAINS, GAP_KINDS, GAP_STATUSES, STATUSES
 
 # Database ids and versions are INTEGER columns (32-bit on PostgreSQL): no integer beyond this reaches the DB.
 INT32_MAX = 2**31 - 1
@@ -405,11 +405,23 @@ class HitTestHit(SearchHit):
     question = String(allow_none=True, metadata={"description": "命中的相似问法（若由相似问法命中）"})
     why = String(required=True)
     answers = Boolean(required=True, metadata={"description": "分数达到答复阈值"})
+    confidence = Float(allow_none=True, metadata={"description": "排序模型给出的置信度（无模型时为空）"})
+
+
+class HitTestDecision(Schema):
+    kind = String(required=True, metadata={"description": "answer 直接答复 / clarify 请用户选择 / refuse 拒答"})
+    label = String(required=True, metadata={"description": "kind 的中文：直接答复、请用户选择、拒答"})
+    article_ids = List(Integer(), required=True, metadata={"description": "直接答复的文章，或请用户选择的各条"})
+    confidence = Float(required=True, metadata={"description": "第一名是正确条目的置信度"})
+    reason = String(required=True, metadata={"description": "为什么这样决定"})
 
 
 class HitTestOut(Schema):
     threshold = Float(required=True)
     hits = List(Nested(HitTestHit), required=True)
+    decision = Nested(
+        HitTestDecision, required=True, metadata={"description": "机器人对这句话的处理：答复、澄清或拒答"}
+    )
 
 
 class ImportOut(Schema):
@@ -424,6 +436,9 @@ class ImportOut(Schema):
 
 class GapListQuery(Schema):
     status = String(load_default="open", validate=OneOf(GAP_STATUSES))
+    kind = String(
+        validate=OneOf(GAP_KINDS), metadata={"description": "只看最近一次为 refuse 拒答 / clarify 请用户选择的问题"}
+    )
     page = Integer(load_default=1, validate=Range(1, 10000))
 
 
@@ -438,6 +453,9 @@ class GapOut(Schema):
     best_title = String(allow_none=True)
     best_score = Float(allow_none=True)
     status = String(required=True, metadata={"description": "open 待处理 / resolved 已加为相似问法 / dismissed 已忽略"})
+    kind = String(required=True, metadata={"description": "最近一次的处理：refuse 拒答 / clarify 请用户选择（澄清）"})
+    clarified = Integer(required=True, metadata={"description": "其中请用户选择（澄清）的次数"})
+    refused = Integer(required=True, metadata={"description": "其中拒答的次数"})
     article_id = Integer(allow_none=True)
     resolved_by = String(allow_none=True)
     resolved_at = String(allow_none=True)

@@ -1,18 +1,29 @@
-"""Consultations (信息咨询): answer from the knowledge base, with the citation."""
+"""Consultations (信息咨询): answer from the knowledge base, with the citation — or ask which entry was meant, or
+say honestly that the KB has no answer (knowledge_base.decision: answer, clarify, refuse).
+
+A clarification is one message, "您想问的是哪一个？", with a button per plausible entry whose payload names it,
+``/consult{"article_id": 12}``, and a last button "都不是" (``article_id`` 0). A message carrying ``article_id``
+answers that article directly (no search); "都不是" gets the refusal with its offers. On WeChat the buttons are
+numbered choices and a digit sends the payload (channels/wechat/text.py).
+"""
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from hotline.acts import META_KEY
 from hotline.channels import parse_sender
+from hotline.errors import HotlineError
 from hotline.privacy import mask_pii
-from knowledge_base.answer import KB_DOWN, compose_answer
+from knowledge_base.answer import KB_DOWN, NO_MATCH, compose_answer
+from knowledge_base.decision import ANSWER, CLARIFY
 from work_orders import messages
 
 from .common import send_meta
@@ -26,12 +37,53 @@ OFFERS = {
     "ticket_status": ("需要现在帮您查询工单进度吗？", [("查询工单", "/ticket_status"), ("不用了", "/deny")]),
     "handoff": ("需要为您转接人工客服吗？", [("转人工客服", "/handoff"), ("不用了", "/deny")]),
 }
-FALLBACKS = {
-    "complain": "complaint_form",
-    "suggest": "suggestion_form",
-    "ticket_status": "status_form",
-    "handoff": "action_handoff",
+# a question asked with a request's words that the KB cannot answer: the refusal offers that act first (a button,
+# never a form the user did not ask for: "投诉举报的工单省里会复核吗" must not be met with "请发送工单编号")
+REFUSAL_OFFERS = {
+    "complain": ("登记投诉", "/complain", "如果您想就此投诉，可以点“登记投诉”。"),
+    "suggest": ("提出建议", "/suggest", "如果您想就此提出意见建议，可以点“提出建议”。"),
+    "ticket_status": ("查询工单", "/ticket_status", "如果您想查询自己工单的进度，可以点“查询工单”。"),
 }
+
+
+CLARIFY_PROMPT = "您想问的是哪一个？"
+NONE_OF_THESE = 0  # the article_id of the "都不是" button
+NONE_OF_THESE_TITLE = "都不是"
+MAX_CHOICE_TITLE = 30  # characters of a choice's button (WeChat shows it as "回复1：…")
+CLAUSE_END = re.compile(r"\s*(第[一二三四五六七八九十百零〇两\d]+条)$")
+TITLE_BREAK = re.compile(r"[\s，,：:；;｜|—]+")
+
+
+def choice_payload(article_id: int) -> str:
+    return "/consult" + json.dumps({"article_id": article_id})
+
+
+def choice_title(title: str, limit: int = MAX_CHOICE_TITLE) -> str:
+    """A button's title for an entry: its title, shortened to ``limit`` characters where it is longer. A clause
+    keeps its number ("国务院办公厅关于…的实施意见… 第二十三条": siblings differ there); a headline is cut at a
+    break (space, comma, colon) when that leaves enough of it, else cut with "…"."""
+    title = " ".join((title or "").split())
+    if len(title) <= limit:
+        return title
+    clause = CLAUSE_END.search(title)
+    if clause and len(clause.group(1)) + 4 <= limit:
+        number = clause.group(1)
+        return title[: clause.start()][: limit - len(number) - 2].rstrip() + "… " + number
+    head = title[: limit - 1]
+    breaks = [m.start() for m in TITLE_BREAK.finditer(head) if m.start() >= limit // 2]
+    return head[: breaks[-1]] if breaks else head.rstrip() + "…"
+
+
+def chosen_article(tracker: Tracker) -> int | None:
+    """The ``article_id`` entity of a pressed choice (``/consult{"article_id": 12}``), if the message has one."""
+    for entity in (tracker.latest_message or {}).get("entities") or []:
+        if entity.get("entity") == "article_id":
+            try:
+                value = int(entity.get("value"))
+            except (TypeError, ValueError):
+                return None
+            return value if value >= 0 else None
+    return None
 
 
 def asked_as(tracker: Tracker) -> str | None:
@@ -50,44 +102,108 @@ class ActionAnswerFromKB(Action):
         return "action_answer_from_kb"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
-        question = (tracker.latest_message or {}).get("text") or ""
         # the channel may know where the user is (e.g. a WeChat location); region-scoped policies need it
         region = tracker.get_slot("region") if "region" in (tracker.slots or {}) else None
         region = region or ((tracker.latest_message or {}).get("metadata") or {}).get("region")
+        chosen = chosen_article(tracker)
+        if chosen is not None:
+            return self._chosen(dispatcher, tracker, chosen, region)
+        question = (tracker.latest_message or {}).get("text") or ""
+        if question.startswith("/"):  # a payload without a usable choice is no question to search for
+            question = ""
         try:
-            # one search: the hits above the threshold answer; the best one below it helps the editor
-            hits = self.kb.search(question, k=3, region=region, min_score=0.0)
-            answer = compose_answer([h for h in hits if h.score >= self.kb.min_score], user_region=region)
+            decision = self.kb.decide(question, region=region)
         except Exception:  # the user must still get a sensible reply
             log.exception("knowledge-base search failed for %r", mask_pii(question))
             dispatcher.utter_message(text=KB_DOWN)
             return []
-        if answer.matched:
-            dispatcher.utter_message(text=answer.text)
-            send_meta(dispatcher, sources=answer.sources, kb_matched=True)
-            offer = OFFERS.get(asked_as(tracker) or "")
-            if offer:
-                dispatcher.utter_message(text=offer[0], buttons=[{"title": t, "payload": p} for t, p in offer[1]])
-            return [SlotSet("misses", 0)]
-        fallback = FALLBACKS.get(asked_as(tracker) or "")
-        if fallback:  # no answer to a question asked as a request: do what the request would have done
-            return [FollowupAction(fallback)]
-        if self.gaps is not None:
-            try:
-                sender = parse_sender(tracker.sender_id)
-                self.gaps.record(question, channel=sender[0] if sender else None, best=hits[0] if hits else None)
-            except Exception:  # counting a gap must never cost the user the reply
-                log.exception("could not record a knowledge gap")
+        if decision.kind == ANSWER:
+            # the runners-up that reach the threshold are named as related provisions, as before
+            related = [h for h in decision.candidates[1:3] if h.score >= self.kb.min_score]
+            return self._answer(dispatcher, tracker, decision.hits + related, region)
+        if decision.kind == CLARIFY:
+            return self._clarify(dispatcher, tracker, question, decision)
+        self._gap(tracker, question, decision.candidates[0] if decision.candidates else None, "refuse")
+        return self._refuse(dispatcher, tracker, question, act=asked_as(tracker))
+
+    def _answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, hits: list, region: str | None) -> list:
+        answer = compose_answer(hits, user_region=region)
+        dispatcher.utter_message(text=answer.text)
+        send_meta(dispatcher, sources=answer.sources, kb_matched=True)
+        offer = OFFERS.get(asked_as(tracker) or "")
+        if offer:
+            dispatcher.utter_message(text=offer[0], buttons=[{"title": t, "payload": p} for t, p in offer[1]])
+        return [SlotSet("misses", 0)]
+
+    def _clarify(self, dispatcher: CollectingDispatcher, tracker: Tracker, question: str, decision) -> list:
+        """Two or three plausible entries: the user says which (the question is kept for "都不是")."""
+        buttons = [{"title": choice_title(h.title), "payload": choice_payload(h.article_id)} for h in decision.hits]
+        buttons.append({"title": NONE_OF_THESE_TITLE, "payload": choice_payload(NONE_OF_THESE)})
+        dispatcher.utter_message(text=CLARIFY_PROMPT, buttons=buttons)
+        send_meta(dispatcher, sources=[], kb_matched=False)
+        self._gap(tracker, question, decision.hits[0], "clarify")
+        return [SlotSet("last_question", question[:500])]
+
+    def _chosen(self, dispatcher: CollectingDispatcher, tracker: Tracker, article_id: int, region) -> list:
+        """A pressed choice: that article, cited; "都不是": the refusal with its offers."""
+        question = tracker.get_slot("last_question") or ""
+        if article_id == NONE_OF_THESE:
+            if question and self.gaps is not None:
+                try:
+                    self.gaps.none_fit(question, channel=self._channel(tracker))
+                except Exception:  # counting a gap must never cost the user the reply
+                    log.exception("could not record a knowledge gap")
+            return self._refuse(dispatcher, tracker, question)
+        try:
+            hit = self.kb.chosen(article_id, region=region)
+        except HotlineError as exc:  # retired since, or for another region: said plainly
+            dispatcher.utter_message(
+                text=exc.message,
+                buttons=[
+                    {"title": messages.leave_question_button(), "payload": "/leave_question"},
+                    {"title": "转人工客服", "payload": "/handoff"},
+                ]
+                if question
+                else [],
+            )
+            send_meta(dispatcher, sources=[], kb_matched=False)
+            return []
+        except Exception:
+            log.exception("knowledge-base lookup of article %s failed", article_id)
+            dispatcher.utter_message(text=KB_DOWN)
+            return []
+        return self._answer(dispatcher, tracker, [hit], region)
+
+    def _refuse(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, question: str, act: str | None = None
+    ) -> list:
+        """The honest refusal (拒答), with a consultation order or a human on offer — and, for a question asked
+        with a request's words, that request first."""
         misses = int(tracker.get_slot("misses") or 0) + 1
-        text = answer.text
+        text = NO_MATCH
+        buttons = [
+            {"title": messages.leave_question_button(), "payload": "/leave_question"},
+            {"title": "转人工客服", "payload": "/handoff"},
+        ]
+        offer = REFUSAL_OFFERS.get(act or "")
+        if offer:
+            text += "\n" + offer[2]
+            buttons.insert(0, {"title": offer[0], "payload": offer[1]})
         if misses >= 2:  # repeated failure: offer a human before the user gives up
             text += "\n多次没能帮到您，很抱歉。可以转人工客服，或把问题登记下来由工作人员答复。"
-        dispatcher.utter_message(
-            text=text,
-            buttons=[
-                {"title": messages.leave_question_button(), "payload": "/leave_question"},
-                {"title": "转人工客服", "payload": "/handoff"},
-            ],
-        )
-        send_meta(dispatcher, sources=answer.sources, kb_matched=False)
+        dispatcher.utter_message(text=text, buttons=buttons)
+        send_meta(dispatcher, sources=[], kb_matched=False)
         return [SlotSet("misses", misses), SlotSet("last_question", question[:500])]
+
+    @staticmethod
+    def _channel(tracker: Tracker) -> str | None:
+        sender = parse_sender(tracker.sender_id)
+        return sender[0] if sender else None
+
+    def _gap(self, tracker: Tracker, question: str, best, kind: str) -> None:
+        if self.gaps is None:
+            return
+        try:
+            self.gaps.record(question, channel=self._channel(tracker), best=best, kind=kind)
+        except Exception:  # counting a gap must never cost the user the reply
+            log.exception("could not record a knowledge gap")

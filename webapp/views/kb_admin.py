@@ -6,6 +6,7 @@ from apiflask import APIBlueprint, Schema, abort
 from apiflask.fields import File
 from flask import render_template
 
+from knowledge_base.decision import KIND_LABELS, decide
 from knowledge_base.importer import import_file
 
 from ..auth import EDITORS, PUBLISHERS, auth
@@ -183,9 +184,16 @@ def hit_test(query):
                 "question": h.question,
                 "why": "；".join(why),
                 "answers": h.score >= kb.min_score,
+                "confidence": h.confidence,
             }
         )
-    return {"threshold": kb.min_score, "hits": out}
+    # what the bot would do with these hits (the same decision as in the chat, on this search's hits)
+    decision = decide(hits, kb.policy)
+    return {
+        "threshold": kb.min_score,
+        "hits": out,
+        "decision": {**decision.as_dict(), "label": KIND_LABELS[decision.kind]},
+    }
 
 
 @bp.post("/api/kb/import")
@@ -209,9 +217,9 @@ def bulk_import(form):
 @bp.auth_required(auth, roles=EDITORS)
 @bp.input(GapListQuery, location="query", arg_name="query")
 @bp.output(GapListOut)
-@bp.doc(summary="未命中问题：知识库答不上的咨询，按次数排序 Knowledge gaps")
+@bp.doc(summary="未命中问题：知识库没能直接答复的咨询（拒答或请用户选择），按次数排序 Knowledge gaps")
 def list_gaps(query):
-    return services().gaps.list(query["status"], query["page"])
+    return services().gaps.list(query["status"], query["page"], kind=query.get("kind"))
 
 
 @bp.post("/api/kb/gaps/<int:gap_id>/attach")
