@@ -1,7 +1,7 @@
 """kb_ranker: the fitted ranker and answer policy every replica searches with; title questions for old articles
 
-Revision ID: 0016_kb_ranker
-Revises: 0015_chat_turn
+Revision ID: 0018_kb_ranker
+Revises: 0017_kb_gap_kind
 Create Date: 2026-11-30
 """
 
@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016_kb_ranker"
-down_revision = "0015_chat_turn"
+revision = "0018_kb_ranker"
+down_revision = "0017_kb_gap_kind"
 branch_labels = None
 depends_on = None
 
