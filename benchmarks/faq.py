@@ -26,6 +26,7 @@ Alone: `python -m benchmarks.run faq` (or `make bench-faq`); results in var/faq_
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import statistics
 from collections.abc import Callable
@@ -241,6 +242,10 @@ def build_key(folder: Path, model: str) -> str:
     h.update(model.encode())
     for path in BUILD_CODE:
         h.update((ROOT / path).read_bytes())
+    from knowledge_base import service  # what becomes a chunk (titles are indexed as questions since issue 16)
+
+    h.update(inspect.getsource(service.pieces).encode())
+    h.update(inspect.getsource(service.embed_text_for).encode())
     return h.hexdigest()[:16]
 
 
