@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass, field
 
 from .models import REGION_NATIONWIDE
-from .service import Hit
+from .regions import RegionChoice
+from .service import REGION_APPLIES, REGION_HIDDEN, REGION_MARGIN, REGION_OTHER, Hit
 
 NO_MATCH = (
     "抱歉，知识库里暂时没有与您的问题相符的内容，为免误导，我不作猜测性答复。"
@@ -27,13 +28,43 @@ def _passage(hit: Hit) -> str:
     return re.sub(r"^第[一二三四五六七八九十百零〇两]+条\s*", "", hit.text).strip()
 
 
-def compose_answer(hits: list[Hit], user_region: str | None = None) -> Answer:
+def region_note(hit: Hit) -> str:
+    """Where a region-scoped article applies; for another region's than the one asked about or shared (a strong
+    match the search did not hide: knowledge_base.service.REGION_OTHER), a caution too."""
+    if not hit.region or hit.region == REGION_NATIONWIDE:
+        return ""
+    if hit.region_verdict == REGION_OTHER:
+        return f"（本条适用于{hit.region}，与您所问或所在的地区不同，仅供参考，请以当地规定为准。）"
+    return f"（本条适用于{hit.region}。）"
+
+
+def region_reason(hit: Hit, choice: RegionChoice, threshold: float) -> str:
+    """For the editors' hit test: how the article's region weighed in, in Chinese ('' for a nationwide one)."""
+    if not hit.region or hit.region == REGION_NATIONWIDE:
+        return ""
+    if hit.region_verdict == REGION_APPLIES:
+        if not choice.regions:
+            return f"适用地区{hit.region}；用户地区未知，答复时注明适用地区"
+        return f"适用地区{hit.region}，与检索地区{choice.label}相符"
+    differs = f"适用地区{hit.region}，不含检索地区{choice.label}"
+    if hit.region_verdict == REGION_OTHER:
+        return (
+            f"{differs}：匹配度{hit.score:.3f}达到答复阈值{threshold:.2f}，仍可答复并注明“本条适用于{hit.region}”；"
+            f"排序时扣减{REGION_MARGIN:.2f}，排在同等匹配度的本地区和全国条目之后"
+        )
+    if hit.region_verdict == REGION_HIDDEN:
+        return f"{differs}：匹配度{hit.score:.3f}未达到答复阈值{threshold:.2f}，按地区排除，不会答复"
+    return ""
+
+
+def compose_answer(hits: list[Hit]) -> Answer:
     if not hits:
         return Answer(text=NO_MATCH)
     best = hits[0]
     text = ("【热点政策】" if best.urgent else "") + f"根据{best.citation}：\n{_passage(best)}"
-    if best.region and best.region != REGION_NATIONWIDE and not user_region:
-        text += f"\n（本条适用于{best.region}。）"
+    note = region_note(best)
+    if note:
+        text += "\n" + note
     related = [h.citation for h in hits[1:3] if h.citation != best.citation]
     if related:
         text += "\n相关规定：" + "、".join(related)  # one message: Rasa splits replies at blank lines

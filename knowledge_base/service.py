@@ -40,6 +40,8 @@ from .models import (
 from .ranker import CANDIDATES as RANKER_CANDIDATES
 from .ranker import DEPTH as RANKER_DEPTH
 from .ranker import Example, Ranker, feature_table, fit
+from .regions import applies as region_fits
+from .regions import search_regions
 from .seeds import ArticleDraft
 
 log = logging.getLogger(__name__)
@@ -54,6 +56,14 @@ CANDIDATES = 10
 # RANKER_MIN_ARTICLES published articles (below that the hybrid score and its threshold do well: issue 6).
 RANKER_POLL = 10.0
 RANKER_MIN_ARTICLES = 200
+# An article of another region than the one searched (the place the question names, else the user's) answers only
+# when it reaches the answer threshold (KnowledgeBase.min_score), and ranks as if it scored this much less: below
+# nationwide and same-region articles of similar strength. Weaker ones stay hidden (hit testing lists them).
+REGION_MARGIN = 0.05
+# with a ranker: how much less likely another region's article counts when ranking
+REGION_PROBABILITY_MARGIN = 0.1
+# a hit's region verdict
+REGION_APPLIES, REGION_OTHER, REGION_HIDDEN = "applies", "other", "hidden"
 SNAPSHOT_FIELDS = (
     "title",
     "kind",
@@ -90,6 +100,9 @@ class Hit:
     region: str = REGION_NATIONWIDE
     urgent: bool = False
     question: str | None = None  # the similar question (相似问法) that matched, when one did
+    # REGION_APPLIES (nationwide, the region searched, or no region known) | REGION_OTHER (another region's,
+    # matched strongly: answered naming its region) | REGION_HIDDEN (another region's, weak: only with hidden=True)
+    region_verdict: str = REGION_APPLIES
     confidence: float | None = None  # the ranker's probability that this is the right entry (None: no ranker)
 
     @property
@@ -125,12 +138,6 @@ def snapshot(article: Article) -> dict:
         value = getattr(article, name)
         out[name] = value.isoformat() if isinstance(value, datetime) else value
     return out
-
-
-def region_applies(article_region: str, user_region: str | None) -> bool:
-    if not article_region or article_region == REGION_NATIONWIDE or not user_region:
-        return True
-    return user_region.startswith(article_region) or article_region.startswith(user_region)
 
 
 def is_live(article, now: datetime) -> bool:
@@ -437,12 +444,16 @@ class KnowledgeBase:
         now: datetime | None = None,
         domain: str | None = None,
         tag: str | None = None,
+        hidden: bool = False,
     ) -> list[Hit]:
         """Best-matching live articles for a question, best first, one hit per article.
 
         mode: "hybrid" (default), "dense" or "keyword" (for evaluation). Drafts, retired, expired and
-        not-yet-effective articles never answer; region-scoped ones only answer users of that region
-        (or anyone when the region is unknown; the reply then names the region).
+        not-yet-effective articles never answer. Region: a place the question names wins over ``region`` (the
+        user's, from a shared location; knowledge_base.regions). Articles of that region and nationwide ones
+        apply (all do when no region is known; the reply then names an article's region); another region's
+        article is kept only when it matches strongly (REGION_MARGIN), with region_verdict REGION_OTHER;
+        ``hidden`` also returns the weak ones (REGION_HIDDEN), for hit testing.
 
         In steps: the chunks the indexes return (_matches); the articles among them that may answer
         (_candidates); every chunk of those scored and pooled per article (_score), the best k articles kept
@@ -452,7 +463,7 @@ class KnowledgeBase:
         if not text:
             return []
         floor = self.min_score if min_score is None else min_score
-        return self._search(text, k, floor, region, mode, now or utcnow(), domain, tag)
+        return self._search(text, k, floor, region, mode, now or utcnow(), domain, tag, hidden=hidden)
 
     def _search(
         self,
@@ -467,6 +478,7 @@ class KnowledgeBase:
         vector: np.ndarray | None = None,
         exclude: frozenset[int] = frozenset(),
         features: list | None = None,
+        hidden: bool = False,
     ) -> list[Hit]:
         """search() on normalised text; ``vector`` (the query's embedding, if known) and ``exclude`` (chunk ids
         that do not exist for this query) serve the ranker's self-training, which asks a similar question of
@@ -476,16 +488,23 @@ class KnowledgeBase:
         ranker = self.ranker if mode == "hybrid" else None
         depth = max(k * 4, 40) if ranker is None else max(k * 4, ranker.depth)
         matches = self._matches(cache, text, mode, depth=depth, vector=vector, exclude=exclude)
+        regions = search_regions(text, region).regions
         limit = max(2 * k, CANDIDATES) if ranker is None else max(2 * k, ranker.candidates)
-        candidates = self._candidates(cache, matches, mode, limit, now, region, domain, tag)
+        candidates, fits = self._candidates(cache, matches, mode, limit, now, regions, domain, tag)
         scored = self._score(cache, matches, candidates, mode, exclude)
+        table, probability = None, None
         if ranker is not None and candidates:
             table = candidate_features(text, cache, matches, candidates, scored)
             probability = ranker.probabilities(table)
-            best = scored.ranked(matches, probability, k)
+            best, verdicts = self._region_verdicts(
+                scored.ranked(matches, probability, len(candidates)),
+                fits,
+                k,
+                hidden,
+                rank=lambda c: probability[c.candidate] - (0 if fits[c.candidate] else REGION_PROBABILITY_MARGIN),
+            )
         else:
-            table, probability = None, None
-            best = scored.best(matches, floor, k)
+            best, verdicts = self._region_verdicts(scored.best(matches, floor, len(candidates)), fits, k, hidden)
         if not best:
             return []
         questions = cache.questions
@@ -514,6 +533,7 @@ class KnowledgeBase:
                     urgent=a.urgent,
                     question=texts.get(b.chunk_id) if b.chunk_id in passages else None,
                     confidence=None if probability is None else round(float(probability[b.candidate]), 4),
+                    region_verdict=verdicts[b.candidate],
                 )
             )
             if features is not None and table is not None:
@@ -528,17 +548,16 @@ class KnowledgeBase:
     def chosen(self, article_id: int, region: str | None = None, now: datetime | None = None) -> Hit:
         """The article a user chose among the offered ones ("您想问的是哪一个？"), as a hit quoting its first body
         passage: no search, the user said which. Raises ArticleUnavailable (with a message for the user) when it
-        may not answer them now: unknown, retired or outside its validity window, or scoped to another region."""
+        may not answer them now: unknown, retired or outside its validity window. Another region's article (offered
+        because it matched strongly) answers with region_verdict REGION_OTHER: the reply names its region."""
         cache = self.cache
         article = cache.articles.get(article_id)
         if article is None or not is_live(article, now or utcnow()):
             raise ArticleUnavailable(
                 "抱歉，您选择的条目已下线或已失效，无法作答。请换个说法再问，或拨打12328电话咨询。"
             )
-        if not region_applies(article.region, region):
-            raise ArticleUnavailable(
-                f"抱歉，您选择的条目只适用于{article.region}，不适用于您所在的地区。请换个说法再问，或拨打12328电话咨询。"
-            )
+        # another region's: only a strong match was offered (search); it answers naming its region
+        verdict = REGION_APPLIES if region_fits(article.region, (region,) if region else ()) else REGION_OTHER
         questions = cache.questions
         body = [c for c in cache.article_chunks.get(article_id, ()) if c not in questions]
         texts = cache.texts(body[:1])
@@ -555,6 +574,7 @@ class KnowledgeBase:
             region=article.region,
             urgent=article.urgent,
             confidence=1.0,
+            region_verdict=verdict,
         )
 
     @property
@@ -643,7 +663,10 @@ class KnowledgeBase:
         """The candidate articles for a question (ids) and the ranker's features of each."""
         cache = self.cache
         matches = self._matches(cache, text, "hybrid", depth=RANKER_DEPTH, vector=vector, exclude=exclude)
-        candidates = self._candidates(cache, matches, "hybrid", RANKER_CANDIDATES, now or utcnow(), region, None, None)
+        regions = search_regions(text, region).regions
+        candidates, _fits = self._candidates(
+            cache, matches, "hybrid", RANKER_CANDIDATES, now or utcnow(), regions, None, None
+        )
         scored = self._score(cache, matches, candidates, "hybrid", exclude)
         return [a.id for a in candidates], candidate_features(text, cache, matches, candidates, scored)
 
@@ -717,27 +740,52 @@ class KnowledgeBase:
         mode: str,
         limit: int,
         now: datetime,
-        region: str | None,
+        regions: tuple[str, ...],
         domain: str | None,
         tag: str | None,
-    ) -> list[ArticleMeta]:
-        """Up to ``limit`` articles, by their best matched chunk, that may answer this user at all."""
+    ) -> tuple[list[ArticleMeta], list[bool]]:
+        """Up to ``limit`` articles, by their best matched chunk, that may answer this user, and besides them up
+        to ``limit`` of other regions (which answer only if strong); for each, whether its region fits."""
         best: dict[int, float] = {}
         for chunk_id, e in matches.evidence.items():
             article_id = cache.chunk_article.get(chunk_id)
             if article_id is not None:
                 best[article_id] = max(best.get(article_id, float("-inf")), e.fused(mode))
-        candidates = []
+        candidates, fits, others = [], [], 0
         for article_id in sorted(best, key=lambda a: -best[a]):
             article = cache.articles.get(article_id)
-            if article is None or not is_live(article, now) or not region_applies(article.region, region):
+            if article is None or not is_live(article, now):
                 continue
             if (domain and article.domain != domain) or (tag and tag not in article.tags):
                 continue
+            fit = region_fits(article.region, regions)
+            if not fit and others >= limit:
+                continue
+            others += not fit
             candidates.append(article)
-            if len(candidates) >= limit:
+            fits.append(fit)
+            if len(candidates) - others >= limit:
                 break
-        return candidates
+        return candidates, fits
+
+    def _region_verdicts(
+        self, chosen: list[ScoredArticle], fits: list[bool], k: int, hidden: bool, rank=None
+    ) -> tuple[list[ScoredArticle], dict[int, str]]:
+        """The k best, another region's article ranked REGION_MARGIN lower and kept only if it reaches the
+        answer threshold (or, with ``hidden``, listed after the others); each candidate's region verdict."""
+        verdicts = {}
+        for c in chosen:
+            if fits[c.candidate]:
+                verdicts[c.candidate] = REGION_APPLIES
+            else:
+                verdicts[c.candidate] = REGION_OTHER if c.score >= self.min_score else REGION_HIDDEN
+        shown = [c for c in chosen if verdicts[c.candidate] != REGION_HIDDEN]
+        rank = rank or (lambda c: c.score - (0 if fits[c.candidate] else REGION_MARGIN))
+        shown.sort(key=lambda c: -rank(c))
+        kept = shown[:k]
+        if hidden:
+            kept += [c for c in chosen if verdicts[c.candidate] == REGION_HIDDEN][:k]
+        return kept, verdicts
 
     @staticmethod
     def _score(

@@ -62,6 +62,7 @@ def test_publish_hot_policy_then_ask_in_chat(live, browser_page):
     expect(first).to_contain_text("向量相似度")
     expect(first).to_contain_text("答复")  # the hit the bot would answer with
     expect(page.locator("#hit-decision")).to_contain_text("机器人的处理：直接答复（置信度")
+    expect(page.locator("#hit-threshold")).to_contain_text("按问句中提到的地点“新乡”检索：河南省新乡市")
     page.fill("#hit-q", "新乡那段高速这几天还能走不")  # found through the editor's similar question
     page.click("#hit-form button[type=submit]")
     expect(page.locator("#hits tr").first).to_contain_text("相似问法“新乡那段高速这几天还能走不”")

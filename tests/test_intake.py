@@ -169,8 +169,8 @@ def test_complaint_conversation_creates_one_order(orders):
     assert slots["complaint_done"] is None and slots["intake"]["ask"] == "identity"
     msgs, _ = run(ask, tracker("", slots, requested="complaint_done"))
     assert "实名" in msgs[0]["text"] and msgs[0]["buttons"][0]["title"] == "匿名"
-    # a consultation question in the middle: left to the rules (no events = the form is rejected this turn)
-    assert run(validate, tracker("投诉要多久才有结果？", slots, "consult", "complaint_done"))[1] == {}
+    # a request for a human in the middle: left to the rules (no events = the form is rejected this turn)
+    assert run(validate, tracker("转人工", slots, "handoff", "complaint_done"))[1] == {}
     msgs, slots = run(validate, tracker("匿名", slots, "deny", "complaint_done"))
     assert slots["intake"]["ask"] == "confirm"
     msgs, _ = run(ask, tracker("", slots, requested="complaint_done"))
@@ -363,10 +363,13 @@ def test_remembered_location_is_offered_not_filled():
     assert yes.values["location"] == "河南省新乡市红旗区新乡东站"
 
 
-@pytest.mark.parametrize("field", ["facts", "occurred_at", "location", "demand"])
+@pytest.mark.parametrize("field", ["target", "facts", "occurred_at", "location", "demand", "caller_phone", "identity"])
 def test_a_question_is_not_stored_as_an_answer(field):
-    step = intake.answer({"target": "收费站"}, field, "網約車司機繞路怎麼投訴")
-    assert step.ask == field and field not in step.values and step.say
+    """Whatever NLU made of it, a question mid-form is handed back to be answered, and the same field asked again."""
+    values = {"target": "收费站"} if field != "target" else {}
+    step = intake.answer(values, field, "網約車司機繞路怎麼投訴")
+    assert step.question == "網約車司機繞路怎麼投訴" and step.ask == field
+    assert step.values == values and not step.cancelled and not step.rejected
 
 
 @pytest.mark.parametrize(
@@ -422,3 +425,311 @@ def test_a_place_is_no_time_and_the_time_question_does_not_trap():
     step = intake.answer(step.values, "occurred_at", "新乡东站", step.tries)
     assert step.values["occurred_at"] == intake.NOT_GIVEN and step.ask != "occurred_at"
     assert intake.answer({}, "occurred_at", "大概上个月底", {}).values["occurred_at"] == "大概上个月底"
+
+
+# ---- issue 15 items 3 and 4: corrections of every field, own plate, mid-form questions, refusals, exits ---------
+READY = "投诉豫G·T1234出租车，昨天晚上8点在新乡东站拒载，要求处理司机，电话13812345678，匿名"
+
+
+def read_back():
+    step = intake.answer({}, None, READY, now=NOW)
+    assert step.ask == "confirm"
+    return step.values
+
+
+@pytest.mark.parametrize(
+    "said, field, value",
+    [
+        ("地点说错了，是新乡站", "location", "新乡站"),
+        ("不是新乡东站，是新乡站", "location", "新乡站"),
+        ("改成郑州火车站", "location", "郑州火车站"),
+        ("时间不对 应该是前天晚上八点", "occurred_at", "前天晚上八点"),
+        ("刚才那个时间说错了，是上周五下午", "occurred_at", "上周五下午"),
+        ("改成前天下午", "occurred_at", "前天下午"),
+        ("电话改成13912345678", "caller_phone", "13912345678"),
+        ("手机号写错了 应该是一三九一二三四五六七八", "caller_phone", "13912345678"),
+        ("电话不是13812345678 是13912345678", "caller_phone", "13912345678"),
+        ("投诉对象应该是顺达物流", "target", "顺达物流"),
+        ("车牌说错了 是豫A66686", "target", "豫A66686出租车"),  # still the taxi
+        ("诉求改成要求公司处理这个司机", "demand", "要求公司处理这个司机"),
+        ("事情经过改成司机拒载还骂人", "facts", "司机拒载还骂人"),
+        ("我还是实名吧 我叫李红", "identity", "实名:李红"),
+        ("名字写错了 是李宏", "identity", "实名:李宏"),
+    ],
+)
+def test_every_field_is_corrected_at_the_read_back(said, field, value):
+    values = read_back() | ({"identity": "实名:李红"} if "名字" in said else {})
+    step = intake.answer(values, "confirm", said, now=NOW)
+    assert step.values[field] == value and step.ask == "confirm", step
+    assert step.say and value.split(":")[-1][:3] in step.say[0]
+    others = {k: v for k, v in values.items() if k not in (field, "occurred_time")}
+    assert {k: step.values[k] for k in others} == others  # nothing else changed
+    assert not step.done and not step.cancelled
+
+
+def test_anonymous_and_a_time_correction_resolve_again():
+    values = read_back() | {"identity": "实名:张三"}
+    assert intake.answer(values, "confirm", "改成匿名").values["identity"] == "匿名"
+    step = intake.answer(values, "confirm", "时间改成昨天晚上十点", now=NOW)
+    assert step.values["occurred_time"] == {"words": "昨天晚上十点", "at": "2026-11-29 22:00"}
+
+
+def test_suggestion_corrections():
+    values = {"facts": "希望12路公交晚上多开几班", "caller_phone": "13598765432"}
+    step = intake.answer(values, "confirm", "电话改成13598765400", fields=intake.SUGGESTION_FIELDS)
+    assert step.values["caller_phone"] == "13598765400" and step.ask == "confirm"
+    step = intake.answer(values, "confirm", "内容改成希望18路也加开夜班车", fields=intake.SUGGESTION_FIELDS)
+    assert step.values["facts"] == "希望18路也加开夜班车"
+    assert intake.answer(values, "confirm", "好的 确认", fields=intake.SUGGESTION_FIELDS).done
+
+
+def test_a_correction_without_the_new_value_asks_for_it_and_a_question_at_the_read_back_is_no_correction():
+    step = intake.answer(read_back(), "confirm", "修改地点")
+    assert step.ask == "location" and step.values["location"] is None
+    step = intake.answer(read_back(), "confirm", "投诉以后多长时间给我答复啊？")
+    assert step.question and step.ask == "confirm" and step.values["occurred_at"] == "昨天晚上8点"
+    step = intake.answer(read_back(), "confirm", "不对")
+    assert step.ask == "confirm" and "哪一项" in step.say[0]
+
+
+def test_corrections_mid_form_keep_the_pending_question():
+    values = {"target": "豫A12345出租车", "facts": "绕路", "occurred_at": "前天", "location": "郑州东站"}
+    step = intake.answer(values, "demand", "刚才那个时间说错了，应该是昨天晚上八点", now=NOW)
+    assert step.values["occurred_at"] == "昨天晚上八点" and step.ask == "demand"
+    assert "已将发生时间改为：昨天晚上八点" in step.say[0]
+    step = intake.answer(values | {"demand": "退钱"}, "caller_phone", "地点改成郑州火车站")
+    assert step.values["location"] == "郑州火车站" and step.ask == "caller_phone"
+    step = intake.answer(values, "demand", "刚才地点说错了")
+    assert step.values["location"] is None and step.ask == "location"  # asked again, in the form's order
+
+
+def test_an_answer_that_mentions_a_field_is_no_correction():
+    values = {"target": "新乡北收费站"}
+    step = intake.answer(values, "facts", "收费员说我车牌不对 要罚款二百")
+    assert step.values["facts"] == "收费员说我车牌不对 要罚款二百" and step.values["target"] == "新乡北收费站"
+    step = intake.answer(values | {"facts": "多收钱"}, "occurred_at", "记不清几点了")
+    assert step.values["occurred_at"] and not step.question
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "我的车是豫G88K76，在卫辉收费站被收费员骂了",
+        "我开的是豫G88K76，在卫辉收费站被收费员骂了",
+        "俺的车牌豫G88K76，在卫辉收费站被收费员骂了",
+        "我车牌号是豫G88K76，在卫辉收费站被收费员骂了",
+        "本人车辆豫G88K76在卫辉收费站被收费员骂了",
+        "我是豫G88K76的司机，在卫辉收费站被收费员骂了",
+        "我是豫Ｇ８８Ｋ７６司机 在卫辉收费站被收费员骂了",
+        "咱家的货车 豫G88K76 在卫辉收费站被收费员骂了",
+        "我驾驶豫G88K76行驶到卫辉收费站，被收费员骂了",
+        "我開的車是豫G88K76，在衛輝收費站被收費員罵了",
+    ],
+)
+def test_the_callers_own_plate_in_drivers_words(said):
+    values = intake.prefill(said)
+    assert intake.own_plate(said) == "豫G88K76" and values["own_vehicle"] == "豫G88K76"
+    assert values["target"] == "卫辉收费站"
+
+
+@pytest.mark.parametrize(
+    "said, target",
+    [
+        ("我坐的豫A12345出租车绕路", "豫A12345出租车"),  # a vehicle the caller rode in is the object
+        ("我的车被豫A12345货车别了", "豫A12345货车"),
+        ("我拉货的车豫G88K76被豫A12345货车撞了", "豫A12345货车"),
+        ("我要投诉豫A12345网约车", "豫A12345网约车"),
+    ],
+)
+def test_other_vehicles_stay_the_target(said, target):
+    assert intake.find_target(said) == target
+    assert intake.own_plate(said) in (None, "豫G88K76")
+
+
+def test_own_plate_said_later_is_a_fact_not_the_target():
+    step = intake.answer({"target": "卫辉收费站"}, "facts", "俺的车牌豫G88K76 过收费站被多收了一百")
+    assert step.values["own_vehicle"] == "豫G88K76" and step.values["target"] == "卫辉收费站"
+    step = intake.answer({}, "target", "我车牌号是豫G88K76")
+    assert step.ask == "target" and "自己的车" in step.say[0] and not step.values.get("target")
+    assert "您的车辆：豫G88K76" in intake.summary(step.values | {"target": "卫辉收费站"})
+
+
+def test_one_question_test_for_forms_and_the_channel():
+    from hotline import acts
+
+    assert intake.is_question is acts.is_question
+
+
+@pytest.mark.parametrize(
+    "said", ["我跟物流公司有合同纠纷 你们能帮我打官司不", "其实我已经起诉了", "这事我已经去信访了"]
+)
+@pytest.mark.parametrize("asked", [None, "target", "facts", "caller_phone", "identity", "confirm"])
+def test_matters_for_other_procedures_end_the_form_at_any_step_with_a_referral(said, asked):
+    values = {} if asked is None else read_back() if asked == "confirm" else {"target": "顺达物流公司"}
+    step = intake.answer(values, asked, said)
+    assert step.rejected in ("other_procedure", "petition") and not step.done
+    assert "第十九条" in step.say[0] and "不予受理" in step.say[0]
+    assert ("人民法院" in step.say[0]) if "petition" != step.rejected else ("信访部门" in step.say[0])
+
+
+@pytest.mark.parametrize(
+    "said, where",
+    [
+        ("我要申请劳动仲裁 公司不给工资", "劳动人事争议仲裁委员会"),
+        ("我想找纪委举报交通局的领导", "12388"),
+        ("对罚款不服 我要行政复议", "复议机关"),
+        ("我跟货主有运费纠纷，已经在法院立案了", "12348"),
+    ],
+)
+def test_refusals_say_where_to_go(said, where):
+    assert where in intake.refusal(said)[1]
+
+
+def test_questions_about_the_rules_and_suggestions_are_not_refused():
+    assert intake.refusal("投诉以后还能起诉吗") is None  # a question for the KB
+    assert intake.refusal("坐到法院站下车的公交") is None  # a stop's name
+    suggestion = intake.answer({}, None, "建议交通局加强政府信息公开", fields=intake.SUGGESTION_FIELDS)
+    assert not suggestion.rejected
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["我不是要投诉", "算了", "不投诉了", "不弄了", "那算了", "不用了谢谢", "不用登记了", "算啦", "我不投訴了 謝謝"],
+)
+@pytest.mark.parametrize("asked", [*intake.COMPLAINT_FIELDS, "confirm"])
+def test_exits_at_every_step(said, asked):
+    values = read_back() if asked == "confirm" else {"target": "收费站"}
+    step = intake.answer(values, asked, said)
+    assert step.cancelled and step.reply and not step.say
+
+
+def test_demand_stops_at_a_space():
+    values = intake.prefill("投诉豫A12345出租车 今天下午在郑州东站绕路多收了30块 要求退钱 电话13812340003 匿名")
+    assert values["demand"] == "要求退钱"
+
+
+# ---- the actions: a mid-form question answered from the KB whatever NLU said; a refused matter makes no order ----
+def test_a_question_mid_form_is_answered_with_its_citation_then_asked_again(seeded_kb, orders):
+    validate, ask = ValidateIntake("complaint", timedelta(hours=72), seeded_kb), AskIntake("complaint")
+    _, slots = run(validate, tracker("我要投诉 高速收费站多收我过路费了"))
+    pending = slots["intake"]["ask"]
+    # NLU took it for a complaint (its words); the dialogue-act test says it is a question
+    msgs, after = run(validate, tracker("投诉以后多久能有结果", slots, "complain", "complaint_done"))
+    assert msgs[0]["text"].startswith("根据《12328交通运输服务监督热线管理办法》")
+    assert msgs[1]["custom"]["hotline_meta"]["sources"]
+    assert after["intake"]["ask"] == pending and after["complaint_done"] is None
+    assert after["intake"]["values"] == slots["intake"]["values"]
+    msgs, _ = run(ask, tracker("", after, requested="complaint_done"))
+    assert msgs[0]["text"] == intake.QUESTIONS[pending]
+
+
+def test_a_question_at_the_read_back_is_answered_then_the_read_back_again(seeded_kb, orders):
+    validate, ask = ValidateIntake("complaint", timedelta(hours=72), seeded_kb), AskIntake("complaint")
+    _, slots = run(validate, tracker(FIRST + " 匿名"))
+    assert slots["intake"]["ask"] == "confirm"
+    msgs, after = run(validate, tracker("投诉以后多长时间给我答复啊？", slots, "consult", "complaint_done"))
+    assert "第二十三条" in msgs[0]["text"] and after["intake"]["values"] == slots["intake"]["values"]
+    msgs, _ = run(ask, tracker("", after, requested="complaint_done"))
+    assert "请核对您的投诉内容" in msgs[0]["text"]
+
+
+def test_a_refused_matter_opens_no_form_and_makes_no_order(orders):
+    validate, submit = ValidateIntake("complaint", timedelta(hours=72)), ActionSubmitIntake(orders)
+    msgs, slots = run(validate, tracker("我跟货主有运费纠纷，已经在法院立案了，投诉他们"))
+    texts = " ".join(m["text"] for m in msgs)
+    assert "第十九条" in texts and "我来帮您登记投诉" not in texts
+    assert slots["complaint_done"] == "rejected"
+    _, slots = run(validate, tracker("我要投诉交通局"))
+    msgs, slots = run(validate, tracker("这事我已经去信访了 他们一直拖着", slots, "complain", "complaint_done"))
+    assert "信访部门" in msgs[0]["text"] and slots["complaint_done"] == "rejected"
+    msgs, after = run(submit, tracker("", slots))
+    assert msgs == [] and after["intake"] is None and orders.count() == 0
+
+
+def test_first_message_refusal_from_the_consultation_and_referral_actions(seeded_kb):
+    from bot.actions.knowledge import ActionAnswerFromKB
+    from bot.actions.referral import ActionReferElsewhere
+
+    for action in (ActionAnswerFromKB(seeded_kb), ActionReferElsewhere()):
+        msgs, _ = run(action, tracker("我跟物流公司有合同纠纷 你们能帮我打官司不", intent="consult"))
+        assert len(msgs) == 1 and "第十九条" in msgs[0]["text"] and "人民法院" in msgs[0]["text"]
+    msgs, _ = run(ActionAnswerFromKB(seeded_kb), tracker("投诉以后多久能有结果", intent="consult"))
+    assert "第十九条" not in msgs[0]["text"]
+
+
+@pytest.mark.parametrize(
+    "said, complaint",
+    [
+        ("汽修厂给我换了假配件还收高价", True),
+        ("4S店保养给我多收了钱", True),
+        ("我被出租车司机骂了", True),
+        ("投诉新乡市第一运输公司的班车司机开车打电话 昨天在107国道上", True),
+        ("举报豫A12345货车超载", True),
+        ("投诉以后多久有结果", False),
+        ("怎么投诉汽修厂给我换了假配件", False),  # a question: the KB answers it
+        ("给我讲讲投诉流程", False),
+        ("我想投诉", False),  # NLU's job; nothing to fill yet
+    ],
+)
+def test_complaints_said_as_statements(said, complaint):
+    assert intake.reads_as_complaint(said) is complaint
+
+
+def test_the_consultation_action_starts_the_complaint_nlu_was_unsure_of(seeded_kb):
+    from bot.actions.knowledge import ActionAnswerFromKB
+
+    def followup(text, intent):
+        trk = tracker(text, intent=intent)
+        events = ActionAnswerFromKB(seeded_kb).run(CollectingDispatcher(), trk, {})
+        return [e.get("name") for e in events if e.get("event") == "followup"]
+
+    assert followup("汽修厂给我换了假配件还收高价", "consult") == ["complaint_form"]
+    assert followup("投诉新乡市第一运输公司的班车司机开车打电话 昨天在107国道上", "nlu_fallback") == ["complaint_form"]
+    assert followup("投诉以后多久能有结果", "consult") == []
+
+
+@pytest.mark.parametrize(
+    "asked, said",
+    [
+        ("facts", "司机问我要不要走高速 然后绕了一大圈"),  # reported speech
+        ("facts", "收费员问我是不是超载了 就多收了一百"),
+        ("facts", "多少钱都没给我退"),  # an indefinite pronoun
+        ("facts", "为什么不让我过 绿码都有"),  # a grievance
+        ("demand", "能不能让他退钱"),  # what the caller wants
+        ("demand", "退钱就行 能退吗"),
+        ("occurred_at", "记不清几点了"),
+    ],
+)
+def test_a_story_with_a_question_word_is_an_answer(asked, said):
+    step = intake.answer(
+        {"target": "豫A12345出租车", "facts": "绕路"} if asked != "facts" else {"target": "x"}, asked, said
+    )
+    assert not step.question and step.values.get(asked), step
+
+
+@pytest.mark.parametrize(
+    "asked, said",
+    [
+        ("facts", "请问投诉要提供什么材料"),
+        ("demand", "投诉以后多久能退钱？"),
+        ("target", "这种情况能投诉吗"),
+        ("location", "能直接发定位吗"),
+    ],
+)
+def test_a_clear_question_where_free_text_is_asked_is_handed_back(asked, said):
+    step = intake.answer({"target": "x"} if asked != "target" else {}, asked, said)
+    assert step.question == said and step.ask == asked
+
+
+def test_a_brief_correction_mid_form_asks_the_field_again_and_a_supplement_adds():
+    values = {"target": "豫A66666出租车", "facts": "绕路多收钱", "occurred_at": "前天", "location": "郑州站"}
+    step = intake.answer(values, "demand", "地点不对")
+    assert step.ask == "location" and step.values["location"] is None and "demand" not in step.values
+    step = intake.answer(read_back(), "confirm", "我想再补充一下经过：司机还骂人了")
+    assert step.values["facts"].startswith(READY) and step.values["facts"].endswith("；司机还骂人了")
+    assert intake.answer(read_back(), "confirm", "就这样吧").done
+
+
+def test_a_complaint_about_an_authority_that_does_not_act_is_accepted():
+    step = intake.answer({}, None, "我举报了货车超载 交通局一直不立案 也不处理")
+    assert not step.rejected and not step.cancelled and step.ask and not step.say

@@ -101,7 +101,7 @@ def test_hit_testing_shows_the_decision_and_why(app, login, monkeypatch):
     assert decision["confidence"] == pytest.approx(test["hits"][0]["score"], abs=1e-3)
     assert "≥" in decision["reason"]
     assert test["hits"][0]["confidence"] is None  # no ranker yet
-    refused = hit_test("明天郑州下雨吗")["decision"]
+    refused = hit_test("明天会下雨吗")["decision"]  # (no place: "郑州" would hide the 新乡 notices)
     assert refused["kind"] == "refuse" and refused["label"] == "拒答" and refused["article_ids"] == []
     assert "低于" in refused["reason"]
 
@@ -150,3 +150,43 @@ def test_bulk_import_all_or_nothing(app, login):
     assert listing["total"] == 2  # nothing of the bad file was written
     assert upload(client, publisher, "x.pdf", b"%PDF").status_code == 422
     assert upload(client, publisher, "broken.json", b"{not json").status_code == 422
+
+
+def test_hit_test_shows_region_exclusions(app, login):
+    """Hit testing says which region it searched and why another region's article was demoted or excluded."""
+    client = app.test_client()
+    publisher = login(client, "pub1", "publisher-pass-1")
+    assert client.post("/api/kb/articles", json={**POLICY, "publish": True}, headers=publisher).status_code == 201
+
+    def hit_test(q, region):
+        resp = client.get("/api/kb/hit-test", query_string={"q": q, "region": region}, headers=publisher)
+        assert resp.status_code == 200
+        return resp.get_json()
+
+    # strong, another region's (辉县 is in 新乡, the user in 济南): still answers, demoted, said why
+    test = hit_test("S227晚上货车能走吗", "山东省济南市")
+    assert test["region"] == "按用户所在地区检索：山东省济南市" and test["regions"] == ["山东省济南市"]
+    top = test["hits"][0]
+    assert top["title"] == POLICY["title"] and top["region_verdict"] == "other" and top["answers"] is True
+    assert "不含检索地区山东省济南市" in top["region_reason"] and "本条适用于河南省新乡市" in top["region_reason"]
+    assert top["region_reason"] in top["why"]
+    # the public search marks it too
+    hits = client.get("/api/kb/search", query_string={"q": "S227晚上货车能走吗", "region": "山东省济南市"}).get_json()
+    assert hits["hits"][0]["region_applies"] is False
+
+    # the place in the question wins over the user's region
+    test = hit_test("辉县S227晚上货车能走吗", "山东省济南市")
+    assert test["regions"] == ["河南省新乡市辉县市"] and "优先于用户所在地区山东省济南市" in test["region"]
+    top = test["hits"][0]
+    assert top["region_verdict"] == "applies" and top["answers"] is True
+    assert top["region_reason"] == "适用地区河南省新乡市，与检索地区河南省新乡市辉县市相符"
+
+    # weak and another region's: excluded, never answers, listed with the reason
+    test = hit_test("出租车起步价多少", "山东省济南市")
+    top = test["hits"][0]
+    assert top["title"] == POLICY["title"] and top["region_verdict"] == "hidden" and top["answers"] is False
+    assert "未达到答复阈值0.80" in top["region_reason"] and "按地区排除，不会答复" in top["region_reason"]
+    # the users' search does not return it at all
+    assert client.get(
+        "/api/kb/search", query_string={"q": "出租车起步价多少", "region": "山东省济南市"}
+    ).get_json() == {"hits": []}

@@ -201,7 +201,13 @@ class UpdatesOut(Schema):
 class SearchQuery(Schema):
     q = String(required=True, validate=Length(1, 500), metadata={"description": "The question."})
     k = Integer(load_default=5, validate=Range(1, 20))
-    region = String(validate=Length(1, 50), metadata={"description": "用户所在地区：只返回全国或该地区适用的文章"})
+    region = String(
+        validate=Length(1, 50),
+        metadata={
+            "description": "用户所在地区（问句中提到的地点优先）：返回全国或该地区适用的文章；"
+            "其他地区的文章只在匹配度达到答复阈值时返回，排序靠后，region_applies 为 false"
+        },
+    )
     domain = String(validate=Length(1, 20), metadata={"description": "业务领域过滤"})
     tag = String(validate=Length(1, 30), metadata={"description": "标签过滤"})
 
@@ -214,6 +220,11 @@ class SearchHit(Schema):
     score = Float(required=True)
     snippet = String(required=True)
     region = String()
+    region_applies = Boolean(
+        metadata={
+            "description": "文章地区是否适用（否：其他地区的文章，匹配度达到答复阈值才返回，答复时须注明适用地区）"
+        }
+    )
 
 
 class SearchOut(Schema):
@@ -404,7 +415,15 @@ class HitTestHit(SearchHit):
     urgent = Boolean()
     question = String(allow_none=True, metadata={"description": "命中的相似问法（若由相似问法命中）"})
     why = String(required=True)
-    answers = Boolean(required=True, metadata={"description": "分数达到答复阈值"})
+    answers = Boolean(required=True, metadata={"description": "分数达到答复阈值（且未按地区排除）"})
+    region_verdict = String(
+        required=True,
+        metadata={
+            "description": "地区判定：applies 适用（全国、与检索地区相符或地区未知）；other 其他地区但匹配度达到答复阈值"
+            "（照常答复并注明适用地区，排序靠后）；hidden 其他地区且匹配度不足（按地区排除，不会答复）"
+        },
+    )
+    region_reason = String(required=True, metadata={"description": "地区对本条的影响（中文说明；全国适用的为空）"})
     confidence = Float(allow_none=True, metadata={"description": "排序模型给出的置信度（无模型时为空）"})
 
 
@@ -418,6 +437,8 @@ class HitTestDecision(Schema):
 
 class HitTestOut(Schema):
     threshold = Float(required=True)
+    region = String(required=True, metadata={"description": "检索所用地区及其来源：问句中提到的地点优先于用户所在地区"})
+    regions = List(String(), required=True, metadata={"description": "检索所用地区（空表示未知，全部适用）"})
     hits = List(Nested(HitTestHit), required=True)
     decision = Nested(
         HitTestDecision, required=True, metadata={"description": "机器人对这句话的处理：答复、澄清或拒答"}

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from hotline.acts import is_question
 from hotline.clock import china_time, utcnow
 from hotline.privacy import mask_pii
 from hotline.text import normalize
@@ -57,14 +58,38 @@ PLACE_WEAK_RE = re.compile(
 )
 TIME_RE = when.TIME_RE
 DEMAND_RE = re.compile(
-    r"((?:要求|希望|请求|诉求是?|请你们|请求你们|麻烦你们|请相关部门|请|建议)[^。！!？?，,；;]{2,80})"
+    # a space ends it as a comma does: "要求退钱 电话13812340003 匿名" asks for the money back, not for the phone
+    r"((?:要求|希望|请求|诉求是?|请你们|请求你们|麻烦你们|请相关部门|请|建议)\s?[^。！!？?，,；;\s]{2,80})"
 )
 
 YES = ("确认", "确定", "是的", "对的", "没问题", "提交", "好的", "可以", "对", "是", "嗯", "好", "ok", "OK", "yes")
 NO = ("取消", "不投诉了", "不用了", "算了", "不提交", "不要了", "放弃", "不了", "不用", "不要", "否")
 STOP = ("取消", "算了", "放弃", "不投诉了", "不反映了", "不提了", "取消投诉", "取消登记", "不建议了")
 # said mid-form, these end it: the caller does not want an order (the draft is dropped)
-EXIT_EXACT = STOP + ("不用了", "不用", "不要了", "算了吧", "算了算了", "不弄了", "不登记了", "不用登记")
+EXIT_EXACT = STOP + (
+    "不用了",
+    "不用",
+    "不要了",
+    "算了吧",
+    "算了算了",
+    "不弄了",
+    "不弄",
+    "不想弄了",
+    "不搞了",
+    "不登记了",
+    "不用登记",
+    "不用登记了",
+    "不登了",
+    "不办了",
+    "不用办了",
+    "不填了",
+    "取消吧",
+    "不投了",
+)
+# said before or after the exit, they change nothing ("那算了", "不用了谢谢", "好吧不弄了")
+EXIT_FRAME_RE = re.compile(
+    r"^(?:那就|那我|那|我就|我|还是|要不|嗯|哦|好吧|好的|行吧|唉)+|(?:谢谢你?|谢了|多谢|哈|啊|呀|吧)+$"
+)
 EXIT_PHRASES = (
     "不投诉了",
     "不反映了",
@@ -89,33 +114,64 @@ EXIT_PHRASES = (
     "不搞了",
     "不登记了",
     "算了算了",
+    "不用登记",
+    "不想登记",
+    "不想弄了",
+    "不想反映了",
+    "不要投诉了",
 )
 JUST_ASKING = ("不是要", "不是投诉", "不想投诉", "不要投诉", "没想投诉", "问问", "只是想问", "问一下")
 SKIP = ("不清楚", "不知道", "不记得", "记不清", "忘了", "跳过", "没有", "无", "不确定", "不方便", "略")
 ANONYMOUS = ("匿名", "不实名", "不留名", "保密")
 REAL_NAME = ("实名",)
+# words that name a field of the form (the earliest named one is the field a correction is about)
 FIELD_WORDS = {
     "caller_phone": ("电话", "手机", "号码", "联系方式"),
-    "location": ("地点", "地址", "位置", "哪里", "地方"),
-    "occurred_at": ("时间", "日期", "几点", "什么时候"),
-    "target": ("对象", "车牌", "公司", "线路", "船"),
+    "location": ("地点", "地址", "位置", "地方"),
+    "occurred_at": ("时间", "日期", "几点", "时候"),
+    "target": ("投诉对象", "对象", "车牌", "车号", "公司", "线路"),
     "demand": ("诉求", "要求", "希望"),
     "identity": ("姓名", "名字", "实名", "匿名"),
     "facts": ("经过", "内容", "情况", "事情"),
 }
-EDIT_WORDS = ("改", "修改", "更正", "错了", "不对", "写错", "说错", "换成", "应该是")
+# a correction's cue ("地点说错了", "电话改成…", "不是新乡东站"), "没错"/"是不是" excepted
+CORRECTION_RE = re.compile(r"改|更正|换成|换为|应该是|应是|应为|(?<![没不])错|不对|(?<!是)不是|补充|追加")
+# mid-form, where any answer may mention a field ("收费员说我车牌不对"), only these say the caller changes an earlier
+# answer: a change verb, or an earlier answer said wrong ("刚才那个时间说错了")
+CHANGE_RE = re.compile(r"改成|改为|改一下|改下|更正|换成|换为|应该是")
+EARLIER_RE = re.compile(r"刚才|刚刚|之前|前面|上面|先前|那个")
+# what a correction says it is not ("不是新乡东站"): dropped before reading the new value
+NOT_THIS_RE = re.compile(r"(?<!是)(?:而)?不是[^，,。；;\s是]*")
+# where the new value starts: after the cue that follows the field's word
+VALUE_CUE_RE = re.compile(r"(?:改成|改为|换成|换为|更正为|更改为|应该是|应是|应为|改|是|为|：|:)\s*")
+MISTAKE_RE = re.compile(r"^(?:说错了|写错了|填错了|记错了|弄错了|搞错了|打错了|错了|不对|有误|一下)[\s，,。了]*")
+PLACE_END_RE = re.compile(r"(?:站|路|街|大道|区|县|市|镇|村|口|港|桥|场|园|厂|店|所|院|服务区|收费站|码头)$")
+# a yes at the read-back said in more words ("好的 确认", "没问题，提交吧")
+CONFIRM_WORDS = ("确认", "提交", "没问题", "没错", "都对", "无误", "就这样", "行了", "可以了")
+# a correction that adds to the story or the demand rather than replacing it
+SUPPLEMENT_RE = re.compile(r"补充|追加|再加|加上|另外还|还有一点|还有就是")
+# a short "don't know" is an answer even with a question word in it ("记不清几点了")
+DONT_KNOW = ("不清楚", "不知道", "不记得", "记不清", "忘了", "不确定")
 
-# 第十九条 (三)(四)(五)(六): matters other procedures, petitions, secrets and public order
+# 第十九条 (三)(四)(五): matters for other procedures, petitions, secrets and privacy. Each word names the matter;
+# REFERRALS says where the caller goes instead (the refusal always gives a way forward).
 NON_ACCEPTANCE = (
     (
         "other_procedure",
         (
             "起诉",
             "诉讼",
+            "打官司",
+            "告到法院",
             "法院",
             "仲裁",
-            "判决",
-            "立案",
+            "判决",  # not "立案" alone: "交通局一直不立案" is a complaint about the 交通局
+            "合同纠纷",
+            "民事纠纷",
+            "经济纠纷",
+            "劳动纠纷",
+            "司法程序",
+            "司法途径",
             "纪委",
             "纪检",
             "监察委",
@@ -128,6 +184,31 @@ NON_ACCEPTANCE = (
     ("petition", ("信访", "上访")),
     ("secret_or_privacy", ("国家秘密", "商业秘密", "查他的隐私", "个人隐私", "查询他人", "开房记录", "家庭住址")),
 )
+# a bus stop or a street named after a court is a place, not a lawsuit ("法院站", "法院街")
+NOT_A_MATTER_RE = re.compile(r"法院(?:站|路|街|东|西|南|北|门口|附近|对面|旁边)")
+# (words, where to go instead): first match wins
+REFERRALS = (
+    (("纪委", "纪检", "监察委"), "反映公职人员违纪违法问题，请向纪检监察机关反映（可拨打12388举报电话）。"),
+    (
+        ("行政复议", "复议"),
+        "对交通运输部门的行政处罚或决定不服的，可以依法向复议机关申请行政复议，或向人民法院提起行政诉讼。",
+    ),
+    (("信息公开",), "申请政府信息公开，请向制作或保存该信息的行政机关提出（可在其政府网站“依申请公开”栏目办理）。"),
+    (("信访", "上访"), "已进入信访渠道的事项，请向受理的信访部门了解办理进展。"),
+    (
+        ("劳动纠纷", "劳动仲裁"),
+        "劳动争议请向当地劳动人事争议仲裁委员会申请仲裁，需要法律帮助可拨打12348公共法律服务热线。",
+    ),
+    (("仲裁",), "仲裁请向合同约定的仲裁委员会申请；需要法律帮助可拨打12348公共法律服务热线。"),
+    (
+        ("起诉", "诉讼", "打官司", "法院", "判决", "纠纷", "司法"),
+        "合同、运费、赔偿等民事纠纷可以协商或申请人民调解解决，也可以依法向人民法院起诉；已在法院审理的请向受理法院"
+        "了解进展。需要法律帮助可拨打12348公共法律服务热线。",
+    ),
+    ((), "涉及国家秘密、商业秘密或他人个人信息的事项，请通过公安机关等法定途径依法办理。"),
+)
+# the caller's own matter ("我跟物流公司有合同纠纷"), not a question about the rules ("投诉以后还能起诉吗")
+OWN_MATTER_RE = re.compile(r"我|俺|咱|本人|自己")
 SAFETY = (
     "安全隐患",
     "隐患",
@@ -323,19 +404,40 @@ VEHICLES = (
 )
 
 
+# the caller's own vehicle, as drivers say it: 我的车是…, 我开的是…, 俺的车牌…, 我车牌号是…, 本人车辆…, 自家的货车…,
+# 我驾驶的…, 我开着…; and "我是豫G…的司机/车主". Never a vehicle the caller rode in (坐的/打的) or one that did something
+# to them (被…撞了).
+_OWNER = r"(?:我们|我|俺们|俺|咱们|咱|本人|自己|自家)"
+_OWN_NOUN = r"(?:大货车|货车|挂车|半挂车?|车辆|车子|大车|小车|面包车|客车|大巴|出租车|网约车|车)"
 OWN_VEHICLE_RE = re.compile(
-    rf"(?:我的|我开的|我家的?|本人的?|自己的?|我)(?:货车|车辆|车子|大车|小车|车)(?:的?车牌(?:号)?)?(?:是|为|号是?)?[:：\s]*"
+    rf"{_OWNER}(?:的|家的?|公司的)?(?:(?:开|驾驶|驾|跑|拉货)(?:的|着)?)?(?:这辆|那辆|这台|那台)?{_OWN_NOUN}?"
+    rf"(?:的?(?:车牌|号牌|牌照|车号)(?:号码?)?)?(?:是|为|号是|叫)?[:：\s,，]*"
     rf"({PLATE_RE.pattern})"
+    rf"|{_OWNER}(?:就)?是[:：\s]*({PLATE_RE.pattern})[\s,，]*(?:这辆车的|那辆车的|车的|的)?(?:司机|车主|驾驶员|师傅)"
 )
 
 
 def own_plate(text: str) -> str | None:
     """The caller's own vehicle ("我的车是豫G88K76", "我开的车是…"): a fact, never the object complained about."""
-    match = OWN_VEHICLE_RE.search(spoken_digits(text).upper())
-    return re.sub(r"[\s·•．.\-]", "", match.group(1)) if match else None
+    for match in OWN_VEHICLE_RE.finditer(spoken_digits(normalize(text or "")).upper()):
+        plate = match.group(1) or match.group(2)
+        said = match.group(0)[: match.group(0).index(plate)]
+        if match.group(2) or re.search(r"[车牌开驾跑是]", said):  # "我 豫A12345…" alone says nothing of whose
+            return re.sub(r"[\s·•．.\-]", "", plate)
+    return None
+
+
+# a place or firm that can be complained about, after at least two characters of its name ("宏达汽修厂")
+TARGET_PLACE_RE = re.compile(
+    r"([\u4e00-\u9fa5A-Za-z0-9]{2,20}?(?:公司|集团|驾校|汽修厂|修理厂|维修厂|4S店|检测站|检查站|客运站|汽车站|客运中心|"
+    r"服务区|收费站|码头|渡口|物流园))"
+)
+# what comes before the name in a sentence: "…行驶到卫辉收费站", "在新乡汽车站", "我的车在…"
+TARGET_LEAD_RE = re.compile(r"^.*(?:投诉|举报|反映|在|到|去|从|经过|被|让|给|跟|和|对)|^.*?(?:我|俺|咱|他|她)[们]?的")
 
 
 def find_target(text: str) -> str | None:
+    """The object of a complaint: a plate (never the caller's own), a platform, a bus route, a firm or a station."""
     mine = own_plate(text)
     plate = find_plate(text, skip=(mine,) if mine else ())
     kinds = [w for w in VEHICLES if w in text]
@@ -347,13 +449,11 @@ def find_target(text: str) -> str | None:
     route = ROUTE_RE.search(normalize_digits(text))
     if route:
         return route.group(0).strip()
-    company = re.search(
-        r"([\u4e00-\u9fa5A-Za-z0-9]{2,20}?(?:公司|集团|驾校|维修厂|客运站|汽车站|客运中心|服务区|"
-        r"收费站|码头|渡口))",
-        text,
-    )
+    # the caller's own vehicle phrase is no part of a name ("我驾驶豫G88K76行驶到卫辉收费站")
+    rest = OWN_VEHICLE_RE.sub("，", spoken_digits(text)) if mine else text
+    company = TARGET_PLACE_RE.search(rest)
     if company:
-        return re.sub(r"^(?:.*?(?:投诉|举报|反映|在|的))", "", company.group(1)) or company.group(1)
+        return TARGET_LEAD_RE.sub("", company.group(1)) or company.group(1)
     return kinds[0] if kinds else None
 
 
@@ -363,15 +463,51 @@ def find_demand(text: str) -> str | None:
 
 
 def non_acceptance(text: str) -> tuple[str, str] | None:
-    """第十九条: a matter that must go through another procedure is not accepted; say why, politely."""
+    """第十九条: a matter that must go through another procedure is not accepted; say why, politely, and where to go
+    instead. (reason code, reply) or None."""
+    t = NOT_A_MATTER_RE.sub("", normalize(text or ""))
     for code, words in NON_ACCEPTANCE:
-        if any(w in text for w in words):
+        if any(w in t for w in words):
+            referral = next(r for ws, r in REFERRALS if not ws or any(w in t for w in ws))
             return code, (
                 f"非常理解您的心情。根据《12328交通运输服务监督热线管理办法》第十九条，"
-                f"{REJECT_REASONS[code]}的事项，12328热线不予受理，"
-                f"建议您通过相应的法定途径办理。如还有其他交通运输方面的问题，欢迎继续咨询。"
+                f"{REJECT_REASONS[code]}的事项，12328热线不予受理，这次不为您登记工单。{referral}"
+                f"如还有其他交通运输方面的问题，欢迎继续咨询。"
             )
     return None
+
+
+def refusal(text: str) -> tuple[str, str] | None:
+    """第十九条 for the caller's own matter, said at any point ("我跟物流公司有合同纠纷 你们能帮我打官司不", "其实我已经
+    起诉了"). A question about the rules that names no matter of the caller's ("投诉以后还能起诉吗") is left to the
+    knowledge base."""
+    t = normalize(text or "")
+    if is_question(t) and not OWN_MATTER_RE.search(t):
+        return None
+    return non_acceptance(t)
+
+
+# a complaint said as a statement, whatever NLU made of it: "投诉新乡市第一运输公司的班车司机…" (投诉/举报 + an object)
+COMPLAINT_OPENING_RE = re.compile(r"^(?:我要|我想|我|想|要)?(?:投诉|举报)(?:一下)?[:：，,\s]*")
+# something done to the caller ("汽修厂给我换了假配件还收高价", "我被出租车司机骂了")
+GRIEVANCE_TO_ME_RE = re.compile(
+    r"给我|我被|被.{1,8}(?:骗|坑|宰|打|骂|罚|扣|赶|甩)|收我|骗我|坑我|宰我|打我|骂我|扣我|罚我|把我|不给我|不让我|对我"
+)
+GRIEVANCE_RE = re.compile(
+    r"假|多收|乱收|高价|天价|宰客|骗|坑|不退|拒载|绕路|打人|骂|态度|甩客|乱扣|多扣|乱罚|刁难|不给|拖欠|不让|赶下车|不打表|一口价|加价"
+)
+
+
+def reads_as_complaint(text: str) -> bool:
+    """A statement that asks for a complaint although NLU may call it a consultation: "投诉" plus what is complained
+    about, or a grievance done to the caller. Never a question (the dialogue-act test decides)."""
+    t = normalize(text or "").strip()
+    if not t or is_question(t):
+        return False
+    opening = COMPLAINT_OPENING_RE.match(t)
+    if opening and len(t) - opening.end() >= 4 and find_target(t[opening.end() :]):
+        return True
+    return bool(GRIEVANCE_TO_ME_RE.search(t) and GRIEVANCE_RE.search(t))
 
 
 def is_safety(text: str) -> bool:
@@ -385,23 +521,13 @@ def classify_domain(text: str) -> str:
     return "其他"
 
 
-def is_question(text: str) -> bool:
-    """A consultation asked in the middle of a form (then the form resumes)."""
-    t = text.strip()
-    return t.endswith(("？", "?", "吗", "呢")) or bool(
-        re.search(
-            r"(怎么|如何|多久|多长时间|能不能|可不可以|是否|"
-            r"哪里可以|什么时候能|要多少|几个工作日|咋(?:算|办|弄|收|计|处理|投诉))",
-            t,
-        )
-    )
-
-
 def exit_reply(text: str) -> str | None:
     """The goodbye for a message that ends the form (算了 / 不投诉了 / 我不是要投诉 我就问问), else None."""
     t = normalize(text or "")
-    short = re.sub(r"[。！!，,.~～\s]", "", t)
-    if not (_is_exact(t, EXIT_EXACT) or _has(t, EXIT_PHRASES) or (len(short) <= 8 and short.startswith("算了"))):
+    short = re.sub(r"[。！!，,.~～\s]", "", t).replace("啦", "了")
+    core = EXIT_FRAME_RE.sub("", short)
+    said = _is_exact(t, EXIT_EXACT) or _is_exact(core, EXIT_EXACT) or _has(t, EXIT_PHRASES)
+    if not (said or (len(short) <= 8 and core.startswith("算了"))):
         return None
     if _has(t, JUST_ASKING):
         return "好的，不登记，已取消这次填写。您想了解什么，直接问我就行。"
@@ -430,6 +556,7 @@ class Step:
     rejected: str | None = None  # 第十九条 reason code
     tries: dict = field(default_factory=dict)
     offer: str | None = None  # a remembered location offered for confirmation
+    question: str | None = None  # a question asked mid-form: answer it (KB), then ask ``ask`` again
 
 
 def prefill(text: str, metadata: dict | None = None) -> dict:
@@ -457,6 +584,10 @@ def prefill(text: str, metadata: dict | None = None) -> dict:
         values["facts"] = original  # the caller's own words, as typed
     if _has(text, ANONYMOUS):
         values["identity"] = "匿名"
+    elif re.search(r"实名[\s,，:：]*[\u4e00-\u9fa5]{2,4}", text):  # "…电话13812340022 实名 赵刚"
+        named = _identity(re.search(r"实名.*$", text).group(0))[0]
+        if named:
+            values["identity"] = named
     mine = own_plate(text)
     if mine:
         values["own_vehicle"] = mine
@@ -478,14 +609,56 @@ def only_a_phone(text: str) -> str | None:
     return phone if phone and not rest else None
 
 
+NAME_RE = re.compile(
+    r"(?:我叫|我是|本人|姓名[是为叫:：\s]*|名字[是叫为:：\s]*|实名[吧的了啊呀好\s,，:：]*(?:我叫|我是|叫)?)\s*"
+    r"([\u4e00-\u9fa5]{2,4})"
+)
+NOT_NAMES = (
+    "反映",
+    "投诉",
+    "举报",
+    "登记",
+    "提交",
+    "可以",
+    "就行",
+    "实名",
+    "匿名",
+    "司机",
+    "车主",
+    "算了",
+    "好的",
+    "是的",
+    "对的",
+    "不",
+    "嗯",
+    "行",
+    "随便",
+    "都",
+    "确认",
+)
+
+
+def _identity(t: str) -> tuple[str | None, str | None]:
+    """实名 with a name ("实名 张三", "我还是实名吧 我叫李红", "改一下名字，我叫王五") or 匿名 ("改成匿名"; "不要匿名" is not)."""
+    if _has(t, ANONYMOUS) and not re.search(r"不(?:要|用|想)?匿名|别匿名", t):
+        return "匿名", None
+    for match in NAME_RE.finditer(t):
+        name = re.sub(r"[吧啊呀的了哈呢吗嘛]+$", "", match.group(1))
+        if len(name) >= 2 and not name.startswith(NOT_NAMES):
+            return f"实名:{name}", None
+    bare = re.fullmatch(r"([\u4e00-\u9fa5]{2,4})", t.strip())
+    if bare and not bare.group(1).startswith(NOT_NAMES) and not _has(t, REAL_NAME):
+        return f"实名:{bare.group(1)}", None
+    if _has(t, REAL_NAME):
+        return None, "请告诉我您的姓名（如“实名 张三”）。"
+    return None, REASKS["identity"]
+
+
 def _interpret(name: str, text: str, values: dict) -> tuple[str | None, str | None]:
     """(value, re-ask message) for an answer to the question about ``name``."""
     t = normalize(text)
     if name in OPTIONAL and _is_exact(t, SKIP):
         return NOT_GIVEN, None
-    if name in ("target", "facts", "occurred_at", "location", "demand") and is_question(t):
-        # a question is not an answer: never stored as 事情经过 / 时间 / 地点
-        return None, f"您问的问题可以在登记完成后再咨询我。现在需要的是{LABELS[name]}：{QUESTIONS[name]}"
     if name == "location" and values.get("location_offer"):
         offered = values["location_offer"]
         if _is_exact(t, YES) or _is_exact(t, ("是在那", "是那里", "对就是那", "就是那里")):
@@ -495,7 +668,10 @@ def _interpret(name: str, text: str, values: dict) -> tuple[str | None, str | No
             return None, "好的，那事情发生在什么地方？请回复地点（不清楚可回复“不清楚”）。"
         t = rest
     if name == "occurred_at" and not find_time(t) and (len(t) > 12 or not TIME_HINT.search(t)):
-        return None, QUESTIONS["occurred_at"]  # a time is a time: "新乡东站" is no answer to "什么时候"
+        return (
+            None,
+            "这好像不是时间。",
+        )  # the time question follows  # a time is a time: "新乡东站" is no answer to "什么时候"
     if name == "caller_phone":
         if _has(t, ("不留", "不方便", "不想留", "不给")):
             return NO_PHONE, None
@@ -504,16 +680,7 @@ def _interpret(name: str, text: str, values: dict) -> tuple[str | None, str | No
         )
         return (phone, None) if phone else (None, REASKS["caller_phone"])
     if name == "identity":
-        if _has(t, ANONYMOUS):
-            return "匿名", None
-        name_match = re.search(r"实名[\s,，:：]*([\u4e00-\u9fa5]{2,4})", t) or re.fullmatch(
-            r"(?:我叫|我是|姓名[:：]?)?\s*([\u4e00-\u9fa5]{2,4})", t
-        )
-        if name_match:
-            return f"实名:{name_match.group(1)}", None
-        if _has(t, REAL_NAME):
-            return None, "请告诉我您的姓名（如“实名 张三”）。"
-        return None, REASKS["identity"]
+        return _identity(t)
     if name == "target":
         found = find_target(t)
         if found:
@@ -542,6 +709,9 @@ def answer(
 ) -> Step:
     """One user message while the form is open: fill what it says, decide what to ask next.
 
+    At any step: "算了 / 不投诉了" ends the form, a matter of 第十九条 ends it with the refusal and where to go
+    instead, a correction of an earlier answer is applied, and a question is handed back (``Step.question``: the
+    caller answers it, then asks ``Step.ask`` again) instead of being stored as an answer.
     A location the channel remembers (``metadata["location_label"]``) is offered ("是在…吗？"), never filled
     silently; times are resolved against ``now`` (China time; default: the clock)."""
     values = dict(values)
@@ -553,6 +723,13 @@ def answer(
     if goodbye:
         step.cancelled, step.reply = True, goodbye
         return step
+    refused = refusal(t) if "target" in fields else None  # a suggestion about 信息公开 is still a suggestion
+    if refused:
+        step.rejected = refused[0]
+        step.say.append(refused[1])
+        return step
+    if asked is not None:
+        _note_own_vehicle(values, t)
     if asked is None:  # opening message
         values.update(
             {k: v for k, v in prefill(text or "", metadata).items() if k in fields}
@@ -561,11 +738,17 @@ def answer(
         step = _confirm(step, t, fields)
         _resolve_time(step.values, now)
         return step
+    elif asked in fields and _correct(step, t, fields, asked=asked):
+        pass  # an earlier answer changed; the pending question is asked again below
     elif asked in fields and asked != "caller_phone" and "caller_phone" in fields and only_a_phone(t):
         # a phone sent while something else was asked fills the phone, never the field asked
         values["caller_phone"] = only_a_phone(t)
         step.say.append(f"已记下联系电话 {values['caller_phone']}。{QUESTIONS[asked]}")
         step.ask = asked
+        return step
+    elif asked in fields and asks_question(t, asked):
+        # a question is not an answer: never stored as 事情经过 / 时间 / 地点; answered, then asked again
+        step.question, step.ask = text.strip(), asked
         return step
     elif asked in fields:
         value, reask = _interpret(asked, t, values)
@@ -587,12 +770,6 @@ def answer(
         values[asked] = value
         if asked != "caller_phone" and not values.get("caller_phone") and find_phone(t):
             values["caller_phone"] = find_phone(t)
-    if "facts" in fields:
-        refused = non_acceptance(" ".join(str(values.get(k) or "") for k in ("facts", "demand")))
-        if refused:
-            step.rejected = refused[0]
-            step.say.append(refused[1])
-            return step
     _resolve_time(values, now)
     step.ask = next_field(values, fields) or "confirm"
     if step.ask == "location":
@@ -601,6 +778,164 @@ def answer(
             values["location_offer"] = label
         step.offer = values.get("location_offer")
     return step
+
+
+# Where the form waits for free text (what happened, what the caller wants, who, where), the caller's story may
+# hold a question word without asking anything: reported speech ("司机问我要不要走高速"), an indefinite pronoun
+# ("多少钱都没给我退"), a grievance ("为什么不让我过"), a demand ("能不能让他退钱").
+FREE_TEXT_FIELDS = ("facts", "demand", "target", "location")
+ASKING_END = ("？", "?", "吗", "嗎", "呢", "嘛", "么", "麼")
+ASKING_START_RE = re.compile(r"^(?:请问|想问|问一下|问下|我想问|我想咨询|咨询一下|咨询)")
+REPORTED_RE = re.compile(r"问我|问俺|问他|问她|问了|跟我说|对我说|说我|他说|她说|司机说|还说|说要|说是")
+INDEFINITE_RE = re.compile(r"(?:什么|多少|哪儿|哪里|哪|谁|怎么)[^，,。？?]{0,5}(?:都|也)")
+DEMAND_WORDS_RE = re.compile(r"退|赔|道歉|处理|处罚|罚|查处|管一管|管管|加强|整改|说法|吊销|开除|批评|教育")
+PROCESS_ASKED_RE = re.compile(r"多久|多长时间|几天|几个工作日|怎么|如何|什么时候|哪里|流程|程序|规定")
+
+
+def asks_question(text: str, asked: str | None = None) -> bool:
+    """A question (the dialogue-act test, hotline.acts.is_question) the form hands back to be answered, weighed with
+    what the form asked (``asked``): a short "don't know" ("记不清几点了") or a phone is an answer, and where free text
+    is asked only a clear question is taken for one."""
+    t = normalize(text or "")
+    short = re.sub(r"[\W_]", "", t)
+    if len(short) <= 12 and _has(t, DONT_KNOW):
+        return False
+    if not is_question(t) or only_a_phone(t):
+        return False
+    if asked not in FREE_TEXT_FIELDS:
+        return True
+    plain = re.sub(r"[\s。！!.~～…,，、]+$", "", t)
+    if plain.endswith(ASKING_END) or ASKING_START_RE.match(plain):
+        return not (asked == "demand" and DEMAND_WORDS_RE.search(t) and not PROCESS_ASKED_RE.search(t))
+    if asked == "demand" and DEMAND_WORDS_RE.search(t) and not PROCESS_ASKED_RE.search(t):
+        return False  # "能不能让他退钱": what the caller wants
+    return not (REPORTED_RE.search(t) or INDEFINITE_RE.search(t) or GRIEVANCE_TO_ME_RE.search(t))
+
+
+def _note_own_vehicle(values: dict, text: str) -> None:
+    """The caller's own plate, said at any step, is kept as a fact and never stays the 投诉对象."""
+    mine = own_plate(text)
+    if not mine:
+        return
+    values["own_vehicle"] = mine
+    if str(values.get("target") or "").startswith(mine):
+        values["target"] = None
+
+
+def _named_field(text: str, fields) -> tuple[str, int] | None:
+    """The field the message names first ("电话改成…" → caller_phone) and where its word ends."""
+    best = None
+    for name in fields:
+        for word in FIELD_WORDS.get(name, ()):
+            i = text.find(word)
+            if i >= 0 and (best is None or i < best[1]):
+                best = (name, i, i + len(word))
+    return (best[0], best[2]) if best else None
+
+
+def _denied_field(text: str, values: dict, fields) -> str | None:
+    """The field whose present value the message says is wrong ("不是新乡东站，是新乡站" → location)."""
+    for said in NOT_THIS_RE.findall(text):
+        wrong = re.sub(r"^(?:而)?不是", "", said)
+        if len(wrong) < 2:
+            continue
+        for name in sorted(fields, key=lambda f: f == "facts"):  # the caller's story mentions everything: last
+            value = str(values.get(name) or "")
+            if value and value not in (NOT_GIVEN, NO_PHONE) and (wrong in value or value in wrong):
+                return name
+    return None
+
+
+def _new_value_text(text: str, start: int) -> str:
+    """What a correction says the value is: after the field's word and the cue ("时间不对 应该是昨天晚上八点" →
+    "昨天晚上八点"), without what it says the value is not ("应该是新乡站 不是新乡东站" → "新乡站")."""
+    rest = NOT_THIS_RE.sub(" ", text[start:])
+    rest = re.sub(r"^[\s，,。：:]+", "", rest)
+    rest = MISTAKE_RE.sub("", rest)
+    cue = VALUE_CUE_RE.search(rest)
+    if cue and cue.start() <= 8:  # "说错了，是…", "改成…", "号码改一下 …"
+        rest = rest[cue.end() :]
+    rest = MISTAKE_RE.sub("", re.sub(r"^[\s，,。：:]+", "", rest))
+    return re.sub(r"[\s，,。！!~～]+$", "", rest).strip()
+
+
+def _kind_of(value: str, fields) -> str | None:
+    """The field a bare new value belongs to ("改成上周五下午" → occurred_at)."""
+    checks = (
+        ("caller_phone", lambda v: bool(find_phone(v))),
+        ("identity", lambda v: _has(v, ANONYMOUS + REAL_NAME) or bool(re.match(r"(?:我叫|姓名)", v))),
+        ("target", lambda v: bool(find_plate(v))),
+        ("occurred_at", lambda v: bool(find_time(v))),
+        ("location", lambda v: bool(find_place(v) or (len(v) <= 20 and PLACE_END_RE.search(v)))),
+    )
+    return next((name for name, test in checks if name in fields and value and test(value)), None)
+
+
+def _verified(name: str, value: str) -> bool:
+    """The new value is recognisably of the field's kind (so that a mid-form answer is not taken for a correction)."""
+    return {
+        "caller_phone": lambda v: bool(find_phone(v)),
+        "occurred_at": lambda v: bool(find_time(v)),
+        "target": lambda v: bool(find_plate(v) or find_target(v)),
+        "location": lambda v: bool(find_place(v) or (len(v) <= 20 and PLACE_END_RE.search(v))),
+        "identity": lambda v: _identity(v)[0] is not None,
+    }.get(name, lambda v: False)(value)
+
+
+def _correct(step: Step, text: str, fields, asked: str | None = None) -> bool:
+    """Apply a correction of an earlier answer, at the read-back (``asked`` None) or mid-form; False when the message
+    is none. A correction whose new value is not said ("修改地点") clears the field, so that it is asked again."""
+    values = step.values
+    named = _named_field(text, fields)
+    cue = CORRECTION_RE.search(text)
+    if named:
+        name, start = named
+    else:
+        name, start = _denied_field(text, values, fields), 0
+        if name is None and cue:
+            name = _kind_of(_new_value_text(text, 0), fields)
+        if name is None:
+            return False
+    if asked is None and not (cue or not is_question(text) or _denied_field(text, values, fields)):
+        return False  # "投诉以后多长时间给我答复啊？" names 时间 but asks a question
+    new_text = _new_value_text(text, start)
+    if asked is not None:  # mid-form: only a clear change of another field's answer is a correction
+        if name == asked or not (cue or named is None):
+            return False
+        brief = len(re.sub(r"[\W_]", "", text)) <= 8  # "地点不对", "电话错了"
+        said_wrong = CHANGE_RE.search(text) or (cue and (EARLIER_RE.search(text) or brief))
+        if not said_wrong and not (new_text and _verified(name, new_text)):
+            return False
+    if name == "identity":
+        value = (new_text and _identity(new_text)[0]) or _identity(text)[0]
+    elif new_text:
+        value, _ = _interpret(name, new_text, {k: v for k, v in values.items() if k != "location_offer"})
+        if name == "caller_phone" and value is None:
+            value = find_phone(NOT_THIS_RE.sub(" ", text))
+        if name == "occurred_at" and value is not None and not find_time(value) and len(new_text) > 12:
+            value = None
+    else:
+        value = None
+    label = LABELS.get(name, name)
+    if value and value not in (NOT_GIVEN,) or (value == NOT_GIVEN and name in OPTIONAL):
+        old = str(values.get(name) or "")
+        if name == "target" and find_plate(str(value)) == value:  # "车牌说错了 是豫A66686": still the 出租车
+            kind = next((k for k in VEHICLES if old.endswith(k)), "")
+            value = f"{value}{kind}"
+        if name in ("facts", "demand") and old and SUPPLEMENT_RE.search(text):  # "再补充一下经过：…" adds
+            value = f"{old}；{value}"[:2000]
+            step.say.append(f"已补充{label}：{new_text}")
+        else:
+            step.say.append(f"已将{label}改为：{display(name, value)}")
+        values[name] = value
+    else:
+        if asked is not None and not (EARLIER_RE.search(text) or len(re.sub(r"[\W_]", "", text)) <= 10):
+            return False
+        values[name] = None
+        if asked is not None:
+            step.say.append(f"好的，我们重新填写{label}。")
+    step.ask = next_field(values, fields) or "confirm"
+    return True
 
 
 def location_question(values: dict) -> str:
@@ -637,34 +972,31 @@ def occurred_text(values: dict) -> str:
 
 
 def _confirm(step: Step, text: str, fields) -> Step:
-    values = step.values
-    if (
-        _has(text, EDIT_WORDS)
-        or any(_has(text, words) for f, words in FIELD_WORDS.items() if f in fields and f not in ("facts",))
-        and not _is_exact(text, YES)
-    ):
-        target = next((f for f, words in FIELD_WORDS.items() if f in fields and _has(text, words)), None)
-        if target is None:
-            step.say.append("请告诉我要修改哪一项，例如“修改电话”“地点改成新乡东站”。")
-            step.ask = "confirm"
-            return step
-        tail = re.split(r"(?:改成|改为|换成|应该是|是|为|：|:)", text, maxsplit=1)
-        new_text = tail[1].strip() if len(tail) > 1 else ""
-        new_text = re.split(r"[，,。\s]*(?:而)?不是", new_text)[0].strip()  # "应该是新乡站 不是新乡东站"
-        value, _ = _interpret(target, new_text, values) if new_text else (None, None)
-        if value:
-            values[target] = value
-            step.say.append(f"已将{LABELS.get(target, target)}改为：{display(target, value)}")
-            step.ask = "confirm"
-        else:
-            values[target] = None
-            step.ask = target
+    """The answer to the read-back: confirm, a correction of any field, a question (answered, then the read-back
+    again), or cancel."""
+    if _is_exact(text, YES):
+        step.done = True
+        return step
+    plain = not CORRECTION_RE.search(text) and not _named_field(text, fields)
+    if plain and _has(text, CONFIRM_WORDS) and not is_question(text):
+        step.done = True  # "好的 确认", "没问题，提交吧"
+        return step
+    if _correct(step, text, fields):
+        return step
+    if _is_exact(text, ("不对", "修改", "改", "改一下", "要改", "有错", "不对不对", "错了")):
+        step.say.append("请告诉我要修改哪一项，例如“修改电话”“地点改成新乡东站”。")
+        step.ask = "confirm"
+        return step
+    if only_a_phone(text) and "caller_phone" in fields:
+        step.values["caller_phone"] = only_a_phone(text)
+        step.say.append(f"已将联系电话改为：{step.values['caller_phone']}")
+        step.ask = "confirm"
+        return step
+    if asks_question(text):
+        step.question, step.ask = text.strip(), "confirm"
         return step
     if _is_exact(text, NO) or _has(text, ("取消", "不提交", "不投诉")):
         step.cancelled = True
-        return step
-    if _is_exact(text, YES) or _has(text, ("确认提交", "确认无误", "没问题", "提交吧")):
-        step.done = True
         return step
     step.say.append("请回复“确认”提交，回复“修改+项目”更正（如“修改电话”），或回复“取消”。")
     step.ask = "confirm"
@@ -691,6 +1023,8 @@ def summary(values: dict, fields=COMPLAINT_FIELDS, kind: str = "投诉") -> str:
     for name in fields:
         label = "建议内容" if (name == "facts" and kind == "建议") else LABELS[name]
         lines.append(f"{label}：{_shown(name, values)}")
+    if values.get("own_vehicle") and "target" in fields:  # said, understood, and not taken for the object
+        lines.append(f"您的车辆：{values['own_vehicle']}（作为事实记录）")
     lines.append("确认无误请回复“确认”；需要更正请回复“修改+项目”（如“修改电话”）；不提交请回复“取消”。")
     return "\n".join(lines)
 

@@ -19,8 +19,8 @@ def build_executor(
     for action in (
         ActionAnswerFromKB(kb, gaps),
         ActionReferElsewhere(),
-        ValidateIntake("complaint", draft_ttl),
-        ValidateIntake("suggestion", draft_ttl),
+        ValidateIntake("complaint", draft_ttl, kb),
+        ValidateIntake("suggestion", draft_ttl, kb),
         AskIntake("complaint"),
         AskIntake("suggestion"),
         ActionSubmitIntake(work_orders),

@@ -2,9 +2,10 @@
 
 Each form has one required slot (``complaint_done`` …) and keeps its whole state in the ``intake`` slot; the
 validation action hands the user's message to ``work_orders.intake`` and asks the next question through
-``action_ask_<slot>``. A question asked in the middle of a form is left to the rules (answered from the KB,
-then the form resumes). The half-filled intake stays in the slot (slots carry over sessions), so a user who
-comes back within ``draft_ttl`` continues where they stopped.
+``action_ask_<slot>``. A question asked in the middle of a form or at the read-back (the dialogue-act test,
+whatever NLU called it) is answered here from the KB, with its citation, and the form asks its question again;
+another hotline's matter and a request for a human are left to the rules. The half-filled intake stays in the
+slot (slots carry over sessions), so a user who comes back within ``draft_ttl`` continues where they stopped.
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ from hotline.errors import HotlineError, NotFound
 from work_orders import intake, messages
 
 from .common import send_meta
+from .knowledge import answer_in_form, region_of
 
-INTERRUPTING_INTENTS = ("consult", "refer_elsewhere")
+# mid-form, these go to their rules (then the form resumes, or the draft is kept for a human)
+INTERRUPTING_INTENTS = ("refer_elsewhere",)
 KINDS = {
     "complaint": {
         "form": "complaint_form",
@@ -74,10 +77,11 @@ def _buttons(pairs) -> list[dict]:
 class ValidateIntake(Action):
     """validate_complaint_form / validate_suggestion_form."""
 
-    def __init__(self, kind: str, draft_ttl: timedelta) -> None:
+    def __init__(self, kind: str, draft_ttl: timedelta, kb=None) -> None:
         self.kind = kind
         self.cfg = KINDS[kind]
         self.draft_ttl = draft_ttl
+        self.kb = kb  # answers a question asked mid-form
 
     def name(self) -> str:
         return f"validate_{self.cfg['form']}"
@@ -95,6 +99,7 @@ class ValidateIntake(Action):
         text, intent, confidence, metadata = _latest(tracker)
         state = tracker.get_slot("intake") or {}
         opening = tracker.get_slot("requested_slot") is None
+        greeting = None
         if opening:
             restored = self._fresh_draft(state)
             state = {
@@ -104,21 +109,22 @@ class ValidateIntake(Action):
                 "tries": {},
                 "ask": None,
             }
-            if restored:
-                dispatcher.utter_message(text=f"已为您恢复上次未提交的{self.cfg['word']}内容，我们接着填写。")
-            else:
-                dispatcher.utter_message(text=self.cfg["opening"])
-        elif (
-            intent in INTERRUPTING_INTENTS
-            and confidence >= 0.6
-            and intake.is_question(text)
-            and state.get("ask") not in ("confirm", None)
-        ) or (intent == "handoff" and confidence >= 0.6):
-            return []  # the rules answer the question (then the form asks again) or hand over to a human
+            greeting = (
+                f"已为您恢复上次未提交的{self.cfg['word']}内容，我们接着填写。" if restored else self.cfg["opening"]
+            )
+        elif not intake.refusal(text) and (
+            (intent in INTERRUPTING_INTENTS and confidence >= 0.6 and intake.is_question(text))
+            or (intent == "handoff" and confidence >= 0.6)
+        ):
+            return []  # the rules refer to another hotline (then the form asks again) or hand over to a human
         asked = None if opening else state.get("ask")
         step = intake.answer(state["values"], asked, text, state.get("tries"), self.cfg["fields"], metadata)
+        if greeting and not (step.rejected or step.cancelled):  # a refused matter is not "登记投诉" first
+            dispatcher.utter_message(text=greeting)
         for line in step.say:
             dispatcher.utter_message(text=line)
+        if step.question:  # answered, then action_ask_* asks the pending question (or the read-back) again
+            answer_in_form(self.kb, dispatcher, step.question, region_of(tracker))
         state.update(values=step.values, tries=step.tries, ask=step.ask, updated_at=utcnow().isoformat())
         if step.cancelled or step.rejected or step.done:
             if step.reply:

@@ -15,16 +15,16 @@ import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from hotline.acts import META_KEY
 from hotline.channels import parse_sender
 from hotline.errors import HotlineError
 from hotline.privacy import mask_pii
-from knowledge_base.answer import KB_DOWN, NO_MATCH, compose_answer
+from knowledge_base.answer import KB_DOWN, NO_MATCH, Answer, compose_answer
 from knowledge_base.decision import ANSWER, CLARIFY
-from work_orders import messages
+from work_orders import intake, messages
 
 from .common import send_meta
 
@@ -93,6 +93,40 @@ def asked_as(tracker: Tracker) -> str | None:
     return original.get("name") if isinstance(original, dict) else None
 
 
+def search_answer(kb, question: str, region: str | None) -> tuple[Answer, list]:
+    """One search: the hits above the threshold answer; the best one below it helps the editor. Raises what the KB
+    raises."""
+    hits = kb.search(question, k=3, region=region, min_score=0.0)
+    return compose_answer([h for h in hits if h.score >= kb.min_score]), hits
+
+
+def region_of(tracker: Tracker) -> str | None:
+    """Where the user is, if the channel knows (e.g. a WeChat location); region-scoped policies need it (a place the
+    question names wins: the search resolves it, knowledge_base.regions)."""
+    region = tracker.get_slot("region") if "region" in (tracker.slots or {}) else None
+    return region or ((tracker.latest_message or {}).get("metadata") or {}).get("region")
+
+
+def answer_in_form(kb, dispatcher: CollectingDispatcher, question: str, region: str | None) -> bool:
+    """A question asked while a form is open: the KB's answer with its citation, or an honest "not found"; the form
+    then asks its question again. True when the KB answered."""
+    if kb is None:
+        dispatcher.utter_message(text="这个问题我稍后再为您解答，我们先把登记完成。")
+        return False
+    try:
+        answer, _hits = search_answer(kb, question, region)
+    except Exception:  # the form must go on
+        log.exception("knowledge-base search failed for %r", mask_pii(question))
+        dispatcher.utter_message(text=KB_DOWN)
+        return False
+    if answer.matched:
+        dispatcher.utter_message(text=answer.text)
+        send_meta(dispatcher, sources=answer.sources, kb_matched=True)
+        return True
+    dispatcher.utter_message(text="这个问题知识库里暂时没有答案，登记完成后可以再问我，或拨打12328电话咨询。")
+    return False
+
+
 class ActionAnswerFromKB(Action):
     def __init__(self, kb, gaps=None) -> None:
         self.kb = kb
@@ -102,15 +136,19 @@ class ActionAnswerFromKB(Action):
         return "action_answer_from_kb"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
-        # the channel may know where the user is (e.g. a WeChat location); region-scoped policies need it
-        region = tracker.get_slot("region") if "region" in (tracker.slots or {}) else None
-        region = region or ((tracker.latest_message or {}).get("metadata") or {}).get("region")
+        region = region_of(tracker)
         chosen = chosen_article(tracker)
         if chosen is not None:
             return self._chosen(dispatcher, tracker, chosen, region)
         question = (tracker.latest_message or {}).get("text") or ""
         if question.startswith("/"):  # a payload without a usable choice is no question to search for
             question = ""
+        refused = intake.refusal(question)  # 第十九条: the caller's lawsuit, petition… is refused, with where to go
+        if refused:
+            dispatcher.utter_message(text=refused[1])
+            return []
+        if intake.reads_as_complaint(question) and intake.COMPLAINT_OPENING_RE.match(question.strip()):
+            return [FollowupAction("complaint_form")]  # "投诉某某公司…": a complaint NLU was unsure of
         try:
             decision = self.kb.decide(question, region=region)
         except Exception:  # the user must still get a sensible reply
@@ -120,14 +158,18 @@ class ActionAnswerFromKB(Action):
         if decision.kind == ANSWER:
             # the runners-up that reach the threshold are named as related provisions, as before
             related = [h for h in decision.candidates[1:3] if h.score >= self.kb.min_score]
-            return self._answer(dispatcher, tracker, decision.hits + related, region)
+            return self._answer(dispatcher, tracker, decision.hits + related)
         if decision.kind == CLARIFY:
             return self._clarify(dispatcher, tracker, question, decision)
+        if asked_as(tracker) is None and intake.reads_as_complaint(question):
+            return [
+                FollowupAction("complaint_form")
+            ]  # a grievance the KB cannot answer ("汽修厂给我换了假配件还收高价")
         self._gap(tracker, question, decision.candidates[0] if decision.candidates else None, "refuse")
         return self._refuse(dispatcher, tracker, question, act=asked_as(tracker))
 
-    def _answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, hits: list, region: str | None) -> list:
-        answer = compose_answer(hits, user_region=region)
+    def _answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, hits: list) -> list:
+        answer = compose_answer(hits)
         dispatcher.utter_message(text=answer.text)
         send_meta(dispatcher, sources=answer.sources, kb_matched=True)
         offer = OFFERS.get(asked_as(tracker) or "")
@@ -156,7 +198,7 @@ class ActionAnswerFromKB(Action):
             return self._refuse(dispatcher, tracker, question)
         try:
             hit = self.kb.chosen(article_id, region=region)
-        except HotlineError as exc:  # retired since, or for another region: said plainly
+        except HotlineError as exc:  # retired or expired since: said plainly
             dispatcher.utter_message(
                 text=exc.message,
                 buttons=[
@@ -172,7 +214,7 @@ class ActionAnswerFromKB(Action):
             log.exception("knowledge-base lookup of article %s failed", article_id)
             dispatcher.utter_message(text=KB_DOWN)
             return []
-        return self._answer(dispatcher, tracker, [hit], region)
+        return self._answer(dispatcher, tracker, [hit])
 
     def _refuse(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, question: str, act: str | None = None

@@ -8,6 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from hotline.text import normalize
+from work_orders.intake import refusal
 
 # (keywords, reply) - first match wins, so emergencies come first.
 REFERRALS: list[tuple[tuple[str, ...], str]] = [
@@ -57,5 +58,7 @@ class ActionReferElsewhere(Action):
         return "action_refer_elsewhere"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
-        dispatcher.utter_message(text=referral_for((tracker.latest_message or {}).get("text") or ""))
+        text = (tracker.latest_message or {}).get("text") or ""
+        refused = refusal(text)  # 第十九条 (诉讼、仲裁、信访…): the refusal names where to go instead
+        dispatcher.utter_message(text=refused[1] if refused else referral_for(text))
         return []

@@ -53,6 +53,7 @@ def serve(threads: int | None) -> None:
 
     from waitress.server import create_server
 
+    from knowledge_base.regions import gazetteer
     from webapp import create_action_app, create_app
     from webapp.jobs import app_scheduler
 
@@ -62,6 +63,7 @@ def serve(threads: int | None) -> None:
     kb = services.kb
     kb.open_index()
     kb.embedder.encode_one("预热")  # load the model before the first user waits
+    gazetteer()  # and the place names a question may carry (knowledge_base.regions)
     kb.start_follower(interval=settings.kb_poll_interval)  # edits on any replica become searchable here
     # the embedded default runs every job here; with HOTLINE_SWEEP_INTERVAL=0 only the 12345 link's (if set)
     scheduler = app_scheduler(services)

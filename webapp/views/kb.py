@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from apiflask import APIBlueprint
 
+from knowledge_base.service import REGION_APPLIES
+
 from ..schemas import SearchOut, SearchQuery
 from .common import services
 
@@ -33,6 +35,7 @@ def search(query):
                 "score": h.score,
                 "snippet": h.snippet,
                 "region": h.region,
+                "region_applies": h.region_verdict == REGION_APPLIES,
             }
             for h in hits
         ]

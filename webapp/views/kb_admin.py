@@ -6,8 +6,11 @@ from apiflask import APIBlueprint, Schema, abort
 from apiflask.fields import File
 from flask import render_template
 
+from knowledge_base.answer import region_reason
 from knowledge_base.decision import KIND_LABELS, decide
 from knowledge_base.importer import import_file
+from knowledge_base.regions import search_regions
+from knowledge_base.service import REGION_HIDDEN
 
 from ..auth import EDITORS, PUBLISHERS, auth
 from ..errors import error_docs
@@ -158,7 +161,10 @@ def diff(article_id, query):
 @bp.doc(summary="命中测试：问句的排序结果与得分构成 Hit testing")
 def hit_test(query):
     kb = services().kb
-    hits = kb.search(query["q"], k=query["k"], min_score=0.0, region=query.get("region") or None)
+    region = query.get("region") or None
+    # hidden=True: also the other regions' weak matches the search hides from users, to show why
+    hits = kb.search(query["q"], k=query["k"], min_score=0.0, region=region, hidden=True)
+    choice = search_regions(query["q"], region)
     out = []
     for h in hits:
         why = [f"相似问法“{h.question}”" if h.question else "正文", f"向量相似度 {h.dense:.3f}"]
@@ -168,6 +174,9 @@ def hit_test(query):
             why.append("无关键词命中")
         if abs(h.score - (h.dense + 0.3 * h.keyword * h.coverage)) > 1e-3:
             why.append(f"综合本文最佳三条证据（加权平均）{h.score:.3f}")
+        region_why = region_reason(h, choice, kb.min_score)
+        if region_why:
+            why.append(region_why)
         out.append(
             {
                 "article_id": h.article_id,
@@ -183,14 +192,19 @@ def hit_test(query):
                 "urgent": h.urgent,
                 "question": h.question,
                 "why": "；".join(why),
-                "answers": h.score >= kb.min_score,
+                "answers": h.score >= kb.min_score and h.region_verdict != REGION_HIDDEN,
                 "confidence": h.confidence,
+                "region_verdict": h.region_verdict,
+                "region_reason": region_why,
             }
         )
-    # what the bot would do with these hits (the same decision as in the chat, on this search's hits)
-    decision = decide(hits, kb.policy)
+    # what the bot would do with these hits (the same decision as in the chat, on this search's hits; the other
+    # regions' weak matches listed here are hidden from it)
+    decision = decide([h for h in hits if h.region_verdict != REGION_HIDDEN], kb.policy)
     return {
         "threshold": kb.min_score,
+        "region": choice.explain(),
+        "regions": list(choice.regions),
         "hits": out,
         "decision": {**decision.as_dict(), "label": KIND_LABELS[decision.kind]},
     }
