@@ -139,13 +139,13 @@ class KnowledgeGap(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-class RankerFit(Base):
-    """A fitted ranker (knowledge_base.ranker): every replica searches with the newest one."""
+class KbCalibration(Base):
+    """How sure the KB must be to answer (knowledge_base.calibration), as last calibrated: every replica uses the
+    newest."""
 
-    __tablename__ = "kb_ranker"
+    __tablename__ = "kb_calibration"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     fitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    articles: Mapped[int] = mapped_column(Integer)  # published articles when it was fitted
-    questions: Mapped[int] = mapped_column(Integer)  # questions it was fitted on
-    model: Mapped[str] = mapped_column(Text)  # Ranker.to_json()
+    articles: Mapped[int] = mapped_column(Integer)  # published articles when it was made
+    report: Mapped[str] = mapped_column(Text)  # Calibration.to_json()

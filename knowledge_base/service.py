@@ -23,6 +23,7 @@ from hotline.db import Database
 from hotline.text import normalize
 
 from .cache import ArticleMeta, SearchCache, keyword_text
+from .calibration import LARGE_KB_POLICY, SAMPLE, SMALL_KB, Calibration, calibrate, legacy_policy
 from .decision import Decision, Policy, decide
 from .embedder import Embedder
 from .errors import ArticleUnavailable
@@ -35,11 +36,8 @@ from .models import (
     ArticleVersion,
     ChangeLog,
     Chunk,
-    RankerFit,
+    KbCalibration,
 )
-from .ranker import CANDIDATES as RANKER_CANDIDATES
-from .ranker import DEPTH as RANKER_DEPTH
-from .ranker import Example, Ranker, feature_table, fit
 from .regions import applies as region_fits
 from .regions import search_regions
 from .seeds import ArticleDraft
@@ -52,16 +50,12 @@ KEYWORD_WEIGHT = 0.3
 EVIDENCE_WEIGHTS = (1.0, 0.5, 0.2)
 # How many articles, by their best chunk, are scored on all their chunks.
 CANDIDATES = 10
-# The ranker is looked up in the DB at most this often (seconds); it is fitted only for KBs of at least
-# RANKER_MIN_ARTICLES published articles (below that the hybrid score and its threshold do well: issue 6).
-RANKER_POLL = 10.0
-RANKER_MIN_ARTICLES = 200
+# The newest calibration (knowledge_base.calibration) is looked up in the DB at most this often (seconds).
+CALIBRATION_POLL = 10.0
 # An article of another region than the one searched (the place the question names, else the user's) answers only
 # when it reaches the answer threshold (KnowledgeBase.min_score), and ranks as if it scored this much less: below
 # nationwide and same-region articles of similar strength. Weaker ones stay hidden (hit testing lists them).
 REGION_MARGIN = 0.05
-# with a ranker: how much less likely another region's article counts when ranking
-REGION_PROBABILITY_MARGIN = 0.1
 # a hit's region verdict
 REGION_APPLIES, REGION_OTHER, REGION_HIDDEN = "applies", "other", "hidden"
 SNAPSHOT_FIELDS = (
@@ -103,7 +97,7 @@ class Hit:
     # REGION_APPLIES (nationwide, the region searched, or no region known) | REGION_OTHER (another region's,
     # matched strongly: answered naming its region) | REGION_HIDDEN (another region's, weak: only with hidden=True)
     region_verdict: str = REGION_APPLIES
-    confidence: float | None = None  # the ranker's probability that this is the right entry (None: no ranker)
+    confidence: float | None = None  # 1.0 for an entry the user chose; None for a search hit (its score decides)
 
     @property
     def snippet(self) -> str:
@@ -149,14 +143,11 @@ def is_live(article, now: datetime) -> bool:
 
 
 class KnowledgeBase:
-    def __init__(
-        self, db: Database, embedder: Embedder, index_path: Path, min_score: float = 0.0, use_ranker: bool = True
-    ):
+    def __init__(self, db: Database, embedder: Embedder, index_path: Path, min_score: float = 0.0):
         self.db = db
-        self.use_ranker = use_ranker
-        self._ranker: Ranker | None = None
-        self._ranker_id: int | None = None
-        self._ranker_checked = float("-inf")
+        self._calibration: Calibration | None = None
+        self._calibration_id: int | None = None
+        self._calibration_checked = float("-inf")
         self.embedder = embedder
         self.index_path = Path(index_path)
         self.min_score = min_score
@@ -477,34 +468,17 @@ class KnowledgeBase:
         tag: str | None = None,
         vector: np.ndarray | None = None,
         exclude: frozenset[int] = frozenset(),
-        features: list | None = None,
         hidden: bool = False,
     ) -> list[Hit]:
         """search() on normalised text; ``vector`` (the query's embedding, if known) and ``exclude`` (chunk ids
-        that do not exist for this query) serve the ranker's self-training, which asks a similar question of
-        the KB with that question itself taken out. ``features``, if given, receives the ranker's features of
-        the returned hits (for training and hit testing)."""
+        that do not exist for this query) serve the calibration, which asks the KB a similar question with that
+        question's whole article taken out (knowledge_base.calibration)."""
         cache = self.cache
-        ranker = self.ranker if mode == "hybrid" else None
-        depth = max(k * 4, 40) if ranker is None else max(k * 4, ranker.depth)
-        matches = self._matches(cache, text, mode, depth=depth, vector=vector, exclude=exclude)
+        matches = self._matches(cache, text, mode, depth=max(k * 4, 40), vector=vector, exclude=exclude)
         regions = search_regions(text, region).regions
-        limit = max(2 * k, CANDIDATES) if ranker is None else max(2 * k, ranker.candidates)
-        candidates, fits = self._candidates(cache, matches, mode, limit, now, regions, domain, tag)
+        candidates, fits = self._candidates(cache, matches, mode, max(2 * k, CANDIDATES), now, regions, domain, tag)
         scored = self._score(cache, matches, candidates, mode, exclude)
-        table, probability = None, None
-        if ranker is not None and candidates:
-            table = candidate_features(text, cache, matches, candidates, scored)
-            probability = ranker.probabilities(table)
-            best, verdicts = self._region_verdicts(
-                scored.ranked(matches, probability, len(candidates)),
-                fits,
-                k,
-                hidden,
-                rank=lambda c: probability[c.candidate] - (0 if fits[c.candidate] else REGION_PROBABILITY_MARGIN),
-            )
-        else:
-            best, verdicts = self._region_verdicts(scored.best(matches, floor, len(candidates)), fits, k, hidden)
+        best, verdicts = self._region_verdicts(scored.best(matches, floor, len(candidates)), fits, k, hidden)
         if not best:
             return []
         questions = cache.questions
@@ -531,13 +505,10 @@ class KnowledgeBase:
                     coverage=round(e.coverage, 4),
                     region=a.region,
                     urgent=a.urgent,
-                    question=texts.get(b.chunk_id) if b.chunk_id in passages else None,
-                    confidence=None if probability is None else round(float(probability[b.candidate]), 4),
+                    question=_matched_question(texts.get(b.chunk_id) if b.chunk_id in passages else None, a.title),
                     region_verdict=verdicts[b.candidate],
                 )
             )
-            if features is not None and table is not None:
-                features.append(table[b.candidate])
         return hits
 
     def decide(self, query: str, region: str | None = None, k: int = 5, now: datetime | None = None) -> Decision:
@@ -579,122 +550,74 @@ class KnowledgeBase:
 
     @property
     def policy(self) -> Policy:
-        """The fitted ranker's policy; without one the hybrid score decides: answer at the threshold, never
-        clarify."""
-        ranker = self.ranker
-        if ranker is not None:
-            return ranker.policy
-        return Policy(answer=self.min_score, margin=0.0, choice=2.0, clarify_total=2.0)
+        """How sure the KB must be to answer (knowledge_base.calibration): a small KB answers at the fixed threshold;
+        a large one needs a clear lead over the runner-up, as its newest calibration says (until it has one, the
+        large-KB default)."""
+        if len(self.cache.articles) < SMALL_KB:
+            return legacy_policy(self.min_score)
+        calibration = self.calibration
+        if calibration is not None and calibration.articles >= SMALL_KB:
+            return calibration.policy
+        return LARGE_KB_POLICY
 
-    # ------------------------------------------------------------------ the ranker
+    # ------------------------------------------------------------------ calibration
 
     @property
-    def ranker(self) -> Ranker | None:
-        """The newest fitted ranker in the DB (looked up at most every RANKER_POLL seconds), unless disabled."""
-        if not self.use_ranker:
-            return None
+    def calibration(self) -> Calibration | None:
+        """The newest stored calibration (looked up at most every CALIBRATION_POLL seconds)."""
         now = time.monotonic()
-        if now - self._ranker_checked >= RANKER_POLL:
-            self._ranker_checked = now
+        if now - self._calibration_checked >= CALIBRATION_POLL:
+            self._calibration_checked = now
             try:
                 with self.db.session() as s:
-                    newest = s.scalar(select(func.max(RankerFit.id)))
-                    if newest is not None and newest != self._ranker_id:
-                        row = s.get(RankerFit, newest)
-                        self._ranker = Ranker.from_json(row.model) if row is not None else None
-                        self._ranker_id = newest
+                    newest = s.scalar(select(func.max(KbCalibration.id)))
+                    if newest is not None and newest != self._calibration_id:
+                        row = s.get(KbCalibration, newest)
+                        self._calibration = Calibration.from_json(row.report) if row is not None else None
+                        self._calibration_id = newest
             except Exception:  # the search must go on with what it has
-                log.exception("could not read the fitted ranker")
-        return self._ranker
+                log.exception("could not read the KB calibration")
+        return self._calibration
 
-    def self_examples(self, limit: int = 800, unanswerable_share: float = 0.3, seed: int = 12328, progress=False):
-        """Questions the KB answers itself (knowledge_base.ranker): each sampled similar question or title asked
-        with itself taken out (its article is the right entry), and — for a share of them — with its whole
-        article taken out (no entry is right)."""
+    def absent_searches(self, limit: int = SAMPLE, seed: int = 12328, progress: bool = False):
+        """Self-asked questions the KB cannot answer: a sample of its similar questions and titles, each searched
+        with its whole article taken out (the question's own stored vector: nothing is embedded). Yields the hits."""
         cache = self.cache
         now = utcnow()
         rng = np.random.default_rng(seed)
-        by_article: dict[int, list[int]] = {}
-        for chunk_id in cache.questions:
+        picks = []
+        for chunk_id in sorted(cache.questions):
             article_id = cache.chunk_article.get(chunk_id)
             article = cache.articles.get(article_id) if article_id is not None else None
             if article is not None and is_live(article, now):
-                by_article.setdefault(article_id, []).append(chunk_id)
-        picks = []
-        for article_id in sorted(by_article):
-            ids = sorted(by_article[article_id])
-            for chunk_id in rng.permutation(ids)[:2]:
-                picks.append((article_id, int(chunk_id)))
+                picks.append((article_id, chunk_id))
         if len(picks) > limit:
             picks = [picks[i] for i in sorted(rng.choice(len(picks), limit, replace=False))]
         texts = cache.texts([c for _, c in picks])
-        examples = []
-        for article_id, chunk_id in tqdm(
-            picks, desc="排序模型自训练 ranker self-training", unit="问", disable=not progress
-        ):
+        for article_id, chunk_id in tqdm(picks, desc="答复阈值校准 calibration", unit="问", disable=not progress):
             vector, text = cache.vectors.vector(chunk_id), texts.get(chunk_id)
             if vector is None or not text:
                 continue
-            whole = rng.random() < unanswerable_share
-            exclude = frozenset(cache.article_chunks.get(article_id, ())) if whole else frozenset({chunk_id})
-            ids, table = self.candidate_table(normalize(text), vector=vector, exclude=exclude, now=now)
-            # (-1 also when its article was not even a candidate: a miss no ranking can mend)
-            right = -1 if whole or article_id not in ids else ids.index(article_id)
-            examples.append(Example(table, right, "kb"))
-        return examples
+            exclude = frozenset(cache.article_chunks.get(article_id, ()))
+            yield self._search(normalize(text), 5, 0.0, None, "hybrid", now, vector=vector, exclude=exclude)
 
-    def labelled_examples(self, items: list[tuple[str, set[int]]], source: str = "dev") -> list[Example]:
-        """Development questions with their right article ids (empty: unanswerable)."""
-        examples = []
-        for text, right_ids in items:
-            ids, table = self.candidate_table(normalize(text))
-            right = next((i for i, a in enumerate(ids) if a in right_ids), -1)
-            examples.append(Example(table, right, source))
-        return examples
-
-    def candidate_table(
-        self,
-        text: str,
-        vector: np.ndarray | None = None,
-        exclude: frozenset[int] = frozenset(),
-        now: datetime | None = None,
-        region: str | None = None,
-    ) -> tuple[list[int], np.ndarray]:
-        """The candidate articles for a question (ids) and the ranker's features of each."""
-        cache = self.cache
-        matches = self._matches(cache, text, "hybrid", depth=RANKER_DEPTH, vector=vector, exclude=exclude)
-        regions = search_regions(text, region).regions
-        candidates, _fits = self._candidates(
-            cache, matches, "hybrid", RANKER_CANDIDATES, now or utcnow(), regions, None, None
-        )
-        scored = self._score(cache, matches, candidates, "hybrid", exclude)
-        return [a.id for a in candidates], candidate_features(text, cache, matches, candidates, scored)
-
-    def refit_ranker(self, extra: list[Example] | None = None, progress: bool = False) -> Ranker:
-        """Fit the ranker on the KB's own questions (plus ``extra``, e.g. a development set) and store it: every
-        replica searches with it within RANKER_POLL seconds."""
-        examples = self.self_examples(progress=progress) + list(extra or [])
-        ranker = fit(examples)
-        with self.db.session() as s:
-            s.add(
-                RankerFit(
-                    fitted_at=utcnow(),
-                    articles=len(self.cache.articles),
-                    questions=len(examples),
-                    model=ranker.to_json(),
-                )
-            )
-        self._ranker_checked = float("-inf")
-        return ranker
-
-    def ranker_due(self, min_articles: int = RANKER_MIN_ARTICLES, growth: float = 0.1) -> bool:
-        """Whether the ranker should be (re)fitted: the KB is big enough and has grown or shrunk by ``growth``
-        since the last fit (or was never fitted)."""
+    def recalibrate(self, progress: bool = False) -> Calibration:
+        """Calibrate the answer policy to the KB as it is now and store it: every replica uses it within
+        CALIBRATION_POLL seconds."""
         articles = len(self.cache.articles)
-        if articles < min_articles:
+        result = calibrate(articles, self.min_score, lambda: self.absent_searches(progress=progress))
+        with self.db.session() as s:
+            s.add(KbCalibration(fitted_at=utcnow(), articles=articles, report=result.to_json()))
+        self._calibration_checked = float("-inf")
+        return result
+
+    def calibration_due(self, growth: float = 0.1) -> bool:
+        """Whether the KB is large and its size changed by ``growth`` since its newest calibration (or it has none)."""
+        articles = len(self.cache.articles)
+        if articles < SMALL_KB:
             return False
         with self.db.session() as s:
-            last = s.scalars(select(RankerFit).order_by(RankerFit.id.desc()).limit(1)).first()
+            last = s.scalars(select(KbCalibration).order_by(KbCalibration.id.desc()).limit(1)).first()
         return last is None or abs(articles - last.articles) >= growth * max(last.articles, 1)
 
     def _matches(
@@ -769,7 +692,7 @@ class KnowledgeBase:
         return candidates, fits
 
     def _region_verdicts(
-        self, chosen: list[ScoredArticle], fits: list[bool], k: int, hidden: bool, rank=None
+        self, chosen: list[ScoredArticle], fits: list[bool], k: int, hidden: bool
     ) -> tuple[list[ScoredArticle], dict[int, str]]:
         """The k best, another region's article ranked REGION_MARGIN lower and kept only if it reaches the
         answer threshold (or, with ``hidden``, listed after the others); each candidate's region verdict."""
@@ -780,8 +703,7 @@ class KnowledgeBase:
             else:
                 verdicts[c.candidate] = REGION_OTHER if c.score >= self.min_score else REGION_HIDDEN
         shown = [c for c in chosen if verdicts[c.candidate] != REGION_HIDDEN]
-        rank = rank or (lambda c: c.score - (0 if fits[c.candidate] else REGION_MARGIN))
-        shown.sort(key=lambda c: -rank(c))
+        shown.sort(key=lambda c: -(c.score - (0 if fits[c.candidate] else REGION_MARGIN)))
         kept = shown[:k]
         if hidden:
             kept += [c for c in chosen if verdicts[c.candidate] == REGION_HIDDEN][:k]
@@ -911,39 +833,10 @@ class CandidateScores:
         chosen.sort(key=lambda c: -c.score)
         return chosen[:k]
 
-    def ranked(self, matches: Matches, probability: np.ndarray, k: int) -> list[ScoredArticle]:
-        """The k candidates the ranker finds most likely right, best first (the hybrid score kept as score)."""
-        chosen: list[ScoredArticle] = []
-        for n in np.argsort(-probability, kind="stable")[:k]:
-            n = int(n)
-            if not np.isfinite(self.pooled[n]):
-                continue
-            best_id = self.chunk_ids[n][self.best_at[n]]
-            e = matches.evidence.get(best_id) or Evidence()
-            cosine = float(self.cosine[self.starts[n] + self.best_at[n]]) if self.cosine is not None else 0.0
-            chosen.append(ScoredArticle(best_id, float(self.pooled[n]), Evidence(cosine, e.keyword, e.coverage), n))
-        return chosen
 
-
-def candidate_features(
-    text: str, cache: SearchCache, matches: Matches, candidates: list[ArticleMeta], scored: CandidateScores
-) -> np.ndarray:
-    """The ranker's features (knowledge_base.ranker.FEATURES) of every candidate."""
-    questions, evidence = cache.questions, matches.evidence
-    cosines, is_question = [], []
-    bm25 = np.zeros(len(candidates))
-    coverage = np.zeros(len(candidates))
-    for n, chunk_ids in enumerate(scored.chunk_ids):
-        start, length = scored.starts[n], scored.lengths[n]
-        cos = scored.cosine[start : start + length] if scored.cosine is not None else np.zeros(length)
-        cosines.append(cos)
-        is_question.append(np.fromiter((c in questions for c in chunk_ids), dtype=bool, count=length))
-        found = [evidence[c] for c in chunk_ids if c in evidence]
-        if found:
-            bm25[n] = max(e.keyword for e in found)
-            coverage[n] = max(e.coverage for e in found)
-    titles = [a.title for a in candidates]
-    return feature_table(text, titles, cosines, is_question, scored.pooled, bm25, coverage)
+def _matched_question(question: str | None, title: str) -> str | None:
+    """The similar question that matched, for the reply and hit testing; the title itself is no news there."""
+    return None if question is None or normalize(question) == normalize(title) else question
 
 
 def pool_scores(scores: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

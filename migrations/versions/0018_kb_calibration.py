@@ -1,6 +1,6 @@
-"""kb_ranker: the fitted ranker and answer policy every replica searches with; title questions for old articles
+"""kb_calibration: how sure the KB must be to answer, as last calibrated; title questions for old articles
 
-Revision ID: 0018_kb_ranker
+Revision ID: 0018_kb_calibration
 Revises: 0017_kb_gap_kind
 Create Date: 2026-11-30
 """
@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0018_kb_ranker"
+revision = "0018_kb_calibration"
 down_revision = "0017_kb_gap_kind"
 branch_labels = None
 depends_on = None
@@ -19,12 +19,11 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_table(
-        "kb_ranker",
+        "kb_calibration",
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("fitted_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("articles", sa.Integer, nullable=False),
-        sa.Column("questions", sa.Integer, nullable=False),
-        sa.Column("model", sa.Text, nullable=False),
+        sa.Column("report", sa.Text, nullable=False),
     )
     _title_questions()
 
@@ -65,4 +64,4 @@ def _title_questions() -> None:
 
 
 def downgrade() -> None:
-    op.drop_table("kb_ranker")
+    op.drop_table("kb_calibration")
