@@ -277,8 +277,8 @@ def open_kb(folder: Path, cache: Path = CACHE):
     db = Database(settings.database_url)
     kb = KnowledgeBase(db, Embedder(settings.embedding_model), settings.index_path, settings.kb_min_score)
     ready = where / "imported"
+    db.migrate()  # (a cached KB from before a schema change is brought up to date)
     if not ready.exists():
-        db.migrate()
         print(f"Importing {folder.name}/kb.json into a fresh KB (cached in {where}) …", flush=True)
         report = import_file(kb, "kb.json", (folder / "kb.json").read_bytes(), "faq-bench", progress=True)
         kb.open_index(progress=True)
@@ -321,22 +321,25 @@ def tables(name: str, results: dict) -> list[tuple[str, list[str], list[list[str
     )
 
     groups = sorted({g for s in splits for g in results[s] if g != "unanswerable"}, key=_group_order)
-    header = ["group"] + [f"{s} {c}" for s in splits for c in ("n", "hit@1", "right", "wrong", "clarified", "refused")]
+    header = ["group"] + [
+        f"{s} {c}" for s in splits for c in ("n", "hit@1", "right", "wrong", "offered", "offered w/o", "refused")
+    ]
     rows = []
     for g in groups:
         row = [g]
         for s in splits:
             r = results[s].get(g)
             if r is None:
-                row += ["0", "-", "-", "-", "-", "-"]
+                row += ["0", "-", "-", "-", "-", "-", "-"]
                 continue
             o = r["outcomes"]
             row += [
                 str(r["n"]),
                 _num(r["hybrid"]["hit@1"]),
                 _pct(o["right"]),
-                _pct(o["wrong"] + o["clarified_miss"]),
+                _pct(o["wrong"]),
                 _pct(o["clarified"]),
+                _pct(o["clarified_miss"]),
                 _pct(o["refused"]),
             ]
         rows.append(row)
@@ -344,7 +347,8 @@ def tables(name: str, results: dict) -> list[tuple[str, list[str], list[list[str
     out.append(
         (
             f"FAQ benchmark {name}: the bot's decision (answer at score ≥ {policy['answer']} with a lead ≥ "
-            f"{policy['margin']}; else offer close entries; else refuse), answerable questions",
+            f"{policy['margin']}; else offer close entries; else refuse), answerable questions — answered right, "
+            "answered wrong, right entry offered among choices, choices without it, refused",
             header,
             rows,
         )

@@ -145,7 +145,8 @@ def test_tiny_corpus_end_to_end(tmp_path):
     assert [t[0].split(": ")[1] for t in tables("tiny", res)] == [
         "retrieval (n = 2, 1)",
         f"the bot's decision (answer at score ≥ {kb.min_score} with a lead ≥ 0; else offer close entries; else refuse), "
-        "answerable questions",
+        "answerable questions — answered right, answered wrong, right entry offered among choices, choices without "
+        "it, refused",
         "unanswerable questions and score separation",
     ]
 
