@@ -1,10 +1,10 @@
 """Answer, clarify or refuse (issue 16, item 3): what the bot does with a question, given the KB's hits.
 
 A direct answer must be right; when two or three entries are plausible the user chooses ("您想问的是哪一个？");
-below that the bot says honestly that the KB has no answer. The decision rests on a confidence — the probability
-that the top entry is right — and on the runners-up: :class:`Policy` holds the thresholds, :func:`decide` applies
-them. The probabilities come from the ranker (``Hit.confidence``); a KB without a fitted ranker falls back on the
-hybrid score (``Hit.score``) against the answer threshold.
+below that the bot says honestly that the KB has no answer. The decision rests on the top hit's score and on its
+lead over the runners-up: :class:`Policy` holds the thresholds (knowledge_base.calibration sets them for the KB as
+it is), :func:`decide` applies them. A hit's confidence is its hybrid score (``Hit.score``), or 1.0 for an entry
+the user chose (``Hit.confidence``).
 
 Pure domain code: no Flask, no Rasa.
 """
@@ -23,7 +23,7 @@ KIND_LABELS = {ANSWER: "直接答复", CLARIFY: "请用户选择", REFUSE: "拒�
 class Policy:
     """Thresholds on the confidence of the top hit (0..1) and of the runners-up."""
 
-    answer: float = 0.80  # the top hit's confidence for a direct answer
+    answer: float = 0.80  # the top hit's score for a direct answer
     margin: float = 0.05  # ... and its lead over the second
     choice: float = 0.30  # a runner-up's confidence to be offered as a choice
     clarify_total: float = 0.60  # the offered choices together must be at least this likely to hold the answer
@@ -55,7 +55,7 @@ class Decision:
 
 
 def confidence_of(hit) -> float:
-    """The probability that this hit is the right entry (the ranker's), else its hybrid score."""
+    """A chosen entry's confidence (1.0), else the hit's hybrid score."""
     c = getattr(hit, "confidence", None)
     return float(hit.score if c is None else c)
 

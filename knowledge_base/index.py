@@ -105,6 +105,14 @@ class VectorIndex:
                 return 0.0
         return float(np.dot(stored, vector))
 
+    def vector(self, chunk_id: int) -> np.ndarray | None:
+        """A stored chunk's vector (None if the id is not in the index)."""
+        with self._lock:
+            try:
+                return np.asarray(self._index.reconstruct(int(chunk_id)), dtype="float32")
+            except RuntimeError:
+                return None
+
     def similarities(self, vector: np.ndarray, chunk_ids) -> np.ndarray:
         """Cosine of the query with each stored chunk (0 for ids not in the index), in one batch."""
         keys = np.asarray(chunk_ids, dtype="int64")

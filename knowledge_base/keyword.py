@@ -29,7 +29,7 @@ THESAURUS_PATH = Path(__file__).with_name("thesaurus.yml")
 def thesaurus() -> dict[str, tuple[str, ...]]:
     """How people ask -> the words documents use (knowledge_base/thesaurus.yml)."""
     data = yaml.safe_load(THESAURUS_PATH.read_text(encoding="utf-8")) or {}
-    return {normalize(str(k)): tuple(normalize(str(v)) for v in vs) for k, vs in data.items()}
+    return {normalize(str(k)).lower(): tuple(normalize(str(v)).lower() for v in vs) for k, vs in data.items()}
 
 
 STOPWORDS = set(
@@ -95,7 +95,8 @@ def words(text: str) -> list[str]:
 
 
 def tokenize(text: str) -> list[str]:
-    text = normalize(text)
+    # Latin letters fold to lower case: "oBike", "OBIKE" and "obike" are one word (ETC, APP, T3出行 …)
+    text = normalize(text).lower()
     return words(text) + bigrams(text)
 
 
@@ -138,7 +139,7 @@ PRETOKENIZED = Pretokenized()
 def query_groups(text: str) -> list[list[str]]:
     """Groups of interchangeable terms, one per thing the question asks about: each thesaurus phrase
     found in the question (with the document words it stands for), then each remaining word."""
-    text = normalize(text)
+    text = normalize(text).lower()
     groups: dict[str, list[str]] = {}
     for phrase in thesaurus():
         if phrase in text:

@@ -137,3 +137,15 @@ class KnowledgeGap(Base):
     article_id: Mapped[int | None] = mapped_column(Integer)  # the article it was added to
     resolved_by: Mapped[str | None] = mapped_column(String(80))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class KbCalibration(Base):
+    """How sure the KB must be to answer (knowledge_base.calibration), as last calibrated: every replica uses the
+    newest."""
+
+    __tablename__ = "kb_calibration"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    articles: Mapped[int] = mapped_column(Integer)  # published articles when it was made
+    report: Mapped[str] = mapped_column(Text)  # Calibration.to_json()

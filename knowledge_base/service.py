@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,11 +23,21 @@ from hotline.db import Database
 from hotline.text import normalize
 
 from .cache import ArticleMeta, SearchCache, keyword_text
+from .calibration import LARGE_KB_POLICY, SAMPLE, SMALL_KB, Calibration, calibrate, legacy_policy
 from .decision import Decision, Policy, decide
 from .embedder import Embedder
 from .errors import ArticleUnavailable
 from .keyword import PRETOKENIZED
-from .models import CHUNK_BODY, CHUNK_QUESTION, REGION_NATIONWIDE, Article, ArticleVersion, ChangeLog, Chunk
+from .models import (
+    CHUNK_BODY,
+    CHUNK_QUESTION,
+    REGION_NATIONWIDE,
+    Article,
+    ArticleVersion,
+    ChangeLog,
+    Chunk,
+    KbCalibration,
+)
 from .regions import applies as region_fits
 from .regions import search_regions
 from .seeds import ArticleDraft
@@ -39,6 +50,8 @@ KEYWORD_WEIGHT = 0.3
 EVIDENCE_WEIGHTS = (1.0, 0.5, 0.2)
 # How many articles, by their best chunk, are scored on all their chunks.
 CANDIDATES = 10
+# The newest calibration (knowledge_base.calibration) is looked up in the DB at most this often (seconds).
+CALIBRATION_POLL = 10.0
 # An article of another region than the one searched (the place the question names, else the user's) answers only
 # when it reaches the answer threshold (KnowledgeBase.min_score), and ranks as if it scored this much less: below
 # nationwide and same-region articles of similar strength. Weaker ones stay hidden (hit testing lists them).
@@ -84,7 +97,7 @@ class Hit:
     # REGION_APPLIES (nationwide, the region searched, or no region known) | REGION_OTHER (another region's,
     # matched strongly: answered naming its region) | REGION_HIDDEN (another region's, weak: only with hidden=True)
     region_verdict: str = REGION_APPLIES
-    confidence: float | None = None  # the ranker's probability that this is the right entry (None: no ranker)
+    confidence: float | None = None  # 1.0 for an entry the user chose; None for a search hit (its score decides)
 
     @property
     def snippet(self) -> str:
@@ -132,6 +145,9 @@ def is_live(article, now: datetime) -> bool:
 class KnowledgeBase:
     def __init__(self, db: Database, embedder: Embedder, index_path: Path, min_score: float = 0.0):
         self.db = db
+        self._calibration: Calibration | None = None
+        self._calibration_id: int | None = None
+        self._calibration_checked = float("-inf")
         self.embedder = embedder
         self.index_path = Path(index_path)
         self.min_score = min_score
@@ -438,13 +454,30 @@ class KnowledgeBase:
         if not text:
             return []
         floor = self.min_score if min_score is None else min_score
+        return self._search(text, k, floor, region, mode, now or utcnow(), domain, tag, hidden=hidden)
+
+    def _search(
+        self,
+        text: str,
+        k: int,
+        floor: float,
+        region: str | None,
+        mode: str,
+        now: datetime,
+        domain: str | None = None,
+        tag: str | None = None,
+        vector: np.ndarray | None = None,
+        exclude: frozenset[int] = frozenset(),
+        hidden: bool = False,
+    ) -> list[Hit]:
+        """search() on normalised text; ``vector`` (the query's embedding, if known) and ``exclude`` (chunk ids
+        that do not exist for this query) serve the calibration, which asks the KB a similar question with that
+        question's whole article taken out (knowledge_base.calibration)."""
         cache = self.cache
-        matches = self._matches(cache, text, mode, depth=max(k * 4, 40))
+        matches = self._matches(cache, text, mode, depth=max(k * 4, 40), vector=vector, exclude=exclude)
         regions = search_regions(text, region).regions
-        candidates, fits = self._candidates(
-            cache, matches, mode, max(2 * k, CANDIDATES), now or utcnow(), regions, domain, tag
-        )
-        scored = self._score(cache, matches, candidates, mode)
+        candidates, fits = self._candidates(cache, matches, mode, max(2 * k, CANDIDATES), now, regions, domain, tag)
+        scored = self._score(cache, matches, candidates, mode, exclude)
         best, verdicts = self._region_verdicts(scored.best(matches, floor, len(candidates)), fits, k, hidden)
         if not best:
             return []
@@ -472,7 +505,7 @@ class KnowledgeBase:
                     coverage=round(e.coverage, 4),
                     region=a.region,
                     urgent=a.urgent,
-                    question=texts.get(b.chunk_id) if b.chunk_id in passages else None,
+                    question=_matched_question(texts.get(b.chunk_id) if b.chunk_id in passages else None, a.title),
                     region_verdict=verdicts[b.candidate],
                 )
             )
@@ -517,20 +550,99 @@ class KnowledgeBase:
 
     @property
     def policy(self) -> Policy:
-        """Without a fitted ranker the hybrid score decides: answer at the threshold, never clarify."""
-        return Policy(answer=self.min_score, margin=0.0, choice=2.0, clarify_total=2.0)
+        """How sure the KB must be to answer (knowledge_base.calibration): a small KB answers at the fixed threshold;
+        a large one needs a clear lead over the runner-up, as its newest calibration says (until it has one, the
+        large-KB default)."""
+        if len(self.cache.articles) < SMALL_KB:
+            return legacy_policy(self.min_score)
+        calibration = self.calibration
+        if calibration is not None and calibration.articles >= SMALL_KB:
+            return calibration.policy
+        return LARGE_KB_POLICY
 
-    def _matches(self, cache: SearchCache, text: str, mode: str, depth: int) -> Matches:
+    # ------------------------------------------------------------------ calibration
+
+    @property
+    def calibration(self) -> Calibration | None:
+        """The newest stored calibration (looked up at most every CALIBRATION_POLL seconds)."""
+        now = time.monotonic()
+        if now - self._calibration_checked >= CALIBRATION_POLL:
+            self._calibration_checked = now
+            try:
+                with self.db.session() as s:
+                    newest = s.scalar(select(func.max(KbCalibration.id)))
+                    if newest is not None and newest != self._calibration_id:
+                        row = s.get(KbCalibration, newest)
+                        self._calibration = Calibration.from_json(row.report) if row is not None else None
+                        self._calibration_id = newest
+            except Exception:  # the search must go on with what it has
+                log.exception("could not read the KB calibration")
+        return self._calibration
+
+    def absent_searches(self, limit: int = SAMPLE, seed: int = 12328, progress: bool = False):
+        """Self-asked questions the KB cannot answer: a sample of its similar questions and titles, each searched
+        with its whole article taken out (the question's own stored vector: nothing is embedded). Yields the hits."""
+        cache = self.cache
+        now = utcnow()
+        rng = np.random.default_rng(seed)
+        picks = []
+        for chunk_id in sorted(cache.questions):
+            article_id = cache.chunk_article.get(chunk_id)
+            article = cache.articles.get(article_id) if article_id is not None else None
+            if article is not None and is_live(article, now):
+                picks.append((article_id, chunk_id))
+        if len(picks) > limit:
+            picks = [picks[i] for i in sorted(rng.choice(len(picks), limit, replace=False))]
+        texts = cache.texts([c for _, c in picks])
+        for article_id, chunk_id in tqdm(picks, desc="答复阈值校准 calibration", unit="问", disable=not progress):
+            vector, text = cache.vectors.vector(chunk_id), texts.get(chunk_id)
+            if vector is None or not text:
+                continue
+            exclude = frozenset(cache.article_chunks.get(article_id, ()))
+            yield self._search(normalize(text), 5, 0.0, None, "hybrid", now, vector=vector, exclude=exclude)
+
+    def recalibrate(self, progress: bool = False) -> Calibration:
+        """Calibrate the answer policy to the KB as it is now and store it: every replica uses it within
+        CALIBRATION_POLL seconds."""
+        articles = len(self.cache.articles)
+        result = calibrate(articles, self.min_score, lambda: self.absent_searches(progress=progress))
+        with self.db.session() as s:
+            s.add(KbCalibration(fitted_at=utcnow(), articles=articles, report=result.to_json()))
+        self._calibration_checked = float("-inf")
+        return result
+
+    def calibration_due(self, growth: float = 0.1) -> bool:
+        """Whether the KB is large and its size changed by ``growth`` since its newest calibration (or it has none)."""
+        articles = len(self.cache.articles)
+        if articles < SMALL_KB:
+            return False
+        with self.db.session() as s:
+            last = s.scalars(select(KbCalibration).order_by(KbCalibration.id.desc()).limit(1)).first()
+        return last is None or abs(articles - last.articles) >= growth * max(last.articles, 1)
+
+    def _matches(
+        self,
+        cache: SearchCache,
+        text: str,
+        mode: str,
+        depth: int,
+        vector: np.ndarray | None = None,
+        exclude: frozenset[int] = frozenset(),
+    ) -> Matches:
         """The chunks the vector and keyword indexes return for the query (``depth`` from each), with their
         evidence. A chunk only the keyword index found gets its cosine too (hybrid mode)."""
         evidence: dict[int, Evidence] = {}
-        vector = None
         if mode in ("hybrid", "dense"):
-            vector = self.embedder.encode_one(text)
-            evidence = {chunk_id: Evidence(cosine) for chunk_id, cosine in cache.vectors.search(vector, depth)}
+            if vector is None:
+                vector = self.embedder.encode_one(text)
+            found = cache.vectors.search(vector, depth + len(exclude))
+            evidence = {chunk_id: Evidence(cosine) for chunk_id, cosine in found if chunk_id not in exclude}
+        else:
+            vector = None
         # (BM25 in a thread beside the embedding was measured no faster, even with only its GIL-free kernel
         # there: the model is bound by memory bandwidth, and BM25 competes for it)
-        keyword = cache.keyword.search(text, depth) if mode in ("hybrid", "keyword") else []
+        keyword = cache.keyword.search(text, depth + len(exclude)) if mode in ("hybrid", "keyword") else []
+        keyword = [m for m in keyword if m[0] not in exclude]
         top_bm25 = keyword[0][1] if keyword else 1.0
         only_keyword = []
         for chunk_id, bm25, coverage in keyword:
@@ -598,7 +710,13 @@ class KnowledgeBase:
         return kept, verdicts
 
     @staticmethod
-    def _score(cache: SearchCache, matches: Matches, candidates: list[ArticleMeta], mode: str) -> CandidateScores:
+    def _score(
+        cache: SearchCache,
+        matches: Matches,
+        candidates: list[ArticleMeta],
+        mode: str,
+        exclude: frozenset[int] = frozenset(),
+    ) -> CandidateScores:
         """Every chunk of every candidate scored (vectorised, all chunks laid end to end), and each
         candidate's pooled score.
 
@@ -606,7 +724,7 @@ class KnowledgeBase:
         one lucky match counts less than several that agree. The weighted mean keeps the scale of a
         single chunk, so a one-chunk article (a fresh hot policy) is not at a disadvantage."""
         # (copies: a catch-up in another thread may be replacing these lists)
-        lists = [list(cache.article_chunks.get(a.id, ())) for a in candidates]
+        lists = [[c for c in cache.article_chunks.get(a.id, ()) if c not in exclude] for a in candidates]
         evidence, vector = matches.evidence, matches.vector
         ids = np.fromiter((c for chunk_ids in lists for c in chunk_ids), dtype="int64")
         # every chunk of a candidate gets its exact cosine, in one batched read of the stored vectors
@@ -716,6 +834,11 @@ class CandidateScores:
         return chosen[:k]
 
 
+def _matched_question(question: str | None, title: str) -> str | None:
+    """The similar question that matched, for the reply and hit testing; the title itself is no news there."""
+    return None if question is None or normalize(question) == normalize(title) else question
+
+
 def pool_scores(scores: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Article scores from their chunks' scores, laid end to end (``lengths`` chunks per article; -inf for a
     chunk that does not count): the weighted mean of each article's best EVIDENCE_WEIGHTS chunk scores,
@@ -758,10 +881,13 @@ class Piece:
 
 
 def pieces(draft: ArticleDraft) -> list[Piece]:
-    """The body chunks of a draft, then its similar questions (embedded as they are: question to question)."""
+    """The body chunks of a draft, then its similar questions and its title — an entry's title is its standard
+    question (标准问) — embedded as they are: question to question. A regulation clause's title ("…办法 第九条")
+    is no question and is not repeated."""
     out = [Piece(c, embed_text_for(draft, c), CHUNK_BODY) for c in draft.chunks]
     seen: set[str] = set()
-    for question in draft.questions or ():
+    titles = [draft.title] if draft.kind != "regulation" and draft.title else []
+    for question in [*(draft.questions or ()), *titles]:
         key = normalize(question)
         if key and key not in seen:
             seen.add(key)

@@ -289,7 +289,7 @@ def test_choice_titles_are_shortened_sensibly(title, short):
 
 
 def test_on_the_seed_kb_a_near_tie_is_offered_and_the_choice_answered(seeded_kb, monkeypatch):
-    """A policy that clarifies (as a fitted ranker's will): 第三十六条 (评分办法) and 第三十七条 (评分结果) score
+    """A policy that clarifies (as a large KB's does when no entry leads clearly): 第三十六条 (评分办法) and 第三十七条 (评分结果) score
     alike for "12328评分"; the user picks one, and that article answers, found by its id alone."""
     policy = Policy(answer=0.8, margin=0.05, choice=0.8, clarify_total=1.6)  # on the hybrid score
     monkeypatch.setattr(KnowledgeBase, "policy", property(lambda self: policy))

@@ -20,6 +20,7 @@ from webapp.services import build_services
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMANDS = [
+    "calibrate",
     "import",
     "ingest",
     "init",
@@ -36,7 +37,15 @@ COMMANDS = [
     "user-passwd",
     "worker",
 ]
-LIFECYCLE = ["sla_sweep", "retention_purge", "gap_purge", "chat_history_purge", "wechat_notices", "handoff_expire"]
+LIFECYCLE = [
+    "sla_sweep",
+    "retention_purge",
+    "gap_purge",
+    "chat_history_purge",
+    "kb_calibration",
+    "wechat_notices",
+    "handoff_expire",
+]
 SYNC = ["sync_kb", "sync_outbox"]
 
 
@@ -99,10 +108,11 @@ def test_serve_and_worker_schedule_the_same_jobs(tmp_path, spy):
         assert all(job.max_instances == 1 and job.coalesce for job in by_id.values())
         intervals = {
             i: by_id[i].trigger.interval.total_seconds()
-            for i in ("sla_sweep", "wechat_notices", "handoff_expire", "sync_kb", "sync_outbox")
+            for i in ("sla_sweep", "kb_calibration", "wechat_notices", "handoff_expire", "sync_kb", "sync_outbox")
         }
         assert intervals == {
             "sla_sweep": 45,
+            "kb_calibration": 300,
             "wechat_notices": 30,
             "handoff_expire": 60,
             "sync_kb": 600,
@@ -134,6 +144,7 @@ def test_without_the_12345_link_no_sync_jobs(tmp_path):
         "retention_purge",
         "gap_purge",
         "chat_history_purge",
+        "kb_calibration",
         "handoff_expire",
     ]
 

@@ -30,8 +30,8 @@ def test_nothing_plausible_is_refused():
     assert decide(hits(0.5, 0.05), POLICY).kind == REFUSE
 
 
-def test_without_a_ranker_the_score_decides_as_before():
-    """No ranker: confidence is None and the hybrid score against the answer threshold decides; never clarify."""
+def test_a_small_kbs_policy_decides_on_the_score_as_before():
+    """A small KB (knowledge_base.calibration.legacy_policy): the hybrid score against the threshold; never clarify."""
     legacy = Policy(answer=0.8, margin=0.0, choice=2.0, clarify_total=2.0)
     h = [
         SimpleNamespace(article_id=1, score=0.86, confidence=None),

@@ -144,7 +144,9 @@ def test_tiny_corpus_end_to_end(tmp_path):
     res = {"min_score": kb.min_score, "dev": res, "holdout": evaluate(kb, key_of, folder, "holdout")}
     assert [t[0].split(": ")[1] for t in tables("tiny", res)] == [
         "retrieval (n = 2, 1)",
-        f"the bot's decision at its answer threshold {kb.min_score} (answerable questions)",
+        f"the bot's decision (answer at score ≥ {kb.min_score} with a lead ≥ 0; else offer close entries; else refuse), "
+        "answerable questions — answered right, answered wrong, right entry offered among choices, choices without "
+        "it, refused",
         "unanswerable questions and score separation",
     ]
 

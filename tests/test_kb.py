@@ -90,13 +90,14 @@ def test_ingest_is_idempotent_and_updates_changed_articles(db_url, embedder, tmp
     a = draft("t:a", "网约车资质", "网约车驾驶员须取得网络预约出租汽车驾驶员证。")
     b = draft("t:b", "货车通行", "货车在限行时段需办理城市通行证。")
     report = kb.upsert_articles([a, b])
-    assert (report.created, report.chunks_embedded) == (2, 2)
+    # each article: its body and its title, which is indexed as a question (its 标准问)
+    assert (report.created, report.chunks_embedded) == (2, 4)
     assert kb.upsert_articles([a, b]).unchanged == 2
     assert kb.search("网约车司机要什么证", k=1, min_score=0)[0].title == "网约车资质"
     b2 = draft("t:b", "货车通行", "自12月1日起，货车夜间22点至次日6点可通行主城区。")
     report = kb.upsert_articles([a, b2])
     assert (report.updated, report.unchanged, report.chunks_embedded) == (1, 1, 1)
-    assert len(kb.index) == 2 and kb.article_count() == 2
+    assert len(kb.index) == 4 and kb.article_count() == 2
     hit = kb.search("货车晚上几点可以进城", k=1, min_score=0)[0]
     assert "22点" in hit.text
     # a new process sees the same index
@@ -136,3 +137,19 @@ def test_reingesting_the_seeds_keeps_editors_questions(db_url, embedder, tmp_pat
     report = kb.upsert_articles([d for d in load_seed_drafts() if d.origin_key.endswith(":第二十三条")])
     questions = editor.get(art["id"])["questions"]
     assert report.updated == 1 and "投诉多少天给回话" in questions and len(questions) == len(drafts[0].questions) + 1
+
+
+def test_latin_letters_match_in_any_case(db_url, embedder, tmp_path):
+    """ "obike", "OBIKE" and "oBike" are one word to the keyword index (issue 16: brand names typed as they come)."""
+    db = Database(db_url)
+    db.migrate()
+    kb = KnowledgeBase(db, embedder, tmp_path / "kb.faiss")
+    kb.upsert_articles(
+        [
+            draft("t:obike", "oBike押金退还", "oBike共享单车押金可在原支付渠道申请退还。"),
+            draft("t:etc", "高速通行卡", "高速公路通行卡丢失须按最远路程补缴通行费。"),
+        ]
+    )
+    for query in ("obike", "OBIKE", "Obike"):  # no Chinese bigram to fall back on
+        hits = kb.search(query, k=2, min_score=0, mode="keyword")
+        assert hits and hits[0].title == "oBike押金退还", query

@@ -145,7 +145,7 @@ def test_clarifying_choices_are_numbered_and_a_digit_answers_the_chosen_entry(se
     """Issue 16 item 3 on WeChat: "您想问的是哪一个？" arrives as numbered choices; replying with a number sends that
     button's payload (/consult{"article_id": N}) to the bot, which answers that entry; "都不是" refuses honestly.
     The bot here is the real consultation action on the seed KB (only Rasa's routing is faked), under a policy
-    that clarifies as a fitted ranker's will."""
+    that clarifies as a large KB's does when no entry leads clearly."""
     policy = Policy(answer=0.8, margin=0.05, choice=0.8, clarify_total=1.6)  # on the hybrid score
     monkeypatch.setattr(KnowledgeBase, "policy", property(lambda self: policy))
     action = ActionAnswerFromKB(seeded_kb)

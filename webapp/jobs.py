@@ -23,6 +23,7 @@ from .services import Services
 log = logging.getLogger(__name__)
 TIMEZONE = "Asia/Shanghai"  # the cron jobs' 03:30 / 03:40 are China time
 HANDOFF_EXPIRE_SECONDS = 60
+KB_CALIBRATION_SECONDS = 300  # how often a KB's size is checked against its calibration's
 
 
 def _purge_gaps(gaps: KnowledgeGaps) -> None:
@@ -30,6 +31,17 @@ def _purge_gaps(gaps: KnowledgeGaps) -> None:
         gaps.purge()
     except Exception:
         log.exception("knowledge-gap purge failed")
+
+
+def _calibrate_kb(kb) -> None:
+    """After imports and syncs that changed a large KB's size by a tenth: recalibrate how sure it must be to
+    answer (knowledge_base.calibration; a few seconds, in the background)."""
+    try:
+        if kb.calibration_due():
+            result = kb.recalibrate()
+            log.info("KB recalibrated: %s", "; ".join(result.notes))
+    except Exception:
+        log.exception("KB calibration failed")
 
 
 def _purge_chat_history(history) -> None:
@@ -43,7 +55,7 @@ def schedule_jobs(scheduler, services: Services, sweep_interval: float) -> list[
     """Add every job to `scheduler` (not started) and return their ids.
 
     `sweep_interval` > 0 adds the lifecycle jobs: the SLA sweep every that many seconds, the nightly retention
-    and knowledge-gap purges, WeChat notice delivery and the handoff expiry; 0 leaves them to a worker. The 12345
+    and knowledge-gap purges, the KB's calibration check, WeChat notice delivery and the handoff expiry; 0 leaves them to a worker. The 12345
     KB sync and outbox are added whenever the link is configured (HOTLINE_SYNC_URL) and their interval is > 0.
     """
     settings = services.settings
@@ -63,6 +75,15 @@ def schedule_jobs(scheduler, services: Services, sweep_interval: float) -> list[
                 max_instances=1,
                 coalesce=True,
             )
+        scheduler.add_job(
+            _calibrate_kb,
+            "interval",
+            seconds=KB_CALIBRATION_SECONDS,
+            args=[services.kb],
+            id="kb_calibration",
+            max_instances=1,
+            coalesce=True,
+        )
         wechat_jobs.add_jobs(scheduler, services.wechat.notifier, settings.wechat.notify_interval)
         # conversations still waiting for an operator when service hours end: tell the user when we are back
         scheduler.add_job(

@@ -1,7 +1,7 @@
 """Command line: `python -m webapp.cli <command>` (`--help` lists them all). One module per kind of command:
 
 - `app.py`    — run the product: `init`, `run`, `serve` (the app and the Rasa action listener), `worker`
-- `kb.py`     — the knowledge base: `ingest`, `reindex`, `import`
+- `kb.py`     — the knowledge base: `ingest`, `reindex`, `import`, `calibrate`
 - `staff.py`  — staff accounts: `user-add`
 - `orders.py` — the work-order directory: `unit-add`
 - `sync.py`   — the 12345 link: `sync-kb`, `sync-export`, `sync-orders-import`, `sync-outbox`, `sync-log`

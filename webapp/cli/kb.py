@@ -1,4 +1,5 @@
-"""The knowledge base: `ingest` (the seeds), `reindex` (the FAISS index) and `import` (a file of articles)."""
+"""The knowledge base: `ingest` (the seeds), `reindex` (the FAISS index), `import` (a file of articles) and
+`calibrate` (how sure it must be to answer)."""
 
 from __future__ import annotations
 
@@ -53,4 +54,16 @@ def import_cmd(path, draft, author):
     click.echo(f"导入完成：{report.rows} 行，新增 {report.created}，更新 {report.updated}，未变 {report.unchanged}")
 
 
-COMMANDS = (ingest, reindex, import_cmd)
+@click.command()
+def calibrate() -> None:
+    """Recalibrate how sure the KB must be to answer (a large KB: the lead its top hit needs); also done in the
+    background after imports and syncs that change the KB's size by a tenth."""
+    svc = build_services(load_settings())
+    result = svc.kb.recalibrate(progress=True)
+    p = result.policy
+    click.echo(
+        f"已校准：{result.articles} 条；直接答复需得分≥{p.answer:.2f}且领先≥{p.margin:.2f}；" + "；".join(result.notes)
+    )
+
+
+COMMANDS = (ingest, reindex, import_cmd, calibrate)

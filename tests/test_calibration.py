@@ -1,0 +1,79 @@
+"""How sure the KB must be to answer, recalibrated as it grows (issue 16, item 3; knowledge_base.calibration)."""
+
+from types import SimpleNamespace
+
+import pytest
+
+from knowledge_base import calibration, service
+from knowledge_base.calibration import LARGE_KB_POLICY, SMALL_KB, Calibration, calibrate, legacy_policy
+from knowledge_base.decision import ANSWER, CLARIFY, decide
+from knowledge_base.seeds import ArticleDraft
+from knowledge_base.service import KnowledgeBase
+
+
+def hits(*scores):
+    return [SimpleNamespace(article_id=i + 1, score=s, confidence=None) for i, s in enumerate(scores)]
+
+
+def test_a_small_kb_answers_at_the_fixed_threshold():
+    result = calibrate(45, 0.8, lambda: pytest.fail("a small KB asks itself nothing"))
+    assert result.policy == legacy_policy(0.8)
+    assert decide(hits(0.85, 0.84), result.policy).kind == ANSWER  # near-duplicates are rare there
+
+
+def test_a_large_kb_needs_a_clear_lead_and_offers_close_entries():
+    policy = calibrate(SMALL_KB, 0.8, lambda: []).policy
+    assert policy == LARGE_KB_POLICY
+    assert decide(hits(1.02, 0.80), policy).kind == ANSWER
+    close = decide(hits(1.02, 0.97, 0.83, 0.5), policy)
+    assert close.kind == CLARIFY and [h.article_id for h in close.hits] == [1, 2, 3]
+
+
+def test_a_kb_dense_with_near_duplicates_raises_the_lead_it_needs():
+    """Questions whose article was taken out must not get a direct answer more than 5 % of the time: where
+    siblings leave the wrong entry far ahead, the required lead grows until they no longer do."""
+    absent = [hits(1.10, 0.90)] * 10 + [hits(1.0, 0.99)] * 90  # 10 % would be answered at the default lead
+    result = calibrate(5000, 0.8, lambda: absent)
+    assert result.policy.margin > LARGE_KB_POLICY.margin and result.absent_answered <= 0.05
+    assert result.questions == 100 and "领先幅度" in "".join(result.notes)
+    # a sparse KB keeps the default
+    assert calibrate(5000, 0.8, lambda: [hits(0.85, 0.5)] * 50).policy.margin == LARGE_KB_POLICY.margin
+    assert Calibration.from_json(result.to_json()) == result
+
+
+def faq(i: int, title: str, body: str) -> ArticleDraft:
+    return ArticleDraft(
+        origin_key=f"t:{i}", title=title, kind="faq", doc_title=title, body=body, source="测试", chunks=[body]
+    )
+
+
+def test_the_kb_recalibrates_itself_and_every_replica_follows(db_url, embedder, tmp_path, monkeypatch):
+    """Past SMALL_KB articles the KB switches to the large-KB policy, asks itself its own titles with their
+    articles taken out, stores the result, and another process uses it; due again after growing by a tenth."""
+    monkeypatch.setattr(calibration, "SMALL_KB", 4)
+    monkeypatch.setattr(service, "SMALL_KB", 4)
+    from hotline.db import Database
+
+    db = Database(db_url)
+    db.migrate()
+    kb = KnowledgeBase(db, embedder, tmp_path / "kb.faiss", min_score=0.8)
+    kb.upsert_articles([faq(1, "货车通行证怎么办", "货车通行证在交警支队网上办理。")])
+    assert kb.policy == legacy_policy(0.8) and not kb.calibration_due()
+    kb.upsert_articles(
+        [
+            faq(2, "高速公路救援电话是多少", "高速公路救援可拨打12122。"),
+            faq(3, "出租车拒载怎么投诉", "出租车拒载可拨打12328投诉。"),
+            faq(4, "网约车多收费怎么办", "网约车多收费可向平台和12328反映。"),
+            faq(5, "公交卡丢了怎么挂失", "公交卡可在服务网点挂失。"),
+        ]
+    )
+    assert kb.policy == LARGE_KB_POLICY and kb.calibration_due()
+    result = kb.recalibrate()
+    assert result.articles == 5 and result.questions == 5  # each title asked with its article taken out
+    assert result.absent_answered <= 0.05  # five unrelated topics: none answers another's question
+    assert result.policy.margin == LARGE_KB_POLICY.margin
+    assert not kb.calibration_due()
+    other = KnowledgeBase(db, embedder, tmp_path / "replica.faiss", min_score=0.8)
+    assert other.policy == result.policy and other.calibration.notes == result.notes
+    kb.upsert_articles([faq(6, "驾驶证到期怎么换", "驾驶证到期前90日内申请换证。")])
+    assert kb.calibration_due()  # grew by a fifth
