@@ -64,23 +64,23 @@ REPORT = ROOT / "var" / "conversation_suite.json"
 
 # The measured level less two conversations' worth, so that what may differ between runs (service hours, the
 # calendar: a handoff question asked on a holiday) cannot fail it, while a real regression does. Measured on
-# 2026-11-30 after this session's issue-15 changes (one turn for every channel, clean form data, numbered choices,
-# urgency, questions answered before intents): dev 31/36 conversations, 93/101 turns, 10/11 key facts, 1 unwanted
-# form, 0 questions stored in an order; holdout 24/38, 81/96, 8/12, 1, 0 (before them: dev 10/36, holdout 15/38).
-# Issue 15's targets: >= 0.90 of conversations fully right, key facts >= 0.95, the ceilings 0; raise the floors
-# whenever a change lifts the measured level.
+# 2026-11-30 after session 6's issue-15 and -16 work (forms that keep clean data, dialogue acts for citizens' first
+# messages, regions, answer/clarify/refuse): dev 46/47 conversations, 134/135 turns, 14/15 key facts, 0 unwanted
+# forms, 0 questions stored in an order; holdout 33/40, 92/99, 9/14, 2, 0 (session 5: dev 31/36, holdout 24/38;
+# before issue 15: dev 10/36, holdout 15/38). Issue 15's targets: >= 0.90 of conversations fully right, key facts
+# >= 0.95, the ceilings 0; raise the floors whenever a change lifts the measured level.
 FLOORS = {
     "dev": {
-        "conversations_right": 0.80,
-        "turns_right": 0.89,
-        "key_facts": 0.72,
-        "max_forms_unwanted": 3,
+        "conversations_right": 0.93,
+        "turns_right": 0.97,
+        "key_facts": 0.8,
+        "max_forms_unwanted": 1,
         "max_orders_with_question": 1,
         "max_orders_unwanted": 0,
     },
     "holdout": {
-        "conversations_right": 0.57,
-        "turns_right": 0.82,
+        "conversations_right": 0.77,
+        "turns_right": 0.9,
         "key_facts": 0.5,
         "max_forms_unwanted": 3,
         "max_orders_with_question": 1,
