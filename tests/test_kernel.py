@@ -19,6 +19,7 @@ from hotline.channels import Channel
 from hotline.clock import CHINA, aware, china_time, local_date
 from hotline.db import Database
 from hotline.text import half_width, normalize, strip_trailing_punctuation
+from knowledge_base.decision import Policy, decide
 from work_orders.models import Notice
 from work_orders.service import System, WorkOrders
 
@@ -142,11 +143,11 @@ def test_gaps_are_counted_under_the_registered_channel_only():
     class NothingFound:
         min_score = 0.5
 
-        def search(self, question, **_):
-            return []
+        def decide(self, question, **_):
+            return decide([], Policy())
 
     class Gaps:
-        def record(self, question, channel=None, best=None):
+        def record(self, question, channel=None, best=None, kind="refuse"):
             seen.append(channel)
 
     for sender in ("wechat:o-1", "sms:o-2", "no-channel"):

@@ -55,8 +55,11 @@ def events(kb, run_id: int | None = None, kind: str | None = None) -> list[SyncE
 def test_initial_sync_then_only_changes(hkb, sim):
     run = make_sync(hkb, sim).run("test")
     assert run["status"] == "ok", run
-    assert (run["received"], run["created"], run["chunks_embedded"], run["pages"]) == (60, 60, 60, 3)
-    assert counts(hkb) == {"articles": 60, "versions": 60, "log": 60, "chunks": 60, "cursor": 60}
+    assert (run["received"], run["created"], run["pages"]) == (60, 60, 3)
+    # each entry: its body and its title (indexed as its standard question); a text shared by several is embedded once
+    assert counts(hkb) == {"articles": 60, "versions": 60, "log": 60, "chunks": 120, "cursor": 60}
+    with hkb.db.session() as s:
+        assert run["chunks_embedded"] == s.scalar(select(func.count(func.distinct(Chunk.text_hash))))
     a = article(hkb, "ZSK0000001")
     assert (a.origin_system, a.origin_version, a.synced_version, a.origin_key) == (
         "12345",
@@ -102,7 +105,7 @@ def test_repeated_reordered_and_failing_pages_end_in_the_same_state(hkb, sim):
     assert run["warnings"] >= 8
     assert control(sim, "/_sim/state")["faults"] == []  # every fault was met
     c = counts(hkb)
-    assert (c["articles"], c["chunks"], c["cursor"]) == (60, 60, 70)
+    assert (c["articles"], c["chunks"], c["cursor"]) == (60, 120, 70)
     with hkb.db.session() as s:  # each article once, each version once
         rows = s.execute(
             select(ArticleVersion.article_id, ArticleVersion.version, func.count()).group_by(
@@ -337,7 +340,7 @@ def test_killed_mid_page_resumes_without_loss_or_doubles(hkb, sim, db_url):
     run = make_sync(hkb, sim).run("test")  # the dead process's lease is taken over at once
     assert run["status"] == "ok" and run["cursor_from"] == 25
     c = counts(hkb)
-    assert (c["articles"], c["chunks"], c["cursor"]) == (60, 60, 75)
+    assert (c["articles"], c["chunks"], c["cursor"]) == (60, 120, 75)
     with hkb.db.session() as s:
         dup = s.execute(
             select(ArticleVersion.article_id, ArticleVersion.version, func.count())
@@ -373,7 +376,7 @@ def test_synced_change_is_answerable(tmp_path, embedder, sim):
         },
     )
     run = make_sync(kb, sim).run("test")
-    assert run["updated"] == 1 and run["chunks_embedded"] == 1
+    assert run["updated"] == 1 and run["chunks_embedded"] == 2  # the new body and the new title
     hits = kb.search("下雪的时候S312焦作段货车能走吗", k=3)
     assert hits and hits[0].title == "S312省道焦作段冬季除雪期间货车限行"
 
