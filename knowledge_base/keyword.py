@@ -1,7 +1,9 @@
 """Keyword side of retrieval: BM25 (bm25s) over jieba tokens of normalised text.
 
 Drivers ask "多久" where the 管理办法 says "3个工作日内"; a small domain thesaurus expands
-such question words into the words the documents use.
+such question words into the words the documents use. The shipped file is the base; the vocabulary editors keep
+in the DB (kb_term, knowledge_base.vocabulary) adds to it or overrides its phrases: a search passes those terms
+(``Terms``) along, so each knowledge base uses its own DB's vocabulary.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from functools import cache, lru_cache
+from functools import lru_cache
 from pathlib import Path
 
 import bm25s
@@ -25,11 +27,42 @@ from hotline.text import normalize
 THESAURUS_PATH = Path(__file__).with_name("thesaurus.yml")
 
 
+# DB terms as a search passes them: ((phrase, (target, ...)), ...), normalised, hashable (cache keys)
+Terms = tuple[tuple[str, tuple[str, ...]], ...]
+
+
+def term_key(text: str) -> str:
+    """A phrase or target as the thesaurus holds it: Simplified, half-width, Latin letters case-folded."""
+    return normalize(text).lower()
+
+
 @lru_cache(maxsize=1)
 def thesaurus() -> dict[str, tuple[str, ...]]:
     """How people ask -> the words documents use (knowledge_base/thesaurus.yml)."""
     data = yaml.safe_load(THESAURUS_PATH.read_text(encoding="utf-8")) or {}
-    return {normalize(str(k)).lower(): tuple(normalize(str(v)).lower() for v in vs) for k, vs in data.items()}
+    return {term_key(str(k)): tuple(term_key(str(v)) for v in vs) for k, vs in data.items()}
+
+
+@lru_cache(maxsize=16)
+def combined(terms: Terms = ()) -> dict[str, tuple[str, ...]]:
+    """The file's thesaurus with these DB terms added (a DB term's phrase overrides the file's)."""
+    if not terms:
+        return thesaurus()
+    add_words(w for _, targets in terms for w in targets)
+    return {**thesaurus(), **dict(terms)}
+
+
+def add_words(new: object) -> None:
+    """Teach jieba the document words a term stands for (chunks indexed from now on keep them whole)."""
+    _init_jieba()
+    with _jieba_lock:
+        for word in new:
+            if word not in _added:
+                jieba.add_word(word)
+                _added.add(word)
+
+
+_added: set[str] = set()
 
 
 STOPWORDS = set(
@@ -69,6 +102,7 @@ def _init_jieba() -> None:
     for targets in thesaurus().values():
         for word in targets:
             jieba.add_word(word)
+            _added.add(word)
 
 
 CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
@@ -100,10 +134,10 @@ def tokenize(text: str) -> list[str]:
     return words(text) + bigrams(text)
 
 
-@cache
-def _expansion(phrase: str) -> tuple[str, ...]:
+@lru_cache(maxsize=4096)
+def _expansion(phrase: str, targets: tuple[str, ...]) -> tuple[str, ...]:
     """The index words a thesaurus phrase stands for: its own words, then those of its targets."""
-    return tuple(dict.fromkeys([*words(phrase), *(w for t in thesaurus()[phrase] for w in words(t))]))
+    return tuple(dict.fromkeys([*words(phrase), *(w for t in targets for w in words(t))]))
 
 
 class Pretokenized:
@@ -136,14 +170,15 @@ class Pretokenized:
 PRETOKENIZED = Pretokenized()
 
 
-def query_groups(text: str) -> list[list[str]]:
+def query_groups(text: str, terms: Terms = ()) -> list[list[str]]:
     """Groups of interchangeable terms, one per thing the question asks about: each thesaurus phrase
-    found in the question (with the document words it stands for), then each remaining word."""
+    found in the question (with the document words it stands for), then each remaining word. ``terms``:
+    the DB's active vocabulary, on top of the file's."""
     text = normalize(text).lower()
     groups: dict[str, list[str]] = {}
-    for phrase in thesaurus():
-        if phrase in text:
-            groups[phrase] = list(_expansion(phrase))
+    for phrase, targets in combined(terms).items():
+        if targets and phrase in text:
+            groups[phrase] = list(_expansion(phrase, targets))
     for word in words(text):
         if not any(word in phrase for phrase in groups):
             groups.setdefault(word, [word])
@@ -296,10 +331,10 @@ class LiveKeywordIndex:
         live.delta = KeywordIndex(ids, tokens=[live._delta_tokens[i] for i in ids])
         return live
 
-    def search(self, query: str, k: int) -> list[tuple[int, float, float]]:
+    def search(self, query: str, k: int, terms: Terms = ()) -> list[tuple[int, float, float]]:
         with self._lock:
             main, delta, stale = self.main, self.delta, set(self._stale)
-        groups = query_groups(query)
+        groups = query_groups(query, terms)
         hits = [h for h in main.search(query, k + len(stale), groups) if h[0] not in stale] + delta.search(
             query, k, groups
         )

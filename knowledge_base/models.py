@@ -149,3 +149,27 @@ class KbCalibration(Base):
     fitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     articles: Mapped[int] = mapped_column(Integer)  # published articles when it was made
     report: Mapped[str] = mapped_column(Text)  # Calibration.to_json()
+
+
+TERM_STATUSES = ("active", "suggested", "rejected")
+TERM_SOURCES = ("file", "editor", "learned")
+
+
+class KbTerm(Base):
+    """A vocabulary term (词表): how people say it (``phrase``) -> the words the documents use (``targets``).
+
+    knowledge_base/thesaurus.yml is the shipped base; active terms here add to it or override a phrase of it.
+    Learned terms (knowledge_base.vocabulary) arrive as "suggested" and only an editor makes them active."""
+
+    __tablename__ = "kb_term"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    phrase: Mapped[str] = mapped_column(String(40), unique=True)  # normalised (Simplified, case-folded)
+    targets: Mapped[list] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(12), default="active", index=True)  # TERM_STATUSES
+    source: Mapped[str] = mapped_column(String(12), default="editor")  # TERM_SOURCES
+    author: Mapped[str | None] = mapped_column(String(80))
+    hits: Mapped[int] = mapped_column(Integer, default=0)  # similar questions supporting a learned term
+    evidence: Mapped[list] = mapped_column(JSON, default=list)  # [{"article_id", "title", "question"}]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

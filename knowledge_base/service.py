@@ -27,7 +27,7 @@ from .calibration import LARGE_KB_POLICY, SAMPLE, SMALL_KB, Calibration, calibra
 from .decision import Decision, Policy, decide
 from .embedder import Embedder
 from .errors import ArticleUnavailable
-from .keyword import PRETOKENIZED
+from .keyword import PRETOKENIZED, Terms
 from .models import (
     CHUNK_BODY,
     CHUNK_QUESTION,
@@ -41,6 +41,7 @@ from .models import (
 from .regions import applies as region_fits
 from .regions import search_regions
 from .seeds import ArticleDraft
+from .vocabulary import active_terms, vocabulary_version
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +156,10 @@ class KnowledgeBase:
         self._open_lock = threading.Lock()
         self._follower: threading.Thread | None = None
         self._stop = threading.Event()
+        # the DB's active vocabulary (kb_term) as keyword search uses it, and the version it was read at
+        self.terms: Terms = ()
+        self._terms_version: str | None = None
+        self._terms_checked = float("-inf")
 
     # ------------------------------------------------------------------ the search cache
 
@@ -172,6 +177,7 @@ class KnowledgeBase:
     def open_index(self, progress: bool = False) -> str:
         """Load the persisted index (then catch up from the change log) or rebuild it from the DB."""
         with self._open_lock:
+            self.load_terms(force=True)
             cache = SearchCache(self.db, self.embedder.dim, self.index_path)
             if cache.load():
                 self._cache = cache
@@ -190,7 +196,22 @@ class KnowledgeBase:
 
     def refresh(self) -> int:
         """Catch the cache up with the change log (every replica calls this on a short interval)."""
+        self.load_terms()
         return self.cache.catch_up(embed_missing=self.embed_missing)
+
+    def load_terms(self, force: bool = False, every: float = 2.0) -> Terms:
+        """The DB's active vocabulary, re-read when its version (kb_meta, bumped by every change) moved: at once
+        after a change made here (``force``), else at most every ``every`` seconds (the follower's poll)."""
+        now = time.monotonic()
+        if not force and now - self._terms_checked < every:
+            return self.terms
+        self._terms_checked = now
+        with self.db.session() as s:
+            version = vocabulary_version(s)
+            if version != self._terms_version:
+                self.terms = active_terms(s)
+                self._terms_version = version
+        return self.terms
 
     def refresh_if_open(self) -> None:
         """After a write in this process: make it searchable here at once (other replicas poll)."""
@@ -641,7 +662,7 @@ class KnowledgeBase:
             vector = None
         # (BM25 in a thread beside the embedding was measured no faster, even with only its GIL-free kernel
         # there: the model is bound by memory bandwidth, and BM25 competes for it)
-        keyword = cache.keyword.search(text, depth + len(exclude)) if mode in ("hybrid", "keyword") else []
+        keyword = cache.keyword.search(text, depth + len(exclude), self.terms) if mode in ("hybrid", "keyword") else []
         keyword = [m for m in keyword if m[0] not in exclude]
         top_bm25 = keyword[0][1] if keyword else 1.0
         only_keyword = []

@@ -68,3 +68,17 @@ def test_upgrade_keeps_knowledge_gaps_as_refusals(db_url):
         0,
         3,
     )
+
+
+def test_upgrade_adds_an_empty_vocabulary(db_url):
+    """0019_kb_term: the vocabulary table starts empty (the shipped thesaurus file stays the base)."""
+    db = Database(db_url)
+    upgrade_to(db.engine, "0018_kb_calibration")
+    db.migrate()
+    from knowledge_base.vocabulary import active_terms, vocabulary_version
+
+    with db.session() as s:
+        assert active_terms(s) == ()
+        assert vocabulary_version(s) == ""
+    with db.engine.connect() as conn:
+        assert conn.execute(text("select count(*) from kb_term")).scalar() == 0
