@@ -14,7 +14,7 @@ from marshmallow import ValidationError
 from werkzeug.routing import IntegerConverter
 
 from knowledge_base.editing import KINDS, MAX_BODY
-from knowledge_base.models import DOMAINS, GAP_KINDS, GAP_STATUSES, STATUSES
+from knowledge_base.models import DOMAINS, GAP_KINDS, GAP_STATUSES, STATUSES, TERM_STATUSES
 
 # Database ids and versions are INTEGER columns (32-bit on PostgreSQL): no integer beyond this reaches the DB.
 INT32_MAX = 2**31 - 1
@@ -492,6 +492,73 @@ class GapListOut(Schema):
 class GapAttachIn(Schema):
     article_id = IdField(required=True, metadata={"description": "把问句加为这篇文章的相似问法"})
     version = IdField(required=True, metadata={"description": "文章当前版本号（乐观并发控制）"})
+
+
+class TermListQuery(Schema):
+    status = String(
+        validate=OneOf(TERM_STATUSES),
+        metadata={"description": "active 已启用 / suggested 待审核（学习所得） / rejected 已忽略；不填为全部"},
+    )
+
+
+class TermIn(Schema):
+    phrase = String(
+        required=True,
+        validate=Length(max=100),
+        metadata={"description": "群众的说法（如“小黄”），繁体自动转为简体，最长20字"},
+    )
+    targets = List(
+        String(validate=Length(max=100)),
+        required=True,
+        validate=Length(max=50),
+        metadata={"description": "文档里的用词（如“出租车”），1-10个，每个最长20字"},
+    )
+
+
+class TermUpdateIn(Schema):
+    phrase = String(validate=Length(max=100))
+    targets = List(String(validate=Length(max=100)), validate=Length(max=50))
+
+
+class TermAcceptIn(Schema):
+    targets = List(
+        String(validate=Length(max=100)),
+        validate=Length(max=50),
+        metadata={"description": "采纳时可修改文档用词；不填则用建议的"},
+    )
+
+
+class TermEvidence(Schema):
+    article_id = Integer(required=True)
+    title = String(required=True)
+    question = String(required=True)
+
+
+class TermOut(Schema):
+    id = Integer(required=True)
+    phrase = String(required=True)
+    targets = List(String(), required=True)
+    status = String(required=True, metadata={"description": "active 已启用 / suggested 待审核 / rejected 已忽略"})
+    source = String(required=True, metadata={"description": "editor 编辑添加 / learned 从相似问法学习"})
+    author = String(allow_none=True)
+    hits = Integer(required=True, metadata={"description": "支持这条建议的相似问法数"})
+    evidence = List(Nested(TermEvidence), required=True, metadata={"description": "依据：哪些文章的哪些相似问法"})
+    created_at = String(required=True)
+    updated_at = String(required=True)
+
+
+class TermListOut(Schema):
+    items = List(Nested(TermOut), required=True)
+    counts = Dict(required=True)
+    base = Integer(required=True, metadata={"description": "随系统发布的基础词表（文件）条数"})
+
+
+class LearnOut(Schema):
+    articles = Integer(required=True, metadata={"description": "读取的已发布文章数"})
+    suggested = Integer(required=True, metadata={"description": "本次学到的建议数"})
+    created = Integer(required=True)
+    updated = Integer(required=True)
+    dropped = Integer(required=True, metadata={"description": "不再有依据而删除的旧建议数"})
 
 
 class OneComponentPerSchema:

@@ -20,6 +20,7 @@ from knowledge_base.editing import Editor
 from knowledge_base.embedder import Embedder, EmbeddingModelMissing
 from knowledge_base.gaps import KnowledgeGaps
 from knowledge_base.service import KnowledgeBase
+from knowledge_base.vocabulary import Vocabulary
 from sync.service import SyncService
 from sync.service import build as build_sync
 from work_orders.attachments import AttachmentStore
@@ -43,6 +44,7 @@ class Services:
     attachments: AttachmentStore
     sync: SyncService  # the 12345 link; its outbox listener is on `work_orders` from the start
     chat_history: ChatHistory | None = None  # the web visitor's recent turns (restored on reload)
+    vocabulary: Vocabulary | None = None  # the KB's vocabulary (词表) editors keep
 
 
 class _MissingEmbedder:
@@ -98,4 +100,5 @@ def build_services(settings: Settings, migrate: bool = True) -> Services:
         attachments=attachments,
         sync=build_sync(settings, kb, work_orders),
         chat_history=ChatHistory(db),
+        vocabulary=Vocabulary(kb),
     )

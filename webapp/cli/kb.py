@@ -1,5 +1,5 @@
-"""The knowledge base: `ingest` (the seeds), `reindex` (the FAISS index), `import` (a file of articles) and
-`calibrate` (how sure it must be to answer)."""
+"""The knowledge base: `ingest` (the seeds), `reindex` (the FAISS index), `import` (a file of articles),
+`calibrate` (how sure it must be to answer) and `vocab-learn` (vocabulary suggestions)."""
 
 from __future__ import annotations
 
@@ -66,4 +66,16 @@ def calibrate() -> None:
     )
 
 
-COMMANDS = (ingest, reindex, import_cmd, calibrate)
+@click.command("vocab-learn")
+def vocab_learn() -> None:
+    """Suggest vocabulary terms (词表) from the published articles' similar questions; editors accept them in the
+    console (suggestions are never active before)."""
+    svc = build_services(load_settings())
+    report = svc.vocabulary.learn(progress=True)
+    click.echo(
+        f"已读取 {report['articles']} 篇文章；建议 {report['suggested']} 条（新增 {report['created']}，"
+        f"更新 {report['updated']}，删除无依据的 {report['dropped']}）；请在控制台“词表”中采纳或忽略"
+    )
+
+
+COMMANDS = (ingest, reindex, import_cmd, calibrate, vocab_learn)

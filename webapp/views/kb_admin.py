@@ -1,4 +1,4 @@
-"""Editor API and console: articles, versions, diffs, publishing, hit testing, bulk import."""
+"""Editor API and console: articles, versions, diffs, publishing, hit testing, bulk import, vocabulary."""
 
 from __future__ import annotations
 
@@ -30,7 +30,14 @@ from ..schemas import (
     HitTestOut,
     HitTestQuery,
     ImportOut,
+    LearnOut,
     StatusChangeIn,
+    TermAcceptIn,
+    TermIn,
+    TermListOut,
+    TermListQuery,
+    TermOut,
+    TermUpdateIn,
     VersionListOut,
 )
 from .common import services
@@ -262,3 +269,81 @@ def attach_gap(gap_id, body):
 )
 def dismiss_gap(gap_id):
     return services().gaps.dismiss(gap_id, author=_user().username)
+
+
+# ---------------------------------------------------------------------- vocabulary (词表)
+
+
+@bp.get("/api/kb/terms")
+@bp.auth_required(auth)
+@bp.input(TermListQuery, location="query", arg_name="query")
+@bp.output(TermListOut)
+@bp.doc(summary="词表：群众说法 → 文档用词（已启用、待审核的建议、已忽略） List vocabulary terms")
+def list_terms(query):
+    return services().vocabulary.list(query.get("status"))
+
+
+@bp.post("/api/kb/terms")
+@bp.auth_required(auth, roles=EDITORS)
+@bp.input(TermIn, arg_name="body")
+@bp.output(TermOut, status_code=201)
+@bp.doc(
+    summary="添加词条（立即生效） Add a term",
+    responses=error_docs(409, 422, notes={409: "已有相同说法", 422: "说法或文档用词有误"}),
+)
+def add_term(body):
+    return services().vocabulary.add(body["phrase"], body["targets"], author=_user().username)
+
+
+@bp.put("/api/kb/terms/<int:term_id>")
+@bp.auth_required(auth, roles=EDITORS)
+@bp.input(TermUpdateIn, arg_name="body")
+@bp.output(TermOut)
+@bp.doc(
+    summary="修改词条 Edit a term",
+    responses=error_docs(404, 409, 422, notes={409: "已有相同说法", 422: "说法或文档用词有误"}),
+)
+def update_term(term_id, body):
+    return services().vocabulary.update(
+        term_id, _user().username, phrase=body.get("phrase"), targets=body.get("targets")
+    )
+
+
+@bp.post("/api/kb/terms/<int:term_id>/accept")
+@bp.auth_required(auth, roles=EDITORS)
+@bp.input(TermAcceptIn, arg_name="body")
+@bp.output(TermOut)
+@bp.doc(
+    summary="采纳建议（立即生效） Accept a suggestion",
+    responses=error_docs(404, 409, 422, notes={409: "该词条已启用", 422: "文档用词有误"}),
+)
+def accept_term(term_id, body):
+    return services().vocabulary.accept(term_id, _user().username, targets=body.get("targets"))
+
+
+@bp.post("/api/kb/terms/<int:term_id>/reject")
+@bp.auth_required(auth, roles=EDITORS)
+@bp.output(TermOut)
+@bp.doc(
+    summary="忽略建议（以后不再建议） Reject a suggestion",
+    responses=error_docs(404, 409, notes={409: "只能忽略待审核的建议"}),
+)
+def reject_term(term_id):
+    return services().vocabulary.reject(term_id, _user().username)
+
+
+@bp.delete("/api/kb/terms/<int:term_id>")
+@bp.auth_required(auth, roles=EDITORS)
+@bp.output({}, status_code=204)
+@bp.doc(summary="删除词条（立即生效） Delete a term", responses=error_docs(404))
+def delete_term(term_id):
+    services().vocabulary.delete(term_id)
+    return ""
+
+
+@bp.post("/api/kb/terms/learn")
+@bp.auth_required(auth, roles=EDITORS)
+@bp.output(LearnOut)
+@bp.doc(summary="从相似问法学习词表建议（待编辑采纳） Learn suggestions from similar questions")
+def learn_terms():
+    return services().vocabulary.learn()
