@@ -97,3 +97,12 @@ def test_learn_accept_reject(app, login):
     assert client.get("/api/kb/terms?status=bogus", headers=editor).status_code == 422
     counts = client.get("/api/kb/terms", headers=editor).get_json()["counts"]
     assert counts["active"] == 1 and counts["rejected"] == 1
+
+
+def test_the_console_has_the_vocabulary_tab_and_renders_text_only(app):
+    page = app.test_client().get("/console").get_data(as_text=True)
+    assert 'data-tab="vocab">词表<' in page and 'id="tab-vocab"' in page
+    for call in ("/api/kb/terms", "/accept", "/reject", "/api/kb/terms/learn"):
+        assert call in page
+    # editors' and learned text is shown through textContent (el()), never parsed as HTML
+    assert "innerHTML" not in page and "insertAdjacentHTML" not in page
