@@ -35,6 +35,7 @@ COMMANDS = [
     "unit-add",
     "user-add",
     "user-passwd",
+    "vocab-learn",
     "worker",
 ]
 LIFECYCLE = [
@@ -180,6 +181,8 @@ def test_commands_use_the_services(tmp_path):
     assert out.exit_code == 0 and out.output == "", out.output
     out = runner.invoke(cli, ["sync-kb"], env=env)
     assert out.exit_code == 1 and "未配置 12345 接口" in out.output
+    out = runner.invoke(cli, ["vocab-learn"], env=env)
+    assert out.exit_code == 0 and "已读取 0 篇文章；建议 0 条" in out.output, out.output
     svc = build_services(make_settings(tmp_path))
     assert svc.accounts.login("ed", "editor-pass-12", "127.0.0.1")[2].roles == ("editor",)
     accounts = build_services(load_settings(env)).accounts
