@@ -47,6 +47,25 @@ class GapStateError(HotlineError):
     status = 409
 
 
+class TermInvalid(HotlineError):
+    """A vocabulary term that cannot be stored (empty, too long, no targets …)."""
+
+    code = "invalid_term"
+    status = 422
+
+
+class TermExists(HotlineError):
+    code = "duplicate_term"
+    status = 409
+
+
+class TermStateError(HotlineError):
+    """Accepting or rejecting a term that is not a suggestion."""
+
+    code = "invalid_state"
+    status = 409
+
+
 class IndexDamaged(RuntimeError):
     """The FAISS cache on disk cannot be read (truncated, another type or size): it is rebuilt from the DB."""
 

@@ -25,8 +25,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
-from hotline.errors import HotlineError, NotFound
+from hotline.errors import NotFound
 
+from .errors import TermExists, TermInvalid, TermStateError
 from .keyword import CJK_RUN, STOP_CHARS, STOPWORDS, Terms, _init_jieba, _jieba_lock, term_key, thesaurus, words
 from .models import TERM_STATUSES, Article, KbTerm
 
@@ -47,21 +48,6 @@ NUMBERING_RE = re.compile(r"^[第条章节款项号年月日\d一二三四五六
 COLLOQUIAL = set("为啥 啥时候 咋办 咋 啥 怎么回事 回事 多会儿 能不能 行不行 可不可以 有没有 是不是".split())
 # general Chinese words (jieba's IDF table) below this are everyday words (一直, 已经, 自己, 通知), not slang
 MIN_IDF = 7.0
-
-
-class TermInvalid(HotlineError):
-    code = "invalid_term"
-    status = 422
-
-
-class TermExists(HotlineError):
-    code = "duplicate_term"
-    status = 409
-
-
-class TermStateError(HotlineError):
-    code = "invalid_state"
-    status = 409
 
 
 # ---------------------------------------------------------------------- what keyword search reads

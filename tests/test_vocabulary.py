@@ -3,10 +3,11 @@ at once here and on another replica after its poll."""
 
 import pytest
 
+from knowledge_base.errors import TermExists, TermInvalid, TermStateError
 from knowledge_base.keyword import query_groups, thesaurus
 from knowledge_base.seeds import ArticleDraft
 from knowledge_base.service import KnowledgeBase
-from knowledge_base.vocabulary import Source, TermExists, TermInvalid, TermStateError, Vocabulary, learn
+from knowledge_base.vocabulary import Source, Vocabulary, learn
 from tests.fakes import HashEmbedder
 
 TAXI = Source(
