@@ -201,6 +201,10 @@ def test_long_text_is_split_at_paragraphs_then_sentences_within_2048_bytes():
         ("河南省新乡市红旗区新乡东站", "河南省新乡市"),
         ("北京市朝阳区建国路", "北京市"),
         ("广西壮族自治区南宁市青秀区", "广西壮族自治区南宁市"),
+        # labels without their province (a station, a checkpoint, a service area) by the gazetteer
+        ("郑州东站", "河南省郑州市"),
+        ("卫辉检查站", "河南省新乡市卫辉市"),
+        ("G4京港澳高速新乡服务区", "河南省新乡市"),
         ("腾讯大厦", ""),
         ("", ""),
     ],

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from hotline.clock import aware, utcnow
 from hotline.db import Database
+from knowledge_base.regions import named_regions
 
 from .models import WeChatUser
 
@@ -25,11 +26,14 @@ REGION_RE = re.compile(
 
 
 def region_of(label: str) -> str:
-    """'河南省新乡市红旗区…' -> '河南省新乡市'; '北京市朝阳区…' -> '北京市'; a bare place name -> ''."""
+    """'河南省新乡市红旗区…' -> '河南省新乡市'; '北京市朝阳区…' -> '北京市'; a label without its province names its
+    place by the gazetteer (knowledge_base.regions): '郑州东站' -> '河南省郑州市', '卫辉检查站' -> '河南省新乡市卫辉市';
+    nothing recognisable (or two places) -> ''."""
     match = REGION_RE.match(label or "")
-    if not match or not match.group(1):
-        return ""
-    return (match.group(1) or "") + (match.group(2) or "")
+    if match and match.group(1):
+        return (match.group(1) or "") + (match.group(2) or "")
+    named, _words = named_regions(label or "")
+    return named[0] if len(named) == 1 else ""
 
 
 @dataclass
