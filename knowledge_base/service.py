@@ -51,8 +51,6 @@ KEYWORD_WEIGHT = 0.3
 EVIDENCE_WEIGHTS = (1.0, 0.5, 0.2)
 # How many articles, by their best chunk, are scored on all their chunks.
 CANDIDATES = 10
-# The newest calibration (knowledge_base.calibration) is looked up in the DB at most this often (seconds).
-CALIBRATION_POLL = 10.0
 # An article of another region than the one searched (the place the question names, else the user's) answers only
 # when it reaches the answer threshold (KnowledgeBase.min_score), and ranks as if it scored this much less: below
 # nationwide and same-region articles of similar strength. Weaker ones stay hidden (hit testing lists them).
@@ -146,9 +144,6 @@ def is_live(article, now: datetime) -> bool:
 class KnowledgeBase:
     def __init__(self, db: Database, embedder: Embedder, index_path: Path, min_score: float = 0.0):
         self.db = db
-        self._calibration: Calibration | None = None
-        self._calibration_id: int | None = None
-        self._calibration_checked = float("-inf")
         self.embedder = embedder
         self.index_path = Path(index_path)
         self.min_score = min_score
@@ -156,10 +151,13 @@ class KnowledgeBase:
         self._open_lock = threading.Lock()
         self._follower: threading.Thread | None = None
         self._stop = threading.Event()
-        # the DB's active vocabulary (kb_term) as keyword search uses it, and the version it was read at
+        # what the DB says beside the articles, followed like the change log (load_db_state): the active vocabulary
+        # (kb_term) as keyword search uses it and the version it was read at; the newest answer calibration
         self.terms: Terms = ()
         self._terms_version: str | None = None
         self._terms_checked = float("-inf")
+        self.calibration: Calibration | None = None
+        self._calibration_id: int | None = None
 
     # ------------------------------------------------------------------ the search cache
 
@@ -177,7 +175,7 @@ class KnowledgeBase:
     def open_index(self, progress: bool = False) -> str:
         """Load the persisted index (then catch up from the change log) or rebuild it from the DB."""
         with self._open_lock:
-            self.load_terms(force=True)
+            self.load_db_state(force=True)
             cache = SearchCache(self.db, self.embedder.dim, self.index_path)
             if cache.load():
                 self._cache = cache
@@ -196,22 +194,27 @@ class KnowledgeBase:
 
     def refresh(self) -> int:
         """Catch the cache up with the change log (every replica calls this on a short interval)."""
-        self.load_terms()
+        self.load_db_state()
         return self.cache.catch_up(embed_missing=self.embed_missing)
 
-    def load_terms(self, force: bool = False, every: float = 2.0) -> Terms:
-        """The DB's active vocabulary, re-read when its version (kb_meta, bumped by every change) moved: at once
-        after a change made here (``force``), else at most every ``every`` seconds (the follower's poll)."""
+    def load_db_state(self, force: bool = False, every: float = 2.0) -> None:
+        """The DB's active vocabulary (re-read when its version in kb_meta, bumped by every change, moved) and its
+        newest answer calibration: at once when opening or after a change made here (``force``), else at most every
+        ``every`` seconds (on the follower's poll, never on a question's path)."""
         now = time.monotonic()
         if not force and now - self._terms_checked < every:
-            return self.terms
+            return
         self._terms_checked = now
         with self.db.session() as s:
             version = vocabulary_version(s)
             if version != self._terms_version:
                 self.terms = active_terms(s)
                 self._terms_version = version
-        return self.terms
+            newest = s.scalar(select(func.max(KbCalibration.id)))
+            if newest is not None and newest != self._calibration_id:
+                row = s.get(KbCalibration, newest)
+                self.calibration = Calibration.from_json(row.report)
+                self._calibration_id = newest
 
     def refresh_if_open(self) -> None:
         """After a write in this process: make it searchable here at once (other replicas poll)."""
@@ -583,23 +586,6 @@ class KnowledgeBase:
 
     # ------------------------------------------------------------------ calibration
 
-    @property
-    def calibration(self) -> Calibration | None:
-        """The newest stored calibration (looked up at most every CALIBRATION_POLL seconds)."""
-        now = time.monotonic()
-        if now - self._calibration_checked >= CALIBRATION_POLL:
-            self._calibration_checked = now
-            try:
-                with self.db.session() as s:
-                    newest = s.scalar(select(func.max(KbCalibration.id)))
-                    if newest is not None and newest != self._calibration_id:
-                        row = s.get(KbCalibration, newest)
-                        self._calibration = Calibration.from_json(row.report) if row is not None else None
-                        self._calibration_id = newest
-            except Exception:  # the search must go on with what it has
-                log.exception("could not read the KB calibration")
-        return self._calibration
-
     def absent_searches(self, limit: int = SAMPLE, seed: int = 12328, progress: bool = False):
         """Self-asked questions the KB cannot answer: a sample of its similar questions and titles, each searched
         with its whole article taken out (the question's own stored vector: nothing is embedded). Yields the hits."""
@@ -623,13 +609,13 @@ class KnowledgeBase:
             yield self._search(normalize(text), 5, 0.0, None, "hybrid", now, vector=vector, exclude=exclude)
 
     def recalibrate(self, progress: bool = False) -> Calibration:
-        """Calibrate the answer policy to the KB as it is now and store it: every replica uses it within
-        CALIBRATION_POLL seconds."""
+        """Calibrate the answer policy to the KB as it is now and store it: used here at once, on every other replica
+        from its next poll (load_db_state)."""
         articles = len(self.cache.articles)
         result = calibrate(articles, self.min_score, lambda: self.absent_searches(progress=progress))
         with self.db.session() as s:
             s.add(KbCalibration(fitted_at=utcnow(), articles=articles, report=result.to_json()))
-        self._calibration_checked = float("-inf")
+        self.load_db_state(force=True)
         return result
 
     def calibration_due(self, growth: float = 0.1) -> bool:

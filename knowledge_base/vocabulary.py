@@ -6,7 +6,7 @@ also suggests some from its own similar questions (相似问法) — :func:`lear
 editor accepts them (采纳) or rejects them (忽略; a rejected phrase is never suggested again).
 
 Every change bumps a version in kb_meta: the process that made it reads the terms again at once, the other
-replicas on their change-log poll (KnowledgeBase.load_terms).
+replicas on their change-log poll (KnowledgeBase.load_db_state).
 """
 
 from __future__ import annotations
@@ -264,7 +264,7 @@ class Vocabulary:
         self.db = kb.db
 
     def _changed(self) -> None:
-        self.kb.load_terms(force=True)
+        self.kb.load_db_state(force=True)
 
     @staticmethod
     def _get(session: Session, term_id: int) -> KbTerm:

@@ -95,9 +95,9 @@ def test_another_replica_follows_within_its_poll(vkb, tmp_path):
     other = KnowledgeBase(vkb.db, HashEmbedder(), tmp_path / "other.faiss")
     other.open_index()
     Vocabulary(vkb).add("黄的", ["出租车"], author="ed")
-    other.load_terms(every=3600)  # polled a moment ago: not read again yet
+    other.load_db_state(every=3600)  # polled a moment ago: not read again yet
     assert other.terms == ()
-    other.load_terms(every=0)
+    other.load_db_state(every=0)
     assert other.terms == (("黄的", ("出租车",)),)
 
 

@@ -93,11 +93,13 @@ def asked_as(tracker: Tracker) -> str | None:
     return original.get("name") if isinstance(original, dict) else None
 
 
-def search_answer(kb, question: str, region: str | None) -> tuple[Answer, list]:
-    """One search: the hits above the threshold answer; the best one below it helps the editor. Raises what the KB
-    raises."""
-    hits = kb.search(question, k=3, region=region, min_score=0.0)
-    return compose_answer([h for h in hits if h.score >= kb.min_score]), hits
+def direct_answer(kb, decision) -> Answer | None:
+    """The reply for a decision to answer: the top entry quoted and cited, the runners-up that reach the answer
+    threshold named as related provisions; None when the decision is to clarify or refuse."""
+    if decision.kind != ANSWER:
+        return None
+    related = [h for h in decision.candidates[1:3] if h.score >= kb.min_score]
+    return compose_answer(decision.hits + related)
 
 
 def region_of(tracker: Tracker) -> str | None:
@@ -114,12 +116,12 @@ def answer_in_form(kb, dispatcher: CollectingDispatcher, question: str, region: 
         dispatcher.utter_message(text="这个问题我稍后再为您解答，我们先把登记完成。")
         return False
     try:
-        answer, _hits = search_answer(kb, question, region)
+        answer = direct_answer(kb, kb.decide(question, region=region))  # the same decision as outside a form
     except Exception:  # the form must go on
         log.exception("knowledge-base search failed for %r", mask_pii(question))
         dispatcher.utter_message(text=KB_DOWN)
         return False
-    if answer.matched:
+    if answer is not None:
         dispatcher.utter_message(text=answer.text)
         send_meta(dispatcher, sources=answer.sources, kb_matched=True)
         return True
@@ -155,21 +157,18 @@ class ActionAnswerFromKB(Action):
             log.exception("knowledge-base search failed for %r", mask_pii(question))
             dispatcher.utter_message(text=KB_DOWN)
             return []
-        if decision.kind == ANSWER:
-            # the runners-up that reach the threshold are named as related provisions, as before
-            related = [h for h in decision.candidates[1:3] if h.score >= self.kb.min_score]
-            return self._answer(dispatcher, tracker, decision.hits + related)
+        answer = direct_answer(self.kb, decision)
+        if answer is not None:
+            return self._answer(dispatcher, tracker, answer)
         if decision.kind == CLARIFY:
             return self._clarify(dispatcher, tracker, question, decision)
         if asked_as(tracker) is None and intake.reads_as_complaint(question):
-            return [
-                FollowupAction("complaint_form")
-            ]  # a grievance the KB cannot answer ("汽修厂给我换了假配件还收高价")
+            # a grievance the KB cannot answer ("汽修厂给我换了假配件还收高价")
+            return [FollowupAction("complaint_form")]
         self._gap(tracker, question, decision.candidates[0] if decision.candidates else None, "refuse")
         return self._refuse(dispatcher, tracker, question, act=asked_as(tracker))
 
-    def _answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, hits: list) -> list:
-        answer = compose_answer(hits)
+    def _answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, answer: Answer) -> list:
         dispatcher.utter_message(text=answer.text)
         send_meta(dispatcher, sources=answer.sources, kb_matched=True)
         offer = OFFERS.get(asked_as(tracker) or "")
@@ -214,7 +213,7 @@ class ActionAnswerFromKB(Action):
             log.exception("knowledge-base lookup of article %s failed", article_id)
             dispatcher.utter_message(text=KB_DOWN)
             return []
-        return self._answer(dispatcher, tracker, [hit])
+        return self._answer(dispatcher, tracker, compose_answer([hit]))
 
     def _refuse(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, question: str, act: str | None = None
