@@ -69,12 +69,12 @@ def decide(hits: Sequence, policy: Policy) -> Decision:
     second = confidence_of(hits[1]) if len(hits) > 1 else 0.0
     if top >= policy.answer and top - second >= policy.margin:
         return Decision(
-            ANSWER, [hits[0]], hits, top, f"置信度{top:.2f}≥{policy.answer:.2f}，领先第二名{top - second:.2f}"
+            ANSWER, [hits[0]], hits, top, f"得分{top:.2f}≥{policy.answer:.2f}，领先第二名{top - second:.2f}"
         )
     choices = [h for h in hits[:MAX_CHOICES] if confidence_of(h) >= policy.choice]
     total = sum(confidence_of(h) for h in choices)
     if len(choices) >= 2 and total >= policy.clarify_total:
         return Decision(CLARIFY, choices, hits, top, f"{len(choices)}条相近（合计{total:.2f}），请用户选择")
     if top >= policy.answer:  # a lone strong hit whose runner-up is close but too weak to offer
-        return Decision(ANSWER, [hits[0]], hits, top, f"置信度{top:.2f}≥{policy.answer:.2f}")
-    return Decision(REFUSE, [], hits, top, f"最高置信度{top:.2f}低于{policy.answer:.2f}，且无可供选择的相近条目")
+        return Decision(ANSWER, [hits[0]], hits, top, f"得分{top:.2f}≥{policy.answer:.2f}")
+    return Decision(REFUSE, [], hits, top, f"最高得分{top:.2f}低于{policy.answer:.2f}，且无可供选择的相近条目")
