@@ -346,8 +346,8 @@ def tables(name: str, results: dict) -> list[tuple[str, list[str], list[list[str
     policy = results.get("policy") or {"answer": results.get("min_score"), "margin": 0}
     out.append(
         (
-            f"FAQ benchmark {name}: the bot's decision (answer at score ≥ {policy['answer']} with a lead ≥ "
-            f"{policy['margin']}; else offer close entries; else refuse), answerable questions — answered right, "
+            f"FAQ benchmark {name}: the bot's decision ({_rule(policy)}; else offer close entries; else refuse), "
+            "answerable questions — answered right, "
             "answered wrong, right entry offered among choices, choices without it, refused",
             header,
             rows,
@@ -366,6 +366,15 @@ def tables(name: str, results: dict) -> list[tuple[str, list[str], list[list[str
     ]
     out.append((f"FAQ benchmark {name}: unanswerable questions and score separation", header, rows))
     return out
+
+
+def _rule(policy: dict) -> str:
+    if policy.get("certainty"):
+        return (
+            f"answer at score ≥ {policy['answer']} when the ranker gives the top entry a probability ≥ "
+            f"{policy['certainty']}"
+        )
+    return f"answer at score ≥ {policy['answer']} with a lead ≥ {policy['margin']}"
 
 
 def _group_order(g: str) -> tuple:
