@@ -1,0 +1,226 @@
+"""High-frequency matters (高频事项, 第三十二–三十三条): the complaints and consultations of a period grouped into
+topics by meaning, each with a keyword label, examples, the places and targets named, and its growth against the
+previous period of the same length.
+
+What is grouped: work orders of the chosen types (投诉举报 and 信息咨询 by default) received in the period, within
+the viewer's region (a supervisor's own; admins see all), and, for viewers not tied to a region, the consultations
+the assistant could not answer (knowledge gaps, kb_gap: they carry no region), weighted by how often they were
+asked. Both periods are grouped together, so a topic of this period is compared with the same topic before.
+Places come from the order's location and the text (work_orders.intake.find_place) and its region; targets from
+the order's 投诉对象 or the text (plates, platforms, bus routes, firms, checkpoints: intake.find_target).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import and_, or_, select
+
+from hotline.clock import aware
+from hotline.db import Database
+from hotline.privacy import mask_pii
+from knowledge_base.models import KnowledgeGap
+from work_orders import intake
+from work_orders.lifecycle import TYPES
+from work_orders.models import WorkOrder
+
+from . import grouping
+from .errors import SupervisionError
+from .scope import region_filter, viewer_region
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TYPES = ("complaint", "consultation")
+MAX_ITEMS = 20000  # per period: a month of a busy province; beyond it the newest are taken (and said so)
+EXAMPLES = 3
+
+
+@dataclass
+class Item:
+    """One complaint or consultation to group."""
+
+    text: str
+    kind: str  # complaint | consultation | suggestion
+    current: bool  # in the period asked for (else in the one before)
+    weight: int = 1
+    number: str = ""  # the order number; "" for a knowledge gap
+    region: str = ""
+    place: str = ""
+    target: str = ""
+    source: str = "order"  # order | gap
+
+
+@dataclass
+class Topic:
+    label: str
+    keywords: list[str]
+    count: int
+    previous: int
+    growth: float | None  # (count - previous) / previous; None when there was nothing before
+    kinds: dict[str, int]
+    examples: list[str]
+    places: list[dict]
+    targets: list[dict]
+    regions: list[dict]
+    orders: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "label": self.label,
+            "keywords": self.keywords,
+            "count": self.count,
+            "previous": self.previous,
+            "growth": self.growth,
+            "kinds": self.kinds,
+            "examples": self.examples,
+            "places": self.places,
+            "targets": self.targets,
+            "regions": self.regions,
+            "orders": self.orders,
+        }
+
+
+def order_text(order: WorkOrder) -> str:
+    title, facts = (order.title or "").strip(), (order.facts or "").strip()
+    text = facts if facts.startswith(title) else f"{title}。{facts}" if facts else title
+    return text[:300]
+
+
+def _place(text: str, location: str) -> str:
+    return (location or "").strip()[:60] or intake.find_place(text) or ""
+
+
+def _target(text: str, target: str) -> str:
+    return (target or "").strip()[:60] or intake.find_target(text) or ""
+
+
+def _top(values, n: int = 5) -> list[dict]:
+    counts = Counter(v for v in values if v)
+    return [{"name": name, "count": count} for name, count in counts.most_common(n)]
+
+
+def build_topics(items: list[Item], embedder, threshold: float = grouping.THRESHOLD, progress=None) -> list[Topic]:
+    """Group the items and describe each group that has items in the current period, ranked by count then
+    growth."""
+    progress = progress or grouping._quiet
+    if not items:
+        return []
+    texts = [i.text for i in items]
+    labels = grouping.cluster(grouping.features(texts, embedder, progress), threshold, progress=progress)
+    df = grouping.document_frequency(texts)
+    groups: dict[int, list[Item]] = {}
+    for item, label in zip(items, labels.tolist(), strict=True):
+        groups.setdefault(label, []).append(item)
+    topics = []
+    for members in groups.values():
+        now = [m for m in members if m.current]
+        if not now:
+            continue
+        count = sum(m.weight for m in now)
+        previous = sum(m.weight for m in members if not m.current)
+        keys = grouping.keywords([m.text for m in members], df, len(texts))
+        ranked = sorted(now, key=lambda m: -m.weight)
+        topics.append(
+            Topic(
+                label="、".join(keys) or ranked[0].text[:20],
+                keywords=keys,
+                count=count,
+                previous=previous,
+                growth=round((count - previous) / previous, 3) if previous else None,
+                kinds=dict(Counter(TYPES.get(m.kind, m.kind) for m in now for _ in range(m.weight))),
+                examples=[mask_pii(m.text[:120]) for m in ranked[:EXAMPLES]],
+                places=_top(m.place for m in now),
+                targets=_top(m.target for m in now),
+                regions=_top(m.region for m in now),
+                orders=[m.number for m in now if m.number],
+            )
+        )
+    topics.sort(key=lambda t: (-t.count, -(t.growth if t.growth is not None else t.count), t.label))
+    return topics
+
+
+class HighFrequency:
+    """The high-frequency matters of a period, as one viewer may see them."""
+
+    def __init__(self, db: Database, embedder):
+        self.db = db
+        self.embedder = embedder
+
+    def items(self, viewer, start: datetime, end: datetime, types=DEFAULT_TYPES, region: str = "") -> list[Item]:
+        """The orders (and, for viewers of every region, the knowledge gaps) of [start, end) and of the period of
+        the same length before it."""
+        if end <= start:
+            raise SupervisionError("统计期间的结束时间须晚于开始时间", code="invalid_period")
+        unknown = [t for t in types if t not in TYPES]
+        if unknown:
+            raise SupervisionError(f"未知的诉求类型：{'、'.join(unknown)}", code="invalid_field")
+        scope = viewer_region(viewer, region)
+        before = start - (end - start)
+        items: list[Item] = []
+        with self.db.session() as s:
+            query = (
+                select(WorkOrder)
+                .where(WorkOrder.received_at >= before, WorkOrder.received_at < end, WorkOrder.order_type.in_(types))
+                .where(region_filter(WorkOrder.region, scope))
+                .order_by(WorkOrder.received_at.desc())
+                .limit(2 * MAX_ITEMS)
+            )
+            for order in s.scalars(query):
+                text = order_text(order)
+                items.append(
+                    Item(
+                        text=text,
+                        kind=order.order_type,
+                        current=aware(order.received_at) >= start,
+                        number=order.number,
+                        region=order.region or "",
+                        place=_place(text, order.location),
+                        target=_target(text, order.target) if order.order_type == "complaint" else "",
+                    )
+                )
+            if not scope and "consultation" in types:
+                gaps = s.scalars(
+                    select(KnowledgeGap).where(
+                        or_(
+                            and_(KnowledgeGap.last_seen >= start, KnowledgeGap.last_seen < end),
+                            and_(KnowledgeGap.last_seen >= before, KnowledgeGap.last_seen < start),
+                        )
+                    )
+                )
+                for gap in gaps:
+                    items.append(
+                        Item(
+                            text=gap.text,
+                            kind="consultation",
+                            current=aware(gap.last_seen) >= start,
+                            weight=max(1, gap.count),
+                            source="gap",
+                            place=intake.find_place(gap.text) or "",
+                        )
+                    )
+        return items
+
+    def topics(
+        self,
+        viewer,
+        start: datetime,
+        end: datetime,
+        types=DEFAULT_TYPES,
+        region: str = "",
+        limit: int = 20,
+        progress=None,
+    ) -> dict:
+        items = self.items(viewer, start, end, types, region)
+        log.info("high-frequency matters: grouping %d complaints and consultations", len(items))
+        topics = build_topics(items, self.embedder, progress=progress)
+        return {
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "region": viewer_region(viewer, region),
+            "total": sum(i.weight for i in items if i.current),
+            "previous_total": sum(i.weight for i in items if not i.current),
+            "topics": [t.as_dict() for t in topics[:limit]],
+        }
