@@ -45,6 +45,7 @@ LIFECYCLE = [
     "chat_history_purge",
     "kb_calibration",
     "wechat_notices",
+    "surge_detect",
     "handoff_expire",
 ]
 SYNC = ["sync_kb", "sync_outbox"]
@@ -146,6 +147,7 @@ def test_without_the_12345_link_no_sync_jobs(tmp_path):
         "gap_purge",
         "chat_history_purge",
         "kb_calibration",
+        "surge_detect",
         "handoff_expire",
     ]
 
