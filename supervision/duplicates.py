@@ -173,6 +173,9 @@ class Duplicates:
             types = {o.order_type for o in orders}
             if len(types) > 1:
                 raise SupervisionError("只能合并同一类型的工单", code="mixed_types")
+            regions = [o.region for o in orders if o.region]
+            if len(set(regions)) > 1 and not common_region(regions):
+                raise SupervisionError("不同地区的工单不能合并为重复投诉", code="mixed_regions")
             existing = {
                 m.order_id: m.group_id
                 for m in s.scalars(select(DuplicateMember).where(DuplicateMember.order_id.in_([o.id for o in orders])))

@@ -128,7 +128,8 @@ def cluster(
 def keywords(texts: list[str], corpus_df: Counter, corpus_size: int, k: int = 3) -> list[str]:
     """The words that set these texts apart from the corpus (TF-IDF over jieba words, two characters or more)."""
     counts = Counter(w for t in texts for w in set(words(normalize(t))) if len(w) >= 2 and not w.isdigit())
-    scored = {w: n * math.log((1 + corpus_size) / (1 + corpus_df[w])) for w, n in counts.items() if n >= 2}
+    # smoothed idf (+1): a word every text of a one-topic period shares still names that topic
+    scored = {w: n * (math.log((1 + corpus_size) / (1 + corpus_df[w])) + 1) for w, n in counts.items() if n >= 2}
     if not scored:
         scored = {w: n for w, n in counts.items()}
     return [w for w, _ in sorted(scored.items(), key=lambda kv: (-kv[1], kv[0]))][:k]
