@@ -28,7 +28,7 @@ from work_orders.orders import can_view
 from . import grouping
 from .errors import SupervisionError, SupervisionForbidden
 from .models import DuplicateGroup, DuplicateMember
-from .surges import _subject, common_region
+from .surges import _subject, common_region, same_subject
 from .topics import order_text
 
 DAYS = 3
@@ -113,9 +113,9 @@ class Duplicates:
         for o, text, sim in zip(others, texts[1:], similarity.tolist(), strict=True):
             o_target, o_place = facts(o, text)
             reasons = []
-            if target and o_target == target:
+            if same_subject(target, o_target):
                 reasons.append(f"同一投诉对象：{mask_pii(target)}")
-            if place and o_place == place:
+            if same_subject(place, o_place):
                 reasons.append(f"同一地点：{mask_pii(place)}")
             if sim >= SIMILARITY:
                 reasons.append(f"内容相近（{sim:.2f}）")
@@ -142,7 +142,7 @@ class Duplicates:
         }
 
     def get(self, group_id: int, viewer) -> dict:
-        self._check(viewer)
+        """A group, for any staff member who may see each of its orders."""
         with self.db.session() as s:
             group = s.get(DuplicateGroup, group_id)
             if group is None:

@@ -68,6 +68,14 @@ def _subject(kind: str, value: str) -> str:
     return value.upper() if kind == "target" and intake.PLATE_RE.fullmatch(value.upper()) else value
 
 
+def same_subject(a: str, b: str) -> bool:
+    """Two names of one place or target: equal, or one ends in the other (107国道卫辉检查站, 卫辉检查站)."""
+    if not a or not b:
+        return False
+    short, long = sorted((a, b), key=len)
+    return short == long or (len(short) >= 4 and long.endswith(short))
+
+
 def _caller(order: WorkOrder) -> str:
     return order.caller_phone or order.caller_user or f"order:{order.id}"
 
