@@ -98,7 +98,7 @@ def _target(text: str, target: str) -> str:
 
 
 def _top(values, n: int = 5) -> list[dict]:
-    counts = Counter(v for v in values if v)
+    counts = Counter(mask_pii(v) for v in values if v)  # a location or target may hold a phone number
     return [{"name": name, "count": count} for name, count in counts.most_common(n)]
 
 
@@ -125,8 +125,8 @@ def build_topics(items: list[Item], embedder, threshold: float = grouping.THRESH
         ranked = sorted(now, key=lambda m: -m.weight)
         topics.append(
             Topic(
-                label="、".join(keys) or ranked[0].text[:20],
-                keywords=keys,
+                label=mask_pii("、".join(keys) or ranked[0].text[:20]),
+                keywords=[mask_pii(k) for k in keys],
                 count=count,
                 previous=previous,
                 growth=round((count - previous) / previous, 3) if previous else None,

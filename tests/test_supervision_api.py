@@ -174,3 +174,39 @@ def test_duplicate_groups_over_http(client, world):
     assert {m["state"] for m in group["members"]} == {"in_progress"}
     resp = client.delete(f"/api/orders/{numbers[0]}/duplicate-group", headers=t["op"])
     assert resp.status_code == 200 and len(resp.get_json()["members"]) == 2
+
+
+def test_no_caller_numbers_in_any_supervision_view(client, world):
+    """A phone number written into the title, target, facts or location stays masked in topics, problems, alerts
+    and duplicate groups (管理办法 第七条): supervisors see none, as in the order views."""
+    svc, t = world["svc"], world["tokens"]
+    raw = "13946015678"
+    numbers = []
+    for i in range(5):
+        order, _ = svc.work_orders.create(
+            {
+                "order_type": "complaint",
+                "channel": "phone",
+                "region": "河南省新乡市",
+                "title": f"司机电话{raw}拒载",
+                "target": f"车主{raw}",
+                "facts": f"新乡东站出租车拒载，司机留的号码是{raw}",
+                "location": f"{raw}附近的站台",
+                "caller_phone": f"1370000{i:04d}",
+            }
+        )
+        numbers.append(order["number"])
+    surges.detect(svc.db, utcnow() + timedelta(minutes=1))
+    today = china_time(utcnow()).date()
+    seen = [client.get(f"/api/supervision/topics?start={today}&end={today}", headers=t["sup"]).get_json()]
+    problem = client.post(
+        "/api/supervision/problems", json={"title": "拒载", "orders": numbers}, headers=t["sup"]
+    ).get_json()
+    seen.append(client.get(f"/api/supervision/problems/{problem['id']}", headers=t["sup"]).get_json())
+    for alert in client.get("/api/supervision/alerts", headers=t["sup"]).get_json()["items"]:
+        seen.append(client.get(f"/api/supervision/alerts/{alert['id']}", headers=t["sup"]).get_json())
+    seen.append(client.get(f"/api/orders/{numbers[0]}/duplicates", headers=t["sup"]).get_json())
+    group = client.post("/api/duplicate-groups", json={"numbers": numbers}, headers=t["sup"]).get_json()
+    seen.append(client.get(f"/api/duplicate-groups/{group['id']}", headers=t["sup"]).get_json())
+    text = str(seen)
+    assert len(seen) >= 6 and raw not in text and "4601" not in text and "139****5678" in text
