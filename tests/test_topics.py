@@ -146,3 +146,26 @@ def test_consultations_the_assistant_could_not_answer_count_for_viewers_of_every
     top = everywhere["topics"][0]
     assert top["count"] == 7 and "通行证" in top["label"] and top["kinds"] == {"信息咨询": 7}
     assert service.topics(HENAN, MARCH, MARCH + timedelta(days=31), types=("consultation",))["total"] == 0
+
+
+def test_the_topics_and_surge_check_commands(tmp_path):
+    from click.testing import CliRunner
+
+    from hotline.clock import utcnow
+    from tests.conftest import make_settings
+    from webapp.cli import cli
+    from webapp.services import build_services
+
+    env = {"HOTLINE_VAR_DIR": str(tmp_path), "HOTLINE_RASA_URL": "http://127.0.0.1:9"}
+    orders = build_services(make_settings(tmp_path)).work_orders
+    texts, labels = labelled("dev")
+    checkpoint = [t for t, label in zip(texts, labels, strict=True) if label == "检查站劝返货车"][:6]
+    for i, text in enumerate(checkpoint):
+        _complaint(orders, text, "河南省新乡市", utcnow(), f"1390000{i:04d}")
+    out = CliRunner().invoke(cli, ["topics", "--region", "河南省"], env=env)
+    assert out.exit_code == 0, out.output
+    assert "河南省：本期6件，上期0件" in out.output and " 1. " in out.output and "6件（上期0，新出现）" in out.output
+    out = CliRunner().invoke(cli, ["surge-check"], env=env)
+    assert out.exit_code == 0 and "地点“卫辉检查站” 6件" in out.output, out.output
+    out = CliRunner().invoke(cli, ["topics", "--start", "2026-12-31", "--end", "2026-01-01"], env=env)
+    assert out.exit_code == 1 and "结束时间须晚于开始时间" in out.output
