@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 from apiflask import APIBlueprint, Schema, abort
 from apiflask.fields import Boolean, Date, Dict, Float, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
+from flask import render_template
 
 from hotline.clock import CHINA, china_time, utcnow
 from supervision import problems
@@ -175,6 +176,12 @@ def _period(query) -> tuple[datetime, datetime]:
         abort(422, f"统计期间不能超过{MAX_DAYS}天")
     start = datetime.combine(start_day, time(0), tzinfo=CHINA)
     return start, datetime.combine(end_day, time(0), tzinfo=CHINA) + timedelta(days=1)
+
+
+@bp.get("/console/supervision")
+@bp.doc(hide=True)
+def console():
+    return render_template("supervision.html")
 
 
 @bp.get("/api/supervision/topics")
