@@ -132,7 +132,16 @@ def keywords(texts: list[str], corpus_df: Counter, corpus_size: int, k: int = 3)
     scored = {w: n * (math.log((1 + corpus_size) / (1 + corpus_df[w])) + 1) for w, n in counts.items() if n >= 2}
     if not scored:
         scored = {w: n for w, n in counts.items()}
-    return [w for w, _ in sorted(scored.items(), key=lambda kv: (-kv[1], kv[0]))][:k]
+    picked: list[str] = []
+    for word, score in sorted(scored.items(), key=lambda kv: (-kv[1], -len(kv[0]), kv[0])):
+        if any(word in p for p in picked):  # 出租 after 出租车 (jieba's search mode cuts both)
+            continue
+        shorter = [p for p in picked if p in word and score >= 0.8 * scored[p]]
+        if shorter:  # 检查站 as strong as 检查: the whole word names the topic
+            picked = [word if p == shorter[0] else p for p in picked if p not in shorter[1:]]
+        elif len(picked) < k:
+            picked.append(word)
+    return picked[:k]
 
 
 def document_frequency(texts: list[str]) -> Counter:

@@ -100,7 +100,7 @@ def _keys(orders: list[WorkOrder], embedder) -> dict[tuple[str, str], list[WorkO
         place = _subject("place", normalize(order.location or "") or intake.find_place(text) or "")
         target = _subject("target", normalize(order.target or "") or intake.find_target(text) or "")
         for kind, subject in (("place", place), ("target", target)):
-            if len(subject) < 2:
+            if len(subject) < 2 or subject in intake.VEHICLES:  # "出租车" alone is a kind of vehicle, not a target
                 continue
             known_kind, members = named.get(subject, (kind, []))
             if order not in members:

@@ -160,8 +160,11 @@ def test_one_caller_complaining_five_times_is_no_surge_and_targets_count_too(db)
             f"1380000{i:04d}",
             region="河南省郑州市",
         )
+    for i in range(5):  # a kind of vehicle is no target: five taxi complaints across a city are no surge
+        complaint(orders, f"出租车拒载第{i}次", MONDAY + timedelta(minutes=i), f"1370000{i:04d}", region="河南省郑州市")
     raised = surges.detect(db, MONDAY + timedelta(hours=1))
     assert {(a["kind"], a["subject"], a["region"]) for a in raised} >= {("target", "6路公交车", "河南省郑州市")}
+    assert not [a for a in raised if a["subject"] == "出租车"]
 
 
 def test_topic_surges_group_complaints_that_name_no_common_place(db, embedder):
