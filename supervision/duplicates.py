@@ -20,6 +20,7 @@ from hotline.clock import aware, utcnow
 from hotline.db import Database
 from hotline.errors import HotlineError, NotFound
 from hotline.privacy import mask_pii
+from hotline.text import normalize
 from work_orders import intake
 from work_orders.lifecycle import STATES, TRANSITIONS
 from work_orders.models import WorkOrder
@@ -30,6 +31,7 @@ from .errors import SupervisionError, SupervisionForbidden
 from .models import DuplicateGroup, DuplicateMember
 from .surges import _subject, common_region, same_subject
 from .topics import order_text
+from .vectors import VectorCache
 
 DAYS = 3
 SIMILARITY = 0.75  # cosine of the grouping features above which two complaints say the same
@@ -99,7 +101,7 @@ class Duplicates:
         texts = [order_text(o) for o in [order, *others]]
         similarity = np.zeros(len(others))
         if self.embedder is not None:
-            vectors = grouping.embed(texts, self.embedder)
+            vectors = grouping.embed([normalize(t) for t in texts], self.embedder, cache=VectorCache(self.db))
             similarity = vectors[1:] @ vectors[0]
 
         def facts(o: WorkOrder, text: str) -> tuple[str, str]:

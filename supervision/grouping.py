@@ -53,15 +53,37 @@ def background_mean(embedder) -> np.ndarray:
     return cached
 
 
-def embed(texts: list[str], embedder, progress: Progress = _quiet) -> np.ndarray:
+def _encode(texts: list[str], embedder, progress: Progress, cache=None) -> np.ndarray:
+    """The raw embeddings, from the cache (supervision.vectors.VectorCache) where it has them."""
+    known: dict[str, np.ndarray] = {}
+    keys: list[str] = []
+    if cache is not None:
+        from .vectors import model_id, text_key
+
+        model = model_id(embedder)
+        keys = [text_key(model, t) for t in texts]
+        known = cache.lookup(keys)
+    missing = [i for i in range(len(texts)) if not keys or keys[i] not in known]
+    new: dict[int, np.ndarray] = {}
+    for start in range(0, len(missing), BATCH):
+        batch = missing[start : start + BATCH]
+        for i, vector in zip(batch, embedder.encode([texts[i] for i in batch]), strict=True):
+            new[i] = vector
+        progress("embed", len(texts) - len(missing) + min(start + BATCH, len(missing)), len(texts))
+    if cache is not None and new:
+        cache.store({keys[i]: v for i, v in new.items()})
+    if not texts:
+        return np.zeros((0, 1), dtype="float32")
+    progress("embed", len(texts), len(texts))
+    return np.vstack([new[i] if i in new else known[keys[i]] for i in range(len(texts))]).astype("float32")
+
+
+def embed(texts: list[str], embedder, progress: Progress = _quiet, cache=None) -> np.ndarray:
     """Normalised texts' embeddings with the background mean removed, L2-normalised again."""
     mean = background_mean(embedder)
-    parts = []
-    for start in range(0, len(texts), BATCH):
-        parts.append(embedder.encode(texts[start : start + BATCH]))
-        progress("embed", min(start + BATCH, len(texts)), len(texts))
-    vectors = np.vstack(parts) if parts else np.zeros((0, mean.shape[0]), dtype="float32")
-    vectors = vectors - mean
+    if not texts:
+        return np.zeros((0, mean.shape[0]), dtype="float32")
+    vectors = _encode(texts, embedder, progress, cache) - mean
     return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
 
 
@@ -80,9 +102,9 @@ def tfidf(texts: list[str]) -> np.ndarray:
     return matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-9)
 
 
-def features(texts: list[str], embedder, progress: Progress = _quiet) -> np.ndarray:
+def features(texts: list[str], embedder, progress: Progress = _quiet, cache=None) -> np.ndarray:
     texts = [normalize(t) for t in texts]
-    dense = embed(texts, embedder, progress)
+    dense = embed(texts, embedder, progress, cache)
     sparse = tfidf(texts)
     return np.hstack([dense * math.sqrt(EMBEDDING_WEIGHT), sparse * math.sqrt(1 - EMBEDDING_WEIGHT)]).astype("float32")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.clock import utcnow
@@ -110,3 +110,16 @@ class JobLease(Base):
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     next_run: Mapped[datetime] = mapped_column(TS)
     owner: Mapped[str] = mapped_column(String(80), default="")
+
+
+class TextVector(Base):
+    """The embedding of a text grouped before (key: sha256 of the model and the normalised text), so that a
+    month grouped again — a report, the next month's comparison — embeds only what is new. Derived data: rows not
+    used for a while are purged (vectors.KEEP)."""
+
+    __tablename__ = "sv_text_vector"
+    __table_args__ = (Index("ix_sv_text_vector_used_at", "used_at"),)
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+    used_at: Mapped[datetime] = mapped_column(TS, default=utcnow)

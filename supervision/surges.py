@@ -40,6 +40,7 @@ from .errors import SupervisionError, SupervisionForbidden
 from .models import JobLease, SurgeAlert
 from .scope import covers, region_filter, viewer_region
 from .topics import order_text
+from .vectors import VectorCache
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ def _merge_suffixes(groups: dict[str, tuple[str, list]]) -> dict[str, tuple[str,
     return groups
 
 
-def _keys(orders: list[WorkOrder], embedder) -> dict[tuple[str, str], list[WorkOrder]]:
+def _keys(orders: list[WorkOrder], embedder, cache=None) -> dict[tuple[str, str], list[WorkOrder]]:
     """The orders under each place, target and topic they name (an order counts once per subject)."""
     named: dict[str, tuple[str, list[WorkOrder]]] = {}
     texts = [normalize(order_text(o)) for o in orders]
@@ -111,7 +112,7 @@ def _keys(orders: list[WorkOrder], embedder) -> dict[tuple[str, str], list[WorkO
         groups[kind, subject] = list(dict.fromkeys(members))
     if embedder is not None and len(orders) >= MIN_CALLERS:
         try:
-            labels = grouping.cluster(grouping.features(texts, embedder), TOPIC_THRESHOLD)
+            labels = grouping.cluster(grouping.features(texts, embedder, cache=cache), TOPIC_THRESHOLD)
         except Exception:  # no model in this process (a worker without one): places and targets still count
             log.warning("surge detection: topics skipped, the embedding model is not available", exc_info=True)
             return groups
@@ -148,7 +149,8 @@ def detect(
             .order_by(WorkOrder.received_at.desc())
             .limit(MAX_ORDERS)
         ).all()
-        for (kind, subject), members in _keys(orders, embedder).items():
+        keyed = _keys(orders, embedder, VectorCache(db) if embedder is not None else None)
+        for (kind, subject), members in keyed.items():
             if len({_caller(o) for o in members}) < min_callers:
                 continue
             region = common_region([o.region or "" for o in members])

@@ -30,6 +30,7 @@ from work_orders.models import WorkOrder
 from . import grouping
 from .errors import SupervisionError
 from .scope import region_filter, viewer_region
+from .vectors import VectorCache
 
 log = logging.getLogger(__name__)
 
@@ -102,14 +103,17 @@ def _top(values, n: int = 5) -> list[dict]:
     return [{"name": name, "count": count} for name, count in counts.most_common(n)]
 
 
-def build_topics(items: list[Item], embedder, threshold: float = grouping.THRESHOLD, progress=None) -> list[Topic]:
+def build_topics(
+    items: list[Item], embedder, threshold: float = grouping.THRESHOLD, progress=None, cache=None
+) -> list[Topic]:
     """Group the items and describe each group that has items in the current period, ranked by count then
     growth."""
     progress = progress or grouping._quiet
     if not items:
         return []
     texts = [i.text for i in items]
-    labels = grouping.cluster(grouping.features(texts, embedder, progress), threshold, progress=progress)
+    features = grouping.features(texts, embedder, progress, cache)
+    labels = grouping.cluster(features, threshold, progress=progress)
     df = grouping.document_frequency(texts)
     groups: dict[int, list[Item]] = {}
     for item, label in zip(items, labels.tolist(), strict=True):
@@ -148,6 +152,7 @@ class HighFrequency:
     def __init__(self, db: Database, embedder):
         self.db = db
         self.embedder = embedder
+        self.cache = VectorCache(db)
 
     def items(self, viewer, start: datetime, end: datetime, types=DEFAULT_TYPES, region: str = "") -> list[Item]:
         """The orders (and, for viewers of every region, the knowledge gaps) of [start, end) and of the period of
@@ -215,7 +220,7 @@ class HighFrequency:
     ) -> dict:
         items = self.items(viewer, start, end, types, region)
         log.info("high-frequency matters: grouping %d complaints and consultations", len(items))
-        topics = build_topics(items, self.embedder, progress=progress)
+        topics = build_topics(items, self.embedder, progress=progress, cache=self.cache)
         return {
             "start": start.isoformat(),
             "end": end.isoformat(),

@@ -48,6 +48,7 @@ LIFECYCLE = [
     "kb_calibration",
     "wechat_notices",
     "surge_detect",
+    "text_vector_purge",
     "handoff_expire",
 ]
 SYNC = ["sync_kb", "sync_outbox"]
@@ -150,6 +151,7 @@ def test_without_the_12345_link_no_sync_jobs(tmp_path):
         "chat_history_purge",
         "kb_calibration",
         "surge_detect",
+        "text_vector_purge",
         "handoff_expire",
     ]
 

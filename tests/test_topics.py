@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from accounts.service import Principal
-from hotline.clock import CHINA
+from hotline.clock import CHINA, utcnow
 from supervision import grouping
 from supervision.errors import SupervisionForbidden
 from supervision.topics import HighFrequency, Item, build_topics
@@ -169,3 +169,27 @@ def test_the_topics_and_surge_check_commands(tmp_path):
     assert out.exit_code == 0 and "地点“卫辉检查站” 6件" in out.output, out.output
     out = CliRunner().invoke(cli, ["topics", "--start", "2026-12-31", "--end", "2026-01-01"], env=env)
     assert out.exit_code == 1 and "结束时间须晚于开始时间" in out.output
+
+
+def test_a_period_grouped_again_embeds_only_what_is_new(db):
+    from supervision.vectors import KEEP, VectorCache
+    from tests.fakes import HashEmbedder
+
+    orders = WorkOrders(db)
+    texts, _ = labelled("dev")
+    for i, text in enumerate(texts[:30]):
+        _complaint(orders, text, "河南省新乡市", MARCH + timedelta(days=i % 28), f"1390000{i:04d}")
+    embedder = HashEmbedder()
+    service = HighFrequency(db, embedder)
+    first = service.topics(ADMIN, MARCH, MARCH + timedelta(days=31))
+    background = embedder.texts - 30
+    assert background > 0  # the background sentences, once
+    assert service.topics(ADMIN, MARCH, MARCH + timedelta(days=31)) == first
+    assert embedder.texts == 30 + background  # nothing embedded again
+    _complaint(orders, "新的一件：服务区泡面太贵", "河南省新乡市", MARCH + timedelta(days=3), "13700000001")
+    steps = []
+    service.topics(ADMIN, MARCH, MARCH + timedelta(days=31), progress=lambda *a: steps.append(a))
+    assert embedder.texts == 31 + background and ("embed", 31, 31) in steps
+    cache = VectorCache(db)
+    assert cache.purge(now=MARCH) == 0
+    assert cache.purge(now=utcnow() + KEEP + timedelta(days=1)) == 31  # unused for long: gone

@@ -1,4 +1,4 @@
-"""supervision: problem list (sv_problem*), surge alerts (sv_alert), duplicate groups (sv_dup_*), job lease
+"""supervision: problem list (sv_problem*), surge alerts (sv_alert), duplicate groups (sv_dup_*), job lease, cached text vectors
 
 Revision ID: 0021_topics
 Revises: 0019_kb_term
@@ -88,6 +88,13 @@ def upgrade() -> None:
     )
     op.create_index("ix_sv_dup_member_group_id", "sv_dup_member", ["group_id"])
     op.create_table(
+        "sv_text_vector",
+        sa.Column("key", sa.String(64), primary_key=True),
+        sa.Column("vector", sa.LargeBinary, nullable=False),
+        sa.Column("used_at", TS, nullable=False),
+    )
+    op.create_index("ix_sv_text_vector_used_at", "sv_text_vector", ["used_at"])
+    op.create_table(
         "sv_job_lease",
         sa.Column("name", sa.String(40), primary_key=True),
         sa.Column("next_run", TS, nullable=False),
@@ -96,7 +103,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("sv_job_lease", "sv_dup_member", "sv_dup_group", "sv_alert", "sv_problem_event"):
+    for table in ("sv_job_lease", "sv_text_vector", "sv_dup_member", "sv_dup_group", "sv_alert", "sv_problem_event"):
         op.drop_table(table)
     op.drop_table("sv_problem_order")
     op.drop_table("sv_problem")
