@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 DEFAULT_TYPES = ("complaint", "consultation")
 MAX_ITEMS = 20000  # per period: a month of a busy province; beyond it the newest are taken (and said so)
 EXAMPLES = 3
+MAX_ORDERS_SHOWN = 500  # a topic's order numbers listed (as many as one problem-list item links at once)
 
 
 @dataclass
@@ -139,7 +140,7 @@ def build_topics(
                 places=_top(m.place for m in now),
                 targets=_top(m.target for m in now),
                 regions=_top(m.region for m in now),
-                orders=[m.number for m in now if m.number],
+                orders=[m.number for m in now if m.number][:MAX_ORDERS_SHOWN],
             )
         )
     topics.sort(key=lambda t: (-t.count, -(t.growth if t.growth is not None else t.count), t.label))

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from accounts.service import Principal
-from hotline.clock import CHINA, utcnow
+from hotline.clock import CHINA, china_time, utcnow
 from supervision import grouping
 from supervision.errors import SupervisionForbidden
 from supervision.topics import HighFrequency, Item, build_topics
@@ -151,7 +151,6 @@ def test_consultations_the_assistant_could_not_answer_count_for_viewers_of_every
 def test_the_topics_and_surge_check_commands(tmp_path):
     from click.testing import CliRunner
 
-    from hotline.clock import utcnow
     from tests.conftest import make_settings
     from webapp.cli import cli
     from webapp.services import build_services
@@ -162,7 +161,9 @@ def test_the_topics_and_surge_check_commands(tmp_path):
     checkpoint = [t for t, label in zip(texts, labels, strict=True) if label == "检查站劝返货车"][:6]
     for i, text in enumerate(checkpoint):
         _complaint(orders, text, "河南省新乡市", utcnow(), f"1390000{i:04d}")
-    out = CliRunner().invoke(cli, ["topics", "--region", "河南省"], env=env)
+    today = china_time(utcnow()).date()  # yesterday too: the orders may have been made just before midnight
+    period = ["--start", str(today - timedelta(days=1)), "--end", str(today)]
+    out = CliRunner().invoke(cli, ["topics", "--region", "河南省", *period], env=env)
     assert out.exit_code == 0, out.output
     assert "河南省：本期6件，上期0件" in out.output and " 1. " in out.output and "6件（上期0，新出现）" in out.output
     out = CliRunner().invoke(cli, ["surge-check"], env=env)
