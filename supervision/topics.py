@@ -3,11 +3,13 @@ topics by meaning, each with a keyword label, examples, the places and targets n
 previous period of the same length.
 
 What is grouped: work orders of the chosen types (投诉举报 and 信息咨询 by default) received in the period, within
-the viewer's region (a supervisor's own; admins see all), and, for viewers not tied to a region, the consultations
-the assistant could not answer (knowledge gaps, kb_gap: they carry no region), weighted by how often they were
-asked. Both periods are grouped together, so a topic of this period is compared with the same topic before.
-Places come from the order's location and the text (work_orders.intake.find_place) and its region; targets from
-the order's 投诉对象 or the text (plates, platforms, bus routes, firms, checkpoints: intake.find_target).
+the viewer's region (a supervisor's own; admins see all), and the consultations the assistant could not answer
+(knowledge gaps, kb_gap), weighted by how often they were asked. A gap carries no region of its own: it counts for
+a supervisor only where its words name a place in their region (knowledge_base.regions: "卫辉检查站…" is
+河南省新乡市卫辉市), for viewers of every region always. Both periods are grouped together, so a topic of this period
+is compared with the same topic before. Places come from the order's location, else the text (a station or a
+checkpoint: work_orders.intake.find_place; else the division it names); targets from the order's 投诉对象 or the text
+(plates, platforms, bus routes, firms, checkpoints: intake.find_target).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from hotline.clock import aware
 from hotline.db import Database
 from hotline.privacy import mask_pii
 from knowledge_base.models import KnowledgeGap
+from knowledge_base.regions import named_regions
 from work_orders import intake
 from work_orders.lifecycle import TYPES
 from work_orders.models import WorkOrder
@@ -91,8 +94,16 @@ def order_text(order: WorkOrder) -> str:
     return text[:300]
 
 
-def _place(text: str, location: str) -> str:
-    return (location or "").strip()[:60] or intake.find_place(text) or ""
+def _place(text: str, location: str, named: list[str]) -> str:
+    """The order's location, else the place the text names (a station, a checkpoint), else the division it names
+    (卫辉: knowledge_base.regions)."""
+    return (location or "").strip()[:60] or intake.find_place(text) or "、".join(named)
+
+
+def _named(text: str) -> tuple[str, list[str]]:
+    """The most specific region the text names and the words that named it (("河南省新乡市卫辉市", ["卫辉"]))."""
+    regions, words = named_regions(text)
+    return (regions[0] if len(regions) == 1 else ""), words
 
 
 def _target(text: str, target: str) -> str:
@@ -176,18 +187,19 @@ class HighFrequency:
             )
             for order in s.scalars(query):
                 text = order_text(order)
+                region, words = _named(text)
                 items.append(
                     Item(
                         text=text,
                         kind=order.order_type,
                         current=aware(order.received_at) >= start,
                         number=order.number,
-                        region=order.region or "",
-                        place=_place(text, order.location),
+                        region=order.region or region,
+                        place=_place(text, order.location, words),
                         target=_target(text, order.target) if order.order_type == "complaint" else "",
                     )
                 )
-            if not scope and "consultation" in types:
+            if "consultation" in types:
                 gaps = s.scalars(
                     select(KnowledgeGap).where(
                         or_(
@@ -197,6 +209,9 @@ class HighFrequency:
                     )
                 )
                 for gap in gaps:
+                    region, words = _named(gap.text)
+                    if scope and not region.startswith(scope):  # a gap has a region only where its words name one
+                        continue
                     items.append(
                         Item(
                             text=gap.text,
@@ -204,7 +219,8 @@ class HighFrequency:
                             current=aware(gap.last_seen) >= start,
                             weight=max(1, gap.count),
                             source="gap",
-                            place=intake.find_place(gap.text) or "",
+                            region=region,
+                            place=_place(gap.text, "", words),
                         )
                     )
         return items

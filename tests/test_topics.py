@@ -135,7 +135,7 @@ def test_consultations_the_assistant_could_not_answer_count_for_viewers_of_every
     from knowledge_base.models import KnowledgeGap
 
     gaps = KnowledgeGaps(db)
-    for text, times in (("货车通行证怎么办理", 4), ("货车进城通行证在哪里申请", 3), ("今天天气怎么样", 1)):
+    for text, times in (("货车通行证怎么办理", 4), ("新乡货车进城通行证在哪里申请", 3), ("今天天气怎么样", 1)):
         for _ in range(times):
             gaps.record(text, "wechat")
     with db.session() as s:  # asked in March
@@ -145,7 +145,11 @@ def test_consultations_the_assistant_could_not_answer_count_for_viewers_of_every
     assert everywhere["total"] == 8
     top = everywhere["topics"][0]
     assert top["count"] == 7 and "通行证" in top["label"] and top["kinds"] == {"信息咨询": 7}
-    assert service.topics(HENAN, MARCH, MARCH + timedelta(days=31), types=("consultation",))["total"] == 0
+    # for a supervisor, only the gaps whose words name a place of their region
+    henan = service.topics(HENAN, MARCH, MARCH + timedelta(days=31), types=("consultation",))
+    assert henan["total"] == 3 and henan["topics"][0]["regions"] == [{"name": "河南省新乡市", "count": 1}]
+    assert henan["topics"][0]["places"] == [{"name": "新乡", "count": 1}]
+    assert service.topics(BEIJING, MARCH, MARCH + timedelta(days=31), types=("consultation",))["total"] == 0
 
 
 def test_the_topics_and_surge_check_commands(tmp_path):
