@@ -22,9 +22,10 @@ from hotline.errors import HotlineError, NotFound
 from hotline.privacy import mask_pii
 from hotline.text import normalize
 from work_orders import intake
-from work_orders.lifecycle import STATES, TRANSITIONS
+from work_orders.lifecycle import OPEN_STATES, STATES, TRANSITIONS
 from work_orders.models import WorkOrder
 from work_orders.orders import can_view
+from work_orders.service import System
 
 from . import grouping
 from .errors import SupervisionError, SupervisionForbidden
@@ -39,6 +40,10 @@ MAX_MEMBERS = 200
 ROLES = ("operator", "supervisor")  # who links orders (admins too)
 NOT_FOR_GROUPS = {"callback": "回访须逐一联系来电人（第二十九条），不能批量办理"}
 CLOSED = ("rejected", "archived")
+
+
+def _caller_of(order: WorkOrder) -> str:
+    return order.caller_phone or order.caller_user or f"order:{order.id}"
 
 
 def _member_dict(order: WorkOrder) -> dict:
@@ -228,6 +233,71 @@ class Duplicates:
                 s.delete(s.get(DuplicateGroup, group_id))
                 return {"id": group_id, "dissolved": True, "members": []}
             return {**self._group_dict(s, s.get(DuplicateGroup, group_id)), "dissolved": False}
+
+    # --- linking the obvious ones -------------------------------------------------------------------------
+    def auto_link(self, now: datetime | None = None) -> list[dict]:
+        """Link the open complaints of the last ``DAYS`` that are plainly one matter: the same specific target
+        (a plate, a route, a platform, a firm: not a mere kind of vehicle), the same place, nearly the same words
+        (cosine ≥ ``SIMILARITY``) and different callers. Staff link the rest from the proposals (``candidates``).
+        Returns the groups made or grown. Needs the embedder (None: nothing is linked)."""
+        if self.embedder is None:
+            return []
+        now = now or utcnow()
+        with self.db.session() as s:
+            orders = s.scalars(
+                select(WorkOrder)
+                .where(
+                    WorkOrder.order_type == "complaint",
+                    WorkOrder.received_at >= now - timedelta(days=DAYS),
+                    WorkOrder.received_at <= now,
+                    WorkOrder.state.in_(OPEN_STATES),
+                )
+                .order_by(WorkOrder.id)
+                .limit(2000)
+            ).all()
+        buckets: dict[tuple[str, str], list[int]] = {}
+        texts = [normalize(order_text(o)) for o in orders]
+        facts = []
+        for i, (order, text) in enumerate(zip(orders, texts, strict=True)):
+            target = _subject("target", normalize(order.target or "") or intake.find_target(text) or "")
+            place = _subject("place", normalize(order.location or "") or intake.find_place(text) or "")
+            facts.append(place)
+            if len(target) >= 2 and target not in intake.VEHICLES and place:
+                buckets.setdefault((order.region or "", target), []).append(i)
+        candidates = [idx for idx in buckets.values() if len(idx) >= 2]
+        if not candidates:
+            return []
+        vectors = grouping.embed(texts, self.embedder, cache=VectorCache(self.db))
+        parent = list(range(len(orders)))
+
+        def root(i: int) -> int:
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        for idx in candidates:
+            for a_pos, a in enumerate(idx):
+                for b in idx[a_pos + 1 :]:
+                    same_caller = _caller_of(orders[a]) == _caller_of(orders[b])
+                    if not same_caller and same_subject(facts[a], facts[b]) and vectors[a] @ vectors[b] >= SIMILARITY:
+                        parent[root(b)] = root(a)
+        components: dict[int, list[str]] = {}
+        for i in {i for idx in candidates for i in idx}:
+            components.setdefault(root(i), []).append(orders[i].number)
+        system = System("system")
+        linked = []
+        for numbers in components.values():
+            if len(numbers) < 2:
+                continue
+            with self.db.session() as s:
+                ids = [o.id for o in orders if o.number in numbers]
+                grouped = set(s.scalars(select(DuplicateMember.order_id).where(DuplicateMember.order_id.in_(ids))))
+                groups = set(s.scalars(select(DuplicateMember.group_id).where(DuplicateMember.order_id.in_(ids))))
+            if len(grouped) == len(ids) and len(groups) == 1:
+                continue  # linked already
+            linked.append(self.link(sorted(numbers), system, now=now))
+        return linked
 
     # --- handling together --------------------------------------------------------------------------------
     def act(self, group_id: int, action: str, viewer, params: dict | None = None, now=None) -> dict:

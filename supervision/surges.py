@@ -10,7 +10,8 @@ kind, region and subject: a wave that goes on updates its alert (more orders, la
 one; a new wave after the window raises a new alert. A notice to ``supervisor:<region>`` is written with it.
 
 ``run`` is what the scheduler calls: a DB lease (sv_job_lease) lets one replica at a time run it; the others
-find the lease taken and skip (the same conditional-UPDATE idea as the SLA sweep).
+find the lease taken and skip (the same conditional-UPDATE idea as the SLA sweep). With the model at hand the same
+run also links the plain duplicate complaints (supervision.duplicates.Duplicates.auto_link).
 """
 
 from __future__ import annotations
@@ -316,7 +317,17 @@ def run(db: Database, embedder=None, interval: float = INTERVAL_SECONDS, now: da
     if not take_turn(db, "surge_detect", now, interval, f"{socket.gethostname()}:{os.getpid()}"):
         return None
     try:
-        return detect(db, now, embedder)
+        raised = detect(db, now, embedder)
     except Exception:  # the next run looks at the same window again: nothing is lost
         log.exception("surge detection failed")
         return []
+    if embedder is not None:
+        from .duplicates import Duplicates
+
+        try:
+            linked = Duplicates(db, None, embedder).auto_link(now)
+            if linked:
+                log.info("duplicate complaints linked: %s", [g["id"] for g in linked])
+        except Exception:
+            log.exception("linking duplicate complaints failed")
+    return raised

@@ -300,3 +300,41 @@ def test_duplicates_are_proposed_linked_and_handled_together_each_caller_keeping
     assert duplicates.unlink(numbers[1], OPERATOR)["dissolved"] is True
     with pytest.raises(NotFound):
         duplicates.get(group["id"], OPERATOR)
+
+
+def test_plain_duplicates_are_linked_by_the_job_and_the_rest_left_to_staff(db, embedder):
+    orders = WorkOrders(db)
+    same = [
+        "豫G·T8866出租车在新乡东站拒载，嫌路近不拉",
+        "新乡东站出租车豫GT8866拒载乘客，嫌路近",
+        "豫GT8866这辆出租车在新乡东站拒载，说路近不拉",
+    ]
+    numbers = [
+        complaint(orders, t, MONDAY + timedelta(hours=i), f"1390000{i:04d}", "河南省新乡市") for i, t in enumerate(same)
+    ]
+    # the same plate elsewhere and a taxi with no plate at the same station are not linked; the first caller's
+    # repeat is not linked to their own first complaint, but is to the other callers' ones
+    elsewhere = complaint(orders, "豫GT8866出租车在新乡火车站绕路多收费", MONDAY, "13900000010", "河南省新乡市")
+    again = complaint(orders, same[0], MONDAY + timedelta(hours=5), "13900000000", "河南省新乡市")
+    no_plate = complaint(orders, "新乡东站出租车拒载，嫌路近不拉", MONDAY, "13900000011", "河南省新乡市")
+    duplicates = Duplicates(db, orders, embedder)
+    linked = duplicates.auto_link(MONDAY + timedelta(hours=6))
+    assert len(linked) == 1 and linked[0]["created_by"] == "system"
+    members = {m["number"] for m in linked[0]["members"]}
+    assert set(numbers) <= members and not {elsewhere, no_plate} & members
+    assert again in members  # the first caller's repeat is the same matter as the other callers' complaints
+    assert duplicates.auto_link(MONDAY + timedelta(hours=7)) == []  # nothing new to link
+    assert Duplicates(db, orders, None).auto_link(MONDAY) == []  # no model, no guessing
+
+
+def test_the_surge_job_also_links_duplicates(db, embedder):
+    orders = WorkOrders(db)
+    for i, text in enumerate(
+        ["3路公交车在人民医院站甩站不停车", "3路公交车人民医院站不停车甩客", "人民医院站3路公交车甩站"]
+    ):
+        complaint(orders, text, MONDAY + timedelta(minutes=i), f"1390000{i:04d}", "河南省郑州市", location="人民医院站")
+    assert surges.run(db, embedder, interval=300, now=MONDAY + timedelta(minutes=10)) == []  # three: no surge
+    with db.session() as s:
+        from supervision.models import DuplicateMember
+
+        assert len(s.scalars(select(DuplicateMember)).all()) == 3
