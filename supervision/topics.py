@@ -15,6 +15,7 @@ checkpoint: work_orders.intake.find_place; else the division it names); targets 
 from __future__ import annotations
 
 import logging
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -115,6 +116,13 @@ def _top(values, n: int = 5) -> list[dict]:
     return [{"name": name, "count": count} for name, count in counts.most_common(n)]
 
 
+def _weighted_kinds(items: list[Item]) -> dict[str, int]:
+    kinds: Counter = Counter()
+    for item in items:
+        kinds[TYPES.get(item.kind, item.kind)] += item.weight
+    return dict(kinds)
+
+
 def build_topics(
     items: list[Item], embedder, threshold: float = grouping.THRESHOLD, progress=None, cache=None
 ) -> list[Topic]:
@@ -146,7 +154,7 @@ def build_topics(
                 count=count,
                 previous=previous,
                 growth=round((count - previous) / previous, 3) if previous else None,
-                kinds=dict(Counter(TYPES.get(m.kind, m.kind) for m in now for _ in range(m.weight))),
+                kinds=_weighted_kinds(now),
                 examples=[mask_pii(m.text[:120]) for m in ranked[:EXAMPLES]],
                 places=_top(m.place for m in now),
                 targets=_top(m.target for m in now),
@@ -154,7 +162,8 @@ def build_topics(
                 orders=[m.number for m in now if m.number][:MAX_ORDERS_SHOWN],
             )
         )
-    topics.sort(key=lambda t: (-t.count, -(t.growth if t.growth is not None else t.count), t.label))
+    # by count, then growth (a topic new in this period first), then label for a stable order
+    topics.sort(key=lambda t: (-t.count, -(t.growth if t.growth is not None else math.inf), t.label))
     return topics
 
 
@@ -167,8 +176,8 @@ class HighFrequency:
         self.cache = VectorCache(db)
 
     def items(self, viewer, start: datetime, end: datetime, types=DEFAULT_TYPES, region: str = "") -> list[Item]:
-        """The orders (and, for viewers of every region, the knowledge gaps) of [start, end) and of the period of
-        the same length before it."""
+        """The orders and knowledge gaps of [start, end) and of the period of the same length before it, within the
+        viewer's region."""
         if end <= start:
             raise SupervisionError("统计期间的结束时间须晚于开始时间", code="invalid_period")
         unknown = [t for t in types if t not in TYPES]
