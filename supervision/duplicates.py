@@ -30,7 +30,7 @@ from work_orders.service import System
 from . import grouping
 from .errors import SupervisionError, SupervisionForbidden
 from .models import DuplicateGroup, DuplicateMember
-from .surges import _subject, common_region, same_subject
+from .surges import caller_key, common_region, same_subject, subject_of
 from .topics import order_text
 from .vectors import VectorCache
 
@@ -40,10 +40,6 @@ MAX_MEMBERS = 200
 ROLES = ("operator", "supervisor")  # who links orders (admins too)
 NOT_FOR_GROUPS = {"callback": "回访须逐一联系来电人（第二十九条），不能批量办理"}
 CLOSED = ("rejected", "archived")
-
-
-def _caller_of(order: WorkOrder) -> str:
-    return order.caller_phone or order.caller_user or f"order:{order.id}"
 
 
 def _member_dict(order: WorkOrder) -> dict:
@@ -76,7 +72,7 @@ class Duplicates:
         return order
 
     # --- proposals ----------------------------------------------------------------------------------------
-    def candidates(self, number: str, viewer, now: datetime | None = None, limit: int = 20) -> dict:
+    def candidates(self, number: str, viewer, limit: int = 20) -> dict:
         """Orders that may be the same matter as this one, best first, with why."""
         self._check(viewer)
         with self.db.session() as s:
@@ -111,8 +107,8 @@ class Duplicates:
 
         def facts(o: WorkOrder, text: str) -> tuple[str, str]:
             return (
-                _subject("target", o.target or intake.find_target(text) or ""),
-                _subject("place", o.location or intake.find_place(text) or ""),
+                subject_of("target", o.target or intake.find_target(text) or ""),
+                subject_of("place", o.location or intake.find_place(text) or ""),
             )
 
         target, place = facts(order, texts[0])
@@ -259,8 +255,8 @@ class Duplicates:
         texts = [normalize(order_text(o)) for o in orders]
         facts = []
         for i, (order, text) in enumerate(zip(orders, texts, strict=True)):
-            target = _subject("target", normalize(order.target or "") or intake.find_target(text) or "")
-            place = _subject("place", normalize(order.location or "") or intake.find_place(text) or "")
+            target = subject_of("target", normalize(order.target or "") or intake.find_target(text) or "")
+            place = subject_of("place", normalize(order.location or "") or intake.find_place(text) or "")
             facts.append(place)
             if len(target) >= 2 and target not in intake.VEHICLES and place:
                 buckets.setdefault((order.region or "", target), []).append(i)
@@ -279,7 +275,7 @@ class Duplicates:
         for idx in candidates:
             for a_pos, a in enumerate(idx):
                 for b in idx[a_pos + 1 :]:
-                    same_caller = _caller_of(orders[a]) == _caller_of(orders[b])
+                    same_caller = caller_key(orders[a]) == caller_key(orders[b])
                     if not same_caller and same_subject(facts[a], facts[b]) and vectors[a] @ vectors[b] >= SIMILARITY:
                         parent[root(b)] = root(a)
         components: dict[int, list[str]] = {}

@@ -65,7 +65,8 @@ def common_region(regions: list[str]) -> str:
     return prefix
 
 
-def _subject(kind: str, value: str) -> str:
+def subject_of(kind: str, value: str) -> str:
+    """A place or target as it is compared: without spaces, a plate in capitals."""
     value = re.sub(r"\s+", "", value or "")
     return value.upper() if kind == "target" and intake.PLATE_RE.fullmatch(value.upper()) else value
 
@@ -78,7 +79,8 @@ def same_subject(a: str, b: str) -> bool:
     return short == long or (len(short) >= 4 and long.endswith(short))
 
 
-def _caller(order: WorkOrder) -> str:
+def caller_key(order: WorkOrder) -> str:
+    """Who complained: the same phone or channel identity is one caller however many orders they made."""
     return order.caller_phone or order.caller_user or f"order:{order.id}"
 
 
@@ -99,8 +101,8 @@ def _keys(orders: list[WorkOrder], embedder, cache=None) -> dict[tuple[str, str]
     named: dict[str, tuple[str, list[WorkOrder]]] = {}
     texts = [normalize(order_text(o)) for o in orders]
     for order, text in zip(orders, texts, strict=True):
-        place = _subject("place", normalize(order.location or "") or intake.find_place(text) or "")
-        target = _subject("target", normalize(order.target or "") or intake.find_target(text) or "")
+        place = subject_of("place", normalize(order.location or "") or intake.find_place(text) or "")
+        target = subject_of("target", normalize(order.target or "") or intake.find_target(text) or "")
         for kind, subject in (("place", place), ("target", target)):
             if len(subject) < 2 or subject in intake.VEHICLES:  # "出租车" alone is a kind of vehicle, not a target
                 continue
@@ -152,7 +154,7 @@ def detect(
         ).all()
         keyed = _keys(orders, embedder, VectorCache(db) if embedder is not None else None)
         for (kind, subject), members in keyed.items():
-            if len({_caller(o) for o in members}) < min_callers:
+            if len({caller_key(o) for o in members}) < min_callers:
                 continue
             region = common_region([o.region or "" for o in members])
             ids = sorted({o.id for o in members})
