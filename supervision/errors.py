@@ -9,6 +9,13 @@ class SupervisionError(HotlineError):
     code = "supervision_error"
     status = 422
 
+    def __init__(
+        self, message: str, *, code: str | None = None, details: dict | None = None, status: int | None = None
+    ):
+        super().__init__(message, code=code, details=details)
+        if status:
+            self.status = status
+
 
 class SupervisionForbidden(SupervisionError):
     """The viewer's role or region does not cover this item."""

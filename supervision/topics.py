@@ -25,6 +25,7 @@ from sqlalchemy import and_, or_, select
 from hotline.clock import aware
 from hotline.db import Database
 from hotline.privacy import mask_pii
+from knowledge_base.errors import EmbeddingModelMissing
 from knowledge_base.models import KnowledgeGap
 from knowledge_base.regions import named_regions
 from work_orders import intake
@@ -246,7 +247,12 @@ class HighFrequency:
     ) -> dict:
         items = self.items(viewer, start, end, types, region)
         log.info("high-frequency matters: grouping %d complaints and consultations", len(items))
-        topics = build_topics(items, self.embedder, progress=progress, cache=self.cache)
+        try:
+            topics = build_topics(items, self.embedder, progress=progress, cache=self.cache)
+        except EmbeddingModelMissing:
+            raise SupervisionError(
+                "未安装向量模型，暂时无法按语义归类高频事项", code="model_missing", status=503
+            ) from None
         return {
             "start": start.isoformat(),
             "end": end.isoformat(),

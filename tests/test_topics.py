@@ -198,3 +198,17 @@ def test_a_period_grouped_again_embeds_only_what_is_new(db):
     cache = VectorCache(db)
     assert cache.purge(now=MARCH) == 0
     assert cache.purge(now=utcnow() + KEEP + timedelta(days=1)) == 31  # unused for long: gone
+
+
+def test_without_a_model_the_topics_say_so(db):
+    from knowledge_base.errors import EmbeddingModelMissing
+    from supervision.errors import SupervisionError
+
+    class NoModel:
+        def encode(self, texts, progress=False):
+            raise EmbeddingModelMissing("no embedding model")
+
+    _complaint(WorkOrders(db), "出租车拒载", "河南省新乡市", MARCH + timedelta(days=1), "13900000001")
+    with pytest.raises(SupervisionError) as missing:
+        HighFrequency(db, NoModel()).topics(ADMIN, MARCH, MARCH + timedelta(days=31))
+    assert (missing.value.status, missing.value.code) == (503, "model_missing")
