@@ -571,6 +571,12 @@ def main(only_kb: bool = False, only_chat: bool = False, only_faq: bool = False,
     with tempfile.TemporaryDirectory(prefix="hotline-bench-sync-") as tmpdir:
         bench_sync(Path(tmpdir), results)
 
+    # --- high-frequency matters: grouping a period (its own module; alone: python -m benchmarks.topics [N])
+    from benchmarks.topics import bench_topics
+
+    print("\nHigh-frequency matters: grouping 3,000 complaints and consultations …", flush=True)
+    bench_topics(results)
+
     out = ROOT / "var" / "bench"
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2))

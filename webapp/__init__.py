@@ -72,6 +72,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     from .views import sync as sync_views  # the 12345 link
 
     app.register_blueprint(sync_views.bp)
+    from .views import supervision as supervision_views
+
+    app.register_blueprint(supervision_views.bp)
     return app
 
 
