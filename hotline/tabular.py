@@ -20,8 +20,9 @@ def moment(value: datetime | None) -> str:
     return "" if value is None else china_time(value).strftime("%Y-%m-%d %H:%M")
 
 
-def cell(value) -> str | int | float:
-    """One value for a spreadsheet: booleans in words, numbers kept, text that could start a formula quoted."""
+def cell(value, quote: bool = True) -> str | int | float:
+    """One value for a spreadsheet: booleans in words, numbers kept, text that could start a formula quoted (in a
+    CSV file; an XLSX cell is typed as text instead)."""
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, (int, float)):
@@ -29,7 +30,7 @@ def cell(value) -> str | int | float:
     if isinstance(value, datetime):
         return moment(value)
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return "'" + text if quote and text.startswith(FORMULA_START) else text
 
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence]) -> str:
@@ -61,10 +62,10 @@ def xlsx_bytes(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]]) 
         for row in rows:
             line = []
             for value in row:
-                value = cell(value)
+                value = cell(value, quote=False)
                 c = WriteOnlyCell(sheet, value=value)
                 if isinstance(value, str):
-                    c.data_type = "s"  # "=…" stays text (cell() quoted it as well)
+                    c.data_type = "s"  # text, never a formula, whatever it starts with
                 line.append(c)
             sheet.append(line)
     out = io.BytesIO()

@@ -16,7 +16,11 @@ def _pct(value: float | None) -> str:
 
 
 def _change(value: float | None) -> str:
-    return "" if value is None else f"{value * 100:+.1f}%"
+    if value is None:
+        return ""
+    if value == 0:
+        return "持平"
+    return f"{'增长' if value > 0 else '下降'}{abs(value) * 100:.1f}%"
 
 
 def metrics_tables(result: dict) -> list[Table]:
@@ -31,7 +35,7 @@ def metrics_tables(result: dict) -> list[Table]:
         ["地区", scope["region"] or "全部", "", "", ""],
         ["业务领域", scope["domain"] or "全部", "", "", ""],
         ["工作日数", result["working_days"], "", "", ""],
-        ["受理总量", t["count"], t["previous"], t["last_year"], f"环比{_change(t['mom'])} 同比{_change(t['yoy'])}"],
+        ["受理总量", t["count"], t["previous"], t["last_year"], f"环比{_change(t['mom']) or '—'}，同比{_change(t['yoy']) or '—'}"],
     ]
     for name, figure in result["rates"].items():
         overview.append(

@@ -25,6 +25,7 @@ WEB_AND_BOT = {"flask", "apiflask", "werkzeug", "rasa", "rasa_sdk", "sanic", "we
         "work_orders.service, work_orders.queues, work_orders.sweep",
         "knowledge_base.service, accounts.service, sync.service",
         "channels.conversation, channels.turn",
+        "stats.metrics, stats.scores, stats.monitoring, stats.exports, stats.scope",
     ],
 )
 def test_domain_packages_load_neither_flask_nor_rasa(modules):

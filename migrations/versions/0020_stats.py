@@ -63,7 +63,7 @@ def _backfill() -> None:
         "wo_return",
         sa.column("order_id", sa.Integer),
         sa.column("unit_id", sa.Integer),
-        sa.column("at", sa.DateTime(timezone=True)),
+        sa.column("at"),  # as read: a datetime on PostgreSQL, the stored text on SQLite
     )
     if rows:
         conn.execute(
