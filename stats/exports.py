@@ -35,7 +35,13 @@ def metrics_tables(result: dict) -> list[Table]:
         ["地区", scope["region"] or "全部", "", "", ""],
         ["业务领域", scope["domain"] or "全部", "", "", ""],
         ["工作日数", result["working_days"], "", "", ""],
-        ["受理总量", t["count"], t["previous"], t["last_year"], f"环比{_change(t['mom']) or '—'}，同比{_change(t['yoy']) or '—'}"],
+        [
+            "受理总量",
+            t["count"],
+            t["previous"],
+            t["last_year"],
+            f"环比{_change(t['mom']) or '—'}，同比{_change(t['yoy']) or '—'}",
+        ],
     ]
     for name, figure in result["rates"].items():
         overview.append(
