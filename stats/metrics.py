@@ -137,14 +137,23 @@ def _count(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def rate_conditions(now: datetime) -> dict[str, tuple]:
-    """(numerator, denominator) conditions per rate over one order row; shared by the unit scores."""
+def returned_orders():
+    """The orders some unit returned, once each: joined to the orders (a hash join), not looked up row by row."""
+    return select(OrderReturn.order_id.label("order_id")).distinct().subquery("returned")
+
+
+def rate_conditions(now: datetime, returned_orders=None) -> dict[str, tuple]:
+    """(numerator, denominator) conditions per rate over one order row; ``returned_orders`` is the subquery of
+    :func:`returned_orders` when the query joins it (else a correlated EXISTS)."""
     dispatched = WO.dispatched_at.isnot(None)
     waiting_dispatch = and_(WO.state.in_(("received", "classified", "escalated", "returned")), WO.dispatch_due < now)
     due_known = and_(dispatched, WO.due_at.isnot(None), WO.reject_reason == "")
     late = or_(WO.completed_at > WO.due_at, and_(WO.completed_at.is_(None), WO.due_at < now))
     consultation = and_(WO.order_type == "consultation", WO.reject_reason == "")
-    returned = exists().where(OrderReturn.order_id == WO.id)
+    if returned_orders is not None:
+        returned = returned_orders.c.order_id.isnot(None)
+    else:
+        returned = exists().where(OrderReturn.order_id == WO.id)
     callback_due_or_done = and_(
         WO.callback_required.is_(True),
         WO.completed_at.isnot(None),
@@ -169,7 +178,8 @@ def rate_conditions(now: datetime) -> dict[str, tuple]:
 
 
 def rates(session: Session, period: Period, where: list, now: datetime) -> tuple[dict, dict, dict]:
-    conditions = rate_conditions(now)
+    returned = returned_orders()
+    conditions = rate_conditions(now, returned)
     columns = []
     for numerator, denominator in conditions.values():
         columns += [_count(numerator), _count(denominator)]
@@ -182,7 +192,8 @@ def rates(session: Session, period: Period, where: list, now: datetime) -> tuple
         "complaints": _count(WO.order_type == "complaint"),
         **{r: _count(WO.rating == r) for r in ("satisfied", "basically_satisfied", "dissatisfied")},
     }
-    row = session.execute(select(*columns, *extra.values()).where(*received_in(period), *where)).one()
+    query = select(*columns, *extra.values()).select_from(WO).outerjoin(returned, returned.c.order_id == WO.id)
+    row = session.execute(query.where(*received_in(period), *where)).one()
     values = [int(v or 0) for v in row]
     out = {}
     for i, name in enumerate(conditions):

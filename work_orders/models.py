@@ -42,9 +42,10 @@ class WorkOrder(Base):
         Index("ix_wo_region_prefix", "region", postgresql_ops={"region": "varchar_pattern_ops"}),
         Index("ix_wo_unit_state", "unit_id", "state"),
         Index("ix_wo_caller_user", "caller_user"),
-        # statistics (issue 17): a period's intake, a unit's orders of a month
+        # statistics (issue 17): a period's intake, a unit's orders of a month, completions per day
         Index("ix_wo_received_at", "received_at"),
         Index("ix_wo_unit_dispatched", "unit_id", "dispatched_at"),
+        Index("ix_wo_completed_at", "completed_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -1,5 +1,6 @@
 """statistics (issue 17): when a unit accepted an order and when the callback was made, which unit returned an
-order (wo_return), a supervisor's flag on a reply's quality, the intake index by day, and the 评分办法
+order (wo_return), a supervisor's flag on a reply's quality, indexes for a period's intake and completions and a
+unit's month, and the 评分办法
 
 Revision ID: 0020_stats
 Revises: 0019_kb_term
@@ -26,6 +27,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("reply_flag", sa.String(10), nullable=False, server_default=""))
     op.create_index("ix_wo_received_at", "wo_order", ["received_at"])
     op.create_index("ix_wo_unit_dispatched", "wo_order", ["unit_id", "dispatched_at"])
+    op.create_index("ix_wo_completed_at", "wo_order", ["completed_at"])  # the dashboard's completions per day
     op.create_table(
         "wo_return",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -82,6 +84,7 @@ def _backfill() -> None:
 def downgrade() -> None:
     op.drop_table("stats_score_scheme")
     op.drop_table("wo_return")
+    op.drop_index("ix_wo_completed_at", "wo_order")
     op.drop_index("ix_wo_unit_dispatched", "wo_order")
     op.drop_index("ix_wo_received_at", "wo_order")
     with op.batch_alter_table("wo_order") as batch:
