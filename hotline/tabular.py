@@ -47,6 +47,7 @@ def xlsx_bytes(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]]) 
     """One workbook, a sheet per (title, header, rows); every text cell is a string, never a formula."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
 
     book = Workbook(write_only=True)
@@ -55,7 +56,7 @@ def xlsx_bytes(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]]) 
         sheet = book.create_sheet(title[:31])
         head = []
         for name in header:
-            c = WriteOnlyCell(sheet, value=name)
+            c = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", name))
             c.font = bold
             head.append(c)
         sheet.append(head)
@@ -63,6 +64,8 @@ def xlsx_bytes(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]]) 
             line = []
             for value in row:
                 value = cell(value, quote=False)
+                if isinstance(value, str):  # control characters have no place in the file format: dropped
+                    value = ILLEGAL_CHARACTERS_RE.sub("", value)
                 c = WriteOnlyCell(sheet, value=value)
                 if isinstance(value, str):
                     c.data_type = "s"  # text, never a formula, whatever it starts with

@@ -63,6 +63,7 @@ def test_the_supervisor_dashboard(live, region, request):
             expect(page.locator("#rates tr", has_text="按期办结率")).to_have_count(1)
             expect(page.locator("#weekly-summary")).to_contain_text("到期工单")
             expect(page.locator("#score-table tr", has_text=region["unit"])).to_have_count(1)
+            page.screenshot(path=str(live.var / "stats-console.png"), full_page=True)
             # another region is refused, in words
             page.fill("#f-region", "北京市")
             page.click("#filter button[type=submit]")

@@ -154,3 +154,12 @@ def test_metric_exports(client, as_):
     assert "概览" in csv_text and "受理总量,6,1,2" in csv_text
     scores = _xlsx(client.get("/api/stats/scores/export?month=2026-11", headers=as_("sup-xx")))
     assert {row[1] for row in scores["承办单位评分"][1:]} == {"新乡市出租汽车管理处", "新乡市公交集团"}
+
+
+def test_spreadsheet_cells_are_never_formulas_or_illegal_characters():
+    from hotline.tabular import csv_text, xlsx_bytes
+
+    book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes([("表", ["名称"], [["=HYPERLINK(1)"], ["单位\x0b名\x01"]])])))
+    cells = [c for row in book["表"].iter_rows(min_row=2) for c in row]
+    assert [(c.value, c.data_type) for c in cells] == [("=HYPERLINK(1)", "s"), ("单位名", "s")]
+    assert csv_text(["名称"], [["=1+1"], ["@x"]]).splitlines()[1:] == ["'=1+1", "'@x"]
