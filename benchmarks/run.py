@@ -564,6 +564,12 @@ def main(only_kb: bool = False, only_chat: bool = False, only_faq: bool = False,
     print("\nWork orders: 1,000,000 orders in PostgreSQL …", flush=True)
     bench_work_orders(results)
 
+    # --- statistics over the same 1,000,000 orders (its own module; alone: python -m benchmarks.stats)
+    from benchmarks.stats import bench_stats
+
+    print("\nStatistics: metrics, scores and dashboard over 1,000,000 orders …", flush=True)
+    bench_stats(results)
+
     # --- KB sync with the 12345 simulator (its own module; alone: python -m benchmarks.sync)
     from benchmarks.sync import bench_sync
 

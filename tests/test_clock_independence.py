@@ -46,6 +46,7 @@ TIME_SENSITIVE = [
     "tests/test_sync_orders.py::test_outbox_is_retried_with_backoff_until_acknowledged",
     "tests/test_gaps.py::test_adding_a_question_that_already_failed_is_refused_and_old_gaps_are_purged",
     "tests/test_editing.py::test_validity_window_and_region",
+    "tests/test_stats_api.py",
 ]
 
 CLOCKS = {

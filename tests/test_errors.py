@@ -21,6 +21,7 @@ PACKAGES = (
     "accounts",
     "channels",
     "handoff",
+    "stats",
     "sync",
     "work_orders",
     "webapp",

@@ -82,3 +82,45 @@ def test_upgrade_adds_an_empty_vocabulary(db_url):
         assert vocabulary_version(s) == ""
     with db.engine.connect() as conn:
         assert conn.execute(text("select count(*) from kb_term")).scalar() == 0
+
+
+def test_upgrade_takes_acceptance_callbacks_and_returns_from_the_audit_trail(db_url):
+    """0020_stats: existing orders get accepted_at / callback_at and their returns (with the unit) from wo_event."""
+    db = Database(db_url)
+    upgrade_to(db.engine, "0019_kb_term")
+    t = [datetime(2026, 11, 2, h, 0, tzinfo=UTC) for h in range(1, 6)]
+    with db.engine.begin() as conn:
+        orders = Table("wo_order", MetaData(), autoload_with=conn)
+        events = Table("wo_event", MetaData(), autoload_with=conn)
+        blank = {str: "", int: 0, bool: False, datetime: t[0]}
+        row = {c.name: blank[c.type.python_type] for c in orders.columns if not c.nullable and c.name != "id"}
+        conn.execute(orders.insert().values({**row, "id": 1, "number": "20261102-00001", "title": "甲"}))
+        conn.execute(orders.insert().values({**row, "id": 2, "number": "20261102-00002", "title": "乙"}))
+        for i, (order_id, action, note) in enumerate(
+            [
+                (1, "return", "单位7退回：不属于本单位职责"),
+                (1, "accept", ""),
+                (1, "callback", "回访：满意"),
+                (2, "create", ""),
+            ]
+        ):
+            conn.execute(
+                events.insert().values(
+                    order_id=order_id,
+                    at=t[i + 1],
+                    actor="x",
+                    action=action,
+                    from_state="",
+                    to_state="",
+                    note=note,
+                    data={},
+                )
+            )
+    db.migrate()
+    with db.engine.connect() as conn:
+        rows = conn.execute(text("select id, accepted_at, callback_at, reply_flag from wo_order order by id")).all()
+        returns = conn.execute(text("select order_id, unit_id from wo_return")).all()
+    accepted, called = (v if isinstance(v, datetime) else datetime.fromisoformat(str(v)) for v in rows[0][1:3])
+    assert (accepted.replace(tzinfo=UTC), called.replace(tzinfo=UTC)) == (t[2], t[3])
+    assert rows[0][3] == "" and rows[1][1:] == (None, None, "")
+    assert [tuple(r) for r in returns] == [(1, 7)]

@@ -21,6 +21,7 @@ from schemathesis.specs.openapi.checks import missing_required_header, unsupport
 
 from channels.wechat.models import MiniProgramSession
 from hotline.clock import utcnow
+from hotline.tabular import XLSX_TYPE
 from sim12345.server import Simulator
 from tests.conftest import make_settings
 from tests.fakes import cited_rasa, serve
@@ -183,7 +184,10 @@ def test_csv_export_is_documented_as_csv(instance):
     app, _ = instance
     resp = client.get("/api/orders/export?queue=all", headers=staff)
     assert resp.status_code == 200 and resp.mimetype == "text/csv"
-    assert list(app.spec["paths"]["/api/orders/export"]["get"]["responses"]["200"]["content"]) == ["text/csv"]
+    content = app.spec["paths"]["/api/orders/export"]["get"]["responses"]["200"]["content"]
+    assert list(content) == ["text/csv", XLSX_TYPE]
+    resp = client.get("/api/orders/export?queue=all&format=xlsx", headers=staff)
+    assert resp.status_code == 200 and resp.mimetype == XLSX_TYPE and resp.data[:2] == b"PK"
 
 
 def test_busy_and_throttled_answers_document_retry_after(instance):

@@ -69,7 +69,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.register_blueprint(handoff.bp)
     app.register_blueprint(wechat.bp)
     app.register_blueprint(miniprogram.bp)
+    from .views import stats as stats_views  # statistics and supervision (issue 17)
     from .views import sync as sync_views  # the 12345 link
+
+    app.register_blueprint(stats_views.bp)
 
     app.register_blueprint(sync_views.bp)
     from .views import supervision as supervision_views

@@ -42,6 +42,10 @@ class WorkOrder(Base):
         Index("ix_wo_region_prefix", "region", postgresql_ops={"region": "varchar_pattern_ops"}),
         Index("ix_wo_unit_state", "unit_id", "state"),
         Index("ix_wo_caller_user", "caller_user"),
+        # statistics (issue 17): a period's intake, a unit's orders of a month, completions per day
+        Index("ix_wo_received_at", "received_at"),
+        Index("ix_wo_unit_dispatched", "unit_id", "dispatched_at"),
+        Index("ix_wo_completed_at", "completed_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -83,16 +87,20 @@ class WorkOrder(Base):
     callback_result: Mapped[str] = mapped_column(String(30), default="")
     rating: Mapped[str] = mapped_column(String(30), default="")
     rating_comment: Mapped[str] = mapped_column(Text, default="")
+    # a supervisor's verdict on the reply (评分办法: reply quality): "" not reviewed, "ok", "poor"
+    reply_flag: Mapped[str] = mapped_column(String(10), default="")
     lookup_failures: Mapped[int] = mapped_column(Integer, default=0)
     lookup_locked_until: Mapped[datetime | None] = mapped_column(TS)
 
     received_at: Mapped[datetime] = mapped_column(TS)
     dispatch_due: Mapped[datetime | None] = mapped_column(TS)
     dispatched_at: Mapped[datetime | None] = mapped_column(TS)
+    accepted_at: Mapped[datetime | None] = mapped_column(TS)  # 签收 by the unit (statistics: on-time acceptance)
     return_due: Mapped[datetime | None] = mapped_column(TS)
     due_at: Mapped[datetime | None] = mapped_column(TS)  # handling deadline (with extension)
     completed_at: Mapped[datetime | None] = mapped_column(TS)
     callback_due: Mapped[datetime | None] = mapped_column(TS)
+    callback_at: Mapped[datetime | None] = mapped_column(TS)  # when the callback (回访) was made
     province_copied_at: Mapped[datetime | None] = mapped_column(TS)
     province_review_due: Mapped[datetime | None] = mapped_column(TS)
     province_reviewed_at: Mapped[datetime | None] = mapped_column(TS)
@@ -136,6 +144,19 @@ class WorkOrderEvent(Base):
     to_state: Mapped[str] = mapped_column(String(30), default="")
     note: Mapped[str] = mapped_column(Text, default="")
     data: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class OrderReturn(Base):
+    """A unit's return of an order (第二十二条): the order leaves the unit (``unit_id`` is cleared), so who returned
+    it is kept here for the unit scores (statistics)."""
+
+    __tablename__ = "wo_return"
+    __table_args__ = (Index("ix_wo_return_unit_at", "unit_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("wo_order.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(TS)
 
 
 class Attachment(Base):

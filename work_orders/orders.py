@@ -39,7 +39,7 @@ from .lifecycle import (
     TYPES,
     check_transition,
 )
-from .models import Attachment, HandlingUnit, Notice, OrderSequence, WorkOrder, WorkOrderEvent
+from .models import Attachment, HandlingUnit, Notice, OrderReturn, OrderSequence, WorkOrder, WorkOrderEvent
 from .present import order_dict, timeline
 
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
@@ -385,6 +385,7 @@ class OrderLifecycle:
             raise WorkOrderError(messages.return_window_closed(aware(order.return_due)), code="return_window_closed")
         reason = self._text(params, "reason", "退回理由", 1000)
         unit_id = order.unit_id
+        s.add(OrderReturn(order_id=order.id, unit_id=unit_id, at=now))
         order.unit_id = None
         order.due_at = order.return_due = None
         order.dispatch_due = deadlines.dispatch_due(now, self.calendar(s), order.safety)
@@ -401,6 +402,7 @@ class OrderLifecycle:
         return f"单位{unit_id}退回：{reason}"
 
     def _do_accept(self, s, order, params, now):
+        order.accepted_at = now
         return "承办单位签收"
 
     def _do_request_extension(self, s, order, params, now):
@@ -473,6 +475,7 @@ class OrderLifecycle:
         if result not in CALLBACK_RESULTS:
             raise WorkOrderError("请选择回访结果", code="invalid_field", details={"result": list(CALLBACK_RESULTS)})
         order.callback_result = result
+        order.callback_at = order.callback_at or now
         if result in RATINGS and not order.rating:
             order.rating = result
             order.rating_comment = (params.get("note") or "").strip()[:1000]

@@ -98,13 +98,23 @@ def _order_by(name: str):
     return (WorkOrder.id.desc(),)
 
 
-def queue(db: Database, viewer, name: str, now: datetime, page: int = 1, per_page: int = 50, q: str = "") -> dict:
+def queue_where(viewer, name: str, now: datetime, q: str = "") -> list:
+    """The WHERE clauses of a queue as the viewer sees it (its filter, the viewer's scope, the search)."""
     if name not in QUEUES:
         raise WorkOrderError(f"未知队列：{name}", code="unknown_queue", details={"queues": list(QUEUES)})
     where = [c for c in (_queue_filter(name, now), _scope(viewer)) if c is not None]
     q = (q or "").strip()
     if q:
         where.append(_search(viewer, q))
+    return where
+
+
+def order_by(name: str):
+    return _order_by(name)
+
+
+def queue(db: Database, viewer, name: str, now: datetime, page: int = 1, per_page: int = 50, q: str = "") -> dict:
+    where = queue_where(viewer, name, now, q)
     with db.session() as s:
         total = s.scalar(select(func.count()).select_from(WorkOrder).where(*where))
         rows = s.scalars(
@@ -134,46 +144,3 @@ def counts(db: Database, viewer, now: datetime) -> dict:
             where = [c for c in (_queue_filter(name, now), _scope(viewer)) if c is not None]
             out[name] = s.scalar(select(func.count()).select_from(WorkOrder).where(*where))
     return out
-
-
-EXPORT_COLUMNS = (
-    ("number", "工单编号"),
-    ("order_type_label", "类型"),
-    ("domain", "业务领域"),
-    ("region", "地区"),
-    ("state_label", "状态"),
-    ("title", "标题"),
-    ("unit_name", "承办单位"),
-    ("caller_name", "来电人"),
-    ("caller_phone", "联系电话"),
-    ("received_at", "受理时间"),
-    ("due_at", "办理期限"),
-    ("overdue", "是否超期"),
-)
-
-
-def export_csv(db: Database, viewer, name: str, now: datetime, limit: int = 50000, q: str = "") -> str:
-    """A queue as CSV (UTF-8 with BOM so that Excel opens it), masked exactly as the viewer sees it."""
-    import csv
-    import io
-
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow([label for _, label in EXPORT_COLUMNS])
-    page, per_page = 1, 1000
-    while (page - 1) * per_page < limit:
-        chunk = queue(db, viewer, name, now, page, per_page, q=q)
-        for item in chunk["items"]:
-            writer.writerow([_cell(item[key]) for key, _ in EXPORT_COLUMNS])
-        if page * per_page >= chunk["total"]:
-            break
-        page += 1
-    return out.getvalue()
-
-
-def _cell(value) -> str:
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text  # no formula injection in Excel

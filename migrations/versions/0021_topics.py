@@ -1,7 +1,7 @@
 """supervision: problem list (sv_problem*), surge alerts (sv_alert), duplicate groups (sv_dup_*), job lease, cached text vectors
 
 Revision ID: 0021_topics
-Revises: 0019_kb_term
+Revises: 0020_stats
 Create Date: 2026-11-30
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0021_topics"
-down_revision = "0019_kb_term"
+down_revision = "0020_stats"
 branch_labels = None
 depends_on = None
 

@@ -12,7 +12,9 @@ from flask import render_template, request, send_file
 
 from hotline import channels
 from hotline.clock import utcnow
+from hotline.tabular import CSV_TYPE, XLSX_TYPE
 from work_orders import deadlines, queues
+from work_orders import export as order_export
 from work_orders.attachments import MAX_SIZE
 from work_orders.errors import AttachmentRejected, AttachmentTooLarge
 from work_orders.lifecycle import CALLBACK_RESULTS, DOMAINS, EXTENSION_REASONS, REJECT_REASONS, TRANSITIONS, TYPES
@@ -70,6 +72,8 @@ class OrderOut(Schema):
         String(allow_none=True),
         String(allow_none=True),
     )
+    accepted_at, callback_at = String(allow_none=True), String(allow_none=True)
+    reply_flag = String(metadata={"description": "答复质量抽查：ok 合格 / poor 不合格 / 空 未抽查"})
     province_copied_at, province_review_due, province_reviewed_at, archived_at = (
         String(allow_none=True),
         String(allow_none=True),
@@ -85,6 +89,10 @@ class QueueQuery(Schema):
     queue = String(load_default="new", validate=OneOf(list(queues.QUEUES)))
     page = Integer(load_default=1, validate=Range(1, 10000))
     q = String(load_default="")
+
+
+class ExportQuery(QueueQuery):
+    format = String(load_default="csv", validate=OneOf(["csv", "xlsx"]), metadata={"description": "csv 或 xlsx"})
 
 
 class QueueOut(Schema):
@@ -205,19 +213,30 @@ def overview():
 
 @bp.get("/api/orders/export")
 @bp.auth_required(auth, roles=STAFF)
-@bp.input(QueueQuery, location="query", arg_name="query")
+@bp.input(ExportQuery, location="query", arg_name="query")
 @bp.doc(
-    summary="导出队列为CSV（按角色脱敏） Export a queue as CSV",
-    responses={200: {"description": "CSV（UTF-8）", "content": {"text/csv": {"schema": {"type": "string"}}}}},
+    summary="导出队列为CSV或XLSX（全部字段，按角色脱敏） Export a queue as CSV or XLSX",
+    description="每份工单的全部字段（办结时间、评价、回访结果、延期等），时间为北京时间（如 2026-11-30 11:45）；"
+    "联系方式按角色脱敏，与工单详情一致。最多导出50000条。",
+    responses={
+        200: {
+            "description": "CSV（UTF-8，带BOM）或 XLSX",
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}},
+            },
+        }
+    },
 )
 def export(query):
-    body = queues.export_csv(services().db, auth.current_user, query["queue"], utcnow(), q=query["q"])
+    fmt = query["format"]
+    body = order_export.export(services().db, auth.current_user, query["queue"], utcnow(), fmt, q=query["q"])
     return (
         body,
         200,
         {
-            "Content-Type": "text/csv; charset=utf-8",
-            "Content-Disposition": f"attachment; filename=orders-{query['queue']}.csv",
+            "Content-Type": XLSX_TYPE if fmt == "xlsx" else CSV_TYPE,
+            "Content-Disposition": f"attachment; filename=orders-{query['queue']}.{fmt}",
         },
     )
 
