@@ -49,11 +49,11 @@ def test_publish_hot_policy_then_ask_in_chat(live, browser_page):
     expect(page.locator("#versions tr")).to_have_count(1)
     policy_id = page.evaluate(
         "fetch('/api/kb/articles?status=published', {headers: {Authorization: 'Bearer ' + "
-        "sessionStorage.getItem('kb-token')}}).then(r => r.json())"
+        "sessionStorage.getItem('console-token')}}).then(r => r.json())"
         ".then(d => d.items.find(a => a.title.includes('京港澳')).id)"
     )
 
-    page.click("#nav button[data-tab=hit]")
+    page.click("#tabs button[data-tab=hit]")
     page.fill("#hit-q", "京港澳高速新乡段封了吗 货车咋绕")
     page.click("#hit-form button[type=submit]")
     first = page.locator("#hits tr").first
@@ -80,7 +80,7 @@ def test_publish_hot_policy_then_ask_in_chat(live, browser_page):
     page.click("#send")
     expect(page.locator(".msg.bot").last).to_contain_text("知识库里暂时没有", timeout=30000)
     page.goto(live.base + "/console")
-    page.click("#nav button[data-tab=gaps]")
+    page.click("#tabs button[data-tab=gaps]")
     row = page.locator("#gaps tr", has_text="俺的车要从鹤壁往南开 路上有啥情况没")
     expect(row).to_have_count(1)
     expect(row).to_contain_text("拒答")  # refused, not clarified

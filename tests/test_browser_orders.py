@@ -99,7 +99,7 @@ def test_complaint_from_registration_to_archive(live, people, page):
     expect(page.locator("#chart svg g.bar")).to_have_count(7)
 
     title = f"出租车拒载<b>标记</b>{people['tag']}"
-    page.click("#nav button[data-tab=new]")
+    page.click("#tabs button[data-tab=new]")
     page.select_option("#o-order_type", "complaint")
     page.select_option("#o-domain", "道路运输")
     expect(page.locator("#o-channel")).to_have_value("phone")
@@ -117,7 +117,7 @@ def test_complaint_from_registration_to_archive(live, people, page):
     number = page.locator("#new-number").inner_text().strip()
     assert number
     expect(page.locator("#msg")).to_contain_text(number)
-    page.click("#nav button[data-tab=queues]")
+    page.click("#tabs button[data-tab=queues]")
     page.click("#queues button[data-queue=all]")
     page.fill("#search-q", people["tag"])
     page.click("#search-form button[type=submit]")

@@ -136,6 +136,27 @@ def counts(db: Database, viewer, now: datetime) -> dict:
     return out
 
 
+NEW_STATES = ("received", "classified", "escalated")
+# the queue each role works first: its count is the console's badge
+BADGE_QUEUE = (("operator", "new"), ("unit", "unit"), ("supervisor", "extension"))
+
+
+def pulse(db: Database, viewer, now: datetime) -> dict:
+    """What the console's live pulse shows of the orders: every queue's count, the count of the viewer's own
+    first queue (``attention``), and the urgent or safety orders waiting to be classified and dispatched (their
+    number and the newest id, so that the page can ring once for a new one)."""
+    queue_counts = counts(db, viewer, now)
+    roles = ("operator",) if "admin" in viewer.roles else viewer.roles
+    first = next((name for role, name in BADGE_QUEUE if role in roles), "all")
+    where = [WorkOrder.state.in_(NEW_STATES), or_(WorkOrder.urgent.is_(True), WorkOrder.safety.is_(True))]
+    scope = _scope(viewer)
+    if scope is not None:
+        where.append(scope)
+    with db.session() as s:
+        urgent, newest = s.execute(select(func.count(), func.max(WorkOrder.id)).where(*where)).one()
+    return {"counts": queue_counts, "attention": queue_counts[first], "urgent": urgent, "newest_urgent": newest or 0}
+
+
 EXPORT_COLUMNS = (
     ("number", "工单编号"),
     ("order_type_label", "类型"),
