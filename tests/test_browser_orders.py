@@ -173,12 +173,14 @@ def test_complaint_from_registration_to_archive(live, people, page):
             lambda: page.fill("#p-explanation", "需调取车载视频，调查取证需要时间"),
         ],
     )
+    expect(page.locator("#actions")).to_contain_text("等待督办人员审批延期申请")  # not "no actions" alone
     logout(page)
 
     # 4. the supervisor sees the number masked and approves the extension
     login(page, people["supervisor"], "赵督办")
     expect(page.locator("#queues button[data-queue=extension]")).to_have_class(ACTIVE)
     open_order(page, number)
+    expect(page.locator("#awaiting")).to_contain_text("等待督办人员审批延期申请（申请延期3个工作日）")
     expect(page.locator("#detail-fields")).to_contain_text("138****5678")
     expect(page.locator("#detail")).not_to_contain_text(PHONE)
     with page.expect_download() as download:
@@ -200,12 +202,13 @@ def test_complaint_from_registration_to_archive(live, people, page):
     )
     logout(page)
 
-    # 6. operator: archiving before the callback is refused, then callback (满意) and archive
+    # 6. operator: archiving is not offered before the callback, and the page says why; callback (满意), archive
     login(page, people["operator"], "李座席")
     open_order(page, number, "callback")
-    page.click("#actions button[data-action=archive]")
-    page.click("#act-submit")
-    expect(page.locator("#msg")).to_contain_text("须先完成回访")
+    expect(page.locator("#actions button[data-action=archive]")).to_have_count(0)
+    expect(page.locator("#actions button[data-blocked=archive]")).to_be_disabled()
+    expect(page.locator("#actions")).to_contain_text("须先完成回访")
+    expect(page.locator("#awaiting")).to_contain_text("等待话务座席回访来电人")
     expect(page.locator("#detail-badges .badge.state")).to_have_text("已办结回复")
     act(
         page,

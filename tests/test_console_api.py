@@ -176,3 +176,13 @@ def test_every_console_page_is_the_shell_with_the_whole_menu(client, path, page)
     assert menu["/console/admin"] == "admin"
     assert re.search(rf'data-page="{page}"[^>]*class="hidden current"', html)
     assert client.get("/static/console.js").status_code == 200
+
+
+def test_an_order_says_what_it_awaits_what_is_refused_and_how_to_classify_it(client, login):
+    op = login(client, "op", "operator-pass-1")
+    body = {**ORDER, "region": "河南省", "title": "", "location": "新乡市人民公园站"}
+    number = client.post("/api/orders", json=body, headers=op).get_json()["number"]
+    order = client.get(f"/api/orders/{number}", headers=op).get_json()
+    assert order["title"] == "新乡12路公交：甩站"
+    assert order["suggested"]["region"] == "河南省新乡市" and order["suggested"]["domain"] == "城市客运"
+    assert order["awaiting"].startswith("等待话务座席审核分类") and order["blocked"] == {}

@@ -29,6 +29,7 @@ from hotline.errors import NotFound
 from . import deadlines, messages
 from .calendar import WorkCalendar
 from .errors import Forbidden, StaleOrder, WorkOrderError
+from .guidance import summary_title
 from .lifecycle import (
     CALLBACK_RESULTS,
     DOMAINS,
@@ -96,7 +97,7 @@ def _clean(data: dict) -> dict:
         urgent=bool(data.get("urgent") or data.get("safety")),
     )
     if not out["title"]:
-        out["title"] = out["facts"][:40]
+        out["title"] = summary_title(out.get("target", ""), out["facts"], out["facts"][:40])
     return out
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from hotline import channels
-from hotline.clock import aware, china_time
+from hotline.clock import aware, china_time, utcnow
 from hotline.privacy import mask_pii
 
+from .guidance import awaiting, blocked_actions, classification_hint
 from .lifecycle import REJECT_REASONS, STATES, TYPES, actions_from
 from .messages import status_next_step
 
@@ -106,6 +107,11 @@ def order_dict(order, viewer, unit=None, full: bool = False) -> dict:
                 "province_reviewed_at": _iso(order.province_reviewed_at),
                 "archived_at": _iso(order.archived_at),
                 "actions": actions_from(order.state),
+                # what the page offers and says: the actions the service would refuse now (with why), whom
+                # the order waits for, and the classification the order already implies
+                "blocked": blocked_actions(order, utcnow()),
+                "awaiting": awaiting(order),
+                "suggested": classification_hint(order),
             }
         )
     return out

@@ -98,7 +98,7 @@ def create_article(body):
     user = _user()
     if body["publish"] and not user.has("publisher"):
         abort(403, "只有发布者可以直接发布")
-    return services().editor.create(_fields(body), author=user.username, publish=body["publish"])
+    return services().editor.create(_fields(body), author=user.username, publish=body["publish"], note=body.get("note"))
 
 
 @bp.get("/api/kb/articles/<int:article_id>")

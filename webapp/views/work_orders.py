@@ -78,6 +78,13 @@ class OrderOut(Schema):
         String(allow_none=True),
     )
     actions = List(String(), metadata={"description": "当前状态下允许的操作"})
+    blocked = Dict(
+        keys=String(),
+        values=String(),
+        metadata={"description": "当前状态下服务会拒绝的操作及原因，如 archive：须先完成回访"},
+    )
+    awaiting = String(metadata={"description": "工单在等待什么（等待谁、期限）"})
+    suggested = Dict(metadata={"description": "按工单内容预填的分类：{domain, region, region_source}"})
     events = List(Dict(), metadata={"description": "处理记录（审计）"})
     attachments = List(Dict())
 
