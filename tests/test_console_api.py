@@ -23,6 +23,7 @@ def app(app):
     svc.accounts.create_user("sup", "super-pass-1", ["supervisor"], "王督办", region="河南省")
     svc.accounts.create_user("ed", "editor-pass-1", ["editor"], "王编辑")
     app.config["UNIT_ID"] = unit["id"]
+    app.config["CONSOLE_PULSE_TTL"] = 0  # every pulse counts afresh (the cache has its own test)
     return app
 
 
@@ -186,3 +187,15 @@ def test_an_order_says_what_it_awaits_what_is_refused_and_how_to_classify_it(cli
     assert order["title"] == "新乡12路公交：甩站"
     assert order["suggested"]["region"] == "河南省新乡市" and order["suggested"]["domain"] == "城市客运"
     assert order["awaiting"].startswith("等待话务座席审核分类") and order["blocked"] == {}
+
+
+def test_one_scope_is_counted_once_per_interval_however_many_poll(app, client, login):
+    app.config["CONSOLE_PULSE_TTL"] = 60
+    app.extensions.pop("console_pulses", None)
+    op = login(client, "op", "operator-pass-1")
+    before = client.get("/api/console/pulse", headers=op).get_json()["orders"]["counts"]["new"]
+    client.post("/api/orders", json=ORDER, headers=op)
+    other = login(client, "root", "admin-pass-1")  # an admin sees what operators see: the same scope
+    assert client.get("/api/console/pulse", headers=other).get_json()["orders"]["counts"]["new"] == before
+    app.extensions.pop("console_pulses")  # the interval over
+    assert client.get("/api/console/pulse", headers=op).get_json()["orders"]["counts"]["new"] == before + 1

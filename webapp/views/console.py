@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+import time
 from dataclasses import dataclass
 
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import Dict, Nested, String
-from flask import render_template, request
+from flask import current_app, render_template, request
 
 from hotline.clock import utcnow
 from work_orders import queues
@@ -105,6 +107,51 @@ class PulseOut(Schema):
     )
 
 
+class PulseCache:
+    """The pulse of one data scope, computed at most once per ``ttl`` seconds however many consoles poll it:
+    every operator sees the same counts, a unit's staff share theirs, a supervisor's region is one scope."""
+
+    def __init__(self, ttl: float = 2.0):
+        self.ttl = ttl
+        self._lock = threading.Lock()
+        self._items: dict[tuple, tuple[float, dict]] = {}
+
+    def get(self, key: tuple, compute) -> dict:
+        now = time.monotonic()
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None and hit[0] > now:
+                return hit[1]
+        value = compute()
+        with self._lock:
+            if len(self._items) > 1000:  # scopes are few; never let odd keys pile up
+                self._items.clear()
+            self._items[key] = (now + self.ttl, value)
+        return value
+
+
+PULSE_TTL = 2.0  # seconds; app.config["CONSOLE_PULSE_TTL"] overrides it
+
+
+def _pulses() -> PulseCache:
+    """This app's cache (each app, e.g. each test's, has its own)."""
+    cache = current_app.extensions.get("console_pulses")
+    if cache is None:
+        cache = current_app.extensions["console_pulses"] = PulseCache(
+            current_app.config.get("CONSOLE_PULSE_TTL", PULSE_TTL)
+        )
+    return cache
+
+
+def _scope_key(user) -> tuple:
+    """What the pulse depends on: admins and operators see every order with the same badge (one scope); else
+    the roles that decide the scope and the badge, the unit and the region."""
+    if "admin" in user.roles or "operator" in user.roles:
+        return ("everything",)
+    roles = tuple(sorted(r for r in user.roles if r in ORDER_STAFF))
+    return roles, user.unit_id if "unit" in roles else None, user.region if "supervisor" in roles else ""
+
+
 def _bearer() -> str:
     return request.headers.get("Authorization", "")[7:]
 
@@ -148,9 +195,9 @@ def pulse():
     now = utcnow()
     body: dict = {"orders": None, "handoffs": None}
     if user.has(*ORDER_STAFF):
-        body["orders"] = queues.pulse(services().db, user, now)
+        body["orders"] = _pulses().get(("orders", *_scope_key(user)), lambda: queues.pulse(services().db, user, now))
     if user.has(*OPERATORS):
-        body["handoffs"] = services().handoffs.pulse()
+        body["handoffs"] = _pulses().get(("handoffs",), services().handoffs.pulse)
     etag = hashlib.sha1(json.dumps(body, sort_keys=True).encode()).hexdigest()[:20]
     if etag in request.if_none_match:
         return "", 304, {"ETag": f'"{etag}"', "Cache-Control": "no-cache"}
