@@ -188,6 +188,10 @@ def test_complaint_from_registration_to_archive(live, people, page):
     assert download.value.suggested_filename == "工单-延期待审批.csv"
     csv = open(download.value.path(), encoding="utf-8-sig").read()
     assert number in csv and "138****5678" in csv and PHONE not in csv
+    assert "办结时间" in csv and "回访结果" in csv and not re.search(r"\d{4}-\d{2}-\d{2}T\d", csv)  # China time
+    with page.expect_download() as download:
+        page.click("#export-xlsx")
+    assert download.value.suggested_filename == "工单-延期待审批.xlsx"
     act(page, "approve_extension", "办理中", [lambda: page.fill("#p-note", "同意延期3个工作日")])
     logout(page)
 

@@ -183,7 +183,10 @@ def test_csv_export_is_documented_as_csv(instance):
     app, _ = instance
     resp = client.get("/api/orders/export?queue=all", headers=staff)
     assert resp.status_code == 200 and resp.mimetype == "text/csv"
-    assert list(app.spec["paths"]["/api/orders/export"]["get"]["responses"]["200"]["content"]) == ["text/csv"]
+    content = app.spec["paths"]["/api/orders/export"]["get"]["responses"]["200"]["content"]
+    assert list(content) == ["text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"]
+    xlsx = client.get("/api/orders/export?queue=all&format=xlsx", headers=staff)
+    assert xlsx.status_code == 200 and xlsx.mimetype == list(content)[1] and xlsx.data[:2] == b"PK"
 
 
 def test_busy_and_throttled_answers_document_retry_after(instance):

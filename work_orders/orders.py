@@ -41,7 +41,7 @@ from .lifecycle import (
     check_transition,
 )
 from .models import Attachment, HandlingUnit, Notice, OrderSequence, WorkOrder, WorkOrderEvent
-from .present import order_dict, timeline
+from .present import guide, order_dict, timeline
 
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 LIMITS = {
@@ -222,7 +222,11 @@ class OrderLifecycle:
                 select(WorkOrderEvent).where(WorkOrderEvent.order_id == order.id).order_by(WorkOrderEvent.id)
             ).all()
             atts = s.scalars(select(Attachment).where(Attachment.order_id == order.id)).all()
-            return {**order_dict(order, viewer, unit=unit, full=True), **timeline(order, viewer, events, atts)}
+            return {
+                **order_dict(order, viewer, unit=unit, full=True),
+                **guide(order),
+                **timeline(order, viewer, events, atts),
+            }
 
     def count(self) -> int:
         with self.db.session() as s:

@@ -107,14 +107,19 @@ def order_dict(order, viewer, unit=None, full: bool = False) -> dict:
                 "province_reviewed_at": _iso(order.province_reviewed_at),
                 "archived_at": _iso(order.archived_at),
                 "actions": actions_from(order.state),
-                # what the page offers and says: the actions the service would refuse now (with why), whom
-                # the order waits for, and the classification the order already implies
-                "blocked": blocked_actions(order, utcnow()),
-                "awaiting": awaiting(order),
-                "suggested": classification_hint(order),
             }
         )
     return out
+
+
+def guide(order, now: datetime | None = None) -> dict:
+    """What the console says beside one order's fields: the actions the service would refuse now (with why),
+    whom the order waits for, and the classification the order already implies (work_orders/guidance.py)."""
+    return {
+        "blocked": blocked_actions(order, now or utcnow()),
+        "awaiting": awaiting(order),
+        "suggested": classification_hint(order),
+    }
 
 
 def timeline(order, viewer, events, attachments) -> dict:

@@ -7,10 +7,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, false, func, or_, select, true
 
+from hotline.clock import CHINA
 from hotline.db import Database
 
 from .errors import WorkOrderError
-from .lifecycle import HANDLING_STATES
+from .lifecycle import CALLBACK_RESULTS, HANDLING_STATES
 from .models import HandlingUnit, WorkOrder
 from .orders import PHONE_RE
 from .present import order_dict
@@ -98,7 +99,9 @@ def _order_by(name: str):
     return (WorkOrder.id.desc(),)
 
 
-def queue(db: Database, viewer, name: str, now: datetime, page: int = 1, per_page: int = 50, q: str = "") -> dict:
+def queue(
+    db: Database, viewer, name: str, now: datetime, page: int = 1, per_page: int = 50, q: str = "", full: bool = False
+) -> dict:
     if name not in QUEUES:
         raise WorkOrderError(f"未知队列：{name}", code="unknown_queue", details={"queues": list(QUEUES)})
     where = [c for c in (_queue_filter(name, now), _scope(viewer)) if c is not None]
@@ -123,7 +126,7 @@ def queue(db: Database, viewer, name: str, now: datetime, page: int = 1, per_pag
             "label": QUEUES[name],
             "total": total,
             "page": page,
-            "items": [order_dict(o, viewer, unit=units.get(o.unit_id)) for o in rows],
+            "items": [order_dict(o, viewer, unit=units.get(o.unit_id), full=full) for o in rows],
         }
 
 
@@ -158,39 +161,96 @@ def pulse(db: Database, viewer, now: datetime) -> dict:
     return {"counts": queue_counts, "attention": queue_counts[first], "urgent": urgent, "newest_urgent": newest or 0}
 
 
+# every field of an order, as the viewer sees it (contact data masked per role, like the console)
 EXPORT_COLUMNS = (
     ("number", "工单编号"),
     ("order_type_label", "类型"),
+    ("channel_label", "来源渠道"),
     ("domain", "业务领域"),
     ("region", "地区"),
     ("state_label", "状态"),
     ("title", "标题"),
-    ("unit_name", "承办单位"),
+    ("target", "投诉对象"),
+    ("facts", "反映内容"),
+    ("demand", "诉求"),
+    ("location", "地点"),
+    ("occurred_at", "发生时间"),
     ("caller_name", "来电人"),
     ("caller_phone", "联系电话"),
+    ("unit_name", "承办单位"),
     ("received_at", "受理时间"),
+    ("dispatch_due", "转办期限"),
+    ("dispatched_at", "转办时间"),
     ("due_at", "办理期限"),
+    ("extension", "延期"),
+    ("extension_reason", "延期理由"),
+    ("completed_at", "办结时间"),
+    ("reply", "答复/办理结果"),
+    ("reject_reason_label", "不予受理理由"),
+    ("callback_result", "回访结果"),
+    ("rating", "来电人评价"),
+    ("rating_comment", "评价说明"),
+    ("archived_at", "归档时间"),
     ("overdue", "是否超期"),
+    ("safety", "安全生产"),
+    ("urgent", "紧急"),
 )
+TIME_FIELDS = {"received_at", "dispatch_due", "dispatched_at", "due_at", "completed_at", "archived_at"}
+EXPORT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _export_value(item: dict, key: str):
+    if key in TIME_FIELDS:  # China time to the minute, as the console shows it
+        value = item.get(key)
+        return datetime.fromisoformat(value).astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if value else ""
+    if key == "extension":
+        days = item.get("extension_days") or 0
+        return f"{days}个工作日（{'已批准' if item.get('extension_used') else '待审批'}）" if days else ""
+    if key in ("callback_result", "rating"):
+        return CALLBACK_RESULTS.get(item.get(key) or "", item.get(key) or "")
+    return item.get(key)
+
+
+def export_rows(db: Database, viewer, name: str, now: datetime, limit: int = 50000, q: str = ""):
+    """The header, then one row per order of the queue, every field, masked exactly as the viewer sees it."""
+    yield [label for _, label in EXPORT_COLUMNS]
+    page, per_page = 1, 1000
+    while (page - 1) * per_page < limit:
+        chunk = queue(db, viewer, name, now, page, per_page, q=q, full=True)
+        for item in chunk["items"]:
+            yield [_cell(_export_value(item, key)) for key, _ in EXPORT_COLUMNS]
+        if page * per_page >= chunk["total"]:
+            break
+        page += 1
 
 
 def export_csv(db: Database, viewer, name: str, now: datetime, limit: int = 50000, q: str = "") -> str:
-    """A queue as CSV (UTF-8 with BOM so that Excel opens it), masked exactly as the viewer sees it."""
+    """A queue as CSV (UTF-8 with BOM so that Excel opens it)."""
     import csv
     import io
 
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow([label for _, label in EXPORT_COLUMNS])
-    page, per_page = 1, 1000
-    while (page - 1) * per_page < limit:
-        chunk = queue(db, viewer, name, now, page, per_page, q=q)
-        for item in chunk["items"]:
-            writer.writerow([_cell(item[key]) for key, _ in EXPORT_COLUMNS])
-        if page * per_page >= chunk["total"]:
-            break
-        page += 1
+    csv.writer(out).writerows(export_rows(db, viewer, name, now, limit, q))
+    return out.getvalue()
+
+
+def export_xlsx(db: Database, viewer, name: str, now: datetime, limit: int = 50000, q: str = "") -> bytes:
+    """A queue as an Excel workbook (one sheet, the header frozen), the same cells as the CSV."""
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(QUEUES.get(name, "工单")[:31])
+    sheet.freeze_panes = "A2"
+    for row in export_rows(db, viewer, name, now, limit, q):
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
     return out.getvalue()
 
 

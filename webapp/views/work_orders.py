@@ -95,6 +95,12 @@ class QueueQuery(Schema):
     q = String(load_default="")
 
 
+class ExportQuery(QueueQuery):
+    format = String(
+        load_default="csv", validate=OneOf(list(queues.EXPORT_TYPES)), metadata={"description": "csv / xlsx"}
+    )
+
+
 class QueueOut(Schema):
     queue = String()
     label = String()
@@ -223,19 +229,26 @@ def overview():
 
 @bp.get("/api/orders/export")
 @bp.auth_required(auth, roles=STAFF)
-@bp.input(QueueQuery, location="query", arg_name="query")
+@bp.input(ExportQuery, location="query", arg_name="query")
 @bp.doc(
-    summary="导出队列为CSV（按角色脱敏） Export a queue as CSV",
-    responses={200: {"description": "CSV（UTF-8）", "content": {"text/csv": {"schema": {"type": "string"}}}}},
+    summary="导出队列为CSV或Excel（全部字段，北京时间，按角色脱敏） Export a queue",
+    responses={
+        200: {
+            "description": "CSV（UTF-8，带BOM）或 XLSX",
+            "content": {kind.split(";")[0]: {"schema": {"type": "string"}} for kind in queues.EXPORT_TYPES.values()},
+        }
+    },
 )
 def export(query):
-    body = queues.export_csv(services().db, auth.current_user, query["queue"], utcnow(), q=query["q"])
+    kind = query["format"]
+    build = queues.export_xlsx if kind == "xlsx" else queues.export_csv
+    body = build(services().db, auth.current_user, query["queue"], utcnow(), q=query["q"])
     return (
         body,
         200,
         {
-            "Content-Type": "text/csv; charset=utf-8",
-            "Content-Disposition": f"attachment; filename=orders-{query['queue']}.csv",
+            "Content-Type": queues.EXPORT_TYPES[kind],
+            "Content-Disposition": f"attachment; filename=orders-{query['queue']}.{kind}",
         },
     )
 
