@@ -181,7 +181,7 @@ def test_new_orders_and_handoffs_appear_without_a_reload(live, people, browser, 
     )
     expect(new_count).to_have_text(str(before + 1), timeout=15000)  # no reload: the pulse brought it
     expect(operator.locator("#orders tr", has_text=title)).to_have_count(1)
-    expect(operator.locator("#menu a[data-page=orders] .count")).to_be_visible()
+    expect(operator.locator("#menu a[data-page=orders] .count")).to_have_text(str(before + 1))  # the badge
 
     operator.click("#menu a[data-page=handoff]")
     expect(operator).to_have_url(live.base + "/console/handoff")
@@ -195,6 +195,10 @@ def test_new_orders_and_handoffs_appear_without_a_reload(live, people, browser, 
     )
     try:
         expect(operator.locator("#queue .item", has_text=text)).to_have_count(1, timeout=15000)
+        operator.locator("#queue .item", has_text=text).focus()  # usable from the keyboard
+        operator.keyboard.press("Enter")
+        expect(operator.locator("#log")).to_contain_text(text)
+        expect(operator.locator("#take")).to_be_visible()
         expect(operator.locator("#menu a[data-page=handoff] .count")).to_be_visible()
         assert operator.title().startswith("(")
         fits(operator, live, "handoff-live")
