@@ -19,6 +19,7 @@ from sqlalchemy import delete, select
 
 from hotline.clock import aware, utcnow
 from hotline.db import Database
+from hotline.errors import NotFound
 from hotline.throttle import Policy, Rule, Throttle, Throttled
 
 from .errors import AccountError, AuthError
@@ -80,6 +81,19 @@ def _principal(user: User) -> Principal:
     return Principal(
         user.id, user.username, user.display_name, tuple(user.roles or ()), user.unit_id, user.region or ""
     )
+
+
+def user_dict(user: User) -> dict:
+    return {
+        "id": user.id,
+        "username": user.username,
+        "display_name": user.display_name,
+        "roles": list(user.roles or []),
+        "unit_id": user.unit_id,
+        "region": user.region or "",
+        "active": bool(user.active),
+        "created_at": aware(user.created_at).isoformat() if user.created_at else None,
+    }
 
 
 class Accounts:
@@ -168,6 +182,74 @@ class Accounts:
             if expires <= now or not user.active:
                 return None
             return _principal(user)
+
+    def refresh(self, token: str, now: datetime | None = None) -> tuple[str, datetime, Principal]:
+        """A new token for a valid one, which ends: a console open all day stays signed in without asking for
+        the password again, and a stolen old token is worth nothing after the swap."""
+        now = now or utcnow()
+        principal = self.verify(token, now)
+        if principal is None:
+            raise AuthError("登录已过期，请重新登录")
+        fresh = secrets.token_urlsafe(32)
+        expires = now + TOKEN_TTL
+        with self.db.session() as s:
+            s.execute(delete(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
+            s.add(ApiToken(user_id=principal.id, token_hash=_token_hash(fresh), expires_at=expires))
+        return fresh, expires, principal
+
+    def expires_at(self, token: str) -> datetime | None:
+        with self.db.session() as s:
+            value = s.scalar(select(ApiToken.expires_at).where(ApiToken.token_hash == _token_hash(token)))
+            return aware(value) if value is not None else None
+
+    # ---- the admins' page of staff accounts ----------------------------------------------------------------
+    def users(self) -> list[dict]:
+        with self.db.session() as s:
+            return [user_dict(u) for u in s.scalars(select(User).order_by(User.id))]
+
+    def update_user(self, user_id: int, actor: Principal, **changes) -> dict:
+        """Change roles, unit, region, display name or whether the account may sign in. Disabling an account or
+        taking its roles away ends its tokens; an admin cannot disable or demote their own account (the last
+        admin would lock everybody out)."""
+        with self.db.session() as s:
+            user = s.get(User, user_id)
+            if user is None:
+                raise NotFound("账号不存在")
+            roles = changes.get("roles", user.roles or [])
+            bad = [r for r in roles if r not in ROLES]
+            if bad:
+                raise AccountError(f"未知角色：{', '.join(bad)}")
+            if not roles:
+                raise AccountError("请至少选择一个角色")
+            unit_id = changes.get("unit_id", user.unit_id)
+            if "unit" in roles and unit_id is None:
+                raise AccountError("承办单位账号须指定所属承办单位")
+            if user.id == actor.id and (changes.get("active") is False or "admin" not in roles):
+                raise AccountError("不能停用自己的账号或取消自己的管理员角色")
+            lost = set(user.roles or []) - set(roles)
+            if "display_name" in changes:
+                user.display_name = (changes["display_name"] or "").strip() or user.username
+            if "region" in changes:
+                user.region = (changes["region"] or "").strip()
+            user.roles, user.unit_id = list(roles), unit_id
+            if "active" in changes:
+                user.active = bool(changes["active"])
+            if lost or not user.active:
+                s.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+            return user_dict(user)
+
+    def reset_password(self, user_id: int, actor: Principal) -> tuple[dict, str]:
+        """A new random password, shown once to the admin who hands it over; the account's sessions end."""
+        if user_id == actor.id:
+            raise AccountError("请用 user-passwd 命令修改自己的密码")
+        password = secrets.token_urlsafe(9)
+        with self.db.session() as s:
+            user = s.get(User, user_id)
+            if user is None:
+                raise NotFound("账号不存在")
+            user.password_hash = hash_password(password)
+            s.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+            return user_dict(user), password
 
     def logout(self, token: str) -> None:
         with self.db.session() as s:

@@ -63,7 +63,7 @@ def outcome(kind: str, ids: list[int], right: int | None) -> str:
     return kind
 
 
-def run(base: str, folder: Path, split: str, article_of: dict[str, int]) -> dict:
+def run(base: str, folder: Path, split: str, article_of: dict[str, int], show: bool = False) -> dict:
     answerable, unanswerable = load_questions(folder, split)
     http = requests.Session()
 
@@ -74,8 +74,12 @@ def run(base: str, folder: Path, split: str, article_of: dict[str, int]) -> dict
 
     tally, refused = Counter(), 0
     for item in answerable:
-        kind, ids = read_reply(ask(item["q"]))
+        result = ask(item["q"])
+        kind, ids = read_reply(result)
         tally[outcome(kind, ids, article_of.get(str(item["id"])))] += 1
+        if show and kind == "other":  # (--show: the development split's questions that never reached the KB)
+            replies = " / ".join((r.get("text") or "")[:40] for r in result.get("replies") or [])
+            print(f"  did not reach the KB: {item['q']} -> {result.get('intent')}: {replies}", flush=True)
     for q in unanswerable:
         kind, _ids = read_reply(ask(q))
         refused += kind == "refused"
@@ -89,7 +93,7 @@ def run(base: str, folder: Path, split: str, article_of: dict[str, int]) -> dict
     }
 
 
-def bench_faq_chat(results: dict) -> None:
+def bench_faq_chat(results: dict, show: bool = False) -> None:
     from devtools.stack import live_stack
 
     kb, key_of = open_kb(DATASET)
@@ -101,7 +105,10 @@ def bench_faq_chat(results: dict) -> None:
         print("Starting bot and app over the gov-mixed KB …", flush=True)
         stack = live_stack(where, Path(tmp))
         try:
-            out = {split: run(stack.base, DATASET, split, article_of) for split in ("dev", "holdout")}
+            out = {
+                split: run(stack.base, DATASET, split, article_of, show=show and split == "dev")
+                for split in ("dev", "holdout")
+            }
         finally:
             stack.stop()
     rows = [[LABELS[k]] + [f"{out[s][k]:.1%}" for s in out] for k in OUTCOMES]
@@ -113,4 +120,6 @@ def bench_faq_chat(results: dict) -> None:
 
 
 if __name__ == "__main__":
-    bench_faq_chat({})
+    import sys
+
+    bench_faq_chat({}, show="--show" in sys.argv[1:])

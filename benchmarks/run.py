@@ -7,6 +7,8 @@
 5. KB sync of 20,000 articles from the 12345 simulator; a synced change answerable (benchmarks/sync.py).
 6. FAQ benchmark at realistic scale: a public Q&A corpus and citizen questions, dev and holdout (benchmarks/faq.py;
    alone: python -m benchmarks.run faq).
+7. The console's live pulse over 20,000 orders: per request, with and without the per-scope cache
+   (benchmarks/console.py; alone: python -m benchmarks.console).
 """
 
 from __future__ import annotations
@@ -582,6 +584,11 @@ def main(only_kb: bool = False, only_chat: bool = False, only_faq: bool = False,
 
     print("\nHigh-frequency matters: grouping 3,000 complaints and consultations …", flush=True)
     bench_topics(results)
+    # --- the console's live pulse (its own module; alone: python -m benchmarks.console)
+    from benchmarks.console import bench_console
+
+    print("\nConsole pulse: 20,000 orders, polled as 50 open consoles would …", flush=True)
+    bench_console(results)
 
     out = ROOT / "var" / "bench"
     out.mkdir(parents=True, exist_ok=True)

@@ -312,6 +312,21 @@ class Handoffs:
                 for h in rows
             ]
 
+    def pulse(self) -> dict:
+        """The console's live view of the queue in one aggregate query: how many wait (how many of them urgent),
+        how many are being served, and the newest id (a new request rings once)."""
+        queued = Handoff.state == "queued"
+        with self.db.session() as s:
+            row = s.execute(
+                select(
+                    func.count().filter(queued),
+                    func.count().filter(and_(queued, Handoff.urgent.is_(True))),
+                    func.count().filter(Handoff.state == "taken"),
+                    func.max(Handoff.id).filter(queued),
+                ).where(Handoff.state.in_(OPEN))
+            ).one()
+        return {"queued": row[0], "urgent": row[1], "taken": row[2], "newest": row[3] or 0}
+
     def get(self, handoff_id: int, now: datetime | None = None, viewer=None) -> dict:
         """One handoff with its transcript and messages; masked while it is still waiting in the queue, and
         for a ``viewer`` (accounts.Principal) who is not an operator."""

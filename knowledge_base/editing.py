@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select, update
 
-from hotline.clock import CHINA, local_date, utcnow
+from hotline.clock import CHINA, china_time, local_date, utcnow
 from hotline.errors import NotFound
 
 from .chunking import chunk_article
@@ -246,10 +246,11 @@ class Editor:
 
     # ------------------------------------------------------------------ writes
 
-    def create(self, data: dict, author: str, publish: bool = False) -> dict:
+    def create(self, data: dict, author: str, publish: bool = False, note: str | None = None) -> dict:
         fields = validate(data)
         draft = to_draft(fields, f"local:{uuid.uuid4().hex}", "local", "published" if publish else "draft")
-        report = self.kb.upsert_articles([draft], author=author, action="publish" if publish else "create")
+        action = "publish" if publish else "create"
+        report = self.kb.upsert_articles([draft], author=author, action=action, note=note or None)
         return self.get(report.article_ids[0])
 
     def update(self, article_id: int, data: dict, expected_version: int, author: str, note: str | None = None) -> dict:
@@ -322,12 +323,42 @@ class Editor:
         return article
 
 
+# the diff's metadata lines, in the editors' words
+DIFF_FIELDS = {
+    "title": "标题",
+    "status": "状态",
+    "domain": "业务领域",
+    "region": "适用地区",
+    "effective_from": "生效时间",
+    "expires_at": "失效时间",
+    "tags": "标签",
+    "urgent": "热点政策",
+    "source": "来源",
+}
+STATUS_LABELS = {"draft": "草稿", "published": "已发布", "retired": "已下线"}
+
+
+def _diff_value(key: str, value) -> str:
+    """A snapshot value as editors read it: China time, Chinese states, 是/否, tags joined."""
+    if value is None or value == "" or value == []:
+        return "（无）"
+    if key in ("effective_from", "expires_at"):
+        try:
+            return china_time(datetime.fromisoformat(str(value))).strftime("%Y-%m-%d %H:%M（北京时间）")
+        except ValueError:
+            return str(value)
+    if key == "status":
+        return STATUS_LABELS.get(value, str(value))
+    if key == "urgent":
+        return "是" if value else "否"
+    if key == "tags" and isinstance(value, list):
+        return "、".join(str(t) for t in value)
+    return str(value)
+
+
 def _lines(snap: dict) -> list[str]:
     if not snap:
         return []
-    meta = [
-        f"{k}: {snap.get(k)}"
-        for k in ("title", "status", "domain", "region", "effective_from", "expires_at", "tags", "urgent", "source")
-    ]
-    questions = [f"相似问法: {q}" for q in snap.get("questions") or []]
+    meta = [f"{label}：{_diff_value(key, snap.get(key))}" for key, label in DIFF_FIELDS.items()]
+    questions = [f"相似问法：{q}" for q in snap.get("questions") or []]
     return meta + ["---"] + (snap.get("body") or "").splitlines() + (["---"] + questions if questions else [])

@@ -345,14 +345,16 @@ class KnowledgeBase:
         action: str = "seed",
         session: Session | None = None,
         known_vectors: dict[str, bytes] | None = None,
+        note: str | None = None,
     ) -> IngestReport:
-        """Create or update articles by origin_key in one transaction; unchanged ones are skipped.
+        """Create or update articles by origin_key in one transaction; unchanged ones are skipped. ``note`` is
+        the editor's 修改说明, kept on every version written.
 
         With ``session`` the writes join the caller's transaction (the caller commits and refreshes)."""
         if session is not None:
-            return self._upsert(session, list(drafts), progress, author, action, known_vectors)
+            return self._upsert(session, list(drafts), progress, author, action, known_vectors, note)
         with self.db.session() as s:
-            report = self._upsert(s, list(drafts), progress, author, action, known_vectors)
+            report = self._upsert(s, list(drafts), progress, author, action, known_vectors, note)
         if report.created or report.updated:
             self.refresh_if_open()
         return report
@@ -365,6 +367,7 @@ class KnowledgeBase:
         author: str,
         action: str,
         known_vectors: dict[str, bytes] | None,
+        note: str | None = None,
     ) -> IngestReport:
         report = IngestReport()
         existing = {
@@ -437,7 +440,7 @@ class KnowledgeBase:
                         "version": a.version,
                         "action": action if a.version == 1 else "update",
                         "author": author,
-                        "note": None,
+                        "note": note,
                         "snapshot": snapshot(a),
                         "created_at": now,
                     }

@@ -42,18 +42,25 @@ def test_publish_hot_policy_then_ask_in_chat(live, browser_page):
     page.check("#f-urgent")
     page.fill("#f-body", "因桥梁检修，G4京港澳高速新乡段12月1日至3日全天封闭，过境货车请提前绕行G107国道。")
     page.fill("#f-questions", "新乡那段高速这几天还能走不\n拉货去郑州的大车咋绕路")
+    page.fill("#f-to", "2026-12-05T18:00")
+    page.fill("#f-note", "新乡市交通运输局来电通知")
     page.check("#f-publish")
     page.click("#save")
     expect(page.locator("#msg")).to_contain_text("已保存并生效")
     expect(page.locator("#edit-title")).to_contain_text("<b>通知</b>")  # markup shown as text
     expect(page.locator("#versions tr")).to_have_count(1)
+    expect(page.locator("#versions tr").first).to_contain_text("新乡市交通运输局来电通知")  # the note is kept
+    page.locator("#versions tr").first.locator("button").click()
+    expect(page.locator("#diff")).to_contain_text("+失效时间：2026-12-05 18:00（北京时间）")  # China time
+    expect(page.locator("#diff")).to_contain_text("+业务领域：公路")
+    expect(page.locator("#rows tr", has_text="G4京港澳高速新乡段临时封闭")).to_have_count(1)  # the list is fresh
     policy_id = page.evaluate(
         "fetch('/api/kb/articles?status=published', {headers: {Authorization: 'Bearer ' + "
-        "sessionStorage.getItem('kb-token')}}).then(r => r.json())"
+        "sessionStorage.getItem('console-token')}}).then(r => r.json())"
         ".then(d => d.items.find(a => a.title.includes('京港澳')).id)"
     )
 
-    page.click("#nav button[data-tab=hit]")
+    page.click("#tabs button[data-tab=hit]")
     page.fill("#hit-q", "京港澳高速新乡段封了吗 货车咋绕")
     page.click("#hit-form button[type=submit]")
     first = page.locator("#hits tr").first
@@ -80,11 +87,13 @@ def test_publish_hot_policy_then_ask_in_chat(live, browser_page):
     page.click("#send")
     expect(page.locator(".msg.bot").last).to_contain_text("知识库里暂时没有", timeout=30000)
     page.goto(live.base + "/console")
-    page.click("#nav button[data-tab=gaps]")
+    page.click("#tabs button[data-tab=gaps]")
     row = page.locator("#gaps tr", has_text="俺的车要从鹤壁往南开 路上有啥情况没")
     expect(row).to_have_count(1)
     expect(row).to_contain_text("拒答")  # refused, not clarified
-    row.locator("input.gap-article").fill(str(policy_id))
+    row.locator("input.gap-search").fill("京港澳高速新乡段")  # the article is found by its title
+    expect(row.locator(f"select.gap-article option[value='{policy_id}']")).to_have_count(1)
+    row.locator("select.gap-article").select_option(str(policy_id))
     row.locator("button.gap-attach").click()
     expect(page.locator("#msg")).to_contain_text("已加为《G4京港澳高速新乡段临时封闭<b>通知</b>》的相似问法")
     expect(page.locator("#gaps tr", has_text="俺的车要从鹤壁往南开 路上有啥情况没")).to_have_count(0)

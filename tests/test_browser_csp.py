@@ -13,8 +13,9 @@ PAGES = {
     "/console": "#login-form",
     "/console/orders": "#login-form",
     "/console/handoff": "#login-form",
-    "/console/sync": "#login:not([hidden])",
-}  # shown by the page script
+    "/console/sync": "#login-form",
+    "/console/admin": "#login-form",
+}  # the login form is shown by the shell's script
 WATCH = """window.__csp = [];
 document.addEventListener("securitypolicyviolation", function (e) {
   window.__csp.push(e.violatedDirective + " " + (e.blockedURI || "inline") + " " + (e.sample || ""));

@@ -99,7 +99,7 @@ def test_complaint_from_registration_to_archive(live, people, page):
     expect(page.locator("#chart svg g.bar")).to_have_count(7)
 
     title = f"出租车拒载<b>标记</b>{people['tag']}"
-    page.click("#nav button[data-tab=new]")
+    page.click("#tabs button[data-tab=new]")
     page.select_option("#o-order_type", "complaint")
     page.select_option("#o-domain", "道路运输")
     expect(page.locator("#o-channel")).to_have_value("phone")
@@ -117,7 +117,7 @@ def test_complaint_from_registration_to_archive(live, people, page):
     number = page.locator("#new-number").inner_text().strip()
     assert number
     expect(page.locator("#msg")).to_contain_text(number)
-    page.click("#nav button[data-tab=queues]")
+    page.click("#tabs button[data-tab=queues]")
     page.click("#queues button[data-queue=all]")
     page.fill("#search-q", people["tag"])
     page.click("#search-form button[type=submit]")
@@ -173,12 +173,14 @@ def test_complaint_from_registration_to_archive(live, people, page):
             lambda: page.fill("#p-explanation", "需调取车载视频，调查取证需要时间"),
         ],
     )
+    expect(page.locator("#actions")).to_contain_text("等待督办人员审批延期申请")  # not "no actions" alone
     logout(page)
 
     # 4. the supervisor sees the number masked and approves the extension
     login(page, people["supervisor"], "赵督办")
     expect(page.locator("#queues button[data-queue=extension]")).to_have_class(ACTIVE)
     open_order(page, number)
+    expect(page.locator("#awaiting")).to_contain_text("等待督办人员审批延期申请（申请延期3个工作日）")
     expect(page.locator("#detail-fields")).to_contain_text("138****5678")
     expect(page.locator("#detail")).not_to_contain_text(PHONE)
     with page.expect_download() as download:
@@ -186,6 +188,7 @@ def test_complaint_from_registration_to_archive(live, people, page):
     assert download.value.suggested_filename == "工单-延期待审批.csv"
     csv = open(download.value.path(), encoding="utf-8-sig").read()
     assert number in csv and "138****5678" in csv and PHONE not in csv
+    assert "办结时间" in csv and "回访结果" in csv and not re.search(r"\d{4}-\d{2}-\d{2}T\d", csv)  # China time
     with page.expect_download() as download:
         page.click("#export-xlsx")
     assert download.value.suggested_filename == "工单-延期待审批.xlsx"
@@ -204,12 +207,13 @@ def test_complaint_from_registration_to_archive(live, people, page):
     )
     logout(page)
 
-    # 6. operator: archiving before the callback is refused, then callback (满意) and archive
+    # 6. operator: archiving is not offered before the callback, and the page says why; callback (满意), archive
     login(page, people["operator"], "李座席")
     open_order(page, number, "callback")
-    page.click("#actions button[data-action=archive]")
-    page.click("#act-submit")
-    expect(page.locator("#msg")).to_contain_text("须先完成回访")
+    expect(page.locator("#actions button[data-action=archive]")).to_have_count(0)
+    expect(page.locator("#actions button[data-blocked=archive]")).to_be_disabled()
+    expect(page.locator("#actions")).to_contain_text("须先完成回访")
+    expect(page.locator("#awaiting")).to_contain_text("等待话务座席回访来电人")
     expect(page.locator("#detail-badges .badge.state")).to_have_text("已办结回复")
     act(
         page,
@@ -234,10 +238,12 @@ def test_complaint_from_registration_to_archive(live, people, page):
     order = page.eval_on_selector_all("#queues button", "bs => bs.map(b => b.dataset.queue)")
     assert order == ["new", "due_soon", "overdue", "returned", "callback", "extension", "unit", "all"]
 
-    # usable on a phone: nothing scrolls the page sideways
+    # usable on a phone and a tablet, the detail open: nothing scrolls the page sideways
+    for width in (390, 768, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.wait_for_timeout(200)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, width
     page.set_viewport_size({"width": 390, "height": 844})
-    page.wait_for_timeout(200)
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=str(live.var / "orders-console-phone.png"), full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
     page.screenshot(path=str(live.var / "orders-console.png"), full_page=True)

@@ -216,7 +216,7 @@ def test_similar_questions_lead_to_the_article_body(editor):
     assert hit.title == PERMIT["title"] and hit.question in art["questions"]
     assert hit.text.startswith("货运车辆进入城区") and hit.score > without.score
     diff = editor.diff(art["id"], art["version"])["diff"]
-    assert "+相似问法: 大货车进城需要办什么证" in diff
+    assert "+相似问法：大货车进城需要办什么证" in diff
 
 
 def test_questions_kept_when_an_edit_omits_them_and_cleared_when_emptied(editor):
@@ -384,3 +384,14 @@ def test_title_search_takes_like_wildcards_literally(editor):
     assert [a["title"] for a in editor.list(query="%_")["items"]] == ["ETC 100%_通行费打折"]
     assert editor.list(query="%")["total"] == 1 and editor.list(query="_")["total"] == 1
     assert editor.list(query="G4%新乡")["total"] == 0
+
+
+def test_the_diff_speaks_chinese_in_china_time_and_the_first_note_is_kept(editor):
+    art = editor.create({**CLOSURE, "expires_at": "2026-12-05T10:00:00+00:00"}, author="zhang", note="新乡局来电通知")
+    assert editor.versions(art["id"])[0]["note"] == "新乡局来电通知"
+    retired = editor.update(art["id"], {**CLOSURE, "expires_at": None, "urgent": False}, 1, "li")
+    diff = editor.diff(art["id"], retired["version"])["diff"]
+    assert "-失效时间：2026-12-05 18:00（北京时间）" in diff and "+失效时间：（无）" in diff
+    assert "-热点政策：是" in diff and "+热点政策：否" in diff
+    assert {"+状态：草稿", "+标签：封路、货车", "+标题：" + CLOSURE["title"]} <= set(editor.diff(art["id"], 1)["diff"])
+    assert not [line for line in diff if line[1:].startswith(("expires_at", "title", "status"))]

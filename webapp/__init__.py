@@ -58,12 +58,26 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     register_error_handlers(app)
     init_security_headers(app)
 
-    from .views import chat, chat_history, handoff, kb, kb_admin, miniprogram, staff_auth, wechat, work_orders
+    from .views import (
+        chat,
+        chat_history,
+        console,
+        handoff,
+        kb,
+        kb_admin,
+        miniprogram,
+        staff_admin,
+        staff_auth,
+        wechat,
+        work_orders,
+    )
 
     app.register_blueprint(chat.bp)
     app.register_blueprint(chat_history.bp)
     app.register_blueprint(kb.bp)
     app.register_blueprint(staff_auth.bp)
+    app.register_blueprint(console.bp)
+    app.register_blueprint(staff_admin.bp)
     app.register_blueprint(kb_admin.bp)
     app.register_blueprint(work_orders.bp)
     app.register_blueprint(handoff.bp)

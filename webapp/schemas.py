@@ -322,6 +322,7 @@ class ArticleIn(Schema):
 
 class ArticleCreateIn(ArticleIn):
     publish = StrictBoolean(load_default=False, metadata={"description": "立即发布（需发布权限）"})
+    note = String(allow_none=True, validate=Length(0, 500), metadata={"description": "修改说明，记在第1版"})
 
 
 class ArticleUpdateIn(ArticleIn):

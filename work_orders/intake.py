@@ -12,10 +12,10 @@ from datetime import datetime
 
 from hotline.acts import is_question
 from hotline.clock import china_time, utcnow
-from hotline.privacy import mask_pii
 from hotline.text import normalize
 
 from . import when
+from .guidance import summary_title
 from .lifecycle import REJECT_REASONS
 from .urgency import is_urgent
 
@@ -1046,7 +1046,7 @@ def to_order(values: dict, kind: str, caller_user: str, channel: str, region: st
         if classify_domain(str(values.get("target") or "")) != "其他"
         else classify_domain(text),
         "region": region or "",
-        "title": mask_pii(facts)[:40] or "意见建议",
+        "title": summary_title(str(values.get("target") or ""), facts),
         "target": str(values.get("target") or "")[:200],
         "facts": facts,
         "demand": "" if values.get("demand") in (None, NOT_GIVEN) else str(values["demand"]),

@@ -29,6 +29,7 @@ from hotline.errors import NotFound
 from . import deadlines, messages
 from .calendar import WorkCalendar
 from .errors import Forbidden, StaleOrder, WorkOrderError
+from .guidance import summary_title
 from .lifecycle import (
     CALLBACK_RESULTS,
     DOMAINS,
@@ -40,7 +41,7 @@ from .lifecycle import (
     check_transition,
 )
 from .models import Attachment, HandlingUnit, Notice, OrderReturn, OrderSequence, WorkOrder, WorkOrderEvent
-from .present import order_dict, timeline
+from .present import guide, order_dict, timeline
 
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 LIMITS = {
@@ -96,7 +97,7 @@ def _clean(data: dict) -> dict:
         urgent=bool(data.get("urgent") or data.get("safety")),
     )
     if not out["title"]:
-        out["title"] = out["facts"][:40]
+        out["title"] = summary_title(out.get("target", ""), out["facts"], out["facts"][:40])
     return out
 
 
@@ -221,7 +222,11 @@ class OrderLifecycle:
                 select(WorkOrderEvent).where(WorkOrderEvent.order_id == order.id).order_by(WorkOrderEvent.id)
             ).all()
             atts = s.scalars(select(Attachment).where(Attachment.order_id == order.id)).all()
-            return {**order_dict(order, viewer, unit=unit, full=True), **timeline(order, viewer, events, atts)}
+            return {
+                **order_dict(order, viewer, unit=unit, full=True),
+                **guide(order),
+                **timeline(order, viewer, events, atts),
+            }
 
     def count(self) -> int:
         with self.db.session() as s:

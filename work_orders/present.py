@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from hotline import channels
-from hotline.clock import aware, china_time
+from hotline.clock import aware, china_time, utcnow
 from hotline.privacy import mask_pii
 
+from .guidance import awaiting, blocked_actions, classification_hint
 from .lifecycle import REJECT_REASONS, STATES, TYPES, actions_from
 from .messages import status_next_step
 
@@ -112,6 +113,16 @@ def order_dict(order, viewer, unit=None, full: bool = False) -> dict:
             }
         )
     return out
+
+
+def guide(order, now: datetime | None = None) -> dict:
+    """What the console says beside one order's fields: the actions the service would refuse now (with why),
+    whom the order waits for, and the classification the order already implies (work_orders/guidance.py)."""
+    return {
+        "blocked": blocked_actions(order, now or utcnow()),
+        "awaiting": awaiting(order),
+        "suggested": classification_hint(order),
+    }
 
 
 def timeline(order, viewer, events, attachments) -> dict:

@@ -113,7 +113,9 @@ def order_by(name: str):
     return _order_by(name)
 
 
-def queue(db: Database, viewer, name: str, now: datetime, page: int = 1, per_page: int = 50, q: str = "") -> dict:
+def queue(
+    db: Database, viewer, name: str, now: datetime, page: int = 1, per_page: int = 50, q: str = "", full: bool = False
+) -> dict:
     where = queue_where(viewer, name, now, q)
     with db.session() as s:
         total = s.scalar(select(func.count()).select_from(WorkOrder).where(*where))
@@ -133,7 +135,7 @@ def queue(db: Database, viewer, name: str, now: datetime, page: int = 1, per_pag
             "label": QUEUES[name],
             "total": total,
             "page": page,
-            "items": [order_dict(o, viewer, unit=units.get(o.unit_id)) for o in rows],
+            "items": [order_dict(o, viewer, unit=units.get(o.unit_id), full=full) for o in rows],
         }
 
 
@@ -144,3 +146,25 @@ def counts(db: Database, viewer, now: datetime) -> dict:
             where = [c for c in (_queue_filter(name, now), _scope(viewer)) if c is not None]
             out[name] = s.scalar(select(func.count()).select_from(WorkOrder).where(*where))
     return out
+
+
+NEW_STATES = ("received", "classified", "escalated")
+# the queue each role works first: its count is the console's badge
+BADGE_QUEUE = (("operator", "new"), ("unit", "unit"), ("supervisor", "extension"))
+
+
+def pulse(db: Database, viewer, now: datetime) -> dict:
+    """What the console's live pulse shows of the orders: every queue's count (the same indexed COUNTs as the
+    queue tabs; one aggregate with FILTER would scan every row), the count of the viewer's own first queue
+    (``attention``), and the urgent or safety orders waiting to be classified and dispatched (their number and
+    the newest id, so that the page rings once for a new one)."""
+    queue_counts = counts(db, viewer, now)
+    roles = ("operator",) if "admin" in viewer.roles else viewer.roles
+    first = next((name for role, name in BADGE_QUEUE if role in roles), "all")
+    where = [WorkOrder.state.in_(NEW_STATES), or_(WorkOrder.urgent.is_(True), WorkOrder.safety.is_(True))]
+    scope = _scope(viewer)
+    if scope is not None:
+        where.append(scope)
+    with db.session() as s:
+        urgent, newest = s.execute(select(func.count(), func.max(WorkOrder.id)).where(*where)).one()
+    return {"counts": queue_counts, "attention": queue_counts[first], "urgent": urgent, "newest_urgent": newest or 0}

@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from hotline.db import Database
+from hotline.errors import NotFound
 
 from .errors import WorkOrderError
 from .lifecycle import DOMAINS
@@ -52,6 +53,35 @@ class UnitDirectory:
                 contact=contact,
             )
             s.add(unit)
+            s.flush()
+            return unit_dict(unit)
+
+    def update_unit(self, unit_id: int, **changes) -> dict:
+        """Change a unit's name, region, domains, duties, contact, 本级主管部门 flag, or retire it (``active``
+        false: no longer offered for dispatch; its orders stay with it)."""
+        bad = [d for d in changes.get("domains") or [] if d not in DOMAINS]
+        if bad:
+            raise WorkOrderError(f"未知业务领域：{'、'.join(bad)}", code="invalid_field")
+        with self.db.session() as s:
+            unit = s.get(HandlingUnit, unit_id)
+            if unit is None:
+                raise NotFound("承办单位不存在")
+            if "name" in changes:
+                name = (changes["name"] or "").strip()
+                if not name:
+                    raise WorkOrderError("请填写承办单位名称", code="invalid_field", details={"name": "必填"})
+                taken = s.scalar(select(HandlingUnit.id).where(HandlingUnit.name == name, HandlingUnit.id != unit_id))
+                if taken:
+                    raise WorkOrderError(f"承办单位“{name}”已存在", code="duplicate_unit")
+                unit.name = name
+            for key in ("region", "duties", "contact"):
+                if key in changes:
+                    setattr(unit, key, (changes[key] or "").strip())
+            if "domains" in changes:
+                unit.domains = list(changes["domains"] or [])
+            for key in ("is_authority", "active"):
+                if key in changes:
+                    setattr(unit, key, bool(changes[key]))
             s.flush()
             return unit_dict(unit)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import Boolean, Dict, Integer, List, Nested, String
 from apiflask.validators import Length
-from flask import render_template
 
 from handoff.service import MAX_TEXT
 
@@ -14,6 +13,7 @@ from ..auth import auth
 from ..errors import error_docs
 from ..schemas import IdQuery, text_field
 from .common import services
+from .console import render_page
 
 bp = APIBlueprint("handoff", __name__, tag="转人工 Handoff")
 OPERATORS = ["admin", "operator"]
@@ -76,7 +76,7 @@ def _svc():
 @bp.get("/console/handoff")
 @bp.doc(hide=True)
 def console():
-    return render_template("handoff.html")
+    return render_page("handoff.html", "handoff")
 
 
 @bp.get("/api/handoffs")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from apiflask import APIBlueprint, Schema, abort
 from apiflask.fields import File
-from flask import render_template
 
 from knowledge_base.answer import region_reason
 from knowledge_base.decision import KIND_LABELS, decide
@@ -41,6 +40,7 @@ from ..schemas import (
     VersionListOut,
 )
 from .common import services
+from .console import render_page
 
 bp = APIBlueprint("kb_admin", __name__, tag="知识库编辑 KB editing")
 FIELDS = (
@@ -74,7 +74,7 @@ def _fields(body: dict) -> dict:
 @bp.get("/console")
 @bp.doc(hide=True)
 def console():
-    return render_template("console.html")
+    return render_page("console.html", "kb")
 
 
 @bp.get("/api/kb/articles")
@@ -98,7 +98,7 @@ def create_article(body):
     user = _user()
     if body["publish"] and not user.has("publisher"):
         abort(403, "只有发布者可以直接发布")
-    return services().editor.create(_fields(body), author=user.username, publish=body["publish"])
+    return services().editor.create(_fields(body), author=user.username, publish=body["publish"], note=body.get("note"))
 
 
 @bp.get("/api/kb/articles/<int:article_id>")

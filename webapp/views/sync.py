@@ -10,7 +10,7 @@ import threading
 from apiflask import APIBlueprint, Schema, abort
 from apiflask.fields import Integer, String
 from apiflask.validators import OneOf, Range
-from flask import render_template, request
+from flask import request
 
 from sync import review
 from sync.errors import Busy
@@ -19,6 +19,7 @@ from sync.service import SyncService, verify_signature
 from ..auth import auth
 from ..errors import error_docs
 from .common import services
+from .console import render_page
 
 log = logging.getLogger(__name__)
 bp = APIBlueprint("sync", __name__, tag="12345 对接 Sync with 12345")
@@ -57,7 +58,7 @@ class OutboxQuery(Schema):
 @bp.doc(hide=True)
 def console():
     """The console page: status, the sync log, the sync-now button, proposals to review."""
-    return render_template("sync.html")
+    return render_page("sync.html", "sync")
 
 
 @bp.post("/api/sync/12345/orders")

@@ -8,7 +8,7 @@ from datetime import datetime
 from apiflask import APIBlueprint, Schema, abort
 from apiflask.fields import Boolean, Date, Dict, File, Integer, List, String
 from apiflask.validators import Length, OneOf, Range
-from flask import render_template, request, send_file
+from flask import request, send_file
 
 from hotline import channels
 from hotline.clock import utcnow
@@ -23,6 +23,7 @@ from ..auth import auth, client_address, retry_after
 from ..errors import error_docs
 from ..schemas import IdField, StrictBoolean, bounded_numbers
 from .common import services
+from .console import render_page
 
 bp = APIBlueprint("work_orders", __name__, tag="工单 Work orders")
 STAFF = ["admin", "operator", "unit", "supervisor"]
@@ -81,6 +82,13 @@ class OrderOut(Schema):
         String(allow_none=True),
     )
     actions = List(String(), metadata={"description": "当前状态下允许的操作"})
+    blocked = Dict(
+        keys=String(),
+        values=String(),
+        metadata={"description": "当前状态下服务会拒绝的操作及原因，如 archive：须先完成回访"},
+    )
+    awaiting = String(metadata={"description": "工单在等待什么（等待谁、期限）"})
+    suggested = Dict(metadata={"description": "按工单内容预填的分类：{domain, region, region_source}"})
     events = List(Dict(), metadata={"description": "处理记录（审计）"})
     attachments = List(Dict())
 
@@ -131,6 +139,16 @@ class UnitIn(Schema):
     contact = String(load_default="")
 
 
+class UnitUpdateIn(Schema):
+    name = String(validate=Length(1, 120))
+    region = String(validate=Length(0, 60))
+    domains = List(String(validate=OneOf(list(DOMAINS))))
+    duties = String(validate=Length(0, 2000))
+    is_authority = StrictBoolean(metadata={"description": "本级交通运输主管部门（安全生产事项立即转办至此）"})
+    contact = String(validate=Length(0, 120))
+    active = StrictBoolean(metadata={"description": "false：停用，不再出现在转办选项中"})
+
+
 class OverrideIn(Schema):
     day = Date(required=True)
     workday = StrictBoolean(required=True)
@@ -152,7 +170,7 @@ def _svc():
 @bp.get("/console/orders")
 @bp.doc(hide=True)
 def console():
-    return render_template("orders.html")
+    return render_page("orders.html", "orders")
 
 
 @bp.post("/api/orders")
@@ -393,6 +411,14 @@ def list_units():
 @bp.doc(summary="新增承办单位 Add a handling unit", responses={201: "已新增 Created", **error_docs(409, 422)})
 def add_unit(body):
     return _svc().add_unit(**body), 201
+
+
+@bp.put("/api/units/<int:unit_id>")
+@bp.auth_required(auth, roles=["admin"])
+@bp.input(UnitUpdateIn, arg_name="body")
+@bp.doc(summary="修改或停用承办单位 Change a handling unit", responses={200: "已修改 Updated", **error_docs(404, 422)})
+def update_unit(unit_id, body):
+    return _svc().update_unit(unit_id, **body)
 
 
 @bp.get("/api/calendar/overrides")
