@@ -16,7 +16,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run test lint bench bench-kb bench-chat bench-faq bench-stats deps model browser lock lock-bot clean
+.PHONY: run test lint bench bench-kb bench-chat bench-faq bench-faq-chat bench-scale bench-stats deps model browser lock lock-bot clean
 
 deps: $(APP_STAMP) $(BOT_STAMP)
 
@@ -71,6 +71,13 @@ bench-faq: deps
 # work-order benchmark (loaded into PostgreSQL on first use, then reused); results in var/bench/stats.json.
 bench-stats: deps
 	$(VENV)/bin/python -m benchmarks.stats
+# The FAQ benchmark through /api/chat (the real bot and app over the benchmark's KB), dev and holdout.
+bench-faq-chat: deps $(MODEL)
+	$(VENV)/bin/python -m benchmarks.faq_chat
+
+# The 100,000-chunk KB only: full search vs bare encode (the ranker included), bulk import vs bare encode.
+bench-scale: deps
+	$(VENV)/bin/python -m benchmarks.run scale
 
 # The chat sections only: latency beside bare Rasa and the concurrency sweep (1, 8, 32, 64 users; ~6 minutes).
 bench-chat: deps $(MODEL)

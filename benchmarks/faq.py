@@ -261,6 +261,14 @@ def build_key(folder: Path, model: str) -> str:
     return h.hexdigest()[:16]
 
 
+def cache_dir(folder: Path, cache: Path = CACHE) -> Path:
+    """Where the data set's KB is cached: a var dir (database, index) keyed by the data and the code that builds it."""
+    from hotline.settings import load_settings
+
+    model = load_settings({"HOTLINE_VAR_DIR": str(cache)}).embedding_model
+    return cache / f"{folder.name}-{build_key(folder, model)}"
+
+
 def open_kb(folder: Path, cache: Path = CACHE):
     """The data set's corpus as a KB, imported through the product's importer (knowledge_base.importer) on first
     use and cached; returns (kb, {article id: corpus id})."""
@@ -271,8 +279,7 @@ def open_kb(folder: Path, cache: Path = CACHE):
     from knowledge_base.models import Article
     from knowledge_base.service import KnowledgeBase
 
-    model = load_settings({"HOTLINE_VAR_DIR": str(cache)}).embedding_model
-    where = cache / f"{folder.name}-{build_key(folder, model)}"
+    where = cache_dir(folder, cache)
     settings = load_settings({"HOTLINE_VAR_DIR": str(where)})
     db = Database(settings.database_url)
     kb = KnowledgeBase(db, Embedder(settings.embedding_model), settings.index_path, settings.kb_min_score)
@@ -346,8 +353,8 @@ def tables(name: str, results: dict) -> list[tuple[str, list[str], list[list[str
     policy = results.get("policy") or {"answer": results.get("min_score"), "margin": 0}
     out.append(
         (
-            f"FAQ benchmark {name}: the bot's decision (answer at score ≥ {policy['answer']} with a lead ≥ "
-            f"{policy['margin']}; else offer close entries; else refuse), answerable questions — answered right, "
+            f"FAQ benchmark {name}: the bot's decision ({_rule(policy)}; else offer close entries; else refuse), "
+            "answerable questions — answered right, "
             "answered wrong, right entry offered among choices, choices without it, refused",
             header,
             rows,
@@ -366,6 +373,15 @@ def tables(name: str, results: dict) -> list[tuple[str, list[str], list[list[str
     ]
     out.append((f"FAQ benchmark {name}: unanswerable questions and score separation", header, rows))
     return out
+
+
+def _rule(policy: dict) -> str:
+    if policy.get("certainty"):
+        return (
+            f"answer at score ≥ {policy['answer']} when the ranker gives the top entry a probability ≥ "
+            f"{policy['certainty']}"
+        )
+    return f"answer at score ≥ {policy['answer']} with a lead ≥ {policy['margin']}"
 
 
 def _group_order(g: str) -> tuple:

@@ -516,15 +516,21 @@ def _seed(tmp: Path) -> Path:
     return tmp / "seeded"
 
 
-def main(only_kb: bool = False, only_chat: bool = False, only_faq: bool = False) -> None:
+def main(only_kb: bool = False, only_chat: bool = False, only_faq: bool = False, only_scale: bool = False) -> None:
     """Everything; with ``only_kb`` (python -m benchmarks.run kb) the knowledge-base sections only, with
     ``only_chat`` (python -m benchmarks.run chat) the chat latency and the concurrency sweep only, with
-    ``only_faq`` (python -m benchmarks.run faq) the FAQ benchmark only."""
+    ``only_faq`` (python -m benchmarks.run faq) the FAQ benchmark only, with ``only_scale``
+    (python -m benchmarks.run scale) the 100,000-chunk search and bulk indexing only."""
     from benchmarks.faq import bench_faq
 
     results: dict = {}
     if only_faq:
         bench_faq(results)
+        return
+    if only_scale:
+        with tempfile.TemporaryDirectory(prefix="hotline-bench-") as tmpdir:
+            print("Building a 100,000-chunk KB …", flush=True)
+            bench_scale(Path(tmpdir), results)
         return
     with tempfile.TemporaryDirectory(prefix="hotline-bench-") as tmpdir:
         tmp = Path(tmpdir)
@@ -546,6 +552,10 @@ def main(only_kb: bool = False, only_chat: bool = False, only_faq: bool = False)
             return
         print("\nStarting bot and app for the chat benchmark …", flush=True)
         chat_rows, mem_rows = bench_chat(seeded, tmp, results)
+    from benchmarks.faq_chat import bench_faq_chat
+
+    print("\nThe FAQ benchmark through the chat …", flush=True)
+    bench_faq_chat(results)
     print(table("Peak memory (MB, VmHWM)", ["process", "MB"], mem_rows))
 
     # --- work orders at 1,000,000 rows in PostgreSQL (its own module; alone: python -m benchmarks.work_orders)
@@ -567,6 +577,12 @@ def main(only_kb: bool = False, only_chat: bool = False, only_faq: bool = False)
     with tempfile.TemporaryDirectory(prefix="hotline-bench-sync-") as tmpdir:
         bench_sync(Path(tmpdir), results)
 
+    # --- high-frequency matters: grouping a period (its own module; alone: python -m benchmarks.topics [N])
+    from benchmarks.topics import bench_topics
+
+    print("\nHigh-frequency matters: grouping 3,000 complaints and consultations …", flush=True)
+    bench_topics(results)
+
     out = ROOT / "var" / "bench"
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2))
@@ -576,4 +592,9 @@ def main(only_kb: bool = False, only_chat: bool = False, only_faq: bool = False)
 if __name__ == "__main__":
     import sys
 
-    main(only_kb=sys.argv[1:] == ["kb"], only_chat=sys.argv[1:] == ["chat"], only_faq=sys.argv[1:] == ["faq"])
+    main(
+        only_kb=sys.argv[1:] == ["kb"],
+        only_chat=sys.argv[1:] == ["chat"],
+        only_faq=sys.argv[1:] == ["faq"],
+        only_scale=sys.argv[1:] == ["scale"],
+    )

@@ -4,16 +4,18 @@ A small curated KB (the seed's 45 articles and their similar questions) is answe
 hybrid score, as issue 6 calibrated it: near-duplicates are rare, the best match is nearly always right. A real
 KB of thousands of entries is different: siblings (the same rule in another city's regulation, an agency's
 near-identical FAQ entries) score alike, and a score above the threshold no longer means the top entry is right.
-There the decision rests on the top score AND its lead over the runner-up (knowledge_base.decision.Policy): a
-clear leader is answered, close candidates are offered as choices ("您想问的是哪一个？"), weak ones refused.
+There the fitted ranker (knowledge_base.ranker) orders the candidates and gives each its probability of being the
+right one among them; the decision rests on the top hit's score AND that probability (knowledge_base.decision.Policy):
+a strong and likely leader is answered, strong candidates are offered as choices ("您想问的是哪一个？"), weak ones
+refused.
 
 The large-KB policy's starting point was fitted on the development split of the gov-mixed benchmark
-(benchmarks/data/gov-mixed, 3,829 entries: a wrong direct answer for 1 of 117 answerable questions there, against
-33 at the fixed threshold). Each KB then adjusts it to itself (:func:`calibrate`): it asks itself questions whose
-answer it has just been made to lack — each sampled similar question or title, with its whole article taken out
-— and raises the required lead until at most MAX_ABSENT_ANSWERED of those questions would still get a direct
-answer. A KB dense with near-duplicates thus needs a clearer lead than a sparse one; the calibration is redone in
-the background after imports and syncs that change the KB's size by a tenth (webapp/jobs.py).
+(benchmarks/data/gov-mixed, 3,829 entries) by devtools/fit_ranker.py, together with the ranker. Each KB then adjusts
+it to itself (:func:`calibrate`): it asks itself questions whose answer it has just been made to lack — each
+sampled similar question or title, with its whole article taken out — and raises the required probability until at
+most MAX_ABSENT_ANSWERED of those questions would still get a direct answer. A KB dense with near-duplicates thus
+needs a surer leader than a sparse one; the calibration is redone in the background after imports and syncs that
+change the KB's size by a tenth (webapp/jobs.py).
 
 Pure domain code: no Flask, no Rasa.
 """
@@ -22,17 +24,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .decision import ANSWER, Policy, decide
 
 SMALL_KB = 200  # published articles: below this the fixed threshold answers (issue 6's calibration)
-# fitted on gov-mixed's development split (see the module docstring): answer a clear leader, offer close ones
-LARGE_KB_POLICY = Policy(answer=0.88, margin=0.16, choice=0.80, clarify_total=0.0)
+# fitted on gov-mixed's development split (devtools/fit_ranker.py, see the module docstring): answer a strong and
+# likely leader (the ranker's probability), offer strong ones. (Answer thresholds from 0.70 to 0.86 did equally
+# well there; the highest score threshold of the best certainty was kept, the safer for questions the KB lacks.)
+LARGE_KB_POLICY = Policy(answer=0.82, margin=0.0, choice=0.80, clarify_total=0.0, certainty=0.80)
 MAX_ABSENT_ANSWERED = 0.05  # of self-asked questions whose article was taken out, at most this many answered
-# the lead is raised at most this far: beyond it a KB's siblings answer each other's questions (an agency's
+# the certainty is raised at most this far: beyond it a KB's siblings answer each other's questions (an agency's
 # near-identical entries), which is no wrong answer, and refusing them would cost more than it saves
-MARGIN_STEP, MAX_MARGIN = 0.02, 0.30
+CERTAINTY_STEP, MAX_CERTAINTY = 0.02, 0.97
 SAMPLE = 300  # self-asked questions per calibration
 
 
@@ -96,10 +100,10 @@ def calibrate(
     hit_lists = list(absent_searches())
     policy = base
     share = answered_share(hit_lists, policy)
-    while share > target and policy.margin < MAX_MARGIN:
-        policy = Policy(policy.answer, round(policy.margin + MARGIN_STEP, 4), policy.choice, policy.clarify_total)
+    while share > target and policy.certainty < MAX_CERTAINTY:
+        policy = replace(policy, certainty=round(min(policy.certainty + CERTAINTY_STEP, MAX_CERTAINTY), 4))
         share = answered_share(hit_lists, policy)
     notes = [f"自测{len(hit_lists)}问（已移除其答案条目），直接答复{share:.1%}（上限{target:.0%}）"]
-    if policy.margin != base.margin:
-        notes.append(f"领先幅度由{base.margin:.2f}提高到{policy.margin:.2f}")
+    if policy.certainty != base.certainty:
+        notes.append(f"直接答复所需概率由{base.certainty:.0%}提高到{policy.certainty:.0%}")
     return Calibration(policy, articles, len(hit_lists), round(share, 4), notes)

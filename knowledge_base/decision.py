@@ -3,8 +3,9 @@
 A direct answer must be right; when two or three entries are plausible the user chooses ("您想问的是哪一个？");
 below that the bot says honestly that the KB has no answer. The decision rests on the top hit's score and on its
 lead over the runners-up: :class:`Policy` holds the thresholds (knowledge_base.calibration sets them for the KB as
-it is), :func:`decide` applies them. A hit's confidence is its hybrid score (``Hit.score``), or 1.0 for an entry
-the user chose (``Hit.confidence``).
+it is), :func:`decide` applies them. A small KB decides on the hybrid score (``Hit.score``, 1.0 for an entry the
+user chose) and the top hit's lead; a large one, whose hits the fitted ranker ordered (knowledge_base.ranker), on
+the top hit's score and its probability of being the right entry (``Hit.confidence``).
 
 Pure domain code: no Flask, no Rasa.
 """
@@ -27,6 +28,9 @@ class Policy:
     margin: float = 0.05  # ... and its lead over the second
     choice: float = 0.30  # a runner-up's confidence to be offered as a choice
     clarify_total: float = 0.60  # the offered choices together must be at least this likely to hold the answer
+    # a ranked KB (knowledge_base.ranker): the top hit's probability of being the right entry needed for a direct
+    # answer; 0 = the margin rule on scores (a small KB, or a calibration made before the ranker)
+    certainty: float = 0.0
 
     def as_dict(self) -> dict:
         return {
@@ -34,6 +38,7 @@ class Policy:
             "margin": self.margin,
             "choice": self.choice,
             "clarify_total": self.clarify_total,
+            "certainty": self.certainty,
         }
 
 
@@ -55,9 +60,8 @@ class Decision:
 
 
 def confidence_of(hit) -> float:
-    """A chosen entry's confidence (1.0), else the hit's hybrid score."""
-    c = getattr(hit, "confidence", None)
-    return float(hit.score if c is None else c)
+    """What the score rule compares: the hit's hybrid score (1.0 for an entry the user chose)."""
+    return float(hit.score)
 
 
 def decide(hits: Sequence, policy: Policy) -> Decision:
@@ -65,6 +69,40 @@ def decide(hits: Sequence, policy: Policy) -> Decision:
     hits = list(hits)
     if not hits:
         return Decision(REFUSE, [], [], 0.0, "没有候选条目")
+    if policy.certainty > 0 and hits[0].confidence is not None:
+        return _decide_ranked(hits, policy)
+    return _decide_on_scores(hits, policy)
+
+
+def _decide_ranked(hits: list, policy: Policy) -> Decision:
+    """Hits ordered by the ranker, each with its probability of being the right entry (``confidence``): a direct
+    answer needs a top hit both strong (score) and likely (probability); else the strong ones are offered."""
+    top = hits[0]
+    score, p = float(top.score), float(top.confidence)
+    if score >= policy.answer and p >= policy.certainty:
+        return Decision(
+            ANSWER,
+            [top],
+            hits,
+            p,
+            f"第一名为正确条目的概率{p:.0%}≥{policy.certainty:.0%}，得分{score:.2f}≥{policy.answer:.2f}",
+        )
+    choices = [h for h in hits[:MAX_CHOICES] if float(h.score) >= policy.choice]
+    if len(choices) >= 2:
+        return Decision(
+            CLARIFY,
+            choices,
+            hits,
+            p,
+            f"第一名的概率{p:.0%}不足以直接答复，{len(choices)}条得分≥{policy.choice:.2f}，请用户选择",
+        )
+    if score < policy.answer:
+        return Decision(REFUSE, [], hits, p, f"最高得分{score:.2f}低于{policy.answer:.2f}")
+    return Decision(REFUSE, [], hits, p, f"第一名的概率{p:.0%}低于{policy.certainty:.0%}，且无可供选择的相近条目")
+
+
+def _decide_on_scores(hits: list, policy: Policy) -> Decision:
+    """The score rule: a top score above the threshold and a lead over the runner-up."""
     top = confidence_of(hits[0])
     second = confidence_of(hits[1]) if len(hits) > 1 else 0.0
     if top >= policy.answer and top - second >= policy.margin:

@@ -27,7 +27,7 @@ from .calibration import LARGE_KB_POLICY, SAMPLE, SMALL_KB, Calibration, calibra
 from .decision import Decision, Policy, decide
 from .embedder import Embedder
 from .errors import ArticleUnavailable
-from .keyword import PRETOKENIZED, Terms
+from .keyword import PRETOKENIZED, Terms, bigrams
 from .models import (
     CHUNK_BODY,
     CHUNK_QUESTION,
@@ -38,6 +38,7 @@ from .models import (
     Chunk,
     KbCalibration,
 )
+from .ranker import FEATURES, Ranker, default_ranker, probabilities, title_overlap
 from .regions import applies as region_fits
 from .regions import search_regions
 from .seeds import ArticleDraft
@@ -96,7 +97,9 @@ class Hit:
     # REGION_APPLIES (nationwide, the region searched, or no region known) | REGION_OTHER (another region's,
     # matched strongly: answered naming its region) | REGION_HIDDEN (another region's, weak: only with hidden=True)
     region_verdict: str = REGION_APPLIES
-    confidence: float | None = None  # 1.0 for an entry the user chose; None for a search hit (its score decides)
+    # the ranker's probability that this is the right entry among the candidates (a large KB); 1.0 for an entry
+    # the user chose; None for a small KB's hit (its score decides)
+    confidence: float | None = None
 
     @property
     def snippet(self) -> str:
@@ -502,7 +505,10 @@ class KnowledgeBase:
         regions = search_regions(text, region).regions
         candidates, fits = self._candidates(cache, matches, mode, max(2 * k, CANDIDATES), now, regions, domain, tag)
         scored = self._score(cache, matches, candidates, mode, exclude)
-        best, verdicts = self._region_verdicts(scored.best(matches, floor, len(candidates)), fits, k, hidden)
+        chosen = scored.best(matches, floor, len(candidates))
+        if mode == "hybrid" and len(cache.articles) >= SMALL_KB:  # a large KB: the fitted ranker orders
+            chosen = self._ranked(default_ranker(), text, cache, matches, candidates, fits, scored, chosen)
+        best, verdicts = self._region_verdicts(chosen, fits, k, hidden)
         if not best:
             return []
         questions = cache.questions
@@ -531,9 +537,25 @@ class KnowledgeBase:
                     urgent=a.urgent,
                     question=_matched_question(texts.get(b.chunk_id) if b.chunk_id in passages else None, a.title),
                     region_verdict=verdicts[b.candidate],
+                    confidence=None if b.probability is None else round(b.probability, 4),
                 )
             )
         return hits
+
+    def ranking_features(self, query: str, region: str | None = None) -> tuple[list[int], np.ndarray]:
+        """The candidates of a question as the bot searches it (k=5, no floor) and their ranker FEATURES (rows),
+        in the hybrid score's order: what devtools/fit_ranker.py fits the ranker on."""
+        cache, text, now = self.cache, normalize(query), utcnow()
+        if not text:
+            return [], np.zeros((0, len(FEATURES)))
+        matches = self._matches(cache, text, "hybrid", depth=40)
+        regions = search_regions(text, region).regions
+        candidates, _fits = self._candidates(cache, matches, "hybrid", CANDIDATES, now, regions, None, None)
+        scored = self._score(cache, matches, candidates, "hybrid")
+        chosen = scored.best(matches, 0.0, len(candidates))
+        return [candidates[c.candidate].id for c in chosen], self._features(
+            text, cache, matches, candidates, scored, chosen
+        )
 
     def decide(self, query: str, region: str | None = None, k: int = 5, now: datetime | None = None) -> Decision:
         """Answer, clarify or refuse (knowledge_base.decision): the search's best hits and what to do with them."""
@@ -575,12 +597,13 @@ class KnowledgeBase:
     @property
     def policy(self) -> Policy:
         """How sure the KB must be to answer (knowledge_base.calibration): a small KB answers at the fixed threshold;
-        a large one needs a clear lead over the runner-up, as its newest calibration says (until it has one, the
-        large-KB default)."""
+        a large one a strong leader that the ranker finds likely, as its newest calibration says (until it has one,
+        the large-KB default)."""
         if len(self.cache.articles) < SMALL_KB:
             return legacy_policy(self.min_score)
         calibration = self.calibration
-        if calibration is not None and calibration.articles >= SMALL_KB:
+        # (a calibration made before the ranker, on the margin rule, does not apply to ranked hits)
+        if calibration is not None and calibration.articles >= SMALL_KB and calibration.policy.certainty > 0:
             return calibration.policy
         return LARGE_KB_POLICY
 
@@ -698,11 +721,62 @@ class KnowledgeBase:
                 break
         return candidates, fits
 
+    @staticmethod
+    def _features(
+        text: str,
+        cache: SearchCache,
+        matches: Matches,
+        candidates: list[ArticleMeta],
+        scored: CandidateScores,
+        chosen: list[ScoredArticle],
+    ) -> np.ndarray:
+        """The ranker's FEATURES of each chosen candidate (rows, in ``chosen``'s order)."""
+        evidence = matches.evidence
+        query_bigrams = set(bigrams(text))
+        rows = np.zeros((len(chosen), len(FEATURES)))
+        for row, c in enumerate(chosen):
+            n = c.candidate
+            start, length = scored.starts[n], scored.lengths[n]
+            chunk_ids = scored.chunk_ids[n]
+            cosine = scored.cosine[start : start + length] if scored.cosine is not None else np.zeros(length)
+            found = [evidence[i] for i in chunk_ids if i in evidence]
+            rows[row] = (
+                c.score,
+                float(cosine.max()) if length else 0.0,
+                max((e.keyword_match for e in found), default=0.0),
+                max((e.coverage for e in found), default=0.0),
+                title_overlap(query_bigrams, normalize(candidates[n].title)),
+            )
+        return rows
+
+    def _ranked(
+        self,
+        ranker: Ranker,
+        text: str,
+        cache: SearchCache,
+        matches: Matches,
+        candidates: list[ArticleMeta],
+        fits: list[bool],
+        scored: CandidateScores,
+        chosen: list[ScoredArticle],
+    ) -> list[ScoredArticle]:
+        """``chosen`` ordered by the ranker, each with its utility and its probability of being the right one;
+        another region's article counts as if its score were REGION_MARGIN lower."""
+        if not chosen:
+            return chosen
+        utilities = ranker.utilities(self._features(text, cache, matches, candidates, scored, chosen))
+        utilities -= ranker.weights[0] * REGION_MARGIN * np.array([not fits[c.candidate] for c in chosen])
+        p = probabilities(utilities)
+        ranked = [c._replace(utility=float(u), probability=float(x)) for c, u, x in zip(chosen, utilities, p)]
+        ranked.sort(key=lambda c: -c.utility)
+        return ranked
+
     def _region_verdicts(
         self, chosen: list[ScoredArticle], fits: list[bool], k: int, hidden: bool
     ) -> tuple[list[ScoredArticle], dict[int, str]]:
         """The k best, another region's article ranked REGION_MARGIN lower and kept only if it reaches the
-        answer threshold (or, with ``hidden``, listed after the others); each candidate's region verdict."""
+        answer threshold (or, with ``hidden``, listed after the others); each candidate's region verdict. Ranked
+        candidates (a large KB) keep the ranker's order, the region already counted there."""
         verdicts = {}
         for c in chosen:
             if fits[c.candidate]:
@@ -710,7 +784,8 @@ class KnowledgeBase:
             else:
                 verdicts[c.candidate] = REGION_OTHER if c.score >= self.min_score else REGION_HIDDEN
         shown = [c for c in chosen if verdicts[c.candidate] != REGION_HIDDEN]
-        shown.sort(key=lambda c: -(c.score - (0 if fits[c.candidate] else REGION_MARGIN)))
+        if chosen and chosen[0].utility is None:
+            shown.sort(key=lambda c: -(c.score - (0 if fits[c.candidate] else REGION_MARGIN)))
         kept = shown[:k]
         if hidden:
             kept += [c for c in chosen if verdicts[c.candidate] == REGION_HIDDEN][:k]
@@ -812,6 +887,8 @@ class ScoredArticle(NamedTuple):
     score: float  # the article's pooled score
     evidence: Evidence  # of its best chunk (with the exact cosine)
     candidate: int  # its position in the candidates (and in CandidateScores)
+    utility: float | None = None  # the ranker's value (a large KB), higher first
+    probability: float | None = None  # the ranker's probability that it is the right one among the candidates
 
 
 @dataclass(frozen=True, slots=True)

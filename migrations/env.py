@@ -9,6 +9,7 @@ import channels.wechat.models  # noqa: F401
 import handoff.models  # noqa: F401
 import knowledge_base.models  # noqa: F401
 import stats.models  # noqa: F401
+import supervision.models  # noqa: F401
 import sync.models  # noqa: F401
 import work_orders.models  # noqa: F401
 from hotline.db import Base, make_engine

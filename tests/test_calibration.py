@@ -11,34 +11,49 @@ from knowledge_base.seeds import ArticleDraft
 from knowledge_base.service import KnowledgeBase
 
 
-def hits(*scores):
+def hits(*pairs):
+    """Ranked hits: (score, probability of being the right one), best first."""
+    return [SimpleNamespace(article_id=i + 1, score=s, confidence=p) for i, (s, p) in enumerate(pairs)]
+
+
+def scored(*scores):
     return [SimpleNamespace(article_id=i + 1, score=s, confidence=None) for i, s in enumerate(scores)]
 
 
 def test_a_small_kb_answers_at_the_fixed_threshold():
     result = calibrate(45, 0.8, lambda: pytest.fail("a small KB asks itself nothing"))
     assert result.policy == legacy_policy(0.8)
-    assert decide(hits(0.85, 0.84), result.policy).kind == ANSWER  # near-duplicates are rare there
+    assert decide(scored(0.85, 0.84), result.policy).kind == ANSWER  # near-duplicates are rare there
 
 
-def test_a_large_kb_needs_a_clear_lead_and_offers_close_entries():
+def test_a_large_kb_needs_a_likely_leader_and_offers_strong_entries():
     policy = calibrate(SMALL_KB, 0.8, lambda: []).policy
     assert policy == LARGE_KB_POLICY
-    assert decide(hits(1.02, 0.80), policy).kind == ANSWER
-    close = decide(hits(1.02, 0.97, 0.83, 0.5), policy)
+    assert decide(hits((1.02, 0.9), (0.80, 0.1)), policy).kind == ANSWER
+    close = decide(hits((1.02, 0.45), (0.97, 0.4), (0.83, 0.1), (0.5, 0.05)), policy)
     assert close.kind == CLARIFY and [h.article_id for h in close.hits] == [1, 2, 3]
 
 
-def test_a_kb_dense_with_near_duplicates_raises_the_lead_it_needs():
+def test_a_kb_dense_with_near_duplicates_raises_the_certainty_it_needs():
     """Questions whose article was taken out must not get a direct answer more than 5 % of the time: where
-    siblings leave the wrong entry far ahead, the required lead grows until they no longer do."""
-    absent = [hits(1.10, 0.90)] * 10 + [hits(1.0, 0.99)] * 90  # 10 % would be answered at the default lead
+    siblings leave the wrong entry a likely leader, the required probability grows until they no longer do."""
+    absent = [hits((1.10, 0.9), (0.9, 0.1))] * 10 + [hits((1.0, 0.5), (0.99, 0.5))] * 90  # 10 % answered by default
     result = calibrate(5000, 0.8, lambda: absent)
-    assert result.policy.margin > LARGE_KB_POLICY.margin and result.absent_answered <= 0.05
-    assert result.questions == 100 and "领先幅度" in "".join(result.notes)
+    assert result.policy.certainty > 0.9 and result.absent_answered <= 0.05
+    assert result.questions == 100 and "直接答复所需概率" in "".join(result.notes)
     # a sparse KB keeps the default
-    assert calibrate(5000, 0.8, lambda: [hits(0.85, 0.5)] * 50).policy.margin == LARGE_KB_POLICY.margin
+    assert calibrate(5000, 0.8, lambda: [hits((0.85, 0.6), (0.5, 0.4))] * 50).policy == LARGE_KB_POLICY
     assert Calibration.from_json(result.to_json()) == result
+
+
+def test_a_calibration_from_before_the_ranker_gives_way_to_the_default():
+    """Stored on the margin rule (no certainty): it does not judge probabilities; the large-KB default does."""
+    old = Calibration.from_json(
+        '{"policy": {"answer": 0.88, "margin": 0.16, "choice": 0.8, "clarify_total": 0.0}, "articles": 3000}'
+    )
+    assert old.policy.certainty == 0.0
+    kb = SimpleNamespace(cache=SimpleNamespace(articles=dict.fromkeys(range(SMALL_KB))), calibration=old, min_score=0.8)
+    assert KnowledgeBase.policy.fget(kb) == LARGE_KB_POLICY
 
 
 def faq(i: int, title: str, body: str) -> ArticleDraft:
@@ -71,7 +86,7 @@ def test_the_kb_recalibrates_itself_and_every_replica_follows(db_url, embedder, 
     result = kb.recalibrate()
     assert result.articles == 5 and result.questions == 5  # each title asked with its article taken out
     assert result.absent_answered <= 0.05  # five unrelated topics: none answers another's question
-    assert result.policy.margin == LARGE_KB_POLICY.margin
+    assert result.policy == LARGE_KB_POLICY
     assert not kb.calibration_due()
     other = KnowledgeBase(db, embedder, tmp_path / "replica.faiss", min_score=0.8)
     assert other.policy == result.policy and other.calibration.notes == result.notes

@@ -27,11 +27,13 @@ COMMANDS = [
     "reindex",
     "run",
     "serve",
+    "surge-check",
     "sync-export",
     "sync-kb",
     "sync-log",
     "sync-orders-import",
     "sync-outbox",
+    "topics",
     "unit-add",
     "user-add",
     "user-passwd",
@@ -45,6 +47,8 @@ LIFECYCLE = [
     "chat_history_purge",
     "kb_calibration",
     "wechat_notices",
+    "surge_detect",
+    "text_vector_purge",
     "handoff_expire",
 ]
 SYNC = ["sync_kb", "sync_outbox"]
@@ -146,6 +150,8 @@ def test_without_the_12345_link_no_sync_jobs(tmp_path):
         "gap_purge",
         "chat_history_purge",
         "kb_calibration",
+        "surge_detect",
+        "text_vector_purge",
         "handoff_expire",
     ]
 

@@ -1,4 +1,5 @@
-"""Answer, clarify or refuse (issue 16, item 3): the decision on the confidences of the hits."""
+"""Answer, clarify or refuse (issue 16, item 3): the decision on the scores of the hits (the score rule), or on
+the ranker's probabilities (a ranked, large KB)."""
 
 from types import SimpleNamespace
 
@@ -7,8 +8,16 @@ from knowledge_base.decision import ANSWER, CLARIFY, REFUSE, Policy, decide
 POLICY = Policy(answer=0.8, margin=0.05, choice=0.3, clarify_total=0.6)
 
 
-def hits(*confidences):
-    return [SimpleNamespace(article_id=i + 1, score=0.0, confidence=c) for i, c in enumerate(confidences)]
+def hits(*scores):
+    return [SimpleNamespace(article_id=i + 1, score=s, confidence=None) for i, s in enumerate(scores)]
+
+
+RANKED = Policy(answer=0.7, margin=0.0, choice=0.8, clarify_total=0.0, certainty=0.8)
+
+
+def ranked(*pairs):
+    """Hits as the ranker leaves them: (score, probability of being the right one), best first."""
+    return [SimpleNamespace(article_id=i + 1, score=s, confidence=p) for i, (s, p) in enumerate(pairs)]
 
 
 def test_a_confident_leader_is_answered():
@@ -40,3 +49,29 @@ def test_a_small_kbs_policy_decides_on_the_score_as_before():
     assert decide(h, legacy).kind == ANSWER
     h[0].score = 0.79
     assert decide(h, legacy).kind == REFUSE
+
+
+def test_a_ranked_kb_answers_a_strong_and_likely_leader():
+    d = decide(ranked((0.95, 0.9), (0.99, 0.05), (0.7, 0.05)), RANKED)
+    # answered although the runner-up scores higher: the ranker weighed all the evidence and finds it unlikely
+    assert d.kind == ANSWER and [h.article_id for h in d.hits] == [1] and d.confidence == 0.9
+    assert "90%" in d.reason
+
+
+def test_a_ranked_kb_offers_strong_entries_when_the_leader_is_not_likely_enough():
+    d = decide(ranked((0.95, 0.5), (0.93, 0.4), (0.85, 0.08), (0.81, 0.02)), RANKED)
+    assert d.kind == CLARIFY and [h.article_id for h in d.hits] == [1, 2, 3]  # at most three
+    # only strong entries are offered; one alone is no choice
+    assert decide(ranked((0.95, 0.6), (0.75, 0.4)), RANKED).kind == REFUSE
+
+
+def test_a_ranked_kb_refuses_a_likely_but_weak_leader():
+    """A lone candidate is 'likely' among nothing: the score still has to show it answers at all."""
+    d = decide(ranked((0.65, 0.99)), RANKED)
+    assert d.kind == REFUSE and "0.65" in d.reason
+
+
+def test_ranked_hits_under_a_score_policy_decide_on_their_scores():
+    """A calibration stored before the ranker (no certainty) judges by the scores, never reading a probability
+    as a score."""
+    assert decide(ranked((0.9, 0.3), (0.6, 0.7)), POLICY).kind == ANSWER

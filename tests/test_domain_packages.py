@@ -26,6 +26,7 @@ WEB_AND_BOT = {"flask", "apiflask", "werkzeug", "rasa", "rasa_sdk", "sanic", "we
         "knowledge_base.service, accounts.service, sync.service",
         "channels.conversation, channels.turn",
         "stats.metrics, stats.scores, stats.monitoring, stats.exports, stats.scope",
+        "supervision.service, supervision.jobs",
     ],
 )
 def test_domain_packages_load_neither_flask_nor_rasa(modules):

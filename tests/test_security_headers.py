@@ -9,7 +9,16 @@ import pytest
 from tests.conftest import make_settings
 from webapp import create_app
 
-PAGES = ["/", "/console", "/console/orders", "/console/handoff", "/console/sync", "/console/stats", "/bulletin"]
+PAGES = [
+    "/",
+    "/console",
+    "/console/orders",
+    "/console/handoff",
+    "/console/sync",
+    "/console/supervision",
+    "/console/stats",
+    "/bulletin",
+]
 TEMPLATES = sorted((Path(__file__).parent.parent / "webapp" / "templates").glob("*.html"))
 INLINE_HANDLER = re.compile(r"<[^>]*\son[a-z]+\s*=", re.I)
 

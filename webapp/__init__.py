@@ -75,6 +75,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.register_blueprint(stats_views.bp)
 
     app.register_blueprint(sync_views.bp)
+    from .views import supervision as supervision_views
+
+    app.register_blueprint(supervision_views.bp)
     return app
 
 

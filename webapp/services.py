@@ -21,6 +21,7 @@ from knowledge_base.embedder import Embedder, EmbeddingModelMissing
 from knowledge_base.gaps import KnowledgeGaps
 from knowledge_base.service import KnowledgeBase
 from knowledge_base.vocabulary import Vocabulary
+from supervision.service import Supervision
 from sync.service import SyncService
 from sync.service import build as build_sync
 from work_orders.attachments import AttachmentStore
@@ -45,6 +46,7 @@ class Services:
     sync: SyncService  # the 12345 link; its outbox listener is on `work_orders` from the start
     chat_history: ChatHistory | None = None  # the web visitor's recent turns (restored on reload)
     vocabulary: Vocabulary | None = None  # the KB's vocabulary (词表) editors keep
+    supervision: Supervision | None = None  # high-frequency matters, problem list, surges, duplicate groups
 
 
 class _MissingEmbedder:
@@ -101,4 +103,5 @@ def build_services(settings: Settings, migrate: bool = True) -> Services:
         sync=build_sync(settings, kb, work_orders),
         chat_history=ChatHistory(db),
         vocabulary=Vocabulary(kb),
+        supervision=Supervision(db, work_orders, lambda: kb.embedder),
     )

@@ -5,6 +5,7 @@
 - `staff.py`  — staff accounts: `user-add`
 - `orders.py` — the work-order directory: `unit-add`
 - `sync.py`   — the 12345 link: `sync-kb`, `sync-export`, `sync-orders-import`, `sync-outbox`, `sync-log`
+- `supervision.py` — supervision: `topics` (high-frequency matters), `surge-check`
 
 Every command gets its services from `webapp.services.build_services` and its jobs from `webapp.jobs`.
 A new command goes into the module of its kind (or a new module listed in `MODULES`).
@@ -16,9 +17,9 @@ import logging
 
 import click
 
-from . import app, kb, orders, staff, sync
+from . import app, kb, orders, staff, supervision, sync
 
-MODULES = (app, kb, staff, orders, sync)
+MODULES = (app, kb, staff, orders, sync, supervision)
 
 
 @click.group()
