@@ -80,13 +80,14 @@ def _visible(viewer, report: Report) -> bool:
 
 
 def _period(kind: str, start: date, end: date) -> Period:
+    if not (2000 <= start.year <= 2100 and 2000 <= end.year <= 2100):
+        raise ReportError("统计期间须在2000年至2100年之间", code="invalid_period")
     period = Period(start, end)
-    if kind == "monthly" and not (start.day == 1 and (start.month, start.year) == (end.month, end.year)):
+    whole_month = start.day == 1 and (start.year, start.month) == (end.year, end.month)
+    if kind == "monthly" and not (whole_month and date.fromordinal(end.toordinal() + 1).day == 1):
         raise ReportError("月报的统计期间须为一个自然月", code="invalid_period")
     if kind == "annual" and not (start == date(start.year, 1, 1) and end == date(start.year, 12, 31)):
         raise ReportError("年报的统计期间须为一个自然年", code="invalid_period")
-    if kind == "monthly" and (date.fromordinal(end.toordinal() + 1).day != 1):
-        raise ReportError("月报的统计期间须为一个自然月", code="invalid_period")
     return period
 
 
