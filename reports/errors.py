@@ -7,7 +7,7 @@ from hotline.errors import HotlineError, NotFound, VersionConflict
 
 class ReportError(HotlineError):
     code = "invalid_report"
-    status = 400
+    status = 422
 
     def __init__(self, message: str, *, code: str | None = None, status: int | None = None, details=None):
         super().__init__(message, code=code, details=details)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from hotline.clock import utcnow
 from hotline.db import Database
+from stats.errors import StatsError
 from stats.periods import Period
 from supervision.scope import region_filter
 
@@ -82,7 +83,10 @@ def _visible(viewer, report: Report) -> bool:
 def _period(kind: str, start: date, end: date) -> Period:
     if not (2000 <= start.year <= 2100 and 2000 <= end.year <= 2100):
         raise ReportError("统计期间须在2000年至2100年之间", code="invalid_period")
-    period = Period(start, end)
+    try:
+        period = Period(start, end)
+    except StatsError as exc:
+        raise ReportError(exc.message, code="invalid_period", details=exc.details) from None
     whole_month = start.day == 1 and (start.year, start.month) == (end.year, end.month)
     if kind == "monthly" and not (whole_month and date.fromordinal(end.toordinal() + 1).day == 1):
         raise ReportError("月报的统计期间须为一个自然月", code="invalid_period")
@@ -153,6 +157,9 @@ class Reports:
     def _new(self, s, kind, start, end, region, domain, title, author, now, progress) -> Report:
         _period(kind, start, end)
         data, text = self._build(s, kind, start, end, region, domain, now, progress)
+        cal = calendar(s)
+        due = due_date(kind, end, cal)
+        data["calendar_warnings"] = cal.warnings()  # a due date counted without the State Council's holidays
         report = Report(
             kind=kind,
             slot=slot_of(kind, start, region) if not domain else None,
@@ -161,7 +168,7 @@ class Reports:
             domain=domain,
             period_start=start,
             period_end=end,
-            due_date=due_date(kind, end, calendar(s)),
+            due_date=due,
             state="draft",
             current_version=1,
             created_by=author,
@@ -180,6 +187,10 @@ class Reports:
 
     def _notify_analysts(self, s, report: Report, now: datetime) -> None:
         due = f"，应于{report.due_date.month}月{report.due_date.day}日前报送（第三十二条）" if report.due_date else ""
+        version = s.scalar(select(ReportVersion).where(ReportVersion.report_id == report.id))
+        warnings = (version.data.get("calendar_warnings") or []) if version is not None else []
+        if warnings:
+            due += "。注意：" + warnings[0]
         s.add(
             ReportNotice(
                 report_id=report.id,

@@ -27,6 +27,7 @@ WEB_AND_BOT = {"flask", "apiflask", "werkzeug", "rasa", "rasa_sdk", "sanic", "we
         "channels.conversation, channels.turn",
         "stats.metrics, stats.scores, stats.monitoring, stats.exports, stats.scope",
         "supervision.service, supervision.jobs",
+        "reports.service, reports.schedule, reports.render, reports.content",
     ],
 )
 def test_domain_packages_load_neither_flask_nor_rasa(modules):
