@@ -18,6 +18,7 @@ PAGES = [
     "/console/supervision",
     "/console/stats",
     "/bulletin",
+    "/console/reports",
 ]
 TEMPLATES = sorted((Path(__file__).parent.parent / "webapp" / "templates").glob("*.html"))
 INLINE_HANDLER = re.compile(r"<[^>]*\son[a-z]+\s*=", re.I)
