@@ -16,7 +16,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run test lint bench bench-kb bench-chat bench-faq bench-faq-chat bench-scale bench-stats deps model browser lock lock-bot clean
+.PHONY: run test lint bench bench-kb bench-chat bench-faq bench-faq-chat bench-scale bench-stats bench-reports deps model browser lock lock-bot clean
 
 deps: $(APP_STAMP) $(BOT_STAMP)
 
@@ -71,6 +71,10 @@ bench-faq: deps
 # work-order benchmark (loaded into PostgreSQL on first use, then reused); results in var/bench/stats.json.
 bench-stats: deps
 	$(VENV)/bin/python -m benchmarks.stats
+
+# A monthly report (figures, narrative, DOCX/PDF/XLSX) over the same 1,000,000 orders; results in var/bench/reports.json.
+bench-reports: deps
+	$(VENV)/bin/python -m benchmarks.reports
 # The FAQ benchmark through /api/chat (the real bot and app over the benchmark's KB), dev and holdout.
 bench-faq-chat: deps $(MODEL)
 	$(VENV)/bin/python -m benchmarks.faq_chat
