@@ -92,6 +92,10 @@ def _bar_chart(title: str, labels: list[str], series: list[tuple[str, list[float
         ax.set_xticklabels(labels, fontproperties=font, rotation=20 if len(labels) > 5 else 0)
     if percent:
         (ax.set_xlim if horizontal else ax.set_ylim)(0, 100)
+    else:  # counts: whole numbers on the value axis
+        from matplotlib.ticker import MaxNLocator
+
+        (ax.xaxis if horizontal else ax.yaxis).set_major_locator(MaxNLocator(integer=True))
     ax.set_title(title, fontproperties=font)
     if len(series) > 1:
         ax.legend(prop=font)
