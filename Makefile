@@ -40,9 +40,10 @@ $(MODEL): $(BOT_STAMP) $(RASA_INPUTS)
 		--out var/models --fixed-model-name hotline
 	@touch $@
 
-# Debian's Chromium for the browser tests (no browser download by a test tool).
+# Debian's Chromium for the browser tests (no browser download by a test tool), and WenQuanYi Zen Hei: the pages'
+# CJK font and the one the reports' charts and PDF embed (reports/render.py; another CJK font does not stand in).
 browser:
-	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei; }
+	@command -v chromium >/dev/null && fc-list | grep -q "WenQuanYi Zen Hei" || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei; }
 
 run: deps $(MODEL)
 	$(VENV)/bin/python -m webapp.cli run
