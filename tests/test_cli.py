@@ -25,6 +25,8 @@ COMMANDS = [
     "ingest",
     "init",
     "reindex",
+    "report",
+    "report-due",
     "run",
     "serve",
     "surge-check",
@@ -49,6 +51,7 @@ LIFECYCLE = [
     "wechat_notices",
     "surge_detect",
     "text_vector_purge",
+    "report_schedule",
     "handoff_expire",
 ]
 SYNC = ["sync_kb", "sync_outbox"]
@@ -152,6 +155,7 @@ def test_without_the_12345_link_no_sync_jobs(tmp_path):
         "kb_calibration",
         "surge_detect",
         "text_vector_purge",
+        "report_schedule",
         "handoff_expire",
     ]
 
@@ -189,6 +193,19 @@ def test_commands_use_the_services(tmp_path):
     assert out.exit_code == 1 and "未配置 12345 接口" in out.output
     out = runner.invoke(cli, ["vocab-learn"], env=env)
     assert out.exit_code == 0 and "已读取 0 篇文章；建议 0 条" in out.output, out.output
+    out = runner.invoke(cli, ["report", "--period", "2026-10", "--out", str(tmp_path / "rp")], env=env)
+    assert out.exit_code == 0, out.output
+    assert "… 统计2026年10月全辖区的工单指标" in out.output and "第1版（草稿）" in out.output
+    assert "报送期限：2026-11-06" in out.output  # 5th working day of November 2026
+    assert sorted(p.name for p in (tmp_path / "rp").iterdir()) == [
+        "report-1-v1.docx",
+        "report-1-v1.pdf",
+        "report-1-v1.xlsx",
+    ]
+    out = runner.invoke(cli, ["report", "--kind", "annual", "--period", "26"], env=env)
+    assert out.exit_code == 1 and "年" in out.output
+    out = runner.invoke(cli, ["report-due"], env=env)
+    assert out.exit_code == 0 and "份报告草稿" in out.output, out.output
     svc = build_services(make_settings(tmp_path))
     assert svc.accounts.login("ed", "editor-pass-12", "127.0.0.1")[2].roles == ("editor",)
     accounts = build_services(load_settings(env)).accounts

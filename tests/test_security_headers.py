@@ -19,6 +19,7 @@ PAGES = [
     "/console/stats",
     "/bulletin",
     "/console/admin",
+    "/console/reports",
 ]
 TEMPLATES = sorted((Path(__file__).parent.parent / "webapp" / "templates").glob("*.html"))
 INLINE_HANDLER = re.compile(r"<[^>]*\son[a-z]+\s*=", re.I)

@@ -92,6 +92,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     from .views import supervision as supervision_views
 
     app.register_blueprint(supervision_views.bp)
+    from .views import reports as reports_views  # monthly, annual and special reports (第三十二条)
+
+    app.register_blueprint(reports_views.bp)
     return app
 
 
