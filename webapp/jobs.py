@@ -85,7 +85,9 @@ def schedule_jobs(scheduler, services: Services, sweep_interval: float) -> list[
             max_instances=1,
             coalesce=True,
         )
-        wechat_jobs.add_jobs(scheduler, services.wechat.notifier, settings.wechat.notify_interval)
+        wechat_jobs.add_jobs(
+            scheduler, services.wechat.notifier, settings.wechat.notify_interval, services.wechat.pushes
+        )
         if services.supervision is not None:  # surge alerts (第三十四条); a DB lease keeps it to one replica a turn
             supervision_jobs.add_jobs(scheduler, services.db, services.kb.embedder)
         # conversations still waiting for an operator when service hours end: tell the user when we are back
