@@ -255,3 +255,11 @@ def test_handoff_views(world, role, name, raw, hidden):
 def test_notices_are_not_shown_to_staff(world):
     paths = world["client"].get("/api/openapi.json").get_json()["paths"]
     assert not [p for p in paths if "notice" in p.lower()]  # if one is added, add it to the matrix above
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_hot_policy_push_reports_are_for_publishers_and_admins_only(world, role):
+    """The delivery reports name drivers' WeChat accounts (masked openids): no operator, unit or supervisor
+    reads them (tests/test_wechat_push_api.py covers publishers and the masking)."""
+    resp = world["get"](role, "/api/push/campaigns")
+    assert resp.status_code == (200 if role == "admin" else 403)
