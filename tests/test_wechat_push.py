@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from channels.wechat import build_wechat
 from channels.wechat.models import PushDelivery
+from channels.wechat.protocol import Message
 from channels.wechat.push import PushRefused, RegionInvalid, covers, hot_policies
 from hotline.db import Database
 from hotline.settings import load_settings
@@ -323,3 +324,8 @@ def test_the_official_account_answers_the_hot_policy_button_with_the_regions_pol
     assert answer.startswith("河南省新乡市的热点政策（2条）") and "郑州限行" not in answer
     world.follower("oNowhere")
     assert "发送您的位置" in world.channels.official._hot_policies("wechat:oNowhere")
+    # the menu button (click HOT_POLICIES) and the words typed give the same answer, without the bot
+    click = Message("event", "oNear", "gh_12328", 1764468000, event="click", key="HOT_POLICIES")
+    typed = Message("text", "oNear", "gh_12328", 1764468001, id=9001, content="热点政策。")
+    official = world.channels.official
+    assert official.handle(click, deadline=1e12) == answer == official.handle(typed, deadline=1e12)
