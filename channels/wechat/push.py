@@ -174,7 +174,11 @@ class Pushes:
                 rows = s.execute(
                     select(MiniProgramSubscription.openid, MiniProgramUser.region)
                     .outerjoin(MiniProgramUser, MiniProgramUser.openid == MiniProgramSubscription.openid)
-                    .where(MiniProgramSubscription.template_id == template, MiniProgramSubscription.remaining > 0)
+                    .where(
+                        MiniProgramSubscription.template_id == template,
+                        MiniProgramSubscription.remaining > 0,
+                        *_in_region(MiniProgramUser.region, article.region),
+                    )
                     .order_by(MiniProgramSubscription.openid)
                 ).all()
                 out += [
@@ -185,7 +189,7 @@ class Pushes:
             if self.api.configured:
                 rows = s.execute(
                     select(WeChatUser.sender, WeChatUser.region, WeChatUser.last_message_at)
-                    .where(WeChatUser.subscribed.is_(True))
+                    .where(WeChatUser.subscribed.is_(True), *_in_region(WeChatUser.region, article.region))
                     .order_by(WeChatUser.sender)
                 ).all()
                 for sender, region, last in rows:
@@ -511,6 +515,13 @@ def hot_policies_text(items: list[dict], region: str) -> str:
     if not region:
         lines.append("发送您的位置，可查看所在地区的热点政策。")
     return "\n".join(lines)
+
+
+def _in_region(column, article_region: str) -> list:
+    """The SQL side of ``covers`` (which still decides): the region itself and the places inside it."""
+    if not article_region or article_region == REGION_NATIONWIDE:
+        return []
+    return [column.startswith(article_region, autoescape=True)]
 
 
 def _route_counts(recipients: list[Recipient]) -> dict:
