@@ -40,6 +40,7 @@ COMMANDS = [
     "user-add",
     "user-passwd",
     "vocab-learn",
+    "wechat-menu",
     "worker",
 ]
 LIFECYCLE = [
@@ -49,6 +50,7 @@ LIFECYCLE = [
     "chat_history_purge",
     "kb_calibration",
     "wechat_notices",
+    "wechat_pushes",
     "surge_detect",
     "text_vector_purge",
     "report_schedule",
@@ -116,12 +118,21 @@ def test_serve_and_worker_schedule_the_same_jobs(tmp_path, spy):
         assert all(job.max_instances == 1 and job.coalesce for job in by_id.values())
         intervals = {
             i: by_id[i].trigger.interval.total_seconds()
-            for i in ("sla_sweep", "kb_calibration", "wechat_notices", "handoff_expire", "sync_kb", "sync_outbox")
+            for i in (
+                "sla_sweep",
+                "kb_calibration",
+                "wechat_notices",
+                "wechat_pushes",
+                "handoff_expire",
+                "sync_kb",
+                "sync_outbox",
+            )
         }
         assert intervals == {
             "sla_sweep": 45,
             "kb_calibration": 300,
             "wechat_notices": 30,
+            "wechat_pushes": 30,
             "handoff_expire": 60,
             "sync_kb": 600,
             "sync_outbox": 20,

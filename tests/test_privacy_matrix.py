@@ -299,3 +299,11 @@ def test_reports_mask_every_number(world, role):
     for name, raw, hidden in FORMATS:
         assert raw not in text and hidden not in text, name
         assert hidden not in notices, name
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_hot_policy_push_reports_are_for_publishers_and_admins_only(world, role):
+    """The delivery reports name drivers' WeChat accounts (masked openids): no operator, unit or supervisor
+    reads them (tests/test_wechat_push_api.py covers publishers and the masking)."""
+    resp = world["get"](role, "/api/push/campaigns")
+    assert resp.status_code == (200 if role == "admin" else 403)

@@ -74,6 +74,7 @@ def test_templates_use_no_inline_handlers_or_style_attributes(template):
         ("GET", "/api/health"),
         ("GET", "/api/openapi.json"),
         ("GET", "/api/orders"),
+        ("GET", "/api/push/campaigns"),
         ("POST", "/api/chat"),
         ("GET", "/no-such-page"),
         ("GET", "/wechat/mp"),

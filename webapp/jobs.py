@@ -86,7 +86,9 @@ def schedule_jobs(scheduler, services: Services, sweep_interval: float) -> list[
             max_instances=1,
             coalesce=True,
         )
-        wechat_jobs.add_jobs(scheduler, services.wechat.notifier, settings.wechat.notify_interval)
+        wechat_jobs.add_jobs(
+            scheduler, services.wechat.notifier, settings.wechat.notify_interval, services.wechat.pushes
+        )
         if services.supervision is not None:  # surge alerts (第三十四条); a DB lease keeps it to one replica a turn
             supervision_jobs.add_jobs(scheduler, services.db, services.kb.embedder)
         if services.reports is not None:  # monthly and annual drafts before their due dates (第三十二条), once
