@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from channels.wechat import build_wechat
+from channels.wechat.errors import PushRefused, RegionInvalid
 from channels.wechat.models import PushDelivery
 from channels.wechat.protocol import Message
-from channels.wechat.push import PushRefused, RegionInvalid, covers, hot_policies
+from channels.wechat.push import covers, hot_policies
 from hotline.db import Database
 from hotline.settings import load_settings
 from knowledge_base.models import Article

@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 from click.testing import CliRunner
 
-from channels.wechat.menu import MenuInvalid, load_menu, validate
+from channels.wechat.errors import MenuInvalid
+from channels.wechat.menu import load_menu, validate
 from channels.wechat.models import MiniProgramSession
 from hotline.clock import utcnow
 from tests.wechat_fake import FakeWeChat

@@ -69,3 +69,20 @@ class Rejected(HotlineError):
 class BadMessage(Rejected):
     code = "wechat_bad_message"
     status = 400
+
+
+class MenuInvalid(HotlineError):
+    code = "menu_invalid"
+    status = 422
+
+
+class PushRefused(HotlineError):
+    """The article cannot be pushed (not urgent, not published, not valid now, already pushed)."""
+
+    code = "push_refused"
+    status = 409
+
+
+class RegionInvalid(HotlineError):
+    code = "region_invalid"
+    status = 422

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import yaml
 
-from hotline.errors import HotlineError
-
 from .api import WeChatApi
+from .errors import MenuInvalid
 from .official import CLICK_KEYS, HOT_POLICY_KEY
 
 MENU_FILE = Path(__file__).with_name("menu.yaml")
@@ -17,11 +16,6 @@ MAX_BUTTONS, MAX_SUB_BUTTONS = 3, 5
 MAX_NAME_BYTES, MAX_SUB_NAME_BYTES = 16, 60
 MINIPROGRAM_APPID = "${MINIPROGRAM}"
 ANSWERED_KEYS = {*CLICK_KEYS, HOT_POLICY_KEY}
-
-
-class MenuInvalid(HotlineError):
-    code = "menu_invalid"
-    status = 422
 
 
 def load_menu(mp_appid: str = "", path: Path = MENU_FILE) -> dict:

@@ -24,13 +24,13 @@ from sqlalchemy.exc import IntegrityError
 from hotline.channels import parse_sender, sender_id
 from hotline.clock import aware, china_time, utcnow
 from hotline.db import Database
-from hotline.errors import HotlineError, NotFound
+from hotline.errors import NotFound
 from hotline.settings import WeChatSettings
 from knowledge_base.models import REGION_NATIONWIDE, Article
 from knowledge_base.regions import gazetteer
 
 from .api import WeChatApi
-from .errors import NotConfigured, RateLimited, Refused, WeChatApiError, WindowClosed
+from .errors import NotConfigured, PushRefused, RateLimited, Refused, RegionInvalid, WeChatApiError, WindowClosed
 from .miniprogram import Subscriptions
 from .models import MiniProgramSubscription, MiniProgramUser, PushCampaign, PushDelivery, WeChatUser
 from .users import WINDOW
@@ -42,18 +42,6 @@ STALE_CLAIM = timedelta(minutes=10)  # a worker that died while sending: the row
 WINDOW_MARGIN = timedelta(minutes=10)  # as the notices: a window about to close is treated as closed
 SUMMARY_CHARS = 300
 POLICY_PAGE = "pages/policies/index"  # the mini-program's 热点政策 page
-
-
-class PushRefused(HotlineError):
-    """The article cannot be pushed (not urgent, not published, not valid now, already pushed)."""
-
-    code = "push_refused"
-    status = 409
-
-
-class RegionInvalid(HotlineError):
-    code = "region_invalid"
-    status = 422
 
 
 def _retry_delay(attempts: int) -> timedelta:

@@ -8,8 +8,8 @@ import sys
 import click
 
 from channels.wechat.api import WeChatApi
-from channels.wechat.errors import WeChatApiError
-from channels.wechat.menu import MenuInvalid, load_menu, push_menu
+from channels.wechat.errors import MenuInvalid, WeChatApiError
+from channels.wechat.menu import load_menu, push_menu
 from channels.wechat.replica_store import make_state
 from hotline.db import Database
 from hotline.settings import load_settings
