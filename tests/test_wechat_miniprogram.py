@@ -255,3 +255,56 @@ def test_operator_replies_reach_the_miniprogram_user_by_polling(mp):
     other = mp_login(client, "code-bob")  # another user sees nothing of it
     assert client.get("/api/mp/updates", headers=other).json["messages"] == []
     assert client.get("/api/mp/updates").status_code == 401
+
+
+def test_hot_policies_list_urgent_valid_articles_of_the_region_newest_first(mp):
+    editor = mp.extensions["hotline"].editor
+    now = datetime.now(UTC)
+
+    def article(title, region, urgent=True, **extra):
+        return editor.create(
+            {"title": title, "body": f"{title}：具体要求见正文。", "region": region, "urgent": urgent, **extra},
+            "li",
+            publish=True,
+        )
+
+    article("全国货车通行费优惠延续", "全国", effective_from=(now - timedelta(days=3)).isoformat())
+    article(
+        "河南省高速公路冬季施工绕行",
+        "河南省",
+        effective_from=(now - timedelta(days=1)).isoformat(),
+        expires_at=(now + timedelta(days=30)).isoformat(),
+    )
+    article("新乡市区货车限行调整", "河南省新乡市", effective_from=(now - timedelta(hours=2)).isoformat())
+    article("郑州市区货车通行证办理", "河南省郑州市")
+    article("新乡市普通公告", "河南省新乡市", urgent=False)
+    article(
+        "河南省已过期的检查站通告",
+        "河南省",
+        effective_from=(now - timedelta(days=20)).isoformat(),
+        expires_at=(now - timedelta(days=1)).isoformat(),
+    )
+    article("河南省下月起的新规", "河南省", effective_from=(now + timedelta(days=10)).isoformat())
+    client = mp.test_client()
+    headers = mp_login(client, "code-alice")
+    assert client.get("/api/mp/policies").status_code == 401
+    body = client.get("/api/mp/policies?region=河南省新乡市", headers=headers).json
+    assert body["region"] == "河南省新乡市"
+    assert [p["title"] for p in body["policies"]] == [
+        "新乡市区货车限行调整",
+        "河南省高速公路冬季施工绕行",
+        "全国货车通行费优惠延续",
+    ]
+    assert [p["region"] for p in body["policies"]] == ["河南省新乡市", "河南省", "全国"]
+    assert body["policies"][1]["validity"].startswith("有效期至") and body["policies"][2]["validity"] == "长期有效"
+    by_place = client.get(
+        "/api/mp/policies", query_string={"place": "河南省郑州市金水区郑州东站"}, headers=headers
+    ).json
+    assert by_place["region"] == "河南省郑州市"
+    assert {p["title"] for p in by_place["policies"]} == {
+        "郑州市区货车通行证办理",
+        "河南省高速公路冬季施工绕行",
+        "全国货车通行费优惠延续",
+    }
+    everywhere = client.get("/api/mp/policies", headers=headers).json
+    assert everywhere["region"] == "" and len(everywhere["policies"]) == 4

@@ -14,6 +14,7 @@ from channels.wechat.miniprogram import MAX_PHOTOS
 from channels.wechat.users import region_of
 from hotline.channels import sender_id
 from hotline.errors import BotUnavailable
+from knowledge_base.hot_list import hot_policies
 from work_orders.lifecycle import DOMAINS, RATINGS
 
 from ..errors import error_docs, error_response
@@ -40,6 +41,29 @@ def _verify(token: str):
 
 def _openid() -> str:
     return mp_auth.current_user
+
+
+class MpPoliciesQuery(Schema):
+    region = String(
+        load_default="", validate=Length(0, 50), metadata={"description": "地区：河南省 或 河南省新乡市（省市选择器）"}
+    )
+    place = String(
+        load_default="",
+        validate=Length(0, 200),
+        metadata={"description": "位置名称（wx.chooseLocation 的地址），未给 region 时据此确定地区"},
+    )
+
+
+class MpPolicy(Schema):
+    id = Integer(required=True)
+    title, region, source, citation, published, validity, summary, body = (String() for _ in range(8))
+    effective_from = String(allow_none=True)
+    expires_at = String(allow_none=True)
+
+
+class MpPolicies(Schema):
+    region = String(required=True, metadata={"description": "所用的地区（空：地区未知，列出全部热点政策）"})
+    policies = List(Nested(MpPolicy), required=True)
 
 
 class MpLoginIn(Schema):
@@ -187,6 +211,19 @@ def updates(query):
     handoffs = services().handoffs
     current = handoffs.active(sender)
     return {"messages": handoffs.messages(sender, query["after"], limit=100), "handoff": current}
+
+
+@bp.get("/api/mp/policies")
+@bp.auth_required(mp_auth)
+@bp.input(MpPoliciesQuery, location="query", arg_name="query")
+@bp.output(MpPolicies)
+@bp.doc(
+    summary="热点政策 Hot policies for a region",
+    description="紧急（热点政策）且在有效期内的已发布文章，适用于所给地区（全国、本省、本市），最新的在前。",
+)
+def policies(query):
+    region = query["region"].strip() or region_of(query["place"].strip())
+    return {"region": region, "policies": hot_policies(services().db, region)}
 
 
 @bp.get("/api/mp/orders")
