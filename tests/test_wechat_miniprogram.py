@@ -181,7 +181,10 @@ def test_my_orders_detail_photos_and_rating_only_for_the_owner(mp):
     number = complaint(client, alice).json["number"]
     assert [o["number"] for o in client.get("/api/mp/orders", headers=alice).json["orders"]] == [number]
     assert client.get("/api/mp/orders", headers=bob).json["orders"] == []
-    assert client.get(f"/api/mp/orders/{number}", headers=alice).json["state_label"] == "已受理"
+    detail = client.get(f"/api/mp/orders/{number}", headers=alice).json
+    assert detail["state_label"] == "已受理"
+    assert [item["text"] for item in detail["timeline"]] == [f"您的投诉举报已登记，工单编号{number}。"]
+    assert detail["timeline"][0]["at"].endswith("+08:00")
     assert client.get(f"/api/mp/orders/{number}", headers=bob).status_code == 404
     photo = client.post(
         f"/api/mp/orders/{number}/photos",
@@ -213,6 +216,8 @@ def test_my_orders_detail_photos_and_rating_only_for_the_owner(mp):
     assert (
         rated.status_code == 200 and rated.json["rating"] == "satisfied" and rated.json["reply"] == "已退还多收车费。"
     )
+    timeline = [item["text"] for item in client.get(f"/api/mp/orders/{number}", headers=alice).json["timeline"]]
+    assert any("郑州市出租汽车管理处" in t for t in timeline) and timeline[-1].endswith("已退还多收车费。")
 
 
 def test_subscribe_consent_is_recorded(mp):

@@ -97,6 +97,15 @@ class MpOrder(Schema):
     next_step = String(metadata={"description": "期限与下一步（何时转交承办单位、最迟何时答复）"})
 
 
+class MpTimelineItem(Schema):
+    at = String(required=True, metadata={"description": "北京时间 ISO 8601"})
+    text = String(required=True)
+
+
+class MpOrderDetail(MpOrder):
+    timeline = List(Nested(MpTimelineItem), metadata={"description": "办理经过（发给本人的通知，时间先后）"})
+
+
 class MpOrders(Schema):
     orders = List(Nested(MpOrder), required=True)
 
@@ -236,10 +245,12 @@ def my_orders():
 
 @bp.get("/api/mp/orders/<number>")
 @bp.auth_required(mp_auth)
-@bp.output(MpOrder)
+@bp.output(MpOrderDetail)
 @bp.doc(summary="工单进度 One of my work orders", responses=error_docs(404, notes={404: "不是本人的工单或不存在"}))
 def my_order(number):
-    return services().wechat.complaints.own(_openid(), number)
+    order = services().wechat.complaints.own(_openid(), number)
+    timeline = services().work_orders.caller_timeline(number, sender_id("miniprogram", _openid()))
+    return {**order, "timeline": timeline}
 
 
 @bp.post("/api/mp/orders/<number>/rate")
