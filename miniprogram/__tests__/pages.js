@@ -1,0 +1,27 @@
+// Loading a page or component with miniprogram-simulate's pure-JS compiler, with a fresh `wx` and app.
+const path = require('path')
+const simulate = require('miniprogram-simulate')
+const { mockWx } = require('./mockwx')
+
+const ROOT = path.resolve(__dirname, '..')
+
+function load(name) {
+  return simulate.load(path.join(ROOT, name), { compiler: 'simulate', rootPath: ROOT })
+}
+
+// A page rendered and attached, its onLoad run; `api` and `outbox` are what getApp() gives it.
+async function openPage(name, app, query) {
+  global.wx = mockWx()
+  global.__app = Object.assign({ askSubscribe: jest.fn(() => Promise.resolve(null)) }, app)
+  const page = simulate.render(load(name))
+  page.attach(document.createElement('parent-wrapper'))
+  await page.instance.onLoad(query || {})
+  await simulate.sleep(0)
+  return page
+}
+
+function texts(page, selector) {
+  return page.querySelectorAll(selector).map((node) => node.dom.textContent.trim())
+}
+
+module.exports = { simulate, load, openPage, texts, ROOT }
