@@ -5,8 +5,11 @@ const { mockWx } = require('./mockwx')
 
 const ROOT = path.resolve(__dirname, '..')
 
+// jest keeps required modules, so a page's Component() runs once per test file: each is loaded once, rendered anew
+const loaded = {}
 function load(name) {
-  return simulate.load(path.join(ROOT, name), { compiler: 'simulate', rootPath: ROOT })
+  if (!loaded[name]) loaded[name] = simulate.load(path.join(ROOT, name), { compiler: 'simulate', rootPath: ROOT })
+  return loaded[name]
 }
 
 // A page rendered and attached, its onLoad run; `api` and `outbox` are what getApp() gives it.
