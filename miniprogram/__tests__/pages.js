@@ -12,10 +12,13 @@ function load(name) {
   return loaded[name]
 }
 
-// A page rendered and attached, its onLoad run; `api` and `outbox` are what getApp() gives it.
+// A page rendered and attached, its onLoad run; `app` (or app(wx)) is what getApp() gives it.
 async function openPage(name, app, query) {
   global.wx = mockWx()
-  global.__app = Object.assign({ askSubscribe: jest.fn(() => Promise.resolve(null)) }, app)
+  global.__app = Object.assign(
+    { askSubscribe: jest.fn(() => Promise.resolve(null)) },
+    typeof app === 'function' ? app(global.wx) : app,
+  )
   const page = simulate.render(load(name))
   page.attach(document.createElement('parent-wrapper'))
   await page.instance.onLoad(query || {})
