@@ -29,7 +29,7 @@ test('a typed question shows the replies, buttons, sources and the work order; a
   expect(api.chat).toHaveBeenLastCalledWith('继续', null)
   page.querySelector('.order').dispatchEvent('tap')
   await simulate.sleep(0)
-  expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/order/index?number=20261130-00001' })
+  expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/orders/detail?number=20261130-00001' })
 })
 
 test('voice: the recognised text is shown to check and is sent only when the driver taps 发送', async () => {

@@ -24,7 +24,7 @@ test('the detail shows the timeline in plain words, rates with a comment and ask
     order: jest.fn(async () => ORDER),
     rate: jest.fn(async () => Object.assign({}, ORDER, { rating: 'satisfied', can_rate: false, timeline: undefined })),
   }
-  const page = await openPage('pages/order/index', { api }, { number: '20261130-00007' })
+  const page = await openPage('pages/orders/detail', { api }, { number: '20261130-00007' })
   expect(api.order).toHaveBeenCalledWith('20261130-00007')
   expect(page.querySelectorAll('.step').map((s) => s.dom.textContent.replace(/\s+/g, ''))).toEqual([
     '11月30日10:05您的投诉举报已登记，工单编号20261130-00007。',

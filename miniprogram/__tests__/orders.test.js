@@ -28,7 +28,7 @@ test('我的工单 lists my orders with state and China time, and opens one', as
   expect(texts(page, '.rate-hint')).toEqual(['已办结，请评价 ›'])
   page.querySelector('.order').dispatchEvent('tap')
   await simulate.sleep(0)
-  expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/order/index?number=20261130-00007' })
+  expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/orders/detail?number=20261130-00007' })
 })
 
 test('我的工单: an error is shown in Chinese and 重试 loads again', async () => {

@@ -167,7 +167,7 @@ Component({
     },
 
     onOrderTap(e) {
-      wx.navigateTo({ url: `/pages/order/index?number=${encodeURIComponent(e.currentTarget.dataset.number)}` })
+      wx.navigateTo({ url: `/pages/orders/detail?number=${encodeURIComponent(e.currentTarget.dataset.number)}` })
     },
 
     // --- a person answers (handoff) -------------------------------------------------------------------

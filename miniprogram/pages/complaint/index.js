@@ -182,7 +182,7 @@ Component({
     },
 
     onViewOrder() {
-      wx.navigateTo({ url: `/pages/order/index?number=${encodeURIComponent(this.data.done.number)}` })
+      wx.navigateTo({ url: `/pages/orders/detail?number=${encodeURIComponent(this.data.done.number)}` })
     },
 
     onAnother() {

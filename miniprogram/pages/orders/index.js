@@ -37,7 +37,7 @@ Component({
     },
 
     onOpen(e) {
-      wx.navigateTo({ url: `/pages/order/index?number=${encodeURIComponent(e.currentTarget.dataset.number)}` })
+      wx.navigateTo({ url: `/pages/orders/detail?number=${encodeURIComponent(e.currentTarget.dataset.number)}` })
     },
   },
 })
