@@ -236,9 +236,15 @@ def test_subscribe_consent_is_recorded(mp):
 
 def test_the_api_is_in_the_openapi_document(mp):
     paths = mp.test_client().get("/api/openapi.json").json["paths"]
-    assert {"/api/mp/login", "/api/mp/chat", "/api/mp/complaints", "/api/mp/orders/{number}/rate", "/wechat/mp"} <= set(
-        paths
-    )
+    assert {
+        "/api/mp/login",
+        "/api/mp/chat",
+        "/api/mp/complaints",
+        "/api/mp/orders/{number}/rate",
+        "/api/mp/phone",
+        "/api/mp/policies",
+        "/wechat/mp",
+    } <= set(paths)
 
 
 def test_operator_replies_reach_the_miniprogram_user_by_polling(mp):
@@ -313,3 +319,15 @@ def test_hot_policies_list_urgent_valid_articles_of_the_region_newest_first(mp):
     }
     everywhere = client.get("/api/mp/policies", headers=headers).json
     assert everywhere["region"] == "" and len(everywhere["policies"]) == 4
+
+
+def test_the_phone_number_button_code_gives_the_users_number_once(mp, wechat):
+    wechat.phone_codes["phone-code-1"] = "13912345678"
+    client = mp.test_client()
+    headers = mp_login(client, "code-alice")
+    assert client.post("/api/mp/phone", json={"code": "phone-code-1"}).status_code == 401
+    resp = client.post("/api/mp/phone", headers=headers, json={"code": "phone-code-1"})
+    assert resp.status_code == 200 and resp.json == {"phone": "13912345678"}
+    again = client.post("/api/mp/phone", headers=headers, json={"code": "phone-code-1"})  # one-time code
+    assert again.status_code == 422 and again.json["error"]["code"] == "phone_code_invalid"
+    assert "请再点一次或直接填写" in again.json["error"]["message"]

@@ -70,6 +70,18 @@ class MpLoginIn(Schema):
     code = String(required=True, validate=Length(1, 128), metadata={"description": "wx.login() 返回的 code"})
 
 
+class MpPhoneIn(Schema):
+    code = String(
+        required=True,
+        validate=Length(1, 128),
+        metadata={"description": "手机号快速验证组件 getPhoneNumber 返回的 code"},
+    )
+
+
+class MpPhoneOut(Schema):
+    phone = String(required=True, metadata={"description": "用户授权的手机号，用于投诉建议的联系电话"})
+
+
 class MpLoginOut(Schema):
     token = String(required=True, metadata={"description": "调用其他接口时放在 Authorization: Bearer 中"})
     expires_at = String(required=True)
@@ -175,6 +187,18 @@ def login(body):
 def logout():
     services().wechat.sessions.logout(request.headers.get("Authorization", "").partition(" ")[2])
     return "", 204
+
+
+@bp.post("/api/mp/phone")
+@bp.auth_required(mp_auth)
+@bp.input(MpPhoneIn, arg_name="body")
+@bp.output(MpPhoneOut)
+@bp.doc(
+    summary="获取授权手机号 The phone number from the phone-number button",
+    responses=error_docs(422, 503, notes={422: "code 无效或已使用", 503: "微信服务不可用"}),
+)
+def phone(body):
+    return {"phone": services().wechat.sessions.phone_number(body["code"])}
 
 
 @bp.post("/api/mp/chat")
