@@ -6,6 +6,8 @@ module.exports = {
   orderTemplateId: '',
   // 热点政策通知（由热点政策推送使用；留空则不询问）
   policyTemplateId: '',
+  // 手机号快速验证组件（需在公众平台开通，按次收费）：开通后设为 true，投诉表单显示“使用微信绑定的手机号”
+  phoneButton: false,
   // 转人工期间轮询人工客服消息的间隔（毫秒）
   updatesIntervalMs: 4000,
 }

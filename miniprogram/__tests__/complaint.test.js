@@ -102,3 +102,15 @@ test('offline: the submission is kept in storage and sent by the outbox when the
   expect(api.submitComplaint.mock.calls[1][0].key).toBe(api.submitComplaint.mock.calls[0][0].key)
   expect(wx.store[OUTBOX_KEY]).toEqual([])
 })
+
+test('the phone-number button fills the phone from the code the server exchanges', async () => {
+  require('../config').phoneButton = true
+  const api = { submitComplaint: jest.fn(), phoneNumber: jest.fn(async () => '13912345678') }
+  const page = await openPage('pages/complaint/index', (wx) => ({ api, outbox: createOutbox(wx, api) }))
+  page.querySelector('.phone-button').dispatchEvent('getphonenumber', { detail: { code: 'phone-code-1' } })
+  await simulate.sleep(0)
+  expect(api.phoneNumber).toHaveBeenCalledWith('phone-code-1')
+  expect(page.instance.data.phone).toBe('13912345678')
+  await page.instance.onPhoneNumber({ detail: { errMsg: 'getPhoneNumber:fail user deny' } })
+  expect(api.phoneNumber).toHaveBeenCalledTimes(1) // declined: nothing asked, the typed field stays
+})

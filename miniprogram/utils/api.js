@@ -195,6 +195,7 @@ function createApi(wx, options) {
     login,
     token,
     logout: () => request('POST', '/api/mp/logout').finally(() => wx.removeStorageSync(TOKEN_KEY)),
+    phoneNumber: (code) => request('POST', '/api/mp/phone', { code }).then((body) => body.phone),
     chat: (text, location) => request('POST', '/api/mp/chat', location ? { text, location } : { text }),
     updates: (after) => request('GET', `/api/mp/updates${queryString({ after: after || 0 })}`),
     orders: () => request('GET', '/api/mp/orders').then((body) => body.orders),

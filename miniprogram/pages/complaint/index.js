@@ -1,5 +1,6 @@
 // 投诉 / 建议: the form for those who prefer it. Each submission has its own Idempotency-Key and goes through the
 // outbox: without a network it is kept and sent when the network returns; a retry never files it twice.
+const config = require('../../config')
 const { newIdempotencyKey } = require('../../utils/api')
 const { DOMAINS, pad } = require('../../utils/format')
 
@@ -35,6 +36,7 @@ function emptyForm() {
 Component({
   data: Object.assign(emptyForm(), {
     domains: DOMAINS,
+    phoneButton: false,
     maxPhotos: MAX_PHOTOS,
     submitting: false,
     progress: '',
@@ -47,6 +49,7 @@ Component({
     onLoad() {
       this.app = getApp()
       this.job = null
+      this.setData({ phoneButton: !!config.phoneButton })
       this.refreshPending()
     },
 
@@ -68,6 +71,17 @@ Component({
 
     onDomain(e) {
       this.setData({ domainIndex: Number(e.detail.value) })
+    },
+
+    // WeChat's phone-number button: its one-time code is exchanged by the server for the number
+    async onPhoneNumber(e) {
+      const code = e.detail && e.detail.code
+      if (!code) return // the driver declined: typing still works
+      try {
+        this.setData({ phone: await this.app.api.phoneNumber(code), error: '' })
+      } catch (error) {
+        this.setData({ error: error.message || '暂时无法获取手机号，请直接填写' })
+      }
     },
 
     onAnonymous(e) {
