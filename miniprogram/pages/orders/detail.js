@@ -3,7 +3,7 @@
 const { chinaTime, RATINGS } = require('../../utils/format')
 
 Component({
-  data: { order: null, timeline: [], error: '', ratings: RATINGS, rating: '', comment: '', rating_sent: false, sending: false },
+  data: { order: null, timeline: [], error: '', ratings: RATINGS, rating: '', comment: '', sending: false },
 
   methods: {
     onLoad(query) {
@@ -13,7 +13,7 @@ Component({
     },
 
     onRetry() {
-      return this.order ? this.load() : this.load()
+      return this.load()
     },
 
     async load() {
@@ -50,7 +50,6 @@ Component({
       try {
         const order = await this.app.api.rate(this.number, this.data.rating, this.data.comment.trim())
         this.show(order)
-        this.setData({ rating_sent: true })
         wx.showToast({ title: '感谢您的评价', icon: 'success' })
       } catch (error) {
         this.setData({ error: error.message || '提交失败，请重试' })
