@@ -16,7 +16,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run test lint bench bench-kb bench-chat bench-faq bench-faq-chat bench-scale bench-stats bench-reports deps model browser lock lock-bot clean
+.PHONY: run test lint miniprogram-test bench bench-kb bench-chat bench-faq bench-faq-chat bench-scale bench-stats bench-reports deps model browser lock lock-bot clean
 
 deps: $(APP_STAMP) $(BOT_STAMP)
 
@@ -48,8 +48,18 @@ browser:
 run: deps $(MODEL)
 	$(VENV)/bin/python -m webapp.cli run
 
-test: lint $(MODEL) browser
+test: lint miniprogram-test $(MODEL) browser
 	$(VENV)/bin/python -m pytest -n 2
+
+# The WeChat mini-program's unit tests (jest + miniprogram-simulate, `wx` mocked); its contract test against a real
+# app is tests/test_miniprogram.py in pytest. npm ci runs again only when the lock file changes.
+MP_STAMP := miniprogram/node_modules/.installed
+$(MP_STAMP): miniprogram/package-lock.json
+	cd miniprogram && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+miniprogram-test: $(MP_STAMP)
+	cd miniprogram && npx jest --ci
 
 # ruff's lint rules and formatting, configured in pyproject.toml (`ruff format .` applies the formatting).
 lint: $(APP_STAMP)

@@ -181,7 +181,10 @@ def test_my_orders_detail_photos_and_rating_only_for_the_owner(mp):
     number = complaint(client, alice).json["number"]
     assert [o["number"] for o in client.get("/api/mp/orders", headers=alice).json["orders"]] == [number]
     assert client.get("/api/mp/orders", headers=bob).json["orders"] == []
-    assert client.get(f"/api/mp/orders/{number}", headers=alice).json["state_label"] == "已受理"
+    detail = client.get(f"/api/mp/orders/{number}", headers=alice).json
+    assert detail["state_label"] == "已受理"
+    assert [item["text"] for item in detail["timeline"]] == [f"您的投诉举报已登记，工单编号{number}。"]
+    assert detail["timeline"][0]["at"].endswith("+08:00")
     assert client.get(f"/api/mp/orders/{number}", headers=bob).status_code == 404
     photo = client.post(
         f"/api/mp/orders/{number}/photos",
@@ -213,6 +216,8 @@ def test_my_orders_detail_photos_and_rating_only_for_the_owner(mp):
     assert (
         rated.status_code == 200 and rated.json["rating"] == "satisfied" and rated.json["reply"] == "已退还多收车费。"
     )
+    timeline = [item["text"] for item in client.get(f"/api/mp/orders/{number}", headers=alice).json["timeline"]]
+    assert any("郑州市出租汽车管理处" in t for t in timeline) and timeline[-1].endswith("已退还多收车费。")
 
 
 def test_subscribe_consent_is_recorded(mp):
@@ -235,9 +240,15 @@ def test_subscribe_consent_is_recorded(mp):
 
 def test_the_api_is_in_the_openapi_document(mp):
     paths = mp.test_client().get("/api/openapi.json").json["paths"]
-    assert {"/api/mp/login", "/api/mp/chat", "/api/mp/complaints", "/api/mp/orders/{number}/rate", "/wechat/mp"} <= set(
-        paths
-    )
+    assert {
+        "/api/mp/login",
+        "/api/mp/chat",
+        "/api/mp/complaints",
+        "/api/mp/orders/{number}/rate",
+        "/api/mp/phone",
+        "/api/mp/policies",
+        "/wechat/mp",
+    } <= set(paths)
 
 
 def test_operator_replies_reach_the_miniprogram_user_by_polling(mp):
@@ -259,3 +270,68 @@ def test_operator_replies_reach_the_miniprogram_user_by_polling(mp):
     other = mp_login(client, "code-bob")  # another user sees nothing of it
     assert client.get("/api/mp/updates", headers=other).json["messages"] == []
     assert client.get("/api/mp/updates").status_code == 401
+
+
+def test_hot_policies_list_urgent_valid_articles_of_the_region_newest_first(mp):
+    editor = mp.extensions["hotline"].editor
+    now = datetime.now(UTC)
+
+    def article(title, region, urgent=True, **extra):
+        return editor.create(
+            {"title": title, "body": f"{title}：具体要求见正文。", "region": region, "urgent": urgent, **extra},
+            "li",
+            publish=True,
+        )
+
+    article("全国货车通行费优惠延续", "全国", effective_from=(now - timedelta(days=3)).isoformat())
+    article(
+        "河南省高速公路冬季施工绕行",
+        "河南省",
+        effective_from=(now - timedelta(days=1)).isoformat(),
+        expires_at=(now + timedelta(days=30)).isoformat(),
+    )
+    article("新乡市区货车限行调整", "河南省新乡市", effective_from=(now - timedelta(hours=2)).isoformat())
+    article("郑州市区货车通行证办理", "河南省郑州市")
+    article("新乡市普通公告", "河南省新乡市", urgent=False)
+    article(
+        "河南省已过期的检查站通告",
+        "河南省",
+        effective_from=(now - timedelta(days=20)).isoformat(),
+        expires_at=(now - timedelta(days=1)).isoformat(),
+    )
+    article("河南省下月起的新规", "河南省", effective_from=(now + timedelta(days=10)).isoformat())
+    client = mp.test_client()
+    headers = mp_login(client, "code-alice")
+    assert client.get("/api/mp/policies").status_code == 401
+    body = client.get("/api/mp/policies?region=河南省新乡市", headers=headers).json
+    assert body["region"] == "河南省新乡市"
+    assert [p["title"] for p in body["policies"]] == [
+        "新乡市区货车限行调整",
+        "河南省高速公路冬季施工绕行",
+        "全国货车通行费优惠延续",
+    ]
+    assert [p["region"] for p in body["policies"]] == ["河南省新乡市", "河南省", "全国"]
+    assert body["policies"][1]["validity"].startswith("有效期至") and body["policies"][2]["validity"] == "长期有效"
+    by_place = client.get(
+        "/api/mp/policies", query_string={"place": "河南省郑州市金水区郑州东站"}, headers=headers
+    ).json
+    assert by_place["region"] == "河南省郑州市"
+    assert {p["title"] for p in by_place["policies"]} == {
+        "郑州市区货车通行证办理",
+        "河南省高速公路冬季施工绕行",
+        "全国货车通行费优惠延续",
+    }
+    everywhere = client.get("/api/mp/policies", headers=headers).json
+    assert everywhere["region"] == "" and len(everywhere["policies"]) == 4
+
+
+def test_the_phone_number_button_code_gives_the_users_number_once(mp, wechat):
+    wechat.phone_codes["phone-code-1"] = "13912345678"
+    client = mp.test_client()
+    headers = mp_login(client, "code-alice")
+    assert client.post("/api/mp/phone", json={"code": "phone-code-1"}).status_code == 401
+    resp = client.post("/api/mp/phone", headers=headers, json={"code": "phone-code-1"})
+    assert resp.status_code == 200 and resp.json == {"phone": "13912345678"}
+    again = client.post("/api/mp/phone", headers=headers, json={"code": "phone-code-1"})  # one-time code
+    assert again.status_code == 422 and again.json["error"]["code"] == "phone_code_invalid"
+    assert "请再点一次或直接填写" in again.json["error"]["message"]

@@ -4,7 +4,7 @@ FakeWeChat answers like api.weixin.qq.com: /cgi-bin/token issues tokens (each ap
 every call checks its access_token (40001 unknown, 42001 expired), custom messages refuse users outside
 the 48-hour window (45015) and texts over 2048 bytes (45002), -1 / 45009 / HTTP 5xx can be injected,
 /sns/jscode2session exchanges one-time codes (40029 unknown, 40163 used), subscribe messages need the
-user's consent (43101), /cgi-bin/menu/create checks a menu by WeChat's rules (40016-40027) and keeps it. The scriptable fake Rasa is tests.fakes.FakeRasa.
+user's consent (43101), /cgi-bin/menu/create checks a menu by WeChat's rules (40016-40027) and keeps it, /wxa/business/getuserphonenumber answers one-time phone codes (40029). The scriptable fake Rasa is tests.fakes.FakeRasa.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ class FakeWeChat(FakeServer):
         self.refused: set[str] = set()  # openids without subscribe consent
         self.codes: dict[str, str] = {}  # js_code -> openid
         self.used_codes: set[str] = set()
+        self.phone_codes: dict[str, str] = {}  # getPhoneNumber code -> phone number
         self.rate_limit = 0  # the next N calls answer 45009
         self.busy = 0  # the next N calls answer -1 (系统繁忙)
         self.http_errors = 0  # the next N calls answer HTTP 502
@@ -108,6 +109,8 @@ class FakeWeChat(FakeServer):
                 return 200, self._subscribe(body)
             if path == "/cgi-bin/menu/create" and method == "POST":
                 return 200, self._menu(body)
+            if path == "/wxa/business/getuserphonenumber" and method == "POST":
+                return 200, self._phone(body)
             return 404, {"errcode": 404, "errmsg": f"no such api {path}"}
 
     def _token(self, query: dict) -> dict:
@@ -190,6 +193,18 @@ class FakeWeChat(FakeServer):
             "openid": self.codes[code],
             "session_key": "SECRET-SESSION-KEY-tiihtNczf5v6AKRyjwEUhQ==",
             "unionid": f"union-{self.codes[code]}",
+        }
+
+    def _phone(self, body: dict) -> dict:
+        code = body.get("code", "")
+        if code in self.used_codes or code not in self.phone_codes:
+            return {"errcode": 40029, "errmsg": "invalid code"}
+        self.used_codes.add(code)
+        phone = self.phone_codes[code]
+        return {
+            "errcode": 0,
+            "errmsg": "ok",
+            "phone_info": {"phoneNumber": phone, "purePhoneNumber": phone, "countryCode": "86"},
         }
 
     def texts_to(self, openid: str) -> list[str]:

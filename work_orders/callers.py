@@ -14,13 +14,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.clock import china_time
 from hotline.db import Database
 from hotline.errors import NotFound
 from hotline.throttle import Policy, Rule, Throttle
 
 from .errors import WorkOrderError
 from .lifecycle import RATINGS
-from .models import HandlingUnit, WorkOrder, WorkOrderEvent
+from .models import HandlingUnit, Notice, WorkOrder, WorkOrderEvent
 from .present import public_status
 
 # the callers' look-up and rating (order number + last four digits of the phone; numbers are sequential):
@@ -82,6 +83,22 @@ class CallerAccess:
             order = self._caller_order(s, number, last4, caller_user, now, client)
             unit = s.get(HandlingUnit, order.unit_id) if order.unit_id else None
             return public_status(order, unit)
+
+    def caller_timeline(self, number: str, caller_user: str) -> list[dict]:
+        """The caller's own order's history in plain words: the notices the caller was sent (登记, 转办, 延期,
+        办结...), oldest first, with China time. Another caller's order has none."""
+        with self.db.session() as s:
+            rows = s.execute(
+                select(Notice.created_at, Notice.message)
+                .join(WorkOrder, WorkOrder.id == Notice.order_id)
+                .where(
+                    WorkOrder.number == number,
+                    WorkOrder.caller_user == caller_user,
+                    Notice.recipient.like("caller:%"),
+                )
+                .order_by(Notice.created_at, Notice.id)
+            ).all()
+            return [{"at": china_time(at).isoformat(), "text": message} for at, message in rows]
 
     def for_caller(self, caller_user: str, limit: int = 20) -> list[dict]:
         with self.db.session() as s:

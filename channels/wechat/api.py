@@ -155,3 +155,7 @@ class WeChatApi:
 
     def code_to_session(self, code: str) -> dict:
         return self.call(self.client.wxa.code_to_session, code)
+
+    def phone_number(self, code: str) -> dict:
+        """The phone number a user shared with the phone-number button (getPhoneNumber's one-time code)."""
+        return self.call(self.client.wxa._post, "wxa/business/getuserphonenumber", data={"code": code})

@@ -54,6 +54,13 @@ class LoginFailed(HotlineError):
     status = 401
 
 
+class PhoneCodeInvalid(HotlineError):
+    """The code of the phone-number button (getPhoneNumber) is unknown, used or expired."""
+
+    code = "phone_code_invalid"
+    status = 422
+
+
 class MiniProgramUnavailable(HotlineError):
     code = "wechat_unavailable"
     status = 503

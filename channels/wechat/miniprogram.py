@@ -24,7 +24,7 @@ from work_orders.errors import AttachmentRejected, AttachmentTooLarge, WorkOrder
 from work_orders.service import System, WorkOrders
 
 from .api import WeChatApi
-from .errors import LoginFailed, MiniProgramUnavailable, WeChatApiError
+from .errors import LoginFailed, MiniProgramUnavailable, PhoneCodeInvalid, WeChatApiError
 from .models import MiniProgramSession, MiniProgramSubscription
 
 log = logging.getLogger(__name__)
@@ -81,6 +81,23 @@ class Sessions:
                 return None
             expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=now.tzinfo)
             return row.openid if expires > now else None
+
+    def phone_number(self, code: str) -> str:
+        """The number the user chose with WeChat's phone-number button (the code works once, for 5 minutes)."""
+        if not self.api.configured:
+            raise MiniProgramUnavailable("未配置小程序 AppID/AppSecret")
+        try:
+            answer = self.api.phone_number(code)
+        except WeChatApiError as exc:
+            if exc.errcode in INVALID_CODE:
+                raise PhoneCodeInvalid("手机号授权已失效，请再点一次或直接填写") from exc
+            log.warning("getuserphonenumber failed: %s", exc.message)
+            raise MiniProgramUnavailable("暂时无法获取手机号，请直接填写") from exc
+        info = answer.get("phone_info") or {}
+        number = info.get("purePhoneNumber") or info.get("phoneNumber") or ""
+        if not number:
+            raise MiniProgramUnavailable("暂时无法获取手机号，请直接填写")
+        return number
 
     def logout(self, token: str) -> None:
         with self.db.session() as s:

@@ -14,6 +14,7 @@ from channels.wechat.miniprogram import MAX_PHOTOS
 from channels.wechat.users import region_of
 from hotline.channels import sender_id
 from hotline.errors import BotUnavailable
+from knowledge_base.hot_list import hot_policies
 from work_orders.lifecycle import DOMAINS, RATINGS
 
 from ..errors import error_docs, error_response
@@ -42,8 +43,43 @@ def _openid() -> str:
     return mp_auth.current_user
 
 
+class MpPoliciesQuery(Schema):
+    region = String(
+        load_default="", validate=Length(0, 50), metadata={"description": "地区：河南省 或 河南省新乡市（省市选择器）"}
+    )
+    place = String(
+        load_default="",
+        validate=Length(0, 200),
+        metadata={"description": "位置名称（wx.chooseLocation 的地址），未给 region 时据此确定地区"},
+    )
+
+
+class MpPolicy(Schema):
+    id = Integer(required=True)
+    title, region, source, citation, published, validity, summary, body = (String() for _ in range(8))
+    effective_from = String(allow_none=True)
+    expires_at = String(allow_none=True)
+
+
+class MpPolicies(Schema):
+    region = String(required=True, metadata={"description": "所用的地区（空：地区未知，列出全部热点政策）"})
+    policies = List(Nested(MpPolicy), required=True)
+
+
 class MpLoginIn(Schema):
     code = String(required=True, validate=Length(1, 128), metadata={"description": "wx.login() 返回的 code"})
+
+
+class MpPhoneIn(Schema):
+    code = String(
+        required=True,
+        validate=Length(1, 128),
+        metadata={"description": "手机号快速验证组件 getPhoneNumber 返回的 code"},
+    )
+
+
+class MpPhoneOut(Schema):
+    phone = String(required=True, metadata={"description": "用户授权的手机号，用于投诉建议的联系电话"})
 
 
 class MpLoginOut(Schema):
@@ -71,6 +107,15 @@ class MpOrder(Schema):
     reply, rating = String(), String()
     can_rate = Boolean()
     next_step = String(metadata={"description": "期限与下一步（何时转交承办单位、最迟何时答复）"})
+
+
+class MpTimelineItem(Schema):
+    at = String(required=True, metadata={"description": "北京时间 ISO 8601"})
+    text = String(required=True)
+
+
+class MpOrderDetail(MpOrder):
+    timeline = List(Nested(MpTimelineItem), metadata={"description": "办理经过（发给本人的通知，时间先后）"})
 
 
 class MpOrders(Schema):
@@ -157,6 +202,18 @@ def logout():
     return "", 204
 
 
+@bp.post("/api/mp/phone")
+@bp.auth_required(mp_auth)
+@bp.input(MpPhoneIn, arg_name="body")
+@bp.output(MpPhoneOut)
+@bp.doc(
+    summary="获取授权手机号 The phone number from the phone-number button",
+    responses=error_docs(422, 503, notes={422: "code 无效或已使用", 503: "微信服务不可用"}),
+)
+def phone(body):
+    return {"phone": services().wechat.sessions.phone_number(body["code"])}
+
+
 @bp.post("/api/mp/chat")
 @bp.auth_required(mp_auth)
 @bp.input(MpChatIn, arg_name="body")
@@ -204,6 +261,19 @@ def updates(query):
     return {"messages": handoffs.messages(sender, query["after"], limit=100), "handoff": current}
 
 
+@bp.get("/api/mp/policies")
+@bp.auth_required(mp_auth)
+@bp.input(MpPoliciesQuery, location="query", arg_name="query")
+@bp.output(MpPolicies)
+@bp.doc(
+    summary="热点政策 Hot policies for a region",
+    description="紧急（热点政策）且在有效期内的已发布文章，适用于所给地区（全国、本省、本市），最新的在前。",
+)
+def policies(query):
+    region = query["region"].strip() or region_of(query["place"].strip())
+    return {"region": region, "policies": hot_policies(services().db, region)}
+
+
 @bp.get("/api/mp/orders")
 @bp.auth_required(mp_auth)
 @bp.output(MpOrders)
@@ -214,10 +284,12 @@ def my_orders():
 
 @bp.get("/api/mp/orders/<number>")
 @bp.auth_required(mp_auth)
-@bp.output(MpOrder)
+@bp.output(MpOrderDetail)
 @bp.doc(summary="工单进度 One of my work orders", responses=error_docs(404, notes={404: "不是本人的工单或不存在"}))
 def my_order(number):
-    return services().wechat.complaints.own(_openid(), number)
+    order = services().wechat.complaints.own(_openid(), number)
+    timeline = services().work_orders.caller_timeline(number, sender_id("miniprogram", _openid()))
+    return {**order, "timeline": timeline}
 
 
 @bp.post("/api/mp/orders/<number>/rate")
