@@ -26,6 +26,8 @@ from hotline.clock import aware, china_time, utcnow
 from hotline.db import Database
 from hotline.errors import NotFound
 from hotline.settings import WeChatSettings
+from knowledge_base.hot_list import hot_policies as listed_policies
+from knowledge_base.hot_list import validity_label
 from knowledge_base.models import REGION_NATIONWIDE, Article
 from knowledge_base.regions import gazetteer
 
@@ -67,12 +69,6 @@ def mask_openid(openid: str) -> str:
 
 def _in_window(last_message_at: datetime | None, now: datetime) -> bool:
     return last_message_at is not None and now - aware(last_message_at) < WINDOW - WINDOW_MARGIN
-
-
-def validity_label(article: Article) -> str:
-    start = china_time(article.effective_from).strftime("%Y-%m-%d") if article.effective_from else "即日"
-    end = china_time(article.expires_at).strftime("%Y-%m-%d") if article.expires_at else "另行通知"
-    return f"{start}至{end}"
 
 
 @dataclass(frozen=True)
@@ -206,7 +202,7 @@ class Pushes:
                 "version": article.version,
                 "title": article.title,
                 "region": article.region,
-                "validity": validity_label(article),
+                "validity": validity_label(article, utcnow()),
                 **counts,
                 "notes": self._notes(counts),
                 "campaign_id": already,
@@ -362,7 +358,7 @@ class Pushes:
         data = {
             "first": {"value": f"【热点政策】{article.title}"[:200]},
             "keyword1": {"value": article.region or REGION_NATIONWIDE},
-            "keyword2": {"value": validity_label(article)},
+            "keyword2": {"value": validity_label(article, utcnow())},
             "keyword3": {"value": china_time(now).strftime("%Y-%m-%d %H:%M")},
             "remark": {"value": _summary(article.body, 120) + "\n回复“热点政策”查看本地区的热点政策。"},
         }
@@ -469,25 +465,11 @@ class Pushes:
 
 
 def hot_policies(db: Database, region: str, now: datetime | None = None, limit: int = 5) -> list[dict]:
-    """The urgent, published articles valid now that concern a user of this region (all regions' when unknown
-    would be noise: then only nationwide ones), newest first."""
-    now = now or utcnow()
-    with db.session() as s:
-        rows = s.scalars(
-            select(Article)
-            .where(
-                Article.urgent.is_(True),
-                Article.status == "published",
-                or_(Article.effective_from.is_(None), Article.effective_from <= now),
-                or_(Article.expires_at.is_(None), Article.expires_at > now),
-            )
-            .order_by(Article.updated_at.desc(), Article.id.desc())
-        ).all()
-        return [
-            {"id": a.id, "title": a.title, "region": a.region, "validity": validity_label(a), "body": a.body}
-            for a in rows
-            if covers(a.region, region)
-        ][:limit]
+    """The urgent, published articles valid now that concern a user of this region, newest first (the list the
+    mini-program shows, knowledge_base.hot_list); for a user of unknown region only the nationwide ones: all
+    regions' would be noise in a chat reply."""
+    items = listed_policies(db, region, now)
+    return [p for p in items if (covers(p["region"], region) if region else p["region"] == REGION_NATIONWIDE)][:limit]
 
 
 def hot_policies_text(items: list[dict], region: str) -> str:
@@ -553,6 +535,6 @@ def policy_text(article: Article) -> str:
     """The customer-service message of a hot policy (well under WeChat's 2048 bytes)."""
     return (
         f"【热点政策】{article.title[:100]}\n适用地区：{article.region or REGION_NATIONWIDE}\n"
-        f"有效期：{validity_label(article)}\n{_summary(article.body, SUMMARY_CHARS)}\n"
+        f"有效期：{validity_label(article, utcnow())}\n{_summary(article.body, SUMMARY_CHARS)}\n"
         "回复“热点政策”查看本地区的热点政策；紧急情况请拨打12328。"
     )
