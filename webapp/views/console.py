@@ -45,7 +45,7 @@ NAV = (
     Page("orders", "/console/orders", "工单", ("admin", "operator", "unit", "supervisor")),
     Page("handoff", "/console/handoff", "人工客服", ("admin", "operator")),
     Page("kb", "/console", "知识库", ("admin", "editor", "publisher")),
-    Page("stats", "/console/stats", "统计", ("admin", "supervisor")),
+    Page("stats", "/console/stats", "统计", ("admin", "supervisor"), ("admin", "supervisor", "operator")),
     Page("supervision", "/console/supervision", "督办", ("admin", "supervisor")),
     # TODO(reports): 报告 goes here for ("admin", "supervisor") once /console/reports exists (the reports helper's
     # branch builds it): Page("reports", "/console/reports", "报告", ("admin", "supervisor")).
