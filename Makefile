@@ -16,7 +16,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run test lint bench bench-kb bench-chat bench-faq bench-faq-chat bench-scale bench-stats deps model browser lock lock-bot clean
+.PHONY: run test lint bench bench-kb bench-chat bench-faq bench-faq-chat bench-scale bench-stats bench-reports deps model browser lock lock-bot clean
 
 deps: $(APP_STAMP) $(BOT_STAMP)
 
@@ -40,9 +40,10 @@ $(MODEL): $(BOT_STAMP) $(RASA_INPUTS)
 		--out var/models --fixed-model-name hotline
 	@touch $@
 
-# Debian's Chromium for the browser tests (no browser download by a test tool).
+# Debian's Chromium for the browser tests (no browser download by a test tool), and WenQuanYi Zen Hei: the pages'
+# CJK font and the one the reports' charts and PDF embed (reports/render.py; another CJK font does not stand in).
 browser:
-	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei; }
+	@command -v chromium >/dev/null && fc-list | grep -q "WenQuanYi Zen Hei" || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei; }
 
 run: deps $(MODEL)
 	$(VENV)/bin/python -m webapp.cli run
@@ -67,6 +68,14 @@ bench-kb: deps
 bench-faq: deps
 	$(VENV)/bin/python -m benchmarks.run faq
 
+# The statistics section only: metrics, unit scores, dashboard and weekly bulletin over the 1,000,000 orders of the
+# work-order benchmark (loaded into PostgreSQL on first use, then reused); results in var/bench/stats.json.
+bench-stats: deps
+	$(VENV)/bin/python -m benchmarks.stats
+
+# A monthly report (figures, narrative, DOCX/PDF/XLSX) over the same 1,000,000 orders; results in var/bench/reports.json.
+bench-reports: deps
+	$(VENV)/bin/python -m benchmarks.reports
 # The FAQ benchmark through /api/chat (the real bot and app over the benchmark's KB), dev and holdout.
 bench-faq-chat: deps $(MODEL)
 	$(VENV)/bin/python -m benchmarks.faq_chat
@@ -74,11 +83,6 @@ bench-faq-chat: deps $(MODEL)
 # The 100,000-chunk KB only: full search vs bare encode (the ranker included), bulk import vs bare encode.
 bench-scale: deps
 	$(VENV)/bin/python -m benchmarks.run scale
-
-# The statistics section only: metrics, unit scores, dashboard and weekly bulletin over the 1,000,000 orders of the
-# work-order benchmark (loaded into PostgreSQL on first use, then reused); results in var/bench/stats.json.
-bench-stats: deps
-	$(VENV)/bin/python -m benchmarks.stats
 
 # The chat sections only: latency beside bare Rasa and the concurrency sweep (1, 8, 32, 64 users; ~6 minutes).
 bench-chat: deps $(MODEL)

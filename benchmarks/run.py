@@ -572,6 +572,12 @@ def main(only_kb: bool = False, only_chat: bool = False, only_faq: bool = False,
     print("\nStatistics: metrics, scores and dashboard over 1,000,000 orders …", flush=True)
     bench_stats(results)
 
+    # --- a monthly report over the same orders (its own module; alone: python -m benchmarks.reports)
+    from benchmarks.reports import bench_reports
+
+    print("\nReports: a monthly report (DOCX, PDF, XLSX) over 1,000,000 orders …", flush=True)
+    bench_reports(results)
+
     # --- KB sync with the 12345 simulator (its own module; alone: python -m benchmarks.sync)
     from benchmarks.sync import bench_sync
 

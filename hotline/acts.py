@@ -36,6 +36,10 @@ _THERE_AS_WHERE = re.compile(
 # "能帮我打官司不" / "明天能走不": an A-not-A question with the negation at the end
 _A_NOT_A_END = re.compile(r"(能|可以|行|会|會|是|有|要|用|需要).{0,14}(不|没有|沒有)$")
 
+# "交强险管不管" / "押金退不退": a verb, its negation and the verb again (not said to the hotline itself: "你们管不管"
+# is a complaint's last word)
+_A_NOT_A = re.compile(r"^(?!.*你)(?:.*?)(?![不没沒])([\u4e00-\u9fa5])(?:不|没|沒)\1")
+
 # an explicit request to act, even when a question follows ("我要投诉出租车拒载，多久有结果？")
 _REQUEST = re.compile(
     r"(我|俺|咱)?(要|想|想要|需要|准备|來|来)(投[诉訴]|[举舉]报|[举舉]報|反映|提.{0,2}[建意][议議见見]|[建][议議]一下)"
@@ -227,7 +231,7 @@ def is_question(text: str) -> bool:
     t = re.sub(r"[啊呀啦哈哦喔]+$", "", t)
     if t.endswith(_ENDS):
         return True
-    return bool(_INTERROGATIVES.search(t) or _A_NOT_A_END.search(t) or _THERE_AS_WHERE.search(t))
+    return bool(_INTERROGATIVES.search(t) or _A_NOT_A_END.search(t) or _A_NOT_A.search(t) or _THERE_AS_WHERE.search(t))
 
 
 def reframe(parse: dict[str, Any], text: str) -> tuple[dict[str, Any], dict[str, Any] | None]:

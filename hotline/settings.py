@@ -134,6 +134,9 @@ class WeChatSettings:
     mp_secret: str
     mp_template_id: str  # subscribe message (订阅消息) for work-order updates
     mp_session_hours: float
+    policy_template_id: str = ""  # template message for hot policies outside the 48-hour window
+    mp_policy_template_id: str = ""  # subscribe message (订阅消息) for hot policies (热点政策)
+    push_per_minute: int = 600  # hot-policy messages sent per minute at most (WeChat's call frequency)
 
     @property
     def status(self) -> str:
@@ -177,6 +180,9 @@ def _wechat_settings(env: dict, var_dir: Path) -> WeChatSettings:
         mp_secret=env.get("HOTLINE_MINIPROGRAM_SECRET", ""),
         mp_template_id=env.get("HOTLINE_MINIPROGRAM_TEMPLATE_ID", ""),
         mp_session_hours=float(env.get("HOTLINE_MINIPROGRAM_SESSION_HOURS", "72")),
+        policy_template_id=env.get("HOTLINE_WECHAT_POLICY_TEMPLATE_ID", ""),
+        mp_policy_template_id=env.get("HOTLINE_MINIPROGRAM_POLICY_TEMPLATE_ID", ""),
+        push_per_minute=max(1, int(env.get("HOTLINE_WECHAT_PUSH_PER_MINUTE", "600"))),
     )
 
 

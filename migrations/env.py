@@ -8,6 +8,7 @@ import channels.history  # noqa: F401
 import channels.wechat.models  # noqa: F401
 import handoff.models  # noqa: F401
 import knowledge_base.models  # noqa: F401
+import reports.models  # noqa: F401
 import stats.models  # noqa: F401
 import supervision.models  # noqa: F401
 import sync.models  # noqa: F401

@@ -56,6 +56,7 @@ LIVE_FILES = {
     "tests/test_browser_console.py",
     "tests/test_browser_csp.py",
     "tests/test_browser_orders.py",
+    "tests/test_browser_reports.py",
     "tests/test_browser_stats.py",
     "tests/test_browser_shell.py",
     "tests/test_browser_supervision.py",

@@ -328,6 +328,35 @@ def test_referrals(text, number):
     assert number in dispatcher.messages[0]["text"]
 
 
+def test_a_question_the_kb_answers_is_answered_instead_of_referred():
+    """The KB follows the local 12345 one: where it has an answer for a question NLU sent elsewhere, the KB answers;
+    where it would refuse, the referral stands; an emergency is referred without asking the KB."""
+    answering = FakeKB(Decision(ANSWER, [ART36], [ART36], 0.9))
+    dispatcher = CollectingDispatcher()
+    events = ActionReferElsewhere(answering).run(dispatcher, tracker("火车票改签要收手续费吗", "refer_elsewhere"), {})
+    assert events == [{"event": "followup", "timestamp": None, "name": "action_answer_from_kb"}]
+    assert dispatcher.messages == [] and answering.decided == ["火车票改签要收手续费吗"]
+
+    offering = FakeKB(Decision(CLARIFY, [ART36, ART37], [ART36, ART37], 0.5))
+    events = ActionReferElsewhere(offering).run(CollectingDispatcher(), tracker("看到流浪的人怎么送救助站"), {})
+    assert events[0]["name"] == "action_answer_from_kb"
+
+    refusing = FakeKB(Decision(REFUSE, [], [ART36], 0.1))
+    dispatcher = CollectingDispatcher()
+    assert ActionReferElsewhere(refusing).run(dispatcher, tracker("高铁票怎么退", "refer_elsewhere"), {}) == []
+    assert "12306" in dispatcher.messages[0]["text"]
+
+    for emergency in ("船翻了有人落水怎么办", "前面撞车了有人受伤怎么办"):
+        dispatcher = CollectingDispatcher()
+        ActionReferElsewhere(answering).run(dispatcher, tracker(emergency, "refer_elsewhere"), {})
+        assert re.search(r"12395|120", dispatcher.messages[0]["text"])
+    assert answering.decided == ["火车票改签要收手续费吗"]  # emergencies never searched
+
+    statement = FakeKB(Decision(ANSWER, [ART36], [ART36], 0.9))
+    ActionReferElsewhere(statement).run(CollectingDispatcher(), tracker("火车托运行李一个月了还没到"), {})
+    assert statement.decided == []  # a statement is no question to search for
+
+
 def test_referral_default_lists_all_hotlines():
     assert referral_for("这个不归你们管吧") == DEFAULT_REFERRAL
     assert all(n in DEFAULT_REFERRAL for n in ("12306", "12326", "12305", "122", "12395", "12345"))

@@ -25,6 +25,8 @@ COMMANDS = [
     "ingest",
     "init",
     "reindex",
+    "report",
+    "report-due",
     "run",
     "serve",
     "surge-check",
@@ -38,6 +40,7 @@ COMMANDS = [
     "user-add",
     "user-passwd",
     "vocab-learn",
+    "wechat-menu",
     "worker",
 ]
 LIFECYCLE = [
@@ -47,8 +50,10 @@ LIFECYCLE = [
     "chat_history_purge",
     "kb_calibration",
     "wechat_notices",
+    "wechat_pushes",
     "surge_detect",
     "text_vector_purge",
+    "report_schedule",
     "handoff_expire",
 ]
 SYNC = ["sync_kb", "sync_outbox"]
@@ -113,12 +118,21 @@ def test_serve_and_worker_schedule_the_same_jobs(tmp_path, spy):
         assert all(job.max_instances == 1 and job.coalesce for job in by_id.values())
         intervals = {
             i: by_id[i].trigger.interval.total_seconds()
-            for i in ("sla_sweep", "kb_calibration", "wechat_notices", "handoff_expire", "sync_kb", "sync_outbox")
+            for i in (
+                "sla_sweep",
+                "kb_calibration",
+                "wechat_notices",
+                "wechat_pushes",
+                "handoff_expire",
+                "sync_kb",
+                "sync_outbox",
+            )
         }
         assert intervals == {
             "sla_sweep": 45,
             "kb_calibration": 300,
             "wechat_notices": 30,
+            "wechat_pushes": 30,
             "handoff_expire": 60,
             "sync_kb": 600,
             "sync_outbox": 20,
@@ -152,6 +166,7 @@ def test_without_the_12345_link_no_sync_jobs(tmp_path):
         "kb_calibration",
         "surge_detect",
         "text_vector_purge",
+        "report_schedule",
         "handoff_expire",
     ]
 
@@ -189,6 +204,19 @@ def test_commands_use_the_services(tmp_path):
     assert out.exit_code == 1 and "未配置 12345 接口" in out.output
     out = runner.invoke(cli, ["vocab-learn"], env=env)
     assert out.exit_code == 0 and "已读取 0 篇文章；建议 0 条" in out.output, out.output
+    out = runner.invoke(cli, ["report", "--period", "2026-10", "--out", str(tmp_path / "rp")], env=env)
+    assert out.exit_code == 0, out.output
+    assert "… 统计2026年10月全辖区的工单指标" in out.output and "第1版（草稿）" in out.output
+    assert "报送期限：2026-11-06" in out.output  # 5th working day of November 2026
+    assert sorted(p.name for p in (tmp_path / "rp").iterdir()) == [
+        "report-1-v1.docx",
+        "report-1-v1.pdf",
+        "report-1-v1.xlsx",
+    ]
+    out = runner.invoke(cli, ["report", "--kind", "annual", "--period", "26"], env=env)
+    assert out.exit_code == 1 and "年" in out.output
+    out = runner.invoke(cli, ["report-due"], env=env)
+    assert out.exit_code == 0 and "份报告草稿" in out.output, out.output
     svc = build_services(make_settings(tmp_path))
     assert svc.accounts.login("ed", "editor-pass-12", "127.0.0.1")[2].roles == ("editor",)
     accounts = build_services(load_settings(env)).accounts

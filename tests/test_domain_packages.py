@@ -25,8 +25,9 @@ WEB_AND_BOT = {"flask", "apiflask", "werkzeug", "rasa", "rasa_sdk", "sanic", "we
         "work_orders.service, work_orders.queues, work_orders.sweep",
         "knowledge_base.service, accounts.service, sync.service",
         "channels.conversation, channels.turn",
-        "supervision.service, supervision.jobs",
         "stats.metrics, stats.scores, stats.monitoring, stats.exports, stats.scope",
+        "supervision.service, supervision.jobs",
+        "reports.service, reports.schedule, reports.render, reports.content",
     ],
 )
 def test_domain_packages_load_neither_flask_nor_rasa(modules):

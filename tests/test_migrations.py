@@ -2,7 +2,9 @@
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import MetaData, Table, text
+from sqlalchemy.exc import IntegrityError
 
 from hotline.db import Database
 from tests.db_templates import upgrade_to
@@ -124,3 +126,53 @@ def test_upgrade_takes_acceptance_callbacks_and_returns_from_the_audit_trail(db_
     assert (accepted.replace(tzinfo=UTC), called.replace(tzinfo=UTC)) == (t[2], t[3])
     assert rows[0][3] == "" and rows[1][1:] == (None, None, "")
     assert [tuple(r) for r in returns] == [(1, 7)]
+
+
+def test_upgrade_adds_push_tables_and_keeps_followers_and_consents(db_url):
+    """0024_push: hot-policy campaigns and deliveries (one per recipient) and mini-program users' regions; the
+    followers and subscribe-message consents already recorded stay as they were."""
+    db = Database(db_url)
+    upgrade_to(db.engine, "0023_reports")
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "insert into wx_user (sender, subscribed, location_label, region, choices, wants_location,"
+                " pending_media, updated_at) values ('wechat:oA', true, '', '河南省新乡市', '[]', false, '[]',"
+                " CURRENT_TIMESTAMP)"
+            )
+        )
+        conn.execute(
+            text(
+                "insert into mp_subscription (openid, template_id, remaining, updated_at)"
+                " values ('oM', 'SUB-POLICY', 2, CURRENT_TIMESTAMP)"
+            )
+        )
+    db.migrate()
+    with db.engine.connect() as conn:
+        assert conn.execute(text("select region from wx_user where sender = 'wechat:oA'")).scalar() == "河南省新乡市"
+        assert conn.execute(text("select remaining from mp_subscription")).scalar() == 2
+        for table in ("wx_push_campaign", "wx_push_delivery", "mp_user"):
+            assert conn.execute(text(f"select count(*) from {table}")).scalar() == 0
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "insert into kb_article (id, origin_key, title, kind, doc_title, source, body, content_hash, created_at,"
+                " updated_at) values (1, 'local:x', '管制', 'policy', '管制', '局', '正文', 'h', CURRENT_TIMESTAMP,"
+                " CURRENT_TIMESTAMP)"
+            )
+        )
+        conn.execute(
+            text(
+                "insert into wx_push_campaign (id, article_id, article_version, title, region, preview, created_by,"
+                " created_at) values (1, 1, 1, '管制', '河南省新乡市', '{}', 'pub', CURRENT_TIMESTAMP)"
+            )
+        )
+    row = (
+        "insert into wx_push_delivery (campaign_id, recipient, channel, status, via, attempts, last_error, updated_at)"
+        " values (1, 'wechat:oA', 'official', 'pending', '', 0, '', CURRENT_TIMESTAMP)"
+    )
+    with db.engine.begin() as conn:
+        conn.execute(text(row))
+    with pytest.raises(IntegrityError), db.engine.begin() as conn:  # one delivery per recipient of a campaign
+        conn.execute(text(row))
+    db.engine.dispose()

@@ -29,6 +29,12 @@ def test_the_spec_is_built_without_warnings_and_each_schema_is_one_component(tmp
     assert schemas["ArticleListOut"]["properties"]["items"]["items"] == {"$ref": "#/components/schemas/ArticleOut"}
     assert ref("/api/kb/articles/{article_id}") == {"$ref": "#/components/schemas/ArticleOut"}
     assert schemas["GapListOut"]["properties"]["items"]["items"] == {"$ref": "#/components/schemas/GapOut"}
+    # hot-policy pushes: the list nests the report's own component
+    assert ref("/api/push/campaigns/{campaign_id}") == {"$ref": "#/components/schemas/PushCampaignOut"}
+    assert schemas["PushCampaignListOut"]["properties"]["items"]["items"] == {
+        "$ref": "#/components/schemas/PushCampaignOut"
+    }
+    assert body("/api/kb/articles/{article_id}/push") == {"$ref": "#/components/schemas/PushIn"}
     # the staff's and the mini-program's logins are two schemas with two names
     assert body("/api/auth/login") == {"$ref": "#/components/schemas/LoginIn"}
     assert body("/api/mp/login") == {"$ref": "#/components/schemas/MpLoginIn"}

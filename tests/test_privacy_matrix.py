@@ -254,4 +254,56 @@ def test_handoff_views(world, role, name, raw, hidden):
 
 def test_notices_are_not_shown_to_staff(world):
     paths = world["client"].get("/api/openapi.json").get_json()["paths"]
-    assert not [p for p in paths if "notice" in p.lower()]  # if one is added, add it to the matrix above
+    # if one is added, add it to the matrix above (the report notices are: test_reports_mask_every_number)
+    assert not [p for p in paths if "notice" in p.lower() and p != "/api/reports/notices"]
+
+
+def _report_text(client, headers, report: dict) -> str:
+    """A report as its viewer gets it: the JSON (figures, topics, narrative) and the DOCX, PDF and XLSX text."""
+    import openpyxl
+    from docx import Document
+    from pypdf import PdfReader
+
+    parts = [_text(report)]
+    for fmt in ("docx", "pdf", "xlsx"):
+        resp = client.get(f"/api/reports/{report['id']}/download?format={fmt}", headers=headers)
+        assert resp.status_code == 200, resp.get_json()
+        if fmt == "docx":
+            doc = Document(io.BytesIO(resp.data))
+            parts += [p.text for p in doc.paragraphs]
+            parts += [c.text for t in doc.tables for r in t.rows for c in r.cells]
+        elif fmt == "pdf":
+            parts += [page.extract_text() for page in PdfReader(io.BytesIO(resp.data)).pages]
+        else:
+            book = openpyxl.load_workbook(io.BytesIO(resp.data))
+            parts += [str(v) for sheet in book for row in sheet.iter_rows(values_only=True) for v in row if v]
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("role", ["supervisor of the region", "admin"])
+def test_reports_mask_every_number(world, role):
+    """A monthly report of the orders above — topics with their examples, the narrative, the files — holds no
+    caller's phone or ID number in any of the ways it was written; nor do the report notices."""
+    from hotline.clock import local_date, utcnow
+
+    client, headers = world["client"], world["tokens"][role]
+    month = local_date(utcnow()).strftime("%Y-%m")
+    resp = client.post("/api/reports", json={"kind": "monthly", "period": month}, headers=headers)
+    assert resp.status_code == 201, resp.get_json()
+    report = resp.get_json()
+    assert report["current"]["data"]["metrics"]["total"]["count"] == 2 * len(FORMATS)
+    topics = report["current"]["data"]["topics"]
+    assert topics["available"] and topics["items"][0]["examples"]  # the callers' own words are in the report
+    text = _report_text(client, headers, report)
+    notices = _text(client.get("/api/reports/notices", headers=headers).get_json())
+    for name, raw, hidden in FORMATS:
+        assert raw not in text and hidden not in text, name
+        assert hidden not in notices, name
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_hot_policy_push_reports_are_for_publishers_and_admins_only(world, role):
+    """The delivery reports name drivers' WeChat accounts (masked openids): no operator, unit or supervisor
+    reads them (tests/test_wechat_push_api.py covers publishers and the masking)."""
+    resp = world["get"](role, "/api/push/campaigns")
+    assert resp.status_code == (200 if role == "admin" else 403)

@@ -19,6 +19,7 @@ PAGES = [
     "/console/stats",
     "/bulletin",
     "/console/admin",
+    "/console/reports",
 ]
 TEMPLATES = sorted((Path(__file__).parent.parent / "webapp" / "templates").glob("*.html"))
 INLINE_HANDLER = re.compile(r"<[^>]*\son[a-z]+\s*=", re.I)
@@ -73,6 +74,7 @@ def test_templates_use_no_inline_handlers_or_style_attributes(template):
         ("GET", "/api/health"),
         ("GET", "/api/openapi.json"),
         ("GET", "/api/orders"),
+        ("GET", "/api/push/campaigns"),
         ("POST", "/api/chat"),
         ("GET", "/no-such-page"),
         ("GET", "/wechat/mp"),

@@ -219,7 +219,11 @@ def test_subscribe_consent_is_recorded(mp):
     client = mp.test_client()
     headers = mp_login(client, "code-alice")
     resp = client.post("/api/mp/subscriptions", headers=headers, json={"results": {"SUB-ORDER": "accept"}})
-    assert resp.json == {"subscriptions": [{"template_id": "SUB-ORDER", "remaining": 1}], "template_id": "SUB-ORDER"}
+    assert resp.json == {
+        "subscriptions": [{"template_id": "SUB-ORDER", "remaining": 1}],
+        "template_id": "SUB-ORDER",
+        "policy_template_id": "",  # no hot-policy subscribe message configured here
+    }
     client.post("/api/mp/subscriptions", headers=headers, json={"results": {"SUB-ORDER": "accept", "OTHER": "reject"}})
     listed = client.get("/api/mp/subscriptions", headers=headers).json["subscriptions"]
     assert listed == [{"template_id": "OTHER", "remaining": 0}, {"template_id": "SUB-ORDER", "remaining": 2}]

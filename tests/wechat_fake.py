@@ -4,7 +4,7 @@ FakeWeChat answers like api.weixin.qq.com: /cgi-bin/token issues tokens (each ap
 every call checks its access_token (40001 unknown, 42001 expired), custom messages refuse users outside
 the 48-hour window (45015) and texts over 2048 bytes (45002), -1 / 45009 / HTTP 5xx can be injected,
 /sns/jscode2session exchanges one-time codes (40029 unknown, 40163 used), subscribe messages need the
-user's consent (43101). The scriptable fake Rasa is tests.fakes.FakeRasa.
+user's consent (43101), /cgi-bin/menu/create checks a menu by WeChat's rules (40016-40027) and keeps it. The scriptable fake Rasa is tests.fakes.FakeRasa.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ class FakeWeChat(FakeServer):
         self.busy = 0  # the next N calls answer -1 (系统繁忙)
         self.http_errors = 0  # the next N calls answer HTTP 502
         self.calls: list[str] = []
+        self.menu: dict | None = None  # the custom menu last created
         self.lock = threading.Lock()
         fake = self
 
@@ -105,6 +106,8 @@ class FakeWeChat(FakeServer):
                 return 200, self._template(body)
             if path == "/cgi-bin/message/subscribe/send" and method == "POST":
                 return 200, self._subscribe(body)
+            if path == "/cgi-bin/menu/create" and method == "POST":
+                return 200, self._menu(body)
             return 404, {"errcode": 404, "errmsg": f"no such api {path}"}
 
     def _token(self, query: dict) -> dict:
@@ -148,6 +151,28 @@ class FakeWeChat(FakeServer):
         if body.get("template_id") not in self.known_templates:
             return {"errcode": 40037, "errmsg": "invalid template_id"}
         self.subscribe.append(body)
+        return {"errcode": 0, "errmsg": "ok"}
+
+    def _menu(self, body: dict) -> dict:
+        buttons = body.get("button")
+        if not isinstance(buttons, list) or not 1 <= len(buttons) <= 3:
+            return {"errcode": 40016, "errmsg": "invalid button size"}
+        for button in buttons:
+            if len(str(button.get("name", "")).encode()) > 16:
+                return {"errcode": 40018, "errmsg": "invalid button name size"}
+            subs = button.get("sub_button")
+            if subs is not None and not 1 <= len(subs) <= 5:
+                return {"errcode": 40023, "errmsg": "invalid sub button size"}
+            for item in subs or [button]:
+                if item.get("type") == "click" and not item.get("key"):
+                    return {"errcode": 40019, "errmsg": "invalid button key size"}
+                if item.get("type") == "view" and not item.get("url"):
+                    return {"errcode": 40055, "errmsg": "invalid button url domain"}
+                if item.get("type") == "miniprogram" and item.get("appid") not in self.apps:
+                    return {"errcode": 40013, "errmsg": "invalid appid"}
+                if item.get("type") not in ("click", "view", "miniprogram"):
+                    return {"errcode": 40017, "errmsg": "invalid button type"}
+        self.menu = body
         return {"errcode": 0, "errmsg": "ok"}
 
     def _code2session(self, query: dict) -> dict:

@@ -66,6 +66,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         kb,
         kb_admin,
         miniprogram,
+        push,
         staff_admin,
         staff_auth,
         wechat,
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.register_blueprint(handoff.bp)
     app.register_blueprint(wechat.bp)
     app.register_blueprint(miniprogram.bp)
+    app.register_blueprint(push.bp)
     from .views import stats as stats_views  # statistics and supervision (issue 17)
     from .views import sync as sync_views  # the 12345 link
 
@@ -92,6 +94,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     from .views import supervision as supervision_views
 
     app.register_blueprint(supervision_views.bp)
+    from .views import reports as reports_views  # monthly, annual and special reports (第三十二条)
+
+    app.register_blueprint(reports_views.bp)
     return app
 
 

@@ -15,6 +15,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from channels.wechat import jobs as wechat_jobs
 from knowledge_base.gaps import KnowledgeGaps
+from reports import schedule as report_schedule
 from supervision import jobs as supervision_jobs
 from sync import jobs as sync_jobs
 from work_orders import jobs as work_order_jobs
@@ -85,9 +86,13 @@ def schedule_jobs(scheduler, services: Services, sweep_interval: float) -> list[
             max_instances=1,
             coalesce=True,
         )
-        wechat_jobs.add_jobs(scheduler, services.wechat.notifier, settings.wechat.notify_interval)
+        wechat_jobs.add_jobs(
+            scheduler, services.wechat.notifier, settings.wechat.notify_interval, services.wechat.pushes
+        )
         if services.supervision is not None:  # surge alerts (第三十四条); a DB lease keeps it to one replica a turn
             supervision_jobs.add_jobs(scheduler, services.db, services.kb.embedder)
+        if services.reports is not None:  # monthly and annual drafts before their due dates (第三十二条), once
+            report_schedule.add_jobs(scheduler, services.db, services.reports)
         # conversations still waiting for an operator when service hours end: tell the user when we are back
         scheduler.add_job(
             services.handoffs.expire,

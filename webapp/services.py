@@ -21,6 +21,7 @@ from knowledge_base.embedder import Embedder, EmbeddingModelMissing
 from knowledge_base.gaps import KnowledgeGaps
 from knowledge_base.service import KnowledgeBase
 from knowledge_base.vocabulary import Vocabulary
+from reports.service import SYSTEM, Reports
 from supervision.service import Supervision
 from sync.service import SyncService
 from sync.service import build as build_sync
@@ -47,6 +48,7 @@ class Services:
     chat_history: ChatHistory | None = None  # the web visitor's recent turns (restored on reload)
     vocabulary: Vocabulary | None = None  # the KB's vocabulary (词表) editors keep
     supervision: Supervision | None = None  # high-frequency matters, problem list, surges, duplicate groups
+    reports: Reports | None = None  # monthly, annual and special reports (第三十二条)
 
 
 class _MissingEmbedder:
@@ -84,6 +86,11 @@ def build_services(settings: Settings, migrate: bool = True) -> Services:
     conversation = Conversation(rasa, handoffs)
     gaps = KnowledgeGaps(db)
     attachments = AttachmentStore(settings.var_dir / "attachments")
+    supervision = Supervision(db, work_orders, lambda: kb.embedder)
+
+    def report_topics(start, end, region):  # a report's 高频事项: the top 10 of supervision's grouping
+        return supervision.topics.topics(SYSTEM, start, end, region=region, limit=10)
+
     return Services(
         settings=settings,
         db=db,
@@ -103,5 +110,6 @@ def build_services(settings: Settings, migrate: bool = True) -> Services:
         sync=build_sync(settings, kb, work_orders),
         chat_history=ChatHistory(db),
         vocabulary=Vocabulary(kb),
-        supervision=Supervision(db, work_orders, lambda: kb.embedder),
+        supervision=supervision,
+        reports=Reports(db, topics_fn=report_topics),
     )

@@ -1,14 +1,27 @@
-"""Matters 12328 does not handle (第三条): tell the user which hotline does."""
+"""Matters 12328 does not handle (第三条): tell the user which hotline does.
+
+An emergency is always referred at once. Any other question is first put to the knowledge base: a centre's KB
+follows the local 12345 hotline's, and an entry that answers "火车票改签怎么收费" or "低收入户有哪些补助" serves the
+citizen better than a telephone number; only when the KB would refuse does the referral stand."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
+from hotline.acts import is_question
+from hotline.privacy import mask_pii
 from hotline.text import normalize
+from knowledge_base.decision import ANSWER, CLARIFY
 from work_orders.intake import refusal
+
+from .knowledge import region_of
+
+log = logging.getLogger(__name__)
 
 # (keywords, reply) - first match wins, so emergencies come first.
 REFERRALS: list[tuple[tuple[str, ...], str]] = [
@@ -39,6 +52,8 @@ REFERRALS: list[tuple[tuple[str, ...], str]] = [
         "快递和邮政服务的问题请拨打12305邮政业用户申诉电话，或登录国家邮政局申诉网站。",
     ),
 ]
+# the first groups above are emergencies: referred at once, never searched
+EMERGENCIES = 3
 DEFAULT_REFERRAL = (
     "这类事项不属于12328热线的受理范围：铁路请拨打12306，民航请拨打12326，邮政快递请拨打12305，"
     "交通事故和紧急情况请拨打122/110/120，水上遇险请拨打12395，其他政务事项请拨打12345。"
@@ -46,19 +61,43 @@ DEFAULT_REFERRAL = (
 
 
 def referral_for(text: str) -> str:
+    return _referral(text)[0]
+
+
+def _referral(text: str) -> tuple[str, bool]:
+    """The referral for a message, and whether it is an emergency's."""
     plain = normalize(text)
-    for keywords, reply in REFERRALS:
+    for n, (keywords, reply) in enumerate(REFERRALS):
         if any(word in plain for word in keywords):
-            return reply
-    return DEFAULT_REFERRAL
+            return reply, n < EMERGENCIES
+    return DEFAULT_REFERRAL, False
 
 
 class ActionReferElsewhere(Action):
+    def __init__(self, kb=None) -> None:
+        self.kb = kb
+
     def name(self) -> str:
         return "action_refer_elsewhere"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
         text = (tracker.latest_message or {}).get("text") or ""
         refused = refusal(text)  # 第十九条 (诉讼、仲裁、信访…): the refusal names where to go instead
-        dispatcher.utter_message(text=refused[1] if refused else referral_for(text))
+        if refused:
+            dispatcher.utter_message(text=refused[1])
+            return []
+        reply, emergency = _referral(text)
+        if not emergency and self._kb_answers(text, region_of(tracker)):
+            return [FollowupAction("action_answer_from_kb")]
+        dispatcher.utter_message(text=reply)
         return []
+
+    def _kb_answers(self, text: str, region: str | None) -> bool:
+        """Whether the KB would answer this question or offer entries for it (not refuse)."""
+        if self.kb is None or not is_question(text):
+            return False
+        try:
+            return self.kb.decide(text, region=region).kind in (ANSWER, CLARIFY)
+        except Exception:  # the referral is a sensible reply on its own
+            log.exception("knowledge-base search failed for %r", mask_pii(text))
+            return False

@@ -3,7 +3,8 @@
 Both feed the shared conversation turn (channels.turn) with sender ids ``wechat:<openid>`` and
 ``miniprogram:<openid>``. Platform quirks stay in this package: protocol (signatures, AES, XML), api
 (WeChat's HTTP API and its error codes), official (the message flow), text (replies as WeChat text),
-notify (work-order notices), miniprogram (sessions, subscriptions, complaints).
+notify (work-order notices), miniprogram (sessions, subscriptions, complaints), push (hot policies pushed to
+the drivers of a region), menu (the official account's custom menu, from menu.yaml).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from .api import WeChatApi
 from .miniprogram import Complaints, Sessions, Subscriptions
 from .notify import Notifier
 from .official import OfficialAccount
+from .push import MiniProgramRegions, Pushes
 from .replica_store import make_state
 from .users import Users
 
@@ -33,6 +35,8 @@ class WeChatChannels:
     subscriptions: Subscriptions
     complaints: Complaints
     notifier: Notifier
+    pushes: Pushes
+    mp_regions: MiniProgramRegions
     api: WeChatApi
     mp_api: WeChatApi
     state: object
@@ -66,6 +70,8 @@ def build_wechat(
         subscriptions=subscriptions,
         complaints=Complaints(work_orders, attachments or AttachmentStore(Path(settings.var_dir) / "attachments")),
         notifier=Notifier(db, wx, api, mp_api, users, subscriptions, handoffs=handoffs),
+        pushes=Pushes(db, wx, api, mp_api, subscriptions),
+        mp_regions=MiniProgramRegions(db),
         api=api,
         mp_api=mp_api,
         state=state,

@@ -150,5 +150,8 @@ class WeChatApi:
     def send_subscribe(self, openid: str, template_id: str, data: dict, page: str | None = None) -> dict:
         return self.call(self.client.wxa.send_subscribe_message, openid, template_id, data, page=page)
 
+    def create_menu(self, menu: dict) -> dict:
+        return self.call(self.client.menu.create, menu)
+
     def code_to_session(self, code: str) -> dict:
         return self.call(self.client.wxa.code_to_session, code)

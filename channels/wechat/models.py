@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.clock import utcnow
@@ -83,3 +83,54 @@ class MiniProgramSubscription(Base):
     template_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     remaining: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(TS, default=utcnow, onupdate=utcnow)
+
+
+class MiniProgramUser(Base):
+    """Where a mini-program user is, for the hot policies pushed to a region: the region of the last location
+    they shared in the chat, or the province/city they chose (whichever came last)."""
+
+    __tablename__ = "mp_user"
+
+    openid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    region: Mapped[str] = mapped_column(String(60), default="")
+    region_source: Mapped[str] = mapped_column(String(20), default="")  # location | chosen
+    region_at: Mapped[datetime | None] = mapped_column(TS)
+
+
+class PushCampaign(Base):
+    """One urgent article pushed to the drivers of its region (热点政策推送): queued after the publisher saw
+    the preview; one per article version, so a second click never queues it twice."""
+
+    __tablename__ = "wx_push_campaign"
+    __table_args__ = (UniqueConstraint("article_id", "article_version", name="uq_wx_push_campaign_article"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("kb_article.id", ondelete="CASCADE"), index=True)
+    article_version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(300))
+    region: Mapped[str] = mapped_column(String(60))
+    preview: Mapped[dict] = mapped_column(JSON, default=dict)  # the counts the publisher confirmed
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(TS, default=utcnow)
+
+
+class PushDelivery(Base):
+    """One recipient of a campaign (``wechat:<openid>`` or ``miniprogram:<openid>``): unique per campaign, and
+    the row is the claim that keeps two workers (or a retry) from sending it twice."""
+
+    __tablename__ = "wx_push_delivery"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "recipient", name="uq_wx_push_delivery_recipient"),
+        Index("ix_wx_push_delivery_status_next", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("wx_push_campaign.id", ondelete="CASCADE"))
+    recipient: Mapped[str] = mapped_column(String(120))
+    channel: Mapped[str] = mapped_column(String(20))  # official | miniprogram
+    status: Mapped[str] = mapped_column(String(20))  # pending | sending | retry | sent | skipped | failed
+    via: Mapped[str] = mapped_column(String(20), default="")  # custom | template | subscribe
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(TS)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(TS, default=utcnow)

@@ -34,6 +34,7 @@ from . import text as wtext
 from .api import WeChatApi
 from .errors import AccountNotConfigured, WeChatApiError
 from .protocol import Malformed, Message
+from .push import hot_policies, hot_policies_text
 from .users import Users, region_of
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,8 @@ MENU_PAYLOADS = [payload for _, payload in MENU]  # what a digit means when no n
 # keys of the custom menu (自定义菜单) buttons of type "click"
 CLICK_KEYS = {"COMPLAIN": "我要投诉", "SUGGEST": "我有个建议", "STATUS": "查一下我的工单", "HUMAN": "转人工"}
 MENU_WORDS = ("菜单", "帮助", "menu", "help", "?", "？")
+HOT_POLICY_KEY = "HOT_POLICIES"  # the menu's 热点政策 button (menu.yaml)
+HOT_POLICY_WORDS = ("热点政策", "热点")
 WELCOME = (
     "您好，欢迎关注12328交通运输服务监督热线！我是智能助手，7×24小时在线。\n"
     "直接发文字或语音提问（如“投诉以后多久能有结果？”），发送位置可按当地政策答复。"
@@ -146,6 +149,8 @@ class OfficialAccount:
             content = msg.content.strip()
             if not content or content.lower() in MENU_WORDS:
                 return self._menu(sender)
+            if strip_trailing_punctuation(content) in HOT_POLICY_WORDS:
+                return self._hot_policies(sender)
             payload = self._choice(sender, content, now) or content
             return self._converse(sender, payload, deadline)
         if msg.type == "voice":
@@ -173,9 +178,16 @@ class OfficialAccount:
             return None
         if event == "click":
             self.users.update(sender, last_message_at=now)
+            if msg.key == HOT_POLICY_KEY:
+                return self._hot_policies(sender)
             payload = CLICK_KEYS.get(msg.key)
             return self._converse(sender, payload, deadline) if payload else self._menu(sender)
         return None  # view, template-send reports and the rest need no answer
+
+    def _hot_policies(self, sender: str) -> str:
+        """The hot policies of the region of the user's last shared location (nationwide ones if none)."""
+        region = self.users.get(sender).region
+        return wtext.split(hot_policies_text(hot_policies(self.users.db, region), region))[0]
 
     def _choice(self, sender: str, content: str, now) -> str | None:
         """A digit means an item of the latest numbered list shown to the user (while fresh), else of the menu."""

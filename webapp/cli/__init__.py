@@ -6,6 +6,8 @@
 - `orders.py` — the work-order directory: `unit-add`
 - `sync.py`   — the 12345 link: `sync-kb`, `sync-export`, `sync-orders-import`, `sync-outbox`, `sync-log`
 - `supervision.py` — supervision: `topics` (high-frequency matters), `surge-check`
+- `reports.py` — reports (月报/年报/专报): `report`, `report-due`
+- `wechat.py` — WeChat: `wechat-menu` (push the official account's menu)
 
 Every command gets its services from `webapp.services.build_services` and its jobs from `webapp.jobs`.
 A new command goes into the module of its kind (or a new module listed in `MODULES`).
@@ -17,9 +19,9 @@ import logging
 
 import click
 
-from . import app, kb, orders, staff, supervision, sync
+from . import app, kb, orders, reports, staff, supervision, sync, wechat
 
-MODULES = (app, kb, staff, orders, sync, supervision)
+MODULES = (app, kb, staff, orders, sync, supervision, reports, wechat)
 
 
 @click.group()

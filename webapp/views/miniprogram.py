@@ -123,6 +123,19 @@ class Subscription(Schema):
 class SubscriptionsOut(Schema):
     subscriptions = List(Nested(Subscription), required=True)
     template_id = String(metadata={"description": "工单进度通知的订阅消息模板ID（传给 wx.requestSubscribeMessage）"})
+    policy_template_id = String(
+        metadata={"description": "热点政策通知的订阅消息模板ID（用户允许后，其所在地区的热点政策推送一次）"}
+    )
+
+
+class MpRegionIn(Schema):
+    region = String(required=True, validate=Length(2, 60), metadata={"description": "选择的省或市，如“河南省新乡市”"})
+
+
+class MpRegionOut(Schema):
+    region = String(required=True, metadata={"description": "空表示未知"})
+    source = String(required=True, metadata={"description": "location 最近分享的位置 | chosen 用户选择"})
+    updated_at = String(allow_none=True)
 
 
 @bp.post("/api/mp/login")
@@ -167,6 +180,8 @@ def chat(body):
     place = body.get("location") or {}
     if place.get("label"):
         meta.update(location_label=place["label"], region=region_of(place["label"]))
+        if meta["region"]:  # where hot policies of the region reach the user
+            services().wechat.mp_regions.set(_openid(), meta["region"], "location")
     if place.get("latitude") is not None and place.get("longitude") is not None:
         meta["location"] = {"latitude": place["latitude"], "longitude": place["longitude"]}
     try:
@@ -272,6 +287,7 @@ def subscriptions():
     return {
         "subscriptions": services().wechat.subscriptions.list(_openid()),
         "template_id": services().settings.wechat.mp_template_id,
+        "policy_template_id": services().settings.wechat.mp_policy_template_id,
     }
 
 
@@ -287,4 +303,26 @@ def subscribe(body):
     return {
         "subscriptions": services().wechat.subscriptions.record(_openid(), body["results"]),
         "template_id": services().settings.wechat.mp_template_id,
+        "policy_template_id": services().settings.wechat.mp_policy_template_id,
     }
+
+
+@bp.get("/api/mp/region")
+@bp.auth_required(mp_auth)
+@bp.output(MpRegionOut)
+@bp.doc(summary="我的地区（热点政策推送依据） My region")
+def my_region():
+    return services().wechat.mp_regions.get(_openid())
+
+
+@bp.put("/api/mp/region")
+@bp.auth_required(mp_auth)
+@bp.input(MpRegionIn, arg_name="body")
+@bp.output(MpRegionOut)
+@bp.doc(
+    summary="选择我的地区 Choose my region",
+    description="热点政策按地区推送：用户选择的省市，或对话中最近分享的位置，以较新者为准。",
+    responses=error_docs(422, notes={422: "无法识别的地区"}),
+)
+def choose_region(body):
+    return services().wechat.mp_regions.set(_openid(), body["region"].strip(), "chosen")
