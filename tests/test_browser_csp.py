@@ -17,6 +17,7 @@ PAGES = {
     "/console/admin": "#login-form",
     "/console/stats": "#login-form",
     "/console/supervision": "#login-form",
+    "/console/reports": "#login-form",
     "/bulletin": "#title",
 }  # the login form is shown by the shell's script
 WATCH = """window.__csp = [];

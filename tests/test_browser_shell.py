@@ -19,10 +19,10 @@ pytestmark = pytest.mark.browser
 
 WIDTHS = (768, 1280)
 MENU = {
-    "admin": ["工单", "人工客服", "知识库", "统计", "督办", "12345 对接", "账号与单位"],
+    "admin": ["工单", "人工客服", "知识库", "统计", "督办", "报告", "12345 对接", "账号与单位"],
     "operator": ["工单", "人工客服"],
     "editor": ["知识库", "12345 对接"],
-    "supervisor": ["工单", "统计", "督办"],
+    "supervisor": ["工单", "统计", "督办", "报告"],
 }
 
 
@@ -104,6 +104,7 @@ def test_each_role_logs_in_once_and_moves_by_its_menu(live, people, browser):
         ("handoff", "/console/handoff"),
         ("stats", "/console/stats"),
         ("supervision", "/console/supervision"),
+        ("reports", "/console/reports"),
         ("sync", "/console/sync"),
     ):
         admin.click(f"#menu a[data-page={page_name}]")

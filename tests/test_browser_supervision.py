@@ -123,7 +123,7 @@ def test_a_supervisor_turns_a_topic_into_a_problem_and_acknowledges_the_alert(li
     page = new_page(browser, problems)
     page.goto(live.base + "/console/orders")
     sign_in(page, seeded["supervisor"])
-    assert menu(page) == ["工单", "统计", "督办"]
+    assert menu(page) == ["工单", "统计", "督办", "报告"]
     badge = page.locator("#menu a[data-page=supervision] .count")
     open_alerts = seeded["alerts"]
     expect(badge).to_have_text(str(open_alerts), timeout=15000)  # the region's open alerts, from the live pulse

@@ -204,6 +204,7 @@ def test_admin_edits_and_retires_a_unit(app, client, login):
         ("/console/admin", "admin"),
         ("/console/stats", "stats"),
         ("/console/supervision", "supervision"),
+        ("/console/reports", "reports"),
     ],
 )
 def test_every_console_page_is_the_shell_with_the_whole_menu(client, path, page):
@@ -216,7 +217,7 @@ def test_every_console_page_is_the_shell_with_the_whole_menu(client, path, page)
     assert menu["/console/stats"] == "admin,supervisor"
     assert menu["/console/supervision"] == "admin,supervisor"
     assert menu["/console/admin"] == "admin"
-    assert "/console/reports" not in menu  # not until its page exists
+    assert menu["/console/reports"] == "admin,supervisor"
     assert 'src="/static/console.js"' in html and "sessionStorage" not in html  # no login code of its own
     assert re.search(rf'data-page="{page}"[^>]*class="hidden current"', html)
     assert client.get("/static/console.js").status_code == 200

@@ -39,7 +39,7 @@ class Page:
 
 
 # The menu, in the order of the day's work. An editor sees 知识库; an operator 工单 and 人工客服; a supervisor
-# also 统计 and 督办; an admin everything, with 账号与单位. 督办 is for supervisors (and admins) only: the
+# also 统计, 督办 and 报告; an admin everything, with 账号与单位. 督办 is for supervisors (and admins) only: the
 # supervision API's topics, problem list and alerts refuse operators (their part, duplicate groups, is on 工单).
 NAV = (
     Page("orders", "/console/orders", "工单", ("admin", "operator", "unit", "supervisor")),
@@ -47,8 +47,7 @@ NAV = (
     Page("kb", "/console", "知识库", ("admin", "editor", "publisher")),
     Page("stats", "/console/stats", "统计", ("admin", "supervisor"), ("admin", "supervisor", "operator")),
     Page("supervision", "/console/supervision", "督办", ("admin", "supervisor")),
-    # TODO(reports): 报告 goes here for ("admin", "supervisor") once /console/reports exists (the reports helper's
-    # branch builds it): Page("reports", "/console/reports", "报告", ("admin", "supervisor")).
+    Page("reports", "/console/reports", "报告", ("admin", "supervisor")),
     Page(
         "sync",
         "/console/sync",
