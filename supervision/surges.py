@@ -24,7 +24,7 @@ import socket
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from hotline.clock import aware, utcnow
@@ -250,6 +250,17 @@ class SurgeAlerts:
                 query = query.where(SurgeAlert.status == status)
             rows = s.scalars(query.order_by(SurgeAlert.id.desc()).offset((page - 1) * per_page).limit(per_page)).all()
             return {"page": page, "items": [alert_dict(a) for a in rows]}
+
+    def pulse(self, region: str = "") -> dict:
+        """The open alerts of a region (a supervisor's own; "" for all) for the console's live badge: how many and
+        the newest id (one indexed count on ``region, status``)."""
+        with self.db.session() as s:
+            count, newest = s.execute(
+                select(func.count(SurgeAlert.id), func.max(SurgeAlert.id)).where(
+                    SurgeAlert.status == "open", region_filter(SurgeAlert.region, region)
+                )
+            ).one()
+            return {"open": int(count or 0), "newest": int(newest or 0)}
 
     def _load(self, s, alert_id: int, viewer) -> SurgeAlert:
         alert = s.get(SurgeAlert, alert_id)

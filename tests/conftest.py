@@ -59,6 +59,7 @@ LIVE_FILES = {
     "tests/test_browser_reports.py",
     "tests/test_browser_stats.py",
     "tests/test_browser_shell.py",
+    "tests/test_browser_supervision.py",
     "tests/test_capacity.py",
     "tests/test_conversation_suite.py",
     "tests/test_conversations.py",

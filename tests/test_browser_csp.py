@@ -15,6 +15,10 @@ PAGES = {
     "/console/handoff": "#login-form",
     "/console/sync": "#login-form",
     "/console/admin": "#login-form",
+    "/console/stats": "#login-form",
+    "/console/supervision": "#login-form",
+    "/console/reports": "#login-form",
+    "/bulletin": "#title",
 }  # the login form is shown by the shell's script
 WATCH = """window.__csp = [];
 document.addEventListener("securitypolicyviolation", function (e) {

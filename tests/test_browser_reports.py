@@ -1,4 +1,4 @@
-"""The reports page in headless Chromium: a supervisor of a fresh region generates this month's report, sees its
+"""The reports page in headless Chromium, inside the console shell: a supervisor of a fresh region generates this month's report, sees its
 figures, edits the narrative (a new version), downloads the PDF (Chinese text and charts inside) and sends it; the
 page runs under its CSP without errors."""
 
@@ -52,11 +52,16 @@ def test_generate_edit_download_and_send_a_report(live, region, request):
         page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: problems.append(str(e)))
         try:
-            page.goto(f"{live.base}/console/reports")
+            # one login in the console shell, then 报告 from the menu
+            page.goto(f"{live.base}/console/stats")
             page.fill("#username", region["login"][0])
             page.fill("#password", region["login"][1])
             page.click("#login-form button[type=submit]")
             expect(page.locator("#who")).to_contain_text("孙督办")
+            page.click("#menu a[data-page=reports]")
+            expect(page).to_have_url(f"{live.base}/console/reports")
+            expect(page.locator("#login-form")).to_be_hidden()
+            expect(page.locator("#menu a[data-page=reports]")).to_have_class("current")
             page.fill("#g-period", month.strftime("%Y-%m"))
             page.click("#g-go")
             expect(page.locator("#d-title")).to_contain_text(

@@ -19,10 +19,10 @@ pytestmark = pytest.mark.browser
 
 WIDTHS = (768, 1280)
 MENU = {
-    "admin": ["工单", "人工客服", "知识库", "统计", "12345 对接", "账号与单位"],
+    "admin": ["工单", "人工客服", "知识库", "统计", "督办", "报告", "12345 对接", "账号与单位"],
     "operator": ["工单", "人工客服"],
     "editor": ["知识库", "12345 对接"],
-    "supervisor": ["工单", "统计"],
+    "supervisor": ["工单", "统计", "督办", "报告"],
 }
 
 
@@ -99,7 +99,14 @@ def test_each_role_logs_in_once_and_moves_by_its_menu(live, people, browser):
     admin.goto(live.base + "/console")
     sign_in(admin, people["admin"])
     assert menu(admin) == MENU["admin"]
-    for page_name, path in (("orders", "/console/orders"), ("handoff", "/console/handoff"), ("sync", "/console/sync")):
+    for page_name, path in (
+        ("orders", "/console/orders"),
+        ("handoff", "/console/handoff"),
+        ("stats", "/console/stats"),
+        ("supervision", "/console/supervision"),
+        ("reports", "/console/reports"),
+        ("sync", "/console/sync"),
+    ):
         admin.click(f"#menu a[data-page={page_name}]")
         expect(admin).to_have_url(live.base + path)
         expect(admin.locator("#login-form")).to_be_hidden()  # one login for every page

@@ -1,6 +1,7 @@
-"""The statistics page in headless Chromium: a supervisor of a fresh region sees today's intake, the unit with an
-overdue order, the 30-day chart drawn under the page's CSP, the weekly bulletin and the scores; the public bulletin
-page loads without a login."""
+"""The statistics page in headless Chromium, inside the console shell: a supervisor of a fresh region signs in once,
+opens 统计 from the menu and sees today's intake, the unit with an overdue order, the 30-day chart drawn under the
+page's CSP, the weekly bulletin and the scores; signing out of the shell hides them; the public bulletin page loads
+without a login."""
 
 import uuid
 from datetime import timedelta
@@ -48,10 +49,16 @@ def test_the_supervisor_dashboard(live, region, request):
         page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: problems.append(str(e)))
         try:
-            page.goto(f"{live.base}/console/stats")
+            # one login in the shell, then 统计 from the menu
+            page.goto(f"{live.base}/console/orders")
             page.fill("#username", region["login"][0])
             page.fill("#password", region["login"][1])
             page.click("#login-form button[type=submit]")
+            expect(page.locator("#who")).to_contain_text("钱督办")
+            page.click("#menu a[data-page=stats]")
+            expect(page).to_have_url(f"{live.base}/console/stats")
+            expect(page.locator("#login-form")).to_be_hidden()
+            expect(page.locator("#menu a[data-page=stats]")).to_have_class("current")
             expect(page.locator("#who")).to_contain_text("钱督办")
             tiles = page.locator("#tiles .tile")
             expect(tiles.filter(has_text="今日受理").locator(".n")).to_have_text("1")
@@ -68,6 +75,14 @@ def test_the_supervisor_dashboard(live, region, request):
             page.fill("#f-region", "北京市")
             page.click("#filter button[type=submit]")
             expect(page.locator("#msg")).to_contain_text("只能查看本辖区")
+            for width in (768, 1280):  # no sideways scrolling on a tablet or a laptop
+                page.set_viewport_size({"width": width, "height": 900})
+                page.wait_for_timeout(150)
+                assert page.evaluate("document.documentElement.scrollWidth") <= width, width
+            # signing out of the shell signs out of the statistics too
+            page.click("#logout")
+            expect(page.locator("#login-form")).to_be_visible()
+            expect(page.locator("#tiles")).to_be_hidden()
             page.goto(f"{live.base}/bulletin")
             expect(page.locator("#title")).to_contain_text("评分排名")
             assert "13900001111" not in page.content()

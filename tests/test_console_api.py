@@ -2,9 +2,12 @@
 admins' staff accounts and unit editing, and the pages with their menu by role."""
 
 import re
+import uuid
 
 import pytest
 
+from hotline.clock import utcnow
+from supervision.models import SurgeAlert
 from tests.test_work_orders_api import ORDER
 
 
@@ -68,6 +71,41 @@ def test_pulse_shows_each_role_its_own_part(client, login):
     assert unit["orders"]["counts"]["all"] == 0  # not dispatched to the unit yet: outside its scope
     sup = client.get("/api/console/pulse", headers=login(client, "sup", "super-pass-1")).get_json()
     assert sup["orders"]["counts"]["all"] == 1 and sup["handoffs"] is None
+    assert sup["alerts"] == {"open": 0, "newest": 0}
+    assert editor["alerts"] is None and unit["alerts"] is None
+
+
+def test_pulse_counts_the_open_surge_alerts_of_the_supervisors_region(app, client, login):
+    db = app.extensions["hotline"].db
+    app.extensions["hotline"].accounts.create_user("sup-bj", "super-pass-2", ["supervisor"], "赵督办", region="北京市")
+    now = utcnow()
+    with db.session() as s:
+        for region, status in (("河南省新乡市", "open"), ("河南省许昌市", "open"), ("河南省新乡市", "acknowledged")):
+            s.add(
+                SurgeAlert(
+                    key=uuid.uuid4().hex,
+                    kind="place",
+                    subject="卫辉检查站",
+                    region=region,
+                    count=5,
+                    order_ids=[],
+                    window_start=now,
+                    window_end=now,
+                    status=status,
+                )
+            )
+    sup = login(client, "sup", "super-pass-1")
+    alerts = client.get("/api/console/pulse", headers=sup).get_json()["alerts"]
+    assert alerts["open"] == 2 and alerts["newest"] > 0
+    assert client.get("/api/console/pulse", headers=login(client, "sup-bj", "super-pass-2")).get_json()["alerts"] == {
+        "open": 0,
+        "newest": 0,
+    }
+    assert client.get("/api/console/pulse", headers=login(client, "op", "operator-pass-1")).get_json()["alerts"] is None
+    assert (
+        client.get("/api/console/pulse", headers=login(client, "root", "admin-pass-1")).get_json()["alerts"]["open"]
+        == 2
+    )
 
 
 def test_only_admins_manage_staff(client, login):
@@ -164,6 +202,9 @@ def test_admin_edits_and_retires_a_unit(app, client, login):
         ("/console/handoff", "handoff"),
         ("/console/sync", "sync"),
         ("/console/admin", "admin"),
+        ("/console/stats", "stats"),
+        ("/console/supervision", "supervision"),
+        ("/console/reports", "reports"),
     ],
 )
 def test_every_console_page_is_the_shell_with_the_whole_menu(client, path, page):
@@ -174,7 +215,10 @@ def test_every_console_page_is_the_shell_with_the_whole_menu(client, path, page)
     assert menu["/console/orders"] == "admin,operator,unit,supervisor"
     assert menu["/console/handoff"] == "admin,operator"
     assert menu["/console/stats"] == "admin,supervisor"
+    assert menu["/console/supervision"] == "admin,supervisor"
     assert menu["/console/admin"] == "admin"
+    assert menu["/console/reports"] == "admin,supervisor"
+    assert 'src="/static/console.js"' in html and "sessionStorage" not in html  # no login code of its own
     assert re.search(rf'data-page="{page}"[^>]*class="hidden current"', html)
     assert client.get("/static/console.js").status_code == 200
 

@@ -1,6 +1,7 @@
 /* The staff console shell: one login for every /console page, the bearer token and its refresh, API calls with
    Chinese error texts, toasts, China time, navigation by role and the live pulse (queue counts polled with an
-   ETag, a badge and an optional sound). Each page script calls Console.ready(fn) and gets the signed-in user. */
+   ETag, a badge and an optional sound; supervisors also the open surge alerts of their region, on 督办).
+   Each page script calls Console.ready(fn) and gets the signed-in user. */
 (function () {
   "use strict";
   var TOKEN = "console-token", USER = "console-user", EXPIRES = "console-expires", SOUND = "console-sound";
@@ -220,8 +221,10 @@
         if (d.orders) {
           badge("orders", d.orders.attention, d.orders.urgent);
         }
+        if (d.alerts) badge("supervision", d.alerts.open, d.alerts.open);  // open surge alerts of one's region
         if (before && ((d.handoffs && before.handoffs && d.handoffs.newest > before.handoffs.newest) ||
-                       (d.orders && before.orders && d.orders.newest_urgent > before.orders.newest_urgent))) {
+                       (d.orders && before.orders && d.orders.newest_urgent > before.orders.newest_urgent) ||
+                       (d.alerts && before.alerts && d.alerts.newest > before.alerts.newest))) {
           beep();
         }
         var base = document.title.replace(/^\(\d+\) /, "");

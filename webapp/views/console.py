@@ -39,12 +39,15 @@ class Page:
 
 
 # The menu, in the order of the day's work. An editor sees 知识库; an operator 工单 and 人工客服; a supervisor
-# also 统计; an admin everything, with 账号与单位.
+# also 统计, 督办 and 报告; an admin everything, with 账号与单位. 督办 is for supervisors (and admins) only: the
+# supervision API's topics, problem list and alerts refuse operators (their part, duplicate groups, is on 工单).
 NAV = (
     Page("orders", "/console/orders", "工单", ("admin", "operator", "unit", "supervisor")),
     Page("handoff", "/console/handoff", "人工客服", ("admin", "operator")),
     Page("kb", "/console", "知识库", ("admin", "editor", "publisher")),
-    Page("stats", "/console/stats", "统计", ("admin", "supervisor")),
+    Page("stats", "/console/stats", "统计", ("admin", "supervisor"), ("admin", "supervisor", "operator")),
+    Page("supervision", "/console/supervision", "督办", ("admin", "supervisor")),
+    Page("reports", "/console/reports", "报告", ("admin", "supervisor")),
     Page(
         "sync",
         "/console/sync",
@@ -104,6 +107,10 @@ class PulseOut(Schema):
         metadata={
             "description": "{queued, urgent, taken, newest}：排队数、其中紧急数、服务中数、最新排队会话编号（座席）"
         },
+    )
+    alerts = Dict(
+        allow_none=True,
+        metadata={"description": "{open: 本人负责地区待确认的聚集性投诉预警数, newest: 其中最新的编号}（督办人员）"},
     )
 
 
@@ -193,11 +200,15 @@ def refresh():
 def pulse():
     user = auth.current_user
     now = utcnow()
-    body: dict = {"orders": None, "handoffs": None}
+    body: dict = {"orders": None, "handoffs": None, "alerts": None}
     if user.has(*ORDER_STAFF):
         body["orders"] = _pulses().get(("orders", *_scope_key(user)), lambda: queues.pulse(services().db, user, now))
     if user.has(*OPERATORS):
         body["handoffs"] = _pulses().get(("handoffs",), services().handoffs.pulse)
+    supervision = services().supervision
+    if user.has("supervisor") and supervision is not None:
+        region = user.region or ""
+        body["alerts"] = _pulses().get(("alerts", region), lambda: supervision.alerts.pulse(region))
     etag = hashlib.sha1(json.dumps(body, sort_keys=True).encode()).hexdigest()[:20]
     if etag in request.if_none_match:
         return "", 304, {"ETag": f'"{etag}"', "Cache-Control": "no-cache"}

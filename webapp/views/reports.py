@@ -9,7 +9,6 @@ from datetime import date
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import Date, Dict, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range, Regexp
-from flask import render_template
 
 from reports import content, render
 from reports.errors import ReportError
@@ -21,6 +20,7 @@ from ..auth import auth
 from ..errors import error_docs
 from ..schemas import IdField, IdQuery
 from .common import services
+from .console import render_page
 
 bp = APIBlueprint("reports", __name__, tag="报告 Reports")
 ROLES = ["admin", "supervisor"]
@@ -112,7 +112,7 @@ def _reports():
 @bp.get("/console/reports")
 @bp.doc(hide=True)
 def console():
-    return render_template("reports.html")
+    return render_page("reports.html", "reports")
 
 
 # --- API -------------------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from work_orders.lifecycle import DOMAINS
 from ..auth import auth
 from ..errors import error_docs
 from .common import services
+from .console import render_page
 
 bp = APIBlueprint("stats", __name__, tag="统计与监督 Statistics")
 VIEWERS = ["admin", "supervisor", "operator"]
@@ -189,7 +190,7 @@ FILE_RESPONSE = {
 @bp.get("/console/stats")
 @bp.doc(hide=True)
 def console():
-    return render_template("stats.html")
+    return render_page("stats.html", "stats")
 
 
 @bp.get("/bulletin")

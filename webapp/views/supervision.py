@@ -8,7 +8,6 @@ from datetime import datetime, time, timedelta
 from apiflask import APIBlueprint, Schema, abort
 from apiflask.fields import Boolean, Date, Dict, Float, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
-from flask import render_template
 
 from hotline.clock import CHINA, china_time, utcnow
 from supervision import problems
@@ -18,6 +17,7 @@ from ..auth import auth
 from ..errors import error_docs
 from ..schemas import IdField, bounded_numbers
 from .common import services
+from .console import render_page
 
 bp = APIBlueprint("supervision", __name__, tag="督办 Supervision")
 SUPERVISORS = ["admin", "supervisor"]
@@ -181,7 +181,7 @@ def _period(query) -> tuple[datetime, datetime]:
 @bp.get("/console/supervision")
 @bp.doc(hide=True)
 def console():
-    return render_template("supervision.html")
+    return render_page("supervision.html", "supervision")
 
 
 @bp.get("/api/supervision/topics")
