@@ -21,6 +21,7 @@ from stats.periods import Period
 from supervision.models import Problem, ProblemOrder
 from supervision.problems import STATES as PROBLEM_STATES
 from supervision.scope import region_filter
+from work_orders.deadlines import DISPATCH_HOURS
 
 KINDS = {"monthly": "月报", "annual": "年报", "special": "专报"}
 SECTIONS = {"overview": "概述", "problems": "主要问题", "suggestions": "工作建议"}
@@ -287,7 +288,7 @@ def suggestions_text(data: dict) -> str:
     if r["completed_on_time"]["rate"] is not None and r["completed_on_time"]["rate"] < THRESHOLDS["completed_on_time"]:
         lines.append("督促承办单位严格落实办理时限，对超期工单逐件督办，按期办结率纳入考核。")
     if r["dispatch_on_time"]["rate"] is not None and r["dispatch_on_time"]["rate"] < THRESHOLDS["dispatch_on_time"]:
-        lines.append("优化分类转办流程，确保工单在24小时内转办。")
+        lines.append(f"优化分类转办流程，确保工单在{DISPATCH_HOURS}小时内转办。")
     if r["satisfaction"]["rate"] is not None and r["satisfaction"]["rate"] < THRESHOLDS["satisfaction"]:
         lines.append("加强答复质量抽查，对不满意工单开展回访复核。")
     if r["repeat_complaints"]["numerator"]:

@@ -40,6 +40,7 @@ from hotline import channels
 from hotline.clock import utcnow
 from knowledge_base.models import KnowledgeGap
 from work_orders.calendar import WorkCalendar
+from work_orders.deadlines import CALLBACK_DAYS, DISPATCH_HOURS
 from work_orders.lifecycle import OPEN_STATES, TYPES
 from work_orders.models import CalendarOverride, OrderReturn, WorkOrder
 
@@ -49,10 +50,13 @@ WO = WorkOrder  # short for the many column references below
 
 # name → (Chinese label, definition shown in the README and the page)
 RATES = {
-    "dispatch_on_time": ("按时转办率", "24小时内（非工作日顺延）转办或报请上级的工单 ÷ 已转办及转办期限已过的工单"),
+    "dispatch_on_time": (
+        "按时转办率",
+        f"{DISPATCH_HOURS}小时内（非工作日顺延）转办或报请上级的工单 ÷ 已转办及转办期限已过的工单",
+    ),
     "completed_on_time": ("按期办结率", "在办理期限（含延期）内办结回复 ÷ 已办结及期限已过的转办工单"),
     "instant_answer": ("即时答复率", "座席即时答复（未转办）的信息咨询 ÷ 受理的信息咨询（不含不予受理）"),
-    "callback_on_time": ("按期回访率", "办结后5个工作日内完成回访 ÷ 须回访且已回访或回访期限已过的工单"),
+    "callback_on_time": ("按期回访率", f"办结后{CALLBACK_DAYS}个工作日内完成回访 ÷ 须回访且已回访或回访期限已过的工单"),
     "satisfaction": ("满意率", "满意与基本满意 ÷ 有评价的工单"),
     "overdue": ("超期率", "超过办理期限办结或至今未办结 ÷ 有办理期限的转办工单"),
     "returned": ("退回率", "被承办单位退回过的工单 ÷ 转办过的工单"),

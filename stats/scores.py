@@ -17,6 +17,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from hotline.clock import utcnow
+from work_orders.deadlines import RETURN_HOURS
 from work_orders.models import HandlingUnit, OrderReturn, WorkOrder, WorkOrderEvent
 from work_orders.orders import can_view, load_order
 
@@ -28,7 +29,10 @@ from .periods import Period
 WO = WorkOrder
 # name → (label, definition); the order is the bulletin's column order
 COMPONENTS = {
-    "acceptance": ("按期签收率", "转办后24小时内（非工作日顺延，即退回时限内）签收 ÷ 已签收及签收时限已过的工单"),
+    "acceptance": (
+        "按期签收率",
+        f"转办后{RETURN_HOURS}小时内（非工作日顺延，即退回时限内）签收 ÷ 已签收及签收时限已过的工单",
+    ),
     "completion": ("按期办结率", "在办理期限（含延期）内办结回复 ÷ 已办结及期限已过的工单"),
     "reply_quality": ("答复质量合格率", "督办抽查评为合格的答复 ÷ 抽查过的答复"),
     "satisfaction": ("回访满意率", "满意与基本满意 ÷ 有评价的工单"),

@@ -329,13 +329,14 @@ def test_referrals(text, number):
 
 
 def test_a_question_the_kb_answers_is_answered_instead_of_referred():
-    """The KB follows the local 12345 one: where it has an answer for a question NLU sent elsewhere, the KB answers;
-    where it would refuse, the referral stands; an emergency is referred without asking the KB."""
+    """The KB follows the local 12345 one: where it has an answer for a question NLU sent elsewhere with no hotline
+    of its own, the KB answers; where it would refuse, the general referral stands; an emergency or a sector with its
+    own hotline (12306, 12326, 12305) is referred without asking the KB."""
     answering = FakeKB(Decision(ANSWER, [ART36], [ART36], 0.9))
     dispatcher = CollectingDispatcher()
-    events = ActionReferElsewhere(answering).run(dispatcher, tracker("火车票改签要收手续费吗", "refer_elsewhere"), {})
+    events = ActionReferElsewhere(answering).run(dispatcher, tracker("低收入户有哪些补助", "refer_elsewhere"), {})
     assert events == [{"event": "followup", "timestamp": None, "name": "action_answer_from_kb"}]
-    assert dispatcher.messages == [] and answering.decided == ["火车票改签要收手续费吗"]
+    assert dispatcher.messages == [] and answering.decided == ["低收入户有哪些补助"]
 
     offering = FakeKB(Decision(CLARIFY, [ART36, ART37], [ART36, ART37], 0.5))
     events = ActionReferElsewhere(offering).run(CollectingDispatcher(), tracker("看到流浪的人怎么送救助站"), {})
@@ -343,17 +344,23 @@ def test_a_question_the_kb_answers_is_answered_instead_of_referred():
 
     refusing = FakeKB(Decision(REFUSE, [], [ART36], 0.1))
     dispatcher = CollectingDispatcher()
-    assert ActionReferElsewhere(refusing).run(dispatcher, tracker("高铁票怎么退", "refer_elsewhere"), {}) == []
-    assert "12306" in dispatcher.messages[0]["text"]
+    assert ActionReferElsewhere(refusing).run(dispatcher, tracker("这个归谁管呢", "refer_elsewhere"), {}) == []
+    assert dispatcher.messages[0]["text"] == DEFAULT_REFERRAL
 
-    for emergency in ("船翻了有人落水怎么办", "前面撞车了有人受伤怎么办"):
+    for own_hotline, number in (
+        ("船翻了有人落水怎么办", "12395"),
+        ("前面撞车了有人受伤怎么办", "120"),
+        ("那航班延误呢 打12328管用不", "12326"),
+        ("快遞丟件了 打哪個電話", "12305"),
+        ("火车票改签要收手续费吗", "12306"),
+    ):
         dispatcher = CollectingDispatcher()
-        ActionReferElsewhere(answering).run(dispatcher, tracker(emergency, "refer_elsewhere"), {})
-        assert re.search(r"12395|120", dispatcher.messages[0]["text"])
-    assert answering.decided == ["火车票改签要收手续费吗"]  # emergencies never searched
+        ActionReferElsewhere(answering).run(dispatcher, tracker(own_hotline, "refer_elsewhere"), {})
+        assert number in dispatcher.messages[0]["text"]
+    assert answering.decided == ["低收入户有哪些补助"]  # never searched
 
     statement = FakeKB(Decision(ANSWER, [ART36], [ART36], 0.9))
-    ActionReferElsewhere(statement).run(CollectingDispatcher(), tracker("火车托运行李一个月了还没到"), {})
+    ActionReferElsewhere(statement).run(CollectingDispatcher(), tracker("小区物业的事情归你们管"), {})
     assert statement.decided == []  # a statement is no question to search for
 
 

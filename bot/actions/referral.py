@@ -1,8 +1,9 @@
 """Matters 12328 does not handle (第三条): tell the user which hotline does.
 
-An emergency is always referred at once. Any other question is first put to the knowledge base: a centre's KB
-follows the local 12345 hotline's, and an entry that answers "火车票改签怎么收费" or "低收入户有哪些补助" serves the
-citizen better than a telephone number; only when the KB would refuse does the referral stand."""
+An emergency, and a matter with a hotline of its own (railway 12306, civil aviation 12326, post 12305), is
+referred at once. Any other question NLU sent away ("低收入户有哪些补助", "看到流浪的人怎么送救助站") is first put to
+the knowledge base: a centre's KB follows the local 12345 hotline's, and an entry that answers it serves the citizen
+better than the general list of numbers; only when the KB would refuse does that list stand."""
 
 from __future__ import annotations
 
@@ -52,8 +53,6 @@ REFERRALS: list[tuple[tuple[str, ...], str]] = [
         "快递和邮政服务的问题请拨打12305邮政业用户申诉电话，或登录国家邮政局申诉网站。",
     ),
 ]
-# the first groups above are emergencies: referred at once, never searched
-EMERGENCIES = 3
 DEFAULT_REFERRAL = (
     "这类事项不属于12328热线的受理范围：铁路请拨打12306，民航请拨打12326，邮政快递请拨打12305，"
     "交通事故和紧急情况请拨打122/110/120，水上遇险请拨打12395，其他政务事项请拨打12345。"
@@ -65,11 +64,11 @@ def referral_for(text: str) -> str:
 
 
 def _referral(text: str) -> tuple[str, bool]:
-    """The referral for a message, and whether it is an emergency's."""
+    """The referral for a message, and whether it names a hotline of its own (an emergency's or a sector's)."""
     plain = normalize(text)
-    for n, (keywords, reply) in enumerate(REFERRALS):
+    for keywords, reply in REFERRALS:
         if any(word in plain for word in keywords):
-            return reply, n < EMERGENCIES
+            return reply, True
     return DEFAULT_REFERRAL, False
 
 
@@ -86,8 +85,8 @@ class ActionReferElsewhere(Action):
         if refused:
             dispatcher.utter_message(text=refused[1])
             return []
-        reply, emergency = _referral(text)
-        if not emergency and self._kb_answers(text, region_of(tracker)):
+        reply, specific = _referral(text)
+        if not specific and self._kb_answers(text, region_of(tracker)):
             return [FollowupAction("action_answer_from_kb")]
         dispatcher.utter_message(text=reply)
         return []

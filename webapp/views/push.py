@@ -21,7 +21,7 @@ class PushPreviewOut(Schema):
     validity = String(required=True, metadata={"description": "有效期（北京时间日期）"})
     total = Integer(required=True, metadata={"description": "将收到推送的人数"})
     miniprogram = Integer(required=True, metadata={"description": "小程序订阅用户（订阅消息）"})
-    custom = Integer(required=True, metadata={"description": "48小时内互动过的公众号关注者（客服消息）"})
+    custom = Integer(required=True, metadata={"description": "仍在客服消息窗口内（近期互动过）的公众号关注者"})
     template = Integer(required=True, metadata={"description": "其余公众号关注者（模板消息）"})
     unreachable = Integer(required=True, metadata={"description": "在该地区但无法送达的关注者（未配置模板消息）"})
     notes = List(String(), required=True)

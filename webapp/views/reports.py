@@ -72,7 +72,9 @@ class ReportSummaryOut(Schema):
     id = Integer()
     kind, kind_label, title, region, region_label, domain = String(), String(), String(), String(), String(), String()
     period = Dict()
-    due_date = String(allow_none=True, metadata={"description": "报送期限（第5/第10个工作日）"})
+    due_date = String(
+        allow_none=True, metadata={"description": "报送期限（月报为次月第五个工作日，年报为次年第十个工作日）"}
+    )
     state, state_label = String(), String()
     version = Integer()
     created_by, created_at, updated_at, sent_at, sent_by = String(), String(), String(), String(), String()
