@@ -50,8 +50,8 @@ def bot_command(settings: Settings, model: Path = MODEL_PATH) -> list[str]:
         "--credentials",
         str(ROOT / "bot" / "credentials.yml"),
         "--enable-api",
-        "--auth-token",
-        settings.rasa_token,
+        # (one argument: a token that starts with "-" would be read as an option — token_urlsafe makes one in 64)
+        f"--auth-token={settings.rasa_token}",
         "--interface",
         "127.0.0.1",
         "--port",

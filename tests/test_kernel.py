@@ -192,3 +192,13 @@ def test_text_normalisation():
     assert half_width("１２．ＡＢ－") == "12.AB-" and half_width("²①") == "²①"  # only the full-width block
     assert strip_trailing_punctuation(" 取消人工。") == "取消人工"
     assert strip_trailing_punctuation("1、") == "1" and strip_trailing_punctuation("好的！") == "好的"
+
+
+def test_the_bot_gets_its_token_as_one_argument_even_when_it_looks_like_an_option(tmp_path):
+    """secrets.token_urlsafe starts with "-" once in 64: rasa's argument parser must not take it for an option."""
+    from hotline import procs
+    from tests.conftest import make_settings
+
+    settings = make_settings(tmp_path, HOTLINE_RASA_TOKEN="-Xy_3")
+    command = procs.bot_command(settings)
+    assert "--auth-token=-Xy_3" in command and "-Xy_3" not in command
