@@ -235,6 +235,8 @@ class Settings:
     lock_store_url: str = ""
     # where the bots call the custom actions (scale mode: the proxy's upstream of every app's action listener)
     bot_action_url: str = ""
+    # whether `serve` runs scheduled jobs at all; scale mode sets 0 (HOTLINE_APP_JOBS): the one `worker` runs them
+    app_jobs: bool = True
 
     @property
     def bot_urls(self) -> tuple[str, ...]:
@@ -288,6 +290,7 @@ def load_settings(env: dict | None = None) -> Settings:
         tracker_store_url=env.get("HOTLINE_TRACKER_STORE_URL", ""),
         lock_store_url=env.get("HOTLINE_LOCK_STORE_URL", ""),
         bot_action_url=env.get("HOTLINE_BOT_ACTION_URL", ""),
+        app_jobs=env.get("HOTLINE_APP_JOBS", "1").lower() not in ("0", "false", "no"),
     )
     _check_capacity(settings)
     return settings
