@@ -48,7 +48,8 @@ def scale_endpoints(settings: Settings) -> dict:
     if pg.password:
         tracker["password"] = unquote(pg.password)
     endpoints = {
-        "action_endpoint": {"url": "${HOTLINE_ACTION_URL}", "token": "${HOTLINE_ACTION_TOKEN}"},
+        # the values themselves: Rasa substitutes ${VARS} only in plain YAML scalars, not in JSON's quoted ones
+        "action_endpoint": {"url": settings.bot_action_url or action_url(settings), "token": settings.action_token},
         "tracker_store": tracker,
     }
     lock_url = settings.lock_store_url or settings.redis_url

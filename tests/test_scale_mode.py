@@ -62,7 +62,7 @@ def test_scale_mode_writes_postgresql_tracker_and_redis_lock_store_from_the_envi
         "use_ssl": False,
         "password": "secret",
     }
-    assert endpoints["action_endpoint"]["url"] == "${HOTLINE_ACTION_URL}"
+    assert endpoints["action_endpoint"] == {"url": "http://127.0.0.1:5054/webhook", "token": settings.action_token}
     env = procs.bot_env(settings)
     assert env["HOTLINE_ACTION_URL"] == "http://127.0.0.1:5054/webhook"
     assert int(env["TICKET_LOCK_LIFETIME"]) >= 15
