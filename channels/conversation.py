@@ -97,24 +97,37 @@ def bot_order(urls: Sequence[str], sender: str) -> list[str]:
 
 class RedisSenderLock:
     """One conversation turn at a time per sender across every app replica (scale mode): ``SET NX PX`` with a
-    time-to-live, released only by its owner (compare-and-delete), so a replica that dies holding it blocks the
-    sender for ``ttl`` seconds at most. Rasa's own Redis lock store serialises too, but inside the bot: two
-    turns would both be admitted, hold a slot of the gate each and reach Rasa out of order."""
+    short time-to-live that the holder renews while its turn runs, released only by its owner (compare-and-delete).
+    A replica that dies holding it blocks the sender for ``ttl`` seconds at most. Rasa's own Redis lock store
+    serialises too, but inside the bot: two turns would both be admitted, hold a slot of the gate each, reach
+    Rasa out of order, and a dead bot's ticket holds the conversation for the ticket's whole lifetime."""
 
     RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
+    RENEW = (
+        "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"
+    )
 
-    def __init__(self, client, ttl: float, prefix: str = "hotline:turn:", poll: float = 0.05):
+    def __init__(self, client, ttl: float = 10.0, prefix: str = "hotline:turn:", poll: float = 0.05):
         self.redis = client
         self.ttl_ms = int(ttl * 1000)
         self.prefix = prefix
         self.poll = poll
         self._release = client.register_script(self.RELEASE)
+        self._renew = client.register_script(self.RENEW)
 
     @classmethod
-    def from_url(cls, url: str, ttl: float) -> RedisSenderLock:
+    def from_url(cls, url: str, ttl: float = 10.0) -> RedisSenderLock:
         import redis
 
         return cls(redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2), ttl)
+
+    def _keep(self, key: str, token: str, done: threading.Event) -> None:
+        while not done.wait(self.ttl_ms / 3000):
+            try:
+                if not self._renew(keys=[key], args=[token, self.ttl_ms]):
+                    return
+            except Exception:  # Redis unreachable for a moment: try again at the next beat
+                log.warning("could not renew the turn lock %s", key, exc_info=True)
 
     @contextmanager
     def hold(self, sender: str, deadline: float) -> Iterator[None]:
@@ -123,9 +136,13 @@ class RedisSenderLock:
             if time.monotonic() >= deadline:
                 raise Busy()  # the sender's previous turn is still in a bot, through another app replica
             time.sleep(self.poll)
+        done = threading.Event()
+        keeper = threading.Thread(target=self._keep, args=(key, token, done), name="turn-lock", daemon=True)
+        keeper.start()
         try:
             yield
         finally:
+            done.set()
             try:
                 self._release(keys=[key], args=[token])
             except Exception:  # Redis gone: the key expires by itself

@@ -6,6 +6,7 @@ answered turn is missing from the tracker, and no complaint becomes two orders."
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import uuid
@@ -119,6 +120,7 @@ class Caller:
 
 def test_conversations_survive_a_bot_and_an_app_killed_mid_run(scale):
     callers = [Caller(scale.base, i) for i in range(CONVERSATIONS)]
+    started = time.monotonic()
     progress = threading.Semaphore(0)
     deadline = time.monotonic() + DEADLINE
     threads = [threading.Thread(target=c.run, args=(deadline, progress)) for c in callers]
@@ -131,11 +133,16 @@ def test_conversations_survive_a_bot_and_an_app_killed_mid_run(scale):
     scale.kill("app0")
     for t in threads:
         t.join(max(0.0, deadline - time.monotonic()) + 50)
+    print(
+        f"{CONVERSATIONS} conversations in {time.monotonic() - started:.1f} s, "
+        f"{sum(len(c.answered) for c in callers)} turns answered, {sum(c.retries for c in callers)} sent again"
+    )
     assert not [c.error for c in callers if c.error], [c.error for c in callers if c.error]
     assert all(c.order for c in callers)
 
     engine = create_engine(scale.env["HOTLINE_DATABASE_URL"])
     with engine.connect() as conn:
+        numbers = {n for (n,) in conn.execute(text("select number from wo_order where caller_user like 'web:sc-%'"))}
         orders = dict(
             conn.execute(
                 text("select caller_user, count(*) from wo_order where caller_user like 'web:sc-%' group by 1")
@@ -146,9 +153,10 @@ def test_conversations_survive_a_bot_and_an_app_killed_mid_run(scale):
         for sender, data in conn.execute(
             text("select sender_id, data from events where type_name = 'user' order by id")
         ).all():
-            user_events.setdefault(sender, []).append(__import__("json").loads(data).get("text"))
+            user_events.setdefault(sender, []).append(json.loads(data).get("text"))
     engine.dispose()
     assert orders == {f"web:{c.sender}": 1 for c in callers}  # each complaint one order, none twice
+    assert numbers == {c.order["number"] for c in callers}
     for c in callers:
         seen = user_events.get(f"web:{c.sender}", [])
         it = iter(seen)

@@ -220,16 +220,25 @@ def test_two_app_replicas_never_run_one_senders_turns_at_once(bots, redis_lock):
     assert max(overall) > 1  # while senders ran side by side
 
 
-def test_the_lock_of_a_replica_that_died_expires(redis_lock):
-    first, second = redis_lock(ttl=0.5), redis_lock(ttl=0.5)
-    hold = first.hold("web:dead", time.monotonic() + 1)
-    hold.__enter__()  # and never released: its replica was killed
-    with pytest.raises(Busy):
-        with second.hold("web:dead", time.monotonic() + 0.1):
-            pass
-    with second.hold("web:dead", time.monotonic() + 2):  # within the TTL
+def test_the_lock_is_kept_while_a_turn_runs_longer_than_its_ttl(redis_lock):
+    first, second = redis_lock(ttl=0.3), redis_lock(ttl=0.3)
+    with first.hold("web:long", time.monotonic() + 1):
+        time.sleep(1.0)  # three lifetimes: renewed all along
+        with pytest.raises(Busy):
+            with second.hold("web:long", time.monotonic() + 0.2):
+                pass
+    with second.hold("web:long", time.monotonic() + 0.5):  # released at the end of the turn
         pass
-    # a late release by the dead holder does not free the lock someone else holds now
-    with second.hold("web:dead", time.monotonic() + 2):
-        hold.__exit__(None, None, None)
-        assert first.redis.get(first.prefix + "web:dead") is not None
+
+
+def test_the_lock_of_a_replica_that_died_expires(redis_lock):
+    lock = redis_lock(ttl=0.5)
+    key = lock.prefix + "web:dead"
+    lock.redis.set(key, "a-replica-killed-mid-turn", px=lock.ttl_ms)  # taken, then no one renews it
+    with pytest.raises(Busy):
+        with lock.hold("web:dead", time.monotonic() + 0.1):
+            pass
+    with lock.hold("web:dead", time.monotonic() + 2):  # free within the TTL
+        # nobody but the holder releases it: a late release by the dead one's token does nothing
+        assert lock._release(keys=[key], args=["a-replica-killed-mid-turn"]) == 0
+        assert lock.redis.get(key) is not None

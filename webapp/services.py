@@ -80,11 +80,9 @@ def build_services(settings: Settings, migrate: bool = True) -> Services:
         settings.rasa_token,
         settings.rasa_timeout,
         TurnGate(settings.chat_concurrency, settings.chat_queue, settings.chat_queue_wait),
-        # scale mode: one turn per sender across app replicas; the lock outlives a turn that waited for a slot, ran
-        # into the timeout on one replica and failed over to the next
-        RedisSenderLock.from_url(settings.redis_url, settings.chat_queue_wait + 2 * settings.rasa_timeout + 5)
-        if settings.redis_url
-        else None,
+        # scale mode: one turn per sender across app replicas (renewed while the turn runs, gone 10 s after its
+        # replica died)
+        RedisSenderLock.from_url(settings.redis_url) if settings.redis_url else None,
     )
     work_orders = WorkOrders(db, settings.callback_sample_rate)
     handoffs = Handoffs(db, work_orders.calendar, settings.service_hours)
