@@ -95,13 +95,17 @@ server {{
 }}
 
 # The bots call the custom actions here (HOTLINE_BOT_ACTION_URL=http://{actions_listen}/webhook); never public.
+# An action call cut off by a dying app goes to the next one (non_idempotent): otherwise Rasa drops the action's
+# events and the user gets an empty answer. Safe because the actions' writes are keyed: an order by its
+# idempotency key (sender + form), a handoff one per sender; the rest only read.
 server {{
     listen {actions_listen};
     proxy_http_version 1.1;
     proxy_set_header Connection "";
     proxy_connect_timeout 2s;
     proxy_read_timeout 30s;
-    proxy_next_upstream error timeout;
+    proxy_next_upstream error timeout non_idempotent;
+    proxy_next_upstream_tries 3;
     location / {{
         proxy_pass http://hotline_actions;
     }}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
 import threading
 import time
 import uuid
@@ -15,6 +16,7 @@ import redis
 
 from channels.conversation import RasaClient, RedisSenderLock, TurnGate, bot_order
 from channels.errors import Busy
+from devtools.scale import DEPLOY_APPS, NGINX, nginx_conf, nginx_site
 from hotline import procs
 from hotline.errors import BotUnavailable
 from hotline.settings import load_settings
@@ -76,6 +78,27 @@ def test_a_tracker_store_url_that_is_not_postgresql_is_refused(tmp_path):
     settings = load_settings({"HOTLINE_VAR_DIR": str(tmp_path), "HOTLINE_TRACKER_STORE_URL": "mysql://h/db"})
     with pytest.raises(ValueError, match="postgresql"):
         procs.bot_endpoints(settings)
+
+
+# --- deploy/ --------------------------------------------------------------------------------------------------------
+def test_the_deployed_nginx_site_is_the_rendered_one_and_nginx_accepts_it(tmp_path):
+    site = (procs.ROOT / "deploy" / "nginx" / "hotline.conf").read_text()
+    assert site == nginx_site(DEPLOY_APPS), "run `python -m devtools.scale nginx-site > deploy/nginx/hotline.conf`"
+    for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        (tmp_path / "nginx-tmp" / sub).mkdir(parents=True)
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(nginx_conf(site.replace("listen 80;", "listen 127.0.0.1:1;"), tmp_path))
+    out = subprocess.run(
+        [NGINX, "-t", "-q", "-e", str(tmp_path / "err.log"), "-p", str(tmp_path), "-c", str(conf)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    # a drained replica: both its lines down, the others untouched
+    drained = nginx_site(DEPLOY_APPS, down=frozenset({8002, 5052}))
+    assert drained.count(" down;") == 2 and "127.0.0.1:8002 max_fails=1 fail_timeout=5s down;  # app@8002" in drained
 
 
 # --- routing ------------------------------------------------------------------------------------------------------
