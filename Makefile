@@ -100,6 +100,11 @@ bench-reports: deps
 bench-faq-chat: deps $(MODEL)
 	$(VENV)/bin/python -m benchmarks.faq_chat
 
+# Scale mode through nginx (PostgreSQL + Redis): chat throughput and p95 with 1 app + 1 bot and with 2 + 2
+# (benchmarks/scale_mode.py; about 5 minutes); results in var/bench/scale_mode.json.
+bench-scale-mode: deps $(MODEL) nginx
+	$(VENV)/bin/python -m benchmarks.scale_mode
+
 # The 100,000-chunk KB only: full search vs bare encode (the ranker included), bulk import vs bare encode.
 bench-scale: deps
 	$(VENV)/bin/python -m benchmarks.run scale
