@@ -83,6 +83,11 @@ def measure(replicas: int) -> dict:
                     retries += c["retries"]
             stack.stop()
             stack = None
+            # what a turn leaves in PostgreSQL: Rasa's tracker events (the capacity plan's storage figure)
+            engine = create_engine(app_url)
+            with engine.connect() as conn:
+                rows, size = conn.execute(text("select count(*), pg_total_relation_size('events') from events")).one()
+            engine.dispose()
     finally:
         if stack is not None:
             stack.stop()
@@ -100,6 +105,9 @@ def measure(replicas: int) -> dict:
         "p95_ms": round(1000 * latencies[int(0.95 * (len(latencies) - 1))]),
         "failed_conversations": errors,
         "turns_sent_again": retries,
+        # every round's turns plus the warm-up round's (a third as many again)
+        "tracker_rows_per_turn": round(rows / (turns * (ROUNDS + 1) / ROUNDS), 1),
+        "tracker_bytes_per_turn": round(size / (turns * (ROUNDS + 1) / ROUNDS)),
     }
 
 
@@ -107,12 +115,13 @@ def main() -> None:
     started = time.monotonic()
     rows = [measure(1), measure(2)]
     print(f"\nscale mode through nginx, {CONVERSATIONS} concurrent complaints × {ROUNDS} rounds (this 2-core machine)")
-    print("| apps + bots | turns/s | p50 ms | p95 ms | failed conversations | turns sent again |")
-    print("|---|---|---|---|---|---|")
+    print("| apps + bots | turns/s | p50 ms | p95 ms | failed conversations | turns sent again | tracker per turn |")
+    print("|---|---|---|---|---|---|---|")
     for r in rows:
         print(
             f"| {r['replicas']} + {r['replicas']} | {r['turns_per_s']} | {r['p50_ms']} | {r['p95_ms']} | "
-            f"{r['failed_conversations']} | {r['turns_sent_again']} |"
+            f"{r['failed_conversations']} | {r['turns_sent_again']} | {r['tracker_rows_per_turn']} rows, "
+            f"{r['tracker_bytes_per_turn']} B |"
         )
     print(f"ratio 2/1: {rows[1]['turns_per_s'] / rows[0]['turns_per_s']:.2f} ({time.monotonic() - started:.0f} s)")
     out = ROOT / "var" / "bench" / "scale_mode.json"
