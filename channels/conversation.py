@@ -116,10 +116,10 @@ class RedisSenderLock:
         self._renew = client.register_script(self.RENEW)
 
     @classmethod
-    def from_url(cls, url: str, ttl: float = 10.0) -> RedisSenderLock:
+    def from_url(cls, url: str, ttl: float = 10.0, prefix: str = "hotline") -> RedisSenderLock:
         import redis
 
-        return cls(redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2), ttl)
+        return cls(redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2), ttl, f"{prefix}:turn:")
 
     def _keep(self, key: str, token: str, done: threading.Event) -> None:
         while not done.wait(self.ttl_ms / 3000):

@@ -62,7 +62,7 @@ def scale_endpoints(settings: Settings) -> dict:
             "url": rd.hostname or "127.0.0.1",
             "port": rd.port or 6379,
             "db": int(rd.path.strip("/") or 0),
-            "key_prefix": "hotline",
+            "key_prefix": settings.redis_prefix,
             "use_ssl": rd.scheme == "rediss",
         }
         if rd.password:
@@ -76,6 +76,8 @@ def bot_endpoints(settings: Settings) -> Path:
     under var/ from the environment (JSON is YAML; mode 0600, it may carry passwords)."""
     if not settings.tracker_store_url:
         return ROOT / "bot" / "endpoints.yml"
+    if not settings.redis_prefix.isalnum():
+        raise ValueError("HOTLINE_REDIS_PREFIX must be letters and digits (Rasa ignores any other key prefix)")
     path = settings.var_dir / "endpoints.scale.yml"
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}.tmp")

@@ -235,6 +235,8 @@ class Settings:
     lock_store_url: str = ""
     # where the bots call the custom actions (scale mode: the proxy's upstream of every app's action listener)
     bot_action_url: str = ""
+    # the first part of scale mode's Redis keys (turn locks, the bots' lock store); letters and digits only
+    redis_prefix: str = "hotline"
     # whether `serve` runs scheduled jobs at all; scale mode sets 0 (HOTLINE_APP_JOBS): the one `worker` runs them
     app_jobs: bool = True
 
@@ -290,6 +292,7 @@ def load_settings(env: dict | None = None) -> Settings:
         tracker_store_url=env.get("HOTLINE_TRACKER_STORE_URL", ""),
         lock_store_url=env.get("HOTLINE_LOCK_STORE_URL", ""),
         bot_action_url=env.get("HOTLINE_BOT_ACTION_URL", ""),
+        redis_prefix=env.get("HOTLINE_REDIS_PREFIX", "hotline"),
         app_jobs=env.get("HOTLINE_APP_JOBS", "1").lower() not in ("0", "false", "no"),
     )
     _check_capacity(settings)

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.integration
 
 CONVERSATIONS = 24
-REDIS_URL = "redis://127.0.0.1:6379/12"  # this test's own db: the bots' lock store and the apps' turn locks
+REDIS_URL = "redis://127.0.0.1:6379/12"  # the bots' lock store and the apps' turn locks, under a prefix of its own
 DEADLINE = 150  # seconds for every conversation to finish, kills included
 
 
@@ -55,7 +55,7 @@ def scale_db():
 def scale(scale_db, tmp_path: Path):
     assert Path(NGINX).exists(), "nginx missing: `make nginx` installs it (make test does)"
     client = redis.Redis.from_url(REDIS_URL)
-    client.flushdb()  # db 12 belongs to this test alone
+    prefix = "t" + uuid.uuid4().hex[:10]  # this test's keys only (another run may share the db)
     app_url, tracker_url = scale_db
     db = Database(app_url)
     db.migrate()  # once, before the replicas start together
@@ -67,10 +67,12 @@ def scale(scale_db, tmp_path: Path):
         REDIS_URL,
         HOTLINE_RASA_TIMEOUT="30",
         HOTLINE_SERVICE_HOURS="off",
+        HOTLINE_REDIS_PREFIX=prefix,
     )
     yield stack
     stack.stop()
-    client.flushdb()
+    for key in client.scan_iter(prefix + ":*"):
+        client.delete(key)
 
 
 def test_conversations_survive_a_bot_and_an_app_killed_mid_run(scale):

@@ -82,7 +82,7 @@ def build_services(settings: Settings, migrate: bool = True) -> Services:
         TurnGate(settings.chat_concurrency, settings.chat_queue, settings.chat_queue_wait),
         # scale mode: one turn per sender across app replicas (renewed while the turn runs, gone 10 s after its
         # replica died)
-        RedisSenderLock.from_url(settings.redis_url) if settings.redis_url else None,
+        RedisSenderLock.from_url(settings.redis_url, prefix=settings.redis_prefix) if settings.redis_url else None,
     )
     work_orders = WorkOrders(db, settings.callback_sample_rate)
     handoffs = Handoffs(db, work_orders.calendar, settings.service_hours)
