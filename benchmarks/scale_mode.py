@@ -1,5 +1,6 @@
 """`make bench-scale-mode`: chat throughput and latency of scale mode through nginx (PostgreSQL tracker store,
-Redis lock stores), with 1 app + 1 bot and with 2 apps + 2 bots, under the same load: CONVERSATIONS citizens at
+Redis lock stores), with 1 app + 1 bot and with 2 apps + 2 bots, and of the embedded default (one app, one bot,
+SQLite, no proxy), under the same load: CONVERSATIONS citizens at
 once, each filing a complaint (3 turns), started ROUNDS times in a row (devtools/scale_load.py). Results in
 var/bench/scale_mode.json.
 
@@ -23,6 +24,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from devtools.scale import scale_stack
+from devtools.stack import live_stack
 from hotline.db import Database
 from hotline.settings import ROOT
 
@@ -44,6 +46,45 @@ def _load(base: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _rounds(base: str) -> tuple[int, float, list, int, int]:
+    _load(base)  # warm-up round
+    turns, seconds, latencies, errors, retries = 0, 0.0, [], 0, 0
+    for _ in range(ROUNDS):
+        result = _load(base)
+        seconds += result["seconds"]
+        for c in result["conversations"]:
+            turns += len(c["answered"])
+            latencies += c["latencies"]
+            errors += bool(c["error"])
+            retries += c["retries"]
+    return turns, seconds, latencies, errors, retries
+
+
+def _row(name: str, turns: int, seconds: float, latencies: list, errors: int, retries: int) -> dict:
+    latencies.sort()
+    return {
+        "setup": name,
+        "turns": turns,
+        "turns_per_s": round(turns / seconds, 2),
+        "p50_ms": round(1000 * statistics.median(latencies)),
+        "p95_ms": round(1000 * latencies[int(0.95 * (len(latencies) - 1))]),
+        "failed_conversations": errors,
+        "turns_sent_again": retries,
+    }
+
+
+def measure_embedded() -> dict:
+    """The embedded default at the same load: one app, one bot, SQLite, in-memory lock store, no proxy."""
+    with tempfile.TemporaryDirectory() as tmp:
+        empty = Path(tmp) / "seed"
+        empty.mkdir()
+        stack = live_stack(empty, Path(tmp), HOTLINE_RASA_TIMEOUT="30", HOTLINE_SERVICE_HOURS="off")
+        try:
+            return _row("embedded default (1 app + 1 bot, SQLite)", *_rounds(stack.base))
+        finally:
+            stack.stop()
+
+
 def measure(replicas: int) -> dict:
     import redis
 
@@ -53,7 +94,7 @@ def measure(replicas: int) -> dict:
         conn.execute(text(f'create database "{name}"'))
     url = make_url(PG_ADMIN).set(database=name)
     app_url = url.render_as_string(hide_password=False)
-    redis.Redis.from_url(REDIS_URL).flushdb()
+    prefix = "bench" + uuid.uuid4().hex[:8]  # this run's Redis keys only
     db = Database(app_url)
     db.migrate()
     db.engine.dispose()
@@ -70,17 +111,9 @@ def measure(replicas: int) -> dict:
                 worker=False,
                 HOTLINE_RASA_TIMEOUT="30",
                 HOTLINE_SERVICE_HOURS="off",
+                HOTLINE_REDIS_PREFIX=prefix,
             )
-            _load(stack.base)  # warm-up round
-            turns, seconds, latencies, errors, retries = 0, 0.0, [], 0, 0
-            for _ in range(ROUNDS):
-                result = _load(stack.base)
-                seconds += result["seconds"]
-                for c in result["conversations"]:
-                    turns += len(c["answered"])
-                    latencies += c["latencies"]
-                    errors += bool(c["error"])
-                    retries += c["retries"]
+            turns, seconds, latencies, errors, retries = _rounds(stack.base)
             stack.stop()
             stack = None
             # what a turn leaves in PostgreSQL: Rasa's tracker events (the capacity plan's storage figure)
@@ -95,16 +128,13 @@ def measure(replicas: int) -> dict:
             conn.execute(text("select pg_terminate_backend(pid) from pg_stat_activity where datname = :d"), {"d": name})
             conn.execute(text(f'drop database if exists "{name}"'))
         admin.dispose()
-        redis.Redis.from_url(REDIS_URL).flushdb()
-    latencies.sort()
+        client = redis.Redis.from_url(REDIS_URL)
+        for key in client.scan_iter(prefix + ":*"):
+            client.delete(key)
     return {
-        "replicas": replicas,
-        "turns": turns,
-        "turns_per_s": round(turns / seconds, 2),
-        "p50_ms": round(1000 * statistics.median(latencies)),
-        "p95_ms": round(1000 * latencies[int(0.95 * (len(latencies) - 1))]),
-        "failed_conversations": errors,
-        "turns_sent_again": retries,
+        **_row(
+            f"scale mode, {replicas} app + {replicas} bot through nginx", turns, seconds, latencies, errors, retries
+        ),
         # every round's turns plus the warm-up round's (a third as many again)
         "tracker_rows_per_turn": round(rows / (turns * (ROUNDS + 1) / ROUNDS), 1),
         "tracker_bytes_per_turn": round(size / (turns * (ROUNDS + 1) / ROUNDS)),
@@ -113,17 +143,24 @@ def measure(replicas: int) -> dict:
 
 def main() -> None:
     started = time.monotonic()
-    rows = [measure(1), measure(2)]
+    rows = [measure_embedded(), measure(1), measure(2)]
     print(f"\nscale mode through nginx, {CONVERSATIONS} concurrent complaints × {ROUNDS} rounds (this 2-core machine)")
-    print("| apps + bots | turns/s | p50 ms | p95 ms | failed conversations | turns sent again | tracker per turn |")
+    print("| setup | turns/s | p50 ms | p95 ms | failed conversations | turns sent again | tracker per turn |")
     print("|---|---|---|---|---|---|---|")
     for r in rows:
-        print(
-            f"| {r['replicas']} + {r['replicas']} | {r['turns_per_s']} | {r['p50_ms']} | {r['p95_ms']} | "
-            f"{r['failed_conversations']} | {r['turns_sent_again']} | {r['tracker_rows_per_turn']} rows, "
-            f"{r['tracker_bytes_per_turn']} B |"
+        tracker = (
+            f"{r['tracker_rows_per_turn']} rows, {r['tracker_bytes_per_turn']} B"
+            if "tracker_rows_per_turn" in r
+            else "–"
         )
-    print(f"ratio 2/1: {rows[1]['turns_per_s'] / rows[0]['turns_per_s']:.2f} ({time.monotonic() - started:.0f} s)")
+        print(
+            f"| {r['setup']} | {r['turns_per_s']} | {r['p50_ms']} | {r['p95_ms']} | "
+            f"{r['failed_conversations']} | {r['turns_sent_again']} | {tracker} |"
+        )
+    print(
+        f"scale 1+1 / embedded: {rows[1]['turns_per_s'] / rows[0]['turns_per_s']:.2f}; "
+        f"scale 2+2 / 1+1: {rows[2]['turns_per_s'] / rows[1]['turns_per_s']:.2f} ({time.monotonic() - started:.0f} s)"
+    )
     out = ROOT / "var" / "bench" / "scale_mode.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(rows, indent=2))
