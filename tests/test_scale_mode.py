@@ -265,3 +265,29 @@ def test_the_lock_of_a_replica_that_died_expires(redis_lock):
         # nobody but the holder releases it: a late release by the dead one's token does nothing
         assert lock._release(keys=[key], args=["a-replica-killed-mid-turn"]) == 0
         assert lock.redis.get(key) is not None
+
+
+# --- replicas starting together ----------------------------------------------------------------------------------
+def test_two_replicas_starting_on_a_new_database_agree_on_its_instance_id(pg_url):
+    """The KB cache's instance id is stored at first use: a replica that loses the race reads the winner's."""
+    from sqlalchemy import event, text
+
+    from hotline.db import Database
+    from knowledge_base.cache import db_instance_id
+
+    db = Database(pg_url)
+    db.migrate()
+    raced = []
+
+    @event.listens_for(db.engine, "before_cursor_execute")
+    def other_replica_first(conn, cursor, statement, *args):
+        if statement.startswith("insert into kb_meta") and not raced:
+            raced.append(True)
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as other:
+                other.execute(text("insert into kb_meta (key, value) values ('instance', 'the-winner')"))
+
+    try:
+        assert db_instance_id(db) == "the-winner" and raced
+        assert db_instance_id(db) == "the-winner"
+    finally:
+        db.engine.dispose()
