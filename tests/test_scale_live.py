@@ -1,6 +1,6 @@
 """Scale mode as a whole (issue 20): 2 apps + 2 bots + the worker behind nginx, on PostgreSQL (app data and the
-bots' tracker store, a database of this test's own) and Redis (the bots' lock store and the apps' turn locks, a db
-number of this test's own). Concurrent conversations each file a complaint through nginx while one bot and one app
+bots' tracker store, a database of this test's own) and Redis (the bots' lock store and the apps' turn locks, under a
+key prefix of this test's own). Concurrent conversations each file a complaint through nginx while one bot and one app
 are SIGKILLed mid-run: every conversation completes (a turn that failed is sent again, as the web page does), no
 answered turn is missing from the tracker, and no complaint becomes two orders."""
 
@@ -85,7 +85,7 @@ def test_conversations_survive_a_bot_and_an_app_killed_mid_run(scale):
         text=True,
     )
     assert load.stdout is not None
-    turns = 0
+    turns, result = 0, None
     for line in load.stdout:
         if line.strip() != "turn":
             result = json.loads(line)
@@ -95,6 +95,7 @@ def test_conversations_survive_a_bot_and_an_app_killed_mid_run(scale):
             scale.kill("bot0")
             scale.kill("app0")
     load.wait(30)
+    assert result is not None, f"the load process ended without its results (exit {load.returncode})"
     callers = result["conversations"]
     print(
         f"{CONVERSATIONS} conversations in {result['seconds']} s, {sum(len(c['answered']) for c in callers)} turns "
