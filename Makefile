@@ -16,7 +16,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run test lint miniprogram-test bench bench-kb bench-chat bench-faq bench-faq-chat bench-scale bench-stats bench-reports deps model browser lock lock-bot clean
+.PHONY: run run-scale nginx bench-scale-mode test lint miniprogram-test bench bench-kb bench-chat bench-faq bench-faq-chat bench-scale bench-stats bench-reports deps model browser lock lock-bot clean
 
 deps: $(APP_STAMP) $(BOT_STAMP)
 
@@ -48,7 +48,17 @@ browser:
 run: deps $(MODEL)
 	$(VENV)/bin/python -m webapp.cli run
 
-test: lint miniprogram-test $(MODEL) browser
+# nginx from Debian's packages (nginx-light: the proxy and upstream modules, nothing else) for scale mode; the
+# package's own service is not started (we run nginx with a generated configuration under var/).
+nginx:
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light; }
+
+# Scale mode on this machine (devtools/scale.py): 2 apps, 2 bots, the worker and nginx on :8080, against the local
+# PostgreSQL (database hotline_scale, created if missing) and Redis (db 1). APPS=3 BOTS=3 PORT=9090 to change.
+run-scale: deps $(MODEL) nginx
+	$(VENV)/bin/python -m devtools.scale run --apps $(or $(APPS),2) --bots $(or $(BOTS),2) --port $(or $(PORT),8080)
+
+test: lint miniprogram-test $(MODEL) browser nginx
 	$(VENV)/bin/python -m pytest -n 2
 
 # The WeChat mini-program's unit tests (jest + miniprogram-simulate, `wx` mocked); its contract test against a real
@@ -89,6 +99,11 @@ bench-reports: deps
 # The FAQ benchmark through /api/chat (the real bot and app over the benchmark's KB), dev and holdout.
 bench-faq-chat: deps $(MODEL)
 	$(VENV)/bin/python -m benchmarks.faq_chat
+
+# Scale mode through nginx (PostgreSQL + Redis): chat throughput and p95 with 1 app + 1 bot and with 2 + 2
+# (benchmarks/scale_mode.py; about 5 minutes); results in var/bench/scale_mode.json.
+bench-scale-mode: deps $(MODEL) nginx
+	$(VENV)/bin/python -m benchmarks.scale_mode
 
 # The 100,000-chunk KB only: full search vs bare encode (the ranker included), bulk import vs bare encode.
 bench-scale: deps

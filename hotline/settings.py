@@ -226,6 +226,23 @@ class Settings:
     wechat: WeChatSettings
     # reverse proxies in front of the app that append to X-Forwarded-For; 0 = the peer address is the client
     trusted_proxies: int = 0
+    # scale mode: every bot replica, in order (HOTLINE_RASA_URLS, comma-separated); each sender goes to one of them
+    # by a stable hash, the next one when it is down. Empty: the one bot at rasa_url.
+    rasa_urls: tuple[str, ...] = ()
+    # scale mode: the bots' tracker store (PostgreSQL URL) and lock store (Redis URL); empty = the embedded default
+    # (SQLite tracker under var/, in-memory lock store)
+    tracker_store_url: str = ""
+    lock_store_url: str = ""
+    # where the bots call the custom actions (scale mode: the proxy's upstream of every app's action listener)
+    bot_action_url: str = ""
+    # the first part of scale mode's Redis keys (turn locks, the bots' lock store); letters and digits only
+    redis_prefix: str = "hotline"
+    # whether `serve` runs scheduled jobs at all; scale mode sets 0 (HOTLINE_APP_JOBS): the one `worker` runs them
+    app_jobs: bool = True
+
+    @property
+    def bot_urls(self) -> tuple[str, ...]:
+        return self.rasa_urls or (self.rasa_url,)
 
 
 def load_settings(env: dict | None = None) -> Settings:
@@ -271,6 +288,12 @@ def load_settings(env: dict | None = None) -> Settings:
         redis_url=env.get("HOTLINE_REDIS_URL", ""),
         wechat=_wechat_settings(env, var_dir),
         trusted_proxies=_trusted_proxies(env.get("HOTLINE_TRUSTED_PROXIES", "0")),
+        rasa_urls=tuple(u.strip().rstrip("/") for u in env.get("HOTLINE_RASA_URLS", "").split(",") if u.strip()),
+        tracker_store_url=env.get("HOTLINE_TRACKER_STORE_URL", ""),
+        lock_store_url=env.get("HOTLINE_LOCK_STORE_URL", ""),
+        bot_action_url=env.get("HOTLINE_BOT_ACTION_URL", ""),
+        redis_prefix=env.get("HOTLINE_REDIS_PREFIX", "hotline"),
+        app_jobs=env.get("HOTLINE_APP_JOBS", "1").lower() not in ("0", "false", "no"),
     )
     _check_capacity(settings)
     return settings

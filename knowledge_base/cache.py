@@ -86,12 +86,17 @@ def keyword_text(title: str, kind: str, text: str, chunk_kind: str | None = None
 def db_instance_id(db: Database) -> str:
     """A random id stored in the DB at first use: an index file built from another DB is never trusted."""
     from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
 
-    with db.session() as s:
-        value = s.execute(text("select value from kb_meta where key = 'instance'")).scalar()
-        if value is None:
-            value = uuid.uuid4().hex
-            s.execute(text("insert into kb_meta (key, value) values ('instance', :v)"), {"v": value})
+    try:
+        with db.session() as s:
+            value = s.execute(text("select value from kb_meta where key = 'instance'")).scalar()
+            if value is None:
+                value = uuid.uuid4().hex
+                s.execute(text("insert into kb_meta (key, value) values ('instance', :v)"), {"v": value})
+    except IntegrityError:  # another replica starting on the same new DB stored its id first: that one is it
+        with db.session() as s:
+            value = s.execute(text("select value from kb_meta where key = 'instance'")).scalar()
     return value
 
 

@@ -20,6 +20,7 @@ from webapp.services import build_services
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMANDS = [
+    "bot",
     "calibrate",
     "import",
     "ingest",
@@ -153,6 +154,12 @@ def test_scale_mode_leaves_the_lifecycle_jobs_to_the_worker(tmp_path, spy):
     assert worker.get_job("sla_sweep").trigger.interval.total_seconds() == 60
     assert jobs.worker_scheduler(svc, 5).get_job("sla_sweep").trigger.interval.total_seconds() == 5
     assert spy == [0, 60, 5]
+
+
+def test_apps_in_scale_mode_run_no_jobs_the_worker_runs_them_all(tmp_path):
+    svc = _services(tmp_path, HOTLINE_SYNC_URL="http://127.0.0.1:9/12345", HOTLINE_APP_JOBS="0")
+    assert jobs.app_scheduler(svc) is None
+    assert _ids(jobs.worker_scheduler(svc)) == LIFECYCLE + SYNC
 
 
 def test_without_the_12345_link_no_sync_jobs(tmp_path):

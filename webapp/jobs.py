@@ -1,8 +1,19 @@
 """Every scheduled job, in one list (`schedule_jobs`), for whichever process runs them (no Flask here).
 
 On the embedded default `serve` runs them in a background scheduler inside the app; in scale mode
-(HOTLINE_SWEEP_INTERVAL=0 for the app) the `worker` process runs the same list in a blocking scheduler, while the
-app keeps only the 12345 jobs (they take a lease, so replicas never run one twice). A new job gets one line in
+(HOTLINE_APP_JOBS=0 for the apps, deploy/) the one `worker` process runs the same list in a blocking scheduler and
+the apps run none. HOTLINE_SWEEP_INTERVAL=0 alone leaves the app the 12345 jobs (they take a lease).
+
+Run twice at once (two workers, or apps with jobs beside a worker), every job still acts once:
+- sla_sweep: each step is a conditional ``UPDATE … WHERE flag IS NULL … RETURNING`` (work_orders/sweep.py);
+- retention_purge, gap_purge, chat_history_purge, text_vector_purge: deletes by age (a second run finds nothing);
+- wechat_notices, wechat_pushes: each notice is claimed by a conditional update of its row before it is sent;
+- surge_detect: a DB lease (sv_job_lease) moved forward by one conditional update; the others skip;
+- report_schedule: drafts keyed by period and region (unique), drafted once;
+- handoff_expire: each close is a conditional update, its note written by the one that closed it;
+- sync_kb, sync_outbox: a lease in sync_state (sync/ledger.py), renewed while running, void when its holder died;
+- kb_calibration: not coordinated: two runners would each store the same calibration (harmless, wasted seconds);
+  scale mode keeps it to the worker. A new job gets one line in
 `schedule_jobs`; a domain with several jobs keeps them in its own `jobs.py` (`add_jobs(scheduler, …)`).
 """
 
@@ -39,6 +50,7 @@ def _calibrate_kb(kb) -> None:
     """After imports and syncs that changed a large KB's size by a tenth: recalibrate how sure it must be to
     answer (knowledge_base.calibration; a few seconds, in the background)."""
     try:
+        kb.refresh()  # the worker follows no change log: read the KB as it is now (a no-op where a follower runs)
         if kb.calibration_due():
             result = kb.recalibrate()
             log.info("KB recalibrated: %s", "; ".join(result.notes))
@@ -107,7 +119,10 @@ def schedule_jobs(scheduler, services: Services, sweep_interval: float) -> list[
 
 
 def app_scheduler(services: Services) -> BackgroundScheduler | None:
-    """The jobs `serve` runs in the app (not started yet), or None when it runs none."""
+    """The jobs `serve` runs in the app (not started yet), or None when it runs none (scale mode:
+    HOTLINE_APP_JOBS=0)."""
+    if not services.settings.app_jobs:
+        return None
     scheduler = BackgroundScheduler(timezone=TIMEZONE)
     return scheduler if schedule_jobs(scheduler, services, services.settings.sweep_interval) else None
 

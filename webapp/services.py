@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from accounts.service import Accounts
 from bot.actions import build_executor
-from channels.conversation import RasaClient, TurnGate
+from channels.conversation import RasaClient, RedisSenderLock, TurnGate
 from channels.history import ChatHistory
 from channels.turn import Conversation
 from channels.wechat import WeChatChannels, build_wechat
@@ -76,10 +76,13 @@ def build_services(settings: Settings, migrate: bool = True) -> Services:
         db.migrate()
     kb = KnowledgeBase(db, _embedder(settings), settings.index_path, settings.kb_min_score)
     rasa = RasaClient(
-        settings.rasa_url,
+        list(settings.bot_urls),
         settings.rasa_token,
         settings.rasa_timeout,
         TurnGate(settings.chat_concurrency, settings.chat_queue, settings.chat_queue_wait),
+        # scale mode: one turn per sender across app replicas (renewed while the turn runs, gone 10 s after its
+        # replica died)
+        RedisSenderLock.from_url(settings.redis_url, prefix=settings.redis_prefix) if settings.redis_url else None,
     )
     work_orders = WorkOrders(db, settings.callback_sample_rate)
     handoffs = Handoffs(db, work_orders.calendar, settings.service_hours)

@@ -1,6 +1,6 @@
 """Command line: `python -m webapp.cli <command>` (`--help` lists them all). One module per kind of command:
 
-- `app.py`    — run the product: `init`, `run`, `serve` (the app and the Rasa action listener), `worker`
+- `app.py`    — run the product: `init`, `run`, `serve` (the app and the Rasa action listener), `bot`, `worker`
 - `kb.py`     — the knowledge base: `ingest`, `reindex`, `import`, `calibrate`
 - `staff.py`  — staff accounts: `user-add`
 - `orders.py` — the work-order directory: `unit-add`

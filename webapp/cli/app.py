@@ -1,4 +1,5 @@
-"""Run the product: `init`, `run` (bot and app together), `serve` (the app) and `worker` (the jobs alone)."""
+"""Run the product: `init`, `run` (bot and app together), `serve` (the app), `bot` (one bot) and `worker` (the jobs
+alone)."""
 
 from __future__ import annotations
 
@@ -125,6 +126,20 @@ def worker(interval, once) -> None:
 
 
 @click.command()
+@click.option("--port", type=int, default=None, help="端口；默认取 HOTLINE_RASA_URL 的端口")
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址")
+def bot(port, host) -> None:
+    """One bot (Rasa) in the foreground, for process managers (deploy/systemd/bot@.service): the embedded
+    default's endpoints, or in scale mode (HOTLINE_TRACKER_STORE_URL) PostgreSQL tracker store + Redis lock store."""
+    settings = load_settings()
+    if not procs.MODEL_PATH.exists():
+        sys.exit("没有找到 Rasa 模型 var/models/hotline.tar.gz，请先运行 `make model`。")
+    cmd = procs.bot_command(settings, port=port, host=host)
+    os.chdir(procs.ROOT)
+    os.execve(cmd[0], cmd, procs.bot_env(settings))
+
+
+@click.command()
 def run() -> None:
     """Start bot and app on the embedded default; Ctrl-C stops both."""
     if not os.environ.get("HOTLINE_WECHAT_APPID"):  # try the official account with devtools/wechat_sim.py
@@ -167,4 +182,4 @@ def run() -> None:
         time.sleep(1)
 
 
-COMMANDS = (init, run, serve, worker)
+COMMANDS = (init, run, serve, worker, bot)
