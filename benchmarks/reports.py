@@ -15,12 +15,9 @@ import json
 import time
 from datetime import date
 
-from sqlalchemy import create_engine, text
-
 from benchmarks.run import table
-from benchmarks.stats import fill
-from benchmarks.work_orders import NOW, PG_URL, _ms, _timed, _verdict, prepare, schema_url
-from hotline.db import Database
+from benchmarks.stats import million_orders
+from benchmarks.work_orders import NOW, PG_URL, _ms, _timed, _verdict
 
 TARGET_MS = 10_000.0
 RUNS = 3
@@ -28,21 +25,11 @@ CITY = "河南省新乡市"
 
 
 def bench_reports(results: dict, base: str = PG_URL) -> None:
-    from sqlalchemy.exc import OperationalError
-
     from reports.service import SYSTEM, Reports
 
-    try:
-        with create_engine(base).connect() as conn:
-            conn.execute(text("select 1"))
-    except OperationalError as exc:
-        print(f"reports benchmark skipped: PostgreSQL not reachable at {base} ({exc.__class__.__name__})")
+    db = million_orders("reports", base)
+    if db is None:
         return
-    url = schema_url(base)
-    how = prepare(url, base)
-    filled = fill(url)
-    print(f"1,000,000 orders ({how}); statistics columns {filled}", flush=True)
-    db = Database(url)
     reports = Reports(db)  # no grouping model: see the module docstring
     out: dict = {"now": NOW.isoformat()}
     rows = []

@@ -60,23 +60,31 @@ def fill(url: str) -> str:
     return f"filled in {time.perf_counter() - started:.0f} s"
 
 
-def bench_stats(results: dict, base: str = PG_URL) -> None:
+def million_orders(what: str, base: str = PG_URL) -> Database | None:
+    """The benchmark schema's 1,000,000 orders with their statistics columns (loaded and filled on first use), or
+    None — said — when PostgreSQL is not reachable. Shared by the statistics and the reports benchmarks."""
     from sqlalchemy.exc import OperationalError
-
-    from stats import metrics, monitoring, scores
-    from stats.periods import month
 
     try:
         with create_engine(base).connect() as conn:
             conn.execute(text("select 1"))
     except OperationalError as exc:
-        print(f"statistics benchmark skipped: PostgreSQL not reachable at {base} ({exc.__class__.__name__})")
-        return
+        print(f"{what} benchmark skipped: PostgreSQL not reachable at {base} ({exc.__class__.__name__})")
+        return None
     url = schema_url(base)
     how = prepare(url, base)
     filled = fill(url)
     print(f"1,000,000 orders ({how}); statistics columns {filled}", flush=True)
-    db = Database(url)
+    return Database(url)
+
+
+def bench_stats(results: dict, base: str = PG_URL) -> None:
+    from stats import metrics, monitoring, scores
+    from stats.periods import month
+
+    db = million_orders("statistics", base)
+    if db is None:
+        return
     out: dict = {"now": NOW.isoformat()}
 
     october = month("2026-10")

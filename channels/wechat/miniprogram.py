@@ -24,7 +24,7 @@ from work_orders.errors import AttachmentRejected, AttachmentTooLarge, WorkOrder
 from work_orders.service import System, WorkOrders
 
 from .api import WeChatApi
-from .errors import LoginFailed, MiniProgramUnavailable, PhoneCodeInvalid, WeChatApiError
+from .errors import LoginFailed, MiniProgramUnavailable, PhoneCodeInvalid, Refused, WeChatApiError
 from .models import MiniProgramSession, MiniProgramSubscription
 
 log = logging.getLogger(__name__)
@@ -152,6 +152,26 @@ class Subscriptions:
                     .execution_options(synchronize_session=False)
                 ).rowcount
             )
+
+    def send(
+        self,
+        api: WeChatApi,
+        openid: str,
+        template_id: str,
+        data: dict,
+        page: str,
+        refused: str = "用户没有可用的订阅消息授权",
+    ) -> None:
+        """One subscribe message on one of the user's consents: the consent is used up when WeChat sends it and given
+        back when WeChat did not (a transient error); without a consent left, Refused (``refused`` says why)."""
+        if not self.use(openid, template_id):
+            raise Refused(refused)
+        try:
+            api.send_subscribe(openid, template_id, data, page=page)
+        except WeChatApiError as exc:
+            if exc.transient:
+                self.give_back(openid, template_id)
+            raise
 
     def give_back(self, openid: str, template_id: str) -> None:
         with self.db.session() as s:

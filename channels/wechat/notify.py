@@ -175,8 +175,6 @@ class Notifier:
 
     def _to_miniprogram(self, openid: str, kind: str, message: str, number: str, now: datetime) -> str | None:
         template = self.settings.mp_template_id
-        if not self.subscriptions.use(openid, template):
-            raise Refused("用户没有可用的订阅消息授权")
         local = china_time(now).strftime("%Y-%m-%d %H:%M")
         data = {
             "character_string1": {"value": number},
@@ -184,12 +182,7 @@ class Notifier:
             "thing3": {"value": message[:20]},
             "time4": {"value": local},
         }
-        try:
-            self.mp_api.send_subscribe(openid, template, data, page=f"pages/orders/detail?number={number}")
-        except WeChatApiError as exc:
-            if exc.transient:  # not used up: WeChat did not send it
-                self.subscriptions.give_back(openid, template)
-            raise
+        self.subscriptions.send(self.mp_api, openid, template, data, f"pages/orders/detail?number={number}")
         return "subscribe"
 
     def _finish(self, notice_id: int, status: str, via: str, error: str, now: datetime) -> str:

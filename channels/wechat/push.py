@@ -369,20 +369,20 @@ class Pushes:
         template = self.settings.mp_policy_template_id
         if not template:
             raise NotConfigured("未配置热点政策订阅消息模板")
-        if not self.subscriptions.use(openid, template):
-            raise Refused("用户的热点政策订阅授权已用完")
         data = {
             "thing1": {"value": article.title[:20]},
             "thing2": {"value": (article.region or REGION_NATIONWIDE)[:20]},
             "time3": {"value": china_time(now).strftime("%Y-%m-%d %H:%M")},
             "thing4": {"value": _summary(article.body, 20)},
         }
-        try:
-            self.mp_api.send_subscribe(openid, template, data, page=f"{POLICY_PAGE}?id={article.id}")
-        except WeChatApiError as exc:
-            if exc.transient:  # WeChat did not send it: the consent is not used up
-                self.subscriptions.give_back(openid, template)
-            raise
+        self.subscriptions.send(
+            self.mp_api,
+            openid,
+            template,
+            data,
+            f"{POLICY_PAGE}?id={article.id}",
+            refused="用户的热点政策订阅授权已用完",
+        )
         return "subscribe"
 
     def _finish(self, delivery_id: int, status: str, via: str, error: str, now: datetime) -> str:
