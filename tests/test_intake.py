@@ -733,3 +733,12 @@ def test_a_brief_correction_mid_form_asks_the_field_again_and_a_supplement_adds(
 def test_a_complaint_about_an_authority_that_does_not_act_is_accepted():
     step = intake.answer({}, None, "我举报了货车超载 交通局一直不立案 也不处理")
     assert not step.rejected and not step.cancelled and step.ask and not step.say
+
+
+def test_the_story_told_as_an_answer_fills_when_and_where_as_a_first_message_would():
+    step = intake.answer({}, None, "我要投诉")
+    step = intake.answer(step.values, step.ask, "豫G12345出租车", step.tries)
+    assert step.ask == "facts"
+    step = intake.answer(step.values, step.ask, "昨天晚上在新乡火车站拒载还骂人", step.tries, now=NOW)
+    assert step.values["occurred_at"].startswith("昨天晚上") and step.values["location"] == "新乡火车站"
+    assert step.ask not in ("occurred_at", "location")

@@ -743,7 +743,7 @@ def answer(
     elif asked in fields and asked != "caller_phone" and "caller_phone" in fields and only_a_phone(t):
         # a phone sent while something else was asked fills the phone, never the field asked
         values["caller_phone"] = only_a_phone(t)
-        step.say.append(f"已记下联系电话 {values['caller_phone']}。{QUESTIONS[asked]}")
+        step.say.append(f"已记下联系电话 {values['caller_phone']}。")  # the pending question follows (the form asks it)
         step.ask = asked
         return step
     elif asked in fields and asks_question(t, asked):
@@ -770,6 +770,13 @@ def answer(
         values[asked] = value
         if asked != "caller_phone" and not values.get("caller_phone") and find_phone(t):
             values["caller_phone"] = find_phone(t)
+        if (
+            asked == "facts"
+        ):  # "昨天晚上在新乡火车站拒载": the story already says when and where, as a first message would
+            told = prefill(text or "")
+            for name in ("occurred_at", "location"):
+                if name in fields and not values.get(name) and told.get(name):
+                    values[name] = told[name]
     _resolve_time(values, now)
     step.ask = next_field(values, fields) or "confirm"
     if step.ask == "location":
