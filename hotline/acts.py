@@ -144,14 +144,17 @@ _HOTLINE_CHECK = re.compile(
     r"(吧|吗|嗎|么|麼|不|呀|啊)?$"
 )
 
-# a bare topic, "复康巴士预约", "停車費", "良民證": a consultation when NLU takes it for an act or small talk. It must
+# a bare topic, "复康巴士预约", "停車費", "良民證", "大车审验": a consultation when NLU takes it for an act or small talk. It must
 # end with what one asks about (a card, a licence, a fee, a timetable, a procedure): a vehicle or a person
 # ("出租车", "公交司机"), the answer to a complaint form's questions, is no topic.
 _TOPIC_HEAD = re.compile(
     r"(卡|证|證|照|税|稅|费|費|价|價|罚款|罰款|罚单|罰單|时刻|時刻|时刻表|時刻表|时间|時間|路线|路線|线路|線路|班次|"
     r"预约|預約|申请|申請|办理|辦理|补办|補辦|补发|補發|换证|換證|换照|換照|换发|換發|挂失|掛失|查询|查詢|缴费|繳費|"
     r"缴纳|繳納|充值|储值|儲值|退卡|年审|年審|政策|规定|規定|标准|標準|流程|手续|手續|材料|资格|資格|资质|資質|"
-    r"优惠|優惠|补助|補助|电话|電話|地址|方式|须知|須知|证明|證明|登记|登記|上牌)$"
+    r"优惠|優惠|补助|補助|电话|電話|地址|方式|须知|須知|证明|證明|登记|登記|上牌|"
+    # a rule or a limit asked about ("大车审验", "收费站间距", "驾驶证有效期", "公交卡押金")
+    r"审验|審驗|检验|檢驗|年检|年檢|间距|間距|限速|限行|限号|限號|限高|限重|期限|时限|時限|有效期|条件|條件|范围|範圍|"
+    r"押金|改签|改簽|退票|办法|辦法|规则|規則|程序)$"
 )
 _NOT_TOPIC = re.compile(
     r"我|你|乱|亂|多收|多扣|骂|罵|打人|不给|不給|不让|不讓|不退|拒|坏|壞|丢|丟|没|沒|被|投[诉訴]|[举舉][报報]|建[议議]|"

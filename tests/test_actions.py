@@ -330,8 +330,9 @@ def test_referrals(text, number):
 
 def test_a_question_the_kb_answers_is_answered_instead_of_referred():
     """The KB follows the local 12345 one: where it has an answer for a question NLU sent elsewhere with no hotline
-    of its own, the KB answers; where it would refuse, the general referral stands; an emergency or a sector with its
-    own hotline (12306, 12326, 12305) is referred without asking the KB."""
+    of its own, the KB answers; where it would refuse, the general referral stands; an emergency or a question about
+    whom to call is referred without asking the KB; a sector's question (12306, 12326, 12305) gets its hotline and
+    then the KB's answer where the KB has one."""
     answering = FakeKB(Decision(ANSWER, [ART36], [ART36], 0.9))
     dispatcher = CollectingDispatcher()
     events = ActionReferElsewhere(answering).run(dispatcher, tracker("低收入户有哪些补助", "refer_elsewhere"), {})
@@ -352,12 +353,24 @@ def test_a_question_the_kb_answers_is_answered_instead_of_referred():
         ("前面撞车了有人受伤怎么办", "120"),
         ("那航班延误呢 打12328管用不", "12326"),
         ("快遞丟件了 打哪個電話", "12305"),
-        ("火车票改签要收手续费吗", "12306"),
+        ("火车托运行李一个月了还没到", "12306"),
     ):
         dispatcher = CollectingDispatcher()
-        ActionReferElsewhere(answering).run(dispatcher, tracker(own_hotline, "refer_elsewhere"), {})
+        assert ActionReferElsewhere(answering).run(dispatcher, tracker(own_hotline, "refer_elsewhere"), {}) == []
         assert number in dispatcher.messages[0]["text"]
-    assert answering.decided == ["低收入户有哪些补助"]  # never searched
+    assert answering.decided == ["低收入户有哪些补助"]  # emergencies, whom-to-call and statements: never searched
+
+    # a sector's question the KB can answer: its hotline first, then the KB's answer
+    for question, number in (("火车托运的东西丢了怎么赔", "12306"), ("航班延誤了機場要通知旅客嗎", "12326")):
+        dispatcher = CollectingDispatcher()
+        events = ActionReferElsewhere(answering).run(dispatcher, tracker(question, "refer_elsewhere"), {})
+        assert number in dispatcher.messages[0]["text"]
+        assert events == [{"event": "followup", "timestamp": None, "name": "action_answer_from_kb"}]
+    dispatcher = CollectingDispatcher()  # ... and where the KB would refuse, the hotline alone
+    assert (
+        ActionReferElsewhere(refusing).run(dispatcher, tracker("火车票改签要收手续费吗", "refer_elsewhere"), {}) == []
+    )
+    assert "12306" in dispatcher.messages[0]["text"] and len(dispatcher.messages) == 1
 
     statement = FakeKB(Decision(ANSWER, [ART36], [ART36], 0.9))
     ActionReferElsewhere(statement).run(CollectingDispatcher(), tracker("小区物业的事情归你们管"), {})

@@ -197,7 +197,23 @@ def test_more_not_questions(text):
     assert is_question(text) is False
 
 
-@pytest.mark.parametrize("text", ["复康巴士预约", "停車費", "良民證", "敬老卡", "行照補發", "驾驶证补办", "违停罚款"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "复康巴士预约",
+        "停車費",
+        "良民證",
+        "敬老卡",
+        "行照補發",
+        "驾驶证补办",
+        "违停罚款",
+        "大车审验",
+        "收费站间距",
+        "駕照有效期",
+        "货车限行",
+        "公交卡押金",
+    ],
+)
 @pytest.mark.parametrize("name", ["complain", "suggest", "ticket_status", "affirm", "out_of_scope", "goodbye"])
 def test_a_bare_topic_is_a_consultation_with_no_act_to_offer(name, text):
     new, asked_as = reframe(_parse(name), text)
@@ -215,6 +231,8 @@ def test_a_bare_topic_is_a_consultation_with_no_act_to_offer(name, text):
         "豫G88K76",
         "匿名",
         "不满意",
+        "司机审验不合格还上路",
+        "我被限行了",
         "确认提交",
         "昨天晚上八点",
     ],

@@ -1,13 +1,16 @@
 """Matters 12328 does not handle (第三条): tell the user which hotline does.
 
-An emergency, and a matter with a hotline of its own (railway 12306, civil aviation 12326, post 12305), is
-referred at once. Any other question NLU sent away ("低收入户有哪些补助", "看到流浪的人怎么送救助站") is first put to
-the knowledge base: a centre's KB follows the local 12345 hotline's, and an entry that answers it serves the citizen
-better than the general list of numbers; only when the KB would refuse does that list stand."""
+An emergency is referred at once, and so is a question about whom to call ("快递丢了找谁", "打哪个电话"). A question
+about a sector with a hotline of its own (railway 12306, civil aviation 12326, post 12305: "火车托运的东西丢了怎么赔")
+gets that hotline and, after it, the knowledge base's answer when the KB has one (a centre's KB follows the local
+12345 hotline's and may hold the rule asked about). Any other question NLU sent away ("低收入户有哪些补助",
+"看到流浪的人怎么送救助站") is first put to the knowledge base, and only when the KB would refuse does the general list
+of numbers stand."""
 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -24,7 +27,9 @@ from .knowledge import region_of
 
 log = logging.getLogger(__name__)
 
-# (keywords, reply) - first match wins, so emergencies come first.
+# (keywords, reply) - first match wins, so emergencies come first; the first EMERGENCIES of them are emergencies,
+# the others sectors with a hotline of their own.
+EMERGENCIES = 3
 REFERRALS: list[tuple[tuple[str, ...], str]] = [
     (
         ("落水", "翻船", "船翻", "沉船", "遇险", "海上求救", "水上求救", "溺水"),
@@ -59,17 +64,24 @@ DEFAULT_REFERRAL = (
 )
 
 
+# a question about whom to turn to ("找谁", "打哪个电话", "归谁管", "打12328管用不"): the referral is its answer
+# (matched on the normalised text: Traditional is already Simplified there)
+_ASKS_WHO = re.compile(r"找谁|哪个电话|什么电话|哪个部门|打哪|打几号|归谁|谁管|管用|管不管|号码")
+
+SECTOR, EMERGENCY, GENERAL = "sector", "emergency", "general"
+
+
 def referral_for(text: str) -> str:
     return _referral(text)[0]
 
 
-def _referral(text: str) -> tuple[str, bool]:
-    """The referral for a message, and whether it names a hotline of its own (an emergency's or a sector's)."""
+def _referral(text: str) -> tuple[str, str]:
+    """The referral for a message and its kind: EMERGENCY, SECTOR (a hotline of its own) or GENERAL (the list)."""
     plain = normalize(text)
-    for keywords, reply in REFERRALS:
+    for n, (keywords, reply) in enumerate(REFERRALS):
         if any(word in plain for word in keywords):
-            return reply, True
-    return DEFAULT_REFERRAL, False
+            return reply, EMERGENCY if n < EMERGENCIES else SECTOR
+    return DEFAULT_REFERRAL, GENERAL
 
 
 class ActionReferElsewhere(Action):
@@ -85,11 +97,13 @@ class ActionReferElsewhere(Action):
         if refused:
             dispatcher.utter_message(text=refused[1])
             return []
-        reply, specific = _referral(text)
-        if not specific and self._kb_answers(text, region_of(tracker)):
+        reply, kind = _referral(text)
+        consult = kind == GENERAL or (kind == SECTOR and not _ASKS_WHO.search(normalize(text)))
+        answers = consult and self._kb_answers(text, region_of(tracker))
+        if answers and kind == GENERAL:
             return [FollowupAction("action_answer_from_kb")]
         dispatcher.utter_message(text=reply)
-        return []
+        return [FollowupAction("action_answer_from_kb")] if answers else []
 
     def _kb_answers(self, text: str, region: str | None) -> bool:
         """Whether the KB would answer this question or offer entries for it (not refuse)."""
