@@ -16,6 +16,7 @@ import sys
 import time
 import uuid
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ import requests
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from channels.tracker_store import TrackerPurge, tracker_url
 from devtools.scale import NGINX, scale_stack
 from hotline.db import Database
 from sync.orders import OrderExchange
@@ -294,3 +296,17 @@ def test_conversations_survive_a_bot_and_an_app_killed_mid_run_and_every_job_act
     assert set(posts) == set(messages)  # and nothing else
     assert {n for n, _ in notices} == eligible and set(notices.values()) == {1}  # each overdue order reported once
     assert sent() == {(n, "已受理"): 1 for n in jobs.followers}  # each follower told once that the order was filed
+
+    # --- the nightly tracker purge on the bots' own `events` table ------------------------------------------------
+    purge = TrackerPurge(tracker_url(scale.settings))
+    try:
+        purge.clock = lambda: datetime.now(UTC) + timedelta(days=29)  # still within the chat history's 30 days
+        assert purge.purge() == 0
+        purge.clock = lambda: datetime.now(UTC) + timedelta(days=31)  # every conversation silent for 30 days
+        assert purge.purge() > 12 * CONVERSATIONS
+        engine = create_engine(scale.env["HOTLINE_DATABASE_URL"])
+        with engine.connect() as conn:
+            assert conn.scalar(text("select count(*) from events")) == 0
+        engine.dispose()
+    finally:
+        purge.close()
