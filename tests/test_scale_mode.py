@@ -1,5 +1,6 @@
-"""Scale mode's pieces without processes (issue 20): the bots' endpoints from the environment, the app's routing
-of senders to bot replicas with fail-over, the per-sender turn lock in Redis shared by app replicas."""
+"""Scale mode's pieces without the whole topology (issue 20): the bots' endpoints from the environment, the app's
+routing of senders to bot replicas with fail-over, the per-sender turn lock in Redis shared by app replicas, and
+replicas starting together on a new database (the KB cache's instance id, the migrations under an advisory lock)."""
 
 from __future__ import annotations
 
