@@ -187,12 +187,23 @@ class ScaleStack:
         if not procs.wait_http(url, timeout, self.procs[f"app{i}"]):
             raise RuntimeError(f"app{i} did not start:\n" + self._log(f"app{i}").read_text()[-3000:])
 
-    def start_worker(self, interval: float = 5) -> None:
-        self.procs["worker"] = procs.start(
+    def start_worker(self, interval: float = 5, name: str = "worker") -> None:
+        """The worker (one in a deployment; a test may start a second under another name: each job still acts
+        once)."""
+        self.procs[name] = procs.start(
             [sys.executable, "-m", "webapp.cli", "worker", "--interval", str(interval)],
             {**os.environ, **self.env, "PYTHONPATH": str(ROOT)},
-            self._log("worker"),
+            self._log(name),
         )
+
+    def wait_worker(self, name: str = "worker", timeout: float = 120) -> None:
+        """Until the worker has scheduled its jobs (the first runs follow at once)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.procs[name].poll() is None:
+            if "worker started:" in self._log(name).read_text(errors="replace"):
+                return
+            time.sleep(0.5)
+        raise RuntimeError(f"{name} did not start:\n" + self._log(name).read_text(errors="replace")[-3000:])
 
     def _write_nginx(self) -> Path:
         site = nginx_site(self.apps, str(self.port), f"127.0.0.1:{self.actions_port}", down=frozenset(self.down))
@@ -243,10 +254,12 @@ def scale_stack(
     bots: int = 2,
     worker: bool = True,
     port: int | None = None,
+    worker_interval: float = 5,
     **env: str,
 ) -> ScaleStack:
-    """Start the topology over a migrated database: bots first (the slowest), apps, worker, nginx. ``env`` sets
-    further HOTLINE_* settings."""
+    """Start the topology: bots first (the slowest), apps, worker, nginx (replicas starting together on a new
+    database migrate it once: hotline/db.py). ``env`` sets further HOTLINE_* settings; ``worker_interval`` is the
+    worker's SLA sweep interval."""
     if not procs.MODEL_PATH.exists():
         raise RuntimeError("Rasa model missing: run `make model`")
     ports = free_ports(2 * apps + bots + 2)
@@ -276,7 +289,7 @@ def scale_stack(
         for i in range(apps):
             stack.start_app(i)
         if worker:
-            stack.start_worker()
+            stack.start_worker(worker_interval)
         for i in range(apps):
             stack.wait_app(i)
         for i in range(bots):

@@ -82,8 +82,38 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
+# pg_advisory_lock key of the Alembic chain ("12328MIG" in ASCII): replicas starting together run it one at a time
+MIGRATION_LOCK = 0x3132333238_4D4947
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest Alembic revision."""
+    """Bring the schema to the newest Alembic revision.
+
+    On PostgreSQL the chain runs under a session advisory lock held by a connection of its own (the DBAPI's, so
+    nothing of it is part of the chain's statements): replicas starting together on one database run it one at a
+    time; the first upgrades, the others wait, then find the schema at head and do nothing. A process killed
+    while holding it loses its connection, and with it the lock. SQLite is unchanged (one process owns the file)."""
+    if engine.dialect.name != "postgresql":
+        return _upgrade(engine)
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("select pg_advisory_lock(%s)", (MIGRATION_LOCK,))
+        raw.commit()  # the lock is the session's: it outlives this transaction, which must not stay open
+        try:
+            _upgrade(engine)
+        finally:
+            cursor.execute("select pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
+            raw.commit()
+            cursor.close()
+    except BaseException:
+        raw.invalidate()  # never give the pool a connection that may still hold the lock
+        raise
+    finally:
+        raw.close()
+
+
+def _upgrade(engine: Engine) -> None:
     from alembic import command
     from alembic.config import Config
 

@@ -80,6 +80,7 @@ class Store:
         self.last_page: dict[str, tuple[bytes, dict]] = {}
         self.messages: dict[str, dict] = {}  # message_id -> message received from 12328 (deduplicated)
         self.message_posts = 0
+        self.posts_by_id: dict[str, int] = {}  # message_id -> times it was posted (a re-send after a lost ack: 2)
         self.pushed: list[dict] = []
         self.requests = 0
         self.next_order = 1
@@ -412,6 +413,7 @@ class Handler(BaseHTTPRequestHandler):
         if fault is not None and fault.mode == "noack":
             return self._send(200, {"received": True})
         with self.store.lock:
+            self.store.posts_by_id[msg["message_id"]] = self.store.posts_by_id.get(msg["message_id"], 0) + 1
             first = msg["message_id"] not in self.store.messages
             if first:
                 self.store.messages[msg["message_id"]] = dict(msg, path=path, received_at=now_iso())
@@ -449,7 +451,14 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(200, {"results": results})
         if path == "/_sim/messages":
             with store.lock:
-                return self._send(200, {"messages": list(store.messages.values()), "posts": store.message_posts})
+                return self._send(
+                    200,
+                    {
+                        "messages": list(store.messages.values()),
+                        "posts": store.message_posts,
+                        "posts_by_id": dict(store.posts_by_id),
+                    },
+                )
         if path == "/_sim/pushed":
             with store.lock:
                 return self._send(200, {"pushed": list(store.pushed)})

@@ -49,6 +49,7 @@ LIFECYCLE = [
     "retention_purge",
     "gap_purge",
     "chat_history_purge",
+    "tracker_purge",
     "kb_calibration",
     "wechat_notices",
     "wechat_pushes",
@@ -140,8 +141,8 @@ def test_serve_and_worker_schedule_the_same_jobs(tmp_path, spy):
         }
         assert [
             (str(by_id[i].trigger.fields[5]), str(by_id[i].trigger.fields[6]))
-            for i in ("retention_purge", "gap_purge", "chat_history_purge")
-        ] == [("3", "30"), ("3", "40"), ("3", "45")]
+            for i in ("retention_purge", "gap_purge", "chat_history_purge", "tracker_purge")
+        ] == [("3", "30"), ("3", "40"), ("3", "45"), ("3", "50")]
         for i in ("sla_sweep", "sync_kb", "sync_outbox"):  # the first run is at once, not one interval later
             assert abs((by_id[i].next_run_time - now).total_seconds()) < 30
 
@@ -170,6 +171,7 @@ def test_without_the_12345_link_no_sync_jobs(tmp_path):
         "retention_purge",
         "gap_purge",
         "chat_history_purge",
+        "tracker_purge",
         "kb_calibration",
         "surge_detect",
         "text_vector_purge",

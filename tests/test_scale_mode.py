@@ -1,11 +1,13 @@
-"""Scale mode's pieces without processes (issue 20): the bots' endpoints from the environment, the app's routing
-of senders to bot replicas with fail-over, the per-sender turn lock in Redis shared by app replicas."""
+"""Scale mode's pieces without the whole topology (issue 20): the bots' endpoints from the environment, the app's
+routing of senders to bot replicas with fail-over, the per-sender turn lock in Redis shared by app replicas, and
+replicas starting together on a new database (the KB cache's instance id, the migrations under an advisory lock)."""
 
 from __future__ import annotations
 
 import json
 import socket
 import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -291,3 +293,65 @@ def test_two_replicas_starting_on_a_new_database_agree_on_its_instance_id(pg_url
         assert db_instance_id(db) == "the-winner"
     finally:
         db.engine.dispose()
+
+
+MIGRATE_AT = """
+import logging, sys, time
+from hotline.db import Database
+logging.basicConfig(level=logging.WARNING, stream=sys.stdout, format="%(name)s %(message)s")
+logging.getLogger("alembic.runtime.migration").setLevel(logging.INFO)  # "Running upgrade A -> B" per revision
+time.sleep(max(0.0, float(sys.argv[2]) - time.time()))  # every replica starts at the same moment
+Database(sys.argv[1]).migrate()
+print("done")
+"""
+
+
+def test_replicas_starting_together_on_an_empty_database_run_the_migrations_once():
+    """N apps started at once each call migrate(): the advisory lock lets one run the Alembic chain while the others
+    wait, then find the schema at head (unlocked, they would race to create the same tables)."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from hotline.db import ROOT
+    from tests.conftest import PG_URL
+
+    name = "hotline_migrate_" + uuid.uuid4().hex[:8]
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'create database "{name}"'))
+    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        start = time.time() + 3  # after every interpreter has imported SQLAlchemy and Alembic
+        runs = [
+            subprocess.Popen(
+                [sys.executable, "-c", MIGRATE_AT, url, str(start)],
+                cwd=procs.ROOT,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            for _ in range(4)
+        ]
+        outputs = [run.communicate(timeout=120)[0] for run in runs]
+        assert [run.returncode for run in runs] == [0] * 4, outputs
+        upgrades = Counter(
+            line.split(" ", 1)[1] for out in outputs for line in out.splitlines() if "Running upgrade" in line
+        )
+        cfg = Config()
+        cfg.set_main_option("script_location", str(ROOT / "migrations"))
+        chain = list(ScriptDirectory.from_config(cfg).walk_revisions())
+        assert len(upgrades) == len(chain) and set(upgrades.values()) == {1}, upgrades  # each revision once
+        assert sum(1 for out in outputs if "Running upgrade" in out) == 1  # all by one replica
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            assert conn.execute(text("select version_num from alembic_version")).scalars().all() == [
+                ScriptDirectory.from_config(cfg).get_current_head()
+            ]
+        engine.dispose()
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text("select pg_terminate_backend(pid) from pg_stat_activity where datname = :d"), {"d": name})
+            conn.execute(text(f'drop database if exists "{name}"'))
+        admin.dispose()

@@ -6,7 +6,8 @@ the apps run none. HOTLINE_SWEEP_INTERVAL=0 alone leaves the app the 12345 jobs 
 
 Run twice at once (two workers, or apps with jobs beside a worker), every job still acts once:
 - sla_sweep: each step is a conditional ``UPDATE … WHERE flag IS NULL … RETURNING`` (work_orders/sweep.py);
-- retention_purge, gap_purge, chat_history_purge, text_vector_purge: deletes by age (a second run finds nothing);
+- retention_purge, gap_purge, chat_history_purge, text_vector_purge, tracker_purge: deletes by age (a second run
+  finds nothing);
 - wechat_notices, wechat_pushes: each notice is claimed by a conditional update of its row before it is sent;
 - surge_detect: a DB lease (sv_job_lease) moved forward by one conditional update; the others skip;
 - report_schedule: drafts keyed by period and region (unique), drafted once;
@@ -24,6 +25,7 @@ import logging
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from channels.tracker_store import TrackerPurge, tracker_url
 from channels.wechat import jobs as wechat_jobs
 from knowledge_base.gaps import KnowledgeGaps
 from reports import schedule as report_schedule
@@ -65,11 +67,18 @@ def _purge_chat_history(history) -> None:
         log.exception("chat history purge failed")
 
 
+def _purge_tracker(purge: TrackerPurge) -> None:
+    try:
+        purge.purge()
+    except Exception:  # the next night catches up: it deletes by age
+        log.exception("tracker store purge failed")
+
+
 def schedule_jobs(scheduler, services: Services, sweep_interval: float) -> list[str]:
     """Add every job to `scheduler` (not started) and return their ids.
 
-    `sweep_interval` > 0 adds the lifecycle jobs: the SLA sweep every that many seconds, the nightly retention
-    and knowledge-gap purges, the KB's calibration check, WeChat notice delivery and the handoff expiry; 0 leaves them to a worker. The 12345
+    `sweep_interval` > 0 adds the lifecycle jobs: the SLA sweep every that many seconds, the nightly retention,
+    knowledge-gap, chat-history and tracker-store purges, the KB's calibration check, WeChat notice delivery and the handoff expiry; 0 leaves them to a worker. The 12345
     KB sync and outbox are added whenever the link is configured (HOTLINE_SYNC_URL) and their interval is > 0.
     """
     settings = services.settings
@@ -89,6 +98,17 @@ def schedule_jobs(scheduler, services: Services, sweep_interval: float) -> list[
                 max_instances=1,
                 coalesce=True,
             )
+        # the bot's tracker store (Rasa's `events`): conversations silent for as long as the chat history is kept
+        scheduler.add_job(
+            _purge_tracker,
+            "cron",
+            hour=3,
+            minute=50,
+            args=[TrackerPurge(tracker_url(settings))],
+            id="tracker_purge",
+            max_instances=1,
+            coalesce=True,
+        )
         scheduler.add_job(
             _calibrate_kb,
             "interval",

@@ -122,7 +122,11 @@ def worker(interval, once) -> None:
     if once:
         click.echo(sweep.sweep(services.db, datetime.now(UTC)))
         return
-    worker_scheduler(services, interval).start()
+    scheduler = worker_scheduler(services, interval)
+    logging.getLogger(__name__).info(
+        "worker started: %s", ", ".join(job.id for job in scheduler.get_jobs())
+    )  # devtools/scale.py waits for this line
+    scheduler.start()
 
 
 @click.command()
