@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from scipy.sparse import (
 from hotline.text import normalize
 
 THESAURUS_PATH = Path(__file__).with_name("thesaurus.yml")
+REGIONAL_PATH = Path(__file__).with_name("regional.yml")
 
 
 # DB terms as a search passes them: ((phrase, (target, ...)), ...), normalised, hashable (cache keys)
@@ -37,10 +39,49 @@ def term_key(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
+def regional_groups() -> tuple[tuple[str, ...], ...]:
+    """Groups of regional equivalents (knowledge_base/regional.yml): 出租车 / 计程车 / 的士 / 小黄 …"""
+    data = yaml.safe_load(REGIONAL_PATH.read_text(encoding="utf-8")) or {}
+    groups = []
+    for group in data.get("groups") or ():
+        members = tuple(dict.fromkeys(term_key(str(m)) for m in group if str(m).strip()))
+        if len(members) >= 2:
+            groups.append(members)
+    return tuple(groups)
+
+
+@lru_cache(maxsize=1)
+def _regional_member() -> dict[str, tuple[str, ...]]:
+    return {m: group for group in regional_groups() for m in group}
+
+
+@lru_cache(maxsize=1)
 def thesaurus() -> dict[str, tuple[str, ...]]:
     """How people ask -> the words documents use (knowledge_base/thesaurus.yml)."""
     data = yaml.safe_load(THESAURUS_PATH.read_text(encoding="utf-8")) or {}
     return {term_key(str(k)): tuple(term_key(str(v)) for v in vs) for k, vs in data.items()}
+
+
+def in_kb_words(text: str, frequency: Callable[[str], int]) -> str:
+    """The question in the KB's own words: a regional word the KB never uses replaced by the equivalent it uses
+    most (``frequency``: in how many of the KB's chunks a word occurs), so that "小黄可以刷悠游卡吗" finds the entries
+    that say 出租车 and 公交卡 — by their embedding and by their keywords. Whole words only (jieba's precise cut:
+    机车 is not replaced in 司机车速). A word the KB uses stays: expanding it to its equivalents as well was measured
+    to spread a keyword match over every entry that says any of them (出租车 → 出租汽车 in hundreds of clauses)."""
+    members = _regional_member()
+    _init_jieba()
+    with _jieba_lock:
+        tokens = jieba.lcut(text)
+    changed = False
+    for i, token in enumerate(tokens):
+        group = members.get(token.lower())
+        if group is None or frequency(token.lower()) > 0:
+            continue
+        counts = [(frequency(m), -n, m) for n, m in enumerate(group) if m != token.lower()]
+        best = max(counts, default=(0, 0, ""))
+        if best[0] > 0:
+            tokens[i], changed = best[2], True
+    return "".join(tokens) if changed else text
 
 
 @lru_cache(maxsize=16)
@@ -99,10 +140,9 @@ def _init_jieba() -> None:
         "超限超载",
     ):
         jieba.add_word(word)
-    for targets in thesaurus().values():
-        for word in targets:
-            jieba.add_word(word)
-            _added.add(word)
+    for word in [w for targets in thesaurus().values() for w in targets] + [m for g in regional_groups() for m in g]:
+        jieba.add_word(word)
+        _added.add(word)
 
 
 CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
@@ -248,6 +288,23 @@ class KeywordIndex:
             index._bm25 = bm25s.BM25.load(str(folder / "bm25"))
         return index
 
+    def frequency(self, word: str) -> int:
+        """In how many chunks ``word`` occurs (at most): its own postings when it is an index word, else those of
+        its rarest character bigram (a Chinese word indexed before jieba knew it)."""
+        if not len(self.ids):
+            return 0
+        vocab, starts = self._bm25.vocab_dict, self._bm25.scores["indptr"]
+
+        def postings(token: str) -> int:
+            at = vocab.get(token)
+            return 0 if at is None else int(starts[at + 1] - starts[at])
+
+        direct = postings(word)
+        grams = bigrams(word)
+        if direct or not grams:
+            return direct
+        return min(postings(g) for g in grams)
+
     def search(self, query: str, k: int, groups: list[list[str]] | None = None) -> list[tuple[int, float, float]]:
         """Top chunks as (chunk id, BM25 score, coverage): coverage is the share of the query's
         words that the chunk contains (directly or through the thesaurus). ``groups``: query_groups(query)."""
@@ -330,6 +387,12 @@ class LiveKeywordIndex:
         ids = list(live._delta_tokens)
         live.delta = KeywordIndex(ids, tokens=[live._delta_tokens[i] for i in ids])
         return live
+
+    def frequency(self, word: str) -> int:
+        """In how many chunks ``word`` occurs (at most; chunks replaced since the main index was built still count)."""
+        with self._lock:
+            main, delta = self.main, self.delta
+        return main.frequency(word) + delta.frequency(word)
 
     def search(self, query: str, k: int, terms: Terms = ()) -> list[tuple[int, float, float]]:
         with self._lock:

@@ -27,7 +27,7 @@ from .calibration import LARGE_KB_POLICY, SAMPLE, SMALL_KB, Calibration, calibra
 from .decision import Decision, Policy, decide
 from .embedder import Embedder
 from .errors import ArticleUnavailable
-from .keyword import PRETOKENIZED, Terms, bigrams
+from .keyword import PRETOKENIZED, Terms, bigrams, in_kb_words
 from .models import (
     CHUNK_BODY,
     CHUNK_QUESTION,
@@ -665,6 +665,7 @@ class KnowledgeBase:
         """The chunks the vector and keyword indexes return for the query (``depth`` from each), with their
         evidence. A chunk only the keyword index found gets its cosine too (hybrid mode)."""
         evidence: dict[int, Evidence] = {}
+        text = in_kb_words(text, cache.keyword.frequency)  # 小黄 -> 出租车 where the KB says 出租车 (regional.yml)
         if mode in ("hybrid", "dense"):
             if vector is None:
                 vector = self.embedder.encode_one(text)
@@ -687,7 +688,7 @@ class KnowledgeBase:
         if vector is not None and only_keyword:  # their cosine, in one batched lookup
             for chunk_id, cosine in zip(only_keyword, cache.vectors.similarities(vector, only_keyword)):
                 evidence[chunk_id].dense = float(cosine)
-        return Matches(vector, evidence, bool(keyword))
+        return Matches(vector, evidence, bool(keyword), text)
 
     @staticmethod
     def _candidates(
@@ -735,7 +736,7 @@ class KnowledgeBase:
     ) -> np.ndarray:
         """The ranker's FEATURES of each chosen candidate (rows, in ``chosen``'s order)."""
         evidence = matches.evidence
-        query_bigrams = set(bigrams(text))
+        query_bigrams = set(bigrams(matches.text or text))
         rows = np.zeros((len(chosen), len(FEATURES)))
         for row, c in enumerate(chosen):
             n = c.candidate
@@ -881,6 +882,7 @@ class Matches:
     vector: np.ndarray | None  # the query's embedding; None in keyword mode
     evidence: dict[int, Evidence]  # by chunk id: each chunk either index returned
     any_keyword: bool  # whether the keyword index returned any chunk
+    text: str = ""  # the query as searched: in the KB's own words (keyword.in_kb_words)
 
 
 class ScoredArticle(NamedTuple):

@@ -14,13 +14,13 @@ TAXI = Source(
     1,
     "出租车乱收费如何投诉",
     "乘坐出租汽车遇到不打表、绕路多收费的，可拨打12328投诉，请保留发票。",
-    ["坐小黄被多收钱怎么办", "小黄司机不打表能投诉吗", "打车被绕路了找谁"],
+    ["坐差头被多收钱怎么办", "差头司机不打表能投诉吗", "打车被绕路了找谁"],
 )
 CARD = Source(
     2,
     "公交卡丢失如何补办",
     "公交卡遗失后，持本人身份证到服务网点挂失补办，余额可转入新卡。",
-    ["悠遊卡掉了怎么补", "悠游卡丢了里面的钱还在吗"],
+    ["嶺南通掉了怎么补", "岭南通丢了里面的钱还在吗"],
 )
 DELAY = Source(
     3,
@@ -32,12 +32,12 @@ DELAY = Source(
 
 def test_learning_suggests_callers_words_for_the_articles_own_words():
     found = {s.phrase: s for s in learn([TAXI, CARD, DELAY])}
-    # 小黄 (two of the taxi article's questions, nowhere in its text) -> the words its title uses
-    assert "出租车" in found["小黄"].targets
-    assert found["小黄"].hits == 2
-    assert {e["question"] for e in found["小黄"].evidence} == {"坐小黄被多收钱怎么办", "小黄司机不打表能投诉吗"}
+    # 差头 (two of the taxi article's questions, nowhere in its text) -> the words its title uses
+    assert "出租车" in found["差头"].targets
+    assert found["差头"].hits == 2
+    assert {e["question"] for e in found["差头"].evidence} == {"坐差头被多收钱怎么办", "差头司机不打表能投诉吗"}
     # Traditional and Simplified spellings are one phrase
-    assert "公交" in found["悠游卡"].targets and found["悠游卡"].hits == 2
+    assert "公交" in found["岭南通"].targets and found["岭南通"].hits == 2
     # an everyday word (一直) and a word in one question only (绕路 is in the body anyway; 掉了 once) are not terms
     assert "一直" not in found
     assert not any(s.hits < 2 for s in found.values())
@@ -46,11 +46,11 @@ def test_learning_suggests_callers_words_for_the_articles_own_words():
 
 
 def test_learning_skips_known_phrases_and_unrelated_articles():
-    assert "小黄" not in {s.phrase for s in learn([TAXI, CARD], known=["小黃"])}
+    assert "差头" not in {s.phrase for s in learn([TAXI, CARD], known=["差頭"])}
     # a phrase used for two unrelated articles is no synonym of either's words
-    other = Source(4, "地铁末班车时间", "地铁末班车一般在23点发出。", ["小黄能坐到几点"])
-    lone_taxi = TAXI._replace(questions=["小黄怎么投诉"])
-    assert "小黄" not in {s.phrase for s in learn([lone_taxi, other, CARD])}
+    other = Source(4, "地铁末班车时间", "地铁末班车一般在23点发出。", ["差头能坐到几点"])
+    lone_taxi = TAXI._replace(questions=["差头怎么投诉"])
+    assert "差头" not in {s.phrase for s in learn([lone_taxi, other, CARD])}
 
 
 def draft(source: Source) -> ArticleDraft:
@@ -78,17 +78,17 @@ def vkb(hkb):
 
 
 def test_a_db_term_changes_keyword_search_at_once(vkb):
-    query = "乘客反映小黄多收费"
-    assert "小黄" not in {g[0] for g in query_groups(query, vkb.terms)}
+    query = "乘客反映黄的多收费"
+    assert "黄的" not in {g[0] for g in query_groups(query, vkb.terms)}
     vocab = Vocabulary(vkb)
-    term = vocab.add("小黃", ["出租车", "出租汽车"], author="ed")
-    assert term["phrase"] == "小黄" and term["status"] == "active" and term["source"] == "editor"
-    assert vkb.terms == (("小黄", ("出租车", "出租汽车")),)
+    term = vocab.add("黃的", ["出租车", "出租汽车"], author="ed")
+    assert term["phrase"] == "黄的" and term["status"] == "active" and term["source"] == "editor"
+    assert vkb.terms == (("黄的", ("出租车", "出租汽车")),)
     assert titles(vkb, query)[0] == TAXI.title
-    assert titles(vkb, "小黃")[:1] == [TAXI.title]  # Traditional as typed
+    assert titles(vkb, "黃的")[:1] == [TAXI.title]  # Traditional as typed
     vocab.delete(term["id"])
     assert vkb.terms == ()
-    assert TAXI.title not in titles(vkb, "小黄")
+    assert TAXI.title not in titles(vkb, "黄的")
 
 
 def test_another_replica_follows_within_its_poll(vkb, tmp_path):
@@ -115,10 +115,10 @@ def test_validation(vkb):
         vocab.add("的士", ["出租车"], author="ed")
     for phrase, targets in [
         ("", ["出租车"]),
-        ("小黄", []),
-        ("小黄", ["  "]),
+        ("差头", []),
+        ("差头", ["  "]),
         ("x" * 21, ["出租车"]),
-        ("小黄", ["小黄"]),
+        ("差头", ["差头"]),
     ]:
         with pytest.raises(TermInvalid):
             vocab.add(phrase, targets, author="ed")
@@ -130,16 +130,16 @@ def test_learning_stores_suggestions_an_editor_accepts_or_rejects(vkb):
     report = vocab.learn()
     assert report["created"] >= 2
     suggested = {t["phrase"]: t for t in vocab.list("suggested")["items"]}
-    assert {"小黄", "悠游卡"} <= set(suggested)
+    assert {"差头", "岭南通"} <= set(suggested)
     assert all(t["source"] == "learned" for t in suggested.values())
     assert vkb.terms == ()  # never active until accepted
-    assert not any("出租车" in g for g in query_groups("小黄被多收费", vkb.terms))
+    assert not any("出租车" in g for g in query_groups("差头被多收费", vkb.terms))
     with pytest.raises(TermStateError):
-        vocab.reject(vocab.accept(suggested["小黄"]["id"], author="ed")["id"], author="ed")
-    assert any("出租车" in g for g in query_groups("小黄被多收费", vkb.terms))
-    vocab.reject(suggested["悠游卡"]["id"], author="ed")
+        vocab.reject(vocab.accept(suggested["差头"]["id"], author="ed")["id"], author="ed")
+    assert any("出租车" in g for g in query_groups("差头被多收费", vkb.terms))
+    vocab.reject(suggested["岭南通"]["id"], author="ed")
     # learning again keeps the decisions: nothing re-suggested, nothing duplicated
     again = vocab.learn()
     assert again["created"] == 0
     statuses = {t["phrase"]: t["status"] for t in vocab.list()["items"]}
-    assert statuses["小黄"] == "active" and statuses["悠游卡"] == "rejected"
+    assert statuses["差头"] == "active" and statuses["岭南通"] == "rejected"

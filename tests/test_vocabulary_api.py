@@ -25,7 +25,7 @@ def test_roles(app, login):
     assert body["items"] == [] and body["counts"] == {"active": 0, "suggested": 0, "rejected": 0}
     assert body["base"] > 40  # the shipped file
     for method, path, payload in [
-        ("post", "/api/kb/terms", {"phrase": "小黄", "targets": ["出租车"]}),
+        ("post", "/api/kb/terms", {"phrase": "差头", "targets": ["出租车"]}),
         ("post", "/api/kb/terms/learn", None),
         ("post", "/api/kb/terms/1/reject", None),
         ("delete", "/api/kb/terms/1", None),
@@ -37,21 +37,21 @@ def test_roles(app, login):
 def test_add_validate_edit_delete(app, login):
     client = app.test_client()
     editor = login(client, "editor1", "editor-pass-1")
-    resp = client.post("/api/kb/terms", json={"phrase": "小黃", "targets": ["出租车", " 出租汽车 "]}, headers=editor)
+    resp = client.post("/api/kb/terms", json={"phrase": "差頭", "targets": ["出租车", " 出租汽车 "]}, headers=editor)
     assert resp.status_code == 201
     term = resp.get_json()
     assert (term["phrase"], term["targets"], term["status"], term["author"]) == (
-        "小黄",
+        "差头",
         ["出租车", "出租汽车"],
         "active",
         "editor1",
     )
-    hits = app.extensions["hotline"].kb.search("乘客反映小黄多收费", k=3, min_score=0.0, mode="keyword")
+    hits = app.extensions["hotline"].kb.search("乘客反映差头多收费", k=3, min_score=0.0, mode="keyword")
     assert hits[0].title == TAXI.title
 
-    dup = client.post("/api/kb/terms", json={"phrase": "小黄", "targets": ["的士"]}, headers=editor)
+    dup = client.post("/api/kb/terms", json={"phrase": "差头", "targets": ["的士"]}, headers=editor)
     assert dup.status_code == 409
-    assert dup.get_json()["error"]["code"] == "duplicate_term" and "小黄" in dup.get_json()["error"]["message"]
+    assert dup.get_json()["error"]["code"] == "duplicate_term" and "差头" in dup.get_json()["error"]["message"]
     for payload in [
         {"phrase": "", "targets": ["出租车"]},
         {"phrase": "的士", "targets": []},
@@ -79,7 +79,7 @@ def test_learn_accept_reject(app, login):
     assert report["articles"] == 3 and report["created"] >= 2
     suggested = client.get("/api/kb/terms?status=suggested", headers=editor).get_json()["items"]
     by_phrase = {t["phrase"]: t for t in suggested}
-    taxi = by_phrase["小黄"]
+    taxi = by_phrase["差头"]
     assert taxi["source"] == "learned" and taxi["hits"] == 2
     assert {e["article_id"] for e in taxi["evidence"]} and {e["title"] for e in taxi["evidence"]} == {TAXI.title}
     assert app.extensions["hotline"].kb.terms == ()
@@ -87,11 +87,11 @@ def test_learn_accept_reject(app, login):
     accepted = client.post(f"/api/kb/terms/{taxi['id']}/accept", json={"targets": ["出租车"]}, headers=editor)
     assert accepted.status_code == 200
     assert (accepted.get_json()["status"], accepted.get_json()["targets"]) == ("active", ["出租车"])
-    assert app.extensions["hotline"].kb.terms == (("小黄", ("出租车",)),)
+    assert app.extensions["hotline"].kb.terms == (("差头", ("出租车",)),)
     again = client.post(f"/api/kb/terms/{taxi['id']}/accept", json={}, headers=editor)
     assert again.status_code == 409 and again.get_json()["error"]["message"]
 
-    card = by_phrase["悠游卡"]
+    card = by_phrase["岭南通"]
     assert client.post(f"/api/kb/terms/{card['id']}/reject", headers=editor).get_json()["status"] == "rejected"
     assert client.post(f"/api/kb/terms/{card['id']}/reject", headers=editor).status_code == 409
     assert client.get("/api/kb/terms?status=bogus", headers=editor).status_code == 422

@@ -1,0 +1,100 @@
+"""Regional words (issue 16, item 4; knowledge_base/regional.yml): a question saying 小黄, 的士 or 悠遊卡 is searched in
+the words the KB itself uses (出租车 or 计程车, 公交卡 or 悠游卡), by its embedding and by its keywords."""
+
+from collections import Counter
+
+import pytest
+
+from knowledge_base.keyword import KeywordIndex, in_kb_words, regional_groups, tokenize
+from knowledge_base.seeds import ArticleDraft
+
+
+def uses(*words):
+    """A KB that uses these words (each in 5 chunks) and no other regional word."""
+    return lambda word: 5 if word in words else 0
+
+
+def test_the_groups_are_well_formed():
+    groups = regional_groups()
+    assert len(groups) >= 30
+    members = Counter(m for g in groups for m in g)
+    assert [m for m, n in members.items() if n > 1] == []  # a word in two groups would be ambiguous
+    assert all(m == m.lower() and m.strip() == m for m in members)  # stored as questions are compared
+    taxi = next(g for g in groups if "出租车" in g)
+    assert {"小黄", "的士", "计程车"} <= set(taxi)  # 小黃 / 計程車 as typed in Traditional are normalised to these
+
+
+@pytest.mark.parametrize(
+    "question, kb_words, expected",
+    [
+        ("小黄拒载怎么投诉", ("出租车",), "出租车拒载怎么投诉"),
+        ("小黄拒载怎么投诉", ("计程车",), "计程车拒载怎么投诉"),
+        ("小黄可以刷悠游卡吗", ("出租车", "公交卡"), "出租车可以刷公交卡吗"),
+        ("youbike怎么借", ("公共自行车",), "公共自行车怎么借"),
+        ("残疾人坐公交有优惠吗", ("身心障碍者", "公交车"), "身心障碍者坐公交有优惠吗"),
+        # a word the KB uses stays, even where an equivalent is used more
+        ("的士拒载怎么投诉", ("的士", "出租车"), "的士拒载怎么投诉"),
+        # no equivalent in the KB: nothing to gain, the question stays
+        ("小黄拒载怎么投诉", (), "小黄拒载怎么投诉"),
+        # whole words only: 机车 (a motorcycle in Taiwan) is no word of 司机车速
+        ("司机车速太快", ("摩托车",), "司机车速太快"),
+    ],
+)
+def test_a_regional_word_becomes_the_kbs_own(question, kb_words, expected):
+    assert in_kb_words(question, uses(*kb_words)) == expected
+
+
+def test_the_most_used_equivalent_wins():
+    counts = {"出租车": 3, "出租汽车": 40}
+    assert in_kb_words("小黄拒载", lambda w: counts.get(w, 0)) == "出租汽车拒载"
+
+
+def test_frequency_counts_chunks_of_the_index():
+    texts = ["乘坐计程车遭拒载可申诉", "计程车费率表", "捷运末班车时间", "悠游卡遗失挂失"]
+    index = KeywordIndex(list(range(len(texts))), tokens=[tokenize(t) for t in texts])
+    assert index.frequency("计程车") == 2
+    assert index.frequency("捷运") == 1
+    assert index.frequency("出租车") == 0
+    assert index.frequency("悠游卡") == 1  # a word indexed whole or, indexed before jieba knew it, by its bigrams
+    assert KeywordIndex([]).frequency("出租车") == 0
+
+
+def _draft(n: int, title: str, body: str, questions: list[str]) -> ArticleDraft:
+    return ArticleDraft(
+        origin_key=f"regional:{n}",
+        title=title,
+        kind="faq",
+        doc_title=title,
+        body=body,
+        source="测试",
+        chunks=[body],
+        questions=questions,
+    )
+
+
+@pytest.fixture
+def taiwan_kb(hkb):
+    hkb.upsert_articles(
+        [
+            _draft(
+                1, "計程車拒載如何申訴", "乘客搭乘計程車遭司機拒載，可記下車號向交通局申訴。", ["計程車拒載怎麼投訴"]
+            ),
+            _draft(2, "悠遊卡遺失如何掛失", "悠遊卡遺失可至捷運站詢問處辦理掛失，記名卡餘額可退還。", []),
+            _draft(3, "捷運末班車時間", "捷運各線末班車約於午夜12時發車，各站時間不同。", []),
+        ]
+    )
+    hkb.open_index()
+    return hkb
+
+
+def test_a_mainland_or_slang_question_finds_the_entry_in_the_kbs_words(taiwan_kb):
+    # keywords: 小黄 and 公交卡 occur nowhere in this KB; searched as 计程车 and 悠游卡 they find their entries
+    assert [h.title for h in taiwan_kb.search("小黃拒載", k=1, min_score=0.0, mode="keyword")] == ["計程車拒載如何申訴"]
+    assert [h.title for h in taiwan_kb.search("公交卡丢了怎么挂失", k=1, min_score=0.0, mode="keyword")] == [
+        "悠遊卡遺失如何掛失"
+    ]
+    assert taiwan_kb.search("地铁末班车", k=1, min_score=0.0, mode="keyword")[0].title == "捷運末班車時間"
+    # the embedding: the hashing embedder gives equal vectors only to equal texts, so the similar question
+    # "計程車拒載怎麼投訴" has cosine 1.0 only when "小黄拒载怎么投诉" is embedded as "计程车拒载怎么投诉"
+    hit = taiwan_kb.search("小黄拒载怎么投诉", k=1, min_score=0.0, mode="dense")[0]
+    assert hit.title == "計程車拒載如何申訴" and hit.dense == pytest.approx(1.0, abs=1e-3)
