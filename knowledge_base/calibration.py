@@ -32,7 +32,9 @@ SMALL_KB = 200  # published articles: below this the fixed threshold answers (is
 # fitted on gov-mixed's development split (devtools/fit_ranker.py, see the module docstring): answer a strong and
 # likely leader (the ranker's probability), offer strong ones. (Answer thresholds from 0.70 to 0.86 did equally
 # well there; the highest score threshold of the best certainty was kept, the safer for questions the KB lacks.)
-LARGE_KB_POLICY = Policy(answer=0.82, margin=0.0, choice=0.80, clarify_total=0.0, certainty=0.80)
+# A lone strong leader short of that certainty is offered for confirmation at a probability >= 0.70: on the same
+# split it brought one more answerable question to its entry and offered no unanswerable one (0.50 offered one).
+LARGE_KB_POLICY = Policy(answer=0.82, margin=0.0, choice=0.80, clarify_total=0.0, certainty=0.80, confirm=0.70)
 MAX_ABSENT_ANSWERED = 0.05  # of self-asked questions whose article was taken out, at most this many answered
 # the certainty is raised at most this far: beyond it a KB's siblings answer each other's questions (an agency's
 # near-identical entries), which is no wrong answer, and refusing them would cost more than it saves
@@ -68,8 +70,11 @@ class Calibration:
     @classmethod
     def from_json(cls, text: str) -> Calibration:
         data = json.loads(text)
+        policy = data["policy"]
+        if "confirm" not in policy and policy.get("certainty"):  # made before confirmation existed
+            policy = {**policy, "confirm": LARGE_KB_POLICY.confirm}
         return cls(
-            Policy(**data["policy"]),
+            Policy(**policy),
             int(data["articles"]),
             int(data.get("questions", 0)),
             data.get("absent_answered"),

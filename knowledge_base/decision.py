@@ -1,7 +1,8 @@
 """Answer, clarify or refuse (issue 16, item 3): what the bot does with a question, given the KB's hits.
 
-A direct answer must be right; when two or three entries are plausible the user chooses ("您想问的是哪一个？");
-below that the bot says honestly that the KB has no answer. The decision rests on the top hit's score and on its
+A direct answer must be right; when two or three entries are plausible the user chooses ("您想问的是哪一个？"), and a
+lone strong entry the bot is not sure enough of is offered for the user to confirm ("您想问的是这一条吗？"); below that
+the bot says honestly that the KB has no answer. The decision rests on the top hit's score and on its
 lead over the runners-up: :class:`Policy` holds the thresholds (knowledge_base.calibration sets them for the KB as
 it is), :func:`decide` applies them. A small KB decides on the hybrid score (``Hit.score``, 1.0 for an entry the
 user chose) and the top hit's lead; a large one, whose hits the fitted ranker ordered (knowledge_base.ranker), on
@@ -31,6 +32,9 @@ class Policy:
     # a ranked KB (knowledge_base.ranker): the top hit's probability of being the right entry needed for a direct
     # answer; 0 = the margin rule on scores (a small KB, or a calibration made before the ranker)
     certainty: float = 0.0
+    # a ranked KB: a lone strong top hit (no runner-up to offer beside it) whose probability falls short of
+    # ``certainty`` but reaches this is offered alone for the user to confirm ("您想问的是这一条吗？"); 0 = refused
+    confirm: float = 0.0
 
     def as_dict(self) -> dict:
         return {
@@ -39,6 +43,7 @@ class Policy:
             "choice": self.choice,
             "clarify_total": self.clarify_total,
             "certainty": self.certainty,
+            "confirm": self.confirm,
         }
 
 
@@ -98,6 +103,14 @@ def _decide_ranked(hits: list, policy: Policy) -> Decision:
         )
     if score < policy.answer:
         return Decision(REFUSE, [], hits, p, f"最高得分{score:.2f}低于{policy.answer:.2f}")
+    if policy.confirm > 0 and p >= policy.confirm:
+        return Decision(
+            CLARIFY,
+            [top],
+            hits,
+            p,
+            f"第一名的概率{p:.0%}低于{policy.certainty:.0%}但≥{policy.confirm:.0%}，且无相近条目，请用户确认",
+        )
     return Decision(REFUSE, [], hits, p, f"第一名的概率{p:.0%}低于{policy.certainty:.0%}，且无可供选择的相近条目")
 
 

@@ -213,6 +213,16 @@ def test_plausible_entries_are_offered_as_choices_with_none_of_these_last():
     assert gaps.calls == [("record", "12328评分", "clarify", 36)]
 
 
+def test_a_lone_entry_the_bot_is_not_sure_of_is_put_to_the_user_to_confirm():
+    kb = FakeKB(Decision(CLARIFY, [ART36], [ART36, ART37], 0.85, "请用户确认"))
+    dispatcher = CollectingDispatcher()
+    events = ActionAnswerFromKB(kb, FakeGaps()).run(dispatcher, tracker("12328评分"), {})
+    ask, _meta = dispatcher.messages
+    assert ask["text"] == "您想问的是这一条吗？"
+    assert [b["payload"] for b in ask["buttons"]] == ['/consult{"article_id": 36}', '/consult{"article_id": 0}']
+    assert slots_of(events) == {"last_question": "12328评分"}
+
+
 def test_a_pressed_choice_answers_that_article_without_a_search():
     kb = FakeKB(hits=[ART36, ART37])
     dispatcher = CollectingDispatcher()

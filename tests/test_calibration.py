@@ -54,6 +54,12 @@ def test_a_calibration_from_before_the_ranker_gives_way_to_the_default():
     assert old.policy.certainty == 0.0
     kb = SimpleNamespace(cache=SimpleNamespace(articles=dict.fromkeys(range(SMALL_KB))), calibration=old, min_score=0.8)
     assert KnowledgeBase.policy.fget(kb) == LARGE_KB_POLICY
+    # made with the ranker but before confirmation existed: confirms as the default does
+    ranked = Calibration.from_json(
+        '{"policy": {"answer": 0.82, "margin": 0, "choice": 0.8, "clarify_total": 0, "certainty": 0.97}, '
+        '"articles": 3000}'
+    )
+    assert ranked.policy.certainty == 0.97 and ranked.policy.confirm == LARGE_KB_POLICY.confirm > 0
 
 
 def faq(i: int, title: str, body: str) -> ArticleDraft:

@@ -75,3 +75,18 @@ def test_ranked_hits_under_a_score_policy_decide_on_their_scores():
     """A calibration stored before the ranker (no certainty) judges by the scores, never reading a probability
     as a score."""
     assert decide(ranked((0.9, 0.3), (0.6, 0.7)), POLICY).kind == ANSWER
+
+
+def test_a_ranked_kb_asks_to_confirm_a_lone_strong_leader_it_is_not_sure_enough_of():
+    confirming = Policy(answer=0.7, margin=0.0, choice=0.8, clarify_total=0.0, certainty=0.97, confirm=0.7)
+    d = decide(ranked((0.9, 0.85), (0.75, 0.1)), confirming)
+    assert d.kind == CLARIFY and [h.article_id for h in d.hits] == [1] and "确认" in d.reason
+    # likely enough to answer, or two strong ones to choose between: as before
+    assert decide(ranked((0.9, 0.98), (0.75, 0.01)), confirming).kind == ANSWER
+    assert [h.article_id for h in decide(ranked((0.9, 0.6), (0.85, 0.3)), confirming).hits] == [1, 2]
+    # too unlikely to put to the user, or too weak a match: refused
+    assert decide(ranked((0.9, 0.6), (0.75, 0.3)), confirming).kind == REFUSE
+    assert decide(ranked((0.65, 0.9), (0.5, 0.05)), confirming).kind == REFUSE
+    # without a confirmation threshold (0) a lone leader short of the certainty is refused
+    unconfirmed = Policy(answer=0.7, margin=0.0, choice=0.8, clarify_total=0.0, certainty=0.97)
+    assert decide(ranked((0.9, 0.85), (0.75, 0.1)), unconfirmed).kind == REFUSE

@@ -47,6 +47,7 @@ REFUSAL_OFFERS = {
 
 
 CLARIFY_PROMPT = "您想问的是哪一个？"
+CONFIRM_PROMPT = "您想问的是这一条吗？"  # one strong entry the bot is not sure enough of to answer directly
 NONE_OF_THESE = 0  # the article_id of the "都不是" button
 NONE_OF_THESE_TITLE = "都不是"
 MAX_CHOICE_TITLE = 30  # characters of a choice's button (WeChat shows it as "回复1：…")
@@ -177,10 +178,12 @@ class ActionAnswerFromKB(Action):
         return [SlotSet("misses", 0)]
 
     def _clarify(self, dispatcher: CollectingDispatcher, tracker: Tracker, question: str, decision) -> list:
-        """Two or three plausible entries: the user says which (the question is kept for "都不是")."""
+        """Two or three plausible entries: the user says which; one: the user confirms it (the question is kept
+        for "都不是")."""
         buttons = [{"title": choice_title(h.title), "payload": choice_payload(h.article_id)} for h in decision.hits]
         buttons.append({"title": NONE_OF_THESE_TITLE, "payload": choice_payload(NONE_OF_THESE)})
-        dispatcher.utter_message(text=CLARIFY_PROMPT, buttons=buttons)
+        prompt = CLARIFY_PROMPT if len(decision.hits) > 1 else CONFIRM_PROMPT
+        dispatcher.utter_message(text=prompt, buttons=buttons)
         send_meta(dispatcher, sources=[], kb_matched=False)
         self._gap(tracker, question, decision.hits[0], "clarify")
         return [SlotSet("last_question", question[:500])]
