@@ -15,9 +15,9 @@ from hotline.db import Database
 from hotline.settings import ROOT, load_settings
 from hotline.text import normalize
 from knowledge_base.embedder import Embedder
-from knowledge_base.models import Article, ChangeLog, Chunk
+from knowledge_base.models import CHUNK_BODY, Article, ChangeLog, Chunk
 from knowledge_base.seeds import ArticleDraft, load_seed_drafts
-from knowledge_base.service import KnowledgeBase, to_blob
+from knowledge_base.service import KnowledgeBase, pieces, to_blob
 
 QUESTIONS = ROOT / "tests" / "data" / "kb_questions.yaml"
 # written independently of the set above and of the thesaurus, never used for tuning
@@ -158,11 +158,11 @@ def scale(tmp: Path, embedder: Embedder, questions: list[str], timed, gap: float
             full += timed(lambda i: kb.search(questions[part[i] % len(questions)], k=5), len(part), pause)
         latency.append((encode, full))
 
-    # bulk indexing: the same new texts through the bare model and through an import
+    # bulk indexing: the same new texts through the bare model and through an import. The bare model encodes
+    # exactly what the import embeds — each article's body passage (headed by its title) and its title as a
+    # question (issue 16: titles are indexed as questions) — so the share measures the import's own overhead
+    # (chunking, DB, FAISS, BM25); the bodies alone are timed too, to show what the titles cost.
     texts = [f"临时通告{i}：" + "。".join(random.Random(i).sample(questions, 4)) for i in range(1500)]
-    start = time.perf_counter()
-    embedder.encode([normalize(f"批量导入{i}\n{t}") for i, t in enumerate(texts)])
-    bare_rate = len(texts) / (time.perf_counter() - start)
     drafts = [
         ArticleDraft(
             origin_key=f"bulk:{i}",
@@ -176,6 +176,13 @@ def scale(tmp: Path, embedder: Embedder, questions: list[str], timed, gap: float
         )
         for i, t in enumerate(texts)
     ]
+    embedded = [p.embed for d in drafts for p in pieces(d)]
+    start = time.perf_counter()
+    embedder.encode([normalize(p.embed) for d in drafts for p in pieces(d) if p.kind == CHUNK_BODY])
+    bodies_rate = len(texts) / (time.perf_counter() - start)
+    start = time.perf_counter()
+    embedder.encode([normalize(t) for t in embedded])
+    bare_rate = len(texts) / (time.perf_counter() - start)
     start = time.perf_counter()
     kb.upsert_articles(drafts, action="import")
     index_rate = len(texts) / (time.perf_counter() - start)
@@ -187,6 +194,8 @@ def scale(tmp: Path, embedder: Embedder, questions: list[str], timed, gap: float
             "reload_s": reload_s,
             "mem_mb": mem,
             "bare_rate": bare_rate,
+            "bodies_rate": bodies_rate,
+            "texts_per_article": len(embedded) / len(texts),
             "index_rate": index_rate,
             "kind": kb.index.kind,
             "chunks": len(kb.index),

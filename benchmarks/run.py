@@ -421,10 +421,18 @@ def bench_scale(tmp: Path, results: dict) -> None:
             "Bulk indexing and memory",
             ["what", "value"],
             [
-                ["bare batch encode", f"{facts['bare_rate']:.0f} chunks/s"],
+                [
+                    "bare batch encode of the bodies alone",
+                    f"{facts['bodies_rate']:.0f} articles/s",
+                ],
+                [
+                    f"bare batch encode of what the import embeds ({facts['texts_per_article']:.0f} texts an article: "
+                    "body, title as a question)",
+                    f"{facts['bare_rate']:.0f} articles/s",
+                ],
                 [
                     "import (chunk + embed + DB + FAISS + BM25)",
-                    f"{facts['index_rate']:.0f} chunks/s ({share:.0%} of bare; target ≥ 90%)",
+                    f"{facts['index_rate']:.0f} articles/s ({share:.0%} of bare on the same texts; target ≥ 90%)",
                 ],
                 ["first build of the cache (FAISS + BM25) for 100k chunks", f"{facts['build_s']:.1f} s"],
                 ["restart: load saved FAISS + BM25", f"{facts['reload_s']:.1f} s"],

@@ -247,14 +247,16 @@ def top_k(scores: np.ndarray, k: int, block: int = 64) -> np.ndarray:
     """Positions of the k highest positive scores, best first (the first position on ties).
 
     A full partition of 100,000 scores costs 0.45 ms right after the model has run; instead the k-th best
-    of the blocks' maxima (each a real score, in k different blocks, so no higher than the k-th best score)
-    bounds the top k from below, and only the few scores at or above it are sorted."""
+    of the groups' maxima (each a real score, in k different groups, so no higher than the k-th best score)
+    bounds the top k from below, and only the few scores at or above it are sorted. A group is every
+    (len / block)-th score, not a run of neighbours: the maxima are then taken across ``block`` rows at once
+    (one vectorised pass, 0.01 ms) instead of along 1,600 short rows (0.17 ms)."""
     k = min(k, len(scores))
     if k <= 0:
         return np.zeros(0, dtype="int64")
     if len(scores) >= block * k * 4:
         whole = len(scores) // block * block
-        maxima = scores[:whole].reshape(-1, block).max(axis=1)
+        maxima = scores[:whole].reshape(block, -1).max(axis=0)
         floor = np.partition(maxima, len(maxima) - k)[len(maxima) - k]
         candidates = np.flatnonzero(scores >= max(floor, np.float32(1e-30)))
     else:
@@ -326,12 +328,15 @@ class KeywordIndex:
         if not len(top):
             return []
         covered = np.zeros(len(top))
+        # in the postings' own integer type: searchsorted would otherwise copy every posting list it searches into
+        # the wider type first (0.03 ms each for a common word's 100,000 postings, ten of them a query)
+        wanted = top.astype(postings.dtype, copy=False)
         for group in (g for g in groups if g):
             hit = np.zeros(len(top), dtype=bool)
             for term in group:
                 docs = postings[starts[term] : starts[term + 1]]  # ascending document numbers
-                at = np.searchsorted(docs, top)
-                hit |= (at < len(docs)) & (docs[np.minimum(at, len(docs) - 1)] == top)
+                at = np.searchsorted(docs, wanted)
+                hit |= (at < len(docs)) & (docs[np.minimum(at, len(docs) - 1)] == wanted)
             covered += hit
         total = max(len(groups), 1)
         return [(int(self.ids[i]), float(scores[i]), float(c / total)) for i, c in zip(top, covered)]

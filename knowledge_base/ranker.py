@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from hotline.text import normalize
+
 from .keyword import bigrams
 
 # What each candidate article brings; the order is the order of the weights.
@@ -80,9 +82,15 @@ def probabilities(utilities: np.ndarray) -> np.ndarray:
 
 
 def title_overlap(query_bigrams: set[str], title: str) -> float:
+    """The share of the query's character bigrams (of its normalised text) found in the title."""
     if not query_bigrams:
         return 0.0
-    return len(query_bigrams & set(bigrams(title))) / len(query_bigrams)
+    return len(query_bigrams & _title_bigrams(title)) / len(query_bigrams)
+
+
+@lru_cache(maxsize=50_000)
+def _title_bigrams(title: str) -> frozenset[str]:
+    return frozenset(bigrams(normalize(title)))
 
 
 def fit(questions: Sequence[tuple[np.ndarray, int]], l2: float = 1e-4) -> np.ndarray:

@@ -412,6 +412,7 @@ class KnowledgeBase:
                 ahead.join()
         cursor = 0
         touched: list[Article] = []
+        placed: list[tuple[Article, int, Chunk]] = []  # (article, position, chunk) to insert once articles have ids
         for draft, draft_parts in zip(changed, parts):
             article = existing.get(draft.origin_key)
             if article is None:
@@ -424,13 +425,28 @@ class KnowledgeBase:
                 report.updated += 1
             apply_draft(article, draft)
             article.updated_by = author
-            for position, chunk in enumerate(chunks[cursor : cursor + len(draft_parts)]):
-                chunk.position = position
-                article.chunks.append(chunk)
+            placed.extend(
+                (article, position, chunk) for position, chunk in enumerate(chunks[cursor : cursor + len(draft_parts)])
+            )
             cursor += len(draft_parts)
             touched.append(article)
-        s.flush()  # one round of INSERTs for all articles and chunks, then their versions and log rows
+        s.flush()  # the articles (and the removal of replaced chunks); then their chunks, versions and log rows
         now = utcnow()
+        if placed:  # executemany, not the ORM's unit of work: a third of an import's time besides the model's
+            s.execute(
+                insert(Chunk),
+                [
+                    {
+                        "article_id": a.id,
+                        "position": position,
+                        "text": c.text,
+                        "text_hash": c.text_hash,
+                        "kind": c.kind,
+                        "embedding": c.embedding,
+                    }
+                    for a, position, c in placed
+                ],
+            )
         if touched:  # executemany: an import of thousands of articles is one round trip per table
             s.execute(
                 insert(ArticleVersion),
@@ -735,21 +751,26 @@ class KnowledgeBase:
         chosen: list[ScoredArticle],
     ) -> np.ndarray:
         """The ranker's FEATURES of each chosen candidate (rows, in ``chosen``'s order)."""
-        evidence = matches.evidence
+        # each candidate's matched chunks, from the few the indexes returned (not by testing every chunk of
+        # every candidate: a long article has hundreds)
+        found: dict[int, list[Evidence]] = {}
+        for chunk_id, e in matches.evidence.items():
+            article_id = cache.chunk_article.get(chunk_id)
+            if article_id is not None:
+                found.setdefault(article_id, []).append(e)
         query_bigrams = set(bigrams(matches.text or text))
         rows = np.zeros((len(chosen), len(FEATURES)))
         for row, c in enumerate(chosen):
             n = c.candidate
             start, length = scored.starts[n], scored.lengths[n]
-            chunk_ids = scored.chunk_ids[n]
             cosine = scored.cosine[start : start + length] if scored.cosine is not None else np.zeros(length)
-            found = [evidence[i] for i in chunk_ids if i in evidence]
+            mine = found.get(candidates[n].id, ())
             rows[row] = (
                 c.score,
                 float(cosine.max()) if length else 0.0,
-                max((e.keyword_match for e in found), default=0.0),
-                max((e.coverage for e in found), default=0.0),
-                title_overlap(query_bigrams, normalize(candidates[n].title)),
+                max((e.keyword_match for e in mine), default=0.0),
+                max((e.coverage for e in mine), default=0.0),
+                title_overlap(query_bigrams, candidates[n].title),
             )
         return rows
 
