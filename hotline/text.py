@@ -37,3 +37,20 @@ def half_width(text: str) -> str:
 def strip_trailing_punctuation(text: str) -> str:
     """'取消人工。' -> '取消人工', '1、' -> '1': what users and speech recognition add after a short answer."""
     return text.strip().rstrip(TRAILING_PUNCTUATION).strip()
+
+
+# what a caller says before and after the question itself ("师傅您好，我想咨询一下，…", "…谢谢"): on normalised text
+_LEAD_IN = re.compile(
+    r"^(?:(?:你好|您好|哈喽|嗨|喂|师傅|客服|小助手|同志|打扰了|打扰一下|麻烦问一下|麻烦问下|麻烦一下|麻烦你|麻烦您|"
+    r"请问一下|请问|问一下|问下|我想问一下|我想问下|我想问|想问一下|想问下|我想咨询一下|我想咨询下|我想咨询|咨询一下|"
+    r"咨询下|我想了解一下|了解一下|那个|嗯+|哦+|啊+)[\s,，.。!！、~～:：;；]*)+"
+)
+_SIGN_OFF = re.compile(r"[\s,，.。!！、~～]*(?:谢谢(?:你|您|师傅)?|多谢|麻烦了|麻烦你了|麻烦您了)[\s,，.。!！~～]*$")
+
+
+def question_core(text: str) -> str:
+    """The question without the greeting, lead-in and thanks around it ("您好 麻烦问一下 公交卡丢了怎么办 谢谢" ->
+    "公交卡丢了怎么办"): words that say nothing of what is asked but pull a search towards other entries. A text
+    that is nothing but those words is returned as it was."""
+    core = _SIGN_OFF.sub("", _LEAD_IN.sub("", text)).strip()
+    return core if len(core) >= 2 else text

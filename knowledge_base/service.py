@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from hotline.clock import aware, utcnow
 from hotline.db import Database
-from hotline.text import normalize
+from hotline.text import normalize, question_core
 
 from .cache import ArticleMeta, SearchCache, keyword_text
 from .calibration import LARGE_KB_POLICY, SAMPLE, SMALL_KB, Calibration, calibrate, legacy_policy
@@ -495,8 +495,8 @@ class KnowledgeBase:
         In steps: the chunks the indexes return (_matches); the articles among them that may answer
         (_candidates); every chunk of those scored and pooled per article (_score), the best k articles kept
         (CandidateScores.best); for an article found by a similar question, the body passage to quote
-        (_passages)."""
-        text = normalize(query)
+        (_passages). The greeting and thanks around a question ("您好，请问…谢谢") are left out of the search."""
+        text = question_core(normalize(query))
         if not text:
             return []
         floor = self.min_score if min_score is None else min_score
@@ -564,7 +564,7 @@ class KnowledgeBase:
     def ranking_features(self, query: str, region: str | None = None) -> tuple[list[int], np.ndarray]:
         """The candidates of a question as the bot searches it (k=5, no floor) and their ranker FEATURES (rows),
         in the hybrid score's order: what devtools/fit_ranker.py fits the ranker on."""
-        cache, text, now = self.cache, normalize(query), utcnow()
+        cache, text, now = self.cache, question_core(normalize(query)), utcnow()
         if not text:
             return [], np.zeros((0, len(FEATURES)))
         matches = self._matches(cache, text, "hybrid", depth=40)

@@ -1,10 +1,12 @@
 """Regional words (issue 16, item 4; knowledge_base/regional.yml): a question saying 小黄, 的士 or 悠遊卡 is searched in
-the words the KB itself uses (出租车 or 计程车, 公交卡 or 悠游卡), by its embedding and by its keywords."""
+the words the KB itself uses (出租车 or 计程车, 公交卡 or 悠游卡), by its embedding and by its keywords; and the greeting
+and thanks around a question as a citizen types it ("您好，请问…谢谢") are left out of the search."""
 
 from collections import Counter
 
 import pytest
 
+from hotline.text import normalize, question_core
 from knowledge_base.keyword import KeywordIndex, in_kb_words, regional_groups, tokenize
 from knowledge_base.seeds import ArticleDraft
 
@@ -98,3 +100,26 @@ def test_a_mainland_or_slang_question_finds_the_entry_in_the_kbs_words(taiwan_kb
     # "計程車拒載怎麼投訴" has cosine 1.0 only when "小黄拒载怎么投诉" is embedded as "计程车拒载怎么投诉"
     hit = taiwan_kb.search("小黄拒载怎么投诉", k=1, min_score=0.0, mode="dense")[0]
     assert hit.title == "計程車拒載如何申訴" and hit.dense == pytest.approx(1.0, abs=1e-3)
+
+
+@pytest.mark.parametrize(
+    "said, core",
+    [
+        ("您好 麻烦问一下 公交卡丢了怎么办 谢谢", "公交卡丢了怎么办"),
+        ("师傅您好，我想咨询一下，年检要带什么", "年检要带什么"),
+        ("你好,请问12328是什么", "12328是什么"),
+        ("嗯嗯 那个小黄拒载怎么办 麻烦了", "小黄拒载怎么办"),
+        ("就是说货车能走吗", "就是说货车能走吗"),  # 就是 may be the question's own word
+        ("你好", "你好"),  # nothing but a greeting: left as it is
+        ("你好,请问", "你好,请问"),
+    ],
+)
+def test_the_greeting_and_thanks_around_a_question_are_left_out_of_the_search(said, core):
+    assert question_core(normalize(said)) == core
+
+
+def test_a_greeted_question_finds_what_the_bare_question_finds(taiwan_kb):
+    bare = [h.title for h in taiwan_kb.search("公交卡丢了怎么挂失", k=3, min_score=0.0)]
+    assert [
+        h.title for h in taiwan_kb.search("師傅您好，我想諮詢一下，公交卡丟了怎麼掛失，謝謝", k=3, min_score=0.0)
+    ] == bare
