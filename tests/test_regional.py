@@ -8,7 +8,7 @@ import pytest
 
 from hotline.text import normalize, question_core
 from knowledge_base.keyword import KeywordIndex, in_kb_words, regional_groups, tokenize
-from knowledge_base.seeds import ArticleDraft
+from tests.test_regions import draft
 
 
 def uses(*words):
@@ -61,28 +61,19 @@ def test_frequency_counts_chunks_of_the_index():
     assert KeywordIndex([]).frequency("出租车") == 0
 
 
-def _draft(n: int, title: str, body: str, questions: list[str]) -> ArticleDraft:
-    return ArticleDraft(
-        origin_key=f"regional:{n}",
-        title=title,
-        kind="faq",
-        doc_title=title,
-        body=body,
-        source="测试",
-        chunks=[body],
-        questions=questions,
-    )
-
-
 @pytest.fixture
 def taiwan_kb(hkb):
     hkb.upsert_articles(
         [
-            _draft(
-                1, "計程車拒載如何申訴", "乘客搭乘計程車遭司機拒載，可記下車號向交通局申訴。", ["計程車拒載怎麼投訴"]
+            draft(
+                "r:1",
+                "計程車拒載如何申訴",
+                "乘客搭乘計程車遭司機拒載，可記下車號向交通局申訴。",
+                None,
+                ["計程車拒載怎麼投訴"],
             ),
-            _draft(2, "悠遊卡遺失如何掛失", "悠遊卡遺失可至捷運站詢問處辦理掛失，記名卡餘額可退還。", []),
-            _draft(3, "捷運末班車時間", "捷運各線末班車約於午夜12時發車，各站時間不同。", []),
+            draft("r:2", "悠遊卡遺失如何掛失", "悠遊卡遺失可至捷運站詢問處辦理掛失，記名卡餘額可退還。", None),
+            draft("r:3", "捷運末班車時間", "捷運各線末班車約於午夜12時發車，各站時間不同。", None),
         ]
     )
     hkb.open_index()
