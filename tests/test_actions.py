@@ -9,7 +9,7 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions.knowledge import ActionAnswerFromKB, choice_title
+from bot.actions.knowledge import ActionAnswerFromKB, answer_in_form, choice_title
 from bot.actions.referral import DEFAULT_REFERRAL, ActionReferElsewhere, referral_for
 from knowledge_base.answer import KB_DOWN, NO_MATCH
 from knowledge_base.decision import ANSWER, CLARIFY, REFUSE, Decision, Policy
@@ -221,6 +221,20 @@ def test_a_lone_entry_the_bot_is_not_sure_of_is_put_to_the_user_to_confirm():
     assert ask["text"] == "您想问的是这一条吗？"
     assert [b["payload"] for b in ask["buttons"]] == ['/consult{"article_id": 36}', '/consult{"article_id": 0}']
     assert slots_of(events) == {"last_question": "12328评分"}
+
+
+def test_inside_a_form_the_likeliest_of_several_entries_is_quoted_as_a_guess():
+    """Buttons cannot be offered inside a form (a pressed one would be taken for the form's answer)."""
+    dispatcher = CollectingDispatcher()
+    kb = FakeKB(Decision(CLARIFY, [ART36, ART37], [ART36, ART37], 0.5, "2条相近"))
+    assert answer_in_form(kb, dispatcher, "评分怎么算", None) is True
+    reply = dispatcher.messages[0]
+    assert reply["text"].startswith("您问的可能是这一条——根据《12328交通运输服务监督热线管理办法 第三十六条》：")
+    assert reply["text"].endswith("如果不是您想问的，登记完成后可以换个说法再问我。") and not reply.get("buttons")
+    assert "第三十七条" not in reply["text"]  # one guess, not a list
+    dispatcher = CollectingDispatcher()
+    assert answer_in_form(FakeKB(Decision(REFUSE, [], [ART36], 0.1)), dispatcher, "评分怎么算", None) is False
+    assert "暂时没有答案" in dispatcher.messages[0]["text"]
 
 
 def test_a_pressed_choice_answers_that_article_without_a_search():

@@ -47,6 +47,7 @@ REFUSAL_OFFERS = {
 
 
 CLARIFY_PROMPT = "您想问的是哪一个？"
+IN_FORM_GUESS_NOTE = "如果不是您想问的，登记完成后可以换个说法再问我。"
 CONFIRM_PROMPT = "您想问的是这一条吗？"  # one strong entry the bot is not sure enough of to answer directly
 NONE_OF_THESE = 0  # the article_id of the "都不是" button
 NONE_OF_THESE_TITLE = "都不是"
@@ -111,17 +112,24 @@ def region_of(tracker: Tracker) -> str | None:
 
 
 def answer_in_form(kb, dispatcher: CollectingDispatcher, question: str, region: str | None) -> bool:
-    """A question asked while a form is open: the KB's answer with its citation, or an honest "not found"; the form
-    then asks its question again. True when the KB answered."""
+    """A question asked while a form is open: the KB's answer with its citation (where the KB would offer choices,
+    the likeliest one, said to be a guess), or an honest "not found"; the form then asks its question again. True
+    when the KB answered."""
     if kb is None:
         dispatcher.utter_message(text="这个问题我稍后再为您解答，我们先把登记完成。")
         return False
     try:
-        answer = direct_answer(kb, kb.decide(question, region=region))  # the same decision as outside a form
+        decision = kb.decide(question, region=region)  # the same decision as outside a form
+        answer = direct_answer(kb, decision)
     except Exception:  # the form must go on
         log.exception("knowledge-base search failed for %r", mask_pii(question))
         dispatcher.utter_message(text=KB_DOWN)
         return False
+    if answer is None and decision.kind == CLARIFY:
+        # choices cannot be offered inside a form (a pressed button would be taken for the form's answer): the
+        # likeliest entry is quoted, said to be a guess, and the user told how to ask again
+        likely = compose_answer(decision.hits[:1])
+        answer = Answer(f"您问的可能是这一条——{likely.text}\n{IN_FORM_GUESS_NOTE}", likely.sources, likely.matched)
     if answer is not None:
         dispatcher.utter_message(text=answer.text)
         send_meta(dispatcher, sources=answer.sources, kb_matched=True)
