@@ -8,6 +8,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -302,6 +303,22 @@ class KnowledgeBase:
     ) -> tuple[list[Chunk], int]:
         """New Chunk rows for these texts; vectors of texts the KB already has (or that the caller
         embedded beforehand, ``known_vectors`` by text hash) are reused, so only changed text is embedded."""
+        hashes, known, todo = self._vectors_to_make(session, embed_texts, known_vectors)
+        if todo:
+            known.update(self._embed(todo, progress))
+        kinds = kinds or [CHUNK_BODY] * len(chunk_texts)
+        chunks = [
+            Chunk(position=i, text=t, text_hash=h, embedding=known[h], kind=kind)
+            for i, (t, h, kind) in enumerate(zip(chunk_texts, hashes, kinds))
+        ]
+        return chunks, len(todo)
+
+    @staticmethod
+    def _vectors_to_make(
+        session: Session, embed_texts: list[str], known_vectors: dict[str, bytes] | None
+    ) -> tuple[list[str], dict[str, bytes], list[tuple[str, str]]]:
+        """Each text's hash; the vectors already known by hash (the caller's and the KB's); the (hash, text) pairs
+        still to embed."""
         hashes = [text_hash(t) for t in embed_texts]
         known = dict(known_vectors or {})
         for start in range(0, len(hashes), 500):
@@ -310,16 +327,11 @@ class KnowledgeBase:
                 select(Chunk.text_hash, Chunk.embedding).where(Chunk.text_hash.in_(part), Chunk.embedding.is_not(None))
             ):
                 known[h] = blob
-        todo = sorted({h: t for h, t in zip(hashes, embed_texts) if h not in known}.items())
-        if todo:
-            vectors = self.encode([normalize(t) for _, t in todo], progress)
-            known.update({h: to_blob(v) for (h, _), v in zip(todo, vectors)})
-        kinds = kinds or [CHUNK_BODY] * len(chunk_texts)
-        chunks = [
-            Chunk(position=i, text=t, text_hash=h, embedding=known[h], kind=kind)
-            for i, (t, h, kind) in enumerate(zip(chunk_texts, hashes, kinds))
-        ]
-        return chunks, len(todo)
+        return hashes, known, sorted({h: t for h, t in zip(hashes, embed_texts) if h not in known}.items())
+
+    def _embed(self, todo: list[tuple[str, str]], progress: bool) -> dict[str, bytes]:
+        vectors = self.encode([normalize(t) for _, t in todo], progress)
+        return {h: to_blob(v) for (h, _), v in zip(todo, vectors)}
 
     @staticmethod
     def log_change(session: Session, article: Article, action: str, author: str, note: str | None = None) -> None:
@@ -398,22 +410,54 @@ class KnowledgeBase:
                 args=([keyword_text(d.title, d.kind, p.text, p.kind) for d, ps in zip(changed, parts) for p in ps],),
             )
             ahead.start()
+        # The model embeds in a thread of its own (its long batched operations release the GIL) while this one
+        # writes the articles, their versions and log rows, which need no vectors; the chunks follow with theirs.
+        hashes, known, todo = self._vectors_to_make(s, [p.embed for ps in parts for p in ps], known_vectors)
+        report.chunks_embedded = len(todo)
+        embedding = ThreadPoolExecutor(1, thread_name_prefix="kb-embed") if todo else None
+        vectors = embedding.submit(self._embed, todo, progress) if embedding is not None else None
         try:
-            chunks, report.chunks_embedded = self.prepare_chunks(
-                s,
-                [p.text for ps in parts for p in ps],
-                [p.embed for ps in parts for p in ps],
-                progress,
-                known_vectors,
-                [p.kind for ps in parts for p in ps],
-            )
+            written = self._write_articles(s, changed, parts, existing, report, author, action, note)
+            if vectors is not None:
+                known.update(vectors.result())
         finally:
+            if embedding is not None:
+                embedding.shutdown(wait=True)
             if ahead is not None:
                 ahead.join()
-        cursor = 0
+        report.article_ids.extend(a.id for a in written)
+        rows, at = [], 0
+        for article, draft_parts in zip(written, parts):
+            for position, piece in enumerate(draft_parts):
+                rows.append(
+                    {
+                        "article_id": article.id,
+                        "position": position,
+                        "text": piece.text,
+                        "text_hash": hashes[at],
+                        "kind": piece.kind,
+                        "embedding": known[hashes[at]],
+                    }
+                )
+                at += 1
+        if rows:  # executemany, not the ORM's unit of work: a third of an import's time besides the model's
+            s.execute(insert(Chunk), rows)
+        return report
+
+    @staticmethod
+    def _write_articles(
+        s: Session,
+        changed: list[ArticleDraft],
+        parts: list[list[Piece]],
+        existing: dict[str, Article],
+        report: IngestReport,
+        author: str,
+        action: str,
+        note: str | None,
+    ) -> list[Article]:
+        """The changed articles written (their replaced chunks removed), with a version and a log row each."""
         touched: list[Article] = []
-        placed: list[tuple[Article, int, Chunk]] = []  # (article, position, chunk) to insert once articles have ids
-        for draft, draft_parts in zip(changed, parts):
+        for draft in changed:
             article = existing.get(draft.origin_key)
             if article is None:
                 article = Article(origin_key=draft.origin_key, version=1)
@@ -425,28 +469,9 @@ class KnowledgeBase:
                 report.updated += 1
             apply_draft(article, draft)
             article.updated_by = author
-            placed.extend(
-                (article, position, chunk) for position, chunk in enumerate(chunks[cursor : cursor + len(draft_parts)])
-            )
-            cursor += len(draft_parts)
             touched.append(article)
-        s.flush()  # the articles (and the removal of replaced chunks); then their chunks, versions and log rows
+        s.flush()  # the articles (and the removal of replaced chunks); then their versions and log rows
         now = utcnow()
-        if placed:  # executemany, not the ORM's unit of work: a third of an import's time besides the model's
-            s.execute(
-                insert(Chunk),
-                [
-                    {
-                        "article_id": a.id,
-                        "position": position,
-                        "text": c.text,
-                        "text_hash": c.text_hash,
-                        "kind": c.kind,
-                        "embedding": c.embedding,
-                    }
-                    for a, position, c in placed
-                ],
-            )
         if touched:  # executemany: an import of thousands of articles is one round trip per table
             s.execute(
                 insert(ArticleVersion),
@@ -466,8 +491,7 @@ class KnowledgeBase:
             s.execute(
                 insert(ChangeLog), [{"article_id": a.id, "version": a.version, "created_at": now} for a in touched]
             )
-        report.article_ids.extend(a.id for a in touched)
-        return report
+        return touched
 
     # ------------------------------------------------------------------ search
 
