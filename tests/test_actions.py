@@ -360,12 +360,18 @@ def test_a_question_the_kb_answers_is_answered_instead_of_referred():
     answering = FakeKB(Decision(ANSWER, [ART36], [ART36], 0.9))
     dispatcher = CollectingDispatcher()
     events = ActionReferElsewhere(answering).run(dispatcher, tracker("低收入户有哪些补助", "refer_elsewhere"), {})
-    assert events == [{"event": "followup", "timestamp": None, "name": "action_answer_from_kb"}]
-    assert dispatcher.messages == [] and answering.decided == ["低收入户有哪些补助"]
+    # the KB's answer in this same action (a follow-up action would leave the turn to a fallback prediction)
+    assert dispatcher.messages[0]["text"].startswith("根据《12328交通运输服务监督热线管理办法 第三十六条》")
+    assert DEFAULT_REFERRAL not in [m.get("text") for m in dispatcher.messages]
+    assert not any(e.get("event") == "followup" for e in events)
+    assert answering.decided == ["低收入户有哪些补助"] * 2  # whether the KB answers, then its answer
 
     offering = FakeKB(Decision(CLARIFY, [ART36, ART37], [ART36, ART37], 0.5))
-    events = ActionReferElsewhere(offering).run(CollectingDispatcher(), tracker("看到流浪的人怎么送救助站"), {})
-    assert events[0]["name"] == "action_answer_from_kb"
+    dispatcher = CollectingDispatcher()
+    events = ActionReferElsewhere(offering).run(dispatcher, tracker("看到流浪的人怎么送救助站"), {})
+    assert dispatcher.messages[0]["text"] == "您想问的是哪一个？" and slots_of(events) == {
+        "last_question": "看到流浪的人怎么送救助站"
+    }
 
     refusing = FakeKB(Decision(REFUSE, [], [ART36], 0.1))
     dispatcher = CollectingDispatcher()
@@ -382,14 +388,14 @@ def test_a_question_the_kb_answers_is_answered_instead_of_referred():
         dispatcher = CollectingDispatcher()
         assert ActionReferElsewhere(answering).run(dispatcher, tracker(own_hotline, "refer_elsewhere"), {}) == []
         assert number in dispatcher.messages[0]["text"]
-    assert answering.decided == ["低收入户有哪些补助"]  # emergencies, whom-to-call and statements: never searched
+    assert answering.decided == ["低收入户有哪些补助"] * 2  # emergencies, whom-to-call and statements: never searched
 
     # a sector's question the KB can answer: its hotline first, then the KB's answer
     for question, number in (("火车托运的东西丢了怎么赔", "12306"), ("航班延誤了機場要通知旅客嗎", "12326")):
         dispatcher = CollectingDispatcher()
-        events = ActionReferElsewhere(answering).run(dispatcher, tracker(question, "refer_elsewhere"), {})
+        ActionReferElsewhere(answering).run(dispatcher, tracker(question, "refer_elsewhere"), {})
         assert number in dispatcher.messages[0]["text"]
-        assert events == [{"event": "followup", "timestamp": None, "name": "action_answer_from_kb"}]
+        assert dispatcher.messages[1]["text"].startswith("根据《12328交通运输服务监督热线管理办法 第三十六条》")
     dispatcher = CollectingDispatcher()  # ... and where the KB would refuse, the hotline alone
     assert (
         ActionReferElsewhere(refusing).run(dispatcher, tracker("火车票改签要收手续费吗", "refer_elsewhere"), {}) == []

@@ -18,7 +18,7 @@ def build_executor(
     executor = ActionExecutor()
     for action in (
         ActionAnswerFromKB(kb, gaps),
-        ActionReferElsewhere(kb),
+        ActionReferElsewhere(kb, gaps),
         ValidateIntake("complaint", draft_ttl, kb),
         ValidateIntake("suggestion", draft_ttl, kb),
         AskIntake("complaint"),

@@ -14,7 +14,6 @@ import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 from hotline.acts import is_question
@@ -23,7 +22,7 @@ from hotline.text import normalize
 from knowledge_base.decision import ANSWER, CLARIFY
 from work_orders.intake import refusal
 
-from .knowledge import region_of
+from .knowledge import ActionAnswerFromKB, region_of
 
 log = logging.getLogger(__name__)
 
@@ -85,8 +84,9 @@ def _referral(text: str) -> tuple[str, str]:
 
 
 class ActionReferElsewhere(Action):
-    def __init__(self, kb=None) -> None:
+    def __init__(self, kb=None, gaps=None) -> None:
         self.kb = kb
+        self.answer = ActionAnswerFromKB(kb, gaps)
 
     def name(self) -> str:
         return "action_refer_elsewhere"
@@ -100,10 +100,11 @@ class ActionReferElsewhere(Action):
         reply, kind = _referral(text)
         consult = kind == GENERAL or (kind == SECTOR and not _ASKS_WHO.search(normalize(text)))
         answers = consult and self._kb_answers(text, region_of(tracker))
-        if answers and kind == GENERAL:
-            return [FollowupAction("action_answer_from_kb")]
-        dispatcher.utter_message(text=reply)
-        return [FollowupAction("action_answer_from_kb")] if answers else []
+        if kind != GENERAL or not answers:
+            dispatcher.utter_message(text=reply)
+        if answers:  # the KB's answer (or its choices) in this same action: the turn's rule ends with it
+            return self.answer.run(dispatcher, tracker, domain)
+        return []
 
     def _kb_answers(self, text: str, region: str | None) -> bool:
         """Whether the KB would answer this question or offer entries for it (not refuse)."""
