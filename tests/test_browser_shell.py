@@ -70,13 +70,14 @@ def menu(page):
     )
 
 
-def fits(page, live, name):
-    """Neither width scrolls the page sideways."""
+def fits(page, live, name, prefix="shell"):
+    """Neither width scrolls the page sideways (a screenshot of each page is left in the live stack's var/)."""
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
         page.wait_for_timeout(150)
         assert page.evaluate("document.documentElement.scrollWidth") <= width, (name, width)
-    page.screenshot(path=str(live.var / f"shell-{name}.png"), full_page=True)
+    page.screenshot(path=str(live.var / f"{prefix}-{name}.png"), full_page=True)
+    page.set_viewport_size({"width": WIDTHS[-1], "height": 900})
 
 
 def test_each_role_logs_in_once_and_moves_by_its_menu(live, people, browser):

@@ -15,17 +15,12 @@ from hotline.db import Database
 from supervision import surges
 from supervision.surges import SurgeAlerts
 from tests.test_browser import ARGS, CHROMIUM
+from tests.test_browser_shell import fits as shell_fits
+from tests.test_browser_shell import menu, sign_in
+from tests.test_supervision_api import CHECKPOINT  # the same five callers as the API test
 from work_orders.service import WorkOrders
 
 pytestmark = pytest.mark.browser
-
-CHECKPOINT = [
-    "卫辉检查站不让我们大货车过，直接劝返",
-    "今天早上在卫辉检查站被劝返了",
-    "107国道卫辉检查站劝返货车，也不说原因",
-    "我是跑冷链的，到卫辉检查站就被拦下来劝返",
-    "卫辉检查站的工作人员不让货车通行，劝我们原路返回",
-]
 
 
 @pytest.fixture
@@ -90,27 +85,8 @@ def new_page(browser, problems):
     return page
 
 
-def sign_in(page, person):
-    username, password, name = person
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("#login-form button[type=submit]")
-    expect(page.locator("#who")).to_contain_text(name)
-
-
-def menu(page):
-    return page.eval_on_selector_all(
-        "#menu a", "links => links.filter(a => a.offsetParent).map(a => a.firstChild.textContent.trim())"
-    )
-
-
 def fits(page, live, name):
-    for width in (768, 1280):
-        page.set_viewport_size({"width": width, "height": 900})
-        page.wait_for_timeout(150)
-        assert page.evaluate("document.documentElement.scrollWidth") <= width, (name, width)
-    page.screenshot(path=str(live.var / f"supervision-{name}.png"), full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
+    shell_fits(page, live, name, prefix="supervision")
 
 
 def clean(problems):
