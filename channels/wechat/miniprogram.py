@@ -46,15 +46,12 @@ class Sessions:
 
     def login(self, code: str, now: datetime | None = None) -> dict:
         now = now or utcnow()
-        if not self.api.configured:
-            raise MiniProgramUnavailable("未配置小程序 AppID/AppSecret")
-        try:
-            session = self.api.code_to_session(code)
-        except WeChatApiError as exc:
-            if exc.errcode in INVALID_CODE:
-                raise LoginFailed("登录凭证无效或已使用，请重新登录") from exc
-            log.warning("code2session failed: %s", exc.message)
-            raise MiniProgramUnavailable("微信登录服务暂时不可用，请稍后再试") from exc
+        session = self._redeem(
+            self.api.code_to_session,
+            code,
+            LoginFailed("登录凭证无效或已使用，请重新登录"),
+            "微信登录服务暂时不可用，请稍后再试",
+        )
         openid = session.get("openid") or ""
         if not openid:
             raise MiniProgramUnavailable("微信登录服务返回异常，请稍后再试")
@@ -73,6 +70,19 @@ class Sessions:
             )
         return {"token": token, "expires_at": expires.isoformat(), "expires_in": int(self.lifetime.total_seconds())}
 
+    def _redeem(self, call, code: str, invalid: Exception, unavailable: str) -> dict:
+        """A one-time code from the mini-program exchanged with WeChat: ``invalid`` raised when WeChat says the code
+        is bad or used, MiniProgramUnavailable(``unavailable``) when WeChat cannot be reached or fails."""
+        if not self.api.configured:
+            raise MiniProgramUnavailable("未配置小程序 AppID/AppSecret")
+        try:
+            return call(code)
+        except WeChatApiError as exc:
+            if exc.errcode in INVALID_CODE:
+                raise invalid from exc
+            log.warning("%s failed: %s", getattr(call, "__name__", "WeChat call"), exc.message)
+            raise MiniProgramUnavailable(unavailable) from exc
+
     def openid(self, token: str, now: datetime | None = None) -> str | None:
         now = now or utcnow()
         with self.db.session() as s:
@@ -84,15 +94,12 @@ class Sessions:
 
     def phone_number(self, code: str) -> str:
         """The number the user chose with WeChat's phone-number button (the code works once, for 5 minutes)."""
-        if not self.api.configured:
-            raise MiniProgramUnavailable("未配置小程序 AppID/AppSecret")
-        try:
-            answer = self.api.phone_number(code)
-        except WeChatApiError as exc:
-            if exc.errcode in INVALID_CODE:
-                raise PhoneCodeInvalid("手机号授权已失效，请再点一次或直接填写") from exc
-            log.warning("getuserphonenumber failed: %s", exc.message)
-            raise MiniProgramUnavailable("暂时无法获取手机号，请直接填写") from exc
+        answer = self._redeem(
+            self.api.phone_number,
+            code,
+            PhoneCodeInvalid("手机号授权已失效，请再点一次或直接填写"),
+            "暂时无法获取手机号，请直接填写",
+        )
         info = answer.get("phone_info") or {}
         number = info.get("purePhoneNumber") or info.get("phoneNumber") or ""
         if not number:
