@@ -123,18 +123,7 @@ def _scores(session: Session, period: Period, region: str, now: datetime) -> dic
     return {
         "scheme": {"weights": result["scheme"]["weights"], "lowest": result["scheme"]["lowest"]},
         "components": {k: v["label"] for k, v in result["components"].items()},
-        "units": [
-            {
-                "rank": u.get("rank"),
-                "name": u["name"],
-                "region": u["region"],
-                "orders": u["orders"],
-                "score": u["score"],
-                "rates": {k: c["rate"] for k, c in u["components"].items()},
-            }
-            for u in result["units"]
-            if u["score"] is not None
-        ],
+        "units": scores.scored_units(result, "orders"),
         "lowest": result["lowest"],
     }
 

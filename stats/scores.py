@@ -251,19 +251,26 @@ def public_bulletin(session: Session, period: Period, region_prefix: str = "", n
         "period": scores["period"],
         "region": region_prefix,
         "components": {k: v["label"] for k, v in scores["components"].items()},
-        "units": [
-            {
-                "rank": u["rank"],
-                "name": u["name"],
-                "region": u["region"],
-                "score": u["score"],
-                "rates": {k: c["rate"] for k, c in u["components"].items()},
-            }
-            for u in scores["units"]
-            if u["score"] is not None
-        ],
+        "units": scored_units(scores),
         "lowest": scores["lowest"],
     }
+
+
+def scored_units(scores: dict, *extra: str) -> list[dict]:
+    """The units of ``unit_scores`` that have a score, each as rank, name, region, score, its components' rates and
+    the ``extra`` fields asked for (e.g. "orders"), in ranking order."""
+    return [
+        {
+            "rank": u.get("rank"),
+            "name": u["name"],
+            "region": u["region"],
+            **{name: u[name] for name in extra},
+            "score": u["score"],
+            "rates": {k: c["rate"] for k, c in u["components"].items()},
+        }
+        for u in scores["units"]
+        if u["score"] is not None
+    ]
 
 
 # --- reply quality ---------------------------------------------------------------------------------------------
