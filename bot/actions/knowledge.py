@@ -166,16 +166,20 @@ class ActionAnswerFromKB(Action):
             log.exception("knowledge-base search failed for %r", mask_pii(question))
             dispatcher.utter_message(text=KB_DOWN)
             return []
-        answer = direct_answer(self.kb, decision)
-        if answer is not None:
-            return self._answer(dispatcher, tracker, answer)
-        if decision.kind == CLARIFY:
-            return self._clarify(dispatcher, tracker, question, decision)
+        if decision.kind in (ANSWER, CLARIFY):
+            return self.respond(dispatcher, tracker, question, decision)
         if asked_as(tracker) is None and intake.reads_as_complaint(question):
             # a grievance the KB cannot answer ("汽修厂给我换了假配件还收高价")
             return [FollowupAction("complaint_form")]
         self._gap(tracker, question, decision.candidates[0] if decision.candidates else None, "refuse")
         return self._refuse(dispatcher, tracker, question, act=asked_as(tracker))
+
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, question: str, decision) -> list:
+        """The reply to a decision to answer or to clarify, made here or by another action (a referral)."""
+        answer = direct_answer(self.kb, decision)
+        if answer is not None:
+            return self._answer(dispatcher, tracker, answer)
+        return self._clarify(dispatcher, tracker, question, decision)
 
     def _answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, answer: Answer) -> list:
         dispatcher.utter_message(text=answer.text)

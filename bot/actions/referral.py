@@ -99,19 +99,21 @@ class ActionReferElsewhere(Action):
             return []
         reply, kind = _referral(text)
         consult = kind == GENERAL or (kind == SECTOR and not _ASKS_WHO.search(normalize(text)))
-        answers = consult and self._kb_answers(text, region_of(tracker))
-        if kind != GENERAL or not answers:
+        decision = self._kb_decision(text, region_of(tracker)) if consult else None
+        if kind != GENERAL or decision is None:
             dispatcher.utter_message(text=reply)
-        if answers:  # the KB's answer (or its choices) in this same action: the turn's rule ends with it
-            return self.answer.run(dispatcher, tracker, domain)
+        if decision is not None:  # the KB's answer (or its choices) in this same action: the turn's rule ends with it
+            return self.answer.respond(dispatcher, tracker, text, decision)
         return []
 
-    def _kb_answers(self, text: str, region: str | None) -> bool:
-        """Whether the KB would answer this question or offer entries for it (not refuse)."""
+    def _kb_decision(self, text: str, region: str | None):
+        """The KB's decision for this question when it would answer it or offer entries for it; None when it would
+        refuse (or the message is no question)."""
         if self.kb is None or not is_question(text):
-            return False
+            return None
         try:
-            return self.kb.decide(text, region=region).kind in (ANSWER, CLARIFY)
+            decision = self.kb.decide(text, region=region)
         except Exception:  # the referral is a sensible reply on its own
             log.exception("knowledge-base search failed for %r", mask_pii(text))
-            return False
+            return None
+        return decision if decision.kind in (ANSWER, CLARIFY) else None
