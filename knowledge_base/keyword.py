@@ -51,37 +51,63 @@ def regional_groups() -> tuple[tuple[str, ...], ...]:
 
 
 @lru_cache(maxsize=1)
-def _regional_member() -> dict[str, tuple[str, ...]]:
-    return {m: group for group in regional_groups() for m in group}
-
-
-@lru_cache(maxsize=1)
 def thesaurus() -> dict[str, tuple[str, ...]]:
     """How people ask -> the words documents use (knowledge_base/thesaurus.yml)."""
     data = yaml.safe_load(THESAURUS_PATH.read_text(encoding="utf-8")) or {}
     return {term_key(str(k)): tuple(term_key(str(v)) for v in vs) for k, vs in data.items()}
 
 
-def in_kb_words(text: str, frequency: Callable[[str], int]) -> str:
+def in_kb_words(text: str, frequency: Callable[[str], int], terms: Terms = ()) -> str:
     """The question in the KB's own words: a regional word the KB never uses replaced by the equivalent it uses
     most (``frequency``: in how many of the KB's chunks a word occurs), so that "小黄可以刷悠游卡吗" finds the entries
     that say 出租车 and 公交卡 — by their embedding and by their keywords. Whole words only (jieba's precise cut:
     机车 is not replaced in 司机车速). A word the KB uses stays: expanding it to its equivalents as well was measured
-    to spread a keyword match over every entry that says any of them (出租车 → 出租汽车 in hundreds of clauses)."""
-    members = _regional_member()
+    to spread a keyword match over every entry that says any of them (出租车 → 出租汽车 in hundreds of clauses).
+
+    The equivalents are regional.yml's groups and the editors' vocabulary (``terms``, the active DB terms: a phrase
+    and the document words it stands for), so an editor who adds 小黄 → 出租车 in the console changes what the
+    embedding sees as well as the keyword expansion."""
+    replacements = _replacements(terms)
     _init_jieba()
     with _jieba_lock:
         tokens = jieba.lcut(text)
-    changed = False
-    for i, token in enumerate(tokens):
-        group = members.get(token.lower())
-        if group is None or frequency(token.lower()) > 0:
+    out, changed, i = [], False, 0
+    while i < len(tokens):
+        # the longest run of whole tokens that is a replaceable word (an editor's phrase jieba cuts apart: 差|头)
+        for j in range(min(len(tokens), i + MAX_RUN), i, -1):
+            word = "".join(tokens[i:j]).lower()
+            others = replacements.get(word)
+            if others:
+                break
+        if not others:
+            out.append(tokens[i])
+            i += 1
             continue
-        counts = [(frequency(m), -n, m) for n, m in enumerate(group) if m != token.lower()]
-        best = max(counts, default=(0, 0, ""))
+        if frequency(word) > 0:  # the KB's own word stays
+            out.extend(tokens[i:j])
+            i = j
+            continue
+        best = max(((frequency(m), -n, m) for n, m in enumerate(others)), default=(0, 0, ""))
         if best[0] > 0:
-            tokens[i], changed = best[2], True
-    return "".join(tokens) if changed else text
+            out.append(best[2])
+            changed = True
+        else:
+            out.extend(tokens[i:j])
+        i = j
+    return "".join(out) if changed else text
+
+
+MAX_RUN = 4  # tokens an equivalent may span
+
+
+@lru_cache(maxsize=16)
+def _replacements(terms: Terms = ()) -> dict[str, tuple[str, ...]]:
+    """Per word, what it may be replaced by in the KB's words: the editors' targets first (their order breaks a
+    tie), then the other members of its regional group."""
+    out = {m: tuple(o for o in group if o != m) for group in regional_groups() for m in group}
+    for phrase, targets in terms:
+        out[phrase] = tuple(dict.fromkeys(t for t in (*targets, *out.get(phrase, ())) if t != phrase))
+    return out
 
 
 @lru_cache(maxsize=16)

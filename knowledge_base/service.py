@@ -705,7 +705,8 @@ class KnowledgeBase:
         """The chunks the vector and keyword indexes return for the query (``depth`` from each), with their
         evidence. A chunk only the keyword index found gets its cosine too (hybrid mode)."""
         evidence: dict[int, Evidence] = {}
-        text = in_kb_words(text, cache.keyword.frequency)  # 小黄 -> 出租车 where the KB says 出租车 (regional.yml)
+        # 小黄 -> 出租车 where the KB says 出租车 (regional.yml and the editors' vocabulary)
+        text = in_kb_words(text, cache.keyword.frequency, self.terms)
         if mode in ("hybrid", "dense"):
             if vector is None:
                 vector = self.embedder.encode_one(text)

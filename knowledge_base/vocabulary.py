@@ -28,7 +28,18 @@ from tqdm import tqdm
 from hotline.errors import NotFound
 
 from .errors import TermExists, TermInvalid, TermStateError
-from .keyword import CJK_RUN, STOP_CHARS, STOPWORDS, Terms, _init_jieba, _jieba_lock, term_key, thesaurus, words
+from .keyword import (
+    CJK_RUN,
+    STOP_CHARS,
+    STOPWORDS,
+    Terms,
+    _init_jieba,
+    _jieba_lock,
+    regional_groups,
+    term_key,
+    thesaurus,
+    words,
+)
 from .models import TERM_STATUSES, Article, KbTerm
 
 if TYPE_CHECKING:
@@ -290,7 +301,12 @@ class Vocabulary:
                 query = query.where(KbTerm.status == status)
             items = [term_dict(t) for t in s.scalars(query)]
             counts = dict(s.execute(select(KbTerm.status, func.count()).group_by(KbTerm.status)).all())
-        return {"items": items, "counts": {st: counts.get(st, 0) for st in TERM_STATUSES}, "base": len(thesaurus())}
+        return {
+            "items": items,
+            "counts": {st: counts.get(st, 0) for st in TERM_STATUSES},
+            "base": len(thesaurus()),
+            "regional": len(regional_groups()),
+        }
 
     def add(self, phrase: object, targets: object, author: str) -> dict:
         value = clean_phrase(phrase)

@@ -114,3 +114,15 @@ def test_a_greeted_question_finds_what_the_bare_question_finds(taiwan_kb):
     assert [
         h.title for h in taiwan_kb.search("師傅您好，我想諮詢一下，公交卡丟了怎麼掛失，謝謝", k=3, min_score=0.0)
     ] == bare
+
+
+def test_an_editors_term_adds_to_the_groups():
+    editors = (("差头", ("的哥", "出租车")), ("小黄", ("黄的",)))
+    assert in_kb_words("差头拒载", uses("出租车"), editors) == "出租车拒载"
+    assert in_kb_words("差头拒载", uses("出租车", "的哥"), editors) == "的哥拒载"  # a tie: the editor's order
+    # the editor's targets come before the group's members, which still count
+    assert in_kb_words("小黄拒载", uses("黄的"), editors) == "黄的拒载"
+    assert in_kb_words("小黄拒载", uses("的士"), editors) == "的士拒载"
+    assert in_kb_words("差头拒载", uses("差头", "出租车"), editors) == "差头拒载"  # the KB's own word stays
+    # a phrase jieba cuts into several words is still replaced whole, and only whole
+    assert in_kb_words("我坐的差头拒载", uses("出租车"), editors) == "我坐的出租车拒载"

@@ -143,3 +143,18 @@ def test_learning_stores_suggestions_an_editor_accepts_or_rejects(vkb):
     assert again["created"] == 0
     statuses = {t["phrase"]: t["status"] for t in vocab.list()["items"]}
     assert statuses["差头"] == "active" and statuses["岭南通"] == "rejected"
+
+
+def test_an_editors_term_puts_the_question_in_the_kbs_words_for_the_embedding_too(vkb):
+    # the hashing embedder gives cosine 1.0 only to equal texts: the title "出租车乱收费如何投诉" (indexed as a
+    # question) is met exactly only when "差头乱收费如何投诉" is embedded as "出租车乱收费如何投诉"
+    def dense():
+        return vkb.search("差頭亂收費如何投訴", k=1, min_score=0.0, mode="dense")[0]
+
+    assert dense().dense < 0.99
+    vocab = Vocabulary(vkb)
+    term = vocab.add("差头", ["的哥", "出租车"], author="ed")  # 的哥 is no word of this KB: the one it uses wins
+    hit = dense()
+    assert hit.title == TAXI.title and hit.dense == pytest.approx(1.0, abs=1e-3)
+    vocab.delete(term["id"])
+    assert dense().dense < 0.99

@@ -552,6 +552,7 @@ class TermListOut(Schema):
     items = List(Nested(TermOut), required=True)
     counts = Dict(required=True)
     base = Integer(required=True, metadata={"description": "随系统发布的基础词表（文件）条数"})
+    regional = Integer(required=True, metadata={"description": "随系统发布的地区说法（regional.yml）组数"})
 
 
 class LearnOut(Schema):
