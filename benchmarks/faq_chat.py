@@ -72,7 +72,7 @@ def run(base: str, folder: Path, split: str, article_of: dict[str, int], show: b
         r.raise_for_status()
         return r.json()
 
-    tally, refused = Counter(), 0
+    tally, refused, referred = Counter(), 0, 0
     for item in answerable:
         result = ask(item["q"])
         kind, ids = read_reply(result)
@@ -81,8 +81,14 @@ def run(base: str, folder: Path, split: str, article_of: dict[str, int], show: b
             replies = " / ".join((r.get("text") or "")[:40] for r in result.get("replies") or [])
             print(f"  did not reach the KB: {item['q']} -> {result.get('intent')}: {replies}", flush=True)
     for q in unanswerable:
-        kind, _ids = read_reply(ask(q))
+        result = ask(q)
+        kind, _ids = read_reply(result)
         refused += kind == "refused"
+        # not the KB's refusal, but no answer either: the competent hotline (12306, 12305 …) named instead
+        referred += kind == "other" and (result.get("intent") or {}).get("name") == "refer_elsewhere"
+        if show and kind != "refused":  # (--show: the development split's unanswerable questions not refused)
+            replies = " / ".join((r.get("text") or "")[:40] for r in result.get("replies") or [])
+            print(f"  unanswerable, {kind}: {q} -> {result.get('intent')}: {replies}", flush=True)
     n = max(len(answerable), 1)
     return {
         "n": len(answerable),
@@ -90,6 +96,7 @@ def run(base: str, folder: Path, split: str, article_of: dict[str, int], show: b
         "answered_or_offered": (tally["right"] + tally["offered"]) / n,
         "unanswerable": len(unanswerable),
         "unanswerable_refused": refused / max(len(unanswerable), 1),
+        "unanswerable_referred": referred / max(len(unanswerable), 1),
     }
 
 
@@ -114,6 +121,9 @@ def bench_faq_chat(results: dict, show: bool = False) -> None:
     rows = [[LABELS[k]] + [f"{out[s][k]:.1%}" for s in out] for k in OUTCOMES]
     rows.append(["right entry answered or offered"] + [f"{out[s]['answered_or_offered']:.1%}" for s in out])
     rows.append(["unanswerable refused"] + [f"{out[s]['unanswerable_refused']:.1%}" for s in out])
+    rows.append(
+        ["unanswerable referred to another hotline only"] + [f"{out[s]['unanswerable_referred']:.1%}" for s in out]
+    )
     title = f"FAQ benchmark gov-mixed through /api/chat (answerable n = {out['dev']['n']}, {out['holdout']['n']})"
     print(table(title, ["outcome", "dev", "holdout"], rows), flush=True)
     results["faq_chat"] = out
