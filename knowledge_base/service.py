@@ -399,17 +399,6 @@ class KnowledgeBase:
             else:
                 changed.append(draft)
         parts = [pieces(d) for d in changed]
-        # BM25 tokens for the catch-up that will index these chunks, worked out on the second core meanwhile
-        # (only when this process's cache is open: otherwise its first build tokenises everything anyway)
-        ahead = None
-        if self._cache is not None:
-            ahead = threading.Thread(
-                target=PRETOKENIZED.warm,
-                name="kb-pretokenize",
-                daemon=True,
-                args=([keyword_text(d.title, d.kind, p.text, p.kind) for d, ps in zip(changed, parts) for p in ps],),
-            )
-            ahead.start()
         # The model embeds in a thread of its own (its long batched operations release the GIL) while this one
         # writes the articles, their versions and log rows, which need no vectors; the chunks follow with theirs.
         hashes, known, todo = self._vectors_to_make(s, [p.embed for ps in parts for p in ps], known_vectors)
@@ -418,13 +407,19 @@ class KnowledgeBase:
         vectors = embedding.submit(self._embed, todo, progress) if embedding is not None else None
         try:
             written = self._write_articles(s, changed, parts, existing, report, author, action, note)
+            if self._cache is not None and vectors is not None:
+                # the BM25 tokens of the catch-up that will index these chunks, worked out while the model
+                # still embeds (only when this process's cache is open: otherwise its first build tokenises
+                # everything anyway). In this thread, after the writes: a third thread beside the model and the
+                # writes was measured to slow the import by 3-5 % on two cores (the GIL and memory bandwidth)
+                PRETOKENIZED.warm(
+                    [keyword_text(d.title, d.kind, p.text, p.kind) for d, ps in zip(changed, parts) for p in ps]
+                )
             if vectors is not None:
                 known.update(vectors.result())
         finally:
             if embedding is not None:
                 embedding.shutdown(wait=True)
-            if ahead is not None:
-                ahead.join()
         report.article_ids.extend(a.id for a in written)
         rows, at = [], 0
         for article, draft_parts in zip(written, parts):

@@ -325,9 +325,17 @@ def test_an_import_tokenises_beside_the_embedding_and_the_catch_up_reuses_it(edi
 
     kb = editor.kb
     left_before = len(keyword.PRETOKENIZED)
-    callers = []
+    callers, warmed = [], []
     real = keyword.tokenize
     monkeypatch.setattr(keyword, "tokenize", lambda text: callers.append(threading.current_thread().name) or real(text))
+    real_warm = keyword.PRETOKENIZED.warm
+
+    def warm(texts):
+        # while the model embeds in its own thread
+        warmed.append((len(texts), any(t.name.startswith("kb-embed") for t in threading.enumerate())))
+        real_warm(texts)
+
+    monkeypatch.setattr(keyword.PRETOKENIZED, "warm", warm)
     body = "G4京港澳高速新乡段货车绕行G107国道"
     drafts = [
         ArticleDraft(
@@ -344,8 +352,10 @@ def test_an_import_tokenises_beside_the_embedding_and_the_catch_up_reuses_it(edi
         for i in range(3)
     ]
     kb.upsert_articles(drafts, action="import")
-    # bodies, similar questions and titles: none left for the catch-up to do
-    assert len(callers) == 9 and set(callers) == {"kb-pretokenize"}
+    # bodies, similar questions and titles, tokenised once, by the importing thread while the model embedded:
+    # none left for the catch-up to do
+    assert warmed == [(9, True)]
+    assert len(callers) == 9 and set(callers) == {threading.current_thread().name}
     assert len(keyword.PRETOKENIZED) == left_before
     assert kb.search("第2号通告怎么绕行", k=1)[0].title == "绕行通告2"
     # a KB whose cache is not open (seeding before the first build) leaves nothing behind
