@@ -64,6 +64,8 @@ class Embedder:
         import torch
 
         model = self.model
+        if getattr(model, "default_prompt_name", None):  # a model that prefixes its prompt: the library adds it
+            return self.encode([text])[0]
         prepare = getattr(model, "preprocess", None) or model.tokenize  # tokenize: older sentence-transformers
         features = prepare([text])
         with torch.inference_mode():

@@ -25,3 +25,14 @@ def test_the_model_is_used_for_inference_only(embedder):
     # no dropout: the same question twice is the same vector, bit for bit
     assert not embedder.model.training
     assert np.array_equal(embedder.encode_one("大车审验"), embedder.encode_one("大车审验"))
+
+
+def test_a_model_with_a_default_prompt_is_embedded_with_it(embedder, monkeypatch):
+    # HOTLINE_EMBEDDING_MODEL may name a model configured to prefix a prompt ("query: "): the library adds it
+    model = embedder.model
+    monkeypatch.setattr(model, "prompts", {"query": "查询："})
+    monkeypatch.setattr(model, "default_prompt_name", "query")
+    prompted = embedder.encode_one("大车审验")
+    np.testing.assert_allclose(prompted, embedder.encode(["大车审验"])[0], atol=1e-5)
+    monkeypatch.undo()
+    assert not np.allclose(prompted, embedder.encode_one("大车审验"), atol=1e-3)
