@@ -42,15 +42,25 @@ def strip_trailing_punctuation(text: str) -> str:
 # what a caller says before and after the question itself ("师傅您好，我想咨询一下，…", "…谢谢"): on normalised text
 _LEAD_IN = re.compile(
     r"^(?:(?:你好|您好|哈喽|嗨|喂|师傅|客服|小助手|同志|打扰了|打扰一下|麻烦问一下|麻烦问下|麻烦一下|麻烦你|麻烦您|"
-    r"请问一下|请问|问一下|问下|我想问一下|我想问下|我想问|想问一下|想问下|我想咨询一下|我想咨询下|我想咨询|咨询一下|"
-    r"咨询下|我想了解一下|了解一下|那个|嗯+|哦+|啊+)[\s,，.。!！、~～:：;；]*)+"
+    r"我想请问|想请问|请问一下|请问|问一下|问下|我想问一下|我想问下|我想问|想问一下|想问下|想问|我想咨询一下|我想咨询下|我想咨询|咨询一下|"
+    r"咨询下|我想了解一下|了解一下|那个|在吗|在么|在不在|(?:hi|hello|hey)(?![a-z])|嗯+|哦+|啊+)[\s,，.。!！?？、~～:：;；]*)+",
+    re.IGNORECASE,
 )
-_SIGN_OFF = re.compile(r"[\s,，.。!！、~～]*(?:谢谢(?:你|您|师傅)?|多谢|麻烦了|麻烦你了|麻烦您了)[\s,，.。!！~～]*$")
+_SIGN_OFF = re.compile(
+    r"[\s,，.。!！、~～]*(?:谢谢(?:你|您|师傅)?|多谢|谢啦|谢了|麻烦了|麻烦你了|麻烦您了|拜托了|(?<![a-z])(?:thx|thanks|thank you))"
+    r"[\s,，.。!！~～]*$",
+    re.IGNORECASE,
+)
+# pictographs and their joiners (😭🙏👍, ❤️): what a chat adds to a question, nothing a document says
+_CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])")
+_PICTOGRAPHS = re.compile(r"[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u200D]+")
 
 
 def question_core(text: str) -> str:
     """The question without the greeting, lead-in and thanks around it ("您好 麻烦问一下 公交卡丢了怎么办 谢谢" ->
-    "公交卡丢了怎么办"): words that say nothing of what is asked but pull a search towards other entries. A text
-    that is nothing but those words is returned as it was."""
-    core = _SIGN_OFF.sub("", _LEAD_IN.sub("", text)).strip()
-    return core if len(core) >= 2 else text
+    "公交卡丢了怎么办") and without emoji ("公交卡丢了😭"): what says nothing of what is asked but pulls a search
+    towards other entries. A text that is nothing but those is returned as it was."""
+    bare = re.sub(r"\s+", " ", _PICTOGRAPHS.sub("", text)).strip()
+    core = _SIGN_OFF.sub("", _LEAD_IN.sub("", bare)).strip()
+    core = _CJK_GAP.sub("", core)  # "公交卡 丢了 怎么办": spaces typed between Chinese words are no part of them
+    return core if len(core) >= 2 else bare if len(bare) >= 2 else text

@@ -103,6 +103,18 @@ def test_a_mainland_or_slang_question_finds_the_entry_in_the_kbs_words(taiwan_kb
         ("就是说货车能走吗", "就是说货车能走吗"),  # 就是 may be the question's own word
         ("你好", "你好"),  # nothing but a greeting: left as it is
         ("你好,请问", "你好,请问"),
+        # as typed on WeChat: emoji, "在吗", English greetings and thanks
+        ("在吗？请问公交卡丢了怎么办😭😭", "公交卡丢了怎么办"),
+        ("hi 公交卡丢了怎么办 thx", "公交卡丢了怎么办"),
+        ("Hello，公交卡❤️丢了怎么办🙏 谢啦", "公交卡丢了怎么办"),
+        ("highway怎么走", "highway怎么走"),  # a Latin word that begins like a greeting is the question's
+        ("etc卡怎么办理 pthanks", "etc卡怎么办理 pthanks"),
+        ("您好！想问申请低收入户要准备哪些文件～谢谢🙏", "申请低收入户要准备哪些文件"),
+        ("我想请问 公交卡 丢了 怎么办", "公交卡丢了怎么办"),
+        ("etc 卡 怎么办理", "etc 卡怎么办理"),
+        ("👍👍", "👍👍"),  # nothing but emoji: left as it is
+        ("母亲坐公交有优惠吗", "母亲坐公交有优惠吗"),
+        ("hi", "hi"),
     ],
 )
 def test_the_greeting_and_thanks_around_a_question_are_left_out_of_the_search(said, core):
