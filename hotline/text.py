@@ -51,8 +51,9 @@ _SIGN_OFF = re.compile(
     r"[\s,，.。!！~～]*$",
     re.IGNORECASE,
 )
-# pictographs and their joiners (😭🙏👍, ❤️): what a chat adds to a question, nothing a document says
+# a space typed between two Chinese words ("公交卡 丢了 怎么办"): no part of either
 _CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])")
+# pictographs and their joiners (😭🙏👍, ❤️): what a chat adds to a question, nothing a document says
 _PICTOGRAPHS = re.compile(r"[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u200D]+")
 
 
@@ -62,5 +63,5 @@ def question_core(text: str) -> str:
     towards other entries. A text that is nothing but those is returned as it was."""
     bare = re.sub(r"\s+", " ", _PICTOGRAPHS.sub("", text)).strip()
     core = _SIGN_OFF.sub("", _LEAD_IN.sub("", bare)).strip()
-    core = _CJK_GAP.sub("", core)  # "公交卡 丢了 怎么办": spaces typed between Chinese words are no part of them
+    core = _CJK_GAP.sub("", core)
     return core if len(core) >= 2 else bare if len(bare) >= 2 else text

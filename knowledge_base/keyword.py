@@ -57,6 +57,9 @@ def thesaurus() -> dict[str, tuple[str, ...]]:
     return {term_key(str(k)): tuple(term_key(str(v)) for v in vs) for k, vs in data.items()}
 
 
+MAX_RUN = 4  # whole tokens an equivalent may span
+
+
 def in_kb_words(text: str, frequency: Callable[[str], int], terms: Terms = ()) -> str:
     """The question in the KB's own words: a regional word the KB never uses replaced by the equivalent it uses
     most (``frequency``: in how many of the KB's chunks a word occurs), so that "小黄可以刷悠游卡吗" finds the entries
@@ -73,31 +76,22 @@ def in_kb_words(text: str, frequency: Callable[[str], int], terms: Terms = ()) -
         tokens = jieba.lcut(text)
     out, changed, i = [], False, 0
     while i < len(tokens):
-        # the longest run of whole tokens that is a replaceable word (an editor's phrase jieba cuts apart: 差|头)
+        # the longest run of whole tokens that is a replaceable word (an editor's phrase jieba cuts apart: 差|头);
+        # none: j ends at i + 1, the token alone
         for j in range(min(len(tokens), i + MAX_RUN), i, -1):
             word = "".join(tokens[i:j]).lower()
             others = replacements.get(word)
             if others:
                 break
-        if not others:
-            out.append(tokens[i])
-            i += 1
-            continue
-        if frequency(word) > 0:  # the KB's own word stays
-            out.extend(tokens[i:j])
-            i = j
-            continue
-        best = max(((frequency(m), -n, m) for n, m in enumerate(others)), default=(0, 0, ""))
-        if best[0] > 0:
-            out.append(best[2])
-            changed = True
-        else:
-            out.extend(tokens[i:j])
+        if others and frequency(word) == 0:  # a word the KB uses stays
+            best = max((frequency(m), -n, m) for n, m in enumerate(others))
+            if best[0] > 0:
+                out.append(best[2])
+                changed, i = True, j
+                continue
+        out.extend(tokens[i:j])
         i = j
     return "".join(out) if changed else text
-
-
-MAX_RUN = 4  # tokens an equivalent may span
 
 
 @lru_cache(maxsize=16)
