@@ -61,8 +61,17 @@ def test_a_ranked_kb_answers_a_strong_and_likely_leader():
 def test_a_ranked_kb_offers_strong_entries_when_the_leader_is_not_likely_enough():
     d = decide(ranked((0.95, 0.5), (0.93, 0.4), (0.85, 0.08), (0.81, 0.02)), RANKED)
     assert d.kind == CLARIFY and [h.article_id for h in d.hits] == [1, 2, 3]  # at most three
-    # only strong entries are offered; one alone is no choice
+    # one strong entry alone is no choice
     assert decide(ranked((0.95, 0.6), (0.75, 0.4)), RANKED).kind == REFUSE
+
+
+def test_a_ranked_kbs_choices_are_its_first_three_in_its_order():
+    """Two strong entries make a choice; the ranker's first three are then offered, none skipped for its score:
+    the entry the ranker puts first is offered although its score is under the threshold."""
+    d = decide(ranked((0.79, 0.3), (0.82, 0.2), (0.91, 0.1), (0.9, 0.05)), RANKED)
+    assert d.kind == CLARIFY and [h.article_id for h in d.hits] == [1, 2, 3]
+    d = decide(ranked((0.95, 0.5), (0.9, 0.3), (0.6, 0.1)), RANKED)
+    assert [h.article_id for h in d.hits] == [1, 2, 3] and "2条得分≥0.80" in d.reason
 
 
 def test_a_ranked_kb_refuses_a_likely_but_weak_leader():
