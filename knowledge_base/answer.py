@@ -48,9 +48,12 @@ def region_reason(hit: Hit, choice: RegionChoice, threshold: float) -> str:
         return f"适用地区{hit.region}，与检索地区{choice.label}相符"
     differs = f"适用地区{hit.region}，不含检索地区{choice.label}"
     if hit.region_verdict == REGION_OTHER:
+        ranked = (  # a large KB's ranker weighs the region among its features (knowledge_base.ranker)
+            "排序模型已计入地区不符" if hit.confidence is not None else f"排序时扣减{REGION_MARGIN:.2f}"
+        )
         return (
             f"{differs}：匹配度{hit.score:.3f}达到答复阈值{threshold:.2f}，仍可答复并注明“本条适用于{hit.region}”；"
-            f"排序时扣减{REGION_MARGIN:.2f}，排在同等匹配度的本地区和全国条目之后"
+            f"{ranked}，排在同等匹配度的本地区和全国条目之后"
         )
     if hit.region_verdict == REGION_HIDDEN:
         return f"{differs}：匹配度{hit.score:.3f}未达到答复阈值{threshold:.2f}，按地区排除，不会答复"

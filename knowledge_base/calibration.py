@@ -54,6 +54,7 @@ class Calibration:
     questions: int = 0  # self-asked questions it was made with
     absent_answered: float | None = None  # share of them answered directly under the policy
     notes: list[str] = field(default_factory=list)
+    ranker: str = ""  # the fingerprint of the ranker whose probabilities it was made on ("" for a small KB)
 
     def to_json(self) -> str:
         return json.dumps(
@@ -63,6 +64,7 @@ class Calibration:
                 "questions": self.questions,
                 "absent_answered": self.absent_answered,
                 "notes": self.notes,
+                "ranker": self.ranker,
             },
             ensure_ascii=False,
         )
@@ -79,6 +81,7 @@ class Calibration:
             int(data.get("questions", 0)),
             data.get("absent_answered"),
             list(data.get("notes", [])),
+            str(data.get("ranker", "")),
         )
 
 
@@ -95,9 +98,11 @@ def calibrate(
     absent_searches: Callable[[], Iterable[list]],
     base: Policy = LARGE_KB_POLICY,
     target: float = MAX_ABSENT_ANSWERED,
+    ranker: str = "",
 ) -> Calibration:
     """The policy for a KB of ``articles`` published articles. ``absent_searches`` yields, for self-asked questions
-    whose article was taken out, the hits the search found (called only for a large KB)."""
+    whose article was taken out, the hits the search found (called only for a large KB); ``ranker`` is the
+    fingerprint of the ranker that ordered them."""
     if articles < SMALL_KB:
         return Calibration(
             legacy_policy(min_score), articles, notes=[f"少于{SMALL_KB}条，按固定阈值{min_score:.2f}答复"]
@@ -111,4 +116,4 @@ def calibrate(
     notes = [f"自测{len(hit_lists)}问（已移除其答案条目），直接答复{share:.1%}（上限{target:.0%}）"]
     if policy.certainty != base.certainty:
         notes.append(f"直接答复所需概率由{base.certainty:.0%}提高到{policy.certainty:.0%}")
-    return Calibration(policy, articles, len(hit_lists), round(share, 4), notes)
+    return Calibration(policy, articles, len(hit_lists), round(share, 4), notes, ranker)

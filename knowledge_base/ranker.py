@@ -16,6 +16,7 @@ Pure domain code: numpy and scipy only; no Flask, no Rasa.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -39,6 +40,11 @@ FEATURES = (
     "keyword",  # best keyword match of its chunks (BM25 share x coverage)
     "coverage",  # best share of the query's keywords one of its chunks holds
     "title_overlap",  # share of the query's character bigrams found in its title
+    # where it applies (knowledge_base.regions), against the regions searched (the places the question names, else
+    # the user's shared location): 1 when it may answer this user (nationwide, the region searched, or no region
+    # known), else 0 (another region's article, which answers only when strong: KnowledgeBase._region_verdicts)
+    "region_fits",
+    "region_named",  # 1 for a regional article of the region searched ("杭州出租绕路" -> 杭州市's regulation)
 )
 WEIGHTS_FILE = Path(__file__).with_name("ranker.json")
 
@@ -51,6 +57,13 @@ class Ranker:
     def utilities(self, features: np.ndarray) -> np.ndarray:
         """One value per candidate (rows of ``features``): higher ranks first."""
         return features @ np.asarray(self.weights, dtype="float64")
+
+    @property
+    def fingerprint(self) -> str:
+        """Names these features and weights: a calibration made under other ones (an upgrade shipped a refitted
+        ranker) no longer describes the KB's probabilities (KnowledgeBase.calibration_due)."""
+        text = json.dumps([list(FEATURES), [round(w, 6) for w in self.weights]])
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
 
     def to_json(self) -> str:
         return json.dumps(
@@ -110,6 +123,7 @@ def fit(questions: Sequence[tuple[np.ndarray, int]], l2: float = 1e-4) -> np.nda
         n = max(len(questions), 1)
         return total / n + l2 * float(w @ w), grad / n + 2 * l2 * w
 
-    start = np.zeros(len(FEATURES))
+    width = questions[0][0].shape[1] if questions else len(FEATURES)  # (a subset of FEATURES, to compare fits)
+    start = np.zeros(width)
     start[0] = 10.0
-    return minimize(loss, start, jac=True, method="L-BFGS-B", bounds=[(0.0, None)] * len(FEATURES)).x
+    return minimize(loss, start, jac=True, method="L-BFGS-B", bounds=[(0.0, None)] * width).x

@@ -55,7 +55,8 @@ EVIDENCE_WEIGHTS = (1.0, 0.5, 0.2)
 CANDIDATES = 10
 # An article of another region than the one searched (the place the question names, else the user's) answers only
 # when it reaches the answer threshold (KnowledgeBase.min_score), and ranks as if it scored this much less: below
-# nationwide and same-region articles of similar strength. Weaker ones stay hidden (hit testing lists them).
+# nationwide and same-region articles of similar strength. Weaker ones stay hidden (hit testing lists them). In a
+# large KB the fitted ranker weighs the region instead (knowledge_base.ranker: region_fits, region_named).
 REGION_MARGIN = 0.05
 # a hit's region verdict
 REGION_APPLIES, REGION_OTHER, REGION_HIDDEN = "applies", "other", "hidden"
@@ -545,7 +546,7 @@ class KnowledgeBase:
         scored = self._score(cache, matches, candidates, mode, exclude)
         chosen = scored.best(matches, floor, len(candidates))
         if mode == "hybrid" and len(cache.articles) >= SMALL_KB:  # a large KB: the fitted ranker orders
-            chosen = self._ranked(default_ranker(), text, cache, matches, candidates, fits, scored, chosen)
+            chosen = self._ranked(default_ranker(), text, cache, matches, candidates, fits, regions, scored, chosen)
         best, verdicts = self._region_verdicts(chosen, fits, k, hidden)
         if not best:
             return []
@@ -588,11 +589,11 @@ class KnowledgeBase:
             return [], np.zeros((0, len(FEATURES)))
         matches = self._matches(cache, text, "hybrid", depth=40)
         regions = search_regions(text, region).regions
-        candidates, _fits = self._candidates(cache, matches, "hybrid", CANDIDATES, now, regions, None, None)
+        candidates, fits = self._candidates(cache, matches, "hybrid", CANDIDATES, now, regions, None, None)
         scored = self._score(cache, matches, candidates, "hybrid")
         chosen = scored.best(matches, 0.0, len(candidates))
         return [candidates[c.candidate].id for c in chosen], self._features(
-            text, cache, matches, candidates, scored, chosen
+            text, cache, matches, candidates, fits, bool(regions), scored, chosen
         )
 
     def decide(self, query: str, region: str | None = None, k: int = 5, now: datetime | None = None) -> Decision:
@@ -673,20 +674,28 @@ class KnowledgeBase:
         """Calibrate the answer policy to the KB as it is now and store it: used here at once, on every other replica
         from its next poll (load_db_state)."""
         articles = len(self.cache.articles)
-        result = calibrate(articles, self.min_score, lambda: self.absent_searches(progress=progress))
+        result = calibrate(
+            articles,
+            self.min_score,
+            lambda: self.absent_searches(progress=progress),
+            ranker=default_ranker().fingerprint,
+        )
         with self.db.session() as s:
             s.add(KbCalibration(fitted_at=utcnow(), articles=articles, report=result.to_json()))
         self.load_db_state(force=True)
         return result
 
     def calibration_due(self, growth: float = 0.1) -> bool:
-        """Whether the KB is large and its size changed by ``growth`` since its newest calibration (or it has none)."""
+        """Whether the KB is large and its size changed by ``growth`` since its newest calibration, or that was made
+        under another ranker than the one shipped now (an upgrade), or it has none."""
         articles = len(self.cache.articles)
         if articles < SMALL_KB:
             return False
         with self.db.session() as s:
             last = s.scalars(select(KbCalibration).order_by(KbCalibration.id.desc()).limit(1)).first()
-        return last is None or abs(articles - last.articles) >= growth * max(last.articles, 1)
+        if last is None or abs(articles - last.articles) >= growth * max(last.articles, 1):
+            return True
+        return Calibration.from_json(last.report).ranker != default_ranker().fingerprint
 
     def _matches(
         self,
@@ -767,10 +776,13 @@ class KnowledgeBase:
         cache: SearchCache,
         matches: Matches,
         candidates: list[ArticleMeta],
+        fits: list[bool],
+        region_known: bool,
         scored: CandidateScores,
         chosen: list[ScoredArticle],
     ) -> np.ndarray:
-        """The ranker's FEATURES of each chosen candidate (rows, in ``chosen``'s order)."""
+        """The ranker's FEATURES of each chosen candidate (rows, in ``chosen``'s order); ``fits``: whether each
+        candidate's region fits the regions searched, ``region_known``: whether any region was searched."""
         # each candidate's matched chunks, from the few the indexes returned (not by testing every chunk of
         # every candidate: a long article has hundreds)
         found: dict[int, list[Evidence]] = {}
@@ -785,12 +797,15 @@ class KnowledgeBase:
             start, length = scored.starts[n], scored.lengths[n]
             cosine = scored.cosine[start : start + length] if scored.cosine is not None else np.zeros(length)
             mine = found.get(candidates[n].id, ())
+            nationwide = candidates[n].region in ("", None, REGION_NATIONWIDE)
             rows[row] = (
                 c.score,
                 float(cosine.max()) if length else 0.0,
                 max((e.keyword_match for e in mine), default=0.0),
                 max((e.coverage for e in mine), default=0.0),
                 title_overlap(query_bigrams, candidates[n].title),
+                float(fits[n]),
+                float(fits[n] and region_known and not nationwide),
             )
         return rows
 
@@ -802,15 +817,16 @@ class KnowledgeBase:
         matches: Matches,
         candidates: list[ArticleMeta],
         fits: list[bool],
+        regions: tuple[str, ...],
         scored: CandidateScores,
         chosen: list[ScoredArticle],
     ) -> list[ScoredArticle]:
-        """``chosen`` ordered by the ranker, each with its utility and its probability of being the right one;
-        another region's article counts as if its score were REGION_MARGIN lower."""
+        """``chosen`` ordered by the ranker, each with its utility and its probability of being the right one
+        (the candidates' regions are among the ranker's features)."""
         if not chosen:
             return chosen
-        utilities = ranker.utilities(self._features(text, cache, matches, candidates, scored, chosen))
-        utilities -= ranker.weights[0] * REGION_MARGIN * np.array([not fits[c.candidate] for c in chosen])
+        features = self._features(text, cache, matches, candidates, fits, bool(regions), scored, chosen)
+        utilities = ranker.utilities(features)
         p = probabilities(utilities)
         ranked = [c._replace(utility=float(u), probability=float(x)) for c, u, x in zip(chosen, utilities, p)]
         ranked.sort(key=lambda c: -c.utility)

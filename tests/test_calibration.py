@@ -7,6 +7,7 @@ import pytest
 from knowledge_base import calibration, service
 from knowledge_base.calibration import LARGE_KB_POLICY, SMALL_KB, Calibration, calibrate, legacy_policy
 from knowledge_base.decision import ANSWER, CLARIFY, decide
+from knowledge_base.ranker import Ranker, default_ranker
 from knowledge_base.seeds import ArticleDraft
 from knowledge_base.service import KnowledgeBase
 
@@ -91,10 +92,16 @@ def test_the_kb_recalibrates_itself_and_every_replica_follows(db_url, embedder, 
     assert kb.policy == LARGE_KB_POLICY and kb.calibration_due()
     result = kb.recalibrate()
     assert result.articles == 5 and result.questions == 5  # each title asked with its article taken out
-    assert result.absent_answered <= 0.05  # five unrelated topics: none answers another's question
-    assert result.policy == LARGE_KB_POLICY
+    # five unrelated topics: none may answer another's question (the certainty is raised until none does)
+    assert result.absent_answered <= 0.05 and result.policy.certainty >= LARGE_KB_POLICY.certainty
     assert not kb.calibration_due()
     other = KnowledgeBase(db, embedder, tmp_path / "replica.faiss", min_score=0.8)
     assert other.policy == result.policy and other.calibration.notes == result.notes
+    assert result.ranker == default_ranker().fingerprint
+    # an upgrade that ships a refitted ranker: the calibration no longer describes the KB's probabilities
+    refitted = Ranker(tuple(w * 1.5 for w in default_ranker().weights))
+    monkeypatch.setattr(service, "default_ranker", lambda: refitted)
+    assert refitted.fingerprint != result.ranker and kb.calibration_due()
+    assert kb.recalibrate().ranker == refitted.fingerprint and not kb.calibration_due()
     kb.upsert_articles([faq(6, "驾驶证到期怎么换", "驾驶证到期前90日内申请换证。")])
     assert kb.calibration_due()  # grew by a fifth

@@ -88,3 +88,34 @@ def test_a_large_kb_ranks_with_the_fitted_ranker_and_a_small_one_by_score(db_url
     ids, features = kb.ranking_features("出租车不拉我怎么投诉")
     assert features.shape == (len(ids), len(FEATURES)) and ranked[0].article_id in ids
     assert kb.decide("出租车不拉我怎么投诉").confidence == probs[0]
+
+
+def test_a_large_kbs_ranker_weighs_where_an_article_applies(db_url, embedder, tmp_path, monkeypatch):
+    """Region is among the fitted features: the article of the place the question names (or the user shared)
+    ranks first among near-identical regional ones; another region's article counts as not fitting."""
+    from dataclasses import replace
+
+    from hotline.db import Database
+
+    monkeypatch.setattr(calibration, "SMALL_KB", 4)
+    monkeypatch.setattr(service, "SMALL_KB", 4)
+    db = Database(db_url)
+    db.migrate()
+    kb = KnowledgeBase(db, embedder, tmp_path / "kb.faiss", min_score=0.8)
+    body = "出租车驾驶员绕道行驶多收费的，由交通运输主管部门责令退还多收费用，处200元罚款。"
+    kb.upsert_articles(
+        ARTICLES[:3]
+        + [
+            replace(faq(11, "出租车绕路怎么处罚", body), origin_key="r:hz", region="浙江省杭州市"),
+            replace(faq(12, "出租车绕路怎么处罚", body), origin_key="r:zz", region="河南省郑州市"),
+        ]
+    )
+    region_of = {h.article_id: h.region for h in kb.search("出租车绕路怎么处罚", k=5, min_score=0.0)}
+    column = {name: i for i, name in enumerate(FEATURES)}
+    ids, features = kb.ranking_features("杭州出租车绕路怎么处罚")
+    rows = {region_of.get(a): features[i] for i, a in enumerate(ids)}
+    assert rows["浙江省杭州市"][column["region_fits"]] == 1 and rows["浙江省杭州市"][column["region_named"]] == 1
+    assert rows["河南省郑州市"][column["region_fits"]] == 0 and rows["河南省郑州市"][column["region_named"]] == 0
+    assert kb.search("杭州出租车绕路怎么处罚", k=3, min_score=0.0)[0].region == "浙江省杭州市"
+    # no place named: the user's shared location decides
+    assert kb.search("出租车绕路怎么处罚", k=3, min_score=0.0, region="河南省郑州市")[0].region == "河南省郑州市"
