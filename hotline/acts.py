@@ -237,6 +237,24 @@ def is_question(text: str) -> bool:
     return bool(_INTERROGATIVES.search(t) or _A_NOT_A_END.search(t) or _A_NOT_A.search(t) or _THERE_AS_WHERE.search(t))
 
 
+# a whole message of thumbs, OK signs or check marks is a yes; of thumbs down, crosses or 🙅 a no (NLU, trained on
+# words, is not sure of them: "👍" to "需要现在帮您登记投诉吗？" must register the complaint)
+_YES_GESTURES = re.compile(r"^(?:👍|👌|✅|✔|☑|🙆|⭕|🆗|\U0001F44D[\U0001F3FB-\U0001F3FF]|[\s!！.。~～\uFE0F])+$")
+_NO_GESTURES = re.compile(r"^(?:👎|❌|✖|🙅|⛔|\U0001F44E[\U0001F3FB-\U0001F3FF]|[\s!！.。~～\uFE0F])+$")
+
+
+def gesture(text: str) -> str | None:
+    """ "affirm" for "👍", "👌👌", "✅"; "deny" for "👎", "❌", "🙅"; else None."""
+    text = (text or "").strip()
+    if not text or not re.search(r"[^\s!！.。~～\uFE0F]", text):
+        return None
+    if _YES_GESTURES.match(text):
+        return "affirm"
+    if _NO_GESTURES.match(text):
+        return "deny"
+    return None
+
+
 def reframe(parse: dict[str, Any], text: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """A parse whose intent names an act but whose message is a question becomes ``consult``.
 
@@ -245,10 +263,14 @@ def reframe(parse: dict[str, Any], text: str) -> tuple[dict[str, Any], dict[str,
     "停車費") NLU took for an act, a yes/no, a rating or small talk is also made ``consult``, but with ``None``:
     there is no act to offer. The other way round, a grievance told or an explicit complaint NLU took for a
     consultation ("拖车公司漫天要价", "投诉公交公司") becomes ``complain``, also with ``None``. The confidence and the
-    ``intent_ranking`` are kept.
+    ``intent_ranking`` are kept. A message of nothing but thumbs up or down ("👍", "👎") is ``affirm`` or ``deny``
+    with confidence 1 (:func:`gesture`).
     """
     intent = (parse or {}).get("intent") or {}
     name = intent.get("name")
+    said = gesture(text)
+    if said is not None:  # "👍": a yes, however sure NLU was
+        return {**parse, "intent": {**intent, "name": said, "confidence": 1.0}}, None
     if name in TOPIC_REFRAMED_INTENTS and is_topic(text):  # "复康巴士预约" taken for a complaint: no act to offer
         return {**parse, "intent": {**intent, "name": "consult"}}, None
     if name in ("consult", "nlu_fallback") and is_grievance(text):  # "汽修厂给我换了假配件还收高价": a complaint

@@ -57,6 +57,15 @@ _CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])")
 _PICTOGRAPHS = re.compile(r"[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u200D]+")
 
 
+# what a question is made of: a Chinese character, a Latin letter or a digit (after normalize: full width folded)
+_WORD = re.compile(r"[0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def has_words(text: str) -> bool:
+    """Whether the text says anything at all: "？", "。。。", "😭😭" or "👍" do not (nothing to search for)."""
+    return bool(_WORD.search(unicodedata.normalize("NFKC", text or "")))
+
+
 def question_core(text: str) -> str:
     """The question without the greeting, lead-in and thanks around it ("您好 麻烦问一下 公交卡丢了怎么办 谢谢" ->
     "公交卡丢了怎么办") and without emoji ("公交卡丢了😭"): what says nothing of what is asked but pulls a search

@@ -21,7 +21,7 @@ from tqdm import tqdm
 
 from hotline.clock import aware, utcnow
 from hotline.db import Database
-from hotline.text import normalize, question_core
+from hotline.text import has_words, normalize, question_core
 
 from .cache import ArticleMeta, SearchCache, keyword_text
 from .calibration import LARGE_KB_POLICY, SAMPLE, SMALL_KB, Calibration, calibrate, legacy_policy
@@ -517,7 +517,7 @@ class KnowledgeBase:
         (CandidateScores.best); for an article found by a similar question, the body passage to quote
         (_passages). The greeting and thanks around a question ("您好，请问…谢谢") are left out of the search."""
         text = question_core(normalize(query))
-        if not text:
+        if not has_words(text):  # "？", "😭😭": nothing asked, nothing to find (any vector is near something)
             return []
         floor = self.min_score if min_score is None else min_score
         return self._search(text, k, floor, region, mode, now or utcnow(), domain, tag, hidden=hidden)
@@ -585,7 +585,7 @@ class KnowledgeBase:
         """The candidates of a question as the bot searches it (k=5, no floor) and their ranker FEATURES (rows),
         in the hybrid score's order: what devtools/fit_ranker.py fits the ranker on."""
         cache, text, now = self.cache, question_core(normalize(query)), utcnow()
-        if not text:
+        if not has_words(text):
             return [], np.zeros((0, len(FEATURES)))
         matches = self._matches(cache, text, "hybrid", depth=40)
         regions = search_regions(text, region).regions

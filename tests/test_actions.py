@@ -9,7 +9,7 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions.knowledge import ActionAnswerFromKB, answer_in_form, choice_title
+from bot.actions.knowledge import NOTHING_ASKED, ActionAnswerFromKB, answer_in_form, choice_title
 from bot.actions.referral import DEFAULT_REFERRAL, ActionReferElsewhere, referral_for
 from knowledge_base.answer import KB_DOWN, NO_MATCH
 from knowledge_base.decision import ANSWER, CLARIFY, REFUSE, Decision, Policy
@@ -290,7 +290,8 @@ def test_a_payload_without_a_usable_choice_is_not_searched():
     kb = FakeKB(Decision(REFUSE, [], [], 0.0, "没有候选条目"))
     dispatcher = CollectingDispatcher()
     ActionAnswerFromKB(kb).run(dispatcher, tracker('/consult{"article_id": "x"}'), {})
-    assert kb.decided == [""] and dispatcher.messages[0]["text"] == NO_MATCH
+    # nothing asked: the user is asked what about, not refused (no knowledge gap, no miss)
+    assert kb.decided == [] and [m["text"] for m in dispatcher.messages] == [NOTHING_ASKED]
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 import pytest
 
-from hotline.acts import META_KEY, is_question, reframe
+from hotline.acts import META_KEY, gesture, is_question, reframe
 
 QUESTIONS = [
     "提个建议要等多久才有回音",
@@ -247,3 +247,16 @@ def test_yes_or_no_that_asks_about_the_field_is_a_question():
     assert reframe(_parse("deny"), "工單可以取消嗎")[0]["intent"]["name"] == "consult"
     assert reframe(_parse("affirm"), "可以吗") == (_parse("affirm"), None)
     assert reframe(_parse("deny"), "不用了") == (_parse("deny"), None)
+
+
+def test_thumbs_and_check_marks_are_a_yes_or_a_no():
+    """Drivers answer "需要现在帮您登记投诉吗？" with a thumb: NLU, trained on words, falls back on it."""
+    fallback = {"intent": {"name": "nlu_fallback", "confidence": 0.3}, "intent_ranking": []}
+    for text in ("👍", "👍👍", "👍🏽", "👌", "✅", "👍！", " 🙆 "):
+        parse, asked = reframe(fallback, text)
+        assert parse["intent"] == {"name": "affirm", "confidence": 1.0} and asked is None, text
+    for text in ("👎", "❌", "🙅"):
+        assert reframe(fallback, text)[0]["intent"]["name"] == "deny", text
+    # anything else said with them is left to NLU and the other rules
+    for text in ("👍好的我要投诉", "😭😭", "！", "", "出租车拒载👎"):
+        assert gesture(text) is None, text

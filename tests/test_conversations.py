@@ -99,3 +99,22 @@ def test_two_copies_of_a_confirmation_make_one_order(live):
     [t.join() for t in threads]
     assert orders(live).count() == before + 1
     assert sum(1 for r in results if r["work_order"]) == 1
+
+
+def test_a_typed_yes_to_the_bots_offer_does_what_its_button_does(live):
+    """"是" / "👍" to "需要现在帮您登记投诉吗？" opens the complaint as the button would; "不用了" declines; a message
+    with nothing in it ("？", "😭😭") is asked what it is about instead of being answered from the KB."""
+    for yes in ("是", "👍"):
+        chat = Chat(live)
+        body = chat.say("出租车拒载怎么投诉")
+        offer = body["replies"][-1]
+        assert offer["text"] == "需要现在帮您登记投诉吗？" and offer["buttons"][0]["payload"] == "/complain"
+        body = chat.say(yes)
+        assert "我来帮您登记投诉" in body["text"] and "投诉的对象" in body["text"], (yes, body["text"])
+    chat = Chat(live)
+    chat.say("出租车拒载怎么投诉")
+    body = chat.say("不用了")
+    assert "不登记" in body["text"] and not body["work_order"]
+    for nothing in ("？", "😭😭"):
+        body = Chat(live).say(nothing)
+        assert body["text"].startswith("请问您想咨询什么") and body["sources"] == [], nothing

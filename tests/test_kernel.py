@@ -41,13 +41,13 @@ class Recorder:
         return self.real.calendar(session)
 
 
-def tracker(sender: str, slots: dict | None = None, intent: str = "leave_question") -> Tracker:
+def tracker(sender: str, slots: dict | None = None, intent: str = "leave_question", text: str = "") -> Tracker:
     return Tracker.from_dict(
         {
             "sender_id": sender,
             "slots": slots or {},
             "latest_message": {
-                "text": "/" + intent,
+                "text": text or "/" + intent,
                 "intent": {"name": intent, "confidence": 1.0},
                 "entities": [],
                 "metadata": {},
@@ -151,7 +151,9 @@ def test_gaps_are_counted_under_the_registered_channel_only():
             seen.append(channel)
 
     for sender in ("wechat:o-1", "sms:o-2", "no-channel"):
-        ActionAnswerFromKB(NothingFound(), Gaps()).run(CollectingDispatcher(), tracker(sender, intent="consult"), {})
+        ActionAnswerFromKB(NothingFound(), Gaps()).run(
+            CollectingDispatcher(), tracker(sender, intent="consult", text="我想订一张机票"), {}
+        )
     assert seen == ["wechat", None, None]
 
 

@@ -8,6 +8,7 @@ from rasa_sdk.executor import ActionExecutor
 
 from .forms import ActionStatusFinished, ActionSubmitIntake, AskIntake, AskStatus, ValidateIntake, ValidateStatus
 from .knowledge import ActionAnswerFromKB
+from .offers import ActionYesNo
 from .referral import ActionReferElsewhere
 from .work_orders import ActionHandoff, ActionLeaveQuestion, ActionRate
 
@@ -16,8 +17,10 @@ def build_executor(
     kb, work_orders=None, handoffs=None, draft_ttl: timedelta = timedelta(hours=72), gaps=None
 ) -> ActionExecutor:
     executor = ActionExecutor()
+    knowledge = ActionAnswerFromKB(kb, gaps)
     for action in (
-        ActionAnswerFromKB(kb, gaps),
+        knowledge,
+        ActionYesNo(knowledge),
         ActionReferElsewhere(kb, gaps),
         ValidateIntake("complaint", draft_ttl, kb),
         ValidateIntake("suggestion", draft_ttl, kb),

@@ -22,6 +22,7 @@ from hotline.acts import META_KEY
 from hotline.channels import parse_sender
 from hotline.errors import HotlineError
 from hotline.privacy import mask_pii
+from hotline.text import has_words
 from knowledge_base.answer import KB_DOWN, NO_MATCH, Answer, compose_answer
 from knowledge_base.decision import ANSWER, CLARIFY
 from work_orders import intake, messages
@@ -47,6 +48,8 @@ REFUSAL_OFFERS = {
 
 
 CLARIFY_PROMPT = "您想问的是哪一个？"
+# a message with nothing in it to search for ("？", "😭😭"): asked what it is about, not refused
+NOTHING_ASKED = "请问您想咨询什么，或者要反映什么问题？可以直接打字或发语音告诉我。"
 IN_FORM_GUESS_NOTE = "如果不是您想问的，登记完成后可以换个说法再问我。"
 CONFIRM_PROMPT = "您想问的是这一条吗？"  # one strong entry the bot is not sure enough of to answer directly
 NONE_OF_THESE = 0  # the article_id of the "都不是" button
@@ -154,6 +157,9 @@ class ActionAnswerFromKB(Action):
         question = (tracker.latest_message or {}).get("text") or ""
         if question.startswith("/"):  # a payload without a usable choice is no question to search for
             question = ""
+        if not has_words(question):  # "？", "😭😭", an empty payload: nothing asked yet (no gap, no miss)
+            dispatcher.utter_message(text=NOTHING_ASKED)
+            return []
         refused = intake.refusal(question)  # 第十九条: the caller's lawsuit, petition… is refused, with where to go
         if refused:
             dispatcher.utter_message(text=refused[1])

@@ -1,0 +1,138 @@
+"""A typed yes or no to the bot's last yes/no offer (bot/actions/offers.py) does what its button does; a message
+with nothing in it is asked what it is about (bot/actions/knowledge.py, knowledge_base.service)."""
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions.knowledge import CLARIFY_PROMPT, CONFIRM_PROMPT, NOTHING_ASKED, ActionAnswerFromKB, choice_payload
+from bot.actions.offers import CHOOSE_AGAIN, DECLINED, NOTHING_PENDING, ActionYesNo, last_offer
+from knowledge_base.answer import NO_MATCH
+
+COMPLAINT_OFFER = [{"title": "是，登记投诉", "payload": "/complain"}, {"title": "不用了", "payload": "/deny"}]
+
+
+def user(text, intent="consult"):
+    return {"event": "user", "text": text, "parse_data": {"intent": {"name": intent, "confidence": 0.99}}}
+
+
+def bot(text, buttons=None):
+    return {"event": "bot", "text": text, "data": {"buttons": buttons or []}}
+
+
+def tracker(text, intent, history, slots=None):
+    """The conversation so far (``history``), then the message being answered now."""
+    message = {"text": text, "intent": {"name": intent, "confidence": 0.97}, "entities": []}
+    events = [*history, {"event": "action", "name": "action_listen"}, user(text, intent)]
+    return Tracker.from_dict(
+        {
+            "sender_id": "web:t1",
+            "slots": slots or {},
+            "latest_message": message,
+            "events": events,
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {},
+            "latest_action_name": "action_listen",
+        }
+    )
+
+
+def run(kb, text, intent, history, slots=None):
+    dispatcher = CollectingDispatcher()
+    events = ActionYesNo(ActionAnswerFromKB(kb)).run(dispatcher, tracker(text, intent, history, slots), {})
+    return events, dispatcher.messages
+
+
+def test_a_typed_yes_to_the_offer_to_register_a_complaint_starts_the_complaint(seeded_kb):
+    history = [user("出租车拒载怎么投诉"), bot("根据…第十五条：…"), bot("需要现在帮您登记投诉吗？", COMPLAINT_OFFER)]
+    events, said = run(seeded_kb, "是", "affirm", history)
+    assert events == [{"event": "followup", "timestamp": None, "name": "complaint_form"}] and said == []
+    events, said = run(seeded_kb, "好的👍", "affirm", history)
+    assert events[0]["name"] == "complaint_form"
+    # no: nothing registered, said so
+    events, said = run(seeded_kb, "不用了", "deny", history)
+    assert events == [] and said[0]["text"] == DECLINED
+
+
+def test_each_offer_starts_what_its_button_starts(seeded_kb):
+    for payload, action in [
+        ("/suggest", "suggestion_form"),
+        ("/ticket_status", "status_form"),
+        ("/handoff", "action_handoff"),
+    ]:
+        offer = [{"title": "是", "payload": payload}, {"title": "不用了", "payload": "/deny"}]
+        events, _ = run(seeded_kb, "嗯", "affirm", [user("…"), bot("需要吗？", offer)])
+        assert events[0]["name"] == action
+
+
+def test_a_typed_yes_to_a_lone_entry_answers_it_and_a_no_refuses(seeded_kb):
+    hit = seeded_kb.search("投诉以后多久能有结果？", k=1)[0]
+    confirm = [
+        {"title": hit.title, "payload": choice_payload(hit.article_id)},
+        {"title": "都不是", "payload": choice_payload(0)},
+    ]
+    history = [user("投诉多久有结果"), bot(CONFIRM_PROMPT, confirm)]
+    slots = {"last_question": "投诉多久有结果"}
+    _events, said = run(seeded_kb, "对", "affirm", history, slots)
+    assert said[0]["text"].startswith("根据《12328交通运输服务监督热线管理办法》")
+    assert said[1]["custom"]["hotline_meta"]["sources"][0]["article_id"] == hit.article_id
+    events, said = run(seeded_kb, "不是", "deny", history, slots)
+    assert said[0]["text"].startswith(NO_MATCH)
+    assert {"event": "slot", "timestamp": None, "name": "last_question", "value": "投诉多久有结果"} in events
+
+
+def test_a_yes_to_several_entries_asks_again_which(seeded_kb):
+    choices = [
+        {"title": "甲", "payload": choice_payload(1)},
+        {"title": "乙", "payload": choice_payload(2)},
+        {"title": "都不是", "payload": choice_payload(0)},
+    ]
+    events, said = run(seeded_kb, "是的", "affirm", [user("…"), bot(CLARIFY_PROMPT, choices)])
+    assert events == [] and said[0]["text"] == CHOOSE_AGAIN and said[0]["buttons"] == choices
+
+
+def test_with_no_offer_pending_a_yes_gets_the_plain_reply(seeded_kb):
+    greeting = [{"title": "投诉以后多久能有结果？", "payload": "投诉以后多久能有结果？"}]
+    for history in (
+        [],  # the conversation's first message
+        [user("你好", "greet"), bot("您好！…", greeting)],  # suggestions are no yes/no offer
+        # an offer answered by something else since: no longer pending
+        [
+            user("出租车拒载怎么投诉"),
+            bot("需要现在帮您登记投诉吗？", COMPLAINT_OFFER),
+            user("谢谢", "goodbye"),
+            bot("不客气"),
+        ],
+    ):
+        events, said = run(seeded_kb, "好", "affirm", history)
+        assert events == [] and said[0]["response"] == NOTHING_PENDING
+
+
+def test_last_offer_reads_only_the_bots_last_turn():
+    t = tracker("是", "affirm", [user("a"), bot("x", COMPLAINT_OFFER), user("b"), bot("y"), bot("z")])
+    assert last_offer(t) == []
+    t = tracker("是", "affirm", [user("a"), bot("x", COMPLAINT_OFFER), bot("{}")])
+    assert last_offer(t) == COMPLAINT_OFFER
+
+
+def test_a_message_with_nothing_in_it_is_asked_about_not_searched(seeded_kb):
+    for text in ("？", "。。。", "😭😭", "👍", "？？？", "/consult"):
+        dispatcher = CollectingDispatcher()
+        message = {"text": text, "intent": {"name": "nlu_fallback", "confidence": 0.3}, "entities": []}
+        t = Tracker.from_dict(
+            {
+                "sender_id": "web:t1",
+                "slots": {},
+                "latest_message": message,
+                "events": [],
+                "paused": False,
+                "followup_action": None,
+                "active_loop": {},
+                "latest_action_name": "action_listen",
+            }
+        )
+        events = ActionAnswerFromKB(seeded_kb).run(dispatcher, t, {})
+        assert events == [] and [m["text"] for m in dispatcher.messages] == [NOTHING_ASKED], text
+        assert text.startswith("/") or seeded_kb.search(text, k=3, min_score=0.0) == []
+    # a question with an emoji still is one
+    assert seeded_kb.search("投诉以后多久能有结果😭", k=1)[0].title.endswith("第二十三条")
