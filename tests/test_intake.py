@@ -742,3 +742,13 @@ def test_the_story_told_as_an_answer_fills_when_and_where_as_a_first_message_wou
     step = intake.answer(step.values, step.ask, "昨天晚上在新乡火车站拒载还骂人", step.tries, now=NOW)
     assert step.values["occurred_at"].startswith("昨天晚上") and step.values["location"] == "新乡火车站"
     assert step.ask not in ("occurred_at", "location")
+
+
+def test_the_misconduct_in_a_word_is_enough_for_what_happened():
+    """Drivers type little: once the target is known, "不打表" or "拒载" says what happened; "好的" or "嗯" does not."""
+    for facts in ("不打表", "拒载", "绕路", "乱收费"):
+        step = intake.answer({"target": "出租车"}, "facts", facts)
+        assert step.values["facts"] == facts and step.ask == "occurred_at", facts
+    for nothing in ("好的", "嗯", "不知道"):
+        step = intake.answer({"target": "出租车"}, "facts", nothing)
+        assert "facts" not in step.values and step.ask == "facts", nothing

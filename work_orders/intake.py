@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from hotline.acts import is_question
+from hotline.acts import is_grievance, is_question
 from hotline.clock import china_time, utcnow
 from hotline.text import normalize
 
@@ -689,8 +689,9 @@ def _interpret(name: str, text: str, values: dict) -> tuple[str | None, str | No
             values["own_vehicle"] = own_plate(t)
             return None, "这是您自己的车吧？请告诉我您要投诉的对象：车牌号、公司名称、线路或站点名称。"
         return (t[:100], None) if len(t) >= 2 and not _is_exact(t, SKIP) else (None, REASKS["target"])
-    if name == "facts":
-        return (t[:2000], None) if len(re.sub(r"\W", "", t)) >= 4 else (None, REASKS["facts"])
+    if name == "facts":  # a sentence, or the misconduct in a word once the target is known ("不打表", "拒载")
+        words = len(re.sub(r"\W", "", t))
+        return (t[:2000], None) if words >= 4 or (words >= 2 and is_grievance(t)) else (None, REASKS["facts"])
     if name == "location":  # a direct answer is the place as the user put it
         return (t if len(t) <= 30 else (find_place(t) or t))[:200], None
     if name == "occurred_at":
