@@ -255,6 +255,16 @@ def gesture(text: str) -> str | None:
     return None
 
 
+# "1", "２", "2.", "第3个": the number of one of the buttons the bot just showed (WeChat users number their choices)
+_CHOICE = re.compile(r"^\s*(?:第\s*)?([1-9１-９])\s*(?:个|個|项|項|条|條)?\s*[.。、!！]?\s*$")
+
+
+def choice_number(text: str) -> int | None:
+    """1..9 for a message that is nothing but the number of a choice, else None."""
+    found = _CHOICE.match(text or "")
+    return int(found.group(1).translate(str.maketrans("１２３４５６７８９", "123456789"))) if found else None
+
+
 def reframe(parse: dict[str, Any], text: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """A parse whose intent names an act but whose message is a question becomes ``consult``.
 
@@ -264,13 +274,18 @@ def reframe(parse: dict[str, Any], text: str) -> tuple[dict[str, Any], dict[str,
     there is no act to offer. The other way round, a grievance told or an explicit complaint NLU took for a
     consultation ("拖车公司漫天要价", "投诉公交公司") becomes ``complain``, also with ``None``. The confidence and the
     ``intent_ranking`` are kept. A message of nothing but thumbs up or down ("👍", "👎") is ``affirm`` or ``deny``
-    with confidence 1 (:func:`gesture`).
+    with confidence 1 (:func:`gesture`); one of nothing but a number ("2") is ``choose`` with the entity ``choice``
+    (:func:`choice_number`).
     """
     intent = (parse or {}).get("intent") or {}
     name = intent.get("name")
     said = gesture(text)
     if said is not None:  # "👍": a yes, however sure NLU was
         return {**parse, "intent": {**intent, "name": said, "confidence": 1.0}}, None
+    number = choice_number(text)
+    if number is not None:  # "2": the second of the buttons just shown (bot/actions/offers.py), never "goodbye"
+        entity = {"entity": "choice", "value": number, "start": 0, "end": len(text), "extractor": "hotline"}
+        return {**parse, "intent": {"name": "choose", "confidence": 1.0}, "entities": [entity]}, None
     if name in TOPIC_REFRAMED_INTENTS and is_topic(text):  # "复康巴士预约" taken for a complaint: no act to offer
         return {**parse, "intent": {**intent, "name": "consult"}}, None
     if name in ("consult", "nlu_fallback") and is_grievance(text):  # "汽修厂给我换了假配件还收高价": a complaint

@@ -2,7 +2,7 @@
 
 import pytest
 
-from hotline.acts import META_KEY, gesture, is_question, reframe
+from hotline.acts import META_KEY, choice_number, gesture, is_question, reframe
 
 QUESTIONS = [
     "提个建议要等多久才有回音",
@@ -260,3 +260,13 @@ def test_thumbs_and_check_marks_are_a_yes_or_a_no():
     # anything else said with them is left to NLU and the other rules
     for text in ("👍好的我要投诉", "😭😭", "！", "", "出租车拒载👎"):
         assert gesture(text) is None, text
+
+
+def test_a_number_alone_chooses_a_button():
+    parse = {"intent": {"name": "goodbye", "confidence": 0.6}, "entities": [], "intent_ranking": []}
+    for text, number in (("1", 1), ("２", 2), ("3.", 3), ("第2个", 2), (" 4、", 4)):
+        new, asked = reframe(parse, text)
+        assert new["intent"]["name"] == "choose" and asked is None, text
+        assert new["entities"][0]["entity"] == "choice" and new["entities"][0]["value"] == number
+    for text in ("10", "0", "12路", "13812345678", "1个人", "第一"):
+        assert choice_number(text) is None, text

@@ -102,7 +102,7 @@ def test_two_copies_of_a_confirmation_make_one_order(live):
 
 
 def test_a_typed_yes_to_the_bots_offer_does_what_its_button_does(live):
-    """"是" / "👍" to "需要现在帮您登记投诉吗？" opens the complaint as the button would; "不用了" declines; a message
+    """ "是" / "👍" to "需要现在帮您登记投诉吗？" opens the complaint as the button would; "不用了" declines; a message
     with nothing in it ("？", "😭😭") is asked what it is about instead of being answered from the KB."""
     for yes in ("是", "👍"):
         chat = Chat(live)
@@ -118,3 +118,19 @@ def test_a_typed_yes_to_the_bots_offer_does_what_its_button_does(live):
     for nothing in ("？", "😭😭"):
         body = Chat(live).say(nothing)
         assert body["text"].startswith("请问您想咨询什么") and body["sources"] == [], nothing
+
+
+def test_a_number_typed_alone_takes_that_button(live):
+    """"1" after the greeting asks its first suggested question; "1" after a refusal registers the consultation
+    order its first button offers; "1" with nothing shown is never taken for goodbye."""
+    chat = Chat(live)
+    chat.say("你好")
+    body = chat.say("1")
+    assert body["intent"]["name"] == "choose" and "第二十三条" in body["text"]
+    chat = Chat(live)
+    refusal = chat.say("我想订一张去三亚的机票")["replies"][0]
+    assert refusal["buttons"][0]["payload"] == "/leave_question"
+    body = chat.say("1")
+    assert "已登记咨询工单" in body["text"] and "没能理解" not in body["text"]
+    body = Chat(live).say("2")
+    assert "感谢您联系" not in body["text"] and "请直接说出您的问题" in body["text"]

@@ -5,7 +5,15 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.knowledge import CLARIFY_PROMPT, CONFIRM_PROMPT, NOTHING_ASKED, ActionAnswerFromKB, choice_payload
-from bot.actions.offers import CHOOSE_AGAIN, DECLINED, NOTHING_PENDING, ActionYesNo, last_offer
+from bot.actions.offers import (
+    CHOOSE_AGAIN,
+    DECLINED,
+    NO_SUCH_CHOICE,
+    NOTHING_PENDING,
+    NOTHING_TO_CHOOSE,
+    ActionYesNo,
+    last_offer,
+)
 from knowledge_base.answer import NO_MATCH
 
 COMPLAINT_OFFER = [{"title": "是，登记投诉", "payload": "/complain"}, {"title": "不用了", "payload": "/deny"}]
@@ -37,9 +45,25 @@ def tracker(text, intent, history, slots=None):
     )
 
 
+class Act:
+    """Stands for the consultation-order and handoff actions, which the yes runs in-process."""
+
+    def __init__(self, name):
+        self.name, self.ran = name, 0
+
+    def run(self, dispatcher, tracker, domain):
+        self.ran += 1
+        dispatcher.utter_message(text=self.name)
+        return []
+
+
+def yes_no(kb):
+    return ActionYesNo(ActionAnswerFromKB(kb), {"/leave_question": Act("leave"), "/handoff": Act("handoff")})
+
+
 def run(kb, text, intent, history, slots=None):
     dispatcher = CollectingDispatcher()
-    events = ActionYesNo(ActionAnswerFromKB(kb)).run(dispatcher, tracker(text, intent, history, slots), {})
+    events = yes_no(kb).run(dispatcher, tracker(text, intent, history, slots), {})
     return events, dispatcher.messages
 
 
@@ -55,14 +79,14 @@ def test_a_typed_yes_to_the_offer_to_register_a_complaint_starts_the_complaint(s
 
 
 def test_each_offer_starts_what_its_button_starts(seeded_kb):
-    for payload, action in [
-        ("/suggest", "suggestion_form"),
-        ("/ticket_status", "status_form"),
-        ("/handoff", "action_handoff"),
-    ]:
+    for payload, action in [("/suggest", "suggestion_form"), ("/ticket_status", "status_form")]:
         offer = [{"title": "是", "payload": payload}, {"title": "不用了", "payload": "/deny"}]
         events, _ = run(seeded_kb, "嗯", "affirm", [user("…"), bot("需要吗？", offer)])
         assert events[0]["name"] == action
+    # a handoff is run at once (a follow-up action would leave Rasa's rules without a next step)
+    offer = [{"title": "转人工", "payload": "/handoff"}, {"title": "不用了", "payload": "/deny"}]
+    events, said = run(seeded_kb, "好", "affirm", [user("…"), bot("需要为您转接人工客服吗？", offer)])
+    assert events == [] and said[0]["text"] == "handoff"
 
 
 def test_a_typed_yes_to_a_lone_entry_answers_it_and_a_no_refuses(seeded_kb):
@@ -136,3 +160,26 @@ def test_a_message_with_nothing_in_it_is_asked_about_not_searched(seeded_kb):
         assert text.startswith("/") or seeded_kb.search(text, k=3, min_score=0.0) == []
     # a question with an emoji still is one
     assert seeded_kb.search("投诉以后多久能有结果😭", k=1)[0].title.endswith("第二十三条")
+
+
+def choose(kb, number, history):
+    dispatcher = CollectingDispatcher()
+    t = tracker(str(number), "choose", history)
+    t.latest_message["entities"] = [{"entity": "choice", "value": number}]
+    return yes_no(kb).run(dispatcher, t, {}), dispatcher.messages
+
+
+def test_a_number_typed_alone_takes_that_button_of_the_last_turn(seeded_kb):
+    refusal = [{"title": "登记咨询工单", "payload": "/leave_question"}, {"title": "转人工客服", "payload": "/handoff"}]
+    _events, said = choose(seeded_kb, 2, [user("我想订机票"), bot(NO_MATCH, refusal)])
+    assert said[0]["text"] == "handoff"
+    _events, said = choose(seeded_kb, 1, [user("我想订机票"), bot(NO_MATCH, refusal)])
+    assert said[0]["text"] == "leave"
+    greeting = [{"title": "投诉以后多久能有结果？", "payload": "投诉以后多久能有结果？"}]
+    _events, said = choose(seeded_kb, 1, [user("你好", "greet"), bot("您好！…", greeting)])
+    assert said[0]["text"].startswith("根据《12328交通运输服务监督热线管理办法》第二十三条")
+    # beyond the list, or no list: said so, never "goodbye"
+    _events, said = choose(seeded_kb, 3, [user("我想订机票"), bot(NO_MATCH, refusal)])
+    assert said[0]["text"] == NO_SUCH_CHOICE and said[0]["buttons"] == refusal
+    _events, said = choose(seeded_kb, 1, [])
+    assert said[0]["text"] == NOTHING_TO_CHOOSE

@@ -18,9 +18,10 @@ def build_executor(
 ) -> ActionExecutor:
     executor = ActionExecutor()
     knowledge = ActionAnswerFromKB(kb, gaps)
+    leave, handoff = ActionLeaveQuestion(work_orders), ActionHandoff(handoffs)
     for action in (
         knowledge,
-        ActionYesNo(knowledge),
+        ActionYesNo(knowledge, {"/leave_question": leave, "/handoff": handoff}),
         ActionReferElsewhere(kb, gaps),
         ValidateIntake("complaint", draft_ttl, kb),
         ValidateIntake("suggestion", draft_ttl, kb),
@@ -31,8 +32,8 @@ def build_executor(
         AskStatus(),
         ActionStatusFinished(),
         ActionRate(work_orders),
-        ActionLeaveQuestion(work_orders),
-        ActionHandoff(handoffs),
+        leave,
+        handoff,
     ):
         executor.register_action(action)
     return executor

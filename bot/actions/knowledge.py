@@ -157,6 +157,12 @@ class ActionAnswerFromKB(Action):
         question = (tracker.latest_message or {}).get("text") or ""
         if question.startswith("/"):  # a payload without a usable choice is no question to search for
             question = ""
+        return self.answer_question(dispatcher, tracker, question, region)
+
+    def answer_question(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, question: str, region: str | None
+    ) -> list:
+        """The reply to a question (the message's text, or a suggested question the user chose by its number)."""
         if not has_words(question):  # "？", "😭😭", an empty payload: nothing asked yet (no gap, no miss)
             dispatcher.utter_message(text=NOTHING_ASKED)
             return []

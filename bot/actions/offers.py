@@ -6,7 +6,8 @@ type "是", "好的", "嗯" or "👍" instead (and the official account has no b
 those as ``affirm`` / ``deny``; this action finds the offer in the bot's last turn and carries out its yes (the one
 button that is not a no) or its no (the button whose payload is ``/deny`` or the "都不是" choice). A yes to a choice
 among several entries is asked again with the same buttons; with no offer pending, the reply is the old one
-("好的。还有什么可以帮您？…").
+("好的。还有什么可以帮您？…"). A number typed alone ("2", intent ``choose`` from hotline.acts.reframe) takes that
+button of the bot's last turn, whatever the buttons were: an entry, an offer, a suggested question.
 """
 
 from __future__ import annotations
@@ -21,17 +22,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from .knowledge import NONE_OF_THESE, ActionAnswerFromKB, region_of
 
 NO_PAYLOADS = ("/deny",)
-# what a yes starts, as the rules map the button's intent (training_data/rules.yml)
-STARTS = {
-    "/complain": "complaint_form",
-    "/suggest": "suggestion_form",
-    "/ticket_status": "status_form",
-    "/leave_question": "action_leave_question",
-    "/handoff": "action_handoff",
-}
+# the forms a yes starts, as the rules map the button's intent (training_data/rules.yml): a form is activated by
+# Rasa itself, so it follows this action; the other acts (consultation order, handoff) are run here, in-process
+STARTS = {"/complain": "complaint_form", "/suggest": "suggestion_form", "/ticket_status": "status_form"}
 NOTHING_PENDING = "utter_affirm_nothing_pending"
 DECLINED = "好的，不需要就不登记了。还有什么可以帮您？"
 CHOOSE_AGAIN = "请点选其中一项（微信里回复它的序号）："
+NO_SUCH_CHOICE = "没有这一项。请点选下面的一项，或直接说出您的问题。"
+NOTHING_TO_CHOOSE = "请直接说出您的问题或要反映的情况，例如“出租车拒载怎么投诉”。"
 
 
 def last_offer(tracker: Tracker) -> list[dict]:
@@ -69,8 +67,11 @@ def is_no(payload: str) -> bool:
 
 
 class ActionYesNo(Action):
-    def __init__(self, knowledge: ActionAnswerFromKB) -> None:
+    def __init__(self, knowledge: ActionAnswerFromKB, acts: dict[str, Action] | None = None) -> None:
         self.knowledge = knowledge  # a chosen entry is answered as a pressed choice would be
+        # payload -> the action its button runs, run here ("/leave_question", "/handoff"): a follow-up action
+        # would leave Rasa's rules with no next step after it
+        self.acts = acts or {}
 
     def name(self) -> str:
         return "action_yes_no"
@@ -78,27 +79,57 @@ class ActionYesNo(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         buttons = last_offer(tracker)
+        if intent == "choose":  # "2": the second button shown
+            number = _choice(tracker)
+            if not buttons:
+                dispatcher.utter_message(text=NOTHING_TO_CHOOSE)
+                return []
+            if number is None or not 1 <= number <= len(buttons):
+                dispatcher.utter_message(text=NO_SUCH_CHOICE, buttons=buttons)
+                return []
+            return self._take(dispatcher, tracker, buttons[number - 1]["payload"], buttons, domain)
         noes = [b for b in buttons if is_no(b["payload"])]
         yeses = [b for b in buttons if not is_no(b["payload"])]
         if not noes:  # no yes/no offer pending (a greeting's suggestions, a refusal's two offers)
             dispatcher.utter_message(response=NOTHING_PENDING)
             return []
         if intent == "deny":
-            return self._take(dispatcher, tracker, noes[0]["payload"])
+            return self._take(dispatcher, tracker, noes[0]["payload"], buttons, domain)
         if len(yeses) == 1:
-            return self._take(dispatcher, tracker, yeses[0]["payload"])
+            return self._take(dispatcher, tracker, yeses[0]["payload"], buttons, domain)
         dispatcher.utter_message(text=CHOOSE_AGAIN, buttons=buttons)  # "是" to "您想问的是哪一个？"
         return []
 
-    def _take(self, dispatcher: CollectingDispatcher, tracker: Tracker, payload: str) -> list:
+    def _take(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        payload: str,
+        buttons: list | None = None,
+        domain: dict | None = None,
+    ) -> list:
+        if not payload.startswith("/"):  # a suggested question (the greeting's): answered as if typed
+            return self.knowledge.answer_question(dispatcher, tracker, payload, region_of(tracker))
         article = _article_of(payload)
         if article is not None:  # an entry confirmed, or "都不是"
             return self.knowledge._chosen(dispatcher, tracker, article, region_of(tracker))
         if payload in NO_PAYLOADS:
             dispatcher.utter_message(text=DECLINED)
             return []
-        action = STARTS.get(payload.split("{", 1)[0])
-        if action is None:
-            dispatcher.utter_message(response=NOTHING_PENDING)
+        if payload in self.acts:
+            return self.acts[payload].run(dispatcher, tracker, domain or {})
+        action = STARTS.get(payload)
+        if action is None:  # a payload with values (a rating): only its button carries them
+            dispatcher.utter_message(text=CHOOSE_AGAIN, buttons=buttons or [])
             return []
         return [FollowupAction(action)]
+
+
+def _choice(tracker: Tracker) -> int | None:
+    for entity in (tracker.latest_message or {}).get("entities") or []:
+        if entity.get("entity") == "choice":
+            try:
+                return int(entity.get("value"))
+            except (TypeError, ValueError):
+                return None
+    return None
