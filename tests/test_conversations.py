@@ -121,7 +121,7 @@ def test_a_typed_yes_to_the_bots_offer_does_what_its_button_does(live):
 
 
 def test_a_number_typed_alone_takes_that_button(live):
-    """"1" after the greeting asks its first suggested question; "1" after a refusal registers the consultation
+    """ "1" after the greeting asks its first suggested question; "1" after a refusal registers the consultation
     order its first button offers; "1" with nothing shown is never taken for goodbye."""
     chat = Chat(live)
     chat.say("你好")
