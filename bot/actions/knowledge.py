@@ -27,7 +27,7 @@ from knowledge_base.answer import KB_DOWN, NO_MATCH, Answer, compose_answer
 from knowledge_base.decision import ANSWER, CLARIFY
 from work_orders import intake, messages
 
-from .common import send_meta
+from .common import int_entity, send_meta
 
 log = logging.getLogger(__name__)
 
@@ -81,14 +81,8 @@ def choice_title(title: str, limit: int = MAX_CHOICE_TITLE) -> str:
 
 def chosen_article(tracker: Tracker) -> int | None:
     """The ``article_id`` entity of a pressed choice (``/consult{"article_id": 12}``), if the message has one."""
-    for entity in (tracker.latest_message or {}).get("entities") or []:
-        if entity.get("entity") == "article_id":
-            try:
-                value = int(entity.get("value"))
-            except (TypeError, ValueError):
-                return None
-            return value if value >= 0 else None
-    return None
+    value = int_entity(tracker, "article_id")
+    return value if value is not None and value >= 0 else None
 
 
 def asked_as(tracker: Tracker) -> str | None:
@@ -153,7 +147,7 @@ class ActionAnswerFromKB(Action):
         region = region_of(tracker)
         chosen = chosen_article(tracker)
         if chosen is not None:
-            return self._chosen(dispatcher, tracker, chosen, region)
+            return self.answer_chosen(dispatcher, tracker, chosen, region)
         question = (tracker.latest_message or {}).get("text") or ""
         if question.startswith("/"):  # a payload without a usable choice is no question to search for
             question = ""
@@ -212,7 +206,7 @@ class ActionAnswerFromKB(Action):
         self._gap(tracker, question, decision.hits[0], "clarify")
         return [SlotSet("last_question", question[:500])]
 
-    def _chosen(self, dispatcher: CollectingDispatcher, tracker: Tracker, article_id: int, region) -> list:
+    def answer_chosen(self, dispatcher: CollectingDispatcher, tracker: Tracker, article_id: int, region) -> list:
         """A pressed choice: that article, cited; "都不是": the refusal with its offers."""
         question = tracker.get_slot("last_question") or ""
         if article_id == NONE_OF_THESE:

@@ -19,6 +19,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
+from .common import int_entity
 from .knowledge import NONE_OF_THESE, ActionAnswerFromKB, region_of
 
 NO_PAYLOADS = ("/deny",)
@@ -80,7 +81,7 @@ class ActionYesNo(Action):
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         buttons = last_offer(tracker)
         if intent == "choose":  # "2": the second button shown
-            number = _choice(tracker)
+            number = int_entity(tracker, "choice")
             if not buttons:
                 dispatcher.utter_message(text=NOTHING_TO_CHOOSE)
                 return []
@@ -112,7 +113,7 @@ class ActionYesNo(Action):
             return self.knowledge.answer_question(dispatcher, tracker, payload, region_of(tracker))
         article = _article_of(payload)
         if article is not None:  # an entry confirmed, or "都不是"
-            return self.knowledge._chosen(dispatcher, tracker, article, region_of(tracker))
+            return self.knowledge.answer_chosen(dispatcher, tracker, article, region_of(tracker))
         if payload in NO_PAYLOADS:
             dispatcher.utter_message(text=DECLINED)
             return []
@@ -123,13 +124,3 @@ class ActionYesNo(Action):
             dispatcher.utter_message(text=CHOOSE_AGAIN, buttons=buttons or [])
             return []
         return [FollowupAction(action)]
-
-
-def _choice(tracker: Tracker) -> int | None:
-    for entity in (tracker.latest_message or {}).get("entities") or []:
-        if entity.get("entity") == "choice":
-            try:
-                return int(entity.get("value"))
-            except (TypeError, ValueError):
-                return None
-    return None
