@@ -752,3 +752,14 @@ def test_the_misconduct_in_a_word_is_enough_for_what_happened():
     for nothing in ("好的", "嗯", "不知道"):
         step = intake.answer({"target": "出租车"}, "facts", nothing)
         assert "facts" not in step.values and step.ask == "facts", nothing
+
+
+def test_a_time_sent_for_what_happened_is_kept_as_the_time_and_the_story_asked_again():
+    step = intake.answer({"target": "出租车"}, "facts", "昨天下午")
+    assert "facts" not in step.values and step.values["occurred_at"] == "昨天下午" and step.ask == "facts"
+    assert step.say == ["已记下时间：昨天下午。"]
+    step = intake.answer(step.values, "facts", "司机不打表还绕路", step.tries)
+    assert step.values["facts"] == "司机不打表还绕路" and step.ask == "location"  # the time is not asked again
+    # a story that starts with its time is a story
+    step = intake.answer({"target": "出租车"}, "facts", "昨天下午在郑州东站司机拒载")
+    assert step.values["facts"] == "昨天下午在郑州东站司机拒载"

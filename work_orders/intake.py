@@ -609,6 +609,15 @@ def only_a_phone(text: str) -> str | None:
     return phone if phone and not rest else None
 
 
+def only_a_time(text: str) -> str | None:
+    """The time when the message is nothing else ("昨天下午", "今天早上8点"), else None."""
+    found = find_time(text)
+    if not found:
+        return None
+    rest = re.sub(r"[\W_]", "", normalize_digits(text).replace(found, "", 1))
+    return found if not rest else None
+
+
 NAME_RE = re.compile(
     r"(?:我叫|我是|本人|姓名[是为叫:：\s]*|名字[是叫为:：\s]*|实名[吧的了啊呀好\s,，:：]*(?:我叫|我是|叫)?)\s*"
     r"([\u4e00-\u9fa5]{2,4})"
@@ -745,6 +754,13 @@ def answer(
         # a phone sent while something else was asked fills the phone, never the field asked
         values["caller_phone"] = only_a_phone(t)
         step.say.append(f"已记下联系电话 {values['caller_phone']}。")  # the pending question follows (the form asks it)
+        step.ask = asked
+        return step
+    elif asked == "facts" and only_a_time(t):
+        # "昨天下午" for what happened: the time, not the story (kept if none was told yet), and the story asked again
+        if not values.get("occurred_at") and "occurred_at" in fields:
+            values["occurred_at"] = only_a_time(t)
+            step.say.append(f"已记下时间：{values['occurred_at']}。")
         step.ask = asked
         return step
     elif asked in fields and asks_question(t, asked):
