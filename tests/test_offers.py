@@ -142,20 +142,7 @@ def test_last_offer_reads_only_the_bots_last_turn():
 def test_a_message_with_nothing_in_it_is_asked_about_not_searched(seeded_kb):
     for text in ("？", "。。。", "😭😭", "👍", "？？？", "/consult"):
         dispatcher = CollectingDispatcher()
-        message = {"text": text, "intent": {"name": "nlu_fallback", "confidence": 0.3}, "entities": []}
-        t = Tracker.from_dict(
-            {
-                "sender_id": "web:t1",
-                "slots": {},
-                "latest_message": message,
-                "events": [],
-                "paused": False,
-                "followup_action": None,
-                "active_loop": {},
-                "latest_action_name": "action_listen",
-            }
-        )
-        events = ActionAnswerFromKB(seeded_kb).run(dispatcher, t, {})
+        events = ActionAnswerFromKB(seeded_kb).run(dispatcher, tracker(text, "nlu_fallback", []), {})
         assert events == [] and [m["text"] for m in dispatcher.messages] == [NOTHING_ASKED], text
         assert text.startswith("/") or seeded_kb.search(text, k=3, min_score=0.0) == []
     # a question with an emoji still is one
