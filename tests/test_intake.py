@@ -763,3 +763,29 @@ def test_a_time_sent_for_what_happened_is_kept_as_the_time_and_the_story_asked_a
     # a story that starts with its time is a story
     step = intake.answer({"target": "出租车"}, "facts", "昨天下午在郑州东站司机拒载")
     assert step.values["facts"] == "昨天下午在郑州东站司机拒载"
+
+
+def test_a_number_typed_in_the_form_is_the_button_it_numbers():
+    """ "2" while the form shows [希望加强管理 | 不清楚] is "不清楚" (the WeChat habit of numbering, on every channel)."""
+    validate = ValidateIntake("complaint", timedelta(hours=72))
+    _msgs, slots = run(validate, tracker("我要投诉豫A12345出租车昨天在郑州东站拒载", intent="complain"))
+    assert slots["intake"]["ask"] == "demand"
+    shown = [
+        {"event": "user", "text": "…"},
+        {
+            "event": "bot",
+            "text": "您希望怎么处理？",
+            "data": {
+                "buttons": [
+                    {"title": "希望加强管理", "payload": "希望加强管理"},
+                    {"title": "不清楚", "payload": "不清楚"},
+                ]
+            },
+        },
+        {"event": "user", "text": "2"},
+    ]
+    typed = tracker("2", slots, "choose", "complaint_done", entities=[{"entity": "choice", "value": 2}])
+    typed.events = shown
+    _msgs, slots = run(validate, typed)
+    # ("不清楚" is stored as the form stores it when typed: not given)
+    assert slots["intake"]["values"]["demand"] == intake.NOT_GIVEN and slots["intake"]["ask"] == "caller_phone"

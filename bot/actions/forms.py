@@ -25,6 +25,7 @@ from work_orders import intake, messages
 
 from .common import send_meta
 from .knowledge import answer_in_form, region_of
+from .offers import typed_choice
 
 # mid-form, these go to their rules (then the form resumes, or the draft is kept for a human)
 INTERRUPTING_INTENTS = ("refer_elsewhere",)
@@ -97,6 +98,7 @@ class ValidateIntake(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
         text, intent, confidence, metadata = _latest(tracker)
+        text = typed_choice(tracker) or text  # "2" for the second button shown ("不清楚", "确认")
         state = tracker.get_slot("intake") or {}
         opening = tracker.get_slot("requested_slot") is None
         greeting = None

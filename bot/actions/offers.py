@@ -53,6 +53,15 @@ def last_offer(tracker: Tracker) -> list[dict]:
     return [b for b in buttons if isinstance(b, dict) and b.get("payload")]
 
 
+def typed_choice(tracker: Tracker) -> str | None:
+    """The payload of the button whose number the user typed alone ("2", intent ``choose``), when the bot's last
+    turn showed that many buttons; else None."""
+    if ((tracker.latest_message or {}).get("intent") or {}).get("name") != "choose":
+        return None
+    buttons, number = last_offer(tracker), int_entity(tracker, "choice")
+    return buttons[number - 1]["payload"] if number is not None and 1 <= number <= len(buttons) else None
+
+
 def _article_of(payload: str) -> int | None:
     """The article of a choice's payload (``/consult{"article_id": 12}``), else None."""
     if not payload.startswith("/consult{"):
@@ -81,14 +90,14 @@ class ActionYesNo(Action):
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         buttons = last_offer(tracker)
         if intent == "choose":  # "2": the second button shown
-            number = int_entity(tracker, "choice")
-            if not buttons:
-                dispatcher.utter_message(text=NOTHING_TO_CHOOSE)
-                return []
-            if number is None or not 1 <= number <= len(buttons):
+            payload = typed_choice(tracker)
+            if payload is not None:
+                return self._take(dispatcher, tracker, payload, buttons, domain)
+            if buttons:
                 dispatcher.utter_message(text=NO_SUCH_CHOICE, buttons=buttons)
-                return []
-            return self._take(dispatcher, tracker, buttons[number - 1]["payload"], buttons, domain)
+            else:
+                dispatcher.utter_message(text=NOTHING_TO_CHOOSE)
+            return []
         noes = [b for b in buttons if is_no(b["payload"])]
         yeses = [b for b in buttons if not is_no(b["payload"])]
         if not noes:  # no yes/no offer pending (a greeting's suggestions, a refusal's two offers)
