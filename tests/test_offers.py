@@ -137,6 +137,9 @@ def test_last_offer_reads_only_the_bots_last_turn():
     assert last_offer(t) == []
     t = tracker("是", "affirm", [user("a"), bot("x", COMPLAINT_OFFER), bot("{}")])
     assert last_offer(t) == COMPLAINT_OFFER
+    # the user comes back after the session expired: yesterday's offer is not pending
+    t = tracker("是", "affirm", [user("a"), bot("x", COMPLAINT_OFFER), {"event": "session_started"}])
+    assert last_offer(t) == []
 
 
 def test_a_message_with_nothing_in_it_is_asked_about_not_searched(seeded_kb):

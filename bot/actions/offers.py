@@ -34,7 +34,8 @@ NOTHING_TO_CHOOSE = "请直接说出您的问题或要反映的情况，例如�
 
 
 def last_offer(tracker: Tracker) -> list[dict]:
-    """The buttons of the bot's last turn (between the previous user message and this one), or []."""
+    """The buttons of the bot's last turn (between the previous user message and this one, in this session), or
+    []."""
     events = list(tracker.events or [])
     seen_user = False
     buttons: list[dict] = []
@@ -45,6 +46,8 @@ def last_offer(tracker: Tracker) -> list[dict]:
                 break
             seen_user = True  # the message being answered now
             continue
+        if kind == "session_started":  # an offer of an earlier session (the user came back later) is not pending
+            break
         if seen_user and kind == "bot":
             found = (event.get("data") or {}).get("buttons") or []
             if found:  # the turn's last message with buttons
