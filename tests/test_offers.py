@@ -4,6 +4,7 @@ with nothing in it is asked what it is about (bot/actions/knowledge.py, knowledg
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.actions.forms import RATING_BUTTONS
 from bot.actions.knowledge import CLARIFY_PROMPT, CONFIRM_PROMPT, NOTHING_ASKED, ActionAnswerFromKB, choice_payload
 from bot.actions.offers import (
     CHOOSE_AGAIN,
@@ -173,3 +174,21 @@ def test_a_number_typed_alone_takes_that_button_of_the_last_turn(seeded_kb):
     assert said[0]["text"] == NO_SUCH_CHOICE and said[0]["buttons"] == refusal
     _events, said = choose(seeded_kb, 1, [])
     assert said[0]["text"] == NOTHING_TO_CHOOSE
+
+
+def test_a_rating_buttons_number_rates_the_order(seeded_kb):
+    """ "3" under [满意 | 基本满意 | 不满意] rates the order 不满意, as the button would."""
+
+    class Rater:
+        rated = []
+
+        def rate(self, dispatcher, tracker, rating, comment):
+            self.rated.append((rating, comment))
+            return []
+
+    rater = Rater()
+    dispatcher = CollectingDispatcher()
+    t = tracker("3", "choose", [user("查询工单"), bot("已办结…请评价", RATING_BUTTONS)])
+    t.latest_message["entities"] = [{"entity": "choice", "value": 3}]
+    ActionYesNo(ActionAnswerFromKB(seeded_kb), {}, rater).run(dispatcher, t, {})
+    assert rater.rated == [("dissatisfied", "")]

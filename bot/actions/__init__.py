@@ -18,10 +18,10 @@ def build_executor(
 ) -> ActionExecutor:
     executor = ActionExecutor()
     knowledge = ActionAnswerFromKB(kb, gaps)
-    leave, handoff = ActionLeaveQuestion(work_orders), ActionHandoff(handoffs)
+    leave, handoff, rate = ActionLeaveQuestion(work_orders), ActionHandoff(handoffs), ActionRate(work_orders)
     for action in (
         knowledge,
-        ActionYesNo(knowledge, {"/leave_question": leave, "/handoff": handoff}),
+        ActionYesNo(knowledge, {"/leave_question": leave, "/handoff": handoff}, rate),
         ActionReferElsewhere(kb, gaps),
         ValidateIntake("complaint", draft_ttl, kb),
         ValidateIntake("suggestion", draft_ttl, kb),
@@ -31,7 +31,7 @@ def build_executor(
         ValidateStatus(work_orders),
         AskStatus(),
         ActionStatusFinished(),
-        ActionRate(work_orders),
+        rate,
         leave,
         handoff,
     ):

@@ -65,13 +65,22 @@ def typed_choice(tracker: Tracker) -> str | None:
     return buttons[number - 1]["payload"] if number is not None and 1 <= number <= len(buttons) else None
 
 
+def _values_of(payload: str, intent: str) -> dict:
+    """The values of a payload of this intent (``/rate{"rating":"satisfied"}`` -> {"rating": "satisfied"}), else {}."""
+    if not payload.startswith(intent + "{"):
+        return {}
+    try:
+        values = json.loads(payload.removeprefix(intent))
+    except ValueError:
+        return {}
+    return values if isinstance(values, dict) else {}
+
+
 def _article_of(payload: str) -> int | None:
     """The article of a choice's payload (``/consult{"article_id": 12}``), else None."""
-    if not payload.startswith("/consult{"):
-        return None
     try:
-        return int(json.loads(payload.removeprefix("/consult")).get("article_id"))
-    except (ValueError, TypeError, AttributeError):
+        return int(_values_of(payload, "/consult")["article_id"])
+    except (KeyError, ValueError, TypeError):
         return None
 
 
@@ -80,11 +89,12 @@ def is_no(payload: str) -> bool:
 
 
 class ActionYesNo(Action):
-    def __init__(self, knowledge: ActionAnswerFromKB, acts: dict[str, Action] | None = None) -> None:
+    def __init__(self, knowledge: ActionAnswerFromKB, acts: dict[str, Action] | None = None, rater=None) -> None:
         self.knowledge = knowledge  # a chosen entry is answered as a pressed choice would be
         # payload -> the action its button runs, run here ("/leave_question", "/handoff"): a follow-up action
         # would leave Rasa's rules with no next step after it
         self.acts = acts or {}
+        self.rater = rater  # ActionRate: a rating button's number typed ("1" for 满意) rates the order
 
     def name(self) -> str:
         return "action_yes_no"
@@ -131,8 +141,11 @@ class ActionYesNo(Action):
             return []
         if payload in self.acts:
             return self.acts[payload].run(dispatcher, tracker, domain or {})
+        rating = _values_of(payload, "/rate").get("rating")
+        if rating and self.rater is not None:
+            return self.rater.rate(dispatcher, tracker, rating, "")
         action = STARTS.get(payload)
-        if action is None:  # a payload with values (a rating): only its button carries them
+        if action is None:  # a payload this action cannot carry out: its button can
             dispatcher.utter_message(text=CHOOSE_AGAIN, buttons=buttons or [])
             return []
         return [FollowupAction(action)]

@@ -44,6 +44,10 @@ class ActionRate(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
         text = (tracker.latest_message or {}).get("text") or ""
         rating = rating_from(text, next(tracker.get_latest_entity_values("rating"), None))
+        return self.rate(dispatcher, tracker, rating, "" if text.startswith("/") else text[:500])
+
+    def rate(self, dispatcher: CollectingDispatcher, tracker: Tracker, rating: str | None, comment: str) -> list:
+        """The rating of the caller's last looked-up order (a button, a word, or a button's number typed)."""
         last = tracker.get_slot("last_order") or {}
         if not last.get("number"):
             dispatcher.utter_message(text="请先发送“查询工单+编号”查看办理结果，再进行评价。")
@@ -54,7 +58,6 @@ class ActionRate(Action):
                 buttons=[{"title": label, "payload": f'/rate{{"rating":"{code}"}}'} for code, label in RATINGS.items()],
             )
             return []
-        comment = "" if text.startswith("/") else text[:500]
         try:
             self.work_orders.rate(
                 last["number"], rating, comment, last4=last.get("last4", ""), caller_user=tracker.sender_id
