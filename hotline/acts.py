@@ -255,6 +255,27 @@ def gesture(text: str) -> str | None:
     return None
 
 
+# a question asking how to complain or to suggest, on normalised (Simplified) text: "计程车拒载怎么投诉", "去哪里举报"
+_ASKS_HOW_TO = {
+    "complain": re.compile(
+        r"(?:怎么|怎样|如何|哪里|在哪|去哪|找谁|向谁|找哪|哪个部门|哪个电话)[^，。,！!？?]{0,6}(?:投诉|举报|检举)"
+        r"|(?:投诉|举报|检举)[^，。,！!？?]{0,3}(?:怎么|如何|流程|电话|渠道|方式|途径)"
+    ),
+    "suggest": re.compile(
+        r"(?:怎么|怎样|如何|哪里|在哪|去哪|向谁)[^，。,！!？?]{0,6}(?:提建议|提意见|提出建议|提出意见)"
+    ),
+}
+
+
+def asks_how_to(text: str) -> str | None:
+    """The act a question asks how to do ("complain", "suggest"), else None: after its answer the bot offers to
+    do it, whatever intent NLU gave the question (a Traditional "計程車拒載怎麼投訴" reads as a consultation)."""
+    for act, pattern in _ASKS_HOW_TO.items():
+        if pattern.search(text or ""):
+            return act
+    return None
+
+
 # intents only reframe sets, never NLU (no training examples; the NLU quality tests leave them out)
 CHANNEL_INTENTS = frozenset({"choose"})
 # "1", "２", "2.", "第3个": the number of one of the buttons the bot just showed (WeChat users number their choices)

@@ -86,6 +86,17 @@ def test_answer_then_offers_the_act_the_question_was_about(seeded_kb, original, 
     assert [b["payload"] for b in offer["buttons"]] == [payload, "/deny"]
 
 
+def test_a_question_asking_how_to_complain_is_offered_the_complaint_whatever_nlu_said(seeded_kb):
+    """ "計程車拒載怎麼投訴" reads as a consultation to NLU (no hotline_asked_as): its answer still offers to register
+    the complaint; "投诉以后多久能有结果" asks no how-to and is offered nothing."""
+    dispatcher = CollectingDispatcher()
+    ActionAnswerFromKB(seeded_kb).run(dispatcher, tracker("計程車拒載怎麼投訴"), {})
+    assert dispatcher.messages[-1]["text"] == "需要现在帮您登记投诉吗？"
+    dispatcher = CollectingDispatcher()
+    ActionAnswerFromKB(seeded_kb).run(dispatcher, tracker("投诉以后多久能有结果？"), {})
+    assert len(dispatcher.messages) == 2
+
+
 def test_answer_offers_nothing_for_small_talk_taken_as_a_question(seeded_kb):
     dispatcher = CollectingDispatcher()
     asked = {"hotline_asked_as": {"name": "goodbye", "confidence": 0.8}}

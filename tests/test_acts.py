@@ -2,7 +2,7 @@
 
 import pytest
 
-from hotline.acts import META_KEY, choice_number, gesture, is_question, reframe
+from hotline.acts import META_KEY, asks_how_to, choice_number, gesture, is_question, reframe
 
 QUESTIONS = [
     "提个建议要等多久才有回音",
@@ -270,3 +270,15 @@ def test_a_number_alone_chooses_a_button():
         assert new["entities"][0]["entity"] == "choice" and new["entities"][0]["value"] == number
     for text in ("10", "0", "12路", "13812345678", "1个人", "第一"):
         assert choice_number(text) is None, text
+
+
+def test_questions_asking_how_to_complain_or_suggest():
+    for text, act in (
+        ("计程车拒载怎么投诉", "complain"),
+        ("出租车拒载去哪里举报", "complain"),
+        ("投诉电话是多少", "complain"),
+        ("怎么提建议", "suggest"),
+        ("投诉多久有结果", None),
+        ("高速收费标准是多少", None),
+    ):
+        assert asks_how_to(text) == act, text

@@ -192,3 +192,27 @@ def test_a_rating_buttons_number_rates_the_order(seeded_kb):
     t.latest_message["entities"] = [{"entity": "choice", "value": 3}]
     ActionYesNo(ActionAnswerFromKB(seeded_kb), {}, rater).run(dispatcher, t, {})
     assert rater.rated == [("dissatisfied", "")]
+
+
+def test_no_right_after_an_answer_is_a_rejected_answer(seeded_kb):
+    """ "不是这个" after a direct answer: a knowledge gap for the editors and the refusal with its offers, as "都不是"
+    after choices; after anything else a no is just a no."""
+
+    class Gaps:
+        rejected = []
+
+        def none_fit(self, question, channel=None):
+            self.rejected.append((question, channel))
+
+    meta = {"event": "bot", "data": {"custom": {"hotline_meta": {"sources": [{"article_id": 7}], "kb_matched": True}}}}
+    history = [user("投诉多久有结果"), bot("根据…第二十三条：…"), meta]
+    dispatcher, gaps = CollectingDispatcher(), Gaps()
+    events = ActionYesNo(ActionAnswerFromKB(seeded_kb, gaps)).run(dispatcher, tracker("不是这个", "deny", history), {})
+    assert dispatcher.messages[0]["text"].startswith(NO_MATCH)
+    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/leave_question", "/handoff"]
+    assert gaps.rejected == [("投诉多久有结果", "web")]
+    assert {"event": "slot", "timestamp": None, "name": "last_question", "value": "投诉多久有结果"} in events
+    # a refusal (no source) before it: nothing to reject
+    refused = {"event": "bot", "data": {"custom": {"hotline_meta": {"sources": [], "kb_matched": False}}}}
+    _events, said = run(seeded_kb, "不是", "deny", [user("我想订机票"), bot(NO_MATCH), refused])
+    assert said[0]["response"] == NOTHING_PENDING

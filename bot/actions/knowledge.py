@@ -18,11 +18,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from hotline.acts import META_KEY
+from hotline.acts import META_KEY, asks_how_to
 from hotline.channels import parse_sender
 from hotline.errors import HotlineError
 from hotline.privacy import mask_pii
-from hotline.text import has_words
+from hotline.text import has_words, normalize
 from knowledge_base.answer import KB_DOWN, NO_MATCH, Answer, compose_answer
 from knowledge_base.decision import ANSWER, CLARIFY
 from work_orders import intake, messages
@@ -184,13 +184,13 @@ class ActionAnswerFromKB(Action):
         """The reply to a decision to answer or to clarify, made here or by another action (a referral)."""
         answer = direct_answer(self.kb, decision)
         if answer is not None:
-            return self._answer(dispatcher, tracker, answer)
+            return self._answer(dispatcher, tracker, answer, question)
         return self._clarify(dispatcher, tracker, question, decision)
 
-    def _answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, answer: Answer) -> list:
+    def _answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, answer: Answer, question: str = "") -> list:
         dispatcher.utter_message(text=answer.text)
         send_meta(dispatcher, sources=answer.sources, kb_matched=True)
-        offer = OFFERS.get(asked_as(tracker) or "")
+        offer = OFFERS.get(asked_as(tracker) or asks_how_to(normalize(question)) or "")
         if offer:
             dispatcher.utter_message(text=offer[0], buttons=[{"title": t, "payload": p} for t, p in offer[1]])
         return [SlotSet("misses", 0)]
@@ -206,16 +206,21 @@ class ActionAnswerFromKB(Action):
         self._gap(tracker, question, decision.hits[0], "clarify")
         return [SlotSet("last_question", question[:500])]
 
+    def answer_rejected(self, dispatcher: CollectingDispatcher, tracker: Tracker, question: str) -> list:
+        """None of what was offered or answered fits ("都不是", "不是这个"): a knowledge gap for the editors, and the
+        honest refusal with its offers."""
+        if question and self.gaps is not None:
+            try:
+                self.gaps.none_fit(question, channel=self._channel(tracker))
+            except Exception:  # counting a gap must never cost the user the reply
+                log.exception("could not record a knowledge gap")
+        return self._refuse(dispatcher, tracker, question)
+
     def answer_chosen(self, dispatcher: CollectingDispatcher, tracker: Tracker, article_id: int, region) -> list:
         """A pressed choice: that article, cited; "都不是": the refusal with its offers."""
         question = tracker.get_slot("last_question") or ""
         if article_id == NONE_OF_THESE:
-            if question and self.gaps is not None:
-                try:
-                    self.gaps.none_fit(question, channel=self._channel(tracker))
-                except Exception:  # counting a gap must never cost the user the reply
-                    log.exception("could not record a knowledge gap")
-            return self._refuse(dispatcher, tracker, question)
+            return self.answer_rejected(dispatcher, tracker, question)
         try:
             hit = self.kb.chosen(article_id, region=region)
         except HotlineError as exc:  # retired or expired since: said plainly

@@ -19,6 +19,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
+from hotline.channels import META_KEY
+
 from .common import int_entity
 from .knowledge import NONE_OF_THESE, ActionAnswerFromKB, region_of
 
@@ -33,27 +35,41 @@ NO_SUCH_CHOICE = "没有这一项。请点选下面的一项，或直接说出�
 NOTHING_TO_CHOOSE = "请直接说出您的问题或要反映的情况，例如“出租车拒载怎么投诉”。"
 
 
-def last_offer(tracker: Tracker) -> list[dict]:
-    """The buttons of the bot's last turn (between the previous user message and this one, in this session), or
-    []."""
-    events = list(tracker.events or [])
+def last_turn(tracker: Tracker) -> tuple[list[dict], str]:
+    """The bot's messages of its last turn (between the previous user message and this one, in this session),
+    oldest first, and the previous user message's text ("" when there is none)."""
+    messages: list[dict] = []
     seen_user = False
-    buttons: list[dict] = []
-    for event in reversed(events):
+    for event in reversed(list(tracker.events or [])):
         kind = event.get("event")
         if kind == "user":
             if seen_user:
-                break
+                return messages, event.get("text") or ""
             seen_user = True  # the message being answered now
-            continue
-        if kind == "session_started":  # an offer of an earlier session (the user came back later) is not pending
+        elif kind == "session_started":  # an offer of an earlier session (the user came back later) is not pending
             break
-        if seen_user and kind == "bot":
-            found = (event.get("data") or {}).get("buttons") or []
-            if found:  # the turn's last message with buttons
-                buttons = found
-                break
-    return [b for b in buttons if isinstance(b, dict) and b.get("payload")]
+        elif kind == "bot" and seen_user:
+            messages.insert(0, event)
+    return messages, ""
+
+
+def last_offer(tracker: Tracker) -> list[dict]:
+    """The buttons of the bot's last turn (its last message with buttons), or []."""
+    for event in reversed(last_turn(tracker)[0]):
+        buttons = (event.get("data") or {}).get("buttons") or []
+        if buttons:
+            return [b for b in buttons if isinstance(b, dict) and b.get("payload")]
+    return []
+
+
+def answered_question(tracker: Tracker) -> str | None:
+    """The user's question when the bot's last turn answered it from the KB (with a source), else None."""
+    messages, question = last_turn(tracker)
+    for event in messages:
+        meta = ((event.get("data") or {}).get("custom") or {}).get(META_KEY) or {}
+        if meta.get("kb_matched") and meta.get("sources"):
+            return question or None
+    return None
 
 
 def typed_choice(tracker: Tracker) -> str | None:
@@ -114,6 +130,9 @@ class ActionYesNo(Action):
         noes = [b for b in buttons if is_no(b["payload"])]
         yeses = [b for b in buttons if not is_no(b["payload"])]
         if not noes:  # no yes/no offer pending (a greeting's suggestions, a refusal's two offers)
+            question = answered_question(tracker) if intent == "deny" else None
+            if question:  # "不是这个" right after an answer: as "都不是" would be (a knowledge gap, the offers)
+                return self.knowledge.answer_rejected(dispatcher, tracker, question)
             dispatcher.utter_message(response=NOTHING_PENDING)
             return []
         if intent == "deny":
