@@ -208,7 +208,7 @@ def test_no_right_after_an_answer_is_a_rejected_answer(seeded_kb):
     history = [user("投诉多久有结果"), bot("根据…第二十三条：…"), meta]
     dispatcher, gaps = CollectingDispatcher(), Gaps()
     events = ActionYesNo(ActionAnswerFromKB(seeded_kb, gaps)).run(dispatcher, tracker("不是这个", "deny", history), {})
-    assert dispatcher.messages[0]["text"].startswith(NO_MATCH)
+    assert dispatcher.messages[0]["text"].startswith("明白了，刚才的答复不是您要找的。" + NO_MATCH)
     assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/leave_question", "/handoff"]
     assert gaps.rejected == [("投诉多久有结果", "web")]
     assert {"event": "slot", "timestamp": None, "name": "last_question", "value": "投诉多久有结果"} in events

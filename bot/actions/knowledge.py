@@ -48,6 +48,7 @@ REFUSAL_OFFERS = {
 
 
 CLARIFY_PROMPT = "您想问的是哪一个？"
+ANSWER_REJECTED = "明白了，刚才的答复不是您要找的。"  # "不是这个" right after a direct answer
 # a message with nothing in it to search for ("？", "😭😭"): asked what it is about, not refused
 NOTHING_ASKED = "请问您想咨询什么，或者要反映什么问题？可以直接打字或发语音告诉我。"
 IN_FORM_GUESS_NOTE = "如果不是您想问的，登记完成后可以换个说法再问我。"
@@ -206,15 +207,17 @@ class ActionAnswerFromKB(Action):
         self._gap(tracker, question, decision.hits[0], "clarify")
         return [SlotSet("last_question", question[:500])]
 
-    def answer_rejected(self, dispatcher: CollectingDispatcher, tracker: Tracker, question: str) -> list:
+    def answer_rejected(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, question: str, lead: str = ""
+    ) -> list:
         """None of what was offered or answered fits ("都不是", "不是这个"): a knowledge gap for the editors, and the
-        honest refusal with its offers."""
+        honest refusal with its offers (after ``lead``)."""
         if question and self.gaps is not None:
             try:
                 self.gaps.none_fit(question, channel=self._channel(tracker))
             except Exception:  # counting a gap must never cost the user the reply
                 log.exception("could not record a knowledge gap")
-        return self._refuse(dispatcher, tracker, question)
+        return self._refuse(dispatcher, tracker, question, lead=lead)
 
     def answer_chosen(self, dispatcher: CollectingDispatcher, tracker: Tracker, article_id: int, region) -> list:
         """A pressed choice: that article, cited; "都不是": the refusal with its offers."""
@@ -242,12 +245,12 @@ class ActionAnswerFromKB(Action):
         return self._answer(dispatcher, tracker, compose_answer([hit]))
 
     def _refuse(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, question: str, act: str | None = None
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, question: str, act: str | None = None, lead: str = ""
     ) -> list:
         """The honest refusal (拒答), with a consultation order or a human on offer — and, for a question asked
-        with a request's words, that request first."""
+        with a request's words, that request first. ``lead`` goes before it ("刚才的答复不是您要找的")."""
         misses = int(tracker.get_slot("misses") or 0) + 1
-        text = NO_MATCH
+        text = lead + NO_MATCH
         buttons = [
             {"title": messages.leave_question_button(), "payload": "/leave_question"},
             {"title": "转人工客服", "payload": "/handoff"},

@@ -22,7 +22,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from hotline.channels import META_KEY
 
 from .common import int_entity
-from .knowledge import NONE_OF_THESE, ActionAnswerFromKB, region_of
+from .knowledge import ANSWER_REJECTED, NONE_OF_THESE, ActionAnswerFromKB, region_of
 
 NO_PAYLOADS = ("/deny",)
 # the forms a yes starts, as the rules map the button's intent (training_data/rules.yml): a form is activated by
@@ -132,7 +132,7 @@ class ActionYesNo(Action):
         if not noes:  # no yes/no offer pending (a greeting's suggestions, a refusal's two offers)
             question = answered_question(tracker) if intent == "deny" else None
             if question:  # "不是这个" right after an answer: as "都不是" would be (a knowledge gap, the offers)
-                return self.knowledge.answer_rejected(dispatcher, tracker, question)
+                return self.knowledge.answer_rejected(dispatcher, tracker, question, lead=ANSWER_REJECTED)
             dispatcher.utter_message(response=NOTHING_PENDING)
             return []
         if intent == "deny":
