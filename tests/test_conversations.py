@@ -134,3 +134,15 @@ def test_a_number_typed_alone_takes_that_button(live):
     assert "已登记咨询工单" in body["text"] and "没能理解" not in body["text"]
     body = Chat(live).say("2")
     assert "感谢您联系" not in body["text"] and "请直接说出您的问题" in body["text"]
+
+
+def test_traditional_how_to_complain_then_yes_and_no_to_an_answer(live):
+    """ "計程車拒載怎麼投訴" is offered the complaint and "是的" opens it; "不是这个" after an answer refuses honestly."""
+    chat = Chat(live)
+    assert chat.say("計程車拒載怎麼投訴")["replies"][-1]["text"] == "需要现在帮您登记投诉吗？"
+    assert "投诉的对象" in chat.say("是的")["text"]
+    chat = Chat(live)
+    assert chat.say("投诉以后多久能有结果？")["sources"]
+    body = chat.say("不是这个")
+    assert body["text"].startswith("明白了，刚才的答复不是您要找的。")
+    assert [b["payload"] for b in body["replies"][0]["buttons"]] == ["/leave_question", "/handoff"]
