@@ -754,7 +754,7 @@ def test_the_misconduct_in_a_word_is_enough_for_what_happened():
         assert "facts" not in step.values and step.ask == "facts", nothing
 
 
-def test_a_time_sent_for_what_happened_is_kept_as_the_time_and_the_story_asked_again():
+def test_a_time_or_place_sent_for_what_happened_is_kept_as_such_and_the_story_asked_again():
     step = intake.answer({"target": "出租车"}, "facts", "昨天下午")
     assert "facts" not in step.values and step.values["occurred_at"] == "昨天下午" and step.ask == "facts"
     assert step.say == ["已记下时间：昨天下午。"]
@@ -763,6 +763,10 @@ def test_a_time_sent_for_what_happened_is_kept_as_the_time_and_the_story_asked_a
     # a story that starts with its time is a story
     step = intake.answer({"target": "出租车"}, "facts", "昨天下午在郑州东站司机拒载")
     assert step.values["facts"] == "昨天下午在郑州东站司机拒载"
+    # so is a place sent for it
+    step = intake.answer({"target": "出租车"}, "facts", "郑州东站")
+    assert "facts" not in step.values and step.values["location"] == "郑州东站" and step.ask == "facts"
+    assert step.say == ["已记下地点：郑州东站。"]
 
 
 def test_a_number_typed_in_the_form_is_the_button_it_numbers():

@@ -618,6 +618,13 @@ def only_a_time(text: str) -> str | None:
     return found if not rest else None
 
 
+def only_a_place(text: str) -> str | None:
+    """The place when the message is nothing else ("郑州东站", "人民路公交站"), else None."""
+    found = find_place(text)
+    rest = re.sub(r"[\W_]", "", normalize_digits(text).replace(found, "", 1)) if found else "x"
+    return found if not rest else None
+
+
 NAME_RE = re.compile(
     r"(?:我叫|我是|本人|姓名[是为叫:：\s]*|名字[是叫为:：\s]*|实名[吧的了啊呀好\s,，:：]*(?:我叫|我是|叫)?)\s*"
     r"([\u4e00-\u9fa5]{2,4})"
@@ -756,11 +763,13 @@ def answer(
         step.say.append(f"已记下联系电话 {values['caller_phone']}。")  # the pending question follows (the form asks it)
         step.ask = asked
         return step
-    elif asked == "facts" and only_a_time(t):
-        # "昨天下午" for what happened: the time, not the story (kept if none was told yet), and the story asked again
-        if not values.get("occurred_at") and "occurred_at" in fields:
-            values["occurred_at"] = only_a_time(t)
-            step.say.append(f"已记下时间：{values['occurred_at']}。")
+    elif asked == "facts" and (only_a_time(t) or only_a_place(t)):
+        # "昨天下午" or "郑州东站" for what happened: the time or the place, not the story (kept if none was told
+        # yet), and the story asked again
+        for name, label, found in (("occurred_at", "时间", only_a_time(t)), ("location", "地点", only_a_place(t))):
+            if found and name in fields and not values.get(name):
+                values[name] = found
+                step.say.append(f"已记下{label}：{found}。")
         step.ask = asked
         return step
     elif asked in fields and asks_question(t, asked):
