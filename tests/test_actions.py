@@ -97,6 +97,14 @@ def test_a_question_asking_how_to_complain_is_offered_the_complaint_whatever_nlu
     assert len(dispatcher.messages) == 2
 
 
+def test_a_refused_question_asking_how_to_complain_offers_the_complaint_first():
+    kb = FakeKB(Decision(REFUSE, [], [], 0.0, "没有候选条目"))
+    dispatcher = CollectingDispatcher()
+    ActionAnswerFromKB(kb).run(dispatcher, tracker("網約車亂收費去哪裡檢舉"), {})
+    assert dispatcher.messages[0]["text"].startswith(NO_MATCH) and "登记投诉" in dispatcher.messages[0]["text"]
+    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/complain", "/leave_question", "/handoff"]
+
+
 def test_answer_offers_nothing_for_small_talk_taken_as_a_question(seeded_kb):
     dispatcher = CollectingDispatcher()
     asked = {"hotline_asked_as": {"name": "goodbye", "confidence": 0.8}}

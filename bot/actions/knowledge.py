@@ -179,7 +179,8 @@ class ActionAnswerFromKB(Action):
             # a grievance the KB cannot answer ("汽修厂给我换了假配件还收高价")
             return [FollowupAction("complaint_form")]
         self._gap(tracker, question, decision.candidates[0] if decision.candidates else None, "refuse")
-        return self._refuse(dispatcher, tracker, question, act=asked_as(tracker))
+        act = asked_as(tracker) or asks_how_to(normalize(question))  # "計程車拒載怎麼投訴" too, whatever NLU said
+        return self._refuse(dispatcher, tracker, question, act=act)
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, question: str, decision) -> list:
         """The reply to a decision to answer or to clarify, made here or by another action (a referral)."""
