@@ -763,10 +763,10 @@ def answer(
         step.say.append(f"已记下联系电话 {values['caller_phone']}。")  # the pending question follows (the form asks it)
         step.ask = asked
         return step
-    elif asked == "facts" and (only_a_time(t) or only_a_place(t)):
+    elif asked == "facts" and any(only := (only_a_time(t), only_a_place(t))):
         # "昨天下午" or "郑州东站" for what happened: the time or the place, not the story (kept if none was told
         # yet), and the story asked again
-        for name, label, found in (("occurred_at", "时间", only_a_time(t)), ("location", "地点", only_a_place(t))):
+        for (name, label), found in zip((("occurred_at", "时间"), ("location", "地点")), only):
             if found and name in fields and not values.get(name):
                 values[name] = found
                 step.say.append(f"已记下{label}：{found}。")
