@@ -53,14 +53,17 @@ def page(live, request):
 def login(page, credentials, name):
     page.fill("#username", credentials[0])
     page.fill("#password", credentials[1])
+    expect(page.locator("#username")).to_have_value(credentials[0])
     page.click("#login-form button[type=submit]")
     expect(page.locator("#msg")).to_have_text(f"欢迎，{name}")
     expect(page.locator("#who")).to_contain_text(name)
 
 
 def logout(page):
-    page.click("#logout")
+    with page.expect_navigation(wait_until="load"):  # the console reloads once the token is revoked
+        page.click("#logout")
     expect(page.locator("#login-form")).to_be_visible()
+    expect(page.locator("#username")).to_be_focused()  # the new page's script has run
 
 
 def open_order(page, number, queue=None):

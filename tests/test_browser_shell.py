@@ -114,8 +114,12 @@ def test_each_role_logs_in_once_and_moves_by_its_menu(live, people, browser):
         expect(admin.locator(f"#menu a[data-page={page_name}]")).to_have_class("current")
         fits(admin, live, page_name)
         admin.set_viewport_size({"width": 1280, "height": 900})
-    admin.click("#logout")
+    token = admin.evaluate("sessionStorage.getItem('console-token')")
+    with admin.expect_navigation(wait_until="load"):
+        admin.click("#logout")
     expect(admin.locator("#login-form")).to_be_visible()
+    me = admin.request.get(live.base + "/api/auth/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.status == 401  # the token was revoked before the page reloaded, not left valid
     admin.goto(live.base + "/console/orders")
     expect(admin.locator("#login-form")).to_be_visible()  # signed out everywhere
 

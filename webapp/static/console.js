@@ -156,14 +156,18 @@
     scheduleRefresh();
   }
   function signOut(expired) {
-    if (state.token && !expired) {
-      fetch("/api/auth/logout", { method: "POST", headers: { Authorization: "Bearer " + state.token } });
-    }
+    var token = state.token;
     state.session++;
     state.token = null; state.user = null;
     [TOKEN, USER, EXPIRES].forEach(function (k) { sessionStorage.removeItem(k); });
     if (expired) sessionStorage.setItem("console-expired", "1");
-    location.reload();  // every page starts clean: nothing of the last user stays in memory
+    // the token is revoked before the page reloads (a reload would abort the request and leave it valid);
+    // then every page starts clean: nothing of the last user stays in memory
+    var revoked = token && !expired
+      ? fetch("/api/auth/logout", { method: "POST", keepalive: true, headers: { Authorization: "Bearer " + token } })
+          .catch(function () {})
+      : Promise.resolve();
+    revoked.then(function () { location.reload(); });
   }
   function showLogin() {
     $("login").classList.remove("hidden"); $("workarea").classList.add("hidden");
