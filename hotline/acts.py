@@ -243,14 +243,32 @@ _YES_GESTURES = re.compile(r"^(?:👍|👌|✅|✔|☑|🙆|⭕|🆗|\U0001F44D[
 _NO_GESTURES = re.compile(r"^(?:👎|❌|✖|🙅|⛔|\U0001F44E[\U0001F3FB-\U0001F3FF]|[\s!！.。~～\uFE0F])+$")
 
 
+# a whole message of one yes or no word, either script, as drivers answer a yes/no question: NLU, which reads
+# characters, took "好啊" for a greeting (你好啊), "no" for a yes and "免了" for nothing
+_YES_WORDS = frozenset(
+    "好 好的 好啊 好呀 好吧 好滴 好嘞 好咧 好喔 好哦 行 行啊 行的 可以 可以的 可以啊 嗯 嗯嗯 嗯呢 是 是的 是啊 是滴 "
+    "对 对的 对啊 對 對的 對啊 没错 沒錯 要 要的 需要 中 中啊 妥 确认 確認 同意 ok okay yes".split()
+)
+_NO_WORDS = frozenset(
+    "不 不用 不用了 不用啦 不要 不要了 不需要 不必 不了 算了 免了 没有 沒有 不是 不是的 别 別 不行 不想 不对 不對 "
+    "错了 錯了 no nope".split()
+)
+_YES_NO_TRIM = re.compile(r"[\s!！.。~～,，\uFE0F]+")
+
+
 def gesture(text: str) -> str | None:
-    """ "affirm" for "👍", "👌👌", "✅"; "deny" for "👎", "❌", "🙅"; else None."""
+    """ "affirm" for "👍", "👌👌", "✅", "好啊", "OK"; "deny" for "👎", "❌", "🙅", "不用了", "no"; else None."""
     text = (text or "").strip()
     if not text or not re.search(r"[^\s!！.。~～\uFE0F]", text):
         return None
     if _YES_GESTURES.match(text):
         return "affirm"
     if _NO_GESTURES.match(text):
+        return "deny"
+    word = _YES_NO_TRIM.sub("", text).lower()
+    if word in _YES_WORDS:
+        return "affirm"
+    if word in _NO_WORDS:
         return "deny"
     return None
 

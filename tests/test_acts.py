@@ -246,7 +246,7 @@ def test_form_answers_are_no_topics(text):
 def test_yes_or_no_that_asks_about_the_field_is_a_question():
     assert reframe(_parse("deny"), "工單可以取消嗎")[0]["intent"]["name"] == "consult"
     assert reframe(_parse("affirm"), "可以吗") == (_parse("affirm"), None)
-    assert reframe(_parse("deny"), "不用了") == (_parse("deny"), None)
+    assert reframe(_parse("deny"), "不用了")[0]["intent"]["name"] == "deny"
 
 
 def test_thumbs_and_check_marks_are_a_yes_or_a_no():
@@ -259,6 +259,18 @@ def test_thumbs_and_check_marks_are_a_yes_or_a_no():
         assert reframe(fallback, text)[0]["intent"]["name"] == "deny", text
     # anything else said with them is left to NLU and the other rules
     for text in ("👍好的我要投诉", "😭😭", "！", "", "出租车拒载👎"):
+        assert gesture(text) is None, text
+
+
+def test_a_yes_or_no_word_alone_is_a_yes_or_a_no():
+    """NLU took "好啊" for a greeting (你好啊) and "no" for a yes: one yes or no word is one, in either script."""
+    greet = {"intent": {"name": "greet", "confidence": 0.56}, "intent_ranking": []}
+    for text in ("好啊", "好的！", "OK", "嗯嗯", "對的", "沒錯", "中", "好滴~"):
+        assert reframe(greet, text)[0]["intent"] == {"name": "affirm", "confidence": 1.0}, text
+    for text in ("no", "NO", "免了", "不用了，", "不對", "算了"):
+        assert reframe(greet, text)[0]["intent"] == {"name": "deny", "confidence": 1.0}, text
+    # a yes or no word inside a message, or asked, is left to NLU and the other rules
+    for text in ("好啊我要投诉", "不是我说的那个司机", "可以吗", "是不是要收费", "不要绕路", "你好", "no zuo no die"):
         assert gesture(text) is None, text
 
 
