@@ -427,6 +427,46 @@ def test_a_place_is_no_time_and_the_time_question_does_not_trap():
     assert intake.answer({}, "occurred_at", "大概上个月底", {}).values["occurred_at"] == "大概上个月底"
 
 
+def test_a_place_or_more_story_sent_for_when_is_kept_and_the_time_asked_again():
+    """Drivers answer the question in front of them with what they have: a place for "when" is the place, a money
+    sum is more of the story ("多收了30块" was stored as the time), and a time plus a story keeps both."""
+    step = intake.answer({}, None, "高速收费站乱收费")
+    assert step.ask == "occurred_at" and step.values["location"] == "高速收费站"
+    step = intake.answer(step.values, step.ask, "郑州绕城高速收费站", step.tries)
+    assert step.values["location"] == "郑州绕城高速收费站" and step.ask == "occurred_at"
+    step = intake.answer(step.values, step.ask, "多收了30块", step.tries)
+    assert not step.values.get("occurred_at") and step.values["facts"] == "高速收费站乱收费；多收了30块"
+    assert step.ask == "occurred_at" and "已补充到事情经过。" in step.say
+    step = intake.answer(step.values, step.ask, "2026-11-29", step.tries)
+    assert step.values["occurred_at"] == "2026-11-29" and step.ask == "demand"
+    step = intake.answer(step.values, step.ask, "今天上午", step.tries)  # a time for the demand is no demand
+    assert not step.values.get("demand") and step.ask == "demand"
+    step = intake.answer(step.values, step.ask, "没有", step.tries)  # no particular demand
+    assert step.values["demand"] == intake.NOT_GIVEN
+
+    step = intake.answer({"target": "出租车", "facts": "绕路"}, "occurred_at", "昨天晚上从火车站到机场多收了50", {})
+    assert step.values["occurred_at"] == "昨天晚上" and step.values["facts"] == "绕路；昨天晚上从火车站到机场多收了50"
+
+
+def test_a_plate_sent_for_what_happened_names_the_vehicle():
+    step = intake.answer({}, None, "出租车绕路了")
+    assert step.ask == "facts"
+    step = intake.answer(step.values, step.ask, "豫A12345", step.tries)
+    assert step.values["target"] == "出租车（豫A12345）" and not step.values.get("facts") and step.ask == "facts"
+    assert "已记下车牌：豫A12345。" in step.say
+
+
+@pytest.mark.parametrize("field", ["target", "facts", "location", "demand", "identity"])
+@pytest.mark.parametrize("text", ["好", "好啊", "是的", "嗯"])
+def test_a_yes_is_no_answer_to_who_what_or_where(field, text):
+    """ "好" to "在什么地方？" was stored as the place, "没有" to the identity question as the name 没有."""
+    values = {"target": "出租车", "facts": "司机绕路多收钱", "occurred_at": "昨天", "caller_phone": "13812345678"}
+    values.pop(field, None)
+    step = intake.answer(values, field, text, {})
+    assert not step.values.get(field) and step.ask == field, step.values
+    assert not intake.answer({**values, "location": "郑州东站"}, "identity", "没有", {}).values.get("identity")
+
+
 # ---- issue 15 items 3 and 4: corrections of every field, own plate, mid-form questions, refusals, exits ---------
 READY = "投诉豫G·T1234出租车，昨天晚上8点在新乡东站拒载，要求处理司机，电话13812345678，匿名"
 

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from hotline.acts import is_grievance, is_question
+from hotline.acts import gesture, is_grievance, is_question
 from hotline.clock import china_time, utcnow
 from hotline.text import normalize
 
@@ -300,6 +300,8 @@ REASKS = {
     "target": "没有识别出投诉对象，请告诉我车牌号、公司名称、线路或站点名称。",
     "facts": "请再具体说说发生了什么（至少一句话）。",
     "identity": "请回复“实名+姓名”或“匿名”。",
+    "location": "请告诉我事情发生的地点（如“新乡东站出租车候客区”）；不清楚可回复“不清楚”。",
+    "demand": "请说说您希望怎么处理（如“要求退还多收的车费”）；没有具体要求可回复“不清楚”。",
 }
 
 
@@ -598,8 +600,10 @@ def next_field(values: dict, fields=COMPLAINT_FIELDS) -> str | None:
     return next((f for f in fields if not values.get(f)), None)
 
 
-# words that say when, even where find_time cannot resolve them ("大概是上个月底", "记得是过年前后")
-TIME_HINT = re.compile(r"[\d天日号點点时時早晚午凌晨刚剛周週星期月年前后後钟鐘分秒宵夜]")
+# words that say when, even where find_time cannot resolve them ("大概是上个月底", "记得是过年前后"); a bare number
+# is a time only as a date or a clock ("2026-11-29", "8.30"), never "多收了30块"
+TIME_HINT = re.compile(r"[天日号點点时時早晚午凌晨刚剛周週星期月年前后後钟鐘分秒宵夜]")
+NUMERIC_TIME = re.compile(r"[\d\s:：.\-/]*\d[\d\s:：.\-/]*")
 
 
 def only_a_phone(text: str) -> str | None:
@@ -616,6 +620,23 @@ def only_a_time(text: str) -> str | None:
         return None
     rest = re.sub(r"[\W_]", "", normalize_digits(text).replace(found, "", 1))
     return found if not rest else None
+
+
+def only_a_plate(text: str) -> str | None:
+    """The plate when the message is nothing else ("豫A12345"), else None."""
+    found = find_plate(text)
+    rest = re.sub(r"[\W_]|车牌|車牌|号|號|是", "", normalize_digits(text).replace(found, "", 1)) if found else "x"
+    return found if not rest else None
+
+
+def tells_more(text: str) -> bool:
+    """Whether an answer to "when" or "where" also tells more of what happened ("多收了30块", "在火车站被司机骂了")."""
+    return is_grievance(text) or reads_as_complaint(text)
+
+
+def _add_to_facts(values: dict, text: str) -> None:
+    told = values.get("facts")
+    values["facts"] = (f"{told}；{text.strip()}" if told and text.strip() not in told else told or text.strip())[:2000]
 
 
 def only_a_place(text: str) -> str | None:
@@ -663,7 +684,7 @@ def _identity(t: str) -> tuple[str | None, str | None]:
         if len(name) >= 2 and not name.startswith(NOT_NAMES):
             return f"实名:{name}", None
     bare = re.fullmatch(r"([\u4e00-\u9fa5]{2,4})", t.strip())
-    if bare and not bare.group(1).startswith(NOT_NAMES) and not _has(t, REAL_NAME):
+    if bare and not bare.group(1).startswith(NOT_NAMES) and not _has(t, REAL_NAME) and not gesture(t):
         return f"实名:{bare.group(1)}", None
     if _has(t, REAL_NAME):
         return None, "请告诉我您的姓名（如“实名 张三”）。"
@@ -683,7 +704,15 @@ def _interpret(name: str, text: str, values: dict) -> tuple[str | None, str | No
         if _is_exact(t, NO + ("不是", "不对", "不在那")) or not rest:
             return None, "好的，那事情发生在什么地方？请回复地点（不清楚可回复“不清楚”）。"
         t = rest
-    if name == "occurred_at" and not find_time(t) and (len(t) > 12 or not TIME_HINT.search(t)):
+    if name == "demand" and gesture(t) == "deny":
+        return NOT_GIVEN, None  # "没有", "不用" to "您希望怎么处理？": no particular demand
+    if name in ("target", "location", "demand", "facts") and gesture(t):
+        return None, REASKS[name]  # "好", "是的": a yes or no, not an answer to "who", "where" or "what"
+    if (
+        name == "occurred_at"
+        and not find_time(t)
+        and (len(t) > 12 or not (TIME_HINT.search(t) or NUMERIC_TIME.fullmatch(t)) or tells_more(t))
+    ):
         return (
             None,
             "这好像不是时间。",
@@ -708,8 +737,8 @@ def _interpret(name: str, text: str, values: dict) -> tuple[str | None, str | No
     if name == "facts":  # a sentence, or the misconduct in a word once the target is known ("不打表", "拒载")
         words = len(re.sub(r"\W", "", t))
         return (t[:2000], None) if words >= 4 or (words >= 2 and is_grievance(t)) else (None, REASKS["facts"])
-    if name == "location":  # a direct answer is the place as the user put it
-        return (t if len(t) <= 30 else (find_place(t) or t))[:200], None
+    if name == "location":  # a direct answer is the place as the user put it (the rest of a story goes to facts)
+        return (t if len(t) <= 30 and not tells_more(t) else (find_place(t) or t))[:200], None
     if name == "occurred_at":
         return (find_time(t) or t)[:60], None
     return t[:500], None
@@ -763,15 +792,42 @@ def answer(
         step.say.append(f"已记下联系电话 {values['caller_phone']}。")  # the pending question follows (the form asks it)
         step.ask = asked
         return step
-    elif asked == "facts" and any(only := (only_a_time(t), only_a_place(t))):
-        # "昨天下午" or "郑州东站" for what happened: the time or the place, not the story (kept if none was told
-        # yet), and the story asked again
+    elif asked in ("facts", "demand") and any(only := (only_a_time(t), only_a_place(t))):
+        # "昨天下午" or "郑州东站" for what happened or what is wanted: the time or the place, not the story (kept
+        # if none was told yet), and the question asked again
         for (name, label), found in zip((("occurred_at", "时间"), ("location", "地点")), only):
-            if found and name in fields and not values.get(name):
-                values[name] = found
-                step.say.append(f"已记下{label}：{found}。")
+            if found and name in fields:
+                if not values.get(name) or values[name] == NOT_GIVEN:
+                    values[name] = found
+                step.say.append(f"已记下{label}：{values[name]}。")
         step.ask = asked
         return step
+    elif asked == "facts" and "target" in fields and only_a_plate(t):
+        # "豫A12345" for what happened: the plate of the vehicle complained about, and the story asked again
+        plate, target = only_a_plate(t), values.get("target")
+        values["target"] = plate if not target or target == NOT_GIVEN else f"{target}（{plate}）"
+        if target and plate in target:
+            values["target"] = target
+        step.say.append(f"已记下车牌：{plate}。")
+        step.ask = asked
+        return step
+    elif asked == "occurred_at" and not find_time(t) and (only_a_place(t) or tells_more(t)):
+        # "郑州绕城高速收费站" or "多收了30块" for when: the place, or more of the story, kept; the time asked again
+        place = only_a_place(t)
+        if place and "location" in fields:
+            known = values.get("location")
+            if not known or known == NOT_GIVEN or known in place:
+                values["location"] = place
+            step.say.append(f"已记下地点：{values['location']}。")
+        else:
+            _add_to_facts(values, text)
+            step.say.append("已补充到事情经过。")
+        tries[asked] = tries.get(asked, 0) + 1
+        if tries[asked] < MAX_TRIES:
+            step.ask = asked
+            return step
+        values[asked] = NOT_GIVEN  # never trap the user: after three tries move on without the time
+        step.say.append("没关系，这一项先跳过，我们继续。")
     elif asked in fields and asks_question(t, asked):
         # a question is not an answer: never stored as 事情经过 / 时间 / 地点; answered, then asked again
         step.question, step.ask = text.strip(), asked
@@ -796,6 +852,8 @@ def answer(
         values[asked] = value
         if asked != "caller_phone" and not values.get("caller_phone") and find_phone(t):
             values["caller_phone"] = find_phone(t)
+        if asked in ("occurred_at", "location") and "facts" in fields and tells_more(t):
+            _add_to_facts(values, text)  # "昨天晚上从火车站到机场多收了50": the time, and more of the story
         if (
             asked == "facts"
         ):  # "昨天晚上在新乡火车站拒载": the story already says when and where, as a first message would
