@@ -467,6 +467,34 @@ def test_a_yes_is_no_answer_to_who_what_or_where(field, text):
     assert not intake.answer({**values, "location": "郑州东站"}, "identity", "没有", {}).values.get("identity")
 
 
+def test_answers_to_questions_not_yet_asked_fill_their_field():
+    """A driver who knows the form says "匿名", "不留电话" or "希望整改" whenever: each fills its own field (they were
+    stored as the place or the demand, and "希望整改" cleared the demand as a correction of it)."""
+    step = intake.answer({}, None, "服务区厕所太脏了")
+    assert step.ask == "target"
+    step = intake.answer(step.values, step.ask, "京港澳高速新乡服务区", step.tries)
+    assert step.values["location"] == "京港澳高速新乡服务区" and step.ask == "occurred_at"  # who, and where
+    step = intake.answer(step.values, "occurred_at", "希望整改", {})
+    assert (
+        step.values["demand"] == "希望整改" and step.ask == "occurred_at" and "已记下您的诉求：希望整改。" in step.say
+    )
+    step = intake.answer(step.values, "occurred_at", "不留电话", step.tries)
+    assert step.values["caller_phone"] == intake.NO_PHONE and step.ask == "occurred_at"
+    step = intake.answer(step.values, "occurred_at", "我要匿名", step.tries)
+    assert step.values["identity"] == "匿名" and step.ask == "occurred_at" and "好的，匿名反映。" in step.say
+    step = intake.answer(step.values, "occurred_at", "今天凌晨两点", step.tries)
+    assert step.ask == "confirm"
+
+
+def test_no_phone_said_in_other_words():
+    assert intake.answer({"facts": "x" * 8}, "caller_phone", "没有", {}).values["caller_phone"] == intake.NO_PHONE
+    fields = intake.SUGGESTION_FIELDS
+    step = intake.answer({"facts": "公交站台加遮阳棚"}, "caller_phone", "匿名", {}, fields=fields)
+    assert step.values["caller_phone"] == intake.NO_PHONE and step.ask == "confirm"
+    step = intake.answer({}, "facts", "好", {}, fields=fields)
+    assert step.say == [intake.SUGGESTION_REASK] and step.ask == "facts"  # a suggestion is asked for, not a story
+
+
 # ---- issue 15 items 3 and 4: corrections of every field, own plate, mid-form questions, refusals, exits ---------
 READY = "投诉豫G·T1234出租车，昨天晚上8点在新乡东站拒载，要求处理司机，电话13812345678，匿名"
 

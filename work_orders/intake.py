@@ -295,6 +295,7 @@ LABELS = {
     "caller_phone": "联系电话",
     "identity": "反映方式",
 }
+SUGGESTION_REASK = "请具体说说您的意见建议（至少一句话）。"
 REASKS = {
     "caller_phone": "手机号格式好像不对，应为11位数字（如13812345678），请再发一次；不方便可回复“不留电话”。",
     "target": "没有识别出投诉对象，请告诉我车牌号、公司名称、线路或站点名称。",
@@ -634,6 +635,33 @@ def tells_more(text: str) -> bool:
     return is_grievance(text) or reads_as_complaint(text)
 
 
+NO_PHONE_RE = re.compile(r"^(?:我)?(?:不留|不给|不方便留|不想留)(?:电话|手机|号码|手机号)?$|^电话不留$")
+ANONYMOUS_RE = re.compile(r"^(?:我要|我|就)?(?:匿名|不实名)(?:反映|投诉|吧|就行|就好)?$")
+DEMAND_FIRST_RE = re.compile(r"^(?:要求|希望|请求|诉求是?)")
+
+
+def _out_of_turn(values: dict, text: str, asked: str, fields) -> str | None:
+    """An answer to a question not yet asked, sent while another is ("匿名" or "不留电话" for where, "希望整改" for
+    when): the field it answers is filled and the line to say returned; None when the message is no such answer."""
+    core = re.sub(r"[\W_]", "", text)
+    if asked == "caller_phone" and "identity" not in fields and ANONYMOUS_RE.match(core):
+        values["caller_phone"] = NO_PHONE  # a suggestion is anonymous without a phone
+        return "好的，不留电话。"
+    if asked != "identity" and "identity" in fields and not values.get("identity") and ANONYMOUS_RE.match(core):
+        values["identity"] = "匿名"
+        return "好的，匿名反映。"
+    if asked != "caller_phone" and "caller_phone" in fields and not values.get("caller_phone"):
+        if NO_PHONE_RE.match(core):
+            values["caller_phone"] = NO_PHONE
+            return "好的，不留电话。"
+    if asked in ("target", "occurred_at", "location") and "demand" in fields and not values.get("demand"):
+        demand = find_demand(text)
+        if demand and DEMAND_FIRST_RE.match(core) and demand == text.strip() and not tells_more(text):
+            values["demand"] = demand
+            return f"已记下您的诉求：{demand}。"
+    return None
+
+
 def _add_to_facts(values: dict, text: str) -> None:
     told = values.get("facts")
     values["facts"] = (f"{told}；{text.strip()}" if told and text.strip() not in told else told or text.strip())[:2000]
@@ -718,7 +746,7 @@ def _interpret(name: str, text: str, values: dict) -> tuple[str | None, str | No
             "这好像不是时间。",
         )  # the time question follows  # a time is a time: "新乡东站" is no answer to "什么时候"
     if name == "caller_phone":
-        if _has(t, ("不留", "不方便", "不想留", "不给")):
+        if _has(t, ("不留", "不方便", "不想留", "不给")) or gesture(t) == "deny":  # "没有", "不用"
             return NO_PHONE, None
         phone = find_phone(t) or (
             LANDLINE_RE.search(normalize_digits(t)) and "-".join(LANDLINE_RE.search(normalize_digits(t)).groups())
@@ -784,6 +812,10 @@ def answer(
         step = _confirm(step, t, fields)
         _resolve_time(step.values, now)
         return step
+    elif asked in fields and (said := _out_of_turn(values, t, asked, fields)):
+        step.say.append(said)  # the pending question follows
+        step.ask = asked if not values.get(asked) else next_field(values, fields) or "confirm"
+        return step
     elif asked in fields and _correct(step, t, fields, asked=asked):
         pass  # an earlier answer changed; the pending question is asked again below
     elif asked in fields and asked != "caller_phone" and "caller_phone" in fields and only_a_phone(t):
@@ -846,10 +878,14 @@ def answer(
                 }[asked]
                 step.say.append("没关系，这一项先跳过，我们继续。")
             else:
+                if asked == "facts" and "target" not in fields:  # a suggestion, not a story
+                    reask = SUGGESTION_REASK
                 step.say.append(reask)
                 step.ask = asked
                 return step
         values[asked] = value
+        if asked == "target" and "location" in fields and not values.get("location") and find_place(value) == value:
+            values["location"] = value  # "京港澳高速新乡服务区": who, and where
         if asked != "caller_phone" and not values.get("caller_phone") and find_phone(t):
             values["caller_phone"] = find_phone(t)
         if asked in ("occurred_at", "location") and "facts" in fields and tells_more(t):
