@@ -449,7 +449,7 @@ def test_a_place_or_more_story_sent_for_when_is_kept_and_the_time_asked_again():
 
 
 def test_a_plate_sent_for_what_happened_names_the_vehicle():
-    step = intake.answer({}, None, "出租车绕路了")
+    step = intake.answer({}, None, "我要投诉出租车")
     assert step.ask == "facts"
     step = intake.answer(step.values, step.ask, "豫A12345", step.tries)
     assert step.values["target"] == "出租车（豫A12345）" and not step.values.get("facts") and step.ask == "facts"
@@ -465,6 +465,19 @@ def test_a_yes_is_no_answer_to_who_what_or_where(field, text):
     step = intake.answer(values, field, text, {})
     assert not step.values.get(field) and step.ask == field, step.values
     assert not intake.answer({**values, "location": "郑州东站"}, "identity", "没有", {}).values.get("identity")
+
+
+def test_the_misconduct_of_whom_is_named_is_what_happened():
+    """ "出租车拒载" tells what happened as drivers tell it; "不清楚" three times to the story never traps the user."""
+    for text in ("出租车拒载", "网约车绕路了", "計程車拒載"):
+        step = intake.answer({}, None, text)
+        assert step.values["facts"] == text and step.ask == "occurred_at", text
+    for text in ("出租车拒载吗", "我要投诉出租车", "拒载"):
+        assert not intake.answer({}, None, text).values.get("facts"), text
+    step = intake.answer({}, None, "我要投诉出租车")
+    for _ in range(intake.MAX_TRIES):
+        step = intake.answer(step.values, "facts", "不清楚", step.tries)
+    assert step.values["facts"] == intake.NOT_GIVEN and step.ask == "occurred_at"
 
 
 def test_answers_to_questions_not_yet_asked_fill_their_field():

@@ -583,7 +583,11 @@ def prefill(text: str, metadata: dict | None = None) -> dict:
     if demand:
         values["demand"] = demand
     core = re.sub(r"^(?:我要|我想|想)?(?:投诉|举报|反映|投诉一下|举报一下)[:：，,\s]*", "", text.strip())
-    if len(core) >= 8:  # more than "我要投诉": the message itself tells what happened
+    # more than "我要投诉": the message itself tells what happened, at length or as the misconduct of whom it names
+    # ("出租车拒载", "网约车绕路了": what drivers type)
+    if len(core) >= 8 or (
+        target and len(core) >= 4 and is_grievance(core) and not is_question(core) and not core.endswith(ASKING_END)
+    ):
         values["facts"] = original  # the caller's own words, as typed
     if _has(text, ANONYMOUS):
         values["identity"] = "匿名"
@@ -868,13 +872,14 @@ def answer(
         value, reask = _interpret(asked, t, values)
         if value is None:
             tries[asked] = tries.get(asked, 0) + 1
-            if tries[asked] >= MAX_TRIES and asked in ("caller_phone", "identity", "target", "occurred_at"):
+            if tries[asked] >= MAX_TRIES and asked in ("caller_phone", "identity", "target", "occurred_at", "facts"):
                 # never trap the user: after three tries move on with what we have
                 value = {
                     "caller_phone": NO_PHONE,
                     "identity": "匿名",
                     "target": t[:100] or NOT_GIVEN,
                     "occurred_at": NOT_GIVEN,
+                    "facts": NOT_GIVEN,  # the operator asks when calling back
                 }[asked]
                 step.say.append("没关系，这一项先跳过，我们继续。")
             else:
