@@ -480,6 +480,16 @@ def test_the_misconduct_of_whom_is_named_is_what_happened():
     assert step.values["facts"] == intake.NOT_GIVEN and step.ask == "occurred_at"
 
 
+def test_a_status_look_up_mid_form_is_no_answer_and_the_form_goes_on():
+    values = {"target": "出租车", "facts": "出租车拒载"}
+    for text in ("查询工单 20261201-00001", "20261201-00001", "20261201-00001进度怎么样了"):
+        step = intake.answer(values, "occurred_at", text, {})
+        assert step.values == values and step.ask == "occurred_at", text
+        assert "发送“查询工单 20261201-00001”即可查询办理进度" in step.say[0], text
+    step = intake.answer(values, "occurred_at", "我还要投诉另一个司机骂人", {})  # more of the story, not a time
+    assert step.values["facts"] == "出租车拒载；我还要投诉另一个司机骂人" and step.ask == "occurred_at"
+
+
 def test_answers_to_questions_not_yet_asked_fill_their_field():
     """A driver who knows the form says "匿名", "不留电话" or "希望整改" whenever: each fills its own field (they were
     stored as the place or the demand, and "希望整改" cleared the demand as a correction of it)."""

@@ -636,12 +636,16 @@ def only_a_plate(text: str) -> str | None:
 
 def tells_more(text: str) -> bool:
     """Whether an answer to "when" or "where" also tells more of what happened ("多收了30块", "在火车站被司机骂了")."""
-    return is_grievance(text) or reads_as_complaint(text)
+    return is_grievance(text) or reads_as_complaint(text) or bool(GRIEVANCE_RE.search(text) and not is_question(text))
 
 
 NO_PHONE_RE = re.compile(r"^(?:我)?(?:不留|不给|不方便留|不想留)(?:电话|手机|号码|手机号)?$|^电话不留$")
 ANONYMOUS_RE = re.compile(r"^(?:我要|我|就)?(?:匿名|不实名)(?:反映|投诉|吧|就行|就好)?$")
 DEMAND_FIRST_RE = re.compile(r"^(?:要求|希望|请求|诉求是?)")
+
+
+# a message asking how an order is going ("查询工单 20261201-00001", "20261201-00001进度"), or nothing but its number
+STATUS_ASKED_RE = re.compile(r"查|进度|状态|怎么样了|办得|^#$|^工单(?:号|编号)?$")
 
 
 def _out_of_turn(values: dict, text: str, asked: str, fields) -> str | None:
@@ -815,6 +819,13 @@ def answer(
     elif asked == "confirm":
         step = _confirm(step, t, fields)
         _resolve_time(step.values, now)
+        return step
+    elif asked in fields and find_order_number(t) and STATUS_ASKED_RE.search(re.sub(r"[\d\-\s]", "", t) or "#"):
+        # "查询工单 20261201-00001" mid-form: the look-up needs its own steps (the phone's last four digits); the
+        # form is kept and asked again, and the user told how to look it up after
+        number = find_order_number(t)
+        step.say.append(f"我们先把这次登记填完；完成或取消后，发送“查询工单 {number}”即可查询办理进度。")
+        step.ask = asked
         return step
     elif asked in fields and (said := _out_of_turn(values, t, asked, fields)):
         step.say.append(said)  # the pending question follows
