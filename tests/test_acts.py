@@ -290,7 +290,17 @@ def test_questions_asking_how_to_complain_or_suggest():
         ("出租车拒载去哪里举报", "complain"),
         ("投诉电话是多少", "complain"),
         ("怎么提建议", "suggest"),
+        ("投诉出租车需要什么材料", "complain"),
+        ("举报黑车要准备哪些证据", "complain"),
         ("投诉多久有结果", None),
         ("高速收费标准是多少", None),
     ):
         assert asks_how_to(text) == act, text
+
+
+def test_a_misconduct_told_is_a_complaint_and_asked_about_is_a_question():
+    consult = {"intent": {"name": "consult", "confidence": 0.7}, "intent_ranking": []}
+    for text in ("货拉拉司机加价", "公交司机开车玩手机", "出租车司机车上抽烟", "大巴超速"):
+        assert reframe(consult, text)[0]["intent"]["name"] == "complain", text
+    for text in ("网约车高峰加价合理吗", "出租车拒载合理吗", "网约车加价怎么收费"):
+        assert reframe(consult, text)[0]["intent"]["name"] == "consult", text
