@@ -35,6 +35,8 @@ class Policy:
     # a ranked KB: a lone strong top hit (no runner-up to offer beside it) whose probability falls short of
     # ``certainty`` but reaches this is offered alone for the user to confirm ("您想问的是这一条吗？"); 0 = refused
     confirm: float = 0.0
+    # the score rule: a top score this high answers whatever its lead over the runner-up (0 = the lead always counts)
+    sure: float = 0.0
 
     def as_dict(self) -> dict:
         return {
@@ -44,6 +46,7 @@ class Policy:
             "clarify_total": self.clarify_total,
             "certainty": self.certainty,
             "confirm": self.confirm,
+            "sure": self.sure,
         }
 
 
@@ -127,6 +130,8 @@ def _decide_on_scores(hits: list, policy: Policy) -> Decision:
         return Decision(
             ANSWER, [hits[0]], hits, top, f"得分{top:.2f}≥{policy.answer:.2f}，领先第二名{top - second:.2f}"
         )
+    if policy.sure and top >= policy.sure:
+        return Decision(ANSWER, [hits[0]], hits, top, f"得分{top:.2f}≥{policy.sure:.2f}，足以直接答复")
     choices = [h for h in hits[:MAX_CHOICES] if confidence_of(h) >= policy.choice]
     total = sum(confidence_of(h) for h in choices)
     if len(choices) >= 2 and total >= policy.clarify_total:

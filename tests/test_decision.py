@@ -3,6 +3,7 @@ the ranker's probabilities (a ranked, large KB)."""
 
 from types import SimpleNamespace
 
+from knowledge_base.calibration import legacy_policy
 from knowledge_base.decision import ANSWER, CLARIFY, REFUSE, Policy, decide
 
 POLICY = Policy(answer=0.8, margin=0.05, choice=0.3, clarify_total=0.6)
@@ -39,16 +40,26 @@ def test_nothing_plausible_is_refused():
     assert decide(hits(0.5, 0.05), POLICY).kind == REFUSE
 
 
-def test_a_small_kbs_policy_decides_on_the_score_as_before():
-    """A small KB (knowledge_base.calibration.legacy_policy): the hybrid score against the threshold; never clarify."""
-    legacy = Policy(answer=0.8, margin=0.0, choice=2.0, clarify_total=2.0)
-    h = [
-        SimpleNamespace(article_id=1, score=0.86, confidence=None),
-        SimpleNamespace(article_id=2, score=0.85, confidence=None),
-    ]
-    assert decide(h, legacy).kind == ANSWER
+def test_a_small_kbs_policy_answers_a_clear_leader_and_offers_close_ones():
+    """A small KB (knowledge_base.calibration.legacy_policy): the hybrid score against the threshold, and the
+    leader's lead: two entries at the threshold that score alike are offered ("车辆被扣了怎么处理" scored two clauses
+    of 管理办法 0.828 and 0.826 and was answered with the first)."""
+    small = legacy_policy(0.8)
+    h = [SimpleNamespace(article_id=i, score=s, confidence=None) for i, s in enumerate((0.86, 0.85, 0.83, 0.81), 1)]
+    d = decide(h, small)
+    assert d.kind == CLARIFY and [x.article_id for x in d.hits] == [1, 2, 3]  # at most three
+    assert decide(h[:1] + [SimpleNamespace(article_id=2, score=0.82, confidence=None)], small).kind == CLARIFY
+    h[1].score = 0.80 - 1e-6  # a close runner-up under the threshold is no choice: the leader answers
+    assert decide(h[:2], small).kind == ANSWER
+    h[1].score = 0.80
+    h[0].score = 0.86 + small.margin  # a clear lead answers
+    assert decide(h[:2], small).kind == ANSWER
+    h[0].score = 0.97  # as does a score beyond doubt, whatever the lead
+    h[1].score = 0.96
+    assert decide(h[:2], small).kind == ANSWER and "0.97≥0.95" in decide(h[:2], small).reason
     h[0].score = 0.79
-    assert decide(h, legacy).kind == REFUSE
+    h[1].score = 0.78
+    assert decide(h[:2], small).kind == REFUSE
 
 
 def test_a_ranked_kb_answers_a_strong_and_likely_leader():

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from dataclasses import replace
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -173,6 +174,10 @@ class ActionAnswerFromKB(Action):
             log.exception("knowledge-base search failed for %r", mask_pii(question))
             dispatcher.utter_message(text=KB_DOWN)
             return []
+        if decision.kind == CLARIFY and self._how_to_answered(tracker, question, decision):
+            # "出租车拒载怎么投诉" on a small KB: the bot itself takes the complaint; of the close entries (管理办法's
+            # 第十五条 and 第二条) the first is quoted, the others named as related, and the complaint offered
+            decision = replace(decision, kind=ANSWER, hits=decision.hits[:1])
         if decision.kind in (ANSWER, CLARIFY):
             return self.respond(dispatcher, tracker, question, decision)
         if asked_as(tracker) is None and intake.reads_as_complaint(question):
@@ -181,6 +186,13 @@ class ActionAnswerFromKB(Action):
         self._gap(tracker, question, decision.candidates[0] if decision.candidates else None, "refuse")
         act = asked_as(tracker) or asks_how_to(normalize(question))  # "計程車拒載怎麼投訴" too, whatever NLU said
         return self._refuse(dispatcher, tracker, question, act=act)
+
+    def _how_to_answered(self, tracker: Tracker, question: str, decision) -> bool:
+        """Whether a choice between close entries is answered instead, for a question asking how to do what the bot
+        does (complain, suggest …): on a small KB, whose entries alike at the threshold are all on the point; a
+        large KB's ranker was unsure which entry is right, and the choice stands."""
+        act = asked_as(tracker) or asks_how_to(normalize(question))
+        return act in OFFERS and len(decision.hits) > 1 and not self.kb.policy.certainty
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, question: str, decision) -> list:
         """The reply to a decision to answer or to clarify, made here or by another action (a referral)."""
