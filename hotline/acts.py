@@ -15,7 +15,17 @@ from typing import Any
 
 # intents whose messages may really be questions about the thing they name
 REFRAMED_INTENTS = frozenset(
-    {"complain", "suggest", "ticket_status", "handoff", "goodbye", "greet", "out_of_scope", "nlu_fallback"}
+    {
+        "complain",
+        "suggest",
+        "ticket_status",
+        "handoff",
+        "leave_question",  # "投訴了大概幾天會給我答覆" asks, it registers nothing
+        "goodbye",
+        "greet",
+        "out_of_scope",
+        "nlu_fallback",
+    }
 )
 # a bare topic ("行照補發" taken for 行 = affirm) is also no yes/no nor a rating
 TOPIC_REFRAMED_INTENTS = REFRAMED_INTENTS | {"affirm", "deny", "rate"}
@@ -107,7 +117,8 @@ _COMPLAINT_REQUEST = re.compile(
 )
 _ASKS_INFO = re.compile(
     r"怎么|怎麼|如何|哪|多久|多长|多長|多少|什么|什麼|几|幾|咋|啥|谁|誰|是否|合法|违法|違法|违规|違規|算不算|正常|"
-    r"可以|能不能|允许|允許|规定|規定|标准|標準|处罚|處罰|罚|罰|投[诉訴]|[举舉][报報]|反映|申[诉訴]|会不会|會不會|合理|合规|合規"
+    r"可以|能不能|允许|允許|规定|規定|标准|標準|处罚|處罰|罚|罰|投[诉訴]|[举舉][报報]|反映|申[诉訴]|会不会|會不會|合理|合规|合規|"
+    r"归[^，。,]{0,8}管|歸[^，。,]{0,8}管"  # "小区物业乱收停车费 归12328管吗" asks whose matter it is
 )
 _YES_NO_TAIL = re.compile(r"(吗|嗎|不|没|沒|没有|沒有|么|麼|管不管)[啊呀]?[？?]*$")
 # small talk NLU is sure of ("今天天气怎么样" → out_of_scope) stays small talk unless it touches the hotline's field

@@ -304,3 +304,17 @@ def test_a_misconduct_told_is_a_complaint_and_asked_about_is_a_question():
         assert reframe(consult, text)[0]["intent"]["name"] == "complain", text
     for text in ("网约车高峰加价合理吗", "出租车拒载合理吗", "网约车加价怎么收费"):
         assert reframe(consult, text)[0]["intent"]["name"] == "consult", text
+
+
+def test_asking_what_a_complaint_takes_or_whose_matter_it_is_is_a_question():
+    """NLU took "投訴了大概幾天會給我答覆" for leaving a question (给我答复) and the bot asked which question;
+    "小区物业乱收停车费 归12328管吗" opened a complaint form although it asks whose matter it is."""
+    parse, asked = reframe({"intent": {"name": "leave_question", "confidence": 0.8}}, "投訴了大概幾天會給我答覆")
+    assert parse["intent"]["name"] == "consult" and asked["name"] == "leave_question"
+    assert (
+        reframe({"intent": {"name": "complain", "confidence": 0.9}}, "小区物业乱收停车费 归12328管吗")[0]["intent"][
+            "name"
+        ]
+        == "consult"
+    )
+    assert not is_question("司机绕路多收钱你们管吗")  # rhetorical: a complaint

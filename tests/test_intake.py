@@ -884,3 +884,36 @@ def test_a_number_typed_in_the_form_is_the_button_it_numbers():
     _msgs, slots = run(validate, typed)
     # ("不清楚" is stored as the form stores it when typed: not given)
     assert slots["intake"]["values"]["demand"] == intake.NOT_GIVEN and slots["intake"]["ask"] == "caller_phone"
+
+
+def test_a_suggestion_put_as_a_question_is_the_suggestion():
+    """ "客运站候车厅能不能装几个充电的插座" to "请说说您的意见建议" was answered as a question eight times over."""
+    fields = intake.SUGGESTION_FIELDS
+    step = intake.answer({}, "facts", "建议提了以后几天有回复？", {}, fields=fields)
+    assert step.question == "建议提了以后几天有回复？" and not step.values.get("facts")  # a question, answered
+    step = intake.answer(step.values, "facts", "客运站候车厅能不能装几个充电的插座", step.tries, fields=fields)
+    assert step.question is None and step.values["facts"] == "客运站候车厅能不能装几个充电的插座"
+    # the same question sent again for the story is the story; never for a place
+    values = {"target": "出租车"}
+    step = intake.answer(values, "facts", "出租车打表是按什么标准收费的？", {})
+    assert step.question and not step.values.get("facts")
+    step = intake.answer(step.values, "facts", "出租车打表是按什么标准收费的？", step.tries)
+    assert step.question is None and step.values["facts"]
+    values = {"target": "出租车", "facts": "拒载", "occurred_at": "昨天"}
+    step = intake.answer(values, "location", "哪里算是事发地点呢？", {})
+    step = intake.answer(step.values, "location", "哪里算是事发地点呢？", step.tries)
+    assert step.question and not step.values.get("location")
+
+
+def test_a_question_while_the_look_up_waits_for_a_number_ends_it_and_is_answered(orders):
+    """ "查工单", then "投诉一般多少天办完": the caller has no number; the question was met with "请发送要查询的工单编号"."""
+    status = ValidateStatus(orders)
+    msgs, slots = run(status, tracker("查工单", intent="ticket_status", sender="web:w2status"))
+    assert slots["intake"]["ask"] == "number"
+    dispatcher = CollectingDispatcher()
+    events = status.run(dispatcher, tracker("投诉一般多少天办完", slots, "consult", "status_done", "web:w2status"), {})
+    assert {"event": "followup", "timestamp": None, "name": "action_answer_from_kb"} in events
+    assert {"event": "slot", "timestamp": None, "name": "requested_slot", "value": None} in events
+    assert not dispatcher.messages
+    msgs, slots = run(status, tracker("20261201-00001", slots, "inform", "status_done", "web:w2status"))
+    assert "没有找到工单 20261201-00001" in msgs[0]["text"]  # a number is still a number

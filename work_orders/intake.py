@@ -670,6 +670,22 @@ def _out_of_turn(values: dict, text: str, asked: str, fields) -> str | None:
     return None
 
 
+# a suggestion put as a question ("客运站候车厅能不能装几个充电的插座"): what the suggestion form asked for
+PROPOSAL_RE = re.compile(
+    r"能不能|可不可以|能否|可否|是否可以|是不是可以|为什么不|为啥不|应该|最好|多(?:设|建|装|开|加)"
+)
+
+
+def _is_proposal(text: str, asked: str, fields) -> bool:
+    return asked == "facts" and "target" not in fields and bool(PROPOSAL_RE.search(text))
+
+
+def _said_again(tries: dict, asked: str, text: str) -> bool:
+    """The same message sent again for the same question, after it was taken for a question and answered: the user
+    means it as the story or the demand (the form must never loop on it; a place or a time is never a question)."""
+    return asked in ("facts", "demand") and tries.get(f"asked:{asked}") == text
+
+
 def _add_to_facts(values: dict, text: str) -> None:
     told = values.get("facts")
     values["facts"] = (f"{told}；{text.strip()}" if told and text.strip() not in told else told or text.strip())[:2000]
@@ -875,8 +891,14 @@ def answer(
             return step
         values[asked] = NOT_GIVEN  # never trap the user: after three tries move on without the time
         step.say.append("没关系，这一项先跳过，我们继续。")
-    elif asked in fields and asks_question(t, asked):
+    elif (
+        asked in fields
+        and asks_question(t, asked)
+        and not _is_proposal(t, asked, fields)
+        and not _said_again(tries, asked, t)
+    ):
         # a question is not an answer: never stored as 事情经过 / 时间 / 地点; answered, then asked again
+        tries[f"asked:{asked}"] = t
         step.question, step.ask = text.strip(), asked
         return step
     elif asked in fields:

@@ -10,6 +10,7 @@ slot (slots carry over sessions), so a user who comes back within ``draft_ttl`` 
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -229,6 +230,14 @@ class ValidateStatus(Action):
             # "我要投诉" instead of a number: the look-up ends (requested_slot None stops the form) and the request
             # is served next, not answered with "请发送要查询的工单编号" again
             return [SlotSet("intake", None), SlotSet("requested_slot", None), FollowupAction(STATUS_EXITS[intent])]
+        if not opening and not number and intake.is_question(text) and not re.search(r"\d{4}", text):
+            # "投诉一般多少天办完" instead of a number: the look-up ends and the question is answered, not met with
+            # "请发送要查询的工单编号" again
+            return [
+                SlotSet("intake", None),
+                SlotSet("requested_slot", None),
+                FollowupAction("action_answer_from_kb"),
+            ]
         if number:
             state["number"] = number
         elif state.get("ask") == "last4":
