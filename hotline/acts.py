@@ -30,6 +30,32 @@ REFRAMED_INTENTS = frozenset(
 # a bare topic ("行照補發" taken for 行 = affirm) is also no yes/no nor a rating
 TOPIC_REFRAMED_INTENTS = REFRAMED_INTENTS | {"affirm", "deny", "rate"}
 META_KEY = "hotline_asked_as"
+# the local 12345 hotline's matters, not transport (第三条): asked whose matter they are, the bot refers to 12345
+# (both scripts: this module runs in the bot's environment too, without the OpenCC of hotline.text)
+OTHER_HOTLINE_MATTERS = (
+    "物业",
+    "物業",
+    "供暖",
+    "暖气",
+    "暖氣",
+    "水费",
+    "水費",
+    "电费",
+    "電費",
+    "燃气费",
+    "燃氣費",
+    "社保",
+    "医保",
+    "醫保",
+    "户口",
+    "戶口",
+    "户籍",
+    "戶籍",
+    "城管",
+    "公积金",
+    "公積金",
+)
+_ASKS_WHOSE = re.compile(r"[归歸][^，。,]{0,8}管|找[谁誰]|[谁誰]管|管不管|管[吗嗎]|哪[个個]部[门門]")
 
 _TRAILING = re.compile(r"[\s。！!.~～…,，、:：;；\"'“”‘’）)】\]]+$")
 _ENDS = ("？", "?", "吗", "嗎", "呢", "么", "麼", "嘛")
@@ -343,6 +369,9 @@ def reframe(parse: dict[str, Any], text: str) -> tuple[dict[str, Any], dict[str,
         return {**parse, "intent": {**intent, "name": "consult"}}, None
     if name in ("consult", "nlu_fallback") and is_grievance(text):  # "汽修厂给我换了假配件还收高价": a complaint
         return {**parse, "intent": {**intent, "name": "complain"}}, None
+    if is_question(text) and _ASKS_WHOSE.search(text) and any(w in text for w in OTHER_HOTLINE_MATTERS):
+        # "小区物业乱收停车费 归12328管吗": 12345's matter, asked whose it is; the referral is the answer
+        return {**parse, "intent": {**intent, "name": "refer_elsewhere"}}, None
     if name not in REFRAMED_INTENTS | {"affirm", "deny"} or not is_question(text):
         return parse, None
     if name in SMALL_TALK_INTENTS | {"affirm", "deny"} and not (_FIELD.search(text) and len(_clean(text)) >= 5):

@@ -311,10 +311,13 @@ def test_asking_what_a_complaint_takes_or_whose_matter_it_is_is_a_question():
     "小区物业乱收停车费 归12328管吗" opened a complaint form although it asks whose matter it is."""
     parse, asked = reframe({"intent": {"name": "leave_question", "confidence": 0.8}}, "投訴了大概幾天會給我答覆")
     assert parse["intent"]["name"] == "consult" and asked["name"] == "leave_question"
-    assert (
-        reframe({"intent": {"name": "complain", "confidence": 0.9}}, "小区物业乱收停车费 归12328管吗")[0]["intent"][
-            "name"
-        ]
-        == "consult"
-    )
+    assert is_question("小区物业乱收停车费 归12328管吗")
     assert not is_question("司机绕路多收钱你们管吗")  # rhetorical: a complaint
+
+
+def test_asking_whose_matter_a_12345_matter_is_is_referred():
+    complain = {"intent": {"name": "complain", "confidence": 0.9}}
+    for text in ("小区物业乱收停车费 归12328管吗", "小區物業亂收停車費 歸12328管嗎", "暖气不热找谁"):
+        assert reframe(complain, text)[0]["intent"]["name"] == "refer_elsewhere", text
+    for text in ("出租车拒载归谁管", "物业门口的公交站牌坏了"):  # transport; or no question
+        assert reframe(complain, text)[0]["intent"]["name"] != "refer_elsewhere", text

@@ -16,7 +16,7 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from hotline.acts import is_question
+from hotline.acts import OTHER_HOTLINE_MATTERS, is_question
 from hotline.privacy import mask_pii
 from hotline.text import normalize
 from knowledge_base.decision import ANSWER, CLARIFY
@@ -56,6 +56,10 @@ REFERRALS: list[tuple[tuple[str, ...], str]] = [
         ("快递", "邮政", "包裹", "邮件", "邮局", "寄件", "物流单号", "快件"),
         "快递和邮政服务的问题请拨打12305邮政业用户申诉电话，或登录国家邮政局申诉网站。",
     ),
+    (
+        OTHER_HOTLINE_MATTERS,
+        "物业、供暖、水电气、社保医保、户籍、城管等事项不属于12328热线的受理范围，请拨打12345政务服务便民热线。",
+    ),
 ]
 DEFAULT_REFERRAL = (
     "这类事项不属于12328热线的受理范围：铁路请拨打12306，民航请拨打12326，邮政快递请拨打12305，"
@@ -65,7 +69,7 @@ DEFAULT_REFERRAL = (
 
 # a question about whom to turn to ("找谁", "打哪个电话", "归谁管", "打12328管用不"): the referral is its answer
 # (matched on the normalised text: Traditional is already Simplified there)
-_ASKS_WHO = re.compile(r"找谁|哪个电话|什么电话|哪个部门|打哪|打几号|归谁|谁管|管用|管不管|号码")
+_ASKS_WHO = re.compile(r"找谁|哪个电话|什么电话|哪个部门|打哪|打几号|归谁|谁管|管用|管不管|号码|归[^，。,]{0,8}管")
 
 SECTOR, EMERGENCY, GENERAL = "sector", "emergency", "general"
 
