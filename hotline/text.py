@@ -66,6 +66,13 @@ def has_words(text: str) -> bool:
     return bool(_WORD.search(unicodedata.normalize("NFKC", text or "")))
 
 
+def asks_nothing(text: str) -> bool:
+    """Whether the text is nothing but a greeting, a lead-in or thanks ("我想问下", "您好 麻烦问一下", "谢谢"), or has no
+    words at all: no question yet to search for."""
+    bare = re.sub(r"\s+", " ", _PICTOGRAPHS.sub("", normalize(text or ""))).strip()
+    return not has_words(_SIGN_OFF.sub("", _LEAD_IN.sub("", bare)))
+
+
 def question_core(text: str) -> str:
     """The question without the greeting, lead-in and thanks around it ("您好 麻烦问一下 公交卡丢了怎么办 谢谢" ->
     "公交卡丢了怎么办") and without emoji ("公交卡丢了😭"): what says nothing of what is asked but pulls a search

@@ -917,3 +917,15 @@ def test_a_question_while_the_look_up_waits_for_a_number_ends_it_and_is_answered
     assert not dispatcher.messages
     msgs, slots = run(status, tracker("20261201-00001", slots, "inform", "status_done", "web:w2status"))
     assert "没有找到工单 20261201-00001" in msgs[0]["text"]  # a number is still a number
+
+
+def test_a_demand_in_a_word_a_misconduct_in_a_word_and_a_highway_stretch():
+    """ "高速交警" / "乱罚款" / "连霍高速郑州段" / "退钱", as a driver types them: "乱罚款" was asked again as no story,
+    the highway stretch stored as the story and "退钱" as the place."""
+    step = intake.answer({"target": "高速交警"}, "facts", "乱罚款", {})
+    assert step.values["facts"] == "乱罚款" and step.ask == "occurred_at"
+    assert intake.find_place("连霍高速郑州段") == "连霍高速郑州段" and intake.find_place("在手段上") is None
+    step = intake.answer({**step.values, "occurred_at": "昨天"}, "location", "退钱", {})
+    assert step.values["demand"] == "退钱" and not step.values.get("location") and step.ask == "location"
+    step = intake.answer(step.values, "location", "连霍高速郑州段", step.tries)
+    assert step.values["location"] == "连霍高速郑州段" and step.ask == "caller_phone"

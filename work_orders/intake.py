@@ -49,7 +49,9 @@ PLATFORMS = (
 )
 PLACE_STRONG = (
     r"服务区|收费站|汽车站|客运站|客运中心|火车站|高铁站|东站|西站|南站|北站|公交站|地铁站|码头|渡口|港口|"
-    r"机场|立交|隧道|大桥|高速出口|高速入口|路口|路段|广场|候客区|停车场"
+    r"机场|立交|隧道|大桥|高速出口|高速入口|路口|路段|广场|候客区|停车场|"
+    # a stretch of a highway or a national road: "连霍高速郑州段", "107国道新乡段"
+    r"(?:高速|国道|省道)[\u4e00-\u9fa5]{1,6}?段"
 )
 PLACE_RE = re.compile(rf"([\u4e00-\u9fa5A-Za-z0-9]{{1,14}}?(?:{PLACE_STRONG}))")
 PLACE_WEAK_RE = re.compile(
@@ -642,6 +644,11 @@ def tells_more(text: str) -> bool:
 NO_PHONE_RE = re.compile(r"^(?:我)?(?:不留|不给|不方便留|不想留)(?:电话|手机|号码|手机号)?$|^电话不留$")
 ANONYMOUS_RE = re.compile(r"^(?:我要|我|就)?(?:匿名|不实名)(?:反映|投诉|吧|就行|就好)?$")
 DEMAND_FIRST_RE = re.compile(r"^(?:要求|希望|请求|诉求是?)")
+# a demand in a word or two, as drivers say it: "退钱", "让他道歉", "赔偿损失", "严肃处理"
+BARE_DEMAND_RE = re.compile(
+    r"(?:让他|让司机|叫他|给我)?(?:退钱|退款|退费|退还|退票|道歉|赔钱|赔偿(?:损失)?|严肃处理|严惩|处理(?:司机|一下)?|"
+    r"处罚(?:司机)?|查处|整改|给个说法|要个说法)[吧啊了就行]*"
+)
 
 
 # a message asking how an order is going ("查询工单 20261201-00001", "20261201-00001进度"), or nothing but its number
@@ -667,6 +674,9 @@ def _out_of_turn(values: dict, text: str, asked: str, fields) -> str | None:
         if demand and DEMAND_FIRST_RE.match(core) and demand == text.strip() and not tells_more(text):
             values["demand"] = demand
             return f"已记下您的诉求：{demand}。"
+        if BARE_DEMAND_RE.fullmatch(core):  # "退钱", "道歉" for where or when: what the caller wants
+            values["demand"] = core
+            return f"已记下您的诉求：{core}。"
     return None
 
 
@@ -788,7 +798,8 @@ def _interpret(name: str, text: str, values: dict) -> tuple[str | None, str | No
         return (t[:100], None) if len(t) >= 2 and not _is_exact(t, SKIP) else (None, REASKS["target"])
     if name == "facts":  # a sentence, or the misconduct in a word once the target is known ("不打表", "拒载")
         words = len(re.sub(r"\W", "", t))
-        return (t[:2000], None) if words >= 4 or (words >= 2 and is_grievance(t)) else (None, REASKS["facts"])
+        told = words >= 4 or (words >= 2 and (is_grievance(t) or bool(GRIEVANCE_RE.search(t))))
+        return (t[:2000], None) if told else (None, REASKS["facts"])
     if name == "location":  # a direct answer is the place as the user put it (the rest of a story goes to facts)
         return (t if len(t) <= 30 and not tells_more(t) else (find_place(t) or t))[:200], None
     if name == "occurred_at":

@@ -23,7 +23,7 @@ from hotline.acts import META_KEY, asks_how_to
 from hotline.channels import parse_sender
 from hotline.errors import HotlineError
 from hotline.privacy import mask_pii
-from hotline.text import has_words, normalize
+from hotline.text import asks_nothing, normalize
 from knowledge_base.answer import KB_DOWN, NO_MATCH, Answer, compose_answer
 from knowledge_base.decision import ANSWER, CLARIFY
 from work_orders import intake, messages
@@ -159,7 +159,7 @@ class ActionAnswerFromKB(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, question: str, region: str | None
     ) -> list:
         """The reply to a question (the message's text, or a suggested question the user chose by its number)."""
-        if not has_words(question):  # "？", "😭😭", an empty payload: nothing asked yet (no gap, no miss)
+        if asks_nothing(question):  # "？", "😭😭", "我想问下", an empty payload: nothing asked yet (no gap, no miss)
             dispatcher.utter_message(text=NOTHING_ASKED)
             return []
         refused = intake.refusal(question)  # 第十九条: the caller's lawsuit, petition… is refused, with where to go
