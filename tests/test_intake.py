@@ -929,3 +929,17 @@ def test_a_demand_in_a_word_a_misconduct_in_a_word_and_a_highway_stretch():
     assert step.values["demand"] == "退钱" and not step.values.get("location") and step.ask == "location"
     step = intake.answer(step.values, "location", "连霍高速郑州段", step.tries)
     assert step.values["location"] == "连霍高速郑州段" and step.ask == "caller_phone"
+
+
+def test_which_bus_and_what_it_did_are_kept_where_they_belong():
+    """ "我要反映公交车的问题" / "10路公交" / "司机不等人关门就走": the route was stored as the story and the story, sent
+    for "when", answered "这好像不是时间"."""
+    step = intake.answer({}, None, "我要反映公交车的问题")
+    step = intake.answer(step.values, step.ask, "10路公交", step.tries)
+    assert step.values["target"] == "10路公交" and step.ask == "facts" and "已记下投诉对象：10路公交。" in step.say
+    step = intake.answer(step.values, step.ask, "司机不等人关门就走", step.tries)
+    assert step.values["facts"] == "司机不等人关门就走" and step.ask == "occurred_at"
+    step = intake.answer(step.values, step.ask, "车开得特别快乘客都站不稳", step.tries)
+    assert step.values["facts"] == "司机不等人关门就走；车开得特别快乘客都站不稳" and step.ask == "occurred_at"
+    step = intake.answer(step.values, step.ask, "大概是上个月底", step.tries)
+    assert step.values["occurred_at"] == "大概是上个月底"

@@ -696,6 +696,17 @@ def _said_again(tries: dict, asked: str, text: str) -> bool:
     return asked in ("facts", "demand") and tries.get(f"asked:{asked}") == text
 
 
+def _only_a_target(text: str) -> str | None:
+    """The target when the message is nothing else ("10路公交", "新乡市公交公司", "滴滴"), else None."""
+    found = find_target(text)
+    return found if found and re.sub(r"[\W_]", "", text) == re.sub(r"[\W_]", "", found) else None
+
+
+def _a_story(text: str) -> bool:
+    """A sentence with nothing of a time in it, sent for "when": more of what happened ("司机不等人关门就走")."""
+    return len(re.findall(r"[\u4e00-\u9fa5]", text)) >= 6 and not TIME_HINT.search(text) and not is_question(text)
+
+
 def _add_to_facts(values: dict, text: str) -> None:
     told = values.get("facts")
     values["facts"] = (f"{told}；{text.strip()}" if told and text.strip() not in told else told or text.strip())[:2000]
@@ -885,7 +896,13 @@ def answer(
         step.say.append(f"已记下车牌：{plate}。")
         step.ask = asked
         return step
-    elif asked == "occurred_at" and not find_time(t) and (only_a_place(t) or tells_more(t)):
+    elif asked == "facts" and "target" in fields and _only_a_target(t) and _only_a_target(t) != values.get("target"):
+        # "10路公交" for what happened, after "我要反映公交车的问题": which bus, and the story asked again
+        values["target"] = _only_a_target(t)
+        step.say.append(f"已记下投诉对象：{values['target']}。")
+        step.ask = asked
+        return step
+    elif asked == "occurred_at" and not find_time(t) and (only_a_place(t) or tells_more(t) or _a_story(t)):
         # "郑州绕城高速收费站" or "多收了30块" for when: the place, or more of the story, kept; the time asked again
         place = only_a_place(t)
         if place and "location" in fields:
