@@ -335,13 +335,17 @@ def asks_how_to(text: str) -> str | None:
 # intents only reframe sets, never NLU (no training examples; the NLU quality tests leave them out)
 CHANNEL_INTENTS = frozenset({"choose"})
 # "1", "２", "2.", "第3个": the number of one of the buttons the bot just showed (WeChat users number their choices)
-_CHOICE = re.compile(r"^\s*(?:第\s*)?([1-9１-９])\s*(?:个|個|项|項|条|條)?\s*[.。、!！]?\s*$")
+_CHOICE = re.compile(
+    r"^\s*(?:第\s*)?([1-9１-９])\s*(?:个|個|项|項|条|條)?\s*[.。、!！]?\s*$"
+    r"|^\s*(?:选)?第\s*([一二三四五六七八九])\s*(?:个|個|项|項|条|條)?\s*[.。、!！]?\s*$"  # "第一个", "第二条"
+)
+_CHINESE_DIGITS = str.maketrans("１２３４５６７８９一二三四五六七八九", "123456789123456789")
 
 
 def choice_number(text: str) -> int | None:
-    """1..9 for a message that is nothing but the number of a choice, else None."""
+    """1..9 for a message that is nothing but the number of a choice ("2", "第2个", "第二个"), else None."""
     found = _CHOICE.match(text or "")
-    return int(found.group(1).translate(str.maketrans("１２３４５６７８９", "123456789"))) if found else None
+    return int((found.group(1) or found.group(2)).translate(_CHINESE_DIGITS)) if found else None
 
 
 def reframe(parse: dict[str, Any], text: str) -> tuple[dict[str, Any], dict[str, Any] | None]:

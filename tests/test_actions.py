@@ -4,12 +4,13 @@ app's /webhook endpoint with a Rasa 3.6 action-call payload."""
 import json
 import re
 import zlib
+from types import SimpleNamespace
 
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions.knowledge import NOTHING_ASKED, ActionAnswerFromKB, answer_in_form, choice_title
+from bot.actions.knowledge import NOTHING_ASKED, ActionAnswerFromKB, answer_in_form, choice_title, choice_titles
 from bot.actions.referral import DEFAULT_REFERRAL, ActionReferElsewhere, referral_for
 from knowledge_base.answer import KB_DOWN, NO_MATCH
 from knowledge_base.decision import ANSWER, CLARIFY, REFUSE, Decision, Policy
@@ -342,14 +343,12 @@ def test_on_the_seed_kb_a_near_tie_is_offered_and_the_choice_answered(seeded_kb,
     action.run(dispatcher, tracker("12328评分"), {})
     ask = dispatcher.messages[0]
     assert ask["text"] == "您想问的是哪一个？"
-    choices = {b["title"]: b["payload"] for b in ask["buttons"]}
-    assert {"12328交通运输服务监督热线管理办法 第三十六条", "12328交通运输服务监督热线管理办法 第三十七条"} <= set(
-        choices
-    )
+    choices = {b["title"].split("：")[0]: b["payload"] for b in ask["buttons"]}  # "第三十六条：…" (what it says)
+    assert {"第三十六条", "第三十七条"} <= set(choices)
 
     monkeypatch.setattr(seeded_kb, "search", None)  # a choice is answered without searching
     dispatcher = CollectingDispatcher()
-    action.run(dispatcher, tracker(choices["12328交通运输服务监督热线管理办法 第三十七条"]), {})
+    action.run(dispatcher, tracker(choices["第三十七条"]), {})
     assert dispatcher.messages[0]["text"].startswith("根据《12328交通运输服务监督热线管理办法》第三十七条：")
     assert "评分结果" in dispatcher.messages[0]["text"]
 
@@ -515,3 +514,24 @@ def test_webhook_errors(app_client, make_app):
     fresh = fresh.test_client()
     assert fresh.post(f"/webhook?token={token}", json=no_domain).status_code == 449
     assert client.post(f"/webhook?token={token}", data="{bad", content_type="application/json").status_code == 400
+
+
+def test_clauses_of_one_law_are_offered_by_what_they_say():
+    """Three buttons "12328交通运输服务监督热线管理办法 第二十六条" / "… 第三十三条" / "… 第二十八条" told the user nothing:
+    each is its number and the start of its passage; entries of different sources keep their titles."""
+    law = "12328交通运输服务监督热线管理办法"
+    hits = [
+        SimpleNamespace(
+            title=f"{law} 第二十六条", text="第二十六条 各级交通运输主管部门应当落实主体责任，压实承办单位办理责任"
+        ),
+        SimpleNamespace(
+            title=f"{law} 第二十八条", text="第二十八条 12328热线转办处理工作实行逐件回复制。承办单位应当…"
+        ),
+    ]
+    assert choice_titles(hits) == [
+        "第二十六条：各级交通运输主管部门应当落实主体责任",
+        "第二十八条：12328热线转办处理工作实行逐件回复制",
+    ]
+    assert all(len(t) <= 30 for t in choice_titles(hits))
+    mixed = [hits[0], SimpleNamespace(title="交通运输部：发挥12328热线作用", text="通知指出…")]
+    assert choice_titles(mixed) == [choice_title(f"{law} 第二十六条"), "交通运输部：发挥12328热线作用"]

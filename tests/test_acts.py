@@ -280,8 +280,10 @@ def test_a_number_alone_chooses_a_button():
         new, asked = reframe(parse, text)
         assert new["intent"]["name"] == "choose" and asked is None, text
         assert new["entities"][0]["entity"] == "choice" and new["entities"][0]["value"] == number
-    for text in ("10", "0", "12路", "13812345678", "1个人", "第一"):
+    for text in ("10", "0", "12路", "13812345678", "1个人", "一", "第十个", "第一名的"):
         assert choice_number(text) is None, text
+    for text, number in (("第一个", 1), ("第二条", 2), ("选第三个", 3), ("第一", 1)):  # in words, as people say it
+        assert choice_number(text) == number, text
 
 
 def test_questions_asking_how_to_complain_or_suggest():

@@ -163,7 +163,7 @@ def test_clarifying_choices_are_numbered_and_a_digit_answers_the_chosen_entry(se
     assert code == 0 and out.startswith("公众号> 您想问的是哪一个？\n回复1：")
     choices = dict(re.findall(r"回复(\d)：(.+)", out))
     assert choices[str(len(choices))] == "都不是"
-    pick = next(n for n, title in choices.items() if title.endswith("第三十七条"))
+    pick = next(n for n, title in choices.items() if title.startswith("第三十七条："))  # the clause and what it says
 
     code, out = run(["--url", url, pick])
     assert code == 0 and re.fullmatch(r'/consult\{"article_id": \d+\}', rasa.texts()[-1])

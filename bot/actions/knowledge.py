@@ -81,6 +81,25 @@ def choice_title(title: str, limit: int = MAX_CHOICE_TITLE) -> str:
     return head[: breaks[-1]] if breaks else head.rstrip() + "…"
 
 
+def choice_titles(hits) -> list[str]:
+    """The buttons' titles for the entries offered. Clauses of one law differ only in their numbers
+    ("12328交通运输服务监督热线管理办法 第二十六条" three times over tells the user nothing): each is then its number and
+    the start of its matched passage ("第二十六条：各级交通运输主管部门应当落实主体责任")."""
+    titles = [" ".join((h.title or "").split()) for h in hits]
+    clauses = [CLAUSE_END.search(t) for t in titles]
+    laws = {t[: c.start()] for t, c in zip(titles, clauses) if c}
+    if len(hits) < 2 or not all(clauses) or len(laws) != 1:
+        return [choice_title(t) for t in titles]
+    out = []
+    for h, clause in zip(hits, clauses):
+        number = clause.group(1)
+        passage = " ".join((h.text or "").split())
+        passage = passage[len(number) :].lstrip(" ：:") if passage.startswith(number) else passage
+        passage = re.split(r"[。；;！!？?]", passage, maxsplit=1)[0]  # its first sentence, at most
+        out.append(choice_title(f"{number}：{passage}") if passage else number)
+    return out
+
+
 def chosen_article(tracker: Tracker) -> int | None:
     """The ``article_id`` entity of a pressed choice (``/consult{"article_id": 12}``), if the message has one."""
     value = int_entity(tracker, "article_id")
@@ -212,7 +231,10 @@ class ActionAnswerFromKB(Action):
     def _clarify(self, dispatcher: CollectingDispatcher, tracker: Tracker, question: str, decision) -> list:
         """Two or three plausible entries: the user says which; one: the user confirms it (the question is kept
         for "都不是")."""
-        buttons = [{"title": choice_title(h.title), "payload": choice_payload(h.article_id)} for h in decision.hits]
+        buttons = [
+            {"title": title, "payload": choice_payload(h.article_id)}
+            for h, title in zip(decision.hits, choice_titles(decision.hits))
+        ]
         buttons.append({"title": NONE_OF_THESE_TITLE, "payload": choice_payload(NONE_OF_THESE)})
         prompt = CLARIFY_PROMPT if len(decision.hits) > 1 else CONFIRM_PROMPT
         dispatcher.utter_message(text=prompt, buttons=buttons)
