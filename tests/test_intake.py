@@ -943,3 +943,16 @@ def test_which_bus_and_what_it_did_are_kept_where_they_belong():
     assert step.values["facts"] == "司机不等人关门就走；车开得特别快乘客都站不稳" and step.ask == "occurred_at"
     step = intake.answer(step.values, step.ask, "大概是上个月底", step.tries)
     assert step.values["occurred_at"] == "大概是上个月底"
+
+
+def test_a_target_the_caller_cannot_name_is_described_or_left_unsaid():
+    """ "不知道车牌" was stored as the 投诉对象; a 黑车 is whom the complaint is about."""
+    step = intake.answer({"facts": "司机宰客"}, "target", "不知道车牌", {})
+    assert not step.values.get("target") and step.ask == "target" and "白色面包车" in step.say[0]
+    step = intake.answer(step.values, "target", "白色面包车", step.tries)
+    assert step.values["target"] == "白色面包车"
+    step = intake.answer({"facts": "司机宰客"}, "target", "不知道", {})
+    for _ in range(intake.MAX_TRIES - 1):
+        step = intake.answer(step.values, "target", "不知道", step.tries)
+    assert step.values["target"] == intake.NOT_GIVEN and step.ask != "target"
+    assert intake.answer({}, None, "我被黑车司机宰了").values["target"] == "黑车"

@@ -406,6 +406,7 @@ VEHICLES = (
     "渡船",
     "客轮",
     "轮渡",
+    "黑车",
 )
 
 
@@ -641,6 +642,7 @@ def tells_more(text: str) -> bool:
     return is_grievance(text) or reads_as_complaint(text) or bool(GRIEVANCE_RE.search(text) and not is_question(text))
 
 
+UNKNOWN_TARGET_RE = re.compile(r"^(?:我)?(?:不知道|不清楚|没看清|没看到|没记住|记不清|记不住|忘了|不记得)")
 NO_PHONE_RE = re.compile(r"^(?:我)?(?:不留|不给|不方便留|不想留)(?:电话|手机|号码|手机号)?$|^电话不留$")
 ANONYMOUS_RE = re.compile(r"^(?:我要|我|就)?(?:匿名|不实名)(?:反映|投诉|吧|就行|就好)?$")
 DEMAND_FIRST_RE = re.compile(r"^(?:要求|希望|请求|诉求是?)")
@@ -800,6 +802,9 @@ def _interpret(name: str, text: str, values: dict) -> tuple[str | None, str | No
     if name == "identity":
         return _identity(t)
     if name == "target":
+        if UNKNOWN_TARGET_RE.match(t) and not find_plate(t):
+            # "不知道车牌", "没看清": no name for whom yet; what the caller saw of it is asked instead
+            return None, "没关系。能描述一下是什么车或哪家单位吗？（如“白色面包车”“火车站门口拉客的黑车”）"
         found = find_target(t)
         if found:
             return found, None
@@ -938,7 +943,7 @@ def answer(
                 value = {
                     "caller_phone": NO_PHONE,
                     "identity": "匿名",
-                    "target": t[:100] or NOT_GIVEN,
+                    "target": NOT_GIVEN if UNKNOWN_TARGET_RE.match(t) or _is_exact(t, SKIP) else t[:100] or NOT_GIVEN,
                     "occurred_at": NOT_GIVEN,
                     "facts": NOT_GIVEN,  # the operator asks when calling back
                 }[asked]
