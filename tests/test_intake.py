@@ -956,3 +956,12 @@ def test_a_target_the_caller_cannot_name_is_described_or_left_unsaid():
         step = intake.answer(step.values, "target", "不知道", step.tries)
     assert step.values["target"] == intake.NOT_GIVEN and step.ask != "target"
     assert intake.answer({}, None, "我被黑车司机宰了").values["target"] == "黑车"
+
+
+def test_no_phone_said_at_the_read_back_is_no_phone():
+    """ "不留電話" at the read-back cleared the phone and asked for it again; "確認" then failed as a phone."""
+    values = {"facts": "公交站增加遮雨棚", "caller_phone": "13812345678"}
+    step = intake.answer(values, "confirm", "不留電話", {}, fields=intake.SUGGESTION_FIELDS)
+    assert step.values["caller_phone"] == intake.NO_PHONE and step.ask == "confirm"
+    step = intake.answer(step.values, "confirm", "確認", {}, fields=intake.SUGGESTION_FIELDS)
+    assert step.done

@@ -1106,6 +1106,8 @@ def _correct(step: Step, text: str, fields, asked: str | None = None) -> bool:
             return False
     if name == "identity":
         value = (new_text and _identity(new_text)[0]) or _identity(text)[0]
+    elif name == "caller_phone" and _has(text, ("不留", "不方便留", "不想留", "不给")):
+        value = NO_PHONE  # "不留电话" at the read-back: no phone, not the phone asked again
     elif new_text:
         value, _ = _interpret(name, new_text, {k: v for k, v in values.items() if k != "location_offer"})
         if name == "caller_phone" and value is None:
