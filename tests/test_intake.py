@@ -965,3 +965,9 @@ def test_no_phone_said_at_the_read_back_is_no_phone():
     assert step.values["caller_phone"] == intake.NO_PHONE and step.ask == "confirm"
     step = intake.answer(step.values, "confirm", "確認", {}, fields=intake.SUGGESTION_FIELDS)
     assert step.done
+
+
+def test_a_plate_sent_for_when_names_the_vehicle_and_not_wanting_a_name_is_anonymous():
+    step = intake.answer({"target": "出租车", "facts": "不打表"}, "occurred_at", "豫A88888", {})
+    assert step.values["target"] == "出租车（豫A88888）" and step.ask == "occurred_at"  # was "这好像不是时间"
+    assert intake.answer({}, None, "我要投诉但是不想留名字").values["identity"] == "匿名"

@@ -124,7 +124,7 @@ EXIT_PHRASES = (
 )
 JUST_ASKING = ("不是要", "不是投诉", "不想投诉", "不要投诉", "没想投诉", "问问", "只是想问", "问一下")
 SKIP = ("不清楚", "不知道", "不记得", "记不清", "忘了", "跳过", "没有", "无", "不确定", "不方便", "略")
-ANONYMOUS = ("匿名", "不实名", "不留名", "保密")
+ANONYMOUS = ("匿名", "不实名", "不留名", "保密", "不想留名", "不想实名", "不愿留名", "不愿意留名", "不想透露姓名")
 REAL_NAME = ("实名",)
 # words that name a field of the form (the earliest named one is the field a correction is about)
 FIELD_WORDS = {
@@ -892,8 +892,9 @@ def answer(
                 step.say.append(f"已记下{label}：{values[name]}。")
         step.ask = asked
         return step
-    elif asked == "facts" and "target" in fields and only_a_plate(t):
-        # "豫A12345" for what happened: the plate of the vehicle complained about, and the story asked again
+    elif asked in ("facts", "occurred_at", "location", "demand") and "target" in fields and only_a_plate(t):
+        # "豫A12345" for what happened (or when, where): the plate of the vehicle complained about, and the
+        # question asked again
         plate, target = only_a_plate(t), values.get("target")
         values["target"] = plate if not target or target == NOT_GIVEN else f"{target}（{plate}）"
         if target and plate in target:
