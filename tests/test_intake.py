@@ -971,3 +971,16 @@ def test_a_plate_sent_for_when_names_the_vehicle_and_not_wanting_a_name_is_anony
     step = intake.answer({"target": "出租车", "facts": "不打表"}, "occurred_at", "豫A88888", {})
     assert step.values["target"] == "出租车（豫A88888）" and step.ask == "occurred_at"  # was "这好像不是时间"
     assert intake.answer({}, None, "我要投诉但是不想留名字").values["identity"] == "匿名"
+
+
+def test_the_story_told_for_whom_and_a_demand_told_for_the_story():
+    step = intake.answer({}, None, "我要投诉")
+    step = intake.answer(step.values, step.ask, "高速多扣了我钱", step.tries)  # the story first: kept, whom asked again
+    assert step.values == {"facts": "高速多扣了我钱"} and step.ask == "target" and "已记下事情经过。" in step.say
+    step = intake.answer(step.values, step.ask, "京港澳高速公司", step.tries)
+    assert step.values["target"] == "京港澳高速公司" and step.ask == "occurred_at"
+    assert intake.answer({}, None, "我要投诉ETC").values["target"] == "ETC"
+    step = intake.answer({"target": "出租车"}, "facts", "退钱", {})  # what is wanted, not what happened
+    assert step.values["demand"] == "退钱" and not step.values.get("facts") and step.ask == "facts"
+    step = intake.answer({"facts": "x" * 8}, "occurred_at", "不清楚", {"occurred_at": 2})
+    assert step.values["occurred_at"] == intake.NOT_GIVEN

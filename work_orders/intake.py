@@ -46,6 +46,7 @@ PLATFORMS = (
     "享道",
     "携程",
     "12306",
+    "ETC",  # its issuer or the toll road's operator: "我要投诉ETC"
 )
 PLACE_STRONG = (
     r"服务区|收费站|汽车站|客运站|客运中心|火车站|高铁站|东站|西站|南站|北站|公交站|地铁站|码头|渡口|港口|"
@@ -671,7 +672,7 @@ def _out_of_turn(values: dict, text: str, asked: str, fields) -> str | None:
         if NO_PHONE_RE.match(core):
             values["caller_phone"] = NO_PHONE
             return "好的，不留电话。"
-    if asked in ("target", "occurred_at", "location") and "demand" in fields and not values.get("demand"):
+    if asked in ("target", "facts", "occurred_at", "location") and "demand" in fields and not values.get("demand"):
         demand = find_demand(text)
         if demand and DEMAND_FIRST_RE.match(core) and demand == text.strip() and not tells_more(text):
             values["demand"] = demand
@@ -925,6 +926,12 @@ def answer(
             return step
         values[asked] = NOT_GIVEN  # never trap the user: after three tries move on without the time
         step.say.append("没关系，这一项先跳过，我们继续。")
+    elif asked == "target" and "facts" in fields and not values.get("facts") and tells_more(t) and not find_target(t):
+        # "高速多扣了我钱" for whom: the story, told first; whom it is about is asked again
+        values["facts"] = text.strip()[:2000]
+        step.say.append("已记下事情经过。")
+        step.ask = asked
+        return step
     elif (
         asked in fields
         and asks_question(t, asked)
