@@ -348,6 +348,12 @@ def choice_number(text: str) -> int | None:
     return int((found.group(1) or found.group(2)).translate(_CHINESE_DIGITS)) if found else None
 
 
+_ASKS_TO_COMPLAIN = re.compile(
+    r"[帮幫]我(?:[投]?[诉訴]|[举舉][报報])|^(?:我)?(?:要|想)(?:投[诉訴]|[举舉][报報])(?:一下)?(?:[吧啊]|可以[吗嗎]|行[吗嗎])?[？?]?$"
+)
+_HOW_TO = re.compile(r"怎么|怎麼|如何|哪里|哪裡|流程|多久|几天|幾天|需要什么|需要什麼")
+
+
 def reframe(parse: dict[str, Any], text: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """A parse whose intent names an act but whose message is a question becomes ``consult``.
 
@@ -369,6 +375,9 @@ def reframe(parse: dict[str, Any], text: str) -> tuple[dict[str, Any], dict[str,
     if number is not None:  # "2": the second of the buttons just shown (bot/actions/offers.py), never "goodbye"
         entity = {"entity": "choice", "value": number, "start": 0, "end": len(text), "extractor": "hotline"}
         return {**parse, "intent": {"name": "choose", "confidence": 1.0}, "entities": [entity]}, None
+    if name != "complain" and _ASKS_TO_COMPLAIN.search(text) and not _HOW_TO.search(text):
+        # "能帮我投诉一下吗": a request to complain, put politely (NLU took it for a look-up)
+        return {**parse, "intent": {**intent, "name": "complain"}}, None
     if name in TOPIC_REFRAMED_INTENTS and is_topic(text):  # "复康巴士预约" taken for a complaint: no act to offer
         return {**parse, "intent": {**intent, "name": "consult"}}, None
     if name in ("consult", "nlu_fallback") and is_grievance(text):  # "汽修厂给我换了假配件还收高价": a complaint

@@ -323,3 +323,12 @@ def test_asking_whose_matter_a_12345_matter_is_is_referred():
         assert reframe(complain, text)[0]["intent"]["name"] == "refer_elsewhere", text
     for text in ("出租车拒载归谁管", "物业门口的公交站牌坏了"):  # transport; or no question
         assert reframe(complain, text)[0]["intent"]["name"] != "refer_elsewhere", text
+
+
+def test_a_polite_request_to_complain_is_a_complaint():
+    """NLU took "能帮我投诉一下吗" for a look-up: the bot asked for an order number."""
+    status = {"intent": {"name": "ticket_status", "confidence": 0.8}}
+    for text in ("能帮我投诉一下吗", "可以帮我举报吗", "我想投诉可以吗"):
+        assert reframe(status, text)[0]["intent"]["name"] == "complain", text
+    for text in ("可以帮我查一下工单吗", "投诉以后怎么查进度"):
+        assert reframe(status, text)[0]["intent"]["name"] != "complain", text

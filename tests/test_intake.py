@@ -984,3 +984,11 @@ def test_the_story_told_for_whom_and_a_demand_told_for_the_story():
     assert step.values["demand"] == "退钱" and not step.values.get("facts") and step.ask == "facts"
     step = intake.answer({"facts": "x" * 8}, "occurred_at", "不清楚", {"occurred_at": 2})
     assert step.values["occurred_at"] == intake.NOT_GIVEN
+
+
+def test_saying_there_is_a_suggestion_is_not_the_suggestion():
+    """ "我想给公交公司提个意见" was taken as the suggestion itself and the form asked for the phone."""
+    fields = intake.SUGGESTION_FIELDS
+    assert intake.answer({}, None, "我想给公交公司提个意见", fields=fields).ask == "facts"
+    step = intake.answer({}, None, "我想给公交公司提个意见，晚上班次太少", fields=fields)
+    assert step.values["facts"] == "我想给公交公司提个意见，晚上班次太少" and step.ask == "caller_phone"

@@ -566,6 +566,13 @@ class Step:
     question: str | None = None  # a question asked mid-form: answer it (KB), then ask ``ask`` again
 
 
+# a message that only says the caller has a suggestion, and for whom
+SUGGESTION_FRAME_RE = re.compile(
+    r"(?:我|本人)?(?:想|要|想要)?(?:给|向|对|跟)?[\u4e00-\u9fa5A-Za-z0-9]{0,12}?"
+    r"(?:提|反映|说)(?:个|一个|一些|点|几条|一条)?(?:意见|建议|意见建议)(?:吧|啊|呀|可以吗|行吗)?"
+)
+
+
 def prefill(text: str, metadata: dict | None = None) -> dict:
     """What the first message already says, so that we do not ask again."""
     values: dict = {}
@@ -593,6 +600,8 @@ def prefill(text: str, metadata: dict | None = None) -> dict:
         target and len(core) >= 4 and is_grievance(core) and not is_question(core) and not core.endswith(ASKING_END)
     ):
         values["facts"] = original  # the caller's own words, as typed
+    if SUGGESTION_FRAME_RE.fullmatch(re.sub(r"[\s，,。.！!~～]", "", text)):
+        values.pop("facts", None)  # "我想给公交公司提个意见": whom it is for, not yet the suggestion
     if _has(text, ANONYMOUS):
         values["identity"] = "匿名"
     elif re.search(r"实名[\s,，:：]*[\u4e00-\u9fa5]{2,4}", text):  # "…电话13812340022 实名 赵刚"
