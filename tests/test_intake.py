@@ -992,3 +992,10 @@ def test_saying_there_is_a_suggestion_is_not_the_suggestion():
     assert intake.answer({}, None, "我想给公交公司提个意见", fields=fields).ask == "facts"
     step = intake.answer({}, None, "我想给公交公司提个意见，晚上班次太少", fields=fields)
     assert step.values["facts"] == "我想给公交公司提个意见，晚上班次太少" and step.ask == "caller_phone"
+
+
+def test_asking_to_complain_is_not_the_story_and_what_now_is_answered():
+    for text in ("能帮我投诉一下吗", "麻烦帮我举报一下", "请问可以投诉吗"):
+        assert intake.prefill(text) == {}, text  # "能帮我投诉一下吗" was stored as what happened
+    step = intake.answer({"target": "货车", "facts": "在服务区被偷油"}, "occurred_at", "那我该怎么办啊？", {})
+    assert step.say == [intake.WHAT_NOW_REPLY] and step.ask == "occurred_at" and step.question is None

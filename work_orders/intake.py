@@ -62,7 +62,7 @@ PLACE_WEAK_RE = re.compile(
 TIME_RE = when.TIME_RE
 DEMAND_RE = re.compile(
     # a space ends it as a comma does: "要求退钱 电话13812340003 匿名" asks for the money back, not for the phone
-    r"((?:要求|希望|请求|诉求是?|请你们|请求你们|麻烦你们|请相关部门|请|建议)\s?[^。！!？?，,；;\s]{2,80})"
+    r"((?:要求|希望|请求|诉求是?|请你们|请求你们|麻烦你们|请相关部门|请(?!问)|建议)\s?[^。！!？?，,；;\s]{2,80})"
 )
 
 YES = ("确认", "确定", "是的", "对的", "没问题", "提交", "好的", "可以", "对", "是", "嗯", "好", "ok", "OK", "yes")
@@ -566,6 +566,14 @@ class Step:
     question: str | None = None  # a question asked mid-form: answer it (KB), then ask ``ask`` again
 
 
+# a message that only asks to complain, politely or not ("能帮我投诉一下吗", "麻烦帮我举报一下")
+COMPLAINT_FRAME_RE = re.compile(
+    r"(?:请问)?(?:能|能不能|可以|可不可以|麻烦|请)?(?:帮我|帮忙|帮帮我|给我)?(?:我)?(?:要|想|想要)?"
+    r"(?:投诉|举报|反映)(?:一下|个事|件事|个问题)?(?:吗|吧|啊|呀|可以吗|行吗|好吗)?"
+)
+# "怎么办" alone in the middle of a complaint: what happens next is the registration itself
+WHAT_NOW_RE = re.compile(r"(?:那|那我|我)?(?:该)?(?:怎么办|咋办|怎么弄|咋弄|怎么处理|然后呢|现在呢)(?:啊|呀|呢)?")
+WHAT_NOW_REPLY = "我先帮您把这件事登记下来：登记后24小时内转交承办单位，投诉举报在10个工作日内答复您。"
 # a message that only says the caller has a suggestion, and for whom
 SUGGESTION_FRAME_RE = re.compile(
     r"(?:我|本人)?(?:想|要|想要)?(?:给|向|对|跟)?[\u4e00-\u9fa5A-Za-z0-9]{0,12}?"
@@ -600,7 +608,8 @@ def prefill(text: str, metadata: dict | None = None) -> dict:
         target and len(core) >= 4 and is_grievance(core) and not is_question(core) and not core.endswith(ASKING_END)
     ):
         values["facts"] = original  # the caller's own words, as typed
-    if SUGGESTION_FRAME_RE.fullmatch(re.sub(r"[\s，,。.！!~～]", "", text)):
+    frame = re.sub(r"[\s，,。.！!~～？?]", "", text)
+    if SUGGESTION_FRAME_RE.fullmatch(frame) or COMPLAINT_FRAME_RE.fullmatch(frame):
         values.pop("facts", None)  # "我想给公交公司提个意见": whom it is for, not yet the suggestion
     if _has(text, ANONYMOUS):
         values["identity"] = "匿名"
@@ -935,6 +944,10 @@ def answer(
             return step
         values[asked] = NOT_GIVEN  # never trap the user: after three tries move on without the time
         step.say.append("没关系，这一项先跳过，我们继续。")
+    elif asked in fields and "target" in fields and WHAT_NOW_RE.fullmatch(re.sub(r"[\s，,。.！!？?~～]", "", t)):
+        step.say.append(WHAT_NOW_REPLY)  # the pending question follows
+        step.ask = asked
+        return step
     elif asked == "target" and "facts" in fields and not values.get("facts") and tells_more(t) and not find_target(t):
         # "高速多扣了我钱" for whom: the story, told first; whom it is about is asked again
         values["facts"] = text.strip()[:2000]
