@@ -979,7 +979,9 @@ def test_the_story_told_for_whom_and_a_demand_told_for_the_story():
     assert step.values == {"facts": "高速多扣了我钱"} and step.ask == "target" and "已记下事情经过。" in step.say
     step = intake.answer(step.values, step.ask, "京港澳高速公司", step.tries)
     assert step.values["target"] == "京港澳高速公司" and step.ask == "occurred_at"
-    assert intake.answer({}, None, "我要投诉ETC").values["target"] == "ETC"
+    # "ETC" names no one (its issuers and toll roads are many): whom is asked (and five ETC complaints are a topic,
+    # not a surge against one target: tests/test_supervision.py)
+    assert intake.answer({}, None, "我要投诉ETC").ask == "target"
     step = intake.answer({"target": "出租车"}, "facts", "退钱", {})  # what is wanted, not what happened
     assert step.values["demand"] == "退钱" and not step.values.get("facts") and step.ask == "facts"
     step = intake.answer({"facts": "x" * 8}, "occurred_at", "不清楚", {"occurred_at": 2})

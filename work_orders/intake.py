@@ -46,7 +46,6 @@ PLATFORMS = (
     "享道",
     "携程",
     "12306",
-    "ETC",  # its issuer or the toll road's operator: "我要投诉ETC"
 )
 PLACE_STRONG = (
     r"服务区|收费站|汽车站|客运站|客运中心|火车站|高铁站|东站|西站|南站|北站|公交站|地铁站|码头|渡口|港口|"
@@ -573,7 +572,7 @@ COMPLAINT_FRAME_RE = re.compile(
 )
 # "怎么办" alone in the middle of a complaint: what happens next is the registration itself
 WHAT_NOW_RE = re.compile(r"(?:那|那我|我)?(?:该)?(?:怎么办|咋办|怎么弄|咋弄|怎么处理|然后呢|现在呢)(?:啊|呀|呢)?")
-WHAT_NOW_REPLY = "我先帮您把这件事登记下来：登记后24小时内转交承办单位，投诉举报在10个工作日内答复您。"
+WHAT_NOW_REPLY = "我先帮您把这件事登记下来，登记后会转交承办单位办理，并按规定时限答复您。"
 # a message that only says the caller has a suggestion, and for whom
 SUGGESTION_FRAME_RE = re.compile(
     r"(?:我|本人)?(?:想|要|想要)?(?:给|向|对|跟)?[\u4e00-\u9fa5A-Za-z0-9]{0,12}?"
