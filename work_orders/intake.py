@@ -661,6 +661,7 @@ def tells_more(text: str) -> bool:
 
 
 UNKNOWN_TARGET_RE = re.compile(r"^(?:我)?(?:不知道|不清楚|没看清|没看到|没记住|记不清|记不住|忘了|不记得)")
+NO_PHONE_WORDS = ("不留", "不方便", "不想留", "不给")  # "不留电话", "不方便留", "电话不给了"
 NO_PHONE_RE = re.compile(r"^(?:我)?(?:不留|不给|不方便留|不想留)(?:电话|手机|号码|手机号)?$|^电话不留$")
 ANONYMOUS_RE = re.compile(r"^(?:我要|我|就)?(?:匿名|不实名)(?:反映|投诉|吧|就行|就好)?$")
 DEMAND_FIRST_RE = re.compile(r"^(?:要求|希望|请求|诉求是?)")
@@ -811,7 +812,7 @@ def _interpret(name: str, text: str, values: dict) -> tuple[str | None, str | No
             "这好像不是时间。",
         )  # the time question follows  # a time is a time: "新乡东站" is no answer to "什么时候"
     if name == "caller_phone":
-        if _has(t, ("不留", "不方便", "不想留", "不给")) or gesture(t) == "deny":  # "没有", "不用"
+        if _has(t, NO_PHONE_WORDS) or gesture(t) == "deny":  # "没有", "不用"
             return NO_PHONE, None
         phone = find_phone(t) or (
             LANDLINE_RE.search(normalize_digits(t)) and "-".join(LANDLINE_RE.search(normalize_digits(t)).groups())
@@ -832,7 +833,7 @@ def _interpret(name: str, text: str, values: dict) -> tuple[str | None, str | No
         return (t[:100], None) if len(t) >= 2 and not _is_exact(t, SKIP) else (None, REASKS["target"])
     if name == "facts":  # a sentence, or the misconduct in a word once the target is known ("不打表", "拒载")
         words = len(re.sub(r"\W", "", t))
-        told = words >= 4 or (words >= 2 and (is_grievance(t) or bool(GRIEVANCE_RE.search(t))))
+        told = words >= 4 or (words >= 2 and tells_more(t))
         return (t[:2000], None) if told else (None, REASKS["facts"])
     if name == "location":  # a direct answer is the place as the user put it (the rest of a story goes to facts)
         return (t if len(t) <= 30 and not tells_more(t) else (find_place(t) or t))[:200], None
@@ -920,9 +921,9 @@ def answer(
         step.say.append(f"已记下车牌：{plate}。")
         step.ask = asked
         return step
-    elif asked == "facts" and "target" in fields and _only_a_target(t) and _only_a_target(t) != values.get("target"):
+    elif asked == "facts" and "target" in fields and (whom := _only_a_target(t)) and whom != values.get("target"):
         # "10路公交" for what happened, after "我要反映公交车的问题": which bus, and the story asked again
-        values["target"] = _only_a_target(t)
+        values["target"] = whom
         step.say.append(f"已记下投诉对象：{values['target']}。")
         step.ask = asked
         return step
@@ -1135,7 +1136,7 @@ def _correct(step: Step, text: str, fields, asked: str | None = None) -> bool:
             return False
     if name == "identity":
         value = (new_text and _identity(new_text)[0]) or _identity(text)[0]
-    elif name == "caller_phone" and _has(text, ("不留", "不方便留", "不想留", "不给")):
+    elif name == "caller_phone" and _has(text, NO_PHONE_WORDS):
         value = NO_PHONE  # "不留电话" at the read-back: no phone, not the phone asked again
     elif new_text:
         value, _ = _interpret(name, new_text, {k: v for k, v in values.items() if k != "location_offer"})
