@@ -348,6 +348,33 @@ def choice_number(text: str) -> int | None:
     return int((found.group(1) or found.group(2)).translate(_CHINESE_DIGITS)) if found else None
 
 
+# a theft or robbery told ("货车在服务区被偷油了", "车上的货被盗了"): a crime for the police (110), not a work order;
+# the referral says so and how to complain of a place's security instead. "投诉服务区保安…油被偷了" stays a complaint.
+THEFT_WORDS = (
+    "被偷",
+    "被盜",
+    "被盗",
+    "偷油",
+    "偷了",
+    "偷走",
+    "盗窃",
+    "盜竊",
+    "失窃",
+    "失竊",
+    "小偷",
+    "扒手",
+    "被扒",
+    "被抢",
+    "被搶",
+)
+_NAMES_COMPLAINT = re.compile(r"投[诉訴]|[举舉][报報]")
+
+
+def tells_theft(text: str) -> bool:
+    """A theft or robbery told, not a complaint about someone's handling of one."""
+    return any(w in (text or "") for w in THEFT_WORDS) and not _NAMES_COMPLAINT.search(text or "")
+
+
 _ASKS_TO_COMPLAIN = re.compile(
     r"[帮幫]我(?:投[诉訴]|[举舉][报報])|^(?:我)?(?:要|想)(?:投[诉訴]|[举舉][报報])(?:一下)?(?:[吧啊]|可以[吗嗎]|行[吗嗎])?[？?]?$"
 )
@@ -375,6 +402,8 @@ def reframe(parse: dict[str, Any], text: str) -> tuple[dict[str, Any], dict[str,
     if number is not None:  # "2": the second of the buttons just shown (bot/actions/offers.py), never "goodbye"
         entity = {"entity": "choice", "value": number, "start": 0, "end": len(text), "extractor": "hotline"}
         return {**parse, "intent": {"name": "choose", "confidence": 1.0}, "entities": [entity]}, None
+    if tells_theft(text):  # "服务区有人偷油": the police's matter (110), told by the referral
+        return {**parse, "intent": {**intent, "name": "refer_elsewhere"}}, None
     if name != "complain" and _ASKS_TO_COMPLAIN.search(text) and not _HOW_TO.search(text):
         # "能帮我投诉一下吗": a request to complain, put politely (NLU took it for a look-up)
         return {**parse, "intent": {**intent, "name": "complain"}}, None

@@ -258,7 +258,7 @@ class Duplicates:
             target = subject_of("target", normalize(order.target or "") or intake.find_target(text) or "")
             place = subject_of("place", normalize(order.location or "") or intake.find_place(text) or "")
             facts.append(place)
-            if len(target) >= 2 and target not in intake.VEHICLES and place:
+            if len(target) >= 2 and target not in intake.GENERIC_TARGETS and place:
                 buckets.setdefault((order.region or "", target), []).append(i)
         candidates = [idx for idx in buckets.values() if len(idx) >= 2]
         if not candidates:

@@ -104,7 +104,7 @@ def _keys(orders: list[WorkOrder], embedder, cache=None) -> dict[tuple[str, str]
         place = subject_of("place", normalize(order.location or "") or intake.find_place(text) or "")
         target = subject_of("target", normalize(order.target or "") or intake.find_target(text) or "")
         for kind, subject in (("place", place), ("target", target)):
-            if len(subject) < 2 or subject in intake.VEHICLES:  # "出租车" alone is a kind of vehicle, not a target
+            if len(subject) < 2 or subject in intake.GENERIC_TARGETS:  # "出租车", "收费站" alone: a kind, not a target
                 continue
             known_kind, members = named.get(subject, (kind, []))
             if order not in members:

@@ -362,6 +362,8 @@ def test_on_the_seed_kb_a_near_tie_is_offered_and_the_choice_answered(seeded_kb,
         ("前面撞车了有人受伤", "120"),
         ("高速上車壞了要拖車", "12122"),
         ("船翻了有人落水", "12395"),
+        ("货车在服务区被偷油了", "110"),
+        ("車上的貨被盜了", "110"),
     ],
 )
 def test_referrals(text, number):

@@ -325,6 +325,16 @@ def test_asking_whose_matter_a_12345_matter_is_is_referred():
         assert reframe(complain, text)[0]["intent"]["name"] != "refer_elsewhere", text
 
 
+def test_a_theft_is_for_the_police():
+    """ "货车在服务区被偷油了" opened a complaint form that asked whom to complain about: a theft is the police's (110);
+    a complaint about how a place guards against it stays a complaint."""
+    complain = {"intent": {"name": "complain", "confidence": 0.9}}
+    for text in ("货车在服务区被偷油了", "服务区有人偷油", "車上的貨被盜了", "停车场里手机被偷了怎么办"):
+        assert reframe(complain, text)[0]["intent"]["name"] == "refer_elsewhere", text
+    for text in ("投诉服务区保安不管事 油被偷了", "出租车司机偷偷绕路", "司机偷懒不打扫车厢"):
+        assert reframe(complain, text)[0]["intent"]["name"] == "complain", text
+
+
 def test_a_polite_request_to_complain_is_a_complaint():
     """NLU took "能帮我投诉一下吗" for a look-up: the bot asked for an order number."""
     status = {"intent": {"name": "ticket_status", "confidence": 0.8}}

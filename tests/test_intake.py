@@ -493,7 +493,7 @@ def test_a_status_look_up_mid_form_is_no_answer_and_the_form_goes_on():
 def test_answers_to_questions_not_yet_asked_fill_their_field():
     """A driver who knows the form says "匿名", "不留电话" or "希望整改" whenever: each fills its own field (they were
     stored as the place or the demand, and "希望整改" cleared the demand as a correction of it)."""
-    step = intake.answer({}, None, "服务区厕所太脏了")
+    step = intake.answer({}, None, "厕所太脏了也没人打扫")
     assert step.ask == "target"
     step = intake.answer(step.values, step.ask, "京港澳高速新乡服务区", step.tries)
     assert step.values["location"] == "京港澳高速新乡服务区" and step.ask == "occurred_at"  # who, and where
@@ -511,6 +511,10 @@ def test_answers_to_questions_not_yet_asked_fill_their_field():
 
 def test_no_phone_said_in_other_words():
     assert intake.answer({"facts": "x" * 8}, "caller_phone", "没有", {}).values["caller_phone"] == intake.NO_PHONE
+    # "不用回复" asks for no call back: no phone, whenever it is said (it was stored as the place)
+    step = intake.answer({"target": "公交车", "facts": "司机开车玩手机"}, "location", "不用回复", {})
+    assert step.values["caller_phone"] == intake.NO_PHONE and "location" not in step.values and step.ask == "location"
+    assert intake.answer({"facts": "x" * 8}, "caller_phone", "不需要回访", {}).values["caller_phone"] == intake.NO_PHONE
     fields = intake.SUGGESTION_FIELDS
     step = intake.answer({"facts": "公交站台加遮阳棚"}, "caller_phone", "匿名", {}, fields=fields)
     assert step.values["caller_phone"] == intake.NO_PHONE and step.ask == "confirm"
@@ -1001,3 +1005,38 @@ def test_asking_to_complain_is_not_the_story_and_what_now_is_answered():
         assert intake.prefill(text) == {}, text  # "能帮我投诉一下吗" was stored as what happened
     step = intake.answer({"target": "货车", "facts": "在服务区被偷油"}, "occurred_at", "那我该怎么办啊？", {})
     assert step.say == [intake.WHAT_NOW_REPLY] and step.ask == "occurred_at" and step.question is None
+
+
+def test_a_facility_complained_about_is_named_by_its_place():
+    """ "超限站罚款不给票据": the 超限站 is whom (a road stretch given for whom was stored as the target); the place
+    answered later names which one when it ends in the facility ("郑州东收费站")."""
+    step = intake.answer({}, None, "超限站罚款不给票据", now=NOW)
+    assert step.values["target"] == "超限站" and step.ask == "occurred_at"
+    step = intake.answer(step.values, "occurred_at", "前天", step.tries, now=NOW)
+    step = intake.answer(step.values, "location", "107国道新乡段", step.tries, now=NOW)
+    assert step.values["target"] == "超限站" and step.values["location"] == "107国道新乡段"
+    step = intake.answer({}, None, "收费站多收我过路费", now=NOW)
+    step = intake.answer(step.values, "occurred_at", "昨天", step.tries, now=NOW)
+    step = intake.answer(step.values, "location", "郑州东收费站", step.tries, now=NOW)
+    assert step.values["target"] == "郑州东收费站" and step.ask == "demand"
+    assert intake.find_target("服务区加油站油价比外面贵一块多") == "加油站"  # the thing in the service area
+    assert "收费站" in intake.GENERIC_TARGETS and "郑州东收费站" not in intake.GENERIC_TARGETS
+
+
+def test_a_route_or_a_time_sent_for_another_question():
+    """ "12路" for when, after "公交车司机开车玩手机", is which bus ("这好像不是时间" before); "今天早上" for whom is the
+    time (it was stored as the target); a route never narrows a taxi."""
+    step = intake.answer({}, None, "公交车司机开车玩手机", now=NOW)
+    step = intake.answer(step.values, step.ask, "12路", step.tries, now=NOW)
+    assert (
+        step.values["target"] == "12路公交车"
+        and step.ask == "occurred_at"
+        and step.say == ["已记下投诉对象：12路公交车。"]
+    )
+    step = intake.answer({"target": "出租车", "facts": "拒载"}, "location", "8路", {}, now=NOW)
+    assert step.values["target"] == "出租车"
+    step = intake.answer({"facts": "司机不让下车"}, "target", "今天早上", {}, now=NOW)
+    assert step.values["occurred_at"] == "今天早上" and "target" not in step.values and step.ask == "target"
+    step = intake.answer(step.values, "target", "28路", step.tries, now=NOW)
+    step = intake.answer(step.values, step.ask, "人民路站", step.tries, now=NOW)
+    assert step.values["target"] == "28路" and step.values["location"] == "人民路站"

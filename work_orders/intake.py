@@ -49,7 +49,7 @@ PLATFORMS = (
 )
 PLACE_STRONG = (
     r"服务区|收费站|汽车站|客运站|客运中心|火车站|高铁站|东站|西站|南站|北站|公交站|地铁站|码头|渡口|港口|"
-    r"机场|立交|隧道|大桥|高速出口|高速入口|路口|路段|广场|候客区|停车场|"
+    r"机场|立交|隧道|大桥|高速出口|高速入口|路口|路段|路站|站台|广场|候客区|停车场|"
     # a stretch of a highway or a national road: "连霍高速郑州段", "107国道新乡段"
     r"(?:高速|国道|省道)[\u4e00-\u9fa5]{1,6}?段"
 )
@@ -408,6 +408,10 @@ VEHICLES = (
     "轮渡",
     "黑车",
 )
+# a facility complained about by its kind alone ("超限站罚款不给票据", "加油站油价太贵"): which one is its place
+FACILITIES = ("超限检测站", "超限站", "治超站", "加油站", "停车场", "检查站", "收费站", "客运站", "汽车站", "服务区")
+# a kind of vehicle or facility alone names no one in particular (surges and duplicates do not group on it)
+GENERIC_TARGETS = frozenset(VEHICLES + FACILITIES)
 
 
 # the caller's own vehicle, as drivers say it: 我的车是…, 我开的是…, 俺的车牌…, 我车牌号是…, 本人车辆…, 自家的货车…,
@@ -460,7 +464,9 @@ def find_target(text: str) -> str | None:
     company = TARGET_PLACE_RE.search(rest)
     if company:
         return TARGET_LEAD_RE.sub("", company.group(1)) or company.group(1)
-    return kinds[0] if kinds else None
+    if kinds:
+        return kinds[0]
+    return next((f for f in FACILITIES if f in text), None)
 
 
 def find_demand(text: str) -> str | None:
@@ -661,8 +667,12 @@ def tells_more(text: str) -> bool:
 
 
 UNKNOWN_TARGET_RE = re.compile(r"^(?:我)?(?:不知道|不清楚|没看清|没看到|没记住|记不清|记不住|忘了|不记得)")
-NO_PHONE_WORDS = ("不留", "不方便", "不想留", "不给")  # "不留电话", "不方便留", "电话不给了"
-NO_PHONE_RE = re.compile(r"^(?:我)?(?:不留|不给|不方便留|不想留)(?:电话|手机|号码|手机号)?$|^电话不留$")
+# "不留电话", "不方便留", "电话不给了"; "不用回复", "不需要回访": no call back, so no phone
+NO_PHONE_WORDS = ("不留", "不方便", "不想留", "不给", "不用回", "不需要回", "不必回", "不用联系", "不需要联系")
+NO_PHONE_RE = re.compile(
+    r"^(?:我)?(?:不留|不给|不方便留|不想留)(?:电话|手机|号码|手机号)?$|^电话不留$"
+    r"|^(?:不用|不需要|不必)(?:回复|答复|回访|回电话?|联系我?|打电话)(?:了|我)?$"
+)
 ANONYMOUS_RE = re.compile(r"^(?:我要|我|就)?(?:匿名|不实名)(?:反映|投诉|吧|就行|就好)?$")
 DEMAND_FIRST_RE = re.compile(r"^(?:要求|希望|请求|诉求是?)")
 # a demand in a word or two, as drivers say it: "退钱", "让他道歉", "赔偿损失", "严肃处理"
@@ -717,10 +727,35 @@ def _said_again(tries: dict, asked: str, text: str) -> bool:
     return asked in ("facts", "demand") and tries.get(f"asked:{asked}") == text
 
 
-def _only_a_target(text: str) -> str | None:
-    """The target when the message is nothing else ("10路公交", "新乡市公交公司", "滴滴"), else None."""
+def _only_a_target(text: str, named: bool = False) -> str | None:
+    """The target when the message is nothing else ("10路公交", "新乡市公交公司", "滴滴"), else None. ``named``: only
+    a route or a platform, which no time or place can be ("12路" for when; "郑州汽车站" for where is the place)."""
     found = find_target(text)
-    return found if found and re.sub(r"[\W_]", "", text) == re.sub(r"[\W_]", "", found) else None
+    if not found or re.sub(r"[\W_]", "", text) != re.sub(r"[\W_]", "", found):
+        return None
+    if named and not (ROUTE_RE.fullmatch(normalize_digits(found)) or found in PLATFORMS):
+        return None
+    return found
+
+
+ROUTE_VEHICLES = ("公交车", "大巴", "班车", "客车", "长途客车")
+
+
+def _may_narrow(known: str | None, whom: str) -> bool:
+    """Whether a route or platform sent for another question names whom: no target yet, or a kind it fits ("12路"
+    after "公交车"; never after "出租车")."""
+    if not known or known == NOT_GIVEN:
+        return True
+    if ROUTE_RE.fullmatch(normalize_digits(whom)):
+        return known in ROUTE_VEHICLES
+    return known in VEHICLES  # "滴滴" after "网约车"
+
+
+def _narrowed(known: str | None, whom: str) -> str:
+    """The target once the caller names which one: "公交车" and "12路" make "12路公交车"."""
+    if known in ROUTE_VEHICLES and ROUTE_RE.fullmatch(normalize_digits(whom)) and not re.search("公交|车", whom):
+        return f"{whom}{known}"
+    return whom
 
 
 def _a_story(text: str) -> bool:
@@ -901,6 +936,13 @@ def answer(
         step.say.append(f"已记下联系电话 {values['caller_phone']}。")  # the pending question follows (the form asks it)
         step.ask = asked
         return step
+    elif asked == "target" and "occurred_at" in fields and (when_said := only_a_time(t)):
+        # "今天早上" for whom: the time, kept; whom it is about asked again
+        if not values.get("occurred_at") or values["occurred_at"] == NOT_GIVEN:
+            values["occurred_at"] = when_said
+        step.say.append(f"已记下时间：{values['occurred_at']}。")
+        step.ask = asked
+        return step
     elif asked in ("facts", "demand") and any(only := (only_a_time(t), only_a_place(t))):
         # "昨天下午" or "郑州东站" for what happened or what is wanted: the time or the place, not the story (kept
         # if none was told yet), and the question asked again
@@ -921,9 +963,16 @@ def answer(
         step.say.append(f"已记下车牌：{plate}。")
         step.ask = asked
         return step
-    elif asked == "facts" and "target" in fields and (whom := _only_a_target(t)) and whom != values.get("target"):
-        # "10路公交" for what happened, after "我要反映公交车的问题": which bus, and the story asked again
-        values["target"] = whom
+    elif (
+        asked in ("facts", "occurred_at", "location", "demand")
+        and "target" in fields
+        and (whom := _only_a_target(t, named=asked != "facts"))
+        and whom != values.get("target")
+        and (asked == "facts" or _may_narrow(values.get("target"), whom))
+    ):
+        # "10路公交" for what happened (or "12路" for when), after "公交车司机开车玩手机": which bus, and the
+        # question asked again
+        values["target"] = _narrowed(values.get("target"), whom)
         step.say.append(f"已记下投诉对象：{values['target']}。")
         step.ask = asked
         return step
@@ -987,6 +1036,8 @@ def answer(
         values[asked] = value
         if asked == "target" and "location" in fields and not values.get("location") and find_place(value) == value:
             values["location"] = value  # "京港澳高速新乡服务区": who, and where
+        if asked == "location" and values.get("target") in FACILITIES and value.endswith(values["target"]):
+            values["target"] = value  # "收费站" complained about, "郑州东收费站" where: that one
         if asked != "caller_phone" and not values.get("caller_phone") and find_phone(t):
             values["caller_phone"] = find_phone(t)
         if asked in ("occurred_at", "location") and "facts" in fields and tells_more(t):

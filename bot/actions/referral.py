@@ -16,7 +16,7 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from hotline.acts import OTHER_HOTLINE_MATTERS, is_question
+from hotline.acts import OTHER_HOTLINE_MATTERS, THEFT_WORDS, is_question
 from hotline.privacy import mask_pii
 from hotline.text import normalize
 from knowledge_base.decision import ANSWER, CLARIFY
@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 # (keywords, reply) - first match wins, so emergencies come first; the first EMERGENCIES of them are emergencies,
 # the others sectors with a hotline of their own.
-EMERGENCIES = 3
+EMERGENCIES = 4
 REFERRALS: list[tuple[tuple[str, ...], str]] = [
     (
         ("落水", "翻船", "船翻", "沉船", "遇险", "海上求救", "水上求救", "溺水"),
@@ -38,6 +38,11 @@ REFERRALS: list[tuple[tuple[str, ...], str]] = [
         ("车祸", "撞车", "追尾", "事故", "受伤", "流血", "着火", "起火", "抢劫", "打架", "急救"),
         "如有人员受伤请立即拨打120急救电话；交通事故请拨打122报警，其他紧急情况请拨打110。"
         "请先开启危险报警闪光灯，人员撤到护栏外安全地带。",
+    ),
+    (
+        THEFT_WORDS,
+        "财物被盗、被抢请立即拨打110报警，并保存好现场、监控录像和相关票据。"
+        "如需反映服务区、停车场、车站等场所安全管理方面的问题，可以回复“投诉”为您登记。",
     ),
     (
         ("拖车", "抛锚", "车坏", "爆胎", "没油", "故障", "救援"),
