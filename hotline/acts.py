@@ -375,6 +375,18 @@ def tells_theft(text: str) -> bool:
     return any(w in (text or "") for w in THEFT_WORDS) and not _NAMES_COMPLAINT.search(text or "")
 
 
+# the traffic police's matters (公安交管: fines, points, licences) are not transport's (第三条): "被交警罚了200 不服"
+# is referred (12123, review, 复议); transport enforcement named beside it (路政, 运政, 超限) keeps it ours
+POLICE_WORDS = ("交警", "交通警察", "交管", "12123")
+_TRANSPORT_ENFORCEMENT = re.compile(
+    r"路政|运政|運政|交通执法|交通執法|综合执法|綜合執法|超限|治超|运管|運管|交通局|运输局|運輸局"
+)
+
+
+def tells_police_matter(text: str) -> bool:
+    return any(w in (text or "") for w in POLICE_WORDS) and not _TRANSPORT_ENFORCEMENT.search(text or "")
+
+
 _ASKS_TO_COMPLAIN = re.compile(
     r"[帮幫]我(?:投[诉訴]|[举舉][报報])|^(?:我)?(?:要|想)(?:投[诉訴]|[举舉][报報])(?:一下)?(?:[吧啊]|可以[吗嗎]|行[吗嗎])?[？?]?$"
 )
@@ -402,7 +414,7 @@ def reframe(parse: dict[str, Any], text: str) -> tuple[dict[str, Any], dict[str,
     if number is not None:  # "2": the second of the buttons just shown (bot/actions/offers.py), never "goodbye"
         entity = {"entity": "choice", "value": number, "start": 0, "end": len(text), "extractor": "hotline"}
         return {**parse, "intent": {"name": "choose", "confidence": 1.0}, "entities": [entity]}, None
-    if tells_theft(text):  # "服务区有人偷油": the police's matter (110), told by the referral
+    if tells_theft(text) or tells_police_matter(text):  # "服务区有人偷油", "被交警罚了": the police's, referred
         return {**parse, "intent": {**intent, "name": "refer_elsewhere"}}, None
     if name != "complain" and _ASKS_TO_COMPLAIN.search(text) and not _HOW_TO.search(text):
         # "能帮我投诉一下吗": a request to complain, put politely (NLU took it for a look-up)

@@ -364,6 +364,7 @@ def test_on_the_seed_kb_a_near_tie_is_offered_and_the_choice_answered(seeded_kb,
         ("船翻了有人落水", "12395"),
         ("货车在服务区被偷油了", "110"),
         ("車上的貨被盜了", "110"),
+        ("被交警罚了200 不服", "12123"),
     ],
 )
 def test_referrals(text, number):

@@ -335,6 +335,16 @@ def test_a_theft_is_for_the_police():
         assert reframe(complain, text)[0]["intent"]["name"] == "complain", text
 
 
+def test_the_traffic_polices_matters_are_referred():
+    """ "我是货车司机 被交警罚了200 不服" opened a complaint form: fines, points and licences are the traffic police's
+    (公安交管), not transport's; transport enforcement named beside them keeps the complaint ours."""
+    complain = {"intent": {"name": "complain", "confidence": 0.9}}
+    for text in ("我是货车司机 被交警罚了200 不服", "高速交警乱罚款", "交管12123扣分有误"):
+        assert reframe(complain, text)[0]["intent"]["name"] == "refer_elsewhere", text
+    for text in ("路政和交警联合检查乱罚款", "超限站罚款不给票据", "交通局执法人员态度差"):
+        assert reframe(complain, text)[0]["intent"]["name"] == "complain", text
+
+
 def test_a_polite_request_to_complain_is_a_complaint():
     """NLU took "能帮我投诉一下吗" for a look-up: the bot asked for an order number."""
     status = {"intent": {"name": "ticket_status", "confidence": 0.8}}

@@ -923,6 +923,17 @@ def test_a_question_while_the_look_up_waits_for_a_number_ends_it_and_is_answered
     assert "没有找到工单 20261201-00001" in msgs[0]["text"]  # a number is still a number
 
 
+@pytest.mark.parametrize("said", ["不记得了", "忘了", "没有编号", "13812345678"])
+def test_a_caller_without_the_order_number_is_told_where_it_is(orders, said):
+    """ "查一下我的工单", then "不记得了" (or a phone number): "请发送要查询的工单编号" came back three times."""
+    status = ValidateStatus(orders)
+    msgs, slots = run(status, tracker("查一下我的工单", intent="ticket_status", sender="web:w3status"))
+    assert slots["intake"]["ask"] == "number"
+    msgs, slots = run(status, tracker(said, slots, "inform", "status_done", "web:w3status"))
+    assert "12328电话" in msgs[0]["text"] and "登记成功" in msgs[0]["text"]
+    assert slots["status_done"] == "gave_up" and slots["intake"] is None
+
+
 def test_a_demand_in_a_word_a_misconduct_in_a_word_and_a_highway_stretch():
     """ "高速交警" / "乱罚款" / "连霍高速郑州段" / "退钱", as a driver types them: "乱罚款" was asked again as no story,
     the highway stretch stored as the story and "退钱" as the place."""

@@ -207,6 +207,13 @@ class ActionSubmitIntake(Action):
 
 # a confident new request while the look-up waits for an order number ends the look-up and is served at once
 STATUS_EXITS = {"complain": "complaint_form", "suggest": "suggestion_form", "handoff": "action_handoff"}
+# no number to give: "不记得了", "忘了", "找不到", "没有编号" (or a phone number instead, which finds no one's orders:
+# anyone could type anyone's phone)
+NO_NUMBER_RE = re.compile(r"^(?:我|俺)?(?:不记得|不知道|忘了|忘记|记不住|记不清|找不到|没有|没记|没存|不清楚)")
+NO_NUMBER_REPLY = (
+    "工单编号在登记成功时的回复里（形如 20261122-00012）。在同一个微信或同一个网页对话里发送“查询工单”，"
+    "会列出您在这里登记的工单；记不清编号的，请拨打12328电话，话务员核实身份后为您查询。"
+)
 
 
 class ValidateStatus(Action):
@@ -238,6 +245,12 @@ class ValidateStatus(Action):
                 SlotSet("requested_slot", None),
                 FollowupAction("action_answer_from_kb"),
             ]
+        if not opening and not number and state.get("ask") == "number":
+            plain = re.sub(r"[\W_]", "", intake.normalize(text))
+            if NO_NUMBER_RE.match(plain) or intake.only_a_phone(text):
+                # "不记得了", "13812345678": where the number is, and who can look it up without it; never asked again
+                dispatcher.utter_message(text=NO_NUMBER_REPLY)
+                return [SlotSet("intake", None), SlotSet("status_done", "gave_up")]
         if number:
             state["number"] = number
         elif state.get("ask") == "last4":
@@ -319,7 +332,7 @@ class AskStatus(Action):
         if state.get("ask") == "last4":
             dispatcher.utter_message(text="为保护您的信息，请回复登记时所留联系电话的后四位。")
         else:
-            dispatcher.utter_message(text="请发送要查询的工单编号（如 20261122-00012）。")
+            dispatcher.utter_message(text="请发送要查询的工单编号（如 20261122-00012）；不记得编号可回复“不记得”。")
         return []
 
 

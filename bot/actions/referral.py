@@ -16,7 +16,7 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from hotline.acts import OTHER_HOTLINE_MATTERS, THEFT_WORDS, is_question
+from hotline.acts import OTHER_HOTLINE_MATTERS, POLICE_WORDS, THEFT_WORDS, is_question
 from hotline.privacy import mask_pii
 from hotline.text import normalize
 from knowledge_base.decision import ANSWER, CLARIFY
@@ -26,9 +26,9 @@ from .knowledge import ActionAnswerFromKB, region_of
 
 log = logging.getLogger(__name__)
 
-# (keywords, reply) - first match wins, so emergencies come first; the first EMERGENCIES of them are emergencies,
-# the others sectors with a hotline of their own.
-EMERGENCIES = 4
+# (keywords, reply) - first match wins, so emergencies come first; the first EMERGENCIES of them (emergencies, theft,
+# breakdowns, the traffic police's matters) are referred at once, the others are sectors with a hotline of their own.
+EMERGENCIES = 5
 REFERRALS: list[tuple[tuple[str, ...], str]] = [
     (
         ("落水", "翻船", "船翻", "沉船", "遇险", "海上求救", "水上求救", "溺水"),
@@ -48,6 +48,12 @@ REFERRALS: list[tuple[tuple[str, ...], str]] = [
         ("拖车", "抛锚", "车坏", "爆胎", "没油", "故障", "救援"),
         "高速公路上车辆故障需要救援，请拨打高速公路救援电话（多数省份为12122），紧急情况拨打122。"
         "请先开启危险报警闪光灯，在车后150米外放置警告标志，人员撤到护栏外。",
+    ),
+    (
+        POLICE_WORDS,
+        "交警（公安机关交通管理部门）的执法、罚款、记分和车驾管业务不属于12328热线的受理范围：对交通违法处理有异议，"
+        "可以通过“交管12123”App或向作出处理的交警部门提出，也可以依法申请行政复议或提起行政诉讼；"
+        "反映交警执法作风问题，可拨打12345或向当地公安机关反映。",
     ),
     (
         ("铁路", "火车", "高铁", "动车", "列车", "12306", "车次", "站台票"),
