@@ -368,11 +368,14 @@ THEFT_WORDS = (
     "被搶",
 )
 _NAMES_COMPLAINT = re.compile(r"投[诉訴]|[举舉][报報]")
+# how a place guards against theft, complained about: "服务区停车场晚上没灯车被偷油"
+_GUARDING = re.compile(r"没灯|沒燈|没有灯|沒有燈|太暗|保安|没人管|沒人管|不管|管理|監控|监控|摄像|攝像|巡逻|巡邏")
 
 
 def tells_theft(text: str) -> bool:
-    """A theft or robbery told, not a complaint about someone's handling of one."""
-    return any(w in (text or "") for w in THEFT_WORDS) and not _NAMES_COMPLAINT.search(text or "")
+    """A theft or robbery told, not a complaint about someone's handling of one or a place's guarding."""
+    t = text or ""
+    return any(w in t for w in THEFT_WORDS) and not _NAMES_COMPLAINT.search(t) and not _GUARDING.search(t)
 
 
 # the traffic police's matters (公安交管: fines, points, licences) are not transport's (第三条): "被交警罚了200 不服"
@@ -386,6 +389,12 @@ _TRANSPORT_ENFORCEMENT = re.compile(
 def tells_police_matter(text: str) -> bool:
     return any(w in (text or "") for w in POLICE_WORDS) and not _TRANSPORT_ENFORCEMENT.search(text or "")
 
+
+# "你是机器人吗", "是真人在回复吗", "你們是AI嗎"
+_ASKS_IF_BOT = re.compile(
+    r"机器人|機器人|真人|是人工|(?<![A-Za-z])AI(?![A-Za-z])|人工智能|自动回复|自動回覆", re.IGNORECASE
+)
+_WANTS_ONE = re.compile(r"[转轉找要接换換叫]")
 
 _ASKS_TO_COMPLAIN = re.compile(
     r"[帮幫]我(?:投[诉訴]|[举舉][报報])|^(?:我)?(?:要|想)(?:投[诉訴]|[举舉][报報])(?:一下)?(?:[吧啊]|可以[吗嗎]|行[吗嗎])?[？?]?$"
@@ -414,6 +423,9 @@ def reframe(parse: dict[str, Any], text: str) -> tuple[dict[str, Any], dict[str,
     if number is not None:  # "2": the second of the buttons just shown (bot/actions/offers.py), never "goodbye"
         entity = {"entity": "choice", "value": number, "start": 0, "end": len(text), "extractor": "hotline"}
         return {**parse, "intent": {"name": "choose", "confidence": 1.0}, "entities": [entity]}, None
+    if _ASKS_IF_BOT.search(text) and len(_clean(text)) <= 12 and is_question(text) and not _WANTS_ONE.search(text):
+        # "你是机器人吗" (not "能转真人吗"): the greeting says who answers
+        return {**parse, "intent": {**intent, "name": "greet", "confidence": 1.0}}, None
     if tells_theft(text) or tells_police_matter(text):  # "服务区有人偷油", "被交警罚了": the police's, referred
         return {**parse, "intent": {**intent, "name": "refer_elsewhere"}}, None
     if name != "complain" and _ASKS_TO_COMPLAIN.search(text) and not _HOW_TO.search(text):

@@ -331,7 +331,12 @@ def test_a_theft_is_for_the_police():
     complain = {"intent": {"name": "complain", "confidence": 0.9}}
     for text in ("货车在服务区被偷油了", "服务区有人偷油", "車上的貨被盜了", "停车场里手机被偷了怎么办"):
         assert reframe(complain, text)[0]["intent"]["name"] == "refer_elsewhere", text
-    for text in ("投诉服务区保安不管事 油被偷了", "出租车司机偷偷绕路", "司机偷懒不打扫车厢"):
+    for text in (
+        "投诉服务区保安不管事 油被偷了",
+        "出租车司机偷偷绕路",
+        "司机偷懒不打扫车厢",
+        "服务区停车场晚上没灯车被偷油",
+    ):
         assert reframe(complain, text)[0]["intent"]["name"] == "complain", text
 
 
@@ -343,6 +348,16 @@ def test_the_traffic_polices_matters_are_referred():
         assert reframe(complain, text)[0]["intent"]["name"] == "refer_elsewhere", text
     for text in ("路政和交警联合检查乱罚款", "超限站罚款不给票据", "交通局执法人员态度差"):
         assert reframe(complain, text)[0]["intent"]["name"] == "complain", text
+
+
+def test_asking_if_a_bot_answers_is_met_with_the_greeting():
+    """ "你们是机器人吗" was out of scope ("这个问题不在12328热线的服务范围内"); asking for a person stays a handoff."""
+    scope = {"intent": {"name": "out_of_scope", "confidence": 0.7}}
+    for text in ("你们是机器人吗", "是真人在回复吗", "你是AI嗎"):
+        assert reframe(scope, text)[0]["intent"]["name"] == "greet", text
+    handoff = {"intent": {"name": "handoff", "confidence": 0.9}}
+    for text in ("能转真人吗", "我要真人客服", "找人工"):
+        assert reframe(handoff, text)[0]["intent"]["name"] == "handoff", text
 
 
 def test_a_polite_request_to_complain_is_a_complaint():

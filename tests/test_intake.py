@@ -1051,3 +1051,28 @@ def test_a_route_or_a_time_sent_for_another_question():
     step = intake.answer(step.values, "target", "28路", step.tries, now=NOW)
     step = intake.answer(step.values, step.ask, "人民路站", step.tries, now=NOW)
     assert step.values["target"] == "28路" and step.values["location"] == "人民路站"
+
+
+def test_a_short_opening_that_tells_the_misconduct_is_the_story():
+    """ "公交车不按站停" (seven characters) asked for the story, and the story typed next replaced it."""
+    step = intake.answer({}, None, "公交车不按站停", now=NOW)
+    assert step.values["facts"] == "公交车不按站停" and step.ask == "occurred_at"
+    for said in ("我要投诉出租车公司的事", "投诉公交公司", "出租车司机", "我要举报黑车"):
+        assert "facts" not in intake.answer({}, None, said, now=NOW).values, said
+
+
+def test_a_place_where_at_it_an_ongoing_matter_and_a_demand_in_a_word():
+    """ "我要举报黑车" / "火车站门口" / "一直都有" / "取缔": the place was the story, "一直都有" no time (asked three
+    times) and "取缔" no demand; "退学费" for where was stored as the place."""
+    step = intake.answer({}, None, "我要举报黑车", now=NOW)
+    step = intake.answer(step.values, step.ask, "火车站门口", step.tries, now=NOW)
+    assert step.values["location"] == "火车站门口" and step.ask == "facts"
+    step = intake.answer(step.values, step.ask, "一直都有", step.tries, now=NOW)
+    assert step.values["occurred_at"] == "一直" and step.ask == "demand"
+    step = intake.answer(step.values, step.ask, "取缔", step.tries, now=NOW)
+    assert step.values["demand"] == "取缔" and step.ask == "caller_phone"
+    step = intake.answer({"target": "驾校", "facts": "不给安排练车", "occurred_at": "上个月"}, "location", "退学费", {})
+    assert step.values["demand"] == "退学费" and "location" not in step.values and step.ask == "location"
+    step = intake.answer({"target": "黑车", "facts": "拉客"}, "occurred_at", "经常这样", {}, now=NOW)
+    assert step.values["occurred_at"] == "经常这样" and step.ask == "location"
+    assert intake.only_a_place("汽车站对面") == "汽车站对面" and intake.only_a_place("服务区") is None

@@ -610,7 +610,11 @@ def prefill(text: str, metadata: dict | None = None) -> dict:
     # more than "我要投诉": the message itself tells what happened, at length or as the misconduct of whom it names
     # ("出租车拒载", "网约车绕路了": what drivers type)
     if len(core) >= 8 or (
-        target and len(core) >= 4 and is_grievance(core) and not is_question(core) and not core.endswith(ASKING_END)
+        target
+        and len(core) >= 4
+        and (is_grievance(core) or _tells_misconduct(core, target))
+        and not is_question(core)
+        and not core.endswith(ASKING_END)
     ):
         values["facts"] = original  # the caller's own words, as typed
     frame = re.sub(r"[\s，,。.！!~～？?]", "", text)
@@ -626,6 +630,12 @@ def prefill(text: str, metadata: dict | None = None) -> dict:
     if mine:
         values["own_vehicle"] = mine
     return values
+
+
+def _tells_misconduct(core: str, target: str) -> bool:
+    """Whether an opening says what whom it names did ("公交车不按站停"), not only whom ("出租车公司的事")."""
+    rest = re.sub(r"[\W\d_]|司机|师傅|公司|的(?:事情?|问题|情况)", "", core.replace(target, "", 1))
+    return len(rest) >= 3
 
 
 def next_field(values: dict, fields=COMPLAINT_FIELDS) -> str | None:
@@ -677,8 +687,8 @@ ANONYMOUS_RE = re.compile(r"^(?:我要|我|就)?(?:匿名|不实名)(?:反映|�
 DEMAND_FIRST_RE = re.compile(r"^(?:要求|希望|请求|诉求是?)")
 # a demand in a word or two, as drivers say it: "退钱", "让他道歉", "赔偿损失", "严肃处理"
 BARE_DEMAND_RE = re.compile(
-    r"(?:让他|让司机|叫他|给我)?(?:退钱|退款|退费|退还|退票|道歉|赔钱|赔偿(?:损失)?|严肃处理|严惩|处理(?:司机|一下)?|"
-    r"处罚(?:司机)?|查处|整改|给个说法|要个说法)[吧啊了就行]*"
+    r"(?:让他|让司机|叫他|给我)?(?:退(?:钱|款|费|还|票|学费|车费|押金|运费)|道歉|赔钱|赔偿(?:损失)?|严肃处理|严惩|"
+    r"处理(?:司机|一下)?|处罚(?:司机)?|查处|整改|取缔|打击|严查|查一查|管一管|管管|给个说法|要个说法)[吧啊了就行]*"
 )
 
 
@@ -768,11 +778,19 @@ def _add_to_facts(values: dict, text: str) -> None:
     values["facts"] = (f"{told}；{text.strip()}" if told and text.strip() not in told else told or text.strip())[:2000]
 
 
+# where at a place: "火车站门口", "汽车站对面"
+NEAR_RE = re.compile(r"(?:门口|附近|旁边|对面|周边|一带|里面?|外面?|出口|入口|广场|东门|西门|南门|北门)")
+
+
 def only_a_place(text: str) -> str | None:
-    """The place when the message is nothing else ("郑州东站", "人民路公交站"), else None."""
+    """The place when the message is nothing else ("郑州东站", "人民路公交站", "火车站门口"), else None."""
+    plain = re.sub(r"[\W_]", "", normalize_digits(text))
     found = find_place(text)
-    rest = re.sub(r"[\W_]", "", normalize_digits(text).replace(found, "", 1)) if found else "x"
-    return found if not rest else None
+    if found:
+        rest = plain.replace(re.sub(r"[\W_]", "", found), "", 1)
+        return found if not rest else plain if plain.startswith(found) and NEAR_RE.fullmatch(rest) else None
+    bare = re.match(rf"(?:{PLACE_STRONG})", plain)  # "火车站门口": a place by its kind, and where at it
+    return plain if bare and NEAR_RE.fullmatch(plain[bare.end() :]) else None
 
 
 NAME_RE = re.compile(
@@ -820,6 +838,10 @@ def _identity(t: str) -> tuple[str | None, str | None]:
     return None, REASKS["identity"]
 
 
+# a matter that goes on, as an answer to "when": "一直都有", "经常", "天天这样"
+ONGOING_RE = re.compile(r"一直|经常|每天|天天|常年|长期|好几次|多次|总是|老是|屡次|时常|常常")
+
+
 def _interpret(name: str, text: str, values: dict) -> tuple[str | None, str | None]:
     """(value, re-ask message) for an answer to the question about ``name``."""
     t = normalize(text)
@@ -837,6 +859,8 @@ def _interpret(name: str, text: str, values: dict) -> tuple[str | None, str | No
         return NOT_GIVEN, None  # "没有", "不用" to "您希望怎么处理？": no particular demand
     if name in ("target", "location", "demand", "facts") and gesture(t):
         return None, REASKS[name]  # "好", "是的": a yes or no, not an answer to "who", "where" or "what"
+    if name == "occurred_at" and ONGOING_RE.search(t) and len(t) <= 12 and not tells_more(t):
+        return t, None  # "一直都有", "经常这样": no one moment, but an answer
     if (
         name == "occurred_at"
         and not find_time(t)
@@ -1049,6 +1073,9 @@ def answer(
             for name in ("occurred_at", "location"):
                 if name in fields and not values.get(name) and told.get(name):
                     values[name] = told[name]
+            ongoing = ONGOING_RE.search(t)
+            if ongoing and "occurred_at" in fields and not values.get("occurred_at"):
+                values["occurred_at"] = ongoing.group(0)  # "一直都有": when is answered too ("一直")
     _resolve_time(values, now)
     step.ask = next_field(values, fields) or "confirm"
     if step.ask == "location":
