@@ -1076,3 +1076,10 @@ def test_a_place_where_at_it_an_ongoing_matter_and_a_demand_in_a_word():
     step = intake.answer({"target": "黑车", "facts": "拉客"}, "occurred_at", "经常这样", {}, now=NOW)
     assert step.values["occurred_at"] == "经常这样" and step.ask == "location"
     assert intake.only_a_place("汽车站对面") == "汽车站对面" and intake.only_a_place("服务区") is None
+
+
+def test_a_time_of_day_or_a_facility_alone_is_no_place():
+    """ "晚上停车场没有保安巡逻 油被偷了" filled the place with "晚上停车场" and where was never asked."""
+    assert intake.find_place("晚上停车场没有保安巡逻 油被偷了") is None
+    assert intake.find_place("在服务区被偷油") is None  # which service area is asked
+    assert intake.find_place("在火车站被骂了") == "火车站" and intake.find_place("郑州东收费站") == "郑州东收费站"

@@ -387,8 +387,13 @@ def find_place(text: str) -> str | None:
     match = PLACE_RE.search(cleaned) or PLACE_WEAK_RE.search(cleaned)
     if not match:
         return None
-    place = re.sub(r"^(?:我要|投诉|举报|反映|我们|我|在|于|到|从|的|一辆|那辆|这辆)+", "", match.group(1))
-    return place if len(place) >= 2 else None
+    place = re.sub(
+        r"^(?:我要|投诉|举报|反映|我们|我|在|于|到|从|的|一辆|那辆|这辆|晚上|夜里|夜间|半夜|早上|上午|中午|下午|傍晚|白天)+",
+        "",
+        match.group(1),
+    )
+    # "停车场" alone (of "晚上停车场没有保安"): which one is still to be asked
+    return place if len(place) >= 2 and place not in FACILITIES else None
 
 
 VEHICLES = (
