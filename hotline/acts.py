@@ -333,7 +333,7 @@ def asks_how_to(text: str) -> str | None:
 
 
 # intents only reframe sets, never NLU (no training examples; the NLU quality tests leave them out)
-CHANNEL_INTENTS = frozenset({"choose"})
+CHANNEL_INTENTS = frozenset({"choose", "amend"})
 # "1", "２", "2.", "第3个": the number of one of the buttons the bot just showed (WeChat users number their choices)
 _CHOICE = re.compile(
     r"^\s*(?:第\s*)?([1-9１-９])\s*(?:个|個|项|項|条|條)?\s*[.。、!！]?\s*$"
@@ -346,6 +346,53 @@ def choice_number(text: str) -> int | None:
     """1..9 for a message that is nothing but the number of a choice ("2", "第2个", "第二个"), else None."""
     found = _CHOICE.match(text or "")
     return int((found.group(1) or found.group(2)).translate(_CHINESE_DIGITS)) if found else None
+
+
+# sectors with a hotline of their own (第三条: railway 12306, civil aviation 12326, post 12305), both scripts; the
+# referral (bot/actions/referral.py) names the hotline
+RAIL_WORDS = (
+    "铁路",
+    "鐵路",
+    "火车",
+    "火車",
+    "高铁",
+    "高鐵",
+    "动车",
+    "動車",
+    "列车",
+    "列車",
+    "12306",
+    "车次",
+    "車次",
+    "站台票",
+)
+AIR_WORDS = (
+    "航班",
+    "飞机",
+    "飛機",
+    "机场",
+    "機場",
+    "民航",
+    "机票",
+    "機票",
+    "航空",
+    "行李托运",
+    "行李託運",
+    "登机",
+    "登機",
+)
+POST_WORDS = ("快递", "快遞", "邮政", "郵政", "包裹", "邮件", "郵件", "邮局", "郵局", "寄件", "物流单号", "快件")
+# what makes a message about one of those sectors ours after all: a road vehicle or a service ("火车站出租车拒载",
+# "机场大巴绕路")
+_OURS = re.compile(
+    r"出租|的士|计程|計程|网约|網約|公交|公車|大巴|客车|客車|巴士|黑车|黑車|货车|貨車|司机|司機|地铁|地鐵|轮渡|輪渡"
+)
+
+
+def names_other_sector(text: str) -> bool:
+    """A message about railway, civil aviation or post ("我想订一张去三亚的机票") and nothing of ours in it."""
+    t = text or ""
+    return any(w in t for w in RAIL_WORDS + AIR_WORDS + POST_WORDS) and not _OURS.search(t)
 
 
 # a theft or robbery told ("货车在服务区被偷油了", "车上的货被盗了"): a crime for the police (110), not a work order;
@@ -390,6 +437,23 @@ def tells_police_matter(text: str) -> bool:
     return any(w in (text or "") for w in POLICE_WORDS) and not _TRANSPORT_ENFORCEMENT.search(text or "")
 
 
+# a correction of, or an addition to, an order already submitted: "我刚才投诉的电话留错了", "地点说错了 应该是郑州东站",
+# "补充一下：司机还骂人了" (the bot's amend form; inside an open form the form's own correction serves it)
+_AMEND = re.compile(
+    r"(?:[刚剛]才|[刚剛][刚剛]|之前|上面|前面|那[个個]|我)(?:的|我)?(?:投[诉訴]|[举舉][报報]|反映|建[议議]|工[单單]|登[记記])"
+    r"[^，。,]{0,10}?(?:[错錯]|不[对對]|漏|忘|[补補]充|更正|改)"
+    r"|(?:[电電][话話]|手[机機][号號]?|[号號]码|[号號]碼|地点|地點|地址|[时時][间間]|[车車]牌)[号號]?"
+    r"(?:留|填|[写寫]|[说說]|[记記]|打)[错錯]"
+    r"|^(?:我)?(?:要|想)?[补補]充(?:一下|一点|一點|几句|幾句|[说說]明)?(?:[:：，,]|$)"
+)
+
+
+def asks_to_amend(text: str) -> bool:
+    """A correction of or an addition to an order already submitted, not a question about how to make one."""
+    t = (text or "").strip()
+    return bool(_AMEND.search(t)) and not _HOW_TO.search(t)
+
+
 # "你是机器人吗", "是真人在回复吗", "你們是AI嗎"
 _ASKS_IF_BOT = re.compile(
     r"机器人|機器人|真人|是人工|(?<![A-Za-z])AI(?![A-Za-z])|人工智能|自动回复|自動回覆", re.IGNORECASE
@@ -426,7 +490,12 @@ def reframe(parse: dict[str, Any], text: str) -> tuple[dict[str, Any], dict[str,
     if _ASKS_IF_BOT.search(text) and len(_clean(text)) <= 12 and is_question(text) and not _WANTS_ONE.search(text):
         # "你是机器人吗" (not "能转真人吗"): the greeting says who answers
         return {**parse, "intent": {**intent, "name": "greet", "confidence": 1.0}}, None
+    if asks_to_amend(text):  # "我刚才投诉的电话留错了": the order just submitted is corrected
+        return {**parse, "intent": {**intent, "name": "amend", "confidence": 1.0}}, None
     if tells_theft(text) or tells_police_matter(text):  # "服务区有人偷油", "被交警罚了": the police's, referred
+        return {**parse, "intent": {**intent, "name": "refer_elsewhere"}}, None
+    if name == "complain" and names_other_sector(text):
+        # "我想订一张去三亚的机票" taken for a complaint, "航班延误了 航空公司态度差": another sector's, referred
         return {**parse, "intent": {**intent, "name": "refer_elsewhere"}}, None
     if name != "complain" and _ASKS_TO_COMPLAIN.search(text) and not _HOW_TO.search(text):
         # "能帮我投诉一下吗": a request to complain, put politely (NLU took it for a look-up)

@@ -360,6 +360,16 @@ def test_asking_if_a_bot_answers_is_met_with_the_greeting():
         assert reframe(handoff, text)[0]["intent"]["name"] == "handoff", text
 
 
+def test_another_sectors_matter_taken_for_a_complaint_is_referred():
+    """ "我想订一张去三亚的机票" opened a complaint form (NLU: complain 0.58); a road service at a station or an
+    airport stays ours."""
+    complain = {"intent": {"name": "complain", "confidence": 0.58}}
+    for text in ("我想订一张去三亚的机票", "航班延误了 航空公司态度差", "快遞三天了還沒到"):
+        assert reframe(complain, text)[0]["intent"]["name"] == "refer_elsewhere", text
+    for text in ("火车站出租车拒载", "机场大巴司机绕路", "高铁站门口黑车拉客"):
+        assert reframe(complain, text)[0]["intent"]["name"] == "complain", text
+
+
 def test_a_polite_request_to_complain_is_a_complaint():
     """NLU took "能帮我投诉一下吗" for a look-up: the bot asked for an order number."""
     status = {"intent": {"name": "ticket_status", "confidence": 0.8}}

@@ -128,7 +128,7 @@ def test_a_number_typed_alone_takes_that_button(live):
     body = chat.say("1")
     assert body["intent"]["name"] == "choose" and "第二十三条" in body["text"]
     chat = Chat(live)
-    refusal = chat.say("我想订一张去三亚的机票")["replies"][0]
+    refusal = chat.say("新能源车充电桩怎么收费")["replies"][0]
     assert refusal["buttons"][0]["payload"] == "/leave_question"
     body = chat.say("1")
     assert "已登记咨询工单" in body["text"] and "没能理解" not in body["text"]

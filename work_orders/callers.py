@@ -14,15 +14,20 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.clock import china_time
+from hotline.clock import china_time, utcnow
 from hotline.db import Database
 from hotline.errors import NotFound
+from hotline.privacy import mask_pii
 from hotline.throttle import Policy, Rule, Throttle
 
 from .errors import WorkOrderError
 from .lifecycle import RATINGS
 from .models import HandlingUnit, Notice, WorkOrder, WorkOrderEvent
 from .present import public_status
+
+# an order answered, replied to, refused or closed takes no more amendments from its caller
+CLOSED_TO_AMEND = frozenset({"answered", "rejected", "replied", "callback_done", "archived"})
+MAX_FACTS = 4000
 
 # the callers' look-up and rating (order number + last four digits of the phone; numbers are sequential):
 # throttled per client address, per (order, address) and, only for addresses that failed on that order, per
@@ -112,6 +117,47 @@ class CallerAccess:
                 )
             }
             return [public_status(o, units.get(o.unit_id)) for o in orders]
+
+    def amend(self, number: str, caller_user: str, text: str, now: datetime | None = None) -> dict:
+        """The caller corrects or adds to their own order after submitting it ("电话留错了，是13900000000", "补充一下：
+        司机还骂人了"), from the same channel identity: a phone number in ``text`` replaces the order's contact
+        phone, anything else is appended to the facts as the caller's supplement. Both are logged as an ``amend``
+        event (phone numbers masked), so the operator and the handling unit see what changed and when. An order
+        already answered, replied to, refused or archived takes no amendment (the caller reports anew)."""
+        from . import intake  # the form's own readers of a phone and of filler words
+
+        now = now or utcnow()
+        text = (text or "").strip()
+        if not text:
+            raise WorkOrderError("补充内容不能为空", code="invalid_field")
+        with self.db.session() as s:
+            order = s.scalar(select(WorkOrder).where(WorkOrder.number == (number or "").strip()))
+            if order is None or not caller_user or order.caller_user != caller_user:
+                raise NotFound("未找到您登记的这张工单")
+            if order.state in CLOSED_TO_AMEND:
+                raise WorkOrderError(
+                    "这张工单已办结或已处理完毕，不能再补充；如有新情况，可以重新反映", code="order_closed"
+                )
+            phone = intake.find_phone(text)
+            if phone:
+                note = f"来电人更正联系电话：{mask_pii(order.caller_phone) or '未留'} → {mask_pii(phone)}"
+                order.caller_phone = phone
+            else:
+                stamp = china_time(now).strftime("%m-%d %H:%M")
+                order.facts = f"{order.facts or ''}\n【来电人补充 {stamp}】{text}".strip()[:MAX_FACTS]
+                note = f"来电人补充：{mask_pii(text)}"
+            s.add(
+                WorkOrderEvent(
+                    order_id=order.id,
+                    at=now,
+                    actor="caller",
+                    action="amend",
+                    from_state=order.state,
+                    to_state=order.state,
+                    note=note[:200],
+                )
+            )
+            return {"number": order.number, "phone_changed": bool(phone), "phone": phone or ""}
 
     def rate(
         self,

@@ -643,6 +643,41 @@ def _tells_misconduct(core: str, target: str) -> bool:
     return len(rest) >= 3
 
 
+# after submitting: what the caller says was wrong ("电话留错了"), and the words that only say so
+AMEND_FIELDS = (
+    ("联系电话", ("电话", "手机", "号码")),
+    ("地点", ("地点", "地址", "位置")),
+    ("时间", ("时间",)),
+    ("车牌", ("车牌",)),
+)
+AMEND_FRAME_RE = re.compile(
+    r"^(?:对了|哦|噢|那个|不好意思|抱歉)?[\s，,]*(?:我)?(?:刚才|刚刚|之前|上面|前面)?(?:的|我)?"
+    r"(?:投诉|举报|反映|建议|工单|登记)?(?:的|里|里面|中)?"
+    r"(?:联系电话|电话(?:号码?)?|手机(?:号码?)?|号码|地点|地址|位置|时间|车牌号?)?"
+    r"(?:留|填|写|说|记|打)?(?:错了|错|不对|有误|漏了|忘了说?)?[了的]?"
+    r"(?:我)?(?:要|想)?(?:补充|更正|修改|改)?(?:一下|一点|几句|说明)?"
+    r"[\s，,。:：]*(?:应该是|应为|应是|正确的?是|是|改成|改为|换成)?[\s，,:：]*"
+)
+
+
+def amend_field(text: str) -> str | None:
+    """The field a correction names ("电话留错了" → 联系电话), else None."""
+    t = normalize(text or "")
+    return next((label for label, words in AMEND_FIELDS if any(w in t for w in words)), None)
+
+
+def amend_content(text: str) -> str:
+    """What a correction or supplement says beyond saying there is one: "地点说错了 应该是郑州东站" → "郑州东站",
+    "补充一下：司机还骂人了" → "司机还骂人了", "我刚才投诉的电话留错了" → "" (still to be asked). A phone number
+    anywhere is the content."""
+    t = normalize(text or "").strip()
+    phone = find_phone(t)
+    if phone:
+        return phone
+    rest = AMEND_FRAME_RE.sub("", t, count=1).strip(" ，,。.!！")
+    return rest if len(re.sub(r"[\W_]", "", rest)) >= 2 else ""
+
+
 def next_field(values: dict, fields=COMPLAINT_FIELDS) -> str | None:
     return next((f for f in fields if not values.get(f)), None)
 

@@ -19,9 +19,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from hotline.acts import gesture
 from hotline.channels import require_sender
 from hotline.clock import utcnow
 from hotline.errors import HotlineError, NotFound
+from hotline.privacy import mask_pii
 from work_orders import intake, messages
 
 from .common import send_meta
@@ -334,6 +336,92 @@ class AskStatus(Action):
         else:
             dispatcher.utter_message(text="请发送要查询的工单编号（如 20261122-00012）；不记得编号可回复“不记得”。")
         return []
+
+
+NO_ORDER_TO_AMEND = "没有找到您在这里登记的工单。如需更正或补充已登记的工单，请发送“查询工单 工单编号”核对，或拨打12328电话由话务员办理。"
+AMEND_ASK = {
+    "联系电话": "好的，请发送正确的联系电话（手机号）。",
+    None: "好的，请发送要更正或补充的内容。",
+}
+
+
+class ValidateAmend(Action):
+    """validate_amend_form: a correction of, or an addition to, the caller's order just submitted ("我刚才投诉的电话
+    留错了" → the new phone; "补充一下：司机还骂人了"). The order is this conversation's last one, else the channel
+    user's latest; ``WorkOrders.amend`` applies it and logs it for the operator and the handling unit."""
+
+    def __init__(self, work_orders) -> None:
+        self.work_orders = work_orders
+
+    def name(self) -> str:
+        return "validate_amend_form"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
+        text, _intent, _confidence, _meta = _latest(tracker)
+        opening = tracker.get_slot("requested_slot") is None
+        if opening:
+            number = (tracker.get_slot("last_order") or {}).get("number")
+            if not number and self.work_orders is not None:
+                mine = self.work_orders.for_caller(tracker.sender_id, limit=1)
+                number = mine[0]["number"] if mine else None
+            if not number:
+                dispatcher.utter_message(text=NO_ORDER_TO_AMEND)
+                return self._done()
+            state = {"kind": "amend", "number": number, "field": intake.amend_field(text)}
+            content = intake.amend_content(text)
+        else:
+            state = dict(tracker.get_slot("intake") or {})
+            plain = intake.normalize(text)
+            if intake.exit_reply(plain) or gesture(plain) == "deny":
+                dispatcher.utter_message(text="好的，工单内容保持不变。")
+                return self._done()
+            if intake.is_question(text) and not intake.find_phone(text):
+                return [
+                    SlotSet("intake", None),
+                    SlotSet("requested_slot", None),
+                    FollowupAction("action_answer_from_kb"),
+                ]
+            content = intake.amend_content(text) or text.strip()
+        if not content:
+            state["ask"] = "content"
+            return [SlotSet("intake", state), SlotSet("amend_done", None)]
+        field = state.get("field")
+        said = content if intake.find_phone(content) or not field else f"更正{field}：{content}"
+        try:
+            done = self.work_orders.amend(state["number"], tracker.sender_id, said)
+        except HotlineError as exc:
+            dispatcher.utter_message(text=f"{exc.message}。")
+            return self._done()
+        if done["phone_changed"]:
+            reply = f"已将工单 {done['number']} 的联系电话更正为 {mask_pii(done['phone'])}，承办单位会按新号码联系您。"
+        else:
+            reply = f"已把您补充的内容加入工单 {done['number']}，承办单位办理时会看到。"
+        dispatcher.utter_message(text=reply)
+        return self._done()
+
+    @staticmethod
+    def _done() -> list:
+        return [SlotSet("intake", None), SlotSet("amend_done", "done")]
+
+
+class AskAmend(Action):
+    def name(self) -> str:
+        return "action_ask_amend_done"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
+        state = tracker.get_slot("intake") or {}
+        dispatcher.utter_message(text=AMEND_ASK.get(state.get("field"), AMEND_ASK[None]))
+        return []
+
+
+class ActionAmendFinished(Action):
+    """Runs after amend_form: clears `amend_done` so that the next correction starts afresh."""
+
+    def name(self) -> str:
+        return "action_amend_finished"
+
+    def run(self, dispatcher, tracker, domain) -> list:
+        return [SlotSet("amend_done", None)]
 
 
 class ActionStatusFinished(Action):

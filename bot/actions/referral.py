@@ -16,7 +16,15 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from hotline.acts import OTHER_HOTLINE_MATTERS, POLICE_WORDS, THEFT_WORDS, is_question
+from hotline.acts import (
+    AIR_WORDS,
+    OTHER_HOTLINE_MATTERS,
+    POLICE_WORDS,
+    POST_WORDS,
+    RAIL_WORDS,
+    THEFT_WORDS,
+    is_question,
+)
 from hotline.privacy import mask_pii
 from hotline.text import normalize
 from knowledge_base.decision import ANSWER, CLARIFY
@@ -56,15 +64,15 @@ REFERRALS: list[tuple[tuple[str, ...], str]] = [
         "反映交警执法作风问题，可拨打12345或向当地公安机关反映。",
     ),
     (
-        ("铁路", "火车", "高铁", "动车", "列车", "12306", "车次", "站台票"),
+        RAIL_WORDS,
         "铁路客货运输的咨询和投诉请拨打12306铁路客户服务中心，或使用铁路12306客户端。",
     ),
     (
-        ("航班", "飞机", "机场", "民航", "机票", "航空", "行李托运", "登机"),
+        AIR_WORDS,
         "民航服务的咨询和投诉请拨打12326民航服务质量监督电话，或登录民航局消费者事务中心网站。",
     ),
     (
-        ("快递", "邮政", "包裹", "邮件", "邮局", "寄件", "物流单号", "快件"),
+        POST_WORDS,
         "快递和邮政服务的问题请拨打12305邮政业用户申诉电话，或登录国家邮政局申诉网站。",
     ),
     (
