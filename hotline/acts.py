@@ -333,7 +333,7 @@ def asks_how_to(text: str) -> str | None:
 
 
 # intents only reframe sets, never NLU (no training examples; the NLU quality tests leave them out)
-CHANNEL_INTENTS = frozenset({"choose", "amend"})
+CHANNEL_INTENTS = frozenset({"choose"})
 # "1", "２", "2.", "第3个": the number of one of the buttons the bot just showed (WeChat users number their choices)
 _CHOICE = re.compile(
     r"^\s*(?:第\s*)?([1-9１-９])\s*(?:个|個|项|項|条|條)?\s*[.。、!！]?\s*$"
@@ -438,7 +438,7 @@ def tells_police_matter(text: str) -> bool:
 
 
 # a correction of, or an addition to, an order already submitted: "我刚才投诉的电话留错了", "地点说错了 应该是郑州东站",
-# "补充一下：司机还骂人了" (the bot's amend form; inside an open form the form's own correction serves it)
+# "补充一下：司机还骂人了" (the status form takes it; inside an open form the form's own correction serves it)
 _AMEND = re.compile(
     r"(?:[刚剛]才|[刚剛][刚剛]|之前|上面|前面|那[个個]|我)(?:的|我)?(?:投[诉訴]|[举舉][报報]|反映|建[议議]|工[单單]|登[记記])"
     r"[^，。,]{0,10}?(?:[错錯]|不[对對]|漏|忘|[补補]充|更正|改)"
@@ -490,8 +490,8 @@ def reframe(parse: dict[str, Any], text: str) -> tuple[dict[str, Any], dict[str,
     if _ASKS_IF_BOT.search(text) and len(_clean(text)) <= 12 and is_question(text) and not _WANTS_ONE.search(text):
         # "你是机器人吗" (not "能转真人吗"): the greeting says who answers
         return {**parse, "intent": {**intent, "name": "greet", "confidence": 1.0}}, None
-    if asks_to_amend(text):  # "我刚才投诉的电话留错了": the order just submitted is corrected
-        return {**parse, "intent": {**intent, "name": "amend", "confidence": 1.0}}, None
+    if asks_to_amend(text):  # "我刚才投诉的电话留错了": the caller's own order, corrected in the status form
+        return {**parse, "intent": {**intent, "name": "ticket_status", "confidence": 1.0}}, None
     if tells_theft(text) or tells_police_matter(text):  # "服务区有人偷油", "被交警罚了": the police's, referred
         return {**parse, "intent": {**intent, "name": "refer_elsewhere"}}, None
     if name == "complain" and names_other_sector(text):

@@ -6,17 +6,7 @@ from datetime import timedelta
 
 from rasa_sdk.executor import ActionExecutor
 
-from .forms import (
-    ActionAmendFinished,
-    ActionStatusFinished,
-    ActionSubmitIntake,
-    AskAmend,
-    AskIntake,
-    AskStatus,
-    ValidateAmend,
-    ValidateIntake,
-    ValidateStatus,
-)
+from .forms import ActionStatusFinished, ActionSubmitIntake, AskIntake, AskStatus, ValidateIntake, ValidateStatus
 from .knowledge import ActionAnswerFromKB
 from .offers import ActionYesNo
 from .referral import ActionReferElsewhere
@@ -41,9 +31,6 @@ def build_executor(
         ValidateStatus(work_orders),
         AskStatus(),
         ActionStatusFinished(),
-        ValidateAmend(work_orders),
-        AskAmend(),
-        ActionAmendFinished(),
         rate,
         leave,
         handoff,
