@@ -431,9 +431,10 @@ def test_a_place_or_more_story_sent_for_when_is_kept_and_the_time_asked_again():
     """Drivers answer the question in front of them with what they have: a place for "when" is the place, a money
     sum is more of the story ("多收了30块" was stored as the time), and a time plus a story keeps both."""
     step = intake.answer({}, None, "高速收费站乱收费")
-    assert step.ask == "occurred_at" and step.values["location"] == "高速收费站"
+    assert step.ask == "occurred_at" and "location" not in step.values  # which toll station is still to be asked
     step = intake.answer(step.values, step.ask, "郑州绕城高速收费站", step.tries)
     assert step.values["location"] == "郑州绕城高速收费站" and step.ask == "occurred_at"
+    assert step.values["target"] == "郑州绕城高速收费站"  # and it names the station complained about
     step = intake.answer(step.values, step.ask, "多收了30块", step.tries)
     assert not step.values.get("occurred_at") and step.values["facts"] == "高速收费站乱收费；多收了30块"
     assert step.ask == "occurred_at" and "已补充到事情经过。" in step.say
@@ -1083,3 +1084,25 @@ def test_a_time_of_day_or_a_facility_alone_is_no_place():
     assert intake.find_place("晚上停车场没有保安巡逻 油被偷了") is None
     assert intake.find_place("在服务区被偷油") is None  # which service area is asked
     assert intake.find_place("在火车站被骂了") == "火车站" and intake.find_place("郑州东收费站") == "郑州东收费站"
+
+
+def test_a_citizens_letter_and_a_highway_toll_station_by_its_kind():
+    """A citizen's letter on an intercity bus asked whom it was about; "高速公路收费站" stayed whom and where after
+    "京港澳高速新乡收费站" was given for where; "就在科学大道上" and "那个郑州火车站" kept their filler words."""
+    letter = (
+        "您好，我于2026年11月28日下午乘坐郑州至开封的城际公交，车辆严重超员，司机还在行驶中接打电话，存在重大安全隐患，"
+        "请有关部门严肃查处。我的电话13838383838。"
+    )
+    step = intake.answer({}, None, letter, now=NOW)
+    assert step.values["target"] == "城际公交" and step.values["caller_phone"] == "13838383838"
+    assert step.ask == "location"  # everything else was in the letter
+    step = intake.answer({}, None, "高速公路收费站工作人员态度恶劣 骂人", now=NOW)
+    assert "location" not in step.values
+    step = intake.answer(step.values, "occurred_at", "昨天上午", step.tries, now=NOW)
+    step = intake.answer(step.values, "location", "京港澳高速新乡收费站", step.tries, now=NOW)
+    assert step.values["target"] == step.values["location"] == "京港澳高速新乡收费站"
+    step = intake.answer(
+        {"target": "豫A12345", "facts": "开车打电话", "occurred_at": "刚刚"}, "location", "就在科学大道上", {}
+    )
+    assert step.values["location"] == "科学大道"
+    assert intake.find_place("我要投诉一个出租车 在那个郑州火车站 司机不打表") == "郑州火车站"

@@ -392,11 +392,27 @@ def find_place(text: str) -> str | None:
         "",
         match.group(1),
     )
-    # "停车场" alone (of "晚上停车场没有保安"): which one is still to be asked
-    return place if len(place) >= 2 and place not in FACILITIES else None
+    place = re.sub(r"^(?:那个|这个|就是|就在)+", "", place)
+    # "停车场" alone (of "晚上停车场没有保安"), "高速公路收费站": which one is still to be asked
+    return place if len(place) >= 2 and not only_a_kind(place) else None
+
+
+def _name_the_facility(values: dict) -> None:
+    """A facility complained about by its kind ("收费站"), once the place names which one ("郑州东收费站"): that one."""
+    kind, place = only_a_kind(values.get("target") or ""), values.get("location") or ""
+    if kind and place.endswith(kind) and not only_a_kind(place):
+        values["target"] = place
+
+
+def only_a_kind(name: str) -> str | None:
+    """The facility a name only names the kind of ("收费站", "高速公路收费站", "高速服务区"), else None."""
+    kind = re.sub(r"^(?:高速公路|高速|国道|省道|公路|城市|市区)+", "", name or "")
+    return kind if kind in FACILITIES else None
 
 
 VEHICLES = (
+    "城际公交",
+    "城际大巴",
     "出租车",
     "计程车",
     "的士",
@@ -412,6 +428,10 @@ VEHICLES = (
     "客轮",
     "轮渡",
     "黑车",
+    "摩的",
+    "地铁",
+    "轻轨",
+    "公交",  # after 公交车 and 城际公交: "坐的公交司机…"
 )
 # a facility complained about by its kind alone ("超限站罚款不给票据", "加油站油价太贵"): which one is its place
 FACILITIES = ("超限检测站", "超限站", "治超站", "加油站", "停车场", "检查站", "收费站", "客运站", "汽车站", "服务区")
@@ -788,7 +808,7 @@ def _only_a_target(text: str, named: bool = False) -> str | None:
     return found
 
 
-ROUTE_VEHICLES = ("公交车", "大巴", "班车", "客车", "长途客车")
+ROUTE_VEHICLES = ("公交车", "公交", "城际公交", "大巴", "城际大巴", "班车", "客车", "长途客车")
 
 
 def _may_narrow(known: str | None, whom: str) -> bool:
@@ -935,7 +955,9 @@ def _interpret(name: str, text: str, values: dict) -> tuple[str | None, str | No
         told = words >= 4 or (words >= 2 and tells_more(t))
         return (t[:2000], None) if told else (None, REASKS["facts"])
     if name == "location":  # a direct answer is the place as the user put it (the rest of a story goes to facts)
-        return (t if len(t) <= 30 and not tells_more(t) else (find_place(t) or t))[:200], None
+        said = t if len(t) <= 30 and not tells_more(t) else (find_place(t) or t)
+        bare = re.sub(r"(?:上|那里|那儿|这里|这儿)$", "", re.sub(r"^(?:就在|就是在|是在|就是|在)", "", said))
+        return (bare if len(bare) >= 2 else said)[:200], None  # "就在科学大道上" → 科学大道
     if name == "occurred_at":
         return (find_time(t) or t)[:60], None
     return t[:500], None
@@ -1015,6 +1037,7 @@ def answer(
                 if not values.get(name) or values[name] == NOT_GIVEN:
                     values[name] = found
                 step.say.append(f"已记下{label}：{values[name]}。")
+        _name_the_facility(values)
         step.ask = asked
         return step
     elif asked in ("facts", "occurred_at", "location", "demand") and "target" in fields and only_a_plate(t):
@@ -1048,6 +1071,7 @@ def answer(
             if not known or known == NOT_GIVEN or known in place:
                 values["location"] = place
             step.say.append(f"已记下地点：{values['location']}。")
+            _name_the_facility(values)
         else:
             _add_to_facts(values, text)
             step.say.append("已补充到事情经过。")
@@ -1100,8 +1124,6 @@ def answer(
         values[asked] = value
         if asked == "target" and "location" in fields and not values.get("location") and find_place(value) == value:
             values["location"] = value  # "京港澳高速新乡服务区": who, and where
-        if asked == "location" and values.get("target") in FACILITIES and value.endswith(values["target"]):
-            values["target"] = value  # "收费站" complained about, "郑州东收费站" where: that one
         if asked != "caller_phone" and not values.get("caller_phone") and find_phone(t):
             values["caller_phone"] = find_phone(t)
         if asked in ("occurred_at", "location") and "facts" in fields and tells_more(t):
@@ -1117,6 +1139,7 @@ def answer(
             if ongoing and "occurred_at" in fields and not values.get("occurred_at"):
                 values["occurred_at"] = ongoing.group(0)  # "一直都有": when is answered too ("一直")
     _resolve_time(values, now)
+    _name_the_facility(values)
     step.ask = next_field(values, fields) or "confirm"
     if step.ask == "location":
         label = str(metadata.get("location_label") or "").strip()
