@@ -106,6 +106,24 @@ def test_a_refused_question_asking_how_to_complain_offers_the_complaint_first():
     assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/complain", "/leave_question", "/handoff"]
 
 
+def test_a_choice_for_a_question_asking_how_to_complain_offers_the_complaint_too():
+    """On a large KB the ranker's choices for "出租车拒载怎么投诉" were only entries and "都不是": the bot itself, which
+    takes the complaint, was not among them."""
+    hits = [hit(1, "出租汽车服务质量投诉"), hit(2, "出租车拒载处罚标准")]
+    kb = FakeKB(Decision(CLARIFY, hits, hits, 0.85, "2条相近"), hits)
+    kb.policy = Policy(answer=0.82, margin=0.0, choice=0.80, clarify_total=0.0, certainty=0.80)
+    dispatcher = CollectingDispatcher()
+    ActionAnswerFromKB(kb).run(dispatcher, tracker("出租车拒载怎么投诉"), {})
+    ask = dispatcher.messages[0]
+    assert ask["text"] == "您想问的是哪一个？"
+    assert [b["title"] for b in ask["buttons"]][-2:] == ["登记投诉", "都不是"]
+    assert ask["buttons"][-2]["payload"] == "/complain" and len(ask["buttons"]) == 4
+    dispatcher = CollectingDispatcher()
+    ActionAnswerFromKB(kb).run(dispatcher, tracker("出租车拒载罚多少钱"), {})  # no how-to: the entries alone
+    assert [b["title"] for b in dispatcher.messages[0]["buttons"]][-1] == "都不是"
+    assert "/complain" not in [b["payload"] for b in dispatcher.messages[0]["buttons"]]
+
+
 def test_answer_offers_nothing_for_small_talk_taken_as_a_question(seeded_kb):
     dispatcher = CollectingDispatcher()
     asked = {"hotline_asked_as": {"name": "goodbye", "confidence": 0.8}}

@@ -235,6 +235,9 @@ class ActionAnswerFromKB(Action):
             {"title": title, "payload": choice_payload(h.article_id)}
             for h, title in zip(decision.hits, choice_titles(decision.hits))
         ]
+        act = REFUSAL_OFFERS.get(asked_as(tracker) or asks_how_to(normalize(question)) or "")
+        if act:  # "出租车拒载怎么投诉" on a large KB: besides the entries, the bot itself takes the complaint
+            buttons.append({"title": act[0], "payload": act[1]})
         buttons.append({"title": NONE_OF_THESE_TITLE, "payload": choice_payload(NONE_OF_THESE)})
         prompt = CLARIFY_PROMPT if len(decision.hits) > 1 else CONFIRM_PROMPT
         dispatcher.utter_message(text=prompt, buttons=buttons)
