@@ -395,6 +395,35 @@ def names_other_sector(text: str) -> bool:
     return any(w in t for w in RAIL_WORDS + AIR_WORDS + POST_WORDS) and not _OURS.search(t)
 
 
+# transport's own fields (第二条), as callers name them, both scripts: asked whether 12328 handles one ("网约车归你们
+# 管吗", "驾校的事能投诉吗"), the bot says it does and offers the complaint
+OUR_FIELDS = (
+    (("网约车", "網約車", "出租车", "出租車", "计程车", "計程車", "的士", "巡游车"), "出租汽车和网约车"),
+    (("公交", "公車", "地铁", "地鐵", "轨道交通", "軌道交通", "轻轨", "輕軌"), "城市公共交通"),
+    (("客运", "客運", "大巴", "客车", "客車", "班车", "班車", "包车", "包車", "长途车", "長途車"), "道路客运"),
+    (("货运", "貨運", "货车", "貨車", "货拉拉", "貨拉拉", "运满满", "運滿滿", "物流", "危化品", "危險品"), "道路货运"),
+    (("驾校", "駕校", "驾培", "駕培", "学车", "學車"), "驾驶员培训"),
+    (("汽修", "维修厂", "維修廠", "修理厂", "修理廠", "4S店"), "机动车维修"),
+    (("高速", "公路", "收费站", "收費站", "服务区", "服務區", "超限", "路政", "ETC"), "公路"),
+    (("港口", "码头", "碼頭", "轮渡", "輪渡", "渡口", "客船", "航道", "海事"), "水路和海事"),
+)
+_ASKS_IF_OURS = re.compile(
+    r"[归歸][^，。,]{0,8}管|[谁誰]管|管不管|管[吗嗎麼么]|你[们們]管|能不能投[诉訴]|能投[诉訴][吗嗎]|可以投[诉訴][吗嗎]|"
+    r"可以[举舉][报報][吗嗎]|[属屬]于[^，。,]{0,6}范[围圍]|受理[吗嗎]|哪[个個]部[门門]"
+)
+
+
+def asks_if_ours(text: str) -> str | None:
+    """The field a question asks 12328's responsibility for ("网约车平台抽成太高 这个归你们管吗" → 出租汽车和网约车),
+    else None: not for 12345's matters, another sector's, or the police's (those are referred)."""
+    t = text or ""
+    if not (is_question(t) and _ASKS_IF_OURS.search(t)) or any(w in t for w in OTHER_HOTLINE_MATTERS):
+        return None
+    if names_other_sector(t) or tells_police_matter(t):
+        return None
+    return next((field for words, field in OUR_FIELDS if any(w in t for w in words)), None)
+
+
 # a theft or robbery told ("货车在服务区被偷油了", "车上的货被盗了"): a crime for the police (110), not a work order;
 # the referral says so and how to complain of a place's security instead. "投诉服务区保安…油被偷了" stays a complaint.
 THEFT_WORDS = (

@@ -124,6 +124,19 @@ def test_a_choice_for_a_question_asking_how_to_complain_offers_the_complaint_too
     assert "/complain" not in [b["payload"] for b in dispatcher.messages[0]["buttons"]]
 
 
+def test_asked_whether_a_field_is_12328s_the_bot_says_so_and_offers_the_complaint(seeded_kb):
+    """ "网约车平台抽成太高 这个归你们管吗" was refused; "网约车归你们管吗" was offered 第二十二条, 第二条 and 第十九条."""
+    for question in ("网约车平台抽成太高 这个归你们管吗", "网约车归你们管吗"):
+        dispatcher = CollectingDispatcher()
+        events = ActionAnswerFromKB(seeded_kb).run(dispatcher, tracker(question), {})
+        reply, meta, offer = dispatcher.messages
+        assert (
+            reply["text"].startswith("出租汽车和网约车方面的问题属于12328热线的受理范围") and "第二条" in reply["text"]
+        )
+        assert offer["text"] == "需要现在帮您登记投诉吗？" and offer["buttons"][0]["payload"] == "/complain"
+        assert events == [{"event": "slot", "timestamp": None, "name": "misses", "value": 0}]
+
+
 def test_answer_offers_nothing_for_small_talk_taken_as_a_question(seeded_kb):
     dispatcher = CollectingDispatcher()
     asked = {"hotline_asked_as": {"name": "goodbye", "confidence": 0.8}}

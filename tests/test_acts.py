@@ -2,7 +2,7 @@
 
 import pytest
 
-from hotline.acts import META_KEY, asks_how_to, choice_number, gesture, is_question, reframe
+from hotline.acts import META_KEY, asks_how_to, asks_if_ours, choice_number, gesture, is_question, reframe
 
 QUESTIONS = [
     "提个建议要等多久才有回音",
@@ -368,6 +368,16 @@ def test_another_sectors_matter_taken_for_a_complaint_is_referred():
         assert reframe(complain, text)[0]["intent"]["name"] == "refer_elsewhere", text
     for text in ("火车站出租车拒载", "机场大巴司机绕路", "高铁站门口黑车拉客"):
         assert reframe(complain, text)[0]["intent"]["name"] == "complain", text
+
+
+def test_asking_whether_a_transport_field_is_12328s():
+    """ "网约车平台抽成太高 这个归你们管吗" was refused (the seed KB has no entry on 网约车); 12345's matters, another
+    sector's and the police's are not claimed."""
+    assert asks_if_ours("网约车平台抽成太高 这个归你们管吗") == "出租汽车和网约车"
+    assert asks_if_ours("駕校的事能投訴嗎") == "驾驶员培训"
+    assert asks_if_ours("货拉拉平台的投诉交通局管不管") == "道路货运"
+    for text in ("小区物业乱收停车费 归12328管吗", "航班延误归你们管吗", "交警乱罚款你们管吗", "网约车司机绕路多收钱"):
+        assert asks_if_ours(text) is None, text
 
 
 def test_a_polite_request_to_complain_is_a_complaint():

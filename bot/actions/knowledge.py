@@ -19,7 +19,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from hotline.acts import META_KEY, asks_how_to
+from hotline.acts import META_KEY, asks_how_to, asks_if_ours
 from hotline.channels import parse_sender
 from hotline.errors import HotlineError
 from hotline.privacy import mask_pii
@@ -49,6 +49,13 @@ REFUSAL_OFFERS = {
 
 
 CLARIFY_PROMPT = "您想问的是哪一个？"
+# asked whether 12328 handles a field of its own (hotline.acts.asks_if_ours); a KB answer this sure still wins
+OURS_REPLY = (
+    "{field}方面的问题属于12328热线的受理范围。根据《12328交通运输服务监督热线管理办法》第二条，12328热线受理公路、水路、"
+    "道路运输、城市客运、海事、救助打捞、海上搜救等业务领域的信息咨询、投诉举报、意见建议，由当地交通运输主管部门或"
+    "相关单位办理。"
+)
+SURE = 0.95
 ANSWER_REJECTED = "明白了，刚才的答复不是您要找的。"  # "不是这个" right after a direct answer
 # a message with nothing in it to search for ("？", "😭😭"): asked what it is about, not refused
 NOTHING_ASKED = "请问您想咨询什么，或者要反映什么问题？可以直接打字或发语音告诉我。"
@@ -193,6 +200,15 @@ class ActionAnswerFromKB(Action):
             log.exception("knowledge-base search failed for %r", mask_pii(question))
             dispatcher.utter_message(text=KB_DOWN)
             return []
+        field = asks_if_ours(question)
+        if field and not (decision.kind == ANSWER and (decision.confidence or 0) >= SURE):
+            # "网约车平台抽成太高 这个归你们管吗": yes (第二条), and the complaint offered; the KB's entries on the
+            # matter would answer another question (the seed's 第二十二条 / 第十九条 for it, or a news report)
+            dispatcher.utter_message(text=OURS_REPLY.format(field=field))
+            send_meta(dispatcher, sources=[], kb_matched=False)
+            offer = OFFERS["complain"]
+            dispatcher.utter_message(text=offer[0], buttons=[{"title": t, "payload": p} for t, p in offer[1]])
+            return [SlotSet("misses", 0)]
         if decision.kind == CLARIFY and self._how_to_answered(tracker, question, decision):
             # "出租车拒载怎么投诉" on a small KB: the bot itself takes the complaint; of the close entries (管理办法's
             # 第十五条 and 第二条) the first is quoted, the others named as related, and the complaint offered
