@@ -963,6 +963,235 @@ def _interpret(name: str, text: str, values: dict) -> tuple[str | None, str | No
     return t[:500], None
 
 
+# What a message sent while the form waits for one field may be instead of its answer. Each handler below takes
+# the step and the message and returns None (not its kind of message), ASKED_AGAIN (handled: the step says what was
+# kept and asks ``step.ask``) or STORED (handled: go on to the next question as after an answer). ``answer`` tries
+# them in the order of ELSEWHERE; a message none of them takes is the answer to the question asked.
+ASKED_AGAIN, STORED = "asked_again", "stored"
+
+
+@dataclass(frozen=True)
+class _Message:
+    text: str  # as typed (facts keep the caller's words)
+    t: str  # normalised
+    asked: str
+    fields: tuple
+
+
+def _a_status_look_up(step: Step, m: _Message) -> str | None:
+    """ "查询工单 20261201-00001" mid-form: the look-up needs its own steps (the phone's last four digits); the form is
+    kept and asked again, and the user told how to look it up after."""
+    number = find_order_number(m.t)
+    if not (number and STATUS_ASKED_RE.search(re.sub(r"[\d\-\s]", "", m.t) or "#")):
+        return None
+    step.say.append(f"我们先把这次登记填完；完成或取消后，发送“查询工单 {number}”即可查询办理进度。")
+    step.ask = m.asked
+    return ASKED_AGAIN
+
+
+def _an_answer_out_of_turn(step: Step, m: _Message) -> str | None:
+    """ "匿名", "不留电话", "希望整改" before their question: their own field (see ``_out_of_turn``)."""
+    said = _out_of_turn(step.values, m.t, m.asked, m.fields)
+    if not said:
+        return None
+    step.say.append(said)  # the pending question follows
+    step.ask = m.asked if not step.values.get(m.asked) else next_field(step.values, m.fields) or "confirm"
+    return ASKED_AGAIN
+
+
+def _a_correction(step: Step, m: _Message) -> str | None:
+    """An earlier answer changed ("刚才那个时间说错了…"): the pending question is asked again."""
+    return STORED if _correct(step, m.t, m.fields, asked=m.asked) else None
+
+
+def _a_phone_for_another(step: Step, m: _Message) -> str | None:
+    """A phone sent while something else was asked fills the phone, never the field asked."""
+    phone = only_a_phone(m.t) if m.asked != "caller_phone" and "caller_phone" in m.fields else None
+    if not phone:
+        return None
+    step.values["caller_phone"] = phone
+    step.say.append(f"已记下联系电话 {phone}。")  # the pending question follows (the form asks it)
+    step.ask = m.asked
+    return ASKED_AGAIN
+
+
+def _a_time_for_whom(step: Step, m: _Message) -> str | None:
+    """ "今天早上" for whom: the time, kept; whom it is about asked again."""
+    when_said = only_a_time(m.t) if m.asked == "target" and "occurred_at" in m.fields else None
+    if not when_said:
+        return None
+    if not step.values.get("occurred_at") or step.values["occurred_at"] == NOT_GIVEN:
+        step.values["occurred_at"] = when_said
+    step.say.append(f"已记下时间：{step.values['occurred_at']}。")
+    step.ask = m.asked
+    return ASKED_AGAIN
+
+
+def _a_time_or_place_for_the_story(step: Step, m: _Message) -> str | None:
+    """ "昨天下午" or "郑州东站" for what happened or what is wanted: the time or the place, not the story (kept if
+    none was told yet), and the question asked again."""
+    if m.asked not in ("facts", "demand"):
+        return None
+    only = (only_a_time(m.t), only_a_place(m.t))
+    if not any(only):
+        return None
+    for (name, label), found in zip((("occurred_at", "时间"), ("location", "地点")), only, strict=True):
+        if found and name in m.fields:
+            if not step.values.get(name) or step.values[name] == NOT_GIVEN:
+                step.values[name] = found
+            step.say.append(f"已记下{label}：{step.values[name]}。")
+    _name_the_facility(step.values)
+    step.ask = m.asked
+    return ASKED_AGAIN
+
+
+def _a_plate_for_another(step: Step, m: _Message) -> str | None:
+    """ "豫A12345" for what happened (or when, where, the demand): the plate of the vehicle complained about, and the
+    question asked again."""
+    if m.asked not in ("facts", "occurred_at", "location", "demand") or "target" not in m.fields:
+        return None
+    plate = only_a_plate(m.t)
+    if not plate:
+        return None
+    target = step.values.get("target")
+    step.values["target"] = plate if not target or target == NOT_GIVEN else f"{target}（{plate}）"
+    if target and plate in target:
+        step.values["target"] = target
+    step.say.append(f"已记下车牌：{plate}。")
+    step.ask = m.asked
+    return ASKED_AGAIN
+
+
+def _whom_for_another(step: Step, m: _Message) -> str | None:
+    """ "10路公交" for what happened (or "12路" for when, after "公交车司机开车玩手机"): which one, and the question
+    asked again."""
+    if m.asked not in ("facts", "occurred_at", "location", "demand") or "target" not in m.fields:
+        return None
+    whom, known = _only_a_target(m.t, named=m.asked != "facts"), step.values.get("target")
+    if not whom or whom == known or not (m.asked == "facts" or _may_narrow(known, whom)):
+        return None
+    step.values["target"] = _narrowed(known, whom)
+    step.say.append(f"已记下投诉对象：{step.values['target']}。")
+    step.ask = m.asked
+    return ASKED_AGAIN
+
+
+def _a_place_or_story_for_when(step: Step, m: _Message) -> str | None:
+    """ "郑州绕城高速收费站" or "多收了30块" for when: the place, or more of the story, kept; the time asked again
+    (after three tries the form moves on without it)."""
+    if m.asked != "occurred_at" or find_time(m.t):
+        return None
+    place = only_a_place(m.t)
+    if not (place or tells_more(m.t) or _a_story(m.t)):
+        return None
+    values, tries = step.values, step.tries
+    if place and "location" in m.fields:
+        known = values.get("location")
+        if not known or known == NOT_GIVEN or known in place:
+            values["location"] = place
+        step.say.append(f"已记下地点：{values['location']}。")
+        _name_the_facility(values)
+    else:
+        _add_to_facts(values, m.text)
+        step.say.append("已补充到事情经过。")
+    tries[m.asked] = tries.get(m.asked, 0) + 1
+    if tries[m.asked] < MAX_TRIES:
+        step.ask = m.asked
+        return ASKED_AGAIN
+    values[m.asked] = NOT_GIVEN  # never trap the user: after three tries move on without the time
+    step.say.append("没关系，这一项先跳过，我们继续。")
+    return STORED
+
+
+def _what_now(step: Step, m: _Message) -> str | None:
+    """ "怎么办" alone in a complaint: what happens next is the registration itself."""
+    if "target" not in m.fields or not WHAT_NOW_RE.fullmatch(re.sub(r"[\s，,。.！!？?~～]", "", m.t)):
+        return None
+    step.say.append(WHAT_NOW_REPLY)  # the pending question follows
+    step.ask = m.asked
+    return ASKED_AGAIN
+
+
+def _the_story_for_whom(step: Step, m: _Message) -> str | None:
+    """ "高速多扣了我钱" for whom: the story, told first; whom it is about is asked again."""
+    if m.asked != "target" or "facts" not in m.fields or step.values.get("facts"):
+        return None
+    if not tells_more(m.t) or find_target(m.t):
+        return None
+    step.values["facts"] = m.text.strip()[:2000]
+    step.say.append("已记下事情经过。")
+    step.ask = m.asked
+    return ASKED_AGAIN
+
+
+def _a_question(step: Step, m: _Message) -> str | None:
+    """A question is not an answer: never stored as 事情经过 / 时间 / 地点; answered (``Step.question``), then the
+    question asked again. A suggestion put as a question, or a message sent again after being answered as one, is
+    meant as the answer."""
+    if not asks_question(m.t, m.asked) or _is_proposal(m.t, m.asked, m.fields) or _said_again(step.tries, m.asked, m.t):
+        return None
+    step.tries[f"asked:{m.asked}"] = m.t
+    step.question, step.ask = m.text.strip(), m.asked
+    return ASKED_AGAIN
+
+
+ELSEWHERE = (
+    _a_status_look_up,
+    _an_answer_out_of_turn,
+    _a_correction,
+    _a_phone_for_another,
+    _a_time_for_whom,
+    _a_time_or_place_for_the_story,
+    _a_plate_for_another,
+    _whom_for_another,
+    _a_place_or_story_for_when,
+    _what_now,
+    _the_story_for_whom,
+    _a_question,
+)
+
+
+def _store_answer(step: Step, m: _Message) -> bool:
+    """The message as the answer to the question asked: stored (True), or the question asked again (False; after
+    three tries the form moves on with what it has)."""
+    values, tries, asked, t, fields = step.values, step.tries, m.asked, m.t, m.fields
+    value, reask = _interpret(asked, t, values)
+    if value is None:
+        tries[asked] = tries.get(asked, 0) + 1
+        if tries[asked] >= MAX_TRIES and asked in ("caller_phone", "identity", "target", "occurred_at", "facts"):
+            # never trap the user: after three tries move on with what we have
+            value = {
+                "caller_phone": NO_PHONE,
+                "identity": "匿名",
+                "target": NOT_GIVEN if UNKNOWN_TARGET_RE.match(t) or _is_exact(t, SKIP) else t[:100] or NOT_GIVEN,
+                "occurred_at": NOT_GIVEN,
+                "facts": NOT_GIVEN,  # the operator asks when calling back
+            }[asked]
+            step.say.append("没关系，这一项先跳过，我们继续。")
+        else:
+            if asked == "facts" and "target" not in fields:  # a suggestion, not a story
+                reask = SUGGESTION_REASK
+            step.say.append(reask)
+            step.ask = asked
+            return False
+    values[asked] = value
+    if asked == "target" and "location" in fields and not values.get("location") and find_place(value) == value:
+        values["location"] = value  # "京港澳高速新乡服务区": who, and where
+    if asked != "caller_phone" and not values.get("caller_phone") and find_phone(t):
+        values["caller_phone"] = find_phone(t)
+    if asked in ("occurred_at", "location") and "facts" in fields and tells_more(t):
+        _add_to_facts(values, m.text)  # "昨天晚上从火车站到机场多收了50": the time, and more of the story
+    if asked == "facts":  # "昨天晚上在新乡火车站拒载": the story already says when and where, as a first message would
+        told = prefill(m.text)
+        for name in ("occurred_at", "location"):
+            if name in fields and not values.get(name) and told.get(name):
+                values[name] = told[name]
+        ongoing = ONGOING_RE.search(t)
+        if ongoing and "occurred_at" in fields and not values.get("occurred_at"):
+            values["occurred_at"] = ongoing.group(0)  # "一直都有": when is answered too ("一直")
+    return True
+
+
 def answer(
     values: dict,
     asked: str | None,
@@ -977,8 +1206,10 @@ def answer(
     At any step: "算了 / 不投诉了" ends the form, a matter of 第十九条 ends it with the refusal and where to go
     instead, a correction of an earlier answer is applied, and a question is handed back (``Step.question``: the
     caller answers it, then asks ``Step.ask`` again) instead of being stored as an answer.
-    A location the channel remembers (``metadata["location_label"]``) is offered ("是在…吗？"), never filled
-    silently; times are resolved against ``now`` (China time; default: the clock)."""
+    A message that answers another question than the one asked (a phone, a time, a place, a plate, whom, "匿名" …)
+    fills that one and the question is asked again (the handlers of ELSEWHERE, in order); any other message is the
+    answer (``_store_answer``). A location the channel remembers (``metadata["location_label"]``) is offered
+    ("是在…吗？"), never filled silently; times are resolved against ``now`` (China time; default: the clock)."""
     values = dict(values)
     metadata = metadata or {}
     tries = dict(tries or {})
@@ -1003,141 +1234,11 @@ def answer(
         step = _confirm(step, t, fields)
         _resolve_time(step.values, now)
         return step
-    elif asked in fields and find_order_number(t) and STATUS_ASKED_RE.search(re.sub(r"[\d\-\s]", "", t) or "#"):
-        # "查询工单 20261201-00001" mid-form: the look-up needs its own steps (the phone's last four digits); the
-        # form is kept and asked again, and the user told how to look it up after
-        number = find_order_number(t)
-        step.say.append(f"我们先把这次登记填完；完成或取消后，发送“查询工单 {number}”即可查询办理进度。")
-        step.ask = asked
-        return step
-    elif asked in fields and (said := _out_of_turn(values, t, asked, fields)):
-        step.say.append(said)  # the pending question follows
-        step.ask = asked if not values.get(asked) else next_field(values, fields) or "confirm"
-        return step
-    elif asked in fields and _correct(step, t, fields, asked=asked):
-        pass  # an earlier answer changed; the pending question is asked again below
-    elif asked in fields and asked != "caller_phone" and "caller_phone" in fields and only_a_phone(t):
-        # a phone sent while something else was asked fills the phone, never the field asked
-        values["caller_phone"] = only_a_phone(t)
-        step.say.append(f"已记下联系电话 {values['caller_phone']}。")  # the pending question follows (the form asks it)
-        step.ask = asked
-        return step
-    elif asked == "target" and "occurred_at" in fields and (when_said := only_a_time(t)):
-        # "今天早上" for whom: the time, kept; whom it is about asked again
-        if not values.get("occurred_at") or values["occurred_at"] == NOT_GIVEN:
-            values["occurred_at"] = when_said
-        step.say.append(f"已记下时间：{values['occurred_at']}。")
-        step.ask = asked
-        return step
-    elif asked in ("facts", "demand") and any(only := (only_a_time(t), only_a_place(t))):
-        # "昨天下午" or "郑州东站" for what happened or what is wanted: the time or the place, not the story (kept
-        # if none was told yet), and the question asked again
-        for (name, label), found in zip((("occurred_at", "时间"), ("location", "地点")), only):
-            if found and name in fields:
-                if not values.get(name) or values[name] == NOT_GIVEN:
-                    values[name] = found
-                step.say.append(f"已记下{label}：{values[name]}。")
-        _name_the_facility(values)
-        step.ask = asked
-        return step
-    elif asked in ("facts", "occurred_at", "location", "demand") and "target" in fields and only_a_plate(t):
-        # "豫A12345" for what happened (or when, where): the plate of the vehicle complained about, and the
-        # question asked again
-        plate, target = only_a_plate(t), values.get("target")
-        values["target"] = plate if not target or target == NOT_GIVEN else f"{target}（{plate}）"
-        if target and plate in target:
-            values["target"] = target
-        step.say.append(f"已记下车牌：{plate}。")
-        step.ask = asked
-        return step
-    elif (
-        asked in ("facts", "occurred_at", "location", "demand")
-        and "target" in fields
-        and (whom := _only_a_target(t, named=asked != "facts"))
-        and whom != values.get("target")
-        and (asked == "facts" or _may_narrow(values.get("target"), whom))
-    ):
-        # "10路公交" for what happened (or "12路" for when), after "公交车司机开车玩手机": which bus, and the
-        # question asked again
-        values["target"] = _narrowed(values.get("target"), whom)
-        step.say.append(f"已记下投诉对象：{values['target']}。")
-        step.ask = asked
-        return step
-    elif asked == "occurred_at" and not find_time(t) and (only_a_place(t) or tells_more(t) or _a_story(t)):
-        # "郑州绕城高速收费站" or "多收了30块" for when: the place, or more of the story, kept; the time asked again
-        place = only_a_place(t)
-        if place and "location" in fields:
-            known = values.get("location")
-            if not known or known == NOT_GIVEN or known in place:
-                values["location"] = place
-            step.say.append(f"已记下地点：{values['location']}。")
-            _name_the_facility(values)
-        else:
-            _add_to_facts(values, text)
-            step.say.append("已补充到事情经过。")
-        tries[asked] = tries.get(asked, 0) + 1
-        if tries[asked] < MAX_TRIES:
-            step.ask = asked
-            return step
-        values[asked] = NOT_GIVEN  # never trap the user: after three tries move on without the time
-        step.say.append("没关系，这一项先跳过，我们继续。")
-    elif asked in fields and "target" in fields and WHAT_NOW_RE.fullmatch(re.sub(r"[\s，,。.！!？?~～]", "", t)):
-        step.say.append(WHAT_NOW_REPLY)  # the pending question follows
-        step.ask = asked
-        return step
-    elif asked == "target" and "facts" in fields and not values.get("facts") and tells_more(t) and not find_target(t):
-        # "高速多扣了我钱" for whom: the story, told first; whom it is about is asked again
-        values["facts"] = text.strip()[:2000]
-        step.say.append("已记下事情经过。")
-        step.ask = asked
-        return step
-    elif (
-        asked in fields
-        and asks_question(t, asked)
-        and not _is_proposal(t, asked, fields)
-        and not _said_again(tries, asked, t)
-    ):
-        # a question is not an answer: never stored as 事情经过 / 时间 / 地点; answered, then asked again
-        tries[f"asked:{asked}"] = t
-        step.question, step.ask = text.strip(), asked
-        return step
     elif asked in fields:
-        value, reask = _interpret(asked, t, values)
-        if value is None:
-            tries[asked] = tries.get(asked, 0) + 1
-            if tries[asked] >= MAX_TRIES and asked in ("caller_phone", "identity", "target", "occurred_at", "facts"):
-                # never trap the user: after three tries move on with what we have
-                value = {
-                    "caller_phone": NO_PHONE,
-                    "identity": "匿名",
-                    "target": NOT_GIVEN if UNKNOWN_TARGET_RE.match(t) or _is_exact(t, SKIP) else t[:100] or NOT_GIVEN,
-                    "occurred_at": NOT_GIVEN,
-                    "facts": NOT_GIVEN,  # the operator asks when calling back
-                }[asked]
-                step.say.append("没关系，这一项先跳过，我们继续。")
-            else:
-                if asked == "facts" and "target" not in fields:  # a suggestion, not a story
-                    reask = SUGGESTION_REASK
-                step.say.append(reask)
-                step.ask = asked
-                return step
-        values[asked] = value
-        if asked == "target" and "location" in fields and not values.get("location") and find_place(value) == value:
-            values["location"] = value  # "京港澳高速新乡服务区": who, and where
-        if asked != "caller_phone" and not values.get("caller_phone") and find_phone(t):
-            values["caller_phone"] = find_phone(t)
-        if asked in ("occurred_at", "location") and "facts" in fields and tells_more(t):
-            _add_to_facts(values, text)  # "昨天晚上从火车站到机场多收了50": the time, and more of the story
-        if (
-            asked == "facts"
-        ):  # "昨天晚上在新乡火车站拒载": the story already says when and where, as a first message would
-            told = prefill(text or "")
-            for name in ("occurred_at", "location"):
-                if name in fields and not values.get(name) and told.get(name):
-                    values[name] = told[name]
-            ongoing = ONGOING_RE.search(t)
-            if ongoing and "occurred_at" in fields and not values.get("occurred_at"):
-                values["occurred_at"] = ongoing.group(0)  # "一直都有": when is answered too ("一直")
+        message = _Message(text or "", t, asked, tuple(fields))
+        outcome = next((o for handle in ELSEWHERE if (o := handle(step, message)) is not None), None)
+        if outcome == ASKED_AGAIN or (outcome is None and not _store_answer(step, message)):
+            return step
     _resolve_time(values, now)
     _name_the_facility(values)
     step.ask = next_field(values, fields) or "confirm"
