@@ -1106,3 +1106,22 @@ def test_a_citizens_letter_and_a_highway_toll_station_by_its_kind():
     )
     assert step.values["location"] == "科学大道"
     assert intake.find_place("我要投诉一个出租车 在那个郑州火车站 司机不打表") == "郑州火车站"
+
+
+def test_whom_and_what_in_one_answer_and_a_station_by_its_name():
+    """ "計程車繞路" (or "豫A12345出租车拒载") for whom kept only whom and asked for the story; "車牌豫A·T5678" was
+    stored as the story; "郑州站" for where was no place; "高速" stayed whom after "连霍高速荥阳收费站" was given."""
+    step = intake.answer({}, "target", "計程車繞路", {}, now=NOW)
+    assert step.values["target"] == "计程车" and step.values["facts"] == "計程車繞路" and step.ask == "occurred_at"
+    step = intake.answer(step.values, step.ask, "車牌豫A·T5678", step.tries, now=NOW)
+    assert step.values["target"] == "计程车（豫AT5678）" and step.values["facts"] == "計程車繞路"
+    step = intake.answer({}, "target", "豫A12345出租车拒载", {}, now=NOW)
+    assert step.values["facts"] == "豫A12345出租车拒载" and step.ask == "occurred_at"
+    for whom in ("出租车", "新乡公交公司"):  # whom alone: the story is asked
+        assert intake.answer({}, "target", whom, {}, now=NOW).ask == "facts", whom
+    step = intake.answer({"target": "出租车", "facts": "拒载"}, "facts", "郑州站", {}, now=NOW)
+    assert step.values["location"] == "郑州站" and intake.only_a_place("12328网站") is None
+    step = intake.answer(
+        {"target": "高速", "facts": "ETC坏了没人管", "occurred_at": "前天"}, "location", "连霍高速荥阳收费站", {}
+    )
+    assert step.values["target"] == "连霍高速荥阳收费站"

@@ -397,10 +397,19 @@ def find_place(text: str) -> str | None:
     return place if len(place) >= 2 and not only_a_kind(place) else None
 
 
+ROAD_KIND_RE = re.compile(r"(?:高速公路|高速|公路|国道|省道)+")
+
+
 def _name_the_facility(values: dict) -> None:
-    """A facility complained about by its kind ("收费站"), once the place names which one ("郑州东收费站"): that one."""
-    kind, place = only_a_kind(values.get("target") or ""), values.get("location") or ""
-    if kind and place.endswith(kind) and not only_a_kind(place):
+    """A facility complained about by its kind ("收费站"), once the place names which one ("郑州东收费站"): that one;
+    so does a road by its kind ("高速") once the place is a facility on it ("连霍高速荥阳收费站")."""
+    target, place = values.get("target") or "", values.get("location") or ""
+    if not place or only_a_kind(place):
+        return
+    kind = only_a_kind(target)
+    if kind and place.endswith(kind):
+        values["target"] = place
+    elif ROAD_KIND_RE.fullmatch(target) and any(place.endswith(f) for f in FACILITIES):
         values["target"] = place
 
 
@@ -725,9 +734,10 @@ def only_a_time(text: str) -> str | None:
 
 
 def only_a_plate(text: str) -> str | None:
-    """The plate when the message is nothing else ("豫A12345"), else None."""
+    """The plate when the message is nothing else ("豫A12345", "車牌豫A·T5678"), else None."""
     found = find_plate(text)
-    rest = re.sub(r"[\W_]|车牌|車牌|号|號|是", "", normalize_digits(text).replace(found, "", 1)) if found else "x"
+    plain = re.sub(r"[\W_]", "", normalize_digits(text)).upper()
+    rest = re.sub(r"车牌|车牌号|号|是", "", plain.replace(found, "", 1)) if found else "x"
     return found if not rest else None
 
 
@@ -850,7 +860,10 @@ def only_a_place(text: str) -> str | None:
         rest = plain.replace(re.sub(r"[\W_]", "", found), "", 1)
         return found if not rest else plain if plain.startswith(found) and NEAR_RE.fullmatch(rest) else None
     bare = re.match(rf"(?:{PLACE_STRONG})", plain)  # "火车站门口": a place by its kind, and where at it
-    return plain if bare and NEAR_RE.fullmatch(plain[bare.end() :]) else None
+    if bare and NEAR_RE.fullmatch(plain[bare.end() :]):
+        return plain
+    # a station by its name alone ("郑州站", "新乡东站" is PLACE_STRONG already); never "网站"
+    return plain if re.fullmatch(r"[\u4e00-\u9fa5]{2,6}站", plain) and not plain.endswith("网站") else None
 
 
 NAME_RE = re.compile(
@@ -1177,6 +1190,9 @@ def _store_answer(step: Step, m: _Message) -> bool:
     values[asked] = value
     if asked == "target" and "location" in fields and not values.get("location") and find_place(value) == value:
         values["location"] = value  # "京港澳高速新乡服务区": who, and where
+    if asked == "target" and "facts" in fields and not values.get("facts") and value != NOT_GIVEN:
+        if tells_more(t) or _tells_misconduct(t, value):  # "計程車繞路", "豫A12345出租车拒载": whom, and what
+            values["facts"] = m.text.strip()[:2000]
     if asked != "caller_phone" and not values.get("caller_phone") and find_phone(t):
         values["caller_phone"] = find_phone(t)
     if asked in ("occurred_at", "location") and "facts" in fields and tells_more(t):
