@@ -146,17 +146,7 @@ class CallerAccess:
                 stamp = china_time(now).strftime("%m-%d %H:%M")
                 order.facts = f"{order.facts or ''}\n【来电人补充 {stamp}】{text}".strip()[:MAX_FACTS]
                 note = f"来电人补充：{mask_pii(text)}"
-            s.add(
-                WorkOrderEvent(
-                    order_id=order.id,
-                    at=now,
-                    actor="caller",
-                    action="amend",
-                    from_state=order.state,
-                    to_state=order.state,
-                    note=note[:200],
-                )
-            )
+            s.add(_caller_event(order, "amend", note[:500], now))
             return {"number": order.number, "phone_changed": bool(phone), "phone": phone or ""}
 
     def rate(
@@ -182,16 +172,19 @@ class CallerAccess:
             if order.rating:
                 raise WorkOrderError("该工单已评价，感谢您的反馈", code="already_rated")
             order.rating, order.rating_comment = rating, (comment or "").strip()[:1000]
-            s.add(
-                WorkOrderEvent(
-                    order_id=order.id,
-                    at=now,
-                    actor="caller",
-                    action="rate",
-                    from_state=order.state,
-                    to_state=order.state,
-                    note=f"{RATINGS[rating]} {order.rating_comment}".strip(),
-                )
-            )
+            s.add(_caller_event(order, "rate", f"{RATINGS[rating]} {order.rating_comment}".strip(), now))
             unit = s.get(HandlingUnit, order.unit_id) if order.unit_id else None
             return public_status(order, unit)
+
+
+def _caller_event(order: WorkOrder, action: str, note: str, now: datetime) -> WorkOrderEvent:
+    """The caller's own step in the order's history (a rating, an amendment): the state does not change."""
+    return WorkOrderEvent(
+        order_id=order.id,
+        at=now,
+        actor="caller",
+        action=action,
+        from_state=order.state,
+        to_state=order.state,
+        note=note,
+    )
