@@ -34,9 +34,10 @@ from .knowledge import ActionAnswerFromKB, region_of
 
 log = logging.getLogger(__name__)
 
-# (keywords, reply) - first match wins, so emergencies come first; the first EMERGENCIES of them (emergencies, theft,
-# breakdowns, the traffic police's matters) are referred at once, the others are sectors with a hotline of their own.
-EMERGENCIES = 5
+# (keywords, reply) - first match wins, so emergencies come first; the first EMERGENCIES of them (distress, accidents,
+# breakdowns) are referred at once; the others are matters with a place of their own (the police: a theft, the traffic
+# police's fines; railway, aviation, post), whose questions also get the KB's answer where it has one.
+EMERGENCIES = 3
 REFERRALS: list[tuple[tuple[str, ...], str]] = [
     (
         ("落水", "翻船", "船翻", "沉船", "遇险", "海上求救", "水上求救", "溺水"),
@@ -48,14 +49,14 @@ REFERRALS: list[tuple[tuple[str, ...], str]] = [
         "请先开启危险报警闪光灯，人员撤到护栏外安全地带。",
     ),
     (
-        THEFT_WORDS,
-        "财物被盗、被抢请立即拨打110报警，并保存好现场、监控录像和相关票据。"
-        "如需反映服务区、停车场、车站等场所安全管理方面的问题，可以回复“投诉”为您登记。",
-    ),
-    (
         ("拖车", "抛锚", "车坏", "爆胎", "没油", "故障", "救援"),
         "高速公路上车辆故障需要救援，请拨打高速公路救援电话（多数省份为12122），紧急情况拨打122。"
         "请先开启危险报警闪光灯，在车后150米外放置警告标志，人员撤到护栏外。",
+    ),
+    (
+        THEFT_WORDS,
+        "财物被盗、被抢请立即拨打110报警，并保存好现场、监控录像和相关票据。"
+        "如需反映服务区、停车场、车站等场所安全管理方面的问题，可以回复“投诉”为您登记。",
     ),
     (
         POLICE_WORDS,
