@@ -98,12 +98,26 @@ def test_a_question_asking_how_to_complain_is_offered_the_complaint_whatever_nlu
     assert len(dispatcher.messages) == 2
 
 
-def test_a_refused_question_asking_how_to_complain_offers_the_complaint_first():
+def test_a_refused_question_asking_how_to_complain_is_told_the_way_is_here():
+    """ "網約車亂收費去哪裡檢舉" the KB cannot answer: the bot itself takes the complaint (it was refused, with a button
+    to register it among the refusal's offers)."""
     kb = FakeKB(Decision(REFUSE, [], [], 0.0, "没有候选条目"))
     dispatcher = CollectingDispatcher()
     ActionAnswerFromKB(kb).run(dispatcher, tracker("網約車亂收費去哪裡檢舉"), {})
-    assert dispatcher.messages[0]["text"].startswith(NO_MATCH) and "登记投诉" in dispatcher.messages[0]["text"]
-    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/complain", "/leave_question", "/handoff"]
+    way, _meta, offer = dispatcher.messages
+    assert way["text"].startswith("在这里就可以直接投诉") and "12328电话" in way["text"]
+    assert offer["text"] == "需要现在帮您登记投诉吗？" and [b["payload"] for b in offer["buttons"]] == [
+        "/complain",
+        "/deny",
+    ]
+
+
+def test_how_to_complain_on_the_seed_kb_is_told_the_way_not_a_clause(seeded_kb):
+    """ "網約車司機繞遠路多收錢 怎麼投訴" on the seed KB was answered with 第二十五条 (how a centre forwards complaints)."""
+    dispatcher = CollectingDispatcher()
+    ActionAnswerFromKB(seeded_kb).run(dispatcher, tracker("網約車司機繞遠路多收錢 怎麼投訴"), {})
+    assert dispatcher.messages[0]["text"].startswith("在这里就可以直接投诉")
+    assert dispatcher.messages[-1]["text"] == "需要现在帮您登记投诉吗？"
 
 
 def test_a_choice_for_a_question_asking_how_to_complain_offers_the_complaint_too():

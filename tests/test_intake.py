@@ -330,8 +330,16 @@ def test_spoken_phone_is_accepted_by_the_form_and_plates_read_digit_by_digit():
 
 @pytest.mark.parametrize("text", ["我不是要投诉 我就问问", "算了", "算了算了 不弄了", "不投诉了", "不用了"])
 def test_exits_end_the_form_without_an_order(text):
-    step = intake.answer({"target": "收费站"}, "caller_phone", text)
-    assert step.cancelled and step.reply and "手机号" not in "".join(step.say)
+    step = intake.answer({"target": "收费站"}, "occurred_at", text)
+    assert step.cancelled and step.reply and "时间" not in "".join(step.say)
+
+
+@pytest.mark.parametrize("fields", [intake.COMPLAINT_FIELDS, intake.SUGGESTION_FIELDS])
+def test_no_need_to_the_phone_question_is_no_phone(fields):
+    """ "不用了" to "请留下联系电话" cancelled a whole suggestion: there it is no phone ("算了" still cancels)."""
+    step = intake.answer({"facts": "郑州东站出租车候客区增加引导员"}, "caller_phone", "不用了", {}, fields=fields)
+    assert not step.cancelled and step.values["caller_phone"] == intake.NO_PHONE
+    assert intake.answer({"facts": "x" * 6}, "caller_phone", "算了", {}, fields=fields).cancelled
 
 
 def test_just_asking_gets_an_invitation_to_ask():

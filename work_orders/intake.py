@@ -746,7 +746,12 @@ def tells_more(text: str) -> bool:
     return is_grievance(text) or reads_as_complaint(text) or bool(GRIEVANCE_RE.search(text) and not is_question(text))
 
 
+UNKNOWN_PLATE_RE = re.compile(
+    r"^(?:我)?(?:不记得|不知道|没看清|没看到|没记住|记不清|记不住|忘了|没注意)(?:看)?(?:车牌|牌照|车号)"
+)
 UNKNOWN_TARGET_RE = re.compile(r"^(?:我)?(?:不知道|不清楚|没看清|没看到|没记住|记不清|记不住|忘了|不记得)")
+# words that end the form anywhere else but answer the phone question ("留个电话吗？" "不用了")
+NO_PHONE_EXITS = ("不用了", "不用", "不需要", "不需要了", "不必了", "不用留了")
 # "不留电话", "不方便留", "电话不给了"; "不用回复", "不需要回访": no call back, so no phone
 NO_PHONE_WORDS = ("不留", "不方便", "不想留", "不给", "不用回", "不需要回", "不必回", "不用联系", "不需要联系")
 NO_PHONE_RE = re.compile(
@@ -1116,6 +1121,31 @@ def _a_place_or_story_for_when(step: Step, m: _Message) -> str | None:
     return STORED
 
 
+def _no_plate_for_the_story(step: Step, m: _Message) -> str | None:
+    """ "不记得车牌了" for what happened (whom is a kind of vehicle): no plate needed; the story asked again (it was
+    stored as the story)."""
+    if m.asked != "facts" or "target" not in m.fields or not UNKNOWN_PLATE_RE.search(m.t):
+        return None
+    step.say.append("没关系，不记得车牌也可以登记。")
+    step.ask = m.asked
+    return ASKED_AGAIN
+
+
+def _more_story_for_the_demand(step: Step, m: _Message) -> str | None:
+    """ "他骂人" for what the caller wants: more of what happened, kept; the demand asked again (once: a second
+    such answer is taken as the demand)."""
+    if m.asked != "demand" or "facts" not in m.fields or not tells_more(m.t) or DEMAND_WORDS_RE.search(m.t):
+        return None
+    key = "story:demand"
+    if step.tries.get(key):
+        return None
+    step.tries[key] = 1
+    _add_to_facts(step.values, m.text)
+    step.say.append("已补充到事情经过。")
+    step.ask = m.asked
+    return ASKED_AGAIN
+
+
 def _what_now(step: Step, m: _Message) -> str | None:
     """ "怎么办" alone in a complaint: what happens next is the registration itself."""
     if "target" not in m.fields or not WHAT_NOW_RE.fullmatch(re.sub(r"[\s，,。.！!？?~～]", "", m.t)):
@@ -1158,6 +1188,8 @@ ELSEWHERE = (
     _a_plate_for_another,
     _whom_for_another,
     _a_place_or_story_for_when,
+    _no_plate_for_the_story,
+    _more_story_for_the_demand,
     _what_now,
     _the_story_for_whom,
     _a_question,
@@ -1231,8 +1263,8 @@ def answer(
     tries = dict(tries or {})
     step = Step(values=values, tries=tries)
     t = normalize(text or "")
-    goodbye = exit_reply(t)
-    if goodbye:
+    goodbye = exit_reply(t) if not (asked == "caller_phone" and _is_exact(t, NO_PHONE_EXITS)) else None
+    if goodbye:  # ("不用了" to the phone question is no phone: it cancelled a whole suggestion)
         step.cancelled, step.reply = True, goodbye
         return step
     refused = refusal(t) if "target" in fields else None  # a suggestion about 信息公开 is still a suggestion

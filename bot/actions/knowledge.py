@@ -56,6 +56,17 @@ OURS_REPLY = (
     "相关单位办理。"
 )
 SURE = 0.95
+# asked how to complain or suggest, unless the KB is sure of an answer of its own: the bot itself is the way
+HOW_TO = {
+    "complain": (
+        "在这里就可以直接投诉：告诉我投诉对象（车牌号、公司、线路或站点）、事情经过、发生的时间地点和您的诉求，"
+        "我帮您登记成投诉举报工单，转交承办单位办理并答复您；也可以拨打12328电话投诉。"
+    ),
+    "suggest": (
+        "在这里就可以直接提意见建议：说说您的建议，我帮您登记成意见建议工单，转交相关单位研究办理并答复您；"
+        "也可以拨打12328电话反映。"
+    ),
+}
 ANSWER_REJECTED = "明白了，刚才的答复不是您要找的。"  # "不是这个" right after a direct answer
 # a message with nothing in it to search for ("？", "😭😭"): asked what it is about, not refused
 NOTHING_ASKED = "请问您想咨询什么，或者要反映什么问题？可以直接打字或发语音告诉我。"
@@ -200,6 +211,15 @@ class ActionAnswerFromKB(Action):
             log.exception("knowledge-base search failed for %r", mask_pii(question))
             dispatcher.utter_message(text=KB_DOWN)
             return []
+        act = asks_how_to(normalize(question))
+        if act in HOW_TO and self._the_way_is_here(decision):
+            # "網約車司機繞遠路多收錢 怎麼投訴": the way is this conversation; the seed KB quoted 第二十五条 (how a
+            # centre forwards complaints) for it
+            dispatcher.utter_message(text=HOW_TO[act])
+            send_meta(dispatcher, sources=[], kb_matched=False)
+            offer = OFFERS[act]
+            dispatcher.utter_message(text=offer[0], buttons=[{"title": t, "payload": p} for t, p in offer[1]])
+            return [SlotSet("misses", 0)]
         field = asks_if_ours(question)
         if field and not (decision.kind == ANSWER and (decision.confidence or 0) >= SURE):
             # "网约车平台抽成太高 这个归你们管吗": yes (第二条), and the complaint offered; the KB's entries on the
@@ -221,6 +241,17 @@ class ActionAnswerFromKB(Action):
         self._gap(tracker, question, decision.candidates[0] if decision.candidates else None, "refuse")
         act = asked_as(tracker) or asks_how_to(normalize(question))  # "計程車拒載怎麼投訴" too, whatever NLU said
         return self._refuse(dispatcher, tracker, question, act=act)
+
+    def _the_way_is_here(self, decision) -> bool:
+        """Whether a question asking how to complain or suggest is answered with the way (this conversation) rather
+        than the KB's decision: when the KB refuses it, and on a small KB (its entries alike at the threshold are
+        clauses on how a centre works) unless it is sure of one; a large KB's answer, or its choices (with the act's
+        button), stand."""
+        if decision.kind not in (ANSWER, CLARIFY):
+            return True
+        policy = getattr(self.kb, "policy", None)
+        small = policy is None or not policy.certainty
+        return small and not (decision.kind == ANSWER and (decision.confidence or 0) >= SURE)
 
     def _how_to_answered(self, tracker: Tracker, question: str, decision) -> bool:
         """Whether a choice between close entries is answered instead, for a question asking how to do what the bot
