@@ -1133,3 +1133,20 @@ def test_whom_and_what_in_one_answer_and_a_station_by_its_name():
         {"target": "高速", "facts": "ETC坏了没人管", "occurred_at": "前天"}, "location", "连霍高速荥阳收费站", {}
     )
     assert step.values["target"] == "连霍高速荥阳收费站"
+
+
+def test_a_firm_an_agency_and_the_callers_own_truck():
+    """ "某某清障公司" for the demand was stored as the demand (after "拖车公司…"); "路政执法人员乱罚款" named no one and
+    took "310国道" as whom; "我的货车ETC扣了两次费" made the caller's own truck whom; a 加油站 in a service area
+    is that service area's."""
+    step = intake.answer({}, None, "拖车公司把我车拖走要了三千块 太黑了", now=NOW)
+    step = intake.answer(step.values, "demand", "某某清障公司", step.tries, now=NOW)
+    assert step.values["target"] == "某某清障公司" and "demand" not in step.values and step.ask == "demand"
+    step = intake.answer({"target": "出租车", "facts": "拒载"}, "occurred_at", "新乡市出租汽车公司", {}, now=NOW)
+    assert step.values["target"] == "新乡市出租汽车公司"
+    assert intake.find_target("路政执法人员乱罚款 罚了我500 没给票") == "路政"
+    assert intake.find_target("我的货车ETC扣了两次费") is None
+    assert intake.find_target("我坐的公交车司机骂人") == "公交车"
+    step = intake.answer({}, None, "服务区加油站不给开发票", now=NOW)
+    step = intake.answer(step.values, "location", "沪陕高速南阳服务区", step.tries, now=NOW)
+    assert step.values["target"] == "沪陕高速南阳服务区加油站"

@@ -409,6 +409,8 @@ def _name_the_facility(values: dict) -> None:
     kind = only_a_kind(target)
     if kind and place.endswith(kind):
         values["target"] = place
+    elif kind in ("加油站", "停车场") and re.search(r"(?:服务区|收费站|客运站|汽车站)$", place):
+        values["target"] = place + kind  # "加油站" at "沪陕高速南阳服务区": that service area's
     elif ROAD_KIND_RE.fullmatch(target) and any(place.endswith(f) for f in FACILITIES):
         values["target"] = place
 
@@ -444,6 +446,8 @@ VEHICLES = (
 )
 # a facility complained about by its kind alone ("超限站罚款不给票据", "加油站油价太贵"): which one is its place
 FACILITIES = ("超限检测站", "超限站", "治超站", "加油站", "停车场", "检查站", "收费站", "客运站", "汽车站", "服务区")
+# transport's own enforcement and administration, complained about by name ("路政执法人员乱罚款")
+AGENCIES = ("路政", "运管", "运政", "交通执法", "综合执法", "治超", "港航", "海事")
 # a kind of vehicle or facility alone names no one in particular (surges and duplicates do not group on it)
 GENERIC_TARGETS = frozenset(VEHICLES + FACILITIES)
 
@@ -484,7 +488,8 @@ def find_target(text: str) -> str | None:
     """The object of a complaint: a plate (never the caller's own), a platform, a bus route, a firm or a station."""
     mine = own_plate(text)
     plate = find_plate(text, skip=(mine,) if mine else ())
-    kinds = [w for w in VEHICLES if w in text]
+    # a kind of vehicle, unless it is the caller's own ("我的货车ETC扣了两次费": the truck is not complained about)
+    kinds = [w for w in VEHICLES if w in text and not re.search(rf"{_OWNER}(?:的|家的?)?{w}", text)]
     if plate:
         return f"{plate}{kinds[0] if kinds else ''}"
     for platform in PLATFORMS:
@@ -500,7 +505,7 @@ def find_target(text: str) -> str | None:
         return TARGET_LEAD_RE.sub("", company.group(1)) or company.group(1)
     if kinds:
         return kinds[0]
-    return next((f for f in FACILITIES if f in text), None)
+    return next((f for f in FACILITIES + AGENCIES if f in text), None)
 
 
 def find_demand(text: str) -> str | None:
@@ -812,13 +817,17 @@ def _said_again(tries: dict, asked: str, text: str) -> bool:
     return asked in ("facts", "demand") and tries.get(f"asked:{asked}") == text
 
 
+FIRM_RE = re.compile(r"(?:公司|集团|驾校|汽修厂|修理厂|维修厂|4S店|物流园)$")
+
+
 def _only_a_target(text: str, named: bool = False) -> str | None:
     """The target when the message is nothing else ("10路公交", "新乡市公交公司", "滴滴"), else None. ``named``: only
-    a route or a platform, which no time or place can be ("12路" for when; "郑州汽车站" for where is the place)."""
+    a route, a platform or a firm, which no time or place can be ("12路" for when; "郑州汽车站" for where is the
+    place)."""
     found = find_target(text)
     if not found or re.sub(r"[\W_]", "", text) != re.sub(r"[\W_]", "", found):
         return None
-    if named and not (ROUTE_RE.fullmatch(normalize_digits(found)) or found in PLATFORMS):
+    if named and not (ROUTE_RE.fullmatch(normalize_digits(found)) or found in PLATFORMS or FIRM_RE.search(found)):
         return None
     return found
 
@@ -833,6 +842,8 @@ def _may_narrow(known: str | None, whom: str) -> bool:
         return True
     if ROUTE_RE.fullmatch(normalize_digits(whom)):
         return known in ROUTE_VEHICLES
+    if FIRM_RE.search(whom):  # "某某清障公司" after "拖车公司" (a kind of firm): that one
+        return known in GENERIC_TARGETS or (len(known) <= 4 and known.endswith("公司"))
     return known in VEHICLES  # "滴滴" after "网约车"
 
 
