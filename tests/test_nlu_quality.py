@@ -23,7 +23,7 @@ import pytest
 import yaml
 
 from hotline.acts import CHANNEL_INTENTS
-from hotline.procs import BOT_PYTHON_ENV
+from hotline.procs import BOT_PYTHON_ENV, MODEL_PATH
 from hotline.settings import ROOT
 
 TRAIN = ROOT / "training_data" / "nlu.yml"
@@ -203,29 +203,28 @@ def nlu_model() -> Path:
     return model
 
 
-@pytest.fixture(scope="module")
-def report(nlu_model) -> dict:
-    shutil.rmtree(REPORT, ignore_errors=True)
+@pytest.fixture(scope="module", params=["nlu_only", "product"])
+def report(request) -> dict:
+    """The held-out evaluation of the NLU-only model (``nlu_only``) and of the model the bot runs (``product``,
+    var/models/hotline.tar.gz, built by `make model`): the product model's classifier also learns the intents that
+    rules and stories name, so a change there can move its predictions while the NLU-only model stays the same."""
+    if request.param == "product":
+        model, out = MODEL_PATH, REPORT / "product"
+        assert model.exists(), "var/models/hotline.tar.gz is missing: make test builds it (make model)"
+    else:
+        model, out = request.getfixturevalue("nlu_model"), REPORT
+    shutil.rmtree(out, ignore_errors=True)
     start = time.monotonic()
-    rasa(
-        "test",
-        "nlu",
-        "--model",
-        str(nlu_model),
-        "--nlu",
-        str(HOLDOUT),
-        "--out",
-        str(REPORT),
-        "--successes",
-        timeout=600,
-    )
-    print(f"\nrasa test nlu on the held-out set in {time.monotonic() - start:.0f} s")
+    rasa("test", "nlu", "--model", str(model), "--nlu", str(HOLDOUT), "--out", str(out), "--successes", timeout=600)
+    print(f"\nrasa test nlu ({request.param}) on the held-out set in {time.monotonic() - start:.0f} s")
 
     def read(name):
-        path = REPORT / name
+        path = out / name
         return json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
 
     return {
+        "model": request.param,
+        "out": out,
         "intents": read("intent_report.json"),
         "entities": read("RegexEntityExtractor_report.json"),
         "predictions": read("intent_successes.json") + read("intent_errors.json"),
@@ -234,7 +233,7 @@ def report(nlu_model) -> dict:
 
 def test_held_out_intents_and_entities_meet_the_floors(report):
     intents, entities = report["intents"], report["entities"]
-    assert (REPORT / "intent_confusion_matrix.png").exists()
+    assert (report["out"] / "intent_confusion_matrix.png").exists()
     names = sorted(domain_intents())
     per_intent = {name: intents[name] for name in names}
     # Rasa's own macro average; our mean over the domain's intents equals it unless an unknown label shows up
@@ -251,7 +250,7 @@ def test_held_out_intents_and_entities_meet_the_floors(report):
     entity_f1 = {name: entities[name]["f1-score"] for name in ENTITIES}
 
     lines = [
-        f"intent macro-F1 {macro_f1:.3f} (rasa macro avg {intents['macro avg']['f1-score']:.3f}), "
+        f"[{report['model']}] intent macro-F1 {macro_f1:.3f} (rasa macro avg {intents['macro avg']['f1-score']:.3f}), "
         f"accuracy {intents['accuracy']:.3f}",
         f"complain recall {complain_recall:.3f}, complaints routed above the fallback threshold "
         f"{routed_recall:.3f} ({len(routed)}/{len(complaints)})",
@@ -268,7 +267,7 @@ def test_held_out_intents_and_entities_meet_the_floors(report):
     ]
     lines.append(f"entity micro avg F1 {entities['micro avg']['f1-score']:.3f}")
     summary = "\n".join(lines)
-    (REPORT / "summary.txt").write_text(summary + "\n", encoding="utf-8")
+    (report["out"] / "summary.txt").write_text(summary + "\n", encoding="utf-8")
     print("\n" + summary)
 
     assert macro_f1 >= MACRO_F1_FLOOR, summary
@@ -308,7 +307,7 @@ def test_held_out_intents_after_the_dialogue_acts(report):
     recall = complaints.count("complain") / len(complaints)
     raw_accuracy = sum(e == g for e, g in raw) / len(raw)
     summary = (
-        f"after the dialogue acts: intent accuracy {accuracy:.3f} (NLU alone {raw_accuracy:.3f}), "
+        f"[{report['model']}] after the dialogue acts: intent accuracy {accuracy:.3f} (NLU alone {raw_accuracy:.3f}), "
         f"complain recall {recall:.3f} ({complaints.count('complain')}/{len(complaints)}), n {len(got)}"
     )
     print("\n" + summary)
