@@ -1150,3 +1150,18 @@ def test_a_firm_an_agency_and_the_callers_own_truck():
     step = intake.answer({}, None, "服务区加油站不给开发票", now=NOW)
     step = intake.answer(step.values, "location", "沪陕高速南阳服务区", step.tries, now=NOW)
     assert step.values["target"] == "沪陕高速南阳服务区加油站"
+
+
+def test_a_coachs_line_and_a_finer_time_sent_for_where():
+    """ "郑州到信阳的" for where was stored as the place, "昨天下午四点" for the demand kept the coarser "昨天", and
+    "驻马店服务区" then could not replace the line."""
+    step = intake.answer({}, None, "师傅在吗 我想反映个事 昨天坐的大巴半路把我们甩下了", now=NOW)
+    assert step.ask == "location" and step.values["occurred_at"] == "昨天"
+    step = intake.answer(step.values, step.ask, "郑州到信阳的", step.tries, now=NOW)
+    assert step.values["target"] == "郑州到信阳的大巴" and "location" not in step.values and step.ask == "location"
+    step = intake.answer(step.values, step.ask, "昨天下午四点", step.tries, now=NOW)
+    assert step.values["occurred_at"] == "昨天下午四点" and "location" not in step.values
+    step = intake.answer(step.values, step.ask, "驻马店服务区", step.tries, now=NOW)
+    assert step.values["location"] == "驻马店服务区" and step.ask == "demand"
+    step = intake.answer({"target": "出租车", "facts": "拒载", "occurred_at": "昨天"}, "demand", "昨天晚上八点", {})
+    assert step.values["occurred_at"] == "昨天晚上八点" and step.ask == "demand"

@@ -1044,12 +1044,14 @@ def _a_phone_for_another(step: Step, m: _Message) -> str | None:
     return ASKED_AGAIN
 
 
-def _a_time_for_whom(step: Step, m: _Message) -> str | None:
-    """ "今天早上" for whom: the time, kept; whom it is about asked again."""
-    when_said = only_a_time(m.t) if m.asked == "target" and "occurred_at" in m.fields else None
+def _a_time_for_whom_or_where(step: Step, m: _Message) -> str | None:
+    """ "今天早上" for whom, "昨天下午四点" for where: the time, kept (the finer one when a coarser one was told:
+    "昨天" then "昨天下午四点"); the question asked again (it was stored as whom or as the place)."""
+    when_said = only_a_time(m.t) if m.asked in ("target", "location") and "occurred_at" in m.fields else None
     if not when_said:
         return None
-    if not step.values.get("occurred_at") or step.values["occurred_at"] == NOT_GIVEN:
+    known = step.values.get("occurred_at")
+    if not known or known == NOT_GIVEN or known in when_said:
         step.values["occurred_at"] = when_said
     step.say.append(f"已记下时间：{step.values['occurred_at']}。")
     step.ask = m.asked
@@ -1066,10 +1068,32 @@ def _a_time_or_place_for_the_story(step: Step, m: _Message) -> str | None:
         return None
     for (name, label), found in zip((("occurred_at", "时间"), ("location", "地点")), only, strict=True):
         if found and name in m.fields:
-            if not step.values.get(name) or step.values[name] == NOT_GIVEN:
+            known = step.values.get(name)
+            if not known or known == NOT_GIVEN or known in found:  # "昨天" then "昨天下午四点": the finer one
                 step.values[name] = found
             step.say.append(f"已记下{label}：{step.values[name]}。")
     _name_the_facility(step.values)
+    step.ask = m.asked
+    return ASKED_AGAIN
+
+
+# a coach's line as callers name it: "郑州到信阳的", "郑州至开封的班车"
+LINE_RE = re.compile(
+    r"^([\u4e00-\u9fa5]{2,8}?)(?:到|至|开往|去)([\u4e00-\u9fa5]{2,8}?)的?(?:车|大巴|班车|客车|线路?)?$"
+)
+
+
+def _a_line_for_another(step: Step, m: _Message) -> str | None:
+    """ "郑州到信阳的" for where (or when, the demand), after "坐的大巴…": which coach, and the question asked again
+    (it was stored as the place)."""
+    known = step.values.get("target")
+    if m.asked not in ("occurred_at", "location", "demand") or known not in ROUTE_VEHICLES + ("大巴", "客车"):
+        return None
+    line = LINE_RE.match(re.sub(r"[\s，,。.！!]", "", m.t))
+    if not line:
+        return None
+    step.values["target"] = f"{line.group(1)}到{line.group(2)}的{known}"
+    step.say.append(f"已记下投诉对象：{step.values['target']}。")
     step.ask = m.asked
     return ASKED_AGAIN
 
@@ -1194,9 +1218,10 @@ ELSEWHERE = (
     _an_answer_out_of_turn,
     _a_correction,
     _a_phone_for_another,
-    _a_time_for_whom,
+    _a_time_for_whom_or_where,
     _a_time_or_place_for_the_story,
     _a_plate_for_another,
+    _a_line_for_another,
     _whom_for_another,
     _a_place_or_story_for_when,
     _no_plate_for_the_story,
