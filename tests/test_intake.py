@@ -1165,3 +1165,12 @@ def test_a_coachs_line_and_a_finer_time_sent_for_where():
     assert step.values["location"] == "驻马店服务区" and step.ask == "demand"
     step = intake.answer({"target": "出租车", "facts": "拒载", "occurred_at": "昨天"}, "demand", "昨天晚上八点", {})
     assert step.values["occurred_at"] == "昨天晚上八点" and step.ask == "demand"
+
+
+def test_a_sum_charged_sent_for_the_demand_is_more_of_the_story():
+    """ "要了200" for "您希望怎么处理" was stored as the demand, and "退钱" sent next was met as a wrong phone number."""
+    values = {"target": "出租车", "facts": "不打表", "occurred_at": "昨晚", "location": "机场"}
+    step = intake.answer(values, "demand", "要了200", {})
+    assert step.values["facts"] == "不打表；要了200" and "demand" not in step.values and step.ask == "demand"
+    step = intake.answer(step.values, step.ask, "退钱", step.tries)
+    assert step.values["demand"] == "退钱" and step.ask == "caller_phone"

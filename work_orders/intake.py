@@ -1166,10 +1166,15 @@ def _no_plate_for_the_story(step: Step, m: _Message) -> str | None:
     return ASKED_AGAIN
 
 
+# a sum the caller was charged, told as they say it ("要了200", "收了我50块")
+SUM_CHARGED_RE = re.compile(r"(?:要了|收了|花了|付了|给了|多收|多要)(?:我)?\s*\d")
+
+
 def _more_story_for_the_demand(step: Step, m: _Message) -> str | None:
-    """ "他骂人" for what the caller wants: more of what happened, kept; the demand asked again (once: a second
+    """ "他骂人" or "要了200" for what the caller wants: more of what happened, kept; the demand asked again (once: a second
     such answer is taken as the demand)."""
-    if m.asked != "demand" or "facts" not in m.fields or not tells_more(m.t) or DEMAND_WORDS_RE.search(m.t):
+    told = tells_more(m.t) or SUM_CHARGED_RE.search(m.t)  # "他骂人", "要了200"
+    if m.asked != "demand" or "facts" not in m.fields or not told or DEMAND_WORDS_RE.search(m.t):
         return None
     key = "story:demand"
     if step.tries.get(key):
