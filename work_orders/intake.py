@@ -1007,6 +1007,14 @@ class _Message:
     fields: tuple
 
 
+def _keep_finer(values: dict, name: str, found: str) -> None:
+    """A time or place told out of turn fills its field when none was told, or when it is the finer form of the one
+    told ("昨天" then "昨天下午四点"); another one never overwrites an answer."""
+    known = values.get(name)
+    if not known or known == NOT_GIVEN or known in found:
+        values[name] = found
+
+
 def _a_status_look_up(step: Step, m: _Message) -> str | None:
     """ "查询工单 20261201-00001" mid-form: the look-up needs its own steps (the phone's last four digits); the form is
     kept and asked again, and the user told how to look it up after."""
@@ -1050,9 +1058,7 @@ def _a_time_for_whom_or_where(step: Step, m: _Message) -> str | None:
     when_said = only_a_time(m.t) if m.asked in ("target", "location") and "occurred_at" in m.fields else None
     if not when_said:
         return None
-    known = step.values.get("occurred_at")
-    if not known or known == NOT_GIVEN or known in when_said:
-        step.values["occurred_at"] = when_said
+    _keep_finer(step.values, "occurred_at", when_said)
     step.say.append(f"已记下时间：{step.values['occurred_at']}。")
     step.ask = m.asked
     return ASKED_AGAIN
@@ -1068,9 +1074,7 @@ def _a_time_or_place_for_the_story(step: Step, m: _Message) -> str | None:
         return None
     for (name, label), found in zip((("occurred_at", "时间"), ("location", "地点")), only, strict=True):
         if found and name in m.fields:
-            known = step.values.get(name)
-            if not known or known == NOT_GIVEN or known in found:  # "昨天" then "昨天下午四点": the finer one
-                step.values[name] = found
+            _keep_finer(step.values, name, found)
             step.say.append(f"已记下{label}：{step.values[name]}。")
     _name_the_facility(step.values)
     step.ask = m.asked
@@ -1139,9 +1143,7 @@ def _a_place_or_story_for_when(step: Step, m: _Message) -> str | None:
         return None
     values, tries = step.values, step.tries
     if place and "location" in m.fields:
-        known = values.get("location")
-        if not known or known == NOT_GIVEN or known in place:
-            values["location"] = place
+        _keep_finer(values, "location", place)
         step.say.append(f"已记下地点：{values['location']}。")
         _name_the_facility(values)
     else:

@@ -174,6 +174,13 @@ def answer_in_form(kb, dispatcher: CollectingDispatcher, question: str, region: 
     return False
 
 
+def _offer(dispatcher: CollectingDispatcher, act: str | None) -> None:
+    """ "需要现在帮您登记投诉吗？" with its buttons, for an act the bot can do (OFFERS), else nothing."""
+    offer = OFFERS.get(act or "")
+    if offer:
+        dispatcher.utter_message(text=offer[0], buttons=[{"title": t, "payload": p} for t, p in offer[1]])
+
+
 class ActionAnswerFromKB(Action):
     def __init__(self, kb, gaps=None) -> None:
         self.kb = kb
@@ -215,20 +222,12 @@ class ActionAnswerFromKB(Action):
         if act in HOW_TO and self._the_way_is_here(decision):
             # "網約車司機繞遠路多收錢 怎麼投訴": the way is this conversation; the seed KB quoted 第二十五条 (how a
             # centre forwards complaints) for it
-            dispatcher.utter_message(text=HOW_TO[act])
-            send_meta(dispatcher, sources=[], kb_matched=False)
-            offer = OFFERS[act]
-            dispatcher.utter_message(text=offer[0], buttons=[{"title": t, "payload": p} for t, p in offer[1]])
-            return [SlotSet("misses", 0)]
+            return self._reply_and_offer(dispatcher, HOW_TO[act], act)
         field = asks_if_ours(question)
         if field and not (decision.kind == ANSWER and (decision.confidence or 0) >= SURE):
             # "网约车平台抽成太高 这个归你们管吗": yes (第二条), and the complaint offered; the KB's entries on the
             # matter would answer another question (the seed's 第二十二条 / 第十九条 for it, or a news report)
-            dispatcher.utter_message(text=OURS_REPLY.format(field=field))
-            send_meta(dispatcher, sources=[], kb_matched=False)
-            offer = OFFERS["complain"]
-            dispatcher.utter_message(text=offer[0], buttons=[{"title": t, "payload": p} for t, p in offer[1]])
-            return [SlotSet("misses", 0)]
+            return self._reply_and_offer(dispatcher, OURS_REPLY.format(field=field), "complain")
         if decision.kind == CLARIFY and self._how_to_answered(tracker, question, decision):
             # "出租车拒载怎么投诉" on a small KB: the bot itself takes the complaint; of the close entries (管理办法's
             # 第十五条 and 第二条) the first is quoted, the others named as related, and the complaint offered
@@ -270,9 +269,15 @@ class ActionAnswerFromKB(Action):
     def _answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, answer: Answer, question: str = "") -> list:
         dispatcher.utter_message(text=answer.text)
         send_meta(dispatcher, sources=answer.sources, kb_matched=True)
-        offer = OFFERS.get(asked_as(tracker) or asks_how_to(normalize(question)) or "")
-        if offer:
-            dispatcher.utter_message(text=offer[0], buttons=[{"title": t, "payload": p} for t, p in offer[1]])
+        _offer(dispatcher, asked_as(tracker) or asks_how_to(normalize(question)))
+        return [SlotSet("misses", 0)]
+
+    @staticmethod
+    def _reply_and_offer(dispatcher: CollectingDispatcher, text: str, act: str) -> list:
+        """The bot's own reply (no KB entry behind it, so no sources), then the offer of the act."""
+        dispatcher.utter_message(text=text)
+        send_meta(dispatcher, sources=[], kb_matched=False)
+        _offer(dispatcher, act)
         return [SlotSet("misses", 0)]
 
     def _clarify(self, dispatcher: CollectingDispatcher, tracker: Tracker, question: str, decision) -> list:
