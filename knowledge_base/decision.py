@@ -37,6 +37,13 @@ class Policy:
     confirm: float = 0.0
     # the score rule: a top score this high answers whatever its lead over the runner-up (0 = the lead always counts)
     sure: float = 0.0
+    # a ranked KB: the semantic evidence (Hit.cosine, the best cosine of the entry's chunks) an entry needs to be
+    # answered, offered or confirmed at all, whatever its score: a keyword match of common words ("汽车", "规定")
+    # lifts the score of an entry that means something else. An entry with a question (title as 标准问, 相似问法)
+    # is held to ``floor_question`` (a paraphrase of a question reaches a high cosine), one with only body text (a
+    # regulation clause) to ``floor_body``; 0 = no floor
+    floor_question: float = 0.0
+    floor_body: float = 0.0
 
     def as_dict(self) -> dict:
         return {
@@ -47,7 +54,21 @@ class Policy:
             "certainty": self.certainty,
             "confirm": self.confirm,
             "sure": self.sure,
+            "floor_question": self.floor_question,
+            "floor_body": self.floor_body,
         }
+
+    def floor_for(self, hit) -> float:
+        """The semantic evidence ``hit`` needs: 0 when its cosine is unknown (a chosen entry, keyword mode) and under
+        the score rule (a small KB, whose threshold was calibrated on the hybrid score)."""
+        if self.certainty <= 0 or getattr(hit, "cosine", None) is None:
+            return 0.0
+        return self.floor_question if getattr(hit, "has_questions", False) else self.floor_body
+
+    def means_it(self, hit) -> bool:
+        """Whether the hit's semantic evidence reaches its floor."""
+        floor = self.floor_for(hit)
+        return floor <= 0 or float(hit.cosine) >= floor
 
 
 @dataclass
@@ -87,7 +108,8 @@ def _decide_ranked(hits: list, policy: Policy) -> Decision:
     answer needs a top hit both strong (score) and likely (probability); else the strong ones are offered."""
     top = hits[0]
     score, p = float(top.score), float(top.confidence)
-    if score >= policy.answer and p >= policy.certainty:
+    meant = policy.means_it(top)
+    if meant and score >= policy.answer and p >= policy.certainty:
         return Decision(
             ANSWER,
             [top],
@@ -95,7 +117,7 @@ def _decide_ranked(hits: list, policy: Policy) -> Decision:
             p,
             f"第一名为正确条目的概率{p:.0%}≥{policy.certainty:.0%}，得分{score:.2f}≥{policy.answer:.2f}",
         )
-    strong = [i for i, h in enumerate(hits[:MAX_CHOICES]) if float(h.score) >= policy.choice]
+    strong = [i for i, h in enumerate(hits[:MAX_CHOICES]) if float(h.score) >= policy.choice and policy.means_it(h)]
     if len(strong) >= 2:
         # two strong entries make it a choice; then the ranker's first three are offered, in its order: the
         # ranker weighed the score among the rest of the evidence, and an entry it puts first must not be left
@@ -106,11 +128,20 @@ def _decide_ranked(hits: list, policy: Policy) -> Decision:
             choices,
             hits,
             p,
-            f"第一名的概率{p:.0%}不足以直接答复，前{MAX_CHOICES}条中{len(strong)}条得分≥{policy.choice:.2f}，"
+            f"第一名的概率{p:.0%}不足以直接答复，前{MAX_CHOICES}条中{len(strong)}条得分≥{policy.choice:.2f}且语义相符，"
             f"按排序列出{len(choices)}条请用户选择",
         )
     if score < policy.answer:
         return Decision(REFUSE, [], hits, p, f"最高得分{score:.2f}低于{policy.answer:.2f}")
+    if not meant:  # a strong score from shared words ("汽车", "规定"), not shared meaning
+        return Decision(
+            REFUSE,
+            [],
+            hits,
+            p,
+            f"第一名的语义相似度{float(top.cosine):.2f}低于{policy.floor_for(top):.2f}，得分{score:.2f}主要来自共有的词语，"
+            "且无可供选择的相近条目",
+        )
     if policy.confirm > 0 and p >= policy.confirm:
         return Decision(
             CLARIFY,

@@ -102,6 +102,13 @@ class Hit:
     # the ranker's probability that this is the right entry among the candidates (a large KB); 1.0 for an entry
     # the user chose; None for a small KB's hit (its score decides)
     confidence: float | None = None
+    # the best cosine of any of the article's chunks (its title or similar questions, or a body passage): the
+    # semantic evidence alone, which a keyword match cannot inflate (knowledge_base.decision's floors); None when
+    # not known (keyword mode, a chosen entry)
+    cosine: float | None = None
+    # whether the article has a question to be matched against (its title as 标准问, or 相似问法): a paraphrase of
+    # a question reaches a higher cosine than a question to a regulation clause's prose, so the floors differ
+    has_questions: bool = False
 
     @property
     def snippet(self) -> str:
@@ -556,6 +563,11 @@ class KnowledgeBase:
         hits = []
         for b in best:
             a = candidates[b.candidate]
+            n = b.candidate
+            start, length = scored.starts[n], scored.lengths[n]
+            cosine = (
+                float(scored.cosine[start : start + length].max()) if scored.cosine is not None and length else None
+            )
             passage_id = passages.get(b.chunk_id, b.chunk_id)
             if b.chunk_id in questions and b.chunk_id not in passages or passage_id not in texts:
                 continue  # a question without a body, or a chunk deleted since
@@ -577,6 +589,8 @@ class KnowledgeBase:
                     question=_matched_question(texts.get(b.chunk_id) if b.chunk_id in passages else None, a.title),
                     region_verdict=verdicts[b.candidate],
                     confidence=None if b.probability is None else round(b.probability, 4),
+                    cosine=None if cosine is None else round(cosine, 4),
+                    has_questions=any(c in questions for c in scored.chunk_ids[n]),
                 )
             )
         return hits

@@ -62,6 +62,12 @@ def test_a_calibration_from_before_the_ranker_gives_way_to_the_default():
         '"articles": 3000}'
     )
     assert ranked.policy.certainty == 0.97 and ranked.policy.confirm == LARGE_KB_POLICY.confirm > 0
+    # ... and before the semantic floors: floored as the default is, its own thresholds kept
+    assert ranked.policy.floor_question == LARGE_KB_POLICY.floor_question > ranked.policy.floor_body > 0
+    assert ranked.policy.floor_body == LARGE_KB_POLICY.floor_body
+    # a stored calibration keeps the floors it was made with
+    stored = Calibration.from_json(Calibration(ranked.policy, 3000).to_json())
+    assert stored.policy == ranked.policy
 
 
 def faq(i: int, title: str, body: str) -> ArticleDraft:

@@ -110,3 +110,56 @@ def test_a_ranked_kb_asks_to_confirm_a_lone_strong_leader_it_is_not_sure_enough_
     # without a confirmation threshold (0) a lone leader short of the certainty is refused
     unconfirmed = Policy(answer=0.7, margin=0.0, choice=0.8, clarify_total=0.0, certainty=0.97)
     assert decide(ranked((0.9, 0.85), (0.75, 0.1)), unconfirmed).kind == REFUSE
+
+
+FLOORED = Policy(
+    answer=0.7,
+    margin=0.0,
+    choice=0.8,
+    clarify_total=0.0,
+    certainty=0.8,
+    confirm=0.7,
+    floor_question=0.8,
+    floor_body=0.75,
+)
+
+
+def meant(*rows):
+    """Ranked hits with their semantic evidence: (score, probability, best cosine, whether the entry has a question)."""
+    return [
+        SimpleNamespace(article_id=i + 1, score=s, confidence=p, cosine=c, has_questions=q)
+        for i, (s, p, c, q) in enumerate(rows)
+    ]
+
+
+def test_a_score_made_of_shared_words_neither_answers_nor_offers():
+    """'汽车贴膜有什么规定': regulation clauses that share 汽车 and 规定 score 0.93 on a cosine of 0.74; nothing there
+    means what was asked, so the question is refused instead of answered or offered."""
+    d = decide(meant((0.93, 0.9, 0.74, False), (0.91, 0.05, 0.73, False), (0.90, 0.05, 0.74, False)), FLOORED)
+    assert d.kind == REFUSE and "语义相似度0.74低于0.75" in d.reason
+    # the same scores on the meaning of the question: answered
+    assert decide(meant((0.93, 0.9, 0.80, False), (0.91, 0.05, 0.79, False)), FLOORED).kind == ANSWER
+
+
+def test_an_entry_with_a_question_is_held_to_the_higher_floor():
+    # a FAQ entry whose title the question barely paraphrases (0.78) is no match; a clause at 0.78 is
+    faq = meant((0.9, 0.9, 0.78, True), (0.5, 0.05, 0.6, True))
+    law = meant((0.9, 0.9, 0.78, False), (0.5, 0.05, 0.6, False))
+    assert decide(faq, FLOORED).kind == REFUSE and decide(law, FLOORED).kind == ANSWER
+
+
+def test_only_entries_that_mean_it_count_towards_a_choice():
+    # two strong scores, one of them from shared words: no choice, and the leader is not sure enough to confirm
+    assert decide(meant((0.9, 0.6, 0.85, True), (0.88, 0.3, 0.70, True)), FLOORED).kind == REFUSE
+    # both meant: the ranker's first three are offered, the weak third among them
+    d = decide(meant((0.9, 0.6, 0.85, True), (0.88, 0.3, 0.82, True), (0.7, 0.1, 0.7, True)), FLOORED)
+    assert d.kind == CLARIFY and [h.article_id for h in d.hits] == [1, 2, 3]
+    # a lone leader that means it is put to the user to confirm; one that does not is refused
+    assert decide(meant((0.9, 0.75, 0.85, True), (0.6, 0.1, 0.6, True)), FLOORED).kind == CLARIFY
+    assert decide(meant((0.9, 0.75, 0.79, True), (0.6, 0.1, 0.6, True)), FLOORED).kind == REFUSE
+
+
+def test_a_hit_of_unknown_meaning_is_not_floored():
+    """An entry the user chose (score 1.0) or a hit without a cosine (keyword mode) is judged as before."""
+    assert decide(ranked((0.9, 0.98), (0.75, 0.01)), FLOORED).kind == ANSWER
+    assert decide(meant((1.0, 1.0, None, True)), FLOORED).kind == ANSWER

@@ -153,3 +153,35 @@ def test_latin_letters_match_in_any_case(db_url, embedder, tmp_path):
     for query in ("obike", "OBIKE", "Obike"):  # no Chinese bigram to fall back on
         hits = kb.search(query, k=2, min_score=0, mode="keyword")
         assert hits and hits[0].title == "oBike押金退还", query
+
+
+def test_hits_carry_their_semantic_evidence(db_url, embedder, tmp_path):
+    """Each hit has the best cosine of its article's chunks (title as 标准问 or body; the decision's floors read it,
+    knowledge_base.decision) and says whether the article has a question to match: a regulation clause's title
+    ('…条例 第九条') is none."""
+    db = Database(db_url)
+    db.migrate()
+    kb = KnowledgeBase(db, embedder, tmp_path / "kb.faiss")
+    clause = "出租汽车驾驶员不得拒载、议价、中途甩客或者故意绕道行驶。"
+    kb.upsert_articles(
+        [
+            draft("t:faq", "出租车拒载怎么投诉", "可拨打12328交通运输服务监督电话投诉出租车拒载。"),
+            ArticleDraft(
+                origin_key="t:law",
+                title="《出租汽车管理条例》第九条",
+                kind="regulation",
+                doc_title="出租汽车管理条例",
+                body=clause,
+                source="测试",
+                chunks=[clause],
+            ),
+        ]
+    )
+    hits = {h.title: h for h in kb.search("出租车拒载怎么投诉", k=2, min_score=0)}
+    faq, law = hits["出租车拒载怎么投诉"], hits["《出租汽车管理条例》第九条"]
+    assert faq.has_questions and not law.has_questions
+    # the question is the FAQ's title word for word: its cosine is the title's (1.0), above its body passage's
+    assert faq.cosine == pytest.approx(1.0, abs=1e-3) and faq.cosine >= faq.dense
+    assert 0 < law.cosine < faq.cosine and law.cosine == pytest.approx(law.dense, abs=1e-3)
+    # keyword mode has no cosine to give
+    assert all(h.cosine is None for h in kb.search("出租车拒载", k=2, min_score=0, mode="keyword"))

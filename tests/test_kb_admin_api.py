@@ -112,6 +112,14 @@ def test_hit_testing_shows_the_decision_and_why(app, login, monkeypatch):
     assert decision["kind"] == "clarify" and decision["label"] == "请用户选择"
     assert sorted(decision["article_ids"]) == sorted([art["id"], other["id"]])
     assert "请用户选择" in decision["reason"]
+    # a large KB's policy also wants the meaning to match: each hit shows its semantic evidence and the floor
+    # it is held to; with a floor above it, shared words alone neither answer nor offer
+    policy = Policy(
+        answer=0.8, margin=1.0, choice=0.5, clarify_total=1.0, certainty=0.8, floor_question=0.999, floor_body=0.999
+    )
+    test = hit_test("S227晚上货车能走吗")
+    hit = test["hits"][0]
+    assert 0.5 < hit["cosine"] < 0.999 and hit["meaning_floor"] == 0.999 and "未达标" in hit["why"]
 
 
 def test_invalid_article_gets_field_errors(app, login):

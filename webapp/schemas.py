@@ -426,6 +426,15 @@ class HitTestHit(SearchHit):
     )
     region_reason = String(required=True, metadata={"description": "地区对本条的影响（中文说明；全国适用的为空）"})
     confidence = Float(allow_none=True, metadata={"description": "排序模型给出的置信度（无模型时为空）"})
+    cosine = Float(
+        allow_none=True, metadata={"description": "语义相似度：本条各段（标准问、相似问法、正文）与问句的最高余弦"}
+    )
+    meaning_floor = Float(
+        required=True,
+        metadata={
+            "description": "本条作答或供选择所需的语义相似度门槛（大型知识库：有问句的条目与仅有正文的条目不同；0=不设）"
+        },
+    )
 
 
 class HitTestDecision(Schema):
