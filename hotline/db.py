@@ -59,6 +59,17 @@ def is_unavailable(exc: BaseException) -> bool:
                 "the database system is",
                 "connection is closed",
                 "consuming input failed",
+                # psycopg 3's own words for a socket the server closed (psycopg/waiting.py, pq/pq_ctypes.py)
+                "connection socket closed",
+                "the connection is lost",
+                "no connection to the server",
+                "sending query failed",
+                "sending query and params failed",
+                "flushing failed",
+                "could not receive data from server",
+                "could not send data to server",
+                "ssl syscall error",
+                "ssl connection has been closed unexpectedly",
             )
         )
     return False
