@@ -387,3 +387,15 @@ def test_a_polite_request_to_complain_is_a_complaint():
         assert reframe(status, text)[0]["intent"]["name"] == "complain", text
     for text in ("可以帮我查一下工单吗", "投诉以后怎么查进度"):
         assert reframe(status, text)[0]["intent"]["name"] != "complain", text
+
+
+def test_taking_up_the_offer_to_complain_is_a_complaint():
+    """After an answer that offered it, "那我投诉吧" — which the model read as a look-up, a goodbye or nothing (and the
+    bot answered with 第二十四条) — asks to register the complaint; "去哪投诉", "那投诉有用吗" still ask."""
+    for name in ("ticket_status", "goodbye", "nlu_fallback"):
+        parse = {"intent": {"name": name, "confidence": 0.45}}
+        for text in ("那我投诉吧", "那就投诉吧", "我投诉吧", "行 那我投诉", "那我还是举报吧", "那我投訴吧"):
+            assert reframe(parse, text)[0]["intent"]["name"] == "complain", (name, text)
+    consult = {"intent": {"name": "consult", "confidence": 0.7}}
+    for text in ("去哪投诉", "那我怎么投诉", "那投诉有用吗"):
+        assert reframe(consult, text)[0]["intent"]["name"] != "complain", text

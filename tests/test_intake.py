@@ -375,8 +375,8 @@ def test_remembered_location_is_offered_not_filled():
 def test_a_question_is_not_stored_as_an_answer(field):
     """Whatever NLU made of it, a question mid-form is handed back to be answered, and the same field asked again."""
     values = {"target": "收费站"} if field != "target" else {}
-    step = intake.answer(values, field, "網約車司機繞路怎麼投訴")
-    assert step.question == "網約車司機繞路怎麼投訴" and step.ask == field
+    step = intake.answer(values, field, "網約車司機繞路一般怎麼處罰")
+    assert step.question == "網約車司機繞路一般怎麼處罰" and step.ask == field
     assert step.values == values and not step.cancelled and not step.rejected
 
 
@@ -1174,3 +1174,97 @@ def test_a_sum_charged_sent_for_the_demand_is_more_of_the_story():
     assert step.values["facts"] == "不打表；要了200" and "demand" not in step.values and step.ask == "demand"
     step = intake.answer(step.values, step.ask, "退钱", step.tries)
     assert step.values["demand"] == "退钱" and step.ask == "caller_phone"
+
+
+@pytest.mark.parametrize("field", ["target", "occurred_at", "location", "demand"])
+def test_asking_how_to_complain_mid_complaint_is_told_this_is_the_way(field):
+    """ "在哪里投诉" while the complaint is being registered: no KB clause about 承办单位, but this is the way."""
+    values = {"target": "出租车", "facts": "出租车不打表"} if field != "target" else {}
+    for asked in ("在哪里投诉", "怎麼投訴"):
+        step = intake.answer(values, field, asked)
+        assert step.question is None and step.ask == field and step.values == values, asked
+        assert step.say == [intake.HOW_TO_HERE["complain"]]
+    # in the suggestion form, how to suggest
+    step = intake.answer({}, "facts", "怎么提建议", fields=intake.SUGGESTION_FIELDS)
+    assert step.say == [intake.HOW_TO_HERE["suggest"]] and step.ask == "facts"
+
+
+@pytest.mark.parametrize(
+    "field, said, kept",
+    [
+        ("occurred_at", "在连霍高速开封服务区", {"location": "连霍高速开封服务区"}),
+        ("occurred_at", "郑州", {"location": "郑州"}),
+        ("occurred_at", "台北 不對 是鄭州", {"location": "郑州"}),
+        ("occurred_at", "金水路", {"location": "金水路"}),
+        ("occurred_at", "滴滴的", {"target": "滴滴网约车"}),
+        ("location", "车牌记不清了", {}),
+        ("demand", "68路 车牌豫A3E571", {"target": "68路公交（豫A3E571）"}),
+        ("demand", "路政的人", {"target": "路政"}),
+    ],
+)
+def test_an_answer_to_another_question_fills_its_own_field(field, said, kept):
+    """A driver answers what he has in mind, not always what was asked: a place for when, a platform for when, a line
+    and its plate for the demand, the agency for the demand (when whom was only the place): each fills its own field
+    and the question is asked again."""
+    values = {"target": "网约车" if said == "滴滴的" else "公交" if "68路" in said else "服务区", "facts": "司机骂人"}
+    if field in ("location", "demand"):
+        values["occurred_at"] = "昨天"
+    if field == "demand":
+        values["location"] = "连霍高速开封服务区" if said == "路政的人" else "郑州"
+    step = intake.answer(values, field, said)
+    assert step.ask == field and not step.values.get(field), (said, step)
+    for name, value in kept.items():
+        assert step.values[name] == value, (said, step.values)
+
+
+def test_a_time_and_a_place_in_one_answer_fill_both():
+    step = intake.answer({"target": "出租车", "facts": "不打表"}, "occurred_at", "昨晚十点 郑州东站")
+    assert step.values["occurred_at"] == "昨晚十点" and step.values["location"] == "郑州东站" and step.ask == "demand"
+    # a finer place than the one told before replaces it
+    step = intake.answer(
+        {"target": "黑车", "facts": "拉客", "location": "火车站"}, "occurred_at", "昨天下午三点在郑州火车站西出口"
+    )
+    assert step.values["location"] == "郑州火车站西出口"
+    # a road for where, a story for when are not places
+    step = intake.answer({"target": "出租车"}, "facts", "司机不打表还绕路")
+    assert step.values["facts"] == "司机不打表还绕路" and "location" not in step.values
+
+
+@pytest.mark.parametrize("said", ["不用留电话", "不要留电话了", "不需要留号码"])
+def test_no_phone_in_other_words(said):
+    step = intake.answer(
+        {"target": "出租车", "facts": "不打表", "occurred_at": "昨天", "location": "郑州东站", "demand": "退钱"},
+        "caller_phone",
+        said,
+    )
+    assert step.values["caller_phone"] == intake.NO_PHONE and step.ask == "identity"
+
+
+def test_more_of_a_suggestion_sent_for_the_phone_is_kept():
+    step = intake.answer(
+        {"facts": "服务区厕所太少了"}, "caller_phone", "希望多建几个厕所", fields=intake.SUGGESTION_FIELDS
+    )
+    assert step.values["facts"] == "服务区厕所太少了；希望多建几个厕所" and step.ask == "caller_phone"
+    assert "caller_phone" not in step.values
+    step = intake.answer(step.values, "caller_phone", "不需要回复", step.tries, fields=intake.SUGGESTION_FIELDS)
+    assert step.values["caller_phone"] == intake.NO_PHONE and step.ask == "confirm"
+
+
+def test_a_short_demand_naming_what_went_wrong_is_the_demand():
+    step = intake.answer({"target": "出租车", "facts": "不打表", "occurred_at": "昨天"}, "location", "要求退多收的")
+    assert step.values["demand"] == "要求退多收的" and step.ask == "location"
+    step = intake.answer({}, "target", "退一次的钱")
+    assert step.values == {"demand": "退一次的钱"} and step.ask == "target"
+
+
+@pytest.mark.parametrize("said", ["上周", "上个星期", "前几天", "大概是上个月底"])
+def test_a_time_that_names_no_one_day_is_a_time(said):
+    """ "前几天" was taken for a question ("几天"), "上周" for no time at all."""
+    step = intake.answer({"target": "出租车", "facts": "不打表"}, "occurred_at", said)
+    assert step.values["occurred_at"] == said and step.question is None and step.ask == "location"
+
+
+def test_whom_said_with_when_and_where_fills_all_three():
+    step = intake.answer({"facts": "ETC扣了我两次"}, "target", "就是上周 在郑州北收费站")
+    assert step.values["target"] == step.values["location"] == "郑州北收费站" and step.values["occurred_at"] == "上周"
+    assert step.ask == "demand"

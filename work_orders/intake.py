@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from hotline.acts import gesture, is_grievance, is_question
+from hotline.acts import asks_how_to, gesture, is_grievance, is_question
 from hotline.clock import china_time, utcnow
 from hotline.text import normalize
 
@@ -142,6 +142,21 @@ CORRECTION_RE = re.compile(r"改|更正|换成|换为|应该是|应是|应为|(?
 # answer: a change verb, or an earlier answer said wrong ("刚才那个时间说错了")
 CHANGE_RE = re.compile(r"改成|改为|改一下|改下|更正|换成|换为|应该是")
 EARLIER_RE = re.compile(r"刚才|刚刚|之前|前面|上面|先前|那个")
+
+
+def _only_a_region(plain: str) -> bool:
+    """Whether the text is nothing but the name of a province, city or county ("郑州", "金水区", "河南郑州")."""
+    from knowledge_base.regions import named_regions  # the place gazetteer (GB/T 2260), loaded on first use
+
+    if not re.fullmatch(r"[\u4e00-\u9fa5]{2,12}", plain):
+        return False
+    _, words = named_regions(plain)
+    rest = plain
+    for word in sorted(words, key=len, reverse=True):
+        rest = rest.replace(word, "", 1)
+    return bool(words) and re.fullmatch(r"(?:市|区|县|市区|市里|城区)?", rest) is not None
+
+
 # what a correction says it is not ("不是新乡东站"): dropped before reading the new value
 NOT_THIS_RE = re.compile(r"(?<!是)(?:而)?不是[^，,。；;\s是]*")
 # where the new value starts: after the cue that follows the field's word
@@ -753,21 +768,36 @@ def tells_more(text: str) -> bool:
 
 UNKNOWN_PLATE_RE = re.compile(
     r"^(?:我)?(?:不记得|不知道|没看清|没看到|没记住|记不清|记不住|忘了|没注意)(?:看)?(?:车牌|牌照|车号)"
+    r"|^(?:车牌|牌照|车号|车牌号)(?:号|号码)?(?:我)?(?:不记得|不知道|没看清|没看到|没记住|记不清|记不住|忘了|没注意)"
 )
 UNKNOWN_TARGET_RE = re.compile(r"^(?:我)?(?:不知道|不清楚|没看清|没看到|没记住|记不清|记不住|忘了|不记得)")
 # words that end the form anywhere else but answer the phone question ("留个电话吗？" "不用了")
 NO_PHONE_EXITS = ("不用了", "不用", "不需要", "不需要了", "不必了", "不用留了")
 # "不留电话", "不方便留", "电话不给了"; "不用回复", "不需要回访": no call back, so no phone
-NO_PHONE_WORDS = ("不留", "不方便", "不想留", "不给", "不用回", "不需要回", "不必回", "不用联系", "不需要联系")
+NO_PHONE_WORDS = (
+    "不留",
+    "不方便",
+    "不想留",
+    "不给",
+    "不用留",
+    "不要留",
+    "不需要留",
+    "不必留",
+    "不用回",
+    "不需要回",
+    "不必回",
+    "不用联系",
+    "不需要联系",
+)
 NO_PHONE_RE = re.compile(
-    r"^(?:我)?(?:不留|不给|不方便留|不想留)(?:电话|手机|号码|手机号)?$|^电话不留$"
+    r"^(?:我)?(?:不留|不给|不方便留|不想留|不用留|不要留|不需要留|不必留)(?:电话|手机|号码|手机号)?(?:了)?$|^电话不留$"
     r"|^(?:不用|不需要|不必)(?:回复|答复|回访|回电话?|联系我?|打电话)(?:了|我)?$"
 )
 ANONYMOUS_RE = re.compile(r"^(?:我要|我|就)?(?:匿名|不实名)(?:反映|投诉|吧|就行|就好)?$")
 DEMAND_FIRST_RE = re.compile(r"^(?:要求|希望|请求|诉求是?)")
 # a demand in a word or two, as drivers say it: "退钱", "让他道歉", "赔偿损失", "严肃处理"
 BARE_DEMAND_RE = re.compile(
-    r"(?:让他|让司机|叫他|给我)?(?:退(?:钱|款|费|还|票|学费|车费|押金|运费)|道歉|赔钱|赔偿(?:损失)?|严肃处理|严惩|"
+    r"(?:让他|让司机|叫他|给我)?(?:退(?:[^，,。\s]{1,4}?的)?(?:钱|款|费|还|票|学费|车费|押金|运费)|道歉|赔钱|赔偿(?:损失)?|严肃处理|严惩|"
     r"处理(?:司机|一下)?|处罚(?:司机)?|查处|整改|取缔|打击|严查|查一查|管一管|管管|给个说法|要个说法)[吧啊了就行]*"
 )
 
@@ -792,7 +822,8 @@ def _out_of_turn(values: dict, text: str, asked: str, fields) -> str | None:
             return "好的，不留电话。"
     if asked in ("target", "facts", "occurred_at", "location") and "demand" in fields and not values.get("demand"):
         demand = find_demand(text)
-        if demand and DEMAND_FIRST_RE.match(core) and demand == text.strip() and not tells_more(text):
+        short = len(core) <= 12  # "要求退多收的": the demand, though it names what went wrong
+        if demand and DEMAND_FIRST_RE.match(core) and demand == text.strip() and (short or not tells_more(text)):
             values["demand"] = demand
             return f"已记下您的诉求：{demand}。"
         if BARE_DEMAND_RE.fullmatch(core):  # "退钱", "道歉" for where or when: what the caller wants
@@ -817,6 +848,7 @@ def _said_again(tries: dict, asked: str, text: str) -> bool:
     return asked in ("facts", "demand") and tries.get(f"asked:{asked}") == text
 
 
+WHOSE_TAIL_RE = re.compile(r"(?:的人|的车|的司机|的工作人员|的执法人员|的)$")
 FIRM_RE = re.compile(r"(?:公司|集团|驾校|汽修厂|修理厂|维修厂|4S店|物流园)$")
 
 
@@ -824,8 +856,12 @@ def _only_a_target(text: str, named: bool = False) -> str | None:
     """The target when the message is nothing else ("10路公交", "新乡市公交公司", "滴滴"), else None. ``named``: only
     a route, a platform or a firm, which no time or place can be ("12路" for when; "郑州汽车站" for where is the
     place)."""
+    text = WHOSE_TAIL_RE.sub("", re.sub(r"[\W_]", "", text))  # "滴滴的", "路政的人": 滴滴, 路政
+    agency = next((a for a in AGENCIES if text in (a, f"{a}局", f"{a}大队", f"{a}部门")), None)
+    if agency:
+        return text
     found = find_target(text)
-    if not found or re.sub(r"[\W_]", "", text) != re.sub(r"[\W_]", "", found):
+    if not found or text != re.sub(r"[\W_]", "", found):
         return None
     if named and not (ROUTE_RE.fullmatch(normalize_digits(found)) or found in PLATFORMS or FIRM_RE.search(found)):
         return None
@@ -844,11 +880,21 @@ def _may_narrow(known: str | None, whom: str) -> bool:
         return known in ROUTE_VEHICLES
     if FIRM_RE.search(whom):  # "某某清障公司" after "拖车公司" (a kind of firm): that one
         return known in GENERIC_TARGETS or (len(known) <= 4 and known.endswith("公司"))
+    if whom.startswith(AGENCIES):  # "路政的人" after "服务区" (where it happened): the agency is whom
+        return known in FACILITIES or _names_a_facility(known)
     return known in VEHICLES  # "滴滴" after "网约车"
 
 
+def _names_a_facility(known: str) -> bool:
+    """Whether whom is a named facility ("连霍高速开封服务区"): a place, which an agency there may replace."""
+    return known.endswith(FACILITIES) and find_place(known) == known
+
+
 def _narrowed(known: str | None, whom: str) -> str:
-    """The target once the caller names which one: "公交车" and "12路" make "12路公交车"."""
+    """The target once the caller names which one: "公交车" and "12路" make "12路公交车", "网约车" and "滴滴"
+    "滴滴网约车"."""
+    if whom in PLATFORMS and known in VEHICLES:
+        return f"{whom}{known}"
     if known in ROUTE_VEHICLES and ROUTE_RE.fullmatch(normalize_digits(whom)) and not re.search("公交|车", whom):
         return f"{whom}{known}"
     return whom
@@ -865,12 +911,64 @@ def _add_to_facts(values: dict, text: str) -> None:
 
 
 # where at a place: "火车站门口", "汽车站对面"
-NEAR_RE = re.compile(r"(?:门口|附近|旁边|对面|周边|一带|里面?|外面?|出口|入口|广场|东门|西门|南门|北门)")
+NEAR_RE = re.compile(r"(?:[东西南北]?(?:出口|入口|广场|门口?)|附近|旁边|对面|周边|一带|里面?|外面?)")
+
+
+# what is said around a place given alone: "在…", "就在…那里", "地点是…", "…上"
+PLACE_LEAD_RE = re.compile(r"^(?:地点|位置|地方)?(?:就是在|就在|是在|就是|在|是|于)")
+PLACE_TAIL_RE = re.compile(r"(?:那里|那儿|那边|这里|这儿|这边|上)$")
+# a road or street by its name alone ("金水路", "人民路上"); never a kind of road ("马路", "公路") or a bus line
+ROAD_NAME_RE = re.compile(r"[\u4e00-\u9fa5]{2,5}(?:路|街|大街|大道)")
+NOT_ROAD_NAMES = ("大路", "小路", "一路", "半路", "走路", "山路", "上路", "水路", "大街", "上街", "逛街")
+SELF_CORRECTED_RE = re.compile(
+    r"^[\u4e00-\u9fa5]{1,12}?(?:不对|不是|错了|说错了)(?:应该)?[是在]?([\u4e00-\u9fa5]{2,})$"
+)
+# and the way a driver went ("绕远路", "走错路")
+KIND_OF_ROAD = (
+    "马路",
+    "公路",
+    "道路",
+    "铁路",
+    "线路",
+    "高速路",
+    "环路",
+    "远路",
+    "错路",
+    "近路",
+    "弯路",
+    "冤枉路",
+    "回头路",
+    "绕路",
+    "带路",
+    "让路",
+    "问路",
+    "堵路",
+    "拦路",
+    "挡路",
+    "占路",
+    "修路",
+)
 
 
 def only_a_place(text: str) -> str | None:
-    """The place when the message is nothing else ("郑州东站", "人民路公交站", "火车站门口"), else None."""
+    """The place when the message is nothing else ("郑州东站", "人民路公交站", "火车站门口", "在连霍高速开封服务区",
+    "金水路", "郑州"), else None."""
     plain = re.sub(r"[\W_]", "", normalize_digits(text))
+    corrected = SELF_CORRECTED_RE.match(plain)  # "台北 不对 是郑州": what it is, as said last
+    if corrected:
+        return only_a_place(corrected.group(1))
+    bare = PLACE_TAIL_RE.sub("", PLACE_LEAD_RE.sub("", plain))
+    if bare != plain and len(bare) >= 2:
+        return only_a_place(bare)
+    if (
+        ROAD_NAME_RE.fullmatch(plain)
+        and plain not in NOT_ROAD_NAMES
+        and not plain.endswith(KIND_OF_ROAD)
+        and not tells_more(plain)
+    ):
+        return plain
+    if _only_a_region(plain):
+        return plain
     found = find_place(text)
     if found:
         rest = plain.replace(re.sub(r"[\W_]", "", found), "", 1)
@@ -988,7 +1086,10 @@ def _interpret(name: str, text: str, values: dict) -> tuple[str | None, str | No
         bare = re.sub(r"(?:上|那里|那儿|这里|这儿)$", "", re.sub(r"^(?:就在|就是在|是在|就是|在)", "", said))
         return (bare if len(bare) >= 2 else said)[:200], None  # "就在科学大道上" → 科学大道
     if name == "occurred_at":
-        return (find_time(t) or t)[:60], None
+        said = find_time(t)
+        if said and when.VAGUE_RE.match(said) and len(re.sub(r"[\W_]", "", t)) <= 12:
+            said = t.strip()  # "大概是上个月底": as the caller put it
+        return (said or t)[:60], None
     return t[:500], None
 
 
@@ -1102,15 +1203,25 @@ def _a_line_for_another(step: Step, m: _Message) -> str | None:
     return ASKED_AGAIN
 
 
+PLATE_WORDS_RE = re.compile(r"车牌号码?|车牌|牌照|车号|号码|是")
+
+
 def _a_plate_for_another(step: Step, m: _Message) -> str | None:
     """ "豫A12345" for what happened (or when, where, the demand): the plate of the vehicle complained about, and the
     question asked again."""
     if m.asked not in ("facts", "occurred_at", "location", "demand") or "target" not in m.fields:
         return None
     plate = only_a_plate(m.t)
+    line = None
+    if not plate and (found := find_plate(m.t)):  # "68路 车牌豫A3E571": which line, and its plate
+        rest = PLATE_WORDS_RE.sub("", re.sub(r"[\W_]", "", normalize_digits(m.t)).replace(found, ""))
+        line = _only_a_target(rest, named=True) if rest else None
+        plate = found if line and _may_narrow(step.values.get("target"), line) else None
     if not plate:
         return None
     target = step.values.get("target")
+    if line:
+        target = _narrowed(target, line)
     step.values["target"] = plate if not target or target == NOT_GIVEN else f"{target}（{plate}）"
     if target and plate in target:
         step.values["target"] = target
@@ -1159,9 +1270,11 @@ def _a_place_or_story_for_when(step: Step, m: _Message) -> str | None:
 
 
 def _no_plate_for_the_story(step: Step, m: _Message) -> str | None:
-    """ "不记得车牌了" for what happened (whom is a kind of vehicle): no plate needed; the story asked again (it was
-    stored as the story)."""
-    if m.asked != "facts" or "target" not in m.fields or not UNKNOWN_PLATE_RE.search(m.t):
+    """ "不记得车牌了", "车牌记不清了" for what happened, when, where or the demand: no plate needed; the question asked
+    again (it was stored as its answer)."""
+    if m.asked not in ("facts", "occurred_at", "location", "demand") or "target" not in m.fields:
+        return None
+    if not UNKNOWN_PLATE_RE.search(m.t):
         return None
     step.say.append("没关系，不记得车牌也可以登记。")
     step.ask = m.asked
@@ -1188,11 +1301,46 @@ def _more_story_for_the_demand(step: Step, m: _Message) -> str | None:
     return ASKED_AGAIN
 
 
+def _more_suggestion_for_the_phone(step: Step, m: _Message) -> str | None:
+    """ "希望多建几个厕所" for the phone of a suggestion: more of the suggestion, kept; the phone asked again (after
+    three such messages the form moves on without a phone)."""
+    if m.asked != "caller_phone" or "target" in m.fields or find_phone(m.t) or _has(m.t, NO_PHONE_WORDS):
+        return None
+    if gesture(m.t) or len(re.findall(r"[\u4e00-\u9fa5]", m.t)) < 4 or asks_question(m.t, m.asked):
+        return None
+    _add_to_facts(step.values, m.text)
+    step.say.append("已补充到您的建议中。")
+    step.tries[m.asked] = step.tries.get(m.asked, 0) + 1
+    if step.tries[m.asked] < MAX_TRIES:
+        step.ask = m.asked
+        return ASKED_AGAIN
+    step.values[m.asked] = NO_PHONE
+    step.say.append("没关系，这一项先跳过，我们继续。")
+    return STORED
+
+
 def _what_now(step: Step, m: _Message) -> str | None:
     """ "怎么办" alone in a complaint: what happens next is the registration itself."""
     if "target" not in m.fields or not WHAT_NOW_RE.fullmatch(re.sub(r"[\s，,。.！!？?~～]", "", m.t)):
         return None
     step.say.append(WHAT_NOW_REPLY)  # the pending question follows
+    step.ask = m.asked
+    return ASKED_AGAIN
+
+
+HOW_TO_HERE = {
+    "complain": "您现在就是在登记投诉：回答完下面几个问题，我就为您提交，转交承办单位办理并按时限答复您。",
+    "suggest": "您现在就是在提意见建议：回答完下面的问题，我就为您提交，转交相关单位研究办理。",
+}
+
+
+def _how_to_here(step: Step, m: _Message) -> str | None:
+    """ "在哪里投诉", "怎么投诉" asked in the complaint form (or how to suggest in the suggestion form): this is the way;
+    the question asked again."""
+    act = asks_how_to(m.t)
+    if act != ("complain" if "target" in m.fields else "suggest"):
+        return None
+    step.say.append(HOW_TO_HERE[act])
     step.ask = m.asked
     return ASKED_AGAIN
 
@@ -1233,7 +1381,9 @@ ELSEWHERE = (
     _a_place_or_story_for_when,
     _no_plate_for_the_story,
     _more_story_for_the_demand,
+    _more_suggestion_for_the_phone,
     _what_now,
+    _how_to_here,
     _the_story_for_whom,
     _a_question,
 )
@@ -1265,6 +1415,8 @@ def _store_answer(step: Step, m: _Message) -> bool:
     values[asked] = value
     if asked == "target" and "location" in fields and not values.get("location") and find_place(value) == value:
         values["location"] = value  # "京港澳高速新乡服务区": who, and where
+    if asked == "target" and "occurred_at" in fields and not values.get("occurred_at") and find_time(t):
+        values["occurred_at"] = find_time(t)  # "就是上周 在郑州北收费站": who (and where), and when
     if asked == "target" and "facts" in fields and not values.get("facts") and value != NOT_GIVEN:
         if tells_more(t) or _tells_misconduct(t, value):  # "計程車繞路", "豫A12345出租车拒载": whom, and what
             values["facts"] = m.text.strip()[:2000]
@@ -1272,6 +1424,7 @@ def _store_answer(step: Step, m: _Message) -> bool:
         values["caller_phone"] = find_phone(t)
     if asked in ("occurred_at", "location") and "facts" in fields and tells_more(t):
         _add_to_facts(values, m.text)  # "昨天晚上从火车站到机场多收了50": the time, and more of the story
+    _the_other_of_time_and_place(values, asked, t, fields)
     if asked == "facts":  # "昨天晚上在新乡火车站拒载": the story already says when and where, as a first message would
         told = prefill(m.text)
         for name in ("occurred_at", "location"):
@@ -1281,6 +1434,21 @@ def _store_answer(step: Step, m: _Message) -> bool:
         if ongoing and "occurred_at" in fields and not values.get("occurred_at"):
             values["occurred_at"] = ongoing.group(0)  # "一直都有": when is answered too ("一直")
     return True
+
+
+def _the_other_of_time_and_place(values: dict, asked: str, t: str, fields) -> None:
+    """ "昨晚十点 郑州东站" for when: the place too (when none or a coarser one was told); "昨天下午在金水路" for where:
+    the time too (when none was told), and the place kept without the time."""
+    if asked == "occurred_at" and "location" in fields:
+        rest = re.sub(r"^[\s，,。]+|[\s，,。]+$", "", TIME_RE.sub(" ", normalize_digits(t)))
+        place = only_a_place(rest) if rest and rest != t else None
+        if place:
+            _keep_finer(values, "location", place)  # ("火车站", then "昨天下午三点在郑州火车站西出口")
+    if asked == "location" and "occurred_at" in fields and not values.get("occurred_at"):
+        said = find_time(t)
+        place = find_place(t) or only_a_place(TIME_RE.sub(" ", normalize_digits(t)))
+        if said and place and values.get("location") not in (None, NOT_GIVEN):
+            values["occurred_at"], values["location"] = said, place
 
 
 def answer(
@@ -1362,6 +1530,8 @@ def asks_question(text: str, asked: str | None = None) -> bool:
     if len(short) <= 12 and _has(t, DONT_KNOW):
         return False
     if not is_question(t) or only_a_phone(t):
+        return False
+    if asked == "occurred_at" and only_a_time(t):  # "前几天": a time, not "how many days"
         return False
     if asked not in FREE_TEXT_FIELDS:
         return True
