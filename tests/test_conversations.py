@@ -102,15 +102,17 @@ def test_two_copies_of_a_confirmation_make_one_order(live):
 
 
 def test_a_typed_yes_to_the_bots_offer_does_what_its_button_does(live):
-    """ "是" / "👍" to "需要现在帮您登记投诉吗？" opens the complaint as the button would; "不用了" declines; a message
-    with nothing in it ("？", "😭😭") is asked what it is about instead of being answered from the KB."""
+    """ "是" / "👍" to "需要现在帮您登记投诉吗？" opens the complaint as the button would, with what was just told
+    ("出租车拒载") already kept; "不用了" declines; a message with nothing in it ("？", "😭😭") is asked what it is
+    about instead of being answered from the KB."""
     for yes in ("是", "👍"):
         chat = Chat(live)
         body = chat.say("出租车拒载怎么投诉")
         offer = body["replies"][-1]
         assert offer["text"] == "需要现在帮您登记投诉吗？" and offer["buttons"][0]["payload"] == "/complain"
         body = chat.say(yes)
-        assert "我来帮您登记投诉" in body["text"] and "投诉的对象" in body["text"], (yes, body["text"])
+        assert "我来帮您登记投诉" in body["text"] and "已记下您刚才说的情况：出租车拒载" in body["text"], (yes, body)
+        assert "投诉的对象" not in body["text"] and "什么时候" in body["text"]
     chat = Chat(live)
     chat.say("出租车拒载怎么投诉")
     body = chat.say("不用了")
@@ -137,10 +139,11 @@ def test_a_number_typed_alone_takes_that_button(live):
 
 
 def test_traditional_how_to_complain_then_yes_and_no_to_an_answer(live):
-    """ "計程車拒載怎麼投訴" is offered the complaint and "是的" opens it; "不是这个" after an answer refuses honestly."""
+    """ "計程車拒載怎麼投訴" is offered the complaint and "是的" opens it with the story told; "不是这个" after an
+    answer refuses honestly."""
     chat = Chat(live)
     assert chat.say("計程車拒載怎麼投訴")["replies"][-1]["text"] == "需要现在帮您登记投诉吗？"
-    assert "投诉的对象" in chat.say("是的")["text"]
+    assert "我来帮您登记投诉。已记下您刚才说的情况：计程车拒载。" in chat.say("是的")["text"]
     chat = Chat(live)
     assert chat.say("投诉以后多久能有结果？")["sources"]
     body = chat.say("不是这个")

@@ -1268,3 +1268,46 @@ def test_whom_said_with_when_and_where_fills_all_three():
     step = intake.answer({"facts": "ETC扣了我两次"}, "target", "就是上周 在郑州北收费站")
     assert step.values["target"] == step.values["location"] == "郑州北收费站" and step.values["occurred_at"] == "上周"
     assert step.ask == "demand"
+
+
+def _after(before: str, bot_lines: list[tuple[str, list]], text: str, intent: str = "complain") -> Tracker:
+    """A tracker whose user said ``before``, the bot answered ``bot_lines`` (text, buttons), and the user now says
+    ``text``, which opens the form."""
+    events = [{"event": "user", "text": before, "parse_data": {}}]
+    events += [{"event": "bot", "text": t, "data": {"buttons": b}} for t, b in bot_lines]
+    events += [{"event": "user", "text": text, "parse_data": {}}]
+    trk = tracker(text, intent=intent)
+    trk.events = events
+    return trk
+
+
+OFFER = [("根据……第十五条：……", []), ("需要现在帮您登记投诉吗？", [{"title": "是，登记投诉", "payload": "/complain"}])]
+
+
+@pytest.mark.parametrize("accept", ["/complain", "是", "那我投诉吧", "我要投诉"])
+def test_a_bare_yes_to_the_offer_registers_what_was_just_told(accept):
+    """ "出租车司机绕路多收钱怎么办" — answered, offered — then "是": the form asked whom to complain about, as if
+    nothing had been said."""
+    validate = ValidateIntake("complaint", timedelta(hours=72))
+    msgs, slots = run(validate, _after("出租车司机绕路多收钱怎么办", OFFER, accept))
+    values = slots["intake"]["values"]
+    assert values["target"] == "出租车" and values["facts"] == "出租车司机绕路多收钱"
+    assert slots["intake"]["ask"] == "occurred_at" and "已记下您刚才说的情况：出租车司机绕路多收钱。" in msgs[0]["text"]
+
+
+def test_only_a_grievance_or_an_offer_is_carried_into_the_form():
+    validate = ValidateIntake("complaint", timedelta(hours=72))
+    refused = [("抱歉，知识库里暂时没有……", [])]
+    # a grievance told, though nothing was offered: carried
+    _, slots = run(validate, _after("货车ETC扣费不对 怎么办", refused, "那我投诉吧"))
+    assert slots["intake"]["values"]["facts"] == "货车ETC扣费不对"
+    # a plain question, nothing offered: not carried ("车牌丢了怎么办" is no complaint about anyone)
+    _, slots = run(validate, _after("出租车起步价多少钱", refused, "我要投诉"))
+    assert slots["intake"]["values"] == {} and slots["intake"]["ask"] == "target"
+    # an opening that tells something itself keeps its own story
+    _, slots = run(validate, _after("出租车司机绕路多收钱怎么办", OFFER, "我要投诉12路公交甩站"))
+    assert slots["intake"]["values"]["target"] == "12路公交"
+    # a suggestion opened after a statement of what is lacking: the statement is the suggestion
+    suggest = ValidateIntake("suggestion", timedelta(hours=72))
+    _, slots = run(suggest, _after("服务区厕所太少了 怎么办", refused, "我想提个建议", "suggest"))
+    assert slots["intake"]["values"]["facts"] == "服务区厕所太少了" and slots["intake"]["ask"] == "caller_phone"

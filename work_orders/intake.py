@@ -560,7 +560,8 @@ GRIEVANCE_TO_ME_RE = re.compile(
     r"给我|我被|被.{1,8}(?:骗|坑|宰|打|骂|罚|扣|赶|甩)|收我|骗我|坑我|宰我|打我|骂我|扣我|罚我|把我|不给我|不让我|对我"
 )
 GRIEVANCE_RE = re.compile(
-    r"假|多收|乱收|高价|天价|宰客|骗|坑|不退|拒载|绕路|打人|骂|态度|甩客|乱扣|多扣|乱罚|刁难|不给|拖欠|不让|赶下车|不打表|一口价|加价"
+    r"假|多收|乱收|高价|天价|宰客|骗|坑|不退|拒载|绕路|打人|骂|态度|甩客|乱扣|多扣|乱罚|刁难|不给|拖欠|不让|赶下车|不打表|一口价|加价|"
+    r"(?:扣费|收费|计费|扣款|扣钱)(?:不对|有误|错了|异常)|重复扣|扣了两次|扣错"
 )
 
 
@@ -638,6 +639,32 @@ SUGGESTION_FRAME_RE = re.compile(
     r"(?:我|本人)?(?:想|要|想要)?(?:给|向|对|跟)?[\u4e00-\u9fa5A-Za-z0-9]{0,12}?"
     r"(?:提|反映|说)(?:个|一个|一些|点|几条|一条)?(?:意见|建议|意见建议)(?:吧|啊|呀|可以吗|行吗)?"
 )
+
+
+# what a question about a grievance ends with ("…多收钱怎么办", "…能投诉吗"): not part of the story
+ASKING_TAIL_RE = re.compile(
+    r"[，,。\s]*(?:那|那我|我)?(?:该|应该|要|能|可以)?(?:怎么办|咋办|怎么处理|怎么弄|咋弄|找谁|找谁管|归谁管|谁管|有人管吗|"
+    r"投诉吗|举报吗|怎么投诉|怎么举报|去哪投诉|去哪里投诉|在哪投诉|在哪里投诉|向谁投诉|找谁投诉)"
+    r"(?:啊|呀|呢|吗|嘛)?[？?！!。.~～]*$"
+)
+
+
+def without_asking(text: str) -> str:
+    """The grievance of a question about it, its greeting and its asking left out: "师傅 出租车绕路多收钱怎么办？" ->
+    "出租车绕路多收钱"."""
+    from hotline.text import question_core
+
+    core = question_core(normalize(text or ""))
+    return ASKING_TAIL_RE.sub("", core).strip()
+
+
+def tells_something(text: str, fields=COMPLAINT_FIELDS) -> bool:
+    """Whether a message opening the form says what it is about (whom or what happened), not only that the user
+    wants to complain or suggest ("是", "那我投诉吧", "我要投诉")."""
+    if not text or text.strip().startswith("/"):  # a button's payload ("/complain") tells nothing
+        return False
+    found = {k: v for k, v in prefill(text).items() if k in fields}
+    return bool(found.get("target") or found.get("facts"))
 
 
 def prefill(text: str, metadata: dict | None = None) -> dict:

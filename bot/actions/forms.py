@@ -28,7 +28,7 @@ from work_orders import intake, messages
 
 from .common import send_meta
 from .knowledge import answer_in_form, region_of
-from .offers import typed_choice
+from .offers import last_turn, typed_choice
 
 # mid-form, these go to their rules (then the form resumes, or the draft is kept for a human)
 INTERRUPTING_INTENTS = ("refer_elsewhere",)
@@ -39,6 +39,7 @@ KINDS = {
         "fields": intake.COMPLAINT_FIELDS,
         "word": "投诉",
         "opening": "好的，我来帮您登记投诉。",
+        "offered_as": "/complain",
     },
     "suggestion": {
         "form": "suggestion_form",
@@ -46,6 +47,7 @@ KINDS = {
         "fields": intake.SUGGESTION_FIELDS,
         "word": "建议",
         "opening": "感谢您提出意见建议！",
+        "offered_as": "/suggest",
     },
 }
 BUTTONS = {
@@ -99,6 +101,26 @@ class ValidateIntake(Action):
             return False
         return utcnow() - saved < self.draft_ttl
 
+    def _told_before(self, tracker: Tracker, text: str) -> str | None:
+        """What the user told just before a bare "是" / "那我投诉吧" opened the form — a grievance, or a question the bot
+        answered with the offer of this form — without its "怎么办"; None when the opening message tells something
+        itself, or nothing was told before."""
+        if intake.tells_something(text, self.cfg["fields"]):
+            return None
+        messages, before = last_turn(tracker)
+        offered = any(
+            str(b.get("payload", "")).startswith(self.cfg["offered_as"])
+            for m in messages
+            for b in ((m.get("data") or {}).get("buttons") or [])
+            if isinstance(b, dict)
+        )
+        told = intake.without_asking(before)
+        # a complaint: a grievance told, or the offer made; a suggestion: what was said, once not asked
+        meant = offered or (intake.tells_more(told) if "target" in self.cfg["fields"] else not intake.is_question(told))
+        if not told or not meant:
+            return None
+        return told if intake.tells_something(told, self.cfg["fields"]) else None
+
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
         text, intent, confidence, metadata = _latest(tracker)
         text = typed_choice(tracker) or text  # "2" for the second button shown ("不清楚", "确认")
@@ -117,6 +139,10 @@ class ValidateIntake(Action):
             greeting = (
                 f"已为您恢复上次未提交的{self.cfg['word']}内容，我们接着填写。" if restored else self.cfg["opening"]
             )
+            told = None if restored else self._told_before(tracker, text)
+            if told:  # "出租车绕路多收钱怎么办" … "那我投诉吧": the complaint is what was just told
+                text = told
+                greeting = f"{greeting}已记下您刚才说的情况：{told}。"
         elif not intake.refusal(text) and (
             (intent in INTERRUPTING_INTENTS and confidence >= 0.6 and intake.is_question(text))
             or (intent == "handoff" and confidence >= 0.6)
