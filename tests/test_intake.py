@@ -1311,3 +1311,33 @@ def test_only_a_grievance_or_an_offer_is_carried_into_the_form():
     suggest = ValidateIntake("suggestion", timedelta(hours=72))
     _, slots = run(suggest, _after("服务区厕所太少了 怎么办", refused, "我想提个建议", "suggest"))
     assert slots["intake"]["values"]["facts"] == "服务区厕所太少了" and slots["intake"]["ask"] == "caller_phone"
+
+
+def test_a_finer_time_for_the_demand_is_the_time():
+    """The opening said "今天"; "就今天上午十点多" sent when the demand was asked became the demand."""
+    step = intake.answer({}, None, "喂 那个 我跟你说啊 我今天在那个郑州南收费站 被那个收费员 骂了 态度特别差")
+    assert step.values["target"] == "郑州南收费站" and step.ask == "demand"
+    step = intake.answer(step.values, "demand", "就今天上午十点多", step.tries)
+    assert step.values["occurred_at"] == "今天上午十点多" and "demand" not in step.values and step.ask == "demand"
+
+
+def test_a_stretch_of_the_road_or_a_matter_that_goes_on_for_the_demand():
+    values = {"target": "路政", "facts": "路政查车罚了五百", "occurred_at": "昨天", "location": "107国道"}
+    step = intake.answer(values, "demand", "新乡段")
+    assert step.values["location"] == "107国道新乡段" and "demand" not in step.values and step.ask == "demand"
+    values = {"target": "黑车", "facts": "天天有人拉客", "location": "新乡火车站", "occurred_at": intake.NOT_GIVEN}
+    step = intake.answer(values, "demand", "一直都有")
+    assert step.values["occurred_at"] == "一直都有" and "demand" not in step.values and step.ask == "demand"
+
+
+@pytest.mark.parametrize(
+    "said, demand", [("希望取缔", "希望取缔"), ("退钱 开罚单", "退钱 开罚单"), ("还要道歉", "退钱；还要道歉")]
+)
+def test_what_the_caller_wants_sent_for_the_phone_is_the_demand(said, demand):
+    values = {"target": "出租车", "facts": "拒载", "occurred_at": "昨天", "location": "郑州东站"}
+    if said == "还要道歉":
+        values["demand"] = "退钱"
+    step = intake.answer(values, "caller_phone", said)
+    assert step.values["demand"] == demand and "caller_phone" not in step.values and step.ask == "caller_phone"
+    # a phone, or no phone, is still the phone
+    assert intake.answer(values, "caller_phone", "不留电话").values["caller_phone"] == intake.NO_PHONE

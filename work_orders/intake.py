@@ -517,7 +517,8 @@ def find_target(text: str) -> str | None:
     rest = OWN_VEHICLE_RE.sub("，", spoken_digits(text)) if mine else text
     company = TARGET_PLACE_RE.search(rest)
     if company:
-        return TARGET_LEAD_RE.sub("", company.group(1)) or company.group(1)
+        named = TARGET_LEAD_RE.sub("", company.group(1)) or company.group(1)
+        return re.sub(r"^(?:那个|这个|那家|这家|那|这)(?=.{2})", "", named)
     if kinds:
         return kinds[0]
     return next((f for f in FACILITIES + AGENCIES if f in text), None)
@@ -771,12 +772,18 @@ def only_a_phone(text: str) -> str | None:
     return phone if phone and not rest else None
 
 
+# what is said around a time given alone: "就今天上午十点多", "大概昨天晚上", "前天下午的时候"
+TIME_FILLER_RE = re.compile(r"^(?:就是|就|是|大概是?|大约是?|差不多是?|应该是)|(?:多|左右|前后|的时候|那会儿?|那时候)$")
+
+
 def only_a_time(text: str) -> str | None:
-    """The time when the message is nothing else ("昨天下午", "今天早上8点"), else None."""
+    """The time when the message is nothing else ("昨天下午", "今天早上8点", "就今天上午十点多"), else None."""
     found = find_time(text)
     if not found:
         return None
     rest = re.sub(r"[\W_]", "", normalize_digits(text).replace(found, "", 1))
+    while rest and TIME_FILLER_RE.search(rest):
+        rest = TIME_FILLER_RE.sub("", rest, count=1)
     return found if not rest else None
 
 
@@ -825,7 +832,8 @@ DEMAND_FIRST_RE = re.compile(r"^(?:要求|希望|请求|诉求是?)")
 # a demand in a word or two, as drivers say it: "退钱", "让他道歉", "赔偿损失", "严肃处理"
 BARE_DEMAND_RE = re.compile(
     r"(?:让他|让司机|叫他|给我)?(?:退(?:[^，,。\s]{1,4}?的)?(?:钱|款|费|还|票|学费|车费|押金|运费)|道歉|赔钱|赔偿(?:损失)?|严肃处理|严惩|"
-    r"处理(?:司机|一下)?|处罚(?:司机)?|查处|整改|取缔|打击|严查|查一查|管一管|管管|给个说法|要个说法)[吧啊了就行]*"
+    r"处理(?:司机|一下)?|处罚(?:司机)?|查处|整改|取缔|打击|严查|查一查|管一管|管管|给个说法|要个说法|"
+    r"开(?:罚单|票|发票|收据)|给(?:个|我)?(?:票|发票|收据))[吧啊了就行]*"
 )
 
 
@@ -1328,6 +1336,49 @@ def _more_story_for_the_demand(step: Step, m: _Message) -> str | None:
     return ASKED_AGAIN
 
 
+def _a_demand_for_the_phone(step: Step, m: _Message) -> str | None:
+    """ "希望取缔", "退钱 开罚单" for the phone of a complaint: what the caller wants — the demand, or more of it
+    when one was told — and the phone asked again."""
+    if m.asked != "caller_phone" or "demand" not in m.fields or re.search(r"\d", m.t):
+        return None
+    said = re.sub(r"^(?:还要|还有|另外|并且|而且|也要|再)", "", m.t.strip())  # "还要道歉": more of what is wanted
+    core = re.sub(r"[\W_]", "", said)
+    demand = find_demand(said)
+    wanted = (demand == said and DEMAND_FIRST_RE.match(core)) or all(
+        BARE_DEMAND_RE.fullmatch(part) for part in re.split(r"[\s，,、。]+", said) if part
+    )
+    if not wanted or _has(m.t, NO_PHONE_WORDS):
+        return None
+    known = step.values.get("demand")
+    said = m.text.strip()
+    step.values["demand"] = said if not known or known == NOT_GIVEN else f"{known}；{said}"[:500]
+    step.say.append(f"已记下您的诉求：{said}。")
+    step.ask = m.asked
+    return ASKED_AGAIN
+
+
+def _a_time_or_stretch_for_the_demand(step: Step, m: _Message) -> str | None:
+    """ "一直都有" for the demand (when was asked before and told), "新乡段" after "107国道" was the place: when, or
+    where on the road — kept (a finer one replaces) — and the demand asked again."""
+    if m.asked != "demand":
+        return None
+    core = re.sub(r"[\W_]", "", m.t)
+    if ONGOING_RE.search(core) and len(core) <= 6 and "occurred_at" in m.fields:
+        if step.values.get("occurred_at") in (None, NOT_GIVEN):
+            step.values["occurred_at"] = core
+        step.say.append(f"已记下：{core}。")
+        step.ask = m.asked
+        return ASKED_AGAIN
+    road = step.values.get("location") or ""
+    stretch = re.fullmatch(r"[\u4e00-\u9fa5]{2,6}段", core)
+    if stretch and "location" in m.fields and ROAD_KIND_RE.search(road) and not road.endswith("段"):
+        step.values["location"] = f"{road}{core}"
+        step.say.append(f"已记下地点：{step.values['location']}。")
+        step.ask = m.asked
+        return ASKED_AGAIN
+    return None
+
+
 def _more_suggestion_for_the_phone(step: Step, m: _Message) -> str | None:
     """ "希望多建几个厕所" for the phone of a suggestion: more of the suggestion, kept; the phone asked again (after
     three such messages the form moves on without a phone)."""
@@ -1408,6 +1459,8 @@ ELSEWHERE = (
     _a_place_or_story_for_when,
     _no_plate_for_the_story,
     _more_story_for_the_demand,
+    _a_time_or_stretch_for_the_demand,
+    _a_demand_for_the_phone,
     _more_suggestion_for_the_phone,
     _what_now,
     _how_to_here,
