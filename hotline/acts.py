@@ -59,6 +59,8 @@ _ASKS_WHOSE = re.compile(r"[归歸][^，。,]{0,8}管|找[谁誰]|[谁誰]管|�
 
 _TRAILING = re.compile(r"[\s。！!.~～…,，、:：;；\"'“”‘’）)】\]]+$")
 _ENDS = ("？", "?", "吗", "嗎", "呢", "么", "麼", "嘛")
+# "货车司机休息室在哪", "ETC在哪办": where, asked at the end without 里/儿
+_WHERE_END = re.compile(r"(?:在|去|到)哪(?:办|辦|买|買|充|坐|找)?$")
 _INTERROGATIVES = re.compile(
     r"怎么|怎麼|怎样|怎樣|如何|多久|多长时间|多長時間|多少|哪些|哪个|哪個|哪里|哪裡|哪儿|哪兒|哪家|哪位|哪支|哪一|哪天|"
     r"什么|什麼|为什么|為什麼|为啥|為啥|能不能|可不可以|可以不可以|是不是|是否|有没有|有沒有|会不会|會不會|"
@@ -269,7 +271,7 @@ def is_question(text: str) -> bool:
     if raw.rstrip().endswith(("？", "?")):
         return True
     t = re.sub(r"[啊呀啦哈哦喔]+$", "", t)
-    if t.endswith(_ENDS):
+    if t.endswith(_ENDS) or _WHERE_END.search(t):
         return True
     return bool(_INTERROGATIVES.search(t) or _A_NOT_A_END.search(t) or _A_NOT_A.search(t) or _THERE_AS_WHERE.search(t))
 
@@ -408,7 +410,7 @@ OUR_FIELDS = (
     (("港口", "码头", "碼頭", "轮渡", "輪渡", "渡口", "客船", "航道", "海事"), "水路和海事"),
 )
 _ASKS_IF_OURS = re.compile(
-    r"[归歸][^，。,]{0,8}管|[谁誰]管|管不管|管[吗嗎麼么]|你[们們]管|能不能投[诉訴]|能投[诉訴][吗嗎]|可以投[诉訴][吗嗎]|"
+    r"[归歸][^，。,]{0,8}管|[谁誰]管|管不管|管[吗嗎麼么]|你[们們]管|你[们們](?:能|可以|会|會)管[^，。,]{0,8}[吗嗎]|能不能投[诉訴]|能投[诉訴][吗嗎]|可以投[诉訴][吗嗎]|"
     r"可以[举舉][报報][吗嗎]|[属屬]于[^，。,]{0,6}范[围圍]|受理[吗嗎]|哪[个個]部[门門]"
 )
 

@@ -399,3 +399,16 @@ def test_taking_up_the_offer_to_complain_is_a_complaint():
     consult = {"intent": {"name": "consult", "confidence": 0.7}}
     for text in ("去哪投诉", "那我怎么投诉", "那投诉有用吗"):
         assert reframe(consult, text)[0]["intent"]["name"] != "complain", text
+
+
+def test_where_asked_at_the_end_is_a_question():
+    """ "货车司机休息室在哪" opened a complaint (NLU: complain) — a question about where, without 里 or 儿."""
+    complain = {"intent": {"name": "complain", "confidence": 0.9}}
+    for text in ("货车司机休息室在哪", "ETC在哪办", "12328的服务大厅去哪"):
+        assert is_question(text) and reframe(complain, text)[0]["intent"]["name"] == "consult", text
+    assert not is_question("司机把我扔在哪我都不知道")
+
+
+def test_asking_if_we_can_handle_a_field_is_asking_if_it_is_ours():
+    assert asks_if_ours("你们能管出租车吗") == "出租汽车和网约车"
+    assert asks_if_ours("你们可以管网约车吗") == "出租汽车和网约车"

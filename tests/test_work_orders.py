@@ -547,3 +547,29 @@ def test_calendar_overrides_feed_deadlines(env):
     assert wo.overrides() == []
     wo.create({**COMPLAINT, "title": "年底的投诉"}, now=datetime(2026, 12, 31, 10, tzinfo=CHINA))
     assert any("2027年" in w for w in wo.calendar_warnings())
+
+
+def test_a_dissatisfied_caller_rates_their_own_replied_order_without_looking_it_up(env):
+    """ "我的投诉处理结果我不满意" from the WeChat user who registered it, with no order looked up in this conversation:
+    it was told to look the order up first; their order awaiting a rating is rated."""
+    from rasa_sdk import Tracker
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from bot.actions.work_orders import NOTHING_TO_RATE, ActionRate
+
+    wo, db, units, staff = env
+
+    def said(text, sender):
+        message = {"text": text, "intent": {"name": "rate", "confidence": 0.9}, "entities": []}
+        trk = Tracker.from_dict({"sender_id": sender, "slots": {}, "latest_message": message, "events": []})
+        dispatcher = CollectingDispatcher()
+        ActionRate(wo).run(dispatcher, trk, {})
+        return [m["text"] for m in dispatcher.messages]
+
+    number = dispatched(wo, units)
+    assert said("我的投诉处理结果我不满意", "wechat:o-abc") == [NOTHING_TO_RATE]  # not replied yet
+    wo.act(number, "accept", staff["taxi"], now=T0)
+    wo.act(number, "reply", staff["taxi"], {"reply": "已处理"}, now=T0)
+    assert said("我的投诉处理结果我不满意", "wechat:someone-else") == [NOTHING_TO_RATE]
+    assert said("我的投诉处理结果我不满意", "wechat:o-abc")[-1].startswith("感谢您的评价！我们会督促承办单位改进")
+    assert wo.lookup(number, "5678")["rating"] == "dissatisfied"

@@ -34,9 +34,25 @@ def rating_from(text: str, entity: str | None) -> str | None:
     return None
 
 
+NOTHING_TO_RATE = (
+    "没有找到您可以评价的已办结工单。请发送“查询工单+编号”（如 查询工单 20261122-00012）查看办理结果后再评价；"
+    "对办理结果不满意可以评“不满意”，我们会督促承办单位改进，必要时重新办理。"
+)
+
+
 class ActionRate(Action):
     def __init__(self, work_orders) -> None:
         self.work_orders = work_orders
+
+    def _awaiting_rating(self, caller_user: str | None) -> dict | None:
+        """The caller's newest order that was replied to and not yet rated (None without one, or on any error)."""
+        if not caller_user:
+            return None
+        try:
+            orders = self.work_orders.for_caller(caller_user, limit=5)
+        except Exception:  # the rating is a courtesy: a failed look-up just asks for the number
+            return None
+        return next((o for o in orders if o.get("can_rate")), None)
 
     def name(self) -> str:
         return "action_rate"
@@ -50,8 +66,15 @@ class ActionRate(Action):
         """The rating of the caller's last looked-up order (a button, a word, or a button's number typed)."""
         last = tracker.get_slot("last_order") or {}
         if not last.get("number"):
-            dispatcher.utter_message(text="请先发送“查询工单+编号”查看办理结果，再进行评价。")
-            return []
+            # none looked up in this conversation: the caller's own order awaiting a rating, when the channel
+            # identifies them (the same WeChat user); else how to find it
+            own = self._awaiting_rating(tracker.sender_id)
+            if own is None:
+                dispatcher.utter_message(text=NOTHING_TO_RATE)
+                return []
+            last = {"number": own["number"]}
+            if rating is None:
+                dispatcher.utter_message(text=f"您的工单 {own['number']} 已办结答复：{own.get('reply') or ''}".strip())
         if rating is None:
             dispatcher.utter_message(
                 text="请选择您对办理结果的评价：",
