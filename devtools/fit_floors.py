@@ -58,6 +58,7 @@ def outcomes(data: list[tuple[int | None, list]], policy: Policy) -> dict[str, f
             tally["right" if chosen[0] == right else "wrong"] += 1
         elif d.kind == CLARIFY and right in chosen:
             tally["offered"] += 1
+    answerable = max(answerable, 1)
     return {
         "right": tally["right"] / answerable,
         "wrong": tally["wrong"] / answerable,

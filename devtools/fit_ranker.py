@@ -23,7 +23,8 @@ from types import SimpleNamespace
 import numpy as np
 
 from benchmarks.faq import DATA, load_questions, open_kb
-from knowledge_base.decision import ANSWER, CLARIFY, Policy, decide
+from devtools.fit_floors import outcomes
+from knowledge_base.decision import Policy
 from knowledge_base.ranker import WEIGHTS_FILE, Ranker, fit, probabilities
 
 DATASET = DATA / "gov-mixed"
@@ -84,26 +85,7 @@ def policy_grid(data, weights: np.ndarray) -> list[tuple[dict, Policy]]:
         (0.70, 0.74, 0.78, 0.82, 0.86), (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9), (0.75, 0.8, 0.85, 0.9)
     ):
         policy = Policy(answer=answer, margin=0.0, choice=choice, clarify_total=0.0, certainty=certainty)
-        tally = dict.fromkeys(("right", "wrong", "offered", "unanswerable", "refused"), 0)
-        answerable = 0
-        for right, hits in searches:
-            d = decide(hits, policy) if hits else SimpleNamespace(kind="refuse", hits=[])
-            chosen = [h.article_id for h in d.hits]
-            if right is None:
-                tally["unanswerable"] += 1
-                tally["refused"] += d.kind not in (ANSWER, CLARIFY)
-                continue
-            answerable += 1
-            if d.kind == ANSWER:
-                tally["right" if chosen[0] == right else "wrong"] += 1
-            elif d.kind == CLARIFY and right in chosen:
-                tally["offered"] += 1
-        result = {
-            "right": tally["right"] / answerable,
-            "wrong": tally["wrong"] / answerable,
-            "answered_or_offered": (tally["right"] + tally["offered"]) / answerable,
-            "unanswerable_refused": tally["refused"] / max(tally["unanswerable"], 1),
-        }
+        result = outcomes(searches, policy)
         rows.append((result, policy))
     # a wrong direct answer for at most 2 % and at least 60 % of unanswerable questions refused; then the most
     # questions answered or offered
