@@ -497,6 +497,10 @@ _ASKS_TO_COMPLAIN = re.compile(
     r"|^(?:(?:好的?|行吧?|嗯|那行|可以)[,，\s]*)?那(?:我|就|我就|我还是|还是)?(?:要|想)?(?:投[诉訴]|[举舉][报報])"
     r"(?:一下|他|他们)?[吧啊]?[。.!！]?$|^我(?:就|还是)?(?:投[诉訴]|[举舉][报報])[吧啊][。.!！]?$"
 )
+_WANTS_TO_REPORT = re.compile(
+    r"(?:要|想|想要)(?:反映|投[诉訴]|[举舉][报報])(?:个|一个|個|一個|件|一件|点|點)?(?:事|事情|问题|問題|情况|情況)?"
+    r"|有(?:个|件|点|個|點)?(?:事|事情|问题|問題|情况|情況)(?:要|想)?(?:反映|投[诉訴]|[举舉][报報])"
+)
 _HOW_TO = re.compile(r"怎么|怎麼|如何|哪里|哪裡|流程|多久|几天|幾天|需要什么|需要什麼")
 
 
@@ -531,6 +535,9 @@ def reframe(parse: dict[str, Any], text: str) -> tuple[dict[str, Any], dict[str,
     if name == "complain" and names_other_sector(text):
         # "我想订一张去三亚的机票" taken for a complaint, "航班延误了 航空公司态度差": another sector's, referred
         return {**parse, "intent": {**intent, "name": "refer_elsewhere"}}, None
+    if name in SMALL_TALK_INTENTS and _WANTS_TO_REPORT.search(text) and not is_question(text):
+        # "在吗 我要反映个事": a matter to report (NLU heard the greeting); the form asks what it is
+        return {**parse, "intent": {**intent, "name": "complain"}}, None
     if name != "complain" and _ASKS_TO_COMPLAIN.search(text) and not _HOW_TO.search(text):
         # "能帮我投诉一下吗": a request to complain, put politely (NLU took it for a look-up)
         return {**parse, "intent": {**intent, "name": "complain"}}, None

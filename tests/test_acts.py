@@ -412,3 +412,12 @@ def test_where_asked_at_the_end_is_a_question():
 def test_asking_if_we_can_handle_a_field_is_asking_if_it_is_ours():
     assert asks_if_ours("你们能管出租车吗") == "出租汽车和网约车"
     assert asks_if_ours("你们可以管网约车吗") == "出租汽车和网约车"
+
+
+def test_a_greeting_with_a_matter_to_report_opens_the_complaint():
+    """ "在吗 我要反映个事" got the greeting (NLU heard 在吗); the matter is asked for instead. A greeting alone stays."""
+    greet = {"intent": {"name": "greet", "confidence": 0.9}}
+    for text in ("在吗 我要反映个事", "你好 我有个事要反映", "在不在 想投訴一下"):
+        assert reframe(greet, text)[0]["intent"]["name"] == "complain", text
+    for text in ("你好", "在吗", "师傅好"):
+        assert reframe(greet, text)[0]["intent"]["name"] == "greet", text
