@@ -1341,3 +1341,10 @@ def test_what_the_caller_wants_sent_for_the_phone_is_the_demand(said, demand):
     assert step.values["demand"] == demand and "caller_phone" not in step.values and step.ask == "caller_phone"
     # a phone, or no phone, is still the phone
     assert intake.answer(values, "caller_phone", "不留电话").values["caller_phone"] == intake.NO_PHONE
+
+
+@pytest.mark.parametrize("opening", ["在吗 我要反映个事", "你好 我有个事要反映", "喂 我要反映个问题"])
+def test_a_greeting_and_a_matter_to_report_is_no_story(opening):
+    """ "在吗 我要反映个事" became the story ("事情经过：在吗 我要反映个事；拒载")."""
+    step = intake.answer({}, None, opening)
+    assert step.values == {} and step.ask == "target"

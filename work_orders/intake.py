@@ -631,6 +631,7 @@ class Step:
 COMPLAINT_FRAME_RE = re.compile(
     r"(?:请问)?(?:能|能不能|可以|可不可以|麻烦|请)?(?:帮我|帮忙|帮帮我|给我)?(?:我)?(?:要|想|想要)?"
     r"(?:投诉|举报|反映)(?:一下|个事|件事|个问题)?(?:吗|吧|啊|呀|可以吗|行吗|好吗)?"
+    r"|(?:我)?有(?:个|件|一件|一个|点)?(?:事|事情|问题|情况)(?:要|想)?(?:反映|投诉|举报)(?:一下)?(?:吧|啊)?"
 )
 # "怎么办" alone in the middle of a complaint: what happens next is the registration itself
 WHAT_NOW_RE = re.compile(r"(?:那|那我|我)?(?:该)?(?:怎么办|咋办|怎么弄|咋弄|怎么处理|然后呢|现在呢)(?:啊|呀|呢)?")
@@ -700,7 +701,10 @@ def prefill(text: str, metadata: dict | None = None) -> dict:
     ):
         values["facts"] = original  # the caller's own words, as typed
     frame = re.sub(r"[\s，,。.！!~～？?]", "", text)
-    if SUGGESTION_FRAME_RE.fullmatch(frame) or COMPLAINT_FRAME_RE.fullmatch(frame):
+    greeted = re.sub(
+        r"^(?:喂|你好|您好|在吗|在不在|在么|师傅|师傅好|同志|麻烦问一下)+", "", frame
+    )  # "在吗 我要反映个事"
+    if any(f.fullmatch(x) for f in (SUGGESTION_FRAME_RE, COMPLAINT_FRAME_RE) for x in (frame, greeted)):
         values.pop("facts", None)  # "我想给公交公司提个意见": whom it is for, not yet the suggestion
     if _has(text, ANONYMOUS):
         values["identity"] = "匿名"
