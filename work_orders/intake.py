@@ -634,7 +634,8 @@ COMPLAINT_FRAME_RE = re.compile(
     r"|(?:我)?有(?:个|件|一件|一个|点)?(?:事|事情|问题|情况)(?:要|想)?(?:反映|投诉|举报)(?:一下)?(?:吧|啊)?"
 )
 # "怎么办" alone in the middle of a complaint: what happens next is the registration itself
-WHAT_NOW_RE = re.compile(r"(?:那|那我|我)?(?:该)?(?:怎么办|咋办|怎么弄|咋弄|怎么处理|然后呢|现在呢)(?:啊|呀|呢)?")
+WHAT_NOW = r"怎么办|咋办|怎么弄|咋弄|怎么处理"
+WHAT_NOW_RE = re.compile(rf"(?:那|那我|我)?(?:该)?(?:{WHAT_NOW}|然后呢|现在呢)(?:啊|呀|呢)?")
 WHAT_NOW_REPLY = "我先帮您把这件事登记下来，登记后会转交承办单位办理，并按规定时限答复您。"
 # a message that only says the caller has a suggestion, and for whom
 SUGGESTION_FRAME_RE = re.compile(
@@ -645,7 +646,7 @@ SUGGESTION_FRAME_RE = re.compile(
 
 # what a question about a grievance ends with ("…多收钱怎么办", "…能投诉吗"): not part of the story
 ASKING_TAIL_RE = re.compile(
-    r"[，,。\s]*(?:那|那我|我)?(?:该|应该|要|能|可以)?(?:怎么办|咋办|怎么处理|怎么弄|咋弄|找谁|找谁管|归谁管|谁管|有人管吗|"
+    rf"[，,。\s]*(?:那|那我|我)?(?:该|应该|要|能|可以)?(?:{WHAT_NOW}|找谁|找谁管|归谁管|谁管|有人管吗|"
     r"投诉吗|举报吗|怎么投诉|怎么举报|去哪投诉|去哪里投诉|在哪投诉|在哪里投诉|向谁投诉|找谁投诉)"
     r"(?:啊|呀|呢|吗|嘛)?[？?！!。.~～]*$"
 )
@@ -804,11 +805,12 @@ def tells_more(text: str) -> bool:
     return is_grievance(text) or reads_as_complaint(text) or bool(GRIEVANCE_RE.search(text) and not is_question(text))
 
 
+# not seen or not remembered, as drivers say it
+NOT_KNOWN = r"(?:不记得|不知道|不清楚|没看清|没看到|没记住|记不清|记不住|忘了|没注意)"
 UNKNOWN_PLATE_RE = re.compile(
-    r"^(?:我)?(?:不记得|不知道|没看清|没看到|没记住|记不清|记不住|忘了|没注意)(?:看)?(?:车牌|牌照|车号)"
-    r"|^(?:车牌|牌照|车号|车牌号)(?:号|号码)?(?:我)?(?:不记得|不知道|没看清|没看到|没记住|记不清|记不住|忘了|没注意)"
+    rf"^(?:我)?{NOT_KNOWN}(?:看)?(?:车牌|牌照|车号)|^(?:车牌|牌照|车号|车牌号)(?:号|号码)?(?:我)?{NOT_KNOWN}"
 )
-UNKNOWN_TARGET_RE = re.compile(r"^(?:我)?(?:不知道|不清楚|没看清|没看到|没记住|记不清|记不住|忘了|不记得)")
+UNKNOWN_TARGET_RE = re.compile(rf"^(?:我)?{NOT_KNOWN}")
 # words that end the form anywhere else but answer the phone question ("留个电话吗？" "不用了")
 NO_PHONE_EXITS = ("不用了", "不用", "不需要", "不需要了", "不必了", "不用留了")
 # "不留电话", "不方便留", "电话不给了"; "不用回复", "不需要回访": no call back, so no phone

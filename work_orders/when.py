@@ -14,19 +14,19 @@ import cn2an
 
 NUM = r"(?:\d{1,2}|[零一二两三四五六七八九十]{1,3})"
 WEEKDAY = r"[一二三四五六日天]"
+# days that name no one day, as callers say them: kept as words (resolved to no date); a message saying one is kept
+# whole ("大概是上个月底")
+VAGUE = (
+    rf"上(?:个)?(?:周末|周|星期|礼拜)(?!{WEEKDAY})|上个?月(?:底|初|中)?|前几天|前两天|这几天|这两天|前段时间|前一阵子?"
+)
+VAGUE_RE = re.compile(VAGUE)
 DAY = (
     r"(?:大前天|前天|昨天|昨日|今天|今日|刚才|刚刚|今早|今晨|今晚|昨晚|昨夜|前晚|"
     rf"上(?:个)?(?:周|星期|礼拜){WEEKDAY}|(?:本|这)(?:个)?(?:周|星期|礼拜){WEEKDAY}|(?:周|星期|礼拜){WEEKDAY}|"
-    r"(?:\d{4}年)?\d{1,2}月\d{1,2}[日号]|\d{1,2}[日号](?!线)|"
-    # no one day, as callers say it: kept as words (resolved to no date)
-    r"上(?:个)?(?:周末|周|星期|礼拜)|上个?月(?:底|初|中)?|前几天|前两天|这几天|这两天|前段时间|前一阵子?)"
+    rf"(?:\d{{4}}年)?\d{{1,2}}月\d{{1,2}}[日号]|\d{{1,2}}[日号](?!线)|{VAGUE})"
 )
 PART = r"(?:早上|早晨|上午|中午|下午|傍晚|晚上|夜里|夜间|凌晨|半夜)"
 CLOCK = rf"(?:{NUM}[点时](?:钟)?(?:半|多|一刻|三刻|{NUM}分?)?(?:左右)?|\d{{1,2}}[:：]\d{{2}})"
-# the days above that name no one day: a message saying one is kept whole ("大概是上个月底")
-VAGUE_RE = re.compile(
-    r"上(?:个)?(?:周末|周|星期|礼拜)(?![一二三四五六日天])|上个?月|前几天|前两天|这几天|这两天|前段时间|前一阵"
-)
 TIME_RE = re.compile(rf"({DAY}\s*(?:{PART})?\s*(?:{CLOCK})?|{PART}\s*{CLOCK}|\d{{1,2}}[:：]\d{{2}})")
 
 _WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
