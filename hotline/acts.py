@@ -135,8 +135,13 @@ _GRIEVANCE = re.compile(
     r"态度差|態度差|态度很差|態度很差|刁难|刁難|漫天要价|漫天要價|乱要价|亂要價|敲诈|敲詐|坑人|黑车|黑車|不找零|"
     r"不给发票|不給發票|不打表|不停站|过站不停|過站不停|闯红灯|闖紅燈|假配件|以次充好|收高价|收高價|坐地起价|坐地起價|"
     r"把我(扔|丢|丟|甩|赶|趕)|赶下车|趕下車|不让上车|不讓上車|骗|騙|超载|超載|超员|超員|爱答不理|愛答不理|推搡|"
-    r"摔坏|摔壞|弄丢|弄丟|加价|加價|玩手机|玩手機|抽烟|抽菸|酒驾|酒駕|超速|乱罚|亂罰"
+    r"摔坏|摔壞|弄丢|弄丟|加价|加價|玩手机|玩手機|抽烟|抽菸|酒驾|酒駕|超速|乱罚|亂罰|"
+    # a price taken ("拖车要了我3000", "收费太贵了"): the towing, the parking, the fare
+    r"天价|天價|(?:收费|收費|要价|要價|价格|價格|价钱|價錢)太(?:贵|貴|高)|"
+    r"(?:要|收|讹|訛|宰|扣)了我\s*[\d一二两兩三四五六七八九十百千万萬几幾]"
 )
+# acute danger (an injury, a fire, distress on the water): referred at once, whatever grievance comes with it
+_ACUTE = re.compile(r"受伤|受傷|流血|着火|著火|起火|急救|救命|落水|溺水|翻船|船翻|沉船|遇险|遇險|抢劫|搶劫")
 # "为什么公交车老是不停站", "出租车司机凭啥拒载": a grievance asked "why" is a complaint
 _WHY_GRIEVANCE = re.compile(r"为什么|為什麼|为啥|為啥|凭啥|憑啥|凭什么|憑什麼|老是|总是|總是|天天|每次|一直")
 # an explicit complaint NLU took for a consultation ("投诉公交公司", "举报黑车")
@@ -344,6 +349,26 @@ _CHOICE = re.compile(
 _CHINESE_DIGITS = str.maketrans("１２３４５６７８９一二三四五六七八九", "123456789123456789")
 
 
+# a message that is nothing but the caller's phone ("13812345678", "我的电话是138 1234 5678 请回电"; "0912345678" is
+# no mainland mobile): NLU took it for a goodbye or a complaint; it leaves a number for a reply (action_leave_question)
+_PHONE_WORDS = re.compile(
+    r"^(?:(?:我的|我|俺的|本人)?(?:联系|聯繫|聯絡|联络)?(?:手机号码|手機號碼|电话号码|電話號碼|手机号|手機號|手机|手機|电话|電話|号码|號碼|方式)"
+    r"(?:是|为|為|:|：)?|(?:请|請)?(?:留个|留個|打|回|回拨|回撥|联系我|聯繫我|打给我|打給我)(?:这个|這個)?(?:电话|電話|号|號)?"
+    r"(?:是|:|：)?)?"
+)
+_PHONE_TAIL = re.compile(
+    r"[，,\s]*(?:请|請|麻烦|麻煩)?(?:回电话|回電話|回电|回電|联系我|聯繫我|聯絡我|打给我|打給我|回复我|回覆我)$"
+)
+_MOBILE_ONLY = re.compile(r"^(?:\+?86)?1[3-9]\d{9}$")
+
+
+def gives_phone(text: str) -> bool:
+    """A message that is nothing but a mainland mobile number, maybe after "我的电话是" (spaces and dashes inside it)."""
+    t = _clean(text)
+    t = _PHONE_TAIL.sub("", _PHONE_WORDS.sub("", t))
+    return bool(_MOBILE_ONLY.match(re.sub(r"[\s\-－—]", "", t)))
+
+
 def choice_number(text: str) -> int | None:
     """1..9 for a message that is nothing but the number of a choice ("2", "第2个", "第二个"), else None."""
     found = _CHOICE.match(text or "")
@@ -525,6 +550,8 @@ def reframe(parse: dict[str, Any], text: str) -> tuple[dict[str, Any], dict[str,
     if number is not None:  # "2": the second of the buttons just shown (bot/actions/offers.py), never "goodbye"
         entity = {"entity": "choice", "value": number, "start": 0, "end": len(text), "extractor": "hotline"}
         return {**parse, "intent": {"name": "choose", "confidence": 1.0}, "entities": [entity]}, None
+    if gives_phone(text):  # "13812345678" (NLU: goodbye), "我的电话是…" (NLU: complain): a number left for a reply
+        return {**parse, "intent": {**intent, "name": "leave_question", "confidence": 1.0}}, None
     if _ASKS_IF_BOT.search(text) and len(_clean(text)) <= 12 and is_question(text) and not _WANTS_ONE.search(text):
         # "你是机器人吗" (not "能转真人吗"): the greeting says who answers
         return {**parse, "intent": {**intent, "name": "greet", "confidence": 1.0}}, None
@@ -544,6 +571,13 @@ def reframe(parse: dict[str, Any], text: str) -> tuple[dict[str, Any], dict[str,
     if name in TOPIC_REFRAMED_INTENTS and is_topic(text):  # "复康巴士预约" taken for a complaint: no act to offer
         return {**parse, "intent": {**intent, "name": "consult"}}, None
     if name in ("consult", "nlu_fallback") and is_grievance(text):  # "汽修厂给我换了假配件还收高价": a complaint
+        return {**parse, "intent": {**intent, "name": "complain"}}, None
+    if (
+        name == "refer_elsewhere"
+        and is_grievance(text)
+        and not (_ACUTE.search(text) or names_other_sector(text) or any(w in text for w in OTHER_HOTLINE_MATTERS))
+    ):
+        # "高速上救援拖车收费太贵了 要了我3000": the towing's price is 12328's complaint, not a call for 12122
         return {**parse, "intent": {**intent, "name": "complain"}}, None
     if is_question(text) and _ASKS_WHOSE.search(text) and any(w in text for w in OTHER_HOTLINE_MATTERS):
         # "小区物业乱收停车费 归12328管吗": 12345's matter, asked whose it is; the referral is the answer

@@ -2,7 +2,16 @@
 
 import pytest
 
-from hotline.acts import META_KEY, asks_how_to, asks_if_ours, choice_number, gesture, is_question, reframe
+from hotline.acts import (
+    META_KEY,
+    asks_how_to,
+    asks_if_ours,
+    choice_number,
+    gesture,
+    gives_phone,
+    is_question,
+    reframe,
+)
 
 QUESTIONS = [
     "提个建议要等多久才有回音",
@@ -421,3 +430,30 @@ def test_a_greeting_with_a_matter_to_report_opens_the_complaint():
         assert reframe(greet, text)[0]["intent"]["name"] == "complain", text
     for text in ("你好", "在吗", "师傅好"):
         assert reframe(greet, text)[0]["intent"]["name"] == "greet", text
+
+
+def test_a_price_taken_for_a_tow_is_a_complaint_not_a_call_for_rescue():
+    """ "高速上救援拖车收费太贵了 要了我3000" got the 12122 rescue number (NLU: refer_elsewhere 0.99), and the "对" after it
+    "还有什么可以帮您"; a breakdown told, another sector's or 12345's matter and acute danger are still referred."""
+    refer = {"intent": {"name": "refer_elsewhere", "confidence": 0.99}}
+    for text in ("高速上救援拖车收费太贵了 要了我3000", "车坏在高速上了 拖车要了我两千块", "追尾了 拖车公司漫天要价"):
+        assert reframe(refer, text)[0]["intent"]["name"] == "complain", text
+    for text in (
+        "车坏了 在高速上 需要拖车",
+        "拖车要多少钱",
+        "撞车了 有人受伤 对方司机骂人",
+        "快递员态度差",
+        "物业乱收费",
+    ):
+        assert reframe(refer, text)[0]["intent"]["name"] == "refer_elsewhere", text
+
+
+def test_a_phone_number_alone_is_left_for_a_reply():
+    """ "13812345678" after the refusal got the goodbye (NLU: goodbye 0.89), "我的电话是…" opened a complaint; a phone
+    inside a request or a correction is not "only a phone"."""
+    for name in ("goodbye", "complain", "nlu_fallback"):
+        parse = {"intent": {"name": name, "confidence": 0.89}}
+        for text in ("13812345678", "我的电话是138 1234 5678", "手機號：13812345678。", "我的手机是13812345678 请回电"):
+            assert reframe(parse, text)[0]["intent"] == {"name": "leave_question", "confidence": 1.0}, (name, text)
+    for text in ("我要投诉 13812345678", "电话留错了 是13812345678", "20261201-00001", "0371-12345678"):
+        assert not gives_phone(text), text

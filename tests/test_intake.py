@@ -8,12 +8,14 @@ from datetime import datetime, timedelta
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
 
 from bot.actions.forms import ActionSubmitIntake, AskIntake, ValidateIntake, ValidateStatus
 from bot.actions.work_orders import ActionLeaveQuestion, ActionRate, rating_from
 from hotline.clock import CHINA
 from hotline.db import Database
 from work_orders import intake
+from work_orders.models import WorkOrder
 from work_orders.service import WorkOrders
 
 FIRST = "我要投诉豫G·T1234出租车，昨天晚上8点在新乡东站拒载，还骂人，我电话13812345678，要求处理司机"
@@ -241,11 +243,68 @@ def test_consultation_order_quotes_the_latest_answer_date(orders):
     number = slots["last_order"]["number"]
     assert msgs[0]["text"] == (
         f"已登记咨询工单，编号 {number}，相关单位将在3个工作日内答复（管理办法第二十三条），"
-        f"最迟将于10月12日（周一）前答复您。查询进度请发送“查询工单 {number}”。"
+        f"最迟将于10月12日（周一）前答复您。查询进度请发送“查询工单 {number}”。如需工作人员电话答复，请直接发送您的手机号。"
     )
     meta = msgs[1]["custom"]["hotline_meta"]["work_order"]
     assert meta["type"] == "consultation" and meta["deadline"] == "2026-10-12T23:59:59+08:00"
     assert meta["deadline_text"].startswith("10月12日（周一）前答复（转办后3个工作日内")
+
+
+def _after_refusal(text: str, slots: dict, sender: str = "web:phone1"):
+    """The user's ``text`` just after the bot's refusal (its buttons offer to register the question)."""
+    trk = tracker(text, slots, "leave_question", sender=sender)
+    trk.events = [
+        {"event": "user", "text": "货车通行证怎么办理"},
+        {
+            "event": "bot",
+            "text": "抱歉，知识库里暂时没有与您的问题相符的内容……",
+            "data": {"buttons": [{"title": "登记咨询工单", "payload": "/leave_question"}]},
+        },
+        {"event": "user", "text": text},
+    ]
+    return trk
+
+
+def _stored(orders, number: str) -> WorkOrder:
+    with orders.db.session() as s:
+        order = s.scalar(select(WorkOrder).where(WorkOrder.number == number))
+        s.expunge(order)
+        return order
+
+
+def test_a_phone_sent_after_the_refusal_registers_the_question_with_it(orders):
+    """A driver answers the refusal with his number: it got the goodbye ("感谢您联系12328…") and nothing was kept."""
+    msgs, slots = run(
+        ActionLeaveQuestion(orders), _after_refusal("我的电话是138 1234 5678", {"last_question": "货车通行证怎么办理"})
+    )
+    number = slots["last_order"]["number"]
+    order = _stored(orders, number)
+    assert order.order_type == "consultation" and order.facts == "货车通行证怎么办理"
+    assert order.caller_phone == "13812345678"
+    assert f"编号 {number}" in msgs[0]["text"] and "发送您的手机号" not in msgs[0]["text"]
+
+
+def test_a_phone_sent_after_an_order_becomes_its_contact_phone(orders):
+    _, first = run(
+        ActionLeaveQuestion(orders), _after_refusal("/leave_question", {"last_question": "货车通行证怎么办理"})
+    )
+    number = first["last_order"]["number"]
+    msgs, slots = run(
+        ActionLeaveQuestion(orders),
+        tracker("13900001111", {"last_order": {"number": number}}, "leave_question", sender="web:phone1"),
+    )
+    assert _stored(orders, number).caller_phone == "13900001111"
+    assert msgs[0]["text"] == f"已把联系电话 139****1111 记入工单 {number}，承办单位会按这个号码联系您。"
+    assert "last_order" not in slots  # no second order
+
+
+def test_a_phone_with_nothing_before_asks_what_it_is_for(orders):
+    msgs, slots = run(ActionLeaveQuestion(orders), tracker("13900001111", {}, "leave_question", sender="web:phone2"))
+    assert "请问您想咨询什么问题" in msgs[0]["text"] and not slots
+    # and a question answered since the refusal is not registered because of a later phone
+    trk = tracker("13900001111", {"last_question": "货车通行证怎么办理"}, "leave_question", sender="web:phone2")
+    msgs, slots = run(ActionLeaveQuestion(orders), trk)
+    assert "请问您想咨询什么问题" in msgs[0]["text"] and not slots
 
 
 def test_draft_is_restored_when_the_user_comes_back(orders):
@@ -391,6 +450,11 @@ def test_a_question_is_not_stored_as_an_answer(field):
         ("下午3点半", "2026-11-30 15:30"),
         ("11月3号", "2026-11-03"),
         ("今天中午十二点", "2026-11-30 12:00"),
+        # a night's small hours, said with its evening, are past midnight (it said 14:00)
+        ("昨天夜里两点", "2026-11-30 02:00"),
+        ("前天晚上12点", "2026-11-29 00:00"),
+        ("昨天晚上十一点", "2026-11-29 23:00"),
+        ("昨天晚上5点", "2026-11-29 17:00"),
     ],
 )
 def test_times_are_resolved_to_china_time(words, resolved):
@@ -1348,3 +1412,42 @@ def test_a_greeting_and_a_matter_to_report_is_no_story(opening):
     """ "在吗 我要反映个事" became the story ("事情经过：在吗 我要反映个事；拒载")."""
     step = intake.answer({}, None, opening)
     assert step.values == {} and step.ask == "target"
+
+
+def test_the_act_named_again_is_no_answer():
+    """ "投诉" sent again at "事情大概发生在什么时候？" was added to the story ("已补充到事情经过")."""
+    step = intake.answer({}, None, "服务区加油站加油给的发票不对")
+    assert step.ask == "occurred_at"
+    for text in ("投诉", "我要举报", "投訴！"):
+        again = intake.answer(step.values, "occurred_at", text, step.tries)
+        assert again.ask == "occurred_at" and again.values == step.values, text
+        assert again.say == [intake.HOW_TO_HERE["complain"]]
+    step = intake.answer({}, None, "我想提个建议", fields=intake.SUGGESTION_FIELDS)
+    again = intake.answer(step.values, step.ask, "提个建议", step.tries, fields=intake.SUGGESTION_FIELDS)
+    assert again.ask == "facts" and not again.values.get("facts")
+
+
+def test_rescue_and_towing_are_whom_and_a_place_said_with_zai_is_where():
+    """ "高速上救援拖车收费太贵了 要了我3000" asked whom, then took "在京港澳高速新乡段" as whom; "高速救援乱收费" kept
+    nothing of the story."""
+    step = intake.answer({}, None, "高速上救援拖车收费太贵了 要了我3000")
+    assert step.values["target"] == "救援拖车" and step.values["facts"] == "高速上救援拖车收费太贵了 要了我3000"
+    assert intake.answer({}, None, "高速救援乱收费").values == {"target": "高速救援", "facts": "高速救援乱收费"}
+    step = intake.answer({}, None, "被多收钱了")
+    assert step.values == {"facts": "被多收钱了"} and step.ask == "target"
+    step = intake.answer(step.values, "target", "在京港澳高速新乡段", step.tries)
+    assert step.ask == "target" and step.values["location"] == "京港澳高速新乡段" and "target" not in step.values
+    assert intake.answer({}, "target", "郑州东站").values["target"] == "郑州东站"  # a station complained about
+
+
+def test_a_place_with_more_of_the_story_keeps_both():
+    """ "从郑州东站到新郑机场 收了我280 平时80" for where was stored whole as the place, the story left as "网约车乱收费"."""
+    values = {"target": "滴滴网约车", "facts": "网约车乱收费", "occurred_at": "昨天"}
+    step = intake.answer(values, "location", "从郑州东站到新郑机场 收了我280 平时80")
+    assert step.values["location"] == "从郑州东站到新郑机场" and step.ask == "demand"
+    assert step.values["facts"] == "网约车乱收费；收了我280 平时80"
+    step = intake.answer(values, "location", "金水路 他还骂我")
+    assert step.values["location"] == "金水路" and step.values["facts"].endswith("他还骂我")
+    # a ride alone is the place; a place alone stays whole
+    assert intake.only_a_place("东站到新郑机场") == "东站到新郑机场"
+    assert intake.answer(values, "location", "郑州东站北广场").values["location"] == "郑州东站北广场"

@@ -443,6 +443,13 @@ VEHICLES = (
     "计程车",
     "的士",
     "网约车",
+    # road rescue ("高速救援拖车要了我3000"): towing and recovery charge the driver
+    "救援拖车",
+    "清障车",
+    "救援车",
+    "拖车",
+    "高速救援",
+    "道路救援",
     "公交车",
     "大巴",
     "长途客车",
@@ -562,7 +569,8 @@ GRIEVANCE_TO_ME_RE = re.compile(
 )
 GRIEVANCE_RE = re.compile(
     r"假|多收|乱收|高价|天价|宰客|骗|坑|不退|拒载|绕路|打人|骂|态度|甩客|乱扣|多扣|乱罚|刁难|不给|拖欠|不让|赶下车|不打表|一口价|加价|"
-    r"(?:扣费|收费|计费|扣款|扣钱)(?:不对|有误|错了|异常)|重复扣|扣了两次|扣错|(?:扣|罚)了我"
+    r"(?:扣费|收费|计费|扣款|扣钱)(?:不对|有误|错了|异常)|重复扣|扣了两次|扣错|(?:扣|罚)了我|"
+    r"(?:收费|要价|价格|价钱)太(?:贵|高)|(?:要|收|讹|宰)了我\s*[\d一二两三四五六七八九十百千万几]"
 )
 
 
@@ -693,12 +701,13 @@ def prefill(text: str, metadata: dict | None = None) -> dict:
     core = re.sub(r"^(?:我要|我想|想)?(?:投诉|举报|反映|投诉一下|举报一下)[:：，,\s]*", "", text.strip())
     # more than "我要投诉": the message itself tells what happened, at length or as the misconduct of whom it names
     # ("出租车拒载", "网约车绕路了": what drivers type)
+    told = len(core) >= 4 and not is_question(core) and not core.endswith(ASKING_END)
     if len(core) >= 8 or (
-        target
-        and len(core) >= 4
-        and (is_grievance(core) or _tells_misconduct(core, target))
-        and not is_question(core)
-        and not core.endswith(ASKING_END)
+        told
+        and (
+            (target and (is_grievance(core) or _tells_misconduct(core, target)))
+            or GRIEVANCE_RE.search(core)  # "被多收钱了": the story, whoever it was
+        )
     ):
         values["facts"] = original  # the caller's own words, as typed
     frame = re.sub(r"[\s，,。.！!~～？?]", "", text)
@@ -991,6 +1000,10 @@ KIND_OF_ROAD = (
 )
 
 
+# a ride from one place to another ("从郑州东站到新郑机场", "东站到机场")
+RIDE_RE = re.compile(r"(?:从|由)?([\u4e00-\u9fa5\w]{2,16}?)(?:到|至|去往|开往)([\u4e00-\u9fa5\w]{2,16})")
+
+
 def only_a_place(text: str) -> str | None:
     """The place when the message is nothing else ("郑州东站", "人民路公交站", "火车站门口", "在连霍高速开封服务区",
     "金水路", "郑州"), else None."""
@@ -1009,6 +1022,9 @@ def only_a_place(text: str) -> str | None:
     ):
         return plain
     if _only_a_region(plain):
+        return plain
+    ride = RIDE_RE.fullmatch(plain)  # "从郑州东站到新郑机场": a ride's from and to, one of them a place
+    if ride and not tells_more(plain) and any(only_a_place(end) for end in ride.groups()):
         return plain
     found = find_place(text)
     if found:
@@ -1206,6 +1222,20 @@ def _a_time_for_whom_or_where(step: Step, m: _Message) -> str | None:
     return ASKED_AGAIN
 
 
+def _a_place_for_whom(step: Step, m: _Message) -> str | None:
+    """ "在京港澳高速新乡段" for whom (after "高速救援拖车要了我3000"): where it happened, said with 在, kept as the place
+    (it was stored as whom); whom asked again."""
+    if m.asked != "target" or "location" not in m.fields or not re.match(r"(?:就是|就)?在|于", m.t.strip()):
+        return None
+    place = only_a_place(m.t)
+    if not place:
+        return None
+    _keep_finer(step.values, "location", place)
+    step.say.append(f"已记下地点：{step.values['location']}。")
+    step.ask = m.asked
+    return ASKED_AGAIN
+
+
 def _a_time_or_place_for_the_story(step: Step, m: _Message) -> str | None:
     """ "昨天下午" or "郑州东站" for what happened or what is wanted: the time or the place, not the story (kept if
     none was told yet), and the question asked again."""
@@ -1308,6 +1338,22 @@ def _a_place_or_story_for_when(step: Step, m: _Message) -> str | None:
     values[m.asked] = NOT_GIVEN  # never trap the user: after three tries move on without the time
     step.say.append("没关系，这一项先跳过，我们继续。")
     return STORED
+
+
+def _a_place_and_more_story(step: Step, m: _Message) -> str | None:
+    """ "从郑州东站到新郑机场 收了我280 平时80" for where: the place, and the rest added to the story (it was all
+    stored as the place)."""
+    if m.asked != "location" or "facts" not in m.fields:
+        return None
+    parts = [p for p in re.split(r"[\s，,。；;！!]+", m.text.strip()) if p]
+    for cut in range(len(parts) - 1, 0, -1):
+        place, rest = only_a_place("".join(parts[:cut])), " ".join(parts[cut:])
+        if place and tells_more(normalize(rest)):
+            step.values["location"] = place
+            _add_to_facts(step.values, rest)
+            step.say.append(f"已记下地点：{place}，其余的补充到事情经过。")
+            return STORED
+    return None
 
 
 def _no_plate_for_the_story(step: Step, m: _Message) -> str | None:
@@ -1429,6 +1475,26 @@ def _how_to_here(step: Step, m: _Message) -> str | None:
     return ASKED_AGAIN
 
 
+# the act named again inside its own form ("投诉", "我要举报", "提个建议吧"): no answer to the question asked
+BARE_ACT_RE = {
+    "complain": re.compile(
+        r"(?:我|俺)?(?:就|还是)?(?:要|想|想要|必须)?(?:投诉|举报|反映|投诉举报)(?:一下)?(?:他|她|他们|这个|这事)?[吧啊呀了]?"
+    ),
+    "suggest": re.compile(r"(?:我|俺)?(?:要|想)?(?:提)?(?:个|一个|点|一点)?(?:意见|建议|意见建议)[吧啊呀]?"),
+}
+
+
+def _the_act_named_again(step: Step, m: _Message) -> str | None:
+    """ "投诉" sent again at "事情大概发生在什么时候？" was added to the story ("已补充到事情经过"): the act named again
+    is told this is it, and the question asked again."""
+    act = "complain" if "target" in m.fields else "suggest"
+    if not BARE_ACT_RE[act].fullmatch(re.sub(r"[\s，,。.！!？?~～]", "", m.t)):
+        return None
+    step.say.append(HOW_TO_HERE[act])
+    step.ask = m.asked
+    return ASKED_AGAIN
+
+
 def _the_story_for_whom(step: Step, m: _Message) -> str | None:
     """ "高速多扣了我钱" for whom: the story, told first; whom it is about is asked again."""
     if m.asked != "target" or "facts" not in m.fields or step.values.get("facts"):
@@ -1454,15 +1520,18 @@ def _a_question(step: Step, m: _Message) -> str | None:
 
 ELSEWHERE = (
     _a_status_look_up,
+    _the_act_named_again,
     _an_answer_out_of_turn,
     _a_correction,
     _a_phone_for_another,
     _a_time_for_whom_or_where,
+    _a_place_for_whom,
     _a_time_or_place_for_the_story,
     _a_plate_for_another,
     _a_line_for_another,
     _whom_for_another,
     _a_place_or_story_for_when,
+    _a_place_and_more_story,
     _no_plate_for_the_story,
     _more_story_for_the_demand,
     _a_time_or_stretch_for_the_demand,

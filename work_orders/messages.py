@@ -86,6 +86,7 @@ def consultation_registered(order: dict, due: datetime) -> str:
     return (
         f"已登记咨询工单，编号 {number}，相关单位将在{handling_limit('consultation')}内答复"
         f"（管理办法第二十三条），最迟将于{day_text(due)}前答复您。查询进度请发送“查询工单 {number}”。"
+        + ("" if order.get("caller_phone") else "如需工作人员电话答复，请直接发送您的手机号。")
     )
 
 

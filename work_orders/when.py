@@ -31,6 +31,8 @@ TIME_RE = re.compile(rf"({DAY}\s*(?:{PART})?\s*(?:{CLOCK})?|{PART}\s*{CLOCK}|\d{
 
 _WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
 _EVENING = ("下午", "傍晚", "晚上", "夜里", "夜间", "今晚", "昨晚", "昨夜", "前晚")
+# a night's small hours are said with its evening ("昨天夜里两点", "晚上12点"): 1 to 4 and 12 o'clock are past midnight
+_LATE_NIGHT = ("晚上", "夜里", "夜间", "今晚", "昨晚", "昨夜", "前晚", "半夜")
 _DAY_OFFSETS = (
     ("大前天", 3),
     ("前天", 2),
@@ -122,7 +124,15 @@ def resolve(words: str, now: datetime) -> str | None:
             minute = number(clock.group(3)) or 0
     if hour is None or hour > 24 or minute > 59:
         return day.isoformat() if day else None
-    if any(p in words for p in _EVENING) and hour < 12:
+    after_midnight = False
+    if (
+        any(p in words for p in _LATE_NIGHT)
+        and not any(p in words for p in ("下午", "傍晚"))
+        and (hour <= 4 or hour == 12)
+    ):
+        # "昨天夜里两点", "晚上12点": past midnight, at the end of the night named (the next day's early hours)
+        hour, after_midnight = hour % 12, day is not None
+    elif any(p in words for p in _EVENING) and hour < 12:
         hour += 12
     elif "中午" in words and hour < 3:
         hour += 12
@@ -130,5 +140,5 @@ def resolve(words: str, now: datetime) -> str | None:
         hour = 0
     if hour == 24:
         hour = 0
-    day = day or today
+    day = (day + timedelta(days=1)) if after_midnight else (day or today)
     return datetime(day.year, day.month, day.day, hour, minute).strftime("%Y-%m-%d %H:%M")

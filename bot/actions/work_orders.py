@@ -10,12 +10,15 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from hotline.acts import gives_phone
 from hotline.channels import require_sender
 from hotline.errors import HotlineError
-from work_orders import messages
+from hotline.privacy import mask_pii
+from work_orders import intake, messages
 from work_orders.lifecycle import RATINGS
 
 from .common import send_meta
+from .offers import last_offer
 
 log = logging.getLogger(__name__)
 RATING_WORDS = (
@@ -94,7 +97,9 @@ class ActionRate(Action):
 
 
 class ActionLeaveQuestion(Action):
-    """The KB had no good answer: register a consultation order (handling days of 第二十三条)."""
+    """The KB had no good answer: register a consultation order (handling days of 第二十三条). A message that is only
+    a phone number (hotline.acts.gives_phone) also comes here: just after the refusal it registers the question
+    with that number for the reply; after an order of this conversation it becomes that order's contact phone."""
 
     def __init__(self, work_orders) -> None:
         self.work_orders = work_orders
@@ -104,10 +109,15 @@ class ActionLeaveQuestion(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
         question = tracker.get_slot("last_question") or ""
+        text = (tracker.latest_message or {}).get("text") or ""
+        phone = intake.only_a_phone(text) if gives_phone(text) else None
+        if phone and not (question and _leave_question_offered(tracker)):
+            return self._phone_for_last_order(dispatcher, tracker, phone)
         if not question:
             dispatcher.utter_message(text="请先告诉我您想咨询的问题。")
             return []
         region = ((tracker.latest_message or {}).get("metadata") or {}).get("region") or ""
+        said = question + (phone or "")  # the same question left again with a phone is another order, not a conflict
         try:
             channel, _ = require_sender(tracker.sender_id)  # never guessed: an unknown channel is an error
             order, _ = self.work_orders.create(
@@ -118,9 +128,10 @@ class ActionLeaveQuestion(Action):
                     "title": question[:40],
                     "facts": question,
                     "caller_user": tracker.sender_id,
+                    **({"caller_phone": phone} if phone else {}),
                 },
                 actor="chat",
-                idempotency_key=f"{tracker.sender_id}:q:{hashlib.sha256(question.encode()).hexdigest()[:16]}",
+                idempotency_key=f"{tracker.sender_id}:q:{hashlib.sha256(said.encode()).hexdigest()[:16]}",
             )
         except HotlineError as exc:
             dispatcher.utter_message(text=f"登记没有成功：{exc.message}")
@@ -133,6 +144,31 @@ class ActionLeaveQuestion(Action):
             SlotSet("last_order", {"number": order["number"]}),
             SlotSet("misses", 0),
         ]
+
+    def _phone_for_last_order(self, dispatcher: CollectingDispatcher, tracker: Tracker, phone: str) -> list:
+        """A bare phone number with no refusal just before: the contact phone of this conversation's last order
+        (a consultation registered without one, a correction), else the question of what it is for."""
+        number = (tracker.get_slot("last_order") or {}).get("number")
+        if not number:
+            dispatcher.utter_message(text=PHONE_WITHOUT_MATTER)
+            return []
+        try:
+            done = self.work_orders.amend(number, tracker.sender_id, phone)
+        except HotlineError as exc:
+            dispatcher.utter_message(text=f"{exc.message}。")
+            return []
+        dispatcher.utter_message(
+            text=f"已把联系电话 {mask_pii(done['phone'])} 记入工单 {done['number']}，承办单位会按这个号码联系您。"
+        )
+        return []
+
+
+PHONE_WITHOUT_MATTER = "收到您的手机号。请问您想咨询什么问题，还是要投诉举报或提意见建议？请直接说出来。"
+
+
+def _leave_question_offered(tracker: Tracker) -> bool:
+    """Whether the bot's last turn offered to register the question (the refusal's button)."""
+    return any(b.get("payload") == "/leave_question" for b in last_offer(tracker))
 
 
 class ActionHandoff(Action):
