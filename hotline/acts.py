@@ -136,6 +136,8 @@ _GRIEVANCE = re.compile(
     r"不给发票|不給發票|不打表|不停站|过站不停|過站不停|闯红灯|闖紅燈|假配件|以次充好|收高价|收高價|坐地起价|坐地起價|"
     r"把我(扔|丢|丟|甩|赶|趕)|赶下车|趕下車|不让上车|不讓上車|骗|騙|超载|超載|超员|超員|爱答不理|愛答不理|推搡|"
     r"摔坏|摔壞|弄丢|弄丟|加价|加價|玩手机|玩手機|抽烟|抽菸|酒驾|酒駕|超速|乱罚|亂罰|"
+    # what is owed and withheld: "不给免费" (a green-lane truck), "不给开发票", "没给票"
+    r"不[给給](?:免|开|開|退|票|收据|收據)|[没沒][给給](?:票|发票|發票|收据|收據)|不开票|不開票|"
     # a price taken ("拖车要了我3000", "收费太贵了"): the towing, the parking, the fare
     r"天价|天價|(?:收费|收費|要价|要價|价格|價格|价钱|價錢)太(?:贵|貴|高)|"
     r"(?:要|收|讹|訛|宰|扣)了我\s*[\d一二两兩三四五六七八九十百千万萬几幾]"
@@ -169,7 +171,8 @@ _FIELD = re.compile(
 
 # "高速收费站多收我过路费了 咋办": a grievance done to the caller plus "what now" asks for the complaint
 _GRIEVANCE_WHAT_NOW = re.compile(
-    r"(多收|乱收|亂收|多扣|乱扣|亂扣|骗|騙|打了|骂|罵|拒载|拒載|绕路|繞路|甩客|宰客|刁难|刁難|扣了)[^？?]{0,12}"
+    r"(多收|乱收|亂收|多扣|乱扣|亂扣|骗|騙|打了|骂|罵|拒载|拒載|绕路|繞路|甩客|宰客|刁难|刁難|扣了|不[给給]|[没沒][给給])"
+    r"[^？?]{0,12}"
     r"(怎么办|怎麼辦|咋办|咋辦)$"
 )
 
@@ -522,6 +525,11 @@ _ASKS_TO_COMPLAIN = re.compile(
     r"|^(?:(?:好的?|行吧?|嗯|那行|可以)[,，\s]*)?那(?:我|就|我就|我还是|还是)?(?:要|想)?(?:投[诉訴]|[举舉][报報])"
     r"(?:一下|他|他们)?[吧啊]?[。.!！]?$|^我(?:就|还是)?(?:投[诉訴]|[举舉][报報])[吧啊][。.!！]?$"
 )
+# "那我投诉服务区管理不到位" (NLU: suggest): a complaint asked for by its verb, whatever follows
+_COMPLAINS_OF = re.compile(
+    r"^(?:(?:好的?|行吧?|嗯|那行|可以)[,，\s]*)?那?(?:我|俺)?(?:就|还是)?(?:要|想)?(?:投[诉訴]|[举舉][报報])"
+    r"(?!.{0,3}(?:电话|電話|渠道|方式|流程|途径|途徑|有用|管用))"
+)
 _WANTS_TO_REPORT = re.compile(
     r"(?:要|想|想要)(?:反映|投[诉訴]|[举舉][报報])(?:个|一个|個|一個|件|一件|点|點)?(?:事|事情|问题|問題|情况|情況)?"
     r"|有(?:个|件|点|個|點)?(?:事|事情|问题|問題|情况|情況)(?:要|想)?(?:反映|投[诉訴]|[举舉][报報])"
@@ -567,6 +575,8 @@ def reframe(parse: dict[str, Any], text: str) -> tuple[dict[str, Any], dict[str,
         return {**parse, "intent": {**intent, "name": "complain"}}, None
     if name != "complain" and _ASKS_TO_COMPLAIN.search(text) and not _HOW_TO.search(text):
         # "能帮我投诉一下吗": a request to complain, put politely (NLU took it for a look-up)
+        return {**parse, "intent": {**intent, "name": "complain"}}, None
+    if name == "suggest" and _COMPLAINS_OF.search(_clean(text)) and not is_question(text):
         return {**parse, "intent": {**intent, "name": "complain"}}, None
     if name in TOPIC_REFRAMED_INTENTS and is_topic(text):  # "复康巴士预约" taken for a complaint: no act to offer
         return {**parse, "intent": {**intent, "name": "consult"}}, None

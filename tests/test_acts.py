@@ -457,3 +457,20 @@ def test_a_phone_number_alone_is_left_for_a_reply():
             assert reframe(parse, text)[0]["intent"] == {"name": "leave_question", "confidence": 1.0}, (name, text)
     for text in ("我要投诉 13812345678", "电话留错了 是13812345678", "20261201-00001", "0371-12345678"):
         assert not gives_phone(text), text
+
+
+def test_what_is_owed_and_withheld_is_a_grievance():
+    """ "绿通车查验说我混装 不给免费" was refused as a question the KB had no entry for."""
+    consult = {"intent": {"name": "consult", "confidence": 0.9}}
+    for text in ("绿通车查验说我混装 不给免费", "收费站不给开发票", "加完油没给票"):
+        assert reframe(consult, text)[0]["intent"]["name"] == "complain", text
+    assert is_question("收费站不给开发票怎么办")  # how it is done in general: the KB's, with the offer after
+
+
+def test_a_complaint_asked_for_by_its_verb_is_no_suggestion():
+    """ "那我投诉服务区管理不到位" (after the police referral's "可以回复投诉") opened the suggestion form."""
+    suggest = {"intent": {"name": "suggest", "confidence": 0.8}}
+    for text in ("那我投诉服务区管理不到位", "我要举报这个停车场", "好 那就投诉他们"):
+        assert reframe(suggest, text)[0]["intent"]["name"] == "complain", text
+    for text in ("我想提个建议", "那投诉有用吗", "投诉电话是多少"):
+        assert reframe(suggest, text)[0]["intent"]["name"] != "complain", text

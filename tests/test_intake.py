@@ -1451,3 +1451,11 @@ def test_a_place_with_more_of_the_story_keeps_both():
     # a ride alone is the place; a place alone stays whole
     assert intake.only_a_place("东站到新郑机场") == "东站到新郑机场"
     assert intake.answer(values, "location", "郑州东站北广场").values["location"] == "郑州东站北广场"
+
+
+def test_a_firm_by_its_kind_is_whom_and_a_refund_is_a_demand():
+    """ "驾校收了钱不给安排考试" asked whom; "退我过路费" for when got "这好像不是时间"."""
+    step = intake.answer({}, None, "驾校收了钱不给安排考试")
+    assert step.values["target"] == "驾校" and step.ask == "occurred_at"
+    step = intake.answer(step.values, "occurred_at", "退我过路费", step.tries)
+    assert step.values["demand"] == "退我过路费" and step.ask == "occurred_at"

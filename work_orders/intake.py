@@ -468,6 +468,8 @@ VEHICLES = (
 )
 # a facility complained about by its kind alone ("超限站罚款不给票据", "加油站油价太贵"): which one is its place
 FACILITIES = ("超限检测站", "超限站", "治超站", "加油站", "停车场", "检查站", "收费站", "客运站", "汽车站", "服务区")
+# a firm named by its kind alone ("驾校收了钱不给安排考试", "汽修厂换了假配件"): whom, which one asked with the rest
+FIRM_KINDS = ("驾校", "汽修厂", "修理厂", "维修厂", "4S店", "物流园")
 # transport's own enforcement and administration, complained about by name ("路政执法人员乱罚款")
 AGENCIES = ("路政", "运管", "运政", "交通执法", "综合执法", "治超", "港航", "海事")
 # a kind of vehicle or facility alone names no one in particular (surges and duplicates do not group on it)
@@ -528,7 +530,7 @@ def find_target(text: str) -> str | None:
         return re.sub(r"^(?:那个|这个|那家|这家|那|这)(?=.{2})", "", named)
     if kinds:
         return kinds[0]
-    return next((f for f in FACILITIES + AGENCIES if f in text), None)
+    return next((f for f in FACILITIES + AGENCIES + FIRM_KINDS if f in text), None)
 
 
 def find_demand(text: str) -> str | None:
@@ -846,7 +848,7 @@ ANONYMOUS_RE = re.compile(r"^(?:我要|我|就)?(?:匿名|不实名)(?:反映|�
 DEMAND_FIRST_RE = re.compile(r"^(?:要求|希望|请求|诉求是?)")
 # a demand in a word or two, as drivers say it: "退钱", "让他道歉", "赔偿损失", "严肃处理"
 BARE_DEMAND_RE = re.compile(
-    r"(?:让他|让司机|叫他|给我)?(?:退(?:[^，,。\s]{1,4}?的)?(?:钱|款|费|还|票|学费|车费|押金|运费)|道歉|赔钱|赔偿(?:损失)?|严肃处理|严惩|"
+    r"(?:让他|让司机|叫他|给我)?(?:退(?:[^，,。\s]{1,5}?)?(?:钱|款|费|还|票|学费|车费|押金|运费)|道歉|赔钱|赔偿(?:损失)?|严肃处理|严惩|"
     r"处理(?:司机|一下)?|处罚(?:司机)?|查处|整改|取缔|打击|严查|查一查|管一管|管管|给个说法|要个说法|"
     r"开(?:罚单|票|发票|收据)|给(?:个|我)?(?:票|发票|收据))[吧啊了就行]*"
 )
