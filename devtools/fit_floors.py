@@ -1,6 +1,7 @@
-"""Choose the large-KB policy's semantic floors (knowledge_base.decision.Policy.floor_question / floor_body).
+"""Choose the semantic floors: the large-KB policy's (knowledge_base.decision.Policy.floor_question / floor_body)
+and, with ``--small-kb``, the seed KB's floor for a direct answer (Policy.answer_floor, under the score rule).
 
-    PYTHONPATH=. .venv/bin/python -m devtools.fit_floors
+    PYTHONPATH=. .venv/bin/python -m devtools.fit_floors [--small-kb]
 
 A hit's score adds a keyword bonus to its cosine, and on a KB of thousands of entries common words ("汽车", "规定",
 "多少钱") lift entries that mean something else to a score that looks strong: questions the KB cannot answer were
@@ -15,17 +16,25 @@ decided with the KB's own calibrated policy, each pair of floors put in. The hel
 
 Prints a grid, best first by answered-or-offered plus unanswerable refused (both targets of issue 16), among the
 pairs with no wrong direct answer; the one chosen goes into knowledge_base/calibration.py's LARGE_KB_POLICY by hand.
+
+``--small-kb``: the same criterion (then fewest wrong: the seed's tuning set has a wrong answer at every floor) on
+the seed KB and its tuning questions (tests/data/kb_questions.yaml), never its held-out set; the floor chosen is
+calibration.SMALL_KB_ANSWER_FLOOR.
 """
 
 from __future__ import annotations
 
 import itertools
+import sys
+import tempfile
 from dataclasses import replace
+from pathlib import Path
 
 from benchmarks.faq import DATA, load_questions, open_kb
 from knowledge_base.decision import ANSWER, CLARIFY, Policy, decide
 
 DATASET = DATA / "gov-mixed"
+ANSWER_FLOORS = (0.0,) + tuple(round(0.70 + 0.01 * i, 2) for i in range(12))
 QUESTION_FLOORS = (0.0, 0.74, 0.76, 0.77, 0.78, 0.79, 0.80, 0.82)
 BODY_FLOORS = (0.0, 0.70, 0.72, 0.73, 0.74, 0.75, 0.76, 0.78)
 
@@ -43,7 +52,9 @@ def searches(kb, key_of: dict[int, str]) -> list[tuple[int | None, list]]:
     return out
 
 
-def outcomes(data: list[tuple[int | None, list]], policy: Policy) -> dict[str, float]:
+def outcomes(data: list[tuple[int | frozenset | None, list]], policy: Policy) -> dict[str, float]:
+    """Shares of the answerable questions answered right / wrong / answered or offered, and of the unanswerable ones
+    refused; a question's right entry is an article id, or a frozenset of ids where several answer it."""
     tally = dict.fromkeys(("right", "wrong", "offered", "unanswerable", "refused"), 0)
     answerable = 0
     for right, hits in data:
@@ -54,9 +65,10 @@ def outcomes(data: list[tuple[int | None, list]], policy: Policy) -> dict[str, f
             tally["refused"] += d.kind not in (ANSWER, CLARIFY)
             continue
         answerable += 1
+        rights = right if isinstance(right, frozenset) else {right}  # a seed question may have several
         if d.kind == ANSWER:
-            tally["right" if chosen[0] == right else "wrong"] += 1
-        elif d.kind == CLARIFY and right in chosen:
+            tally["right" if chosen[0] in rights else "wrong"] += 1
+        elif d.kind == CLARIFY and rights & set(chosen):
             tally["offered"] += 1
     answerable = max(answerable, 1)
     return {
@@ -77,7 +89,56 @@ def grid(data: list[tuple[int | None, list]], base: Policy) -> list[tuple[dict, 
     return ok
 
 
+def answer_floor_grid(data: list, base: Policy) -> list[tuple[dict, Policy]]:
+    """The score rule's answer floor: best first by answered-or-offered + unanswerable refused, then fewest wrong."""
+    rows = [(outcomes(data, replace(base, answer_floor=f)), replace(base, answer_floor=f)) for f in ANSWER_FLOORS]
+    rows.sort(key=lambda r: (-(r[0]["answered_or_offered"] + r[0]["unanswerable_refused"]), r[0]["wrong"]))
+    return rows
+
+
+def seed_searches() -> tuple[list, Policy]:
+    """The seed KB's tuning questions, searched as the bot searches, and its policy (without the answer floor)."""
+    from benchmarks.retrieval import QUESTIONS
+    from benchmarks.retrieval import load_questions as load_seed_questions
+    from hotline.db import Database
+    from hotline.settings import load_settings
+    from knowledge_base.embedder import Embedder
+    from knowledge_base.models import Article
+    from knowledge_base.seeds import load_seed_drafts
+    from knowledge_base.service import KnowledgeBase
+
+    settings = load_settings({"HOTLINE_VAR_DIR": str(Path(tempfile.mkdtemp(prefix="fit-floors-")))})
+    db = Database(settings.database_url)
+    db.migrate()
+    kb = KnowledgeBase(db, Embedder(settings.embedding_model), settings.index_path, settings.kb_min_score)
+    kb.upsert_articles(load_seed_drafts())
+    with db.session() as s:
+        article_of = {key: art for art, key in s.query(Article.id, Article.origin_key).all()}
+    answerable, unanswerable = load_seed_questions(QUESTIONS)
+    data = [
+        (frozenset(article_of[k] for k in x["answers"] if k in article_of), kb.search(x["q"], k=5, min_score=0.0))
+        for x in answerable
+    ]
+    data += [(None, kb.search(q, k=5, min_score=0.0)) for q in unanswerable]
+    return data, replace(kb.policy, answer_floor=0.0)
+
+
+def main_small_kb() -> None:
+    print("Searching the seed KB's tuning questions (tests/data/kb_questions.yaml) …", flush=True)
+    data, base = seed_searches()
+    print("answer floor on the seed KB, best first by answered-or-offered + unanswerable refused, then fewest wrong:")
+    print(f"  {'answer_floor':>12} {'right':>6} {'wrong':>6} {'answered/offered':>16} {'unans. refused':>14}")
+    for result, policy in answer_floor_grid(data, base):
+        print(
+            f"  {policy.answer_floor:>12.2f} {result['right']:>6.1%} {result['wrong']:>6.1%}"
+            f" {result['answered_or_offered']:>16.1%} {result['unanswerable_refused']:>14.1%}"
+        )
+
+
 def main() -> None:
+    if "--small-kb" in sys.argv[1:]:
+        main_small_kb()
+        return
     kb, key_of = open_kb(DATASET)
     base = kb.policy
     print(f"Searching the development questions ({len(kb.cache.articles)} articles), policy {base.as_dict()} …")

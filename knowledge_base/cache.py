@@ -49,6 +49,9 @@ class ArticleMeta:
     urgent: bool
     effective_from: object
     expires_at: object
+    # whether its editors wrote how callers ask for it (相似问法): such an entry is answered, on a small KB, only
+    # when the question means one of them (knowledge_base.decision.Policy.answer_floor)
+    paraphrased: bool = False
 
 
 def _metas(session, article_ids=None) -> dict[int, ArticleMeta]:
@@ -68,6 +71,7 @@ def _metas(session, article_ids=None) -> dict[int, ArticleMeta]:
             bool(a.urgent),
             a.effective_from,
             a.expires_at,
+            bool(a.questions),
         )
         for a in session.scalars(query.options(defer(Article.body)))
     }

@@ -44,6 +44,10 @@ class Policy:
     # regulation clause) to ``floor_body``; 0 = no floor
     floor_question: float = 0.0
     floor_body: float = 0.0
+    # the score rule (a small KB): the semantic evidence a direct answer from an entry with similar questions needs;
+    # below it the entry is not answered ("公交卡丢了怎么办" scored 0.80 on 管理办法 第二条 from shared words, at a cosine
+    # of 0.76); 0 = no floor
+    answer_floor: float = 0.0
 
     def as_dict(self) -> dict:
         return {
@@ -56,13 +60,18 @@ class Policy:
             "sure": self.sure,
             "floor_question": self.floor_question,
             "floor_body": self.floor_body,
+            "answer_floor": self.answer_floor,
         }
 
     def floor_for(self, hit) -> float:
-        """The semantic evidence ``hit`` needs: 0 when its cosine is unknown (a chosen entry, keyword mode) and under
-        the score rule (a small KB, whose threshold was calibrated on the hybrid score)."""
-        if self.certainty <= 0 or getattr(hit, "cosine", None) is None:
+        """The semantic evidence ``hit`` needs: 0 when its cosine is unknown (a chosen entry, keyword mode); under the
+        score rule (a small KB) that of a direct answer (``answer_floor``; its choices have none) for an entry with
+        similar questions (``Hit.paraphrased``): a question that means one of them reaches it, where a short notice
+        matched on its body does not ("S227晚上货车能走吗" reaches 0.75 on "12月5日起S227省道辉县段夜间22时至次日6时禁止货车通行")."""
+        if getattr(hit, "cosine", None) is None:
             return 0.0
+        if self.certainty <= 0:  # the seed's kind of entry, whose paraphrases are written; not a notice's body
+            return self.answer_floor if getattr(hit, "paraphrased", False) else 0.0
         return self.floor_question if getattr(hit, "has_questions", False) else self.floor_body
 
     def means_it(self, hit) -> bool:
@@ -154,7 +163,23 @@ def _decide_ranked(hits: list, policy: Policy) -> Decision:
 
 
 def _decide_on_scores(hits: list, policy: Policy) -> Decision:
-    """The score rule: a top score above the threshold and a lead over the runner-up."""
+    """The score rule: a top score above the threshold and a lead over the runner-up — and, for a direct answer, the
+    semantic evidence of ``answer_floor``: a high score from shared words alone is refused."""
+    decision = _score_rule(hits, policy)
+    top = hits[0]
+    if decision.kind == ANSWER and not policy.means_it(top):
+        return Decision(
+            REFUSE,
+            [],
+            hits,
+            decision.confidence,
+            f"第一名的语义相似度{float(top.cosine):.2f}低于{policy.answer_floor:.2f}，"
+            f"得分{decision.confidence:.2f}主要来自共有的词语，不直接答复",
+        )
+    return decision
+
+
+def _score_rule(hits: list, policy: Policy) -> Decision:
     top = confidence_of(hits[0])
     second = confidence_of(hits[1]) if len(hits) > 1 else 0.0
     if top >= policy.answer and top - second >= policy.margin:

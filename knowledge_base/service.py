@@ -109,6 +109,8 @@ class Hit:
     # whether the article has a question to be matched against (its title as 标准问, or 相似问法): a paraphrase of
     # a question reaches a higher cosine than a question to a regulation clause's prose, so the floors differ
     has_questions: bool = False
+    # its article has similar questions (相似问法) written by its editors (ArticleMeta.paraphrased)
+    paraphrased: bool = False
 
     @property
     def snippet(self) -> str:
@@ -591,6 +593,7 @@ class KnowledgeBase:
                     confidence=None if b.probability is None else round(b.probability, 4),
                     cosine=None if cosine is None else round(cosine, 4),
                     has_questions=any(c in questions for c in scored.chunk_ids[n]),
+                    paraphrased=a.paraphrased,
                 )
             )
         return hits

@@ -163,3 +163,30 @@ def test_a_hit_of_unknown_meaning_is_not_floored():
     """An entry the user chose (score 1.0) or a hit without a cosine (keyword mode) is judged as before."""
     assert decide(ranked((0.9, 0.98), (0.75, 0.01)), FLOORED).kind == ANSWER
     assert decide(meant((1.0, 1.0, None, True)), FLOORED).kind == ANSWER
+
+
+def small_hits(*rows):
+    """Hits of a small KB (score rule): (score, best cosine)."""
+    return [
+        SimpleNamespace(article_id=i + 1, score=s, confidence=None, cosine=c, paraphrased=True)
+        for i, (s, c) in enumerate(rows)
+    ]
+
+
+def test_a_small_kb_answers_only_what_it_means():
+    """On the seed KB "公交卡丢了怎么办" scored 0.80 on 管理办法 第二条 (cosine 0.76) and was answered with it; under the
+    score rule a direct answer needs the semantic evidence too (Policy.answer_floor), its choices do not."""
+    small = legacy_policy(0.8)
+    assert small.answer_floor > 0.76
+    d = decide(small_hits((0.80, 0.76), (0.70, 0.75)), small)
+    assert d.kind == REFUSE and f"语义相似度0.76低于{small.answer_floor:.2f}" in d.reason
+    assert decide(small_hits((0.80, 0.85), (0.70, 0.75)), small).kind == ANSWER
+    assert decide(small_hits((0.97, 0.70), (0.96, 0.7)), small).kind == REFUSE  # "beyond doubt" on words alone
+    two = decide(small_hits((0.84, 0.70), (0.83, 0.70)), small)  # offered to choose from, as before
+    assert two.kind == CLARIFY and len(two.hits) == 2
+    # a hit of unknown meaning (keyword mode, a chosen entry) is not floored, nor a notice without similar questions
+    # matched on its body ("S227晚上货车能走吗" reaches 0.75 on the S227 notice)
+    assert decide(hits(0.93, 0.2), small).kind == ANSWER
+    notice = small_hits((0.895, 0.753), (0.6, 0.5))
+    notice[0].paraphrased = False
+    assert decide(notice, small).kind == ANSWER

@@ -2,7 +2,7 @@
 
 from types import SimpleNamespace
 
-from devtools.fit_floors import grid, outcomes
+from devtools.fit_floors import answer_floor_grid, grid, outcomes
 from knowledge_base.decision import Policy
 
 BASE = Policy(answer=0.8, margin=0.0, choice=0.8, clarify_total=0.0, certainty=0.9, confirm=0.7)
@@ -34,3 +34,19 @@ def test_the_grid_puts_the_floors_that_separate_first():
     best, policy = grid(DATA, BASE)[0]
     assert best["unanswerable_refused"] == 1.0 and best["answered_or_offered"] == 1.0
     assert 0.73 < policy.floor_body <= 0.84 and policy.floor_question <= 0.84
+
+
+def test_the_small_kb_answer_floor_refuses_word_matches_and_keeps_meant_answers():
+    small = Policy(answer=0.8, margin=0.05, choice=0.8, clarify_total=0.0, sure=0.95)
+
+    def scored(article_id, score, cosine):
+        return SimpleNamespace(article_id=article_id, score=score, confidence=None, cosine=cosine, paraphrased=True)
+
+    data = [
+        (frozenset({1, 9}), [scored(1, 0.9, 0.86), scored(2, 0.6, 0.7)]),  # several right entries: either counts
+        (None, [scored(3, 0.82, 0.74), scored(4, 0.6, 0.7)]),  # a word match, unanswerable
+    ]
+    assert outcomes(data, small)["unanswerable_refused"] == 0.0
+    best, policy = answer_floor_grid(data, small)[0]
+    assert best == {"right": 1.0, "wrong": 0.0, "answered_or_offered": 1.0, "unanswerable_refused": 1.0}
+    assert 0.74 < policy.answer_floor <= 0.86

@@ -432,7 +432,7 @@ class HitTestHit(SearchHit):
     meaning_floor = Float(
         required=True,
         metadata={
-            "description": "本条作答或供选择所需的语义相似度门槛（大型知识库：有问句的条目与仅有正文的条目不同；0=不设）"
+            "description": "本条作答或供选择所需的语义相似度门槛（大型知识库：有问句的条目与仅有正文的条目不同；小型知识库：有相似问法的条目直接答复所需；0=不设）"
         },
     )
 

@@ -181,9 +181,13 @@ def hit_test(query):
             why.append("无关键词命中")
         if abs(h.score - (h.dense + 0.3 * h.keyword * h.coverage)) > 1e-3:
             why.append(f"综合本文最佳三条证据（加权平均）{h.score:.3f}")
-        floor = kb.policy.floor_for(h)
-        if floor > 0:  # a large KB: the meaning must match too, not only the words (knowledge_base.decision)
-            kind = "问句条目" if h.has_questions else "正文条目"
+        policy = kb.policy
+        floor = policy.floor_for(h)
+        if floor > 0:  # the meaning must match too, not only the words (knowledge_base.decision)
+            if policy.certainty > 0:  # a large KB: to be answered or offered
+                kind = "问句条目" if h.has_questions else "正文条目"
+            else:  # a small KB: an entry with similar questions, to be answered directly
+                kind = "有相似问法的条目直接答复"
             verdict = "达标" if h.cosine >= floor else "未达标，仅凭共有词语不作答"
             why.append(f"语义相似度（最佳一段）{h.cosine:.3f}，{kind}门槛 {floor:.2f}，{verdict}")
         region_why = region_reason(h, choice, kb.min_score)
