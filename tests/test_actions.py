@@ -583,3 +583,20 @@ def test_clauses_of_one_law_are_offered_by_what_they_say():
     assert all(len(t) <= 30 for t in choice_titles(hits))
     mixed = [hits[0], SimpleNamespace(title="交通运输部：发挥12328热线作用", text="通知指出…")]
     assert choice_titles(mixed) == [choice_title(f"{law} 第二十六条"), "交通运输部：发挥12328热线作用"]
+
+
+def test_a_question_nlu_took_for_a_complaint_is_not_answered_with_the_first_of_its_choices():
+    """ "貨車司機在服務區被收停車費 合理嗎" (NLU: complain; asked as a question) on the seed KB was answered with 第二十五条
+    — how a centre forwards complaints — as if it asked how to complain: it keeps its choice (with the complaint's
+    button); a question that does ask how to complain is told the way."""
+    hits = [ART36, ART37, NEWS]
+    kb = FakeKB(Decision(CLARIFY, hits, hits, 0.84, "3条相近"), hits)
+    kb.policy = Policy(answer=0.8, margin=0.05, choice=0.8, clarify_total=0.0)  # a small KB's score rule
+    asked = {"hotline_asked_as": {"name": "complain", "confidence": 0.9}}
+    dispatcher = CollectingDispatcher()
+    ActionAnswerFromKB(kb).run(dispatcher, tracker("貨車司機在服務區被收停車費 合理嗎", metadata=asked), {})
+    ask = dispatcher.messages[0]
+    assert ask["text"] == "您想问的是哪一个？" and "/complain" in [b["payload"] for b in ask["buttons"]]
+    dispatcher = CollectingDispatcher()
+    ActionAnswerFromKB(kb).run(dispatcher, tracker("出租车拒载怎么投诉", metadata=asked), {})
+    assert dispatcher.messages[0]["text"].startswith("在这里就可以直接投诉")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-from dataclasses import replace
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -228,10 +227,6 @@ class ActionAnswerFromKB(Action):
             # "网约车平台抽成太高 这个归你们管吗": yes (第二条), and the complaint offered; the KB's entries on the
             # matter would answer another question (the seed's 第二十二条 / 第十九条 for it, or a news report)
             return self._reply_and_offer(dispatcher, OURS_REPLY.format(field=field), "complain")
-        if decision.kind == CLARIFY and self._how_to_answered(tracker, question, decision):
-            # "出租车拒载怎么投诉" on a small KB: the bot itself takes the complaint; of the close entries (管理办法's
-            # 第十五条 and 第二条) the first is quoted, the others named as related, and the complaint offered
-            decision = replace(decision, kind=ANSWER, hits=decision.hits[:1])
         if decision.kind in (ANSWER, CLARIFY):
             return self.respond(dispatcher, tracker, question, decision)
         if asked_as(tracker) is None and intake.reads_as_complaint(question):
@@ -251,13 +246,6 @@ class ActionAnswerFromKB(Action):
         policy = getattr(self.kb, "policy", None)
         small = policy is None or not policy.certainty
         return small and not (decision.kind == ANSWER and (decision.confidence or 0) >= SURE)
-
-    def _how_to_answered(self, tracker: Tracker, question: str, decision) -> bool:
-        """Whether a choice between close entries is answered instead, for a question asking how to do what the bot
-        does (complain, suggest …): on a small KB, whose entries alike at the threshold are all on the point; a
-        large KB's ranker was unsure which entry is right, and the choice stands."""
-        act = asked_as(tracker) or asks_how_to(normalize(question))
-        return act in OFFERS and len(decision.hits) > 1 and not self.kb.policy.certainty
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, question: str, decision) -> list:
         """The reply to a decision to answer or to clarify, made here or by another action (a referral)."""
