@@ -35,6 +35,7 @@ from knowledge_base.decision import ANSWER, CLARIFY, Policy, decide
 
 DATASET = DATA / "gov-mixed"
 ANSWER_FLOORS = (0.0,) + tuple(round(0.70 + 0.01 * i, 2) for i in range(12))
+KEYWORD_SURE = (0.0, 0.82, 0.84, 0.85, 0.86, 0.88, 0.90)  # 0: the floor whatever the score
 QUESTION_FLOORS = (0.0, 0.74, 0.76, 0.77, 0.78, 0.79, 0.80, 0.82)
 BODY_FLOORS = (0.0, 0.70, 0.72, 0.73, 0.74, 0.75, 0.76, 0.78)
 
@@ -90,8 +91,12 @@ def grid(data: list[tuple[int | None, list]], base: Policy) -> list[tuple[dict, 
 
 
 def answer_floor_grid(data: list, base: Policy) -> list[tuple[dict, Policy]]:
-    """The score rule's answer floor: best first by answered-or-offered + unanswerable refused, then fewest wrong."""
-    rows = [(outcomes(data, replace(base, answer_floor=f)), replace(base, answer_floor=f)) for f in ANSWER_FLOORS]
+    """The score rule's answer floor and the score that answers without it (keyword_sure): best first by
+    answered-or-offered + unanswerable refused, then fewest wrong."""
+    policies = [
+        replace(base, answer_floor=f, keyword_sure=k) for f, k in itertools.product(ANSWER_FLOORS, KEYWORD_SURE)
+    ]
+    rows = [(outcomes(data, p), p) for p in policies]
     rows.sort(key=lambda r: (-(r[0]["answered_or_offered"] + r[0]["unanswerable_refused"]), r[0]["wrong"]))
     return rows
 
@@ -120,17 +125,19 @@ def seed_searches() -> tuple[list, Policy]:
         for x in answerable
     ]
     data += [(None, kb.search(q, k=5, min_score=0.0)) for q in unanswerable]
-    return data, replace(kb.policy, answer_floor=0.0)
+    return data, replace(kb.policy, answer_floor=0.0, keyword_sure=0.0)
 
 
 def main_small_kb() -> None:
     print("Searching the seed KB's tuning questions (tests/data/kb_questions.yaml) …", flush=True)
     data, base = seed_searches()
     print("answer floor on the seed KB, best first by answered-or-offered + unanswerable refused, then fewest wrong:")
-    print(f"  {'answer_floor':>12} {'right':>6} {'wrong':>6} {'answered/offered':>16} {'unans. refused':>14}")
-    for result, policy in answer_floor_grid(data, base):
+    print(
+        f"  {'answer_floor':>12} {'keyword_sure':>12} {'right':>6} {'wrong':>6} {'answered/offered':>16} {'unans. refused':>14}"
+    )
+    for result, policy in answer_floor_grid(data, base)[:15]:
         print(
-            f"  {policy.answer_floor:>12.2f} {result['right']:>6.1%} {result['wrong']:>6.1%}"
+            f"  {policy.answer_floor:>12.2f} {policy.keyword_sure:>12.2f} {result['right']:>6.1%} {result['wrong']:>6.1%}"
             f" {result['answered_or_offered']:>16.1%} {result['unanswerable_refused']:>14.1%}"
         )
 

@@ -48,6 +48,9 @@ class Policy:
     # below it the entry is not answered ("公交卡丢了怎么办" scored 0.80 on 管理办法 第二条 from shared words, at a cosine
     # of 0.76); 0 = no floor
     answer_floor: float = 0.0
+    # ... unless its score reaches this: rare words matched (S227, 安全生产) lift a score well above the threshold,
+    # common ones barely ("涉及安全生产的问题怎么处理" scores 0.90 on 第二十一条 at a cosine of 0.78); 0 = always floored
+    keyword_sure: float = 0.0
 
     def as_dict(self) -> dict:
         return {
@@ -61,17 +64,21 @@ class Policy:
             "floor_question": self.floor_question,
             "floor_body": self.floor_body,
             "answer_floor": self.answer_floor,
+            "keyword_sure": self.keyword_sure,
         }
 
     def floor_for(self, hit) -> float:
         """The semantic evidence ``hit`` needs: 0 when its cosine is unknown (a chosen entry, keyword mode); under the
         score rule (a small KB) that of a direct answer (``answer_floor``; its choices have none) for an entry with
-        similar questions (``Hit.paraphrased``): a question that means one of them reaches it, where a short notice
-        matched on its body does not ("S227晚上货车能走吗" reaches 0.75 on "12月5日起S227省道辉县段夜间22时至次日6时禁止货车通行")."""
+        similar questions (``Hit.paraphrased``) whose score is short of ``keyword_sure``: a question that means one of
+        them reaches it, where a short notice matched on its body does not ("S227晚上货车能走吗" reaches 0.75 on
+        "12月5日起S227省道辉县段夜间22时至次日6时禁止货车通行")."""
         if getattr(hit, "cosine", None) is None:
             return 0.0
         if self.certainty <= 0:  # the seed's kind of entry, whose paraphrases are written; not a notice's body
-            return self.answer_floor if getattr(hit, "paraphrased", False) else 0.0
+            if not getattr(hit, "paraphrased", False) or (self.keyword_sure and float(hit.score) >= self.keyword_sure):
+                return 0.0
+            return self.answer_floor
         return self.floor_question if getattr(hit, "has_questions", False) else self.floor_body
 
     def means_it(self, hit) -> bool:

@@ -587,16 +587,25 @@ def test_clauses_of_one_law_are_offered_by_what_they_say():
 
 def test_a_question_nlu_took_for_a_complaint_is_not_answered_with_the_first_of_its_choices():
     """ "貨車司機在服務區被收停車費 合理嗎" (NLU: complain; asked as a question) on the seed KB was answered with 第二十五条
-    — how a centre forwards complaints — as if it asked how to complain: it keeps its choice (with the complaint's
-    button); a question that does ask how to complain is told the way."""
+    — how a centre forwards complaints — the first of close clauses, as if it asked how to complain: a small KB makes
+    no guess and offers the complaint; a large KB's ranked choices stand, with the complaint's button."""
     hits = [ART36, ART37, NEWS]
     kb = FakeKB(Decision(CLARIFY, hits, hits, 0.84, "3条相近"), hits)
     kb.policy = Policy(answer=0.8, margin=0.05, choice=0.8, clarify_total=0.0)  # a small KB's score rule
     asked = {"hotline_asked_as": {"name": "complain", "confidence": 0.9}}
     dispatcher = CollectingDispatcher()
+    events = ActionAnswerFromKB(kb).run(dispatcher, tracker("貨車司機在服務區被收停車費 合理嗎", metadata=asked), {})
+    reply, meta, offer = dispatcher.messages
+    assert reply["text"].startswith("这个问题知识库里暂时没有明确的答案") and "直接投诉" in reply["text"]
+    assert meta["custom"]["hotline_meta"] == {"sources": [], "kb_matched": False}
+    assert offer["text"] == "需要现在帮您登记投诉吗？" and events == [
+        {"event": "slot", "timestamp": None, "name": "misses", "value": 0}
+    ]
+    dispatcher = CollectingDispatcher()  # asked as a plain question: the choice
+    ActionAnswerFromKB(kb).run(dispatcher, tracker("貨車司機在服務區被收停車費 合理嗎"), {})
+    assert dispatcher.messages[0]["text"] == "您想问的是哪一个？"
+    kb.policy = Policy(answer=0.82, margin=0.0, choice=0.80, clarify_total=0.0, certainty=0.80)  # a ranked KB
+    dispatcher = CollectingDispatcher()
     ActionAnswerFromKB(kb).run(dispatcher, tracker("貨車司機在服務區被收停車費 合理嗎", metadata=asked), {})
     ask = dispatcher.messages[0]
     assert ask["text"] == "您想问的是哪一个？" and "/complain" in [b["payload"] for b in ask["buttons"]]
-    dispatcher = CollectingDispatcher()
-    ActionAnswerFromKB(kb).run(dispatcher, tracker("出租车拒载怎么投诉", metadata=asked), {})
-    assert dispatcher.messages[0]["text"].startswith("在这里就可以直接投诉")

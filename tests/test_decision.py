@@ -175,13 +175,16 @@ def small_hits(*rows):
 
 def test_a_small_kb_answers_only_what_it_means():
     """On the seed KB "公交卡丢了怎么办" scored 0.80 on 管理办法 第二条 (cosine 0.76) and was answered with it; under the
-    score rule a direct answer needs the semantic evidence too (Policy.answer_floor), its choices do not."""
+    score rule a direct answer needs the semantic evidence too (Policy.answer_floor) unless rare words lift its score
+    (Policy.keyword_sure); its choices do not."""
     small = legacy_policy(0.8)
     assert small.answer_floor > 0.76
     d = decide(small_hits((0.80, 0.76), (0.70, 0.75)), small)
     assert d.kind == REFUSE and f"语义相似度0.76低于{small.answer_floor:.2f}" in d.reason
     assert decide(small_hits((0.80, 0.85), (0.70, 0.75)), small).kind == ANSWER
-    assert decide(small_hits((0.97, 0.70), (0.96, 0.7)), small).kind == REFUSE  # "beyond doubt" on words alone
+    assert decide(small_hits((0.81, 0.70), (0.5, 0.7)), small).kind == REFUSE  # a lone leader on common words
+    # rare words matched lift the score well above the threshold: "涉及安全生产的问题怎么处理" 0.90 on 第二十一条 (0.78)
+    assert small.keyword_sure <= 0.90 and decide(small_hits((0.90, 0.78), (0.7, 0.7)), small).kind == ANSWER
     two = decide(small_hits((0.84, 0.70), (0.83, 0.70)), small)  # offered to choose from, as before
     assert two.kind == CLARIFY and len(two.hits) == 2
     # a hit of unknown meaning (keyword mode, a chosen entry) is not floored, nor a notice without similar questions

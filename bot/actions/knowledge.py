@@ -55,6 +55,13 @@ OURS_REPLY = (
     "相关单位办理。"
 )
 SURE = 0.95
+# a question NLU took for a complaint ("出租车司机绕路多收钱怎么办", "貨車司機在服務區被收停車費 合理嗎") for which a small
+# KB has only entries alike at the threshold (clauses on how a centre works): no guess, and the complaint offered
+UNSURE_THEN_COMPLAIN = (
+    "这个问题知识库里暂时没有明确的答案，为免误导，我不作猜测性答复。如果您认为自己的权益受到了侵害，"
+    "在这里就可以直接投诉：告诉我投诉对象、事情经过、发生的时间地点和您的诉求，我帮您登记成投诉举报工单，"
+    "转交承办单位办理并答复您。"
+)
 # asked how to complain or suggest, unless the KB is sure of an answer of its own: the bot itself is the way
 HOW_TO = {
     "complain": (
@@ -227,6 +234,11 @@ class ActionAnswerFromKB(Action):
             # "网约车平台抽成太高 这个归你们管吗": yes (第二条), and the complaint offered; the KB's entries on the
             # matter would answer another question (the seed's 第二十二条 / 第十九条 for it, or a news report)
             return self._reply_and_offer(dispatcher, OURS_REPLY.format(field=field), "complain")
+        if decision.kind == CLARIFY and asked_as(tracker) == "complain" and not self.kb.policy.certainty:
+            # on a small KB the close entries are clauses on how a centre works: the first was answered (第二十五条
+            # for "貨車司機在服務區被收停車費 合理嗎"), its choices would be no better
+            self._gap(tracker, question, decision.hits[0], "refuse")
+            return self._reply_and_offer(dispatcher, UNSURE_THEN_COMPLAIN, "complain")
         if decision.kind in (ANSWER, CLARIFY):
             return self.respond(dispatcher, tracker, question, decision)
         if asked_as(tracker) is None and intake.reads_as_complaint(question):
