@@ -1459,3 +1459,10 @@ def test_a_firm_by_its_kind_is_whom_and_a_refund_is_a_demand():
     assert step.values["target"] == "驾校" and step.ask == "occurred_at"
     step = intake.answer(step.values, "occurred_at", "退我过路费", step.tries)
     assert step.values["demand"] == "退我过路费" and step.ask == "occurred_at"
+
+
+def test_what_leads_into_the_complaint_is_no_part_of_the_place():
+    """ "那我投诉服务区管理不到位" (after the police referral) made "那我投诉服务区" the place and then whom."""
+    step = intake.answer({}, None, "那我投诉服务区管理不到位")
+    assert step.values["target"] == "服务区" and "location" not in step.values
+    assert intake.answer({}, None, "在那个郑州东站被出租车司机骂了").values["location"] == "郑州东站"
