@@ -1466,3 +1466,38 @@ def test_what_leads_into_the_complaint_is_no_part_of_the_place():
     step = intake.answer({}, None, "那我投诉服务区管理不到位")
     assert step.values["target"] == "服务区" and "location" not in step.values
     assert intake.answer({}, None, "在那个郑州东站被出租车司机骂了").values["location"] == "郑州东站"
+
+
+def test_an_expressway_by_its_name_is_a_place_and_the_one_who_fined_is_whom():
+    """ "货车在高速上被超限站罚了2000" made the caller's own truck whom and "高速上被超限站" the place; "在G4京港澳高速"
+    sent for the demand became the demand."""
+    step = intake.answer({}, None, "货车在高速上被超限站罚了2000 没给任何单据")
+    assert step.values["target"] == "超限站" and "location" not in step.values
+    for text in ("在G4京港澳高速", "京港澳高速新乡段", "G107国道", "连霍高速公路"):
+        assert intake.only_a_place(text) == text.removeprefix("在"), text
+    for text in ("上了高速", "走高速", "在高速上"):
+        assert intake.only_a_place(text) is None, text
+    values = {"target": "超限站", "facts": "罚了2000 没给单据", "occurred_at": "上个月15号"}
+    step = intake.answer(values, "demand", "在G4京港澳高速")
+    assert step.values["location"] == "G4京港澳高速" and "demand" not in step.values and step.ask == "demand"
+
+
+def test_a_stretch_of_time_is_a_time_not_a_place():
+    """ "这个月一直这样" for where was stored as the place; "停运好几个月了" told no time."""
+    values = {"target": "公交公司", "facts": "12路公交车不按时发车"}
+    step = intake.answer(values, "location", "这个月一直这样")
+    assert step.ask == "location" and "location" not in step.values and step.values["occurred_at"] == "这个月"
+    step = intake.answer({}, None, "我们村里的客运班车停运好几个月了")
+    assert step.values["occurred_at"] == "好几个月" and step.ask != "occurred_at"
+
+
+def test_a_landline_needs_a_mainland_area_code():
+    """ "0912345678" (a Taiwan mobile) was taken for the landline 091-2345678."""
+    values = {"target": "x", "facts": "绕路", "occurred_at": "昨天", "location": "站", "demand": "退钱"}
+    assert "caller_phone" not in intake.answer(values, "caller_phone", "0912345678").values
+    for text, stored in (
+        ("0373-3011234", "0373-3011234"),
+        ("0371 12345678", "0371-12345678"),
+        ("01012345678", "010-12345678"),
+    ):
+        assert intake.answer(values, "caller_phone", text).values["caller_phone"] == stored, text

@@ -24,7 +24,8 @@ PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕�
 # ordinary plates (豫G12345, 豫G·T1234) and new-energy plates (豫AD12345 / 豫A12345D: 6 characters after the letter)
 PLATE_RE = re.compile(rf"[{PROVINCES}]\s*[A-HJ-NP-Z]\s*[·•．.\-]?\s*[A-HJ-NP-Z0-9]{{5,6}}(?![A-Z0-9])")
 PHONE_RE = re.compile(r"(?<!\d)(1[3-9]\d)[\s\-]?(\d{4})[\s\-]?(\d{4})(?!\d)")
-LANDLINE_RE = re.compile(r"(?<!\d)(0\d{2,3})-?(\d{7,8})(?!\d)")
+# a mainland landline: area code 010, 02x or 0[3-9]xx ("0912345678" is a Taiwan mobile, not "091-2345678")
+LANDLINE_RE = re.compile(r"(?<!\d)(010|02\d|0[3-9]\d{2})[-\s]?(\d{7,8})(?!\d)")
 ORDER_RE = re.compile(r"(?<!\d)(20\d{6})[-－—\s]?(\d{5})(?!\d)")
 ROUTE_RE = re.compile(r"(?:[A-Z]?\d{1,4}|[一二三四五六七八九十]{1,3})\s*路(?:公交车|公交|车)?")
 PLATFORMS = (
@@ -409,6 +410,7 @@ def find_place(text: str) -> str | None:
         match.group(1),
     )
     place = re.sub(r"^(?:那个|这个|就是|就在)+", "", place)
+    place = place.rsplit("被", 1)[-1]  # "高速上被超限站（罚了）": the one who did it, not a place before it
     # "停车场" alone (of "晚上停车场没有保安"), "高速公路收费站": which one is still to be asked
     return place if len(place) >= 2 and not only_a_kind(place) else None
 
@@ -529,9 +531,14 @@ def find_target(text: str) -> str | None:
     if company:
         named = TARGET_LEAD_RE.sub("", company.group(1)) or company.group(1)
         return re.sub(r"^(?:那个|这个|那家|这家|那|这)(?=.{2})", "", named)
+    others = FACILITIES + AGENCIES + FIRM_KINDS
+    done_by = text.split("被", 1)[1] if "被" in text else ""
+    by = next((f for f in others if f in done_by[:12]), None)
+    if kinds and by and kinds[0] not in done_by:  # "货车在高速上被超限站罚了": the truck is the caller's, not whom
+        return by
     if kinds:
         return kinds[0]
-    return next((f for f in FACILITIES + AGENCIES + FIRM_KINDS if f in text), None)
+    return next((f for f in others if f in text), None)
 
 
 def find_demand(text: str) -> str | None:
@@ -790,7 +797,9 @@ def only_a_phone(text: str) -> str | None:
 
 
 # what is said around a time given alone: "就今天上午十点多", "大概昨天晚上", "前天下午的时候"
-TIME_FILLER_RE = re.compile(r"^(?:就是|就|是|大概是?|大约是?|差不多是?|应该是)|(?:多|左右|前后|的时候|那会儿?|那时候)$")
+TIME_FILLER_RE = re.compile(
+    r"^(?:就是|就|是|大概是?|大约是?|差不多是?|应该是)|(?:多|左右|前后|的时候|那会儿?|那时候|(?:一直|都|老是|总是|经常)(?:这样|是这样)|了)$"
+)
 
 
 def only_a_time(text: str) -> str | None:
@@ -972,6 +981,11 @@ PLACE_LEAD_RE = re.compile(r"^(?:地点|位置|地方)?(?:就是在|就在|是�
 PLACE_TAIL_RE = re.compile(r"(?:那里|那儿|那边|这里|这儿|这边|上)$")
 # a road or street by its name alone ("金水路", "人民路上"); never a kind of road ("马路", "公路") or a bus line
 ROAD_NAME_RE = re.compile(r"[\u4e00-\u9fa5]{2,5}(?:路|街|大街|大道)")
+# an expressway or a national road by its name or number ("京港澳高速", "G4京港澳高速新乡段", "G107国道", "连霍高速公路")
+HIGHWAY_NAME_RE = re.compile(
+    r"(?:[GS]\d{1,4})?(?:(?![上下这那的条走在去到了个过])[\u4e00-\u9fa5]){2,4}(?:高速公路|高速|国道|省道)"
+    r"(?:[\u4e00-\u9fa5]{2,4}段)?|[GS]\d{1,4}(?:国道|省道|高速)?(?:[\u4e00-\u9fa5]{2,4}段)?"
+)
 NOT_ROAD_NAMES = ("大路", "小路", "一路", "半路", "走路", "山路", "上路", "水路", "大街", "上街", "逛街")
 SELF_CORRECTED_RE = re.compile(
     r"^[\u4e00-\u9fa5]{1,12}?(?:不对|不是|错了|说错了)(?:应该)?[是在]?([\u4e00-\u9fa5]{2,})$"
@@ -1025,6 +1039,8 @@ def only_a_place(text: str) -> str | None:
     ):
         return plain
     if _only_a_region(plain):
+        return plain
+    if HIGHWAY_NAME_RE.fullmatch(plain) and not tells_more(plain):
         return plain
     ride = RIDE_RE.fullmatch(plain)  # "从郑州东站到新郑机场": a ride's from and to, one of them a place
     if ride and not tells_more(plain) and any(only_a_place(end) for end in ride.groups()):

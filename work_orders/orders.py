@@ -43,7 +43,7 @@ from .lifecycle import (
 from .models import Attachment, HandlingUnit, Notice, OrderReturn, OrderSequence, WorkOrder, WorkOrderEvent
 from .present import guide, order_dict, timeline
 
-PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0(?:10|2\d|[3-9]\d{2})-?\d{7,8})$")
 LIMITS = {
     "title": 200,
     "target": 200,
