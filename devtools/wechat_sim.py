@@ -19,6 +19,7 @@ import argparse
 import itertools
 import json
 import os
+import re
 import secrets
 import shlex
 import sys
@@ -147,8 +148,11 @@ class Simulator:
         if name == "/voice":
             return self.voice(rest.strip())
         if name == "/location" and args:
-            coords = [float(a) for a in args[1:3]] if len(args) >= 3 else [0.0, 0.0]
-            return self.location(args[0], *coords)
+            # the label may hold spaces ("河南省新乡市 京港澳高速原阳服务区"); the coordinates, if any, come last
+            coords = [0.0, 0.0]
+            if len(args) >= 3 and all(re.fullmatch(r"-?\d+(?:\.\d+)?", a) for a in args[-2:]):
+                coords, args = [float(a) for a in args[-2:]], args[:-2]
+            return self.location(" ".join(args), *coords)
         if name == "/image":
             return self.image(args[0] if args else None)
         if name == "/video":

@@ -76,6 +76,7 @@ def test_interactive_session(serve, rasa, monkeypatch):
             "2",
             "/help",
             "/location 河南省新乡市红旗区新乡东站 35.27 113.92",
+            "/location 河南省新乡市原阳县 京港澳高速原阳服务区",  # a label with a space (it crashed the simulator)
             "/voice",
             "/voice 高速免费吗",
             "/image",
@@ -88,6 +89,7 @@ def test_interactive_session(serve, rasa, monkeypatch):
     assert code == 0
     assert "已连接" in out and "欢迎关注12328" in out and "/location 地点" in out
     assert "已收到您的位置：河南省新乡市红旗区新乡东站" in out and "没能识别出文字" in out
+    assert "已收到您的位置：河南省新乡市原阳县 京港澳高速原阳服务区" in out
     assert "（语音：高速免费吗）" in out and "照片已收到" in out and "暂时只能处理" in out
     assert [m["message"] for m in rasa.received] == ["我有个建议", "高速免费吗"]
     assert rasa.received[-1]["metadata"]["region"] == "河南省新乡市"
