@@ -136,6 +136,8 @@ _GRIEVANCE = re.compile(
     r"不给发票|不給發票|不打表|不停站|过站不停|過站不停|闯红灯|闖紅燈|假配件|以次充好|收高价|收高價|坐地起价|坐地起價|"
     r"把我(扔|丢|丟|甩|赶|趕)|赶下车|趕下車|不让上车|不讓上車|骗|騙|超载|超載|超员|超員|爱答不理|愛答不理|推搡|"
     r"摔坏|摔壞|弄丢|弄丟|加价|加價|玩手机|玩手機|抽烟|抽菸|酒驾|酒駕|超速|乱罚|亂罰|"
+    # a charge or deduction gone wrong ("货车ETC扣费错了")
+    r"(?:扣费|扣費|收费|收費|计费|計費|扣款)(?:不对|不對|有误|有誤|错了|錯了|异常|異常)|扣错|扣錯|重复扣|重複扣|"
     # what is owed and withheld: "不给免费" (a green-lane truck), "不给开发票", "没给票"
     r"不[给給](?:免|开|開|退|票|收据|收據)|[没沒][给給](?:票|发票|發票|收据|收據)|不开票|不開票|"
     # a price taken ("拖车要了我3000", "收费太贵了"): the towing, the parking, the fare
@@ -443,11 +445,21 @@ _ASKS_IF_OURS = re.compile(
 )
 
 
+# the number to call for a breakdown or rescue ("高速公路救援电话是多少", "拖车打什么电话"): the referral (12122) answers
+_ASKS_RESCUE_NUMBER = re.compile(
+    r"(?:救援|拖车|拖車|抛锚|拋錨|爆胎|故障)[^，。,？?]{0,6}(?:电话|電話|号码|號碼|热线|熱線)"
+    r"|(?:救援|拖车|拖車|抛锚|拋錨|爆胎|车坏|車壞)[^，。,？?]{0,8}(?:打|拨|撥)(?:什么|什麼|哪个|哪個|几|幾)"
+)
+_WHOM_TO_TURN_TO = re.compile(r"找[谁誰]|找哪")
+
+
 def asks_if_ours(text: str) -> str | None:
     """The field a question asks 12328's responsibility for ("网约车平台抽成太高 这个归你们管吗" → 出租汽车和网约车),
     else None: not for 12345's matters, another sector's, or the police's (those are referred)."""
     t = text or ""
-    if not (is_question(t) and _ASKS_IF_OURS.search(t)) or any(w in t for w in OTHER_HOTLINE_MATTERS):
+    # "货车ETC扣费错了找谁": whom to turn to with a grievance (a lost card "找谁" is a question for the KB)
+    asks = _ASKS_IF_OURS.search(t) or (_WHOM_TO_TURN_TO.search(t) and _GRIEVANCE.search(t))
+    if not (is_question(t) and asks) or any(w in t for w in OTHER_HOTLINE_MATTERS):
         return None
     if names_other_sector(t) or tells_police_matter(t):
         return None
@@ -565,6 +577,8 @@ def reframe(parse: dict[str, Any], text: str) -> tuple[dict[str, Any], dict[str,
         return {**parse, "intent": {**intent, "name": "greet", "confidence": 1.0}}, None
     if asks_to_amend(text):  # "我刚才投诉的电话留错了": the caller's own order, corrected in the status form
         return {**parse, "intent": {**intent, "name": "ticket_status", "confidence": 1.0}}, None
+    if _ASKS_RESCUE_NUMBER.search(text) and not is_grievance(text):  # "高速公路救援电话是多少": 12122, referred
+        return {**parse, "intent": {**intent, "name": "refer_elsewhere"}}, None
     if tells_theft(text) or tells_police_matter(text):  # "服务区有人偷油", "被交警罚了": the police's, referred
         return {**parse, "intent": {**intent, "name": "refer_elsewhere"}}, None
     if name == "complain" and names_other_sector(text):

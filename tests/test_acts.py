@@ -474,3 +474,20 @@ def test_a_complaint_asked_for_by_its_verb_is_no_suggestion():
         assert reframe(suggest, text)[0]["intent"]["name"] == "complain", text
     for text in ("我想提个建议", "那投诉有用吗", "投诉电话是多少"):
         assert reframe(suggest, text)[0]["intent"]["name"] != "complain", text
+
+
+def test_the_rescue_number_asked_for_is_referred():
+    """ "高速公路救援电话是多少" was answered with 管理办法 第三条 (rescue lines are managed elsewhere), not 12122."""
+    consult = {"intent": {"name": "consult", "confidence": 0.9}}
+    for text in ("高速公路救援电话是多少", "车在高速抛锚了打什么电话", "拖車電話"):
+        assert reframe(consult, text)[0]["intent"]["name"] == "refer_elsewhere", text
+    for text in ("拖车要多少钱", "高速救援乱收费"):
+        assert reframe(consult, text)[0]["intent"]["name"] != "refer_elsewhere", text
+
+
+def test_whom_to_turn_to_with_a_grievance_is_asking_if_it_is_ours():
+    """ "请问货车ETC扣费错了找谁" was refused; a lost card "找谁" is still the KB's question."""
+    assert asks_if_ours("请问货车ETC扣费错了找谁") == "道路货运"
+    assert asks_if_ours("网约车司机多收钱找谁") == "出租汽车和网约车"
+    for text in ("公交卡丢了找谁", "快递丢了找谁", "物业乱收费找谁"):
+        assert asks_if_ours(text) is None, text
