@@ -1233,12 +1233,18 @@ def _a_time_for_whom_or_where(step: Step, m: _Message) -> str | None:
     """ "今天早上" for whom, "昨天下午四点" for where: the time, kept (the finer one when a coarser one was told:
     "昨天" then "昨天下午四点"); the question asked again (it was stored as whom or as the place)."""
     when_said = only_a_time(m.t) if m.asked in ("target", "location") and "occurred_at" in m.fields else None
-    if not when_said:
-        return None
-    _keep_finer(step.values, "occurred_at", when_said)
-    step.say.append(f"已记下时间：{step.values['occurred_at']}。")
+    return _kept_and_asked_again(step, m, "occurred_at", when_said) if when_said else None
+
+
+def _kept_and_asked_again(step: Step, m: _Message, name: str, found: str) -> str:
+    """A time or place told for another question: kept (the finer one), said back, and that question asked again."""
+    _keep_finer(step.values, name, found)
+    step.say.append(f"已记下{LABELS_SHORT[name]}：{step.values[name]}。")
     step.ask = m.asked
     return ASKED_AGAIN
+
+
+LABELS_SHORT = {"occurred_at": "时间", "location": "地点"}
 
 
 def _a_place_for_whom(step: Step, m: _Message) -> str | None:
@@ -1247,12 +1253,7 @@ def _a_place_for_whom(step: Step, m: _Message) -> str | None:
     if m.asked != "target" or "location" not in m.fields or not re.match(r"(?:就是|就)?在|于", m.t.strip()):
         return None
     place = only_a_place(m.t)
-    if not place:
-        return None
-    _keep_finer(step.values, "location", place)
-    step.say.append(f"已记下地点：{step.values['location']}。")
-    step.ask = m.asked
-    return ASKED_AGAIN
+    return _kept_and_asked_again(step, m, "location", place) if place else None
 
 
 def _a_time_or_place_for_the_story(step: Step, m: _Message) -> str | None:
