@@ -609,3 +609,12 @@ def test_a_question_nlu_took_for_a_complaint_is_not_answered_with_the_first_of_i
     ActionAnswerFromKB(kb).run(dispatcher, tracker("貨車司機在服務區被收停車費 合理嗎", metadata=asked), {})
     ask = dispatcher.messages[0]
     assert ask["text"] == "您想问的是哪一个？" and "/complain" in [b["payload"] for b in ask["buttons"]]
+
+
+def test_asking_whether_one_may_complain_anonymously_is_answered_by_the_form(seeded_kb):
+    """ "可以匿名投诉吗" on the seed KB was offered 第十九条, 第二十五条 and 第二十八条 to choose from."""
+    dispatcher = CollectingDispatcher()
+    ActionAnswerFromKB(seeded_kb).run(dispatcher, tracker("可以匿名投诉吗"), {})
+    reply, _meta, offer = dispatcher.messages
+    assert reply["text"].startswith("可以匿名反映") and "保密" in reply["text"]
+    assert offer["text"] == "需要现在帮您登记投诉吗？"

@@ -1501,3 +1501,15 @@ def test_a_landline_needs_a_mainland_area_code():
         ("01012345678", "010-12345678"),
     ):
         assert intake.answer(values, "caller_phone", text).values["caller_phone"] == stored, text
+
+
+def test_a_question_about_giving_ones_name_gets_the_forms_own_answer():
+    """ "等一下 我先问一下 投诉要实名吗" mid-form got 第二十三条 (time limits) as "您问的可能是这一条"."""
+    values = {"target": "出租车（豫A12345）", "facts": "出租车拒载"}
+    for text in ("等一下 我先问一下 投诉要实名吗", "會不會洩露我的個人資料"):
+        step = intake.answer(values, "occurred_at", text)
+        assert step.say == [intake.ANONYMITY_REPLY] and step.ask == "occurred_at" and step.question is None, text
+        assert step.values == values
+    # the answer itself is no question: "匿名" fills the identity
+    assert intake.answer(values, "identity", "匿名").values["identity"] == "匿名"
+    assert not intake.asks_about_anonymity("我要匿名")

@@ -1527,6 +1527,32 @@ def _the_story_for_whom(step: Step, m: _Message) -> str | None:
     return ASKED_AGAIN
 
 
+# asked whether one must give one's name, or whether the one complained about will learn who complained: the form's
+# own answer (its identity question, 管理办法 第七条's duty of confidentiality), not a guess among the KB's clauses
+ANONYMITY_RE = re.compile(r"实名|匿名|保密|泄露|泄漏|透露|知道是我|暴露|报复|个人信息|隐私")
+ANONYMITY_REPLY = (
+    "可以匿名反映：登记到“是否实名反映”时回复“匿名”即可，匿名反映同样受理。选择实名的，12328热线依法为您保密"
+    "（管理办法第七条），您的姓名和电话不会透露给被投诉方；电话只用于承办单位联系您、反馈办理结果。"
+)
+
+
+def asks_about_anonymity(text: str) -> bool:
+    """ "投诉要实名吗", "我留电话的话 他会知道是我吗", "可以匿名投诉吗": a question about giving one's name or about
+    confidentiality."""
+    t = normalize(text or "")
+    return bool(ANONYMITY_RE.search(t)) and is_question(t)
+
+
+def _about_anonymity(step: Step, m: _Message) -> str | None:
+    """A question about giving one's name or confidentiality, mid-form: the form's own answer, then the question
+    asked again (the seed KB's likeliest clause for "投诉要实名吗" was 第二十三条, on time limits)."""
+    if "caller_phone" not in m.fields or not asks_about_anonymity(m.t):
+        return None
+    step.say.append(ANONYMITY_REPLY)
+    step.ask = m.asked
+    return ASKED_AGAIN
+
+
 def _a_question(step: Step, m: _Message) -> str | None:
     """A question is not an answer: never stored as 事情经过 / 时间 / 地点; answered (``Step.question``), then the
     question asked again. A suggestion put as a question, or a message sent again after being answered as one, is
@@ -1560,6 +1586,7 @@ ELSEWHERE = (
     _what_now,
     _how_to_here,
     _the_story_for_whom,
+    _about_anonymity,
     _a_question,
 )
 

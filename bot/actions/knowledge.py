@@ -229,6 +229,9 @@ class ActionAnswerFromKB(Action):
             # "網約車司機繞遠路多收錢 怎麼投訴": the way is this conversation; the seed KB quoted 第二十五条 (how a
             # centre forwards complaints) for it
             return self._reply_and_offer(dispatcher, HOW_TO[act], act)
+        if intake.asks_about_anonymity(question) and not (decision.kind == ANSWER and decision.confidence >= SURE):
+            # "可以匿名投诉吗": the form's own answer; the seed KB offered 第十九条, 第二十五条 and 第二十八条 for it
+            return self._reply_and_offer(dispatcher, intake.ANONYMITY_REPLY, "complain")
         field = asks_if_ours(question)
         if field and not (decision.kind == ANSWER and (decision.confidence or 0) >= SURE):
             # "网约车平台抽成太高 这个归你们管吗": yes (第二条), and the complaint offered; the KB's entries on the
