@@ -15,7 +15,8 @@ decided with the KB's own calibrated policy, each pair of floors put in. The hel
 `make bench-faq` reports both splits with the floors in place.
 
 Prints a grid, best first by answered-or-offered plus unanswerable refused (both targets of issue 16), among the
-pairs with no wrong direct answer; the one chosen goes into knowledge_base/calibration.py's LARGE_KB_POLICY by hand.
+pairs with no wrong direct answer, each also with a score that lifts the floors (Policy.keyword_sure, 0 = none); the
+one chosen goes into knowledge_base/calibration.py's LARGE_KB_POLICY by hand (see there why keyword_sure stays 0).
 
 ``--small-kb``: the same criterion (then fewest wrong: the seed's tuning set has a wrong answer at every floor) on
 the seed KB and its tuning questions (tests/data/kb_questions.yaml), never its held-out set; the floor chosen is
@@ -38,6 +39,7 @@ ANSWER_FLOORS = (0.0,) + tuple(round(0.70 + 0.01 * i, 2) for i in range(12))
 KEYWORD_SURE = (0.0, 0.82, 0.84, 0.85, 0.86, 0.88, 0.90)  # 0: the floor whatever the score
 QUESTION_FLOORS = (0.0, 0.74, 0.76, 0.77, 0.78, 0.79, 0.80, 0.82)
 BODY_FLOORS = (0.0, 0.70, 0.72, 0.73, 0.74, 0.75, 0.76, 0.78)
+RANKED_KEYWORD_SURE = (0.0, 0.95, 1.0, 1.05, 1.1)  # 0: the floors whatever the score
 
 
 def searches(kb, key_of: dict[int, str]) -> list[tuple[int | None, list]]:
@@ -82,8 +84,8 @@ def outcomes(data: list[tuple[int | frozenset | None, list]], policy: Policy) ->
 
 def grid(data: list[tuple[int | None, list]], base: Policy) -> list[tuple[dict, Policy]]:
     rows = []
-    for fq, fb in itertools.product(QUESTION_FLOORS, BODY_FLOORS):
-        policy = replace(base, floor_question=fq, floor_body=fb)
+    for fq, fb, ks in itertools.product(QUESTION_FLOORS, BODY_FLOORS, RANKED_KEYWORD_SURE):
+        policy = replace(base, floor_question=fq, floor_body=fb, keyword_sure=ks)
         rows.append((outcomes(data, policy), policy))
     ok = [r for r in rows if r[0]["wrong"] == 0.0]
     ok.sort(key=lambda r: (-(r[0]["answered_or_offered"] + r[0]["unanswerable_refused"]), -r[0]["answered_or_offered"]))
@@ -151,10 +153,13 @@ def main() -> None:
     print(f"Searching the development questions ({len(kb.cache.articles)} articles), policy {base.as_dict()} …")
     data = searches(kb, key_of)
     print("floors on the dev split (no wrong direct answer), best first by answered-or-offered + unanswerable refused:")
-    print(f"  {'floor_question':>14} {'floor_body':>10} {'right':>6} {'answered/offered':>16} {'unans. refused':>14}")
-    for result, policy in grid(data, base)[:12]:
+    print(
+        f"  {'floor_question':>14} {'floor_body':>10} {'keyword_sure':>12} {'right':>6} {'answered/offered':>16}"
+        f" {'unans. refused':>14}"
+    )
+    for result, policy in grid(data, base)[:20]:
         print(
-            f"  {policy.floor_question:>14.2f} {policy.floor_body:>10.2f} {result['right']:>6.1%}"
+            f"  {policy.floor_question:>14.2f} {policy.floor_body:>10.2f} {policy.keyword_sure:>12.2f} {result['right']:>6.1%}"
             f" {result['answered_or_offered']:>16.1%} {result['unanswerable_refused']:>14.1%}"
         )
     none = outcomes(data, replace(base, floor_question=0.0, floor_body=0.0))

@@ -49,7 +49,9 @@ class Policy:
     # of 0.76); 0 = no floor
     answer_floor: float = 0.0
     # ... unless its score reaches this: rare words matched (S227, 安全生产) lift a score well above the threshold,
-    # common ones barely ("涉及安全生产的问题怎么处理" scores 0.90 on 第二十一条 at a cosine of 0.78); 0 = always floored
+    # common ones barely ("涉及安全生产的问题怎么处理" scores 0.90 on 第二十一条 at a cosine of 0.78). The same holds for
+    # a ranked KB's floors: a short query has a low cosine even to its own entry ("遊民滯留" 0.77, score 1.04); 0 =
+    # always floored
     keyword_sure: float = 0.0
 
     def as_dict(self) -> dict:
@@ -70,15 +72,16 @@ class Policy:
     def floor_for(self, hit) -> float:
         """The semantic evidence ``hit`` needs: 0 when its cosine is unknown (a chosen entry, keyword mode); under the
         score rule (a small KB) that of a direct answer (``answer_floor``; its choices have none) for an entry with
-        similar questions (``Hit.paraphrased``) whose score is short of ``keyword_sure``: a question that means one of
-        them reaches it, where a short notice matched on its body does not ("S227晚上货车能走吗" reaches 0.75 on
-        "12月5日起S227省道辉县段夜间22时至次日6时禁止货车通行")."""
+        similar questions (``Hit.paraphrased``): a question that means one of them reaches it, where a short notice
+        matched on its body does not ("S227晚上货车能走吗" reaches 0.75 on "12月5日起S227省道辉县段夜间22时至次日6时禁止货车
+        通行"); under a ranked policy ``floor_question`` or ``floor_body``. None for a hit whose score reaches
+        ``keyword_sure``."""
         if getattr(hit, "cosine", None) is None:
             return 0.0
+        if self.keyword_sure and float(hit.score) >= self.keyword_sure:
+            return 0.0
         if self.certainty <= 0:  # the seed's kind of entry, whose paraphrases are written; not a notice's body
-            if not getattr(hit, "paraphrased", False) or (self.keyword_sure and float(hit.score) >= self.keyword_sure):
-                return 0.0
-            return self.answer_floor
+            return self.answer_floor if getattr(hit, "paraphrased", False) else 0.0
         return self.floor_question if getattr(hit, "has_questions", False) else self.floor_body
 
     def means_it(self, hit) -> bool:

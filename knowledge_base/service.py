@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
@@ -695,6 +695,7 @@ class KnowledgeBase:
             articles,
             self.min_score,
             lambda: self.absent_searches(progress=progress),
+            base=LARGE_KB_POLICY,
             ranker=default_ranker().fingerprint,
         )
         with self.db.session() as s:
@@ -704,7 +705,7 @@ class KnowledgeBase:
 
     def calibration_due(self, growth: float = 0.1) -> bool:
         """Whether the KB is large and its size changed by ``growth`` since its newest calibration, or that was made
-        under another ranker than the one shipped now (an upgrade), or it has none."""
+        under another ranker or from another base policy than the ones shipped now (an upgrade), or it has none."""
         articles = len(self.cache.articles)
         if articles < SMALL_KB:
             return False
@@ -712,7 +713,10 @@ class KnowledgeBase:
             last = s.scalars(select(KbCalibration).order_by(KbCalibration.id.desc()).limit(1)).first()
         if last is None or abs(articles - last.articles) >= growth * max(last.articles, 1):
             return True
-        return Calibration.from_json(last.report).ranker != default_ranker().fingerprint
+        stored = Calibration.from_json(last.report)
+        # (the calibration raises only the certainty: every other threshold is the shipped base policy's)
+        same_base = replace(stored.policy, certainty=LARGE_KB_POLICY.certainty) == LARGE_KB_POLICY
+        return stored.ranker != default_ranker().fingerprint or not same_base
 
     def _matches(
         self,

@@ -1,5 +1,6 @@
 """How sure the KB must be to answer, recalibrated as it grows (issue 16, item 3; knowledge_base.calibration)."""
 
+import dataclasses
 from types import SimpleNamespace
 
 import pytest
@@ -110,5 +111,10 @@ def test_the_kb_recalibrates_itself_and_every_replica_follows(db_url, embedder, 
     monkeypatch.setattr(service, "default_ranker", lambda: refitted)
     assert refitted.fingerprint != result.ranker and kb.calibration_due()
     assert kb.recalibrate().ranker == refitted.fingerprint and not kb.calibration_due()
+    # ... or another base policy (a threshold refitted): every replica's calibration was made on the old one
+    shipped = dataclasses.replace(LARGE_KB_POLICY, keyword_sure=LARGE_KB_POLICY.keyword_sure + 0.05)
+    monkeypatch.setattr(service, "LARGE_KB_POLICY", shipped)
+    assert kb.calibration_due()
+    assert kb.recalibrate().policy.keyword_sure == shipped.keyword_sure and not kb.calibration_due()
     kb.upsert_articles([faq(6, "驾驶证到期怎么换", "驾驶证到期前90日内申请换证。")])
     assert kb.calibration_due()  # grew by a fifth

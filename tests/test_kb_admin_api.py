@@ -1,5 +1,6 @@
 """Editor API over HTTP: authentication, roles, 409 on stale edits, hit testing, bulk import."""
 
+import dataclasses
 import io
 import json
 
@@ -120,6 +121,10 @@ def test_hit_testing_shows_the_decision_and_why(app, login, monkeypatch):
     test = hit_test("S227晚上货车能走吗")
     hit = test["hits"][0]
     assert 0.5 < hit["cosine"] < 0.999 and hit["meaning_floor"] == 0.999 and "未达标" in hit["why"]
+    # ... unless nearly every word of the question matched: a score at keyword_sure is held to no floor
+    policy = dataclasses.replace(policy, keyword_sure=round(hit["score"] - 0.001, 3))
+    hit = hit_test("S227晚上货车能走吗")["hits"][0]
+    assert hit["meaning_floor"] == 0 and "不设语义门槛" in hit["why"] and "未达标" not in hit["why"]
 
 
 def test_invalid_article_gets_field_errors(app, login):
