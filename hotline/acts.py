@@ -116,6 +116,11 @@ _REQUEST = re.compile(
     r"(增加|增设|增設|加开|加開|多开|多開|多设|多設|多建|多装|多裝|延长|延長|开通|開通|提高|降低|减少|減少|"
     r"调整|調整|恢复|恢復|装个|裝個|装上|裝上|设个|設個|建个|建個)"
 )
+# a proposal made ("建议加车", "希望多开几班", "建議延長末班車"): with no misconduct told, a suggestion (意见建议)
+_PROPOSES = re.compile(
+    r"(建议|建議|希望|最好|盼望)[^，,。！!？?\s]{0,8}?"
+    r"(多|加|增|开通|開通|延长|延長|设|設|建|装|裝|改|调整|調整|恢复|恢復|提高|降低|缩短|縮短|优化|優化|完善|规划|規劃)"
+)
 # "如果我要投诉…" / "我想投诉的话…": the request is hypothetical, the message asks about it
 _HYPOTHETICAL = re.compile(r"如果|要是|假如|假设|假設|的话|的話|万一|萬一")
 # a complaint phrased as a question ("你们怎么不管管"): a complaint, not a question
@@ -592,6 +597,9 @@ def reframe(parse: dict[str, Any], text: str) -> tuple[dict[str, Any], dict[str,
         return {**parse, "intent": {**intent, "name": "complain"}}, None
     if name == "suggest" and _COMPLAINS_OF.search(_clean(text)) and not is_question(text):
         return {**parse, "intent": {**intent, "name": "complain"}}, None
+    if name == "complain" and _PROPOSES.search(_clean(text)) and not is_grievance(text):
+        # "公交车太少了 等半个小时都不来 建议加车": a shortcoming and a proposal, no one's misconduct: a suggestion
+        return {**parse, "intent": {**intent, "name": "suggest"}}, None
     if name in TOPIC_REFRAMED_INTENTS and is_topic(text):  # "复康巴士预约" taken for a complaint: no act to offer
         return {**parse, "intent": {**intent, "name": "consult"}}, None
     if name in ("consult", "nlu_fallback") and is_grievance(text):  # "汽修厂给我换了假配件还收高价": a complaint

@@ -476,6 +476,21 @@ def test_a_complaint_asked_for_by_its_verb_is_no_suggestion():
         assert reframe(suggest, text)[0]["intent"]["name"] != "complain", text
 
 
+def test_a_proposal_without_misconduct_is_a_suggestion():
+    """ "公交车太少了 等半个小时都不来 建议加车" (NLU: complain) opened the complaint form and asked when it happened."""
+    complain = {"intent": {"name": "complain", "confidence": 0.9}}
+    for text in (
+        "公交车太少了 等半个小时都不来 建议加车",
+        "服务区厕所太脏了 建议多打扫",
+        "希望12路延长末班车时间",
+        "公交車太少了 建議加車",
+    ):
+        assert reframe(complain, text)[0]["intent"]["name"] == "suggest", text
+    # someone's misconduct told, or only a grievance: still a complaint
+    for text in ("司机态度差 建议加强培训", "出租车绕路多收钱 建议严查", "建议严查黑车", "公交车一直不来"):
+        assert reframe(complain, text)[0]["intent"]["name"] == "complain", text
+
+
 def test_the_rescue_number_asked_for_is_referred():
     """ "高速公路救援电话是多少" was answered with 管理办法 第三条 (rescue lines are managed elsewhere), not 12122."""
     consult = {"intent": {"name": "consult", "confidence": 0.9}}

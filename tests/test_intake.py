@@ -1513,3 +1513,50 @@ def test_a_question_about_giving_ones_name_gets_the_forms_own_answer():
     # the answer itself is no question: "匿名" fills the identity
     assert intake.answer(values, "identity", "匿名").values["identity"] == "匿名"
     assert not intake.asks_about_anonymity("我要匿名")
+
+
+def test_the_where_question_said_back_is_no_part_of_the_place():
+    """ "在哪 我在京港澳高速漯河服务区" for where was stored as "哪我在京港澳高速漯河服务区"."""
+    for text in ("在哪 我在京港澳高速漯河服务区", "哪里？京港澳高速漯河服务区", "在哪里呢，京港澳高速漯河服务区"):
+        assert intake.only_a_place(text) == "京港澳高速漯河服务区", text
+    assert intake.only_a_place("哪吒路公交站") == "哪吒路公交站"  # a name that begins with 哪 is kept
+    values = {"target": "加油站", "facts": "服务区加油站加的油有问题 车开不动了"}
+    step = intake.answer(values, "occurred_at", "在哪 我在京港澳高速漯河服务区")
+    assert step.values["location"] == "京港澳高速漯河服务区" and step.ask == "occurred_at"
+    assert intake.answer(values, "location", "在哪儿？我在郑州东站").values["location"] == "郑州东站"
+
+
+def test_the_fuel_company_named_says_whose_station():
+    """ "中石化" sent for "您希望怎么处理？" (after "服务区加油站加的油有问题") was stored as the demand."""
+    values = {
+        "target": "京港澳高速漯河服务区加油站",
+        "facts": "服务区加油站加的油有问题 车开不动了",
+        "location": "京港澳高速漯河服务区",
+        "occurred_at": "今天早上",
+    }
+    step = intake.answer(values, "demand", "中石化")
+    assert step.values["target"] == "京港澳高速漯河服务区中石化加油站" and "demand" not in step.values
+    assert step.ask == "demand" and step.say == ["已记下投诉对象：京港澳高速漯河服务区中石化加油站。"]
+    assert intake.find_target("中石化加油站加的油有问题") == "中石化加油站"
+    assert intake.answer({}, None, "中石化加油站加的油有问题 车开不动了").values["target"] == "中石化加油站"
+
+
+def test_no_need_for_a_demand_keeps_the_complaint():
+    """ "不用了" to "您希望怎么处理？" cancelled the whole complaint; it is no particular demand (the read-back still
+    offers 取消), while "算了" and "不投诉了" still end the form."""
+    values = {"target": "出租车", "facts": "出租车不打表", "occurred_at": "刚才", "location": "郑州东站"}
+    for text in ("不用了", "不需要", "不用"):
+        step = intake.answer(values, "demand", text)
+        assert not step.cancelled and step.values["demand"] == intake.NOT_GIVEN and step.ask == "caller_phone", text
+    for text in ("算了", "不投诉了"):
+        assert intake.answer(values, "demand", text).cancelled, text
+
+
+def test_which_line_a_suggestion_is_about_belongs_to_it():
+    """ "12路" sent for the phone of "公交车太少了 … 建议加车" got "手机号格式好像不对"."""
+    values = {"facts": "公交车太少了 等半个小时都不来 建议加车"}
+    for text in ("12路", "郑州东站"):
+        step = intake.answer(values, "caller_phone", text, fields=intake.SUGGESTION_FIELDS)
+        assert step.values["facts"].endswith(f"；{text}") and step.ask == "caller_phone", text
+        assert step.say == ["已补充到您的建议中。"], text
+    assert "facts" not in intake.answer({}, "caller_phone", "好", fields=intake.SUGGESTION_FIELDS).values

@@ -48,6 +48,9 @@ PLATFORMS = (
     "携程",
     "12306",
 )
+# the companies behind the fuel stations of service areas ("中石化" for a service area's 加油站: which one)
+FUEL_BRANDS = ("中国石化", "中国石油", "中石化", "中石油", "中海油", "延长石油", "壳牌")
+FUEL_BRAND_RE = re.compile(rf"(?:{'|'.join(FUEL_BRANDS)})(?:的?加油站)?")
 PLACE_STRONG = (
     r"服务区|收费站|汽车站|客运站|客运中心|火车站|高铁站|东站|西站|南站|北站|公交站|地铁站|码头|渡口|港口|"
     r"机场|立交|隧道|大桥|高速出口|高速入口|路口|路段|路站|站台|广场|候客区|停车场|"
@@ -397,7 +400,7 @@ def find_time(text: str) -> str | None:
 
 
 def find_place(text: str) -> str | None:
-    cleaned = normalize_digits(text)
+    cleaned = WHERE_ECHO_RE.sub("", normalize_digits(text))
     for pattern in (PLATE_RE, TIME_RE, ROUTE_RE, PHONE_RE):  # "8点在新乡东站" is a time and a place
         cleaned = pattern.sub("，", cleaned)
     match = PLACE_RE.search(cleaned) or PLACE_WEAK_RE.search(cleaned)
@@ -522,6 +525,9 @@ def find_target(text: str) -> str | None:
     for platform in PLATFORMS:
         if platform.lower() in text.lower():
             return platform
+    brand = FUEL_BRAND_RE.search(text)
+    if brand and not TARGET_PLACE_RE.search(text):  # (a service area named is the place that says which station)
+        return brand.group(0).replace("的", "")
     route = ROUTE_RE.search(normalize_digits(text))
     if route:
         return route.group(0).strip()
@@ -924,7 +930,9 @@ def _only_a_target(text: str, named: bool = False) -> str | None:
     found = find_target(text)
     if not found or text != re.sub(r"[\W_]", "", found):
         return None
-    if named and not (ROUTE_RE.fullmatch(normalize_digits(found)) or found in PLATFORMS or FIRM_RE.search(found)):
+    if named and not (
+        ROUTE_RE.fullmatch(normalize_digits(found)) or found in PLATFORMS + FUEL_BRANDS or FIRM_RE.search(found)
+    ):
         return None
     return found
 
@@ -941,6 +949,8 @@ def _may_narrow(known: str | None, whom: str) -> bool:
         return known in ROUTE_VEHICLES
     if FIRM_RE.search(whom):  # "某某清障公司" after "拖车公司" (a kind of firm): that one
         return known in GENERIC_TARGETS or (len(known) <= 4 and known.endswith("公司"))
+    if whom in FUEL_BRANDS:  # "中石化" after "加油站" (of "服务区加油的油有问题"): whose station
+        return known.endswith("加油站") or known in FACILITIES or _names_a_facility(known)
     if whom.startswith(AGENCIES):  # "路政的人" after "服务区" (where it happened): the agency is whom
         return known in FACILITIES or _names_a_facility(known)
     return known in VEHICLES  # "滴滴" after "网约车"
@@ -956,6 +966,9 @@ def _narrowed(known: str | None, whom: str) -> str:
     "滴滴网约车"."""
     if whom in PLATFORMS and known in VEHICLES:
         return f"{whom}{known}"
+    if whom in FUEL_BRANDS and known and known != NOT_GIVEN:  # "京港澳高速漯河服务区加油站" and "中石化"
+        station = known if known.endswith("加油站") else f"{known}加油站"
+        return f"{station.removesuffix('加油站')}{whom}加油站" if station != "加油站" else f"{whom}加油站"
     if known in ROUTE_VEHICLES and ROUTE_RE.fullmatch(normalize_digits(whom)) and not re.search("公交|车", whom):
         return f"{whom}{known}"
     return whom
@@ -976,7 +989,11 @@ NEAR_RE = re.compile(r"(?:[东西南北]?(?:出口|入口|广场|门口?)|附近
 
 
 # what is said around a place given alone: "在…", "就在…那里", "地点是…", "…上"
-PLACE_LEAD_RE = re.compile(r"^(?:地点|位置|地方)?(?:就是在|就在|是在|就是|在|是|于)")
+PLACE_LEAD_RE = re.compile(r"^(?:我们|我|俺|车)?(?:现在)?(?:地点|位置|地方)?(?:就是在|就在|是在|就是|在|是|于)")
+# the question said back before the answer ("在哪 我在京港澳高速漯河服务区", "哪里？郑州东站"): not part of the place
+WHERE_ECHO_RE = re.compile(
+    r"^在?(?:哪里|哪儿|哪|什么地方|啥地方)(?:呢|啊|吗)?(?:[\s，,。？?！!：:]+|(?=我|俺|在))(?:我们|我|俺|车)?(?=\S{2})"
+)
 PLACE_TAIL_RE = re.compile(r"(?:那里|那儿|那边|这里|这儿|这边|上)$")
 # a road or street by its name alone ("金水路", "人民路上"); never a kind of road ("马路", "公路") or a bus line
 ROAD_NAME_RE = re.compile(r"[\u4e00-\u9fa5]{2,5}(?:路|街|大街|大道)")
@@ -1023,7 +1040,7 @@ RIDE_RE = re.compile(r"(?:从|由)?([\u4e00-\u9fa5\w]{2,16}?)(?:到|至|去往|�
 def only_a_place(text: str) -> str | None:
     """The place when the message is nothing else ("郑州东站", "人民路公交站", "火车站门口", "在连霍高速开封服务区",
     "金水路", "郑州"), else None."""
-    plain = re.sub(r"[\W_]", "", normalize_digits(text))
+    plain = re.sub(r"[\W_]", "", WHERE_ECHO_RE.sub("", normalize_digits(text)))
     corrected = SELF_CORRECTED_RE.match(plain)  # "台北 不对 是郑州": what it is, as said last
     if corrected:
         return only_a_place(corrected.group(1))
@@ -1157,6 +1174,7 @@ def _interpret(name: str, text: str, values: dict) -> tuple[str | None, str | No
         told = words >= 4 or (words >= 2 and tells_more(t))
         return (t[:2000], None) if told else (None, REASKS["facts"])
     if name == "location":  # a direct answer is the place as the user put it (the rest of a story goes to facts)
+        t = WHERE_ECHO_RE.sub("", t)
         said = t if len(t) <= 30 and not tells_more(t) else (find_place(t) or t)
         bare = re.sub(r"(?:上|那里|那儿|这里|这儿)$", "", re.sub(r"^(?:就在|就是在|是在|就是|在)", "", said))
         return (bare if len(bare) >= 2 else said)[:200], None  # "就在科学大道上" → 科学大道
@@ -1455,7 +1473,11 @@ def _more_suggestion_for_the_phone(step: Step, m: _Message) -> str | None:
     three such messages the form moves on without a phone)."""
     if m.asked != "caller_phone" or "target" in m.fields or find_phone(m.t) or _has(m.t, NO_PHONE_WORDS):
         return None
-    if gesture(m.t) or len(re.findall(r"[\u4e00-\u9fa5]", m.t)) < 4 or asks_question(m.t, m.asked):
+    if gesture(m.t) or asks_question(m.t, m.asked):
+        return None
+    # four characters of it, or which one it is about ("12路", "郑州东站", "滴滴"): both belong to the suggestion
+    named = _only_a_target(m.t, named=True) or only_a_place(m.t)
+    if len(re.findall(r"[\u4e00-\u9fa5]", m.t)) < 4 and not named:
         return None
     _add_to_facts(step.values, m.text)
     step.say.append("已补充到您的建议中。")
@@ -1558,6 +1580,8 @@ def _a_question(step: Step, m: _Message) -> str | None:
     meant as the answer."""
     if not asks_question(m.t, m.asked) or _is_proposal(m.t, m.asked, m.fields) or _said_again(step.tries, m.asked, m.t):
         return None
+    if m.asked == "location" and WHERE_ECHO_RE.match(m.t) and only_a_place(m.t):
+        return None  # "在哪儿？我在郑州东站": the question said back, then the answer
     step.tries[f"asked:{m.asked}"] = m.t
     step.question, step.ask = m.text.strip(), m.asked
     return ASKED_AGAIN
@@ -1675,8 +1699,10 @@ def answer(
     tries = dict(tries or {})
     step = Step(values=values, tries=tries)
     t = normalize(text or "")
-    goodbye = exit_reply(t) if not (asked == "caller_phone" and _is_exact(t, NO_PHONE_EXITS)) else None
-    if goodbye:  # ("不用了" to the phone question is no phone: it cancelled a whole suggestion)
+    goodbye = exit_reply(t) if not (asked in ("caller_phone", "demand") and _is_exact(t, NO_PHONE_EXITS)) else None
+    # ("不用了" to the phone question is no phone: it cancelled a whole suggestion; to "您希望怎么处理？" it is no
+    # particular demand: it cancelled a whole complaint, whose read-back still offers 取消)
+    if goodbye:
         step.cancelled, step.reply = True, goodbye
         return step
     refused = refusal(t) if "target" in fields else None  # a suggestion about 信息公开 is still a suggestion

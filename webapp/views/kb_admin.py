@@ -191,7 +191,7 @@ def hit_test(query):
             verdict = "达标" if h.cosine >= floor else "未达标，仅凭共有词语不作答"
             why.append(f"语义相似度（最佳一段）{h.cosine:.3f}，{kind}门槛 {floor:.2f}，{verdict}")
         elif policy.keyword_sure and h.cosine is not None and h.score >= policy.keyword_sure:
-            why.append(f"得分 {h.score:.2f}≥{policy.keyword_sure:.2f}：问句的关键词几乎全部命中，不设语义门槛")
+            why.append(f"得分 {h.score:.2f}≥{policy.keyword_sure:.2f}，关键词证据足够强，不设语义门槛")
         region_why = region_reason(h, choice, kb.min_score)
         if region_why:
             why.append(region_why)
