@@ -1560,3 +1560,13 @@ def test_which_line_a_suggestion_is_about_belongs_to_it():
         assert step.values["facts"].endswith(f"；{text}") and step.ask == "caller_phone", text
         assert step.say == ["已补充到您的建议中。"], text
     assert "facts" not in intake.answer({}, "caller_phone", "好", fields=intake.SUGGESTION_FIELDS).values
+
+
+def test_a_bus_terminal_by_its_name_is_the_place_and_whom():
+    """ "郑州汽车客运总站" sent for when (after "客运站不让我退票") was added to the story, and the place was asked for
+    until the caller gave up."""
+    for text in ("郑州汽车客运总站", "郑州客运总站", "二七客运中心"):
+        assert intake.only_a_place(text) == text, text
+    step = intake.answer({"target": "客运站", "facts": "客运站不让我退票"}, "occurred_at", "郑州汽车客运总站")
+    assert step.values["location"] == step.values["target"] == "郑州汽车客运总站" and step.ask == "occurred_at"
+    assert step.values["facts"] == "客运站不让我退票"

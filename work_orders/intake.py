@@ -52,7 +52,7 @@ PLATFORMS = (
 FUEL_BRANDS = ("中国石化", "中国石油", "中石化", "中石油", "中海油", "延长石油", "壳牌")
 FUEL_BRAND_RE = re.compile(rf"(?:{'|'.join(FUEL_BRANDS)})(?:的?加油站)?")
 PLACE_STRONG = (
-    r"服务区|收费站|汽车站|客运站|客运中心|火车站|高铁站|东站|西站|南站|北站|公交站|地铁站|码头|渡口|港口|"
+    r"服务区|收费站|汽车站|客运站|客运中心|客运总站|汽车总站|公交总站|客运枢纽|交通枢纽|火车站|高铁站|东站|西站|南站|北站|公交站|地铁站|码头|渡口|港口|"
     r"机场|立交|隧道|大桥|高速出口|高速入口|路口|路段|路站|站台|广场|候客区|停车场|"
     # a stretch of a highway or a national road: "连霍高速郑州段", "107国道新乡段"
     r"(?:高速|国道|省道)[\u4e00-\u9fa5]{1,6}?段"
@@ -418,6 +418,7 @@ def find_place(text: str) -> str | None:
     return place if len(place) >= 2 and not only_a_kind(place) else None
 
 
+BUS_STATIONS = ("客运站", "汽车站", "客运中心", "客运总站", "汽车总站", "客运枢纽")
 ROAD_KIND_RE = re.compile(r"(?:高速公路|高速|公路|国道|省道)+")
 
 
@@ -428,8 +429,8 @@ def _name_the_facility(values: dict) -> None:
     if not place or only_a_kind(place):
         return
     kind = only_a_kind(target)
-    if kind and place.endswith(kind):
-        values["target"] = place
+    if kind and (place.endswith(kind) or (kind in ("客运站", "汽车站") and place.endswith(BUS_STATIONS))):
+        values["target"] = place  # ("客运站" and "郑州汽车客运总站": that one)
     elif kind in ("加油站", "停车场") and re.search(r"(?:服务区|收费站|客运站|汽车站)$", place):
         values["target"] = place + kind  # "加油站" at "沪陕高速南阳服务区": that service area's
     elif ROAD_KIND_RE.fullmatch(target) and any(place.endswith(f) for f in FACILITIES):
@@ -508,6 +509,7 @@ def own_plate(text: str) -> str | None:
 # a place or firm that can be complained about, after at least two characters of its name ("宏达汽修厂")
 TARGET_PLACE_RE = re.compile(
     r"([\u4e00-\u9fa5A-Za-z0-9]{2,20}?(?:公司|集团|驾校|汽修厂|修理厂|维修厂|4S店|检测站|检查站|客运站|汽车站|客运中心|"
+    r"客运总站|汽车总站|客运枢纽|"
     r"服务区|收费站|码头|渡口|物流园))"
 )
 # what comes before the name in a sentence: "…行驶到卫辉收费站", "在新乡汽车站", "我的车在…"
