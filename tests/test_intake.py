@@ -1570,3 +1570,11 @@ def test_a_bus_terminal_by_its_name_is_the_place_and_whom():
     step = intake.answer({"target": "客运站", "facts": "客运站不让我退票"}, "occurred_at", "郑州汽车客运总站")
     assert step.values["location"] == step.values["target"] == "郑州汽车客运总站" and step.ask == "occurred_at"
     assert step.values["facts"] == "客运站不让我退票"
+
+
+def test_a_firm_named_after_its_kind_says_which_one():
+    """ "金鹏驾校" sent for when (after "驾校收了钱不给安排考试") got "这好像不是时间"."""
+    values = {"target": "驾校", "facts": "驾校收了钱不给安排考试", "location": "郑州"}
+    step = intake.answer(values, "occurred_at", "金鹏驾校")
+    assert step.values["target"] == "金鹏驾校" and step.say == ["已记下投诉对象：金鹏驾校。"]
+    assert step.ask == "occurred_at" and "occurred_at" not in step.values

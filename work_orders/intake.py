@@ -950,7 +950,8 @@ def _may_narrow(known: str | None, whom: str) -> bool:
     if ROUTE_RE.fullmatch(normalize_digits(whom)):
         return known in ROUTE_VEHICLES
     if FIRM_RE.search(whom):  # "某某清障公司" after "拖车公司" (a kind of firm): that one
-        return known in GENERIC_TARGETS or (len(known) <= 4 and known.endswith("公司"))
+        # ... and "金鹏驾校" after "驾校" (a kind of firm named by its kind)
+        return known in GENERIC_TARGETS or (len(known) <= 4 and known.endswith(("公司", *FIRM_KINDS)))
     if whom in FUEL_BRANDS:  # "中石化" after "加油站" (of "服务区加油的油有问题"): whose station
         return known.endswith("加油站") or known in FACILITIES or _names_a_facility(known)
     if whom.startswith(AGENCIES):  # "路政的人" after "服务区" (where it happened): the agency is whom
