@@ -10,7 +10,14 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions.knowledge import NOTHING_ASKED, ActionAnswerFromKB, answer_in_form, choice_title, choice_titles
+from bot.actions.knowledge import (
+    NOTHING_ASKED,
+    ActionAnswerFromKB,
+    answer_in_form,
+    choice_payload,
+    choice_title,
+    choice_titles,
+)
 from bot.actions.referral import DEFAULT_REFERRAL, ActionReferElsewhere, referral_for
 from knowledge_base.answer import KB_DOWN, NO_MATCH
 from knowledge_base.decision import ANSWER, CLARIFY, REFUSE, Decision, Policy
@@ -388,7 +395,9 @@ def test_on_the_seed_kb_a_near_tie_is_offered_and_the_choice_answered(seeded_kb,
     action.run(dispatcher, tracker("12328评分"), {})
     ask = dispatcher.messages[0]
     assert ask["text"] == "您想问的是哪一个？"
-    choices = {b["title"].split("：")[0]: b["payload"] for b in ask["buttons"]}  # "第三十六条：…" (what it says)
+    # (each offered by the similar question it was found by, or by its number and what it says)
+    number = {choice_payload(a.id): a.title.split()[-1] for a in seeded_kb.cache.articles.values()}
+    choices = {number.get(b["payload"]): b["payload"] for b in ask["buttons"]}
     assert {"第三十六条", "第三十七条"} <= set(choices)
 
     monkeypatch.setattr(seeded_kb, "search", None)  # a choice is answered without searching
@@ -583,6 +592,38 @@ def test_clauses_of_one_law_are_offered_by_what_they_say():
     assert all(len(t) <= 30 for t in choice_titles(hits))
     mixed = [hits[0], SimpleNamespace(title="交通运输部：发挥12328热线作用", text="通知指出…")]
     assert choice_titles(mixed) == [choice_title(f"{law} 第二十六条"), "交通运输部：发挥12328热线作用"]
+
+
+def test_an_entry_found_by_a_similar_question_is_offered_as_that_question():
+    """ "投诉了以后 会不会有人回访问我满不满意啊" was offered "第二十九条：12328热线服务中心应当在投诉举报类工单办结…": the
+    similar question that matched says what the clause answers; entries matched on their text keep their titles."""
+    law = "12328交通运输服务监督热线管理办法"
+    hits = [
+        SimpleNamespace(
+            title=f"{law} 第二十九条",
+            text="第二十九条 12328热线服务中心应当在投诉举报类工单办结后回访",
+            question="对处理结果不满意能在回访时说吗",
+        ),
+        SimpleNamespace(
+            title=f"{law} 第二十八条",
+            text="第二十八条 12328热线转办处理工作实行逐件回复制。",
+            question="回复的时候会问我满不满意吗",
+        ),
+        SimpleNamespace(
+            title=f"{law} 第二十六条", text="第二十六条 各级交通运输主管部门应当落实主体责任", question=None
+        ),
+    ]
+    assert choice_titles(hits) == [
+        "对处理结果不满意能在回访时说吗",
+        "回复的时候会问我满不满意吗",
+        "第二十六条：各级交通运输主管部门应当落实主体责任",
+    ]
+    # two entries matched by the same wording are told apart by their own titles
+    twins = [SimpleNamespace(**{**vars(h), "question": "投诉多久有结果"}) for h in hits[:2]]
+    assert choice_titles(twins) == [
+        "第二十九条：12328热线服务中心应当在投诉举报类工单办结…",
+        "第二十八条：12328热线转办处理工作实行逐件回复制",
+    ]
 
 
 def test_a_question_nlu_took_for_a_complaint_is_not_answered_with_the_first_of_its_choices():

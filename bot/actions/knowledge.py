@@ -113,15 +113,20 @@ def choice_titles(hits) -> list[str]:
     clauses = [CLAUSE_END.search(t) for t in titles]
     laws = {t[: c.start()] for t, c in zip(titles, clauses) if c}
     if len(hits) < 2 or not all(clauses) or len(laws) != 1:
-        return [choice_title(t) for t in titles]
-    out = []
-    for h, clause in zip(hits, clauses):
-        number = clause.group(1)
-        passage = " ".join((h.text or "").split())
-        passage = passage[len(number) :].lstrip(" ：:") if passage.startswith(number) else passage
-        passage = re.split(r"[。；;！!？?]", passage, maxsplit=1)[0]  # its first sentence, at most
-        out.append(choice_title(f"{number}：{passage}") if passage else number)
-    return out
+        out = [choice_title(t) for t in titles]
+    else:
+        out = []
+        for h, clause in zip(hits, clauses):
+            number = clause.group(1)
+            passage = " ".join((h.text or "").split())
+            passage = passage[len(number) :].lstrip(" ：:") if passage.startswith(number) else passage
+            passage = re.split(r"[。；;！!？?]", passage, maxsplit=1)[0]  # its first sentence, at most
+            out.append(choice_title(f"{number}：{passage}") if passage else number)
+    # an entry found by one of its similar questions (相似问法) is offered as that question: "您想问的是哪一个？" is
+    # answered best by questions ("对处理结果不满意能在回访时说吗", not "第二十九条：12328热线服务中心应当在投诉举报类…")
+    asked = [choice_title(q) if (q := " ".join((getattr(h, "question", None) or "").split())) else None for h in hits]
+    labels = [a or o for a, o in zip(asked, out)]
+    return labels if len(set(labels)) == len(labels) else out
 
 
 def chosen_article(tracker: Tracker) -> int | None:
