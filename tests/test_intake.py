@@ -1578,3 +1578,23 @@ def test_a_firm_named_after_its_kind_says_which_one():
     step = intake.answer(values, "occurred_at", "金鹏驾校")
     assert step.values["target"] == "金鹏驾校" and step.say == ["已记下投诉对象：金鹏驾校。"]
     assert step.ask == "occurred_at" and "occurred_at" not in step.values
+
+
+def test_a_demand_and_a_phone_sent_for_another_question_fill_their_own_fields():
+    """A driver's voice message "我要求他们退钱 我的电话是一三九 一二三四 五六七八" sent for where was stored whole as the
+    place; "要求退钱 电话138…" for the demand kept the number in the demand."""
+    values = {"target": "服务区", "facts": "高速服务区有人收保护费 不交不让停车", "occurred_at": "昨天夜里"}
+    step = intake.answer(values, "location", "我要求他们退钱 我的电话是一三九 一二三四 五六七八")
+    assert "location" not in step.values and step.ask == "location"
+    assert step.values["demand"] == "要求他们退钱" and step.values["caller_phone"] == "13912345678"
+    assert step.say == ["已记下您的诉求：要求他们退钱。", "已记下联系电话 13912345678。"]
+    untimed = {k: v for k, v in values.items() if k != "occurred_at"}
+    step = intake.answer(untimed, "occurred_at", "要求退钱 电话13812340003 匿名")
+    assert step.values["identity"] == "匿名" and step.ask == "occurred_at" and "occurred_at" not in step.values
+    assert step.values["demand"] == "要求退钱" and step.values["caller_phone"] == "13812340003"
+    # the place with them answers the question asked
+    step = intake.answer(values, "location", "在漯河服务区 要求退钱 电话13812340003")
+    assert step.values["location"] == "漯河服务区" and step.values["demand"] == "要求退钱"
+    assert step.ask == "identity"
+    step = intake.answer({**values, "location": "漯河服务区"}, "demand", "要求退钱 电话13812340003")
+    assert step.values["demand"] == "要求退钱" and step.values["caller_phone"] == "13812340003"

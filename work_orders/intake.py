@@ -1139,6 +1139,8 @@ def _interpret(name: str, text: str, values: dict) -> tuple[str | None, str | No
         t = rest
     if name == "demand" and gesture(t) == "deny":
         return NOT_GIVEN, None  # "没有", "不用" to "您希望怎么处理？": no particular demand
+    if name == "demand" and find_phone(t) and find_demand(t):
+        return find_demand(t), None  # "要求退钱 电话138…": the phone is kept apart (answer())
     if name in ("target", "location", "demand", "facts") and gesture(t):
         return None, REASKS[name]  # "好", "是的": a yes or no, not an answer to "who", "where" or "what"
     if name == "occurred_at" and ONGOING_RE.search(t) and len(t) <= 12 and not tells_more(t):
@@ -1245,6 +1247,36 @@ def _a_phone_for_another(step: Step, m: _Message) -> str | None:
         return None
     step.values["caller_phone"] = phone
     step.say.append(f"已记下联系电话 {phone}。")  # the pending question follows (the form asks it)
+    step.ask = m.asked
+    return ASKED_AGAIN
+
+
+def _demand_and_phone_for_another(step: Step, m: _Message) -> str | None:
+    """ "我要求他们退钱 我的电话是一三九…" (a driver's voice message) for where: the demand and the phone (and "匿名"
+    with them), each in its field and said back; the question asked again (the whole message was stored as the
+    place). Only when the message holds nothing else: a place, a time or whom told with them is left to the rest."""
+    if m.asked not in ("target", "occurred_at", "location") or not {"demand", "caller_phone"} <= set(m.fields):
+        return None
+    text = spoken_digits(m.t)
+    phone, demand = find_phone(text), find_demand(text)
+    if not (phone and demand):
+        return None
+    said = re.sub(r"(?:我的|联系)?(?:电话|手机)(?:号码?)?(?:是|为)?|匿名|不实名|\d", " ", text.replace(demand, " ", 1))
+    place = only_a_place(said) if m.asked == "location" and re.sub(r"[\W_]", "", said) else None
+    if re.sub(r"[\W_]|我们|我|俺", "", said) and not place:
+        return None
+    values = step.values
+    if not values.get("demand") or values["demand"] == NOT_GIVEN:
+        values["demand"] = demand
+        step.say.append(f"已记下您的诉求：{demand}。")
+    values["caller_phone"] = phone
+    step.say.append(f"已记下联系电话 {phone}。")
+    if "identity" in m.fields and not values.get("identity") and re.search("匿名|不实名", text):
+        values["identity"] = "匿名"
+        step.say.append("好的，匿名反映。")
+    if place:  # "在漯河服务区 要求退钱 电话…": the answer, with the rest
+        values["location"] = place
+        return STORED
     step.ask = m.asked
     return ASKED_AGAIN
 
@@ -1596,6 +1628,7 @@ ELSEWHERE = (
     _an_answer_out_of_turn,
     _a_correction,
     _a_phone_for_another,
+    _demand_and_phone_for_another,
     _a_time_for_whom_or_where,
     _a_place_for_whom,
     _a_time_or_place_for_the_story,
