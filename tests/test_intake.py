@@ -1598,3 +1598,14 @@ def test_a_demand_and_a_phone_sent_for_another_question_fill_their_own_fields():
     assert step.ask == "identity"
     step = intake.answer({**values, "location": "漯河服务区"}, "demand", "要求退钱 电话13812340003")
     assert step.values["demand"] == "要求退钱" and step.values["caller_phone"] == "13812340003"
+
+
+def test_a_long_distance_coach_by_its_everyday_name_is_whom():
+    """ "长途车司机一直抽烟" asked whom: 长途车 / 长途汽车 / 长途大巴 are how passengers name a coach."""
+    for text, whom in (
+        ("长途车司机一直抽烟", "长途车"),
+        ("坐长途大巴被多收钱", "长途大巴"),
+        ("长途汽车超载", "长途汽车"),
+    ):
+        values = intake.prefill(text)
+        assert values["target"] == whom and intake.next_field(values) != "target", text

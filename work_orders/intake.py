@@ -446,6 +446,9 @@ def only_a_kind(name: str) -> str | None:
 VEHICLES = (
     "城际公交",
     "城际大巴",
+    "长途大巴",
+    "长途汽车",
+    "长途车",
     "出租车",
     "计程车",
     "的士",
@@ -939,7 +942,19 @@ def _only_a_target(text: str, named: bool = False) -> str | None:
     return found
 
 
-ROUTE_VEHICLES = ("公交车", "公交", "城际公交", "大巴", "城际大巴", "班车", "客车", "长途客车")
+ROUTE_VEHICLES = (
+    "公交车",
+    "公交",
+    "城际公交",
+    "大巴",
+    "城际大巴",
+    "班车",
+    "客车",
+    "长途客车",
+    "长途大巴",
+    "长途汽车",
+    "长途车",
+)
 
 
 def _may_narrow(known: str | None, whom: str) -> bool:
