@@ -458,6 +458,21 @@ _ASKS_RESCUE_NUMBER = re.compile(
 _WHOM_TO_TURN_TO = re.compile(r"找[谁誰]|找哪")
 
 
+# what to do about a grievance ("出租车不打表怎么办", "網約車多收錢該怎麼處理"): the way is a complaint
+_WHAT_TO_DO = re.compile(r"怎么办|怎麼辦|咋办|咋辦|怎么处理|怎麼處理|如何处理|如何處理|该怎么做|該怎麼做|怎么弄|怎麼弄")
+
+
+def asks_what_to_do(text: str) -> str | None:
+    """The field of 12328's of a grievance asked what to do about ("出租车不打表怎么办" → 出租汽车和网约车), else None:
+    not for 12345's matters, another sector's, or the police's."""
+    t = text or ""
+    if not (is_question(t) and _WHAT_TO_DO.search(t) and _GRIEVANCE.search(t)):
+        return None
+    if any(w in t for w in OTHER_HOTLINE_MATTERS) or names_other_sector(t) or tells_police_matter(t):
+        return None
+    return next((field for words, field in OUR_FIELDS if any(w in t for w in words)), None)
+
+
 def asks_if_ours(text: str) -> str | None:
     """The field a question asks 12328's responsibility for ("网约车平台抽成太高 这个归你们管吗" → 出租汽车和网约车),
     else None: not for 12345's matters, another sector's, or the police's (those are referred)."""

@@ -660,7 +660,9 @@ class KnowledgeBase:
         calibration = self.calibration
         # (a calibration made before the ranker, on the margin rule, does not apply to ranked hits)
         if calibration is not None and calibration.articles >= SMALL_KB and calibration.policy.certainty > 0:
-            return calibration.policy
+            # the calibration raises only the certainty; every other threshold is the shipped policy's at once (an
+            # upgrade's, before the background job recalibrates on it: KnowledgeBase.calibration_due)
+            return replace(LARGE_KB_POLICY, certainty=calibration.policy.certainty)
         return LARGE_KB_POLICY
 
     # ------------------------------------------------------------------ calibration

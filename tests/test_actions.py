@@ -158,6 +158,22 @@ def test_asked_whether_a_field_is_12328s_the_bot_says_so_and_offers_the_complain
         assert events == [{"event": "slot", "timestamp": None, "name": "misses", "value": 0}]
 
 
+def test_asked_what_to_do_about_a_grievance_the_bot_tells_the_complaint(seeded_kb, monkeypatch):
+    """ "出租车不打表怎么办" was offered "出租车公交车的事12328管不管" and "出租车司机反映的事是市里的12328受理吗" on the seed
+    KB: the way is a complaint, offered; a large KB's choices stand (its entries may answer it)."""
+    for question in ("出租车不打表怎么办", "網約車繞路多收錢該怎麼辦"):
+        dispatcher = CollectingDispatcher()
+        ActionAnswerFromKB(seeded_kb).run(dispatcher, tracker(question), {})
+        reply, *_, offer = dispatcher.messages
+        assert reply["text"].startswith("遇到这种情况可以向12328投诉。出租汽车和网约车方面的问题"), question
+        assert offer["text"] == "需要现在帮您登记投诉吗？" and offer["buttons"][0]["payload"] == "/complain"
+    policy = Policy(answer=0.99, margin=0.0, choice=0.5, clarify_total=0.0, certainty=0.99)  # a large KB's kind
+    monkeypatch.setattr(KnowledgeBase, "policy", property(lambda self: policy))
+    dispatcher = CollectingDispatcher()
+    ActionAnswerFromKB(seeded_kb).run(dispatcher, tracker("出租车不打表怎么办"), {})
+    assert dispatcher.messages[0]["text"] == "您想问的是哪一个？"
+
+
 def test_answer_offers_nothing_for_small_talk_taken_as_a_question(seeded_kb):
     dispatcher = CollectingDispatcher()
     asked = {"hotline_asked_as": {"name": "goodbye", "confidence": 0.8}}

@@ -6,6 +6,7 @@ from hotline.acts import (
     META_KEY,
     asks_how_to,
     asks_if_ours,
+    asks_what_to_do,
     choice_number,
     gesture,
     gives_phone,
@@ -489,6 +490,14 @@ def test_a_proposal_without_misconduct_is_a_suggestion():
     # someone's misconduct told, or only a grievance: still a complaint
     for text in ("司机态度差 建议加强培训", "出租车绕路多收钱 建议严查", "建议严查黑车", "公交车一直不来"):
         assert reframe(complain, text)[0]["intent"]["name"] == "complain", text
+
+
+def test_what_to_do_about_a_grievance_names_its_field():
+    """ "出租车不打表怎么办": the way is a complaint to 12328; a lost card, another sector's or a statement is not."""
+    assert asks_what_to_do("出租车不打表怎么办") == "出租汽车和网约车"
+    assert asks_what_to_do("收費站多收費怎麼辦") == "公路"
+    for text in ("公交卡丢了怎么办", "高铁票退不了怎么办", "出租车不打表", "出租车不打表怎么投诉"):
+        assert asks_what_to_do(text) is None, text
 
 
 def test_the_rescue_number_asked_for_is_referred():

@@ -115,6 +115,8 @@ def test_the_kb_recalibrates_itself_and_every_replica_follows(db_url, embedder, 
     shipped = dataclasses.replace(LARGE_KB_POLICY, keyword_sure=LARGE_KB_POLICY.keyword_sure + 0.05)
     monkeypatch.setattr(service, "LARGE_KB_POLICY", shipped)
     assert kb.calibration_due()
+    # ... and used at once, with the certainty of the KB's calibration until it is redone
+    assert kb.policy == dataclasses.replace(shipped, certainty=kb.calibration.policy.certainty)
     assert kb.recalibrate().policy.keyword_sure == shipped.keyword_sure and not kb.calibration_due()
     kb.upsert_articles([faq(6, "驾驶证到期怎么换", "驾驶证到期前90日内申请换证。")])
     assert kb.calibration_due()  # grew by a fifth

@@ -18,7 +18,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from hotline.acts import META_KEY, asks_how_to, asks_if_ours
+from hotline.acts import META_KEY, asks_how_to, asks_if_ours, asks_what_to_do
 from hotline.channels import parse_sender
 from hotline.errors import HotlineError
 from hotline.privacy import mask_pii
@@ -48,6 +48,11 @@ REFUSAL_OFFERS = {
 
 
 CLARIFY_PROMPT = "您想问的是哪一个？"
+# a grievance asked what to do about (hotline.acts.asks_what_to_do), where the KB has no sure answer of its own
+WHAT_TO_DO_REPLY = (
+    "遇到这种情况可以向12328投诉。{field}方面的问题属于12328热线的受理范围，登记后转交当地交通运输主管部门或相关单位"
+    "办理，并按规定时限答复您。"
+)
 # asked whether 12328 handles a field of its own (hotline.acts.asks_if_ours); a KB answer this sure still wins
 OURS_REPLY = (
     "{field}方面的问题属于12328热线的受理范围。根据《12328交通运输服务监督热线管理办法》第二条，12328热线受理公路、水路、"
@@ -242,6 +247,11 @@ class ActionAnswerFromKB(Action):
             # "网约车平台抽成太高 这个归你们管吗": yes (第二条), and the complaint offered; the KB's entries on the
             # matter would answer another question (the seed's 第二十二条 / 第十九条 for it, or a news report)
             return self._reply_and_offer(dispatcher, OURS_REPLY.format(field=field), "complain")
+        field = asks_what_to_do(question)
+        if field and self._the_way_is_here(decision):
+            # "出租车不打表怎么办": a complaint is the way; the seed KB offered "出租车公交车的事12328管不管" and
+            # "出租车司机反映的事是市里的12328受理吗" (a large KB's answer or choices stand)
+            return self._reply_and_offer(dispatcher, WHAT_TO_DO_REPLY.format(field=field), "complain")
         if decision.kind == CLARIFY and asked_as(tracker) == "complain" and not self.kb.policy.certainty:
             # on a small KB the close entries are clauses on how a centre works: the first was answered (第二十五条
             # for "貨車司機在服務區被收停車費 合理嗎"), its choices would be no better
