@@ -1609,3 +1609,21 @@ def test_a_long_distance_coach_by_its_everyday_name_is_whom():
     ):
         values = intake.prefill(text)
         assert values["target"] == whom and intake.next_field(values) != "target", text
+
+
+def test_a_toll_booth_complaint_told_as_drivers_tell_it():
+    """ "收费站多收我钱" then: "不记得了" for when got "这好像不是时间"; "连霍高速 中牟收费站" was added to the story;
+    "退多收的20块钱" too; and "实名 王强" sent for where was stored as the place."""
+    values = {"target": "收费站", "facts": "收费站多收我钱"}
+    for text in ("不记得了", "我也记不清了", "忘记了"):
+        step = intake.answer(values, "occurred_at", text)
+        assert step.values["occurred_at"] == intake.NOT_GIVEN and step.ask == "location", text
+        assert step.values["facts"] == "收费站多收我钱", text
+    assert intake.only_a_place("连霍高速 中牟收费站") == "连霍高速中牟收费站"
+    step = intake.answer(values, "occurred_at", "连霍高速 中牟收费站")
+    assert step.values["location"] == step.values["target"] == "连霍高速中牟收费站" and step.ask == "occurred_at"
+    step = intake.answer(values, "occurred_at", "退多收的20块钱")
+    assert step.values["demand"] == "退多收的20块钱" and step.values["facts"] == "收费站多收我钱"
+    step = intake.answer({**values, "occurred_at": "昨天"}, "location", "实名 王强")
+    assert step.values["identity"] == "实名:王强" and "location" not in step.values and step.ask == "location"
+    assert step.say == ["好的，实名反映（王强）。"]

@@ -172,6 +172,17 @@ CONFIRM_WORDS = ("确认", "提交", "没问题", "没错", "都对", "无误", 
 # a correction that adds to the story or the demand rather than replacing it
 SUPPLEMENT_RE = re.compile(r"补充|追加|再加|加上|另外还|还有一点|还有就是")
 # a short "don't know" is an answer even with a question word in it ("记不清几点了")
+FORGOT_RE = re.compile(
+    r"(?:我|俺)?(?:也|真|实在|确实|是)?(?:不太|不大)?(?:记不清|记不得|不记得|不知道|不清楚|忘了|忘记了|记不住|想不起来|没注意)"
+    r"(?:了|啦|呀|啊|哦)?"
+)
+
+
+def _forgot(text: str) -> bool:
+    """ "不记得了", "我也记不清了": the caller does not know (an optional question is skipped)."""
+    return bool(FORGOT_RE.fullmatch(re.sub(r"[\s，,。.！!~～]", "", text)))
+
+
 DONT_KNOW = ("不清楚", "不知道", "不记得", "记不清", "忘了", "不确定")
 
 # 第十九条 (三)(四)(五): matters for other procedures, petitions, secrets and privacy. Each word names the matter;
@@ -868,7 +879,7 @@ ANONYMOUS_RE = re.compile(r"^(?:我要|我|就)?(?:匿名|不实名)(?:反映|�
 DEMAND_FIRST_RE = re.compile(r"^(?:要求|希望|请求|诉求是?)")
 # a demand in a word or two, as drivers say it: "退钱", "让他道歉", "赔偿损失", "严肃处理"
 BARE_DEMAND_RE = re.compile(
-    r"(?:让他|让司机|叫他|给我)?(?:退(?:[^，,。\s]{1,5}?)?(?:钱|款|费|还|票|学费|车费|押金|运费)|道歉|赔钱|赔偿(?:损失)?|严肃处理|严惩|"
+    r"(?:让他|让司机|叫他|给我)?(?:退(?:[^，,。\s]{1,8}?)?(?:钱|款|费|还|票|学费|车费|押金|运费)|道歉|赔钱|赔偿(?:损失)?|严肃处理|严惩|"
     r"处理(?:司机|一下)?|处罚(?:司机)?|查处|整改|取缔|打击|严查|查一查|管一管|管管|给个说法|要个说法|"
     r"开(?:罚单|票|发票|收据)|给(?:个|我)?(?:票|发票|收据))[吧啊了就行]*"
 )
@@ -888,6 +899,11 @@ def _out_of_turn(values: dict, text: str, asked: str, fields) -> str | None:
     if asked != "identity" and "identity" in fields and not values.get("identity") and ANONYMOUS_RE.match(core):
         values["identity"] = "匿名"
         return "好的，匿名反映。"
+    if asked != "identity" and "identity" in fields and not values.get("identity") and core.startswith("实名"):
+        name, _ = _identity(text)  # "实名 王强" for where: the identity, not the place
+        if name:
+            values["identity"] = name
+            return f"好的，实名反映（{name.removeprefix('实名:')}）。"
     if asked != "caller_phone" and "caller_phone" in fields and not values.get("caller_phone"):
         if NO_PHONE_RE.match(core):
             values["caller_phone"] = NO_PHONE
@@ -1082,6 +1098,8 @@ def only_a_place(text: str) -> str | None:
     found = find_place(text)
     if found:
         rest = plain.replace(re.sub(r"[\W_]", "", found), "", 1)
+        if rest and plain.endswith(found) and HIGHWAY_NAME_RE.fullmatch(rest):
+            return plain  # "连霍高速 中牟收费站": the expressway and the facility on it
         return found if not rest else plain if plain.startswith(found) and NEAR_RE.fullmatch(rest) else None
     bare = re.match(rf"(?:{PLACE_STRONG})", plain)  # "火车站门口": a place by its kind, and where at it
     if bare and NEAR_RE.fullmatch(plain[bare.end() :]):
@@ -1142,8 +1160,8 @@ ONGOING_RE = re.compile(r"一直|经常|每天|天天|常年|长期|好几次|�
 def _interpret(name: str, text: str, values: dict) -> tuple[str | None, str | None]:
     """(value, re-ask message) for an answer to the question about ``name``."""
     t = normalize(text)
-    if name in OPTIONAL and _is_exact(t, SKIP):
-        return NOT_GIVEN, None
+    if name in OPTIONAL and (_is_exact(t, SKIP) or _forgot(t)):
+        return NOT_GIVEN, None  # ("不记得了", "我也记不清了": not "这好像不是时间")
     if name == "location" and values.get("location_offer"):
         offered = values["location_offer"]
         if _is_exact(t, YES) or _is_exact(t, ("是在那", "是那里", "对就是那", "就是那里")):
@@ -1405,7 +1423,7 @@ def _whom_for_another(step: Step, m: _Message) -> str | None:
 def _a_place_or_story_for_when(step: Step, m: _Message) -> str | None:
     """ "郑州绕城高速收费站" or "多收了30块" for when: the place, or more of the story, kept; the time asked again
     (after three tries the form moves on without it)."""
-    if m.asked != "occurred_at" or find_time(m.t):
+    if m.asked != "occurred_at" or find_time(m.t) or _forgot(m.t):
         return None
     place = only_a_place(m.t)
     if not (place or tells_more(m.t) or _a_story(m.t)):
