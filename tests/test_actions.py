@@ -158,6 +158,19 @@ def test_asked_whether_a_field_is_12328s_the_bot_says_so_and_offers_the_complain
         assert events == [{"event": "slot", "timestamp": None, "name": "misses", "value": 0}]
 
 
+def test_how_long_it_takes_asked_mid_form_gets_the_forms_own_answer(seeded_kb):
+    """ "投诉出租车司机拒载的话要几天能处理" mid-form got 第十五条 (which centre accepts a matter) as "您问的可能是这一条";
+    the form says its own time limits (a question the KB is sure of keeps its cited answer)."""
+    for kind, days in (("complaint", "10个工作日"), ("suggestion", "5个工作日")):
+        dispatcher = CollectingDispatcher()
+        assert not answer_in_form(seeded_kb, dispatcher, "投诉出租车司机拒载的话要几天能处理", None, kind)
+        assert len(dispatcher.messages) == 1 and days in dispatcher.messages[0]["text"], kind
+        assert "24小时" in dispatcher.messages[0]["text"] and "第二十三条" in dispatcher.messages[0]["text"]
+    dispatcher = CollectingDispatcher()
+    assert answer_in_form(seeded_kb, dispatcher, "投诉以后多久能有结果", None)
+    assert dispatcher.messages[0]["text"].startswith("根据《12328交通运输服务监督热线管理办法》第二十三条")
+
+
 def test_asked_what_to_do_about_a_grievance_the_bot_tells_the_complaint(seeded_kb, monkeypatch):
     """ "出租车不打表怎么办" was offered "出租车公交车的事12328管不管" and "出租车司机反映的事是市里的12328受理吗" on the seed
     KB: the way is a complaint, offered; a large KB's choices stand (its entries may answer it)."""

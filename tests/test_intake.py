@@ -1627,3 +1627,11 @@ def test_a_toll_booth_complaint_told_as_drivers_tell_it():
     step = intake.answer({**values, "occurred_at": "昨天"}, "location", "实名 王强")
     assert step.values["identity"] == "实名:王强" and "location" not in step.values and step.ask == "location"
     assert step.say == ["好的，实名反映（王强）。"]
+
+
+def test_how_long_it_takes_is_told_from_other_questions():
+    """ "投诉出租车司机拒载的话要几天能处理" (mid-form, the form answers it: bot/actions/knowledge.answer_in_form)."""
+    for text in ("投诉出租车司机拒载的话要几天能处理", "多久能有结果", "處理要多久", "什么时候给答复"):
+        assert intake.asks_about_time_limit(text), text
+    for text in ("出租车几点能到", "昨天下午几点", "投诉要实名吗", "处理司机"):
+        assert not intake.asks_about_time_limit(text), text

@@ -1642,6 +1642,20 @@ def _about_anonymity(step: Step, m: _Message) -> str | None:
     return ASKED_AGAIN
 
 
+# how long the matter being registered takes: "投诉出租车司机拒载的话要几天能处理", "多久能有结果", "什么时候给答复"
+TIME_LIMIT_RE = re.compile(
+    r"(?:多久|多长时间|几天|几个工作日|什么时候|啥时候|何时)(?:才|能|会|可以|给)?(?:能|会|可以)?"
+    r"(?:处理|办|回复|答复|回电|给答复|有结果|出结果|有回音|有消息|办好|办完|解决)"
+    r"|(?:处理|回复|答复|办理|结果)(?:要|需要|得)?(?:多久|多长时间|几天)"
+)
+
+
+def asks_about_time_limit(text: str) -> bool:
+    """A question about how long an order takes ("投诉出租车司机拒载的话要几天能处理")."""
+    t = normalize(text or "")
+    return bool(TIME_LIMIT_RE.search(t)) and is_question(t)
+
+
 def _a_question(step: Step, m: _Message) -> str | None:
     """A question is not an answer: never stored as 事情经过 / 时间 / 地点; answered (``Step.question``), then the
     question asked again. A suggestion put as a question, or a message sent again after being answered as one, is

@@ -64,6 +64,14 @@ def leave_question_button() -> str:
     return f"登记咨询工单（{handling_limit('consultation')}内答复）"
 
 
+def time_limits(order_type: str) -> str:
+    """How long an order being registered takes, said to a caller who asks mid-form ("要几天能处理")."""
+    return (
+        f"登记后{deadlines.DISPATCH_HOURS}小时内（节假日顺延）转交承办单位，承办单位在接到后{handling_limit(order_type)}"
+        "内回复办理意见（管理办法第二十三条）；登记完成时会告诉您最迟的答复日期。"
+    )
+
+
 # --- replies to the caller -----------------------------------------------------------------------------
 def deadline_text(order_type: str, due: datetime) -> str:
     """The readable deadline of /api/chat's ``work_order.deadline_text``."""

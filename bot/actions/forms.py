@@ -155,7 +155,7 @@ class ValidateIntake(Action):
         for line in step.say:
             dispatcher.utter_message(text=line)
         if step.question:  # answered, then action_ask_* asks the pending question (or the read-back) again
-            answer_in_form(self.kb, dispatcher, step.question, region_of(tracker))
+            answer_in_form(self.kb, dispatcher, step.question, region_of(tracker), self.kind)
         state.update(values=step.values, tries=step.tries, ask=step.ask, updated_at=utcnow().isoformat())
         if step.cancelled or step.rejected or step.done:
             if step.reply:

@@ -163,10 +163,13 @@ def region_of(tracker: Tracker) -> str | None:
     return region or ((tracker.latest_message or {}).get("metadata") or {}).get("region")
 
 
-def answer_in_form(kb, dispatcher: CollectingDispatcher, question: str, region: str | None) -> bool:
+def answer_in_form(
+    kb, dispatcher: CollectingDispatcher, question: str, region: str | None, order_type: str = "complaint"
+) -> bool:
     """A question asked while a form is open: the KB's answer with its citation (where the KB would offer choices,
-    the likeliest one, said to be a guess), or an honest "not found"; the form then asks its question again. True
-    when the KB answered."""
+    the likeliest one, said to be a guess), or an honest "not found"; the form then asks its question again. How
+    long the order being registered takes is the form's own answer unless the KB is sure of one. True when the KB
+    answered."""
     if kb is None:
         dispatcher.utter_message(text="这个问题我稍后再为您解答，我们先把登记完成。")
         return False
@@ -176,6 +179,10 @@ def answer_in_form(kb, dispatcher: CollectingDispatcher, question: str, region: 
     except Exception:  # the form must go on
         log.exception("knowledge-base search failed for %r", mask_pii(question))
         dispatcher.utter_message(text=KB_DOWN)
+        return False
+    if answer is None and intake.asks_about_time_limit(question):
+        # "投诉出租车司机拒载的话要几天能处理": the seed KB's likeliest entry was 第十五条 (which centre accepts a matter)
+        dispatcher.utter_message(text=messages.time_limits(order_type))
         return False
     if answer is None and decision.kind == CLARIFY:
         # choices cannot be offered inside a form (a pressed button would be taken for the form's answer): the
