@@ -218,3 +218,21 @@ def test_no_right_after_an_answer_is_a_rejected_answer(seeded_kb):
     refused = {"event": "bot", "data": {"custom": {"hotline_meta": {"sources": [], "kb_matched": False}}}}
     _events, said = run(seeded_kb, "不是", "deny", [user("我想订机票"), bot(NO_MATCH), refused])
     assert said[0]["response"] == NOTHING_PENDING
+
+
+def test_a_second_confirm_right_after_the_order_was_registered_repeats_the_order_and_files_nothing(seeded_kb):
+    """A driver taps 确认 twice, or the page sends it again after an answer lost on the way (a replica restarted):
+    the order just registered, with its number and deadline, not "还有什么可以帮您"."""
+    order = {"number": "20261201-0007", "type": "complaint", "state": "new", "deadline_text": "12月15日前答复"}
+    filed = {"event": "bot", "data": {"custom": {"hotline_meta": {"work_order": order}}}}
+    history = [user("确认", "affirm"), bot("已为您登记投诉举报工单，编号 20261201-0007。…"), filed]
+    events, said = run(seeded_kb, "确认", "affirm", history)
+    assert events == []
+    assert (
+        "20261201-0007" in said[0]["text"] and "不会重复登记" in said[0]["text"] and "12月15日前答复" in said[0]["text"]
+    )
+    assert said[1]["custom"] == {"hotline_meta": {"work_order": order}}  # /api/chat's work_order, as the first time
+    # a no, or a yes after another turn in between, is not a confirmation of it
+    assert run(seeded_kb, "不用", "deny", history)[1][0]["response"] == NOTHING_PENDING
+    later = [*history, user("谢谢", "thank"), bot("不客气")]
+    assert run(seeded_kb, "确认", "affirm", later)[1][0]["response"] == NOTHING_PENDING

@@ -88,6 +88,15 @@ def intake_registered(order: dict, due: datetime, safety: bool) -> str:
     )
 
 
+def already_registered(work_order: dict) -> str:
+    """A second "确认" right after the order was registered: the same order, nothing filed twice."""
+    number = work_order["number"]
+    return (
+        f"您的{TYPES[work_order['type']]}已经登记，不会重复登记。工单编号 {number}，{work_order['deadline_text']}。"
+        f"查询进度请发送“查询工单 {number}”。"
+    )
+
+
 def consultation_registered(order: dict, due: datetime) -> str:
     """A question the knowledge base could not answer has become a consultation order."""
     number = order["number"]

@@ -20,8 +20,9 @@ from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 from hotline.channels import META_KEY
+from work_orders import messages
 
-from .common import int_entity
+from .common import int_entity, send_meta
 from .knowledge import ANSWER_REJECTED, NONE_OF_THESE, ActionAnswerFromKB, region_of
 
 NO_PAYLOADS = ("/deny",)
@@ -69,6 +70,15 @@ def answered_question(tracker: Tracker) -> str | None:
         meta = ((event.get("data") or {}).get("custom") or {}).get(META_KEY) or {}
         if meta.get("kb_matched") and meta.get("sources"):
             return question or None
+    return None
+
+
+def just_filed(tracker: Tracker) -> dict | None:
+    """The work order the bot's last turn registered (its ``work_order`` meta), else None."""
+    for event in last_turn(tracker)[0]:
+        meta = ((event.get("data") or {}).get("custom") or {}).get(META_KEY) or {}
+        if meta.get("work_order"):
+            return meta["work_order"]
     return None
 
 
@@ -133,6 +143,11 @@ class ActionYesNo(Action):
             question = answered_question(tracker) if intent == "deny" else None
             if question:  # "不是这个" right after an answer: as "都不是" would be (a knowledge gap, the offers)
                 return self.knowledge.answer_rejected(dispatcher, tracker, question, lead=ANSWER_REJECTED)
+            filed = just_filed(tracker) if intent == "affirm" else None
+            if filed:  # "确认" again (a double tap, or a page that sent it again after a lost answer): the order
+                dispatcher.utter_message(text=messages.already_registered(filed))
+                send_meta(dispatcher, work_order=filed)
+                return []
             dispatcher.utter_message(response=NOTHING_PENDING)
             return []
         if intent == "deny":
