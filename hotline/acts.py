@@ -327,6 +327,35 @@ def gesture(text: str) -> str | None:
     return None
 
 
+# the buttons of the bot's offers (bot/actions/knowledge.py builds them from these titles): after an answer, the
+# offer's yes ("需要现在帮您登记投诉吗？" [是，登记投诉 | 不用了]); after a refusal, the act asked with it. Typed rather
+# than pressed (the official account shows buttons as numbered lines, and drivers copy the line), a title is its
+# button's act: NLU read "是，登记投诉" as a consultation order (登记), which asked "请先告诉我您想咨询的问题"
+OFFER_TITLES = {
+    "complain": "是，登记投诉",
+    "suggest": "是，提出建议",
+    "ticket_status": "查询工单",
+    "handoff": "转人工客服",
+}
+REFUSAL_TITLES = {"complain": "登记投诉", "suggest": "提出建议", "ticket_status": "查询工单"}
+_TRADITIONAL_TITLES = {
+    "是，登記投訴": "complain",
+    "登記投訴": "complain",
+    "是，提出建議": "suggest",
+    "提出建議": "suggest",
+    "查詢工單": "ticket_status",
+    "轉人工客服": "handoff",
+}
+_TITLE_INTENTS = {
+    _YES_NO_TRIM.sub("", title): intent for titles in (OFFER_TITLES, REFUSAL_TITLES) for intent, title in titles.items()
+} | {_YES_NO_TRIM.sub("", title): intent for title, intent in _TRADITIONAL_TITLES.items()}
+
+
+def titled_act(text: str) -> str | None:
+    """The act of the offer button whose title this message is ("是，登记投诉", "是登记投诉" -> "complain"), else None."""
+    return _TITLE_INTENTS.get(_YES_NO_TRIM.sub("", (text or "").strip()))
+
+
 # a question asking how to complain or to suggest, on normalised (Simplified) text: "计程车拒载怎么投诉", "去哪里举报"
 _ASKS_HOW_TO = {
     "complain": re.compile(
@@ -590,6 +619,9 @@ def reframe(parse: dict[str, Any], text: str) -> tuple[dict[str, Any], dict[str,
     if number is not None:  # "2": the second of the buttons just shown (bot/actions/offers.py), never "goodbye"
         entity = {"entity": "choice", "value": number, "start": 0, "end": len(text), "extractor": "hotline"}
         return {**parse, "intent": {"name": "choose", "confidence": 1.0}, "entities": [entity]}, None
+    act = titled_act(text)
+    if act is not None:  # "是，登记投诉" typed from the numbered lines: what its button does
+        return {**parse, "intent": {**intent, "name": act, "confidence": 1.0}}, None
     if gives_phone(text):  # "13812345678" (NLU: goodbye), "我的电话是…" (NLU: complain): a number left for a reply
         return {**parse, "intent": {**intent, "name": "leave_question", "confidence": 1.0}}, None
     if _ASKS_IF_BOT.search(text) and len(_clean(text)) <= 12 and is_question(text) and not _WANTS_ONE.search(text):

@@ -12,6 +12,7 @@ from hotline.acts import (
     gives_phone,
     is_question,
     reframe,
+    titled_act,
 )
 
 QUESTIONS = [
@@ -282,6 +283,25 @@ def test_a_yes_or_no_word_alone_is_a_yes_or_a_no():
     # a yes or no word inside a message, or asked, is left to NLU and the other rules
     for text in ("好啊我要投诉", "不是我说的那个司机", "可以吗", "是不是要收费", "不要绕路", "你好", "no zuo no die"):
         assert gesture(text) is None, text
+
+
+def test_an_offer_buttons_title_typed_is_that_buttons_act():
+    """WeChat shows the buttons as numbered lines and drivers copy one: NLU read "是，登记投诉" as a consultation order
+    (登记), whose form then asked what the question was."""
+    leave = {"intent": {"name": "leave_question", "confidence": 0.71}, "entities": [], "intent_ranking": []}
+    for text, act in (
+        ("是，登记投诉", "complain"),
+        ("是 登记投诉", "complain"),
+        ("是，登記投訴", "complain"),
+        ("登记投诉", "complain"),
+        ("是，提出建议", "suggest"),
+        ("查詢工單", "ticket_status"),
+        ("转人工客服", "handoff"),
+    ):
+        assert reframe(leave, text) == ({**leave, "intent": {"name": act, "confidence": 1.0}}, None), text
+    # more than the title is a message of its own, for NLU and the other rules
+    for text in ("我要登记投诉出租车", "登记投诉要多久", "是，登记投诉吧 出租车绕路"):
+        assert titled_act(text) is None, text
 
 
 def test_a_number_alone_chooses_a_button():

@@ -1635,3 +1635,16 @@ def test_how_long_it_takes_is_told_from_other_questions():
         assert intake.asks_about_time_limit(text), text
     for text in ("出租车几点能到", "昨天下午几点", "投诉要实名吗", "处理司机"):
         assert not intake.asks_about_time_limit(text), text
+
+
+def test_a_yes_for_the_phone_is_asked_for_the_number_not_told_its_format_is_wrong():
+    """ "确认" sent for the phone (the caller thought the form was done) got "手机号格式好像不对"."""
+    values = {"target": "出租车", "facts": "出租车不打表", "occurred_at": "昨天晚上", "location": "新乡东站"}
+    values |= {"demand": "退钱", "identity": "匿名"}
+    for text in ("确认", "好的", "可以"):
+        step = intake.answer(values, "caller_phone", text)
+        assert step.say[0].startswith("请直接发送您的手机号") and step.ask == "caller_phone", (text, step.say)
+        assert "caller_phone" not in step.values
+    step = intake.answer(values, "caller_phone", "1381234567")  # a digit short: that is the wrong format
+    assert step.say[0].startswith("手机号格式好像不对") and step.ask == "caller_phone"
+    assert intake.answer(values, "caller_phone", "幺三八一二三四五六七八").values["caller_phone"] == "13812345678"

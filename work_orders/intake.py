@@ -327,6 +327,7 @@ LABELS = {
     "caller_phone": "联系电话",
     "identity": "反映方式",
 }
+PHONE_NOT_SENT = "请直接发送您的手机号（11位数字，如13812345678）；不方便可回复“不留电话”。"
 SUGGESTION_REASK = "请具体说说您的意见建议（至少一句话）。"
 REASKS = {
     "caller_phone": "手机号格式好像不对，应为11位数字（如13812345678），请再发一次；不方便可回复“不留电话”。",
@@ -1193,7 +1194,10 @@ def _interpret(name: str, text: str, values: dict) -> tuple[str | None, str | No
         phone = find_phone(t) or (
             LANDLINE_RE.search(normalize_digits(t)) and "-".join(LANDLINE_RE.search(normalize_digits(t)).groups())
         )
-        return (phone, None) if phone else (None, REASKS["caller_phone"])
+        if phone:
+            return phone, None
+        # "确认", "好的": no number tried, so none is "in the wrong format"
+        return None, REASKS["caller_phone"] if re.search(r"\d", spoken_digits(t)) else PHONE_NOT_SENT
     if name == "identity":
         return _identity(t)
     if name == "target":

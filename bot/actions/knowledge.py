@@ -18,7 +18,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from hotline.acts import META_KEY, asks_how_to, asks_if_ours, asks_what_to_do
+from hotline.acts import META_KEY, OFFER_TITLES, REFUSAL_TITLES, asks_how_to, asks_if_ours, asks_what_to_do
 from hotline.channels import parse_sender
 from hotline.errors import HotlineError
 from hotline.privacy import mask_pii
@@ -33,17 +33,24 @@ log = logging.getLogger(__name__)
 
 # a question asked with a request's words (hotline/acts.py): after the answer, offer the act; without one, do it
 OFFERS = {
-    "complain": ("需要现在帮您登记投诉吗？", [("是，登记投诉", "/complain"), ("不用了", "/deny")]),
-    "suggest": ("需要现在帮您登记意见建议吗？", [("是，提出建议", "/suggest"), ("不用了", "/deny")]),
-    "ticket_status": ("需要现在帮您查询工单进度吗？", [("查询工单", "/ticket_status"), ("不用了", "/deny")]),
-    "handoff": ("需要为您转接人工客服吗？", [("转人工客服", "/handoff"), ("不用了", "/deny")]),
+    "complain": ("需要现在帮您登记投诉吗？", [(OFFER_TITLES["complain"], "/complain"), ("不用了", "/deny")]),
+    "suggest": ("需要现在帮您登记意见建议吗？", [(OFFER_TITLES["suggest"], "/suggest"), ("不用了", "/deny")]),
+    "ticket_status": (
+        "需要现在帮您查询工单进度吗？",
+        [(OFFER_TITLES["ticket_status"], "/ticket_status"), ("不用了", "/deny")],
+    ),
+    "handoff": ("需要为您转接人工客服吗？", [(OFFER_TITLES["handoff"], "/handoff"), ("不用了", "/deny")]),
 }
 # a question asked with a request's words that the KB cannot answer: the refusal offers that act first (a button,
 # never a form the user did not ask for: "投诉举报的工单省里会复核吗" must not be met with "请发送工单编号")
 REFUSAL_OFFERS = {
-    "complain": ("登记投诉", "/complain", "如果您想就此投诉，可以点“登记投诉”。"),
-    "suggest": ("提出建议", "/suggest", "如果您想就此提出意见建议，可以点“提出建议”。"),
-    "ticket_status": ("查询工单", "/ticket_status", "如果您想查询自己工单的进度，可以点“查询工单”。"),
+    "complain": (REFUSAL_TITLES["complain"], "/complain", "如果您想就此投诉，可以点“登记投诉”。"),
+    "suggest": (REFUSAL_TITLES["suggest"], "/suggest", "如果您想就此提出意见建议，可以点“提出建议”。"),
+    "ticket_status": (
+        REFUSAL_TITLES["ticket_status"],
+        "/ticket_status",
+        "如果您想查询自己工单的进度，可以点“查询工单”。",
+    ),
 }
 
 
