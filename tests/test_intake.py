@@ -1648,3 +1648,16 @@ def test_a_yes_for_the_phone_is_asked_for_the_number_not_told_its_format_is_wron
     step = intake.answer(values, "caller_phone", "1381234567")  # a digit short: that is the wrong format
     assert step.say[0].startswith("手机号格式好像不对") and step.ask == "caller_phone"
     assert intake.answer(values, "caller_phone", "幺三八一二三四五六七八").values["caller_phone"] == "13812345678"
+
+
+def test_asked_to_redo_the_field_being_asked_it_is_asked_again_not_answered_with_those_words():
+    """ "修改 地点" sent for the place (the caller meant to change it) was kept as the place, "修改 地点"."""
+    values = {"target": "1路公交", "facts": "司机开车打电话", "occurred_at": "今天早上"}
+    for text in ("修改 地点", "修改地点", "改一下地点", "重新填写地点"):
+        step = intake.answer(dict(values), "location", text)
+        assert not step.values.get("location") and step.ask == "location", (text, step.values)
+    assert intake.answer(dict(values), "location", "修改地点 人民路站").values["location"] == "人民路站"
+    assert intake.answer(dict(values), "location", "地点是人民路站").values["location"] == "人民路站"
+    # another field's change is still that field's ("修改时间" at the place: the time asked again)
+    step = intake.answer(dict(values), "location", "修改时间")
+    assert not step.values.get("occurred_at") and step.ask == "occurred_at"

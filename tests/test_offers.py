@@ -117,6 +117,21 @@ def test_a_yes_to_several_entries_asks_again_which(seeded_kb):
     assert events == [] and said[0]["text"] == CHOOSE_AGAIN and said[0]["buttons"] == choices
 
 
+def test_a_yes_to_a_refusal_that_offers_an_act_does_that_act(seeded_kb):
+    """ "ETC扣费扣了两次怎么办" refused with "如果您想就此投诉，可以点“登记投诉”" and three buttons: "是" got
+    "好的。还有什么可以帮您？"; it is the act offered. A refusal offering no act has nothing to say yes to."""
+    refusal = [
+        {"title": "登记投诉", "payload": "/complain"},
+        {"title": "登记咨询工单（3个工作日内答复）", "payload": "/leave_question"},
+        {"title": "转人工客服", "payload": "/handoff"},
+    ]
+    history = [user("ETC扣费扣了两次怎么办"), bot(NO_MATCH + "\n如果您想就此投诉，可以点“登记投诉”。", refusal)]
+    events, said = run(seeded_kb, "是", "affirm", history)
+    assert events == [{"event": "followup", "timestamp": None, "name": "complaint_form"}] and said == []
+    events, said = run(seeded_kb, "是", "affirm", [user("充电桩怎么收费"), bot(NO_MATCH, refusal[1:])])
+    assert events == [] and said[0]["response"] == NOTHING_PENDING
+
+
 def test_with_no_offer_pending_a_yes_gets_the_plain_reply(seeded_kb):
     greeting = [{"title": "投诉以后多久能有结果？", "payload": "投诉以后多久能有结果？"}]
     for history in (

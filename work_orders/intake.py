@@ -145,6 +145,9 @@ CORRECTION_RE = re.compile(r"改|更正|换成|换为|应该是|应是|应为|(?
 # mid-form, where any answer may mention a field ("收费员说我车牌不对"), only these say the caller changes an earlier
 # answer: a change verb, or an earlier answer said wrong ("刚才那个时间说错了")
 CHANGE_RE = re.compile(r"改成|改为|改一下|改下|更正|换成|换为|应该是")
+# "修改 地点" sent for the place itself (the caller meant the form's earlier answer): the field is asked again, not
+# answered with those words
+REDO_RE = re.compile(r"^(?:我?(?:要|想)?(?:修改|更改|更正|改一下|改下|重新填写?|重新说|重填))")
 EARLIER_RE = re.compile(r"刚才|刚刚|之前|前面|上面|先前|那个")
 
 
@@ -1218,6 +1221,7 @@ def _interpret(name: str, text: str, values: dict) -> tuple[str | None, str | No
     if name == "location":  # a direct answer is the place as the user put it (the rest of a story goes to facts)
         t = WHERE_ECHO_RE.sub("", t)
         said = t if len(t) <= 30 and not tells_more(t) else (find_place(t) or t)
+        said = re.sub(r"^(?:发生)?(?:地点|地址|位置)(?:是|在|[：:])\s*(?=\S{2})", "", said)  # "地点是人民路站"
         bare = re.sub(r"(?:上|那里|那儿|这里|这儿)$", "", re.sub(r"^(?:就在|就是在|是在|就是|在)", "", said))
         return (bare if len(bare) >= 2 else said)[:200], None  # "就在科学大道上" → 科学大道
     if name == "occurred_at":
@@ -1945,10 +1949,11 @@ def _correct(step: Step, text: str, fields, asked: str | None = None) -> bool:
         return False  # "投诉以后多长时间给我答复啊？" names 时间 but asks a question
     new_text = _new_value_text(text, start)
     if asked is not None:  # mid-form: only a clear change of another field's answer is a correction
-        if name == asked or not (cue or named is None):
-            return False
+        redo = name == asked and REDO_RE.match(normalize(text).strip())
+        if (name == asked and not redo) or not (cue or redo or named is None):
+            return False  # the field asked, named in its answer ("地点是人民路站"), unless asked to be redone
         brief = len(re.sub(r"[\W_]", "", text)) <= 8  # "地点不对", "电话错了"
-        said_wrong = CHANGE_RE.search(text) or (cue and (EARLIER_RE.search(text) or brief))
+        said_wrong = redo or CHANGE_RE.search(text) or (cue and (EARLIER_RE.search(text) or brief))
         if not said_wrong and not (new_text and _verified(name, new_text)):
             return False
     if name == "identity":

@@ -23,9 +23,11 @@ from hotline.channels import META_KEY
 from work_orders import messages
 
 from .common import int_entity, send_meta
-from .knowledge import ANSWER_REJECTED, NONE_OF_THESE, ActionAnswerFromKB, region_of
+from .knowledge import ANSWER_REJECTED, NONE_OF_THESE, REFUSAL_OFFERS, ActionAnswerFromKB, region_of
 
 NO_PAYLOADS = ("/deny",)
+# the act a refusal offers for a question asked with a request's words (its text ends "…可以点“登记投诉”")
+REFUSAL_ACTS = {payload for _, payload, _ in REFUSAL_OFFERS.values()}
 # the forms a yes starts, as the rules map the button's intent (training_data/rules.yml): a form is activated by
 # Rasa itself, so it follows this action; the other acts (consultation order, handoff) are run here, in-process
 STARTS = {"/complain": "complaint_form", "/suggest": "suggestion_form", "/ticket_status": "status_form"}
@@ -143,6 +145,9 @@ class ActionYesNo(Action):
             question = answered_question(tracker) if intent == "deny" else None
             if question:  # "不是这个" right after an answer: as "都不是" would be (a knowledge gap, the offers)
                 return self.knowledge.answer_rejected(dispatcher, tracker, question, lead=ANSWER_REJECTED)
+            acts = [b for b in buttons if b["payload"] in REFUSAL_ACTS] if intent == "affirm" else []
+            if len(acts) == 1:  # "是" to a refusal's "如果您想就此投诉，可以点“登记投诉”": that act
+                return self._take(dispatcher, tracker, acts[0]["payload"], buttons, domain)
             filed = just_filed(tracker) if intent == "affirm" else None
             if filed:  # "确认" again (a double tap, or a page that sent it again after a lost answer): the order
                 dispatcher.utter_message(text=messages.already_registered(filed))
