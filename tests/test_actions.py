@@ -448,6 +448,8 @@ def test_on_the_seed_kb_a_near_tie_is_offered_and_the_choice_answered(seeded_kb,
         ("货车在服务区被偷油了", "110"),
         ("車上的貨被盜了", "110"),
         ("被交警罚了200 不服", "12123"),
+        ("驾驶证扣分了怎么处理", "12123"),
+        ("駕照被扣了6分怎麼辦", "12123"),
     ],
 )
 def test_referrals(text, number):

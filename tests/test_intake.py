@@ -1061,6 +1061,31 @@ def test_a_plate_sent_for_when_names_the_vehicle_and_not_wanting_a_name_is_anony
     assert intake.answer({}, None, "我要投诉但是不想留名字").values["identity"] == "匿名"
 
 
+@pytest.mark.parametrize("said", ["现在", "就现在", "正在发生", "此刻", "現在"])
+def test_now_is_a_time_for_a_matter_still_going_on(said):
+    """ "客车超载" / "什么时候？" / "现在": the moment it was said (it was "这好像不是时间。")."""
+    step = intake.answer({"target": "大巴", "facts": "客车超载，站满了人"}, "occurred_at", said, {}, now=NOW)
+    assert step.ask == "location" and not step.say
+    assert step.values["occurred_time"]["at"] == NOW.strftime("%Y-%m-%d %H:%M")
+
+
+def test_now_with_more_of_the_story_keeps_both_and_now_is_never_read_from_a_story():
+    step = intake.answer({"target": "大巴", "facts": "客车超载"}, "occurred_at", "现在还在车上", {}, now=NOW)
+    assert step.values["occurred_at"] == "现在" and step.values["facts"].endswith("现在还在车上")
+    assert step.ask == "location"
+    # "我现在要投诉昨天那个司机": the event was yesterday, 现在 is when the caller speaks
+    assert intake.find_time("我现在要投诉昨天那个司机") == "昨天"
+
+
+def test_a_plate_with_the_vehicles_kind_sent_for_when_names_that_vehicle():
+    step = intake.answer({"target": "大巴", "facts": "客车超载"}, "occurred_at", "豫B12345 大巴", {})
+    assert step.values["target"] == "大巴（豫B12345）" and step.ask == "occurred_at"  # was "这好像不是时间"
+    assert "已记下车牌：豫B12345。" in step.say
+    # another kind than the one complained about is not silently that vehicle's plate
+    step = intake.answer({"target": "大巴", "facts": "客车超载"}, "occurred_at", "豫B12345 出租车", {})
+    assert step.values["target"] == "大巴"
+
+
 def test_the_story_told_for_whom_and_a_demand_told_for_the_story():
     step = intake.answer({}, None, "我要投诉")
     step = intake.answer(step.values, step.ask, "高速多扣了我钱", step.tries)  # the story first: kept, whom asked again

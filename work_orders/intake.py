@@ -1182,6 +1182,8 @@ def _interpret(name: str, text: str, values: dict) -> tuple[str | None, str | No
         return None, REASKS[name]  # "好", "是的": a yes or no, not an answer to "who", "where" or "what"
     if name == "occurred_at" and ONGOING_RE.search(t) and len(t) <= 12 and not tells_more(t):
         return t, None  # "一直都有", "经常这样": no one moment, but an answer
+    if name == "occurred_at" and when.NOW_RE.match(t) and len(t) <= 12 and not tells_more(t):
+        return t, None  # "就现在", "正在发生": now (resolved to the moment it was said)
     if (
         name == "occurred_at"
         and not find_time(t)
@@ -1401,6 +1403,8 @@ def _a_plate_for_another(step: Step, m: _Message) -> str | None:
         rest = PLATE_WORDS_RE.sub("", re.sub(r"[\W_]", "", normalize_digits(m.t)).replace(found, ""))
         line = _only_a_target(rest, named=True) if rest else None
         plate = found if line and _may_narrow(step.values.get("target"), line) else None
+        if not line and rest and _the_same_kind(step.values.get("target"), rest):
+            plate = found  # "豫B12345 大巴" after "大巴": that bus's plate
     if not plate:
         return None
     target = step.values.get("target")
@@ -1412,6 +1416,16 @@ def _a_plate_for_another(step: Step, m: _Message) -> str | None:
     step.say.append(f"已记下车牌：{plate}。")
     step.ask = m.asked
     return ASKED_AGAIN
+
+
+def _the_same_kind(known: str | None, said: str) -> bool:
+    """Whether the vehicle kind said beside a plate ("大巴", "这辆大巴车") is the one complained about, or none is
+    known yet: then the plate is that vehicle's."""
+    kind = re.sub(r"^(?:那辆|这辆|那个|这个|一辆|就是|是)+|(?:车)?(?:的)?$", "", said)
+    kind = next((v for v in VEHICLES if v.startswith(kind) or kind.startswith(v)), None) if len(kind) >= 2 else None
+    if not kind:
+        return False
+    return not known or known == NOT_GIVEN or kind in known or known in kind
 
 
 def _whom_for_another(step: Step, m: _Message) -> str | None:
@@ -1433,6 +1447,12 @@ def _a_place_or_story_for_when(step: Step, m: _Message) -> str | None:
     (after three tries the form moves on without it)."""
     if m.asked != "occurred_at" or find_time(m.t) or _forgot(m.t):
         return None
+    now = when.NOW_RE.match(m.t)
+    if now and (tells_more(m.t) or _a_story(m.t)):  # "现在还在车上": now, and more of the story
+        step.values[m.asked] = now.group(0)
+        _add_to_facts(step.values, m.text)
+        step.say.append("已补充到事情经过。")
+        return STORED
     place = only_a_place(m.t)
     if not (place or tells_more(m.t) or _a_story(m.t)):
         return None

@@ -23,6 +23,9 @@ VAGUE = (
     r"|大半年|半年多?|一年多"
 )
 VAGUE_RE = re.compile(VAGUE)
+# the moment of speaking, as an answer to "when" ("就现在", "正在发生", "此刻"): never searched for in a story, where
+# "我现在要投诉昨天那个司机" names another time
+NOW_RE = re.compile(r"^(?:就是|就|是|应该是)?(?:刚才|刚刚|现在|此刻|此时|眼下|这会儿?|当下|正在|还在)")
 DAY = (
     r"(?:大前天|前天|昨天|昨日|今天|今日|刚才|刚刚|今早|今晨|今晚|昨晚|昨夜|前晚|"
     rf"上(?:个)?(?:周|星期|礼拜){WEEKDAY}|(?:本|这)(?:个)?(?:周|星期|礼拜){WEEKDAY}|(?:周|星期|礼拜){WEEKDAY}|"
@@ -110,7 +113,7 @@ def resolve(words: str, now: datetime) -> str | None:
     words = (words or "").strip()
     if not words:
         return None
-    if words.startswith(("刚才", "刚刚")):
+    if NOW_RE.match(words):
         return now.strftime("%Y-%m-%d %H:%M")
     today = now.date()
     day = _day(words, today)
