@@ -584,7 +584,8 @@ def tells_police_matter(text: str) -> bool:
     """The traffic police's ("被交警罚了", "驾驶证扣分了怎么处理", "交管12123扣分有误"), not transport's enforcement or
     licences named beside them ("路政和交警联合检查", "网约车司机驾驶证被扣了3分 平台还要罚")."""
     t = text or ""
-    return (any(w in t for w in POLICE_WORDS) or bool(_LICENCE_POINTS.search(t))) and not _TRANSPORT_ENFORCEMENT.search(t)
+    named = any(w in t for w in POLICE_WORDS) or bool(_LICENCE_POINTS.search(t))
+    return named and not _TRANSPORT_ENFORCEMENT.search(t)
 
 
 # a correction of, or an addition to, an order already submitted: "我刚才投诉的电话留错了", "地点说错了 应该是郑州东站",
