@@ -1686,3 +1686,24 @@ def test_asked_to_redo_the_field_being_asked_it_is_asked_again_not_answered_with
     # another field's change is still that field's ("修改时间" at the place: the time asked again)
     step = intake.answer(dict(values), "location", "修改时间")
     assert not step.values.get("occurred_at") and step.ask == "occurred_at"
+
+
+@pytest.mark.parametrize("text", ["更正一下", "我要更正", "改一下", "说错了", "刚才说错了", "重新填", "有错", "填错了"])
+@pytest.mark.parametrize("asked", ["location", "occurred_at", "demand", "caller_phone"])
+def test_a_wish_to_correct_that_names_nothing_asks_which(asked, text):
+    """ "更正一下" sent for the place was kept as the place, and "刚才说错了" became the time ("刚才")."""
+    values = {"target": "出租车", "facts": "司机不打表多收钱", "occurred_at": "昨天晚上", "location": "郑州东站"}
+    values.pop(asked, None)
+    step = intake.answer(dict(values), asked, text)
+    assert step.ask == asked and any("要修改哪一项" in s for s in step.say), (asked, text, step.say)
+    assert {k: v for k, v in step.values.items() if k in values or k == asked} == values
+
+
+def test_asked_to_wait_the_question_waits_and_a_no_to_the_offered_place_is_still_its_answer():
+    values = {"target": "出租车", "facts": "司机不打表多收钱", "occurred_at": "昨天晚上"}
+    for text in ("等一下", "我想想", "稍等"):
+        step = intake.answer(dict(values), "location", text)
+        assert step.ask == "location" and not step.values.get("location") and "不着急" in step.say[0]
+    offered = {**values, "location_offer": "郑州东站"}
+    step = intake.answer(offered, "location", "不对")
+    assert not step.values.get("location") and step.ask == "location" and "什么地方" in (step.say or [""])[-1]

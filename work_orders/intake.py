@@ -149,6 +149,15 @@ CHANGE_RE = re.compile(r"改成|改为|改一下|改下|更正|换成|换为|应
 # answered with those words
 REDO_RE = re.compile(r"^(?:我?(?:要|想)?(?:修改|更改|更正|改一下|改下|重新填写?|重新说|重填))")
 EARLIER_RE = re.compile(r"刚才|刚刚|之前|前面|上面|先前|那个")
+# a wish to change an earlier answer that says neither which nor to what ("更正一下", "刚才说错了", "我要改"): which one
+# is asked (the words were stored as the answer, and "刚才说错了" as the time)
+WISH_TO_CORRECT_RE = re.compile(
+    r"^(?:等一下|等等)?(?:我|俺)?(?:刚才|刚刚|前面|上面|之前|有)?(?:的)?(?:要|想|得)?"
+    r"(?:修改|更改|更正|改一下|改下|改改|改|重新填写?|重填|重新来|重来|说错了|写错了|填错了|打错了|搞错了|弄错了|错了|"
+    r"有错|有误|填的不对|说的不对|写的不对)(?:一下|一点)?(?:了)?$"
+)
+# a moment asked for ("等一下", "我想想"): the question waits
+HOLD_ON = ("等一下", "等等", "稍等", "稍等一下", "等会", "等会儿", "等一会", "等一会儿", "我看看", "我想想", "让我想想")
 
 
 def _only_a_region(plain: str) -> bool:
@@ -1278,6 +1287,24 @@ def _an_answer_out_of_turn(step: Step, m: _Message) -> str | None:
     return ASKED_AGAIN
 
 
+def _a_wish_to_correct(step: Step, m: _Message) -> str | None:
+    """ "更正一下", "刚才说错了" (which answer, and to what, not said) or "等一下": never an answer; which one to change
+    is asked, or the question waits, and it is asked again."""
+    plain = re.sub(r"[\W_]", "", m.t)
+    if m.asked == "location" and step.values.get("location_offer"):
+        return None  # "不对" to "是在…吗？" is its answer
+    if WISH_TO_CORRECT_RE.fullmatch(plain):
+        step.say.append(
+            "好的，请告诉我要修改哪一项和改成什么，例如“时间改成昨天晚上8点”“地点改成新乡东站”；没有要改的请直接回答下面的问题。"
+        )
+    elif plain in HOLD_ON:
+        step.say.append("好的，不着急，您想好了直接回复就行。")
+    else:
+        return None
+    step.ask = m.asked
+    return ASKED_AGAIN
+
+
 def _a_correction(step: Step, m: _Message) -> str | None:
     """An earlier answer changed ("刚才那个时间说错了…"): the pending question is asked again."""
     return STORED if _correct(step, m.t, m.fields, asked=m.asked) else None
@@ -1701,6 +1728,7 @@ ELSEWHERE = (
     _a_status_look_up,
     _the_act_named_again,
     _an_answer_out_of_turn,
+    _a_wish_to_correct,
     _a_correction,
     _a_phone_for_another,
     _demand_and_phone_for_another,
