@@ -53,6 +53,12 @@ class Policy:
     # a ranked KB's floors: a short query has a low cosine even to its own entry ("遊民滯留" 0.77, score 1.04); 0 =
     # always floored
     keyword_sure: float = 0.0
+    # the score rule (a small KB): a direct answer from an entry that holds less than this share of the question's
+    # words (Hit.coverage) needs a score of ``thin_sure``; below it the entry is offered for the user to confirm
+    # ("网约车驾驶员证怎么办理" scored 0.815 on a news item about truck drivers' 通行证 from "怎么办理" and the shape of
+    # the question, 1 of its 5 words shared); 0 = no such rule
+    thin_coverage: float = 0.0
+    thin_sure: float = 0.0
 
     def as_dict(self) -> dict:
         return {
@@ -67,6 +73,8 @@ class Policy:
             "floor_body": self.floor_body,
             "answer_floor": self.answer_floor,
             "keyword_sure": self.keyword_sure,
+            "thin_coverage": self.thin_coverage,
+            "thin_sure": self.thin_sure,
         }
 
     def floor_for(self, hit) -> float:
@@ -185,6 +193,16 @@ def _decide_on_scores(hits: list, policy: Policy) -> Decision:
             decision.confidence,
             f"第一名的语义相似度{float(top.cosine):.2f}低于{policy.answer_floor:.2f}，"
             f"得分{decision.confidence:.2f}主要来自共有的词语，不直接答复",
+        )
+    coverage = float(getattr(top, "coverage", 1.0) or 0.0)
+    if decision.kind == ANSWER and coverage < policy.thin_coverage and decision.confidence < policy.thin_sure:
+        return Decision(
+            CLARIFY,
+            [top],
+            hits,
+            decision.confidence,
+            f"问句的词语只有{coverage:.0%}见于该条目，得分{decision.confidence:.2f}低于{policy.thin_sure:.2f}，"
+            "请用户确认",
         )
     return decision
 

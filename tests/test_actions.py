@@ -508,6 +508,10 @@ def test_a_question_the_kb_answers_is_answered_instead_of_referred():
         ActionReferElsewhere(refusing).run(dispatcher, tracker("火车票改签要收手续费吗", "refer_elsewhere"), {}) == []
     )
     assert "12306" in dispatcher.messages[0]["text"] and len(dispatcher.messages) == 1
+    # ... and where it would only offer entries it is unsure of ("驾驶证扣分了怎么处理": two unrelated entries)
+    dispatcher = CollectingDispatcher()
+    ActionReferElsewhere(offering).run(dispatcher, tracker("驾驶证扣分了怎么处理", "refer_elsewhere"), {})
+    assert "12123" in dispatcher.messages[0]["text"] and len(dispatcher.messages) == 1
 
     statement = FakeKB(Decision(ANSWER, [ART36], [ART36], 0.9))
     ActionReferElsewhere(statement).run(CollectingDispatcher(), tracker("小区物业的事情归你们管"), {})

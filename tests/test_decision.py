@@ -206,3 +206,21 @@ def test_a_small_kb_answers_only_what_it_means():
     notice = small_hits((0.895, 0.753), (0.6, 0.5))
     notice[0].paraphrased = False
     assert decide(notice, small).kind == ANSWER
+
+
+def test_a_small_kb_asks_to_confirm_an_entry_that_shares_few_of_the_questions_words():
+    """ "网约车驾驶员证怎么办理" was answered with a 2022 news item on truck drivers' 通行证 (score 0.815, cosine 0.845,
+    1 of its 5 words in the entry): a direct answer on so few shared words needs a higher score, else it is offered to
+    confirm; a high score, or most words shared, still answers."""
+    small = legacy_policy(0.8)
+    thin = small_hits((0.815, 0.845), (0.5, 0.5))
+    thin[0].coverage = 0.2
+    d = decide(thin, small)
+    assert d.kind == CLARIFY and [h.article_id for h in d.hits] == [1] and "20%" in d.reason
+    thin[0].score = small.thin_sure + 0.01
+    assert decide(thin, small).kind == ANSWER
+    shared = small_hits((0.815, 0.845), (0.5, 0.5))
+    shared[0].coverage = 0.6
+    assert decide(shared, small).kind == ANSWER
+    # a ranked (large) KB has its own calibrated certainty: the rule is the small KB's
+    assert Policy().thin_coverage == 0 and decide(hits(0.9, 0.2), POLICY).kind == ANSWER

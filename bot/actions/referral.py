@@ -127,6 +127,8 @@ class ActionReferElsewhere(Action):
         reply, kind = _referral(text)
         consult = kind == GENERAL or (kind == SECTOR and not _ASKS_WHO.search(normalize(text)))
         decision = self._kb_decision(text, region_of(tracker)) if consult else None
+        if kind == SECTOR and decision is not None and decision.kind != ANSWER:
+            decision = None  # after another hotline's number, entries the KB is unsure of are noise, not help
         if kind != GENERAL or decision is None:
             dispatcher.utter_message(text=reply)
         if decision is not None:  # the KB's answer (or its choices) in this same action: the turn's rule ends with it
