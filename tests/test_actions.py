@@ -448,8 +448,6 @@ def test_on_the_seed_kb_a_near_tie_is_offered_and_the_choice_answered(seeded_kb,
         ("货车在服务区被偷油了", "110"),
         ("車上的貨被盜了", "110"),
         ("被交警罚了200 不服", "12123"),
-        ("驾驶证扣分了怎么处理", "12123"),
-        ("駕照被扣了6分怎麼辦", "12123"),
     ],
 )
 def test_referrals(text, number):
@@ -508,10 +506,10 @@ def test_a_question_the_kb_answers_is_answered_instead_of_referred():
         ActionReferElsewhere(refusing).run(dispatcher, tracker("火车票改签要收手续费吗", "refer_elsewhere"), {}) == []
     )
     assert "12306" in dispatcher.messages[0]["text"] and len(dispatcher.messages) == 1
-    # ... and where it would only offer entries it is unsure of ("驾驶证扣分了怎么处理": two unrelated entries)
+    # ... and where it would only offer entries it is unsure of (after the hotline's number they are noise)
     dispatcher = CollectingDispatcher()
-    ActionReferElsewhere(offering).run(dispatcher, tracker("驾驶证扣分了怎么处理", "refer_elsewhere"), {})
-    assert "12123" in dispatcher.messages[0]["text"] and len(dispatcher.messages) == 1
+    ActionReferElsewhere(offering).run(dispatcher, tracker("火车托运的东西丢了怎么赔", "refer_elsewhere"), {})
+    assert "12306" in dispatcher.messages[0]["text"] and len(dispatcher.messages) == 1
 
     statement = FakeKB(Decision(ANSWER, [ART36], [ART36], 0.9))
     ActionReferElsewhere(statement).run(CollectingDispatcher(), tracker("小区物业的事情归你们管"), {})

@@ -378,12 +378,6 @@ def test_the_traffic_polices_matters_are_referred():
         assert reframe(complain, text)[0]["intent"]["name"] == "refer_elsewhere", text
     for text in ("路政和交警联合检查乱罚款", "超限站罚款不给票据", "交通局执法人员态度差"):
         assert reframe(complain, text)[0]["intent"]["name"] == "complain", text
-    # the police's driver and vehicle administration: "驾驶证扣分了怎么处理" clarified between two unrelated entries
-    consult = {"intent": {"name": "consult", "confidence": 0.8}}
-    for text in ("驾驶证扣分了怎么处理", "駕照被扣了6分怎麼辦", "驾驶证记分满12分了怎么办", "怎么查违章记录"):
-        assert reframe(consult, text)[0]["intent"]["name"] == "refer_elsewhere", text
-    for text in ("开网约车要驾驶证几年", "学车考驾照多少钱", "驾照有效期", "网约车司机驾驶证扣分了平台还要罚"):
-        assert reframe(consult, text)[0]["intent"]["name"] == "consult", text
 
 
 def test_asking_if_a_bot_answers_is_met_with_the_greeting():

@@ -24,7 +24,6 @@ from hotline.acts import (
     RAIL_WORDS,
     THEFT_WORDS,
     is_question,
-    tells_police_matter,
 )
 from hotline.privacy import mask_pii
 from hotline.text import normalize
@@ -103,9 +102,7 @@ def _referral(text: str) -> tuple[str, str]:
     """The referral for a message and its kind: EMERGENCY, SECTOR (a hotline of its own) or GENERAL (the list)."""
     plain = normalize(text)
     for n, (keywords, reply) in enumerate(REFERRALS):
-        police = keywords is POLICE_WORDS
-        if tells_police_matter(plain) if police else any(word in plain for word in keywords):
-            # ("驾驶证扣分了" names no police word; "路政和交警联合检查" is transport's)
+        if any(word in plain for word in keywords):
             return reply, EMERGENCY if n < EMERGENCIES else SECTOR
     return DEFAULT_REFERRAL, GENERAL
 
