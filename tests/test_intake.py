@@ -1707,3 +1707,17 @@ def test_asked_to_wait_the_question_waits_and_a_no_to_the_offered_place_is_still
     offered = {**values, "location_offer": "郑州东站"}
     step = intake.answer(offered, "location", "不对")
     assert not step.values.get("location") and step.ask == "location" and "什么地方" in (step.say or [""])[-1]
+
+
+def test_where_the_callers_vehicle_was_is_the_place_without_the_vehicle():
+    """ "货车在服务区加油被多收钱了" made both the place and the target "货车在服务区" (and a place sent later was not
+    taken, one being known): the truck is the caller's; which service area is asked."""
+    step = intake.answer({}, None, "货车在服务区加油被多收钱了")
+    assert "location" not in step.values and step.values["target"] == "服务区"
+    step = intake.answer(step.values, step.ask, "昨天", step.tries)
+    assert step.ask == "location"
+    step = intake.answer(step.values, step.ask, "连霍高速三门峡服务区", step.tries)
+    assert step.values["location"] == step.values["target"] == "连霍高速三门峡服务区"
+    assert intake.prefill("货车在三门峡服务区加油被多收钱", {})["location"] == "三门峡服务区"
+    assert intake.prefill("大巴在收费站被拦了", {}).get("location") is None
+    assert intake.prefill("出租车在火车站拒载", {})["location"] == "火车站"

@@ -437,6 +437,8 @@ def find_place(text: str) -> str | None:
         match.group(1),
     )
     place = re.sub(r"^(?:那个|这个|就是|就在)+", "", place)
+    # "货车在服务区（加油被多收钱）": where the caller's vehicle was, not "货车在服务区"
+    place = re.sub(rf"^(?:我的|俺的|我们的|我们)?(?:{'|'.join(VEHICLES)}|车子|车)(?:停|开|走)?(?:在|到)", "", place)
     place = place.rsplit("被", 1)[-1]  # "高速上被超限站（罚了）": the one who did it, not a place before it
     # "停车场" alone (of "晚上停车场没有保安"), "高速公路收费站": which one is still to be asked
     return place if len(place) >= 2 and not only_a_kind(place) else None
