@@ -359,6 +359,24 @@ def test_status_by_number_and_last4_then_rating(orders):
     assert rating_from("处理得不满意", None) == "dissatisfied" and rating_from("/rate", "satisfied") == "satisfied"
 
 
+def test_no_last_four_digits_to_give_ends_the_look_up_with_where_else_to_look(orders):
+    """An order looked up from another chat asks for the phone's last four digits: "不知道" and "没留电话" were met with
+    the same question again, without end."""
+    order, _ = orders.create({"order_type": "complaint", "channel": "web", "facts": "黑车拉客", "caller_user": "web:a"})
+    status = ValidateStatus(orders)
+    _, slots = run(status, tracker(f"查询工单{order['number']}", intent="ticket_status", sender="web:b"))
+    assert slots["intake"]["ask"] == "last4"
+    for said in ("不知道", "没留电话", "我是匿名的"):
+        msgs, done = run(status, tracker(said, slots, "inform", "status_done", sender="web:b"))
+        assert done["status_done"] == "gave_up" and "12328电话" in msgs[0]["text"], said
+        assert order["number"] not in msgs[0]["text"] and "黑车" not in msgs[0]["text"]
+    msgs, again = run(status, tracker("好的", slots, "inform", "status_done", sender="web:b"))
+    assert again["intake"]["ask"] == "last4" and msgs[0]["text"] == "没有识别出4位数字。"
+    for _ in range(2):
+        msgs, again = run(status, tracker("嗯", again, "inform", "status_done", sender="web:b"))
+    assert again["status_done"] == "gave_up"  # never asked a fourth time
+
+
 # ---- issue 15 item 3: forms that keep clean data ------------------------------------------------------------------
 NOW = datetime(2026, 11, 30, 16, 5, tzinfo=CHINA)  # a Monday
 

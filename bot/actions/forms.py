@@ -243,6 +243,14 @@ NO_NUMBER_REPLY = (
     "会列出您在这里登记的工单；记不清编号的，请拨打12328电话，话务员核实身份后为您查询。"
 )
 
+# no last four digits to give for an order looked up from another chat ("不知道", "没留电话", "匿名的"); whether the
+# order has a phone is not said (anyone may hold its number)
+NO_LAST4_RE = re.compile(r"不记得|不知道|忘了|忘记|记不住|记不清|不清楚|没留|没有留|不留|没电话|没有电话|没手机|匿名")
+NO_LAST4_REPLY = (
+    "无法核实的话，为保护登记人的信息，这里不能显示该工单。请在登记时使用的同一个微信或网页对话里发送“查询工单”查看；"
+    "也可以拨打12328电话，话务员核实身份后为您查询。"
+)
+
 
 class ValidateStatus(Action):
     """validate_status_form: order number (and the phone's last 4 digits unless the channel identifies the
@@ -287,8 +295,17 @@ class ValidateStatus(Action):
         if number:
             state["number"] = number
         elif state.get("ask") == "last4":
-            digits = "".join(ch for ch in intake.normalize_digits(text) if ch.isdigit())
+            digits = "".join(ch for ch in intake.normalize_digits(intake.spoken_digits(text)) if ch.isdigit())
             state["last4"] = digits[-4:] if len(digits) >= 4 else ""
+            if not state["last4"]:
+                # "不知道", "没留电话" (it was asked again, and again): no digits to check, so where else to look
+                plain = re.sub(r"[\W_]", "", intake.normalize(text))
+                state["tries"] = state.get("tries", 0) + 1
+                if NO_LAST4_RE.search(plain) or state["tries"] >= 3:
+                    dispatcher.utter_message(text=NO_LAST4_REPLY)
+                    return [SlotSet("intake", None), SlotSet("status_done", "gave_up")]
+                dispatcher.utter_message(text="没有识别出4位数字。")
+                return [SlotSet("intake", state), SlotSet("status_done", None)]
         if not state.get("number"):
             if opening:
                 mine = self.work_orders.for_caller(tracker.sender_id, limit=5)
