@@ -1739,3 +1739,22 @@ def test_where_the_callers_vehicle_was_is_the_place_without_the_vehicle():
     assert intake.prefill("货车在三门峡服务区加油被多收钱", {})["location"] == "三门峡服务区"
     assert intake.prefill("大巴在收费站被拦了", {}).get("location") is None
     assert intake.prefill("出租车在火车站拒载", {})["location"] == "火车站"
+
+
+def test_whom_named_with_where_fills_both_and_is_not_the_story():
+    """ "郑州东站出租车" for whom became the story ("郑州东站出租车；司机拒载") and where was asked again."""
+    for said in ("郑州东站出租车", "出租车 在郑州东站", "郑州东站的出租车司机"):
+        step = intake.answer({}, None, "我要投诉")
+        step = intake.answer(step.values, step.ask, said, step.tries)
+        assert step.values == {"target": "出租车", "location": "郑州东站"} and step.ask == "facts", said
+    step = intake.answer({}, "target", "郑州东站出租车拒载", {})
+    assert step.values["location"] == "郑州东站" and step.values["facts"] == "郑州东站出租车拒载"
+
+
+def test_a_facility_named_by_its_kind_first_and_then_which_one_is_the_place():
+    """A whole complaint in one message: "高速收费站收费员…骂人 G30连霍高速郑州西收费站 …" took only the first match, the
+    kind ("高速收费站"), found no place in it and asked where."""
+    text = "高速收费站收费员态度恶劣 骂人 G30连霍高速郑州西收费站 昨天晚上9点 要求道歉 电话13512345678 实名 张伟"
+    step = intake.answer({}, None, text, now=NOW)
+    assert step.values["location"] == "G30连霍高速郑州西收费站" and step.ask == "confirm"
+    assert intake.find_place("晚上停车场没有保安巡逻 油被偷了") is None

@@ -427,14 +427,22 @@ def find_place(text: str) -> str | None:
     cleaned = WHERE_ECHO_RE.sub("", normalize_digits(text))
     for pattern in (PLATE_RE, TIME_RE, ROUTE_RE, PHONE_RE):  # "8点在新乡东站" is a time and a place
         cleaned = pattern.sub("，", cleaned)
-    match = PLACE_RE.search(cleaned) or PLACE_WEAK_RE.search(cleaned)
-    if not match:
-        return None
+    # the first that names one: "高速收费站收费员…骂人 G30连霍高速郑州西收费站" names the kind, then which one
+    for match in (*PLACE_RE.finditer(cleaned), *PLACE_WEAK_RE.finditer(cleaned)):
+        place = _place_named(match.group(1))
+        if place:
+            return place
+    return None
+
+
+def _place_named(said: str) -> str | None:
+    """A place matched in a message, without the words before it that are not the place; None for a facility named
+    by its kind only ("服务区") or for less than two characters."""
     place = re.sub(
         r"^(?:那个|这个|那家|这家|那么|那就|那|还是|就|我要|我想|要|想|投诉|举报|反映|我们|我|俺|在|于|到|从|的|一辆|那辆|这辆|"
         r"晚上|夜里|夜间|半夜|早上|上午|中午|下午|傍晚|白天)+",
         "",
-        match.group(1),
+        said,
     )
     place = re.sub(r"^(?:那个|这个|就是|就在)+", "", place)
     # "货车在服务区（加油被多收钱）": where the caller's vehicle was, not "货车在服务区"
@@ -776,7 +784,11 @@ def prefill(text: str, metadata: dict | None = None) -> dict:
 
 def _tells_misconduct(core: str, target: str) -> bool:
     """Whether an opening says what whom it names did ("公交车不按站停"), not only whom ("出租车公司的事")."""
-    rest = re.sub(r"[\W\d_]|司机|师傅|公司|的(?:事情?|问题|情况)", "", core.replace(target, "", 1))
+    rest = core.replace(target, "", 1)
+    place = find_place(rest)
+    if place:  # "郑州东站出租车": whom, and where; nothing done
+        rest = rest.replace(place, "", 1)
+    rest = re.sub(r"[\W\d_]|司机|师傅|公司|的(?:事情?|问题|情况)|^(?:在|是)", "", rest)
     return len(rest) >= 3
 
 
@@ -1781,6 +1793,10 @@ def _store_answer(step: Step, m: _Message) -> bool:
     values[asked] = value
     if asked == "target" and "location" in fields and not values.get("location") and find_place(value) == value:
         values["location"] = value  # "京港澳高速新乡服务区": who, and where
+    elif asked == "target" and "location" in fields and not values.get("location") and (place := find_place(t)):
+        rest = re.sub(r"[\W_]|的|在|是|司机|师傅", "", t.replace(place, "", 1).replace(value, "", 1))
+        if not rest or tells_more(t) or _tells_misconduct(t, value):  # ("郑州东站出租车拒载": and what it did)
+            values["location"] = place  # "郑州东站出租车", "出租车 在郑州东站": whom, and where
     if asked == "target" and "occurred_at" in fields and not values.get("occurred_at") and find_time(t):
         values["occurred_at"] = find_time(t)  # "就是上周 在郑州北收费站": who (and where), and when
     if asked == "target" and "facts" in fields and not values.get("facts") and value != NOT_GIVEN:
