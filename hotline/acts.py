@@ -369,10 +369,16 @@ _ASKS_HOW_TO = {
 }
 
 
+# complained about, not complaining: "我是出租车司机 被乘客投诉了 怎么申诉" asks how to answer a complaint
+_COMPLAINED_AGAINST = re.compile(r"被[^，。,！!？?\s]{0,6}(?:投诉|投訴|举报|舉報|检举|檢舉)")
+
+
 def asks_how_to(text: str) -> str | None:
     """The act a question asks how to do ("complain", "suggest"), else None: after its answer the bot offers to
     do it, whatever intent NLU gave the question (a Traditional "計程車拒載怎麼投訴" reads as a consultation)."""
     for act, pattern in _ASKS_HOW_TO.items():
+        if act == "complain" and _COMPLAINED_AGAINST.search(text or ""):
+            continue
         if pattern.search(text or ""):
             return act
     return None
@@ -665,5 +671,8 @@ def reframe(parse: dict[str, Any], text: str) -> tuple[dict[str, Any], dict[str,
         return parse, None
     if name in SMALL_TALK_INTENTS | {"affirm", "deny"} and not (_FIELD.search(text) and len(_clean(text)) >= 5):
         return parse, None  # "今天天气怎么样", "你好呢": small talk stays small talk
+    if name == "complain" and _COMPLAINED_AGAINST.search(text):
+        # "我是出租车司机 被乘客投诉了 怎么申诉": a question from the one complained about; no complaint to offer
+        return {**parse, "intent": {**intent, "name": "consult"}}, None
     asked_as = {"name": name, "confidence": intent.get("confidence")}
     return {**parse, "intent": {**intent, "name": "consult"}}, asked_as

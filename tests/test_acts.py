@@ -326,8 +326,20 @@ def test_questions_asking_how_to_complain_or_suggest():
         ("举报黑车要准备哪些证据", "complain"),
         ("投诉多久有结果", None),
         ("高速收费标准是多少", None),
+        # complained about: how to answer a complaint, not how to make one (the bot offered to register one)
+        ("我是出租车司机 被乘客投诉了 怎么申诉", None),
+        ("被人举报了怎么办", None),
+        ("我被乘客恶意投诉了 去哪里投诉这个乘客", None),
     ):
         assert asks_how_to(text) == act, text
+
+
+def test_a_question_from_the_one_complained_about_offers_no_complaint():
+    complain = {"intent": {"name": "complain", "confidence": 0.8}, "intent_ranking": []}
+    parse, asked = reframe(complain, "我是出租车司机 被乘客投诉了 怎么申诉")
+    assert parse["intent"]["name"] == "consult" and asked is None
+    parse, asked = reframe(complain, "出租车拒载怎么投诉")
+    assert parse["intent"]["name"] == "consult" and asked["name"] == "complain"
 
 
 def test_a_misconduct_told_is_a_complaint_and_asked_about_is_a_question():

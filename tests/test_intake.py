@@ -1758,3 +1758,15 @@ def test_a_facility_named_by_its_kind_first_and_then_which_one_is_the_place():
     step = intake.answer({}, None, text, now=NOW)
     assert step.values["location"] == "G30连霍高速郑州西收费站" and step.ask == "confirm"
     assert intake.find_place("晚上停车场没有保安巡逻 油被偷了") is None
+
+
+def test_a_part_of_the_place_already_named_makes_it_finer():
+    """ "郑州东站的出租车司机" (whom and where), later "东广场": "已记下地点：郑州东站" and 东广场 was dropped."""
+    values = {"target": "出租车", "location": "郑州东站", "facts": "拒载", "occurred_at": "昨天晚上"}
+    step = intake.answer(dict(values), "demand", "东广场", {})
+    assert step.values["location"] == "郑州东站东广场" and step.say == ["已记下地点：郑州东站东广场。"]
+    step = intake.answer(dict(values), "demand", "新乡东站", {})
+    assert step.values["location"] == "郑州东站"  # another place never overwrites an answer ...
+    assert step.say == ["地点已记为“郑州东站”；如需改为“新乡东站”，请回复“地点改成新乡东站”。"]  # ... nor is said to
+    step = intake.answer(step.values, step.ask, "地点改成新乡东站", step.tries)
+    assert step.values["location"] == "新乡东站"

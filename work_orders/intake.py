@@ -1272,12 +1272,21 @@ class _Message:
     fields: tuple
 
 
+# a part of a place already named ("郑州东站", then "东广场", "北出站口", "候车室")
+PLACE_PART_RE = re.compile(
+    r"(?:[东西南北]|东南|东北|西南|西北)?(?:广场|站前广场|出站口|进站口|出口|入口|候车室|候车厅|售票厅|售票处|停车场|"
+    r"门口|大门|[东西南北]门|落客区|候客区|上客区|到达层|出发层|[0-9一二三四五六七八九十]+号口)"
+)
+
+
 def _keep_finer(values: dict, name: str, found: str) -> None:
     """A time or place told out of turn fills its field when none was told, or when it is the finer form of the one
     told ("昨天" then "昨天下午四点"); another one never overwrites an answer."""
     known = values.get(name)
     if not known or known == NOT_GIVEN or known in found:
         values[name] = found
+    elif name == "location" and PLACE_PART_RE.fullmatch(found) and not known.endswith(found):
+        values[name] = f"{known}{found}"  # "郑州东站", then "东广场": 郑州东站东广场
 
 
 def _a_status_look_up(step: Step, m: _Message) -> str | None:
@@ -1374,13 +1383,22 @@ def _a_time_for_whom_or_where(step: Step, m: _Message) -> str | None:
 
 def _kept_and_asked_again(step: Step, m: _Message, name: str, found: str) -> str:
     """A time or place told for another question: kept (the finer one), said back, and that question asked again."""
-    _keep_finer(step.values, name, found)
-    step.say.append(f"已记下{LABELS_SHORT[name]}：{step.values[name]}。")
+    step.say.append(_keep_and_say(step.values, name, found))
     step.ask = m.asked
     return ASKED_AGAIN
 
 
 LABELS_SHORT = {"occurred_at": "时间", "location": "地点"}
+
+
+def _keep_and_say(values: dict, name: str, found: str) -> str:
+    """``_keep_finer``, and what to say of it: the value kept, or, when another one was told before and is kept
+    ("郑州东站", then "新乡东站"), that one and how to change it (never "已记下地点：郑州东站" for "新乡东站")."""
+    _keep_finer(values, name, found)
+    label, kept = LABELS_SHORT[name], values[name]
+    if found in kept:
+        return f"已记下{label}：{kept}。"
+    return f"{label}已记为“{kept}”；如需改为“{found}”，请回复“{label}改成{found}”。"
 
 
 def _a_place_for_whom(step: Step, m: _Message) -> str | None:
@@ -1402,8 +1420,7 @@ def _a_time_or_place_for_the_story(step: Step, m: _Message) -> str | None:
         return None
     for name, found in zip(("occurred_at", "location"), only, strict=True):
         if found and name in m.fields:
-            _keep_finer(step.values, name, found)
-            step.say.append(f"已记下{LABELS_SHORT[name]}：{step.values[name]}。")
+            step.say.append(_keep_and_say(step.values, name, found))
     _name_the_facility(step.values)
     step.ask = m.asked
     return ASKED_AGAIN
@@ -1499,8 +1516,7 @@ def _a_place_or_story_for_when(step: Step, m: _Message) -> str | None:
         return None
     values, tries = step.values, step.tries
     if place and "location" in m.fields:
-        _keep_finer(values, "location", place)
-        step.say.append(f"已记下地点：{values['location']}。")
+        step.say.append(_keep_and_say(values, "location", place))
         _name_the_facility(values)
     else:
         _add_to_facts(values, m.text)
