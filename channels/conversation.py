@@ -35,6 +35,9 @@ class ChatResult:
     intent: dict = field(default_factory=lambda: {"name": None, "confidence": 0.0})
     sources: list[dict] = field(default_factory=list)
     work_order: dict | None = None
+    # the form question the turn ended on ({"field", "prompt"}), for a channel to ask again after a message that
+    # never reaches the bot (a WeChat location); None when no form question is pending
+    asking: dict | None = None
 
     def as_dict(self) -> dict:
         return {"replies": self.replies, "intent": self.intent, "sources": self.sources, "work_order": self.work_order}
@@ -281,6 +284,8 @@ def parse_rasa_output(messages: list[dict], tracker: dict) -> ChatResult:
             result.sources.extend(meta.get("sources") or [])
             if meta.get("work_order"):
                 result.work_order = meta["work_order"]
+            if isinstance(meta.get("asking"), dict):
+                result.asking = meta["asking"]
             continue
         if msg.get("text"):
             result.replies.append(

@@ -52,6 +52,7 @@ class TurnResult:
     handoff: dict | None = None
     # the bot did not take this turn: it went to the operator or was a handoff command ("取消人工")
     diverted: bool = False
+    asking: dict | None = None  # the form question the turn ended on (ChatResult.asking)
 
     def as_dict(self) -> dict:
         """The /api/chat contract (ChatOut)."""
@@ -98,4 +99,4 @@ class Conversation:
             raise
         # the bot may just have queued a handoff (action_handoff): the web page then polls for the operator
         handoff = self.handoffs.active(sender) if self.handoffs is not None else None
-        return TurnResult(chat.replies, chat.intent, chat.sources, chat.work_order, handoff)
+        return TurnResult(chat.replies, chat.intent, chat.sources, chat.work_order, handoff, asking=chat.asking)

@@ -52,6 +52,14 @@ class Bot:
                     "buttons": [{"title": "不清楚", "payload": "不清楚"}],
                 }
             ], None
+        if text in ("出租车拒载", "又拒载了"):  # the form asks when (the real AskIntake's meta: the question pending)
+            field, prompt = (
+                ("occurred_at", "事情大概发生在什么时候？") if text == "出租车拒载" else ("location", "是在郑州站吗？")
+            )
+            return [
+                {"text": prompt, "buttons": [{"title": "不清楚", "payload": "不清楚"}]},
+                {"custom": {"hotline_meta": {"asking": {"field": field, "prompt": prompt}}}},
+            ], None
         if text == "确认":
             order, _ = self.services.work_orders.create(
                 {
@@ -353,6 +361,21 @@ def test_location_becomes_metadata_and_answers_the_form(wx, rasa):
     wx.send("location", Location_X="34.75", Location_Y="113.62", Scale="15", Label="河南省郑州市二七区郑州站")
     assert rasa.received[-1]["message"] == "河南省郑州市二七区郑州站"  # ... and the place is the answer
     assert rasa.received[-1]["metadata"]["region"] == "河南省郑州市"
+
+
+def test_a_location_shared_while_another_form_question_waits_asks_that_question_again(wx, rasa):
+    """A driver sent the location while "什么时候？" waited: the acknowledgement alone, no question; the next answer
+    ("是", meant for a place) was then taken for the time ("这好像不是时间")."""
+    wx.say("出租车拒载")
+    reply = wx.send("location", Location_X="34.77", Location_Y="111.19", Scale="15", Label="连霍高速三门峡服务区")
+    assert reply.startswith("已收到您的位置：连霍高速三门峡服务区。") and "问到发生地点时会问您" in reply
+    assert reply.endswith("事情大概发生在什么时候？\n回复1：不清楚") and rasa.texts()[-1] == "出租车拒载"
+    assert wx.say("1") == "答复：不清楚"  # the repeated list's number still means its item
+    wx.say("高速免费吗")  # no question pending: the acknowledgement alone
+    assert "什么时候" not in wx.send("location", Location_X="34.7", Location_Y="111.1", Scale="15", Label="三门峡站")
+    wx.say("又拒载了")  # "是在郑州站吗？" offers a place: a location shared now answers it
+    wx.send("location", Location_X="34.75", Location_Y="113.62", Scale="15", Label="河南省郑州市二七区郑州站")
+    assert rasa.texts()[-1] == "河南省郑州市二七区郑州站"
 
 
 def test_photos_wait_for_the_complaint_then_join_the_order(wx, rasa):

@@ -186,13 +186,16 @@ class AskIntake(Action):
         else:
             values = state.get("values") or {}
             if ask == "location" and values.get("location_offer"):  # a remembered place is offered, not assumed
+                question = intake.location_question(values)
                 dispatcher.utter_message(
-                    text=intake.location_question(values),
-                    buttons=_buttons([("是", "是"), ("不是", "不是"), ("不清楚", "不清楚")]),
+                    text=question, buttons=_buttons([("是", "是"), ("不是", "不是"), ("不清楚", "不清楚")])
                 )
-                return []
-            question = intake.QUESTIONS["suggestion" if (self.kind == "suggestion" and ask == "facts") else ask]
-            dispatcher.utter_message(text=question, buttons=_buttons(BUTTONS.get(ask, [])))
+            else:
+                question = intake.QUESTIONS["suggestion" if (self.kind == "suggestion" and ask == "facts") else ask]
+                dispatcher.utter_message(text=question, buttons=_buttons(BUTTONS.get(ask, [])))
+            # the question pending, for a channel to ask again after a message the bot never sees (a WeChat
+            # location shared while "什么时候？" waits)
+            send_meta(dispatcher, asking={"field": ask, "prompt": question})
         return []
 
 

@@ -31,6 +31,8 @@ class WeChatUser(Base):
     location_at: Mapped[datetime | None] = mapped_column(TS)
     choices: Mapped[list] = mapped_column(JSON, default=list)  # payloads of the last numbered choices
     wants_location: Mapped[bool] = mapped_column(Boolean, default=False)  # the bot just asked "where?"
+    # the form question the bot just asked ("事情大概发生在什么时候？…"), "" when none is pending
+    asking: Mapped[str] = mapped_column(String(300), default="", server_default="")
     pending_media: Mapped[list] = mapped_column(JSON, default=list)  # media ids for the next work order
     updated_at: Mapped[datetime] = mapped_column(TS, default=utcnow, onupdate=utcnow)
 

@@ -208,11 +208,15 @@ class OfficialAccount:
         if wanted and label:  # the complaint form asked "where?": the place is the answer
             return self._converse(sender, label, deadline)
         region = region_of(label)
-        return (
+        state = self.users.get(sender)
+        reply = (
             f"已收到您的位置：{label or '（未知地点）'}。"
             + (f"之后的政策咨询会优先按{region}的规定答复，" if region else "")
-            + "登记投诉时会问您是否就在该地点。"
+            + ("问到发生地点时会问您是否就在该地点。" if state.asking else "登记投诉时会问您是否就在该地点。")
         )
+        if state.asking:  # a form question waits ("什么时候？"): asked again, or the next answer is taken for it
+            reply += "\n\n" + state.asking
+        return reply
 
     def _photo(self, sender: str, media_id: str) -> str:
         if not media_id:
@@ -283,7 +287,15 @@ class OfficialAccount:
         if result.diverted:  # the operator has the conversation (their answers come from the outbox)
             return body
         # a reply without a numbered list keeps the latest one: a digit still means its item (for a while)
-        self.users.update(sender, wants_location="发送位置" in body, **({"choices": choices} if choices else {}))
+        asking = result.asking or {}
+        self.users.update(
+            sender,
+            # "where?" asked, or "是在…吗？" offering a place: a location shared now is the answer
+            wants_location="发送位置" in body or asking.get("field") == "location",
+            # the form question, to ask again after a location shared while another question waits
+            asking=wtext.render(result.replies[-1:])[0][:300] if asking and result.replies else "",
+            **({"choices": choices} if choices else {}),
+        )
         number = (result.work_order or {}).get("number")
         if number:
             media = self.users.take_media(sender)

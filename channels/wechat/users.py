@@ -49,6 +49,7 @@ class UserState:
     choices: list = field(default_factory=list)
     choices_at: datetime | None = None  # when the numbered choices were shown
     wants_location: bool = False
+    asking: str = ""  # the form question just asked, to ask again after a location shared out of turn
     pending_media: list = field(default_factory=list)
 
     def in_window(self, now: datetime, margin: timedelta = timedelta(minutes=10)) -> bool:
@@ -84,6 +85,7 @@ FIELDS = (
     "location_at",
     "choices",
     "wants_location",
+    "asking",
     "pending_media",
 )
 
