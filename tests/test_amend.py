@@ -53,6 +53,7 @@ def _stored(orders, number):
         "電話留錯了",
         "地点说错了 应该是郑州东站北广场",
         "补充一下：司机还骂人了",
+        "补充一下 司机还骂人了",  # a space for the colon (it opened a new complaint form)
         "车牌写错了是豫A12346",
     ],
 )

@@ -1770,3 +1770,10 @@ def test_a_part_of_the_place_already_named_makes_it_finer():
     assert step.say == ["地点已记为“郑州东站”；如需改为“新乡东站”，请回复“地点改成新乡东站”。"]  # ... nor is said to
     step = intake.answer(step.values, step.ask, "地点改成新乡东站", step.tries)
     assert step.values["location"] == "新乡东站"
+
+
+def test_no_plate_said_for_when_is_not_added_to_the_story():
+    """ "出租车司机态度很差" / "什么时候？" / "我不知道车牌": the story became "出租车司机态度很差；我不知道车牌"."""
+    step = intake.answer({"target": "出租车", "facts": "出租车司机态度很差"}, "occurred_at", "我不知道车牌", {})
+    assert step.values["facts"] == "出租车司机态度很差" and step.ask == "occurred_at"
+    assert step.say == ["没关系，不记得车牌也可以登记。"]

@@ -1768,9 +1768,9 @@ ELSEWHERE = (
     _a_plate_for_another,
     _a_line_for_another,
     _whom_for_another,
+    _no_plate_for_the_story,  # ("我不知道车牌" for when was added to the story)
     _a_place_or_story_for_when,
     _a_place_and_more_story,
-    _no_plate_for_the_story,
     _more_story_for_the_demand,
     _a_time_or_stretch_for_the_demand,
     _a_demand_for_the_phone,
