@@ -1777,3 +1777,26 @@ def test_no_plate_said_for_when_is_not_added_to_the_story():
     step = intake.answer({"target": "出租车", "facts": "出租车司机态度很差"}, "occurred_at", "我不知道车牌", {})
     assert step.values["facts"] == "出租车司机态度很差" and step.ask == "occurred_at"
     assert step.say == ["没关系，不记得车牌也可以登记。"]
+
+
+@pytest.mark.parametrize("said", ["重新开始", "从头来", "我要重新登记"])
+def test_starting_over_drops_every_answer_and_asks_the_first_question(said):
+    """ "重新开始" for what happened was kept as the story, and the next message ("投诉出租车") added to it."""
+    step = intake.answer({}, None, "我要投诉")
+    step = intake.answer(step.values, step.ask, "12路公交", step.tries)
+    step = intake.answer(step.values, step.ask, said, step.tries)
+    assert step.values == {} and step.ask == "target" and step.say == ["好的，我们从头开始登记。"]
+    done = {"target": "出租车", "facts": "拒载拒载", "occurred_at": "昨天", "location": "郑州站", "demand": "处理"}
+    step = intake.answer({**done, "caller_phone": intake.NO_PHONE, "identity": "匿名"}, "confirm", said, {})
+    assert step.values == {} and step.ask == "target" and not step.done
+    step = intake.answer({}, "facts", said, {}, fields=intake.SUGGESTION_FIELDS)
+    assert step.ask == "facts" and step.values == {}
+
+
+def test_go_on_and_back_mid_form():
+    """ "继续" after a question answered mid-form was "这好像不是时间。"; "返回" was asked for the suggestion."""
+    step = intake.answer({"target": "12路公交", "facts": "司机不等人就关门"}, "occurred_at", "继续", {})
+    assert step.say == ["好的，我们继续。"] and step.ask == "occurred_at" and "occurred_at" not in step.values
+    for said in ("返回", "退出"):
+        step = intake.answer({}, "facts", said, {}, fields=intake.SUGGESTION_FIELDS)
+        assert step.cancelled, said

@@ -91,6 +91,12 @@ EXIT_EXACT = STOP + (
     "不填了",
     "取消吧",
     "不投了",
+    "退出",
+    "退出登记",
+    "返回",
+    "返回菜单",
+    "返回主菜单",
+    "回到菜单",
 )
 # said before or after the exit, they change nothing ("那算了", "不用了谢谢", "好吧不弄了")
 EXIT_FRAME_RE = re.compile(
@@ -156,6 +162,13 @@ WISH_TO_CORRECT_RE = re.compile(
     r"(?:修改|更改|更正|改一下|改下|改改|改|重新填写?|重填|重新来|重来|说错了|写错了|填错了|打错了|搞错了|弄错了|错了|"
     r"有错|有误|填的不对|说的不对|写的不对)(?:一下|一点)?(?:了)?$"
 )
+# the whole form again, from its first question ("重新开始", "从头来"): every answer dropped
+RESTART_RE = re.compile(
+    r"^(?:我|俺)?(?:要|想)?(?:重新开始|从头开始|从头来|从头再来|重头开始|重新来过|全部重来|都重来|重来一遍|重新登记|全部重新填写?|"
+    r"都重新填写?)(?:吧|一遍|一下)?$"
+)
+# go on with the question pending ("继续", after a question answered mid-form)
+GO_ON = ("继续", "继续吧", "接着来", "接着说", "继续登记", "继续填", "继续填写", "好的继续", "好继续", "接着填", "往下")
 # a moment asked for ("等一下", "我想想"): the question waits
 HOLD_ON = ("等一下", "等等", "稍等", "稍等一下", "等会", "等会儿", "等一会", "等一会儿", "我看看", "我想想", "让我想想")
 
@@ -1311,12 +1324,21 @@ def _an_answer_out_of_turn(step: Step, m: _Message) -> str | None:
 
 
 def _a_wish_to_correct(step: Step, m: _Message) -> str | None:
-    """ "更正一下", "刚才说错了" (which answer, and to what, not said) or "等一下": never an answer; which one to change
-    is asked, or the question waits, and it is asked again."""
+    """ "更正一下", "刚才说错了" (which answer, and to what, not said), "等一下" or "继续": never an answer; which one to
+    change is asked, or the question waits, and it is asked again. "重新开始" drops every answer and asks the first
+    question again."""
     plain = re.sub(r"[\W_]", "", m.t)
     if m.asked == "location" and step.values.get("location_offer"):
         return None  # "不对" to "是在…吗？" is its answer
-    if WISH_TO_CORRECT_RE.fullmatch(plain):
+    if RESTART_RE.fullmatch(plain):
+        step.values.clear()
+        step.tries.clear()
+        step.say.append("好的，我们从头开始登记。")
+        step.ask = next_field({}, m.fields) or m.asked
+        return ASKED_AGAIN
+    if plain in GO_ON:
+        step.say.append("好的，我们继续。")
+    elif WISH_TO_CORRECT_RE.fullmatch(plain):
         step.say.append(
             "好的，请告诉我要修改哪一项和改成什么，例如“时间改成昨天晚上8点”“地点改成新乡东站”；没有要改的请直接回答下面的问题。"
         )
@@ -2114,6 +2136,11 @@ def _confirm(step: Step, text: str, fields) -> Step:
     plain = not CORRECTION_RE.search(text) and not _named_field(text, fields)
     if plain and _has(text, CONFIRM_WORDS) and not is_question(text):
         step.done = True  # "好的 确认", "没问题，提交吧"
+        return step
+    if RESTART_RE.fullmatch(re.sub(r"[\W_]", "", text)):
+        step.values.clear()
+        step.say.append("好的，我们从头开始登记。")
+        step.ask = next_field({}, fields) or "confirm"
         return step
     if _correct(step, text, fields):
         return step
