@@ -1800,3 +1800,12 @@ def test_go_on_and_back_mid_form():
     for said in ("返回", "退出"):
         step = intake.answer({}, "facts", said, {}, fields=intake.SUGGESTION_FIELDS)
         assert step.cancelled, said
+
+
+def test_the_complaint_word_before_whom_is_no_story():
+    """ "投诉出租车" for whom (after "重新开始") was stored as the story too, and what happened never asked."""
+    for said, whom in (("投诉出租车", "出租车"), ("我要投诉出租车", "出租车"), ("举报黑车", "黑车")):
+        step = intake.answer({}, "target", said, {})
+        assert step.values == {"target": whom} and step.ask == "facts", said
+    step = intake.answer({}, "target", "投诉出租车拒载", {})
+    assert step.values["facts"] == "投诉出租车拒载" and step.ask == "occurred_at"

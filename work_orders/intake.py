@@ -745,6 +745,10 @@ def tells_something(text: str, fields=COMPLAINT_FIELDS) -> bool:
     return bool(found.get("target") or found.get("facts"))
 
 
+# "我要投诉", "举报一下：" before whom or what: no part of the story
+COMPLAINT_WORD_RE = re.compile(r"^(?:我要|我想|想)?(?:投诉|举报|反映|投诉一下|举报一下)[:：，,\s]*")
+
+
 def prefill(text: str, metadata: dict | None = None) -> dict:
     """What the first message already says, so that we do not ask again."""
     values: dict = {}
@@ -765,7 +769,7 @@ def prefill(text: str, metadata: dict | None = None) -> dict:
     demand = find_demand(text)
     if demand:
         values["demand"] = demand
-    core = re.sub(r"^(?:我要|我想|想)?(?:投诉|举报|反映|投诉一下|举报一下)[:：，,\s]*", "", text.strip())
+    core = COMPLAINT_WORD_RE.sub("", text.strip())
     # more than "我要投诉": the message itself tells what happened, at length or as the misconduct of whom it names
     # ("出租车拒载", "网约车绕路了": what drivers type)
     told = len(core) >= 4 and not is_question(core) and not core.endswith(ASKING_END)
@@ -1838,7 +1842,9 @@ def _store_answer(step: Step, m: _Message) -> bool:
     if asked == "target" and "occurred_at" in fields and not values.get("occurred_at") and find_time(t):
         values["occurred_at"] = find_time(t)  # "就是上周 在郑州北收费站": who (and where), and when
     if asked == "target" and "facts" in fields and not values.get("facts") and value != NOT_GIVEN:
-        if tells_more(t) or _tells_misconduct(t, value):  # "計程車繞路", "豫A12345出租车拒载": whom, and what
+        core = COMPLAINT_WORD_RE.sub("", t)  # "投诉出租车": whom, not yet what happened
+        # "計程車繞路", "豫A12345出租车拒载": whom, and what ("举报黑车" names whom only)
+        if core != value and (tells_more(core) or _tells_misconduct(core, value)):
             values["facts"] = m.text.strip()[:2000]
     if asked != "caller_phone" and not values.get("caller_phone") and find_phone(t):
         values["caller_phone"] = find_phone(t)
