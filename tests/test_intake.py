@@ -1809,3 +1809,11 @@ def test_the_complaint_word_before_whom_is_no_story():
         assert step.values == {"target": whom} and step.ask == "facts", said
     step = intake.answer({}, "target", "投诉出租车拒载", {})
     assert step.values["facts"] == "投诉出租车拒载" and step.ask == "occurred_at"
+
+
+def test_ripped_off_in_a_word_for_whom_is_the_story():
+    """ "被宰了" for whom became the 投诉对象 "被宰了"."""
+    for said in ("被宰了", "被坑了"):
+        step = intake.answer({}, "target", said, {})
+        assert step.values == {"facts": said} and step.ask == "target", said
+    assert intake.prefill("在服务区吃饭被宰了", {})["facts"] == "在服务区吃饭被宰了"
