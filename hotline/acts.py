@@ -21,6 +21,7 @@ REFRAMED_INTENTS = frozenset(
         "ticket_status",
         "handoff",
         "leave_question",  # "投訴了大概幾天會給我答覆" asks, it registers nothing
+        "rate",  # "对处理结果不满意怎么办" asks what can be done, it rates nothing
         "goodbye",
         "greet",
         "out_of_scope",

@@ -334,6 +334,15 @@ def test_questions_asking_how_to_complain_or_suggest():
         assert asks_how_to(text) == act, text
 
 
+def test_a_question_about_dissatisfaction_is_a_question_and_a_rating_stays_a_rating():
+    """ "对处理结果不满意怎么办" was taken for a rating ("没有找到您可以评价的已办结工单")."""
+    rate = {"intent": {"name": "rate", "confidence": 0.99}, "intent_ranking": []}
+    for text in ("对处理结果不满意怎么办", "不满意能重新办吗"):
+        assert reframe(rate, text)[0]["intent"]["name"] == "consult", text
+    for text in ("不满意", "很满意 谢谢", "处理得太慢了 不满意"):
+        assert reframe(rate, text)[0]["intent"]["name"] == "rate", text
+
+
 def test_a_question_from_the_one_complained_about_offers_no_complaint():
     complain = {"intent": {"name": "complain", "confidence": 0.8}, "intent_ranking": []}
     parse, asked = reframe(complain, "我是出租车司机 被乘客投诉了 怎么申诉")
