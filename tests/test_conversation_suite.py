@@ -219,7 +219,7 @@ def check_reply(turn: dict, reply: Reply, form: str | None, channel: str) -> lis
     bad = []
     text = reply.text
     if turn.get("expect_any") and not any(s in text for s in turn["expect_any"]):
-        bad.append(f"none of {turn['expect_any']} in reply")
+        bad.append(f"none of {turn['expect_any']} in reply {text[:160]!r}")
     for s in turn.get("expect_all") or []:
         if s not in text:
             bad.append(f"{s!r} missing from reply")
