@@ -1817,3 +1817,11 @@ def test_ripped_off_in_a_word_for_whom_is_the_story():
         step = intake.answer({}, "target", said, {})
         assert step.values == {"facts": said} and step.ask == "target", said
     assert intake.prefill("在服务区吃饭被宰了", {})["facts"] == "在服务区吃饭被宰了"
+
+
+@pytest.mark.parametrize("said", ["我想匿名", "还是匿名吧", "不想留名", "我想匿名投诉"])
+def test_anonymous_in_more_words_for_another_question_is_the_identity(said):
+    """ "我想匿名" for the phone was told "请直接发送您的手机号"; only "匿名" itself was taken."""
+    values = {"target": "出租车", "facts": "拒载拒载", "occurred_at": "昨天", "location": "郑州站", "demand": "处理"}
+    step = intake.answer(values, "caller_phone", said, {})
+    assert step.values["identity"] == "匿名" and step.say == ["好的，匿名反映。"] and step.ask == "caller_phone"
