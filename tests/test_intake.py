@@ -1825,3 +1825,14 @@ def test_anonymous_in_more_words_for_another_question_is_the_identity(said):
     values = {"target": "出租车", "facts": "拒载拒载", "occurred_at": "昨天", "location": "郑州站", "demand": "处理"}
     step = intake.answer(values, "caller_phone", said, {})
     assert step.values["identity"] == "匿名" and step.say == ["好的，匿名反映。"] and step.ask == "caller_phone"
+
+
+def test_a_vehicle_at_a_station_is_whom_and_the_station_where():
+    """ "郑州汽车站的大巴超载" made the station the 投诉对象; the bus is, at the station."""
+    for said, whom, where in (
+        ("郑州汽车站的大巴超载", "大巴", "郑州汽车站"),
+        ("新乡汽车站门口的出租车拒载", "出租车", "新乡汽车站"),
+    ):
+        told = intake.prefill(said, {})
+        assert (told["target"], told["location"]) == (whom, where), said
+    assert intake.prefill("郑州汽车站售票员态度差", {})["target"] == "郑州汽车站"  # the station's own staff

@@ -586,6 +586,8 @@ def find_target(text: str) -> str | None:
     # the caller's own vehicle phrase is no part of a name ("我驾驶豫G88K76行驶到卫辉收费站")
     rest = OWN_VEHICLE_RE.sub("，", spoken_digits(text)) if mine else text
     company = TARGET_PLACE_RE.search(rest)
+    if company and kinds and re.search(rf"{re.escape(company.group(1))}(?:的|里的|门口的|外的)?{kinds[0]}", rest):
+        return kinds[0]  # "郑州汽车站的大巴超载": the bus, at the station (the place)
     if company:
         named = TARGET_LEAD_RE.sub("", company.group(1)) or company.group(1)
         return re.sub(r"^(?:那个|这个|那家|这家|那|这)(?=.{2})", "", named)
