@@ -1836,3 +1836,16 @@ def test_a_vehicle_at_a_station_is_whom_and_the_station_where():
         told = intake.prefill(said, {})
         assert (told["target"], told["location"]) == (whom, where), said
     assert intake.prefill("郑州汽车站售票员态度差", {})["target"] == "郑州汽车站"  # the station's own staff
+
+
+def test_real_name_without_the_name_asks_for_the_name_only():
+    """ "实名" alone was met with "请告诉我您的姓名（如“实名 张三”）。" and then "是否实名反映？…" again."""
+    values = {"target": "出租车", "facts": "拒载拒载", "occurred_at": "昨天", "location": "郑州站", "demand": "处理"}
+    values["caller_phone"] = "13800138000"
+    step = intake.answer(values, "identity", "实名", {})
+    assert step.say == [] and step.ask == "identity" and step.values["name_asked"]
+    msgs, _ = run(AskIntake("complaint"), tracker("实名", {"intake": {"values": step.values, "ask": "identity"}}))
+    assert msgs[0]["text"] == intake.NAME_QUESTION
+    step = intake.answer(step.values, step.ask, "王芳", step.tries)
+    assert step.values["identity"] == "实名:王芳" and "name_asked" not in step.values and step.ask == "confirm"
+    assert "name_asked" not in intake.to_order(step.values, "complaint", "web:x", "web")

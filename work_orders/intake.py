@@ -343,6 +343,19 @@ QUESTIONS = {
     "identity": "是否实名反映？回复“实名+您的姓名”（如“实名 张三”），或回复“匿名”。我们会依法为您保密。",
     "suggestion": "请说说您的意见建议，我们会转给相关单位研究办理。",
 }
+# "实名" said without the name: the identity question becomes this one ("是否实名反映？" asked again repeated what the
+# caller had just answered)
+NAME_WANTED = "请告诉我您的姓名（如“实名 张三”）。"
+NAME_QUESTION = "好的，实名反映。请告诉我您的姓名（如“张三”）；不想留名可回复“匿名”。"
+
+
+def question(ask: str, values: dict, kind: str = "complaint") -> str:
+    """The form's question for ``ask`` as the form stands (the name, once "实名" was said without it)."""
+    if ask == "identity" and values.get("name_asked"):
+        return NAME_QUESTION
+    return QUESTIONS["suggestion" if (kind == "suggestion" and ask == "facts") else ask]
+
+
 LABELS = {
     "target": "投诉对象",
     "facts": "事情经过",
@@ -1197,7 +1210,7 @@ def _identity(t: str) -> tuple[str | None, str | None]:
     if bare and not bare.group(1).startswith(NOT_NAMES) and not _has(t, REAL_NAME) and not gesture(t):
         return f"实名:{bare.group(1)}", None
     if _has(t, REAL_NAME):
-        return None, "请告诉我您的姓名（如“实名 张三”）。"
+        return None, NAME_WANTED  # "实名" without the name: the name is asked (NAME_QUESTION)
     return None, REASKS["identity"]
 
 
@@ -1833,10 +1846,15 @@ def _store_answer(step: Step, m: _Message) -> bool:
         else:
             if asked == "facts" and "target" not in fields:  # a suggestion, not a story
                 reask = SUGGESTION_REASK
-            step.say.append(reask)
+            if reask == NAME_WANTED:
+                values["name_asked"] = True  # the question itself asks for the name (question())
+            else:
+                step.say.append(reask)
             step.ask = asked
             return False
     values[asked] = value
+    if asked == "identity":
+        values.pop("name_asked", None)
     if asked == "target" and "location" in fields and not values.get("location") and find_place(value) == value:
         values["location"] = value  # "京港澳高速新乡服务区": who, and where
     elif asked == "target" and "location" in fields and not values.get("location") and (place := find_place(t)):

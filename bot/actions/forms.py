@@ -191,7 +191,7 @@ class AskIntake(Action):
                     text=question, buttons=_buttons([("是", "是"), ("不是", "不是"), ("不清楚", "不清楚")])
                 )
             else:
-                question = intake.QUESTIONS["suggestion" if (self.kind == "suggestion" and ask == "facts") else ask]
+                question = intake.question(ask, values, self.kind)
                 dispatcher.utter_message(text=question, buttons=_buttons(BUTTONS.get(ask, [])))
             # the question pending, for a channel to ask again after a message the bot never sees (a WeChat
             # location shared while "什么时候？" waits)
