@@ -1849,3 +1849,22 @@ def test_real_name_without_the_name_asks_for_the_name_only():
     step = intake.answer(step.values, step.ask, "王芳", step.tries)
     assert step.values["identity"] == "实名:王芳" and "name_asked" not in step.values and step.ask == "confirm"
     assert "name_asked" not in intake.to_order(step.values, "complaint", "web:x", "web")
+
+
+@pytest.mark.parametrize("said", ["没什么要求", "没啥要求", "没有要求", "没什么诉求"])
+def test_no_particular_demand_in_a_drivers_words(said):
+    """ "没什么要求" for "您希望怎么处理？" was answered as a question (管理办法 第十条) and the demand asked again."""
+    values = {"target": "出租车", "facts": "他骂人骂人", "occurred_at": "昨晚", "location": intake.NOT_GIVEN}
+    assert not intake.asks_question(said, "demand")
+    step = intake.answer(values, "demand", said, {})
+    assert step.values["demand"] == intake.NOT_GIVEN and step.ask == "caller_phone"
+
+
+@pytest.mark.parametrize("said", ["实名", "我要实名"])
+def test_real_name_said_for_another_question_is_kept_for_the_identity(said):
+    """ "实名" for the demand was stored as the demand "实名"."""
+    values = {"target": "出租车", "facts": "他骂人骂人", "occurred_at": "昨晚", "location": intake.NOT_GIVEN}
+    step = intake.answer(values, "demand", said, {})
+    assert "demand" not in step.values and step.ask == "demand" and step.values["name_asked"]
+    assert step.say == ["好的，实名反映，稍后请告诉我您的姓名。"]
+    assert intake.question("identity", step.values) == intake.NAME_QUESTION

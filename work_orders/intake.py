@@ -950,6 +950,14 @@ BARE_DEMAND_RE = re.compile(
 STATUS_ASKED_RE = re.compile(r"查|进度|状态|怎么样了|办得|^#$|^工单(?:号|编号)?$")
 
 
+# "实名" without a name, said for another question
+REAL_NAME_ONLY_RE = re.compile(r"(?:我要|我想|要|就)?实名(?:反映|投诉|举报|吧|就行)?")
+# no particular demand, in a driver's words ("没什么要求", "没啥诉求"): it was taken for a question ("什么")
+NO_DEMAND_RE = re.compile(
+    r"(?:我|俺)?(?:也)?(?:没|没有|无|不)(?:什么|啥|其他|别的|特别的?|具体的?)?(?:要求|诉求|想法|需求)(?:了|的|啊|呀)?"
+)
+
+
 def _out_of_turn(values: dict, text: str, asked: str, fields) -> str | None:
     """An answer to a question not yet asked, sent while another is ("匿名" or "不留电话" for where, "希望整改" for
     when): the field it answers is filled and the line to say returned; None when the message is no such answer."""
@@ -960,11 +968,19 @@ def _out_of_turn(values: dict, text: str, asked: str, fields) -> str | None:
     if asked != "identity" and "identity" in fields and not values.get("identity") and ANONYMOUS_RE.match(core):
         values["identity"] = "匿名"
         return "好的，匿名反映。"
-    if asked != "identity" and "identity" in fields and not values.get("identity") and core.startswith("实名"):
+    if (
+        asked != "identity"
+        and "identity" in fields
+        and not values.get("identity")
+        and (core.startswith("实名") or REAL_NAME_ONLY_RE.fullmatch(core))
+    ):
         name, _ = _identity(text)  # "实名 王强" for where: the identity, not the place
         if name:
             values["identity"] = name
             return f"好的，实名反映（{name.removeprefix('实名:')}）。"
+        if REAL_NAME_ONLY_RE.fullmatch(core):  # "实名" for the demand (it was stored as the demand)
+            values["name_asked"] = True  # the identity question asks for the name (question())
+            return "好的，实名反映，稍后请告诉我您的姓名。"
     if asked != "caller_phone" and "caller_phone" in fields and not values.get("caller_phone"):
         if NO_PHONE_RE.match(core):
             values["caller_phone"] = NO_PHONE
@@ -1231,8 +1247,8 @@ def _interpret(name: str, text: str, values: dict) -> tuple[str | None, str | No
         if _is_exact(t, NO + ("不是", "不对", "不在那")) or not rest:
             return None, "好的，那事情发生在什么地方？请回复地点（不清楚可回复“不清楚”）。"
         t = rest
-    if name == "demand" and gesture(t) == "deny":
-        return NOT_GIVEN, None  # "没有", "不用" to "您希望怎么处理？": no particular demand
+    if name == "demand" and (gesture(t) == "deny" or NO_DEMAND_RE.fullmatch(re.sub(r"[\W_]", "", t))):
+        return NOT_GIVEN, None  # "没有", "不用", "没什么要求" to "您希望怎么处理？": no particular demand
     if name == "demand" and find_phone(t) and find_demand(t):
         return find_demand(t), None  # "要求退钱 电话138…": the phone is kept apart (answer())
     if name in ("target", "location", "demand", "facts") and gesture(t):
@@ -1978,6 +1994,8 @@ def asks_question(text: str, asked: str | None = None) -> bool:
     t = normalize(text or "")
     short = re.sub(r"[\W_]", "", t)
     if len(short) <= 12 and _has(t, DONT_KNOW):
+        return False
+    if asked == "demand" and NO_DEMAND_RE.fullmatch(short):  # "没什么要求": an answer, not "什么"
         return False
     if not is_question(t) or only_a_phone(t):
         return False
