@@ -195,13 +195,12 @@ def _decide_on_scores(hits: list, policy: Policy) -> Decision:
             f"得分{decision.confidence:.2f}主要来自共有的词语，不直接答复",
         )
     if decision.kind == ANSWER and _thin(top, policy):
-        coverage = float(getattr(top, "coverage", 1.0) or 0.0)
         return Decision(
             CLARIFY,
             [top],
             hits,
             decision.confidence,
-            f"问句的词语只有{coverage:.0%}见于该条目，得分{decision.confidence:.2f}低于{policy.thin_sure:.2f}，"
+            f"问句的词语只有{_coverage(top):.0%}见于该条目，得分{decision.confidence:.2f}低于{policy.thin_sure:.2f}，"
             "请用户确认",
         )
     return decision
@@ -210,8 +209,12 @@ def _decide_on_scores(hits: list, policy: Policy) -> Decision:
 def _thin(hit, policy: Policy) -> bool:
     """Whether the hit shares few of the question's words and scores too low to make up for it (Policy.thin_sure): not
     answered directly. (Leaving such hits out of the choices too cost the tuning set one right entry offered.)"""
-    coverage = float(getattr(hit, "coverage", 1.0) or 0.0)
-    return coverage < policy.thin_coverage and confidence_of(hit) < policy.thin_sure
+    return _coverage(hit) < policy.thin_coverage and confidence_of(hit) < policy.thin_sure
+
+
+def _coverage(hit) -> float:
+    """The share of the question's words the hit holds (1 where it is not known: a chosen entry, a test's hit)."""
+    return float(getattr(hit, "coverage", 1.0) or 0.0)
 
 
 def _score_rule(hits: list, policy: Policy) -> Decision:

@@ -350,7 +350,10 @@ NAME_QUESTION = "好的，实名反映。请告诉我您的姓名（如“张三
 
 
 def question(ask: str, values: dict, kind: str = "complaint") -> str:
-    """The form's question for ``ask`` as the form stands (the name, once "实名" was said without it)."""
+    """The form's question for ``ask`` as the form stands: the remembered place offered ("是在…吗？"), the name once
+    "实名" was said without it."""
+    if ask == "location":
+        return location_question(values)
     if ask == "identity" and values.get("name_asked"):
         return NAME_QUESTION
     return QUESTIONS["suggestion" if (kind == "suggestion" and ask == "facts") else ask]
@@ -471,8 +474,7 @@ def _place_named(said: str) -> str | None:
         said,
     )
     place = re.sub(r"^(?:那个|这个|就是|就在)+", "", place)
-    # "货车在服务区（加油被多收钱）": where the caller's vehicle was, not "货车在服务区"
-    place = re.sub(rf"^(?:我的|俺的|我们的|我们)?(?:{'|'.join(VEHICLES)}|车子|车)(?:停|开|走)?(?:在|到)", "", place)
+    place = VEHICLE_AT_RE.sub("", place)  # "货车在服务区（加油被多收钱）": where the vehicle was
     place = place.rsplit("被", 1)[-1]  # "高速上被超限站（罚了）": the one who did it, not a place before it
     # "停车场" alone (of "晚上停车场没有保安"), "高速公路收费站": which one is still to be asked
     return place if len(place) >= 2 and not only_a_kind(place) else None
@@ -544,6 +546,8 @@ FIRM_KINDS = ("驾校", "汽修厂", "修理厂", "维修厂", "4S店", "物流�
 AGENCIES = ("路政", "运管", "运政", "交通执法", "综合执法", "治超", "港航", "海事")
 # a kind of vehicle or facility alone names no one in particular (surges and duplicates do not group on it)
 GENERIC_TARGETS = frozenset(VEHICLES + FACILITIES)
+# where a vehicle was, before the place ("货车在服务区", "我的车停在郑州东站"): no part of the place's name
+VEHICLE_AT_RE = re.compile(rf"^(?:我的|俺的|我们的|我们)?(?:{'|'.join(VEHICLES)}|车子|车)(?:停|开|走)?(?:在|到)")
 
 
 # the caller's own vehicle, as drivers say it: 我的车是…, 我开的是…, 俺的车牌…, 我车牌号是…, 本人车辆…, 自家的货车…,
@@ -1360,7 +1364,7 @@ def _an_answer_out_of_turn(step: Step, m: _Message) -> str | None:
     return ASKED_AGAIN
 
 
-def _a_wish_to_correct(step: Step, m: _Message) -> str | None:
+def _a_form_command(step: Step, m: _Message) -> str | None:
     """ "更正一下", "刚才说错了" (which answer, and to what, not said), "等一下" or "继续": never an answer; which one to
     change is asked, or the question waits, and it is asked again. "重新开始" drops every answer and asks the first
     question again."""
@@ -1368,10 +1372,7 @@ def _a_wish_to_correct(step: Step, m: _Message) -> str | None:
     if m.asked == "location" and step.values.get("location_offer"):
         return None  # "不对" to "是在…吗？" is its answer
     if RESTART_RE.fullmatch(plain):
-        step.values.clear()
-        step.tries.clear()
-        step.say.append("好的，我们从头开始登记。")
-        step.ask = next_field({}, m.fields) or m.asked
+        _start_over(step, m.fields)
         return ASKED_AGAIN
     if plain in GO_ON:
         step.say.append("好的，我们继续。")
@@ -1385,6 +1386,14 @@ def _a_wish_to_correct(step: Step, m: _Message) -> str | None:
         return None
     step.ask = m.asked
     return ASKED_AGAIN
+
+
+def _start_over(step: Step, fields) -> None:
+    """ "重新开始": every answer dropped, the first question asked again."""
+    step.values.clear()
+    step.tries.clear()
+    step.say.append("好的，我们从头开始登记。")
+    step.ask = next_field({}, fields) or "confirm"
 
 
 def _a_correction(step: Step, m: _Message) -> str | None:
@@ -1817,7 +1826,7 @@ ELSEWHERE = (
     _a_status_look_up,
     _the_act_named_again,
     _an_answer_out_of_turn,
-    _a_wish_to_correct,
+    _a_form_command,
     _a_correction,
     _a_phone_for_another,
     _demand_and_phone_for_another,
@@ -2184,9 +2193,7 @@ def _confirm(step: Step, text: str, fields) -> Step:
         step.done = True  # "好的 确认", "没问题，提交吧"
         return step
     if RESTART_RE.fullmatch(re.sub(r"[\W_]", "", text)):
-        step.values.clear()
-        step.say.append("好的，我们从头开始登记。")
-        step.ask = next_field({}, fields) or "confirm"
+        _start_over(step, fields)
         return step
     if _correct(step, text, fields):
         return step

@@ -185,14 +185,10 @@ class AskIntake(Action):
             )
         else:
             values = state.get("values") or {}
-            if ask == "location" and values.get("location_offer"):  # a remembered place is offered, not assumed
-                question = intake.location_question(values)
-                dispatcher.utter_message(
-                    text=question, buttons=_buttons([("是", "是"), ("不是", "不是"), ("不清楚", "不清楚")])
-                )
-            else:
-                question = intake.question(ask, values, self.kind)
-                dispatcher.utter_message(text=question, buttons=_buttons(BUTTONS.get(ask, [])))
+            question = intake.question(ask, values, self.kind)
+            offered = ask == "location" and values.get("location_offer")  # a remembered place offered, not assumed
+            choices = [("是", "是"), ("不是", "不是"), ("不清楚", "不清楚")] if offered else BUTTONS.get(ask, [])
+            dispatcher.utter_message(text=question, buttons=_buttons(choices))
             # the question pending, for a channel to ask again after a message the bot never sees (a WeChat
             # location shared while "什么时候？" waits)
             send_meta(dispatcher, asking={"field": ask, "prompt": question})

@@ -201,14 +201,13 @@ class OfficialAccount:
     def _location(self, msg: Message, sender: str, deadline: float) -> str | None:
         label = msg.label.strip()[:200]
         lat, lng = msg.location_x, msg.location_y
-        wanted = self.users.get(sender).wants_location
+        state = self.users.get(sender)
         self.users.update(
             sender, location_label=label, region=region_of(label), latitude=lat, longitude=lng, location_at=utcnow()
         )
-        if wanted and label:  # the complaint form asked "where?": the place is the answer
+        if state.wants_location and label:  # the complaint form asked "where?": the place is the answer
             return self._converse(sender, label, deadline)
         region = region_of(label)
-        state = self.users.get(sender)
         reply = (
             f"已收到您的位置：{label or '（未知地点）'}。"
             + (f"之后的政策咨询会优先按{region}的规定答复，" if region else "")
