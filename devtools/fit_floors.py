@@ -17,6 +17,8 @@ decided with the KB's own calibrated policy, each pair of floors put in. The hel
 Prints a grid, best first by answered-or-offered plus unanswerable refused (both targets of issue 16), among the
 pairs with no wrong direct answer, each also with a score that lifts the floors (Policy.keyword_sure, 0 = none); the
 one chosen goes into knowledge_base/calibration.py's LARGE_KB_POLICY by hand (see there why keyword_sure stays 0).
+Then, by the same criterion, the probability at which a top entry with a question is offered to confirm whatever
+its score and cosine (Policy.confirm_question).
 
 ``--small-kb``: the same criterion (then fewest wrong: the seed's tuning set has a wrong answer at every floor) on
 the seed KB and its tuning questions (tests/data/kb_questions.yaml), never its held-out set; the floor chosen is
@@ -40,6 +42,7 @@ KEYWORD_SURE = (0.0, 0.82, 0.84, 0.85, 0.86, 0.88, 0.90)  # 0: the floor whateve
 QUESTION_FLOORS = (0.0, 0.74, 0.76, 0.77, 0.78, 0.79, 0.80, 0.82)
 BODY_FLOORS = (0.0, 0.70, 0.72, 0.73, 0.74, 0.75, 0.76, 0.78)
 RANKED_KEYWORD_SURE = (0.0, 0.95, 1.0, 1.05, 1.1)  # 0: the floors whatever the score
+CONFIRM_QUESTION = (0.0, 0.80, 0.85, 0.90, 0.95, 0.99)  # 0: no confirmation on the ranker's probability alone
 
 
 def searches(kb, key_of: dict[int, str]) -> list[tuple[int | None, list]]:
@@ -89,6 +92,16 @@ def grid(data: list[tuple[int | None, list]], base: Policy) -> list[tuple[dict, 
         rows.append((outcomes(data, policy), policy))
     ok = [r for r in rows if r[0]["wrong"] == 0.0]
     ok.sort(key=lambda r: (-(r[0]["answered_or_offered"] + r[0]["unanswerable_refused"]), -r[0]["answered_or_offered"]))
+    return ok
+
+
+def confirm_grid(data: list, base: Policy) -> list[tuple[dict, Policy]]:
+    """The probability at which a top entry with a question is offered to confirm whatever its score and cosine
+    (Policy.confirm_question), the floors as they are: best first by answered-or-offered + unanswerable refused, no
+    wrong direct answer; among equals the lowest (a confirmation costs the user a tap, a refusal the answer)."""
+    rows = [(outcomes(data, p), p) for p in (replace(base, confirm_question=c) for c in CONFIRM_QUESTION)]
+    ok = [r for r in rows if r[0]["wrong"] == 0.0]
+    ok.sort(key=lambda r: (-(r[0]["answered_or_offered"] + r[0]["unanswerable_refused"]), r[1].confirm_question))
     return ok
 
 
@@ -161,6 +174,13 @@ def main() -> None:
         print(
             f"  {policy.floor_question:>14.2f} {policy.floor_body:>10.2f} {policy.keyword_sure:>12.2f} {result['right']:>6.1%}"
             f" {result['answered_or_offered']:>16.1%} {result['unanswerable_refused']:>14.1%}"
+        )
+    print("confirmation on the ranker's probability alone (Policy.confirm_question), the floors as they are:")
+    print(f"  {'confirm_question':>16} {'right':>6} {'answered/offered':>16} {'unans. refused':>14}")
+    for result, policy in confirm_grid(data, base):
+        print(
+            f"  {policy.confirm_question:>16.2f} {result['right']:>6.1%} {result['answered_or_offered']:>16.1%}"
+            f" {result['unanswerable_refused']:>14.1%}"
         )
     none = outcomes(data, replace(base, floor_question=0.0, floor_body=0.0))
     print(

@@ -59,6 +59,11 @@ class Policy:
     # the question, 1 of its 5 words shared); 0 = no such rule
     thin_coverage: float = 0.0
     thin_sure: float = 0.0
+    # a ranked KB: a top hit with a question (title as 标准问, 相似问法) that the ranker gives at least this probability
+    # of being the right entry is offered alone for the user to confirm even when its score or its cosine falls short
+    # (a short query is far from its own entry in cosine: "遊民滯留" 0.77 at a probability of 1.00, "防走失手環" 0.71);
+    # 0 = no such rule
+    confirm_question: float = 0.0
 
     def as_dict(self) -> dict:
         return {
@@ -75,6 +80,7 @@ class Policy:
             "keyword_sure": self.keyword_sure,
             "thin_coverage": self.thin_coverage,
             "thin_sure": self.thin_sure,
+            "confirm_question": self.confirm_question,
         }
 
     def floor_for(self, hit) -> float:
@@ -157,6 +163,16 @@ def _decide_ranked(hits: list, policy: Policy) -> Decision:
             p,
             f"第一名的概率{p:.0%}不足以直接答复，前{MAX_CHOICES}条中{len(strong)}条得分≥{policy.choice:.2f}且语义相符，"
             f"按排序列出{len(choices)}条请用户选择",
+        )
+    if policy.confirm_question > 0 and getattr(top, "has_questions", False) and p >= policy.confirm_question:
+        return Decision(
+            CLARIFY,
+            [top],
+            hits,
+            p,
+            f"第一名是问句条目，为正确条目的概率{p:.0%}≥{policy.confirm_question:.0%}，但得分{score:.2f}"
+            + ("" if top.cosine is None else f"或语义相似度{float(top.cosine):.2f}")
+            + "不足以直接答复，请用户确认",
         )
     if score < policy.answer:
         return Decision(REFUSE, [], hits, p, f"最高得分{score:.2f}低于{policy.answer:.2f}")

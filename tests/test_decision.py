@@ -172,6 +172,26 @@ def test_nearly_every_word_matched_lifts_the_floor():
     assert decide(meant((0.93, 0.999, 0.77, True), (0.885, 0.001, 0.85, True)), policy).kind == REFUSE
 
 
+def test_a_question_entry_the_ranker_is_sure_of_is_put_to_the_user_whatever_its_cosine():
+    """'遊民滯留' (4 characters) is at a cosine of 0.77 from the FAQ entry it names, under the floor of 0.80, at a
+    probability of 1.00; '防走失手環' at 0.71 and a score of 0.70. Refused before; offered to confirm at
+    confirm_question. Body text (a regulation clause: '深圳限行时间' put a Shenzhen clause first at 0.94) and a
+    probability under the threshold are refused as before."""
+    policy = dataclasses.replace(FLOORED, confirm_question=0.9)
+    short = meant((1.04, 0.999, 0.77, True), (0.885, 0.001, 0.85, True))
+    assert decide(short, FLOORED).kind == REFUSE
+    d = decide(short, policy)
+    assert d.kind == CLARIFY and [h.article_id for h in d.hits] == [1] and "确认" in d.reason and "0.77" in d.reason
+    weak = meant((0.70, 0.92, 0.71, True), (0.70, 0.02, 0.70, True))
+    assert decide(weak, policy).kind == CLARIFY and decide(weak, FLOORED).kind == REFUSE
+    assert decide(meant((0.76, 0.94, 0.71, False), (0.7, 0.03, 0.7, False)), policy).kind == REFUSE
+    assert decide(meant((0.88, 0.88, 0.79, True), (0.7, 0.05, 0.7, True)), policy).kind == REFUSE
+    # what the rules before it decide stays: a sure answer is answered, two strong entries are offered
+    assert decide(meant((0.95, 0.95, 0.9, True), (0.6, 0.01, 0.6, True)), policy).kind == ANSWER
+    two = decide(meant((0.9, 0.92, 0.85, True), (0.88, 0.05, 0.84, True)), dataclasses.replace(policy, certainty=0.97))
+    assert two.kind == CLARIFY and [h.article_id for h in two.hits] == [1, 2]
+
+
 def test_a_hit_of_unknown_meaning_is_not_floored():
     """An entry the user chose (score 1.0) or a hit without a cosine (keyword mode) is judged as before."""
     assert decide(ranked((0.9, 0.98), (0.75, 0.01)), FLOORED).kind == ANSWER

@@ -1824,7 +1824,9 @@ def test_anonymous_in_more_words_for_another_question_is_the_identity(said):
     """ "我想匿名" for the phone was told "请直接发送您的手机号"; only "匿名" itself was taken."""
     values = {"target": "出租车", "facts": "拒载拒载", "occurred_at": "昨天", "location": "郑州站", "demand": "处理"}
     step = intake.answer(values, "caller_phone", said, {})
-    assert step.values["identity"] == "匿名" and step.say == ["好的，匿名反映。"] and step.ask == "caller_phone"
+    assert step.values["identity"] == "匿名" and step.ask == "caller_phone"
+    assert step.say == ["好的，匿名反映，不登记您的姓名。联系电话只用于告知办理结果，依法保密，不会告诉被投诉方。"]
+    assert "caller_phone" not in step.values  # still asked: "不留电话" is the way not to leave one
 
 
 def test_a_vehicle_at_a_station_is_whom_and_the_station_where():

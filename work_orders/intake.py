@@ -954,6 +954,9 @@ BARE_DEMAND_RE = re.compile(
 STATUS_ASKED_RE = re.compile(r"查|进度|状态|怎么样了|办得|^#$|^工单(?:号|编号)?$")
 
 
+# "匿名" for the phone: the identity; the phone is then asked again, and why (it was only "好的，匿名反映。" and the same
+# question again, as if "匿名" had not been heard)
+ANONYMOUS_AT_PHONE = "好的，匿名反映，不登记您的姓名。联系电话只用于告知办理结果，依法保密，不会告诉被投诉方。"
 # "实名" without a name, said for another question
 REAL_NAME_ONLY_RE = re.compile(r"(?:我要|我想|要|就)?实名(?:反映|投诉|举报|吧|就行)?")
 # no particular demand, in a driver's words ("没什么要求", "没啥诉求"): it was taken for a question ("什么")
@@ -971,6 +974,8 @@ def _out_of_turn(values: dict, text: str, asked: str, fields) -> str | None:
         return "好的，不留电话。"
     if asked != "identity" and "identity" in fields and not values.get("identity") and ANONYMOUS_RE.match(core):
         values["identity"] = "匿名"
+        if asked == "caller_phone":  # the phone is asked again next: say why an anonymous report is asked for one
+            return ANONYMOUS_AT_PHONE
         return "好的，匿名反映。"
     if (
         asked != "identity"
