@@ -510,6 +510,16 @@ def test_a_question_the_kb_answers_is_answered_instead_of_referred():
     dispatcher = CollectingDispatcher()
     ActionReferElsewhere(offering).run(dispatcher, tracker("火车托运的东西丢了怎么赔", "refer_elsewhere"), {})
     assert "12306" in dispatcher.messages[0]["text"] and len(dispatcher.messages) == 1
+    # ... unless the KB is a large, ranked one, whose choices must mean the question (semantic floors): offered
+    offering.policy = SimpleNamespace(certainty=0.97)
+    dispatcher = CollectingDispatcher()
+    events = ActionReferElsewhere(offering).run(dispatcher, tracker("国内航班行李赔偿限额谁来定", "refer_elsewhere"), {})
+    assert "12326" in dispatcher.messages[0]["text"] and dispatcher.messages[1]["text"] == "您想问的是哪一个？"
+    assert slots_of(events) == {"last_question": "国内航班行李赔偿限额谁来定"}
+    offering.policy = SimpleNamespace(certainty=0.0)  # the small KB's score rule: not offered
+    dispatcher = CollectingDispatcher()
+    ActionReferElsewhere(offering).run(dispatcher, tracker("国内航班行李赔偿限额谁来定", "refer_elsewhere"), {})
+    assert len(dispatcher.messages) == 1
 
     statement = FakeKB(Decision(ANSWER, [ART36], [ART36], 0.9))
     ActionReferElsewhere(statement).run(CollectingDispatcher(), tracker("小区物业的事情归你们管"), {})

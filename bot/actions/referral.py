@@ -3,7 +3,7 @@
 An emergency is referred at once, and so is a question about whom to call ("快递丢了找谁", "打哪个电话"). A question
 about a sector with a hotline of its own (railway 12306, civil aviation 12326, post 12305: "火车托运的东西丢了怎么赔")
 gets that hotline and, after it, the knowledge base's answer when the KB has one (a centre's KB follows the local
-12345 hotline's and may hold the rule asked about). Any other question NLU sent away ("低收入户有哪些补助",
+12345 hotline's and may hold the rule asked about), or on a large KB the entries it offers. Any other question NLU sent away ("低收入户有哪些补助",
 "看到流浪的人怎么送救助站") is first put to the knowledge base, and only when the KB would refuse does the general list
 of numbers stand."""
 
@@ -124,13 +124,23 @@ class ActionReferElsewhere(Action):
         reply, kind = _referral(text)
         consult = kind == GENERAL or (kind == SECTOR and not _ASKS_WHO.search(normalize(text)))
         decision = self._kb_decision(text, region_of(tracker)) if consult else None
-        if kind == SECTOR and decision is not None and decision.kind != ANSWER:
+        if kind == SECTOR and decision is not None and decision.kind != ANSWER and not self._choices_mean_it():
             decision = None  # after another hotline's number, entries the KB is unsure of are noise, not help
         if kind != GENERAL or decision is None:
             dispatcher.utter_message(text=reply)
         if decision is not None:  # the KB's answer (or its choices) in this same action: the turn's rule ends with it
             return self.answer.respond(dispatcher, tracker, text, decision)
         return []
+
+    def _choices_mean_it(self) -> bool:
+        """Whether the KB's choices are worth offering after another hotline's number: on a large, ranked KB an entry
+        is offered only when its meaning reaches the semantic floors (knowledge_base.decision), and such a KB may hold
+        the sector's rule ("国内航班行李赔偿限额谁来定": the right regulation among three); a small KB offers entries on
+        their scores, which shared words lift (the seed KB offered 管理办法's clauses for railway questions)."""
+        try:
+            return float(self.kb.policy.certainty) > 0
+        except AttributeError:
+            return False
 
     def _kb_decision(self, text: str, region: str | None):
         """The KB's decision for this question when it would answer it or offer entries for it; None when it would
