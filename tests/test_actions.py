@@ -513,7 +513,9 @@ def test_a_question_the_kb_answers_is_answered_instead_of_referred():
     # ... unless the KB is a large, ranked one, whose choices must mean the question (semantic floors): offered
     offering.policy = SimpleNamespace(certainty=0.97)
     dispatcher = CollectingDispatcher()
-    events = ActionReferElsewhere(offering).run(dispatcher, tracker("国内航班行李赔偿限额谁来定", "refer_elsewhere"), {})
+    events = ActionReferElsewhere(offering).run(
+        dispatcher, tracker("国内航班行李赔偿限额谁来定", "refer_elsewhere"), {}
+    )
     assert "12326" in dispatcher.messages[0]["text"] and dispatcher.messages[1]["text"] == "您想问的是哪一个？"
     assert slots_of(events) == {"last_question": "国内航班行李赔偿限额谁来定"}
     offering.policy = SimpleNamespace(certainty=0.0)  # the small KB's score rule: not offered
