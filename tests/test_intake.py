@@ -29,11 +29,26 @@ FIRST = "我要投诉豫G·T1234出租车，昨天晚上8点在新乡东站拒�
         ("車牌豫a12345", "豫A12345"),
         ("京Ａ１２３４５", "京A12345"),
         ("沪A12345D新能源车乱停", "沪A12345D"),
+        # a semi-trailer's plate (4 characters and 挂), in Traditional too; a cross-border and a driving school's
+        ("车牌豫A1234挂 在服务区被偷油", "豫A1234挂"),
+        ("掛車車牌豫B 5678 掛", "豫B5678挂"),
+        ("粤Z1234港的车", "粤Z1234港"),
+        ("鲁A1234学教练车", "鲁A1234学"),
+        ("豫A123挂", None),
         ("没有车牌", None),
     ],
 )
 def test_plates(text, plate):
     assert intake.find_plate(text) == plate
+
+
+def test_a_trailers_plate_for_the_demand_is_the_plate_not_the_demand():
+    """ "豫A1234挂" (a semi-trailer, the plate a tractor-trailer's driver knows) was no plate: told for the demand it
+    became the demand, and in the first message part of the place."""
+    values = {"target": "货车", "facts": "在服务区被偷油", "occurred_at": "昨晚", "location": "新乡服务区"}
+    step = intake.answer(values, "demand", "车牌豫A1234挂", {})
+    assert step.values["target"] == "货车（豫A1234挂）" and "demand" not in step.values and step.ask == "demand"
+    assert "豫A1234挂" not in (intake.prefill("我的车豫A1234挂在新乡服务区被偷油", {}).get("location") or "")
 
 
 def test_first_message_is_not_asked_again():

@@ -21,8 +21,15 @@ from .urgency import is_urgent
 
 # ---- recognisers -----------------------------------------------------------------------------------------
 PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
-# ordinary plates (豫G12345, 豫G·T1234) and new-energy plates (豫AD12345 / 豫A12345D: 6 characters after the letter)
-PLATE_RE = re.compile(rf"[{PROVINCES}]\s*[A-HJ-NP-Z]\s*[·•．.\-]?\s*[A-HJ-NP-Z0-9]{{5,6}}(?![A-Z0-9])")
+# ordinary plates (豫G12345, 豫G·T1234), new-energy plates (豫AD12345 / 豫A12345D: 6 characters after the letter) and
+# plates of 4 characters and a suffix: a semi-trailer's (豫A1234挂, the plate a tractor-trailer's driver is asked for), a
+# driving school's (学), a cross-border vehicle's (粤Z1234港 / 澳) and the police's (警); in Traditional too (掛, 學)
+PLATE_SUFFIXES = "挂掛学學警港澳"
+PLATE_RE = re.compile(
+    rf"[{PROVINCES}]\s*[A-HJ-NP-Z]\s*[·•．.\-]?\s*"
+    rf"(?:[A-HJ-NP-Z0-9]{{5,6}}(?![A-Z0-9])|[A-HJ-NP-Z0-9]{{4}}\s*[{PLATE_SUFFIXES}](?![A-Z0-9]))"
+)
+SIMPLIFIED_SUFFIX = str.maketrans("掛學", "挂学")
 PHONE_RE = re.compile(r"(?<!\d)(1[3-9]\d)[\s\-]?(\d{4})[\s\-]?(\d{4})(?!\d)")
 # a mainland landline: area code 010, 02x or 0[3-9]xx ("0912345678" is a Taiwan mobile, not "091-2345678")
 LANDLINE_RE = re.compile(r"(?<!\d)(010|02\d|0[3-9]\d{2})[-\s]?(\d{7,8})(?!\d)")
@@ -417,7 +424,7 @@ def spoken_digits(text: str) -> str:
 def find_plate(text: str, skip: tuple = ()) -> str | None:
     """The first plate in the text (read as drivers say it: 豫Ｇ８８Ｋ７６, 豫G 幺二三四五), leaving out ``skip``."""
     for match in PLATE_RE.finditer(spoken_digits(text).upper()):
-        plate = re.sub(r"[\s·•．.\-]", "", match.group(0))
+        plate = re.sub(r"[\s·•．.\-]", "", match.group(0)).translate(SIMPLIFIED_SUFFIX)
         if plate not in skip:
             return plate
     return None
