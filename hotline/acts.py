@@ -352,6 +352,27 @@ _TITLE_INTENTS = {
 } | {_YES_NO_TRIM.sub("", title): intent for title, intent in _TRADITIONAL_TITLES.items()}
 
 
+# declining to have anything registered, as people say it after the bot offered to ("不用登记 我就是问一下", "不要立案
+# 只是问问", "別登記"): NLU took "登记" for the registration itself (leave_question) and a consultation order was made
+_DECLINES = re.compile(
+    r"(?:不用|不要|不需要|不必|别|別|无需|無需|用不着|用不著|不想|先不)(?:帮我|幫我|给我|給我|帮|幫)?"
+    r"(?:登记|登記|立案|建单|建單|记录|記錄|留言|下单|下單|投诉|投訴|举报|舉報|报|報)(?:了|啦|吧|啊)?"
+)
+_JUST_ASKING = re.compile(
+    r"(?:我|俺)?(?:就是|只是|就|只|光)?(?:想)?(?:问|問|咨询|諮詢|了解)(?:一下|下|问|問|个事|個事|情况|情況)?"
+    r"(?:而已|罢了|罷了|的|啊|哈)?|谢谢|謝謝|好的|好|了|啊|哈|吧"
+)
+
+
+def declines_order(text: str) -> bool:
+    """Whether the message only declines to have an order registered ("不用登记 我就是问一下"), with nothing else asked or
+    told."""
+    t = re.sub(r"[\W_]", "", _clean(text))
+    if not _DECLINES.search(t):
+        return False
+    return not _JUST_ASKING.sub("", _DECLINES.sub("", t))
+
+
 def titled_act(text: str) -> str | None:
     """The act of the offer button whose title this message is ("是，登记投诉", "是登记投诉" -> "complain"), else None."""
     return _TITLE_INTENTS.get(_YES_NO_TRIM.sub("", (text or "").strip()))
@@ -626,6 +647,8 @@ def reframe(parse: dict[str, Any], text: str) -> tuple[dict[str, Any], dict[str,
     if number is not None:  # "2": the second of the buttons just shown (bot/actions/offers.py), never "goodbye"
         entity = {"entity": "choice", "value": number, "start": 0, "end": len(text), "extractor": "hotline"}
         return {**parse, "intent": {"name": "choose", "confidence": 1.0}, "entities": [entity]}, None
+    if declines_order(text):  # "不用登记 我就是问一下": a no to the offer, not the registration (登记) itself
+        return {**parse, "intent": {**intent, "name": "deny", "confidence": 1.0}}, None
     act = titled_act(text)
     if act is not None:  # "是，登记投诉" typed from the numbered lines: what its button does
         return {**parse, "intent": {**intent, "name": act, "confidence": 1.0}}, None

@@ -8,6 +8,7 @@ from hotline.acts import (
     asks_if_ours,
     asks_what_to_do,
     choice_number,
+    declines_order,
     gesture,
     gives_phone,
     is_question,
@@ -283,6 +284,18 @@ def test_a_yes_or_no_word_alone_is_a_yes_or_a_no():
     # a yes or no word inside a message, or asked, is left to NLU and the other rules
     for text in ("好啊我要投诉", "不是我说的那个司机", "可以吗", "是不是要收费", "不要绕路", "你好", "no zuo no die"):
         assert gesture(text) is None, text
+
+
+def test_declining_to_register_is_a_no():
+    """After a refusal ("…登记咨询工单"), "不用登记 我就是问一下" was leave_question for NLU (登记) and registered a
+    consultation order nobody wanted; declining with nothing else said is a no, in either script."""
+    leave = {"intent": {"name": "leave_question", "confidence": 0.74}, "entities": [], "intent_ranking": []}
+    for text in ("不用登记 我就是问一下", "不要立案，只是问问", "別登記", "不用登记了谢谢", "先不投诉了", "不需要留言"):
+        assert declines_order(text), text
+        assert reframe(leave, text)[0]["intent"] == {"name": "deny", "confidence": 1.0}, text
+    # a decline with a question, or registration asked for, stays with NLU and the other rules
+    for text in ("不用登记 出租车起步价多少", "登记", "我要登记", "我不想投诉 我想问问出租车起步价", "不用登记电话"):
+        assert not declines_order(text), text
 
 
 def test_an_offer_buttons_title_typed_is_that_buttons_act():

@@ -299,6 +299,16 @@ def test_a_phone_sent_after_the_refusal_registers_the_question_with_it(orders):
     assert f"编号 {number}" in msgs[0]["text"] and "发送您的手机号" not in msgs[0]["text"]
 
 
+def test_declining_after_the_refusal_registers_nothing(orders):
+    """ "不用登记 我就是问一下" reached the registration (NLU: leave_question, for 登记) and a consultation order was made."""
+    msgs, slots = run(
+        ActionLeaveQuestion(orders), _after_refusal("不用登记 我就是问一下", {"last_question": "客运站退票怎么收费"})
+    )
+    assert not slots and msgs[0]["text"].startswith("好的，不登记工单")
+    with orders.db.session() as s:
+        assert s.scalar(select(WorkOrder).where(WorkOrder.facts == "客运站退票怎么收费")) is None
+
+
 def test_a_phone_sent_after_an_order_becomes_its_contact_phone(orders):
     _, first = run(
         ActionLeaveQuestion(orders), _after_refusal("/leave_question", {"last_question": "货车通行证怎么办理"})

@@ -10,7 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from hotline.acts import gives_phone
+from hotline.acts import declines_order, gives_phone
 from hotline.channels import require_sender
 from hotline.errors import HotlineError
 from hotline.privacy import mask_pii
@@ -110,6 +110,9 @@ class ActionLeaveQuestion(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
         question = tracker.get_slot("last_question") or ""
         text = (tracker.latest_message or {}).get("text") or ""
+        if declines_order(text):  # "不用登记 我就是问一下" however it came here: nothing is registered
+            dispatcher.utter_message(text=NOT_REGISTERED)
+            return []
         phone = intake.only_a_phone(text) if gives_phone(text) else None
         if phone and not (question and _leave_question_offered(tracker)):
             return self._phone_for_last_order(dispatcher, tracker, phone)
@@ -163,6 +166,7 @@ class ActionLeaveQuestion(Action):
         return []
 
 
+NOT_REGISTERED = "好的，不登记工单。还有什么可以帮您？可以咨询政策，也可以投诉举报或提出意见建议。"
 PHONE_WITHOUT_MATTER = "收到您的手机号。请问您想咨询什么问题，还是要投诉举报或提意见建议？请直接说出来。"
 
 
