@@ -59,6 +59,10 @@ class Policy:
     # the question, 1 of its 5 words shared); 0 = no such rule
     thin_coverage: float = 0.0
     thin_sure: float = 0.0
+    # ... and for ``keyword_sure`` to lift the floor the hit must hold more than this share of the question's words
+    # (Hit.coverage): one word of two matched is no strong keyword evidence ("公交车几点收班" scored 0.83 on 管理办法 第二条
+    # from 公交车 alone, at a cosine of 0.75, and was answered with it); 0 = any share
+    keyword_coverage: float = 0.0
     # a ranked KB: a top hit with a question (title as 标准问, 相似问法) that the ranker gives at least this probability
     # of being the right entry is offered alone for the user to confirm even when its score or its cosine falls short
     # (a short query is far from its own entry in cosine: "遊民滯留" 0.77 at a probability of 1.00, "防走失手環" 0.71);
@@ -80,6 +84,7 @@ class Policy:
             "keyword_sure": self.keyword_sure,
             "thin_coverage": self.thin_coverage,
             "thin_sure": self.thin_sure,
+            "keyword_coverage": self.keyword_coverage,
             "confirm_question": self.confirm_question,
         }
 
@@ -92,7 +97,7 @@ class Policy:
         ``keyword_sure``."""
         if getattr(hit, "cosine", None) is None:
             return 0.0
-        if self.keyword_sure and float(hit.score) >= self.keyword_sure:
+        if self.keyword_sure and float(hit.score) >= self.keyword_sure and _coverage(hit) > self.keyword_coverage:
             return 0.0
         if self.certainty <= 0:  # the seed's kind of entry, whose paraphrases are written; not a notice's body
             return self.answer_floor if getattr(hit, "paraphrased", False) else 0.0

@@ -228,6 +228,19 @@ def test_a_small_kb_answers_only_what_it_means():
     assert decide(notice, small).kind == ANSWER
 
 
+def test_a_keyword_lifts_the_floor_only_when_most_of_the_question_is_matched():
+    """ "公交车几点收班" scored 0.83 on 管理办法 第二条 ("出租车公交车的事12328管不管") from 公交车 alone — half the question's
+    words — at a cosine of 0.75, and was answered with it: that is no strong keyword evidence, so the floor holds."""
+    small = legacy_policy(0.8)
+    half = small_hits((0.828, 0.753), (0.753, 0.767))
+    half[0].coverage = 0.5
+    d = decide(half, small)
+    assert d.kind == REFUSE and "语义相似度0.75" in d.reason
+    most = small_hits((0.828, 0.753), (0.753, 0.767))
+    most[0].coverage = 2 / 3  # most words matched (a rare one among them): lifted, as before
+    assert decide(most, small).kind == ANSWER
+
+
 def test_a_small_kb_asks_to_confirm_an_entry_that_shares_few_of_the_questions_words():
     """ "网约车驾驶员证怎么办理" was answered with a 2022 news item on truck drivers' 通行证 (score 0.815, cosine 0.845,
     1 of its 5 words in the entry): a direct answer on so few shared words needs a higher score, else it is offered to
