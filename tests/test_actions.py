@@ -127,6 +127,20 @@ def test_how_to_complain_on_the_seed_kb_is_told_the_way_not_a_clause(seeded_kb):
     assert dispatcher.messages[-1]["text"] == "需要现在帮您登记投诉吗？"
 
 
+def test_how_to_complain_alone_on_the_seed_kb_is_told_the_way(seeded_kb):
+    """ "怎么投诉" scored five of 管理办法's clauses 1.096–1.102 (投诉 in each) and was answered with 第二十一条 (who is
+    responsible) as if the KB were sure of it: a score that high with no lead is not sure of one entry."""
+    for question in ("怎么投诉", "如何举报"):
+        dispatcher = CollectingDispatcher()
+        ActionAnswerFromKB(seeded_kb).run(dispatcher, tracker(question), {})
+        assert dispatcher.messages[0]["text"].startswith("在这里就可以直接投诉"), question
+    # a sure answer that leads its runner-up still stands
+    sure = [hit(1, "投诉办理期限", score=1.1), hit(2, "出租车拒载处罚标准", score=0.9)]
+    dispatcher = CollectingDispatcher()
+    ActionAnswerFromKB(FakeKB(Decision(ANSWER, sure[:1], sure, 1.1), sure)).run(dispatcher, tracker("怎么投诉"), {})
+    assert not dispatcher.messages[0]["text"].startswith("在这里就可以直接投诉")
+
+
 def test_a_choice_for_a_question_asking_how_to_complain_offers_the_complaint_too():
     """On a large KB the ranker's choices for "出租车拒载怎么投诉" were only entries and "都不是": the bot itself, which
     takes the complaint, was not among them."""

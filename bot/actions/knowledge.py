@@ -24,6 +24,7 @@ from hotline.errors import HotlineError
 from hotline.privacy import mask_pii
 from hotline.text import asks_nothing, normalize
 from knowledge_base.answer import KB_DOWN, NO_MATCH, Answer, compose_answer
+from knowledge_base.calibration import SMALL_KB_MARGIN
 from knowledge_base.decision import ANSWER, CLARIFY
 from work_orders import intake, messages
 
@@ -95,6 +96,13 @@ NONE_OF_THESE_TITLE = "都不是"
 MAX_CHOICE_TITLE = 30  # characters of a choice's button (WeChat shows it as "回复1：…")
 CLAUSE_END = re.compile(r"\s*(第[一二三四五六七八九十百零〇两\d]+条)$")
 TITLE_BREAK = re.compile(r"[\s，,：:；;｜|—]+")
+
+
+def _leads(decision, margin: float = SMALL_KB_MARGIN) -> bool:
+    """Whether a direct answer's entry leads the runner-up by ``margin``: "怎么投诉" scored five of 管理办法's clauses
+    1.096–1.102 (投诉 in each), and the first, 第二十一条 (who is responsible), was answered as if the KB were sure of it."""
+    scores = [float(h.score) for h in (decision.candidates or decision.hits)[:2]]
+    return len(scores) < 2 or scores[0] - scores[1] >= margin
 
 
 def choice_payload(article_id: int) -> str:
@@ -289,7 +297,7 @@ class ActionAnswerFromKB(Action):
             return True
         policy = getattr(self.kb, "policy", None)
         small = policy is None or not policy.certainty
-        return small and not (decision.kind == ANSWER and (decision.confidence or 0) >= SURE)
+        return small and not (decision.kind == ANSWER and (decision.confidence or 0) >= SURE and _leads(decision))
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, question: str, decision) -> list:
         """The reply to a decision to answer or to clarify, made here or by another action (a referral)."""
