@@ -581,6 +581,18 @@ _TRANSPORT_ENFORCEMENT = re.compile(
 )
 
 
+# the traffic police's own business asked about (points, violations, licences: 车驾管), which a centre's KB may hold
+# (synced with 12345) and is then answered from it; when the KB has nothing, the refusal says where it is done
+_POLICE_TOPIC = re.compile(
+    r"扣分|[记記]分|扣[满滿]|[违違]章|[违違]停|交通[违違]法|[驾駕][照驶駛][证證]?|行[驶駛][证證]|[车車]管所"
+)
+
+
+def police_topic(text: str) -> bool:
+    """Whether a question is about the traffic police's business (记分, 违章, 驾驶证), not transport's enforcement."""
+    return bool(_POLICE_TOPIC.search(text or "")) and not _TRANSPORT_ENFORCEMENT.search(text or "")
+
+
 def tells_police_matter(text: str) -> bool:
     return any(w in (text or "") for w in POLICE_WORDS) and not _TRANSPORT_ENFORCEMENT.search(text or "")
 

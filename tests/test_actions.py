@@ -401,6 +401,21 @@ def test_a_refusal_offers_an_order_or_a_human_and_counts_the_gap():
     assert gaps.calls == [("record", "我想订一张机票", "refuse", 36)]
 
 
+def test_a_refused_question_on_the_traffic_polices_business_says_where_it_is_done():
+    """ "我的驾照被扣了12分" and "违章咋在网上查" were refused with nothing but the offers: the KB has no entry, and the
+    matter is the traffic police's (交管12123, 车管所); transport's own enforcement ("超限超载会扣分吗") is not."""
+    for question in ("我的驾照被扣了12分", "违章咋在网上查", "駕照扣滿了怎麼辦"):
+        dispatcher = CollectingDispatcher()
+        ActionAnswerFromKB(FakeKB(Decision(REFUSE, [], [], 0.0, ""))).run(dispatcher, tracker(question), {})
+        text = dispatcher.messages[0]["text"]
+        assert text.startswith(NO_MATCH) and "交管12123" in text, question
+        assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/leave_question", "/handoff"]
+    for question in ("超限超载会扣分吗", "我想订一张机票"):
+        dispatcher = CollectingDispatcher()
+        ActionAnswerFromKB(FakeKB(Decision(REFUSE, [], [], 0.0, ""))).run(dispatcher, tracker(question), {})
+        assert "12123" not in dispatcher.messages[0]["text"], question
+
+
 def test_a_payload_without_a_usable_choice_is_not_searched():
     kb = FakeKB(Decision(REFUSE, [], [], 0.0, "没有候选条目"))
     dispatcher = CollectingDispatcher()

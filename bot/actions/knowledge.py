@@ -18,7 +18,15 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from hotline.acts import META_KEY, OFFER_TITLES, REFUSAL_TITLES, asks_how_to, asks_if_ours, asks_what_to_do
+from hotline.acts import (
+    META_KEY,
+    OFFER_TITLES,
+    REFUSAL_TITLES,
+    asks_how_to,
+    asks_if_ours,
+    asks_what_to_do,
+    police_topic,
+)
 from hotline.channels import parse_sender
 from hotline.errors import HotlineError
 from hotline.privacy import mask_pii
@@ -86,6 +94,10 @@ HOW_TO = {
         "也可以拨打12328电话反映。"
     ),
 }
+# a refused question on the traffic police's business (hotline.acts.police_topic): where it is done
+POLICE_HINT = (
+    "驾驶证记分、交通违法处理和驾驶证、行驶证业务由公安交管部门办理，可以通过“交管12123”App或当地车管所查询办理。"
+)
 ANSWER_REJECTED = "明白了，刚才的答复不是您要找的。"  # "不是这个" right after a direct answer
 # a message with nothing in it to search for ("？", "😭😭"): asked what it is about, not refused
 NOTHING_ASKED = "请问您想咨询什么，或者要反映什么问题？可以直接打字或发语音告诉我。"
@@ -385,6 +397,8 @@ class ActionAnswerFromKB(Action):
             {"title": messages.leave_question_button(), "payload": "/leave_question"},
             {"title": "转人工客服", "payload": "/handoff"},
         ]
+        if police_topic(question):  # "我的驾照被扣了12分": where that is done, beside the offers
+            text += "\n" + POLICE_HINT
         offer = REFUSAL_OFFERS.get(act or "")
         if offer:
             text += "\n" + offer[2]
