@@ -691,7 +691,9 @@ def reframe(parse: dict[str, Any], text: str) -> tuple[dict[str, Any], dict[str,
         return {**parse, "intent": {**intent, "name": "greet", "confidence": 1.0}}, None
     if asks_to_amend(text):  # "我刚才投诉的电话留错了": the caller's own order, corrected in the status form
         return {**parse, "intent": {**intent, "name": "ticket_status", "confidence": 1.0}}, None
-    if name in ("consult", "nlu_fallback") and asks_own_status(text):  # "我的投诉处理完了吗": the look-up
+    if name in ("consult", "nlu_fallback", "ticket_status") and asks_own_status(text):
+        # "我的投诉处理完了吗": the look-up (NLU said consult, or the look-up and then the question rule below made it
+        # a consultation that answered 第二十三条's time limits first)
         return {**parse, "intent": {**intent, "name": "ticket_status", "confidence": 1.0}}, None
     if _ASKS_RESCUE_NUMBER.search(text) and not is_grievance(text):  # "高速公路救援电话是多少": 12122, referred
         return {**parse, "intent": {**intent, "name": "refer_elsewhere"}}, None

@@ -288,9 +288,10 @@ def test_a_yes_or_no_word_alone_is_a_yes_or_a_no():
 
 
 def test_asking_how_ones_own_order_stands_is_the_look_up():
-    """ "我的投诉处理完了吗" (NLU: consult) was answered with 第二十三条's time limits before the look-up was offered; a
-    question about orders in general stays a question."""
+    """ "我的投诉处理完了吗" (NLU: the look-up, made a question by the question rule) was answered with 第二十三条's time
+    limits before the look-up was offered; a question about orders in general stays a question."""
     consult = {"intent": {"name": "consult", "confidence": 0.99}, "entities": [], "intent_ranking": []}
+    look_up = {"intent": {"name": "ticket_status", "confidence": 0.98}, "entities": [], "intent_ranking": []}
     for text in (
         "我的投诉处理完了吗",
         "我反映的问题解决了没有",
@@ -299,6 +300,8 @@ def test_asking_how_ones_own_order_stands_is_the_look_up():
     ):
         assert asks_own_status(text), text
         assert reframe(consult, text)[0]["intent"] == {"name": "ticket_status", "confidence": 1.0}, text
+        # NLU's look-up is kept, not made a question about the look-up (which answered the time limits first)
+        assert reframe(look_up, text) == ({**look_up, "intent": {"name": "ticket_status", "confidence": 1.0}}, None)
     for text in (
         "我的投诉多久能处理完",
         "投诉处理完了会通知我吗",
