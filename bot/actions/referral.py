@@ -3,9 +3,9 @@
 An emergency is referred at once, and so is a question about whom to call ("快递丢了找谁", "打哪个电话"). A question
 about a sector with a hotline of its own (railway 12306, civil aviation 12326, post 12305: "火车托运的东西丢了怎么赔")
 gets that hotline and, after it, the knowledge base's answer when the KB has one (a centre's KB follows the local
-12345 hotline's and may hold the rule asked about), or on a large KB the entries it offers. Any other question NLU sent away ("低收入户有哪些补助",
-"看到流浪的人怎么送救助站") is first put to the knowledge base, and only when the KB would refuse does the general list
-of numbers stand."""
+12345 hotline's and may hold the rule asked about), or on a large KB the entries it offers. Any other question NLU
+sent away ("低收入户有哪些补助", "看到流浪的人怎么送救助站") is first put to the knowledge base, and only when the KB
+would refuse does the general list of numbers stand."""
 
 from __future__ import annotations
 
