@@ -88,6 +88,12 @@ class Policy:
             "confirm_question": self.confirm_question,
         }
 
+    @property
+    def ranked(self) -> bool:
+        """Whether the policy decides on the fitted ranker's probabilities (a large KB) rather than on scores alone (a
+        small KB, whose choices are scored on shared words as much as on meaning)."""
+        return self.certainty > 0
+
     def floor_for(self, hit) -> float:
         """The semantic evidence ``hit`` needs: 0 when its cosine is unknown (a chosen entry, keyword mode); under the
         score rule (a small KB) that of a direct answer (``answer_floor``; its choices have none) for an entry with
@@ -136,7 +142,7 @@ def decide(hits: Sequence, policy: Policy) -> Decision:
     hits = list(hits)
     if not hits:
         return Decision(REFUSE, [], [], 0.0, "没有候选条目")
-    if policy.certainty > 0 and hits[0].confidence is not None:
+    if policy.ranked and hits[0].confidence is not None:
         return _decide_ranked(hits, policy)
     return _decide_on_scores(hits, policy)
 

@@ -20,6 +20,7 @@ from bot.actions.knowledge import (
 )
 from bot.actions.referral import DEFAULT_REFERRAL, ActionReferElsewhere, referral_for
 from knowledge_base.answer import KB_DOWN, NO_MATCH
+from knowledge_base.calibration import LARGE_KB_POLICY, legacy_policy
 from knowledge_base.decision import ANSWER, CLARIFY, REFUSE, Decision, Policy
 from knowledge_base.errors import ArticleUnavailable
 from knowledge_base.service import Hit, KnowledgeBase
@@ -540,14 +541,14 @@ def test_a_question_the_kb_answers_is_answered_instead_of_referred():
     ActionReferElsewhere(offering).run(dispatcher, tracker("火车托运的东西丢了怎么赔", "refer_elsewhere"), {})
     assert "12306" in dispatcher.messages[0]["text"] and len(dispatcher.messages) == 1
     # ... unless the KB is a large, ranked one, whose choices must mean the question (semantic floors): offered
-    offering.policy = SimpleNamespace(certainty=0.97)
+    offering.policy = LARGE_KB_POLICY
     dispatcher = CollectingDispatcher()
     events = ActionReferElsewhere(offering).run(
         dispatcher, tracker("国内航班行李赔偿限额谁来定", "refer_elsewhere"), {}
     )
     assert "12326" in dispatcher.messages[0]["text"] and dispatcher.messages[1]["text"] == "您想问的是哪一个？"
     assert slots_of(events) == {"last_question": "国内航班行李赔偿限额谁来定"}
-    offering.policy = SimpleNamespace(certainty=0.0)  # the small KB's score rule: not offered
+    offering.policy = legacy_policy(0.8)  # the small KB's score rule: not offered
     dispatcher = CollectingDispatcher()
     ActionReferElsewhere(offering).run(dispatcher, tracker("国内航班行李赔偿限额谁来定", "refer_elsewhere"), {})
     assert len(dispatcher.messages) == 1

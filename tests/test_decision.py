@@ -192,6 +192,14 @@ def test_a_question_entry_the_ranker_is_sure_of_is_put_to_the_user_whatever_its_
     assert two.kind == CLARIFY and [h.article_id for h in two.hits] == [1, 2]
 
 
+def test_a_policy_is_ranked_when_it_decides_on_probabilities():
+    """Policy.ranked: the large KB's probability rule (the referral offers its choices after another hotline's
+    number, hit testing shows its floors); the small KB's score rule is not."""
+    from knowledge_base.calibration import LARGE_KB_POLICY
+
+    assert LARGE_KB_POLICY.ranked and RANKED.ranked and not legacy_policy(0.8).ranked and not POLICY.ranked
+
+
 def test_a_hit_of_unknown_meaning_is_not_floored():
     """An entry the user chose (score 1.0) or a hit without a cosine (keyword mode) is judged as before."""
     assert decide(ranked((0.9, 0.98), (0.75, 0.01)), FLOORED).kind == ANSWER

@@ -1025,16 +1025,31 @@ def test_a_suggestion_put_as_a_question_is_the_suggestion():
     assert step.question and not step.values.get("location")
 
 
+class AnsweringKB:
+    """action_answer_from_kb as the status form sees it: it answers the latest message."""
+
+    def __init__(self):
+        self.asked = []
+
+    def run(self, dispatcher, tracker, domain):
+        self.asked.append(tracker.latest_message["text"])
+        dispatcher.utter_message(text="答复")
+        return [{"event": "slot", "timestamp": None, "name": "misses", "value": 0}]
+
+
 def test_a_question_while_the_look_up_waits_for_a_number_ends_it_and_is_answered(orders):
-    """ "查工单", then "投诉一般多少天办完": the caller has no number; the question was met with "请发送要查询的工单编号"."""
-    status = ValidateStatus(orders)
+    """ "查工单", then "投诉一般多少天办完": the caller has no number; the question was met with "请发送要查询的工单编号".
+    It is answered in the form's own turn: run as a follow-up action after the form, the answer was followed by the
+    fallback's "抱歉，我没能理解您的意思" (no rule went on from it)."""
+    knowledge = AnsweringKB()
+    status = ValidateStatus(orders, knowledge)
     msgs, slots = run(status, tracker("查工单", intent="ticket_status", sender="web:w2status"))
     assert slots["intake"]["ask"] == "number"
     dispatcher = CollectingDispatcher()
     events = status.run(dispatcher, tracker("投诉一般多少天办完", slots, "consult", "status_done", "web:w2status"), {})
-    assert {"event": "followup", "timestamp": None, "name": "action_answer_from_kb"} in events
-    assert {"event": "slot", "timestamp": None, "name": "requested_slot", "value": None} in events
-    assert not dispatcher.messages
+    assert knowledge.asked == ["投诉一般多少天办完"] and dispatcher.messages == [{**dispatcher.messages[0], "text": "答复"}]
+    assert {"event": "slot", "timestamp": None, "name": "status_done", "value": "gave_up"} in events  # the form ends
+    assert not any(e["event"] == "followup" for e in events)
     msgs, slots = run(status, tracker("20261201-00001", slots, "inform", "status_done", "web:w2status"))
     assert "没有找到工单 20261201-00001" in msgs[0]["text"]  # a number is still a number
 

@@ -28,7 +28,7 @@ def build_executor(
         AskIntake("complaint"),
         AskIntake("suggestion"),
         ActionSubmitIntake(work_orders),
-        ValidateStatus(work_orders),
+        ValidateStatus(work_orders, knowledge),
         AskStatus(),
         ActionStatusFinished(),
         rate,

@@ -255,9 +255,10 @@ class ValidateStatus(Action):
     """validate_status_form: order number (and the phone's last 4 digits unless the channel identifies the
     caller) → state, unit, deadline and the reply."""
 
-    def __init__(self, work_orders) -> None:
+    def __init__(self, work_orders, knowledge=None) -> None:
         self.work_orders = work_orders
-        self.amendment = Amendment(work_orders)
+        self.amendment = Amendment(work_orders, knowledge)
+        self.knowledge = knowledge  # action_answer_from_kb: a question asked instead of the number is answered here
 
     def name(self) -> str:
         return "validate_status_form"
@@ -280,11 +281,7 @@ class ValidateStatus(Action):
         if not opening and not number and intake.is_question(text) and not re.search(r"\d{4}", text):
             # "投诉一般多少天办完" instead of a number: the look-up ends and the question is answered, not met with
             # "请发送要查询的工单编号" again
-            return [
-                SlotSet("intake", None),
-                SlotSet("requested_slot", None),
-                FollowupAction("action_answer_from_kb"),
-            ]
+            return answered_instead(self.knowledge, dispatcher, tracker)
         if not opening and not number and state.get("ask") == "number":
             plain = re.sub(r"[\W_]", "", intake.normalize(text))
             if NO_NUMBER_RE.match(plain) or intake.only_a_phone(text):
@@ -394,6 +391,14 @@ AMEND_ASK = {
 }
 
 
+def answered_instead(knowledge, dispatcher: CollectingDispatcher, tracker: Tracker) -> list:
+    """A question asked where the status form waits for an answer: the form ends and ``knowledge``
+    (action_answer_from_kb) answers it in the form's own turn. (Run as a follow-up action after the form, it left the
+    rules nothing to go on from, and the fallback added "抱歉，我没能理解您的意思" to the answer.)"""
+    answered = knowledge.run(dispatcher, tracker, {}) if knowledge is not None else []
+    return [SlotSet("intake", None), SlotSet("status_done", "gave_up"), *answered]
+
+
 class Amendment:
     """The status form's second errand: a correction of, or an addition to, the caller's order just submitted
     ("我刚才投诉的电话留错了" → the new phone; "补充一下：司机还骂人了"; ``hotline.acts.asks_to_amend``, which sends it to
@@ -401,8 +406,9 @@ class Amendment:
     ``WorkOrders.amend`` applies it and logs it for the operator and the handling unit. (No intent of its own: an
     intent without NLU examples would change what DIET learns for every other one.)"""
 
-    def __init__(self, work_orders) -> None:
+    def __init__(self, work_orders, knowledge=None) -> None:
         self.work_orders = work_orders
+        self.knowledge = knowledge
 
     def start(self, dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> list:
         number = (tracker.get_slot("last_order") or {}).get("number")
@@ -421,7 +427,7 @@ class Amendment:
             dispatcher.utter_message(text="好的，工单内容保持不变。")
             return self._done()
         if intake.is_question(text) and not intake.find_phone(text):
-            return [SlotSet("intake", None), SlotSet("requested_slot", None), FollowupAction("action_answer_from_kb")]
+            return answered_instead(self.knowledge, dispatcher, tracker)
         return self._apply(dispatcher, tracker, state, intake.amend_content(text) or text.strip())
 
     def _apply(self, dispatcher: CollectingDispatcher, tracker: Tracker, state: dict, content: str) -> list:

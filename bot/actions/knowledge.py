@@ -117,6 +117,13 @@ def _leads(decision, margin: float = SMALL_KB_MARGIN) -> bool:
     return len(scores) < 2 or scores[0] - scores[1] >= margin
 
 
+def ranked(kb) -> bool:
+    """Whether the KB decides on the fitted ranker's probabilities (knowledge_base.decision.Policy.ranked): a large KB,
+    whose choices must mean the question; a small one (or a KB without a policy) offers entries on their scores."""
+    policy = getattr(kb, "policy", None)
+    return bool(policy is not None and policy.ranked)
+
+
 def choice_payload(article_id: int) -> str:
     return "/consult" + json.dumps({"article_id": article_id})
 
@@ -286,7 +293,7 @@ class ActionAnswerFromKB(Action):
             # "出租车不打表怎么办": a complaint is the way; the seed KB offered "出租车公交车的事12328管不管" and
             # "出租车司机反映的事是市里的12328受理吗" (a large KB's answer or choices stand)
             return self._reply_and_offer(dispatcher, WHAT_TO_DO_REPLY.format(field=field), "complain")
-        if decision.kind == CLARIFY and asked_as(tracker) == "complain" and not self.kb.policy.certainty:
+        if decision.kind == CLARIFY and asked_as(tracker) == "complain" and not ranked(self.kb):
             # on a small KB the close entries are clauses on how a centre works: the first was answered (第二十五条
             # for "貨車司機在服務區被收停車費 合理嗎"), its choices would be no better
             self._gap(tracker, question, decision.hits[0], "refuse")
@@ -307,9 +314,9 @@ class ActionAnswerFromKB(Action):
         button), stand."""
         if decision.kind not in (ANSWER, CLARIFY):
             return True
-        policy = getattr(self.kb, "policy", None)
-        small = policy is None or not policy.certainty
-        return small and not (decision.kind == ANSWER and (decision.confidence or 0) >= SURE and _leads(decision))
+        return not ranked(self.kb) and not (
+            decision.kind == ANSWER and (decision.confidence or 0) >= SURE and _leads(decision)
+        )
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, question: str, decision) -> list:
         """The reply to a decision to answer or to clarify, made here or by another action (a referral)."""

@@ -30,7 +30,7 @@ from hotline.text import normalize
 from knowledge_base.decision import ANSWER, CLARIFY
 from work_orders.intake import refusal
 
-from .knowledge import ActionAnswerFromKB, region_of
+from .knowledge import ActionAnswerFromKB, ranked, region_of
 
 log = logging.getLogger(__name__)
 
@@ -124,23 +124,16 @@ class ActionReferElsewhere(Action):
         reply, kind = _referral(text)
         consult = kind == GENERAL or (kind == SECTOR and not _ASKS_WHO.search(normalize(text)))
         decision = self._kb_decision(text, region_of(tracker)) if consult else None
-        if kind == SECTOR and decision is not None and decision.kind != ANSWER and not self._choices_mean_it():
-            decision = None  # after another hotline's number, entries the KB is unsure of are noise, not help
+        if kind == SECTOR and decision is not None and decision.kind != ANSWER and not ranked(self.kb):
+            # after another hotline's number, a small KB's choices (scored on shared words: 管理办法's clauses for a
+            # railway question) are noise; a large, ranked KB offers only entries that reach the semantic floors, and
+            # may hold the sector's rule ("国内航班行李赔偿限额谁来定": the right regulation among three)
+            decision = None
         if kind != GENERAL or decision is None:
             dispatcher.utter_message(text=reply)
         if decision is not None:  # the KB's answer (or its choices) in this same action: the turn's rule ends with it
             return self.answer.respond(dispatcher, tracker, text, decision)
         return []
-
-    def _choices_mean_it(self) -> bool:
-        """Whether the KB's choices are worth offering after another hotline's number: on a large, ranked KB an entry
-        is offered only when its meaning reaches the semantic floors (knowledge_base.decision), and such a KB may hold
-        the sector's rule ("国内航班行李赔偿限额谁来定": the right regulation among three); a small KB offers entries on
-        their scores, which shared words lift (the seed KB offered 管理办法's clauses for railway questions)."""
-        try:
-            return float(self.kb.policy.certainty) > 0
-        except AttributeError:
-            return False
 
     def _kb_decision(self, text: str, region: str | None):
         """The KB's decision for this question when it would answer it or offer entries for it; None when it would

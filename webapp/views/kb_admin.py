@@ -184,7 +184,7 @@ def hit_test(query):
         policy = kb.policy
         floor = policy.floor_for(h)
         if floor > 0:  # the meaning must match too, not only the words (knowledge_base.decision)
-            if policy.certainty > 0:  # a large KB: to be answered or offered
+            if policy.ranked:  # a large KB: to be answered or offered
                 kind = "问句条目" if h.has_questions else "正文条目"
             else:  # a small KB: an entry with similar questions, to be answered directly
                 kind = "有相似问法的条目直接答复"
