@@ -1047,7 +1047,9 @@ def test_a_question_while_the_look_up_waits_for_a_number_ends_it_and_is_answered
     assert slots["intake"]["ask"] == "number"
     dispatcher = CollectingDispatcher()
     events = status.run(dispatcher, tracker("投诉一般多少天办完", slots, "consult", "status_done", "web:w2status"), {})
-    assert knowledge.asked == ["投诉一般多少天办完"] and dispatcher.messages == [{**dispatcher.messages[0], "text": "答复"}]
+    assert knowledge.asked == ["投诉一般多少天办完"] and dispatcher.messages == [
+        {**dispatcher.messages[0], "text": "答复"}
+    ]
     assert {"event": "slot", "timestamp": None, "name": "status_done", "value": "gave_up"} in events  # the form ends
     assert not any(e["event"] == "followup" for e in events)
     msgs, slots = run(status, tracker("20261201-00001", slots, "inform", "status_done", "web:w2status"))
