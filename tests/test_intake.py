@@ -1781,6 +1781,10 @@ def test_where_the_callers_vehicle_was_is_the_place_without_the_vehicle():
     assert intake.prefill("货车在三门峡服务区加油被多收钱", {})["location"] == "三门峡服务区"
     assert intake.prefill("大巴在收费站被拦了", {}).get("location") is None
     assert intake.prefill("出租车在火车站拒载", {})["location"] == "火车站"
+    # a driver's own semi-trailer ("半挂车", not a kind complained about) is no part of the place either
+    assert intake.prefill("豫A12345的半挂车在服务区被人偷了油", {}).get("location") is None
+    assert intake.prefill("我的半挂车在三门峡服务区被偷油了", {})["location"] == "三门峡服务区"
+    assert intake.prefill("我开的挂车在郑州东服务区被人偷了油", {})["location"] == "郑州东服务区"
 
 
 def test_whom_named_with_where_fills_both_and_is_not_the_story():

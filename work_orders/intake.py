@@ -554,7 +554,11 @@ AGENCIES = ("路政", "运管", "运政", "交通执法", "综合执法", "治�
 # a kind of vehicle or facility alone names no one in particular (surges and duplicates do not group on it)
 GENERIC_TARGETS = frozenset(VEHICLES + FACILITIES)
 # where a vehicle was, before the place ("货车在服务区", "我的车停在郑州东站"): no part of the place's name
-VEHICLE_AT_RE = re.compile(rf"^(?:我的|俺的|我们的|我们)?(?:{'|'.join(VEHICLES)}|车子|车)(?:停|开|走)?(?:在|到)")
+# ("我开的半挂车在服务区": drivers' own trucks, which are no kind complained about, too)
+VEHICLE_AT_RE = re.compile(
+    rf"^(?:我的|俺的|我们的|我们)?(?:开的|驾驶的|跑的)?"
+    rf"(?:{'|'.join(VEHICLES)}|半挂车|半掛車|挂车|掛車|大货车|重卡|车辆|大车|小车|面包车|车子|车)(?:停|开|走)?(?:在|到)"
+)
 
 
 # the caller's own vehicle, as drivers say it: 我的车是…, 我开的是…, 俺的车牌…, 我车牌号是…, 本人车辆…, 自家的货车…,
