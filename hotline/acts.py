@@ -634,6 +634,22 @@ def asks_own_status(text: str) -> bool:
     return bool(_OWN_ORDER.search(t) and _STATE_ASKED.search(t)) and not _DURATION.search(t)
 
 
+# "我忘了工单号了", "我的投诉单号是多少 怎么查", "編號找不到了": the caller's order number is what is missing
+_NUMBER = r"(?:工[单單]|投[诉訴]|[举舉][报報])?(?:[单單]号|[单單]號|[编編]号|[编編]號)"
+_LOST_NUMBER = re.compile(
+    r"(?:忘|不[记記]得|[记記]不(?:清|住)|不知道|找不到|[没沒][记記]|[丢丟]了|[删刪]了)[^，。,？?]{0,4}?"
+    + _NUMBER
+    + r"|"
+    + _NUMBER
+    + r"(?:是多少|是啥|是什[么麼]|在哪|多少|忘|找不到|[丢丟]|[删刪]|不[记記]得|[记記]不)"
+)
+
+
+def lost_order_number(text: str) -> bool:
+    """Whether the caller says they do not have their order's number (the look-up then says where it is)."""
+    return bool(_LOST_NUMBER.search((text or "").strip()))
+
+
 # "你是机器人吗", "是真人在回复吗", "你們是AI嗎"
 _ASKS_IF_BOT = re.compile(
     r"机器人|機器人|真人|是人工|(?<![A-Za-z])AI(?![A-Za-z])|人工智能|自动回复|自動回覆", re.IGNORECASE
@@ -690,6 +706,10 @@ def reframe(parse: dict[str, Any], text: str) -> tuple[dict[str, Any], dict[str,
         # "你是机器人吗" (not "能转真人吗"): the greeting says who answers
         return {**parse, "intent": {**intent, "name": "greet", "confidence": 1.0}}, None
     if asks_to_amend(text):  # "我刚才投诉的电话留错了": the caller's own order, corrected in the status form
+        return {**parse, "intent": {**intent, "name": "ticket_status", "confidence": 1.0}}, None
+    if name not in ("complain", "suggest", "handoff") and lost_order_number(text):
+        # "我的投诉单号是多少 怎么查" (NLU: consult, and the KB offered its clauses), "不知道单号" (goodbye): the
+        # look-up, which lists the caller's orders here or says where the number is
         return {**parse, "intent": {**intent, "name": "ticket_status", "confidence": 1.0}}, None
     if name in ("consult", "nlu_fallback", "ticket_status") and asks_own_status(text):
         # "我的投诉处理完了吗": the look-up (NLU said consult, or the look-up and then the question rule below made it

@@ -402,6 +402,19 @@ def test_no_last_four_digits_to_give_ends_the_look_up_with_where_else_to_look(or
     assert again["status_done"] == "gave_up"  # never asked a fourth time
 
 
+def test_a_lost_number_in_the_first_message_is_told_where_it_is(orders):
+    """ "我忘了工单号了" opened the look-up with "请发送要查询的工单编号", the very thing the caller said they lack; a
+    caller with orders in this chat has them listed instead."""
+    status = ValidateStatus(orders)
+    msgs, slots = run(status, tracker("我忘了工单号了", intent="ticket_status", sender="web:lost"))
+    assert slots["status_done"] == "gave_up" and "登记成功时的回复里" in msgs[0]["text"]
+    order, _ = orders.create(
+        {"order_type": "complaint", "channel": "web", "facts": "黑车拉客", "caller_user": "web:lost"}
+    )
+    msgs, slots = run(status, tracker("我忘了工单号了", intent="ticket_status", sender="web:lost"))
+    assert slots["status_done"] == "shown" and order["number"] in msgs[0]["text"]
+
+
 # ---- issue 15 item 3: forms that keep clean data ------------------------------------------------------------------
 NOW = datetime(2026, 11, 30, 16, 5, tzinfo=CHINA)  # a Monday
 

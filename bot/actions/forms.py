@@ -19,7 +19,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from hotline.acts import asks_to_amend, gesture
+from hotline.acts import asks_to_amend, gesture, lost_order_number
 from hotline.channels import require_sender
 from hotline.clock import utcnow
 from hotline.errors import HotlineError, NotFound
@@ -308,6 +308,9 @@ class ValidateStatus(Action):
                 if mine:
                     dispatcher.utter_message(text="\n".join(["您最近的工单："] + [_status_line(o) for o in mine]))
                     return self._done(state, mine[0])
+                if lost_order_number(text):  # "我忘了工单号了": where it is, not "请发送要查询的工单编号"
+                    dispatcher.utter_message(text=NO_NUMBER_REPLY)
+                    return [SlotSet("intake", None), SlotSet("status_done", "gave_up")]
             state["tries"] = state.get("tries", 0) + (0 if opening else 1)
             if state["tries"] >= 3:
                 dispatcher.utter_message(
