@@ -25,6 +25,7 @@ from knowledge_base.decision import ANSWER, CLARIFY, REFUSE, Decision, Policy
 from knowledge_base.errors import ArticleUnavailable
 from knowledge_base.service import Hit, KnowledgeBase
 from webapp import create_action_app
+from work_orders import intake
 
 PAYLOAD = re.compile(r"^/(\w+)(\{.*\})?$")
 
@@ -184,6 +185,22 @@ def test_how_long_it_takes_asked_mid_form_gets_the_forms_own_answer(seeded_kb):
     dispatcher = CollectingDispatcher()
     assert answer_in_form(seeded_kb, dispatcher, "投诉以后多久能有结果", None)
     assert dispatcher.messages[0]["text"].startswith("根据《12328交通运输服务监督热线管理办法》第二十三条")
+
+
+def test_asked_mid_complaint_whether_it_can_be_filed_the_answer_is_yes(seeded_kb):
+    """ "就是问问 这种情况能投诉吗" in the complaint form registering it got 第十九条 (the grounds for refusal) as
+    "您问的可能是这一条"; the form says yes, and how to stop if the caller only wanted to know."""
+    for said in ("就是问问 这种情况能投诉吗", "可以举报他吗？", "這種情況能投訴嗎", "这个你们管吗"):
+        dispatcher = CollectingDispatcher()
+        assert answer_in_form(seeded_kb, dispatcher, said, None)
+        text = dispatcher.messages[0]["text"]
+        assert len(dispatcher.messages) == 1 and text.startswith("可以投诉") and "取消" in text, said
+    # a suggestion's form, and a question that only contains the words, still go to the KB
+    dispatcher = CollectingDispatcher()
+    answer_in_form(seeded_kb, dispatcher, "这种情况能投诉吗", None, "suggestion")
+    assert not dispatcher.messages[0]["text"].startswith("可以投诉")
+    for said in ("能投诉到交通运输部吗", "可以投诉吗 需要什么材料"):
+        assert not intake.asks_if_it_can_be_filed(said), said
 
 
 def test_asked_what_to_do_about_a_grievance_the_bot_tells_the_complaint(seeded_kb, monkeypatch):

@@ -1825,6 +1825,19 @@ def asks_about_time_limit(text: str) -> bool:
     return bool(TIME_LIMIT_RE.search(t)) and is_question(t)
 
 
+# whether the matter being registered may be filed at all: "这种情况能投诉吗", "可以举报他吗", "这个你们管吗"
+CAN_FILE_RE = re.compile(
+    r"(?:(?:能|可以|能不能|可不可以|可否|能否|是否可以)(?:投诉|举报|反映)(?:他|她|他们|它|这个|这事|一下)?(?:吗|不|么|呢)?"
+    r"|(?:这个|这事|这种事|这种情况)?(?:归)?(?:你们|12328)(?:管|受理)(?:吗|不|么))$"  # (the message ends with it)
+)
+
+
+def asks_if_it_can_be_filed(text: str) -> bool:
+    """ "就是问问 这种情况能投诉吗", asked in the form that is registering it: the answer is yes (its form says so)."""
+    t = re.sub(r"[\s,，.。!！?？~～]+$", "", normalize(text or ""))
+    return bool(CAN_FILE_RE.search(t))
+
+
 def _a_question(step: Step, m: _Message) -> str | None:
     """A question is not an answer: never stored as 事情经过 / 时间 / 地点; answered (``Step.question``), then the
     question asked again. A suggestion put as a question, or a message sent again after being answered as one, is

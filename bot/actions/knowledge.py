@@ -197,6 +197,13 @@ def region_of(tracker: Tracker) -> str | None:
     return region or ((tracker.latest_message or {}).get("metadata") or {}).get("region")
 
 
+# "这种情况能投诉吗" asked in the complaint form registering it
+CAN_BE_FILED = (
+    "可以投诉。您反映的情况我正在为您登记，回答完下面几个问题就能提交，承办单位会在规定时限内办理并答复您；"
+    "如果只是想了解一下、暂不登记，回复“取消”即可。"
+)
+
+
 def answer_in_form(
     kb, dispatcher: CollectingDispatcher, question: str, region: str | None, order_type: str = "complaint"
 ) -> bool:
@@ -204,6 +211,10 @@ def answer_in_form(
     the likeliest one, said to be a guess), or an honest "not found"; the form then asks its question again. How
     long the order being registered takes is the form's own answer unless the KB is sure of one. True when the KB
     answered."""
+    if order_type == "complaint" and intake.asks_if_it_can_be_filed(question):
+        # "就是问问 这种情况能投诉吗": this form is registering it (the KB quoted 第十九条's grounds for refusal)
+        dispatcher.utter_message(text=CAN_BE_FILED)
+        return True
     if kb is None:
         dispatcher.utter_message(text="这个问题我稍后再为您解答，我们先把登记完成。")
         return False
