@@ -707,9 +707,9 @@ def reframe(parse: dict[str, Any], text: str) -> tuple[dict[str, Any], dict[str,
         return {**parse, "intent": {**intent, "name": "greet", "confidence": 1.0}}, None
     if asks_to_amend(text):  # "我刚才投诉的电话留错了": the caller's own order, corrected in the status form
         return {**parse, "intent": {**intent, "name": "ticket_status", "confidence": 1.0}}, None
-    if name not in ("complain", "suggest", "handoff") and lost_order_number(text):
-        # "我的投诉单号是多少 怎么查" (NLU: consult, and the KB offered its clauses), "不知道单号" (goodbye): the
-        # look-up, which lists the caller's orders here or says where the number is
+    if name not in ("complain", "suggest", "handoff") and lost_order_number(text) and not is_question(text):
+        # "我忘了工单号了", "不知道单号" (NLU: goodbye): the look-up, which lists the caller's orders here or says
+        # where the number is (asked as a question, "工单号忘了还能查吗", the KB action says where it is)
         return {**parse, "intent": {**intent, "name": "ticket_status", "confidence": 1.0}}, None
     if name in ("consult", "nlu_fallback", "ticket_status") and asks_own_status(text):
         # "我的投诉处理完了吗": the look-up (NLU said consult, or the look-up and then the question rule below made it

@@ -10,6 +10,7 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.actions.common import NO_NUMBER_REPLY
 from bot.actions.knowledge import (
     NOTHING_ASKED,
     ActionAnswerFromKB,
@@ -185,6 +186,15 @@ def test_how_long_it_takes_asked_mid_form_gets_the_forms_own_answer(seeded_kb):
     dispatcher = CollectingDispatcher()
     assert answer_in_form(seeded_kb, dispatcher, "投诉以后多久能有结果", None)
     assert dispatcher.messages[0]["text"].startswith("根据《12328交通运输服务监督热线管理办法》第二十三条")
+
+
+def test_a_lost_order_number_asked_as_a_question_is_told_where_it_is(seeded_kb):
+    """ "我的投诉单号是多少 怎么查" was offered three clauses on time limits: where the number is, and who can look it
+    up without it."""
+    for said in ("我的投诉单号是多少 怎么查", "工单号忘了还能查吗", "編號丟了怎麼查"):
+        dispatcher = CollectingDispatcher()
+        assert ActionAnswerFromKB(seeded_kb).run(dispatcher, tracker(said), {}) == []
+        assert [m["text"] for m in dispatcher.messages] == [NO_NUMBER_REPLY], said
 
 
 def test_asked_mid_complaint_whether_it_can_be_filed_the_answer_is_yes(seeded_kb):

@@ -314,13 +314,17 @@ def test_asking_how_ones_own_order_stands_is_the_look_up():
 
 
 def test_a_lost_order_number_starts_the_look_up():
-    """ "我的投诉单号是多少 怎么查" was a consultation (the KB offered three clauses on time limits) and "不知道单号" a
-    goodbye: the caller does not have their number, which the look-up lists or says where to find."""
+    """ "不知道单号" was a goodbye and "我忘了工单号了" asked for the number: the caller does not have their number,
+    which the look-up lists or says where to find. Asked as a question ("我的投诉单号是多少 怎么查") it stays a
+    question, which the KB action answers with the same (tests/test_actions.py)."""
     for name in ("consult", "goodbye", "nlu_fallback", "ticket_status"):
         parse = {"intent": {"name": name, "confidence": 0.9}, "entities": [], "intent_ranking": []}
-        for text in ("我的投诉单号是多少 怎么查", "我忘了工单号了", "不知道单号", "工單編號找不到了", "编号丢了怎么查"):
+        for text in ("我忘了工单号了", "不知道单号", "工單編號找不到了", "单号删了"):
             assert lost_order_number(text), text
             assert reframe(parse, text)[0]["intent"] == {"name": "ticket_status", "confidence": 1.0}, (name, text)
+    consult = {"intent": {"name": "consult", "confidence": 0.9}, "entities": [], "intent_ranking": []}
+    for text in ("我的投诉单号是多少 怎么查", "编号丢了怎么查"):
+        assert lost_order_number(text) and reframe(consult, text)[0]["intent"]["name"] == "consult", text
     for text in ("我要投诉 车牌号忘了", "我的投诉处理完了吗", "车牌号是多少", "12328号码是多少"):
         assert not lost_order_number(text), text
 

@@ -7,6 +7,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from hotline.channels import META_KEY
 
+# where an order's number is, for a caller who has not got it (the look-up, and the same asked as a question)
+NO_NUMBER_REPLY = (
+    "工单编号在登记成功时的回复里（形如 20261122-00012）。在同一个微信或同一个网页对话里发送“查询工单”，"
+    "会列出您在这里登记的工单；记不清编号的，请拨打12328电话，话务员核实身份后为您查询。"
+)
+
 
 def send_meta(dispatcher: CollectingDispatcher, **facts) -> None:
     """The REST channel returns this as {"custom": {...}}; the app strips it from the replies."""

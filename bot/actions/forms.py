@@ -26,7 +26,7 @@ from hotline.errors import HotlineError, NotFound
 from hotline.privacy import mask_pii
 from work_orders import intake, messages
 
-from .common import send_meta
+from .common import NO_NUMBER_REPLY, send_meta
 from .knowledge import answer_in_form, region_of
 from .offers import last_turn, typed_choice
 
@@ -237,10 +237,6 @@ STATUS_EXITS = {"complain": "complaint_form", "suggest": "suggestion_form", "han
 # no number to give: "不记得了", "忘了", "找不到", "没有编号" (or a phone number instead, which finds no one's orders:
 # anyone could type anyone's phone)
 NO_NUMBER_RE = re.compile(r"^(?:我|俺)?(?:不记得|不知道|忘了|忘记|记不住|记不清|找不到|没有|没记|没存|不清楚)")
-NO_NUMBER_REPLY = (
-    "工单编号在登记成功时的回复里（形如 20261122-00012）。在同一个微信或同一个网页对话里发送“查询工单”，"
-    "会列出您在这里登记的工单；记不清编号的，请拨打12328电话，话务员核实身份后为您查询。"
-)
 
 # no last four digits to give for an order looked up from another chat ("不知道", "没留电话", "匿名的"); whether the
 # order has a phone is not said (anyone may hold its number)

@@ -25,6 +25,7 @@ from hotline.acts import (
     asks_how_to,
     asks_if_ours,
     asks_what_to_do,
+    lost_order_number,
     police_topic,
 )
 from hotline.channels import parse_sender
@@ -36,7 +37,7 @@ from knowledge_base.calibration import SMALL_KB_MARGIN
 from knowledge_base.decision import ANSWER, CLARIFY
 from work_orders import intake, messages
 
-from .common import int_entity, send_meta
+from .common import NO_NUMBER_REPLY, int_entity, send_meta
 
 log = logging.getLogger(__name__)
 
@@ -285,6 +286,11 @@ class ActionAnswerFromKB(Action):
         except Exception:  # the user must still get a sensible reply
             log.exception("knowledge-base search failed for %r", mask_pii(question))
             dispatcher.utter_message(text=KB_DOWN)
+            return []
+        if lost_order_number(question) and not (decision.kind == ANSWER and (decision.confidence or 0) >= SURE):
+            # "工单号忘了还能查吗", "我的投诉单号是多少 怎么查": where the number is and who can look it up without it
+            # (the seed KB offered three clauses on time limits)
+            dispatcher.utter_message(text=NO_NUMBER_REPLY)
             return []
         act = asks_how_to(normalize(question))
         if act in HOW_TO and self._the_way_is_here(decision):
