@@ -519,6 +519,18 @@ def test_times_are_resolved_to_china_time(words, resolved):
     assert when.resolve(when.find(words), NOW.replace(tzinfo=None)) == resolved
 
 
+def test_a_nights_small_hours_said_just_after_midnight_are_not_tonights():
+    """ "昨晚两点" sent at 00:30 resolved to 02:00 of the day that had just begun, an hour and a half ahead: the small
+    hours said with a night's evening are past midnight only where that is not still to come."""
+    from work_orders import when
+
+    just_after_midnight = datetime(2026, 12, 3, 0, 30)
+    assert when.resolve("昨晚两点", just_after_midnight) == "2026-12-02 02:00"
+    assert when.resolve("昨天夜里一点", just_after_midnight) == "2026-12-02 01:00"
+    assert when.resolve("前天晚上12点", just_after_midnight) == "2026-12-02 00:00"  # (past: the shift stands)
+    assert when.resolve("昨晚两点", datetime(2026, 12, 3, 9, 0)) == "2026-12-03 02:00"  # said in the morning
+
+
 def test_time_and_place_split_and_the_words_kept():
     step = intake.answer({"target": "x", "facts": "绕路"}, "occurred_at", "今天下午两点在郑州火车站", now=NOW)
     assert step.values["occurred_at"] == "今天下午两点"

@@ -8,7 +8,7 @@ Pure functions over a given "now" (a China-time datetime): no clock is read here
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import cn2an
 
@@ -146,5 +146,9 @@ def resolve(words: str, now: datetime) -> str | None:
         hour = 0
     if hour == 24:
         hour = 0
-    day = (day + timedelta(days=1)) if after_midnight else (day or today)
+    if after_midnight and datetime.combine(day + timedelta(days=1), time(hour, minute)) <= now.replace(tzinfo=None):
+        day += timedelta(days=1)
+    # (else the night's small hours would still be to come: "昨晚两点" said at half past midnight is the small hours
+    # of the day before, not two o'clock tonight)
+    day = day or today
     return datetime(day.year, day.month, day.day, hour, minute).strftime("%Y-%m-%d %H:%M")
