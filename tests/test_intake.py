@@ -1592,6 +1592,19 @@ def test_an_expressway_by_its_name_is_a_place_and_the_one_who_fined_is_whom():
     assert step.values["location"] == "G4京港澳高速" and "demand" not in step.values and step.ask == "demand"
 
 
+def test_a_plate_beside_a_station_that_did_it_is_the_callers_own():
+    """ "我在高速上被收费站多收钱了 收了我三百多 豫A66778 货车" made the driver's own truck whom: the station did it
+    (a plate after 被 is still whom complained about)."""
+    step = intake.answer({}, None, "师傅 我在高速上被收费站多收钱了 收了我三百多 豫A66778 货车")
+    assert step.values["target"] == "收费站"
+    step = intake.answer(step.values, step.ask, "今天早上", step.tries)
+    step = intake.answer(step.values, step.ask, "郑州北收费站", step.tries)
+    assert step.values["target"] == step.values["location"] == "郑州北收费站"
+    assert intake.prefill("豫A12345被超限站罚了两千不给票", {})["target"] == "超限站"
+    assert intake.prefill("我被豫A12345出租车司机骂了", {})["target"] == "豫A12345出租车"
+    assert intake.prefill("被豫A12345撞了 在收费站", {})["target"] == "豫A12345"
+
+
 def test_a_stretch_of_time_is_a_time_not_a_place():
     """ "这个月一直这样" for where was stored as the place; "停运好几个月了" told no time."""
     values = {"target": "公交公司", "facts": "12路公交车不按时发车"}

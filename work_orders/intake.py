@@ -600,6 +600,12 @@ def find_target(text: str) -> str | None:
     plate = find_plate(text, skip=(mine,) if mine else ())
     # a kind of vehicle, unless it is the caller's own ("我的货车ETC扣了两次费": the truck is not complained about)
     kinds = [w for w in VEHICLES if w in text and not re.search(rf"{_OWNER}(?:的|家的?)?{w}", text)]
+    others = FACILITIES + AGENCIES + FIRM_KINDS
+    done_by = text.split("被", 1)[1] if "被" in text else ""
+    by = next((f for f in others if f in done_by[:12]), None)
+    if plate and by and plate not in normalize(done_by[: done_by.index(by)]).upper().replace(" ", ""):
+        # "我在高速上被收费站多收钱了 … 豫A66778 货车": a station did it; the plate is the caller's own truck
+        return by
     if plate:
         return f"{plate}{kinds[0] if kinds else ''}"
     for platform in PLATFORMS:
@@ -619,9 +625,6 @@ def find_target(text: str) -> str | None:
     if company:
         named = TARGET_LEAD_RE.sub("", company.group(1)) or company.group(1)
         return re.sub(r"^(?:那个|这个|那家|这家|那|这)(?=.{2})", "", named)
-    others = FACILITIES + AGENCIES + FIRM_KINDS
-    done_by = text.split("被", 1)[1] if "被" in text else ""
-    by = next((f for f in others if f in done_by[:12]), None)
     if kinds and by and kinds[0] not in done_by:  # "货车在高速上被超限站罚了": the truck is the caller's, not whom
         return by
     if kinds:
