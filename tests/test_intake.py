@@ -1487,6 +1487,31 @@ def test_only_a_grievance_or_an_offer_is_carried_into_the_form():
     assert slots["intake"]["values"]["facts"] == "服务区厕所太少了" and slots["intake"]["ask"] == "caller_phone"
 
 
+def test_after_the_theft_referral_a_bare_time_goes_on_with_the_matter(seeded_kb):
+    """ "服务区 偷油" was referred to 110 with the complaint offered; "昨晚" then got the KB's refusal, and the matter
+    was lost: the complaint opens with the matter told and when it was."""
+    from bot.actions.knowledge import ActionAnswerFromKB
+    from bot.actions.referral import THEFT_REFERRAL, ActionReferElsewhere
+
+    dispatcher = CollectingDispatcher()
+    ActionReferElsewhere(seeded_kb).run(dispatcher, tracker("服务区 偷油", intent="refer_elsewhere"), {})
+    referral = dispatcher.messages[0]
+    assert referral["text"] == THEFT_REFERRAL and referral["buttons"][0]["payload"] == "/complain"
+    theft = [(THEFT_REFERRAL, referral["buttons"])]
+    for said in ("昨晚", "京港澳高速漯河服务区"):
+        events = ActionAnswerFromKB(seeded_kb).run(CollectingDispatcher(), _after("服务区 偷油", theft, said), {})
+        assert events == [{"event": "followup", "timestamp": None, "name": "complaint_form"}], said
+    validate = ValidateIntake("complaint", timedelta(hours=72))
+    msgs, slots = run(validate, _after("服务区 偷油", theft, "昨晚"))
+    values = slots["intake"]["values"]
+    assert values["occurred_at"] == "昨晚" and "偷油" in values["facts"] and values["target"] == "服务区"
+    assert "已记下您刚才说的情况" in msgs[0]["text"]
+    # without the offer, a bare time is no complaint (the KB's reply, whatever it is)
+    refused = [("抱歉，知识库里暂时没有……", [])]
+    events = ActionAnswerFromKB(seeded_kb).run(CollectingDispatcher(), _after("服务区 偷油", refused, "昨晚"), {})
+    assert {"event": "followup", "timestamp": None, "name": "complaint_form"} not in events
+
+
 def test_a_finer_time_for_the_demand_is_the_time():
     """The opening said "今天"; "就今天上午十点多" sent when the demand was asked became the demand."""
     step = intake.answer({}, None, "喂 那个 我跟你说啊 我今天在那个郑州南收费站 被那个收费员 骂了 态度特别差")

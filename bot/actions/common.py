@@ -29,3 +29,30 @@ def int_entity(tracker: Tracker, name: str) -> int | None:
             except (TypeError, ValueError):
                 return None
     return None
+
+
+def last_turn(tracker: Tracker) -> tuple[list[dict], str]:
+    """The bot's messages of its last turn (between the previous user message and this one, in this session),
+    oldest first, and the previous user message's text ("" when there is none)."""
+    messages: list[dict] = []
+    seen_user = False
+    for event in reversed(list(tracker.events or [])):
+        kind = event.get("event")
+        if kind == "user":
+            if seen_user:
+                return messages, event.get("text") or ""
+            seen_user = True  # the message being answered now
+        elif kind == "session_started":  # an offer of an earlier session (the user came back later) is not pending
+            break
+        elif kind == "bot" and seen_user:
+            messages.insert(0, event)
+    return messages, ""
+
+
+def last_offer(tracker: Tracker) -> list[dict]:
+    """The buttons of the bot's last turn (its last message with buttons), or []."""
+    for event in reversed(last_turn(tracker)[0]):
+        buttons = (event.get("data") or {}).get("buttons") or []
+        if buttons:
+            return [b for b in buttons if isinstance(b, dict) and b.get("payload")]
+    return []

@@ -26,9 +26,9 @@ from hotline.errors import HotlineError, NotFound
 from hotline.privacy import mask_pii
 from work_orders import intake, messages
 
-from .common import NO_NUMBER_REPLY, send_meta
+from .common import NO_NUMBER_REPLY, last_turn, send_meta
 from .knowledge import answer_in_form, region_of
-from .offers import last_turn, typed_choice
+from .offers import typed_choice
 
 # mid-form, these go to their rules (then the form resumes, or the draft is kept for a human)
 INTERRUPTING_INTENTS = ("refer_elsewhere",)
@@ -104,9 +104,8 @@ class ValidateIntake(Action):
     def _told_before(self, tracker: Tracker, text: str) -> str | None:
         """What the user told just before a bare "是" / "那我投诉吧" opened the form — a grievance, or a question the bot
         answered with the offer of this form — without its "怎么办"; None when the opening message tells something
-        itself, or nothing was told before."""
-        if intake.tells_something(text, self.cfg["fields"]):
-            return None
+        itself, or nothing was told before. After the offer, a bare time or place goes on with what was told and is
+        kept with it."""
         messages, before = last_turn(tracker)
         offered = any(
             str(b.get("payload", "")).startswith(self.cfg["offered_as"])
@@ -115,6 +114,11 @@ class ValidateIntake(Action):
             if isinstance(b, dict)
         )
         told = intake.without_asking(before)
+        if offered and told and (intake.only_a_time(text) or intake.only_a_place(text)):
+            # "服务区 偷油" (the complaint offered), then "昨晚": the matter told, and when (or where) it was
+            return f"{told}，{text.strip()}"
+        if intake.tells_something(text, self.cfg["fields"]):
+            return None
         # a complaint: a grievance told, or the offer made; a suggestion: what was said, once not asked
         meant = offered or (intake.tells_more(told) if "target" in self.cfg["fields"] else not intake.is_question(told))
         if not told or not meant:

@@ -37,7 +37,7 @@ from knowledge_base.calibration import SMALL_KB_MARGIN
 from knowledge_base.decision import ANSWER, CLARIFY
 from work_orders import intake, messages
 
-from .common import NO_NUMBER_REPLY, int_entity, send_meta
+from .common import NO_NUMBER_REPLY, int_entity, last_offer, send_meta
 
 log = logging.getLogger(__name__)
 
@@ -250,6 +250,11 @@ def _offer(dispatcher: CollectingDispatcher, act: str | None) -> None:
         dispatcher.utter_message(text=offer[0], buttons=[{"title": t, "payload": p} for t, p in offer[1]])
 
 
+def offered_complaint(tracker: Tracker) -> bool:
+    """Whether the bot's last turn offered to register a complaint (a "登记投诉" button)."""
+    return any(str(b.get("payload", "")).startswith("/complain") for b in last_offer(tracker))
+
+
 class ActionAnswerFromKB(Action):
     def __init__(self, kb, gaps=None) -> None:
         self.kb = kb
@@ -279,6 +284,10 @@ class ActionAnswerFromKB(Action):
         if refused:
             dispatcher.utter_message(text=refused[1])
             return []
+        if offered_complaint(tracker) and (intake.only_a_time(question) or intake.only_a_place(question)):
+            # "服务区 偷油" (referred to 110, the complaint offered), then "昨晚": the driver goes on with the matter;
+            # the form opens with what was told before and this (no KB search for a bare time)
+            return [FollowupAction("complaint_form")]
         if intake.reads_as_complaint(question) and intake.COMPLAINT_OPENING_RE.match(question.strip()):
             return [FollowupAction("complaint_form")]  # "投诉某某公司…": a complaint NLU was unsure of
         try:

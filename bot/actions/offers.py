@@ -22,7 +22,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from hotline.channels import META_KEY
 from work_orders import messages
 
-from .common import int_entity, send_meta
+from .common import int_entity, last_offer, last_turn, send_meta
 from .knowledge import ANSWER_REJECTED, NONE_OF_THESE, REFUSAL_OFFERS, ActionAnswerFromKB, region_of
 
 NO_PAYLOADS = ("/deny",)
@@ -36,33 +36,6 @@ DECLINED = "好的，不需要就不登记了。还有什么可以帮您？"
 CHOOSE_AGAIN = "请点选其中一项（微信里回复它的序号）："
 NO_SUCH_CHOICE = "没有这一项。请点选下面的一项，或直接说出您的问题。"
 NOTHING_TO_CHOOSE = "请直接说出您的问题或要反映的情况，例如“出租车拒载怎么投诉”。"
-
-
-def last_turn(tracker: Tracker) -> tuple[list[dict], str]:
-    """The bot's messages of its last turn (between the previous user message and this one, in this session),
-    oldest first, and the previous user message's text ("" when there is none)."""
-    messages: list[dict] = []
-    seen_user = False
-    for event in reversed(list(tracker.events or [])):
-        kind = event.get("event")
-        if kind == "user":
-            if seen_user:
-                return messages, event.get("text") or ""
-            seen_user = True  # the message being answered now
-        elif kind == "session_started":  # an offer of an earlier session (the user came back later) is not pending
-            break
-        elif kind == "bot" and seen_user:
-            messages.insert(0, event)
-    return messages, ""
-
-
-def last_offer(tracker: Tracker) -> list[dict]:
-    """The buttons of the bot's last turn (its last message with buttons), or []."""
-    for event in reversed(last_turn(tracker)[0]):
-        buttons = (event.get("data") or {}).get("buttons") or []
-        if buttons:
-            return [b for b in buttons if isinstance(b, dict) and b.get("payload")]
-    return []
 
 
 def answered_question(tracker: Tracker) -> str | None:

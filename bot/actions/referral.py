@@ -30,10 +30,14 @@ from hotline.text import normalize
 from knowledge_base.decision import ANSWER, CLARIFY
 from work_orders.intake import refusal
 
-from .knowledge import ActionAnswerFromKB, ranked, region_of
+from .knowledge import OFFERS, ActionAnswerFromKB, ranked, region_of
 
 log = logging.getLogger(__name__)
 
+THEFT_REFERRAL = (
+    "财物被盗、被抢请立即拨打110报警，并保存好现场、监控录像和相关票据。"
+    "如需反映服务区、停车场、车站等场所安全管理方面的问题，可以回复“投诉”为您登记。"
+)
 # (keywords, reply) - first match wins, so emergencies come first; the first EMERGENCIES of them (distress, accidents,
 # breakdowns) are referred at once; the others are matters with a place of their own (the police: a theft, the traffic
 # police's fines; railway, aviation, post), whose questions also get the KB's answer where it has one.
@@ -53,11 +57,7 @@ REFERRALS: list[tuple[tuple[str, ...], str]] = [
         "高速公路上车辆故障需要救援，请拨打高速公路救援电话（多数省份为12122），紧急情况拨打122。"
         "请先开启危险报警闪光灯，在车后150米外放置警告标志，人员撤到护栏外。",
     ),
-    (
-        THEFT_WORDS,
-        "财物被盗、被抢请立即拨打110报警，并保存好现场、监控录像和相关票据。"
-        "如需反映服务区、停车场、车站等场所安全管理方面的问题，可以回复“投诉”为您登记。",
-    ),
+    (THEFT_WORDS, THEFT_REFERRAL),
     (
         POLICE_WORDS,
         "交警（公安机关交通管理部门）的执法、罚款、记分和车驾管业务不属于12328热线的受理范围：对交通违法处理有异议，"
@@ -130,7 +130,12 @@ class ActionReferElsewhere(Action):
             # may hold the sector's rule ("国内航班行李赔偿限额谁来定": the right regulation among three)
             decision = None
         if kind != GENERAL or decision is None:
-            dispatcher.utter_message(text=reply)
+            # a theft's referral offers the complaint on the place's security as a button too (a driver taps it, or
+            # goes on with when or where: bot/actions/knowledge.py takes that for the complaint)
+            theft = reply == THEFT_REFERRAL
+            dispatcher.utter_message(
+                text=reply, buttons=[dict(zip(("title", "payload"), b)) for b in OFFERS["complain"][1]] if theft else []
+            )
         if decision is not None:  # the KB's answer (or its choices) in this same action: the turn's rule ends with it
             return self.answer.respond(dispatcher, tracker, text, decision)
         return []

@@ -17,8 +17,7 @@ from hotline.privacy import mask_pii
 from work_orders import intake, messages
 from work_orders.lifecycle import RATINGS
 
-from .common import send_meta
-from .offers import last_offer
+from .common import last_offer, send_meta
 
 log = logging.getLogger(__name__)
 RATING_WORDS = (
