@@ -1506,6 +1506,9 @@ def test_after_the_theft_referral_a_bare_time_goes_on_with_the_matter(seeded_kb)
     values = slots["intake"]["values"]
     assert values["occurred_at"] == "昨晚" and "偷油" in values["facts"] and values["target"] == "服务区"
     assert "已记下您刚才说的情况" in msgs[0]["text"]
+    # "投诉" after it: the complaint is about the place's security, which the theft alone does not tell (asked anew)
+    msgs, slots = run(validate, _after("服务区 偷油", theft, "投诉"))
+    assert slots["intake"]["values"] == {} and slots["intake"]["ask"] == "target"
     # without the offer, a bare time is no complaint (the KB's reply, whatever it is)
     refused = [("抱歉，知识库里暂时没有……", [])]
     events = ActionAnswerFromKB(seeded_kb).run(CollectingDispatcher(), _after("服务区 偷油", refused, "昨晚"), {})

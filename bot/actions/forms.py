@@ -19,7 +19,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from hotline.acts import asks_to_amend, gesture, lost_order_number
+from hotline.acts import asks_to_amend, gesture, lost_order_number, tells_theft
 from hotline.channels import require_sender
 from hotline.clock import utcnow
 from hotline.errors import HotlineError, NotFound
@@ -119,8 +119,11 @@ class ValidateIntake(Action):
             return f"{told}，{text.strip()}"
         if intake.tells_something(text, self.cfg["fields"]):
             return None
-        # a complaint: a grievance told, or the offer made; a suggestion: what was said, once not asked
-        meant = offered or (intake.tells_more(told) if "target" in self.cfg["fields"] else not intake.is_question(told))
+        # a complaint: a grievance told, or the offer made (after a theft's referral the complaint is about the place's
+        # security, which the theft alone does not tell: asked anew); a suggestion: what was said, once not asked
+        meant = (offered and not tells_theft(told)) or (
+            intake.tells_more(told) if "target" in self.cfg["fields"] else not intake.is_question(told)
+        )
         if not told or not meant:
             return None
         return told if intake.tells_something(told, self.cfg["fields"]) else None
