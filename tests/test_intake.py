@@ -1633,6 +1633,23 @@ def test_a_plate_beside_a_station_that_did_it_is_the_callers_own():
     assert intake.prefill("被豫A12345撞了 在收费站", {})["target"] == "豫A12345"
 
 
+def test_the_story_naming_which_vehicle_narrows_whom_and_is_kept():
+    """Whom "公交车", then "12路公交车司机不等乘客坐稳就开车" for what happened: the order said only 公交车; whom
+    "出租车", then "豫A12345出租车司机绕路": the plate was taken and the story dropped (what happened asked again)."""
+    for kind, story, whom in (
+        ("公交车", "12路公交车司机不等乘客坐稳就开车", "12路公交车"),
+        ("出租车", "豫A12345出租车司机绕路", "豫A12345出租车"),
+    ):
+        step = intake.answer({}, None, kind)
+        step = intake.answer(step.values, step.ask, story, step.tries)
+        assert step.values == {"target": whom, "facts": story} and step.ask == "occurred_at", story
+    # a story that names no vehicle leaves whom as it is; a plate alone is that vehicle's (the story still asked)
+    step = intake.answer({"target": "公交车"}, "facts", "司机开车玩手机", {})
+    assert step.values["target"] == "公交车"
+    step = intake.answer({"target": "大巴"}, "facts", "豫B12345 大巴", {})
+    assert step.values == {"target": "大巴（豫B12345）"} and step.ask == "facts"
+
+
 def test_a_stretch_of_time_is_a_time_not_a_place():
     """ "这个月一直这样" for where was stored as the place; "停运好几个月了" told no time."""
     values = {"target": "公交公司", "facts": "12路公交车不按时发车"}

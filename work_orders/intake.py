@@ -1548,8 +1548,8 @@ def _a_plate_for_another(step: Step, m: _Message) -> str | None:
         rest = PLATE_WORDS_RE.sub("", re.sub(r"[\W_]", "", normalize_digits(m.t)).replace(found, ""))
         line = _only_a_target(rest, named=True) if rest else None
         plate = found if line and _may_narrow(step.values.get("target"), line) else None
-        if not line and rest and _the_same_kind(step.values.get("target"), rest):
-            plate = found  # "豫B12345 大巴" after "大巴": that bus's plate
+        if not line and rest and not tells_more(rest) and _the_same_kind(step.values.get("target"), rest):
+            plate = found  # "豫B12345 大巴" after "大巴": that bus's plate ("…出租车司机绕路" is the story, kept)
     if not plate:
         return None
     target = step.values.get("target")
@@ -1935,6 +1935,9 @@ def _store_answer(step: Step, m: _Message) -> bool:
         for name in ("occurred_at", "location"):
             if name in fields and not values.get(name) and told.get(name):
                 values[name] = told[name]
+        known, named = values.get("target"), told.get("target") or ""
+        if known in GENERIC_TARGETS and known in named and named != known:
+            values["target"] = named  # "公交车", then "12路公交车司机不等乘客坐稳就开车": which bus
         ongoing = ONGOING_RE.search(t)
         if ongoing and "occurred_at" in fields and not values.get("occurred_at"):
             values["occurred_at"] = ongoing.group(0)  # "一直都有": when is answered too ("一直")
