@@ -627,6 +627,10 @@ def test_a_status_look_up_mid_form_is_no_answer_and_the_form_goes_on():
         step = intake.answer(values, "occurred_at", text, {})
         assert step.values == values and step.ask == "occurred_at", text
         assert "发送“查询工单 20261201-00001”即可查询办理进度" in step.say[0], text
+    # a lost number said mid-form ("我忘了工单号了" was stored as the place): the look-up after, the question again
+    for asked in ("occurred_at", "location"):
+        step = intake.answer(values, asked, "我忘了工单号了", {})
+        assert step.values == values and step.ask == asked and "发送“查询工单”即可列出" in step.say[0], asked
     step = intake.answer(values, "occurred_at", "我还要投诉另一个司机骂人", {})  # more of the story, not a time
     assert step.values["facts"] == "出租车拒载；我还要投诉另一个司机骂人" and step.ask == "occurred_at"
 

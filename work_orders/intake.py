@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from hotline.acts import asks_how_to, gesture, is_grievance, is_question
+from hotline.acts import asks_how_to, gesture, is_grievance, is_question, lost_order_number
 from hotline.clock import china_time, utcnow
 from hotline.text import normalize
 
@@ -603,7 +603,7 @@ def find_target(text: str) -> str | None:
     others = FACILITIES + AGENCIES + FIRM_KINDS
     done_by = text.split("被", 1)[1] if "被" in text else ""
     by = next((f for f in others if f in done_by[:12]), None)
-    if plate and by and plate not in normalize(done_by[: done_by.index(by)]).upper().replace(" ", ""):
+    if plate and by and find_plate(done_by[: done_by.index(by)]) is None:
         # "我在高速上被收费站多收钱了 … 豫A66778 货车": a station did it; the plate is the caller's own truck
         return by
     if plate:
@@ -1366,6 +1366,10 @@ def _a_status_look_up(step: Step, m: _Message) -> str | None:
     """ "查询工单 20261201-00001" mid-form: the look-up needs its own steps (the phone's last four digits); the form is
     kept and asked again, and the user told how to look it up after."""
     number = find_order_number(m.t)
+    if lost_order_number(m.t) and not number:  # "我忘了工单号了" (it was stored as the place)
+        step.say.append("我们先把这次登记填完；完成或取消后，发送“查询工单”即可列出您在这里登记的工单。")
+        step.ask = m.asked
+        return ASKED_AGAIN
     if not (number and STATUS_ASKED_RE.search(re.sub(r"[\d\-\s]", "", m.t) or "#")):
         return None
     step.say.append(f"我们先把这次登记填完；完成或取消后，发送“查询工单 {number}”即可查询办理进度。")

@@ -14,6 +14,11 @@ NO_NUMBER_REPLY = (
 )
 
 
+def buttons_of(pairs) -> list[dict]:
+    """Buttons from (title, payload) pairs."""
+    return [{"title": t, "payload": p} for t, p in pairs]
+
+
 def send_meta(dispatcher: CollectingDispatcher, **facts) -> None:
     """The REST channel returns this as {"custom": {...}}; the app strips it from the replies."""
     dispatcher.utter_message(json_message={META_KEY: facts})
@@ -56,3 +61,14 @@ def last_offer(tracker: Tracker) -> list[dict]:
         if buttons:
             return [b for b in buttons if isinstance(b, dict) and b.get("payload")]
     return []
+
+
+def was_offered(tracker: Tracker, payload: str) -> bool:
+    """Whether a message of the bot's last turn had a button whose payload starts with ``payload`` ("/complain")."""
+    messages, _ = last_turn(tracker)
+    return any(
+        str(b.get("payload", "")).startswith(payload)
+        for m in messages
+        for b in ((m.get("data") or {}).get("buttons") or [])
+        if isinstance(b, dict)
+    )

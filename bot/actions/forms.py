@@ -26,7 +26,7 @@ from hotline.errors import HotlineError, NotFound
 from hotline.privacy import mask_pii
 from work_orders import intake, messages
 
-from .common import NO_NUMBER_REPLY, last_turn, send_meta
+from .common import NO_NUMBER_REPLY, buttons_of, last_turn, send_meta, was_offered
 from .knowledge import answer_in_form, region_of
 from .offers import typed_choice
 
@@ -76,10 +76,6 @@ def _latest(tracker: Tracker) -> tuple[str, str, float, dict]:
     )
 
 
-def _buttons(pairs) -> list[dict]:
-    return [{"title": t, "payload": p} for t, p in pairs]
-
-
 class ValidateIntake(Action):
     """validate_complaint_form / validate_suggestion_form."""
 
@@ -106,14 +102,8 @@ class ValidateIntake(Action):
         answered with the offer of this form — without its "怎么办"; None when the opening message tells something
         itself, or nothing was told before. After the offer, a bare time or place goes on with what was told and is
         kept with it."""
-        messages, before = last_turn(tracker)
-        offered = any(
-            str(b.get("payload", "")).startswith(self.cfg["offered_as"])
-            for m in messages
-            for b in ((m.get("data") or {}).get("buttons") or [])
-            if isinstance(b, dict)
-        )
-        told = intake.without_asking(before)
+        offered = was_offered(tracker, self.cfg["offered_as"])
+        told = intake.without_asking(last_turn(tracker)[1])
         if offered and told and (intake.only_a_time(text) or intake.only_a_place(text)):
             # "服务区 偷油" (the complaint offered), then "昨晚": the matter told, and when (or where) it was
             return f"{told}，{text.strip()}"
@@ -188,14 +178,14 @@ class AskIntake(Action):
         if ask == "confirm":
             dispatcher.utter_message(
                 text=intake.summary(state.get("values") or {}, self.cfg["fields"], self.cfg["word"]),
-                buttons=_buttons(BUTTONS["confirm"]),
+                buttons=buttons_of(BUTTONS["confirm"]),
             )
         else:
             values = state.get("values") or {}
             question = intake.question(ask, values, self.kind)
             offered = ask == "location" and values.get("location_offer")  # a remembered place offered, not assumed
             choices = [("是", "是"), ("不是", "不是"), ("不清楚", "不清楚")] if offered else BUTTONS.get(ask, [])
-            dispatcher.utter_message(text=question, buttons=_buttons(choices))
+            dispatcher.utter_message(text=question, buttons=buttons_of(choices))
             # the question pending, for a channel to ask again after a message the bot never sees (a WeChat
             # location shared while "什么时候？" waits)
             send_meta(dispatcher, asking={"field": ask, "prompt": question})

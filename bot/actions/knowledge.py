@@ -37,7 +37,7 @@ from knowledge_base.calibration import SMALL_KB_MARGIN
 from knowledge_base.decision import ANSWER, CLARIFY
 from work_orders import intake, messages
 
-from .common import NO_NUMBER_REPLY, int_entity, last_offer, send_meta
+from .common import NO_NUMBER_REPLY, buttons_of, int_entity, send_meta, was_offered
 
 log = logging.getLogger(__name__)
 
@@ -243,16 +243,15 @@ def answer_in_form(
     return False
 
 
+def offer_buttons(act: str) -> list[dict]:
+    """The buttons that offer an act the bot can do (OFFERS: "是，登记投诉" / "不用了")."""
+    return buttons_of(OFFERS[act][1])
+
+
 def _offer(dispatcher: CollectingDispatcher, act: str | None) -> None:
     """ "需要现在帮您登记投诉吗？" with its buttons, for an act the bot can do (OFFERS), else nothing."""
-    offer = OFFERS.get(act or "")
-    if offer:
-        dispatcher.utter_message(text=offer[0], buttons=[{"title": t, "payload": p} for t, p in offer[1]])
-
-
-def offered_complaint(tracker: Tracker) -> bool:
-    """Whether the bot's last turn offered to register a complaint (a "登记投诉" button)."""
-    return any(str(b.get("payload", "")).startswith("/complain") for b in last_offer(tracker))
+    if act in OFFERS:
+        dispatcher.utter_message(text=OFFERS[act][0], buttons=offer_buttons(act))
 
 
 class ActionAnswerFromKB(Action):
@@ -284,7 +283,7 @@ class ActionAnswerFromKB(Action):
         if refused:
             dispatcher.utter_message(text=refused[1])
             return []
-        if offered_complaint(tracker) and (intake.only_a_time(question) or intake.only_a_place(question)):
+        if was_offered(tracker, "/complain") and (intake.only_a_time(question) or intake.only_a_place(question)):
             # "服务区 偷油" (referred to 110, the complaint offered), then "昨晚": the driver goes on with the matter;
             # the form opens with what was told before and this (no KB search for a bare time)
             return [FollowupAction("complaint_form")]

@@ -30,7 +30,7 @@ from hotline.text import normalize
 from knowledge_base.decision import ANSWER, CLARIFY
 from work_orders.intake import refusal
 
-from .knowledge import OFFERS, ActionAnswerFromKB, ranked, region_of
+from .knowledge import ActionAnswerFromKB, offer_buttons, ranked, region_of
 
 log = logging.getLogger(__name__)
 
@@ -132,10 +132,7 @@ class ActionReferElsewhere(Action):
         if kind != GENERAL or decision is None:
             # a theft's referral offers the complaint on the place's security as a button too (a driver taps it, or
             # goes on with when or where: bot/actions/knowledge.py takes that for the complaint)
-            theft = reply == THEFT_REFERRAL
-            dispatcher.utter_message(
-                text=reply, buttons=[dict(zip(("title", "payload"), b)) for b in OFFERS["complain"][1]] if theft else []
-            )
+            dispatcher.utter_message(text=reply, buttons=offer_buttons("complain") if reply == THEFT_REFERRAL else [])
         if decision is not None:  # the KB's answer (or its choices) in this same action: the turn's rule ends with it
             return self.answer.respond(dispatcher, tracker, text, decision)
         return []
