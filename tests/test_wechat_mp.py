@@ -317,6 +317,19 @@ def test_a_lasting_outage_ends_with_a_request_to_resend(wx, rasa, wechat):
     assert "重新发送" in wechat.texts_to(OPENID)[0]
 
 
+def test_drain_waits_for_a_retry_scheduled_but_not_yet_started(wx):
+    # a failing retry schedules the next one from a pool thread: tracked, then started. A drain looking in
+    # between must not take the unstarted timer for a finished one (CI once saw the last retry dropped)
+    fired = []
+    timer = threading.Timer(0.05, lambda: fired.append(1))
+    wx.official._track(timer)
+    with pytest.raises(TimeoutError):
+        wx.official.drain(timeout=0.2)
+    timer.start()
+    wx.official.drain(timeout=2)
+    assert fired == [1]
+
+
 def test_no_retry_without_the_api_or_after_a_timeout(tmp_path, rasa, wechat, bot):
     alone = build(tmp_path / "a", rasa)  # no AppSecret: a later answer could not reach the user
     rasa.fail = True

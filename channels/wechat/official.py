@@ -373,7 +373,9 @@ class OfficialAccount:
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             with self._inflight_lock:
-                items = [i for i in self._inflight if not (isinstance(i, threading.Timer) and not i.is_alive())]
+                # a timer is done once it has fired (its function has queued the turn by then) or was cancelled;
+                # not "not alive": a timer tracked by a turn just before it is started is not alive yet
+                items = [i for i in self._inflight if not (isinstance(i, threading.Timer) and i.finished.is_set())]
                 self._inflight = set(items)
             if not items:
                 return
