@@ -593,6 +593,11 @@ def police_topic(text: str) -> bool:
     return bool(_POLICE_TOPIC.search(text or "")) and not _TRANSPORT_ENFORCEMENT.search(text or "")
 
 
+def names_police_business(text: str) -> bool:
+    """Whether a text (a KB entry's) names the traffic police's business at all (记分, 违章, 驾驶…)."""
+    return bool(_POLICE_TOPIC.search(text or ""))
+
+
 def tells_police_matter(text: str) -> bool:
     return any(w in (text or "") for w in POLICE_WORDS) and not _TRANSPORT_ENFORCEMENT.search(text or "")
 

@@ -444,6 +444,21 @@ def test_a_refused_question_on_the_traffic_polices_business_says_where_it_is_don
         assert "12123" not in dispatcher.messages[0]["text"], question
 
 
+def test_entries_off_the_traffic_polices_business_are_not_offered_for_it(seeded_kb):
+    """ "驾驶证扣分了怎么处理" was offered 第二十八条 and 第二十六条 (replies, coordination): none names the police's
+    business, so it is refused with where it is done; a KB holding such an entry still answers or offers it."""
+    dispatcher = CollectingDispatcher()
+    ActionAnswerFromKB(seeded_kb).run(dispatcher, tracker("驾驶证扣分了怎么处理"), {})
+    text = dispatcher.messages[0]["text"]
+    assert text.startswith(NO_MATCH) and "交管12123" in text
+    licence = hit(7, "驾驶证记分周期满了怎么办", "驾驶证记分周期届满，记分未满12分的清除记分。")
+    decision = Decision(CLARIFY, [licence, ART36], [licence, ART36], 0.7, "2条相近")
+    dispatcher = CollectingDispatcher()
+    ActionAnswerFromKB(FakeKB(decision, [licence, ART36])).run(dispatcher, tracker("驾驶证扣分了怎么处理"), {})
+    assert dispatcher.messages[0]["text"] == "您想问的是哪一个？"
+    assert dispatcher.messages[0]["buttons"][0]["payload"] == '/consult{"article_id": 7}'
+
+
 def test_a_payload_without_a_usable_choice_is_not_searched():
     kb = FakeKB(Decision(REFUSE, [], [], 0.0, "没有候选条目"))
     dispatcher = CollectingDispatcher()

@@ -531,6 +531,34 @@ def test_a_nights_small_hours_said_just_after_midnight_are_not_tonights():
     assert when.resolve("昨晚两点", datetime(2026, 12, 3, 9, 0)) == "2026-12-03 02:00"  # said in the morning
 
 
+def test_a_clock_time_said_without_a_day_is_never_still_to_come():
+    """ "十点左右" sent at three in the morning resolved to ten o'clock of the day just begun, seven hours ahead."""
+    from work_orders import when
+
+    assert when.resolve("十点左右", datetime(2026, 12, 3, 3, 0)) == "2026-12-02 10:00"
+    assert when.resolve("晚上八点", datetime(2026, 12, 3, 15, 0)) == "2026-12-02 20:00"
+    assert when.resolve("十点", datetime(2026, 12, 3, 15, 0)) == "2026-12-03 10:00"  # (past today: today's)
+
+
+@pytest.mark.parametrize("said", ["上午", "晚上", "半夜", "中午", "十点左右", "大概晚上八点", "就是下午", "两点多"])
+def test_a_part_of_the_day_or_a_clock_time_alone_is_a_time(said):
+    """After "需要现在帮您登记投诉吗？" a driver answered "晚上" or "十点左右": no time (find_time wants a day before
+    them), so the KB searched for it (第十六条's 7×24 hours for "半夜") and the matter was lost."""
+    assert intake.only_a_time(said)
+
+
+@pytest.mark.parametrize("said", ["早上好", "下午好", "多收了一点", "晚上 好", "晚上司机绕路"])
+def test_a_greeting_or_a_story_with_a_part_of_the_day_is_not_a_time_alone(said):
+    assert intake.only_a_time(said) is None
+
+
+def test_a_part_of_the_day_after_the_day_makes_it_finer():
+    """ "昨天" for when, then "晚上" for where: the time is 昨天晚上 (it was "时间已记为“昨天”；如需改为“晚上”…")."""
+    values = {"target": "出租车", "facts": "出租车绕路多收钱", "occurred_at": "昨天"}
+    step = intake.answer(values, "location", "晚上", now=NOW)
+    assert step.values["occurred_at"] == "昨天晚上" and step.ask == "location" and "location" not in step.values
+
+
 def test_time_and_place_split_and_the_words_kept():
     step = intake.answer({"target": "x", "facts": "绕路"}, "occurred_at", "今天下午两点在郑州火车站", now=NOW)
     assert step.values["occurred_at"] == "今天下午两点"
@@ -1517,6 +1545,51 @@ def test_after_the_theft_referral_a_bare_time_goes_on_with_the_matter(seeded_kb)
     refused = [("抱歉，知识库里暂时没有……", [])]
     events = ActionAnswerFromKB(seeded_kb).run(CollectingDispatcher(), _after("服务区 偷油", refused, "昨晚"), {})
     assert {"event": "followup", "timestamp": None, "name": "complaint_form"} not in events
+
+
+@pytest.mark.parametrize("said", ["昨天下午", "昨天 下午三点", "晚上", "十点左右"])
+def test_a_bare_time_heard_as_a_greeting_goes_on_with_the_offered_complaint(seeded_kb, said):
+    """ "出租车绕路多收钱怎么办" — answered, the complaint offered — then "昨天下午": NLU said greet (0.50; "昨天 下午三点"
+    0.95) and the greeting with its suggested questions answered; the matter was lost."""
+    from bot.actions.knowledge import ActionGreet
+
+    offered = _after("出租车司机绕路多收钱怎么办", OFFER, said, intent="greet")
+    dispatcher = CollectingDispatcher()
+    assert ActionGreet().run(dispatcher, offered, {}) == [
+        {"event": "followup", "timestamp": None, "name": "complaint_form"}
+    ]
+    assert dispatcher.messages == []
+    msgs, slots = run(
+        ValidateIntake("complaint", timedelta(hours=72)), _after("出租车司机绕路多收钱怎么办", OFFER, said)
+    )
+    values = slots["intake"]["values"]
+    assert values["occurred_at"] == intake.only_a_time(said) and values["facts"].startswith("出租车司机绕路多收钱")
+    assert "已记下您刚才说的情况" in msgs[0]["text"]
+    # nothing offered, or a real greeting: the greeting
+    for trk in (_after("出租车起步价多少钱", [("根据……", [])], said, "greet"), _after("x", OFFER, "早上好", "greet")):
+        dispatcher = CollectingDispatcher()
+        assert ActionGreet().run(dispatcher, trk, {}) == []
+        assert dispatcher.messages[0]["response"] == "utter_greet"
+
+
+@pytest.mark.parametrize("said", ["在服务区", "就在收费站那", "服务区"])
+def test_a_facilitys_kind_said_after_the_offer_goes_on_with_the_matter(seeded_kb, said):
+    """ "加油站加油被多收钱了怎么办" — the complaint offered — then "在服务区": the KB offered three entries on the
+    hotline itself (人工服务时间, 差评…); the matter goes on, which service area still to be asked."""
+    from bot.actions.knowledge import ActionAnswerFromKB, ActionGreet
+
+    offered = _after("加油站加油被多收钱了怎么办", OFFER, said, intent="consult")
+    for action in (ActionAnswerFromKB(seeded_kb), ActionGreet()):
+        events = action.run(CollectingDispatcher(), offered, {})
+        assert events == [{"event": "followup", "timestamp": None, "name": "complaint_form"}], action
+    msgs, slots = run(
+        ValidateIntake("complaint", timedelta(hours=72)), _after("加油站加油被多收钱了怎么办", OFFER, said)
+    )
+    assert (
+        slots["intake"]["values"]["facts"].startswith("加油站加油被多收钱了")
+        and "location" not in slots["intake"]["values"]
+    )
+    assert intake.only_when_or_where("在出租车上") is None and intake.only_when_or_where("在说什么") is None
 
 
 def test_a_finer_time_for_the_demand_is_the_time():

@@ -900,9 +900,18 @@ TIME_FILLER_RE = re.compile(
 )
 
 
+# a part of the day or a clock time alone, as an answer ("上午", "半夜", "十点左右"): no time of a story, where
+# ``find_time`` wants a day before them ("多收了一点" is no time)
+BARE_TIME_RE = re.compile(rf"{when.PART}\s*(?:{when.CLOCK})?|{when.CLOCK}")
+
+
 def only_a_time(text: str) -> str | None:
-    """The time when the message is nothing else ("昨天下午", "今天早上8点", "就今天上午十点多"), else None."""
+    """The time when the message is nothing else ("昨天下午", "今天早上8点", "就今天上午十点多", "晚上", "十点左右"),
+    else None."""
     found = find_time(text)
+    if not found:
+        bare = BARE_TIME_RE.search(normalize_digits(text))
+        found = bare.group(0).strip() if bare else None
     if not found:
         return None
     rest = re.sub(r"[\W_]", "", normalize_digits(text).replace(found, "", 1))
@@ -1171,6 +1180,20 @@ KIND_OF_ROAD = (
 RIDE_RE = re.compile(r"(?:从|由)?([\u4e00-\u9fa5\w]{2,16}?)(?:到|至|去往|开往)([\u4e00-\u9fa5\w]{2,16})")
 
 
+# a facility's kind said as where it was ("在服务区", "就在收费站那"): which one is still to be asked
+_AT_A_KIND_RE = re.compile(r"(?:就是|就)?(?:在|是)?(?:那个|那)?(.{2,8}?)(?:那里|那儿|那边|这里|这儿|里面|里|上|那)?")
+
+
+def only_when_or_where(text: str) -> str | None:
+    """A bare time or place ("昨晚", "京港澳高速漯河服务区"), or a facility's kind said as where ("在服务区"), else None:
+    what goes on with a matter just told when the bot has offered to register it."""
+    found = only_a_time(text) or only_a_place(text)
+    if found:
+        return found
+    at = _AT_A_KIND_RE.fullmatch(re.sub(r"[\W_]", "", normalize_digits(text)))
+    return at.group(1) if at and only_a_kind(at.group(1)) else None
+
+
 def only_a_place(text: str) -> str | None:
     """The place when the message is nothing else ("郑州东站", "人民路公交站", "火车站门口", "在连霍高速开封服务区",
     "金水路", "郑州"), else None."""
@@ -1360,6 +1383,8 @@ def _keep_finer(values: dict, name: str, found: str) -> None:
         values[name] = found
     elif name == "location" and PLACE_PART_RE.fullmatch(found) and not known.endswith(found):
         values[name] = f"{known}{found}"  # "郑州东站", then "东广场": 郑州东站东广场
+    elif name == "occurred_at" and BARE_TIME_RE.fullmatch(found) and not BARE_TIME_RE.search(known):
+        values[name] = f"{known}{found}"  # "昨天", then "晚上": 昨天晚上
 
 
 def _a_status_look_up(step: Step, m: _Message) -> str | None:

@@ -150,5 +150,7 @@ def resolve(words: str, now: datetime) -> str | None:
         day += timedelta(days=1)
     # (else the night's small hours would still be to come: "昨晚两点" said at half past midnight is the small hours
     # of the day before, not two o'clock tonight)
-    day = day or today
-    return datetime(day.year, day.month, day.day, hour, minute).strftime("%Y-%m-%d %H:%M")
+    at = datetime.combine(day or today, time(hour, minute))
+    if day is None and at > now.replace(tzinfo=None):
+        at -= timedelta(days=1)  # "十点左右" said at three in the morning: the last ten o'clock, not tomorrow's
+    return at.strftime("%Y-%m-%d %H:%M")

@@ -7,7 +7,7 @@ from datetime import timedelta
 from rasa_sdk.executor import ActionExecutor
 
 from .forms import ActionStatusFinished, ActionSubmitIntake, AskIntake, AskStatus, ValidateIntake, ValidateStatus
-from .knowledge import ActionAnswerFromKB
+from .knowledge import ActionAnswerFromKB, ActionGreet
 from .offers import ActionYesNo
 from .referral import ActionReferElsewhere
 from .work_orders import ActionHandoff, ActionLeaveQuestion, ActionRate
@@ -21,6 +21,7 @@ def build_executor(
     leave, handoff, rate = ActionLeaveQuestion(work_orders), ActionHandoff(handoffs), ActionRate(work_orders)
     for action in (
         knowledge,
+        ActionGreet(),
         ActionYesNo(knowledge, {"/leave_question": leave, "/handoff": handoff}, rate),
         ActionReferElsewhere(kb, gaps),
         ValidateIntake("complaint", draft_ttl, kb),

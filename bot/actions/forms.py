@@ -104,7 +104,7 @@ class ValidateIntake(Action):
         kept with it."""
         offered = was_offered(tracker, self.cfg["offered_as"])
         told = intake.without_asking(last_turn(tracker)[1])
-        if offered and told and (intake.only_a_time(text) or intake.only_a_place(text)):
+        if offered and told and intake.only_when_or_where(text):
             # "服务区 偷油" (the complaint offered), then "昨晚": the matter told, and when (or where) it was
             return f"{told}，{text.strip()}"
         if intake.tells_something(text, self.cfg["fields"]):
@@ -138,6 +138,9 @@ class ValidateIntake(Action):
             )
             told = None if restored else self._told_before(tracker, text)
             if told:  # "出租车绕路多收钱怎么办" … "那我投诉吧": the complaint is what was just told
+                bare = intake.only_a_time(text)
+                if bare and not intake.find_time(told) and "occurred_at" in self.cfg["fields"]:
+                    state["values"]["occurred_at"] = bare  # "晚上", "十点左右": no time inside a story
                 text = told
                 greeting = f"{greeting}已记下您刚才说的情况：{told}。"
         elif not intake.refusal(text) and (

@@ -26,6 +26,7 @@ from hotline.acts import (
     asks_if_ours,
     asks_what_to_do,
     lost_order_number,
+    names_police_business,
     police_topic,
 )
 from hotline.channels import parse_sender
@@ -254,6 +255,32 @@ def _offer(dispatcher: CollectingDispatcher, act: str | None) -> None:
         dispatcher.utter_message(text=OFFERS[act][0], buttons=offer_buttons(act))
 
 
+def goes_on_with_the_offer(tracker: Tracker, text: str) -> bool:
+    """A bare time or place ("昨晚", "京港澳高速漯河服务区") just after the bot offered to register a complaint: the
+    caller goes on with the matter (the form opens with what was told before and this)."""
+    return was_offered(tracker, "/complain") and bool(intake.only_when_or_where(text))
+
+
+def off_the_police_topic(question: str, decision) -> bool:
+    """A question on the traffic police's business ("驾驶证扣分了怎么处理") whose entries found name none of it (the
+    seed KB offered 第二十八条 and 第二十六条, on replies and coordination): refused, with where it is done."""
+    return police_topic(question) and not any(names_police_business(f"{h.title} {h.text}") for h in decision.hits)
+
+
+class ActionGreet(Action):
+    """The greeting (with its suggested questions), unless the message goes on with a complaint just offered: NLU
+    hears a bare time as a greeting ("昨天下午" greet 0.50, "昨天 下午三点" 0.95 after "需要现在帮您登记投诉吗？")."""
+
+    def name(self) -> str:
+        return "action_greet"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
+        if goes_on_with_the_offer(tracker, tracker.latest_message.get("text") or ""):
+            return [FollowupAction("complaint_form")]
+        dispatcher.utter_message(response="utter_greet")
+        return []
+
+
 class ActionAnswerFromKB(Action):
     def __init__(self, kb, gaps=None) -> None:
         self.kb = kb
@@ -283,7 +310,7 @@ class ActionAnswerFromKB(Action):
         if refused:
             dispatcher.utter_message(text=refused[1])
             return []
-        if was_offered(tracker, "/complain") and (intake.only_a_time(question) or intake.only_a_place(question)):
+        if goes_on_with_the_offer(tracker, question):
             # "服务区 偷油" (referred to 110, the complaint offered), then "昨晚": the driver goes on with the matter;
             # the form opens with what was told before and this (no KB search for a bare time)
             return [FollowupAction("complaint_form")]
@@ -323,7 +350,7 @@ class ActionAnswerFromKB(Action):
             # for "貨車司機在服務區被收停車費 合理嗎"), its choices would be no better
             self._gap(tracker, question, decision.hits[0], "refuse")
             return self._reply_and_offer(dispatcher, UNSURE_THEN_COMPLAIN, "complain")
-        if decision.kind in (ANSWER, CLARIFY):
+        if decision.kind in (ANSWER, CLARIFY) and not off_the_police_topic(question, decision):
             return self.respond(dispatcher, tracker, question, decision)
         if asked_as(tracker) is None and intake.reads_as_complaint(question):
             # a grievance the KB cannot answer ("汽修厂给我换了假配件还收高价")
