@@ -24,6 +24,7 @@ from benchmarks.run import table
 
 DATASET = DATA / "gov-mixed"
 OUTCOMES = ("right", "wrong", "offered", "offered_miss", "refused", "other")
+OUT_OF_SCOPE = "不在12328热线的服务范围"  # utter_out_of_scope (bot/domain.yml)
 LABELS = {
     "right": "answered right",
     "wrong": "answered wrong",
@@ -51,6 +52,8 @@ def read_reply(result: dict) -> tuple[str, list[int]]:
         return "answered", sources[:1]
     texts = " ".join(r.get("text") or "" for r in result.get("replies") or [])
     if "没有找到" in texts or "暂未找到" in texts or "/leave_question" in json.dumps(result, ensure_ascii=False):
+        return "refused", []
+    if OUT_OF_SCOPE in texts:  # declined as none of the hotline's business: no answer given, none guessed
         return "refused", []
     return "other", []
 

@@ -189,3 +189,18 @@ def test_gov_mixed_meets_its_brief():
         assert {"simplified", "traditional"} <= {script_of(q) for q in questions}, split
         assert sum(length_bucket(q) == "≤6" for q in questions) >= 5, split
         assert not [q for q in questions if "".join(q.split()).rstrip("?？") in titles], split
+
+
+def test_the_chat_bench_reads_each_kind_of_reply():
+    """How benchmarks/faq_chat.py reads a chat reply; an out-of-scope reply (utter_out_of_scope) is a refusal:
+    it answered nothing and guessed nothing (it was counted as "did not reach the KB")."""
+    from benchmarks.faq_chat import OUT_OF_SCOPE, read_reply
+
+    domain = yaml.safe_load(Path("bot/domain.yml").read_text(encoding="utf-8"))
+    out_of_scope = domain["responses"]["utter_out_of_scope"][0]["text"]
+    assert OUT_OF_SCOPE in out_of_scope
+    assert read_reply({"replies": [{"text": out_of_scope}]}) == ("refused", [])
+    chosen = {"replies": [{"text": "您想问的是哪一个？", "buttons": [{"payload": '/consult{"article_id": 7}'}]}]}
+    assert read_reply(chosen) == ("offered", [7])
+    assert read_reply({"replies": [{"text": "根据……"}], "sources": [{"article_id": 3}]}) == ("answered", [3])
+    assert read_reply({"replies": [{"text": "您好！"}]}) == ("other", [])
