@@ -186,9 +186,14 @@ _GRIEVANCE_WHAT_NOW = re.compile(
 
 # greetings and "are you there?": not questions for the KB
 _PHATIC = re.compile(
-    r"^(你好|您好|哈喽|哈囉|喂|在吗|在嗎|在不在|有人吗|有人嗎|有人在吗|有人在嗎|你好吗|你好嗎|你是谁|你是誰|你是机器人吗|"
-    r"你是機器人嗎|是机器人吗|是機器人嗎)[啊呀吗嗎呢？?！!。\s]*$"
+    r"^(?:(你好|您好|哈喽|哈囉|喂|在吗|在嗎|在不在|有人吗|有人嗎|有人在吗|有人在嗎|你好吗|你好嗎|你是谁|你是誰|你是机器人吗|"
+    r"你是機器人嗎|是机器人吗|是機器人嗎)[啊呀吗嗎呢？?！!。，,\s]*)+$"
 )
+
+
+def phatic(text: str) -> bool:
+    """A greeting or "are you there / who are you" and nothing else ("喂 在吗", "你是机器人吗", "有人嗎")."""
+    return bool(_PHATIC.match(re.sub(r"\s+", "", text or "")))
 
 
 # "您好请问是12328热线吗", "喂，这里是交通热线吧": a greeting that checks the number, not a question for the KB

@@ -2076,3 +2076,44 @@ def test_real_name_said_for_another_question_is_kept_for_the_identity(said):
     assert "demand" not in step.values and step.ask == "demand" and step.values["name_asked"]
     assert step.say == ["好的，实名反映，稍后请告诉我您的姓名。"]
     assert intake.question("identity", step.values) == intake.NAME_QUESTION
+
+
+TAXI_TOLD = {"target": "出租车", "facts": "出租车绕路多收钱", "occurred_at": "昨天", "location": "郑州东站"}
+
+
+@pytest.mark.parametrize(
+    "said, target, looks",
+    [
+        ("车牌号是豫A12345 白色的现代", "出租车（豫A12345）", "白色的现代"),
+        ("车牌号是苏A·D12345 白色比亚迪", "出租车（苏AD12345）", "白色比亚迪"),
+    ],
+)
+def test_a_plate_with_the_vehicles_looks_for_the_demand_is_the_plate(said, target, looks):
+    """A plate said with the car's colour and make when the demand was asked was stored as the demand (the plate lost
+    from whom; the real demand, sent next, lost too)."""
+    step = intake.answer(dict(TAXI_TOLD), "demand", said)
+    assert step.values["target"] == target and "demand" not in step.values and step.ask == "demand"
+    assert step.values["facts"].endswith(f"车辆：{looks}")
+
+
+def test_more_of_the_story_for_the_demand_is_the_story():
+    said = "对了 是从火车站去二七广场的时候 他故意走了高架"
+    step = intake.answer(dict(TAXI_TOLD), "demand", said)
+    assert "demand" not in step.values and step.ask == "demand" and step.values["facts"].endswith(said)
+    step = intake.answer(dict(TAXI_TOLD), "demand", "希望退钱 他还骂人")  # a demand with more story: the demand
+    assert step.values["demand"] == "希望退钱 他还骂人"
+
+
+def test_a_line_said_with_shi_for_the_demand_narrows_whom():
+    values = {"target": "公交车", "facts": "公交车不进站", "occurred_at": "昨天", "location": "人民路站"}
+    step = intake.answer(values, "demand", "是56路")
+    assert step.values["target"] == "56路公交车" and "demand" not in step.values and step.ask == "demand"
+
+
+@pytest.mark.parametrize("said", ["你是机器人吗", "喂 在吗", "在吗", "有人嗎"])
+@pytest.mark.parametrize("asked", ["facts", "demand"])
+def test_small_talk_mid_form_is_answered_and_kept_out_of_the_order(said, asked):
+    """ "你是机器人吗" mid-form was added to what happened ("已补充到事情经过"), "在吗" taken for the demand."""
+    values = dict(TAXI_TOLD) if asked == "demand" else {"target": "出租车"}
+    step = intake.answer(dict(values), asked, said)
+    assert step.values == values and step.ask == asked and "智能助手" in step.say[0] and step.question is None

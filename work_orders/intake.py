@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from hotline.acts import asks_how_to, gesture, is_grievance, is_question, lost_order_number
+from hotline.acts import asks_how_to, gesture, is_grievance, is_question, lost_order_number, phatic
 from hotline.clock import china_time, utcnow
 from hotline.text import normalize
 
@@ -1566,6 +1566,10 @@ def _a_line_for_another(step: Step, m: _Message) -> str | None:
 PLATE_WORDS_RE = re.compile(r"车牌号码?|车牌|牌照|车号|号码|是")
 
 
+# how a vehicle looks, said beside its plate ("白色的现代", "黑色比亚迪", "一辆红色的车")
+VEHICLE_LOOKS_RE = re.compile(r"(?:一辆|那辆|这辆)?[白黑红蓝绿黄灰银金紫棕橙粉][色的]{0,2}.{0,8}")
+
+
 def _a_plate_for_another(step: Step, m: _Message) -> str | None:
     """ "豫A12345" for what happened (or when, where, the demand): the plate of the vehicle complained about, and the
     question asked again."""
@@ -1579,6 +1583,10 @@ def _a_plate_for_another(step: Step, m: _Message) -> str | None:
         plate = found if line and _may_narrow(step.values.get("target"), line) else None
         if not line and rest and not tells_more(rest) and _the_same_kind(step.values.get("target"), rest):
             plate = found  # "豫B12345 大巴" after "大巴": that bus's plate ("…出租车司机绕路" is the story, kept)
+        looks = VEHICLE_LOOKS_RE.fullmatch(rest) if not line and rest and not plate else None
+        if looks and not tells_more(rest):  # "车牌号是豫A12345 白色的现代": its plate, and how it looks (kept)
+            plate = found
+            _add_to_facts(step.values, f"车辆：{rest}")
     if not plate:
         return None
     target = step.values.get("target")
@@ -1607,7 +1615,8 @@ def _whom_for_another(step: Step, m: _Message) -> str | None:
     asked again."""
     if m.asked not in ("facts", "occurred_at", "location", "demand") or "target" not in m.fields:
         return None
-    whom, known = _only_a_target(m.t, named=m.asked != "facts"), step.values.get("target")
+    said = m.t if m.asked == "facts" else re.sub(r"^\s*(?:就是|是|坐的是|坐的)", "", m.t)  # "是56路"
+    whom, known = _only_a_target(said, named=m.asked != "facts"), step.values.get("target")
     if not whom or whom == known or not (m.asked == "facts" or _may_narrow(known, whom)):
         return None
     step.values["target"] = _narrowed(known, whom)
@@ -1678,10 +1687,14 @@ def _no_plate_for_the_story(step: Step, m: _Message) -> str | None:
 SUM_CHARGED_RE = re.compile(r"(?:要了|收了|花了|付了|给了|多收|多要)(?:我)?\s*\d")
 
 
+# a story going on ("对了 是从火车站去二七广场的时候 他故意走了高架"): more of what happened, not what is wanted
+MORE_STORY_RE = re.compile(r"^\s*(?:对了|還有|还有|另外|补充|補充|顺便说)|故意|[他她](?:还|又|就|一直|当时)")
+
+
 def _more_story_for_the_demand(step: Step, m: _Message) -> str | None:
     """ "他骂人" or "要了200" for what the caller wants: more of what happened, kept; the demand asked again (once: a second
     such answer is taken as the demand)."""
-    told = tells_more(m.t) or SUM_CHARGED_RE.search(m.t)  # "他骂人", "要了200"
+    told = tells_more(m.t) or SUM_CHARGED_RE.search(m.t) or MORE_STORY_RE.search(m.t)  # "他骂人", "要了200"
     if m.asked != "demand" or "facts" not in m.fields or not told or DEMAND_WORDS_RE.search(m.t):
         return None
     key = "story:demand"
@@ -1883,8 +1896,19 @@ def _a_question(step: Step, m: _Message) -> str | None:
     return ASKED_AGAIN
 
 
+def _small_talk(step: Step, m: _Message) -> str | None:
+    """ "喂 在吗", "你是机器人吗" mid-form: who answers, and the question asked again ("你是机器人吗" was added to what
+    happened, "在吗" taken for the demand)."""
+    if not phatic(m.t):
+        return None
+    step.say.append("在的，我是12328热线的智能助手，正在为您登记；需要人工服务可以回复“转人工”。")
+    step.ask = m.asked
+    return ASKED_AGAIN
+
+
 ELSEWHERE = (
     _a_status_look_up,
+    _small_talk,
     _the_act_named_again,
     _an_answer_out_of_turn,
     _a_form_command,
