@@ -2117,3 +2117,12 @@ def test_small_talk_mid_form_is_answered_and_kept_out_of_the_order(said, asked):
     values = dict(TAXI_TOLD) if asked == "demand" else {"target": "出租车"}
     step = intake.answer(dict(values), asked, said)
     assert step.values == values and step.ask == asked and "智能助手" in step.say[0] and step.question is None
+
+
+@pytest.mark.parametrize(
+    "said", ["我要投訴計程車司機拒載", "計程車繞路 車牌京A12345", "建議公車增加夜間班次", "小黃司機態度很差"]
+)
+def test_traditional_taxi_and_bus_words_are_city_passenger_transport(said):
+    """Orders about 計程車 and 公車 were filed under 其他 (their Simplified twins under 城市客运), so they went to no
+    city-transport statistics or unit."""
+    assert intake.classify_domain(said) == "城市客运"

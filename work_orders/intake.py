@@ -306,7 +306,29 @@ SAFETY = (
 DOMAIN_WORDS = (
     ("海事", ("海事", "船舶碰撞", "海上", "航道")),
     ("水路", ("船", "渡口", "轮渡", "码头", "港口", "客轮", "渡船", "航运")),
-    ("城市客运", ("出租车", "的士", "网约车", "公交", "地铁", "轨道交通", "滴滴", "曹操出行", "T3", "花小猪", "出租")),
+    (
+        "城市客运",
+        # and as Taiwan and Hong Kong name them, after normalize's conversion (計程車 → 计程车, 公車 → 公车, 捷運)
+        (
+            "出租车",
+            "的士",
+            "网约车",
+            "公交",
+            "地铁",
+            "轨道交通",
+            "滴滴",
+            "曹操出行",
+            "T3",
+            "花小猪",
+            "出租",
+            "计程车",
+            "小黄",
+            "公车",
+            "捷运",
+            "港铁",
+            "小巴",
+        ),
+    ),
     ("公路", ("高速", "收费站", "服务区", "国道", "省道", "路政", "公路", "桥", "隧道", "路面", "ETC")),
     (
         "道路运输",
@@ -691,6 +713,7 @@ def is_safety(text: str) -> bool:
 
 
 def classify_domain(text: str) -> str:
+    text = normalize(text or "")  # 計程車, 公車: Traditional as Simplified
     for domain, words in DOMAIN_WORDS:
         if any(w in text for w in words):
             return domain
