@@ -2126,3 +2126,20 @@ def test_traditional_taxi_and_bus_words_are_city_passenger_transport(said):
     """Orders about 計程車 and 公車 were filed under 其他 (their Simplified twins under 城市客运), so they went to no
     city-transport statistics or unit."""
     assert intake.classify_domain(said) == "城市客运"
+
+
+def test_the_callers_phone_told_in_the_story_is_not_in_what_happened():
+    """ "…拒载 要求严肃处理 电话13812340000" in one message: the number was the order's contact and also stayed in
+    what happened, which the handling unit — and the party complained about — reads. The driver's number stays."""
+    values = {
+        "target": "出租车",
+        "facts": "出租车司机拒载 要求严肃处理 电话138 1234 0000。司机电话13912345678",
+        "occurred_at": "昨天",
+        "location": "郑州东站",
+        "caller_phone": "13812340000",
+        "identity": "匿名",
+    }
+    order = intake.to_order(values, "complaint", "web:x", "web")
+    assert order["caller_phone"] == "13812340000"
+    assert "13812340000" not in order["facts"] and "138 1234 0000" not in order["facts"]
+    assert order["facts"] == "出租车司机拒载 要求严肃处理。司机电话13912345678"

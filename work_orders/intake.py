@@ -2354,9 +2354,26 @@ def summary(values: dict, fields=COMPLAINT_FIELDS, kind: str = "投诉") -> str:
     return "\n".join(lines)
 
 
+# the caller's own number told inside the story ("…要求严肃处理 电话13812340000"), with the words that name it
+_PHONE_TOLD_RE = re.compile(
+    r"[，,。；;\s]*(?:我的|本人)?(?:联系)?(?:电话|手机号?码?|手机|联系方式)?(?:是|：|:)?\s*"
+    r"(?<!\d)1[3-9]\d[\s\-]?\d{4}[\s\-]?\d{4}(?!\d)"
+)
+
+
+def without_callers_phone(facts: str, phone: str) -> str:
+    """What happened without the caller's own number in it: it is the order's contact field, kept from the party
+    complained about, who may read what happened; another number told (the driver's) stays, as evidence."""
+
+    def drop(match: re.Match) -> str:
+        return "" if re.sub(r"\D", "", match.group(0)) == phone else match.group(0)
+
+    return _PHONE_TOLD_RE.sub(drop, facts).strip() if phone else facts
+
+
 def to_order(values: dict, kind: str, caller_user: str, channel: str, region: str = "") -> dict:
     """The work-order fields of a confirmed intake (for work_orders.service.WorkOrders.create)."""
-    facts = str(values.get("facts") or "")
+    facts = without_callers_phone(str(values.get("facts") or ""), str(values.get("caller_phone") or ""))
     mine = values.get("own_vehicle")
     if mine and mine not in facts:  # the caller's own vehicle is a fact, not the object
         facts = f"{facts}（反映人车辆：{mine}）" if facts else f"反映人车辆：{mine}"
