@@ -2143,3 +2143,23 @@ def test_the_callers_phone_told_in_the_story_is_not_in_what_happened():
     assert order["caller_phone"] == "13812340000"
     assert "13812340000" not in order["facts"] and "138 1234 0000" not in order["facts"]
     assert order["facts"] == "出租车司机拒载 要求严肃处理。司机电话13912345678"
+
+
+def test_a_corrected_plate_keeps_the_vehicle_it_belongs_to():
+    """ "修改车牌" then "豫A8K889", or "车牌不对 是豫A55555", made whom the bare plate: 出租车 was lost."""
+    told = {
+        "target": "出租车（豫A8K888）",
+        "facts": "绕路",
+        "occurred_at": "昨天",
+        "location": "郑州东站",
+        "demand": "退钱",
+        "caller_phone": "13812345678",
+        "identity": "匿名",
+    }
+    step = intake.answer(dict(told), "confirm", "修改车牌")
+    assert step.ask == "target" and not step.values.get("target")
+    step = intake.answer(step.values, step.ask, "豫A8K889", step.tries)
+    assert step.values["target"] == "出租车（豫A8K889）" and step.ask == "confirm"
+    for asked in ("confirm", "demand"):
+        step = intake.answer(dict(told), asked, "车牌不对 是豫A55555")
+        assert step.values["target"] == "出租车（豫A55555）", asked

@@ -1988,6 +1988,9 @@ def _store_answer(step: Step, m: _Message) -> bool:
     values[asked] = value
     if asked == "identity":
         values.pop("name_asked", None)
+    kind = tries.pop("plate_of", None) if asked == "target" else None
+    if kind and find_plate(str(value)) == value:  # the plate asked again after "修改车牌": still that vehicle's
+        values["target"] = f"{kind}（{value}）"
     if asked == "target" and "location" in fields and not values.get("location") and find_place(value) == value:
         values["location"] = value  # "京港澳高速新乡服务区": who, and where
     elif asked == "target" and "location" in fields and not values.get("location") and (place := find_place(t)):
@@ -2242,8 +2245,12 @@ def _correct(step: Step, text: str, fields, asked: str | None = None) -> bool:
     if value and value not in (NOT_GIVEN,) or (value == NOT_GIVEN and name in OPTIONAL):
         old = str(values.get(name) or "")
         if name == "target" and find_plate(str(value)) == value:  # "车牌说错了 是豫A66686": still the 出租车
-            kind = next((k for k in VEHICLES if old.endswith(k)), "")
-            value = f"{value}{kind}"
+            old_plate = find_plate(old)
+            if old_plate:  # "出租车（豫A8K888）": the plate replaced, the kind kept
+                value = old.replace(old_plate, value)
+            else:
+                kind = next((k for k in VEHICLES if old.endswith(k)), "")
+                value = f"{value}{kind}"
         if name in ("facts", "demand") and old and SUPPLEMENT_RE.search(text):  # "再补充一下经过：…" adds
             value = f"{old}；{value}"[:2000]
             step.say.append(f"已补充{label}：{new_text}")
@@ -2253,6 +2260,10 @@ def _correct(step: Step, text: str, fields, asked: str | None = None) -> bool:
     else:
         if asked is not None and not (EARLIER_RE.search(text) or len(re.sub(r"[\W_]", "", text)) <= 10):
             return False
+        old = str(values.get(name) or "")
+        old_plate = find_plate(old) if name == "target" and "车牌" in text else None
+        if old_plate and (kind := re.sub(rf"[（(]?{re.escape(old_plate)}[）)]?", "", old).strip()):
+            step.tries["plate_of"] = kind  # "修改车牌" of 出租车（豫A8K888）: the new plate is that taxi's
         values[name] = None
         if asked is not None:
             step.say.append(f"好的，我们重新填写{label}。")
